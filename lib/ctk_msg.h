@@ -1,0 +1,93 @@
+/* ctk_msg: build, encode and decode 12328 exchange messages (envelope head + business body)
+ * in either binding (plain XML over HTTP POST, or SOAP 1.1 carrying it) and either encoding. */
+#ifndef CTK_MSG_H
+#define CTK_MSG_H
+
+#include <libxml/tree.h>
+#include <stddef.h>
+
+#include "ctk_buf.h"
+#include "ctk_error.h"
+#include "ctk_profile.h"
+
+typedef enum { CTK_BIND_XML = 0, CTK_BIND_SOAP = 1 } ctk_binding;
+typedef enum { CTK_ENC_UTF8 = 0, CTK_ENC_GBK = 1 } ctk_encoding;
+
+const char *ctk_binding_name(ctk_binding b);   /* "xml", "soap" */
+int ctk_binding_parse(const char *s);          /* -1 if unknown */
+const char *ctk_encoding_name(ctk_encoding e); /* "UTF-8", "GBK" */
+int ctk_encoding_parse(const char *s);         /* accepts utf-8/utf8/gbk, any case; -1 if unknown */
+
+typedef struct ctk_node {
+  char region[8];              /* 6-digit GB/T 2260 code; "100000" is the ministry */
+  ctk_level level;
+} ctk_node;
+
+#define CTK_MSGID_MAX 65
+
+typedef struct ctk_head {
+  char msg_id[CTK_MSGID_MAX];
+  char interface_code[CTK_ID_MAX];
+  ctk_node sender;
+  ctk_node receiver;
+  char send_time[40];          /* xs:dateTime with offset */
+  char profile_version[CTK_ID_MAX];
+  char correl_id[CTK_MSGID_MAX]; /* answers only: the request's MsgId */
+} ctk_head;
+
+/* The outcome carried by an answer; also what validation reports for one problem. */
+typedef struct ctk_outcome {
+  char code[CTK_ID_MAX];       /* wire result code, e.g. "0000" */
+  char text[256];              /* reason, for people */
+  char where[256];             /* XPath of the offending node, or field name; "" if none */
+  char requirement[CTK_ID_MAX]; /* requirement ID the rule comes from; "" if none */
+} ctk_outcome;
+
+typedef struct ctk_msg {
+  int is_answer;
+  ctk_head head;
+  ctk_outcome outcome;         /* answers only */
+  xmlDocPtr doc;               /* the whole business document, in memory as UTF-8 */
+  xmlNodePtr body;             /* the body element (child of Body), or NULL */
+} ctk_msg;
+
+/* A new request: head filled (fresh MsgId, now as SendTime, profile version) and an empty body
+ * element named after the interface's request element. Add fields with ctk_xml_add(). */
+ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
+                             const ctk_node *sender, const ctk_node *receiver, ctk_msg **out);
+/* An answer to req with the given outcome; body element (the interface's answer element) is
+ * created only when with_body is set. */
+ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_outcome *outcome,
+                            int with_body, ctk_msg **out);
+void ctk_msg_free(ctk_msg *m);
+
+/* Fresh message id: sender region + UTC time + process-wide counter + random, unique per run. */
+void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX]);
+/* Now as xs:dateTime with +08:00 offset (Beijing time). */
+void ctk_msg_now(char *out, size_t outlen);
+
+/* Encode to bytes for the wire in binding b and encoding e. */
+ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,
+                        ctk_buf *out);
+
+/* Decode bytes from the wire. Safe parsing: no network, no DTD, no entities, size and depth
+ * limits of the profile. On failure *out is NULL and why says the result code (MALFORMED,
+ * TOO_LARGE, FORBIDDEN, ENCODING...), reason and where. Decoding does not validate the schema. */
+ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
+                        ctk_msg **out, ctk_outcome *why);
+
+/* Convenience accessors on the body (paths are '/'-separated child element names relative to
+ * the body element, e.g. "WorkOrder/OrderId"). Return NULL when absent. The returned string
+ * is owned by the message and valid until it is freed. */
+const char *ctk_msg_get(const ctk_msg *m, const char *path);
+/* Add <name>text</name> as the last child of parent (in the profile namespace); returns it. */
+xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text);
+/* First child element of parent named name (any namespace); NULL if none. */
+xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name);
+
+/* Set an outcome from the profile's symbolic result name. */
+void ctk_outcome_set(ctk_outcome *o, const ctk_profile *p, const char *result_name,
+                     const char *where, const char *requirement, const char *fmt, ...)
+  __attribute__((format(printf, 6, 7)));
+
+#endif

@@ -1,0 +1,154 @@
+/* ctk_profile: loads a profile directory (the standard as data) into memory.
+ * The engine never hard-codes a layout, code value or result code: it asks the profile. */
+#ifndef CTK_PROFILE_H
+#define CTK_PROFILE_H
+
+#include <stddef.h>
+
+#include "ctk_error.h"
+
+/* Node levels. Numeric values are the baseline's level codes (codes/levels.csv). */
+typedef enum {
+  CTK_LEVEL_NONE = 0,
+  CTK_LEVEL_MINISTRY = 1,
+  CTK_LEVEL_PROVINCE = 2,
+  CTK_LEVEL_CITY = 3
+} ctk_level;
+
+/* "ministry", "province", "city", "none". */
+const char *ctk_level_name(ctk_level level);
+/* Accepts the code ("1".."3") or the name; CTK_LEVEL_NONE if neither. */
+ctk_level ctk_level_parse(const char *s);
+
+/* Direction of a message relative to the two levels it joins. */
+#define CTK_DIR_UP 1u   /* lower level -> upper level (city->province, province->ministry) */
+#define CTK_DIR_DOWN 2u /* upper level -> lower level */
+
+#define CTK_ID_MAX 32
+#define CTK_NAME_MAX 96
+#define CTK_IFACE_REQS_MAX 8
+#define CTK_TRANS_FROM_MAX 12
+
+typedef struct ctk_interface {
+  char code[CTK_ID_MAX];             /* "1001" */
+  char name[CTK_NAME_MAX];           /* "WorkOrderReport" */
+  char name_zh[CTK_NAME_MAX];        /* "上报工单" */
+  char request_element[CTK_NAME_MAX]; /* body element of the request */
+  char answer_element[CTK_NAME_MAX];  /* body element of a success answer, "" if none */
+  unsigned directions;               /* CTK_DIR_UP | CTK_DIR_DOWN allowed */
+  int optional;                      /* 1 if a PICS item decides whether it applies */
+  char pics[CTK_ID_MAX];             /* PICS item name when optional */
+  char requirements[CTK_IFACE_REQS_MAX][CTK_ID_MAX];
+  size_t n_requirements;
+} ctk_interface;
+
+typedef struct ctk_code_entry {
+  char value[CTK_ID_MAX];
+  char name[CTK_NAME_MAX];     /* symbolic, e.g. "complaint" */
+  char name_zh[CTK_NAME_MAX];
+} ctk_code_entry;
+
+typedef struct ctk_codeset {
+  char name[CTK_ID_MAX];       /* file stem: "business-types", "channels", ... */
+  ctk_code_entry *entries;
+  size_t count;
+} ctk_codeset;
+
+/* A result code of the protocol. The engine refers to it by symbolic name (STATE, AUTH...). */
+typedef struct ctk_result_code {
+  char code[CTK_ID_MAX];       /* on the wire, e.g. "3001" */
+  char name[CTK_ID_MAX];       /* symbolic, e.g. "STATE" */
+  char text[CTK_NAME_MAX * 2];
+} ctk_result_code;
+
+typedef struct ctk_state {
+  char name[CTK_ID_MAX];       /* "accepted" */
+  char code[CTK_ID_MAX];       /* "01" */
+  char name_zh[CTK_NAME_MAX];
+  int open;                    /* 1 while the order still needs handling (for urge, overdue) */
+} ctk_state;
+
+typedef struct ctk_transition {
+  char interface_code[CTK_ID_MAX];
+  char from[CTK_TRANS_FROM_MAX][CTK_ID_MAX]; /* state codes; "" entry = creation (no order yet) */
+  size_t n_from;
+  char to[CTK_ID_MAX];         /* state code after; "" = unchanged */
+  unsigned directions;         /* who may make it: CTK_DIR_UP and/or CTK_DIR_DOWN */
+  char requirement[CTK_ID_MAX];
+} ctk_transition;
+
+typedef struct ctk_requirement {
+  char id[CTK_ID_MAX];         /* "J3-IF-001" */
+  int part;                    /* 1, 2 or 3 */
+  char clause[CTK_ID_MAX];     /* clause number, or "baseline" */
+  char strength[8];            /* SHALL, SHOULD, MAY */
+  char text[512];
+  char how[256];               /* how it is tested, or why it is not */
+} ctk_requirement;
+
+typedef struct ctk_deadline {
+  char business_type[CTK_ID_MAX];
+  int working_days;            /* to complete, counted with the working-day calendar */
+} ctk_deadline;
+
+struct ctk_formats;            /* compiled PCRE2 field formats, see ctk_validate.h */
+struct ctk_schema;             /* compiled XSD, see ctk_validate.h */
+
+typedef struct ctk_profile {
+  char dir[512];
+  char name[CTK_NAME_MAX];
+  char version[CTK_ID_MAX];
+  char provenance[CTK_ID_MAX]; /* "baseline" (ours) or "official" */
+  char statement[1024];        /* what the provenance means, shown in every report */
+  char ns[256];                /* XML namespace of messages */
+  char soap_ns[256];           /* namespace of the SOAP operation wrapper */
+  char sha256[65];             /* hash over every file of the profile, for evidence */
+  size_t max_message_bytes;    /* refuse bigger messages */
+  int max_depth;               /* refuse deeper XML */
+
+  ctk_interface *interfaces;
+  size_t n_interfaces;
+  ctk_codeset *codesets;
+  size_t n_codesets;
+  ctk_result_code *results;
+  size_t n_results;
+  ctk_state *states;
+  size_t n_states;
+  ctk_transition *transitions;
+  size_t n_transitions;
+  ctk_requirement *requirements;
+  size_t n_requirements;
+  ctk_deadline *deadlines;
+  size_t n_deadlines;
+
+  struct ctk_formats *formats;
+  struct ctk_schema *schema;
+} ctk_profile;
+
+/* Load and check a profile directory. On failure *out is NULL and err holds
+ * "FILE:LINE: problem" (LINE 0 when the problem is not on one line). */
+ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t errlen);
+void ctk_profile_free(ctk_profile *p);
+
+/* Default profile directory: env CTK_PROFILE, else "profiles/jtt1019-baseline"
+ * relative to the current directory, else the installed share path. */
+const char *ctk_profile_default_dir(void);
+
+const ctk_interface *ctk_profile_interface(const ctk_profile *p, const char *code);
+const ctk_interface *ctk_profile_interface_by_name(const ctk_profile *p, const char *name);
+const ctk_codeset *ctk_profile_codeset(const ctk_profile *p, const char *set);
+const ctk_code_entry *ctk_profile_code(const ctk_profile *p, const char *set, const char *value);
+/* Result code by symbolic name ("OK", "STATE", ...); NULL if the profile lacks it. */
+const ctk_result_code *ctk_profile_result(const ctk_profile *p, const char *name);
+/* Wire code of a symbolic result, "9999" if missing (a loaded profile has all required names). */
+const char *ctk_profile_rc(const ctk_profile *p, const char *name);
+const ctk_state *ctk_profile_state(const ctk_profile *p, const char *name_or_code);
+/* The transition interface_code may make from state from_code ("" = no order yet) in
+ * direction dir; NULL when none (the caller answers STATE). */
+const ctk_transition *ctk_profile_transition(const ctk_profile *p, const char *interface_code,
+                                             const char *from_code, unsigned dir);
+const ctk_requirement *ctk_profile_requirement(const ctk_profile *p, const char *id);
+/* Working days to complete an order of this business type; -1 if the profile sets none. */
+int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type);
+
+#endif

@@ -1,0 +1,32 @@
+/* ctk_validate: checks a decoded message against the profile: XSD, field formats (PCRE2),
+ * code values and envelope rules. Each problem carries result code, reason, XPath, requirement. */
+#ifndef CTK_VALIDATE_H
+#define CTK_VALIDATE_H
+
+#include <stddef.h>
+
+#include "ctk_msg.h"
+#include "ctk_profile.h"
+
+#define CTK_PROBLEMS_MAX 32
+
+typedef struct ctk_problems {
+  ctk_outcome items[CTK_PROBLEMS_MAX];
+  size_t count;                /* problems kept (at most CTK_PROBLEMS_MAX) */
+  size_t dropped;              /* problems found beyond the maximum */
+} ctk_problems;
+
+/* Validate m. Returns CTK_E_OK when valid, CTK_E_INVALID with problems filled otherwise.
+ * The first problem is the one an endpoint answers with. */
+ctk_code ctk_validate_msg(const ctk_profile *p, const ctk_msg *m, ctk_problems *out);
+
+/* Check one value against the profile's format for field (formats.csv); 1 match, 0 not,
+ * -1 if the profile has no format of that name. */
+int ctk_format_match(const ctk_profile *p, const char *field, const char *value);
+
+/* Decode and validate raw bytes in one go (what `ctk validate` and the endpoints do):
+ * decoding failures become a single problem. *out may be NULL. */
+ctk_code ctk_validate_bytes(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
+                            ctk_msg **out, ctk_problems *problems);
+
+#endif

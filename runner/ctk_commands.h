@@ -1,0 +1,17 @@
+/* ctk_commands: every subcommand of the ctk program, in one list.
+ * X(name, function, summary): the function is int fn(int argc, char **argv), argv[0] = name. */
+#ifndef CTK_COMMANDS_H
+#define CTK_COMMANDS_H
+
+#define CTK_COMMANDS(X) \
+  X(version, ctk_cmd_version, "print the tool version and build")
+
+#define CTK_DECLARE_CMD(name, fn, summary) int fn(int argc, char **argv);
+CTK_COMMANDS(CTK_DECLARE_CMD)
+#undef CTK_DECLARE_CMD
+
+/* Version string, e.g. "0.1.0"; commit from the build (CTK_GIT_COMMIT) or "unknown". */
+const char *ctk_version(void);
+const char *ctk_git_commit(void);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages ctk12328 needs, when any is missing.
+# As root: apt-get update, then apt-get install. Otherwise: print the exact command and stop.
+set -u
+PKGS="gcc make pkg-config libcunit1-dev libcurl4-openssl-dev libxml2-dev libpcre2-dev
+libmicrohttpd-dev libsqlite3-dev libosip2-dev libssl-dev libjson-c-dev libarchive-dev
+sip-tester openssl sqlite3 chromium valgrind"
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+echo "ctk12328: missing Debian packages:$missing"
+if [ "$(id -u)" != 0 ]; then
+  echo "run as root:  apt-get update && apt-get install -y$missing"
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+# shellcheck disable=SC2086
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends $missing; } >"$log" 2>&1; then
+  cat "$log"; rm -f "$log"; exit 1
+fi
+rm -f "$log"
+echo "ctk12328: installed:$missing"

@@ -1,0 +1,107 @@
+/* ctk_test: helpers shared by the toolkit's own tests. */
+#include "ctk_test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctk_buf.h"
+
+static char scratch_root[256];
+
+const char *ctk_test_ctk_bin(void)
+{
+  const char *bin = getenv("CTK_BIN");
+  return bin && *bin ? bin : "build/ctk";
+}
+
+const char *ctk_test_tmpdir(const char *name)
+{
+  static char path[512];
+  char cmd[600];
+
+  if(!scratch_root[0]) {
+    char tmpl[] = "/tmp/ctk-tests-XXXXXX";
+    if(!mkdtemp(tmpl))
+      return NULL;
+    ctk_strlcpy(scratch_root, tmpl, sizeof(scratch_root));
+  }
+  snprintf(path, sizeof(path), "%s/%s", scratch_root, name);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+  if(system(cmd) != 0)
+    return NULL;
+  if(mkdir(path, 0700) != 0)
+    return NULL;
+  return path;
+}
+
+char *ctk_test_read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  ctk_buf b;
+  char chunk[8192];
+  size_t n;
+
+  if(!f)
+    return NULL;
+  ctk_buf_init(&b, (size_t)512 * 1024 * 1024);
+  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    if(ctk_buf_add(&b, chunk, n)) {
+      fclose(f);
+      ctk_buf_free(&b);
+      return NULL;
+    }
+  }
+  fclose(f);
+  return ctk_buf_detach(&b, len);
+}
+
+int ctk_test_run(const char *cmd, char **out)
+{
+  FILE *p;
+  ctk_buf b;
+  char chunk[4096];
+  size_t n;
+  int status;
+
+  p = popen(cmd, "r");
+  if(!p)
+    return -1;
+  ctk_buf_init(&b, (size_t)64 * 1024 * 1024);
+  while((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+    ctk_buf_add(&b, chunk, n);
+  status = pclose(p);
+  if(out)
+    *out = ctk_buf_detach(&b, NULL);
+  else
+    ctk_buf_free(&b);
+  if(status == -1 || !WIFEXITED(status))
+    return -1;
+  return WEXITSTATUS(status);
+}
+
+int ctk_test_free_port(void)
+{
+  struct sockaddr_in sa;
+  socklen_t len = sizeof(sa);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int port = -1;
+
+  if(fd < 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = 0;
+  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+     getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+    port = ntohs(sa.sin_port);
+  close(fd);
+  return port;
+}

@@ -1,0 +1,22 @@
+/* ctk_test: helpers shared by the toolkit's own CUnit tests.
+ * Tests run from the repository root; paths below are relative to it. */
+#ifndef CTK_TEST_H
+#define CTK_TEST_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+/* Absolute path of the ctk binary under test (env CTK_BIN, default build/ctk). */
+const char *ctk_test_ctk_bin(void);
+/* A fresh empty directory under the test scratch area; valid until exit. */
+const char *ctk_test_tmpdir(const char *name);
+/* Read a whole file into a malloc'd NUL-terminated buffer; NULL on error. */
+char *ctk_test_read_file(const char *path, size_t *len);
+/* Run a shell command, return its exit status (or -1), output captured into *out if given. */
+int ctk_test_run(const char *cmd, char **out);
+/* A free TCP port on 127.0.0.1 (best effort: bound then released). */
+int ctk_test_free_port(void);
+
+#define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
+
+#endif

@@ -1,0 +1,20 @@
+/* registry: every suite of the toolkit's own tests, in one list.
+ * X(name, tags): tests/test_<name>.c defines void ctk_test_add_<name>(CU_pSuite suite).
+ *
+ * Tags say what a suite needs, so a machine can skip what it lacks (CTK_TEST_SKIP=tag,tag):
+ *   unit     nothing but the process itself
+ *   net      listens and connects on 127.0.0.1
+ *   sipp     runs the external SIPp program
+ *   browser  runs headless Chromium
+ *   valgrind runs daemons under valgrind
+ *   fuzz     a short, bounded fuzz run
+ *   soak     long; only with `--tags soak` (make soak), never in make test
+ */
+#ifndef CTK_TEST_REGISTRY_H
+#define CTK_TEST_REGISTRY_H
+
+#define CTK_TEST_SUITES(X) \
+  X(buf, "unit")           \
+  X(error, "unit")
+
+#endif
