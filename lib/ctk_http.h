@@ -1,0 +1,94 @@
+/* ctk_http: the HTTP glue every daemon and client uses: a server on libmicrohttpd (loopback by
+ * default, optional TLS via GnuTLS, bounded bodies) and a client on libcurl (connection reuse). */
+#ifndef CTK_HTTP_H
+#define CTK_HTTP_H
+
+#include <stddef.h>
+
+#include "ctk_buf.h"
+#include "ctk_error.h"
+
+/* ---------- server ---------- */
+
+typedef struct ctk_http_request {
+  const char *method;          /* "POST" */
+  const char *path;            /* "/exchange" (no query string) */
+  const char *query;           /* raw query string without '?', "" if none */
+  const char *content_type;    /* "" if absent */
+  const char *soap_action;     /* SOAPAction header, "" if absent */
+  const char *body;            /* complete body (NUL-terminated copy), never NULL */
+  size_t body_len;
+  int body_too_large;          /* 1 when the body exceeded max_body; body is then empty */
+  const char *auth_user;       /* HTTP Basic user, NULL if none */
+  const char *auth_pass;       /* HTTP Basic password, NULL if none (never log it) */
+  char peer[64];               /* "127.0.0.1:54321" */
+  void *conn;                  /* opaque, for ctk_http_request_header() */
+} ctk_http_request;
+
+typedef struct ctk_http_response {
+  int status;                  /* default 200 */
+  char content_type[128];      /* default "application/xml; charset=UTF-8" */
+  ctk_buf body;                /* handler appends here */
+} ctk_http_response;
+
+/* Handlers run on the server's worker threads; they must be thread-safe. Return 0; a non-zero
+ * return makes the server answer 500 with no body. */
+typedef int (*ctk_http_handler)(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
+
+typedef struct ctk_http_server_config {
+  const char *bind_addr;       /* default "127.0.0.1" */
+  int port;                    /* 0 = pick a free port (read it back with ctk_http_server_port) */
+  const char *tls_cert_file;   /* PEM; NULL = plain HTTP */
+  const char *tls_key_file;
+  size_t max_body;             /* bodies beyond this are not read: body_too_large is set */
+  unsigned threads;            /* worker threads, default 4 */
+  unsigned timeout_s;          /* idle connection timeout, default 30 */
+} ctk_http_server_config;
+
+typedef struct ctk_http_server ctk_http_server;
+
+ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handler handler,
+                               void *ctx, ctk_http_server **out);
+int ctk_http_server_port(const ctk_http_server *s);
+/* Stops accepting, finishes running requests, frees. NULL is fine. */
+void ctk_http_server_stop(ctk_http_server *s);
+/* Any request header by name (case-insensitive), NULL if absent. */
+const char *ctk_http_request_header(const ctk_http_request *req, const char *name);
+
+/* ---------- client ---------- */
+
+typedef struct ctk_http_client ctk_http_client; /* one per thread; reuses connections */
+
+typedef struct ctk_http_call {
+  const char *url;
+  const char *content_type;    /* request Content-Type */
+  const char *soap_action;     /* adds a SOAPAction header when not NULL */
+  const char *user;            /* HTTP Basic, NULL for none */
+  const char *password;
+  const char *body;
+  size_t body_len;
+  long timeout_ms;             /* whole call; default 10000 */
+  const char *ca_file;         /* for https: trust this CA (PEM); NULL = system store */
+  int insecure;                /* for https tests only: skip peer verification */
+} ctk_http_call;
+
+typedef struct ctk_http_reply {
+  long status;                 /* HTTP status, 0 when no answer came */
+  char content_type[128];
+  ctk_buf body;                /* initialise with ctk_buf_init before the call */
+  double total_ms;             /* wall time of the call */
+  char error[256];             /* libcurl's reason when the call failed */
+} ctk_http_reply;
+
+ctk_http_client *ctk_http_client_new(void);
+void ctk_http_client_free(ctk_http_client *c);
+/* POST. CTK_E_OK when an HTTP answer arrived (any status); CTK_E_TIMEOUT or CTK_E_HTTP when
+ * not, with reply->error saying why. */
+ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply);
+/* GET, same rules; body of the call ignored. */
+ctk_code ctk_http_get(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply);
+
+/* Call once at program start before threads (wraps curl_global_init). */
+void ctk_http_global_init(void);
+
+#endif
