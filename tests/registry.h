@@ -15,6 +15,7 @@
 
 #define CTK_TEST_SUITES(X) \
   X(buf, "unit")           \
-  X(error, "unit")
+  X(error, "unit")         \
+  X(faultproxy, "net")
 
 #endif
