@@ -1,0 +1,197 @@
+/* ctk_kvfile: "key = value" files with [sections], for PICS and PIXIT. */
+#include "ctk_kvfile.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctk_buf.h"
+
+#define CTK_KVFILE_FILE_MAX ((size_t)256 * 1024)
+
+static char *kv_trim(char *s)
+{
+  char *end;
+  while(*s && isspace((unsigned char)*s))
+    s++;
+  end = s + strlen(s);
+  while(end > s && isspace((unsigned char)end[-1]))
+    end--;
+  *end = '\0';
+  return s;
+}
+
+static int kv_name_ok(const char *s)
+{
+  if(!*s)
+    return 0;
+  for(; *s; s++) {
+    if(!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+      return 0;
+  }
+  return 1;
+}
+
+static void kv_lower(char *s)
+{
+  for(; *s; s++)
+    *s = (char)tolower((unsigned char)*s);
+}
+
+static ctk_code kv_fail(char *err, size_t errlen, const char *name, int line, const char *why)
+{
+  snprintf(err, errlen, "%s:%d: %s", name, line, why);
+  return CTK_E_PARSE;
+}
+
+static ctk_code kv_line(const char *name, int lineno, char *line, char *section, size_t seclen,
+                        ctk_kvfile *kv, char *err, size_t errlen)
+{
+  char *s = kv_trim(line);
+  char *eq;
+  char *key;
+  char *value;
+  ctk_kvfile_entry *e;
+  char full[CTK_KVFILE_KEY_MAX];
+  int n;
+
+  if(!*s || *s == '#' || *s == ';')
+    return CTK_E_OK;
+  if(*s == '[') {
+    char *close = strchr(s, ']');
+    char *rest;
+    if(!close)
+      return kv_fail(err, errlen, name, lineno, "section header without ']'");
+    rest = kv_trim(close + 1);
+    if(*rest && *rest != '#')
+      return kv_fail(err, errlen, name, lineno, "text after section header");
+    *close = '\0';
+    s = kv_trim(s + 1);
+    if(!kv_name_ok(s) || strlen(s) >= seclen)
+      return kv_fail(err, errlen, name, lineno, "bad section name");
+    ctk_strlcpy(section, s, seclen);
+    kv_lower(section);
+    return CTK_E_OK;
+  }
+  eq = strchr(s, '=');
+  if(!eq)
+    return kv_fail(err, errlen, name, lineno, "expected 'key = value'");
+  *eq = '\0';
+  key = kv_trim(s);
+  value = kv_trim(eq + 1);
+  if(!kv_name_ok(key))
+    return kv_fail(err, errlen, name, lineno, "bad key (letters, digits, . _ - only)");
+  if(*section)
+    n = snprintf(full, sizeof(full), "%s.%s", section, key);
+  else
+    n = snprintf(full, sizeof(full), "%s", key);
+  if(n < 0 || (size_t)n >= sizeof(full))
+    return kv_fail(err, errlen, name, lineno, "key too long");
+  kv_lower(full);
+  if(strlen(value) >= CTK_KVFILE_VALUE_MAX)
+    return kv_fail(err, errlen, name, lineno, "value too long");
+  if(ctk_kvfile_find(kv, full)) {
+    char why[160];
+    snprintf(why, sizeof(why), "'%s' given twice", full);
+    return kv_fail(err, errlen, name, lineno, why);
+  }
+  if(kv->count >= CTK_KVFILE_ENTRIES_MAX)
+    return kv_fail(err, errlen, name, lineno, "too many entries");
+  e = &kv->entries[kv->count++];
+  ctk_strlcpy(e->key, full, sizeof(e->key));
+  ctk_strlcpy(e->value, value, sizeof(e->value));
+  e->line = lineno;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, char *err, size_t errlen)
+{
+  char section[CTK_KVFILE_KEY_MAX] = "";
+  char line[1024];
+  const char *p = text;
+  int lineno = 0;
+  ctk_code result;
+
+  kv->count = 0;
+  ctk_strlcpy(kv->path, name, sizeof(kv->path));
+  while(*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    lineno++;
+    if(len >= sizeof(line))
+      return kv_fail(err, errlen, name, lineno, "line too long");
+    memcpy(line, p, len);
+    line[len] = '\0';
+    result = kv_line(name, lineno, line, section, sizeof(section), kv, err, errlen);
+    if(result)
+      return result;
+    p += len;
+    if(*p == '\n')
+      p++;
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "rb");
+  ctk_buf b;
+  char chunk[4096];
+  size_t n;
+  ctk_code result = CTK_E_OK;
+
+  if(!f) {
+    snprintf(err, errlen, "%s:0: cannot open", path);
+    return CTK_E_IO;
+  }
+  ctk_buf_init(&b, CTK_KVFILE_FILE_MAX);
+  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    result = ctk_buf_add(&b, chunk, n);
+    if(result) {
+      snprintf(err, errlen, "%s:0: file larger than %zu bytes", path, (size_t)CTK_KVFILE_FILE_MAX);
+      break;
+    }
+  }
+  fclose(f);
+  if(!result && memchr(ctk_buf_str(&b), '\0', b.len)) {
+    snprintf(err, errlen, "%s:0: file contains NUL bytes", path);
+    result = CTK_E_PARSE;
+  }
+  if(!result)
+    result = ctk_kvfile_parse(path, ctk_buf_str(&b), kv, err, errlen);
+  ctk_buf_free(&b);
+  return result;
+}
+
+const ctk_kvfile_entry *ctk_kvfile_find(const ctk_kvfile *kv, const char *key)
+{
+  size_t i;
+  for(i = 0; i < kv->count; i++) {
+    if(!strcasecmp(kv->entries[i].key, key))
+      return &kv->entries[i];
+  }
+  return NULL;
+}
+
+const char *ctk_kvfile_get(const ctk_kvfile *kv, const char *key)
+{
+  const ctk_kvfile_entry *e = ctk_kvfile_find(kv, key);
+  return e ? e->value : NULL;
+}
+
+int ctk_kvfile_bool_value(const char *value)
+{
+  static const char *const yes[] = { "yes", "true", "on", "1", "y" };
+  static const char *const no[] = { "no", "false", "off", "0", "n" };
+  size_t i;
+  if(!value)
+    return -1;
+  for(i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+    if(!strcasecmp(value, yes[i]))
+      return 1;
+    if(!strcasecmp(value, no[i]))
+      return 0;
+  }
+  return -1;
+}

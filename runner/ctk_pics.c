@@ -1,0 +1,233 @@
+/* ctk_pics: PICS statements and the condition language over them. */
+#include "ctk_pics.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctk_buf.h"
+
+/* Item prefixes a PICS may declare. Any interface code may follow "interface.". */
+static const char *const pics_bool_prefixes[] = {
+  "binding.", "encoding.", "interface.", "security.", "process.", "attachment."
+};
+
+static int pics_known_bool(const char *key)
+{
+  size_t i;
+  for(i = 0; i < sizeof(pics_bool_prefixes) / sizeof(pics_bool_prefixes[0]); i++) {
+    size_t n = strlen(pics_bool_prefixes[i]);
+    if(!strncmp(key, pics_bool_prefixes[i], n) && key[n])
+      return 1;
+  }
+  return 0;
+}
+
+static ctk_code pics_check(ctk_pics *pics, char *err, size_t errlen)
+{
+  size_t i;
+  for(i = 0; i < pics->kv.count; i++) {
+    const ctk_kvfile_entry *e = &pics->kv.entries[i];
+    if(!strncmp(e->key, "sut.", 4))
+      continue;
+    if(!pics_known_bool(e->key)) {
+      snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (sections: sut, binding, encoding, "
+               "interface, security, process, attachment)", pics->kv.path, e->line, e->key);
+      return CTK_E_PARSE;
+    }
+    if(ctk_kvfile_bool_value(e->value) < 0) {
+      snprintf(err, errlen, "%s:%d: '%s' must be yes or no, not '%s'", pics->kv.path, e->line,
+               e->key, e->value);
+      return CTK_E_PARSE;
+    }
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_pics_load(const char *path, ctk_pics *pics, char *err, size_t errlen)
+{
+  ctk_code result = ctk_kvfile_load(path, &pics->kv, err, errlen);
+  if(result)
+    return result;
+  return pics_check(pics, err, errlen);
+}
+
+ctk_code ctk_pics_parse(const char *name, const char *text, ctk_pics *pics, char *err,
+                        size_t errlen)
+{
+  ctk_code result = ctk_kvfile_parse(name, text, &pics->kv, err, errlen);
+  if(result)
+    return result;
+  return pics_check(pics, err, errlen);
+}
+
+int ctk_pics_has(const ctk_pics *pics, const char *item)
+{
+  return ctk_kvfile_bool_value(ctk_kvfile_get(&pics->kv, item)) == 1;
+}
+
+const char *ctk_pics_text(const ctk_pics *pics, const char *item, const char *def)
+{
+  const char *v = ctk_kvfile_get(&pics->kv, item);
+  return v ? v : def;
+}
+
+/* ---- the condition language: a small recursive-descent evaluator ---- */
+
+typedef struct pics_parser {
+  const ctk_pics *pics;        /* NULL: syntax check only */
+  const char *s;
+  const char *start;
+  char *why;
+  size_t whylen;
+  int error;
+  int depth;
+} pics_parser;
+
+#define PICS_DEPTH_MAX 32
+
+static void pp_skip(pics_parser *pp)
+{
+  while(*pp->s && isspace((unsigned char)*pp->s))
+    pp->s++;
+}
+
+static void pp_error(pics_parser *pp, const char *what)
+{
+  if(!pp->error)
+    snprintf(pp->why, pp->whylen, "%s at offset %d", what, (int)(pp->s - pp->start));
+  pp->error = 1;
+}
+
+static int pp_is_item_char(char c)
+{
+  return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-';
+}
+
+static int pp_expr(pics_parser *pp);
+
+static int pp_item(pics_parser *pp)
+{
+  char item[CTK_KVFILE_KEY_MAX];
+  char value[CTK_KVFILE_VALUE_MAX];
+  size_t n = 0;
+  const char *declared;
+
+  while(pp_is_item_char(*pp->s) && n + 1 < sizeof(item))
+    item[n++] = *pp->s++;
+  item[n] = '\0';
+  if(!n) {
+    pp_error(pp, "expected a PICS item");
+    return 0;
+  }
+  pp_skip(pp);
+  if(*pp->s == '=' && pp->s[1] != '=') {
+    pp->s++;
+    pp_skip(pp);
+    n = 0;
+    while(pp_is_item_char(*pp->s) && n + 1 < sizeof(value))
+      value[n++] = *pp->s++;
+    value[n] = '\0';
+    if(!n) {
+      pp_error(pp, "expected a value after '='");
+      return 0;
+    }
+    if(!pp->pics)
+      return 1;
+    declared = ctk_kvfile_get(&pp->pics->kv, item);
+    return declared && !strcasecmp(declared, value);
+  }
+  if(!pp->pics)
+    return 1;
+  return ctk_pics_has(pp->pics, item);
+}
+
+static int pp_unary(pics_parser *pp)
+{
+  int v;
+  pp_skip(pp);
+  if(++pp->depth > PICS_DEPTH_MAX) {
+    pp_error(pp, "nested too deeply");
+    return 0;
+  }
+  if(*pp->s == '!') {
+    pp->s++;
+    v = !pp_unary(pp);
+  }
+  else if(*pp->s == '(') {
+    pp->s++;
+    v = pp_expr(pp);
+    pp_skip(pp);
+    if(*pp->s != ')')
+      pp_error(pp, "expected ')'");
+    else
+      pp->s++;
+  }
+  else
+    v = pp_item(pp);
+  pp->depth--;
+  return v;
+}
+
+static int pp_and(pics_parser *pp)
+{
+  int v = pp_unary(pp);
+  for(;;) {
+    int rhs;
+    pp_skip(pp);
+    if(pp->s[0] != '&' || pp->s[1] != '&')
+      return v;
+    pp->s += 2;
+    rhs = pp_unary(pp);
+    v = v && rhs;
+  }
+}
+
+static int pp_expr(pics_parser *pp)
+{
+  int v = pp_and(pp);
+  for(;;) {
+    int rhs;
+    pp_skip(pp);
+    if(pp->s[0] != '|' || pp->s[1] != '|')
+      return v;
+    pp->s += 2;
+    rhs = pp_and(pp);
+    v = v || rhs;
+  }
+}
+
+static int pp_run(const ctk_pics *pics, const char *cond, char *why, size_t whylen)
+{
+  pics_parser pp;
+  int v;
+  char dummy[8];
+
+  if(!cond)
+    return 1;
+  memset(&pp, 0, sizeof(pp));
+  pp.pics = pics;
+  pp.s = cond;
+  pp.start = cond;
+  pp.why = why ? why : dummy;
+  pp.whylen = why ? whylen : sizeof(dummy);
+  pp_skip(&pp);
+  if(!*pp.s)
+    return 1;
+  v = pp_expr(&pp);
+  pp_skip(&pp);
+  if(!pp.error && *pp.s)
+    pp_error(&pp, "unexpected text");
+  return pp.error ? -1 : v;
+}
+
+int ctk_pics_eval(const ctk_pics *pics, const char *cond, char *why, size_t whylen)
+{
+  return pp_run(pics, cond, why, whylen);
+}
+
+int ctk_pics_check_syntax(const char *cond, char *why, size_t whylen)
+{
+  return pp_run(NULL, cond, why, whylen) < 0 ? -1 : 0;
+}

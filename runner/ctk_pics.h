@@ -1,0 +1,34 @@
+/* ctk_pics: the SUT's capability statement (PICS) and the conditions tests put on it.
+ * A condition is a boolean expression over PICS items: "binding.soap && !encoding.gbk". */
+#ifndef CTK_PICS_H
+#define CTK_PICS_H
+
+#include <stddef.h>
+
+#include "ctk_kvfile.h"
+
+typedef struct ctk_pics {
+  ctk_kvfile kv;
+} ctk_pics;
+
+/* Load and check a PICS file: every item must be a known one (see docs/RUNNER.md) with a
+ * yes/no value, except sut.* items which carry text. err holds "FILE:LINE: problem". */
+ctk_code ctk_pics_load(const char *path, ctk_pics *pics, char *err, size_t errlen);
+ctk_code ctk_pics_parse(const char *name, const char *text, ctk_pics *pics, char *err,
+                        size_t errlen);
+
+/* 1 when the item is declared yes, 0 otherwise (absent items are "no"). */
+int ctk_pics_has(const ctk_pics *pics, const char *item);
+/* Text value of an item, or def when absent. */
+const char *ctk_pics_text(const ctk_pics *pics, const char *item, const char *def);
+
+/* Evaluate a condition. Grammar:
+ *   expr := and { "||" and }     and := unary { "&&" unary }
+ *   unary := "!" unary | "(" expr ")" | ITEM | ITEM "=" VALUE
+ * ITEM alone is true when declared yes. An empty or NULL condition is true.
+ * Returns 1 or 0; -1 on a syntax error (why says where). */
+int ctk_pics_eval(const ctk_pics *pics, const char *cond, char *why, size_t whylen);
+/* Syntax check without a PICS (for the registry's own test). 0 ok, -1 error. */
+int ctk_pics_check_syntax(const char *cond, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,281 @@
+/* ctk_pixit: PIXIT files: typed parameters of one run, checked with line numbers. */
+#include "ctk_pixit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+
+#include "ctk_buf.h"
+
+/* Every key a PIXIT may hold; anything else is a typo the user wants to hear about. */
+static const char *const pixit_keys[] = {
+  "sut.role", "sut.region", "sut.url", "sut.secret", "sut.start", "sut.fault", "sut.tls_ca",
+  "ministry.port", "ministry.secret",
+  "cities.regions", "cities.secret", "cities.port",
+  "peer.region",
+  "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
+  "limits.outage_ms", "limits.handle_days",
+  "load.rate", "load.duration_ms"
+};
+
+static int pixit_fail(char *err, size_t errlen, const ctk_kvfile *kv, const char *key,
+                      const char *why)
+{
+  const ctk_kvfile_entry *e = ctk_kvfile_find(kv, key);
+  snprintf(err, errlen, "%s:%d: %s: %s", kv->path, e ? e->line : 0, key, why);
+  return CTK_E_PARSE;
+}
+
+static int pixit_region_ok(const char *s)
+{
+  size_t i;
+  if(strlen(s) != 6)
+    return 0;
+  for(i = 0; i < 6; i++) {
+    if(!isdigit((unsigned char)s[i]))
+      return 0;
+  }
+  return 1;
+}
+
+static ctk_code pixit_long(const ctk_kvfile *kv, const char *key, long def, long min, long max,
+                           long *out, char *err, size_t errlen)
+{
+  const char *v = ctk_kvfile_get(kv, key);
+  char *end;
+  long n;
+  if(!v || !*v) {
+    *out = def;
+    return CTK_E_OK;
+  }
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if(errno || *end || n < min || n > max) {
+    char why[96];
+    snprintf(why, sizeof(why), "expected a whole number from %ld to %ld", min, max);
+    return pixit_fail(err, errlen, kv, key, why);
+  }
+  *out = n;
+  return CTK_E_OK;
+}
+
+/* 32 random bytes as hex: a secret nobody else knows, for roles the runner starts itself. */
+static void pixit_generate_secret(char *out, size_t outlen)
+{
+  unsigned char raw[24];
+  size_t i;
+  if(RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+    ctk_strlcpy(out, "", outlen);
+    return;
+  }
+  for(i = 0; i < sizeof(raw) && 2 * i + 2 < outlen; i++)
+    snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+static ctk_code pixit_secret(const ctk_kvfile *kv, const char *key, int self_test, char *out,
+                             size_t outlen, char *err, size_t errlen)
+{
+  const char *v = ctk_kvfile_get(kv, key);
+  if(!v || !*v || !strcmp(v, "generate")) {
+    if(!self_test)
+      return pixit_fail(err, errlen, kv, key,
+                        "required for an external SUT (\"generate\" only in self-test)");
+    pixit_generate_secret(out, outlen);
+    if(!*out)
+      return pixit_fail(err, errlen, kv, key, "no random bytes for a generated secret");
+    return CTK_E_OK;
+  }
+  if(ctk_strlcpy(out, v, outlen))
+    return pixit_fail(err, errlen, kv, key, "too long");
+  return CTK_E_OK;
+}
+
+static ctk_code pixit_cities(ctk_pixit *px, char *err, size_t errlen)
+{
+  const char *v = ctk_kvfile_get(&px->kv, "cities.regions");
+  const char *p;
+  if(!v || !*v)
+    return pixit_fail(err, errlen, &px->kv, "cities.regions", "at least one city is required");
+  p = v;
+  while(*p) {
+    char code[16];
+    size_t n = 0;
+    while(*p == ',' || isspace((unsigned char)*p))
+      p++;
+    if(!*p)
+      break;
+    while(*p && *p != ',' && !isspace((unsigned char)*p) && n + 1 < sizeof(code))
+      code[n++] = *p++;
+    code[n] = '\0';
+    if(!pixit_region_ok(code))
+      return pixit_fail(err, errlen, &px->kv, "cities.regions", "each city is a 6-digit code");
+    if(ctk_pixit_has_city(px, code))
+      return pixit_fail(err, errlen, &px->kv, "cities.regions", "a city is listed twice");
+    if(px->n_cities >= CTK_PIXIT_CITIES_MAX)
+      return pixit_fail(err, errlen, &px->kv, "cities.regions", "too many cities");
+    ctk_strlcpy(px->cities[px->n_cities++], code, sizeof(px->cities[0]));
+  }
+  if(px->n_cities < 2)
+    return pixit_fail(err, errlen, &px->kv, "cities.regions",
+                      "at least two cities are needed (cross-city cases)");
+  return CTK_E_OK;
+}
+
+static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
+{
+  const ctk_kvfile *kv = &px->kv;
+  const char *v;
+  size_t i, k;
+  long n;
+  ctk_code result;
+
+  for(i = 0; i < kv->count; i++) {
+    int known = 0;
+    for(k = 0; k < sizeof(pixit_keys) / sizeof(pixit_keys[0]); k++)
+      known |= !strcmp(kv->entries[i].key, pixit_keys[k]);
+    if(!known)
+      return pixit_fail(err, errlen, kv, kv->entries[i].key, "unknown PIXIT parameter");
+  }
+
+  v = ctk_kvfile_get(kv, "sut.role");
+  ctk_strlcpy(px->sut_role, v ? v : "province", sizeof(px->sut_role));
+  if(strcmp(px->sut_role, "province") && strcmp(px->sut_role, "city"))
+    return pixit_fail(err, errlen, kv, "sut.role", "must be province or city");
+
+  v = ctk_kvfile_get(kv, "sut.region");
+  if(!v || !pixit_region_ok(v))
+    return pixit_fail(err, errlen, kv, "sut.region", "a 6-digit region code is required");
+  ctk_strlcpy(px->sut_region, v, sizeof(px->sut_region));
+
+  v = ctk_kvfile_get(kv, "sut.start");
+  if(!v || !strcmp(v, "external"))
+    px->self_test = 0;
+  else if(!strcmp(v, "reference"))
+    px->self_test = 1;
+  else
+    return pixit_fail(err, errlen, kv, "sut.start", "must be reference or external");
+
+  v = ctk_kvfile_get(kv, "sut.url");
+  if(px->self_test) {
+    if(v && *v)
+      return pixit_fail(err, errlen, kv, "sut.url",
+                        "not allowed with sut.start = reference (the runner picks the port)");
+  }
+  else {
+    if(!v || (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)))
+      return pixit_fail(err, errlen, kv, "sut.url", "an http:// or https:// URL is required");
+    if(ctk_strlcpy(px->sut_url, v, sizeof(px->sut_url)))
+      return pixit_fail(err, errlen, kv, "sut.url", "too long");
+    n = (long)strlen(px->sut_url);
+    while(n > 0 && px->sut_url[n - 1] == '/')
+      px->sut_url[--n] = '\0';
+  }
+  v = ctk_kvfile_get(kv, "sut.fault");
+  if(v && *v && !px->self_test)
+    return pixit_fail(err, errlen, kv, "sut.fault", "only the reference province has faults");
+  ctk_strlcpy(px->fault, v ? v : "", sizeof(px->fault));
+  v = ctk_kvfile_get(kv, "sut.tls_ca");
+  ctk_strlcpy(px->tls_ca, v ? v : "", sizeof(px->tls_ca));
+
+  result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
+                        sizeof(px->sut_secret), err, errlen);
+  if(!result)
+    result = pixit_secret(kv, "ministry.secret", px->self_test, px->ministry_secret,
+                          sizeof(px->ministry_secret), err, errlen);
+  if(!result)
+    result = pixit_secret(kv, "cities.secret", px->self_test, px->city_secret,
+                          sizeof(px->city_secret), err, errlen);
+  if(result)
+    return result;
+
+  result = pixit_long(kv, "ministry.port", 0, 0, 65535, &n, err, errlen);
+  if(result)
+    return result;
+  px->ministry_port = (int)n;
+  result = pixit_long(kv, "cities.port", 0, 0, 65535, &n, err, errlen);
+  if(result)
+    return result;
+  px->city_port = (int)n;
+  if(!px->self_test && (!px->ministry_port || !px->city_port))
+    return pixit_fail(err, errlen, kv, px->ministry_port ? "cities.port" : "ministry.port",
+                      "an external SUT needs a fixed port to reach the runner's roles");
+
+  result = pixit_cities(px, err, errlen);
+  if(result)
+    return result;
+  if(ctk_pixit_has_city(px, px->sut_region))
+    return pixit_fail(err, errlen, kv, "cities.regions", "the SUT's own region is not a city");
+
+  v = ctk_kvfile_get(kv, "peer.region");
+  ctk_strlcpy(px->peer_region, v ? v : "", sizeof(px->peer_region));
+  if(*px->peer_region && (!pixit_region_ok(px->peer_region) ||
+                          !strcmp(px->peer_region, px->sut_region)))
+    return pixit_fail(err, errlen, kv, "peer.region",
+                      "a 6-digit code of another province is required");
+
+  result = pixit_long(kv, "limits.answer_timeout_ms", 5000, 100, 600000, &px->answer_timeout_ms,
+                      err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.propagate_timeout_ms", 10000, 100, 600000,
+                        &px->propagate_timeout_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.start_timeout_ms", 10000, 100, 600000,
+                        &px->start_timeout_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.outage_ms", 2000, 100, 600000, &px->outage_ms, err, errlen);
+  if(!result) {
+    result = pixit_long(kv, "limits.handle_days", 0, 0, 365, &n, err, errlen);
+    px->handle_days = (int)n;
+  }
+  if(!result)
+    result = pixit_long(kv, "load.duration_ms", 3000, 100, 3600000, &px->load_duration_ms,
+                        err, errlen);
+  if(result)
+    return result;
+  v = ctk_kvfile_get(kv, "load.rate");
+  px->load_rate = 20.0;
+  if(v && *v) {
+    char *end;
+    errno = 0;
+    px->load_rate = strtod(v, &end);
+    if(errno || *end || px->load_rate <= 0.0 || px->load_rate > 10000.0)
+      return pixit_fail(err, errlen, kv, "load.rate", "orders per second, above 0 up to 10000");
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_pixit_load(const char *path, ctk_pixit *px, char *err, size_t errlen)
+{
+  ctk_code result;
+  memset(px, 0, sizeof(*px));
+  result = ctk_kvfile_load(path, &px->kv, err, errlen);
+  if(result)
+    return result;
+  return pixit_check(px, err, errlen);
+}
+
+ctk_code ctk_pixit_parse(const char *name, const char *text, ctk_pixit *px, char *err,
+                         size_t errlen)
+{
+  ctk_code result;
+  memset(px, 0, sizeof(*px));
+  result = ctk_kvfile_parse(name, text, &px->kv, err, errlen);
+  if(result)
+    return result;
+  return pixit_check(px, err, errlen);
+}
+
+int ctk_pixit_has_city(const ctk_pixit *px, const char *region)
+{
+  size_t i;
+  for(i = 0; i < px->n_cities; i++) {
+    if(!strcmp(px->cities[i], region))
+      return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,59 @@
+/* ctk_pixit: the parameters of one run (PIXIT): where the SUT is, its credentials and region,
+ * the cities the runner plays, declared time limits, timeouts and load, self-test or external. */
+#ifndef CTK_PIXIT_H
+#define CTK_PIXIT_H
+
+#include <stddef.h>
+
+#include "ctk_kvfile.h"
+
+#define CTK_PIXIT_CITIES_MAX 32
+#define CTK_PIXIT_SECRET_MAX 128
+
+typedef struct ctk_pixit {
+  ctk_kvfile kv;
+
+  /* [sut] */
+  char sut_role[16];             /* "province" or "city" */
+  char sut_region[8];            /* 6-digit region code of the SUT */
+  char sut_url[512];             /* base URL (".../exchange" and ".../soap" below it) */
+  char sut_secret[CTK_PIXIT_SECRET_MAX]; /* the SUT's own secret (HTTP Basic at the ministry) */
+  int self_test;                 /* sut.start = reference: the runner starts the reference */
+  char fault[64];                /* sut.fault: fault mode of the reference province */
+  char tls_ca[512];              /* sut.tls_ca: CA file to trust for an https SUT */
+
+  /* [ministry]: the reference ministry the runner starts above the SUT */
+  int ministry_port;             /* 0 = ephemeral (only sensible in self-test) */
+  char ministry_secret[CTK_PIXIT_SECRET_MAX];
+
+  /* [cities]: the city systems the runner plays below the SUT */
+  char cities[CTK_PIXIT_CITIES_MAX][8];
+  size_t n_cities;
+  char city_secret[CTK_PIXIT_SECRET_MAX];
+  int city_port;                 /* 0 = ephemeral */
+
+  /* [peer]: the province on the other side of cross-province cases (runner starts it) */
+  char peer_region[8];
+
+  /* [limits]: declared by the SUT; timeouts in milliseconds */
+  long answer_timeout_ms;        /* one request -> its answer */
+  long propagate_timeout_ms;     /* an event reaches the next level */
+  long start_timeout_ms;         /* a started role publishes its port */
+  long outage_ms;                /* how long the ministry link is down in the recovery test */
+  int handle_days;               /* declared working days to complete a complaint, 0 = profile */
+
+  /* [load] */
+  double load_rate;              /* work orders per second */
+  long load_duration_ms;         /* how long the sustained load lasts */
+} ctk_pixit;
+
+/* Load and check a PIXIT file; err holds "FILE:LINE: problem". Secrets given as "generate"
+ * (only allowed in self-test) are replaced by fresh random ones. */
+ctk_code ctk_pixit_load(const char *path, ctk_pixit *px, char *err, size_t errlen);
+ctk_code ctk_pixit_parse(const char *name, const char *text, ctk_pixit *px, char *err,
+                         size_t errlen);
+
+/* Is region one of the cities the runner plays? */
+int ctk_pixit_has_city(const ctk_pixit *px, const char *region);
+
+#endif

@@ -1,0 +1,48 @@
+/* ctk_proc: the runner's child processes (reference ministry, provinces, city simulators):
+ * start with logs to a file, wait for the port file they publish, stop with TERM then KILL. */
+#ifndef CTK_PROC_H
+#define CTK_PROC_H
+
+#include <sys/types.h>
+
+#include "ctk_error.h"
+
+#define CTK_PROC_MAX 16
+#define CTK_PROC_ARGS_MAX 48
+
+typedef struct ctk_proc {
+  char name[64];               /* role name for messages: "ministry", "province-360000" */
+  pid_t pid;                   /* 0 when not running */
+  char log_path[512];          /* stdout and stderr of the child */
+  int exit_status;             /* raw wait status once reaped, -1 before */
+} ctk_proc;
+
+/* Start argv[0] (a path) with argv. The child gets its own process group, dies with the
+ * runner (PDEATHSIG) and writes stdout/stderr to log_path. The proc is registered so a signal
+ * to the runner stops it too. */
+ctk_code ctk_proc_start(ctk_proc *p, const char *name, char *const argv[], const char *log_path);
+
+/* Wait until path holds a port number (a line with digits), at most timeout_ms. Fails early
+ * with CTK_E_EXTERNAL when the child exits first. */
+ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int *port);
+
+/* 1 while the child runs. */
+int ctk_proc_alive(ctk_proc *p);
+
+/* SIGTERM, wait up to grace_ms, then SIGKILL; reaps the child and unregisters it. */
+void ctk_proc_stop(ctk_proc *p, long grace_ms);
+/* Stop every registered child (in reverse start order). */
+void ctk_proc_stop_all(long grace_ms);
+
+/* Install SIGINT/SIGTERM/SIGHUP handlers that stop every registered child, then let the
+ * signal end the runner as usual. */
+void ctk_proc_install_signal_handlers(void);
+/* 1 once the runner got a stop signal (so long loops can end early). */
+int ctk_proc_interrupted(void);
+
+/* Sleep ms milliseconds (restarts after signals). */
+void ctk_sleep_ms(long ms);
+/* Monotonic clock in milliseconds. */
+long long ctk_now_ms(void);
+
+#endif
