@@ -40,16 +40,22 @@ typedef struct ctk_http_server_config {
   int port;                    /* 0 = pick a free port (read it back with ctk_http_server_port) */
   const char *tls_cert_file;   /* PEM; NULL = plain HTTP */
   const char *tls_key_file;
-  size_t max_body;             /* bodies beyond this are not read: body_too_large is set */
+  size_t max_body;             /* bodies beyond this are not kept: body_too_large is set;
+                                  0 = CTK_HTTP_MAX_BODY_DEFAULT */
   unsigned threads;            /* worker threads, default 4 */
   unsigned timeout_s;          /* idle connection timeout, default 30 */
+  unsigned max_connections;    /* open connections at once, default 256; more are refused */
 } ctk_http_server_config;
 
 typedef struct ctk_http_server ctk_http_server;
 
+#define CTK_HTTP_MAX_BODY_DEFAULT ((size_t)4 * 1024 * 1024)
+
 ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handler handler,
                                void *ctx, ctk_http_server **out);
 int ctk_http_server_port(const ctk_http_server *s);
+/* TCP connections accepted since start (a keep-alive client adds one, not one per request). */
+unsigned long ctk_http_server_connections(const ctk_http_server *s);
 /* Stops accepting, finishes running requests, frees. NULL is fine. */
 void ctk_http_server_stop(ctk_http_server *s);
 /* Any request header by name (case-insensitive), NULL if absent. */
@@ -78,12 +84,13 @@ typedef struct ctk_http_reply {
   ctk_buf body;                /* initialise with ctk_buf_init before the call */
   double total_ms;             /* wall time of the call */
   char error[256];             /* libcurl's reason when the call failed */
+  long new_connections;        /* connections this call had to open: 0 = an old one reused */
 } ctk_http_reply;
 
 ctk_http_client *ctk_http_client_new(void);
 void ctk_http_client_free(ctk_http_client *c);
 /* POST. CTK_E_OK when an HTTP answer arrived (any status); CTK_E_TIMEOUT or CTK_E_HTTP when
- * not, with reply->error saying why. */
+ * not, CTK_E_TOOBIG when the answer body outgrew reply->body's maximum; reply->error says why. */
 ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply);
 /* GET, same rules; body of the call ignored. */
 ctk_code ctk_http_get(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply);

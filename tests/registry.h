@@ -16,6 +16,7 @@
 #define CTK_TEST_SUITES(X) \
   X(buf, "unit")           \
   X(error, "unit")         \
-  X(faultproxy, "net")
+  X(faultproxy, "net")     \
+  X(http, "net")
 
 #endif

@@ -1,0 +1,623 @@
+/* ctk_http: HTTP server glue on libmicrohttpd and client glue on libcurl. */
+#include "ctk_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "ctk_log.h"
+
+#define HTTP_MOD "http"
+
+/* Only TLS 1.2 and 1.3, only AEAD ciphers, only forward-secret key exchange (GnuTLS syntax). */
+#define CTK_HTTP_TLS_PRIORITIES                                                         \
+  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
+  "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:%SERVER_PRECEDENCE"
+
+#define DEFAULT_BIND "127.0.0.1"
+#define DEFAULT_THREADS 4
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_RESPONSE_MAX ((size_t)64 * 1024 * 1024)
+#define PEM_FILE_MAX ((size_t)1024 * 1024)
+#define DEFAULT_CALL_TIMEOUT_MS 10000L
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init_once(void)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void ctk_http_global_init(void)
+{
+  pthread_once(&global_once, global_init_once);
+}
+
+/* ====================================================================== server */
+
+struct ctk_http_server {
+  struct MHD_Daemon *daemon;
+  ctk_http_handler handler;
+  void *ctx;
+  size_t max_body;
+  int port;
+  atomic_ulong connections;
+  ctk_buf tls_cert;  /* PEM kept alive while the daemon runs */
+  ctk_buf tls_key;   /* wiped before it is freed */
+};
+
+/* Everything one request collects between its first and last access-handler call. */
+typedef struct request_state {
+  int headers_seen;    /* the first call (headers only) has happened */
+  int too_large;       /* the body passed max_body; the rest is being discarded */
+  int out_of_memory;
+  ctk_buf body;
+  char *query;         /* raw query string, "" if none */
+} request_state;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+  ctk_http_server *s = cls;
+  request_state *st;
+  const char *q;
+  (void)connection;
+
+  st = calloc(1, sizeof(*st));
+  if(!st)
+    return NULL;
+  ctk_buf_init(&st->body, s->max_body);
+  /* MHD hands the path without its query to the access handler; the raw query is only seen
+   * here, before MHD splits it into arguments. */
+  q = uri ? strchr(uri, '?') : NULL;
+  st->query = strdup(q ? q + 1 : "");
+  if(!st->query) {
+    free(st);
+    return NULL;
+  }
+  return st;
+}
+
+static void request_state_free(request_state *st)
+{
+  if(!st)
+    return;
+  ctk_buf_free(&st->body);
+  free(st->query);
+  free(st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+  (void)cls;
+  (void)connection;
+  (void)toe;
+  request_state_free(*req_cls);
+  *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+  ctk_http_server *s = cls;
+  (void)connection;
+  (void)socket_context;
+  if(toe == MHD_CONNECTION_NOTIFY_STARTED)
+    atomic_fetch_add(&s->connections, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  char msg[512];
+  size_t n;
+  (void)cls;
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  n = strlen(msg);
+  while(n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+    msg[--n] = '\0';
+  CTK_INFO(HTTP_MOD, "microhttpd: %s", msg);
+}
+
+static void format_peer(struct MHD_Connection *connection, char *out, size_t outsize)
+{
+  const union MHD_ConnectionInfo *info;
+  char host[INET6_ADDRSTRLEN];
+  const struct sockaddr *sa;
+
+  ctk_strlcpy(out, "unknown", outsize);
+  info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if(!info || !info->client_addr)
+    return;
+  sa = info->client_addr;
+  if(sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)sa;
+    if(inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host)))
+      snprintf(out, outsize, "%s:%u", host, (unsigned)ntohs(in4->sin_port));
+  }
+  else if(sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+    if(inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host)))
+      snprintf(out, outsize, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+  }
+}
+
+static const char *header_or_empty(struct MHD_Connection *connection, const char *name)
+{
+  const char *v = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+  return v ? v : "";
+}
+
+const char *ctk_http_request_header(const ctk_http_request *req, const char *name)
+{
+  if(!req || !req->conn || !name)
+    return NULL;
+  return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result queue_response(struct MHD_Connection *connection, int status,
+                                      const char *content_type, ctk_buf *body)
+{
+  struct MHD_Response *response;
+  enum MHD_Result ret;
+  size_t len = 0;
+  char *data = body ? ctk_buf_detach(body, &len) : NULL;
+
+  if(data)
+    response = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+  else
+    response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+  if(!response) {
+    free(data);
+    return MHD_NO;
+  }
+  if(content_type && *content_type)
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  ret = MHD_queue_response(connection, (unsigned int)status, response);
+  MHD_destroy_response(response);
+  return ret;
+}
+
+/* Runs the user's handler once the whole body is in (or discarded). */
+static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *connection,
+                                const char *url, const char *method, request_state *st)
+{
+  ctk_http_request req;
+  ctk_http_response resp;
+  char *password = NULL;
+  char *user;
+  enum MHD_Result ret;
+  int rc;
+
+  if(st->out_of_memory) {
+    CTK_ERR(HTTP_MOD, "out of memory while reading a request body");
+    return queue_response(connection, 500, NULL, NULL);
+  }
+
+  memset(&req, 0, sizeof(req));
+  req.method = method;
+  req.path = url;
+  req.query = st->query;
+  req.content_type = header_or_empty(connection, MHD_HTTP_HEADER_CONTENT_TYPE);
+  req.soap_action = header_or_empty(connection, "SOAPAction");
+  req.body = st->too_large ? "" : ctk_buf_str(&st->body);
+  req.body_len = st->too_large ? 0 : st->body.len;
+  req.body_too_large = st->too_large;
+  req.conn = connection;
+  format_peer(connection, req.peer, sizeof(req.peer));
+  user = MHD_basic_auth_get_username_password(connection, &password);
+  req.auth_user = user;
+  req.auth_pass = user ? password : NULL;
+
+  memset(&resp, 0, sizeof(resp));
+  resp.status = 200;
+  ctk_strlcpy(resp.content_type, "application/xml; charset=UTF-8", sizeof(resp.content_type));
+  ctk_buf_init(&resp.body, DEFAULT_RESPONSE_MAX);
+
+  rc = s->handler(s->ctx, &req, &resp);
+
+  if(password) {
+    OPENSSL_cleanse(password, strlen(password));
+    MHD_free(password);
+  }
+  if(user)
+    MHD_free(user);
+
+  if(rc) {
+    CTK_WARN(HTTP_MOD, "handler failed (%d) for %s %s from %s; answering 500", rc, method,
+             url, req.peer);
+    ret = queue_response(connection, 500, NULL, NULL);
+  }
+  else if(resp.status < 100 || resp.status > 599) {
+    CTK_ERR(HTTP_MOD, "handler set impossible status %d for %s %s; answering 500", resp.status,
+            method, url);
+    ret = queue_response(connection, 500, NULL, NULL);
+  }
+  else
+    ret = queue_response(connection, resp.status, resp.content_type, &resp.body);
+  ctk_buf_free(&resp.body);
+  return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **req_cls)
+{
+  ctk_http_server *s = cls;
+  request_state *st = *req_cls;
+  (void)version;
+
+  if(!st) {
+    /* on_uri could not allocate: refuse this connection rather than serve a partial request */
+    CTK_ERR(HTTP_MOD, "no request state (out of memory); closing the connection");
+    return MHD_NO;
+  }
+  if(!st->headers_seen) {
+    /* The first call carries only the headers; the body (if any) comes in later calls. */
+    st->headers_seen = 1;
+    return MHD_YES;
+  }
+  if(*upload_data_size) {
+    if(!st->too_large && !st->out_of_memory) {
+      ctk_code result = ctk_buf_add(&st->body, upload_data, *upload_data_size);
+      if(result == CTK_E_TOOBIG) {
+        /* keep reading so the connection stays in sync, but keep nothing */
+        st->too_large = 1;
+        ctk_buf_free(&st->body);
+      }
+      else if(result)
+        st->out_of_memory = 1;
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  return dispatch(s, connection, url, method, st);
+}
+
+/* Reads a small PEM file into b (NUL-terminated, as microhttpd wants). */
+static ctk_code read_pem(const char *path, ctk_buf *b)
+{
+  FILE *f;
+  char chunk[4096];
+  size_t n;
+  ctk_code result = CTK_E_OK;
+
+  ctk_buf_init(b, PEM_FILE_MAX);
+  f = fopen(path, "rb");
+  if(!f) {
+    CTK_ERR(HTTP_MOD, "cannot open TLS file %s", path);
+    return CTK_E_IO;
+  }
+  while(!result && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    result = ctk_buf_add(b, chunk, n);
+  if(!result && ferror(f))
+    result = CTK_E_IO;
+  fclose(f);
+  if(!result && b->len == 0)
+    result = CTK_E_PARSE;
+  if(result)
+    CTK_ERR(HTTP_MOD, "cannot read TLS file %s: %s", path, ctk_strerror(result));
+  return result;
+}
+
+static void server_free(ctk_http_server *s)
+{
+  if(!s)
+    return;
+  if(s->tls_key.data)
+    OPENSSL_cleanse(s->tls_key.data, s->tls_key.len);
+  ctk_buf_free(&s->tls_key);
+  ctk_buf_free(&s->tls_cert);
+  free(s);
+}
+
+ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handler handler,
+                               void *ctx, ctk_http_server **out)
+{
+  ctk_http_server *s;
+  struct sockaddr_storage addr;
+  struct MHD_OptionItem opts[12];
+  const union MHD_DaemonInfo *info;
+  const char *bind_addr;
+  unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  unsigned threads;
+  unsigned timeout_s;
+  unsigned max_connections;
+  size_t n = 0;
+  ctk_code result;
+
+  if(!cfg || !handler || !out || cfg->port < 0 || cfg->port > 65535)
+    return CTK_E_INVAL;
+  *out = NULL;
+  if((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
+    CTK_ERR(HTTP_MOD, "TLS needs both a certificate and a key file");
+    return CTK_E_INVAL;
+  }
+  ctk_http_global_init();
+
+  s = calloc(1, sizeof(*s));
+  if(!s)
+    return CTK_E_NOMEM;
+  ctk_buf_init(&s->tls_cert, PEM_FILE_MAX);
+  ctk_buf_init(&s->tls_key, PEM_FILE_MAX);
+  s->handler = handler;
+  s->ctx = ctx;
+  s->max_body = cfg->max_body ? cfg->max_body : CTK_HTTP_MAX_BODY_DEFAULT;
+  atomic_init(&s->connections, 0);
+
+  bind_addr = cfg->bind_addr && *cfg->bind_addr ? cfg->bind_addr : DEFAULT_BIND;
+  memset(&addr, 0, sizeof(addr));
+  if(strchr(bind_addr, ':')) {
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&addr;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)cfg->port);
+    if(inet_pton(AF_INET6, bind_addr, &in6->sin6_addr) != 1) {
+      CTK_ERR(HTTP_MOD, "bind address '%s' is not an IPv6 address", bind_addr);
+      server_free(s);
+      return CTK_E_INVAL;
+    }
+    flags |= MHD_USE_IPv6;
+  }
+  else {
+    struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)&addr;
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)cfg->port);
+    if(inet_pton(AF_INET, bind_addr, &in4->sin_addr) != 1) {
+      CTK_ERR(HTTP_MOD, "bind address '%s' is not an IPv4 address", bind_addr);
+      server_free(s);
+      return CTK_E_INVAL;
+    }
+  }
+
+  threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
+  timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
+  max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &addr };
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL };
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL };
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_connections,
+                                       NULL };
+
+  if(cfg->tls_cert_file) {
+    if(MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      CTK_ERR(HTTP_MOD, "this libmicrohttpd was built without TLS");
+      server_free(s);
+      return CTK_E_UNSUPPORTED;
+    }
+    result = read_pem(cfg->tls_cert_file, &s->tls_cert);
+    if(!result)
+      result = read_pem(cfg->tls_key_file, &s->tls_key);
+    if(result) {
+      server_free(s);
+      return result;
+    }
+    flags |= MHD_USE_TLS;
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert.data };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key.data };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                         (void *)CTK_HTTP_TLS_PRIORITIES };
+  }
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+  s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                               MHD_OPTION_ARRAY, opts,
+                               MHD_OPTION_END);
+  if(!s->daemon) {
+    CTK_ERR(HTTP_MOD, "cannot start the HTTP%s server on %s port %d (in use, bad TLS "
+            "certificate or key?)", cfg->tls_cert_file ? "S" : "", bind_addr, cfg->port);
+    server_free(s);
+    return CTK_E_HTTP;
+  }
+  info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = info ? (int)info->port : cfg->port;
+  CTK_INFO(HTTP_MOD, "listening on %s port %d%s", bind_addr, s->port,
+           cfg->tls_cert_file ? " (TLS)" : "");
+  *out = s;
+  return CTK_E_OK;
+}
+
+int ctk_http_server_port(const ctk_http_server *s)
+{
+  return s ? s->port : 0;
+}
+
+unsigned long ctk_http_server_connections(const ctk_http_server *s)
+{
+  return s ? atomic_load(&((ctk_http_server *)(uintptr_t)s)->connections) : 0;
+}
+
+void ctk_http_server_stop(ctk_http_server *s)
+{
+  if(!s)
+    return;
+  /* MHD_stop_daemon joins the worker threads, so handlers that are running finish first. */
+  if(s->daemon)
+    MHD_stop_daemon(s->daemon);
+  server_free(s);
+}
+
+/* ====================================================================== client */
+
+struct ctk_http_client {
+  CURL *easy;  /* kept across calls: its connection cache gives keep-alive and TLS resumption */
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+typedef struct body_sink {
+  ctk_buf *buf;
+  int too_big;
+} body_sink;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+  body_sink *sink = userp;
+  size_t len = size * nmemb;
+  if(ctk_buf_add(sink->buf, data, len)) {
+    sink->too_big = 1;
+    return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
+  }
+  return len;
+}
+
+ctk_http_client *ctk_http_client_new(void)
+{
+  ctk_http_client *c;
+
+  ctk_http_global_init();
+  c = calloc(1, sizeof(*c));
+  if(!c)
+    return NULL;
+  c->easy = curl_easy_init();
+  if(!c->easy) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+void ctk_http_client_free(ctk_http_client *c)
+{
+  if(!c)
+    return;
+  curl_easy_cleanup(c->easy);
+  free(c);
+}
+
+/* Appends "Name: value" ("Name:" alone removes a header libcurl would add by itself). */
+static ctk_code add_header(struct curl_slist **list, const char *name, const char *value)
+{
+  char line[512];
+  struct curl_slist *grown;
+  int n = snprintf(line, sizeof(line), "%s:%s%s", name, *value ? " " : "", value);
+
+  if(n < 0 || (size_t)n >= sizeof(line) || strpbrk(value, "\r\n"))
+    return CTK_E_INVAL;
+  grown = curl_slist_append(*list, line);
+  if(!grown)
+    return CTK_E_NOMEM;
+  *list = grown;
+  return CTK_E_OK;
+}
+
+static ctk_code http_call(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply,
+                          int post)
+{
+  struct curl_slist *headers = NULL;
+  body_sink sink;
+  CURLcode cc;
+  curl_off_t total_us = 0;
+  long connects = 0;
+  char *ctype = NULL;
+  ctk_code result = CTK_E_OK;
+
+  if(!c || !call || !call->url || !reply)
+    return CTK_E_INVAL;
+  reply->status = 0;
+  reply->content_type[0] = '\0';
+  reply->error[0] = '\0';
+  reply->total_ms = 0;
+  reply->new_connections = 0;
+  ctk_buf_reset(&reply->body);
+
+  /* Reset forgets the previous call's options but keeps the live connections. */
+  curl_easy_reset(c->easy);
+  c->errbuf[0] = '\0';
+  sink.buf = &reply->body;
+  sink.too_big = 0;
+
+  curl_easy_setopt(c->easy, CURLOPT_URL, call->url);
+  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "ctk12328");
+  curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
+                   call->timeout_ms > 0 ? call->timeout_ms : DEFAULT_CALL_TIMEOUT_MS);
+  curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if(call->ca_file)
+    curl_easy_setopt(c->easy, CURLOPT_CAINFO, call->ca_file);
+  if(call->insecure) {
+    curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if(call->user) {
+    curl_easy_setopt(c->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(c->easy, CURLOPT_USERNAME, call->user);
+    curl_easy_setopt(c->easy, CURLOPT_PASSWORD, call->password ? call->password : "");
+  }
+
+  if(post) {
+    curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)(call->body ? call->body_len : 0));
+    /* no "Expect: 100-continue": our servers read every body, the extra round trip only costs */
+    result = add_header(&headers, "Expect", "");
+    if(!result && call->content_type)
+      result = add_header(&headers, "Content-Type", call->content_type);
+  }
+  if(!result && call->soap_action)
+    result = add_header(&headers, "SOAPAction", call->soap_action);
+  if(result) {
+    curl_slist_free_all(headers);
+    snprintf(reply->error, sizeof(reply->error), "cannot build the request headers: %s",
+             ctk_strerror(result));
+    return result;
+  }
+  if(headers)
+    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, headers);
+
+  cc = curl_easy_perform(c->easy);
+
+  curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+  reply->total_ms = (double)total_us / 1000.0;
+  curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+  reply->new_connections = connects;
+  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &reply->status);
+  if(curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
+    ctk_strlcpy(reply->content_type, ctype, sizeof(reply->content_type));
+
+  if(cc != CURLE_OK) {
+    if(sink.too_big) {
+      snprintf(reply->error, sizeof(reply->error), "answer body exceeds %zu bytes",
+               reply->body.max);
+      result = CTK_E_TOOBIG;
+    }
+    else {
+      snprintf(reply->error, sizeof(reply->error), "%s",
+               c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+      result = cc == CURLE_OPERATION_TIMEDOUT ? CTK_E_TIMEOUT : CTK_E_HTTP;
+      reply->status = 0;
+    }
+  }
+  /* the header list must outlive the transfer, and must not dangle into the next call */
+  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(headers);
+  return result;
+}
+
+ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply)
+{
+  return http_call(c, call, reply, 1);
+}
+
+ctk_code ctk_http_get(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply)
+{
+  return http_call(c, call, reply, 0);
+}

@@ -1,0 +1,553 @@
+/* test_http: the HTTP glue against itself over loopback: bodies, limits, auth, keep-alive, TLS
+ * (and that TLS below 1.2 is refused), many clients at once. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "ctk_http.h"
+#include "ctk_test.h"
+
+/* What the handler saw last; the handler is called on server threads. */
+typedef struct seen {
+  pthread_mutex_t lock;
+  unsigned long calls;
+  int too_large;
+  size_t body_len;
+  char user[64];
+  char pass[64];
+  int had_user;
+  char query[128];
+  char soap_action[128];
+  char header_x[64];
+  char peer[64];
+} seen;
+
+static int handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  seen *s = ctx;
+  const char *x = ctk_http_request_header(req, "x-ctk-test");
+
+  pthread_mutex_lock(&s->lock);
+  s->calls++;
+  s->too_large = req->body_too_large;
+  s->body_len = req->body_len;
+  s->had_user = req->auth_user != NULL;
+  ctk_strlcpy(s->user, req->auth_user ? req->auth_user : "", sizeof(s->user));
+  ctk_strlcpy(s->pass, req->auth_pass ? req->auth_pass : "", sizeof(s->pass));
+  ctk_strlcpy(s->query, req->query, sizeof(s->query));
+  ctk_strlcpy(s->soap_action, req->soap_action, sizeof(s->soap_action));
+  ctk_strlcpy(s->header_x, x ? x : "", sizeof(s->header_x));
+  ctk_strlcpy(s->peer, req->peer, sizeof(s->peer));
+  pthread_mutex_unlock(&s->lock);
+
+  if(!strcmp(req->path, "/fail"))
+    return -1;
+  if(!strcmp(req->path, "/slow")) {
+    struct timespec ts = { 1, 500000000L };
+    nanosleep(&ts, NULL);
+    return 0;
+  }
+  if(!strcmp(req->path, "/big")) {
+    int i;
+    for(i = 0; i < 100; i++)
+      ctk_buf_adds(&resp->body, "0123456789");
+    return 0;
+  }
+  if(strcmp(req->path, "/echo")) {
+    resp->status = 404;
+    return 0;
+  }
+  if(strcmp(req->method, "POST")) {
+    resp->status = 405;
+    return 0;
+  }
+  if(req->body_too_large) {
+    resp->status = 413;
+    return ctk_buf_adds(&resp->body, "<Answer>too large</Answer>") ? -1 : 0;
+  }
+  ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
+  return ctk_buf_add(&resp->body, req->body, req->body_len) ? -1 : 0;
+}
+
+static ctk_http_server *start_server(seen *s, size_t max_body, const char *cert, const char *key)
+{
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = NULL;
+
+  memset(s, 0, sizeof(*s));
+  pthread_mutex_init(&s->lock, NULL);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.port = 0;
+  cfg.max_body = max_body;
+  cfg.tls_cert_file = cert;
+  cfg.tls_key_file = key;
+  cfg.threads = 2;
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&cfg, handler, s, &srv), CTK_E_OK);
+  CU_ASSERT_FATAL(ctk_http_server_port(srv) > 0);
+  return srv;
+}
+
+static void url_for(char *out, size_t size, const ctk_http_server *srv, const char *scheme,
+                    const char *path)
+{
+  snprintf(out, size, "%s://127.0.0.1:%d%s", scheme, ctk_http_server_port(srv), path);
+}
+
+static void test_http_post_round_trip(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  const char *body = "<Message>\xe4\xbd\xa0\xe5\xa5\xbd</Message>";
+
+  url_for(url, sizeof(url), srv, "http", "/echo?a=1&b=%20x");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = "application/xml; charset=UTF-8";
+  call.soap_action = "\"urn:ctk12328:baseline:1#exchange\"";
+  call.body = body;
+  call.body_len = strlen(body);
+  ctk_buf_init(&reply.body, 4096);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), body);
+  CU_ASSERT_STRING_EQUAL(reply.content_type, "text/plain; charset=UTF-8");
+  CU_ASSERT(reply.total_ms > 0);
+  CU_ASSERT_EQUAL(s.body_len, strlen(body));
+  CU_ASSERT_STRING_EQUAL(s.query, "a=1&b=%20x");
+  CU_ASSERT_STRING_EQUAL(s.soap_action, "\"urn:ctk12328:baseline:1#exchange\"");
+  CU_ASSERT_EQUAL(strncmp(s.peer, "127.0.0.1:", 10), 0);
+  CU_ASSERT_FALSE(s.had_user);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_keep_alive_reuses_connection(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int i;
+
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.body = "x";
+  call.body_len = 1;
+  ctk_buf_init(&reply.body, 4096);
+  for(i = 0; i < 5; i++) {
+    CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+    CU_ASSERT_EQUAL(reply.status, 200);
+    CU_ASSERT_EQUAL(reply.new_connections, i == 0 ? 1 : 0);
+  }
+  CU_ASSERT_EQUAL(ctk_http_server_connections(srv), 1);
+  CU_ASSERT_EQUAL(s.calls, 5);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_oversize_body_is_flagged_not_kept(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 1024, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  char *big = malloc(200000);
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+  memset(big, 'a', 200000);
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.body = big;
+  call.body_len = 200000;
+  ctk_buf_init(&reply.body, 4096);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 413);
+  CU_ASSERT_EQUAL(s.too_large, 1);
+  CU_ASSERT_EQUAL(s.body_len, 0);
+
+  /* exactly at the limit is fine, and the connection is still usable */
+  call.body_len = 1024;
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  CU_ASSERT_EQUAL(reply.body.len, 1024);
+  CU_ASSERT_EQUAL(s.too_large, 0);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(srv), 1);
+
+  free(big);
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_basic_auth_reaches_handler(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.user = "360100";
+  call.password = "9f86d081884c7d65";
+  call.body = "x";
+  call.body_len = 1;
+  ctk_buf_init(&reply.body, 4096);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(s.had_user, 1);
+  CU_ASSERT_STRING_EQUAL(s.user, "360100");
+  CU_ASSERT_STRING_EQUAL(s.pass, "9f86d081884c7d65");
+
+  call.user = NULL;
+  call.password = NULL;
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(s.had_user, 0);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_status_is_the_handlers(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  ctk_buf_init(&reply.body, 4096);
+
+  url_for(url, sizeof(url), srv, "http", "/nowhere");
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 404);
+
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  CU_ASSERT_EQUAL(ctk_http_get(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 405);
+
+  /* a handler that fails gives 500 with no body */
+  url_for(url, sizeof(url), srv, "http", "/fail");
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 500);
+  CU_ASSERT_EQUAL(reply.body.len, 0);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_client_errors_are_clear(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int closed_port = ctk_test_free_port();
+
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  ctk_buf_init(&reply.body, 64);
+
+  /* nobody listening */
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", closed_port);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_HTTP);
+  CU_ASSERT_EQUAL(reply.status, 0);
+  CU_ASSERT(reply.error[0] != '\0');
+
+  /* answer slower than the call's time limit */
+  url_for(url, sizeof(url), srv, "http", "/slow");
+  call.timeout_ms = 300;
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_TIMEOUT);
+  CU_ASSERT(reply.error[0] != '\0');
+
+  /* answer larger than the reply buffer may grow */
+  call.timeout_ms = 0;
+  url_for(url, sizeof(url), srv, "http", "/big");
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_TOOBIG);
+  CU_ASSERT(reply.body.len <= 64);
+
+  /* a header value must not smuggle a second header */
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  call.soap_action = "x\r\nX-Evil: 1";
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_INVAL);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+static void test_http_server_config_errors(void)
+{
+  seen s;
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  ctk_http_server *other = NULL;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.bind_addr = "not-an-address";
+  CU_ASSERT_EQUAL(ctk_http_server_start(&cfg, handler, &s, &other), CTK_E_INVAL);
+  CU_ASSERT_PTR_NULL(other);
+
+  cfg.bind_addr = NULL;
+  cfg.tls_cert_file = "cert.pem";
+  CU_ASSERT_EQUAL(ctk_http_server_start(&cfg, handler, &s, &other), CTK_E_INVAL);
+
+  cfg.tls_cert_file = NULL;
+  cfg.port = ctk_http_server_port(srv);  /* already taken */
+  CU_ASSERT_EQUAL(ctk_http_server_start(&cfg, handler, &s, &other), CTK_E_HTTP);
+  CU_ASSERT_PTR_NULL(other);
+
+  cfg.port = 0;
+  cfg.tls_cert_file = "/nonexistent/cert.pem";
+  cfg.tls_key_file = "/nonexistent/key.pem";
+  CU_ASSERT_EQUAL(ctk_http_server_start(&cfg, handler, &s, &other), CTK_E_IO);
+
+  ctk_http_server_stop(NULL);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+/* A client that sends half a request and hangs up must not leak the request's state. */
+static void test_http_abandoned_request(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  struct sockaddr_in sa;
+  const char partial[] = "POST /echo?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc";
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct timespec ts = { 0, 100000000L };
+
+  CU_ASSERT_FATAL(fd >= 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((unsigned short)ctk_http_server_port(srv));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  CU_ASSERT_EQUAL(send(fd, partial, sizeof(partial) - 1, 0), (ssize_t)(sizeof(partial) - 1));
+  nanosleep(&ts, NULL);
+  close(fd);
+  nanosleep(&ts, NULL);
+  CU_ASSERT_EQUAL(s.calls, 0);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+/* ---------- TLS ---------- */
+
+static int make_cert(char *cert, char *key, size_t size)
+{
+  const char *dir = ctk_test_tmpdir("http-tls");
+  char cmd[2048];
+
+  if(!dir)
+    return -1;
+  snprintf(cert, size, "%s/cert.pem", dir);
+  snprintf(key, size, "%s/key.pem", dir);
+  snprintf(cmd, sizeof(cmd),
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+           "-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 2>&1",
+           key, cert);
+  return ctk_test_run(cmd, NULL);
+}
+
+static size_t discard(char *data, size_t size, size_t nmemb, void *userp)
+{
+  (void)data;
+  (void)userp;
+  return size * nmemb;
+}
+
+/* Raw libcurl, so the test can choose protocol versions the toolkit's client never would. */
+static CURLcode curl_with_max_version(const char *url, long max_version)
+{
+  CURL *easy = curl_easy_init();
+  CURLcode cc;
+
+  if(!easy)
+    return CURLE_FAILED_INIT;
+  curl_easy_setopt(easy, CURLOPT_URL, url);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1 | max_version);
+  /* make the client itself willing to speak old TLS, so a failure is the server's refusal */
+  curl_easy_setopt(easy, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+  cc = curl_easy_perform(easy);
+  curl_easy_cleanup(easy);
+  return cc;
+}
+
+static void test_http_tls_round_trip_and_old_versions_refused(void)
+{
+  seen s;
+  char cert[512];
+  char key[512];
+  char url[128];
+  ctk_http_server *srv;
+  ctk_http_client *c;
+  ctk_http_call call;
+  ctk_http_reply reply;
+
+  CU_ASSERT_EQUAL_FATAL(make_cert(cert, key, sizeof(cert)), 0);
+  srv = start_server(&s, 0, cert, key);
+  c = ctk_http_client_new();
+  url_for(url, sizeof(url), srv, "https", "/echo");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.ca_file = cert;
+  call.body = "<tls/>";
+  call.body_len = 6;
+  call.user = "360000";
+  call.password = "secret";
+  ctk_buf_init(&reply.body, 4096);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), "<tls/>");
+  CU_ASSERT_STRING_EQUAL(s.user, "360000");
+  /* the TLS connection is kept too */
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.new_connections, 0);
+
+  /* without trusting the certificate the call fails; with insecure it works */
+  ctk_http_client_free(c);
+  c = ctk_http_client_new();
+  call.ca_file = NULL;
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_HTTP);
+  call.insecure = 1;
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+
+  CU_ASSERT_EQUAL(curl_with_max_version(url, CURL_SSLVERSION_MAX_TLSv1_2), CURLE_OK);
+  CU_ASSERT_NOT_EQUAL(curl_with_max_version(url, CURL_SSLVERSION_MAX_TLSv1_1), CURLE_OK);
+  CU_ASSERT_NOT_EQUAL(curl_with_max_version(url, CURL_SSLVERSION_MAX_TLSv1_0), CURLE_OK);
+
+  /* plain HTTP to the TLS port gets no answer */
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  call.timeout_ms = 2000;
+  CU_ASSERT_NOT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+/* ---------- concurrency ---------- */
+
+#define CONC_THREADS 6
+#define CONC_CALLS 25
+
+typedef struct worker {
+  char url[128];
+  int id;
+  int ok;
+} worker;
+
+static void *worker_main(void *arg)
+{
+  worker *w = arg;
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char body[64];
+  int i;
+
+  if(!c)
+    return NULL;
+  memset(&call, 0, sizeof(call));
+  call.url = w->url;
+  ctk_buf_init(&reply.body, 4096);
+  for(i = 0; i < CONC_CALLS; i++) {
+    snprintf(body, sizeof(body), "worker %d call %d", w->id, i);
+    call.body = body;
+    call.body_len = strlen(body);
+    if(ctk_http_post(c, &call, &reply) == CTK_E_OK && reply.status == 200 &&
+       !strcmp(ctk_buf_str(&reply.body), body))
+      w->ok++;
+  }
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  return NULL;
+}
+
+static void test_http_concurrent_clients(void)
+{
+  seen s;
+  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
+  pthread_t threads[CONC_THREADS];
+  worker workers[CONC_THREADS];
+  int i;
+  int started = 0;
+
+  for(i = 0; i < CONC_THREADS; i++) {
+    memset(&workers[i], 0, sizeof(workers[i]));
+    workers[i].id = i;
+    url_for(workers[i].url, sizeof(workers[i].url), srv, "http", "/echo");
+    if(pthread_create(&threads[i], NULL, worker_main, &workers[i]) == 0)
+      started++;
+  }
+  CU_ASSERT_EQUAL_FATAL(started, CONC_THREADS);
+  for(i = 0; i < CONC_THREADS; i++) {
+    pthread_join(threads[i], NULL);
+    CU_ASSERT_EQUAL(workers[i].ok, CONC_CALLS);
+  }
+  CU_ASSERT_EQUAL(s.calls, CONC_THREADS * CONC_CALLS);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(srv), CONC_THREADS);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
+void ctk_test_add_http(CU_pSuite suite)
+{
+  ctk_http_global_init();
+  CTK_TEST(suite, test_http_post_round_trip);
+  CTK_TEST(suite, test_http_keep_alive_reuses_connection);
+  CTK_TEST(suite, test_http_oversize_body_is_flagged_not_kept);
+  CTK_TEST(suite, test_http_basic_auth_reaches_handler);
+  CTK_TEST(suite, test_http_status_is_the_handlers);
+  CTK_TEST(suite, test_http_client_errors_are_clear);
+  CTK_TEST(suite, test_http_server_config_errors);
+  CTK_TEST(suite, test_http_abandoned_request);
+  CTK_TEST(suite, test_http_tls_round_trip_and_old_versions_refused);
+  CTK_TEST(suite, test_http_concurrent_clients);
+}
