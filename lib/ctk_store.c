@@ -1,0 +1,840 @@
+/* ctk_store: SQLite store of a reference endpoint. One connection with a recursive mutex;
+ * every statement is prepared once at open and reused. */
+#include "ctk_store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctk_log.h"
+
+static const char ctk_store_schema[] =
+  "CREATE TABLE IF NOT EXISTS orders("
+  " order_id TEXT PRIMARY KEY, accept_time TEXT, accept_date TEXT, accept_region TEXT,"
+  " handle_region TEXT, channel TEXT, business_type TEXT, domain TEXT, status TEXT NOT NULL,"
+  " instant_answer INTEGER, deadline TEXT, origin TEXT, target TEXT, up TEXT,"
+  " transfer_to TEXT, transferred INTEGER, completed_time TEXT, revisit_time TEXT,"
+  " revisit_reached INTEGER, satisfaction TEXT, supervised INTEGER, urged INTEGER,"
+  " created_at TEXT, updated_at TEXT, order_xml BLOB);"
+  "CREATE INDEX IF NOT EXISTS orders_by_date ON orders(accept_date);"
+  "CREATE TABLE IF NOT EXISTS history("
+  " id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, time TEXT, interface_code TEXT,"
+  " status TEXT, region TEXT, msg_id TEXT);"
+  "CREATE INDEX IF NOT EXISTS history_by_order ON history(order_id, id);"
+  "CREATE TABLE IF NOT EXISTS messages("
+  " id INTEGER PRIMARY KEY, at TEXT, direction TEXT, peer TEXT, interface_code TEXT,"
+  " msg_id TEXT, sender TEXT, order_id TEXT, binding TEXT, encoding TEXT, raw BLOB,"
+  " answer BLOB, result_code TEXT, verdict TEXT, reason TEXT);"
+  "CREATE TABLE IF NOT EXISTS msgids("
+  " sender TEXT NOT NULL, msg_id TEXT NOT NULL, req_hash TEXT, answer BLOB,"
+  " content_type TEXT, at TEXT, PRIMARY KEY(sender, msg_id));"
+  "CREATE TABLE IF NOT EXISTS outbox("
+  " id INTEGER PRIMARY KEY, fifo_key TEXT, peer TEXT, interface_code TEXT, msg_id TEXT,"
+  " order_id TEXT, body BLOB, state TEXT, inflight INTEGER DEFAULT 0, attempts INTEGER,"
+  " next_at INTEGER, last_error TEXT, created_at TEXT, done_at TEXT);"
+  "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, fifo_key, id);"
+  "CREATE TABLE IF NOT EXISTS urges(order_id TEXT, day TEXT, PRIMARY KEY(order_id, day));"
+  "CREATE TABLE IF NOT EXISTS stat_reports("
+  " region TEXT, period_start TEXT, period_end TEXT, name TEXT, value TEXT, received_at TEXT,"
+  " PRIMARY KEY(region, period_start, period_end, name));"
+  "CREATE TABLE IF NOT EXISTS knowledge("
+  " item_id TEXT PRIMARY KEY, class TEXT, title TEXT, content TEXT, update_time TEXT,"
+  " action TEXT);";
+
+#define ORDER_COLS                                                                         \
+  "order_id, accept_time, accept_region, handle_region, channel, business_type, domain,"   \
+  " status, instant_answer, deadline, origin, target, up, transfer_to, transferred,"       \
+  " completed_time, revisit_time, revisit_reached, satisfaction, supervised, urged,"       \
+  " created_at, updated_at"
+
+/* Every statement the store runs, prepared once. */
+#define CTK_STORE_STMTS(X)                                                                   \
+  X(BEGIN, "BEGIN IMMEDIATE")                                                                \
+  X(COMMIT, "COMMIT")                                                                        \
+  X(ROLLBACK, "ROLLBACK")                                                                    \
+  X(LOG, "INSERT INTO messages(at, direction, peer, interface_code, msg_id, sender, order_id," \
+         " binding, encoding, raw, answer, result_code, verdict, reason)"                    \
+         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                                             \
+  X(LOG_COUNT, "SELECT count(*) FROM messages WHERE ?1 = '' OR verdict = ?1")                \
+  X(MSGID_GET, "SELECT req_hash, answer, content_type FROM msgids"                           \
+               " WHERE sender = ? AND msg_id = ?")                                           \
+  X(MSGID_PUT, "INSERT OR REPLACE INTO msgids(sender, msg_id, req_hash, answer,"             \
+               " content_type, at) VALUES(?,?,?,?,?,?)")                                     \
+  X(ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE order_id = ?")                       \
+  X(ORDER_INSERT, "INSERT INTO orders(" ORDER_COLS ", accept_date, order_xml)"               \
+                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")              \
+  X(ORDER_UPDATE, "UPDATE orders SET accept_time=?2, accept_region=?3, handle_region=?4,"    \
+                  " channel=?5, business_type=?6, domain=?7, status=?8, instant_answer=?9,"  \
+                  " deadline=?10, origin=?11, target=?12, up=?13, transfer_to=?14,"          \
+                  " transferred=?15, completed_time=?16, revisit_time=?17,"                  \
+                  " revisit_reached=?18, satisfaction=?19, supervised=?20, urged=?21,"       \
+                  " created_at=?22, updated_at=?23, accept_date=?24,"                        \
+                  " order_xml=coalesce(?25, order_xml) WHERE order_id=?1")                   \
+  X(ORDER_XML, "SELECT order_xml FROM orders WHERE order_id = ?")                            \
+  X(HISTORY_ADD, "INSERT INTO history(order_id, time, interface_code, status, region,"       \
+                 " msg_id) VALUES(?,?,?,?,?,?)")                                             \
+  X(HISTORY_EACH, "SELECT time, interface_code, status, region, msg_id FROM history"         \
+                  " WHERE order_id = ? ORDER BY id")                                         \
+  X(ORDERS_EACH, "SELECT " ORDER_COLS " FROM orders WHERE accept_region LIKE ?1 || '%'"      \
+                 " AND (?2 = '' OR accept_date >= ?2) AND (?3 = '' OR accept_date <= ?3)"    \
+                 " ORDER BY order_id")                                                       \
+  X(OVERDUE_EACH, "SELECT " ORDER_COLS " FROM orders WHERE deadline <> '' AND deadline < ?1" \
+                  " AND instr(',' || ?2 || ',', ',' || status || ',') > 0 ORDER BY order_id") \
+  X(URGE_MARK, "INSERT OR IGNORE INTO urges(order_id, day) VALUES(?,?)")                     \
+  X(OUTBOX_ADD, "INSERT INTO outbox(fifo_key, peer, interface_code, msg_id, order_id, body,"  \
+                " state, inflight, attempts, next_at, created_at)"                          \
+                " VALUES(?,?,?,?,?,?,'pending',0,0,?,?)")                                    \
+  X(OUTBOX_CLAIM_FIFO, "SELECT id, fifo_key, peer, interface_code, msg_id, order_id,"        \
+                       " attempts, next_at, body FROM outbox o WHERE state = 'pending'"      \
+                       " AND inflight = 0 AND next_at <= ?1 AND NOT EXISTS (SELECT 1 FROM"   \
+                       " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
+                       " AND e.id < o.id) ORDER BY next_at, id LIMIT 1")                     \
+  X(OUTBOX_CLAIM_LIFO, "SELECT id, fifo_key, peer, interface_code, msg_id, order_id,"        \
+                       " attempts, next_at, body FROM outbox o WHERE state = 'pending'"      \
+                       " AND inflight = 0 AND next_at <= ?1 AND NOT EXISTS (SELECT 1 FROM"   \
+                       " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
+                       " AND e.id > o.id) ORDER BY next_at, id LIMIT 1")                     \
+  X(OUTBOX_INFLIGHT, "UPDATE outbox SET inflight = 1 WHERE id = ?")                          \
+  X(OUTBOX_NEXT_DUE, "SELECT min(next_at) FROM outbox WHERE state = 'pending'"               \
+                     " AND inflight = 0")                                                    \
+  X(OUTBOX_DONE, "UPDATE outbox SET state = ?2, inflight = 0, attempts = attempts + 1,"      \
+                 " last_error = ?3, done_at = ?4 WHERE id = ?1")                             \
+  X(OUTBOX_RETRY, "UPDATE outbox SET inflight = 0, attempts = attempts + 1, next_at = ?2,"   \
+                  " last_error = ?3 WHERE id = ?1")                                          \
+  X(OUTBOX_RESTART, "UPDATE outbox SET inflight = 0, next_at = 0 WHERE state = 'pending'")   \
+  X(OUTBOX_COUNTS, "SELECT state, count(*) FROM outbox GROUP BY state")                      \
+  X(STAT_PUT, "INSERT OR REPLACE INTO stat_reports(region, period_start, period_end, name,"  \
+              " value, received_at) VALUES(?,?,?,?,?,?)")                                    \
+  X(STAT_GET, "SELECT value FROM stat_reports WHERE region = ? AND period_start = ?"         \
+              " AND period_end = ? AND name = ?")                                            \
+  X(KB_PUT, "INSERT OR REPLACE INTO knowledge(item_id, class, title, content, update_time,"  \
+            " action) VALUES(?,?,?,?,?,?)")                                                  \
+  X(KB_HAS, "SELECT action FROM knowledge WHERE item_id = ?")
+
+enum {
+#define CTK_STMT_ENUM(name, sql) STMT_##name,
+  CTK_STORE_STMTS(CTK_STMT_ENUM)
+#undef CTK_STMT_ENUM
+  STMT__COUNT
+};
+
+static const char *const ctk_store_sql[] = {
+#define CTK_STMT_SQL(name, sql) sql,
+  CTK_STORE_STMTS(CTK_STMT_SQL)
+#undef CTK_STMT_SQL
+};
+
+struct ctk_store {
+  sqlite3 *db;
+  pthread_mutex_t lock;        /* recursive: begin() holds it across a transaction */
+  sqlite3_stmt *stmt[STMT__COUNT];
+  int readonly;
+};
+
+static void store_now(char *out, size_t len)
+{
+  time_t t = time(NULL);
+  struct tm tmv;
+  gmtime_r(&t, &tmv);
+  strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+}
+
+/* Take a cached statement, reset and with bindings cleared; the caller holds the lock. */
+static sqlite3_stmt *store_stmt(ctk_store *s, int which)
+{
+  sqlite3_stmt *st = s->stmt[which];
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+  sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_blob(sqlite3_stmt *st, int i, const char *v, size_t len)
+{
+  if(v)
+    sqlite3_bind_blob64(st, i, v, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
+{
+  const unsigned char *v = sqlite3_column_text(st, i);
+  ctk_strlcpy(out, v ? (const char *)v : "", len);
+}
+
+/* Run a statement that returns no rows. */
+static ctk_code store_exec(ctk_store *s, sqlite3_stmt *st)
+{
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if(rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    CTK_ERR("store", "sqlite: %s", sqlite3_errmsg(s->db));
+    return CTK_E_DB;
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
+{
+  ctk_store *s;
+  pthread_mutexattr_t attr;
+  int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int i;
+  char *errmsg = NULL;
+
+  *out = NULL;
+  if(!path || !*path)
+    return CTK_E_INVAL;
+  s = calloc(1, sizeof(*s));
+  if(!s)
+    return CTK_E_NOMEM;
+  s->readonly = readonly;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&s->lock, &attr);
+  pthread_mutexattr_destroy(&attr);
+
+  /* NOMUTEX: our own mutex serialises every use of the connection. */
+  if(sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    CTK_ERR("store", "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+    ctk_store_close(s);
+    return CTK_E_DB;
+  }
+  sqlite3_busy_timeout(s->db, 5000);
+  if(!readonly) {
+    /* WAL: readers (ctk stats, the admin API) never block the writer. synchronous=FULL: an
+     * answer of success is a promise, so the commit must survive power loss, not only a crash
+     * of the process (NORMAL in WAL mode may lose the last commits on power loss). */
+    if(sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                    "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK ||
+       sqlite3_exec(s->db, ctk_store_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
+      CTK_ERR("store", "cannot prepare %s: %s", path, errmsg ? errmsg : "?");
+      sqlite3_free(errmsg);
+      ctk_store_close(s);
+      return CTK_E_DB;
+    }
+  }
+  for(i = 0; i < STMT__COUNT; i++) {
+    if(sqlite3_prepare_v3(s->db, ctk_store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+                          NULL) != SQLITE_OK) {
+      CTK_ERR("store", "cannot prepare statement %d: %s", i, sqlite3_errmsg(s->db));
+      ctk_store_close(s);
+      return CTK_E_DB;
+    }
+  }
+  *out = s;
+  return CTK_E_OK;
+}
+
+void ctk_store_close(ctk_store *s)
+{
+  int i;
+  if(!s)
+    return;
+  for(i = 0; i < STMT__COUNT; i++)
+    sqlite3_finalize(s->stmt[i]);
+  if(s->db) {
+    if(!s->readonly)
+      sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_close(s->db);
+  }
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}
+
+const char *ctk_store_errmsg(ctk_store *s)
+{
+  return s && s->db ? sqlite3_errmsg(s->db) : "no store";
+}
+
+ctk_code ctk_store_begin(ctk_store *s)
+{
+  ctk_code result;
+  pthread_mutex_lock(&s->lock);
+  result = store_exec(s, store_stmt(s, STMT_BEGIN));
+  if(result)
+    pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_commit(ctk_store *s)
+{
+  ctk_code result = store_exec(s, store_stmt(s, STMT_COMMIT));
+  if(result)
+    store_exec(s, store_stmt(s, STMT_ROLLBACK));
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+void ctk_store_rollback(ctk_store *s)
+{
+  store_exec(s, store_stmt(s, STMT_ROLLBACK));
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- message log ---- */
+
+ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m)
+{
+  sqlite3_stmt *st;
+  char now[CTK_STORE_TIME];
+  ctk_code result;
+
+  store_now(now, sizeof(now));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_LOG);
+  bind_text(st, 1, now);
+  bind_text(st, 2, m->direction);
+  bind_text(st, 3, m->peer);
+  bind_text(st, 4, m->interface_code);
+  bind_text(st, 5, m->msg_id);
+  bind_text(st, 6, m->sender);
+  bind_text(st, 7, m->order_id);
+  bind_text(st, 8, m->binding);
+  bind_text(st, 9, m->encoding);
+  bind_blob(st, 10, m->raw ? m->raw : "", m->raw ? m->raw_len : 0);
+  bind_blob(st, 11, m->answer, m->answer_len);
+  bind_text(st, 12, m->result_code);
+  bind_text(st, 13, m->verdict);
+  bind_text(st, 14, m->reason);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+long ctk_store_log_count(ctk_store *s, const char *verdict)
+{
+  sqlite3_stmt *st;
+  long n = -1;
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_LOG_COUNT);
+  bind_text(st, 1, verdict);
+  if(sqlite3_step(st) == SQLITE_ROW)
+    n = (long)sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return n;
+}
+
+/* ---- idempotency ---- */
+
+ctk_code ctk_store_msgid_get(ctk_store *s, const char *sender, const char *msg_id,
+                             char hash[65], ctk_buf *answer, char *content_type, size_t ctlen)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_MSGID_GET);
+  bind_text(st, 1, sender);
+  bind_text(st, 2, msg_id);
+  rc = sqlite3_step(st);
+  if(rc == SQLITE_ROW) {
+    col_text(st, 0, hash, 65);
+    result = ctk_buf_add(answer, sqlite3_column_blob(st, 1),
+                         (size_t)sqlite3_column_bytes(st, 1));
+    col_text(st, 2, content_type, ctlen);
+  }
+  else if(rc != SQLITE_DONE)
+    result = CTK_E_DB;
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_msgid_put(ctk_store *s, const char *sender, const char *msg_id,
+                             const char *hash, const char *answer, size_t answer_len,
+                             const char *content_type)
+{
+  sqlite3_stmt *st;
+  char now[CTK_STORE_TIME];
+  ctk_code result;
+
+  store_now(now, sizeof(now));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_MSGID_PUT);
+  bind_text(st, 1, sender);
+  bind_text(st, 2, msg_id);
+  bind_text(st, 3, hash);
+  bind_blob(st, 4, answer ? answer : "", answer ? answer_len : 0);
+  bind_text(st, 5, content_type);
+  bind_text(st, 6, now);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+/* ---- work orders ---- */
+
+static void order_from_row(sqlite3_stmt *st, ctk_order *o)
+{
+  memset(o, 0, sizeof(*o));
+  col_text(st, 0, o->order_id, sizeof(o->order_id));
+  col_text(st, 1, o->accept_time, sizeof(o->accept_time));
+  col_text(st, 2, o->accept_region, sizeof(o->accept_region));
+  col_text(st, 3, o->handle_region, sizeof(o->handle_region));
+  col_text(st, 4, o->channel, sizeof(o->channel));
+  col_text(st, 5, o->business_type, sizeof(o->business_type));
+  col_text(st, 6, o->domain, sizeof(o->domain));
+  col_text(st, 7, o->status, sizeof(o->status));
+  o->instant_answer = sqlite3_column_int(st, 8);
+  col_text(st, 9, o->deadline, sizeof(o->deadline));
+  col_text(st, 10, o->origin, sizeof(o->origin));
+  col_text(st, 11, o->target, sizeof(o->target));
+  col_text(st, 12, o->up, sizeof(o->up));
+  col_text(st, 13, o->transfer_to, sizeof(o->transfer_to));
+  o->transferred = sqlite3_column_int(st, 14);
+  col_text(st, 15, o->completed_time, sizeof(o->completed_time));
+  col_text(st, 16, o->revisit_time, sizeof(o->revisit_time));
+  o->revisit_reached = sqlite3_column_int(st, 17);
+  col_text(st, 18, o->satisfaction, sizeof(o->satisfaction));
+  o->supervised = sqlite3_column_int(st, 19);
+  o->urged = sqlite3_column_int(st, 20);
+  col_text(st, 21, o->created_at, sizeof(o->created_at));
+  col_text(st, 22, o->updated_at, sizeof(o->updated_at));
+}
+
+ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_ORDER_GET);
+  bind_text(st, 1, order_id);
+  rc = sqlite3_step(st);
+  if(rc == SQLITE_ROW) {
+    order_from_row(st, o);
+    result = CTK_E_OK;
+  }
+  else if(rc != SQLITE_DONE)
+    result = CTK_E_DB;
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+/* Bind the 23 order columns in ORDER_COLS order, then accept_date and the XML. */
+static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, size_t xml_len)
+{
+  char date[11];
+  ctk_strlcpy(date, o->accept_time, sizeof(date));
+  bind_text(st, 1, o->order_id);
+  bind_text(st, 2, o->accept_time);
+  bind_text(st, 3, o->accept_region);
+  bind_text(st, 4, o->handle_region);
+  bind_text(st, 5, o->channel);
+  bind_text(st, 6, o->business_type);
+  bind_text(st, 7, o->domain);
+  bind_text(st, 8, o->status);
+  sqlite3_bind_int(st, 9, o->instant_answer);
+  bind_text(st, 10, o->deadline);
+  bind_text(st, 11, o->origin);
+  bind_text(st, 12, o->target);
+  bind_text(st, 13, o->up);
+  bind_text(st, 14, o->transfer_to);
+  sqlite3_bind_int(st, 15, o->transferred);
+  bind_text(st, 16, o->completed_time);
+  bind_text(st, 17, o->revisit_time);
+  sqlite3_bind_int(st, 18, o->revisit_reached);
+  bind_text(st, 19, o->satisfaction);
+  sqlite3_bind_int(st, 20, o->supervised);
+  sqlite3_bind_int(st, 21, o->urged);
+  bind_text(st, 22, o->created_at);
+  bind_text(st, 23, o->updated_at);
+  bind_text(st, 24, date);
+  bind_blob(st, 25, xml, xml_len);
+}
+
+ctk_code ctk_store_order_put(ctk_store *s, const ctk_order *o, const char *xml, size_t xml_len)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_ORDER_UPDATE);
+  bind_order(st, o, xml, xml_len);
+  result = store_exec(s, st);
+  if(!result && sqlite3_changes(s->db) == 0) {
+    st = store_stmt(s, STMT_ORDER_INSERT);
+    bind_order(st, o, xml, xml_len);
+    result = store_exec(s, st);
+  }
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_ORDER_XML);
+  bind_text(st, 1, order_id);
+  rc = sqlite3_step(st);
+  if(rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    result = ctk_buf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+  else if(rc != SQLITE_DONE && rc != SQLITE_ROW)
+    result = CTK_E_DB;
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_history_event *ev)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_HISTORY_ADD);
+  bind_text(st, 1, order_id);
+  bind_text(st, 2, ev->time);
+  bind_text(st, 3, ev->interface_code);
+  bind_text(st, 4, ev->status);
+  bind_text(st, 5, ev->region);
+  bind_text(st, 6, ev->msg_id);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_history_each(ctk_store *s, const char *order_id, ctk_history_cb cb, void *ctx)
+{
+  sqlite3_stmt *st;
+  ctk_history_event ev;
+  ctk_code result = CTK_E_OK;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_HISTORY_EACH);
+  bind_text(st, 1, order_id);
+  for(;;) {
+    rc = sqlite3_step(st);
+    if(rc != SQLITE_ROW)
+      break;
+    col_text(st, 0, ev.time, sizeof(ev.time));
+    col_text(st, 1, ev.interface_code, sizeof(ev.interface_code));
+    col_text(st, 2, ev.status, sizeof(ev.status));
+    col_text(st, 3, ev.region, sizeof(ev.region));
+    col_text(st, 4, ev.msg_id, sizeof(ev.msg_id));
+    if(cb(ctx, &ev))
+      break;
+  }
+  if(rc != SQLITE_DONE && rc != SQLITE_ROW)
+    result = CTK_E_DB;
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+/* Walk the rows of a prepared order query. */
+static ctk_code store_orders_walk(sqlite3_stmt *st, ctk_order_cb cb, void *ctx)
+{
+  ctk_order o;
+  int rc;
+  for(;;) {
+    rc = sqlite3_step(st);
+    if(rc != SQLITE_ROW)
+      break;
+    order_from_row(st, &o);
+    if(cb(ctx, &o))
+      break;
+  }
+  sqlite3_reset(st);
+  return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? CTK_E_OK : CTK_E_DB;
+}
+
+ctk_code ctk_store_orders_each(ctk_store *s, const char *region_prefix, const char *from,
+                               const char *to, ctk_order_cb cb, void *ctx)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_ORDERS_EACH);
+  bind_text(st, 1, region_prefix);
+  bind_text(st, 2, from);
+  bind_text(st, 3, to);
+  result = store_orders_walk(st, cb, ctx);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_overdue_each(ctk_store *s, const char *today, const char *open_states,
+                                ctk_order_cb cb, void *ctx)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OVERDUE_EACH);
+  bind_text(st, 1, today);
+  bind_text(st, 2, open_states);
+  result = store_orders_walk(st, cb, ctx);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_urge_mark(ctk_store *s, const char *order_id, const char *day)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_URGE_MARK);
+  bind_text(st, 1, order_id);
+  bind_text(st, 2, day);
+  result = store_exec(s, st);
+  if(!result && sqlite3_changes(s->db) == 0)
+    result = CTK_E_EXISTS;
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+/* ---- outbox ---- */
+
+ctk_code ctk_store_outbox_add(ctk_store *s, ctk_outbox_item *item, const char *body,
+                              size_t body_len)
+{
+  sqlite3_stmt *st;
+  char now[CTK_STORE_TIME];
+  ctk_code result;
+
+  store_now(now, sizeof(now));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OUTBOX_ADD);
+  bind_text(st, 1, item->fifo_key[0] ? item->fifo_key : item->msg_id);
+  bind_text(st, 2, item->peer);
+  bind_text(st, 3, item->interface_code);
+  bind_text(st, 4, item->msg_id);
+  bind_text(st, 5, item->order_id);
+  bind_blob(st, 6, body, body_len);
+  sqlite3_bind_int64(st, 7, item->next_at_ms);
+  bind_text(st, 8, now);
+  result = store_exec(s, st);
+  if(!result)
+    item->id = sqlite3_last_insert_rowid(s->db);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outbox_item *item,
+                                ctk_buf *body)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, lifo ? STMT_OUTBOX_CLAIM_LIFO : STMT_OUTBOX_CLAIM_FIFO);
+  sqlite3_bind_int64(st, 1, now_ms);
+  rc = sqlite3_step(st);
+  if(rc == SQLITE_ROW) {
+    memset(item, 0, sizeof(*item));
+    item->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, item->fifo_key, sizeof(item->fifo_key));
+    col_text(st, 2, item->peer, sizeof(item->peer));
+    col_text(st, 3, item->interface_code, sizeof(item->interface_code));
+    col_text(st, 4, item->msg_id, sizeof(item->msg_id));
+    col_text(st, 5, item->order_id, sizeof(item->order_id));
+    item->attempts = sqlite3_column_int(st, 6);
+    item->next_at_ms = sqlite3_column_int64(st, 7);
+    result = ctk_buf_add(body, sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8));
+  }
+  else if(rc != SQLITE_DONE)
+    result = CTK_E_DB;
+  sqlite3_reset(st);
+  if(!result) {
+    st = store_stmt(s, STMT_OUTBOX_INFLIGHT);
+    sqlite3_bind_int64(st, 1, item->id);
+    result = store_exec(s, st);
+  }
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_next_due(ctk_store *s, int64_t *next_at_ms)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OUTBOX_NEXT_DUE);
+  if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    *next_at_ms = sqlite3_column_int64(st, 0);
+    result = CTK_E_OK;
+  }
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_done(ctk_store *s, int64_t id, int delivered, const char *error)
+{
+  sqlite3_stmt *st;
+  char now[CTK_STORE_TIME];
+  ctk_code result;
+
+  store_now(now, sizeof(now));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OUTBOX_DONE);
+  sqlite3_bind_int64(st, 1, id);
+  bind_text(st, 2, delivered ? "delivered" : "failed");
+  bind_text(st, 3, error);
+  bind_text(st, 4, now);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_retry(ctk_store *s, int64_t id, int64_t next_at_ms, const char *error)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OUTBOX_RETRY);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, next_at_ms);
+  bind_text(st, 3, error);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_restart(ctk_store *s)
+{
+  ctk_code result;
+  pthread_mutex_lock(&s->lock);
+  result = store_exec(s, store_stmt(s, STMT_OUTBOX_RESTART));
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_outbox_counts(ctk_store *s, ctk_outbox_counts *c)
+{
+  sqlite3_stmt *st;
+  int rc;
+
+  memset(c, 0, sizeof(*c));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_OUTBOX_COUNTS);
+  for(;;) {
+    const char *state;
+    long n;
+    rc = sqlite3_step(st);
+    if(rc != SQLITE_ROW)
+      break;
+    state = (const char *)sqlite3_column_text(st, 0);
+    n = (long)sqlite3_column_int64(st, 1);
+    if(!state)
+      continue;
+    if(!strcmp(state, "pending"))
+      c->pending = n;
+    else if(!strcmp(state, "delivered"))
+      c->delivered = n;
+    else if(!strcmp(state, "failed"))
+      c->failed = n;
+  }
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return rc == SQLITE_DONE ? CTK_E_OK : CTK_E_DB;
+}
+
+/* ---- received reports and knowledge ---- */
+
+ctk_code ctk_store_stat_put(ctk_store *s, const char *region, const char *period_start,
+                            const char *period_end, const char *name, const char *value)
+{
+  sqlite3_stmt *st;
+  char now[CTK_STORE_TIME];
+  ctk_code result;
+
+  store_now(now, sizeof(now));
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_STAT_PUT);
+  bind_text(st, 1, region);
+  bind_text(st, 2, period_start);
+  bind_text(st, 3, period_end);
+  bind_text(st, 4, name);
+  bind_text(st, 5, value);
+  bind_text(st, 6, now);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_stat_get(ctk_store *s, const char *region, const char *period_start,
+                            const char *period_end, const char *name, char *value, size_t len)
+{
+  sqlite3_stmt *st;
+  ctk_code result = CTK_E_NOTFOUND;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_STAT_GET);
+  bind_text(st, 1, region);
+  bind_text(st, 2, period_start);
+  bind_text(st, 3, period_end);
+  bind_text(st, 4, name);
+  if(sqlite3_step(st) == SQLITE_ROW) {
+    col_text(st, 0, value, len);
+    result = CTK_E_OK;
+  }
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+ctk_code ctk_store_knowledge_put(ctk_store *s, const char *item_id, const char *klass,
+                                 const char *title, const char *content,
+                                 const char *update_time, const char *action)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_KB_PUT);
+  bind_text(st, 1, item_id);
+  bind_text(st, 2, klass);
+  bind_text(st, 3, title);
+  bind_text(st, 4, content);
+  bind_text(st, 5, update_time);
+  bind_text(st, 6, action);
+  result = store_exec(s, st);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+int ctk_store_knowledge_has(ctk_store *s, const char *item_id)
+{
+  sqlite3_stmt *st;
+  int found = 0;
+  int rc;
+
+  pthread_mutex_lock(&s->lock);
+  st = store_stmt(s, STMT_KB_HAS);
+  bind_text(st, 1, item_id);
+  rc = sqlite3_step(st);
+  if(rc == SQLITE_ROW) {
+    const char *action = (const char *)sqlite3_column_text(st, 0);
+    found = !(action && !strcmp(action, "delete"));
+  }
+  else if(rc != SQLITE_DONE)
+    found = -1;
+  sqlite3_reset(st);
+  pthread_mutex_unlock(&s->lock);
+  return found;
+}
