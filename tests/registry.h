@@ -17,6 +17,7 @@
   X(buf, "unit")           \
   X(error, "unit")         \
   X(faultproxy, "net")     \
-  X(http, "net")
+  X(http, "net")           \
+  X(csv, "unit")
 
 #endif
