@@ -98,8 +98,10 @@ static const char ctk_store_schema[] =
                        " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
                        " AND e.id > o.id) ORDER BY next_at, id LIMIT 1")                     \
   X(OUTBOX_INFLIGHT, "UPDATE outbox SET inflight = 1 WHERE id = ?")                          \
-  X(OUTBOX_NEXT_DUE, "SELECT min(next_at) FROM outbox WHERE state = 'pending'"               \
-                     " AND inflight = 0")                                                    \
+  X(OUTBOX_NEXT_DUE, "SELECT min(next_at) FROM outbox o WHERE state = 'pending'"             \
+                     " AND inflight = 0 AND NOT EXISTS (SELECT 1 FROM outbox e"              \
+                     " WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"               \
+                     " AND e.id < o.id)")                                                    \
   X(OUTBOX_DONE, "UPDATE outbox SET state = ?2, inflight = 0, attempts = attempts + 1,"      \
                  " last_error = ?3, done_at = ?4 WHERE id = ?1")                             \
   X(OUTBOX_RETRY, "UPDATE outbox SET inflight = 0, attempts = attempts + 1, next_at = ?2,"   \

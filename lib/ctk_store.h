@@ -153,7 +153,8 @@ ctk_code ctk_store_outbox_add(ctk_store *s, ctk_outbox_item *item, const char *b
  * The row stays pending but in flight until done/retry. */
 ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outbox_item *item,
                                 ctk_buf *body);
-/* Earliest next_at_ms of a pending row not in flight; CTK_E_NOTFOUND when none. */
+/* Earliest next_at_ms of a row that heads its FIFO and is not in flight; CTK_E_NOTFOUND when
+ * none (a LIFO claimer may find one sooner: it polls). */
 ctk_code ctk_store_outbox_next_due(ctk_store *s, int64_t *next_at_ms);
 /* Delivered (1) or given up (0). */
 ctk_code ctk_store_outbox_done(ctk_store *s, int64_t id, int delivered, const char *error);

@@ -18,6 +18,7 @@
   X(error, "unit")         \
   X(faultproxy, "net")     \
   X(http, "net")           \
-  X(csv, "unit")
+  X(csv, "unit") \
+  X(store, "unit")
 
 #endif
