@@ -18,7 +18,8 @@
   X(error, "unit")         \
   X(faultproxy, "net")     \
   X(http, "net")           \
-  X(csv, "unit") \
+  X(csv, "unit")           \
+  X(region, "unit") \
   X(store, "unit")
 
 #endif
