@@ -4,7 +4,9 @@
 #define CTK_COMMANDS_H
 
 #define CTK_COMMANDS(X) \
-  X(version, ctk_cmd_version, "print the tool version and build")
+  X(version, ctk_cmd_version, "print the tool version and build") \
+  X(bundle, ctk_cmd_bundle, "make a signed evidence bundle, or its key pair (bundle keygen)") \
+  X(verify, ctk_cmd_verify, "check an evidence bundle's signature and files")
 
 #define CTK_DECLARE_CMD(name, fn, summary) int fn(int argc, char **argv);
 CTK_COMMANDS(CTK_DECLARE_CMD)

@@ -1,0 +1,169 @@
+/* cmd_bundle: `ctk bundle` (make a signed evidence bundle), `ctk bundle keygen` (its key pair)
+ * and `ctk verify` (check a bundle's signature and every file's hash). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_bundle.h"
+#include "ctk_commands.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+static void bundle_usage(FILE *out)
+{
+  fputs("usage: ctk bundle --results DIR --key PRIVATE.pem --out FILE.tar.gz\n"
+        "       ctk bundle keygen --out PREFIX\n"
+        "\n"
+        "  Packs DIR/results.json, junit.xml and report.html (generated when absent) and the\n"
+        "  message logs in DIR with manifest.json (hashes, summary, certifiable flag) and\n"
+        "  manifest.sig (Ed25519 signature of manifest.json).\n"
+        "  keygen writes PREFIX.pem (private, mode 0600) and PREFIX.pub.pem (public).\n"
+        "Exit status: 0 written, 1 failed (reason on stderr), 2 usage.\n"
+        "See ctk-bundle(1).\n",
+        out);
+}
+
+static void verify_usage(FILE *out)
+{
+  fputs("usage: ctk verify BUNDLE.tar.gz --key PUBLIC.pem\n"
+        "\n"
+        "  Checks the Ed25519 signature of manifest.json, then every member against its\n"
+        "  SHA-256; lists missing, extra and changed files.\n"
+        "Exit status: 0 valid, 1 invalid (reasons on stdout), 2 usage.\n"
+        "See ctk-verify(1).\n",
+        out);
+}
+
+/* Parse "--name value" pairs into the given slots; 0 on success, else usage already told. */
+static int parse_pairs(const char *cmd, int argc, char **argv, int first, const char *const *names,
+                       const char **values, size_t n)
+{
+  int i;
+  for(i = first; i < argc; i++) {
+    size_t k;
+    for(k = 0; k < n; k++) {
+      if(!strcmp(argv[i], names[k]))
+        break;
+    }
+    if(k == n) {
+      fprintf(stderr, "%s: unknown argument '%s'\n", cmd, argv[i]);
+      return -1;
+    }
+    if(i + 1 >= argc) {
+      fprintf(stderr, "%s: %s needs a value\n", cmd, argv[i]);
+      return -1;
+    }
+    values[k] = argv[++i];
+  }
+  return 0;
+}
+
+static int keygen(int argc, char **argv)
+{
+  static const char *const names[] = { "--out" };
+  const char *values[1] = { NULL };
+  char err[1024];
+  ctk_code rc;
+
+  if(parse_pairs("ctk bundle keygen", argc, argv, 2, names, values, 1) || !values[0]) {
+    bundle_usage(stderr);
+    return EXIT_USAGE;
+  }
+  rc = ctk_bundle_keygen(values[0], err, sizeof(err));
+  if(rc) {
+    fprintf(stderr, "ctk bundle keygen: %s\n", err);
+    return EXIT_FAILED;
+  }
+  printf("wrote %s.pem (private, keep it secret) and %s.pub.pem (public)\n", values[0],
+         values[0]);
+  return EXIT_OK;
+}
+
+int ctk_cmd_bundle(int argc, char **argv)
+{
+  static const char *const names[] = { "--results", "--key", "--out" };
+  const char *values[3] = { NULL, NULL, NULL };
+  char err[1024] = "";
+  ctk_code rc;
+
+  if(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    bundle_usage(stdout);
+    return EXIT_OK;
+  }
+  if(argc >= 2 && !strcmp(argv[1], "keygen"))
+    return keygen(argc, argv);
+  if(parse_pairs("ctk bundle", argc, argv, 1, names, values, 3) || !values[0] || !values[1] ||
+     !values[2]) {
+    if(!values[0] || !values[1] || !values[2])
+      fputs("ctk bundle: --results, --key and --out are required\n", stderr);
+    bundle_usage(stderr);
+    return EXIT_USAGE;
+  }
+  rc = ctk_bundle_create(values[0], values[1], values[2], err, sizeof(err));
+  if(rc) {
+    fprintf(stderr, "ctk bundle: %s\n", err[0] ? err : ctk_strerror(rc));
+    return EXIT_FAILED;
+  }
+  printf("wrote %s\n", values[2]);
+  return EXIT_OK;
+}
+
+int ctk_cmd_verify(int argc, char **argv)
+{
+  const char *key = NULL;
+  const char *bundle = NULL;
+  char err[1024] = "";
+  ctk_bundle_check check;
+  ctk_code rc;
+  int i;
+
+  if(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    verify_usage(stdout);
+    return EXIT_OK;
+  }
+  /* The bundle is the one argument that is not an option; it may come first or last. */
+  for(i = 1; i < argc; i++) {
+    if(!strcmp(argv[i], "--key") && i + 1 < argc) {
+      key = argv[++i];
+    }
+    else if(!strncmp(argv[i], "--", 2)) {
+      fprintf(stderr, "ctk verify: unknown argument or missing value '%s'\n", argv[i]);
+      return EXIT_USAGE;
+    }
+    else if(bundle) {
+      fprintf(stderr, "ctk verify: one bundle at a time ('%s' and '%s')\n", bundle, argv[i]);
+      return EXIT_USAGE;
+    }
+    else
+      bundle = argv[i];
+  }
+  if(!bundle || !key) {
+    fputs("ctk verify: a BUNDLE and --key PUBLIC.pem are required\n", stderr);
+    verify_usage(stderr);
+    return EXIT_USAGE;
+  }
+
+  ctk_bundle_check_init(&check);
+  rc = ctk_bundle_verify(bundle, key, &check, err, sizeof(err));
+  if(rc == CTK_E_OK) {
+    printf("VALID %s: signature ok (key %s), %zu files ok; SUT %s %s, %s\n", bundle,
+           check.key_fingerprint, check.files_ok, check.sut_kind, check.sut_region,
+           check.certifiable ? "certifiable" : "NOT certifiable");
+  }
+  else if(rc == CTK_E_INVALID) {
+    printf("INVALID %s: %zu problem%s\n%s", bundle, check.n_problems,
+           check.n_problems == 1 ? "" : "s", ctk_buf_str(&check.problems));
+  }
+  else {
+    /* An unreadable key is a usage problem; an unreadable bundle is an invalid one. */
+    fprintf(stderr, "ctk verify: %s\n", err[0] ? err : ctk_strerror(rc));
+    if(rc == CTK_E_NOTFOUND || rc == CTK_E_CRYPTO) {
+      ctk_bundle_check_free(&check);
+      return strstr(err, key) ? EXIT_USAGE : EXIT_FAILED;
+    }
+    printf("INVALID %s: %s\n", bundle, err[0] ? err : ctk_strerror(rc));
+  }
+  ctk_bundle_check_free(&check);
+  return rc == CTK_E_OK ? EXIT_OK : EXIT_FAILED;
+}
