@@ -13,7 +13,7 @@ PKGS     := libxml-2.0 libpcre2-8 libcurl libmicrohttpd sqlite3 libosip2 libcryp
 OPT      ?= -O2 -g
 SAN      ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Ireports -Irunner -Isimulators -Isuites -Itests
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ireports -Irunner -Isimulators -Isuites -Itests -Ibench
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) -fno-strict-aliasing
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -21,7 +21,7 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 
 # Every .c under these folders goes into libctk.a; the ctk command adds runner/ctk_main.c,
 # the test runner adds tests/*.c. New files are picked up without editing this file.
-LIB_DIRS := lib reports runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3 \
+LIB_DIRS := lib reports runner bench suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3 \
             simulators/ministry simulators/province simulators/city simulators/acd simulators/load
 LIB_SRC  := $(filter-out runner/ctk_main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

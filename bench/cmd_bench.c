@@ -1,0 +1,263 @@
+/* cmd_bench: the `ctk bench` command — ingest load against an endpoint or the bare ceiling. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctk_bench.h"
+#include "ctk_http.h"
+
+static const char bench_usage[] =
+  "usage: ctk bench ingest (--url URL | --bare) [options]\n"
+  "       ctk bench bare [--threads N] [--port-file F]\n"
+  "\n"
+  "ingest: report work orders (1001) as fast as possible, or at --rate, and print\n"
+  "        throughput and latency percentiles (open loop when --rate is given).\n"
+  "  --url URL            endpoint base URL (/exchange is appended)\n"
+  "  --bare               start a bare fixed-reply server in-process and load it (the ceiling)\n"
+  "  --sender R:L         sender region and level (default 360000:2, a province)\n"
+  "  --receiver R:L       receiver (default 100000:1, the ministry)\n"
+  "  --secret-file F      the sender's secret (HTTP Basic)\n"
+  "  --clients N          keep-alive connections, one thread each (default 8)\n"
+  "  --duration S         seconds (default 10)\n"
+  "  --orders N           stop after N orders\n"
+  "  --rate R             open-loop target orders/s (default: closed loop, flat out)\n"
+  "  --first-seq N        first order sequence number (default 0)\n"
+  "  --profile DIR        profile directory\n"
+  "  --name NAME          name in the JSON line (default ingest)\n"
+  "  --json               print one JSON line instead of text\n"
+  "bare: serve the fixed reply on 127.0.0.1 until SIGINT/SIGTERM.\n";
+
+static volatile sig_atomic_t bench_stop;
+
+static void on_signal(int sig)
+{
+  (void)sig;
+  bench_stop = 1;
+}
+
+static int parse_node(const char *s, ctk_node *n)
+{
+  const char *colon = strchr(s, ':');
+  if(!colon || colon - s != 6)
+    return -1;
+  memcpy(n->region, s, 6);
+  n->region[6] = '\0';
+  n->level = ctk_level_parse(colon + 1);
+  return n->level == CTK_LEVEL_NONE ? -1 : 0;
+}
+
+static int read_secret(const char *path, char *out, size_t outlen)
+{
+  FILE *f = fopen(path, "r");
+  size_t n;
+  if(!f)
+    return -1;
+  n = fread(out, 1, outlen - 1, f);
+  fclose(f);
+  out[n] = '\0';
+  while(n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+    out[--n] = '\0';
+  return n ? 0 : -1;
+}
+
+static int run_bare(int argc, char **argv, const ctk_profile *p)
+{
+  static const struct option opts[] = {
+    { "threads", required_argument, NULL, 't' },
+    { "port-file", required_argument, NULL, 'P' },
+    { NULL, 0, NULL, 0 }
+  };
+  unsigned threads = 4;
+  const char *port_file = NULL;
+  ctk_bench_bare *bare = NULL;
+  int port = 0;
+  int c;
+
+  while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if(c == 't')
+      threads = (unsigned)atoi(optarg);
+    else if(c == 'P')
+      port_file = optarg;
+    else {
+      fputs(bench_usage, stderr);
+      return 3;
+    }
+  }
+  if(ctk_bench_bare_start(p, threads, &bare, &port)) {
+    fputs("ctk bench bare: cannot start the server\n", stderr);
+    return 2;
+  }
+  if(port_file) {
+    FILE *f = fopen(port_file, "w");
+    if(f) {
+      fprintf(f, "%d\n", port);
+      fclose(f);
+    }
+  }
+  printf("bare ceiling server on 127.0.0.1:%d\n", port);
+  fflush(stdout);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  while(!bench_stop)
+    pause();
+  ctk_bench_bare_stop(bare);
+  return 0;
+}
+
+static int run_ingest(int argc, char **argv, const ctk_profile *p)
+{
+  static const struct option opts[] = {
+    { "url", required_argument, NULL, 'u' },
+    { "bare", no_argument, NULL, 'b' },
+    { "sender", required_argument, NULL, 's' },
+    { "receiver", required_argument, NULL, 'r' },
+    { "secret-file", required_argument, NULL, 'S' },
+    { "clients", required_argument, NULL, 'c' },
+    { "duration", required_argument, NULL, 'd' },
+    { "orders", required_argument, NULL, 'n' },
+    { "rate", required_argument, NULL, 'R' },
+    { "first-seq", required_argument, NULL, 'f' },
+    { "name", required_argument, NULL, 'N' },
+    { "json", no_argument, NULL, 'j' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  ctk_bench_config cfg;
+  ctk_bench_result res;
+  ctk_bench_bare *bare = NULL;
+  char url[512] = "";
+  char secret[256];
+  const char *name = "ingest";
+  int use_bare = 0;
+  int json = 0;
+  int c;
+  ctk_code result;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.profile = p;
+  parse_node("360000:2", &cfg.sender);
+  parse_node("100000:1", &cfg.receiver);
+  cfg.clients = 8;
+  cfg.duration_s = 10;
+  while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch(c) {
+    case 'u': snprintf(url, sizeof(url), "%s", optarg); break;
+    case 'b': use_bare = 1; break;
+    case 's':
+      if(parse_node(optarg, &cfg.sender)) {
+        fprintf(stderr, "ctk bench: --sender wants REGION:LEVEL, got '%s'\n", optarg);
+        return 3;
+      }
+      break;
+    case 'r':
+      if(parse_node(optarg, &cfg.receiver)) {
+        fprintf(stderr, "ctk bench: --receiver wants REGION:LEVEL, got '%s'\n", optarg);
+        return 3;
+      }
+      break;
+    case 'S':
+      if(read_secret(optarg, secret, sizeof(secret))) {
+        fprintf(stderr, "ctk bench: cannot read a secret from %s\n", optarg);
+        return 3;
+      }
+      cfg.secret = secret;
+      break;
+    case 'c': cfg.clients = (unsigned)atoi(optarg); break;
+    case 'd': cfg.duration_s = atof(optarg); break;
+    case 'n': cfg.max_orders = strtoul(optarg, NULL, 10); break;
+    case 'R': cfg.rate = atof(optarg); break;
+    case 'f': cfg.first_seq = strtoul(optarg, NULL, 10); break;
+    case 'N': name = optarg; break;
+    case 'j': json = 1; break;
+    case 'h': fputs(bench_usage, stdout); return 0;
+    default: fputs(bench_usage, stderr); return 3;
+    }
+  }
+  if(!use_bare && !url[0]) {
+    fputs("ctk bench ingest: give --url URL or --bare\n", stderr);
+    return 3;
+  }
+  if(use_bare) {
+    int port = 0;
+    if(ctk_bench_bare_start(p, 4, &bare, &port)) {
+      fputs("ctk bench: cannot start the bare server\n", stderr);
+      return 2;
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+  }
+  cfg.url = url;
+  cfg.quiet = json;
+  result = ctk_bench_ingest(&cfg, &res);
+  ctk_bench_bare_stop(bare);
+  if(result) {
+    fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
+    return 2;
+  }
+  if(json) {
+    ctk_buf line;
+    ctk_buf_init(&line, 4096);
+    ctk_bench_result_json(name, &res, &line);
+    puts(ctk_buf_str(&line));
+    ctk_buf_free(&line);
+  }
+  else {
+    printf("%s: %lu ok, %lu refused, %lu failed in %.2f s = %.0f orders/s\n", name, res.ok,
+           res.refused, res.failed, res.wall_s, res.rate);
+    printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", res.p50_ms, res.p90_ms,
+           res.p99_ms, res.max_ms);
+    if(res.first_refusal[0])
+      printf("first refusal: %s\n", res.first_refusal);
+  }
+  return (res.refused || res.failed || !res.ok) ? 1 : 0;
+}
+
+int ctk_cmd_bench(int argc, char **argv)
+{
+  ctk_profile *p = NULL;
+  char err[512];
+  const char *dir = getenv("CTK_PROFILE");
+  int i;
+  int rc;
+
+  if(argc < 2 || !strcmp(argv[1], "--help")) {
+    fputs(bench_usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 3 : 0;
+  }
+  /* --profile may appear anywhere; it is consumed here so the sub-parsers stay simple */
+  for(i = 2; i + 1 < argc; i++) {
+    if(!strcmp(argv[i], "--profile"))
+      dir = argv[i + 1];
+  }
+  if(ctk_profile_load(dir ? dir : ctk_profile_default_dir(), &p, err, sizeof(err))) {
+    fprintf(stderr, "ctk bench: %s\n", err);
+    return 3;
+  }
+  ctk_http_global_init();
+  optind = 1;
+  {
+    /* drop --profile DIR from the arguments given to the sub-parser */
+    char *args[64];
+    int n = 0;
+    for(i = 1; i < argc && n < 63; i++) {
+      if(!strcmp(argv[i], "--profile") && i + 1 < argc) {
+        i++;
+        continue;
+      }
+      args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    if(!strcmp(args[0], "ingest"))
+      rc = run_ingest(n, args, p);
+    else if(!strcmp(args[0], "bare"))
+      rc = run_bare(n, args, p);
+    else {
+      fputs(bench_usage, stderr);
+      rc = 3;
+    }
+  }
+  ctk_profile_free(p);
+  return rc;
+}

@@ -1,0 +1,53 @@
+/* ctk_bench: load generators for `ctk bench` — work-order ingest over keep-alive HTTP against
+ * an endpoint (or against a bare fixed-reply server, the ceiling), with latency percentiles. */
+#ifndef CTK_BENCH_H
+#define CTK_BENCH_H
+
+#include <stddef.h>
+
+#include "ctk_error.h"
+#include "ctk_msg.h"
+#include "ctk_profile.h"
+
+typedef struct ctk_bench_config {
+  const char *url;             /* endpoint base URL; /exchange is appended */
+  const ctk_profile *profile;
+  ctk_node sender;             /* who the load claims to be (must have credentials there) */
+  ctk_node receiver;
+  const char *secret;          /* sender's secret, NULL for none */
+  unsigned clients;            /* concurrent keep-alive connections (one thread each) */
+  double duration_s;           /* stop after this long ... */
+  unsigned long max_orders;    /* ... or after this many orders (0 = no limit) */
+  double rate;                 /* open-loop target orders/s over all clients; 0 = closed loop, flat out */
+  unsigned long first_seq;     /* first order sequence number (keeps OrderIds unique across runs) */
+  int quiet;                   /* no progress line */
+} ctk_bench_config;
+
+typedef struct ctk_bench_result {
+  unsigned long sent;
+  unsigned long ok;            /* answered with the profile's OK code */
+  unsigned long refused;       /* answered with another code */
+  unsigned long failed;        /* no HTTP answer (transport error, timeout) */
+  double wall_s;
+  double rate;                 /* ok / wall_s */
+  double p50_ms, p90_ms, p99_ms, max_ms;
+  char first_refusal[256];     /* the first non-OK answer's code and text, for diagnosis */
+} ctk_bench_result;
+
+/* Run the ingest load: WorkOrderReport messages with unique OrderIds. */
+ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out);
+
+/* A bare libmicrohttpd endpoint that answers every POST with the same fixed Answer: the ceiling
+ * an endpoint could reach on this machine. Returns its port via *port. */
+typedef struct ctk_bench_bare ctk_bench_bare;
+ctk_code ctk_bench_bare_start(const ctk_profile *p, unsigned threads, ctk_bench_bare **out,
+                              int *port);
+void ctk_bench_bare_stop(ctk_bench_bare *b);
+
+/* Print one result as a JSON object (for bench/run.sh). */
+void ctk_bench_result_json(const char *name, const ctk_bench_result *r, ctk_buf *out);
+
+/* `ctk bench ingest|bare ...` */
+int ctk_cmd_bench(int argc, char **argv);
+
+#endif
