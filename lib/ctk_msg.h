@@ -49,6 +49,8 @@ typedef struct ctk_msg {
   ctk_outcome outcome;         /* answers only */
   xmlDocPtr doc;               /* the whole business document, in memory as UTF-8 */
   xmlNodePtr body;             /* the body element (child of Body), or NULL */
+  ctk_binding binding;         /* decoded messages: the binding they came in */
+  ctk_encoding encoding;       /* decoded messages: the encoding they declared */
 } ctk_msg;
 
 /* A new request: head filled (fresh MsgId, now as SendTime, profile version) and an empty body
@@ -59,6 +61,10 @@ ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
  * created only when with_body is set. */
 ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_outcome *outcome,
                             int with_body, ctk_msg **out);
+/* The same from a request head alone, for answering a request that could not be decoded
+ * completely (fill what is known: msg_id, interface_code, sender, receiver). */
+ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
+                               const ctk_outcome *outcome, int with_body, ctk_msg **out);
 void ctk_msg_free(ctk_msg *m);
 
 /* Fresh message id: sender region + UTC time + process-wide counter + random, unique per run. */
@@ -77,7 +83,8 @@ ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_
                         ctk_msg **out, ctk_outcome *why);
 
 /* Convenience accessors on the body (paths are '/'-separated child element names relative to
- * the body element, e.g. "WorkOrder/OrderId"). Return NULL when absent. The returned string
+ * the body element, e.g. "WorkOrder/OrderId"; a leading '/' starts at the document element
+ * instead, e.g. "/Head/MsgId"). Return NULL when absent, "" when empty. The returned string
  * is owned by the message and valid until it is freed. */
 const char *ctk_msg_get(const ctk_msg *m, const char *path);
 /* Add <name>text</name> as the last child of parent (in the profile namespace); returns it. */

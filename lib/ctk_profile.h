@@ -91,6 +91,21 @@ typedef struct ctk_deadline {
   int working_days;            /* to complete, counted with the working-day calendar */
 } ctk_deadline;
 
+/* Which element takes its value from which code set (catalog.xml <codefields>). */
+typedef struct ctk_codefield {
+  char element[CTK_NAME_MAX];  /* local name, matched anywhere in the message */
+  char codeset[CTK_ID_MAX];
+  char requirement[CTK_ID_MAX];
+} ctk_codefield;
+
+/* Requirement behind one of the engine's generic checks (catalog.xml <rules>): "schema",
+ * "envelope", "interface", "route", "version", "correlation", "body", "encoding",
+ * "forbidden", "size", "depth". */
+typedef struct ctk_rule {
+  char name[CTK_ID_MAX];
+  char requirement[CTK_ID_MAX];
+} ctk_rule;
+
 struct ctk_formats;            /* compiled PCRE2 field formats, see ctk_validate.h */
 struct ctk_schema;             /* compiled XSD, see ctk_validate.h */
 
@@ -123,6 +138,16 @@ typedef struct ctk_profile {
 
   struct ctk_formats *formats;
   struct ctk_schema *schema;
+
+  ctk_codefield *codefields;
+  size_t n_codefields;
+  ctk_rule *rules;
+  size_t n_rules;
+  char xml_path[64];           /* plain XML binding: POST path, "/exchange" */
+  char soap_path[64];          /* SOAP binding: POST path, "/soap" */
+  char soap_action[128];       /* SOAPAction value, without quotes */
+  char schema_entry[256];      /* entry XSD, relative to dir */
+  char wsdl[256];              /* WSDL of the SOAP binding, relative to dir; "" if none */
 } ctk_profile;
 
 /* Load and check a profile directory. On failure *out is NULL and err holds
@@ -140,6 +165,8 @@ const ctk_codeset *ctk_profile_codeset(const ctk_profile *p, const char *set);
 const ctk_code_entry *ctk_profile_code(const ctk_profile *p, const char *set, const char *value);
 /* Result code by symbolic name ("OK", "STATE", ...); NULL if the profile lacks it. */
 const ctk_result_code *ctk_profile_result(const ctk_profile *p, const char *name);
+/* Result code by wire code ("3001"); NULL if the profile lacks it. */
+const ctk_result_code *ctk_profile_result_by_code(const ctk_profile *p, const char *code);
 /* Wire code of a symbolic result, "9999" if missing (a loaded profile has all required names). */
 const char *ctk_profile_rc(const ctk_profile *p, const char *name);
 const ctk_state *ctk_profile_state(const ctk_profile *p, const char *name_or_code);
@@ -148,6 +175,10 @@ const ctk_state *ctk_profile_state(const ctk_profile *p, const char *name_or_cod
 const ctk_transition *ctk_profile_transition(const ctk_profile *p, const char *interface_code,
                                              const char *from_code, unsigned dir);
 const ctk_requirement *ctk_profile_requirement(const ctk_profile *p, const char *id);
+/* Code set an element's value must come from; NULL when the element is free text. */
+const ctk_codefield *ctk_profile_codefield(const ctk_profile *p, const char *element);
+/* Requirement ID behind a generic check (see ctk_rule); "" when the profile names none. */
+const char *ctk_profile_rule(const ctk_profile *p, const char *rule);
 /* Working days to complete an order of this business type; -1 if the profile sets none. */
 int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type);
 

@@ -29,4 +29,23 @@ int ctk_format_match(const ctk_profile *p, const char *field, const char *value)
 ctk_code ctk_validate_bytes(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
                             ctk_msg **out, ctk_problems *problems);
 
+/* ---- used by the profile loader: compile once at load, shared read-only by all threads ---- */
+
+/* Compile formats.csv (columns field,elements,pattern,result,requirement). On failure err
+ * holds "FILE:LINE: problem" (with PCRE2's offset for a bad pattern). */
+ctk_code ctk_formats_load(const char *path, const char *display_name, struct ctk_formats **out,
+                          char *err, size_t errlen);
+void ctk_formats_free(struct ctk_formats *f);
+/* Calls fn for each format's requirement and result name (for the loader's cross-checks);
+ * stops and returns fn's first non-zero value. */
+int ctk_formats_each(const struct ctk_formats *f,
+                     int (*fn)(void *ctx, const char *field, const char *result,
+                               const char *requirement, size_t line),
+                     void *ctx);
+
+/* Compile the entry XSD (and what it includes). err: "FILE:LINE: problem". */
+ctk_code ctk_schema_load(const char *entry_path, const char *display_dir,
+                         struct ctk_schema **out, char *err, size_t errlen);
+void ctk_schema_free(struct ctk_schema *s);
+
 #endif

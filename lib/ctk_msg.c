@@ -1,0 +1,590 @@
+/* ctk_msg: build, encode and decode exchange messages.
+ *
+ * In memory a message is always one libxml2 document in UTF-8 (Message or Answer in the
+ * profile namespace) plus a copy of its head in plain C fields. Bindings and encodings exist
+ * only on the wire: encode wraps (SOAP) and converts (GBK) at the last moment, decode unwraps
+ * and converts first, through ctk_xml_safe. */
+#include "ctk_msg.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/xmlsave.h>
+
+#include "ctk_xml_safe.h"
+
+#define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
+
+/* ---------- names ---------- */
+
+const char *ctk_binding_name(ctk_binding b)
+{
+  return b == CTK_BIND_SOAP ? "soap" : "xml";
+}
+
+int ctk_binding_parse(const char *s)
+{
+  if(s && !strcasecmp(s, "xml"))
+    return CTK_BIND_XML;
+  if(s && !strcasecmp(s, "soap"))
+    return CTK_BIND_SOAP;
+  return -1;
+}
+
+const char *ctk_encoding_name(ctk_encoding e)
+{
+  return e == CTK_ENC_GBK ? "GBK" : "UTF-8";
+}
+
+int ctk_encoding_parse(const char *s)
+{
+  if(s && (!strcasecmp(s, "utf-8") || !strcasecmp(s, "utf8")))
+    return CTK_ENC_UTF8;
+  if(s && !strcasecmp(s, "gbk"))
+    return CTK_ENC_GBK;
+  return -1;
+}
+
+void ctk_outcome_set(ctk_outcome *o, const ctk_profile *p, const char *result_name,
+                     const char *where, const char *requirement, const char *fmt, ...)
+{
+  va_list ap;
+
+  ctk_strlcpy(o->code, ctk_profile_rc(p, result_name), sizeof(o->code));
+  ctk_strlcpy(o->where, where ? where : "", sizeof(o->where));
+  ctk_strlcpy(o->requirement, requirement ? requirement : "", sizeof(o->requirement));
+  va_start(ap, fmt);
+  vsnprintf(o->text, sizeof(o->text), fmt, ap);
+  va_end(ap);
+}
+
+/* ---------- ids and times ---------- */
+
+static atomic_ulong msg_counter;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+static unsigned long process_nonce;
+
+static void id_init(void)
+{
+  unsigned int r = 0;
+  if(getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+    r = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+  process_nonce = r & 0xffffffUL;
+}
+
+/* region (6) + UTC yyyymmddhhmmss (14) + counter (6) + pid (7 hex) + per-process random
+ * (6 hex) = 39 characters of [0-9a-zA-Z]. Unique across threads (atomic counter) and
+ * processes (pid and random), also when clocks agree to the second. */
+void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
+{
+  char reg[7];
+  char stamp[16];
+  struct tm tm;
+  time_t now = time(NULL);
+  unsigned long n;
+  size_t i;
+
+  pthread_once(&id_once, id_init);
+  n = atomic_fetch_add(&msg_counter, 1) % 1000000UL;
+  for(i = 0; i < 6; i++) {
+    char c = region && i < strlen(region) ? region[i] : '0';
+    reg[i] = (c >= '0' && c <= '9') ? c : '0';
+  }
+  reg[6] = '\0';
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+  snprintf(out, CTK_MSGID_MAX, "%s%s%06lu%07x%06lx", reg, stamp, n,
+           (unsigned int)getpid() & 0xfffffffU, process_nonce);
+}
+
+void ctk_msg_now(char *out, size_t outlen)
+{
+  time_t beijing = time(NULL) + 8 * 3600;
+  struct tm tm;
+  gmtime_r(&beijing, &tm);
+  strftime(out, outlen, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+}
+
+/* ---------- tree helpers ---------- */
+
+xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text)
+{
+  if(!parent || !name)
+    return NULL;
+  /* xmlNewTextChild escapes text on output; the child shares the parent's namespace. */
+  return xmlNewTextChild(parent, parent->ns, (const xmlChar *)name, (const xmlChar *)text);
+}
+
+xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name)
+{
+  xmlNodePtr c;
+  for(c = parent ? parent->children : NULL; c; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
+      return c;
+  }
+  return NULL;
+}
+
+static xmlNodePtr first_element(xmlNodePtr parent)
+{
+  xmlNodePtr c;
+  for(c = parent ? parent->children : NULL; c; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE)
+      return c;
+  }
+  return NULL;
+}
+
+/* Text of a leaf without copying: the content of its first text child, "" when empty. */
+static const char *leaf_text(xmlNodePtr n)
+{
+  xmlNodePtr c;
+  if(!n)
+    return NULL;
+  for(c = n->children; c; c = c->next) {
+    if((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+      return (const char *)c->content;
+  }
+  return "";
+}
+
+const char *ctk_msg_get(const ctk_msg *m, const char *path)
+{
+  char step[CTK_NAME_MAX];
+  xmlNodePtr n;
+  const char *p = path;
+
+  if(!m || !m->doc || !path)
+    return NULL;
+  if(*p == '/') {
+    n = xmlDocGetRootElement(m->doc);
+    p++;
+  }
+  else
+    n = m->body;
+  while(n && *p) {
+    const char *slash = strchr(p, '/');
+    size_t len = slash ? (size_t)(slash - p) : strlen(p);
+    if(len == 0 || len >= sizeof(step))
+      return NULL;
+    memcpy(step, p, len);
+    step[len] = '\0';
+    n = ctk_xml_child(n, step);
+    p += len + (slash ? 1 : 0);
+  }
+  return leaf_text(n);
+}
+
+/* ---------- building ---------- */
+
+static xmlNodePtr add_node(xmlNodePtr parent, const char *name, const ctk_node *node)
+{
+  char level[8];
+  xmlNodePtr n = ctk_xml_add(parent, name, NULL);
+
+  snprintf(level, sizeof(level), "%d", (int)node->level);
+  if(n && (!ctk_xml_add(n, "Region", node->region) || !ctk_xml_add(n, "Level", level)))
+    return NULL;
+  return n;
+}
+
+/* Head children in schema order; CorrelId only for answers. */
+static ctk_code add_head(xmlNodePtr root, const ctk_head *h, int is_answer)
+{
+  xmlNodePtr head = ctk_xml_add(root, "Head", NULL);
+  int ok = head && ctk_xml_add(head, "MsgId", h->msg_id) &&
+           ctk_xml_add(head, "InterfaceCode", h->interface_code) &&
+           add_node(head, "Sender", &h->sender) && add_node(head, "Receiver", &h->receiver) &&
+           ctk_xml_add(head, "SendTime", h->send_time) &&
+           ctk_xml_add(head, "ProfileVersion", h->profile_version);
+
+  if(ok && is_answer)
+    ok = ctk_xml_add(head, "CorrelId", h->correl_id) != NULL;
+  return ok ? CTK_E_OK : CTK_E_NOMEM;
+}
+
+/* A message with an empty document whose root is root_name in the profile namespace. */
+static ctk_msg *msg_alloc(const ctk_profile *p, const char *root_name, xmlNodePtr *root)
+{
+  ctk_msg *m = calloc(1, sizeof(*m));
+  xmlNsPtr ns;
+
+  if(!m)
+    return NULL;
+  ctk_xml_init();
+  m->doc = xmlNewDoc((const xmlChar *)"1.0");
+  *root = m->doc ? xmlNewDocNode(m->doc, NULL, (const xmlChar *)root_name, NULL) : NULL;
+  if(!*root) {
+    ctk_msg_free(m);
+    return NULL;
+  }
+  xmlDocSetRootElement(m->doc, *root);
+  ns = xmlNewNs(*root, (const xmlChar *)p->ns, NULL);
+  xmlSetNs(*root, ns);
+  return m;
+}
+
+static void head_init(const ctk_profile *p, ctk_head *h, const char *interface_code,
+                      const ctk_node *sender, const ctk_node *receiver)
+{
+  memset(h, 0, sizeof(*h));
+  ctk_msg_make_id(sender->region, h->msg_id);
+  ctk_strlcpy(h->interface_code, interface_code, sizeof(h->interface_code));
+  h->sender = *sender;
+  h->receiver = *receiver;
+  ctk_msg_now(h->send_time, sizeof(h->send_time));
+  ctk_strlcpy(h->profile_version, p->version, sizeof(h->profile_version));
+}
+
+ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
+                             const ctk_node *sender, const ctk_node *receiver, ctk_msg **out)
+{
+  const ctk_interface *in = ctk_profile_interface(p, interface_code);
+  xmlNodePtr root;
+  ctk_msg *m;
+
+  *out = NULL;
+  if(!in || !sender || !receiver)
+    return in ? CTK_E_INVAL : CTK_E_NOTFOUND;
+  m = msg_alloc(p, "Message", &root);
+  if(!m)
+    return CTK_E_NOMEM;
+  head_init(p, &m->head, interface_code, sender, receiver);
+  if(add_head(root, &m->head, 0) == CTK_E_OK)
+    m->body = ctk_xml_add(ctk_xml_add(root, "Body", NULL), in->request_element, NULL);
+  if(!m->body) {
+    ctk_msg_free(m);
+    return CTK_E_NOMEM;
+  }
+  *out = m;
+  return CTK_E_OK;
+}
+
+static ctk_code add_result(xmlNodePtr root, const ctk_outcome *o)
+{
+  xmlNodePtr r = ctk_xml_add(root, "Result", NULL);
+  int ok = r && ctk_xml_add(r, "Code", o->code) &&
+           ctk_xml_add(r, "Text", o->text[0] ? o->text : "-");
+
+  if(ok && o->where[0])
+    ok = ctk_xml_add(r, "Where", o->where) != NULL;
+  if(ok && o->requirement[0])
+    ok = ctk_xml_add(r, "Requirement", o->requirement) != NULL;
+  return ok ? CTK_E_OK : CTK_E_NOMEM;
+}
+
+ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
+                               const ctk_outcome *outcome, int with_body, ctk_msg **out)
+{
+  const ctk_interface *in = ctk_profile_interface(p, req_head->interface_code);
+  xmlNodePtr root;
+  ctk_msg *m;
+  ctk_code result;
+
+  *out = NULL;
+  m = msg_alloc(p, "Answer", &root);
+  if(!m)
+    return CTK_E_NOMEM;
+  m->is_answer = 1;
+  head_init(p, &m->head, req_head->interface_code, &req_head->receiver, &req_head->sender);
+  ctk_strlcpy(m->head.correl_id, req_head->msg_id, sizeof(m->head.correl_id));
+  m->outcome = *outcome;
+  result = add_head(root, &m->head, 1);
+  if(!result)
+    result = add_result(root, outcome);
+  if(!result && with_body && in && in->answer_element[0]) {
+    m->body = ctk_xml_add(ctk_xml_add(root, "Body", NULL), in->answer_element, NULL);
+    if(!m->body)
+      result = CTK_E_NOMEM;
+  }
+  if(result) {
+    ctk_msg_free(m);
+    return result;
+  }
+  *out = m;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_outcome *outcome,
+                            int with_body, ctk_msg **out)
+{
+  if(!req) {
+    *out = NULL;
+    return CTK_E_INVAL;
+  }
+  return ctk_msg_new_answer_to(p, &req->head, outcome, with_body, out);
+}
+
+void ctk_msg_free(ctk_msg *m)
+{
+  if(!m)
+    return;
+  if(m->doc)
+    xmlFreeDoc(m->doc);
+  free(m);
+}
+
+/* ---------- encoding ---------- */
+
+/* Serialise doc in encoding (libxml2 converts and writes the declaration; characters GBK
+ * cannot hold become character references). no_decl drops the XML declaration. */
+static ctk_code save_doc(xmlDocPtr doc, const char *encoding, int no_decl, ctk_buf *out)
+{
+  xmlBufferPtr xb = xmlBufferCreate();
+  xmlSaveCtxtPtr save;
+  ctk_code result = CTK_E_OK;
+
+  if(!xb)
+    return CTK_E_NOMEM;
+  save = xmlSaveToBuffer(xb, encoding, no_decl ? XML_SAVE_NO_DECL : 0);
+  if(!save) {
+    xmlBufferFree(xb);
+    return CTK_E_ENCODING;
+  }
+  if(xmlSaveDoc(save, doc) < 0)
+    result = CTK_E_ENCODING;
+  if(xmlSaveClose(save) < 0 && !result)
+    result = CTK_E_ENCODING;
+  if(!result)
+    result = ctk_buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+  xmlBufferFree(xb);
+  return result;
+}
+
+/* The SOAP envelope around the business XML, which travels as CDATA text. */
+static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding e, ctk_buf *out)
+{
+  ctk_buf inner;
+  xmlDocPtr env = NULL;
+  xmlNodePtr root = NULL;
+  xmlNodePtr op = NULL;
+  xmlNodePtr part = NULL;
+  xmlNsPtr soap;
+  xmlNsPtr ex;
+  ctk_code result;
+
+  ctk_buf_init(&inner, out->max);
+  result = save_doc(m->doc, "UTF-8", 1, &inner);
+  while(!result && inner.len && inner.data[inner.len - 1] == '\n')
+    inner.data[--inner.len] = '\0'; /* the serialiser's final newline is not content */
+  if(!result) {
+    env = xmlNewDoc((const xmlChar *)"1.0");
+    root = env ? xmlNewDocNode(env, NULL, (const xmlChar *)"Envelope", NULL) : NULL;
+  }
+  if(root) {
+    xmlDocSetRootElement(env, root);
+    soap = xmlNewNs(root, (const xmlChar *)SOAP11_NS, (const xmlChar *)"soap");
+    ex = xmlNewNs(root, (const xmlChar *)p->soap_ns, (const xmlChar *)"ex");
+    xmlSetNs(root, soap);
+    op = xmlNewChild(xmlNewChild(root, soap, (const xmlChar *)"Body", NULL), ex,
+                     (const xmlChar *)(m->is_answer ? "exchangeResponse" : "exchange"), NULL);
+    part = op ? xmlNewChild(op, ex, (const xmlChar *)(m->is_answer ? "answer" : "message"),
+                            NULL)
+              : NULL;
+  }
+  if(!result && (!part || !xmlAddChild(part, xmlNewCDataBlock(env,
+                                                             (const xmlChar *)ctk_buf_str(&inner),
+                                                             (int)inner.len))))
+    result = CTK_E_NOMEM;
+  if(!result)
+    result = save_doc(env, ctk_encoding_name(e), 0, out);
+  if(env)
+    xmlFreeDoc(env);
+  ctk_buf_free(&inner);
+  return result;
+}
+
+ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,
+                        ctk_buf *out)
+{
+  if(!p || !m || !m->doc || !out)
+    return CTK_E_INVAL;
+  if(b == CTK_BIND_SOAP)
+    return encode_soap(p, m, e, out);
+  return save_doc(m->doc, ctk_encoding_name(e), 0, out);
+}
+
+/* ---------- decoding ---------- */
+
+static void copy_text(char *dst, size_t dstlen, xmlNodePtr n)
+{
+  const char *t = leaf_text(n);
+  ctk_strlcpy(dst, t ? t : "", dstlen);
+}
+
+static void read_node(xmlNodePtr n, ctk_node *out)
+{
+  copy_text(out->region, sizeof(out->region), ctk_xml_child(n, "Region"));
+  out->level = ctk_level_parse(leaf_text(ctk_xml_child(n, "Level")));
+}
+
+static void read_head(ctk_msg *m, xmlNodePtr head)
+{
+  ctk_head *h = &m->head;
+  copy_text(h->msg_id, sizeof(h->msg_id), ctk_xml_child(head, "MsgId"));
+  copy_text(h->interface_code, sizeof(h->interface_code), ctk_xml_child(head, "InterfaceCode"));
+  read_node(ctk_xml_child(head, "Sender"), &h->sender);
+  read_node(ctk_xml_child(head, "Receiver"), &h->receiver);
+  copy_text(h->send_time, sizeof(h->send_time), ctk_xml_child(head, "SendTime"));
+  copy_text(h->profile_version, sizeof(h->profile_version),
+            ctk_xml_child(head, "ProfileVersion"));
+  copy_text(h->correl_id, sizeof(h->correl_id), ctk_xml_child(head, "CorrelId"));
+}
+
+static void read_result(ctk_msg *m, xmlNodePtr result)
+{
+  ctk_outcome *o = &m->outcome;
+  copy_text(o->code, sizeof(o->code), ctk_xml_child(result, "Code"));
+  copy_text(o->text, sizeof(o->text), ctk_xml_child(result, "Text"));
+  copy_text(o->where, sizeof(o->where), ctk_xml_child(result, "Where"));
+  copy_text(o->requirement, sizeof(o->requirement), ctk_xml_child(result, "Requirement"));
+}
+
+static int in_ns(xmlNodePtr n, const char *ns)
+{
+  return n && n->ns && n->ns->href && !strcmp((const char *)n->ns->href, ns);
+}
+
+/* Take doc (a Message or an Answer) into a new ctk_msg; doc is owned by it or freed. */
+static ctk_code msg_from_doc(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out,
+                             ctk_outcome *why)
+{
+  xmlNodePtr root = xmlDocGetRootElement(doc);
+  int is_answer = root && !strcmp((const char *)root->name, "Answer");
+  ctk_msg *m;
+
+  if(!in_ns(root, p->ns) || (!is_answer && strcmp((const char *)root->name, "Message"))) {
+    ctk_outcome_set(why, p, "MALFORMED", "/", ctk_profile_rule(p, "envelope"),
+                    "document element must be Message or Answer in namespace %s", p->ns);
+    xmlFreeDoc(doc);
+    return CTK_E_PARSE;
+  }
+  m = calloc(1, sizeof(*m));
+  if(!m) {
+    xmlFreeDoc(doc);
+    ctk_outcome_set(why, p, "INTERNAL", "", "", "out of memory");
+    return CTK_E_NOMEM;
+  }
+  m->doc = doc;
+  m->is_answer = is_answer;
+  read_head(m, ctk_xml_child(root, "Head"));
+  if(is_answer)
+    read_result(m, ctk_xml_child(root, "Result"));
+  m->body = first_element(ctk_xml_child(root, "Body"));
+  *out = m;
+  return CTK_E_OK;
+}
+
+static ctk_code fault_to_outcome(const ctk_profile *p, const ctk_xml_fault *f, ctk_outcome *why)
+{
+  char where[32] = "";
+
+  if(f->line > 0)
+    snprintf(where, sizeof(where), "line %d", f->line);
+  ctk_outcome_set(why, p, f->result, where, ctk_profile_rule(p, f->rule), "%s", f->text);
+  if(!strcmp(f->result, "ENCODING"))
+    return CTK_E_ENCODING;
+  if(!strcmp(f->result, "FORBIDDEN"))
+    return CTK_E_FORBIDDEN;
+  if(!strcmp(f->result, "TOO_LARGE"))
+    return CTK_E_TOOBIG;
+  return CTK_E_PARSE;
+}
+
+/* The business XML inside a SOAP envelope: the characters of ex:message (or ex:answer). */
+static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inner,
+                            ctk_outcome *why)
+{
+  xmlNodePtr root = xmlDocGetRootElement(env);
+  xmlNodePtr body = ctk_xml_child(root, "Body");
+  xmlNodePtr op = first_element(body);
+  xmlNodePtr part = first_element(op);
+  const char *rule = ctk_profile_rule(p, "envelope");
+  ctk_xml_limits lim;
+  ctk_xml_fault fault;
+  xmlChar *text;
+
+  *inner = NULL;
+  if(!in_ns(root, SOAP11_NS) || strcmp((const char *)root->name, "Envelope") ||
+     !in_ns(body, SOAP11_NS)) {
+    ctk_outcome_set(why, p, "MALFORMED", "/", rule, "not a SOAP 1.1 Envelope with a Body");
+    return CTK_E_PARSE;
+  }
+  if(op && in_ns(op, SOAP11_NS) && !strcmp((const char *)op->name, "Fault")) {
+    ctk_outcome_set(why, p, "MALFORMED", "/Envelope/Body/Fault", rule, "SOAP Fault: %s",
+                    leaf_text(ctk_xml_child(op, "faultstring")));
+    return CTK_E_PARSE;
+  }
+  if(!in_ns(op, p->soap_ns) || !in_ns(part, p->soap_ns) ||
+     (strcmp((const char *)part->name, "message") && strcmp((const char *)part->name, "answer"))) {
+    ctk_outcome_set(why, p, "MALFORMED", "/Envelope/Body", rule,
+                    "SOAP Body must hold ex:exchange/ex:message or "
+                    "ex:exchangeResponse/ex:answer (ex = %s)", p->soap_ns);
+    return CTK_E_PARSE;
+  }
+  text = xmlNodeGetContent(part);
+  lim.max_bytes = p->max_message_bytes;
+  lim.max_depth = p->max_depth;
+  *inner = text ? ctk_xml_parse_utf8((const char *)text, strlen((const char *)text), &lim, &fault)
+                : NULL;
+  xmlFree(text);
+  if(!*inner)
+    return text ? fault_to_outcome(p, &fault, why) : CTK_E_NOMEM;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
+                        ctk_msg **out, ctk_outcome *why)
+{
+  char declared[64];
+  int enc = CTK_ENC_UTF8;
+  ctk_xml_limits lim;
+  ctk_xml_fault fault;
+  xmlDocPtr doc;
+  ctk_code result;
+
+  *out = NULL;
+  memset(why, 0, sizeof(*why));
+  if(!data)
+    len = 0;
+  if(len > p->max_message_bytes) {
+    ctk_outcome_set(why, p, "TOO_LARGE", "", ctk_profile_rule(p, "size"),
+                    "message of %zu bytes, limit %zu", len, p->max_message_bytes);
+    return CTK_E_TOOBIG;
+  }
+  if(len && !ctk_xml_declared_encoding(data, len, declared, sizeof(declared)) && declared[0]) {
+    enc = ctk_encoding_parse(declared);
+    if(enc < 0) {
+      ctk_outcome_set(why, p, "ENCODING", "line 1", ctk_profile_rule(p, "encoding"),
+                      "encoding %s is not allowed (UTF-8 or GBK)", declared);
+      return CTK_E_ENCODING;
+    }
+  }
+  lim.max_bytes = p->max_message_bytes;
+  lim.max_depth = p->max_depth;
+  doc = ctk_xml_parse_bytes(data ? data : "", len, &lim, &fault);
+  if(!doc)
+    return fault_to_outcome(p, &fault, why);
+  if(b == CTK_BIND_SOAP) {
+    xmlDocPtr inner;
+    result = soap_unwrap(p, doc, &inner, why);
+    xmlFreeDoc(doc);
+    if(result)
+      return result;
+    doc = inner;
+  }
+  result = msg_from_doc(p, doc, out, why);
+  if(!result) {
+    (*out)->binding = b;
+    (*out)->encoding = (ctk_encoding)enc;
+  }
+  return result;
+}
