@@ -19,7 +19,12 @@
   X(faultproxy, "net")     \
   X(http, "net")           \
   X(csv, "unit")           \
-  X(region, "unit") \
-  X(store, "unit")
+  X(region, "unit")        \
+  X(calendar, "unit")      \
+  X(auth, "unit") \
+  X(store, "unit") \
+  X(stats, "unit")         \
+  X(tls, "net") \
+  X(report, "unit")
 
 #endif
