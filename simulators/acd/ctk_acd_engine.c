@@ -1,0 +1,1107 @@
+/* ctk_acd_engine: SIP UAS, agents and queue of the call-queue machine simulator (see docs/ACD.md).
+ *
+ * Every call lives in one struct found by Call-ID (hash table) and by slot (timers). Timers sit
+ * in one binary heap; an entry is stale when the call's stamp for that timer kind has moved on,
+ * so cancelling a timer is O(1) and nothing points at freed memory. Waiting calls form a FIFO,
+ * idle agents a ring (longest idle first). No per-packet work grows with the number of calls. */
+#include "acd/ctk_acd_engine.h"
+
+#include <math.h>
+#include <openssl/evp.h>
+#include <osipparser2/osip_parser.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctk_buf.h"
+#include "ctk_log.h"
+
+#define ACD_MOD "acd"
+#define ACD_MAX_SINKS 8
+#define ACD_T1_MS 500u
+#define ACD_T2_MS 4000u
+#define ACD_TIMER_H_MS (64u * ACD_T1_MS)
+#define ACD_SMALL 96
+
+typedef enum {
+  ACD_T_IVR = 0,  /* IVR menu done: join the queue */
+  ACD_T_ANSWER,   /* the agent picks up */
+  ACD_T_RETRANS,  /* resend the final response to INVITE until ACK (UDP) */
+  ACD_T_TALK,     /* the agent hangs up */
+  ACD_T_BYE,      /* resend our BYE until answered (UDP) */
+  ACD_T_LINGER,   /* forget the call */
+  ACD_T__COUNT
+} acd_timer_kind;
+
+typedef enum {
+  ACD_S_IVR = 0,
+  ACD_S_QUEUED,
+  ACD_S_ALERTING,  /* delivered to an agent, ringing there */
+  ACD_S_ANSWERED,  /* 200 OK sent, no ACK yet */
+  ACD_S_CONFIRMED, /* ACK received */
+  ACD_S_BYE_SENT,  /* the agent hung up; waiting for the answer to our BYE */
+  ACD_S_DONE       /* finished; kept only to answer retransmissions */
+} acd_state;
+
+typedef struct acd_call {
+  uint32_t slot;
+  acd_state state;
+  char *call_id;
+  char caller[ACD_SMALL];
+  char called[ACD_SMALL];
+  char to_tag[32];
+  char invite_cseq[16];
+  osip_message_t *invite;      /* our copy of the INVITE, to build its responses */
+  char *final_resp;            /* last final response to INVITE (osip-allocated) */
+  size_t final_len;
+  char *bye_req;               /* our BYE (osip-allocated), for retransmission */
+  size_t bye_len;
+  ctk_acd_peer peer;
+  int agent;                   /* index into agents, -1 when none */
+  int answered;
+  uint64_t offered_ms, queued_ms, answered_ms;
+  long wait_ms;                /* queue wait, fixed at answer */
+  unsigned retrans_ms;         /* current retransmission interval */
+  uint64_t retrans_deadline;
+  unsigned bye_retrans_ms;
+  uint64_t bye_deadline;
+  uint64_t stamp[ACD_T__COUNT]; /* 0 = timer not set */
+  char rec_url[320];
+  char rec_sha[65];
+  struct acd_call *hnext;      /* hash chain */
+  struct acd_call *qprev, *qnext; /* FIFO of waiting calls */
+} acd_call;
+
+typedef struct acd_timer {
+  uint64_t due;
+  uint64_t stamp;
+  uint32_t slot;
+  uint32_t kind;
+} acd_timer;
+
+typedef struct acd_agent {
+  char id[16];
+  uint32_t call_slot;
+  int busy;
+} acd_agent;
+
+struct ctk_acd_engine {
+  ctk_acd_config cfg;
+  char recording_base[200];
+  char local_host[64];
+  ctk_acd_transport transport;
+  ctk_acd_sink sinks[ACD_MAX_SINKS];
+  size_t nsinks;
+
+  acd_call **buckets;
+  size_t nbuckets;
+  size_t ncalls;
+
+  acd_call **slots;
+  size_t nslots;
+  uint32_t *free_slots;
+  size_t nfree;
+
+  acd_timer *heap;
+  size_t heap_len, heap_cap;
+  uint64_t next_stamp;
+
+  acd_agent *agents;
+  unsigned *idle;              /* ring of idle agent indices */
+  unsigned idle_head, idle_count;
+
+  acd_call *q_head, *q_tail;
+  unsigned q_len;
+  unsigned ivr_len;
+
+  uint64_t rng;
+  unsigned long seq;           /* calls seen; names recordings and tags */
+  uint64_t now;
+};
+
+static pthread_once_t acd_parser_once = PTHREAD_ONCE_INIT;
+
+static void acd_parser_init(void)
+{
+  parser_init();
+}
+
+/* ---------- small helpers ---------- */
+
+static const char *const acd_event_names[CTK_ACD_EV__COUNT] = {
+  "offered", "queued", "delivered", "answered", "cleared", "abandoned"
+};
+
+const char *ctk_acd_event_name(ctk_acd_event_kind kind)
+{
+  if((unsigned)kind >= CTK_ACD_EV__COUNT)
+    return "unknown";
+  return acd_event_names[kind];
+}
+
+void ctk_acd_event_time(const ctk_acd_event *ev, char *out, size_t size)
+{
+  time_t t = (time_t)(ev->wall_ms / 1000) + 8 * 3600; /* the network runs on Beijing time */
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void ctk_acd_config_defaults(ctk_acd_config *cfg)
+{
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->agents = 10;
+  cfg->queue_limit = 50;
+  cfg->busy_status = 486;
+  cfg->linger_ms = ACD_TIMER_H_MS;
+  cfg->recording_base = "http://127.0.0.1/recordings";
+  cfg->local_host = "127.0.0.1";
+  cfg->local_port = 5060;
+}
+
+static ctk_code acd_parse_ms(const char *s, char stop, unsigned *out, const char **end)
+{
+  char *e = NULL;
+  unsigned long v;
+  if(*s < '0' || *s > '9')
+    return CTK_E_INVAL;
+  v = strtoul(s, &e, 10);
+  if(*e != stop || v > 86400000ul)
+    return CTK_E_INVAL;
+  *out = (unsigned)v;
+  if(end)
+    *end = e;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_acd_talk_parse(const char *text, ctk_acd_talk *out)
+{
+  const char *rest = NULL;
+  ctk_code rc;
+
+  memset(out, 0, sizeof(*out));
+  if(!text)
+    return CTK_E_INVAL;
+  if(!strcmp(text, "caller")) {
+    out->kind = CTK_ACD_TALK_CALLER;
+    return CTK_E_OK;
+  }
+  if(!strncmp(text, "fixed:", 6)) {
+    out->kind = CTK_ACD_TALK_FIXED;
+    return acd_parse_ms(text + 6, '\0', &out->a_ms, NULL);
+  }
+  if(!strncmp(text, "exp:", 4)) {
+    out->kind = CTK_ACD_TALK_EXP;
+    rc = acd_parse_ms(text + 4, '\0', &out->a_ms, NULL);
+    if(!rc && out->a_ms == 0)
+      rc = CTK_E_INVAL;
+    return rc;
+  }
+  if(!strncmp(text, "uniform:", 8)) {
+    out->kind = CTK_ACD_TALK_UNIFORM;
+    rc = acd_parse_ms(text + 8, '-', &out->a_ms, &rest);
+    if(rc)
+      return rc;
+    rc = acd_parse_ms(rest + 1, '\0', &out->b_ms, NULL);
+    if(!rc && out->b_ms < out->a_ms)
+      rc = CTK_E_INVAL;
+    return rc;
+  }
+  return CTK_E_INVAL;
+}
+
+/* xorshift64*: talk times only need to be reproducible, not secure. */
+static double acd_random01(ctk_acd_engine *e)
+{
+  uint64_t x = e->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  e->rng = x;
+  return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static unsigned acd_talk_sample(ctk_acd_engine *e)
+{
+  const ctk_acd_talk *t = &e->cfg.talk;
+  double v;
+  switch(t->kind) {
+  case CTK_ACD_TALK_FIXED:
+    return t->a_ms;
+  case CTK_ACD_TALK_UNIFORM:
+    return t->a_ms + (unsigned)(acd_random01(e) * (double)(t->b_ms - t->a_ms + 1));
+  case CTK_ACD_TALK_EXP:
+    v = -log(1.0 - acd_random01(e)) * (double)t->a_ms;
+    return v > 86400000.0 ? 86400000u : (unsigned)v;
+  case CTK_ACD_TALK_CALLER:
+  default:
+    return 0;
+  }
+}
+
+static int64_t acd_wall_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t acd_hash(const char *s)
+{
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for(; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  return (size_t)h;
+}
+
+/* ---------- call table ---------- */
+
+static acd_call *acd_find(ctk_acd_engine *e, const char *call_id)
+{
+  acd_call *c = e->buckets[acd_hash(call_id) & (e->nbuckets - 1)];
+  while(c && strcmp(c->call_id, call_id))
+    c = c->hnext;
+  return c;
+}
+
+static ctk_code acd_rehash(ctk_acd_engine *e)
+{
+  size_t n = e->nbuckets * 2;
+  acd_call **nb = calloc(n, sizeof(*nb));
+  size_t i;
+  if(!nb)
+    return CTK_E_NOMEM;
+  for(i = 0; i < e->nbuckets; i++) {
+    acd_call *c = e->buckets[i];
+    while(c) {
+      acd_call *next = c->hnext;
+      size_t b = acd_hash(c->call_id) & (n - 1);
+      c->hnext = nb[b];
+      nb[b] = c;
+      c = next;
+    }
+  }
+  free(e->buckets);
+  e->buckets = nb;
+  e->nbuckets = n;
+  return CTK_E_OK;
+}
+
+static ctk_code acd_slot_take(ctk_acd_engine *e, uint32_t *slot)
+{
+  if(!e->nfree) {
+    size_t n = e->nslots ? e->nslots * 2 : 256;
+    acd_call **ns;
+    uint32_t *nf;
+    size_t i;
+    if(n > UINT32_MAX)
+      return CTK_E_TOOBIG;
+    ns = realloc(e->slots, n * sizeof(*ns));
+    if(!ns)
+      return CTK_E_NOMEM;
+    e->slots = ns;
+    nf = realloc(e->free_slots, n * sizeof(*nf));
+    if(!nf)
+      return CTK_E_NOMEM;
+    e->free_slots = nf;
+    for(i = n; i > e->nslots; i--) {
+      e->slots[i - 1] = NULL;
+      e->free_slots[e->nfree++] = (uint32_t)(i - 1);
+    }
+    e->nslots = n;
+  }
+  *slot = e->free_slots[--e->nfree];
+  return CTK_E_OK;
+}
+
+static acd_call *acd_call_new(ctk_acd_engine *e, const char *call_id)
+{
+  acd_call *c;
+  uint32_t slot;
+  size_t b;
+
+  if(e->ncalls + 1 > e->nbuckets * 2 && acd_rehash(e))
+    return NULL;
+  if(acd_slot_take(e, &slot))
+    return NULL;
+  c = calloc(1, sizeof(*c));
+  if(!c) {
+    e->free_slots[e->nfree++] = slot;
+    return NULL;
+  }
+  c->call_id = strdup(call_id);
+  if(!c->call_id) {
+    free(c);
+    e->free_slots[e->nfree++] = slot;
+    return NULL;
+  }
+  c->slot = slot;
+  c->agent = -1;
+  e->slots[slot] = c;
+  b = acd_hash(call_id) & (e->nbuckets - 1);
+  c->hnext = e->buckets[b];
+  e->buckets[b] = c;
+  e->ncalls++;
+  return c;
+}
+
+static void acd_call_destroy(ctk_acd_engine *e, acd_call *c)
+{
+  acd_call **pp = &e->buckets[acd_hash(c->call_id) & (e->nbuckets - 1)];
+  while(*pp && *pp != c)
+    pp = &(*pp)->hnext;
+  if(*pp)
+    *pp = c->hnext;
+  e->slots[c->slot] = NULL;
+  e->free_slots[e->nfree++] = c->slot;
+  e->ncalls--;
+  if(c->invite)
+    osip_message_free(c->invite);
+  if(c->final_resp)
+    osip_free(c->final_resp);
+  if(c->bye_req)
+    osip_free(c->bye_req);
+  free(c->call_id);
+  free(c);
+}
+
+/* ---------- timers ---------- */
+
+static void acd_heap_swap(acd_timer *h, size_t a, size_t b)
+{
+  acd_timer t = h[a];
+  h[a] = h[b];
+  h[b] = t;
+}
+
+static void acd_timer_set(ctk_acd_engine *e, acd_call *c, acd_timer_kind kind, uint64_t delay_ms)
+{
+  acd_timer t;
+  size_t i;
+
+  if(e->heap_len == e->heap_cap) {
+    size_t n = e->heap_cap ? e->heap_cap * 2 : 1024;
+    acd_timer *nh = realloc(e->heap, n * sizeof(*nh));
+    if(!nh) {
+      CTK_ERR(ACD_MOD, "out of memory for a timer; call %s may hang", c->call_id);
+      return;
+    }
+    e->heap = nh;
+    e->heap_cap = n;
+  }
+  t.due = e->now + delay_ms;
+  t.stamp = ++e->next_stamp;
+  t.slot = c->slot;
+  t.kind = (uint32_t)kind;
+  c->stamp[kind] = t.stamp;
+  i = e->heap_len++;
+  e->heap[i] = t;
+  while(i > 0 && e->heap[(i - 1) / 2].due > e->heap[i].due) {
+    acd_heap_swap(e->heap, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
+static void acd_timer_cancel(acd_call *c, acd_timer_kind kind)
+{
+  c->stamp[kind] = 0; /* the heap entry becomes stale */
+}
+
+static void acd_heap_pop(ctk_acd_engine *e)
+{
+  size_t i = 0;
+  e->heap[0] = e->heap[--e->heap_len];
+  for(;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if(l < e->heap_len && e->heap[l].due < e->heap[m].due)
+      m = l;
+    if(r < e->heap_len && e->heap[r].due < e->heap[m].due)
+      m = r;
+    if(m == i)
+      break;
+    acd_heap_swap(e->heap, i, m);
+    i = m;
+  }
+}
+
+/* ---------- building SIP with libosip2 ---------- */
+
+static int acd_clone_via(void *src, void **dst)
+{
+  return osip_via_clone((const osip_via_t *)src, (osip_via_t **)dst);
+}
+
+static void acd_contact(const ctk_acd_engine *e, ctk_acd_proto proto, char *out, size_t size)
+{
+  snprintf(out, size, "<sip:acd@%s:%d%s>", e->local_host, e->cfg.local_port,
+           proto == CTK_ACD_TCP ? ";transport=tcp" : "");
+}
+
+static void acd_sdp(const ctk_acd_engine *e, int agent, char *out, size_t size)
+{
+  snprintf(out, size,
+           "v=0\r\n"
+           "o=ctk-acd %d 1 IN IP4 %s\r\n"
+           "s=ctk12328 acd\r\n"
+           "c=IN IP4 %s\r\n"
+           "t=0 0\r\n"
+           "m=audio %d RTP/AVP 0 8\r\n"
+           "a=rtpmap:0 PCMU/8000\r\n"
+           "a=rtpmap:8 PCMA/8000\r\n"
+           "a=sendrecv\r\n",
+           agent + 1, e->local_host, e->local_host, 40000 + 2 * (agent < 0 ? 0 : agent));
+}
+
+/* A response to req. to_tag is added to To when To has no tag yet; sdp may be NULL.
+ * *out is osip-allocated (osip_free). */
+static ctk_code acd_build_response(const ctk_acd_engine *e, const osip_message_t *req,
+                                   const ctk_acd_peer *peer, int status, const char *to_tag,
+                                   const char *sdp, char **out, size_t *out_len)
+{
+  osip_message_t *resp = NULL;
+  osip_generic_param_t *tag = NULL;
+  const char *reason = osip_message_get_reason(status);
+  char contact[160];
+  int err;
+
+  *out = NULL;
+  if(osip_message_init(&resp))
+    return CTK_E_NOMEM;
+  osip_message_set_version(resp, osip_strdup("SIP/2.0"));
+  osip_message_set_status_code(resp, status);
+  osip_message_set_reason_phrase(resp, osip_strdup(reason ? reason : "Unknown"));
+  err = osip_list_clone(&req->vias, &resp->vias, acd_clone_via);
+  if(!err)
+    err = osip_from_clone(req->from, &resp->from);
+  if(!err)
+    err = osip_to_clone(req->to, &resp->to);
+  if(!err)
+    err = osip_call_id_clone(req->call_id, &resp->call_id);
+  if(!err)
+    err = osip_cseq_clone(req->cseq, &resp->cseq);
+  if(!err && to_tag && status != 100 && osip_to_get_tag(resp->to, &tag) != 0)
+    err = osip_to_set_tag(resp->to, osip_strdup(to_tag));
+  if(!err)
+    err = osip_message_set_header(resp, "Server", "ctk12328-acd");
+  if(!err && status >= 180 && status < 300 && MSG_IS_INVITE(req)) {
+    acd_contact(e, peer->proto, contact, sizeof(contact));
+    err = osip_message_set_contact(resp, contact);
+  }
+  if(!err && status == 200 && MSG_IS_OPTIONS(req))
+    err = osip_message_set_allow(resp, "INVITE, ACK, CANCEL, BYE, OPTIONS");
+  if(!err && sdp) {
+    err = osip_message_set_content_type(resp, "application/sdp");
+    if(!err)
+      err = osip_message_set_body(resp, sdp, strlen(sdp));
+  }
+  if(!err)
+    err = osip_message_to_str(resp, out, out_len);
+  osip_message_free(resp);
+  return err ? CTK_E_SIP : CTK_E_OK;
+}
+
+static void acd_send(ctk_acd_engine *e, const ctk_acd_peer *to, const char *data, size_t len)
+{
+  int rc = e->transport.send(e->transport.ctx, to, data, len);
+  if(rc)
+    CTK_WARN(ACD_MOD, "send failed: %s", ctk_strerror((ctk_code)rc));
+}
+
+/* Answer a request once, without keeping the answer. */
+static void acd_reply(ctk_acd_engine *e, const osip_message_t *req, const ctk_acd_peer *peer,
+                      int status, const char *to_tag)
+{
+  char *s = NULL;
+  size_t len = 0;
+  if(acd_build_response(e, req, peer, status, to_tag, NULL, &s, &len)) {
+    CTK_WARN(ACD_MOD, "could not build a %d response", status);
+    return;
+  }
+  acd_send(e, peer, s, len);
+  osip_free(s);
+}
+
+/* The final answer to the call's INVITE: sent, kept for retransmission until ACK. */
+static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sdp)
+{
+  char *s = NULL;
+  size_t len = 0;
+  if(acd_build_response(e, c->invite, &c->peer, status, c->to_tag, sdp, &s, &len)) {
+    CTK_WARN(ACD_MOD, "could not build a %d response for %s", status, c->call_id);
+    return;
+  }
+  if(c->final_resp)
+    osip_free(c->final_resp);
+  c->final_resp = s;
+  c->final_len = len;
+  acd_send(e, &c->peer, s, len);
+  if(c->peer.proto == CTK_ACD_UDP) {
+    c->retrans_ms = ACD_T1_MS;
+    c->retrans_deadline = e->now + ACD_TIMER_H_MS;
+    acd_timer_set(e, c, ACD_T_RETRANS, c->retrans_ms);
+  }
+}
+
+/* The agent hangs up: a BYE inside the dialog, From/To swapped, to the caller's Contact. */
+static ctk_code acd_build_bye(ctk_acd_engine *e, acd_call *c)
+{
+  osip_message_t *req = NULL;
+  osip_contact_t *ct = NULL;
+  osip_uri_t *uri = NULL;
+  char via[256];
+  int err;
+
+  if(osip_message_init(&req))
+    return CTK_E_NOMEM;
+  osip_message_set_method(req, osip_strdup("BYE"));
+  osip_message_set_version(req, osip_strdup("SIP/2.0"));
+  osip_message_get_contact(c->invite, 0, &ct);
+  err = osip_uri_clone(ct && ct->url ? ct->url : c->invite->from->url, &uri);
+  if(!err) {
+    osip_message_set_uri(req, uri);
+    snprintf(via, sizeof(via), "SIP/2.0/%s %s:%d;branch=z9hG4bKctkacd%lu%s;rport",
+             c->peer.proto == CTK_ACD_TCP ? "TCP" : "UDP", e->local_host, e->cfg.local_port,
+             ++e->seq, c->to_tag);
+    err = osip_message_set_via(req, via);
+  }
+  if(!err)
+    err = osip_to_clone(c->invite->to, &req->from);
+  if(!err) {
+    osip_generic_param_t *tag = NULL;
+    if(osip_from_get_tag(req->from, &tag) != 0)
+      err = osip_from_set_tag(req->from, osip_strdup(c->to_tag));
+  }
+  if(!err)
+    err = osip_from_clone(c->invite->from, &req->to);
+  if(!err)
+    err = osip_call_id_clone(c->invite->call_id, &req->call_id);
+  if(!err)
+    err = osip_message_set_cseq(req, "1 BYE");
+  if(!err)
+    err = osip_message_set_max_forwards(req, "70");
+  if(!err)
+    err = osip_message_set_header(req, "User-Agent", "ctk12328-acd");
+  if(!err)
+    err = osip_message_to_str(req, &c->bye_req, &c->bye_len);
+  osip_message_free(req);
+  return err ? CTK_E_SIP : CTK_E_OK;
+}
+
+/* ---------- events ---------- */
+
+static void acd_emit(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, const char *cause,
+                     int busy_status)
+{
+  ctk_acd_event ev;
+  size_t i;
+
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = kind;
+  ev.call_id = c->call_id;
+  ev.caller = c->caller;
+  ev.called = c->called;
+  ev.agent = c->agent >= 0 ? e->agents[c->agent].id : "";
+  ev.wall_ms = acd_wall_ms();
+  if(c->answered)
+    ev.wait_ms = c->wait_ms;
+  else if(c->queued_ms)
+    ev.wait_ms = (long)(e->now - c->queued_ms);
+  if(c->answered && (kind == CTK_ACD_EV_CLEARED))
+    ev.talk_ms = (long)(e->now - c->answered_ms);
+  ev.cause = cause;
+  ev.busy_status = busy_status;
+  ev.answered = c->answered;
+  ev.queue_length = e->q_len;
+  if(c->answered) {
+    ev.recording_url = c->rec_url;
+    ev.recording_sha256 = c->rec_sha;
+  }
+  for(i = 0; i < e->nsinks; i++)
+    e->sinks[i].on_event(e->sinks[i].ctx, &ev);
+}
+
+/* A synthetic recording: a name, its URL, and the SHA-256 of the name (no audio exists). */
+static void acd_recording(ctk_acd_engine *e, acd_call *c)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  char name[96];
+  struct tm tm;
+  time_t t = (time_t)(acd_wall_ms() / 1000) + 8 * 3600; /* Beijing time names the day */
+  unsigned i;
+
+  gmtime_r(&t, &tm);
+  snprintf(name, sizeof(name), "%04d%02d%02d-%s-%06lu.wav", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, c->to_tag, e->seq);
+  snprintf(c->rec_url, sizeof(c->rec_url), "%s/%s", e->recording_base, name);
+  if(!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
+    mdlen = 0;
+  for(i = 0; i < mdlen && i < 32; i++)
+    snprintf(c->rec_sha + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---------- the queue ---------- */
+
+static void acd_linger(ctk_acd_engine *e, acd_call *c)
+{
+  c->state = ACD_S_DONE;
+  acd_timer_cancel(c, ACD_T_IVR);
+  acd_timer_cancel(c, ACD_T_ANSWER);
+  acd_timer_cancel(c, ACD_T_TALK);
+  acd_timer_set(e, c, ACD_T_LINGER, e->cfg.linger_ms);
+}
+
+static void acd_queue_remove(ctk_acd_engine *e, acd_call *c)
+{
+  if(c->qprev)
+    c->qprev->qnext = c->qnext;
+  else
+    e->q_head = c->qnext;
+  if(c->qnext)
+    c->qnext->qprev = c->qprev;
+  else
+    e->q_tail = c->qprev;
+  c->qprev = c->qnext = NULL;
+  e->q_len--;
+}
+
+static void acd_dispatch(ctk_acd_engine *e);
+
+static void acd_agent_release(ctk_acd_engine *e, acd_call *c)
+{
+  acd_agent *a;
+  if(c->agent < 0)
+    return;
+  a = &e->agents[c->agent];
+  a->busy = 0;
+  e->idle[(e->idle_head + e->idle_count) % e->cfg.agents] = (unsigned)c->agent;
+  e->idle_count++;
+  /* c->agent stays set so the cleared event names the agent */
+}
+
+static void acd_answer(ctk_acd_engine *e, acd_call *c)
+{
+  char sdp[512];
+  unsigned talk;
+
+  c->answered = 1;
+  c->answered_ms = e->now;
+  c->wait_ms = (long)(e->now - c->queued_ms);
+  acd_recording(e, c);
+  acd_sdp(e, c->agent, sdp, sizeof(sdp));
+  c->state = ACD_S_ANSWERED;
+  acd_final(e, c, 200, sdp);
+  acd_emit(e, c, CTK_ACD_EV_ANSWERED, "normal", 0);
+  talk = acd_talk_sample(e);
+  if(e->cfg.talk.kind != CTK_ACD_TALK_CALLER)
+    acd_timer_set(e, c, ACD_T_TALK, talk);
+}
+
+static void acd_deliver(ctk_acd_engine *e, acd_call *c, unsigned agent)
+{
+  c->agent = (int)agent;
+  e->agents[agent].busy = 1;
+  e->agents[agent].call_slot = c->slot;
+  c->state = ACD_S_ALERTING;
+  acd_emit(e, c, CTK_ACD_EV_DELIVERED, "newCall", 0);
+  if(e->cfg.ring_ms)
+    acd_timer_set(e, c, ACD_T_ANSWER, e->cfg.ring_ms);
+  else
+    acd_answer(e, c);
+}
+
+static void acd_dispatch(ctk_acd_engine *e)
+{
+  while(e->q_head && e->idle_count) {
+    acd_call *c = e->q_head;
+    unsigned agent = e->idle[e->idle_head];
+    e->idle_head = (e->idle_head + 1) % e->cfg.agents;
+    e->idle_count--;
+    acd_queue_remove(e, c);
+    acd_deliver(e, c, agent);
+  }
+}
+
+static void acd_enqueue(ctk_acd_engine *e, acd_call *c)
+{
+  c->state = ACD_S_QUEUED;
+  c->queued_ms = e->now;
+  c->qprev = e->q_tail;
+  c->qnext = NULL;
+  if(e->q_tail)
+    e->q_tail->qnext = c;
+  else
+    e->q_head = c;
+  e->q_tail = c;
+  e->q_len++;
+  acd_emit(e, c, CTK_ACD_EV_QUEUED, "enteringDistributionDevice", 0);
+  acd_dispatch(e);
+}
+
+/* Caller gave up before an agent answered (CANCEL, or a BYE that should have been a CANCEL). */
+static void acd_abandon(ctk_acd_engine *e, acd_call *c)
+{
+  if(c->state == ACD_S_IVR)
+    e->ivr_len--;
+  else if(c->state == ACD_S_QUEUED)
+    acd_queue_remove(e, c);
+  acd_final(e, c, 487, NULL);
+  acd_emit(e, c, CTK_ACD_EV_ABANDONED, "callCancelled", 0);
+  acd_agent_release(e, c);
+  acd_linger(e, c);
+  acd_dispatch(e);
+}
+
+static void acd_clear(ctk_acd_engine *e, acd_call *c)
+{
+  acd_emit(e, c, CTK_ACD_EV_CLEARED, "normalClearing", 0);
+  acd_agent_release(e, c);
+  acd_dispatch(e);
+}
+
+/* ---------- requests ---------- */
+
+static const char *acd_user(const osip_uri_t *uri)
+{
+  return uri && uri->username ? uri->username : "";
+}
+
+static void acd_on_invite(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_peer *peer,
+                          const char *call_id)
+{
+  acd_call *c = acd_find(e, call_id);
+  char *trying = NULL;
+  size_t len = 0;
+  unsigned waiting;
+
+  if(c) {
+    if(!strcmp(c->invite_cseq, msg->cseq->number)) {
+      /* retransmission: repeat what we said last, change nothing */
+      if(c->final_resp)
+        acd_send(e, &c->peer, c->final_resp, c->final_len);
+      else
+        acd_reply(e, msg, peer, c->state == ACD_S_IVR || c->state == ACD_S_QUEUED ||
+                                  c->state == ACD_S_ALERTING ? 180 : 100, c->to_tag);
+      return;
+    }
+    acd_reply(e, msg, peer, 501, c->to_tag); /* re-INVITE: not modelled */
+    return;
+  }
+
+  c = acd_call_new(e, call_id);
+  if(!c) {
+    acd_reply(e, msg, peer, 500, NULL);
+    return;
+  }
+  e->seq++;
+  c->peer = *peer;
+  c->offered_ms = e->now;
+  snprintf(c->to_tag, sizeof(c->to_tag), "acd%lx%lx", e->seq, (unsigned long)(e->rng & 0xffffu));
+  ctk_strlcpy(c->caller, acd_user(msg->from->url), sizeof(c->caller));
+  ctk_strlcpy(c->called, acd_user(msg->req_uri), sizeof(c->called));
+  ctk_strlcpy(c->invite_cseq, msg->cseq->number, sizeof(c->invite_cseq));
+  if(osip_message_clone(msg, &c->invite)) {
+    acd_call_destroy(e, c);
+    acd_reply(e, msg, peer, 500, NULL);
+    return;
+  }
+  if(!acd_build_response(e, msg, peer, 100, NULL, NULL, &trying, &len)) {
+    acd_send(e, peer, trying, len);
+    osip_free(trying);
+  }
+  acd_emit(e, c, CTK_ACD_EV_OFFERED, "newCall", 0);
+
+  waiting = e->ivr_len + e->q_len;
+  if(waiting >= e->cfg.queue_limit + e->idle_count) {
+    c->state = ACD_S_DONE;
+    acd_final(e, c, e->cfg.busy_status, NULL);
+    acd_emit(e, c, CTK_ACD_EV_CLEARED, e->cfg.busy_status == 503 ? "resourcesNotAvailable" : "busy",
+             e->cfg.busy_status);
+    acd_linger(e, c);
+    return;
+  }
+  acd_reply(e, msg, peer, 180, c->to_tag);
+  if(e->cfg.ivr_ms) {
+    c->state = ACD_S_IVR;
+    e->ivr_len++;
+    acd_timer_set(e, c, ACD_T_IVR, e->cfg.ivr_ms);
+  }
+  else
+    acd_enqueue(e, c);
+}
+
+static void acd_on_ack(ctk_acd_engine *e, const char *call_id)
+{
+  acd_call *c = acd_find(e, call_id);
+  if(!c)
+    return; /* ACKs are never answered */
+  acd_timer_cancel(c, ACD_T_RETRANS);
+  if(c->state == ACD_S_ANSWERED)
+    c->state = ACD_S_CONFIRMED;
+}
+
+static void acd_on_cancel(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_peer *peer,
+                          const char *call_id)
+{
+  acd_call *c = acd_find(e, call_id);
+  if(!c || strcmp(c->invite_cseq, msg->cseq->number)) {
+    acd_reply(e, msg, peer, 481, NULL);
+    return;
+  }
+  acd_reply(e, msg, peer, 200, c->to_tag);
+  if(c->state == ACD_S_IVR || c->state == ACD_S_QUEUED || c->state == ACD_S_ALERTING)
+    acd_abandon(e, c);
+  /* otherwise the INVITE already has its final answer; CANCEL changes nothing */
+}
+
+static void acd_on_bye(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_peer *peer,
+                       const char *call_id)
+{
+  acd_call *c = acd_find(e, call_id);
+  if(!c) {
+    acd_reply(e, msg, peer, 481, NULL);
+    return;
+  }
+  acd_reply(e, msg, peer, 200, c->to_tag);
+  switch(c->state) {
+  case ACD_S_IVR:
+  case ACD_S_QUEUED:
+  case ACD_S_ALERTING:
+    acd_abandon(e, c);
+    break;
+  case ACD_S_ANSWERED:
+  case ACD_S_CONFIRMED:
+    acd_timer_cancel(c, ACD_T_RETRANS);
+    acd_clear(e, c);
+    acd_linger(e, c);
+    break;
+  case ACD_S_BYE_SENT: /* both hung up at once; the call is already cleared */
+    acd_timer_cancel(c, ACD_T_BYE);
+    acd_linger(e, c);
+    break;
+  case ACD_S_DONE:
+  default:
+    break; /* retransmitted BYE: answered again above, nothing else */
+  }
+}
+
+static void acd_on_response(ctk_acd_engine *e, osip_message_t *msg, const char *call_id)
+{
+  acd_call *c = acd_find(e, call_id);
+  if(!c || !msg->cseq->method || strcmp(msg->cseq->method, "BYE"))
+    return;
+  if(c->state == ACD_S_BYE_SENT && msg->status_code >= 200) {
+    acd_timer_cancel(c, ACD_T_BYE);
+    acd_linger(e, c);
+  }
+}
+
+ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
+                              const ctk_acd_peer *from, uint64_t now_ms)
+{
+  osip_message_t *msg = NULL;
+  char *call_id = NULL;
+
+  e->now = now_ms;
+  if(osip_message_init(&msg))
+    return CTK_E_NOMEM;
+  if(osip_message_parse(msg, data, len) != 0 || !msg->call_id || !msg->cseq || !msg->from ||
+     !msg->to || !msg->cseq->number || osip_list_size(&msg->vias) < 1 ||
+     osip_call_id_to_str(msg->call_id, &call_id) != 0) {
+    osip_message_free(msg);
+    CTK_DEBUG(ACD_MOD, "unreadable SIP message of %zu bytes dropped", len);
+    return CTK_E_PARSE;
+  }
+  if(MSG_IS_RESPONSE(msg))
+    acd_on_response(e, msg, call_id);
+  else if(!msg->sip_method)
+    ; /* osip accepted it but it has no method: nothing to do */
+  else if(MSG_IS_INVITE(msg))
+    acd_on_invite(e, msg, from, call_id);
+  else if(MSG_IS_ACK(msg))
+    acd_on_ack(e, call_id);
+  else if(MSG_IS_CANCEL(msg))
+    acd_on_cancel(e, msg, from, call_id);
+  else if(MSG_IS_BYE(msg))
+    acd_on_bye(e, msg, from, call_id);
+  else if(MSG_IS_OPTIONS(msg))
+    acd_reply(e, msg, from, 200, "acdopt");
+  else
+    acd_reply(e, msg, from, 501, NULL);
+  osip_free(call_id);
+  osip_message_free(msg);
+  return CTK_E_OK;
+}
+
+/* ---------- timers firing ---------- */
+
+static void acd_fire(ctk_acd_engine *e, acd_call *c, acd_timer_kind kind)
+{
+  switch(kind) {
+  case ACD_T_IVR:
+    if(c->state == ACD_S_IVR) {
+      e->ivr_len--;
+      acd_enqueue(e, c);
+    }
+    break;
+  case ACD_T_ANSWER:
+    if(c->state == ACD_S_ALERTING)
+      acd_answer(e, c);
+    break;
+  case ACD_T_RETRANS:
+    if(e->now >= c->retrans_deadline) {
+      if(c->state == ACD_S_ANSWERED) { /* no ACK ever came: give the agent back */
+        CTK_WARN(ACD_MOD, "no ACK for call %s; clearing it", c->call_id);
+        acd_clear(e, c);
+        acd_linger(e, c);
+      }
+      break;
+    }
+    acd_send(e, &c->peer, c->final_resp, c->final_len);
+    c->retrans_ms = c->retrans_ms * 2 > ACD_T2_MS ? ACD_T2_MS : c->retrans_ms * 2;
+    acd_timer_set(e, c, ACD_T_RETRANS, c->retrans_ms);
+    break;
+  case ACD_T_TALK:
+    if(c->state != ACD_S_ANSWERED && c->state != ACD_S_CONFIRMED)
+      break;
+    acd_timer_cancel(c, ACD_T_RETRANS);
+    if(acd_build_bye(e, c)) {
+      CTK_WARN(ACD_MOD, "could not build BYE for %s", c->call_id);
+      acd_clear(e, c);
+      acd_linger(e, c);
+      break;
+    }
+    c->state = ACD_S_BYE_SENT;
+    acd_send(e, &c->peer, c->bye_req, c->bye_len);
+    acd_clear(e, c);
+    if(c->peer.proto == CTK_ACD_UDP) {
+      c->bye_retrans_ms = ACD_T1_MS;
+      c->bye_deadline = e->now + ACD_TIMER_H_MS;
+      acd_timer_set(e, c, ACD_T_BYE, c->bye_retrans_ms);
+    }
+    else
+      acd_timer_set(e, c, ACD_T_BYE, ACD_TIMER_H_MS);
+    break;
+  case ACD_T_BYE:
+    if(c->state != ACD_S_BYE_SENT)
+      break;
+    if(e->now >= c->bye_deadline || c->peer.proto == CTK_ACD_TCP) {
+      acd_linger(e, c);
+      break;
+    }
+    acd_send(e, &c->peer, c->bye_req, c->bye_len);
+    c->bye_retrans_ms = c->bye_retrans_ms * 2 > ACD_T2_MS ? ACD_T2_MS : c->bye_retrans_ms * 2;
+    acd_timer_set(e, c, ACD_T_BYE, c->bye_retrans_ms);
+    break;
+  case ACD_T_LINGER:
+    acd_call_destroy(e, c);
+    break;
+  case ACD_T__COUNT:
+  default:
+    break;
+  }
+}
+
+long ctk_acd_engine_tick(ctk_acd_engine *e, uint64_t now_ms)
+{
+  e->now = now_ms;
+  while(e->heap_len) {
+    acd_timer t = e->heap[0];
+    acd_call *c;
+    if(t.due > now_ms)
+      return (long)(t.due - now_ms);
+    acd_heap_pop(e);
+    c = t.slot < e->nslots ? e->slots[t.slot] : NULL;
+    if(!c || c->stamp[t.kind] != t.stamp)
+      continue; /* cancelled, re-armed, or the call is gone */
+    c->stamp[t.kind] = 0;
+    acd_fire(e, c, (acd_timer_kind)t.kind);
+  }
+  return -1;
+}
+
+/* ---------- life cycle ---------- */
+
+ctk_code ctk_acd_engine_new(const ctk_acd_config *cfg, const ctk_acd_transport *transport,
+                            ctk_acd_engine **out)
+{
+  ctk_acd_engine *e;
+  unsigned i;
+
+  *out = NULL;
+  if(!cfg || !transport || !transport->send)
+    return CTK_E_INVAL;
+  if(cfg->agents > 10000 || cfg->queue_limit > 1000000 ||
+     (cfg->busy_status != 486 && cfg->busy_status != 503))
+    return CTK_E_INVAL;
+  pthread_once(&acd_parser_once, acd_parser_init);
+  e = calloc(1, sizeof(*e));
+  if(!e)
+    return CTK_E_NOMEM;
+  e->cfg = *cfg;
+  e->transport = *transport;
+  if(ctk_strlcpy(e->recording_base, cfg->recording_base ? cfg->recording_base : "", sizeof(e->recording_base)) ||
+     ctk_strlcpy(e->local_host, cfg->local_host ? cfg->local_host : "127.0.0.1", sizeof(e->local_host))) {
+    free(e);
+    return CTK_E_TOOBIG;
+  }
+  e->nbuckets = 1024;
+  e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
+  e->agents = calloc(cfg->agents ? cfg->agents : 1, sizeof(*e->agents));
+  e->idle = calloc(cfg->agents ? cfg->agents : 1, sizeof(*e->idle));
+  if(!e->buckets || !e->agents || !e->idle) {
+    ctk_acd_engine_free(e);
+    return CTK_E_NOMEM;
+  }
+  for(i = 0; i < cfg->agents; i++) {
+    snprintf(e->agents[i].id, sizeof(e->agents[i].id), "A%02u", i + 1);
+    e->idle[i] = i;
+  }
+  e->idle_count = cfg->agents;
+  e->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ull;
+  *out = e;
+  return CTK_E_OK;
+}
+
+void ctk_acd_engine_free(ctk_acd_engine *e)
+{
+  size_t i;
+  if(!e)
+    return;
+  for(i = 0; i < e->nslots; i++) {
+    if(e->slots[i])
+      acd_call_destroy(e, e->slots[i]);
+  }
+  free(e->slots);
+  free(e->free_slots);
+  free(e->buckets);
+  free(e->heap);
+  free(e->agents);
+  free(e->idle);
+  free(e);
+}
+
+ctk_code ctk_acd_engine_add_sink(ctk_acd_engine *e, const ctk_acd_sink *sink)
+{
+  if(!sink || !sink->on_event)
+    return CTK_E_INVAL;
+  if(e->nsinks >= ACD_MAX_SINKS)
+    return CTK_E_TOOBIG;
+  e->sinks[e->nsinks++] = *sink;
+  return CTK_E_OK;
+}
+
+size_t ctk_acd_engine_calls(const ctk_acd_engine *e)
+{
+  return e->ncalls;
+}
+
+unsigned ctk_acd_engine_idle_agents(const ctk_acd_engine *e)
+{
+  return e->idle_count;
+}

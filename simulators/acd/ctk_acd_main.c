@@ -1,0 +1,495 @@
+/* ctk_acd_main: `ctk sim acd`: options, the single-threaded poll loop that drives SIP, timers
+ * and the CTI link, the statistics outputs, and a clean stop on SIGINT/SIGTERM. */
+#include "acd/ctk_acd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_engine.h"
+#include "acd/ctk_acd_sip.h"
+#include "acd/ctk_acd_stats.h"
+#include "acd/ctk_acd_webhook.h"
+#include "ctk_http.h"
+#include "ctk_log.h"
+
+#define MAIN_MOD "acd"
+#define ACD_POLL_MAX 4200
+#define ACD_TICK_MS 200
+
+typedef struct acd_options {
+  ctk_acd_config cfg;
+  const char *bind_addr;
+  int port;
+  int cti_port;          /* -1 = no CTI link */
+  int control_port;      /* -1 = no control server */
+  const char *webhook;
+  const char *stats_json;
+  const char *ready_file;
+  const char *port_file;
+  unsigned duration_s;   /* 0 = until a signal */
+} acd_options;
+
+/* What GET /stats reads: a copy of the loop's statistics, refreshed every loop turn. */
+typedef struct acd_shared_stats {
+  pthread_mutex_t lock;
+  ctk_acd_stats stats;
+} acd_shared_stats;
+
+static volatile sig_atomic_t acd_stop_requested;
+
+static void acd_on_signal(int sig)
+{
+  (void)sig;
+  acd_stop_requested = 1;
+}
+
+static uint64_t acd_mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+static void acd_usage(FILE *out)
+{
+  fputs("usage: ctk sim acd [OPTIONS]\n"
+        "Call-queue machine simulator: SIP UAS (UDP+TCP) with agents and a queue, CTI events.\n\n"
+        "  --bind ADDR          address for every listener (default 127.0.0.1)\n"
+        "  --port N             SIP port, UDP and TCP (default 5060; 0 = pick a free one)\n"
+        "  --agents N           agents logged in (default 10)\n"
+        "  --queue-limit N      calls allowed to wait beyond the idle agents (default 50)\n"
+        "  --busy-code 486|503  answer when the queue is full (default 486)\n"
+        "  --ivr-ms MS          time in the IVR before joining the queue (default 0)\n"
+        "  --ring-ms MS         time an agent's phone rings before answering (default 0)\n"
+        "  --talk SPEC          caller | fixed:MS | uniform:MIN-MAX | exp:MEAN (default caller:\n"
+        "                       the caller hangs up; otherwise the agent sends BYE)\n"
+        "  --linger-ms MS       keep finished calls for retransmissions (default 32000)\n"
+        "  --cti-port N         CSTA XML event link on TCP port N (0 = pick one; default off)\n"
+        "  --webhook URL        POST every call event as JSON to URL\n"
+        "  --control-port N     HTTP GET /stats on port N (0 = pick one; default off)\n"
+        "  --stats-json FILE    write the final statistics as JSON to FILE\n"
+        "  --ready-file FILE    once listening, write the ports as JSON to FILE\n"
+        "  --port-file FILE     once listening, write the SIP port (one line) to FILE\n"
+        "  --duration S         stop by itself after S seconds (default: until SIGINT/SIGTERM)\n"
+        "  --recording-base URL recordings are referenced as URL/NAME.wav\n"
+        "  --seed N             seed of the talk-time generator\n"
+        "  --log-level L        error | warn | info | debug (default warn)\n",
+        out);
+}
+
+static int acd_number(const char *opt, const char *text, long min, long max, long *out)
+{
+  char *end = NULL;
+  long v;
+  errno = 0;
+  v = strtol(text, &end, 10);
+  if(errno || !end || end == text || *end || v < min || v > max) {
+    fprintf(stderr, "ctk sim acd: --%s wants a whole number from %ld to %ld, not '%s'\n", opt, min,
+            max, text);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+enum {
+  OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_TALK,
+  OPT_LINGER, OPT_CTI, OPT_WEBHOOK, OPT_CONTROL, OPT_STATS, OPT_READY, OPT_PORTFILE, OPT_DURATION, OPT_REC,
+  OPT_SEED, OPT_LOG, OPT_HELP
+};
+
+/* Returns 0, 1 for --help, or 3 for a usage error (already reported). */
+static int acd_parse_options(int argc, char **argv, acd_options *o)
+{
+  static const struct option longopts[] = {
+    { "bind", required_argument, NULL, OPT_BIND },
+    { "port", required_argument, NULL, OPT_PORT },
+    { "agents", required_argument, NULL, OPT_AGENTS },
+    { "queue-limit", required_argument, NULL, OPT_QUEUE },
+    { "busy-code", required_argument, NULL, OPT_BUSY },
+    { "ivr-ms", required_argument, NULL, OPT_IVR },
+    { "ring-ms", required_argument, NULL, OPT_RING },
+    { "talk", required_argument, NULL, OPT_TALK },
+    { "linger-ms", required_argument, NULL, OPT_LINGER },
+    { "cti-port", required_argument, NULL, OPT_CTI },
+    { "webhook", required_argument, NULL, OPT_WEBHOOK },
+    { "control-port", required_argument, NULL, OPT_CONTROL },
+    { "stats-json", required_argument, NULL, OPT_STATS },
+    { "ready-file", required_argument, NULL, OPT_READY },
+    { "port-file", required_argument, NULL, OPT_PORTFILE },
+    { "duration", required_argument, NULL, OPT_DURATION },
+    { "recording-base", required_argument, NULL, OPT_REC },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "log-level", required_argument, NULL, OPT_LOG },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 }
+  };
+  int ch;
+  long v;
+
+  memset(o, 0, sizeof(*o));
+  ctk_acd_config_defaults(&o->cfg);
+  o->bind_addr = "127.0.0.1";
+  o->port = 5060;
+  o->cti_port = -1;
+  o->control_port = -1;
+  optind = 1;
+  opterr = 0;
+  while((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    const char *name = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
+    switch(ch) {
+    case OPT_BIND:
+      o->bind_addr = optarg;
+      break;
+    case OPT_PORT:
+      if(acd_number("port", optarg, 0, 65535, &v))
+        return 3;
+      o->port = (int)v;
+      break;
+    case OPT_AGENTS:
+      if(acd_number("agents", optarg, 0, 10000, &v))
+        return 3;
+      o->cfg.agents = (unsigned)v;
+      break;
+    case OPT_QUEUE:
+      if(acd_number("queue-limit", optarg, 0, 1000000, &v))
+        return 3;
+      o->cfg.queue_limit = (unsigned)v;
+      break;
+    case OPT_BUSY:
+      if(acd_number("busy-code", optarg, 486, 503, &v) || (v != 486 && v != 503)) {
+        fprintf(stderr, "ctk sim acd: --busy-code is 486 or 503\n");
+        return 3;
+      }
+      o->cfg.busy_status = (int)v;
+      break;
+    case OPT_IVR:
+      if(acd_number("ivr-ms", optarg, 0, 3600000, &v))
+        return 3;
+      o->cfg.ivr_ms = (unsigned)v;
+      break;
+    case OPT_RING:
+      if(acd_number("ring-ms", optarg, 0, 600000, &v))
+        return 3;
+      o->cfg.ring_ms = (unsigned)v;
+      break;
+    case OPT_TALK:
+      if(ctk_acd_talk_parse(optarg, &o->cfg.talk)) {
+        fprintf(stderr, "ctk sim acd: --talk wants caller, fixed:MS, uniform:MIN-MAX or exp:MEAN, not '%s'\n",
+                optarg);
+        return 3;
+      }
+      break;
+    case OPT_LINGER:
+      if(acd_number("linger-ms", optarg, 0, 600000, &v))
+        return 3;
+      o->cfg.linger_ms = (unsigned)v;
+      break;
+    case OPT_CTI:
+      if(acd_number("cti-port", optarg, 0, 65535, &v))
+        return 3;
+      o->cti_port = (int)v;
+      break;
+    case OPT_WEBHOOK:
+      o->webhook = optarg;
+      break;
+    case OPT_CONTROL:
+      if(acd_number("control-port", optarg, 0, 65535, &v))
+        return 3;
+      o->control_port = (int)v;
+      break;
+    case OPT_STATS:
+      o->stats_json = optarg;
+      break;
+    case OPT_READY:
+      o->ready_file = optarg;
+      break;
+    case OPT_PORTFILE:
+      o->port_file = optarg;
+      break;
+    case OPT_DURATION:
+      if(acd_number("duration", optarg, 1, 86400 * 7, &v))
+        return 3;
+      o->duration_s = (unsigned)v;
+      break;
+    case OPT_REC:
+      o->cfg.recording_base = optarg;
+      break;
+    case OPT_SEED:
+      if(acd_number("seed", optarg, 0, 2147483647L, &v))
+        return 3;
+      o->cfg.seed = (uint64_t)v;
+      break;
+    case OPT_LOG:
+      v = ctk_log_level_parse(optarg);
+      if(v < 0) {
+        fprintf(stderr, "ctk sim acd: --log-level is error, warn, info or debug\n");
+        return 3;
+      }
+      ctk_log_set_level((ctk_log_level)v);
+      break;
+    case 'h':
+    case OPT_HELP:
+      return 1;
+    default:
+      fprintf(stderr, "ctk sim acd: unknown or incomplete option '%s' (see --help)\n", name);
+      return 3;
+    }
+  }
+  if(optind < argc) {
+    fprintf(stderr, "ctk sim acd: unexpected argument '%s'\n", argv[optind]);
+    return 3;
+  }
+  return 0;
+}
+
+static int acd_stats_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  acd_shared_stats *shared = ctx;
+  ctk_acd_stats copy;
+
+  ctk_strlcpy(resp->content_type, "application/json", sizeof(resp->content_type));
+  if(strcmp(req->path, "/stats")) {
+    resp->status = 404;
+    return ctk_buf_adds(&resp->body, "{\"error\":\"unknown path; try GET /stats\"}") ? 1 : 0;
+  }
+  if(strcmp(req->method, "GET")) {
+    resp->status = 405;
+    return ctk_buf_adds(&resp->body, "{\"error\":\"only GET\"}") ? 1 : 0;
+  }
+  pthread_mutex_lock(&shared->lock);
+  copy = shared->stats;
+  pthread_mutex_unlock(&shared->lock);
+  return ctk_acd_stats_json(&copy, &resp->body) ? 1 : 0;
+}
+
+/* Written to a temporary name then renamed, so a reader never sees half a file. */
+static int acd_write_file(const char *path, const char *text)
+{
+  char tmp[4096];
+  FILE *f;
+  int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  if(n < 0 || (size_t)n >= sizeof(tmp))
+    return -1;
+  f = fopen(tmp, "w");
+  if(!f)
+    return -1;
+  if(fputs(text, f) < 0 || fputc('\n', f) == EOF) {
+    fclose(f);
+    return -1;
+  }
+  if(fclose(f) != 0)
+    return -1;
+  return rename(tmp, path);
+}
+
+typedef struct acd_runtime {
+  acd_options opt;
+  ctk_acd_sip *sip;
+  ctk_acd_cti *cti;
+  ctk_acd_engine *engine;
+  ctk_acd_webhook *webhook;
+  ctk_http_server *control;
+  ctk_acd_stats stats;
+  acd_shared_stats shared;
+} acd_runtime;
+
+static int acd_start(acd_runtime *rt)
+{
+  ctk_acd_transport transport;
+  ctk_acd_sink sink;
+  ctk_code rc;
+
+  rc = ctk_acd_sip_new(rt->opt.bind_addr, rt->opt.port, &rt->sip);
+  if(rc) {
+    fprintf(stderr, "ctk sim acd: cannot listen for SIP on %s:%d (%s)\n", rt->opt.bind_addr,
+            rt->opt.port, ctk_strerror(rc));
+    return 2;
+  }
+  rt->opt.cfg.local_host = rt->opt.bind_addr;
+  rt->opt.cfg.local_port = ctk_acd_sip_port(rt->sip);
+  ctk_acd_sip_transport(rt->sip, &transport);
+  rc = ctk_acd_engine_new(&rt->opt.cfg, &transport, &rt->engine);
+  if(rc) {
+    fprintf(stderr, "ctk sim acd: bad configuration (%s)\n", ctk_strerror(rc));
+    return 3;
+  }
+  ctk_acd_sip_set_engine(rt->sip, rt->engine);
+  sink.on_event = ctk_acd_stats_on_event;
+  sink.ctx = &rt->stats;
+  ctk_acd_engine_add_sink(rt->engine, &sink);
+  if(rt->opt.cti_port >= 0) {
+    rc = ctk_acd_cti_new(rt->opt.bind_addr, rt->opt.cti_port, &rt->cti);
+    if(rc) {
+      fprintf(stderr, "ctk sim acd: cannot listen for CTI on %s:%d (%s)\n", rt->opt.bind_addr,
+              rt->opt.cti_port, ctk_strerror(rc));
+      return 2;
+    }
+    sink.on_event = ctk_acd_cti_on_event;
+    sink.ctx = rt->cti;
+    ctk_acd_engine_add_sink(rt->engine, &sink);
+  }
+  if(rt->opt.webhook) {
+    rc = ctk_acd_webhook_start(rt->opt.webhook, 0, 0, &rt->webhook);
+    if(rc) {
+      fprintf(stderr, "ctk sim acd: cannot use webhook '%s' (%s; want http:// or https://)\n",
+              rt->opt.webhook, ctk_strerror(rc));
+      return rc == CTK_E_INVAL ? 3 : 2;
+    }
+    sink.on_event = ctk_acd_webhook_on_event;
+    sink.ctx = rt->webhook;
+    ctk_acd_engine_add_sink(rt->engine, &sink);
+  }
+  if(rt->opt.control_port >= 0) {
+    ctk_http_server_config hc;
+    memset(&hc, 0, sizeof(hc));
+    hc.bind_addr = rt->opt.bind_addr;
+    hc.port = rt->opt.control_port;
+    hc.max_body = 4096;
+    hc.threads = 1;
+    rc = ctk_http_server_start(&hc, acd_stats_handler, &rt->shared, &rt->control);
+    if(rc) {
+      fprintf(stderr, "ctk sim acd: cannot start the control server on port %d (%s)\n",
+              rt->opt.control_port, ctk_strerror(rc));
+      return 2;
+    }
+  }
+  return 0;
+}
+
+static int acd_write_ready(const acd_runtime *rt)
+{
+  char text[256];
+  if(rt->opt.port_file) {
+    snprintf(text, sizeof(text), "%d", ctk_acd_sip_port(rt->sip));
+    if(acd_write_file(rt->opt.port_file, text)) {
+      fprintf(stderr, "ctk sim acd: cannot write port file %s: %s\n", rt->opt.port_file,
+              strerror(errno));
+      return -1;
+    }
+  }
+  if(!rt->opt.ready_file)
+    return 0;
+  snprintf(text, sizeof(text),
+           "{\"pid\":%ld,\"sip_port\":%d,\"cti_port\":%d,\"control_port\":%d}", (long)getpid(),
+           ctk_acd_sip_port(rt->sip), rt->cti ? ctk_acd_cti_port(rt->cti) : -1,
+           rt->control ? ctk_http_server_port(rt->control) : -1);
+  if(acd_write_file(rt->opt.ready_file, text)) {
+    fprintf(stderr, "ctk sim acd: cannot write ready file %s: %s\n", rt->opt.ready_file,
+            strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static void acd_loop(acd_runtime *rt)
+{
+  static struct pollfd fds[ACD_POLL_MAX];
+  int live = isatty(STDOUT_FILENO);
+  uint64_t start = acd_mono_ms();
+  uint64_t next_print = start + 1000;
+
+  while(!acd_stop_requested) {
+    uint64_t now = acd_mono_ms();
+    long wait = ctk_acd_engine_tick(rt->engine, now);
+    size_t nsip, ncti = 0;
+    int ready;
+
+    if(wait < 0 || wait > ACD_TICK_MS)
+      wait = ACD_TICK_MS;
+    nsip = ctk_acd_sip_pollfds(rt->sip, fds, ACD_POLL_MAX);
+    if(rt->cti)
+      ncti = ctk_acd_cti_pollfds(rt->cti, fds + nsip, ACD_POLL_MAX - nsip);
+    ready = poll(fds, nsip + ncti, (int)wait);
+    now = acd_mono_ms();
+    if(ready > 0) {
+      ctk_acd_sip_handle(rt->sip, fds, nsip, now);
+      if(rt->cti)
+        ctk_acd_cti_handle(rt->cti, fds + nsip, ncti);
+    }
+    pthread_mutex_lock(&rt->shared.lock);
+    rt->shared.stats = rt->stats;
+    pthread_mutex_unlock(&rt->shared.lock);
+    if(live && now >= next_print) {
+      ctk_acd_stats_print(&rt->stats, stdout, 1);
+      next_print = now + 1000;
+    }
+    if(rt->opt.duration_s && now - start >= (uint64_t)rt->opt.duration_s * 1000u)
+      break;
+  }
+  if(live)
+    fputc('\n', stdout);
+}
+
+static void acd_shutdown(acd_runtime *rt)
+{
+  ctk_http_server_stop(rt->control);
+  ctk_acd_webhook_stop(rt->webhook, 2000);
+  ctk_acd_engine_free(rt->engine);
+  ctk_acd_cti_free(rt->cti);
+  ctk_acd_sip_free(rt->sip);
+  pthread_mutex_destroy(&rt->shared.lock);
+}
+
+int ctk_cmd_sim_acd(int argc, char **argv)
+{
+  static acd_runtime rt;
+  struct sigaction sa;
+  ctk_buf json;
+  int rc;
+
+  memset(&rt, 0, sizeof(rt));
+  rc = acd_parse_options(argc, argv, &rt.opt);
+  if(rc == 1) {
+    acd_usage(stdout);
+    return 0;
+  }
+  if(rc)
+    return rc;
+  ctk_log_set_ident("acd");
+  ctk_http_global_init();
+  ctk_acd_stats_init(&rt.stats);
+  pthread_mutex_init(&rt.shared.lock, NULL);
+  rt.shared.stats = rt.stats;
+
+  acd_stop_requested = 0;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = acd_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  rc = acd_start(&rt);
+  if(!rc && acd_write_ready(&rt))
+    rc = 2;
+  if(rc) {
+    acd_shutdown(&rt);
+    return rc;
+  }
+  CTK_INFO(MAIN_MOD, "listening: sip=%s:%d agents=%u queue_limit=%u", rt.opt.bind_addr,
+           ctk_acd_sip_port(rt.sip), rt.opt.cfg.agents, rt.opt.cfg.queue_limit);
+  acd_loop(&rt);
+
+  ctk_acd_stats_print(&rt.stats, stdout, 0);
+  fflush(stdout);
+  if(rt.opt.stats_json) {
+    ctk_buf_init(&json, 64 * 1024);
+    if(ctk_acd_stats_json(&rt.stats, &json) || acd_write_file(rt.opt.stats_json, ctk_buf_str(&json))) {
+      fprintf(stderr, "ctk sim acd: cannot write %s: %s\n", rt.opt.stats_json, strerror(errno));
+      rc = 2;
+    }
+    ctk_buf_free(&json);
+  }
+  acd_shutdown(&rt);
+  return rc;
+}
