@@ -7,8 +7,10 @@
   X(version, ctk_cmd_version, "print the tool version and build") \
   X(bundle, ctk_cmd_bundle, "make a signed evidence bundle, or its key pair (bundle keygen)") \
   X(verify, ctk_cmd_verify, "check an evidence bundle's signature and files") \
+  X(report, ctk_cmd_report, "regenerate reports from results.json; monthly and rollout views") \
   X(passwd, ctk_cmd_passwd, "make a node's credentials line (salted hash of its secret)") \
-  X(load, ctk_cmd_load, "SIP call load with SIPp against a queue machine (load calls)")
+  X(load, ctk_cmd_load, "SIP call load with SIPp against a queue machine (load calls)") \
+  X(validate, ctk_cmd_validate, "check message files against the profile (XSD, formats, codes, envelope)")
 
 #define CTK_DECLARE_CMD(name, fn, summary) int fn(int argc, char **argv);
 CTK_COMMANDS(CTK_DECLARE_CMD)

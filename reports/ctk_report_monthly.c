@@ -1,0 +1,650 @@
+/* ctk_report_monthly: the province's monthly networking-progress report. */
+#include "ctk_report_monthly.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctk_region.h"
+#include "ctk_report.h"
+#include "ctk_result.h"
+#include "ctk_svg.h"
+
+#define MONTHLY_CITIES_MAX 64
+#define MONTHLY_SCAN_DEPTH 3
+
+typedef struct city_status {
+  const ctk_region *region;
+  size_t runs;                     /* runs up to the end of the month */
+  size_t runs_in_month;
+  char latest[CTK_RESULT_TIME_LEN]; /* start time of the latest run */
+  int latest_certifiable;
+  size_t latest_passed, latest_total;
+  double latest_p50_ms;            /* median answer latency of the latest run, 0 if none */
+  ctk_buf reason;                  /* why the latest run is not certifiable */
+  char first_networked[CTK_RESULT_TIME_LEN]; /* earliest certifiable run */
+} city_status;
+
+typedef struct monthly_data {
+  const ctk_monthly_options *opt;
+  const ctk_region *province;
+  city_status cities[MONTHLY_CITIES_MAX];
+  size_t n_cities;
+  char **files;
+  size_t n_files;
+  size_t cap_files;
+  size_t other_runs;               /* valid results of other units or later months */
+  ctk_buf ignored;                 /* "file: reason" lines for files that are not results */
+  size_t n_ignored;
+  ctk_buf notes;
+  char due[16];                    /* the 10th of the next month */
+  ctk_region_db *db;               /* owns the regions the cities point at */
+} monthly_data;
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+  if(!err || !errlen)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static int valid_month(const char *m, int *year, int *mon)
+{
+  char extra;
+  if(strlen(m) != 7 || m[4] != '-' || sscanf(m, "%4d-%2d%c", year, mon, &extra) != 2)
+    return 0;
+  return *year >= 2000 && *year <= 2999 && *mon >= 1 && *mon <= 12;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+  size_t n = strlen(s), k = strlen(suf);
+  return n >= k && !strcmp(s + n - k, suf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err, size_t errlen)
+{
+  DIR *dh;
+  ctk_code rc = CTK_E_OK;
+
+  dh = opendir(dir);
+  if(!dh) {
+    set_err(err, errlen, "%s: %s", dir, strerror(errno));
+    return CTK_E_NOTFOUND;
+  }
+  while(!rc) {
+    struct dirent *e = readdir(dh);
+    char full[1024];
+    struct stat st;
+    int n;
+    if(!e)
+      break;
+    if(e->d_name[0] == '.')
+      continue;
+    n = snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+    if(n < 0 || (size_t)n >= sizeof(full) || stat(full, &st) != 0)
+      continue;
+    if(S_ISDIR(st.st_mode)) {
+      if(depth < MONTHLY_SCAN_DEPTH)
+        rc = scan_dir(d, full, depth + 1, err, errlen);
+      continue;
+    }
+    if(!S_ISREG(st.st_mode) || !has_suffix(e->d_name, ".json"))
+      continue;
+    if(d->n_files >= CTK_MONTHLY_FILES_MAX) {
+      set_err(err, errlen, "more than %d results files", CTK_MONTHLY_FILES_MAX);
+      rc = CTK_E_TOOBIG;
+      break;
+    }
+    if(d->n_files == d->cap_files) {
+      size_t ncap = d->cap_files ? d->cap_files * 2 : 64;
+      char **nf = realloc(d->files, ncap * sizeof(*nf));
+      if(!nf) {
+        rc = CTK_E_NOMEM;
+        break;
+      }
+      d->files = nf;
+      d->cap_files = ncap;
+    }
+    d->files[d->n_files] = strdup(full);
+    if(!d->files[d->n_files]) {
+      rc = CTK_E_NOMEM;
+      break;
+    }
+    d->n_files++;
+  }
+  closedir(dh);
+  return rc;
+}
+
+static city_status *find_city(monthly_data *d, const char *code)
+{
+  size_t i;
+  for(i = 0; i < d->n_cities; i++) {
+    if(!strcmp(d->cities[i].region->code, code))
+      return &d->cities[i];
+  }
+  return NULL;
+}
+
+/* Why the run is not certifiable, in the words of requirements where possible. */
+static ctk_code explain(const ctk_run *run, ctk_buf *out)
+{
+  ctk_summary s;
+  size_t i;
+  ctk_code rc;
+
+  ctk_buf_reset(out);
+  rc = ctk_report_failing_requirements(run, out);
+  if(rc || out->len)
+    return rc;
+  ctk_run_summary(run, &s);
+  if(!s.by_class[CTK_CLASS_MANDATORY].total)
+    return ctk_buf_adds(out, "no mandatory test was run");
+  rc = ctk_buf_adds(out, "not decided:");
+  for(i = 0; i < run->n_tests && !rc; i++) {
+    const ctk_test_result *t = run->tests[i];
+    if(t->conf_class == CTK_CLASS_MANDATORY && t->verdict != CTK_VERDICT_PASS)
+      rc = ctk_buf_printf(out, " %s (%s)", t->id, ctk_verdict_name(t->verdict));
+  }
+  return rc;
+}
+
+static double median_latency(const ctk_run *run)
+{
+  double *v;
+  size_t i, j, n = 0, cap = 0;
+  ctk_stats st;
+  for(i = 0; i < run->n_tests; i++)
+    cap += run->tests[i]->n_exchanges;
+  if(!cap)
+    return 0;
+  v = malloc(cap * sizeof(*v));
+  if(!v)
+    return 0;
+  for(i = 0; i < run->n_tests; i++) {
+    for(j = 0; j < run->tests[i]->n_exchanges; j++) {
+      if(run->tests[i]->exchanges[j].latency_ms > 0)
+        v[n++] = run->tests[i]->exchanges[j].latency_ms;
+    }
+  }
+  if(ctk_stats_of(v, n, &st))
+    st.p50 = 0;
+  free(v);
+  return st.p50;
+}
+
+static ctk_code take_run(monthly_data *d, const ctk_run *run)
+{
+  city_status *c;
+  ctk_summary s;
+  int certifiable;
+
+  c = run->sut.kind == CTK_SUT_CITY ? find_city(d, run->sut.region) : NULL;
+  /* Runs after the month do not belong in its report. */
+  if(!c || strncmp(run->started, d->opt->month, 7) > 0) {
+    d->other_runs++;
+    return CTK_E_OK;
+  }
+  certifiable = ctk_run_certifiable(run);
+  c->runs++;
+  if(!strncmp(run->started, d->opt->month, 7))
+    c->runs_in_month++;
+  if(certifiable && (!c->first_networked[0] || strcmp(run->started, c->first_networked) < 0))
+    ctk_strlcpy(c->first_networked, run->started, sizeof(c->first_networked));
+  if(c->latest[0] && strcmp(run->started, c->latest) <= 0)
+    return CTK_E_OK;
+  ctk_strlcpy(c->latest, run->started, sizeof(c->latest));
+  c->latest_certifiable = certifiable;
+  ctk_run_summary(run, &s);
+  c->latest_passed = s.all.by_verdict[CTK_VERDICT_PASS];
+  c->latest_total = s.all.total;
+  c->latest_p50_ms = median_latency(run);
+  if(certifiable) {
+    ctk_buf_reset(&c->reason);
+    return CTK_E_OK;
+  }
+  return explain(run, &c->reason);
+}
+
+static ctk_code gather(monthly_data *d, char *err, size_t errlen)
+{
+  const ctk_region *list[MONTHLY_CITIES_MAX];
+  ctk_region_db *db = NULL;
+  size_t i, n;
+
+  int year, mon;
+  ctk_code rc;
+
+  if(!d->opt->province || !d->opt->month || !valid_month(d->opt->month, &year, &mon)) {
+    set_err(err, errlen, "--month must be YYYY-MM, got '%s'",
+            d->opt->month ? d->opt->month : "");
+    return CTK_E_INVAL;
+  }
+  snprintf(d->due, sizeof(d->due), "%04d-%02d-10", mon == 12 ? year + 1 : year,
+           mon == 12 ? 1 : mon + 1);
+  rc = ctk_region_load(d->opt->regions_csv ? d->opt->regions_csv : CTK_REGION_DEFAULT_FILE, &db,
+                       err, errlen);
+  if(rc)
+    return rc;
+  d->db = db;
+  d->province = ctk_region_find(db, d->opt->province);
+  if(!d->province || !ctk_region_is_province(db, d->opt->province)) {
+    set_err(err, errlen, "--province %s is not a provincial unit of the region table",
+            d->opt->province);
+    return CTK_E_INVAL;
+  }
+  n = ctk_region_cities(db, d->opt->province, list, MONTHLY_CITIES_MAX);
+  if(n > MONTHLY_CITIES_MAX)
+    n = MONTHLY_CITIES_MAX;
+  for(i = 0; i < n; i++) {
+    d->cities[i].region = list[i];
+    ctk_buf_init(&d->cities[i].reason, 64 * 1024);
+  }
+  d->n_cities = n;
+
+  for(i = 0; i < d->opt->n_run_dirs && !rc; i++)
+    rc = scan_dir(d, d->opt->run_dirs[i], 0, err, errlen);
+  if(!rc && d->n_files)
+    qsort(d->files, d->n_files, sizeof(d->files[0]), cmp_str);
+  for(i = 0; i < d->n_files && !rc; i++) {
+    ctk_run *run = NULL;
+    char why[512];
+    if(ctk_report_json_load(d->files[i], &run, why, sizeof(why))) {
+      d->n_ignored++;
+      rc = ctk_buf_printf(&d->ignored, "%s\n", why);
+      continue;
+    }
+    rc = take_run(d, run);
+    ctk_run_free(run);
+  }
+  if(!rc && d->opt->notes_md) {
+    rc = ctk_report_read_file(d->opt->notes_md, 1024 * 1024, &d->notes);
+    if(rc)
+      set_err(err, errlen, "%s: %s", d->opt->notes_md, ctk_strerror(rc));
+  }
+  return rc;
+}
+
+static void data_free(monthly_data *d)
+{
+  size_t i;
+  for(i = 0; i < d->n_cities; i++)
+    ctk_buf_free(&d->cities[i].reason);
+  for(i = 0; i < d->n_files; i++)
+    free(d->files[i]);
+  free(d->files);
+  ctk_buf_free(&d->ignored);
+  ctk_buf_free(&d->notes);
+  ctk_region_free(d->db);
+}
+
+typedef struct tally {
+  size_t networked, failing, untested, new_this_month, runs_in_month;
+} tally;
+
+static void count(const monthly_data *d, tally *t)
+{
+  size_t i;
+  memset(t, 0, sizeof(*t));
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    t->runs_in_month += c->runs_in_month;
+    if(!c->runs)
+      t->untested++;
+    else if(c->latest_certifiable)
+      t->networked++;
+    else
+      t->failing++;
+    if(c->latest_certifiable && !strncmp(c->first_networked, d->opt->month, 7))
+      t->new_this_month++;
+  }
+}
+
+/* ---------- Markdown ---------- */
+
+/* Text for a table cell: pipes escaped, line breaks flattened. */
+static ctk_code md_cell(ctk_buf *b, const char *s)
+{
+  ctk_code rc = CTK_E_OK;
+  for(; *s && !rc; s++) {
+    if(*s == '|')
+      rc = ctk_buf_adds(b, "\\|");
+    else if(*s == '\n' || *s == '\r')
+      rc = ctk_buf_addc(b, ' ');
+    else
+      rc = ctk_buf_addc(b, *s);
+  }
+  return rc;
+}
+
+/* "2026-11-03" of an xs:dateTime, "-" when empty. */
+static const char *day_of(const char *t, char out[11])
+{
+  if(strlen(t) < 10)
+    return "-";
+  memcpy(out, t, 10);
+  out[10] = '\0';
+  return out;
+}
+
+#define MD(...)                                                                                    \
+  do {                                                                                             \
+    if(!rc)                                                                                        \
+      rc = ctk_buf_printf(md, __VA_ARGS__);                                                        \
+  } while(0)
+#define MDCELL(s)                                                                                  \
+  do {                                                                                             \
+    if(!rc)                                                                                        \
+      rc = md_cell(md, (s));                                                                       \
+  } while(0)
+
+static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
+{
+  char now[CTK_RESULT_TIME_LEN], d1[11], d2[11];
+  ctk_code rc = CTK_E_OK;
+  tally t;
+  size_t i;
+
+  count(d, &t);
+  ctk_result_now(now);
+  MD("# 12328 联网运行情况月报 / Monthly networking-progress report\n\n");
+  MD("**%s (%s)**, month %s. Due to the ministry by %s. Generated %s by ctk12328 from %zu "
+     "results files.\n\n",
+     d->province->name, d->province->code, d->opt->month, d->due, now, d->n_files);
+  MD("**%zu of %zu cities networked**; %zu tested but not networked; %zu not yet tested.\n\n",
+     t.networked, d->n_cities, t.failing, t.untested);
+
+  MD("## 1. 已联网城市及运行情况 / Networked cities and how they run\n\n");
+  if(!t.networked)
+    MD("No city is networked yet.\n\n");
+  else {
+    MD("| City | Code | Networked since | Latest run | Tests passed | Median latency | "
+       "Runs this month |\n|---|---|---|---|---|---|---|\n");
+    for(i = 0; i < d->n_cities; i++) {
+      const city_status *c = &d->cities[i];
+      if(!c->runs || !c->latest_certifiable)
+        continue;
+      MD("| ");
+      MDCELL(c->region->name);
+      MD(" | %s | %s | %s | %zu/%zu | %.1f ms | %zu |\n", c->region->code,
+         day_of(c->first_networked, d1), day_of(c->latest, d2), c->latest_passed,
+         c->latest_total, c->latest_p50_ms, c->runs_in_month);
+    }
+    MD("\n");
+  }
+
+  MD("## 2. 未联网城市及原因 / Cities not networked and why\n\n");
+  if(!t.failing && !t.untested)
+    MD("Every city is networked.\n\n");
+  else {
+    MD("| City | Code | Status | Reason | Latest run |\n|---|---|---|---|---|\n");
+    for(i = 0; i < d->n_cities; i++) {
+      const city_status *c = &d->cities[i];
+      if(c->runs && c->latest_certifiable)
+        continue;
+      MD("| ");
+      MDCELL(c->region->name);
+      MD(" | %s | ", c->region->code);
+      if(!c->runs)
+        MD("not yet tested | no conformance run | - |\n");
+      else {
+        MD("%s | failing requirements: ", c->first_networked[0] ? "regressed" : "failing");
+        MDCELL(ctk_buf_str(&c->reason));
+        MD(" | %s |\n", day_of(c->latest, d1));
+      }
+    }
+    MD("\n");
+  }
+
+  MD("## 3. 工作进展 / Progress\n\n");
+  MD("- Networked cities: %zu of %zu (%.0f %%).\n", t.networked, d->n_cities,
+     d->n_cities ? 100.0 * (double)t.networked / (double)d->n_cities : 0.0);
+  MD("- Newly networked in %s: %zu.", d->opt->month, t.new_this_month);
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    if(c->latest_certifiable && !strncmp(c->first_networked, d->opt->month, 7))
+      MD(" %s;", c->region->name);
+  }
+  MD("\n- Conformance runs of the province's cities in %s: %zu.\n", d->opt->month,
+     t.runs_in_month);
+  if(d->notes.len) {
+    MD("\nEquipment, transmission network, own software, provincial knowledge base:\n\n");
+    if(!rc)
+      rc = ctk_buf_add(md, d->notes.data, d->notes.len);
+    MD("\n");
+  }
+  else
+    MD("- Equipment, transmission network, own software, provincial knowledge base: *to be "
+       "completed by the province* (pass `--notes FILE.md`).\n");
+  MD("\n## 4. 下一步工作及建议 / Next steps and suggestions\n\n");
+  if(!t.failing && !t.untested)
+    MD("- All cities are networked: this is the last monthly progress report required.\n");
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    if(c->runs && c->latest_certifiable)
+      continue;
+    MD("- ");
+    MDCELL(c->region->name);
+    if(!c->runs)
+      MD(" (%s): connect to the provincial platform and run the conformance test.\n",
+         c->region->code);
+    else {
+      MD(" (%s): correct ", c->region->code);
+      MDCELL(ctk_buf_str(&c->reason));
+      MD(" and run the conformance test again.\n");
+    }
+  }
+  if(d->n_ignored || d->other_runs) {
+    MD("\n## Files not used\n\n%zu results of other units or later months were left out.\n",
+       d->other_runs);
+    if(d->n_ignored) {
+      MD("\nNot readable as results (%zu):\n\n```\n", d->n_ignored);
+      if(!rc)
+        rc = ctk_buf_add(md, d->ignored.data, d->ignored.len);
+      MD("```\n");
+    }
+  }
+  return rc;
+}
+
+/* ---------- HTML ---------- */
+
+#define H(s)                                                                                       \
+  do {                                                                                             \
+    if(!rc)                                                                                        \
+      rc = ctk_buf_adds(html, (s));                                                                \
+  } while(0)
+#define HF(...)                                                                                    \
+  do {                                                                                             \
+    if(!rc)                                                                                        \
+      rc = ctk_buf_printf(html, __VA_ARGS__);                                                      \
+  } while(0)
+#define HE(s)                                                                                      \
+  do {                                                                                             \
+    const char *hs_ = (s);                                                                         \
+    if(!rc)                                                                                        \
+      rc = ctk_buf_add_xml_escaped(html, hs_, strlen(hs_));                                        \
+  } while(0)
+
+static ctk_code write_html(const monthly_data *d, ctk_buf *html)
+{
+  char now[CTK_RESULT_TIME_LEN], d1[11], d2[11];
+  ctk_code rc = CTK_E_OK;
+  double pct;
+  tally t;
+  size_t i;
+
+  count(d, &t);
+  pct = d->n_cities ? 100.0 * (double)t.networked / (double)d->n_cities : 0.0;
+  ctk_result_now(now);
+  H("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+  HE(d->province->name);
+  HF(" %s 12328 联网运行情况月报</title><style>", d->opt->month);
+  H("body{font:14px/1.5 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;"
+    "background:#f6f8fa;color:#1f2328}main{max-width:1000px;margin:0 auto;padding:24px}"
+    "table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}"
+    "th,td{border:1px solid #d0d7de;padding:5px 8px;text-align:left}th{background:#eef1f4}"
+    ".bar{height:14px;background:#eaeef2;border-radius:7px;overflow:hidden;max-width:480px}"
+    ".bar div{height:100%;background:#1a7f37}.fail{color:#cf222e}.todo{color:#9a6700}"
+    ".meta{color:#59636e}pre{background:#fff;border:1px solid #d0d7de;padding:8px;"
+    "white-space:pre-wrap}</style></head><body><main>");
+  H("<h1>12328 联网运行情况月报<br><small>Monthly networking-progress report</small></h1>");
+  H("<p><b>");
+  HE(d->province->name);
+  HF(" (%s)</b>, month %s. Due to the ministry by %s.</p>", d->province->code, d->opt->month,
+     d->due);
+  HF("<p id=\"networked-count\"><b>%zu of %zu cities networked</b>; %zu tested but not "
+     "networked; %zu not yet tested.</p><div class=\"bar\"><div style=\"width:%.0f%%\"></div>"
+     "</div>",
+     t.networked, d->n_cities, t.failing, t.untested, pct);
+
+  H("<h2>1. 已联网城市及运行情况 / Networked cities and how they run</h2>");
+  H("<table id=\"networked\"><tr><th>City</th><th>Code</th><th>Networked since</th>"
+    "<th>Latest run</th><th>Tests passed</th><th>Median latency</th><th>Runs this month</th></tr>");
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    if(!c->runs || !c->latest_certifiable)
+      continue;
+    H("<tr><td>");
+    HE(c->region->name);
+    HF("</td><td>%s</td><td>%s</td><td>%s</td><td>%zu/%zu</td><td>%.1f ms</td><td>%zu</td></tr>",
+       c->region->code, day_of(c->first_networked, d1), day_of(c->latest, d2),
+       c->latest_passed, c->latest_total, c->latest_p50_ms, c->runs_in_month);
+  }
+  H("</table>");
+
+  H("<h2>2. 未联网城市及原因 / Cities not networked and why</h2>");
+  H("<table id=\"not-networked\"><tr><th>City</th><th>Code</th><th>Status</th><th>Reason</th>"
+    "<th>Latest run</th></tr>");
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    if(c->runs && c->latest_certifiable)
+      continue;
+    H("<tr><td>");
+    HE(c->region->name);
+    HF("</td><td>%s</td>", c->region->code);
+    if(!c->runs)
+      H("<td class=\"todo\">not yet tested</td><td>no conformance run</td><td>-</td></tr>");
+    else {
+      HF("<td class=\"fail\">%s</td><td>failing requirements: ",
+         c->first_networked[0] ? "regressed" : "failing");
+      HE(ctk_buf_str(&c->reason));
+      HF("</td><td>%s</td></tr>", day_of(c->latest, d1));
+    }
+  }
+  H("</table>");
+
+  H("<h2>3. 工作进展 / Progress</h2><ul>");
+  HF("<li>Networked cities: %zu of %zu (%.0f %%).</li>", t.networked, d->n_cities, pct);
+  HF("<li>Newly networked in %s: %zu.</li>", d->opt->month, t.new_this_month);
+  HF("<li>Conformance runs of the province's cities in %s: %zu.</li></ul>", d->opt->month,
+     t.runs_in_month);
+  H("<p>Equipment, transmission network, own software, provincial knowledge base:</p>");
+  if(d->notes.len) {
+    H("<pre>");
+    HE(ctk_buf_str(&d->notes));
+    H("</pre>");
+  }
+  else
+    H("<p class=\"todo\">to be completed by the province</p>");
+
+  H("<h2>4. 下一步工作及建议 / Next steps and suggestions</h2><ul id=\"next-steps\">");
+  if(!t.failing && !t.untested)
+    H("<li>All cities are networked: this is the last monthly progress report required.</li>");
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    if(c->runs && c->latest_certifiable)
+      continue;
+    H("<li>");
+    HE(c->region->name);
+    if(!c->runs)
+      HF(" (%s): connect to the provincial platform and run the conformance test.</li>",
+         c->region->code);
+    else {
+      HF(" (%s): correct ", c->region->code);
+      HE(ctk_buf_str(&c->reason));
+      H(" and run the conformance test again.</li>");
+    }
+  }
+  H("</ul>");
+  if(d->n_ignored) {
+    HF("<h2>Files not readable as results (%zu)</h2><pre>", d->n_ignored);
+    HE(ctk_buf_str(&d->ignored));
+    H("</pre>");
+  }
+  HF("<p class=\"meta\">Generated %s by ctk12328 from %zu results files.</p></main></body>"
+     "</html>\n",
+     now, d->n_files);
+  return rc;
+}
+
+ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ctk_buf *html,
+                           char *err, size_t errlen)
+{
+  monthly_data d;
+  ctk_code rc;
+
+  memset(&d, 0, sizeof(d));
+  d.opt = opt;
+  ctk_buf_init(&d.ignored, 1024 * 1024);
+  ctk_buf_init(&d.notes, 1024 * 1024);
+  if(err && errlen)
+    err[0] = '\0';
+  rc = gather(&d, err, errlen);
+  if(!rc)
+    rc = write_markdown(&d, markdown);
+  if(!rc)
+    rc = write_html(&d, html);
+  if(rc && err && !err[0])
+    set_err(err, errlen, "%s", ctk_strerror(rc));
+  data_free(&d);
+  return rc;
+}
+
+ctk_code ctk_monthly_report(const ctk_monthly_options *opt, char *err, size_t errlen)
+{
+  char prefix[512], path[600];
+  ctk_buf md, html;
+  ctk_code rc;
+
+  if(opt->out_prefix)
+    ctk_strlcpy(prefix, opt->out_prefix, sizeof(prefix));
+  else
+    snprintf(prefix, sizeof(prefix), "monthly-%s-%s", opt->province ? opt->province : "",
+             opt->month ? opt->month : "");
+  ctk_buf_init(&md, CTK_REPORT_MAX_BYTES);
+  ctk_buf_init(&html, CTK_REPORT_MAX_BYTES);
+  rc = ctk_monthly_build(opt, &md, &html, err, errlen);
+  if(!rc) {
+    snprintf(path, sizeof(path), "%s.md", prefix);
+    rc = ctk_report_write_file(path, ctk_buf_str(&md), md.len);
+    if(!rc) {
+      printf("wrote %s\n", path);
+      snprintf(path, sizeof(path), "%s.html", prefix);
+      rc = ctk_report_write_file(path, ctk_buf_str(&html), html.len);
+    }
+    if(rc)
+      set_err(err, errlen, "%s: %s", path, ctk_strerror(rc));
+    else
+      printf("wrote %s\n", path);
+  }
+  ctk_buf_free(&md);
+  ctk_buf_free(&html);
+  return rc;
+}
