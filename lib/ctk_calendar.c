@@ -1,0 +1,455 @@
+/* ctk_calendar: working days from a holiday table, and Beijing-time conversions via timegm. */
+#include "ctk_calendar.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctk_buf.h"
+#include "ctk_csv.h"
+
+#define SECONDS_PER_DAY 86400L
+#define MAX_ENTRIES 20000
+#define MIN_YEAR 1970
+#define MAX_YEAR 2199
+
+enum day_kind { DAY_ORDINARY = 0, DAY_HOLIDAY = 1, DAY_WORKDAY = 2 };
+
+struct ctk_calendar {
+  int first_year;
+  int last_year;
+  long first_day;          /* day number of first_year-01-01 */
+  long n_days;             /* through last_year-12-31 */
+  unsigned char *kind;     /* enum day_kind per day */
+};
+
+/* ---------------------------------------------------------------- Beijing time */
+
+/* Day number (days since 1970-01-01) of the Beijing date of t; floor division so instants
+ * before 1970 land on the right day too. */
+static long beijing_day(time_t t)
+{
+  long long local = (long long)t + CTK_BEIJING_OFFSET_S;
+  long long day = local / SECONDS_PER_DAY;
+  if(local % SECONDS_PER_DAY < 0)
+    day--;
+  return (long)day;
+}
+
+static long seconds_into_day(time_t t)
+{
+  return (long)((long long)t + CTK_BEIJING_OFFSET_S - (long long)beijing_day(t) * SECONDS_PER_DAY);
+}
+
+static void day_to_date(long day, int *year, int *month, int *mday, int *wday)
+{
+  time_t t = (time_t)day * SECONDS_PER_DAY;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  if(year)
+    *year = tm.tm_year + 1900;
+  if(month)
+    *month = tm.tm_mon + 1;
+  if(mday)
+    *mday = tm.tm_mday;
+  if(wday)
+    *wday = tm.tm_wday;
+}
+
+/* Day number of a civil date, -1 on an impossible date (timegm would silently roll over). */
+static int date_to_day(int year, int month, int mday, long *day)
+{
+  struct tm tm;
+  time_t t;
+
+  if(year < 1 || year > 9999 || month < 1 || month > 12 || mday < 1 || mday > 31)
+    return -1;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = mday;
+  t = timegm(&tm);
+  if(tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != mday)
+    return -1;
+  *day = (long)(t / SECONDS_PER_DAY);
+  return 0;
+}
+
+ctk_code ctk_beijing_time(int year, int month, int day, int hour, int minute, int second,
+                          time_t *out)
+{
+  long d;
+  if(!out || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+    return CTK_E_INVAL;
+  if(date_to_day(year, month, day, &d))
+    return CTK_E_INVAL;
+  *out = (time_t)d * SECONDS_PER_DAY + hour * 3600L + minute * 60L + second -
+         CTK_BEIJING_OFFSET_S;
+  return CTK_E_OK;
+}
+
+void ctk_beijing_date(time_t t, int *year, int *month, int *day)
+{
+  day_to_date(beijing_day(t), year, month, day, NULL);
+}
+
+/* Exactly n ASCII digits at *p; advances *p. */
+static int take_digits(const char **p, int n, int *value)
+{
+  int v = 0;
+  int i;
+  for(i = 0; i < n; i++) {
+    char ch = (*p)[i];
+    if(ch < '0' || ch > '9')
+      return -1;
+    v = v * 10 + (ch - '0');
+  }
+  *p += n;
+  *value = v;
+  return 0;
+}
+
+static int take_char(const char **p, char ch)
+{
+  if(**p != ch)
+    return -1;
+  (*p)++;
+  return 0;
+}
+
+static ctk_code parse_fail(char *why, size_t whysize, const char *reason)
+{
+  if(why && whysize)
+    snprintf(why, whysize, "%s", reason);
+  return CTK_E_PARSE;
+}
+
+ctk_code ctk_datetime_parse(const char *text, time_t *out, char *why, size_t whysize)
+{
+  const char *p = text;
+  int y, mo, d, h, mi, s;
+  int oh = 0;
+  int om = 0;
+  int sign = 0;
+  long day;
+
+  if(!text || !out)
+    return CTK_E_INVAL;
+  if(take_digits(&p, 4, &y) || take_char(&p, '-') || take_digits(&p, 2, &mo) ||
+     take_char(&p, '-') || take_digits(&p, 2, &d))
+    return parse_fail(why, whysize, "date is not YYYY-MM-DD");
+  if(take_char(&p, 'T'))
+    return parse_fail(why, whysize, "no 'T' between date and time");
+  if(take_digits(&p, 2, &h) || take_char(&p, ':') || take_digits(&p, 2, &mi) ||
+     take_char(&p, ':') || take_digits(&p, 2, &s))
+    return parse_fail(why, whysize, "time is not hh:mm:ss");
+  if(*p == '.') {
+    p++;
+    if(*p < '0' || *p > '9')
+      return parse_fail(why, whysize, "empty fraction of a second");
+    while(*p >= '0' && *p <= '9')
+      p++;
+  }
+  if(*p == 'Z')
+    p++;
+  else if(*p == '+' || *p == '-') {
+    sign = *p == '-' ? -1 : 1;
+    p++;
+    if(take_digits(&p, 2, &oh) || take_char(&p, ':') || take_digits(&p, 2, &om))
+      return parse_fail(why, whysize, "offset is not +hh:mm");
+    if(oh > 14 || om > 59 || (oh == 14 && om))
+      return parse_fail(why, whysize, "offset out of range");
+  }
+  else if(*p == '\0')
+    return parse_fail(why, whysize, "no time-zone offset");
+  else
+    return parse_fail(why, whysize, "unexpected text after the time");
+  if(*p)
+    return parse_fail(why, whysize, "unexpected text after the offset");
+  if(y == 0 || date_to_day(y, mo, d, &day))
+    return parse_fail(why, whysize, "no such date");
+  if(h == 24 && mi == 0 && s == 0) {
+    day++;  /* XML Schema: 24:00:00 is the first instant of the next day */
+    h = 0;
+  }
+  if(h > 23 || mi > 59 || s > 59)
+    return parse_fail(why, whysize, "no such time of day");
+  *out = (time_t)day * SECONDS_PER_DAY + h * 3600L + mi * 60L + s -
+         (time_t)sign * (oh * 3600L + om * 60L);
+  return CTK_E_OK;
+}
+
+ctk_code ctk_datetime_format(time_t t, char *out, size_t size)
+{
+  time_t local = t + CTK_BEIJING_OFFSET_S;
+  struct tm tm;
+  int n;
+
+  if(!out || size == 0)
+    return CTK_E_INVAL;
+  out[0] = '\0';
+  if(!gmtime_r(&local, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+    return CTK_E_INVAL;
+  n = snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if(n < 0 || (size_t)n >= size) {
+    out[0] = '\0';
+    return CTK_E_TOOBIG;
+  }
+  return CTK_E_OK;
+}
+
+static int parse_date_fields(const char *text, int *y, int *m, int *d)
+{
+  const char *p = text;
+  if(!text || take_digits(&p, 4, y) || take_char(&p, '-') || take_digits(&p, 2, m) ||
+     take_char(&p, '-') || take_digits(&p, 2, d) || *p)
+    return -1;
+  return 0;
+}
+
+ctk_code ctk_date_parse(const char *text, time_t *out)
+{
+  int y, m, d;
+  if(!out || parse_date_fields(text, &y, &m, &d))
+    return CTK_E_PARSE;
+  return ctk_beijing_time(y, m, d, 0, 0, 0, out) ? CTK_E_PARSE : CTK_E_OK;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+typedef struct listed_day {
+  long day;
+  enum day_kind kind;
+  size_t line;
+} listed_day;
+
+static ctk_code load_error(char *err, size_t errsize, const char *path, size_t line,
+                           const char *why, const char *detail)
+{
+  if(err && errsize)
+    snprintf(err, errsize, "%s:%zu: %s%s%s", path, line, why, detail ? ": " : "",
+             detail ? detail : "");
+  return CTK_E_PARSE;
+}
+
+/* Reads every record into list (unsorted) and the year range. */
+static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, size_t *n,
+                             int *first_year, int *last_year, char *err, size_t errsize)
+{
+  static const char *const columns[] = { "date", "kind" };
+  int col[2];
+  int rc;
+
+  if(ctk_csv_header(csv, columns, 2, col))
+    return load_error(err, errsize, path, csv->record_line ? csv->record_line : 1,
+                      csv->error, NULL);
+  *n = 0;
+  for(;;) {
+    const char *date;
+    const char *kind;
+    int y, m, d, wday;
+    listed_day *e;
+
+    rc = ctk_csv_next(csv);
+    if(rc == 0)
+      break;
+    if(rc < 0)
+      return load_error(err, errsize, path, csv->record_line, csv->error, NULL);
+    date = ctk_csv_field(csv, col[0]);
+    kind = ctk_csv_field(csv, col[1]);
+    if(!date || !kind)
+      return load_error(err, errsize, path, csv->record_line, "too few fields", NULL);
+    if(*n >= MAX_ENTRIES)
+      return load_error(err, errsize, path, csv->record_line, "too many entries", NULL);
+    e = &list[*n];
+    e->line = csv->record_line;
+    if(parse_date_fields(date, &y, &m, &d) || date_to_day(y, m, d, &e->day))
+      return load_error(err, errsize, path, e->line, "not a date YYYY-MM-DD", date);
+    if(y < MIN_YEAR || y > MAX_YEAR)
+      return load_error(err, errsize, path, e->line, "year out of range", date);
+    if(!strcmp(kind, "holiday"))
+      e->kind = DAY_HOLIDAY;
+    else if(!strcmp(kind, "workday"))
+      e->kind = DAY_WORKDAY;
+    else
+      return load_error(err, errsize, path, e->line, "kind is neither holiday nor workday",
+                        kind);
+    day_to_date(e->day, NULL, NULL, NULL, &wday);
+    /* a make-up working day is always a weekend day; anything else is a typo in the file */
+    if(e->kind == DAY_WORKDAY && wday != 0 && wday != 6)
+      return load_error(err, errsize, path, e->line, "workday listed on a weekday", date);
+    if(*n == 0 || y < *first_year)
+      *first_year = y;
+    if(*n == 0 || y > *last_year)
+      *last_year = y;
+    (*n)++;
+  }
+  if(*n == 0)
+    return load_error(err, errsize, path, 1, "no entries", NULL);
+  return CTK_E_OK;
+}
+
+ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size_t errsize)
+{
+  ctk_csv csv;
+  listed_day *list;
+  ctk_calendar *cal = NULL;
+  size_t n = 0;
+  size_t i;
+  long last_day;
+  ctk_code result;
+
+  if(err && errsize)
+    err[0] = '\0';
+  if(!path || !out)
+    return CTK_E_INVAL;
+  *out = NULL;
+  result = ctk_csv_open(&csv, path);
+  if(result) {
+    if(err && errsize)
+      snprintf(err, errsize, "%s: %s", path, csv.error[0] ? csv.error : ctk_strerror(result));
+    ctk_csv_close(&csv);
+    return result;
+  }
+  list = calloc(MAX_ENTRIES, sizeof(*list));
+  cal = calloc(1, sizeof(*cal));
+  if(!list || !cal) {
+    result = CTK_E_NOMEM;
+    goto done;
+  }
+  result = read_entries(&csv, path, list, &n, &cal->first_year, &cal->last_year, err, errsize);
+  if(result)
+    goto done;
+
+  date_to_day(cal->first_year, 1, 1, &cal->first_day);
+  date_to_day(cal->last_year, 12, 31, &last_day);
+  cal->n_days = last_day - cal->first_day + 1;
+  cal->kind = calloc((size_t)cal->n_days, 1);
+  if(!cal->kind) {
+    result = CTK_E_NOMEM;
+    goto done;
+  }
+  for(i = 0; i < n; i++) {
+    unsigned char *slot = &cal->kind[list[i].day - cal->first_day];
+    if(*slot != DAY_ORDINARY) {
+      char date[48];
+      int y, m, d;
+      day_to_date(list[i].day, &y, &m, &d, NULL);
+      snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+      result = load_error(err, errsize, path, list[i].line, "date listed twice", date);
+      goto done;
+    }
+    *slot = (unsigned char)list[i].kind;
+  }
+
+done:
+  ctk_csv_close(&csv);
+  free(list);
+  if(result) {
+    ctk_calendar_free(cal);
+    return result;
+  }
+  *out = cal;
+  return CTK_E_OK;
+}
+
+void ctk_calendar_free(ctk_calendar *cal)
+{
+  if(!cal)
+    return;
+  free(cal->kind);
+  free(cal);
+}
+
+int ctk_calendar_first_year(const ctk_calendar *cal)
+{
+  return cal ? cal->first_year : 0;
+}
+
+int ctk_calendar_last_year(const ctk_calendar *cal)
+{
+  return cal ? cal->last_year : 0;
+}
+
+/* ---------------------------------------------------------------- counting */
+
+/* Working day or not for a day number; clears *covered when the table does not reach it. */
+static int day_is_working(const ctk_calendar *cal, long day, int *covered)
+{
+  int wday = (int)(((day % 7) + 7 + 4) % 7);  /* 1970-01-01 was a Thursday (4) */
+  int weekend = wday == 0 || wday == 6;
+
+  if(!cal || day < cal->first_day || day >= cal->first_day + cal->n_days) {
+    if(covered)
+      *covered = 0;
+    return !weekend;
+  }
+  switch(cal->kind[day - cal->first_day]) {
+  case DAY_HOLIDAY:
+    return 0;
+  case DAY_WORKDAY:
+    return 1;
+  default:
+    return !weekend;
+  }
+}
+
+int ctk_calendar_is_working_day(const ctk_calendar *cal, time_t t, int *covered)
+{
+  if(covered)
+    *covered = 1;
+  return day_is_working(cal, beijing_day(t), covered);
+}
+
+ctk_code ctk_calendar_add_working_days(const ctk_calendar *cal, time_t start, long n,
+                                       time_t *out, int *covered)
+{
+  long day = beijing_day(start);
+  long first = day;
+  long counted = 0;
+
+  if(covered)
+    *covered = 1;
+  if(!out || n < 0 || n > CTK_CALENDAR_MAX_DAYS)
+    return CTK_E_INVAL;
+  while(counted < n) {
+    day++;
+    if(day - first > CTK_CALENDAR_MAX_DAYS)
+      return CTK_E_INVAL;
+    if(day_is_working(cal, day, covered))
+      counted++;
+  }
+  /* no daylight saving in Beijing, so whole days keep the time of day exactly */
+  *out = (time_t)day * SECONDS_PER_DAY + seconds_into_day(start) - CTK_BEIJING_OFFSET_S;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_calendar_working_days_between(const ctk_calendar *cal, time_t from, time_t to,
+                                           long *out, int *covered)
+{
+  long a = beijing_day(from);
+  long b = beijing_day(to);
+  long sign = 1;
+  long count = 0;
+  long day;
+
+  if(covered)
+    *covered = 1;
+  if(!out)
+    return CTK_E_INVAL;
+  if(b < a) {
+    long swap = a;
+    a = b;
+    b = swap;
+    sign = -1;
+  }
+  if(b - a > CTK_CALENDAR_MAX_DAYS)
+    return CTK_E_INVAL;
+  for(day = a + 1; day <= b; day++) {
+    if(day_is_working(cal, day, covered))
+      count++;
+  }
+  *out = sign * count;
+  return CTK_E_OK;
+}

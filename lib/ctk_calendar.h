@@ -1,0 +1,65 @@
+/* ctk_calendar: China's working-day calendar (official holidays and make-up working days) for
+ * handling deadlines, and Beijing-time (UTC+8) helpers for xs:dateTime values. See docs/TIME.md. */
+#ifndef CTK_CALENDAR_H
+#define CTK_CALENDAR_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "ctk_error.h"
+
+#define CTK_CALENDAR_DEFAULT_FILE "fixtures/cn-calendar.csv"
+/* Beijing time is UTC+8 all year: China has had no daylight saving time since 1991. */
+#define CTK_BEIJING_OFFSET_S (8 * 3600)
+/* Longest span the counting functions walk, so a wild input cannot spin for long. */
+#define CTK_CALENDAR_MAX_DAYS 36600L
+
+/* ---------- Beijing time ----------
+ * A time_t is the usual count of seconds since 1970-01-01T00:00:00Z; "date" and "time of day"
+ * below always mean the Beijing wall clock of that instant. */
+
+/* The instant of a Beijing wall-clock time. CTK_E_INVAL for an impossible date or time. */
+ctk_code ctk_beijing_time(int year, int month, int day, int hour, int minute, int second,
+                          time_t *out);
+/* The Beijing date of an instant. */
+void ctk_beijing_date(time_t t, int *year, int *month, int *day);
+
+/* Parses xs:dateTime with an offset: "2026-11-29T13:00:00+08:00", "...T05:00:00Z",
+ * fractions of a second allowed (dropped), "T24:00:00" means the next midnight.
+ * CTK_E_PARSE with why (if given) saying what is wrong; a missing offset is an error. */
+ctk_code ctk_datetime_parse(const char *text, time_t *out, char *why, size_t whysize);
+/* Writes "2026-11-29T13:00:00+08:00" (always Beijing time). size must be at least 26. */
+ctk_code ctk_datetime_format(time_t t, char *out, size_t size);
+/* Parses "YYYY-MM-DD" as Beijing midnight. */
+ctk_code ctk_date_parse(const char *text, time_t *out);
+
+/* ---------- working days ----------
+ * A day is a working day when it is listed as "workday" (a make-up day on a weekend), or when
+ * it is Monday to Friday and not listed as "holiday". The file covers whole years (2004–2026
+ * in the shipped one); outside them only weekends are known: the answer is still given, and
+ * *covered (when not NULL) is set to 0 so callers can say the result is approximate. */
+
+typedef struct ctk_calendar ctk_calendar;  /* read-only after loading: share across threads */
+
+/* Loads date,kind[,name_zh,name_en]. On failure err says "FILE:LINE: reason". */
+ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size_t errsize);
+void ctk_calendar_free(ctk_calendar *cal);
+/* The years the file covers. */
+int ctk_calendar_first_year(const ctk_calendar *cal);
+int ctk_calendar_last_year(const ctk_calendar *cal);
+
+/* 1 when the Beijing date of t is a working day, else 0. */
+int ctk_calendar_is_working_day(const ctk_calendar *cal, time_t t, int *covered);
+
+/* The deadline n working days after start, at the same time of day. Counting starts on the
+ * next working day after start's date: with start on Friday 10:00 and n = 1 the answer is the
+ * following Monday 10:00 (if that is a working day). n = 0 gives start itself. n < 0 or a span
+ * beyond CTK_CALENDAR_MAX_DAYS is CTK_E_INVAL. *covered = 0 if any day passed is outside. */
+ctk_code ctk_calendar_add_working_days(const ctk_calendar *cal, time_t start, long n,
+                                       time_t *out, int *covered);
+/* Working days d with date(from) < d <= date(to): the inverse of add, so
+ * between(start, add(start, n)) == n. Negative when to is before from. */
+ctk_code ctk_calendar_working_days_between(const ctk_calendar *cal, time_t from, time_t to,
+                                           long *out, int *covered);
+
+#endif
