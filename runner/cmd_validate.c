@@ -1,0 +1,157 @@
+/* cmd_validate: `ctk validate` checks message files against a profile, one line per problem. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_commands.h"
+#include "ctk_validate.h"
+
+#define EXIT_VALID 0
+#define EXIT_INVALID 1
+#define EXIT_USAGE 2
+
+#define BINDING_AUTO (-2)
+
+static void validate_usage(FILE *out)
+{
+  fputs("usage: ctk validate [--profile DIR] [--binding xml|soap|auto] [--verbose] FILE...\n"
+        "\n"
+        "  Decodes each FILE (plain XML or SOAP 1.1 binding, UTF-8 or GBK) and validates it\n"
+        "  against the profile: safe parsing (no DTD, size, depth, encoding), XSD, envelope\n"
+        "  rules, field formats and code values. Prints one line per problem:\n"
+        "    FILE: CODE NAME at WHERE: reason [REQUIREMENT]\n"
+        "\n"
+        "  --profile DIR   profile directory (default: $CTK_PROFILE, else\n"
+        "                  profiles/jtt1019-baseline)\n"
+        "  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
+        "  --verbose       also print a line for each valid file\n"
+        "Exit status: 0 all valid, 1 some invalid, 2 usage, unreadable file or broken profile.\n"
+        "See ctk-validate(1).\n",
+        out);
+}
+
+/* Read at most limit + 1 bytes, so an oversize file is reported as TOO_LARGE without being
+ * read whole. */
+static int read_bounded(const char *path, size_t limit, ctk_buf *out)
+{
+  FILE *f = fopen(path, "rb");
+  char chunk[8192];
+  size_t n;
+
+  if(!f)
+    return -1;
+  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    size_t room = limit + 1 - out->len;
+    if(n > room)
+      n = room;
+    if(ctk_buf_add(out, chunk, n) || out->len > limit)
+      break;
+  }
+  fclose(f);
+  return 0;
+}
+
+static ctk_binding pick_binding(int requested, const ctk_buf *data)
+{
+  static const char soap_ns[] = "http://schemas.xmlsoap.org/soap/envelope/";
+
+  if(requested != BINDING_AUTO)
+    return (ctk_binding)requested;
+  if(data->len && memmem(data->data, data->len, soap_ns, sizeof(soap_ns) - 1))
+    return CTK_BIND_SOAP;
+  return CTK_BIND_XML;
+}
+
+static void print_problem(const ctk_profile *p, const char *file, const ctk_outcome *o)
+{
+  const ctk_result_code *rc = ctk_profile_result_by_code(p, o->code);
+
+  printf("%s: %s %s at %s: %s [%s]\n", file, o->code, rc ? rc->name : "?",
+         o->where[0] ? o->where : "(document)", o->text,
+         o->requirement[0] ? o->requirement : "-");
+}
+
+/* 0 valid, 1 invalid, 2 unreadable. */
+static int validate_file(const ctk_profile *p, const char *file, int binding, int verbose)
+{
+  ctk_buf data;
+  ctk_problems problems;
+  ctk_msg *m = NULL;
+  ctk_binding b;
+  size_t i;
+  int status;
+
+  ctk_buf_init(&data, p->max_message_bytes + 1);
+  if(read_bounded(file, p->max_message_bytes, &data)) {
+    fprintf(stderr, "ctk validate: cannot read %s\n", file);
+    ctk_buf_free(&data);
+    return EXIT_USAGE;
+  }
+  b = pick_binding(binding, &data);
+  status = ctk_validate_bytes(p, ctk_buf_str(&data), data.len, b, &m, &problems) ? EXIT_INVALID
+                                                                                 : EXIT_VALID;
+  for(i = 0; i < problems.count; i++)
+    print_problem(p, file, &problems.items[i]);
+  if(problems.dropped)
+    printf("%s: and %zu more problems\n", file, problems.dropped);
+  if(!status && verbose)
+    printf("%s: valid %s %s (%s, %s)\n", file, m->is_answer ? "answer" : "request",
+           m->head.interface_code, ctk_binding_name(b), ctk_encoding_name(m->encoding));
+  ctk_msg_free(m);
+  ctk_buf_free(&data);
+  return status;
+}
+
+int ctk_cmd_validate(int argc, char **argv)
+{
+  const char *dir = NULL;
+  int binding = BINDING_AUTO;
+  int verbose = 0;
+  int first_file = 0;
+  int worst = EXIT_VALID;
+  char err[1024];
+  ctk_profile *p = NULL;
+  int i;
+
+  for(i = 1; i < argc && !first_file; i++) {
+    if(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      validate_usage(stdout);
+      return EXIT_VALID;
+    }
+    else if(!strcmp(argv[i], "--profile") && i + 1 < argc)
+      dir = argv[++i];
+    else if(!strcmp(argv[i], "--binding") && i + 1 < argc) {
+      const char *name = argv[++i];
+      binding = !strcmp(name, "auto") ? BINDING_AUTO : ctk_binding_parse(name);
+      if(binding == -1) {
+        fprintf(stderr, "ctk validate: unknown binding '%s' (xml, soap or auto)\n", name);
+        return EXIT_USAGE;
+      }
+    }
+    else if(!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+      verbose = 1;
+    else if(!strcmp(argv[i], "--"))
+      first_file = i + 1;
+    else if(argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "ctk validate: unknown or incomplete option '%s'\n", argv[i]);
+      validate_usage(stderr);
+      return EXIT_USAGE;
+    }
+    else
+      first_file = i;
+  }
+  if(!first_file || first_file >= argc) {
+    validate_usage(stderr);
+    return EXIT_USAGE;
+  }
+  if(ctk_profile_load(dir ? dir : ctk_profile_default_dir(), &p, err, sizeof(err))) {
+    fprintf(stderr, "ctk validate: profile: %s\n", err);
+    return EXIT_USAGE;
+  }
+  for(i = first_file; i < argc; i++) {
+    int status = validate_file(p, argv[i], binding, verbose);
+    if(status > worst)
+      worst = status;
+  }
+  ctk_profile_free(p);
+  return worst;
+}
