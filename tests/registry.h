@@ -25,6 +25,10 @@
   X(store, "unit") \
   X(stats, "unit")         \
   X(tls, "net") \
-  X(report, "unit")
+  X(report, "unit") \
+  X(bundle, "unit") \
+  X(html_browser, "browser") \
+  X(acd, "unit")           \
+  X(fuzz_short, "fuzz")
 
 #endif

@@ -1,0 +1,678 @@
+/* ctk_node: lifecycle of a reference endpoint (configuration, loading, start, stop) and the
+ * HTTP dispatch to the exchange pipeline and the observation API. */
+#include "ctk_node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctk_csv.h"
+#include "ctk_log.h"
+#include "ctk_node_internal.h"
+
+/* ---------- configuration ---------- */
+
+void ctk_node_config_init(ctk_node_config *c, ctk_level level)
+{
+  memset(c, 0, sizeof(*c));
+  c->level = level;
+  if(level == CTK_LEVEL_MINISTRY)
+    ctk_strlcpy(c->region, CTK_REGION_MINISTRY, sizeof(c->region));
+  ctk_strlcpy(c->listen_addr, "127.0.0.1", sizeof(c->listen_addr));
+  ctk_strlcpy(c->data_dir, ".", sizeof(c->data_dir));
+  ctk_strlcpy(c->regions_file, CTK_REGION_DEFAULT_FILE, sizeof(c->regions_file));
+  ctk_strlcpy(c->calendar_file, CTK_CALENDAR_DEFAULT_FILE, sizeof(c->calendar_file));
+  ctk_strlcpy(c->log_level, "info", sizeof(c->log_level));
+  c->urge_interval_s = 60;
+  c->outbox_workers = 2;
+  c->retry_initial_ms = 500;
+  c->retry_max_ms = 30000;
+  c->retry_max_attempts = 0;
+  c->http_threads = 8;
+  c->late_reply_ms = 15000;
+}
+
+static ctk_code set_path(char *dst, size_t len, const char *value, const char *key, char *err,
+                         size_t errlen)
+{
+  if(ctk_strlcpy(dst, value, len)) {
+    snprintf(err, errlen, "--%s: value too long", key);
+    return CTK_E_INVAL;
+  }
+  return CTK_E_OK;
+}
+
+static ctk_code set_uint(unsigned *dst, const char *value, unsigned min, unsigned max,
+                         const char *key, char *err, size_t errlen)
+{
+  char *end = NULL;
+  unsigned long v;
+  errno = 0;
+  v = strtoul(value, &end, 10);
+  if(errno || !end || *end || end == value || v < min || v > max) {
+    snprintf(err, errlen, "--%s: expected a number from %u to %u, got '%s'", key, min, max,
+             value);
+    return CTK_E_INVAL;
+  }
+  *dst = (unsigned)v;
+  return CTK_E_OK;
+}
+
+/* "127.0.0.1:8080", ":8080" or "8080". */
+static ctk_code set_listen(ctk_node_config *c, const char *value, char *err, size_t errlen)
+{
+  const char *colon = strrchr(value, ':');
+  const char *port = colon ? colon + 1 : value;
+  unsigned p;
+  ctk_code result;
+
+  if(colon && colon != value) {
+    size_t n = (size_t)(colon - value);
+    if(n >= sizeof(c->listen_addr)) {
+      snprintf(err, errlen, "--listen: address too long");
+      return CTK_E_INVAL;
+    }
+    memcpy(c->listen_addr, value, n);
+    c->listen_addr[n] = '\0';
+  }
+  else if(!colon && strchr(value, '.')) {
+    return set_path(c->listen_addr, sizeof(c->listen_addr), value, "listen", err, errlen);
+  }
+  result = set_uint(&p, port, 0, 65535, "listen", err, errlen);
+  if(result)
+    return result;
+  c->port = (int)p;
+  return CTK_E_OK;
+}
+
+static ctk_code set_deadline(ctk_node_config *c, const char *value, char *err, size_t errlen)
+{
+  const char *eq = strchr(value, '=');
+  ctk_node_deadline *d;
+  unsigned days;
+  size_t n;
+  ctk_code result;
+
+  if(!eq || eq == value || (size_t)(eq - value) >= sizeof(d->business_type)) {
+    snprintf(err, errlen, "--deadline: expected TYPE=DAYS, got '%s'", value);
+    return CTK_E_INVAL;
+  }
+  if(c->n_deadlines == CTK_NODE_DEADLINES_MAX) {
+    snprintf(err, errlen, "--deadline: at most %d", CTK_NODE_DEADLINES_MAX);
+    return CTK_E_TOOBIG;
+  }
+  result = set_uint(&days, eq + 1, 0, 3650, "deadline", err, errlen);
+  if(result)
+    return result;
+  d = &c->deadlines[c->n_deadlines++];
+  n = (size_t)(eq - value);
+  memcpy(d->business_type, value, n);
+  d->business_type[n] = '\0';
+  d->working_days = (int)days;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *value, char *err,
+                             size_t errlen)
+{
+  if(!value)
+    value = "";
+  if(!strcmp(key, "region"))
+    return set_path(c->region, sizeof(c->region), value, key, err, errlen);
+  if(!strcmp(key, "listen"))
+    return set_listen(c, value, err, errlen);
+  if(!strcmp(key, "port-file"))
+    return set_path(c->port_file, sizeof(c->port_file), value, key, err, errlen);
+  if(!strcmp(key, "data"))
+    return set_path(c->data_dir, sizeof(c->data_dir), value, key, err, errlen);
+  if(!strcmp(key, "credentials"))
+    return set_path(c->credentials_file, sizeof(c->credentials_file), value, key, err, errlen);
+  if(!strcmp(key, "secret-file"))
+    return set_path(c->secret_file, sizeof(c->secret_file), value, key, err, errlen);
+  if(!strcmp(key, "peers"))
+    return set_path(c->peers_file, sizeof(c->peers_file), value, key, err, errlen);
+  if(!strcmp(key, "tls-cert"))
+    return set_path(c->tls_cert, sizeof(c->tls_cert), value, key, err, errlen);
+  if(!strcmp(key, "tls-key"))
+    return set_path(c->tls_key, sizeof(c->tls_key), value, key, err, errlen);
+  if(!strcmp(key, "profile"))
+    return set_path(c->profile_dir, sizeof(c->profile_dir), value, key, err, errlen);
+  if(!strcmp(key, "regions"))
+    return set_path(c->regions_file, sizeof(c->regions_file), value, key, err, errlen);
+  if(!strcmp(key, "calendar"))
+    return set_path(c->calendar_file, sizeof(c->calendar_file), value, key, err, errlen);
+  if(!strcmp(key, "log-level")) {
+    if(ctk_log_level_parse(value) < 0) {
+      snprintf(err, errlen, "--log-level: expected error, warn, info or debug");
+      return CTK_E_INVAL;
+    }
+    return set_path(c->log_level, sizeof(c->log_level), value, key, err, errlen);
+  }
+  if(!strcmp(key, "fault")) {
+    int f = ctk_province_fault_parse(value);
+    if(f < 0) {
+      snprintf(err, errlen, "--fault: unknown fault '%s' (ctk serve --help lists them)", value);
+      return CTK_E_INVAL;
+    }
+    c->faults |= 1ul << (unsigned)f;
+    return CTK_E_OK;
+  }
+  if(!strcmp(key, "deadline"))
+    return set_deadline(c, value, err, errlen);
+  if(!strcmp(key, "urge-interval"))
+    return set_uint(&c->urge_interval_s, value, 1, 86400, key, err, errlen);
+  if(!strcmp(key, "outbox-workers"))
+    return set_uint(&c->outbox_workers, value, 1, 16, key, err, errlen);
+  if(!strcmp(key, "retry-initial-ms"))
+    return set_uint(&c->retry_initial_ms, value, 1, 3600000, key, err, errlen);
+  if(!strcmp(key, "retry-max-ms"))
+    return set_uint(&c->retry_max_ms, value, 1, 86400000, key, err, errlen);
+  if(!strcmp(key, "retry-max-attempts"))
+    return set_uint(&c->retry_max_attempts, value, 0, 1000000, key, err, errlen);
+  if(!strcmp(key, "http-threads"))
+    return set_uint(&c->http_threads, value, 1, 256, key, err, errlen);
+  if(!strcmp(key, "late-reply-ms"))
+    return set_uint(&c->late_reply_ms, value, 0, 600000, key, err, errlen);
+  snprintf(err, errlen, "unknown option '%s'", key);
+  return CTK_E_INVAL;
+}
+
+static char *trim(char *s)
+{
+  char *end;
+  while(*s == ' ' || *s == '\t')
+    s++;
+  end = s + strlen(s);
+  while(end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+    *--end = '\0';
+  return s;
+}
+
+ctk_code ctk_node_config_load(ctk_node_config *c, const char *path, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  char why[256];
+  int lineno = 0;
+
+  if(!f) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return CTK_E_IO;
+  }
+  while(fgets(line, sizeof(line), f)) {
+    char *eq;
+    char *key;
+    char *value;
+    lineno++;
+    key = trim(line);
+    if(!*key || *key == '#')
+      continue;
+    eq = strchr(key, '=');
+    if(!eq) {
+      snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+      fclose(f);
+      return CTK_E_PARSE;
+    }
+    *eq = '\0';
+    value = trim(eq + 1);
+    key = trim(key);
+    if(ctk_node_config_set(c, key, value, why, sizeof(why))) {
+      snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+      fclose(f);
+      return CTK_E_PARSE;
+    }
+  }
+  fclose(f);
+  return CTK_E_OK;
+}
+
+/* ---------- helpers shared by the engine ---------- */
+
+const ctk_node_peer *ctk_node_peer_find(const ctk_node_engine *n, const char *region)
+{
+  size_t i;
+  for(i = 0; region && i < n->n_peers; i++) {
+    if(!strcmp(n->peers[i].region, region))
+      return &n->peers[i];
+  }
+  return NULL;
+}
+
+const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level level)
+{
+  size_t i;
+  for(i = 0; i < n->n_peers; i++) {
+    if(n->peers[i].level == level)
+      return &n->peers[i];
+  }
+  return NULL;
+}
+
+int64_t ctk_node_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ctk_node_today(char out[11])
+{
+  int y, m, d;
+  char day[32];
+  ctk_beijing_date(time(NULL), &y, &m, &d);
+  snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+  ctk_strlcpy(out, day, 11);
+}
+
+void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out[8])
+{
+  const ctk_region *r = ctk_region_province_of(n->regions, region);
+  ctk_strlcpy(out, r ? r->code : "", 8);
+}
+
+/* ---------- loading ---------- */
+
+static ctk_code load_secret(ctk_node_engine *n, char *err, size_t errlen)
+{
+  FILE *f;
+  char *s;
+  if(!n->cfg.secret_file[0])
+    return CTK_E_OK;
+  f = fopen(n->cfg.secret_file, "r");
+  if(!f) {
+    snprintf(err, errlen, "%s: %s", n->cfg.secret_file, strerror(errno));
+    return CTK_E_IO;
+  }
+  if(!fgets(n->secret, sizeof(n->secret), f))
+    n->secret[0] = '\0';
+  fclose(f);
+  s = trim(n->secret);
+  memmove(n->secret, s, strlen(s) + 1);
+  if(!n->secret[0]) {
+    snprintf(err, errlen, "%s: empty secret", n->cfg.secret_file);
+    return CTK_E_PARSE;
+  }
+  return CTK_E_OK;
+}
+
+/* peers.csv: region,level,url[,binding[,encoding]] with a header row. */
+static ctk_code load_peers(ctk_node_engine *n, char *err, size_t errlen)
+{
+  static const char *const wanted[] = { "region", "level", "url" };
+  ctk_csv csv;
+  int idx[3];
+  int col_binding, col_encoding;
+  int rc;
+  ctk_code result;
+
+  if(!n->cfg.peers_file[0])
+    return CTK_E_OK;
+  result = ctk_csv_open(&csv, n->cfg.peers_file);
+  if(result) {
+    snprintf(err, errlen, "%s: cannot read (%s)", n->cfg.peers_file, ctk_strerror(result));
+    return result;
+  }
+  result = ctk_csv_header(&csv, wanted, 3, idx);
+  if(result) {
+    snprintf(err, errlen, "%s:1: %s", n->cfg.peers_file, csv.error);
+    ctk_csv_close(&csv);
+    return result;
+  }
+  col_binding = ctk_csv_column(csv.fields, csv.n_fields, "binding");
+  col_encoding = ctk_csv_column(csv.fields, csv.n_fields, "encoding");
+  for(;;) {
+    ctk_node_peer *p;
+    const char *region, *level, *url, *binding, *encoding;
+    rc = ctk_csv_next(&csv);
+    if(rc <= 0)
+      break;
+    region = ctk_csv_field(&csv, idx[0]);
+    level = ctk_csv_field(&csv, idx[1]);
+    url = ctk_csv_field(&csv, idx[2]);
+    binding = col_binding >= 0 ? ctk_csv_field(&csv, col_binding) : NULL;
+    encoding = col_encoding >= 0 ? ctk_csv_field(&csv, col_encoding) : NULL;
+    if(n->n_peers == CTK_NODE_PEERS_MAX) {
+      snprintf(err, errlen, "%s:%zu: more than %d peers", n->cfg.peers_file, csv.record_line,
+               CTK_NODE_PEERS_MAX);
+      result = CTK_E_TOOBIG;
+      break;
+    }
+    p = &n->peers[n->n_peers];
+    memset(p, 0, sizeof(*p));
+    if(!region || strlen(region) != 6 || !level || !url || !*url ||
+       ctk_strlcpy(p->url, url, sizeof(p->url))) {
+      snprintf(err, errlen, "%s:%zu: expected region,level,url", n->cfg.peers_file,
+               csv.record_line);
+      result = CTK_E_PARSE;
+      break;
+    }
+    ctk_strlcpy(p->region, region, sizeof(p->region));
+    p->level = ctk_level_parse(level);
+    p->binding = CTK_BIND_XML;
+    p->encoding = CTK_ENC_UTF8;
+    if(binding && *binding) {
+      int b = ctk_binding_parse(binding);
+      if(b < 0) {
+        snprintf(err, errlen, "%s:%zu: binding must be xml or soap", n->cfg.peers_file,
+                 csv.record_line);
+        result = CTK_E_PARSE;
+        break;
+      }
+      p->binding = (ctk_binding)b;
+    }
+    if(encoding && *encoding) {
+      int e = ctk_encoding_parse(encoding);
+      if(e < 0) {
+        snprintf(err, errlen, "%s:%zu: encoding must be UTF-8 or GBK", n->cfg.peers_file,
+                 csv.record_line);
+        result = CTK_E_PARSE;
+        break;
+      }
+      p->encoding = (ctk_encoding)e;
+    }
+    if(p->level == CTK_LEVEL_NONE) {
+      snprintf(err, errlen, "%s:%zu: unknown level '%s'", n->cfg.peers_file, csv.record_line,
+               level);
+      result = CTK_E_PARSE;
+      break;
+    }
+    n->n_peers++;
+  }
+  if(!result && rc < 0) {
+    snprintf(err, errlen, "%s:%zu: %s", n->cfg.peers_file, csv.record_line, csv.error);
+    result = CTK_E_PARSE;
+  }
+  ctk_csv_close(&csv);
+  return result;
+}
+
+static void collect_open_states(ctk_node_engine *n)
+{
+  size_t i;
+  ctk_buf b;
+  ctk_buf_init(&b, sizeof(n->open_states) - 1);
+  for(i = 0; i < n->profile->n_states; i++) {
+    if(n->profile->states[i].open)
+      ctk_buf_printf(&b, "%s%s", b.len ? "," : "", n->profile->states[i].code);
+  }
+  ctk_strlcpy(n->open_states, ctk_buf_str(&b), sizeof(n->open_states));
+  ctk_buf_free(&b);
+}
+
+static ctk_code check_identity(ctk_node_engine *n, char *err, size_t errlen)
+{
+  if(n->cfg.level == CTK_LEVEL_MINISTRY) {
+    if(strcmp(n->cfg.region, CTK_REGION_MINISTRY)) {
+      snprintf(err, errlen, "the ministry's region is %s, not %s", CTK_REGION_MINISTRY,
+               n->cfg.region);
+      return CTK_E_INVAL;
+    }
+  }
+  else if(n->cfg.level == CTK_LEVEL_PROVINCE) {
+    if(!ctk_region_is_province(n->regions, n->cfg.region)) {
+      snprintf(err, errlen, "--region %s is not a provincial unit of %s",
+               n->cfg.region[0] ? n->cfg.region : "(missing)", n->cfg.regions_file);
+      return CTK_E_INVAL;
+    }
+  }
+  else {
+    snprintf(err, errlen, "a reference endpoint is a ministry or a province");
+    return CTK_E_INVAL;
+  }
+  ctk_strlcpy(n->self.region, n->cfg.region, sizeof(n->self.region));
+  n->self.level = n->cfg.level;
+  return CTK_E_OK;
+}
+
+static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
+{
+  const char *profile_dir = n->cfg.profile_dir[0] ? n->cfg.profile_dir : ctk_profile_default_dir();
+  char path[CTK_NODE_PATH_MAX + 16];
+  ctk_code result;
+
+  result = ctk_profile_load(profile_dir, &n->profile, err, errlen);
+  if(result)
+    return result;
+  collect_open_states(n);
+  result = ctk_region_load(n->cfg.regions_file, &n->regions, err, errlen);
+  if(result)
+    return result;
+  result = check_identity(n, err, errlen);
+  if(result)
+    return result;
+  result = ctk_calendar_load(n->cfg.calendar_file, &n->calendar, err, errlen);
+  if(result)
+    return result;
+  if(n->cfg.credentials_file[0])
+    result = ctk_auth_load(n->cfg.credentials_file, &n->auth, err, errlen);
+  else {
+    /* Nobody may call a node without credentials: an empty set refuses everyone. */
+    n->auth = ctk_auth_new();
+    result = n->auth ? CTK_E_OK : CTK_E_NOMEM;
+  }
+  if(result)
+    return result;
+  result = load_secret(n, err, errlen);
+  if(result)
+    return result;
+  result = load_peers(n, err, errlen);
+  if(result)
+    return result;
+  if(mkdir(n->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "--data %s: %s", n->cfg.data_dir, strerror(errno));
+    return CTK_E_IO;
+  }
+  snprintf(path, sizeof(path), "%s/ctk.db", n->cfg.data_dir);
+  result = ctk_store_open(path, 0, &n->store);
+  if(result) {
+    snprintf(err, errlen, "%s: cannot open the store", path);
+    return result;
+  }
+  /* Rows a crash or stop left pending are due now: resent at start. */
+  return ctk_store_outbox_restart(n->store);
+}
+
+/* ---------- HTTP dispatch ---------- */
+
+static int node_http(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  ctk_node_engine *n = ctx;
+  if(!strncmp(req->path, "/ctk/", 5))
+    return ctk_node_handle_admin(n, req, resp);
+  if(!strcmp(req->path, "/exchange") || !strcmp(req->path, "/soap")) {
+    if(strcmp(req->method, "POST")) {
+      resp->status = 405;
+      ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
+      ctk_buf_adds(&resp->body, "use POST\n");
+      return 0;
+    }
+    return ctk_node_handle_exchange(n, req, resp);
+  }
+  resp->status = 404;
+  ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
+  ctk_buf_adds(&resp->body, "not found\n");
+  return 0;
+}
+
+static ctk_code write_port_file(ctk_node_engine *n, char *err, size_t errlen)
+{
+  char tmp[CTK_NODE_PATH_MAX + 8];
+  FILE *f;
+  if(!n->cfg.port_file[0])
+    return CTK_E_OK;
+  /* Write then rename, so a watcher never reads a half-written number. */
+  snprintf(tmp, sizeof(tmp), "%s.tmp", n->cfg.port_file);
+  f = fopen(tmp, "w");
+  if(!f || fprintf(f, "%d\n", ctk_http_server_port(n->http)) < 0 || fclose(f) != 0 ||
+     rename(tmp, n->cfg.port_file) != 0) {
+    snprintf(err, errlen, "--port-file %s: %s", n->cfg.port_file, strerror(errno));
+    return CTK_E_IO;
+  }
+  return CTK_E_OK;
+}
+
+static void *urge_main(void *arg)
+{
+  ctk_node_engine *n = arg;
+  pthread_mutex_lock(&n->wake_lock);
+  while(!n->stopping) {
+    struct timespec until;
+    int sent = 0;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)n->cfg.urge_interval_s;
+    while(!n->stopping) {
+      if(pthread_cond_timedwait(&n->wake, &n->wake_lock, &until) != 0)
+        break;
+    }
+    if(n->stopping)
+      break;
+    pthread_mutex_unlock(&n->wake_lock);
+    if(ctk_node_flow_urge_overdue(n, NULL, &sent))
+      CTK_WARN("urge", "overdue scan failed");
+    else if(sent)
+      CTK_INFO("urge", "urged %d overdue orders", sent);
+    pthread_mutex_lock(&n->wake_lock);
+  }
+  pthread_mutex_unlock(&n->wake_lock);
+  return NULL;
+}
+
+ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char *err,
+                        size_t errlen)
+{
+  ctk_node_engine *n;
+  ctk_http_server_config hc;
+  ctk_code result;
+
+  *out = NULL;
+  if(errlen)
+    err[0] = '\0';
+  n = calloc(1, sizeof(*n));
+  if(!n)
+    return CTK_E_NOMEM;
+  n->cfg = *cfg;
+  pthread_mutex_init(&n->wake_lock, NULL);
+  pthread_cond_init(&n->wake, NULL);
+  if((n->cfg.tls_cert[0] != '\0') != (n->cfg.tls_key[0] != '\0')) {
+    snprintf(err, errlen, "--tls-cert and --tls-key go together");
+    ctk_node_stop(n);
+    return CTK_E_INVAL;
+  }
+  result = load_all(n, err, errlen);
+  if(result) {
+    if(errlen && !err[0])
+      snprintf(err, errlen, "cannot start: %s", ctk_strerror(result));
+    ctk_node_stop(n);
+    return result;
+  }
+  result = ctk_node_outbox_start(n);
+  if(result) {
+    snprintf(err, errlen, "cannot start the outbox workers");
+    ctk_node_stop(n);
+    return result;
+  }
+  if(n->self.level == CTK_LEVEL_PROVINCE && !ctk_node_fault(n, CTK_PF_missing_urge)) {
+    if(pthread_create(&n->urger, NULL, urge_main, n) == 0)
+      n->urger_running = 1;
+  }
+  memset(&hc, 0, sizeof(hc));
+  hc.bind_addr = n->cfg.listen_addr;
+  hc.port = n->cfg.port;
+  hc.tls_cert_file = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL;
+  hc.tls_key_file = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL;
+  /* Read a little more than the profile allows, so an oversized body is refused with
+   * TOO_LARGE by the profile's rule rather than cut silently. */
+  hc.max_body = n->profile->max_message_bytes ? n->profile->max_message_bytes : 1048576;
+  hc.threads = n->cfg.http_threads;
+  hc.timeout_s = 30;
+  result = ctk_http_server_start(&hc, node_http, n, &n->http);
+  if(result) {
+    snprintf(err, errlen, "cannot listen on %s:%d: %s", n->cfg.listen_addr, n->cfg.port,
+             ctk_strerror(result));
+    ctk_node_stop(n);
+    return result;
+  }
+  result = write_port_file(n, err, errlen);
+  if(result) {
+    ctk_node_stop(n);
+    return result;
+  }
+  CTK_INFO("node", "%s %s listening on %s:%d, %zu peers", ctk_level_name(n->self.level),
+           n->self.region, n->cfg.listen_addr, ctk_http_server_port(n->http), n->n_peers);
+  *out = n;
+  return CTK_E_OK;
+}
+
+int ctk_node_port(const ctk_node_engine *n)
+{
+  return n && n->http ? ctk_http_server_port(n->http) : 0;
+}
+
+void ctk_node_stop(ctk_node_engine *n)
+{
+  if(!n)
+    return;
+  /* Stop taking requests first and let the running ones finish; then the workers. */
+  ctk_http_server_stop(n->http);
+  n->http = NULL;
+  pthread_mutex_lock(&n->wake_lock);
+  n->stopping = 1;
+  pthread_cond_broadcast(&n->wake);
+  pthread_mutex_unlock(&n->wake_lock);
+  if(n->urger_running)
+    pthread_join(n->urger, NULL);
+  ctk_node_outbox_stop(n);
+  ctk_store_close(n->store);
+  ctk_auth_free(n->auth);
+  ctk_calendar_free(n->calendar);
+  ctk_region_free(n->regions);
+  ctk_profile_free(n->profile);
+  /* The secret leaves memory with the engine. */
+  memset(n->secret, 0, sizeof(n->secret));
+  pthread_cond_destroy(&n->wake);
+  pthread_mutex_destroy(&n->wake_lock);
+  free(n);
+}
+
+ctk_store *ctk_node_store(ctk_node_engine *n)
+{
+  return n->store;
+}
+
+const ctk_profile *ctk_node_profile(const ctk_node_engine *n)
+{
+  return n->profile;
+}
+
+void ctk_node_outbox_kick(ctk_node_engine *n)
+{
+  pthread_mutex_lock(&n->wake_lock);
+  pthread_cond_broadcast(&n->wake);
+  pthread_mutex_unlock(&n->wake_lock);
+}
+
+ctk_code ctk_node_outbox_drain(ctk_node_engine *n, unsigned timeout_ms)
+{
+  int64_t until = ctk_node_now_ms() + timeout_ms;
+  for(;;) {
+    ctk_outbox_counts c;
+    ctk_code result = ctk_store_outbox_counts(n->store, &c);
+    if(result)
+      return result;
+    if(c.pending == 0)
+      return CTK_E_OK;
+    if(ctk_node_now_ms() >= until)
+      return CTK_E_TIMEOUT;
+    usleep(20000);
+  }
+}
+
+ctk_code ctk_node_urge_now(ctk_node_engine *n, const char *today, int *sent)
+{
+  return ctk_node_flow_urge_overdue(n, today, sent);
+}

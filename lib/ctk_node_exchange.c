@@ -1,0 +1,387 @@
+/* ctk_node_exchange: the receive pipeline of an endpoint, in the order of docs/ENDPOINTS.md:
+ * size, decode, authenticate, validate, route, idempotency, business step in one transaction,
+ * commit, answer in the request's binding and encoding. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libxml/c14n.h>
+#include <libxml/tree.h>
+
+#include "ctk_log.h"
+#include "ctk_node_internal.h"
+#include "ctk_validate.h"
+
+/* The encoding of the request: Content-Type charset first, else the XML declaration. */
+static ctk_encoding exchange_encoding(const ctk_http_request *req)
+{
+  const char *cs = strcasestr(req->content_type, "charset=");
+  char head[128];
+  size_t n;
+
+  if(cs) {
+    cs += 8;
+    if(*cs == '"')
+      cs++;
+    return strncasecmp(cs, "gb", 2) == 0 ? CTK_ENC_GBK : CTK_ENC_UTF8;
+  }
+  n = req->body_len < sizeof(head) - 1 ? req->body_len : sizeof(head) - 1;
+  memcpy(head, req->body, n);
+  head[n] = '\0';
+  if(strcasestr(head, "encoding=\"gb") || strcasestr(head, "encoding='gb"))
+    return CTK_ENC_GBK;
+  return CTK_ENC_UTF8;
+}
+
+/* SHA-256 over the canonical form of the request without its SendTime: two sends of the same
+ * message hash the same whatever the binding, encoding or formatting. */
+static ctk_code exchange_hash(const ctk_msg *m, char out[65])
+{
+  xmlDocPtr copy = xmlCopyDoc(m->doc, 1);
+  xmlNodePtr root, headn, st;
+  xmlChar *c14n = NULL;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  int len, i;
+
+  out[0] = '\0';
+  if(!copy)
+    return CTK_E_NOMEM;
+  root = xmlDocGetRootElement(copy);
+  headn = root ? ctk_xml_child(root, "Head") : NULL;
+  st = headn ? ctk_xml_child(headn, "SendTime") : NULL;
+  if(st) {
+    xmlUnlinkNode(st);
+    xmlFreeNode(st);
+  }
+  len = xmlC14NDocDumpMemory(copy, NULL, XML_C14N_1_0, NULL, 0, &c14n);
+  xmlFreeDoc(copy);
+  if(len < 0 || !c14n)
+    return CTK_E_INTERNAL;
+  if(!EVP_Digest(c14n, (size_t)len, md, &mdlen, EVP_sha256(), NULL)) {
+    xmlFree(c14n);
+    return CTK_E_CRYPTO;
+  }
+  xmlFree(c14n);
+  for(i = 0; i < (int)mdlen && i < 32; i++)
+    snprintf(out + 2 * i, 3, "%02x", md[i]);
+  return CTK_E_OK;
+}
+
+static void exchange_content_type(const ctk_exchange *x, char *out, size_t len)
+{
+  snprintf(out, len, "%s; charset=%s",
+           x->binding == CTK_BIND_SOAP ? "text/xml" : "application/xml",
+           ctk_encoding_name(x->encoding));
+}
+
+/* Encode the answer for the wire, applying the answer faults of the province. */
+static ctk_code exchange_encode(ctk_exchange *x, ctk_msg *ans, ctk_buf *out)
+{
+  ctk_node_engine *n = x->n;
+  ctk_code result;
+
+  if(ctk_node_fault(n, CTK_PF_wrong_correl_id))
+    ctk_msg_make_id(n->self.region, ans->head.correl_id);
+  if(x->encoding == CTK_ENC_GBK && ctk_node_fault(n, CTK_PF_gbk_broken)) {
+    /* UTF-8 bytes under a GBK label */
+    char *decl;
+    result = ctk_msg_encode(n->profile, ans, x->binding, CTK_ENC_UTF8, out);
+    if(result)
+      return result;
+    decl = strstr(out->data ? out->data : "", "encoding=\"UTF-8\"");
+    if(decl && (size_t)(decl - out->data) < 100)
+      memcpy(decl, "encoding=\"GBK\"  ", 16);
+    return CTK_E_OK;
+  }
+  result = ctk_msg_encode(n->profile, ans, x->binding, x->encoding, out);
+  if(result)
+    return result;
+  if(ctk_node_fault(n, CTK_PF_bad_answer_xml) && out->len > 8) {
+    out->len /= 2;
+    out->data[out->len] = '\0';
+  }
+  return CTK_E_OK;
+}
+
+/* An answer built from the request when there is one, else from what little is known. */
+static ctk_code exchange_answer(ctk_exchange *x, ctk_buf *out)
+{
+  ctk_node_engine *n = x->n;
+  ctk_msg *ans = NULL;
+  ctk_head blank;
+  ctk_code result;
+
+  if(x->answer) {
+    x->answer->outcome = x->outcome;
+    return exchange_encode(x, x->answer, out);
+  }
+  if(x->req)
+    result = ctk_msg_new_answer(n->profile, x->req, &x->outcome, 0, &ans);
+  else {
+    /* Nothing could be read: an answer from this node to an unnamed sender. */
+    memset(&blank, 0, sizeof(blank));
+    blank.receiver = n->self;
+    result = ctk_msg_new_answer_to(n->profile, &blank, &x->outcome, 0, &ans);
+  }
+  if(result)
+    return result;
+  result = exchange_encode(x, ans, out);
+  ctk_msg_free(ans);
+  return result;
+}
+
+/* Log one incoming message with its answer; failures to log are logged, not answered. */
+static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *verdict)
+{
+  ctk_logged_msg m;
+  memset(&m, 0, sizeof(m));
+  m.direction = "in";
+  m.peer = x->http->peer;
+  m.interface_code = x->req ? x->req->head.interface_code : "";
+  m.msg_id = x->req ? x->req->head.msg_id : "";
+  m.sender = x->req ? x->req->head.sender.region : "";
+  m.order_id = x->order_id;
+  m.binding = ctk_binding_name(x->binding);
+  m.encoding = ctk_encoding_name(x->encoding);
+  m.raw = x->http->body;
+  m.raw_len = x->http->body_len;
+  m.answer = answer ? answer->data : NULL;
+  m.answer_len = answer ? answer->len : 0;
+  m.result_code = x->outcome.code;
+  m.verdict = verdict;
+  m.reason = x->outcome.text;
+  if(ctk_store_log(x->n->store, &m))
+    CTK_ERR("exchange", "cannot log message %s", m.msg_id);
+}
+
+/* HTTP Basic against the credentials, then the head against the authenticated region. */
+static int exchange_authenticate(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  const ctk_head *h = &x->req->head;
+  const char *user = x->http->auth_user;
+  int level = 0;
+
+  if(ctk_node_fault(n, CTK_PF_ignore_auth))
+    return 0;
+  if(!user || !x->http->auth_pass ||
+     ctk_auth_verify(n->auth, user, x->http->auth_pass, &level) != CTK_E_OK) {
+    CTK_INFO("exchange", "authentication failed for user '%s' from %s", user ? user : "",
+             x->http->peer);
+    ctk_outcome_set(&x->outcome, n->profile, "AUTH", "HTTP Authorization", "J3-SEC-004",
+                    "authentication failed");
+    return -1;
+  }
+  if(ctk_node_fault(n, CTK_PF_ignore_region))
+    return 0;
+  if(strcmp(h->sender.region, user)) {
+    ctk_outcome_set(&x->outcome, n->profile, "DENIED", "/Message/Head/Sender/Region",
+                    "J3-SEC-005", "sender %s is not the authenticated node %s",
+                    h->sender.region, user);
+    return -1;
+  }
+  if((int)h->sender.level != level) {
+    ctk_outcome_set(&x->outcome, n->profile, "DENIED", "/Message/Head/Sender/Level",
+                    "J3-SEC-005", "sender level %d is not the level %d of its credentials",
+                    (int)h->sender.level, level);
+    return -1;
+  }
+  return 0;
+}
+
+/* Validation by the profile; the first problem is the answer. */
+static int exchange_validate(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  ctk_problems problems;
+  memset(&problems, 0, sizeof(problems));
+  if(ctk_validate_msg(n->profile, x->req, &problems) == CTK_E_OK)
+    return 0;
+  if(problems.count)
+    x->outcome = problems.items[0];
+  else
+    ctk_outcome_set(&x->outcome, n->profile, "SCHEMA", "", "J3-SCH-001", "invalid message");
+  if(ctk_node_fault(n, CTK_PF_wrong_result_code) &&
+     !strcmp(x->outcome.code, ctk_profile_rc(n->profile, "FORMAT")))
+    ctk_strlcpy(x->outcome.code, ctk_profile_rc(n->profile, "SCHEMA"), sizeof(x->outcome.code));
+  return -1;
+}
+
+/* The message must be for this node, from an adjacent level. */
+static int exchange_route(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  const ctk_head *h = &x->req->head;
+  if(strcmp(h->receiver.region, n->self.region) || h->receiver.level != n->self.level) {
+    ctk_outcome_set(&x->outcome, n->profile, "ROUTE", "/Message/Head/Receiver", "J3-ENV-006",
+                    "this node is %s level %d, not %s level %d", n->self.region,
+                    (int)n->self.level, h->receiver.region, (int)h->receiver.level);
+    return -1;
+  }
+  if(h->sender.level == n->self.level + 1)
+    x->dir = CTK_DIR_UP;
+  else if(h->sender.level + 1 == n->self.level)
+    x->dir = CTK_DIR_DOWN;
+  else {
+    ctk_outcome_set(&x->outcome, n->profile, "ROUTE", "/Message/Head/Sender/Level",
+                    "J3-ENV-004", "%s and %s are not adjacent levels",
+                    ctk_level_name(h->sender.level), ctk_level_name(n->self.level));
+    return -1;
+  }
+  return 0;
+}
+
+/* Run the business step in one transaction. Returns 1 when a stored answer was found for a
+ * repeat (its bytes are in out), 0 otherwise (x->outcome says what happened). */
+static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen)
+{
+  ctk_node_engine *n = x->n;
+  const ctk_head *h = &x->req->head;
+  char stored_hash[65];
+  ctk_code result;
+
+  result = ctk_store_begin(n->store);
+  if(result) {
+    ctk_outcome_set(&x->outcome, n->profile, "BUSY", "", "J2-REL-001", "store unavailable");
+    return 0;
+  }
+  if(!ctk_node_fault(n, CTK_PF_no_idempotency)) {
+    result = ctk_store_msgid_get(n->store, h->sender.region, h->msg_id, stored_hash, out, ctype,
+                                 ctlen);
+    if(result == CTK_E_OK) {
+      ctk_store_rollback(n->store);
+      if(!strcmp(stored_hash, x->hash))
+        return 1;
+      ctk_buf_reset(out);
+      ctk_outcome_set(&x->outcome, n->profile, "DUPLICATE", "/Message/Head/MsgId",
+                      "J3-IDEM-002", "MsgId %s was already used for other content", h->msg_id);
+      return 0;
+    }
+    if(result != CTK_E_NOTFOUND) {
+      ctk_store_rollback(n->store);
+      ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001", "store error");
+      return 0;
+    }
+  }
+  ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
+  result = ctk_node_flow(x);
+  if(result) {
+    ctk_store_rollback(n->store);
+    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001",
+                    "internal error (%s)", ctk_strerror(result));
+    x->queued = 0;
+    return 0;
+  }
+  if(strcmp(x->outcome.code, ctk_profile_rc(n->profile, "OK"))) {
+    /* refused: nothing of the business step stays */
+    ctk_store_rollback(n->store);
+    x->queued = 0;
+    return 0;
+  }
+  exchange_content_type(x, ctype, ctlen);
+  result = exchange_answer(x, out);
+  if(!result)
+    result = ctk_store_msgid_put(n->store, h->sender.region, h->msg_id, x->hash, out->data,
+                                 out->len, ctype);
+  if(!result) {
+    exchange_log(x, out, "accepted");
+    result = ctk_store_commit(n->store);
+  }
+  else
+    ctk_store_rollback(n->store);
+  if(result) {
+    /* Success is answered only after the commit; this one did not commit. */
+    ctk_buf_reset(out);
+    x->queued = 0;
+    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001",
+                    "could not record the message");
+    return 0;
+  }
+  return 2;
+}
+
+static void exchange_reply(ctk_exchange *x, ctk_http_response *resp, const ctk_buf *bytes,
+                           const char *ctype)
+{
+  if(ctk_node_fault(x->n, CTK_PF_late_reply))
+    usleep((useconds_t)x->n->cfg.late_reply_ms * 1000u);
+  ctk_strlcpy(resp->content_type, ctype, sizeof(resp->content_type));
+  if(bytes->len)
+    ctk_buf_add(&resp->body, bytes->data, bytes->len);
+}
+
+int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
+                             ctk_http_response *resp)
+{
+  ctk_exchange x;
+  ctk_outcome why;
+  ctk_buf out;
+  char ctype[128];
+  int state = 0;
+  ctk_code result;
+
+  memset(&x, 0, sizeof(x));
+  x.n = n;
+  x.http = hreq;
+  x.binding = strcmp(hreq->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
+  x.encoding = exchange_encoding(hreq);
+  ctk_buf_init(&out, n->profile->max_message_bytes * 4 + 65536);
+  ctk_strlcpy(ctype, "", sizeof(ctype));
+
+  if(hreq->body_too_large) {
+    ctk_outcome_set(&x.outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",
+                    "message over %zu bytes", n->profile->max_message_bytes);
+    resp->status = 413;
+  }
+  else {
+    memset(&why, 0, sizeof(why));
+    result = ctk_msg_decode(n->profile, hreq->body, hreq->body_len, x.binding, &x.req, &why);
+    if(result) {
+      x.outcome = why;
+      if(result == CTK_E_FORBIDDEN && ctk_node_fault(n, CTK_PF_xxe_accepted))
+        ctk_outcome_set(&x.outcome, n->profile, "OK", "", "", "success");
+    }
+    else if(x.req->is_answer)
+      ctk_outcome_set(&x.outcome, n->profile, "MALFORMED", "/Answer", "J3-ENV-001",
+                      "an Answer is not a request");
+    else if(exchange_authenticate(&x) || exchange_validate(&x) || exchange_route(&x)) {
+      if(ctk_node_fault(n, CTK_PF_accept_bad_message) && x.outcome.code[0] == '1')
+        ctk_outcome_set(&x.outcome, n->profile, "OK", "", "", "success");
+    }
+    else if(exchange_hash(x.req, x.hash))
+      ctk_outcome_set(&x.outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
+    else
+      state = exchange_commit(&x, &out, ctype, sizeof(ctype));
+  }
+
+  if(state == 1) {
+    /* a repeat of a message already answered: the same answer, nothing else */
+    exchange_log(&x, &out, "repeat");
+  }
+  else if(state == 0) {
+    exchange_content_type(&x, ctype, sizeof(ctype));
+    ctk_buf_reset(&out);
+    if(exchange_answer(&x, &out)) {
+      ctk_msg_free(x.req);
+      ctk_msg_free(x.answer);
+      ctk_buf_free(&out);
+      return 1;
+    }
+    exchange_log(&x, &out, strcmp(x.outcome.code, ctk_profile_rc(n->profile, "OK")) ?
+                 "rejected" : "accepted");
+  }
+  if(x.queued)
+    ctk_node_outbox_kick(n);
+  exchange_reply(&x, resp, &out, ctype);
+  CTK_DEBUG("exchange", "from=%s iface=%s msgid=%s result=%s", hreq->peer,
+            x.req ? x.req->head.interface_code : "-", x.req ? x.req->head.msg_id : "-",
+            x.outcome.code);
+  ctk_msg_free(x.req);
+  ctk_msg_free(x.answer);
+  ctk_buf_free(&out);
+  return 0;
+}

@@ -1,0 +1,873 @@
+/* ctk_node_flow: the business step of each interface at a ministry or province: state machine,
+ * access to the order, routing, and what is forwarded to which neighbour. Runs inside the
+ * store transaction of the message, so a refusal leaves nothing behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "ctk_log.h"
+#include "ctk_node_internal.h"
+
+#define FLOW_LINKS 3
+
+/* ---------- small helpers ---------- */
+
+static const char *flow_get(const ctk_exchange *x, const char *path)
+{
+  const char *v = ctk_msg_get(x->req, path);
+  return v ? v : "";
+}
+
+/* XPath of a body field, for the answer's Where. */
+static void flow_where(const ctk_exchange *x, const char *field, char *out, size_t len)
+{
+  snprintf(out, len, "/Message/Body/%s/%s", x->req->body ? (const char *)x->req->body->name : "",
+           field);
+}
+
+static void flow_refuse(ctk_exchange *x, const char *result, const char *field,
+                        const char *requirement, const char *text)
+{
+  char where[256];
+  flow_where(x, field, where, sizeof(where));
+  ctk_outcome_set(&x->outcome, x->n->profile, result, where, requirement, "%s", text);
+}
+
+static void flow_now(char *out, size_t len)
+{
+  ctk_msg_now(out, len);
+}
+
+/* Copy the element children of src under dst, leaves as text; whitespace and comments are
+ * dropped, so two copies of the same content serialise the same. */
+static void flow_copy_children(xmlNodePtr dst, xmlNodePtr src)
+{
+  xmlNodePtr c;
+  for(c = src ? src->children : NULL; c; c = c->next) {
+    xmlNodePtr el;
+    int has_elements = 0;
+    xmlNodePtr k;
+    if(c->type != XML_ELEMENT_NODE)
+      continue;
+    for(k = c->children; k; k = k->next) {
+      if(k->type == XML_ELEMENT_NODE)
+        has_elements = 1;
+    }
+    if(has_elements) {
+      el = ctk_xml_add(dst, (const char *)c->name, NULL);
+      if(el)
+        flow_copy_children(el, c);
+    }
+    else {
+      xmlChar *text = xmlNodeGetContent(c);
+      ctk_xml_add(dst, (const char *)c->name, text ? (const char *)text : "");
+      xmlFree(text);
+    }
+  }
+}
+
+/* The WorkOrder element, normalised and serialised (UTF-8, no namespace): what the store keeps
+ * and what EXISTS compares. */
+static ctk_code flow_order_xml(xmlNodePtr wo, ctk_buf *out)
+{
+  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+  xmlNodePtr root;
+  xmlBufferPtr xb;
+  ctk_code result = CTK_E_NOMEM;
+
+  if(!doc)
+    return CTK_E_NOMEM;
+  root = xmlNewDocNode(doc, NULL, BAD_CAST "WorkOrder", NULL);
+  if(root) {
+    xmlDocSetRootElement(doc, root);
+    flow_copy_children(root, wo);
+    xb = xmlBufferCreate();
+    if(xb) {
+      if(xmlNodeDump(xb, doc, root, 0, 0) >= 0)
+        result = ctk_buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+      xmlBufferFree(xb);
+    }
+  }
+  xmlFreeDoc(doc);
+  return result;
+}
+
+/* Last day to complete, YYYY-MM-DD: the order's own Deadline, else AcceptTime plus the working
+ * days of its business type (--deadline override, else the profile). "" when none applies. */
+static void flow_deadline(ctk_node_engine *n, const char *accept_time, const char *business_type,
+                          const char *given, char out[CTK_STORE_TIME])
+{
+  int days = -1;
+  size_t i;
+  time_t start, end;
+  int covered = 1;
+  char full[40];
+
+  out[0] = '\0';
+  if(given && *given) {
+    ctk_strlcpy(out, given, 11);
+    return;
+  }
+  for(i = 0; i < n->cfg.n_deadlines; i++) {
+    if(!strcmp(n->cfg.deadlines[i].business_type, business_type))
+      days = n->cfg.deadlines[i].working_days;
+  }
+  if(days < 0)
+    days = ctk_profile_deadline_days(n->profile, business_type);
+  if(days < 0 || ctk_datetime_parse(accept_time, &start, NULL, 0))
+    return;
+  if(ctk_calendar_add_working_days(n->calendar, start, days, &end, &covered))
+    return;
+  if(ctk_datetime_format(end, full, sizeof(full)) == CTK_E_OK)
+    ctk_strlcpy(out, full, 11);
+}
+
+/* May the sender act on this order? A city: only orders of its region or sent to it. A
+ * province (at the ministry): orders of its cities or routed through it. The upper level: any. */
+static int flow_may_act(const ctk_exchange *x, const ctk_order *o)
+{
+  ctk_node_engine *n = x->n;
+  const char *s = x->req->head.sender.region;
+  char prov[8];
+
+  if(ctk_node_fault(n, CTK_PF_ignore_region) || x->dir == CTK_DIR_DOWN)
+    return 1;
+  if(!strcmp(o->origin, s) || !strcmp(o->target, s) || !strcmp(o->up, s))
+    return 1;
+  if(x->req->head.sender.level == CTK_LEVEL_CITY)
+    return !strcmp(o->accept_region, s) || !strcmp(o->handle_region, s) ||
+           !strcmp(o->transfer_to, s);
+  ctk_node_province_of(n, o->accept_region, prov);
+  if(!strcmp(prov, s))
+    return 1;
+  ctk_node_province_of(n, o->transfer_to, prov);
+  return !strcmp(prov, s);
+}
+
+/* The transition this message makes from state from; NULL (and the STATE answer set) when the
+ * process does not allow it. *to is the state after ("" = unchanged). */
+static const ctk_transition *flow_transition(ctk_exchange *x, const char *from, const char **to)
+{
+  ctk_node_engine *n = x->n;
+  const char *code = x->req->head.interface_code;
+  const ctk_transition *t = ctk_profile_transition(n->profile, code, from, x->dir);
+  const ctk_transition *any = NULL;
+  char text[200];
+  size_t i;
+
+  for(i = 0; i < n->profile->n_transitions; i++) {
+    if(!strcmp(n->profile->transitions[i].interface_code, code)) {
+      any = &n->profile->transitions[i];
+      break;
+    }
+  }
+  if(!t && any && ctk_node_fault(n, CTK_PF_illegal_transition_accepted))
+    t = any;
+  if(!t) {
+    const ctk_state *st = ctk_profile_state(n->profile, from);
+    snprintf(text, sizeof(text), "illegal transition: %s from state %s%s%s%s", code,
+             from[0] ? from : "(none)", st ? " (" : "", st ? st->name : "", st ? ")" : "");
+    flow_refuse(x, "STATE", "OrderId", any ? any->requirement : "J1-FLOW-016", text);
+    return NULL;
+  }
+  *to = t->to;
+  return t;
+}
+
+static ctk_code flow_history(ctk_exchange *x, const ctk_order *o)
+{
+  ctk_history_event ev;
+  memset(&ev, 0, sizeof(ev));
+  flow_now(ev.time, sizeof(ev.time));
+  ctk_strlcpy(ev.interface_code, x->req->head.interface_code, sizeof(ev.interface_code));
+  ctk_strlcpy(ev.status, o->status, sizeof(ev.status));
+  ctk_strlcpy(ev.region, x->req->head.sender.region, sizeof(ev.region));
+  ctk_strlcpy(ev.msg_id, x->req->head.msg_id, sizeof(ev.msg_id));
+  return ctk_store_history_add(x->n->store, o->order_id, &ev);
+}
+
+/* ---------- forwarding ---------- */
+
+ctk_code ctk_node_enqueue(ctk_node_engine *n, const ctk_node_peer *peer, ctk_msg *m,
+                          const char *order_id, int64_t delay_ms)
+{
+  ctk_outbox_item it;
+  ctk_buf bytes;
+  ctk_code result;
+
+  ctk_buf_init(&bytes, n->profile->max_message_bytes * 4 + 65536);
+  result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
+  if(!result) {
+    memset(&it, 0, sizeof(it));
+    ctk_strlcpy(it.fifo_key, order_id && *order_id ? order_id : m->head.msg_id,
+                sizeof(it.fifo_key));
+    ctk_strlcpy(it.peer, peer->region, sizeof(it.peer));
+    ctk_strlcpy(it.interface_code, m->head.interface_code, sizeof(it.interface_code));
+    ctk_strlcpy(it.msg_id, m->head.msg_id, sizeof(it.msg_id));
+    ctk_strlcpy(it.order_id, order_id ? order_id : "", sizeof(it.order_id));
+    it.next_at_ms = ctk_node_now_ms() + delay_ms;
+    result = ctk_store_outbox_add(n->store, &it, bytes.data, bytes.len);
+  }
+  ctk_buf_free(&bytes);
+  return result;
+}
+
+/* A new request to peer carrying a copy of the received body. */
+static ctk_code flow_copy_msg(ctk_exchange *x, const ctk_node_peer *peer, ctk_msg **out)
+{
+  ctk_node_engine *n = x->n;
+  ctk_node to;
+  ctk_code result;
+
+  memset(&to, 0, sizeof(to));
+  ctk_strlcpy(to.region, peer->region, sizeof(to.region));
+  to.level = peer->level;
+  result = ctk_msg_new_request(n->profile, x->req->head.interface_code, &n->self, &to, out);
+  if(result)
+    return result;
+  flow_copy_children((*out)->body, x->req->body);
+  return CTK_E_OK;
+}
+
+/* Set the text of a leaf under the body (path of two levels at most). */
+static void flow_set_leaf(ctk_msg *m, const char *parent, const char *leaf, const char *value)
+{
+  xmlNodePtr p = parent ? ctk_xml_child(m->body, parent) : m->body;
+  xmlNodePtr l = p ? ctk_xml_child(p, leaf) : NULL;
+  if(l)
+    xmlNodeSetContent(l, BAD_CAST value);
+}
+
+/* Forward the received message to the neighbour region (when it is a peer). */
+static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *order_id)
+{
+  ctk_node_engine *n = x->n;
+  const ctk_node_peer *peer = ctk_node_peer_find(n, region);
+  const char *code = x->req->head.interface_code;
+  ctk_msg *m = NULL;
+  int64_t delay = 0;
+  ctk_code result;
+
+  if(!peer) {
+    CTK_WARN("flow", "no peer for %s: %s of %s not forwarded", region, code, order_id);
+    return CTK_E_OK;
+  }
+  if(peer->level == CTK_LEVEL_MINISTRY) {
+    if(!strcmp(code, "1001") && ctk_node_fault(n, CTK_PF_drop_report_up))
+      return CTK_E_OK;
+    if(!strcmp(code, "1006") && ctk_node_fault(n, CTK_PF_lost_status_update))
+      return CTK_E_OK;
+  }
+  result = flow_copy_msg(x, peer, &m);
+  if(result)
+    return result;
+  if(peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
+     ctk_node_fault(n, CTK_PF_wrong_code_value))
+    flow_set_leaf(m, "WorkOrder", "Channel", "00");
+  if(ctk_node_fault(n, CTK_PF_reorder) && strcmp(code, "1001") && strcmp(code, "1002"))
+    delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
+  result = ctk_node_enqueue(n, peer, m, order_id, delay);
+  ctk_msg_free(m);
+  if(!result)
+    x->queued = 1;
+  return result;
+}
+
+/* Forward to every neighbour that shares the order, except the sender. */
+static ctk_code flow_forward_links(ctk_exchange *x, const ctk_order *o)
+{
+  const char *links[FLOW_LINKS] = { o->origin, o->target, o->up };
+  const char *sender = x->req->head.sender.region;
+  size_t i, j;
+  ctk_code result;
+
+  for(i = 0; i < FLOW_LINKS; i++) {
+    int seen = 0;
+    if(!links[i][0] || !strcmp(links[i], sender) || !strcmp(links[i], x->n->self.region))
+      continue;
+    for(j = 0; j < i; j++) {
+      if(!strcmp(links[j], links[i]))
+        seen = 1;
+    }
+    if(seen)
+      continue;
+    result = flow_forward(x, links[i], o->order_id);
+    if(result)
+      return result;
+  }
+  return CTK_E_OK;
+}
+
+/* ---------- creating orders ---------- */
+
+/* Fill an order from a WorkOrder element. */
+static void flow_order_from(ctk_exchange *x, const char *prefix, ctk_order *o)
+{
+  char path[96];
+#define FIELD(dst, name)                                                                   \
+  do {                                                                                     \
+    snprintf(path, sizeof(path), "%s%s", prefix, name);                                   \
+    ctk_strlcpy(dst, flow_get(x, path), sizeof(dst));                                     \
+  } while(0)
+  FIELD(o->order_id, "OrderId");
+  FIELD(o->accept_time, "AcceptTime");
+  FIELD(o->accept_region, "AcceptRegion");
+  FIELD(o->handle_region, "HandleRegion");
+  FIELD(o->channel, "Channel");
+  FIELD(o->business_type, "BusinessType");
+  FIELD(o->domain, "Domain");
+  FIELD(o->status, "Status");
+#undef FIELD
+  snprintf(path, sizeof(path), "%sInstantAnswer", prefix);
+  {
+    const char *ia = flow_get(x, path);
+    o->instant_answer = !strcmp(ia, "true") || !strcmp(ia, "1");
+  }
+  snprintf(path, sizeof(path), "%sDeadline", prefix);
+  flow_deadline(x->n, o->accept_time, o->business_type, flow_get(x, path), o->deadline);
+  flow_now(o->created_at, sizeof(o->created_at));
+  ctk_strlcpy(o->updated_at, o->created_at, sizeof(o->updated_at));
+}
+
+/* The sender may create an order only for its own region (a city) or its cities (a
+ * province); the ministry creates for anyone below it. */
+static int flow_may_create(ctk_exchange *x, const ctk_order *o)
+{
+  ctk_node_engine *n = x->n;
+  const char *s = x->req->head.sender.region;
+  char prov[8];
+  if(ctk_node_fault(n, CTK_PF_ignore_region) || x->dir == CTK_DIR_DOWN)
+    return 1;
+  if(x->req->head.sender.level == CTK_LEVEL_CITY)
+    return !strcmp(o->accept_region, s);
+  ctk_node_province_of(n, o->accept_region, prov);
+  return !strcmp(prov, s);
+}
+
+/* 1001: store the report and pass it on to the ministry. */
+static ctk_code flow_report(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  ctk_order o, old;
+  ctk_buf xml, oldxml;
+  const char *to = NULL;
+  const ctk_node_peer *ministry;
+  int exists;
+  ctk_code result;
+
+  memset(&o, 0, sizeof(o));
+  flow_order_from(x, "WorkOrder/", &o);
+  ctk_strlcpy(x->order_id, o.order_id, sizeof(x->order_id));
+  if(!flow_may_create(x, &o)) {
+    flow_refuse(x, "DENIED", "WorkOrder/AcceptRegion", "J3-SEC-005",
+                "a node may report only orders of its own region");
+    return CTK_E_OK;
+  }
+  ctk_buf_init(&xml, n->profile->max_message_bytes + 1024);
+  ctk_buf_init(&oldxml, n->profile->max_message_bytes + 1024);
+  result = flow_order_xml(ctk_xml_child(x->req->body, "WorkOrder"), &xml);
+  if(result)
+    goto done;
+  exists = ctk_store_order_get(n->store, o.order_id, &old) == CTK_E_OK;
+  if(exists) {
+    ctk_store_order_xml(n->store, o.order_id, &oldxml);
+    if(strcmp(ctk_buf_str(&xml), ctk_buf_str(&oldxml))) {
+      flow_refuse(x, "EXISTS", "WorkOrder/OrderId", "J1-FLOW-018",
+                  "work order already exists with other content");
+      goto done;
+    }
+    /* The same report again under a new MsgId: nothing changes. */
+    if(!ctk_node_fault(n, CTK_PF_no_idempotency))
+      goto done;
+  }
+  else if(!flow_transition(x, "", &to))
+    goto done;
+  if(to && *to)
+    ctk_strlcpy(o.status, to, sizeof(o.status));
+  if(exists)
+    o = old;
+  ctk_strlcpy(o.origin, x->req->head.sender.region, sizeof(o.origin));
+  ministry = n->self.level == CTK_LEVEL_PROVINCE ? ctk_node_peer_of_level(n, CTK_LEVEL_MINISTRY)
+                                                 : NULL;
+  if(ministry)
+    ctk_strlcpy(o.up, ministry->region, sizeof(o.up));
+  result = ctk_store_order_put(n->store, &o, xml.data, xml.len);
+  if(!result && !exists)
+    result = flow_history(x, &o);
+  if(!result && ministry)
+    result = flow_forward(x, ministry->region, o.order_id);
+done:
+  ctk_buf_free(&xml);
+  ctk_buf_free(&oldxml);
+  return result;
+}
+
+/* 1002: transfer. The province routes a case of its own cities down, anything else up; the
+ * ministry routes down to the target's province. The upper level learns of every transfer. */
+static ctk_code flow_transfer(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  const char *sender = x->req->head.sender.region;
+  const char *target = flow_get(x, "TargetRegion");
+  ctk_order o;
+  ctk_buf xml;
+  const char *to = NULL;
+  char next[8] = "";
+  char tprov[8];
+  int exists;
+  const ctk_node_peer *ministry = ctk_node_peer_of_level(n, CTK_LEVEL_MINISTRY);
+  ctk_code result = CTK_E_OK;
+
+  memset(&o, 0, sizeof(o));
+  ctk_strlcpy(x->order_id, flow_get(x, "OrderId"), sizeof(x->order_id));
+  exists = ctk_store_order_get(n->store, x->order_id, &o) == CTK_E_OK;
+  if(exists && !flow_may_act(x, &o)) {
+    flow_refuse(x, "DENIED", "OrderId", "J3-SEC-005", "the sender may not act on this order");
+    return CTK_E_OK;
+  }
+  if(!exists) {
+    flow_order_from(x, "WorkOrder/", &o);
+    ctk_strlcpy(o.order_id, x->order_id, sizeof(o.order_id));
+    if(!flow_may_create(x, &o)) {
+      flow_refuse(x, "DENIED", "WorkOrder/AcceptRegion", "J3-SEC-005",
+                  "a node may transfer only orders of its own region");
+      return CTK_E_OK;
+    }
+    ctk_strlcpy(o.origin, sender, sizeof(o.origin));
+  }
+  if(!flow_transition(x, exists ? o.status : "", &to))
+    return CTK_E_OK;
+
+  /* Route. */
+  ctk_node_province_of(n, target, tprov);
+  if(!strcmp(target, sender)) {
+    flow_refuse(x, "ROUTE", "TargetRegion", "J3-ENV-004", "a node cannot transfer to itself");
+    return CTK_E_OK;
+  }
+  if(n->self.level == CTK_LEVEL_PROVINCE) {
+    if(!strcmp(tprov, n->self.region) && strcmp(target, n->self.region)) {
+      if(x->dir == CTK_DIR_UP && ctk_node_fault(n, CTK_PF_wrong_route_cross_city) && ministry)
+        ctk_strlcpy(next, ministry->region, sizeof(next));
+      else
+        ctk_strlcpy(next, target, sizeof(next));
+    }
+    else if(!strcmp(target, n->self.region))
+      next[0] = '\0'; /* the province handles it itself */
+    else if(x->dir == CTK_DIR_UP && ministry)
+      ctk_strlcpy(next, ministry->region, sizeof(next));
+    else {
+      flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004",
+                  "target region is not reachable from this province");
+      return CTK_E_OK;
+    }
+  }
+  else {
+    if(!tprov[0]) {
+      flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004", "unknown target region");
+      return CTK_E_OK;
+    }
+    /* A transfer inside the sender's own province only informs the ministry. */
+    ctk_strlcpy(next, strcmp(tprov, sender) ? tprov : "", sizeof(next));
+  }
+  if(next[0] && !ctk_node_peer_find(n, next)) {
+    flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004", "no route to the target region");
+    return CTK_E_OK;
+  }
+
+  if(to && *to)
+    ctk_strlcpy(o.status, to, sizeof(o.status));
+  o.transferred = 1;
+  ctk_strlcpy(o.transfer_to, target, sizeof(o.transfer_to));
+  ctk_strlcpy(o.handle_region, target, sizeof(o.handle_region));
+  ctk_strlcpy(o.target, next[0] ? next : sender, sizeof(o.target));
+  if(n->self.level == CTK_LEVEL_PROVINCE && x->dir == CTK_DIR_UP && ministry)
+    ctk_strlcpy(o.up, ministry->region, sizeof(o.up));
+  flow_now(o.updated_at, sizeof(o.updated_at));
+
+  ctk_buf_init(&xml, n->profile->max_message_bytes + 1024);
+  if(!exists)
+    result = flow_order_xml(ctk_xml_child(x->req->body, "WorkOrder"), &xml);
+  if(!result)
+    result = ctk_store_order_put(n->store, &o, exists ? NULL : xml.data, xml.len);
+  ctk_buf_free(&xml);
+  if(!result)
+    result = flow_history(x, &o);
+  if(!result && next[0])
+    result = flow_forward(x, next, o.order_id);
+  /* the ministry learns of a transfer it does not route (cross-city) */
+  if(!result && o.up[0] && strcmp(next, o.up) && strcmp(sender, o.up))
+    result = flow_forward(x, o.up, o.order_id);
+  return result;
+}
+
+/* ---------- updates of existing orders ---------- */
+
+static ctk_code flow_load(ctk_exchange *x, ctk_order *o, int *found)
+{
+  ctk_code result;
+  ctk_strlcpy(x->order_id, flow_get(x, "OrderId"), sizeof(x->order_id));
+  result = ctk_store_order_get(x->n->store, x->order_id, o);
+  *found = result == CTK_E_OK;
+  if(result == CTK_E_NOTFOUND) {
+    if(!ctk_node_fault(x->n, CTK_PF_unknown_order_accepted))
+      flow_refuse(x, "UNKNOWN_ORDER", "OrderId", "J1-FLOW-017", "unknown work order");
+    return CTK_E_OK;
+  }
+  if(result)
+    return result;
+  if(!flow_may_act(x, o)) {
+    *found = 0;
+    flow_refuse(x, "DENIED", "OrderId", "J3-SEC-005", "the sender may not act on this order");
+  }
+  return CTK_E_OK;
+}
+
+/* 1003 sign, 1004 return, 1005 feedback, 1006 complete, 1007 revisit, 1014 archive: apply and
+ * pass along the path so every level holds the same state. */
+static ctk_code flow_update(ctk_exchange *x)
+{
+  const char *code = x->req->head.interface_code;
+  ctk_order o;
+  const char *to = NULL;
+  int found;
+  ctk_code result = flow_load(x, &o, &found);
+
+  if(result || !found)
+    return result;
+  if(!flow_transition(x, o.status, &to))
+    return CTK_E_OK;
+  if(to && *to)
+    ctk_strlcpy(o.status, to, sizeof(o.status));
+  if(!strcmp(code, "1006"))
+    ctk_strlcpy(o.completed_time, flow_get(x, "CompleteTime"), sizeof(o.completed_time));
+  else if(!strcmp(code, "1007")) {
+    const char *reached = flow_get(x, "Reached");
+    ctk_strlcpy(o.revisit_time, flow_get(x, "RevisitTime"), sizeof(o.revisit_time));
+    o.revisit_reached = !strcmp(reached, "true") || !strcmp(reached, "1");
+    ctk_strlcpy(o.satisfaction, flow_get(x, "Satisfaction"), sizeof(o.satisfaction));
+  }
+  flow_now(o.updated_at, sizeof(o.updated_at));
+  result = ctk_store_order_put(x->n->store, &o, NULL, 0);
+  if(!result)
+    result = flow_history(x, &o);
+  if(!result)
+    result = flow_forward_links(x, &o);
+  return result;
+}
+
+/* 1008 urge, 1009 supervise: no state change, open orders only, passed down to the handler. */
+static ctk_code flow_urge(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  const char *code = x->req->head.interface_code;
+  const ctk_node_peer *down = NULL;
+  ctk_order o;
+  const char *to = NULL;
+  int found;
+  ctk_code result = flow_load(x, &o, &found);
+
+  if(result || !found)
+    return result;
+  if(!flow_transition(x, o.status, &to))
+    return CTK_E_OK;
+  if(!strcmp(code, "1009")) {
+    const char *deadline = flow_get(x, "Deadline");
+    o.supervised++;
+    if(*deadline)
+      ctk_strlcpy(o.deadline, deadline, 11);
+  }
+  else
+    o.urged++;
+  flow_now(o.updated_at, sizeof(o.updated_at));
+  result = ctk_store_order_put(n->store, &o, NULL, 0);
+  if(!result)
+    result = flow_history(x, &o);
+  /* the handler below: where it was transferred, else the city that handles its own case */
+  if(o.target[0])
+    down = ctk_node_peer_find(n, o.target);
+  if((!down || down->level <= n->self.level) && o.origin[0])
+    down = ctk_node_peer_find(n, o.origin);
+  if(!result && down && down->level > n->self.level &&
+     strcmp(down->region, x->req->head.sender.region))
+    result = flow_forward(x, down->region, o.order_id);
+  return result;
+}
+
+/* 1010: the order and its history, from the local store. */
+static int flow_event_cb(void *ctx, const ctk_history_event *ev)
+{
+  xmlNodePtr hist = ctx;
+  xmlNodePtr e = ctk_xml_add(hist, "Event", NULL);
+  if(!e)
+    return 1;
+  ctk_xml_add(e, "Time", ev->time);
+  ctk_xml_add(e, "InterfaceCode", ev->interface_code);
+  ctk_xml_add(e, "Status", ev->status);
+  ctk_xml_add(e, "Region", ev->region);
+  return 0;
+}
+
+static ctk_code flow_query(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  ctk_order o;
+  int found;
+  ctk_buf xml;
+  xmlDocPtr frag;
+  xmlNodePtr wo, hist, status;
+  ctk_code result = flow_load(x, &o, &found);
+
+  if(result || !found)
+    return result;
+  result = ctk_msg_new_answer(n->profile, x->req, &x->outcome, 1, &x->answer);
+  if(result)
+    return result;
+  ctk_buf_init(&xml, n->profile->max_message_bytes + 1024);
+  result = ctk_store_order_xml(n->store, o.order_id, &xml);
+  if(result) {
+    ctk_buf_free(&xml);
+    return result == CTK_E_NOTFOUND ? CTK_E_INTERNAL : result;
+  }
+  frag = xmlReadMemory(xml.data, (int)xml.len, "order.xml", "UTF-8",
+                       XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+  ctk_buf_free(&xml);
+  if(!frag)
+    return CTK_E_INTERNAL;
+  wo = ctk_xml_add(x->answer->body, "WorkOrder", NULL);
+  if(wo)
+    flow_copy_children(wo, xmlDocGetRootElement(frag));
+  xmlFreeDoc(frag);
+  status = wo ? ctk_xml_child(wo, "Status") : NULL;
+  if(status)
+    xmlNodeSetContent(status, BAD_CAST o.status);
+  hist = ctk_xml_add(x->answer->body, "History", NULL);
+  if(!hist)
+    return CTK_E_NOMEM;
+  return ctk_store_history_each(n->store, o.order_id, flow_event_cb, hist);
+}
+
+/* 1011: keep every indicator. */
+static ctk_code flow_statistics(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  const char *region = flow_get(x, "Region");
+  const char *from = flow_get(x, "PeriodStart");
+  const char *to = flow_get(x, "PeriodEnd");
+  char prov[8];
+  xmlNodePtr c;
+  ctk_code result = CTK_E_OK;
+
+  ctk_node_province_of(n, region, prov);
+  if(!ctk_node_fault(n, CTK_PF_ignore_region) && strcmp(region, x->req->head.sender.region) &&
+     strcmp(prov, x->req->head.sender.region)) {
+    flow_refuse(x, "DENIED", "Region", "J3-SEC-005",
+                "statistics may be reported only for the sender's own region");
+    return CTK_E_OK;
+  }
+  for(c = x->req->body->children; c && !result; c = c->next) {
+    xmlNodePtr name, value;
+    xmlChar *nv, *vv;
+    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Indicator"))
+      continue;
+    name = ctk_xml_child(c, "Name");
+    value = ctk_xml_child(c, "Value");
+    nv = name ? xmlNodeGetContent(name) : NULL;
+    vv = value ? xmlNodeGetContent(value) : NULL;
+    result = ctk_store_stat_put(n->store, region, from, to, nv ? (const char *)nv : "",
+                                vv ? (const char *)vv : "");
+    xmlFree(nv);
+    xmlFree(vv);
+  }
+  return result;
+}
+
+/* 1012: keep the items; what comes from above is passed down to every lower neighbour. */
+static ctk_code flow_knowledge(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  xmlNodePtr c;
+  size_t i;
+  ctk_code result = CTK_E_OK;
+
+  for(c = x->req->body->children; c && !result; c = c->next) {
+    char f[6][256];
+    static const char *const names[6] = { "ItemId", "Class", "Title", "Content", "UpdateTime",
+                                          "Action" };
+    const ctk_code_entry *action;
+    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Item"))
+      continue;
+    for(i = 0; i < 6; i++) {
+      xmlNodePtr k = ctk_xml_child(c, names[i]);
+      xmlChar *v = k ? xmlNodeGetContent(k) : NULL;
+      ctk_strlcpy(f[i], v ? (const char *)v : "", sizeof(f[i]));
+      xmlFree(v);
+    }
+    /* the store keeps the symbolic action (add, update, delete) */
+    action = ctk_profile_code(n->profile, "kb-actions", f[5]);
+    result = ctk_store_knowledge_put(n->store, f[0], f[1], f[2], f[3], f[4],
+                                     action ? action->name : f[5]);
+  }
+  if(result || x->dir != CTK_DIR_DOWN)
+    return result;
+  for(i = 0; i < n->n_peers && !result; i++) {
+    if(n->peers[i].level > n->self.level)
+      result = flow_forward(x, n->peers[i].region, "");
+  }
+  return result;
+}
+
+/* 1013: echo and the server time. */
+static ctk_code flow_link_check(ctk_exchange *x)
+{
+  char now[40];
+  const char *echo = ctk_msg_get(x->req, "Echo");
+  ctk_code result = ctk_msg_new_answer(x->n->profile, x->req, &x->outcome, 1, &x->answer);
+  if(result)
+    return result;
+  if(echo)
+    ctk_xml_add(x->answer->body, "Echo", echo);
+  flow_now(now, sizeof(now));
+  ctk_xml_add(x->answer->body, "ServerTime", now);
+  return CTK_E_OK;
+}
+
+ctk_code ctk_node_flow(ctk_exchange *x)
+{
+  const char *code = x->req->head.interface_code;
+  if(!strcmp(code, "1001"))
+    return flow_report(x);
+  if(!strcmp(code, "1002"))
+    return flow_transfer(x);
+  if(!strcmp(code, "1008") || !strcmp(code, "1009"))
+    return flow_urge(x);
+  if(!strcmp(code, "1010"))
+    return flow_query(x);
+  if(!strcmp(code, "1011"))
+    return flow_statistics(x);
+  if(!strcmp(code, "1012"))
+    return flow_knowledge(x);
+  if(!strcmp(code, "1013"))
+    return flow_link_check(x);
+  if(!strcmp(code, "1003") || !strcmp(code, "1004") || !strcmp(code, "1005") ||
+     !strcmp(code, "1006") || !strcmp(code, "1007") || !strcmp(code, "1014"))
+    return flow_update(x);
+  ctk_outcome_set(&x->outcome, x->n->profile, "UNKNOWN_INTERFACE", "/Message/Head/InterfaceCode",
+                  "J3-ENV-003", "interface %s is not handled by this node", code);
+  return CTK_E_OK;
+}
+
+/* ---------- the province's urge timer ---------- */
+
+#define URGE_BATCH 256
+
+typedef struct urge_batch {
+  ctk_order orders[URGE_BATCH];
+  size_t count;
+} urge_batch;
+
+static int urge_collect(void *ctx, const ctk_order *o)
+{
+  urge_batch *b = ctx;
+  if(b->count == URGE_BATCH)
+    return 1;
+  b->orders[b->count++] = *o;
+  return 0;
+}
+
+/* The city that handles the order: where it was transferred, else the city that has it. */
+static const ctk_node_peer *urge_city(ctk_node_engine *n, const ctk_order *o)
+{
+  const ctk_node_peer *p = o->target[0] ? ctk_node_peer_find(n, o->target) : NULL;
+  if(p && p->level == CTK_LEVEL_CITY)
+    return p;
+  p = o->origin[0] ? ctk_node_peer_find(n, o->origin) : NULL;
+  return p && p->level == CTK_LEVEL_CITY ? p : NULL;
+}
+
+static ctk_code urge_one(ctk_node_engine *n, ctk_order *o, const char *today, int *sent)
+{
+  const ctk_node_peer *city = urge_city(n, o);
+  ctk_node to;
+  ctk_msg *m = NULL;
+  ctk_history_event ev;
+  char now[40];
+  char reason[128];
+  ctk_code result;
+
+  if(!city)
+    return CTK_E_OK;
+  result = ctk_store_begin(n->store);
+  if(result)
+    return result;
+  result = ctk_store_urge_mark(n->store, o->order_id, today);
+  if(result == CTK_E_EXISTS) {
+    ctk_store_rollback(n->store);
+    return CTK_E_OK;
+  }
+  memset(&to, 0, sizeof(to));
+  ctk_strlcpy(to.region, city->region, sizeof(to.region));
+  to.level = city->level;
+  if(!result)
+    result = ctk_msg_new_request(n->profile, "1008", &n->self, &to, &m);
+  if(!result) {
+    flow_now(now, sizeof(now));
+    snprintf(reason, sizeof(reason), "overdue since %s", o->deadline);
+    ctk_xml_add(m->body, "OrderId", o->order_id);
+    ctk_xml_add(m->body, "Reason", reason);
+    ctk_xml_add(m->body, "UrgeTime", now);
+    result = ctk_node_enqueue(n, city, m, o->order_id, 0);
+  }
+  if(!result) {
+    o->urged++;
+    ctk_strlcpy(o->updated_at, now, sizeof(o->updated_at));
+    result = ctk_store_order_put(n->store, o, NULL, 0);
+  }
+  if(!result) {
+    memset(&ev, 0, sizeof(ev));
+    ctk_strlcpy(ev.time, now, sizeof(ev.time));
+    ctk_strlcpy(ev.interface_code, "1008", sizeof(ev.interface_code));
+    ctk_strlcpy(ev.status, o->status, sizeof(ev.status));
+    ctk_strlcpy(ev.region, n->self.region, sizeof(ev.region));
+    ctk_strlcpy(ev.msg_id, m->head.msg_id, sizeof(ev.msg_id));
+    result = ctk_store_history_add(n->store, o->order_id, &ev);
+  }
+  ctk_msg_free(m);
+  if(result) {
+    ctk_store_rollback(n->store);
+    return result;
+  }
+  result = ctk_store_commit(n->store);
+  if(!result)
+    (*sent)++;
+  return result;
+}
+
+ctk_code ctk_node_flow_urge_overdue(ctk_node_engine *n, const char *today, int *sent)
+{
+  urge_batch *b;
+  char day[11];
+  size_t i;
+  ctk_code result;
+
+  *sent = 0;
+  if(n->self.level != CTK_LEVEL_PROVINCE || ctk_node_fault(n, CTK_PF_missing_urge))
+    return CTK_E_OK;
+  if(today && *today)
+    ctk_strlcpy(day, today, sizeof(day));
+  else
+    ctk_node_today(day);
+  b = calloc(1, sizeof(*b));
+  if(!b)
+    return CTK_E_NOMEM;
+  result = ctk_store_overdue_each(n->store, day, n->open_states, urge_collect, b);
+  for(i = 0; !result && i < b->count; i++)
+    result = urge_one(n, &b->orders[i], day, sent);
+  free(b);
+  if(*sent)
+    ctk_node_outbox_kick(n);
+  return result;
+}

@@ -1,0 +1,106 @@
+/* ctk_node_internal: what the parts of the endpoint engine share (lifecycle in ctk_node.c, the
+ * receive pipeline in ctk_node_exchange.c, the business flows in ctk_node_flow.c, delivery in
+ * ctk_node_outbox.c, the observation API in ctk_node_admin.c). Not for other modules. */
+#ifndef CTK_NODE_INTERNAL_H
+#define CTK_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ctk_auth.h"
+#include "ctk_calendar.h"
+#include "ctk_http.h"
+#include "ctk_msg.h"
+#include "ctk_node.h"
+#include "ctk_region.h"
+#include "ctk_store.h"
+#include "province/ctk_province_faults.h"
+
+#define CTK_NODE_PEERS_MAX 64
+#define CTK_NODE_SECRET_MAX 256
+
+/* One neighbour this node sends to (peers.csv). */
+typedef struct ctk_node_peer {
+  char region[8];
+  ctk_level level;
+  char url[CTK_NODE_PATH_MAX];   /* base; /exchange or /soap is appended */
+  ctk_binding binding;
+  ctk_encoding encoding;
+} ctk_node_peer;
+
+struct ctk_node_engine {
+  ctk_node_config cfg;
+  ctk_node self;                 /* region and level, as in message heads */
+  ctk_profile *profile;
+  ctk_region_db *regions;
+  ctk_calendar *calendar;
+  ctk_auth *auth;
+  char secret[CTK_NODE_SECRET_MAX];
+  ctk_node_peer peers[CTK_NODE_PEERS_MAX];
+  size_t n_peers;
+  ctk_store *store;
+  ctk_http_server *http;
+  char open_states[256];         /* comma-separated codes of open states (process.xml) */
+
+  pthread_mutex_t wake_lock;     /* guards stopping and the wake-ups below */
+  pthread_cond_t wake;           /* outbox work or stop */
+  int stopping;
+  pthread_t workers[16];
+  unsigned n_workers;
+  pthread_t urger;
+  int urger_running;
+};
+
+/* One request being handled: what the pipeline learnt so far. */
+typedef struct ctk_exchange {
+  ctk_node_engine *n;
+  const ctk_http_request *http;
+  ctk_binding binding;
+  ctk_encoding encoding;
+  ctk_msg *req;                  /* NULL until decoded */
+  ctk_msg *answer;               /* built by the flow when it needs a body (query, link check) */
+  ctk_outcome outcome;
+  unsigned dir;                  /* CTK_DIR_UP or CTK_DIR_DOWN, as the message travelled */
+  char hash[65];                 /* request hash for idempotency (SendTime left out) */
+  char order_id[CTK_STORE_ORDER_ID];
+  int queued;                    /* outbox rows added: wake the workers after commit */
+} ctk_exchange;
+
+static inline int ctk_node_fault(const ctk_node_engine *n, ctk_province_fault f)
+{
+  return n->self.level == CTK_LEVEL_PROVINCE && (n->cfg.faults & (1ul << (unsigned)f));
+}
+
+/* ctk_node.c */
+const ctk_node_peer *ctk_node_peer_find(const ctk_node_engine *n, const char *region);
+/* The (first) peer of a level, e.g. the ministry of a province. */
+const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level level);
+int64_t ctk_node_now_ms(void);
+/* Beijing date now as YYYY-MM-DD. */
+void ctk_node_today(char out[11]);
+/* The provincial unit of a region code ("" when unknown). */
+void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out[8]);
+
+/* ctk_node_exchange.c: the HTTP handler of /exchange and /soap. */
+int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *req,
+                             ctk_http_response *resp);
+
+/* ctk_node_flow.c: the business step of one decoded, authenticated, valid message, run inside
+ * the store transaction. Sets x->outcome (OK or the refusal) and returns CTK_E_OK, or an error
+ * of the store (the caller answers INTERNAL). */
+ctk_code ctk_node_flow(ctk_exchange *x);
+/* Queue a message to a neighbour: encode m for the peer and add an outbox row. */
+ctk_code ctk_node_enqueue(ctk_node_engine *n, const ctk_node_peer *peer, ctk_msg *m,
+                          const char *order_id, int64_t delay_ms);
+/* A province's overdue scan (the urge timer and ctk_node_urge_now). */
+ctk_code ctk_node_flow_urge_overdue(ctk_node_engine *n, const char *today, int *sent);
+
+/* ctk_node_outbox.c */
+ctk_code ctk_node_outbox_start(ctk_node_engine *n);
+void ctk_node_outbox_stop(ctk_node_engine *n);
+
+/* ctk_node_admin.c: GET /ctk/... (loopback only). */
+int ctk_node_handle_admin(ctk_node_engine *n, const ctk_http_request *req,
+                          ctk_http_response *resp);
+
+#endif

@@ -1,0 +1,145 @@
+/* test_stats: each formula of docs/STATISTICS.md on a small hand-made store. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_stats.h"
+#include "ctk_test.h"
+
+static void put(ctk_store *s, const char *id, const char *region, const char *bt,
+                const char *status, int instant, const char *deadline, const char *completed,
+                int transferred, const char *revisit, const char *satisfaction, int supervised)
+{
+  ctk_order o;
+  memset(&o, 0, sizeof(o));
+  ctk_strlcpy(o.order_id, id, sizeof(o.order_id));
+  snprintf(o.accept_time, sizeof(o.accept_time), "2026-11-%.2sT09:00:00+08:00", id + 12);
+  ctk_strlcpy(o.accept_region, region, sizeof(o.accept_region));
+  ctk_strlcpy(o.business_type, bt, sizeof(o.business_type));
+  ctk_strlcpy(o.domain, "1", sizeof(o.domain));
+  ctk_strlcpy(o.channel, instant ? "01" : "02", sizeof(o.channel));
+  ctk_strlcpy(o.status, status, sizeof(o.status));
+  o.instant_answer = instant;
+  ctk_strlcpy(o.deadline, deadline, sizeof(o.deadline));
+  ctk_strlcpy(o.completed_time, completed, sizeof(o.completed_time));
+  o.transferred = transferred;
+  ctk_strlcpy(o.revisit_time, revisit, sizeof(o.revisit_time));
+  o.revisit_reached = revisit[0] != '\0';
+  ctk_strlcpy(o.satisfaction, satisfaction, sizeof(o.satisfaction));
+  o.supervised = supervised;
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, NULL, 0), CTK_E_OK);
+}
+
+static ctk_store *sample_store(void)
+{
+  const char *dir = ctk_test_tmpdir("stats");
+  char path[600];
+  ctk_store *s = NULL;
+  if(!dir)
+    return NULL;
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  if(ctk_store_open(path, 0, &s))
+    return NULL;
+  /* id positions 12-13 give the accept day */
+  put(s, "36010020261102000001", "360100", "2", "02", 1, "", "", 0, "", "", 0);
+  put(s, "36010020261102000002", "360100", "2", "07", 0, "2026-11-05",
+      "2026-11-04T10:00:00+08:00", 0, "", "", 0);
+  put(s, "36040020261103000003", "360400", "1", "08", 0, "2026-11-20",
+      "2026-11-21T10:00:00+08:00", 1, "2026-11-22T10:00:00+08:00", "2", 1);
+  put(s, "36040020261103000004", "360400", "1", "08", 0, "2026-11-20",
+      "2026-11-19T10:00:00+08:00", 1, "2026-11-22T10:00:00+08:00", "4", 0);
+  put(s, "36040020261104000005", "360400", "1", "04", 0, "2026-11-10", "", 1, "", "", 0);
+  put(s, "44010020261104000006", "440100", "3", "01", 0, "2026-12-30", "", 0, "", "", 0);
+  return s;
+}
+
+static void test_stats_province(void)
+{
+  ctk_store *s = sample_store();
+  ctk_stats st;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
+                                    &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.orders, 5);
+  /* enquiries: 1 of 2 answered on the call */
+  CU_ASSERT_EQUAL(st.instant_answer.num, 1);
+  CU_ASSERT_EQUAL(st.instant_answer.den, 2);
+  /* complaints: one late, one in time, one open past its deadline */
+  CU_ASSERT_EQUAL(st.in_time_complaint.num, 1);
+  CU_ASSERT_EQUAL(st.in_time_complaint.den, 3);
+  CU_ASSERT_EQUAL(st.in_time_other.num, 1);
+  CU_ASSERT_EQUAL(st.in_time_other.den, 1);
+  /* two transferred orders completed, both revisited; one satisfied */
+  CU_ASSERT_EQUAL(st.revisit.num, 2);
+  CU_ASSERT_EQUAL(st.revisit.den, 2);
+  CU_ASSERT_EQUAL(st.revisit_satisfaction.num, 1);
+  CU_ASSERT_EQUAL(st.revisit_satisfaction.den, 2);
+  CU_ASSERT_EQUAL(st.review.num, 1);
+  CU_ASSERT_EQUAL(st.review.den, 2);
+  CU_ASSERT_EQUAL(st.overdue, 1);
+  CU_ASSERT_EQUAL(st.overdue_listed, 1);
+  CU_ASSERT_STRING_EQUAL(st.overdue_ids[0], "36040020261104000005");
+  CU_ASSERT_DOUBLE_EQUAL(ctk_stats_rate(&st.instant_answer), 50.0, 0.001);
+  ctk_store_close(s);
+}
+
+static void test_stats_regions_and_periods(void)
+{
+  ctk_store *s = sample_store();
+  ctk_stats st;
+  char prefix[8];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  ctk_stats_region_prefix("100000", prefix, sizeof(prefix));
+  CU_ASSERT_STRING_EQUAL(prefix, "");
+  ctk_stats_region_prefix("360000", prefix, sizeof(prefix));
+  CU_ASSERT_STRING_EQUAL(prefix, "36");
+  ctk_stats_region_prefix("360100", prefix, sizeof(prefix));
+  CU_ASSERT_STRING_EQUAL(prefix, "3601");
+
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "100000", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.orders, 6);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.orders, 2);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "100000", "2026-11-03", "2026-11-03", "2026-11-25",
+                                    &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.orders, 2);
+  /* no complaint in the period: the rate is undefined, not 0 or 100 */
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.in_time_complaint.den, 0);
+  CU_ASSERT(ctk_stats_rate(&st.in_time_complaint) < 0);
+  ctk_store_close(s);
+}
+
+static void test_stats_formats(void)
+{
+  ctk_store *s = sample_store();
+  ctk_stats st;
+  ctk_buf out;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
+                                    &st), CTK_E_OK);
+  ctk_buf_init(&out, 65536);
+  CU_ASSERT_EQUAL(ctk_stats_write(&st, CTK_STATS_JSON, &out), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "\"orders\":5"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out),
+                                "\"instant_answer_rate\":{\"rate\":50.00,\"num\":1,\"den\":2}"));
+  ctk_buf_reset(&out);
+  CU_ASSERT_EQUAL(ctk_stats_write(&st, CTK_STATS_CSV, &out), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "360000,2026-11-01,2026-11-30,business_type,1,3,,\n"));
+  ctk_buf_reset(&out);
+  CU_ASSERT_EQUAL(ctk_stats_write(&st, CTK_STATS_TABLE, &out), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "overdue 36040020261104000005"));
+  CU_ASSERT_EQUAL(ctk_stats_format_parse("csv"), CTK_STATS_CSV);
+  CU_ASSERT_EQUAL(ctk_stats_format_parse("xml"), -1);
+  ctk_buf_free(&out);
+  ctk_store_close(s);
+}
+
+void ctk_test_add_stats(CU_pSuite suite)
+{
+  CTK_TEST(suite, test_stats_province);
+  CTK_TEST(suite, test_stats_regions_and_periods);
+  CTK_TEST(suite, test_stats_formats);
+}
