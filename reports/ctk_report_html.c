@@ -334,8 +334,12 @@ static void write_exchanges(html_ctx *h, const ctk_test_result *t)
          "</thead><tbody>");
   for(i = 0; i < rows; i++) {
     const ctk_exchange *x = &t->exchanges[i];
-    addf(h, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+    const char *clock = strchr(x->time, 'T');
+    /* The clock time is enough in a row; the full date-time is in the tooltip. */
+    addf(h, "<tr><td class=\"n\">%zu</td><td title=\"", i + 1);
     esc(h, x->time);
+    add(h, "\">");
+    esc(h, clock ? clock + 1 : x->time);
     addf(h, "</td><td>%s</td><td>", ctk_xchg_dir_name(x->direction));
     esc(h, x->peer);
     add(h, "</td><td>");

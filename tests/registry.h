@@ -28,7 +28,9 @@
   X(report, "unit") \
   X(bundle, "unit") \
   X(html_browser, "browser") \
-  X(acd, "unit")           \
-  X(fuzz_short, "fuzz")
+  X(acd, "unit") \
+  X(acd_net, "net")           \
+  X(fuzz_short, "fuzz")    \
+  X(hostile, "net")
 
 #endif
