@@ -10,7 +10,11 @@
   X(report, ctk_cmd_report, "regenerate reports from results.json; monthly and rollout views") \
   X(passwd, ctk_cmd_passwd, "make a node's credentials line (salted hash of its secret)") \
   X(load, ctk_cmd_load, "SIP call load with SIPp against a queue machine (load calls)") \
-  X(validate, ctk_cmd_validate, "check message files against the profile (XSD, formats, codes, envelope)")
+  X(validate, ctk_cmd_validate, "check message files against the profile (XSD, formats, codes, envelope)") \
+  X(serve, ctk_cmd_serve, "run a reference ministry or province endpoint") \
+  X(stats, ctk_cmd_stats, "statistics of a region and period from an endpoint's store") \
+  X(run, ctk_cmd_run, "run the conformance suites against a province (PICS, PIXIT, verdicts, reports)") \
+  X(requirements, ctk_cmd_requirements, "every requirement of the profile and the tests that check it (--coverage)")
 
 #define CTK_DECLARE_CMD(name, fn, summary) int fn(int argc, char **argv);
 CTK_COMMANDS(CTK_DECLARE_CMD)
