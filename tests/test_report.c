@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctk_report.h"
+#include "ctk_report_monthly.h"
 #include "ctk_result.h"
 #include "ctk_test.h"
 
@@ -511,6 +512,143 @@ static void test_cli_regenerate(void)
   ctk_run_free(run);
 }
 
+
+/* ---------- monthly progress report ---------- */
+
+/* A city run into dir/name: two mandatory tests with the given verdicts. */
+static void city_run(const char *dir, const char *name, ctk_sut_kind kind, const char *region,
+                     const char *started, ctk_verdict v1, ctk_verdict v2)
+{
+  ctk_run *run = NULL;
+  ctk_test_result *t;
+  ctk_buf b;
+  char path[700];
+
+  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
+  ctk_run_set_sut(run, kind, region, region, "http://127.0.0.1:1");
+  ctk_strlcpy(run->started, started, sizeof(run->started));
+  ctk_run_add_test(run, "J1.local-case", "local", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
+  ctk_test_add_requirement(t, "J1-FLOW-001");
+  ctk_test_set_verdict(t, v1, "first");
+  add_xchg(t, CTK_XCHG_IN, "1001", 20.0, 200, "0000", "<Answer/>", 9);
+  ctk_run_add_test(run, "J1.cross-city", "cross", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
+  ctk_test_add_requirement(t, "J1-FLOW-004");
+  ctk_test_set_verdict(t, v2, "second");
+  ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(path, b.data, b.len), CTK_E_OK);
+  ctk_buf_free(&b);
+  ctk_run_free(run);
+}
+
+static void assert_has(const char *text, const char *want)
+{
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+  if(!strstr(text, want))
+    fprintf(stderr, "missing in report: %s\n", want);
+}
+
+static void test_monthly(void)
+{
+  char oct[600], nov[600], err[512];
+  const char *dirs[2];
+  ctk_monthly_options opt;
+  ctk_buf md, html;
+  const char *m;
+  const ctk_verdict P = CTK_VERDICT_PASS, F = CTK_VERDICT_FAIL;
+
+  ctk_strlcpy(oct, ctk_test_tmpdir("monthly-oct"), sizeof(oct));
+  ctk_strlcpy(nov, ctk_test_tmpdir("monthly-nov"), sizeof(nov));
+  city_run(nov, "nanchang.json", CTK_SUT_CITY, "360100", "2026-11-05T10:00:00.000+08:00", P, P);
+  city_run(nov, "jingdezhen.json", CTK_SUT_CITY, "360200", "2026-11-06T10:00:00.000+08:00", P, F);
+  city_run(oct, "pingxiang.json", CTK_SUT_CITY, "360300", "2026-10-06T10:00:00.000+08:00", P, P);
+  city_run(nov, "pingxiang.json", CTK_SUT_CITY, "360300", "2026-11-16T10:00:00.000+08:00", F, P);
+  city_run(nov, "jiujiang-dec.json", CTK_SUT_CITY, "360400", "2026-12-01T10:00:00.000+08:00", P,
+           P);
+  city_run(nov, "xinyu.json", CTK_SUT_CITY, "360500", "2026-11-07T10:00:00.000+08:00", P,
+           CTK_VERDICT_INCONC);
+  city_run(nov, "beijing.json", CTK_SUT_CITY, "110100", "2026-11-07T10:00:00.000+08:00", P, P);
+  city_run(nov, "province.json", CTK_SUT_PROVINCE, "360000", "2026-11-07T10:00:00.000+08:00", P,
+           P);
+  {
+    char junk[700];
+    snprintf(junk, sizeof(junk), "%s/junk.json", nov);
+    CU_ASSERT_EQUAL(ctk_report_write_file(junk, "not json", 8), CTK_E_OK);
+  }
+
+  dirs[0] = oct;
+  dirs[1] = nov;
+  memset(&opt, 0, sizeof(opt));
+  opt.province = "360000";
+  opt.month = "2026-11";
+  opt.run_dirs = dirs;
+  opt.n_run_dirs = 2;
+  opt.regions_csv = "fixtures/regions.csv";
+  ctk_buf_init(&md, CTK_REPORT_MAX_BYTES);
+  ctk_buf_init(&html, CTK_REPORT_MAX_BYTES);
+  CU_ASSERT_EQUAL_FATAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_OK);
+  m = ctk_buf_str(&md);
+  assert_has(m, "**江西省 (360000)**, month 2026-11. Due to the ministry by 2026-12-10.");
+  assert_has(m, "**1 of 11 cities networked**; 3 tested but not networked; 7 not yet tested.");
+  assert_has(m, "| 南昌市 | 360100 | 2026-11-05 | 2026-11-05 | 2/2 | 20.0 ms | 1 |");
+  assert_has(m, "| 景德镇市 | 360200 | failing | failing requirements: J1-FLOW-004 | 2026-11-06 |");
+  assert_has(m, "| 萍乡市 | 360300 | regressed | failing requirements: J1-FLOW-001 | 2026-11-16 |");
+  assert_has(m, "| 九江市 | 360400 | not yet tested |");
+  assert_has(m, "| 新余市 | 360500 | failing | failing requirements: not decided: J1.cross-city "
+                "(inconc) |");
+  assert_has(m, "- Newly networked in 2026-11: 1. 南昌市;");
+  assert_has(m, "- 景德镇市 (360200): correct J1-FLOW-004 and run the conformance test again.");
+  assert_has(m, "- 九江市 (360400): connect to the provincial platform");
+  assert_has(m, "*to be completed by the province*");
+  assert_has(m, "3 results of other units or later months were left out.");
+  assert_has(m, "junk.json");
+  assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked</b>");
+  assert_has(ctk_buf_str(&html), "<td class=\"fail\">regressed</td>");
+
+  /* Bad options are refused with a reason. */
+  opt.month = "2026-13";
+  CU_ASSERT_EQUAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_INVAL);
+  assert_has(err, "--month");
+  opt.month = "2026-11";
+  opt.province = "360100";
+  CU_ASSERT_EQUAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_INVAL);
+  assert_has(err, "not a provincial unit");
+  ctk_buf_free(&md);
+  ctk_buf_free(&html);
+}
+
+static void test_cli_monthly(void)
+{
+  const char *dir = ctk_test_tmpdir("monthly-cli");
+  char cmd[2048], path[700], *out = NULL, *text;
+  int rc;
+
+  city_run(dir, "a.json", CTK_SUT_CITY, "360100", "2026-11-05T10:00:00.000+08:00",
+           CTK_VERDICT_PASS, CTK_VERDICT_PASS);
+  snprintf(cmd, sizeof(cmd),
+           "%s report monthly --province 360000 --month 2026-11 --runs %s --out %s/m 2>&1",
+           ctk_test_ctk_bin(), dir, dir);
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 0);
+  free(out);
+  snprintf(path, sizeof(path), "%s/m.md", dir);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL(text ? strstr(text, "**1 of 11 cities networked**") : NULL);
+  free(text);
+  snprintf(path, sizeof(path), "%s/m.html", dir);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL(text ? strstr(text, "南昌市") : NULL);
+  free(text);
+  snprintf(cmd, sizeof(cmd), "%s report monthly --province 360000 --runs %s 2>&1",
+           ctk_test_ctk_bin(), dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  snprintf(cmd, sizeof(cmd),
+           "%s report monthly --province 360000 --month 2026-11 --runs %s/none 2>&1",
+           ctk_test_ctk_bin(), dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 1);
+}
+
 void ctk_test_add_report(CU_pSuite s)
 {
   CTK_TEST(s, test_names);
@@ -523,4 +661,6 @@ void ctk_test_add_report(CU_pSuite s)
   CTK_TEST(s, test_html);
   CTK_TEST(s, test_text_cleaning);
   CTK_TEST(s, test_cli_regenerate);
+  CTK_TEST(s, test_monthly);
+  CTK_TEST(s, test_cli_monthly);
 }
