@@ -48,7 +48,7 @@ static int prepare(void)
 
 static void test_dom_has_summary_and_charts(void)
 {
-  char cmd[2048], *dom = NULL;
+  char cmd[4096], *dom = NULL;
   int rc;
 
   if(!prepare())
@@ -76,7 +76,7 @@ static void test_dom_has_summary_and_charts(void)
 
 static void test_screenshot(void)
 {
-  char cmd[2048], shot[760];
+  char cmd[4096], shot[760];
   struct stat st;
   FILE *f;
   unsigned char sig[8] = { 0 };
