@@ -42,7 +42,7 @@ opt="-O1 -g -fno-omit-frame-pointer"
 # clang warns about things gcc does not; the gcc build keeps the warnings honest.
 log="$out/build.log"
 mkdir -p "$out"
-if ! make -s BUILD="$out" CC="$cc" OPT="$opt" SAN="$san -fsanitize=fuzzer-no-link" \
+if ! make -s -j2 BUILD="$out" CC="$cc" OPT="$opt" SAN="$san -fsanitize=fuzzer-no-link" \
      WARN="-Wall -Wextra -Wno-unused-parameter" "$out/libctk.a" >"$log" 2>&1; then
   echo "fuzz.sh: building the library with $cc failed; see $log" >&2
   tail -20 "$log" >&2

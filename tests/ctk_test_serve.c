@@ -13,6 +13,7 @@
 
 #include "ctk_auth.h"
 #include "ctk_http.h"
+#include "ctk_node.h"
 #include "ctk_store.h"
 #include "ctk_test.h"
 #include "ctk_test_wire.h"
@@ -95,7 +96,7 @@ static ctk_code ts_launch(ctk_test_node *n)
 {
   char *argv[40];
   int argc = 0;
-  char port[16];
+  char listen[32];
   char port_file[700];
   char creds[700];
   char secret[700];
@@ -107,7 +108,7 @@ static ctk_code ts_launch(ctk_test_node *n)
   ctk_code rc;
   int got_port = 0;
 
-  snprintf(port, sizeof(port), "%d", n->port);
+  snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
   snprintf(port_file, sizeof(port_file), "%s/port", n->dir);
   snprintf(creds, sizeof(creds), "%s/credentials.csv", n->dir);
   snprintf(secret, sizeof(secret), "%s/secret.txt", n->dir);
@@ -125,11 +126,11 @@ static ctk_code ts_launch(ctk_test_node *n)
   argv[argc++] = n->role;
   argv[argc++] = "--region";
   argv[argc++] = n->region;
-  argv[argc++] = "--port";
-  argv[argc++] = port;
+  argv[argc++] = "--listen";
+  argv[argc++] = listen;
   argv[argc++] = "--port-file";
   argv[argc++] = port_file;
-  argv[argc++] = "--data-dir";
+  argv[argc++] = "--data";
   argv[argc++] = n->dir;
   argv[argc++] = "--credentials";
   argv[argc++] = creds;
@@ -176,6 +177,51 @@ ctk_code ctk_ts_start(ctk_test_node *n, const char *role, const char *dir, const
   return ts_launch(n);
 }
 
+/* Fill the node config the way the command line of ts_launch does. */
+static void inproc_config(const ctk_test_node *n, ctk_node_config *cfg)
+{
+  ctk_node_config_init(cfg, !strcmp(n->role, "ministry") ? CTK_LEVEL_MINISTRY
+                                                          : CTK_LEVEL_PROVINCE);
+  ctk_strlcpy(cfg->region, n->region, sizeof(cfg->region));
+  ctk_strlcpy(cfg->data_dir, n->dir, sizeof(cfg->data_dir));
+  snprintf(cfg->credentials_file, sizeof(cfg->credentials_file), "%.400s/credentials.csv",
+           n->dir);
+  snprintf(cfg->secret_file, sizeof(cfg->secret_file), "%.400s/secret.txt", n->dir);
+  snprintf(cfg->peers_file, sizeof(cfg->peers_file), "%.400s/peers.csv", n->dir);
+  ctk_strlcpy(cfg->log_level, "error", sizeof(cfg->log_level));
+  cfg->port = n->port;
+  cfg->retry_initial_ms = 100;
+  cfg->retry_max_ms = 1000;
+}
+
+ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir,
+                             const char *upstream)
+{
+  ctk_node_config cfg;
+  char err[512];
+  ctk_code rc;
+
+  memset(n, 0, sizeof(*n));
+  ctk_strlcpy(n->role, role, sizeof(n->role));
+  ctk_strlcpy(n->region, !strcmp(role, "ministry") ? CTK_TS_MINISTRY : CTK_TS_PROVINCE,
+              sizeof(n->region));
+  ctk_strlcpy(n->dir, dir, sizeof(n->dir));
+  if(upstream)
+    ctk_strlcpy(n->upstream, upstream, sizeof(n->upstream));
+  mkdir(dir, 0700);
+  if(write_files(n))
+    return CTK_E_IO;
+  inproc_config(n, &cfg);
+  rc = ctk_node_start(&cfg, &n->engine, err, sizeof(err));
+  if(rc) {
+    fprintf(stderr, "ctk_test_serve: in-process %s did not start: %s\n", role, err);
+    return rc;
+  }
+  n->port = ctk_node_port(n->engine);
+  n->starts = 1;
+  return CTK_E_OK;
+}
+
 ctk_code ctk_ts_restart(ctk_test_node *n)
 {
   if(ctk_proc_alive(&n->proc))
@@ -185,12 +231,19 @@ ctk_code ctk_ts_restart(ctk_test_node *n)
 
 int ctk_ts_alive(ctk_test_node *n)
 {
+  if(n->engine)
+    return 1;
   return n->proc.pid > 0 && ctk_proc_alive(&n->proc);
 }
 
 int ctk_ts_stop(ctk_test_node *n)
 {
   int st;
+  if(n->engine) {
+    ctk_node_stop(n->engine);
+    n->engine = NULL;
+    return 0;
+  }
   if(n->proc.pid <= 0)
     return -1;
   ctk_proc_stop(&n->proc, 30000);

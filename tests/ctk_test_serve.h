@@ -24,6 +24,7 @@ typedef struct ctk_test_node {
   const char *wrapper;         /* e.g. "valgrind ...": program run in front of ctk, or NULL */
   int port;                    /* fixed at the first start, reused by restarts */
   ctk_proc proc;
+  struct ctk_node_engine *engine; /* set when the node runs inside the test process */
   int starts;
 } ctk_test_node;
 
@@ -34,6 +35,9 @@ void ctk_ts_secret(const char *region, char *out, size_t outlen);
  * ministry base URL ("http://127.0.0.1:PORT"); NULL otherwise. Waits until it answers. */
 ctk_code ctk_ts_start(ctk_test_node *n, const char *role, const char *dir, const char *upstream,
                       const char *wrapper);
+/* The same node inside the test process (ctk_node_start): for tests that need no kill -9. */
+ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir,
+                             const char *upstream);
 /* Start again on the same data dir and port (after a stop or a kill). */
 ctk_code ctk_ts_restart(ctk_test_node *n);
 /* SIGTERM and wait; returns the exit status (the process's, 0..255), -1 if it did not exit. */

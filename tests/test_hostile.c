@@ -1,0 +1,628 @@
+/* test_hostile: every request of fixtures/hostile/ (format in its README) is sent to a reference
+ * province running as a child process. Each must get its documented answer (HTTP status,
+ * result code, a reason, a where when it applies); afterwards the province must still answer a
+ * LinkCheck and must have stored nothing (no work order, no outbox row). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctk_buf.h"
+#include "ctk_profile.h"
+#include "ctk_test.h"
+#include "ctk_test_serve.h"
+#include "ctk_test_wire.h"
+
+#define HOSTILE_DIR "fixtures/hostile"
+#define HOSTILE_MAX_CASES 400
+
+typedef struct hostile_case {
+  char file[128];
+  char method[16];
+  char path[512];
+  ctk_buf headers;             /* real headers to send, each "Name: value\r\n" */
+  char auth[32];
+  char before[128];
+  char generate[128];
+  char expect_status[64];
+  char expect_result[128];
+  int expect_where;
+  int stores;
+  char echo[64];
+  ctk_buf body;                /* placeholders already replaced */
+} hostile_case;
+
+/* One time for the whole run, so repeated requests are byte-identical (idempotent). */
+static char run_now[40];
+static char run_today[16];
+static const ctk_profile *hostile_profile;
+
+/* ---- the canary: a listener that URLs in hostile messages point at (@CANARY@). The server
+ * must never connect to it: that would be a fetch the message asked for. ---- */
+
+typedef struct canary {
+  int fd;
+  int port;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  int stopping;
+  unsigned long connections;
+} canary;
+
+static canary hostile_canary;
+static char canary_addr[32] = "127.0.0.1:1";
+
+static void *canary_main(void *arg)
+{
+  canary *c = arg;
+  for(;;) {
+    struct pollfd pfd;
+    int stop;
+    pthread_mutex_lock(&c->lock);
+    stop = c->stopping;
+    pthread_mutex_unlock(&c->lock);
+    if(stop)
+      break;
+    pfd.fd = c->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if(poll(&pfd, 1, 20) > 0) {
+      int cfd = accept(c->fd, NULL, NULL);
+      if(cfd >= 0) {
+        close(cfd);
+        pthread_mutex_lock(&c->lock);
+        c->connections++;
+        pthread_mutex_unlock(&c->lock);
+      }
+    }
+  }
+  return NULL;
+}
+
+static int canary_start(canary *c)
+{
+  struct sockaddr_in sa;
+  socklen_t len = sizeof(sa);
+
+  memset(c, 0, sizeof(*c));
+  pthread_mutex_init(&c->lock, NULL);
+  c->fd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if(c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+     listen(c->fd, 8) != 0 || getsockname(c->fd, (struct sockaddr *)&sa, &len) != 0)
+    return -1;
+  c->port = ntohs(sa.sin_port);
+  snprintf(canary_addr, sizeof(canary_addr), "127.0.0.1:%d", c->port);
+  return pthread_create(&c->thread, NULL, canary_main, c) == 0 ? 0 : -1;
+}
+
+static unsigned long canary_count(canary *c)
+{
+  unsigned long n;
+  pthread_mutex_lock(&c->lock);
+  n = c->connections;
+  pthread_mutex_unlock(&c->lock);
+  return n;
+}
+
+static void canary_stop(canary *c)
+{
+  pthread_mutex_lock(&c->lock);
+  c->stopping = 1;
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  close(c->fd);
+  pthread_mutex_destroy(&c->lock);
+}
+
+static void run_clock_init(void)
+{
+  time_t t;
+  struct tm tm;
+
+  if(run_now[0])
+    return;
+  t = time(NULL) + 8 * 3600;
+  gmtime_r(&t, &tm);
+  strftime(run_now, sizeof(run_now), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  strftime(run_today, sizeof(run_today), "%Y%m%d", &tm);
+}
+
+/* Copy src to dst replacing @NOW@, @TODAY@ and @CANARY@. */
+static void expand(ctk_buf *dst, const char *src, size_t len)
+{
+  size_t i = 0;
+  while(i < len) {
+    if(len - i >= 5 && !memcmp(src + i, "@NOW@", 5)) {
+      ctk_buf_adds(dst, run_now);
+      i += 5;
+    }
+    else if(len - i >= 7 && !memcmp(src + i, "@TODAY@", 7)) {
+      ctk_buf_adds(dst, run_today);
+      i += 7;
+    }
+    else if(len - i >= 8 && !memcmp(src + i, "@CANARY@", 8)) {
+      ctk_buf_adds(dst, canary_addr);
+      i += 8;
+    }
+    else {
+      ctk_buf_add(dst, src + i, 1);
+      i++;
+    }
+  }
+}
+
+static void case_free(hostile_case *c)
+{
+  ctk_buf_free(&c->headers);
+  ctk_buf_free(&c->body);
+}
+
+/* Parse one .http file; 0 on success, -1 (with a CUnit failure) when the file is broken. */
+static int case_load(const char *name, hostile_case *c)
+{
+  char path[512];
+  size_t len = 0;
+  char *data;
+  char *sep;
+  char *line;
+  char *save = NULL;
+  int have_request = 0;
+
+  memset(c, 0, sizeof(*c));
+  ctk_buf_init(&c->headers, (size_t)2 * 1024 * 1024);
+  ctk_buf_init(&c->body, (size_t)8 * 1024 * 1024);
+  ctk_strlcpy(c->file, name, sizeof(c->file));
+  snprintf(path, sizeof(path), "%s/%s", HOSTILE_DIR, name);
+  data = ctk_test_read_file(path, &len);
+  if(!data)
+    return -1;
+  sep = strstr(data, "\n\n");
+  if(!sep) {
+    free(data);
+    return -1;
+  }
+  *sep = '\0';
+  expand(&c->body, sep + 2, len - (size_t)(sep + 2 - data));
+  c->expect_where = 0;
+  for(line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *colon;
+    char *value;
+    if(line[0] == '#')
+      continue;
+    if(!have_request) {
+      if(sscanf(line, "%15s %511s", c->method, c->path) != 2)
+        break;
+      have_request = 1;
+      continue;
+    }
+    colon = strchr(line, ':');
+    if(!colon)
+      continue;
+    *colon = '\0';
+    value = colon + 1;
+    while(*value == ' ')
+      value++;
+    if(!strcmp(line, "X-Ctk-Auth"))
+      ctk_strlcpy(c->auth, value, sizeof(c->auth));
+    else if(!strcmp(line, "X-Ctk-Before"))
+      ctk_strlcpy(c->before, value, sizeof(c->before));
+    else if(!strcmp(line, "X-Ctk-Generate"))
+      ctk_strlcpy(c->generate, value, sizeof(c->generate));
+    else if(!strcmp(line, "X-Ctk-Expect-Status"))
+      ctk_strlcpy(c->expect_status, value, sizeof(c->expect_status));
+    else if(!strcmp(line, "X-Ctk-Expect-Result"))
+      ctk_strlcpy(c->expect_result, value, sizeof(c->expect_result));
+    else if(!strcmp(line, "X-Ctk-Expect-Where"))
+      c->expect_where = !strcmp(value, "yes");
+    else if(!strcmp(line, "X-Ctk-Stores"))
+      c->stores = !strcmp(value, "yes");
+    else if(!strcmp(line, "X-Ctk-Echo"))
+      ctk_strlcpy(c->echo, value, sizeof(c->echo));
+    else if(!strncmp(line, "X-Ctk-", 6))
+      have_request = -1; /* an unknown directive is a broken file */
+    else
+      ctk_buf_printf(&c->headers, "%s: %s\r\n", line, value);
+  }
+  free(data);
+  if(have_request != 1 || !c->expect_status[0] || !c->expect_result[0] || !c->auth[0])
+    return -1;
+  return 0;
+}
+
+/* The body of a generated case: a valid report whose Content is padded to total bytes. */
+static void generated_body(unsigned seq, ctk_buf *prefix, ctk_buf *tail)
+{
+  char order_id[32];
+  char msg_id[40];
+  ctk_buf body;
+  ctk_buf msg;
+  const char *mark;
+
+  snprintf(order_id, sizeof(order_id), "360100%s9%05u", run_today, seq % 100000);
+  snprintf(msg_id, sizeof(msg_id), "hostile-360100-%04u", seq);
+  ctk_buf_init(&body, 0);
+  ctk_buf_init(&msg, 0);
+  ctk_ts_report_body(&body, order_id, CTK_TS_CITY, "padded");
+  ctk_ts_message(&msg, msg_id, "1001", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2, ctk_buf_str(&body));
+  mark = strstr(ctk_buf_str(&msg), "</Content>");
+  if(mark) {
+    ctk_buf_add(prefix, msg.data, (size_t)(mark - msg.data));
+    ctk_buf_adds(tail, mark);
+  }
+  ctk_buf_free(&body);
+  ctk_buf_free(&msg);
+}
+
+/* Send a case to the province; fills a. */
+static void case_send(const hostile_case *c, int port, ctk_wire_answer *a)
+{
+  ctk_buf head;
+  ctk_buf prefix;
+  ctk_buf tail;
+  size_t pad = 0;
+  const char *body = ctk_buf_str(&c->body);
+  size_t body_len = c->body.len;
+  char secret[64];
+  char auth[256];
+  size_t gen_bytes = 0;
+  unsigned gen_seq = 0;
+  char gen_name[64];
+
+  ctk_buf_init(&head, (size_t)4 * 1024 * 1024);
+  ctk_buf_init(&prefix, 0);
+  ctk_buf_init(&tail, 0);
+  ctk_buf_printf(&head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", c->method, c->path, port);
+  ctk_buf_add(&head, c->headers.data ? c->headers.data : "", c->headers.len);
+  auth[0] = '\0';
+  if(!strcmp(c->auth, "city")) {
+    ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
+    ctk_wire_basic_auth(CTK_TS_CITY, secret, auth, sizeof(auth));
+  }
+  else if(!strcmp(c->auth, "other-city")) {
+    ctk_ts_secret(CTK_TS_OTHER_CITY, secret, sizeof(secret));
+    ctk_wire_basic_auth(CTK_TS_OTHER_CITY, secret, auth, sizeof(auth));
+  }
+  else if(!strcmp(c->auth, "wrong-password"))
+    ctk_wire_basic_auth(CTK_TS_CITY, "not-the-secret", auth, sizeof(auth));
+  if(auth[0])
+    ctk_buf_printf(&head, "Authorization: %s\r\n", auth);
+  if(sscanf(c->generate, "body %zu %u", &gen_bytes, &gen_seq) == 2) {
+    generated_body(gen_seq, &prefix, &tail);
+    body = ctk_buf_str(&prefix);
+    body_len = prefix.len;
+    pad = gen_bytes > prefix.len + tail.len ? gen_bytes - prefix.len - tail.len : 0;
+  }
+  else if(sscanf(c->generate, "header %63s %zu", gen_name, &gen_bytes) == 2) {
+    size_t i;
+    ctk_buf_printf(&head, "%s: ", gen_name);
+    for(i = 0; i < gen_bytes; i++)
+      ctk_buf_addc(&head, 'v');
+    ctk_buf_adds(&head, "\r\n");
+  }
+  ctk_buf_printf(&head, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                 body_len + pad + tail.len);
+  ctk_wire_send(port, head.data, head.len, body, body_len, pad, tail.data, tail.len, a);
+  ctk_buf_free(&head);
+  ctk_buf_free(&prefix);
+  ctk_buf_free(&tail);
+}
+
+/* Is token one of the '|'-separated alternatives of list? */
+static int one_of(const char *list, const char *token)
+{
+  size_t n = strlen(token);
+  const char *p = list;
+  while(p && *p) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if(len == n && !strncmp(p, token, n))
+      return 1;
+    p = bar ? bar + 1 : NULL;
+  }
+  return 0;
+}
+
+/* Does the answer carry one of the expected results? Writes why not into why. */
+static int result_matches(const hostile_case *c, const ctk_wire_answer *a, char *why,
+                          size_t whylen)
+{
+  const char *list = c->expect_result;
+  const char *p = list;
+
+  if(!strcmp(list, "-"))
+    return 1;
+  if(!strcmp(list, "!OK")) {
+    if(a->has_answer && !strcmp(a->code, ctk_profile_rc(hostile_profile, "OK"))) {
+      snprintf(why, whylen, "answered success");
+      return 0;
+    }
+    return 1;
+  }
+  if(a->is_fault && one_of(list, "FAULT"))
+    return 1;
+  if(!a->has_answer) {
+    snprintf(why, whylen, "no Answer with a Result/Code in the body");
+    return 0;
+  }
+  while(p && *p) {
+    char name[64];
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if(len < sizeof(name)) {
+      memcpy(name, p, len);
+      name[len] = '\0';
+      if(strcmp(name, "FAULT") && !strcmp(a->code, ctk_profile_rc(hostile_profile, name))) {
+        if(!a->text[0]) {
+          snprintf(why, whylen, "result %s without a reason (Result/Text empty)", name);
+          return 0;
+        }
+        if(c->expect_where && !a->where[0]) {
+          snprintf(why, whylen, "result %s without Result/Where", name);
+          return 0;
+        }
+        return 1;
+      }
+    }
+    p = bar ? bar + 1 : NULL;
+  }
+  snprintf(why, whylen, "result code %.31s (\"%.160s\" at \"%.120s\")", a->code, a->text,
+           a->where);
+  return 0;
+}
+
+static int status_matches(const hostile_case *c, int status)
+{
+  char s[16];
+  snprintf(s, sizeof(s), "%d", status);
+  return one_of(c->expect_status, s);
+}
+
+/* A LinkCheck from the city must still be answered with success. */
+static int still_answers(const ctk_test_node *province, unsigned n)
+{
+  char url[128];
+  char msg_id[48];
+  char code[32];
+  ctk_buf msg;
+  int status;
+
+  ctk_ts_url(province, url, sizeof(url));
+  snprintf(msg_id, sizeof(msg_id), "hostile-linkcheck-%06u", n);
+  ctk_buf_init(&msg, 0);
+  ctk_ts_message(&msg, msg_id, "1013", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2,
+                 "<LinkCheck><Echo>still there?</Echo></LinkCheck>");
+  status = ctk_ts_post(url, CTK_TS_CITY, msg.data, msg.len, code, sizeof(code), 10000);
+  ctk_buf_free(&msg);
+  return status == 200 && !strcmp(code, ctk_profile_rc(hostile_profile, "OK"));
+}
+
+/* After an OK: a WorkOrderQuery must give back the field exactly as it was sent. */
+static int echo_matches(const hostile_case *c, const ctk_test_node *province, char *why,
+                        size_t whylen)
+{
+  char sent[4096];
+  char order_id[64];
+  char back[4096];
+  char url[128];
+  char body[256];
+  char msg_id[48];
+  ctk_buf msg;
+  ctk_wire_answer a;
+  ctk_buf head;
+  char secret[64];
+  char auth[256];
+  int ok;
+
+  ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", c->echo, sent, sizeof(sent));
+  ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", "OrderId", order_id,
+                    sizeof(order_id));
+  ctk_ts_url(province, url, sizeof(url));
+  snprintf(msg_id, sizeof(msg_id), "hostile-echo-%.3s-query", c->file);
+  snprintf(body, sizeof(body), "<WorkOrderQuery><OrderId>%s</OrderId></WorkOrderQuery>",
+           order_id);
+  ctk_buf_init(&msg, 0);
+  ctk_ts_message(&msg, msg_id, "1010", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2, body);
+  ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
+  ctk_wire_basic_auth(CTK_TS_CITY, secret, auth, sizeof(auth));
+  ctk_buf_init(&head, 0);
+  ctk_buf_printf(&head,
+                 "POST /exchange HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"
+                 "Content-Type: application/xml; charset=UTF-8\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n",
+                 province->port, auth, msg.len);
+  ctk_wire_answer_init(&a);
+  ctk_wire_send(province->port, head.data, head.len, msg.data, msg.len, 0, NULL, 0, &a);
+  ctk_wire_xml_text(a.body.data, a.body.len, "WorkOrder", c->echo, back, sizeof(back));
+  ok = a.status == 200 && !strcmp(sent, back);
+  if(!ok)
+    snprintf(why, whylen, "query gave %s \"%.60s\", sent \"%.60s\"", a.code, back, sent);
+  ctk_wire_answer_free(&a);
+  ctk_buf_free(&head);
+  ctk_buf_free(&msg);
+  return ok;
+}
+
+static void fail_case(const hostile_case *c, const char *what)
+{
+  char msg[768];
+  snprintf(msg, sizeof(msg), "%.127s: %.600s", c->file, what);
+  fprintf(stderr, "test_hostile: FAIL %s\n", msg);
+  CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "", CU_FALSE);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .http files of the catalogue, sorted; returns how many. */
+static size_t list_cases(char **names, size_t max)
+{
+  DIR *d = opendir(HOSTILE_DIR);
+  struct dirent *e;
+  size_t n = 0;
+
+  if(!d)
+    return 0;
+  while((e = readdir(d)) != NULL && n < max) {
+    size_t len = strlen(e->d_name);
+    if(len > 5 && !strcmp(e->d_name + len - 5, ".http"))
+      names[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), name_cmp);
+  return n;
+}
+
+static void run_one(const char *name, ctk_test_node *province, unsigned idx)
+{
+  hostile_case c;
+  ctk_wire_answer a;
+  ctk_ts_counts before;
+  ctk_ts_counts after;
+  char why[512];
+  unsigned long fetched;
+
+  if(case_load(name, &c) != 0) {
+    CU_FAIL("a hostile case file does not follow fixtures/hostile/README.md");
+    fprintf(stderr, "test_hostile: cannot read %s\n", name);
+    case_free(&c);
+    return;
+  }
+  if(c.before[0]) {
+    hostile_case pre;
+    ctk_wire_answer pa;
+    if(case_load(c.before, &pre) == 0) {
+      ctk_wire_answer_init(&pa);
+      case_send(&pre, province->port, &pa);
+      if(!pa.has_answer || strcmp(pa.code, ctk_profile_rc(hostile_profile, "OK")))
+        fail_case(&c, "its X-Ctk-Before request was not answered OK");
+      ctk_wire_answer_free(&pa);
+    }
+    case_free(&pre);
+  }
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  ctk_ts_counts_get(province, &before);
+  fetched = canary_count(&hostile_canary);
+  ctk_wire_answer_init(&a);
+  case_send(&c, province->port, &a);
+  if(getenv("CTK_HOSTILE_VERBOSE"))
+    fprintf(stderr, "test_hostile: %-40s HTTP %3d result %-5s %.60s | %.50s\n", c.file, a.status,
+            a.is_fault ? "FAULT" : a.code, a.text, a.where);
+  if(!status_matches(&c, a.status)) {
+    snprintf(why, sizeof(why), "HTTP status %d, expected %.60s (result %.31s \"%.160s\")", a.status,
+             c.expect_status, a.code, a.text);
+    fail_case(&c, why);
+  }
+  else if(!result_matches(&c, &a, why, sizeof(why))) {
+    char full[640];
+    snprintf(full, sizeof(full), "%.400s; expected %.127s", why, c.expect_result);
+    fail_case(&c, full);
+  }
+  if(!ctk_ts_alive(province)) {
+    fail_case(&c, "the province died");
+    ctk_wire_answer_free(&a);
+    case_free(&c);
+    return;
+  }
+  if(canary_count(&hostile_canary) != fetched)
+    fail_case(&c, "the server connected to a URL named in the message");
+  if(!still_answers(province, idx))
+    fail_case(&c, "the province no longer answers a LinkCheck with success");
+  ctk_ts_counts_get(province, &after);
+  if(!c.stores && (after.orders != before.orders || after.outbox != before.outbox)) {
+    snprintf(why, sizeof(why), "stored something: orders %ld -> %ld, outbox %ld -> %ld",
+             before.orders, after.orders, before.outbox, after.outbox);
+    fail_case(&c, why);
+  }
+  if(c.echo[0] && a.has_answer && !strcmp(a.code, ctk_profile_rc(hostile_profile, "OK")) &&
+     !echo_matches(&c, province, why, sizeof(why)))
+    fail_case(&c, why);
+  ctk_wire_answer_free(&a);
+  case_free(&c);
+}
+
+static void test_hostile_catalogue(void)
+{
+  char *names[HOSTILE_MAX_CASES];
+  size_t n;
+  size_t i;
+  ctk_test_node province;
+  ctk_profile *p = NULL;
+  char err[512];
+  const char *dir;
+
+  run_clock_init();
+  n = list_cases(names, HOSTILE_MAX_CASES);
+  CU_ASSERT_FATAL(n >= 50);
+  CU_ASSERT_FATAL(canary_start(&hostile_canary) == 0);
+  CU_ASSERT_FATAL(ctk_profile_load(ctk_profile_default_dir(), &p, err, sizeof(err)) == CTK_E_OK);
+  hostile_profile = p;
+  dir = ctk_test_tmpdir("hostile-province");
+  CU_ASSERT_FATAL(dir != NULL);
+  /* no ministry: the province's outbox simply keeps what it would forward */
+  CU_ASSERT_FATAL(ctk_ts_start_inproc(&province, "province", dir, "http://127.0.0.1:9") ==
+                  CTK_E_OK);
+  for(i = 0; i < n; i++) {
+    run_one(names[i], &province, (unsigned)i);
+    free(names[i]);
+  }
+  CU_ASSERT_EQUAL(ctk_ts_stop(&province), 0);
+  CU_ASSERT(ctk_ts_integrity_ok(&province));
+  CU_ASSERT_EQUAL(canary_count(&hostile_canary), 0);
+  canary_stop(&hostile_canary);
+  ctk_profile_free(p);
+  hostile_profile = NULL;
+}
+
+static void test_catalogue_files_are_well_formed(void)
+{
+  char *names[HOSTILE_MAX_CASES];
+  size_t n = list_cases(names, HOSTILE_MAX_CASES);
+  size_t i;
+  int controls = 0;
+
+  run_clock_init();
+  CU_ASSERT(n >= 50);
+  for(i = 0; i < n; i++) {
+    hostile_case c;
+    int ok = case_load(names[i], &c) == 0;
+    if(!ok)
+      fprintf(stderr, "test_hostile: %s does not follow the README format\n", names[i]);
+    CU_ASSERT(ok);
+    /* a hostile case never allows success for something the baseline forbids */
+    if(ok && one_of(c.expect_result, "OK"))
+      CU_ASSERT(c.stores || c.echo[0]);
+    if(ok && c.stores)
+      controls++;
+    if(ok && c.before[0]) {
+      char path[512];
+      FILE *f;
+      snprintf(path, sizeof(path), "%s/%s", HOSTILE_DIR, c.before);
+      f = fopen(path, "rb");
+      CU_ASSERT_PTR_NOT_NULL(f);
+      if(f)
+        fclose(f);
+    }
+    case_free(&c);
+    free(names[i]);
+  }
+  CU_ASSERT(controls >= 1);
+}
+
+void ctk_test_add_hostile(CU_pSuite suite)
+{
+  CTK_TEST(suite, test_catalogue_files_are_well_formed);
+  CTK_TEST(suite, test_hostile_catalogue);
+}
