@@ -5,6 +5,7 @@
 
 #define CTK_COMMANDS(X) \
   X(version, ctk_cmd_version, "print the tool version and build") \
+  X(sim, ctk_cmd_sim, "simulators: many city nodes (sim city), call-queue machine (sim acd)") \
   X(bundle, ctk_cmd_bundle, "make a signed evidence bundle, or its key pair (bundle keygen)") \
   X(verify, ctk_cmd_verify, "check an evidence bundle's signature and files") \
   X(report, ctk_cmd_report, "regenerate reports from results.json; monthly and rollout views") \

@@ -1,0 +1,1620 @@
+/* ctk_city: the city-node simulator's core: cities, orders, the schedule of due actions, the
+ * sending threads and the city's part of the process (see ctk_city.h). */
+#include "ctk_city_internal.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctk_calendar.h"
+#include "ctk_log.h"
+
+#define MOD "city"
+#define NO_INDEX ((size_t)-1)
+
+/* ---------- small helpers ---------- */
+
+long long city_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long city_mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void city_count(city_counters *c, const char *key)
+{
+  size_t i;
+  for(i = 0; i < c->count; i++) {
+    if(!strcmp(c->keys[i], key)) {
+      c->values[i]++;
+      return;
+    }
+  }
+  if(c->count < CITY_COUNTERS_MAX) {
+    ctk_strlcpy(c->keys[c->count], key, sizeof(c->keys[0]));
+    c->values[c->count++] = 1;
+  }
+}
+
+/* The wire value of a symbolic code name ("enquiry" -> "2"); NULL when the profile lacks it. */
+const char *city_code_of(const ctk_profile *p, const char *set, const char *name)
+{
+  const ctk_codeset *cs = ctk_profile_codeset(p, set);
+  size_t i;
+  if(!cs)
+    return NULL;
+  for(i = 0; i < cs->count; i++) {
+    if(!strcmp(cs->entries[i].name, name) || !strcmp(cs->entries[i].value, name))
+      return cs->entries[i].value;
+  }
+  return NULL;
+}
+
+static const char *code_zh(const ctk_profile *p, const char *set, const char *value)
+{
+  const ctk_code_entry *e = ctk_profile_code(p, set, value);
+  return e ? e->name_zh : value;
+}
+
+static void iso_time(long long ms, char *out, size_t outlen)
+{
+  if(ctk_datetime_format((time_t)(ms / 1000), out, outlen))
+    ctk_strlcpy(out, "", outlen);
+}
+
+ssize_t city_find(struct ctk_city_sim *sim, const char *region)
+{
+  size_t i;
+  for(i = 0; i < sim->n_cities; i++) {
+    if(!strcmp(sim->cities[i].region, region))
+      return (ssize_t)i;
+  }
+  return -1;
+}
+
+/* ---------- orders and their index ---------- */
+
+static size_t hash_id(const char *id)
+{
+  unsigned long h = 2166136261UL;   /* FNV-1a */
+  while(*id)
+    h = (h ^ (unsigned char)*id++) * 16777619UL;
+  return (size_t)(h % CITY_HASH_BUCKETS);
+}
+
+city_order *city_order_find(struct ctk_city_sim *sim, size_t city, const char *id)
+{
+  size_t i = sim->buckets[hash_id(id)];
+  while(i != NO_INDEX) {
+    if(sim->orders[i].city == city && !strcmp(sim->orders[i].id, id))
+      return &sim->orders[i];
+    i = sim->orders[i].hash_next;
+  }
+  return NULL;
+}
+
+/* A new empty order (id set), or NULL when memory or the limit is exhausted. The pointer is
+ * valid until the next add: callers keep indexes, not pointers, across adds. */
+city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id)
+{
+  city_order *o;
+  size_t b;
+  if(sim->n_orders == sim->cap_orders) {
+    size_t cap = sim->cap_orders ? sim->cap_orders * 2 : 1024;
+    city_order *grown;
+    if(cap > CITY_ORDERS_MAX)
+      cap = CITY_ORDERS_MAX;
+    if(cap <= sim->n_orders)
+      return NULL;
+    grown = realloc(sim->orders, cap * sizeof(*grown));
+    if(!grown)
+      return NULL;
+    sim->orders = grown;
+    sim->cap_orders = cap;
+  }
+  o = &sim->orders[sim->n_orders];
+  memset(o, 0, sizeof(*o));
+  ctk_strlcpy(o->id, id, sizeof(o->id));
+  o->city = city;
+  b = hash_id(id);
+  o->hash_next = sim->buckets[b];
+  sim->buckets[b] = sim->n_orders;
+  sim->n_orders++;
+  return o;
+}
+
+void city_history_add(city_order *o, const char *interface_code, const char *region)
+{
+  city_event *e;
+  if(o->n_history >= CITY_HISTORY_MAX)
+    return;
+  e = &o->history[o->n_history++];
+  ctk_msg_now(e->time, sizeof(e->time));
+  ctk_strlcpy(e->interface_code, interface_code, sizeof(e->interface_code));
+  ctk_strlcpy(e->status, o->state, sizeof(e->status));
+  ctk_strlcpy(e->region, region, sizeof(e->region));
+}
+
+/* ---------- the schedule: a min-heap of due actions ---------- */
+
+static int due_before(const city_due *a, const city_due *b)
+{
+  return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+}
+
+static ctk_code due_push(struct ctk_city_sim *sim, city_due d)
+{
+  size_t i;
+  if(sim->n_heap == sim->cap_heap) {
+    size_t cap = sim->cap_heap ? sim->cap_heap * 2 : 256;
+    city_due *grown = realloc(sim->heap, cap * sizeof(*grown));
+    if(!grown)
+      return CTK_E_NOMEM;
+    sim->heap = grown;
+    sim->cap_heap = cap;
+  }
+  d.seq = sim->due_seq++;
+  i = sim->n_heap++;
+  while(i > 0 && due_before(&d, &sim->heap[(i - 1) / 2])) {
+    sim->heap[i] = sim->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  sim->heap[i] = d;
+  pthread_cond_signal(&sim->due_cond);
+  return CTK_E_OK;
+}
+
+static city_due due_pop(struct ctk_city_sim *sim)
+{
+  city_due top = sim->heap[0];
+  city_due last = sim->heap[--sim->n_heap];
+  size_t i = 0;
+  for(;;) {
+    size_t child = 2 * i + 1;
+    if(child >= sim->n_heap)
+      break;
+    if(child + 1 < sim->n_heap && due_before(&sim->heap[child + 1], &sim->heap[child]))
+      child++;
+    if(!due_before(&sim->heap[child], &last))
+      break;
+    sim->heap[i] = sim->heap[child];
+    i = child;
+  }
+  if(sim->n_heap)
+    sim->heap[i] = last;
+  return top;
+}
+
+/* ---------- building requests ---------- */
+
+static void handler_name(struct ctk_city_sim *sim, size_t city, char *out, size_t outlen)
+{
+  snprintf(out, outlen, "%s12328中心", sim->cities[city].name);
+}
+
+void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
+                        const char *status)
+{
+  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
+  xmlNodePtr caller;
+  ctk_xml_add(wo, "OrderId", o->id);
+  ctk_xml_add(wo, "AcceptTime", o->accept_time);
+  ctk_xml_add(wo, "AcceptRegion", o->accept_region);
+  ctk_xml_add(wo, "HandleRegion", o->handle_region);
+  ctk_xml_add(wo, "Channel", o->channel);
+  ctk_xml_add(wo, "BusinessType", o->business);
+  ctk_xml_add(wo, "Domain", o->domain);
+  caller = ctk_xml_add(wo, "Caller", NULL);
+  ctk_xml_add(caller, "Phone", o->phone);
+  if(o->caller_name[0])
+    ctk_xml_add(caller, "Name", o->caller_name);
+  ctk_xml_add(wo, "Subject", o->subject);
+  ctk_xml_add(wo, "Content", o->content);
+  if(o->call_id[0])
+    ctk_xml_add(wo, "CallId", o->call_id);
+  ctk_xml_add(wo, "Status", status);
+  ctk_xml_add(wo, "InstantAnswer", o->kind == CTK_KIND_INSTANT ? "true" : "false");
+  if(o->rec_url[0]) {
+    const char *kind = city_code_of(sim->profile, "attachment-kinds", "recording");
+    xmlNodePtr att = ctk_xml_add(ctk_xml_add(wo, "Attachments", NULL), "Attachment", NULL);
+    ctk_xml_add(att, "Url", o->rec_url);
+    ctk_xml_add(att, "Sha256", o->rec_sha);
+    ctk_xml_add(att, "Kind", kind ? kind : "1");
+  }
+}
+
+/* Fill the body of a request of interface iface about order o. */
+static void fill_body(struct ctk_city_sim *sim, const city_order *o, const char *iface,
+                      xmlNodePtr body)
+{
+  char now[40], handler[160];
+  ctk_msg_now(now, sizeof(now));
+  handler_name(sim, o->city, handler, sizeof(handler));
+  if(!strcmp(iface, "1001")) {
+    city_add_workorder(sim, body, o, o->pending_to);
+  }
+  else if(!strcmp(iface, "1002")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "TargetRegion", o->target);
+    ctk_xml_add(body, "Reason", o->kind == CTK_KIND_CROSS_PROVINCE ?
+                "属外省事项，请部级平台转办" : "属其他地市事项，请省级平台转办");
+    city_add_workorder(sim, body, o, o->pending_to);
+  }
+  else if(!strcmp(iface, "1003")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "Handler", handler);
+    ctk_xml_add(body, "SignTime", now);
+  }
+  else if(!strcmp(iface, "1004")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "Reason", "不属本地管辖，退回重新派单");
+    ctk_xml_add(body, "ReturnTime", now);
+  }
+  else if(!strcmp(iface, "1005")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "Handler", handler);
+    ctk_xml_add(body, "Progress", "已联系相关单位核实处理");
+    ctk_xml_add(body, "FeedbackTime", now);
+  }
+  else if(!strcmp(iface, "1006")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "Handler", handler);
+    ctk_xml_add(body, "Result", "已处理完毕并答复来电人");
+    ctk_xml_add(body, "CompleteTime", now);
+  }
+  else if(!strcmp(iface, "1007")) {
+    int reached = ctk_rng_percent(&sim->rng, sim->model.reached_pct);
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "Reached", reached ? "true" : "false");
+    if(reached) {
+      const char *name = ctk_traffic_pick(&sim->model.satisfaction, &sim->rng);
+      const char *code = name ? city_code_of(sim->profile, "satisfaction", name) : NULL;
+      if(code)
+        ctk_xml_add(body, "Satisfaction", code);
+    }
+    ctk_xml_add(body, "RevisitTime", now);
+  }
+  else if(!strcmp(iface, "1014")) {
+    ctk_xml_add(body, "OrderId", o->id);
+    ctk_xml_add(body, "ArchiveTime", now);
+  }
+}
+
+/* invalid-field only spoils messages that carry the element. */
+static xmlNodePtr find_element(xmlNodePtr node, const char *name)
+{
+  xmlNodePtr child;
+  for(; node; node = node->next) {
+    if(node->type != XML_ELEMENT_NODE)
+      continue;
+    if(!strcmp((const char *)node->name, name))
+      return node;
+    child = find_element(node->children, name);
+    if(child)
+      return child;
+  }
+  return NULL;
+}
+
+static int body_has_field(void *ctx, const char *field)
+{
+  xmlNodePtr body = ctx;
+  return body && find_element(body->children, field) != NULL;
+}
+
+/* A value no profile field accepts: not a code value, not a region, not a time. */
+static void spoil_field(xmlNodePtr body, const char *field)
+{
+  xmlNodePtr node = find_element(body->children, field);
+  if(node)
+    xmlNodeSetContent(node, (const xmlChar *)"INVALID-X");
+}
+
+/* ---------- sending ---------- */
+
+static void job_free(struct ctk_city_sim *sim, city_job *job)
+{
+  if(!job)
+    return;
+  ctk_buf_free(&job->bytes);
+  free(job);
+  if(sim->in_flight)
+    sim->in_flight--;
+}
+
+static void queue_job(struct ctk_city_sim *sim, city_job *job)
+{
+  city_worker *w = &sim->workers[sim->cities[job->city].worker];
+  job->next = NULL;
+  if(w->tail)
+    w->tail->next = job;
+  else
+    w->head = job;
+  w->tail = job;
+  pthread_cond_signal(&w->cond);
+}
+
+static void observe_job(struct ctk_city_sim *sim, const city_job *job, int sent, long long t0,
+                        long long t1, long status, const char *result, const char *note,
+                        const ctk_buf *answer)
+{
+  city_obs e;
+  memset(&e, 0, sizeof(e));
+  e.city = job->city;
+  e.incoming = 0;
+  ctk_strlcpy(e.interface_code, job->interface_code, sizeof(e.interface_code));
+  ctk_strlcpy(e.msg_id, job->msg_id, sizeof(e.msg_id));
+  ctk_strlcpy(e.order_id, job->order_id, sizeof(e.order_id));
+  ctk_strlcpy(e.result, result ? result : "", sizeof(e.result));
+  ctk_strlcpy(e.note, note ? note : "", sizeof(e.note));
+  e.t_start = t0;
+  e.t_end = t1;
+  e.sent = sent;
+  e.http_status = (int)status;
+  e.raw_request = job->bytes.data;
+  e.raw_request_len = job->bytes.len;
+  if(answer) {
+    e.raw_answer = answer->data;
+    e.raw_answer_len = answer->len;
+  }
+  city_observe(sim, &e);
+}
+
+/* Build, misbehave and queue one request of order o. Lock held. */
+static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, const char *iface)
+{
+  city_node *c = &sim->cities[o->city];
+  ctk_node me, up;
+  ctk_msg *m = NULL;
+  ctk_mb_rule rule;
+  city_job *job;
+  int has_rule;
+  ctk_code result;
+
+  memset(&me, 0, sizeof(me));
+  memset(&up, 0, sizeof(up));
+  ctk_strlcpy(me.region, c->region, sizeof(me.region));
+  me.level = CTK_LEVEL_CITY;
+  ctk_strlcpy(up.region, sim->province, sizeof(up.region));
+  up.level = CTK_LEVEL_PROVINCE;
+  result = ctk_msg_new_request(sim->profile, iface, &me, &up, &m);
+  if(result)
+    return result;
+  fill_body(sim, o, iface, m->body);
+  has_rule = ctk_mb_take(&sim->rules, c->region, CTK_MB_ON_SEND, iface, city_now_ms(),
+                         body_has_field, m->body, &rule);
+  if(has_rule && rule.action == CTK_MB_INVALID_FIELD)
+    spoil_field(m->body, rule.field);
+
+  job = calloc(1, sizeof(*job));
+  if(!job) {
+    ctk_msg_free(m);
+    return CTK_E_NOMEM;
+  }
+  sim->in_flight++;
+  job->city = o->city;
+  job->order = (size_t)(o - sim->orders);
+  job->copies = 1;
+  ctk_strlcpy(job->interface_code, iface, sizeof(job->interface_code));
+  ctk_strlcpy(job->order_id, o->id, sizeof(job->order_id));
+  ctk_strlcpy(job->msg_id, m->head.msg_id, sizeof(job->msg_id));
+  ctk_buf_init(&job->bytes, sim->profile->max_message_bytes ?
+               sim->profile->max_message_bytes * 2 : CTK_BUF_MAX_DEFAULT);
+  result = ctk_msg_encode(sim->profile, m, sim->cfg.binding, sim->cfg.encoding, &job->bytes);
+  ctk_msg_free(m);
+  if(result) {
+    CTK_ERR(MOD, "city=%s order=%s interface=%s cannot encode: %s", c->region, o->id, iface,
+            ctk_strerror(result));
+    job_free(sim, job);
+    return result;
+  }
+  o->busy = 1;
+  city_count(&c->st.sent_by_interface, iface);
+  if(has_rule) {
+    const char *name = ctk_mb_action_name(rule.action);
+    city_count(&c->st.misbehaved, name);
+    if(rule.action == CTK_MB_INVALID_FIELD)
+      snprintf(job->note, sizeof(job->note), "invalid-field %s", rule.field);
+    else
+      ctk_strlcpy(job->note, name, sizeof(job->note));
+    CTK_INFO(MOD, "city=%s msg=%s interface=%s misbehave=%s", c->region, job->msg_id, iface,
+             job->note);
+    switch(rule.action) {
+    case CTK_MB_DROP: {
+      long long now = city_now_ms();
+      observe_job(sim, job, 0, now, now, 0, "", "drop", NULL);
+      o->busy = 0;
+      o->pending_to[0] = '\0';
+      job_free(sim, job);
+      return CTK_E_OK;
+    }
+    case CTK_MB_DUPLICATE:
+      job->copies = 2;
+      break;
+    case CTK_MB_REORDER:
+      job->hold = 1;
+      break;
+    case CTK_MB_DELAY: {
+      city_due d;
+      memset(&d, 0, sizeof(d));
+      d.type = CITY_DUE_SEND;
+      d.due_ms = city_mono_ms() + rule.delay_ms;
+      d.job = job;
+      result = due_push(sim, d);
+      if(result)
+        job_free(sim, job);
+      return result;
+    }
+    default:
+      break;
+    }
+  }
+  queue_job(sim, job);
+  return CTK_E_OK;
+}
+
+/* The answer to a request came back (or never will). Lock held. */
+static void job_settled(struct ctk_city_sim *sim, city_job *job, const char *result)
+{
+  city_node *c = &sim->cities[job->city];
+  city_order *o = city_order_find(sim, job->city, job->order_id);
+  int ok = result && !strcmp(result, ctk_profile_rc(sim->profile, "OK"));
+
+  if(ok)
+    c->st.sent_ok++;
+  else
+    c->st.sent_failed++;
+  if(!o)
+    return;    /* reset while the request was in flight */
+  o->busy = 0;
+  if(!ok) {
+    CTK_WARN(MOD, "city=%s order=%s interface=%s msg=%s result=%s", c->region, o->id,
+             job->interface_code, job->msg_id, result && *result ? result : "none");
+    o->pending_to[0] = '\0';
+    return;
+  }
+  if(o->pending_to[0]) {
+    ctk_strlcpy(o->state, o->pending_to, sizeof(o->state));
+    o->pending_to[0] = '\0';
+  }
+  city_history_add(o, job->interface_code, c->region);
+  city_schedule_next(sim, o);
+}
+
+/* POST the job's bytes (twice when duplicated); retries go back on the schedule. */
+static void post_job(city_worker *w, city_job *job)
+{
+  struct ctk_city_sim *sim = w->sim;
+  city_node *c = &sim->cities[job->city];
+  int soap = sim->cfg.binding == CTK_BIND_SOAP;
+  char url[600], ctype[64], result[16] = "";
+  const char *busy = ctk_profile_rc(sim->profile, "BUSY");
+  ctk_http_call call;
+  int copy, retry = 0;
+
+  snprintf(url, sizeof(url), "%s/%s", sim->upper_url, soap ? "soap" : "exchange");
+  snprintf(ctype, sizeof(ctype), "%s; charset=%s", soap ? "text/xml" : "application/xml",
+           ctk_encoding_name(sim->cfg.encoding));
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = ctype;
+  call.soap_action = soap ? "\"urn:ctk12328:baseline:1#exchange\"" : NULL;
+  call.user = c->secret[0] ? c->region : NULL;
+  call.password = c->secret[0] ? c->secret : NULL;
+  call.body = job->bytes.data;
+  call.body_len = job->bytes.len;
+  call.timeout_ms = sim->cfg.timeout_ms;
+
+  for(copy = 0; copy < job->copies; copy++) {
+    ctk_http_reply reply;
+    ctk_msg *ans = NULL;
+    ctk_outcome why;
+    char note[CITY_NOTE_MAX];
+    long long t0 = city_now_ms(), t1;
+    ctk_code rc;
+
+    memset(&reply, 0, sizeof(reply));
+    ctk_buf_init(&reply.body, CTK_BUF_MAX_DEFAULT);
+    rc = ctk_http_post(w->http, &call, &reply);
+    t1 = city_now_ms();
+    result[0] = '\0';
+    ctk_strlcpy(note, job->note, sizeof(note));
+    if(rc) {
+      snprintf(note, sizeof(note), "%.48s%sno answer: %.40s", job->note, job->note[0] ? "; " : "",
+               reply.error);
+    }
+    else if(!ctk_msg_decode(sim->profile, reply.body.data ? reply.body.data : "",
+                            reply.body.len, sim->cfg.binding, &ans, &why) && ans) {
+      ctk_strlcpy(result, ans->outcome.code, sizeof(result));
+    }
+    else {
+      snprintf(note, sizeof(note), "%.48s%sHTTP %ld, unreadable answer", job->note,
+               job->note[0] ? "; " : "", reply.status);
+    }
+    ctk_msg_free(ans);
+    pthread_mutex_lock(&sim->lock);
+    if(copy == 0 && job->attempts == 0)
+      c->st.sent++;
+    if(result[0])
+      city_count(&c->st.answers_received, result);
+    observe_job(sim, job, 1, t0, t1, reply.status, result, note, &reply.body);
+    pthread_mutex_unlock(&sim->lock);
+    ctk_buf_free(&reply.body);
+  }
+
+  pthread_mutex_lock(&sim->lock);
+  if((!result[0] || !strcmp(result, busy)) && job->attempts < sim->model.max_retries &&
+     !sim->stopping) {
+    city_due d;
+    double backoff = sim->model.retry_backoff_s * (double)(1 << job->attempts);
+    memset(&d, 0, sizeof(d));
+    job->attempts++;
+    job->copies = 1;
+    c->st.retries++;
+    d.type = CITY_DUE_SEND;
+    d.due_ms = city_mono_ms() + (long long)(backoff * 1000.0);
+    d.job = job;
+    retry = !due_push(sim, d);
+  }
+  if(!retry) {
+    job_settled(sim, job, result);
+    job_free(sim, job);
+  }
+  pthread_mutex_unlock(&sim->lock);
+}
+
+/* A reordered request waited long enough for a successor that did not come. Lock held. */
+static city_job *take_stale_held(city_worker *w)
+{
+  struct ctk_city_sim *sim = w->sim;
+  long long now = city_mono_ms();
+  size_t i;
+  for(i = 0; i < sim->n_cities; i++) {
+    city_node *c = &sim->cities[i];
+    if(c->worker == w->index && c->held && now - c->held_since >= CITY_REORDER_HOLD_MS) {
+      city_job *job = c->held;
+      c->held = NULL;
+      return job;
+    }
+  }
+  return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+  city_worker *w = arg;
+  struct ctk_city_sim *sim = w->sim;
+
+  pthread_mutex_lock(&sim->lock);
+  for(;;) {
+    city_job *job, *stale;
+    city_node *c;
+    while(!w->head && !sim->stopping) {
+      struct timespec until;
+      stale = take_stale_held(w);
+      if(stale) {
+        w->busy = 1;
+        pthread_mutex_unlock(&sim->lock);
+        post_job(w, stale);
+        pthread_mutex_lock(&sim->lock);
+        w->busy = 0;
+        continue;
+      }
+      clock_gettime(CLOCK_MONOTONIC, &until);
+      until.tv_nsec += 200 * 1000000L;
+      if(until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&w->cond, &sim->lock, &until);
+    }
+    if(sim->stopping)
+      break;
+    job = w->head;
+    w->head = job->next;
+    if(!w->head)
+      w->tail = NULL;
+    c = &sim->cities[job->city];
+    if(job->hold && !c->held) {
+      /* reorder: keep it until this city's next request has gone */
+      job->hold = 0;
+      c->held = job;
+      c->held_since = city_mono_ms();
+      continue;
+    }
+    stale = c->held;
+    c->held = NULL;
+    w->busy = 1;
+    pthread_mutex_unlock(&sim->lock);
+    post_job(w, job);
+    if(stale)
+      post_job(w, stale);
+    pthread_mutex_lock(&sim->lock);
+    w->busy = 0;
+  }
+  pthread_mutex_unlock(&sim->lock);
+  return NULL;
+}
+
+/* ---------- the city's part ---------- */
+
+static const struct {
+  const char *action;
+  const char *iface;
+  ctk_step step;
+} actions[] = {
+  { "sign", "1003", CTK_STEP_SIGN },
+  { "return", "1004", CTK_STEP_SIGN },
+  { "feedback", "1005", CTK_STEP_FEEDBACK },
+  { "complete", "1006", CTK_STEP_COMPLETE },
+  { "revisit", "1007", CTK_STEP_REVISIT },
+  { "archive", "1014", CTK_STEP_ARCHIVE },
+};
+
+static int action_index(const char *action)
+{
+  size_t i;
+  for(i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+    if(!strcmp(actions[i].action, action))
+      return (int)i;
+  }
+  return -1;
+}
+
+ctk_code city_act(struct ctk_city_sim *sim, city_order *o, const char *action, char *err,
+                  size_t errlen)
+{
+  const ctk_transition *t;
+  int a = action_index(action);
+  if(a < 0) {
+    snprintf(err, errlen, "unknown action '%s' (sign, return, feedback, complete, revisit, "
+             "archive)", action);
+    return CTK_E_INVAL;
+  }
+  if(o->busy) {
+    snprintf(err, errlen, "a request for order %s is still in flight", o->id);
+    return CTK_E_STATE;
+  }
+  t = ctk_profile_transition(sim->profile, actions[a].iface, o->state, CTK_DIR_UP);
+  if(!t) {
+    snprintf(err, errlen, "the profile's process does not allow %s (%s) from state '%s'",
+             action, actions[a].iface, o->state);
+    return CTK_E_STATE;
+  }
+  o->gen++;          /* whatever was scheduled is superseded */
+  o->due_ms = 0;
+  ctk_strlcpy(o->pending_to, t->to[0] ? t->to : o->state, sizeof(o->pending_to));
+  return city_send(sim, o, actions[a].iface);
+}
+
+/* The next automatic step of an order in its present state, or NULL for none. */
+static const char *next_action(struct ctk_city_sim *sim, const city_order *o)
+{
+  const char *s = o->state;
+  if(!strcmp(s, "03") && o->from_upper)
+    return ctk_rng_percent(&sim->rng, sim->model.return_pct) ? "return" : "sign";
+  /* signed and in progress: only the city that handles it acts, not the one that sent it */
+  if(!strcmp(s, "04") && o->from_upper)
+    return ctk_rng_percent(&sim->rng, sim->model.feedback_pct) ? "feedback" : "complete";
+  if(!strcmp(s, "06") && o->from_upper)
+    return "complete";
+  if(!strcmp(s, "01") && !o->from_upper)
+    return "complete";
+  if(!strcmp(s, "02"))
+    return "revisit";
+  if(!strcmp(s, "07") && !o->from_upper)
+    return "revisit";
+  if(!strcmp(s, "08") && !o->from_upper)
+    return "archive";
+  return NULL;
+}
+
+void city_schedule_next(struct ctk_city_sim *sim, city_order *o)
+{
+  const char *action;
+  city_due d;
+  int a;
+  if(!sim->auto_steps || sim->stopping)
+    return;
+  action = next_action(sim, o);
+  if(!action)
+    return;
+  a = action_index(action);
+  /* a step the profile does not allow from here is skipped, not attempted */
+  if(!ctk_profile_transition(sim->profile, actions[a].iface, o->state, CTK_DIR_UP))
+    return;
+  memset(&d, 0, sizeof(d));
+  o->gen++;
+  o->due_ms = city_mono_ms() +
+              (long long)(ctk_traffic_delay(&sim->model, actions[a].step, &sim->rng) * 1000.0);
+  d.type = CITY_DUE_STEP;
+  d.due_ms = o->due_ms;
+  d.order = (size_t)(o - sim->orders);
+  d.gen = o->gen;
+  d.job = NULL;
+  /* the action itself is chosen again when due: the state may have moved meanwhile */
+  due_push(sim, d);
+}
+
+void city_speed_up(struct ctk_city_sim *sim, city_order *o)
+{
+  long long now = city_mono_ms();
+  city_due d;
+  if(!o->due_ms || o->due_ms <= now)
+    return;
+  memset(&d, 0, sizeof(d));
+  o->gen++;
+  o->due_ms = now + (long long)((double)(o->due_ms - now) / sim->model.urge_speedup);
+  d.type = CITY_DUE_STEP;
+  d.due_ms = o->due_ms;
+  d.order = (size_t)(o - sim->orders);
+  d.gen = o->gen;
+  due_push(sim, d);
+}
+
+/* ---------- creating orders ---------- */
+
+static void random_phone(ctk_rng *r, char *out, size_t outlen)
+{
+  snprintf(out, outlen, "1%lu%09lu", 3 + ctk_rng_below(r, 7), ctk_rng_below(r, 1000000000UL));
+}
+
+/* Another city for a cross-region order: of our province (cross-city) or of another one. */
+static const char *pick_target(struct ctk_city_sim *sim, const char *self, int other_province)
+{
+  const ctk_region *list[512];
+  const ctk_region *provs[64];
+  const char *prov = sim->province;
+  size_t n, i, tries;
+
+  if(other_province) {
+    n = ctk_region_provinces(sim->regions, provs, 64);
+    if(n > 64)
+      n = 64;
+    for(tries = 0; tries < 16 && n > 1; tries++) {
+      const ctk_region *p = provs[ctk_rng_below(&sim->rng, n)];
+      if(strcmp(p->code, sim->province) &&
+         ctk_region_cities(sim->regions, p->code, NULL, 0) > 0) {
+        prov = p->code;
+        break;
+      }
+    }
+    if(prov == sim->province)
+      return NULL;
+  }
+  n = ctk_region_cities(sim->regions, prov, list, 512);
+  if(n > 512)
+    n = 512;
+  for(tries = 0; tries < 16 && n > 0; tries++) {
+    i = ctk_rng_below(&sim->rng, n);
+    if(strcmp(list[i]->code, self))
+      return list[i]->code;
+  }
+  return NULL;
+}
+
+/* Persist the city's last sequence so a restart with the same --data does not reuse ids. */
+static void save_seq(const city_node *c)
+{
+  FILE *f;
+  if(!c->seq_path[0])
+    return;
+  f = fopen(c->seq_path, "w");
+  if(!f)
+    return;
+  fprintf(f, "%lu\n", c->seq);
+  fclose(f);
+}
+
+ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, const char *target,
+                           const char *phone, const char *call_id, const char *rec_url,
+                           const char *rec_sha, city_order **out)
+{
+  static const char *const names[] = { "张先生", "李女士", "王先生", "刘女士", "陈先生" };
+  city_node *c = &sim->cities[city];
+  const ctk_profile *p = sim->profile;
+  const char *business, *domain, *channel, *code;
+  char id[CITY_ORDER_ID_MAX];
+  city_order *o;
+  int y, mo, d;
+  ctk_order_kind k;
+  ctk_code result;
+
+  if(out)
+    *out = NULL;
+  business = ctk_traffic_pick(&sim->model.business, &sim->rng);
+  domain = ctk_traffic_pick(&sim->model.domain, &sim->rng);
+  channel = phone ? "phone" : ctk_traffic_pick(&sim->model.channel, &sim->rng);
+  k = ctk_traffic_kind(&sim->model, business, &sim->rng);
+  if(kind >= 0)
+    k = (ctk_order_kind)kind;
+  if((k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) && (!target || !*target)) {
+    target = pick_target(sim, c->region, k == CTK_KIND_CROSS_PROVINCE);
+    if(!target)
+      k = CTK_KIND_LOCAL;   /* a municipality has no second city: handle it locally */
+  }
+  c->seq = c->seq % 999999 + 1;
+  save_seq(c);
+  ctk_beijing_date(time(NULL), &y, &mo, &d);
+  snprintf(id, sizeof(id), "%s%04d%02d%02d%06lu", c->region, y, mo, d, c->seq);
+  if(city_order_find(sim, city, id))
+    return CTK_E_EXISTS;   /* a million orders in one city and day: the sequence wrapped */
+  o = city_order_add(sim, city, id);
+  if(!o)
+    return CTK_E_NOMEM;
+  o->city = city;
+  o->kind = k;
+  ctk_msg_now(o->accept_time, sizeof(o->accept_time));
+  ctk_strlcpy(o->accept_region, c->region, sizeof(o->accept_region));
+  ctk_strlcpy(o->handle_region, (k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) ?
+              target : c->region, sizeof(o->handle_region));
+  if(k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE)
+    ctk_strlcpy(o->target, target, sizeof(o->target));
+  code = city_code_of(p, "channels", channel);
+  ctk_strlcpy(o->channel, code ? code : channel, sizeof(o->channel));
+  code = city_code_of(p, "business-types", business);
+  ctk_strlcpy(o->business, code ? code : business, sizeof(o->business));
+  code = city_code_of(p, "domains", domain);
+  ctk_strlcpy(o->domain, code ? code : domain, sizeof(o->domain));
+  if(phone)
+    ctk_strlcpy(o->phone, phone, sizeof(o->phone));
+  else
+    random_phone(&sim->rng, o->phone, sizeof(o->phone));
+  if(ctk_rng_percent(&sim->rng, 50))
+    ctk_strlcpy(o->caller_name, names[ctk_rng_below(&sim->rng, 5)], sizeof(o->caller_name));
+  if(call_id)
+    ctk_strlcpy(o->call_id, call_id, sizeof(o->call_id));
+  if(rec_url && rec_sha) {
+    ctk_strlcpy(o->rec_url, rec_url, sizeof(o->rec_url));
+    ctk_strlcpy(o->rec_sha, rec_sha, sizeof(o->rec_sha));
+  }
+  snprintf(o->subject, sizeof(o->subject), "%s%s", code_zh(p, "domains", o->domain),
+           code_zh(p, "business-types", o->business));
+  snprintf(o->content, sizeof(o->content), "来电人通过%s反映%s方面的%s事项（模拟工单，序号%lu）。",
+           code_zh(p, "channels", o->channel), code_zh(p, "domains", o->domain),
+           code_zh(p, "business-types", o->business), c->seq);
+  c->st.created[k]++;
+  sim->created_total++;
+  if(call_id)
+    c->st.cti_orders++;
+
+  if(k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) {
+    const ctk_transition *t = ctk_profile_transition(p, "1002", "", CTK_DIR_UP);
+    ctk_strlcpy(o->pending_to, t && t->to[0] ? t->to : "03", sizeof(o->pending_to));
+    result = city_send(sim, o, "1002");
+  }
+  else {
+    const ctk_state *st = ctk_profile_state(p, k == CTK_KIND_INSTANT ? "instant-answered" :
+                                            "accepted");
+    ctk_strlcpy(o->pending_to, st ? st->code : (k == CTK_KIND_INSTANT ? "02" : "01"),
+                sizeof(o->pending_to));
+    result = city_send(sim, o, "1001");
+  }
+  if(out)
+    *out = city_order_find(sim, city, id);
+  return result;
+}
+
+/* ---------- the scheduler thread ---------- */
+
+static void run_due(struct ctk_city_sim *sim, city_due *d)
+{
+  if(d->type == CITY_DUE_SEND) {
+    queue_job(sim, d->job);
+    return;
+  }
+  if(d->type == CITY_DUE_ARRIVAL) {
+    double next;
+    if(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders)
+      return;
+    city_create_order(sim, ctk_rng_below(&sim->rng, sim->n_cities), -1, NULL, NULL, NULL,
+                      NULL, NULL, NULL);
+    next = ctk_traffic_next_arrival(&sim->model, &sim->rng);
+    if(next >= 0 && !(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders)) {
+      city_due a;
+      memset(&a, 0, sizeof(a));
+      a.type = CITY_DUE_ARRIVAL;
+      a.due_ms = d->due_ms + (long long)(next * 1000.0);
+      due_push(sim, a);
+    }
+    return;
+  }
+  if(d->order < sim->n_orders) {
+    city_order *o = &sim->orders[d->order];
+    const char *action;
+    char err[160];
+    if(o->gen != d->gen || o->busy || !sim->auto_steps)
+      return;
+    o->due_ms = 0;
+    action = next_action(sim, o);
+    if(action && city_act(sim, o, action, err, sizeof(err)))
+      CTK_DEBUG(MOD, "order=%s step=%s skipped: %s", o->id, action, err);
+  }
+}
+
+static void *scheduler_main(void *arg)
+{
+  struct ctk_city_sim *sim = arg;
+  pthread_mutex_lock(&sim->lock);
+  while(!sim->stopping) {
+    long long now = city_mono_ms();
+    if(!sim->n_heap) {
+      pthread_cond_wait(&sim->due_cond, &sim->lock);
+    }
+    else if(sim->heap[0].due_ms > now) {
+      struct timespec until;
+      long long at = sim->heap[0].due_ms;
+      until.tv_sec = (time_t)(at / 1000);
+      until.tv_nsec = (long)(at % 1000) * 1000000L;
+      pthread_cond_timedwait(&sim->due_cond, &sim->lock, &until);
+    }
+    else {
+      city_due d = due_pop(sim);
+      run_due(sim, &d);
+    }
+  }
+  pthread_mutex_unlock(&sim->lock);
+  return NULL;
+}
+
+/* ---------- what was observed ---------- */
+
+void city_obs_free(city_obs *o)
+{
+  free(o->raw_request);
+  free(o->raw_answer);
+  o->raw_request = NULL;
+  o->raw_answer = NULL;
+}
+
+static char *dup_bytes(const char *data, size_t len)
+{
+  char *copy;
+  if(!data)
+    return NULL;
+  copy = malloc(len + 1);
+  if(!copy)
+    return NULL;
+  memcpy(copy, data, len);
+  copy[len] = '\0';
+  return copy;
+}
+
+static void add_b64(struct json_object *obj, const char *key, const char *data, size_t len)
+{
+  unsigned char *out;
+  size_t outlen = 4 * ((len + 2) / 3) + 1;
+  if(!data)
+    return;
+  out = malloc(outlen);
+  if(!out)
+    return;
+  EVP_EncodeBlock(out, (const unsigned char *)data, (int)len);
+  json_object_object_add(obj, key, json_object_new_string((const char *)out));
+  free(out);
+}
+
+struct json_object *city_obs_json(struct ctk_city_sim *sim, const city_obs *e, int raw)
+{
+  struct json_object *obj = json_object_new_object();
+  char t[40];
+  json_object_object_add(obj, "seq", json_object_new_int64((int64_t)e->seq));
+  json_object_object_add(obj, "city", json_object_new_string(sim->cities[e->city].region));
+  json_object_object_add(obj, "direction", json_object_new_string(e->incoming ? "in" : "out"));
+  json_object_object_add(obj, "interface", json_object_new_string(e->interface_code));
+  json_object_object_add(obj, "msg_id", json_object_new_string(e->msg_id));
+  json_object_object_add(obj, "order_id", json_object_new_string(e->order_id));
+  json_object_object_add(obj, "result", json_object_new_string(e->result));
+  json_object_object_add(obj, "sent", json_object_new_boolean(e->sent));
+  json_object_object_add(obj, "http_status", json_object_new_int(e->http_status));
+  iso_time(e->t_start, t, sizeof(t));
+  json_object_object_add(obj, "time", json_object_new_string(t));
+  json_object_object_add(obj, "t_start_ms", json_object_new_int64(e->t_start));
+  json_object_object_add(obj, "t_end_ms", json_object_new_int64(e->t_end));
+  json_object_object_add(obj, "note", json_object_new_string(e->note));
+  if(raw) {
+    add_b64(obj, "request_b64", e->raw_request, e->raw_request_len);
+    add_b64(obj, "answer_b64", e->raw_answer, e->raw_answer_len);
+  }
+  return obj;
+}
+
+void city_observe(struct ctk_city_sim *sim, const city_obs *entry)
+{
+  city_node *c = &sim->cities[entry->city];
+  city_obs *slot;
+  if(sim->obs_count == CITY_OBS_MAX) {
+    city_obs_free(&sim->obs[sim->obs_start]);
+    sim->obs_start = (sim->obs_start + 1) % CITY_OBS_MAX;
+    sim->obs_count--;
+    sim->obs_dropped++;
+  }
+  slot = &sim->obs[(sim->obs_start + sim->obs_count) % CITY_OBS_MAX];
+  *slot = *entry;
+  slot->seq = ++sim->obs_seq;
+  slot->raw_request = dup_bytes(entry->raw_request, entry->raw_request_len);
+  slot->raw_answer = dup_bytes(entry->raw_answer, entry->raw_answer_len);
+  sim->obs_count++;
+  if(c->log) {
+    struct json_object *obj = city_obs_json(sim, slot, 1);
+    fprintf(c->log, "%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+    fflush(c->log);
+    json_object_put(obj);
+  }
+}
+
+/* ---------- statistics ---------- */
+
+static void counters_add(struct json_object *obj, const city_counters *c)
+{
+  size_t i;
+  for(i = 0; i < c->count; i++) {
+    struct json_object *v;
+    int64_t n = (int64_t)c->values[i];
+    if(json_object_object_get_ex(obj, c->keys[i], &v))
+      n += json_object_get_int64(v);
+    json_object_object_add(obj, c->keys[i], json_object_new_int64(n));
+  }
+}
+
+static struct json_object *stats_object(const city_stats *st)
+{
+  struct json_object *obj = json_object_new_object();
+  struct json_object *created = json_object_new_object();
+  unsigned long total = 0;
+  int k;
+  for(k = 0; k < CTK_KIND__COUNT; k++) {
+    json_object_object_add(created, ctk_order_kind_name((ctk_order_kind)k),
+                           json_object_new_int64((int64_t)st->created[k]));
+    total += st->created[k];
+  }
+  json_object_object_add(obj, "orders_created", json_object_new_int64((int64_t)total));
+  json_object_object_add(obj, "orders_by_kind", created);
+  json_object_object_add(obj, "cti_orders", json_object_new_int64((int64_t)st->cti_orders));
+  json_object_object_add(obj, "sent", json_object_new_int64((int64_t)st->sent));
+  json_object_object_add(obj, "reported_ok", json_object_new_int64((int64_t)st->sent_ok));
+  json_object_object_add(obj, "reported_failed",
+                         json_object_new_int64((int64_t)st->sent_failed));
+  json_object_object_add(obj, "retries", json_object_new_int64((int64_t)st->retries));
+  json_object_object_add(obj, "received", json_object_new_int64((int64_t)st->received));
+  json_object_object_add(obj, "transfers_received",
+                         json_object_new_int64((int64_t)st->transfers_received));
+  json_object_object_add(obj, "urges", json_object_new_int64((int64_t)st->urges));
+  json_object_object_add(obj, "supervises", json_object_new_int64((int64_t)st->supervises));
+  json_object_object_add(obj, "sent_by_interface", json_object_new_object());
+  json_object_object_add(obj, "received_by_interface", json_object_new_object());
+  json_object_object_add(obj, "answers_received", json_object_new_object());
+  json_object_object_add(obj, "answers_given", json_object_new_object());
+  json_object_object_add(obj, "misbehaved", json_object_new_object());
+  counters_add(json_object_object_get(obj, "sent_by_interface"), &st->sent_by_interface);
+  counters_add(json_object_object_get(obj, "received_by_interface"),
+               &st->received_by_interface);
+  counters_add(json_object_object_get(obj, "answers_received"), &st->answers_received);
+  counters_add(json_object_object_get(obj, "answers_given"), &st->answers_given);
+  counters_add(json_object_object_get(obj, "misbehaved"), &st->misbehaved);
+  return obj;
+}
+
+static void stats_sum(city_stats *sum, const city_stats *st)
+{
+  const city_counters *from[] = { &st->misbehaved, &st->answers_received, &st->answers_given,
+                                  &st->sent_by_interface, &st->received_by_interface };
+  city_counters *to[] = { &sum->misbehaved, &sum->answers_received, &sum->answers_given,
+                          &sum->sent_by_interface, &sum->received_by_interface };
+  size_t i, j;
+  unsigned long n;
+  int k;
+  for(k = 0; k < CTK_KIND__COUNT; k++)
+    sum->created[k] += st->created[k];
+  sum->cti_orders += st->cti_orders;
+  sum->sent += st->sent;
+  sum->sent_ok += st->sent_ok;
+  sum->sent_failed += st->sent_failed;
+  sum->retries += st->retries;
+  sum->transfers_received += st->transfers_received;
+  sum->urges += st->urges;
+  sum->supervises += st->supervises;
+  sum->received += st->received;
+  for(i = 0; i < 5; i++) {
+    for(j = 0; j < from[i]->count; j++) {
+      for(n = 0; n < from[i]->values[j]; n++)
+        city_count(to[i], from[i]->keys[j]);
+    }
+  }
+}
+
+ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out)
+{
+  struct json_object *root, *per;
+  city_stats *sum = calloc(1, sizeof(*sum));
+  ctk_code result;
+  size_t i;
+  if(!sum)
+    return CTK_E_NOMEM;
+  root = json_object_new_object();
+  per = json_object_new_object();
+  pthread_mutex_lock(&sim->lock);
+  for(i = 0; i < sim->n_cities; i++) {
+    stats_sum(sum, &sim->cities[i].st);
+    json_object_object_add(per, sim->cities[i].region, stats_object(&sim->cities[i].st));
+  }
+  json_object_object_add(root, "province", json_object_new_string(sim->province));
+  json_object_object_add(root, "cities", json_object_new_int((int)sim->n_cities));
+  json_object_object_add(root, "uptime_ms",
+                         json_object_new_int64(city_mono_ms() - sim->started_ms));
+  json_object_object_add(root, "total", stats_object(sum));
+  json_object_object_add(root, "per_city", per);
+  json_object_object_add(root, "cti_events", json_object_new_object());
+  counters_add(json_object_object_get(root, "cti_events"), &sim->cti_events);
+  json_object_object_add(root, "pending", json_object_new_int64((int64_t)sim->in_flight));
+  json_object_object_add(root, "scheduled", json_object_new_int64((int64_t)sim->n_heap));
+  json_object_object_add(root, "observed_dropped",
+                         json_object_new_int64((int64_t)sim->obs_dropped));
+  json_object_object_add(root, "misbehave_rules", json_object_new_int((int)sim->rules.count));
+  pthread_mutex_unlock(&sim->lock);
+  result = ctk_buf_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+  json_object_put(root);
+  free(sum);
+  return result;
+}
+
+void ctk_city_sim_progress(ctk_city_sim *sim, char *out, size_t outlen)
+{
+  city_stats *sum = calloc(1, sizeof(*sum));
+  unsigned long created = 0;
+  size_t i;
+  int k;
+  if(!sum) {
+    ctk_strlcpy(out, "", outlen);
+    return;
+  }
+  pthread_mutex_lock(&sim->lock);
+  for(i = 0; i < sim->n_cities; i++)
+    stats_sum(sum, &sim->cities[i].st);
+  for(k = 0; k < CTK_KIND__COUNT; k++)
+    created += sum->created[k];
+  snprintf(out, outlen, "cities %zu  orders %lu  sent %lu  ok %lu  failed %lu  received %lu  "
+           "pending %zu", sim->n_cities, created, sum->sent, sum->sent_ok, sum->sent_failed,
+           sum->received, sim->in_flight);
+  pthread_mutex_unlock(&sim->lock);
+  free(sum);
+}
+
+int ctk_city_sim_finished(ctk_city_sim *sim)
+{
+  int done;
+  size_t i;
+  pthread_mutex_lock(&sim->lock);
+  done = sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders &&
+         sim->in_flight == 0 && sim->n_heap == 0;
+  for(i = 0; done && i < sim->n_workers; i++)
+    done = !sim->workers[i].busy && !sim->workers[i].head;
+  pthread_mutex_unlock(&sim->lock);
+  return done;
+}
+
+void city_reset(struct ctk_city_sim *sim)
+{
+  size_t i;
+  while(sim->n_heap) {
+    city_due d = due_pop(sim);
+    if(d.job)
+      job_free(sim, d.job);
+  }
+  for(i = 0; i < sim->n_cities; i++)
+    memset(&sim->cities[i].st, 0, sizeof(sim->cities[i].st));
+  for(i = 0; i < sim->obs_count; i++)
+    city_obs_free(&sim->obs[(sim->obs_start + i) % CITY_OBS_MAX]);
+  sim->obs_start = sim->obs_count = 0;
+  sim->obs_dropped = 0;
+  sim->n_orders = 0;
+  for(i = 0; i < CITY_HASH_BUCKETS; i++)
+    sim->buckets[i] = NO_INDEX;
+  sim->n_seen = 0;
+  sim->n_cti = 0;
+  memset(&sim->cti_events, 0, sizeof(sim->cti_events));
+  ctk_mb_clear(&sim->rules);
+  sim->created_total = 0;
+  /* random arrivals start again after a reset */
+  if(sim->model.rate > 0) {
+    city_due a;
+    memset(&a, 0, sizeof(a));
+    a.type = CITY_DUE_ARRIVAL;
+    a.due_ms = city_mono_ms() +
+               (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0);
+    due_push(sim, a);
+  }
+}
+
+/* ---------- start and stop ---------- */
+
+void ctk_city_config_init(ctk_city_config *cfg)
+{
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->rate = -1;
+  cfg->seed = 12328;
+  cfg->workers = 4;
+  cfg->timeout_ms = 10000;
+}
+
+/* First line of a file, trimmed; secrets are never logged. */
+static ctk_code read_first_line(const char *path, char *out, size_t outlen)
+{
+  FILE *f = fopen(path, "r");
+  size_t n;
+  if(!f)
+    return CTK_E_IO;
+  if(!fgets(out, (int)outlen, f)) {
+    fclose(f);
+    return CTK_E_PARSE;
+  }
+  fclose(f);
+  n = strcspn(out, "\r\n");
+  out[n] = '\0';
+  return n ? CTK_E_OK : CTK_E_PARSE;
+}
+
+/* Every name of the model must be a code name of the profile (else the orders are invalid). */
+static ctk_code check_model(ctk_city_sim *sim, char *err, size_t errlen)
+{
+  const struct { const ctk_traffic_mix *mix; const char *set; const char *key; } checks[] = {
+    { &sim->model.business, "business-types", "business" },
+    { &sim->model.domain, "domains", "domain" },
+    { &sim->model.channel, "channels", "channel" },
+    { &sim->model.instant, "business-types", "instant" },
+    { &sim->model.satisfaction, "satisfaction", "satisfaction" },
+  };
+  size_t i, j;
+  for(i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+    for(j = 0; j < checks[i].mix->count; j++) {
+      if(!city_code_of(sim->profile, checks[i].set, checks[i].mix->names[j])) {
+        snprintf(err, errlen, "traffic model: %s.%s is not a name in the profile's codes/%s.csv",
+                 checks[i].key, checks[i].mix->names[j], checks[i].set);
+        return CTK_E_PROFILE;
+      }
+    }
+  }
+  if(!city_code_of(sim->profile, "channels", "phone")) {
+    snprintf(err, errlen, "the profile's codes/channels.csv has no 'phone' (needed for CTI)");
+    return CTK_E_PROFILE;
+  }
+  return CTK_E_OK;
+}
+
+static ctk_code add_city(ctk_city_sim *sim, const ctk_region *r, char *err, size_t errlen)
+{
+  city_node *c = &sim->cities[sim->n_cities];
+  const ctk_city_config *cfg = &sim->cfg;
+  char path[600];
+  memset(c, 0, sizeof(*c));
+  ctk_strlcpy(c->region, r->code, sizeof(c->region));
+  ctk_strlcpy(c->name, r->name, sizeof(c->name));
+  c->worker = sim->n_cities % sim->n_workers;
+  if(cfg->secrets_dir) {
+    snprintf(path, sizeof(path), "%s/%s.secret", cfg->secrets_dir, c->region);
+    if(read_first_line(path, c->secret, sizeof(c->secret))) {
+      snprintf(err, errlen, "%s: cannot read the city's secret (one line)", path);
+      return CTK_E_IO;
+    }
+  }
+  else if(cfg->secret_file) {
+    if(read_first_line(cfg->secret_file, c->secret, sizeof(c->secret))) {
+      snprintf(err, errlen, "%s: cannot read the secret (one line)", cfg->secret_file);
+      return CTK_E_IO;
+    }
+  }
+  if(cfg->data_dir) {
+    char line[32];
+    snprintf(c->seq_path, sizeof(c->seq_path), "%s/%s.seq", cfg->data_dir, c->region);
+    if(!read_first_line(c->seq_path, line, sizeof(line)))
+      c->seq = strtoul(line, NULL, 10) % 1000000;
+    snprintf(path, sizeof(path), "%s/%s.log", cfg->data_dir, c->region);
+    c->log = fopen(path, "a");
+    if(!c->log) {
+      snprintf(err, errlen, "%s: cannot open the message log: %s", path, strerror(errno));
+      return CTK_E_IO;
+    }
+  }
+  sim->n_cities++;
+  return CTK_E_OK;
+}
+
+static ctk_code pick_cities(ctk_city_sim *sim, char *err, size_t errlen)
+{
+  const ctk_region *list[512];
+  size_t n = ctk_region_cities(sim->regions, sim->province, list, 512);
+  ctk_code result;
+  if(n > 512)
+    n = 512;
+  sim->cities = calloc(n ? n : 1, sizeof(city_node));
+  if(!sim->cities)
+    return CTK_E_NOMEM;
+  if(!sim->cfg.cities || !*sim->cfg.cities) {
+    size_t i;
+    for(i = 0; i < n; i++) {
+      result = add_city(sim, list[i], err, errlen);
+      if(result)
+        return result;
+    }
+  }
+  else {
+    const char *s = sim->cfg.cities;
+    while(*s) {
+      char code[16];
+      size_t len = strcspn(s, ", "), i;
+      const ctk_region *found = NULL;
+      if(len && len < sizeof(code)) {
+        memcpy(code, s, len);
+        code[len] = '\0';
+        for(i = 0; i < n; i++) {
+          if(!strcmp(list[i]->code, code))
+            found = list[i];
+        }
+        if(!found) {
+          snprintf(err, errlen, "--cities: %s is not a city of province %s", code,
+                   sim->province);
+          return CTK_E_INVAL;
+        }
+        if(city_find(sim, code) < 0) {
+          result = add_city(sim, found, err, errlen);
+          if(result)
+            return result;
+        }
+      }
+      else if(len) {
+        snprintf(err, errlen, "--cities: '%.*s' is not a region code", (int)len, s);
+        return CTK_E_INVAL;
+      }
+      s += len;
+      while(*s == ',' || *s == ' ')
+        s++;
+    }
+  }
+  if(!sim->n_cities) {
+    snprintf(err, errlen, "province %s has no cities to simulate", sim->province);
+    return CTK_E_INVAL;
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char *err,
+                            size_t errlen)
+{
+  ctk_city_sim *sim;
+  ctk_http_server_config scfg;
+  pthread_condattr_t cattr;
+  char why[512];
+  ctk_code result;
+  size_t i;
+
+  *out = NULL;
+  if(!cfg->province || !cfg->upper_url || !*cfg->upper_url) {
+    snprintf(err, errlen, "--province and --upper are required");
+    return CTK_E_INVAL;
+  }
+  sim = calloc(1, sizeof(*sim));
+  if(!sim)
+    return CTK_E_NOMEM;
+  sim->cfg = *cfg;
+  if(!sim->cfg.workers)
+    sim->cfg.workers = 4;
+  if(sim->cfg.timeout_ms <= 0)
+    sim->cfg.timeout_ms = 10000;
+  pthread_mutex_init(&sim->lock, NULL);
+  pthread_condattr_init(&cattr);
+  pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+  pthread_cond_init(&sim->due_cond, &cattr);
+  for(i = 0; i < CITY_HASH_BUCKETS; i++)
+    sim->buckets[i] = NO_INDEX;
+  ctk_mb_init(&sim->rules);
+  sim->auto_steps = !cfg->manual;
+  sim->started_ms = city_mono_ms();
+  ctk_rng_seed(&sim->rng, cfg->seed);
+  ctk_strlcpy(sim->province, cfg->province, sizeof(sim->province));
+  if(ctk_strlcpy(sim->upper_url, cfg->upper_url, sizeof(sim->upper_url))) {
+    snprintf(err, errlen, "--upper is too long");
+    result = CTK_E_INVAL;
+    goto fail;
+  }
+  i = strlen(sim->upper_url);
+  while(i > 0 && sim->upper_url[i - 1] == '/')
+    sim->upper_url[--i] = '\0';
+
+  result = ctk_profile_load(cfg->profile_dir ? cfg->profile_dir : ctk_profile_default_dir(),
+                            &sim->profile, why, sizeof(why));
+  if(result) {
+    snprintf(err, errlen, "profile: %s", why);
+    goto fail;
+  }
+  result = ctk_region_load(cfg->regions_file ? cfg->regions_file : CTK_REGION_DEFAULT_FILE,
+                           &sim->regions, why, sizeof(why));
+  if(result) {
+    snprintf(err, errlen, "regions: %s", why);
+    goto fail;
+  }
+  if(!ctk_region_is_province(sim->regions, sim->province)) {
+    snprintf(err, errlen, "--province %s is not a provincial unit", sim->province);
+    result = CTK_E_INVAL;
+    goto fail;
+  }
+  ctk_traffic_defaults(&sim->model);
+  if(cfg->model_file) {
+    result = ctk_traffic_load(cfg->model_file, &sim->model, err, errlen);
+    if(result)
+      goto fail;
+  }
+  if(cfg->rate >= 0)
+    sim->model.rate = cfg->rate;
+  result = check_model(sim, err, errlen);
+  if(result)
+    goto fail;
+  if(cfg->data_dir && mkdir(cfg->data_dir, 0700) && errno != EEXIST) {
+    snprintf(err, errlen, "--data %s: %s", cfg->data_dir, strerror(errno));
+    result = CTK_E_IO;
+    goto fail;
+  }
+  sim->n_workers = sim->cfg.workers;
+  result = pick_cities(sim, err, errlen);
+  if(result)
+    goto fail;
+  if(cfg->credentials_file) {
+    result = city_auth_load(sim, cfg->credentials_file, err, errlen);
+    if(result)
+      goto fail;
+  }
+  else {
+    CTK_WARN(MOD, "no --credentials: the cities accept requests from anyone");
+  }
+  sim->obs = calloc(CITY_OBS_MAX, sizeof(*sim->obs));
+  sim->seen = calloc(CITY_SEEN_MAX, sizeof(*sim->seen));
+  sim->cti_calls = calloc(CITY_CTI_MAX, sizeof(*sim->cti_calls));
+  sim->workers = calloc(sim->n_workers, sizeof(*sim->workers));
+  if(!sim->obs || !sim->seen || !sim->cti_calls || !sim->workers) {
+    result = CTK_E_NOMEM;
+    goto fail;
+  }
+
+  pthread_mutex_lock(&sim->lock);
+  if(sim->model.rate > 0) {
+    city_due a;
+    memset(&a, 0, sizeof(a));
+    a.type = CITY_DUE_ARRIVAL;
+    a.due_ms = city_mono_ms() +
+               (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0);
+    due_push(sim, a);
+  }
+  pthread_mutex_unlock(&sim->lock);
+  for(i = 0; i < sim->n_workers; i++) {
+    city_worker *w = &sim->workers[i];
+    w->sim = sim;
+    w->index = i;
+    pthread_cond_init(&w->cond, &cattr);
+    w->http = ctk_http_client_new();
+    if(!w->http || pthread_create(&w->thread, NULL, worker_main, w)) {
+      snprintf(err, errlen, "cannot start sending thread %zu", i);
+      result = CTK_E_INTERNAL;
+      goto fail;
+    }
+  }
+  if(pthread_create(&sim->scheduler, NULL, scheduler_main, sim)) {
+    snprintf(err, errlen, "cannot start the scheduler thread");
+    result = CTK_E_INTERNAL;
+    goto fail;
+  }
+
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.bind_addr = cfg->listen_addr ? cfg->listen_addr : "127.0.0.1";
+  scfg.port = cfg->listen_port;
+  scfg.max_body = sim->profile->max_message_bytes ? sim->profile->max_message_bytes * 2 :
+                  (size_t)4 * 1024 * 1024;
+  scfg.threads = 8;
+  result = ctk_http_server_start(&scfg, city_rx_handler, sim, &sim->server);
+  if(result) {
+    snprintf(err, errlen, "cannot listen on %s:%d: %s", scfg.bind_addr, scfg.port,
+             ctk_strerror(result));
+    goto fail;
+  }
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.bind_addr = cfg->control_addr ? cfg->control_addr : "127.0.0.1";
+  scfg.port = cfg->control_port;
+  scfg.max_body = (size_t)1024 * 1024;
+  scfg.threads = 4;
+  result = ctk_http_server_start(&scfg, city_control_handler, sim, &sim->control);
+  if(result) {
+    snprintf(err, errlen, "cannot listen for control on %s:%d: %s", scfg.bind_addr, scfg.port,
+             ctk_strerror(result));
+    goto fail;
+  }
+  pthread_condattr_destroy(&cattr);
+  CTK_INFO(MOD, "province=%s cities=%zu upper=%s port=%d control=%d rate=%g seed=%llu",
+           sim->province, sim->n_cities, sim->upper_url, ctk_http_server_port(sim->server),
+           ctk_http_server_port(sim->control), sim->model.rate, cfg->seed);
+  *out = sim;
+  return CTK_E_OK;
+fail:
+  pthread_condattr_destroy(&cattr);
+  ctk_city_sim_stop(sim);
+  return result;
+}
+
+void ctk_city_sim_stop(ctk_city_sim *sim)
+{
+  size_t i;
+  if(!sim)
+    return;
+  /* no new requests from the province, then no new work, then the threads */
+  ctk_http_server_stop(sim->control);
+  ctk_http_server_stop(sim->server);
+  pthread_mutex_lock(&sim->lock);
+  sim->stopping = 1;
+  pthread_cond_broadcast(&sim->due_cond);
+  for(i = 0; sim->workers && i < sim->n_workers; i++)
+    pthread_cond_broadcast(&sim->workers[i].cond);
+  pthread_mutex_unlock(&sim->lock);
+  if(sim->scheduler)
+    pthread_join(sim->scheduler, NULL);
+  for(i = 0; sim->workers && i < sim->n_workers; i++) {
+    city_worker *w = &sim->workers[i];
+    if(w->thread)
+      pthread_join(w->thread, NULL);
+    while(w->head) {
+      city_job *job = w->head;
+      w->head = job->next;
+      job_free(sim, job);
+    }
+    ctk_http_client_free(w->http);
+    if(w->sim)
+      pthread_cond_destroy(&w->cond);
+  }
+  while(sim->n_heap) {
+    city_due d = due_pop(sim);
+    job_free(sim, d.job);
+  }
+  for(i = 0; sim->cities && i < sim->n_cities; i++) {
+    job_free(sim, sim->cities[i].held);
+    if(sim->cities[i].log)
+      fclose(sim->cities[i].log);
+  }
+  for(i = 0; sim->obs && i < sim->obs_count; i++)
+    city_obs_free(&sim->obs[(sim->obs_start + i) % CITY_OBS_MAX]);
+  city_auth_free(sim);
+  free(sim->obs);
+  free(sim->seen);
+  free(sim->cti_calls);
+  free(sim->workers);
+  free(sim->cities);
+  free(sim->orders);
+  free(sim->heap);
+  ctk_region_free(sim->regions);
+  ctk_profile_free(sim->profile);
+  pthread_cond_destroy(&sim->due_cond);
+  pthread_mutex_destroy(&sim->lock);
+  free(sim);
+}
+
+int ctk_city_sim_port(const ctk_city_sim *sim)
+{
+  return ctk_http_server_port(sim->server);
+}
+
+int ctk_city_sim_control_port(const ctk_city_sim *sim)
+{
+  return ctk_http_server_port(sim->control);
+}
+
+size_t ctk_city_sim_count(const ctk_city_sim *sim)
+{
+  return sim->n_cities;
+}

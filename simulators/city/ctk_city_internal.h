@@ -1,0 +1,257 @@
+/* ctk_city_internal: the city simulator's private state, shared by its own files only
+ * (core and sending, receiving from the province, control API and CTI intake). */
+#ifndef CTK_CITY_INTERNAL_H
+#define CTK_CITY_INTERNAL_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <stdio.h>
+
+#include "ctk_auth.h"
+#include "ctk_city.h"
+#include "ctk_http.h"
+#include "ctk_misbehave.h"
+#include "ctk_profile.h"
+#include "ctk_region.h"
+#include "ctk_traffic.h"
+
+#define CITY_ORDER_ID_MAX 24
+#define CITY_HISTORY_MAX 24
+#define CITY_COUNTERS_MAX 48
+#define CITY_OBS_MAX 20000           /* observed entries kept in memory (oldest dropped) */
+#define CITY_ORDERS_MAX 2000000      /* orders kept in memory */
+#define CITY_SEEN_MAX 200000         /* message ids remembered per simulator for idempotency */
+#define CITY_CTI_MAX 200000          /* call ids remembered */
+#define CITY_HASH_BUCKETS 65536
+#define CITY_REORDER_HOLD_MS 2000    /* a held (reordered) request goes anyway after this */
+#define CITY_NOTE_MAX 128
+
+/* A small named counter set: "0000" -> 12, "answered" -> 3, ... */
+typedef struct city_counters {
+  char keys[CITY_COUNTERS_MAX][24];
+  unsigned long values[CITY_COUNTERS_MAX];
+  size_t count;
+} city_counters;
+
+void city_count(city_counters *c, const char *key);
+
+typedef struct city_stats {
+  unsigned long created[CTK_KIND__COUNT];
+  unsigned long cti_orders;
+  unsigned long sent;              /* requests that went on the wire (first attempt) */
+  unsigned long sent_ok;           /* answered 0000 */
+  unsigned long sent_failed;       /* answered another code, or no answer after retries */
+  unsigned long retries;
+  unsigned long transfers_received;
+  unsigned long urges;
+  unsigned long supervises;
+  unsigned long received;          /* requests from the province */
+  city_counters misbehaved;        /* by action */
+  city_counters answers_received;  /* result codes the province answered */
+  city_counters answers_given;     /* result codes the cities answered */
+  city_counters sent_by_interface;
+  city_counters received_by_interface;
+} city_stats;
+
+typedef struct city_event {
+  char time[40];
+  char interface_code[8];
+  char status[4];
+  char region[8];
+} city_event;
+
+typedef struct city_order {
+  char id[CITY_ORDER_ID_MAX];
+  size_t city;                     /* index of the city holding it */
+  ctk_order_kind kind;
+  int from_upper;                  /* the province transferred it to this city */
+  char state[4];                   /* status code; "" before the first OK answer */
+  char pending_to[4];              /* state the request in flight leads to */
+  int busy;                        /* a request for it is queued or in flight */
+  char accept_time[40];
+  char accept_region[8];
+  char handle_region[8];
+  char target[8];                  /* cross-region kinds */
+  char channel[8];
+  char business[8];
+  char domain[8];
+  char phone[24];
+  char caller_name[32];
+  char call_id[CTK_MSGID_MAX];
+  char subject[200];
+  char content[640];
+  char rec_url[512];
+  char rec_sha[65];
+  unsigned urged;                  /* urges and supervises received */
+  unsigned gen;                    /* generation of its scheduled step: stale heap items skip */
+  long long due_ms;                /* monotonic time of its scheduled step, 0 if none */
+  city_event history[CITY_HISTORY_MAX];
+  size_t n_history;
+  size_t hash_next;                /* chain in the id index, (size_t)-1 at the end */
+} city_order;
+
+typedef struct city_node {
+  char region[8];
+  char name[96];
+  char secret[128];
+  unsigned long seq;               /* last order sequence used */
+  FILE *log;                       /* append-only message log, JSON lines */
+  char seq_path[600];
+  size_t worker;                   /* the sending thread that owns this city's queue order */
+  struct city_job *held;           /* reorder: request held back until the next one */
+  long long held_since;
+  city_stats st;
+} city_node;
+
+/* One request to send up: bytes built once, so retries and duplicates are identical. */
+typedef struct city_job {
+  size_t city;
+  size_t order;                    /* index, or (size_t)-1 */
+  char interface_code[8];
+  char order_id[CITY_ORDER_ID_MAX];
+  char msg_id[CTK_MSGID_MAX];
+  ctk_buf bytes;
+  int attempts;
+  int copies;                      /* 2 for duplicate */
+  int hold;                        /* reorder */
+  char note[CITY_NOTE_MAX];        /* misbehaviour applied */
+  struct city_job *next;
+} city_job;
+
+typedef enum { CITY_DUE_ARRIVAL, CITY_DUE_STEP, CITY_DUE_SEND } city_due_type;
+
+typedef struct city_due {
+  long long due_ms;                /* monotonic */
+  unsigned long seq;               /* tie-break: first scheduled, first run */
+  city_due_type type;
+  size_t order;
+  unsigned gen;
+  city_job *job;
+} city_due;
+
+typedef struct city_obs {
+  unsigned long seq;
+  size_t city;
+  int incoming;                    /* 1: the province called the city */
+  char interface_code[8];
+  char msg_id[CTK_MSGID_MAX];
+  char order_id[CITY_ORDER_ID_MAX];
+  char result[16];                 /* wire result code, "" when no answer */
+  long long t_start;               /* ms since the epoch */
+  long long t_end;
+  int sent;                        /* outgoing: 0 when dropped */
+  int http_status;
+  char note[CITY_NOTE_MAX];        /* misbehaviour, transport error */
+  char *raw_request;
+  size_t raw_request_len;
+  char *raw_answer;
+  size_t raw_answer_len;
+} city_obs;
+
+typedef struct city_worker {
+  struct ctk_city_sim *sim;
+  size_t index;
+  pthread_t thread;
+  city_job *head, *tail;
+  pthread_cond_t cond;
+  ctk_http_client *http;
+  int busy;
+} city_worker;
+
+typedef struct city_seen {         /* a message id the cities already answered */
+  char msg_id[CTK_MSGID_MAX];
+  unsigned long long digest;       /* of the body and head without SendTime */
+  char result[16];
+  char text[128];
+} city_seen;
+
+struct ctk_city_sim {
+  ctk_city_config cfg;
+  char province[8];
+  char upper_url[512];
+  ctk_profile *profile;
+  ctk_region_db *regions;
+  ctk_auth *auth;                  /* who may call the cities; NULL = no check */
+  ctk_traffic_model model;
+  ctk_rng rng;
+
+  pthread_mutex_t lock;            /* guards everything below */
+  city_node *cities;
+  size_t n_cities;
+  size_t cti_next;                 /* round robin */
+
+  city_order *orders;
+  size_t n_orders, cap_orders;
+  size_t buckets[CITY_HASH_BUCKETS];
+
+  city_due *heap;
+  size_t n_heap, cap_heap;
+  unsigned long due_seq;
+  pthread_cond_t due_cond;
+  pthread_t scheduler;
+
+  city_worker *workers;
+  size_t n_workers;
+  size_t in_flight;
+
+  ctk_mb_set rules;
+  city_obs *obs;                   /* ring of CITY_OBS_MAX */
+  size_t obs_start, obs_count;
+  unsigned long obs_seq, obs_dropped;
+
+  city_seen *seen;
+  size_t n_seen;
+  char (*cti_calls)[CTK_MSGID_MAX + 24]; /* "call_id\torder_id" */
+  size_t n_cti;
+  city_counters cti_events;
+
+  long created_total;
+  int auto_steps;                  /* 0 in manual mode */
+  int stopping;
+  long long started_ms;
+
+  ctk_http_server *server;
+  ctk_http_server *control;
+};
+
+/* ---- core (ctk_city.c), all called with sim->lock held unless said ---- */
+long long city_now_ms(void);       /* realtime */
+long long city_mono_ms(void);      /* monotonic */
+ssize_t city_find(struct ctk_city_sim *sim, const char *region);
+/* Orders are per city: two simulated cities may both hold a cross-city order. */
+city_order *city_order_find(struct ctk_city_sim *sim, size_t city, const char *id);
+city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id);
+/* Append <WorkOrder> with the order's fields and the given status under parent. */
+void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
+                        const char *status);
+struct json_object;
+struct json_object *city_obs_json(struct ctk_city_sim *sim, const city_obs *e, int raw);
+ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen);
+void city_auth_free(struct ctk_city_sim *sim);
+/* Create an order in city; kind < 0 draws it; target may be NULL or "". cti: caller, call id,
+ * recording url and sha256 (all NULL for traffic). Sends it up. */
+ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, const char *target,
+                           const char *phone, const char *call_id, const char *rec_url,
+                           const char *rec_sha, city_order **out);
+/* Do one step of the city's part now ("sign", "return", ...). err says why not. */
+ctk_code city_act(struct ctk_city_sim *sim, city_order *o, const char *action, char *err,
+                  size_t errlen);
+/* Schedule the order's next automatic step after its state changed. */
+void city_schedule_next(struct ctk_city_sim *sim, city_order *o);
+/* An urge or supervise arrived: bring the scheduled step forward. */
+void city_speed_up(struct ctk_city_sim *sim, city_order *o);
+void city_history_add(city_order *o, const char *interface_code, const char *region);
+/* Keep an observed entry (copies the raw bytes) and write it to the city's log. */
+void city_observe(struct ctk_city_sim *sim, const city_obs *entry);
+/* Clear orders, observed, stats, rules and schedules (sequences are kept). */
+void city_reset(struct ctk_city_sim *sim);
+const char *city_code_of(const ctk_profile *p, const char *set, const char *name);
+void city_obs_free(city_obs *o);
+
+/* ---- receiving (ctk_city_rx.c) ---- */
+int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
+
+/* ---- control API and CTI (ctk_city_control.c) ---- */
+int city_control_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
+
+#endif

@@ -1,0 +1,464 @@
+/* ctk_city_rx: what the simulated cities answer when their province calls them at
+ * /city/<region>/exchange or /city/<region>/soap: transfers, updates, urges, queries. */
+#include "ctk_city_internal.h"
+
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ctk_log.h"
+#include "ctk_validate.h"
+
+#define MOD "city-rx"
+
+ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen)
+{
+  return ctk_auth_load(path, &sim->auth, err, errlen);
+}
+
+void city_auth_free(struct ctk_city_sim *sim)
+{
+  ctk_auth_free(sim->auth);
+  sim->auth = NULL;
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  while(nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+/* "/city/360100/exchange" -> region and binding; 0 when the path is not a city's. */
+static int parse_path(const char *path, char region[8], ctk_binding *binding)
+{
+  size_t i;
+  if(strncmp(path, "/city/", 6))
+    return 0;
+  path += 6;
+  for(i = 0; i < 6; i++) {
+    if(path[i] < '0' || path[i] > '9')
+      return 0;
+  }
+  if(path[6] != '/')
+    return 0;
+  memcpy(region, path, 6);
+  region[6] = '\0';
+  if(!strcmp(path + 7, "exchange"))
+    *binding = CTK_BIND_XML;
+  else if(!strcmp(path + 7, "soap"))
+    *binding = CTK_BIND_SOAP;
+  else
+    return 0;
+  return 1;
+}
+
+/* A digest of what makes a repeat "the same message": head without SendTime, and the body. */
+static unsigned long long message_digest(const ctk_msg *m)
+{
+  unsigned long long h = 1469598103934665603ULL;   /* FNV-1a 64 */
+  const char *parts[4];
+  xmlBufferPtr xb = xmlBufferCreate();
+  size_t i;
+  parts[0] = m->head.interface_code;
+  parts[1] = m->head.sender.region;
+  parts[2] = m->head.receiver.region;
+  parts[3] = "";
+  if(xb && m->body && xmlNodeDump(xb, m->doc, m->body, 0, 0) >= 0)
+    parts[3] = (const char *)xmlBufferContent(xb);
+  for(i = 0; i < 4; i++) {
+    const unsigned char *p = (const unsigned char *)parts[i];
+    while(*p)
+      h = (h ^ *p++) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+  }
+  if(xb)
+    xmlBufferFree(xb);
+  return h;
+}
+
+static city_seen *seen_find(struct ctk_city_sim *sim, const char *msg_id)
+{
+  size_t n = sim->n_seen < CITY_SEEN_MAX ? sim->n_seen : CITY_SEEN_MAX;
+  size_t i;
+  for(i = 0; i < n; i++) {
+    if(!strcmp(sim->seen[i].msg_id, msg_id))
+      return &sim->seen[i];
+  }
+  return NULL;
+}
+
+static void seen_add(struct ctk_city_sim *sim, const char *msg_id, unsigned long long digest,
+                     const ctk_outcome *o)
+{
+  city_seen *s = &sim->seen[sim->n_seen % CITY_SEEN_MAX];   /* oldest forgotten when full */
+  ctk_strlcpy(s->msg_id, msg_id, sizeof(s->msg_id));
+  s->digest = digest;
+  ctk_strlcpy(s->result, o->code, sizeof(s->result));
+  ctk_strlcpy(s->text, o->text, sizeof(s->text));
+  sim->n_seen++;
+}
+
+static void copy_field(const ctk_msg *m, const char *path, char *dst, size_t size)
+{
+  const char *v = ctk_msg_get(m, path);
+  ctk_strlcpy(dst, v ? v : "", size);
+}
+
+/* A transfer (1002) down to city ci. Lock held. */
+static void rx_transfer(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_outcome *out)
+{
+  const ctk_profile *p = sim->profile;
+  city_node *c = &sim->cities[ci];
+  const char *id = ctk_msg_get(m, "OrderId");
+  const char *target = ctk_msg_get(m, "TargetRegion");
+  const ctk_transition *t;
+  city_order *o;
+
+  if(!target || strcmp(target, c->region)) {
+    ctk_outcome_set(out, p, "ROUTE", "/Message/Body/WorkOrderTransfer/TargetRegion", NULL,
+                    "TargetRegion %s is not this city (%s)", target ? target : "", c->region);
+    return;
+  }
+  o = city_order_find(sim, ci, id);
+  t = ctk_profile_transition(p, "1002", o ? o->state : "", CTK_DIR_DOWN);
+  if(!t) {
+    ctk_outcome_set(out, p, "STATE", "/Message/Body/WorkOrderTransfer/OrderId", NULL,
+                    "order %s is in state %s: no transfer", id, o ? o->state : "");
+    return;
+  }
+  if(!o) {
+    o = city_order_add(sim, ci, id);
+    if(!o) {
+      ctk_outcome_set(out, p, "BUSY", NULL, NULL, "the simulator holds too many orders");
+      return;
+    }
+    o->kind = CTK_KIND_LOCAL;
+    copy_field(m, "WorkOrder/AcceptTime", o->accept_time, sizeof(o->accept_time));
+    copy_field(m, "WorkOrder/AcceptRegion", o->accept_region, sizeof(o->accept_region));
+    copy_field(m, "WorkOrder/Channel", o->channel, sizeof(o->channel));
+    copy_field(m, "WorkOrder/BusinessType", o->business, sizeof(o->business));
+    copy_field(m, "WorkOrder/Domain", o->domain, sizeof(o->domain));
+    copy_field(m, "WorkOrder/Caller/Phone", o->phone, sizeof(o->phone));
+    copy_field(m, "WorkOrder/Caller/Name", o->caller_name, sizeof(o->caller_name));
+    copy_field(m, "WorkOrder/Subject", o->subject, sizeof(o->subject));
+    copy_field(m, "WorkOrder/Content", o->content, sizeof(o->content));
+    copy_field(m, "WorkOrder/CallId", o->call_id, sizeof(o->call_id));
+    copy_field(m, "WorkOrder/Attachments/Attachment/Url", o->rec_url, sizeof(o->rec_url));
+    copy_field(m, "WorkOrder/Attachments/Attachment/Sha256", o->rec_sha, sizeof(o->rec_sha));
+  }
+  ctk_strlcpy(o->handle_region, c->region, sizeof(o->handle_region));
+  o->from_upper = 1;
+  ctk_strlcpy(o->state, t->to[0] ? t->to : "03", sizeof(o->state));
+  city_history_add(o, "1002", sim->province);
+  c->st.transfers_received++;
+  ctk_outcome_set(out, p, "OK", NULL, NULL, "transfer received");
+  city_schedule_next(sim, o);
+}
+
+/* Any request the province may send down. *query is set when the answer needs the order. */
+static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_outcome *out,
+                     city_order **query)
+{
+  const ctk_profile *p = sim->profile;
+  city_node *c = &sim->cities[ci];
+  const char *code = m->head.interface_code;
+  const ctk_interface *in = ctk_profile_interface(p, code);
+  const ctk_transition *t;
+  const char *id;
+  city_order *o;
+
+  *query = NULL;
+  if(!in) {
+    ctk_outcome_set(out, p, "UNKNOWN_INTERFACE", "/Message/Head/InterfaceCode", NULL,
+                    "unknown interface %s", code);
+    return;
+  }
+  if(!(in->directions & CTK_DIR_DOWN)) {
+    ctk_outcome_set(out, p, "ROUTE", "/Message/Head/InterfaceCode", NULL,
+                    "%s (%s) does not travel down to a city", code, in->name);
+    return;
+  }
+  if(!strcmp(in->name, "LinkCheck") || !strcmp(in->name, "KnowledgeSync")) {
+    ctk_outcome_set(out, p, "OK", NULL, NULL, "%s received", in->name);
+    return;
+  }
+  if(!strcmp(code, "1002")) {
+    rx_transfer(sim, ci, m, out);
+    return;
+  }
+  id = ctk_msg_get(m, "OrderId");
+  o = id ? city_order_find(sim, ci, id) : NULL;
+  if(!o) {
+    ctk_outcome_set(out, p, "UNKNOWN_ORDER", "OrderId", NULL, "city %s has no order %s",
+                    c->region, id ? id : "");
+    return;
+  }
+  t = ctk_profile_transition(p, code, o->state, CTK_DIR_DOWN);
+  if(!t) {
+    ctk_outcome_set(out, p, "STATE", "OrderId", NULL, "%s not allowed: order %s is in state %s",
+                    code, o->id, o->state);
+    return;
+  }
+  ctk_outcome_set(out, p, "OK", NULL, NULL, "%s recorded", in->name);
+  if(!strcmp(in->name, "WorkOrderQuery")) {
+    *query = o;
+    return;
+  }
+  if(!strcmp(in->name, "WorkOrderUrge") || !strcmp(in->name, "WorkOrderSupervise")) {
+    if(!strcmp(in->name, "WorkOrderUrge"))
+      c->st.urges++;
+    else
+      c->st.supervises++;
+    o->urged++;
+    city_history_add(o, code, sim->province);
+    city_speed_up(sim, o);
+    return;
+  }
+  if(t->to[0])
+    ctk_strlcpy(o->state, t->to, sizeof(o->state));
+  city_history_add(o, code, sim->province);
+  city_schedule_next(sim, o);
+}
+
+static void fill_answer_body(struct ctk_city_sim *sim, const ctk_msg *req, ctk_msg *ans,
+                             const city_order *o)
+{
+  char now[40];
+  if(!ans->body)
+    return;
+  if(o) {
+    xmlNodePtr hist;
+    size_t i;
+    city_add_workorder(sim, ans->body, o, o->state);
+    hist = ctk_xml_add(ans->body, "History", NULL);
+    for(i = 0; i < o->n_history; i++) {
+      xmlNodePtr ev = ctk_xml_add(hist, "Event", NULL);
+      ctk_xml_add(ev, "Time", o->history[i].time);
+      ctk_xml_add(ev, "InterfaceCode", o->history[i].interface_code);
+      ctk_xml_add(ev, "Status", o->history[i].status);
+      ctk_xml_add(ev, "Region", o->history[i].region);
+    }
+    return;
+  }
+  /* LinkCheckResult */
+  if(ctk_msg_get(req, "Echo"))
+    ctk_xml_add(ans->body, "Echo", ctk_msg_get(req, "Echo"));
+  ctk_msg_now(now, sizeof(now));
+  ctk_xml_add(ans->body, "ServerTime", now);
+}
+
+/* The charset a request declared in its Content-Type, for answering undecodable ones. */
+static ctk_encoding request_encoding(const ctk_http_request *req)
+{
+  const char *cs = strcasestr(req->content_type, "charset=");
+  if(cs && !strncasecmp(cs + 8, "gbk", 3))
+    return CTK_ENC_GBK;
+  return CTK_ENC_UTF8;
+}
+
+static int write_answer(struct ctk_city_sim *sim, const ctk_msg *ans, ctk_binding b,
+                        ctk_encoding e, ctk_http_response *resp)
+{
+  if(ctk_msg_encode(sim->profile, ans, b, e, &resp->body))
+    return 1;
+  snprintf(resp->content_type, sizeof(resp->content_type), "%s; charset=%s",
+           b == CTK_BIND_SOAP ? "text/xml" : "application/xml", ctk_encoding_name(e));
+  return 0;
+}
+
+int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  struct ctk_city_sim *sim = ctx;
+  const ctk_profile *p = sim->profile;
+  char region[8];
+  ctk_binding binding;
+  ctk_encoding encoding = request_encoding(req);
+  ctk_msg *m = NULL, *ans = NULL;
+  ctk_head head;
+  ctk_outcome outcome;
+  ctk_mb_rule rule;
+  city_order *query = NULL;
+  city_obs e;
+  ssize_t ci;
+  int has_rule = 0, rc = 0, decoded = 0;
+  long long t0 = city_now_ms();
+
+  if(!parse_path(req->path, region, &binding)) {
+    resp->status = 404;
+    ctk_buf_adds(&resp->body, "not a city endpoint: use /city/<region>/exchange or /soap\n");
+    snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
+    return 0;
+  }
+  if(strcmp(req->method, "POST")) {
+    resp->status = 405;
+    snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
+    ctk_buf_adds(&resp->body, "use POST\n");
+    return 0;
+  }
+  pthread_mutex_lock(&sim->lock);
+  ci = city_find(sim, region);
+  pthread_mutex_unlock(&sim->lock);
+  if(ci < 0) {
+    resp->status = 404;
+    snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
+    ctk_buf_printf(&resp->body, "this simulator does not play city %s\n", region);
+    return 0;
+  }
+
+  /* what is known of the request before it is decoded: enough for an answer head */
+  memset(&head, 0, sizeof(head));
+  ctk_strlcpy(head.sender.region, sim->province, sizeof(head.sender.region));
+  head.sender.level = CTK_LEVEL_PROVINCE;
+  ctk_strlcpy(head.receiver.region, region, sizeof(head.receiver.region));
+  head.receiver.level = CTK_LEVEL_CITY;
+  memset(&outcome, 0, sizeof(outcome));
+
+  if(req->body_too_large) {
+    ctk_outcome_set(&outcome, p, "TOO_LARGE", NULL, NULL, "body over %zu bytes",
+                    p->max_message_bytes);
+    resp->status = 413;
+  }
+  else if(ctk_msg_decode(p, req->body, req->body_len, binding, &m, &outcome) || !m) {
+    if(!outcome.code[0])
+      ctk_outcome_set(&outcome, p, "MALFORMED", NULL, NULL, "cannot decode the message");
+  }
+  else {
+    decoded = 1;
+    head = m->head;
+    encoding = m->encoding;
+  }
+
+  if(decoded && sim->auth) {
+    int level = 0;
+    if(!req->auth_user || !req->auth_pass ||
+       ctk_auth_verify(sim->auth, req->auth_user, req->auth_pass, &level)) {
+      ctk_outcome_set(&outcome, p, "AUTH", NULL, NULL, "HTTP Basic credentials %s",
+                      req->auth_user ? "are wrong" : "are missing");
+      decoded = 0;
+    }
+    else if(strcmp(req->auth_user, m->head.sender.region)) {
+      ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender/Region", NULL,
+                      "authenticated as %s but Sender/Region is %s", req->auth_user,
+                      m->head.sender.region);
+      decoded = 0;
+    }
+  }
+
+  if(decoded) {
+    pthread_mutex_lock(&sim->lock);
+    has_rule = ctk_mb_take(&sim->rules, region, CTK_MB_ON_ANSWER, m->head.interface_code,
+                           city_now_ms(), NULL, NULL, &rule);
+    if(has_rule)
+      city_count(&sim->cities[ci].st.misbehaved, ctk_mb_action_name(rule.action));
+    pthread_mutex_unlock(&sim->lock);
+    if(has_rule && rule.action == CTK_MB_SILENT) {
+      CTK_INFO(MOD, "city=%s msg=%s misbehave=silent hold_ms=%ld", region, m->head.msg_id,
+               rule.delay_ms);
+      sleep_ms(rule.delay_ms);
+      rc = 1;   /* the server closes with 500 and no body: no Answer ever came */
+      goto observe;
+    }
+  }
+
+  if(decoded && has_rule && rule.action == CTK_MB_ERROR_ANSWER) {
+    ctk_strlcpy(outcome.code, rule.result_code, sizeof(outcome.code));
+    snprintf(outcome.text, sizeof(outcome.text), "error-answer misbehaviour (test steering)");
+  }
+  else if(decoded) {
+    ctk_problems problems;
+    memset(&problems, 0, sizeof(problems));
+    if(ctk_validate_msg(p, m, &problems) && problems.count) {
+      outcome = problems.items[0];
+    }
+    else if(strcmp(m->head.receiver.region, region) ||
+            m->head.receiver.level != CTK_LEVEL_CITY) {
+      ctk_outcome_set(&outcome, p, "ROUTE", "/Message/Head/Receiver", NULL,
+                      "sent to %s at /city/%s", m->head.receiver.region, region);
+    }
+    else if(strcmp(m->head.sender.region, sim->province) ||
+            m->head.sender.level != CTK_LEVEL_PROVINCE) {
+      ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender", NULL,
+                      "only province %s calls these cities", sim->province);
+    }
+    else {
+      unsigned long long digest = message_digest(m);
+      city_seen *seen;
+      pthread_mutex_lock(&sim->lock);
+      seen = seen_find(sim, m->head.msg_id);
+      if(seen && seen->digest == digest) {
+        ctk_strlcpy(outcome.code, seen->result, sizeof(outcome.code));
+        ctk_strlcpy(outcome.text, seen->text, sizeof(outcome.text));
+      }
+      else if(seen) {
+        ctk_outcome_set(&outcome, p, "DUPLICATE", "/Message/Head/MsgId", NULL,
+                        "MsgId %s was used for another message", m->head.msg_id);
+      }
+      else {
+        rx_apply(sim, (size_t)ci, m, &outcome, &query);
+        seen_add(sim, m->head.msg_id, digest, &outcome);
+      }
+      /* the query answer is built under the lock: the order may change right after */
+      if(!strcmp(outcome.code, ctk_profile_rc(p, "OK")) &&
+         ctk_profile_interface(p, m->head.interface_code) &&
+         ctk_profile_interface(p, m->head.interface_code)->answer_element[0]) {
+        if(!ctk_msg_new_answer(p, m, &outcome, 1, &ans))
+          fill_answer_body(sim, m, ans, query);
+      }
+      pthread_mutex_unlock(&sim->lock);
+    }
+  }
+  if(!ans && ctk_msg_new_answer_to(p, &head, &outcome, 0, &ans)) {
+    rc = 1;
+    goto observe;
+  }
+  if(write_answer(sim, ans, binding, encoding, resp))
+    rc = 1;
+  if(has_rule && rule.action == CTK_MB_DELAY)
+    sleep_ms(rule.delay_ms);
+
+observe:
+  memset(&e, 0, sizeof(e));
+  e.city = (size_t)ci;
+  e.incoming = 1;
+  e.sent = 1;
+  ctk_strlcpy(e.interface_code, head.interface_code, sizeof(e.interface_code));
+  ctk_strlcpy(e.msg_id, head.msg_id, sizeof(e.msg_id));
+  if(m) {
+    const char *id = ctk_msg_get(m, "OrderId");
+    if(!id)
+      id = ctk_msg_get(m, "WorkOrder/OrderId");
+    ctk_strlcpy(e.order_id, id ? id : "", sizeof(e.order_id));
+  }
+  ctk_strlcpy(e.result, rc ? "" : outcome.code, sizeof(e.result));
+  if(has_rule)
+    ctk_strlcpy(e.note, ctk_mb_action_name(rule.action), sizeof(e.note));
+  else if(!rc && outcome.text[0] && strcmp(outcome.code, ctk_profile_rc(p, "OK")))
+    ctk_strlcpy(e.note, outcome.text, sizeof(e.note));
+  e.t_start = t0;
+  e.t_end = city_now_ms();
+  e.http_status = rc ? 500 : resp->status;
+  e.raw_request = (char *)req->body;
+  e.raw_request_len = req->body_len;
+  if(!rc) {
+    e.raw_answer = resp->body.data;
+    e.raw_answer_len = resp->body.len;
+  }
+  pthread_mutex_lock(&sim->lock);
+  sim->cities[ci].st.received++;
+  if(head.interface_code[0])
+    city_count(&sim->cities[ci].st.received_by_interface, head.interface_code);
+  if(!rc)
+    city_count(&sim->cities[ci].st.answers_given, outcome.code);
+  city_observe(sim, &e);
+  pthread_mutex_unlock(&sim->lock);
+  CTK_DEBUG(MOD, "city=%s msg=%s interface=%s result=%s", region, head.msg_id,
+            head.interface_code, e.result);
+  ctk_msg_free(ans);
+  ctk_msg_free(m);
+  return rc;
+}
