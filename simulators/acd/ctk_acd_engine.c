@@ -7,6 +7,7 @@
 #include "acd/ctk_acd_engine.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <osipparser2/osip_parser.h>
 #include <pthread.h>
@@ -123,9 +124,23 @@ struct ctk_acd_engine {
 
 static pthread_once_t acd_parser_once = PTHREAD_ONCE_INIT;
 
+static void acd_osip_quiet(const char *fi, int li, osip_trace_level_t level, const char *fmt, va_list ap)
+{
+  (void)fi;
+  (void)li;
+  (void)level;
+  (void)fmt;
+  (void)ap;
+}
+
+/* libosip2 traces parse errors on stderr; we report them ourselves through ctk_log. */
 static void acd_parser_init(void)
 {
+  int level;
   parser_init();
+  osip_trace_initialize_func(OSIP_FATAL, acd_osip_quiet);
+  for(level = 0; level < END_TRACE_LEVEL; level++)
+    osip_trace_disable_level((osip_trace_level_t)level);
 }
 
 /* ---------- small helpers ---------- */

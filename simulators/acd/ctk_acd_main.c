@@ -303,6 +303,17 @@ typedef struct acd_runtime {
   acd_shared_stats shared;
 } acd_runtime;
 
+/* Counts the event, then publishes the new totals for GET /stats before any other sink tells
+ * the world about the event, so a client never sees an event the statistics do not include. */
+static void acd_stats_sink(void *ctx, const ctk_acd_event *ev)
+{
+  acd_runtime *rt = ctx;
+  ctk_acd_stats_on_event(&rt->stats, ev);
+  pthread_mutex_lock(&rt->shared.lock);
+  rt->shared.stats = rt->stats;
+  pthread_mutex_unlock(&rt->shared.lock);
+}
+
 static int acd_start(acd_runtime *rt)
 {
   ctk_acd_transport transport;
@@ -324,8 +335,8 @@ static int acd_start(acd_runtime *rt)
     return 3;
   }
   ctk_acd_sip_set_engine(rt->sip, rt->engine);
-  sink.on_event = ctk_acd_stats_on_event;
-  sink.ctx = &rt->stats;
+  sink.on_event = acd_stats_sink;
+  sink.ctx = rt;
   ctk_acd_engine_add_sink(rt->engine, &sink);
   if(rt->opt.cti_port >= 0) {
     rc = ctk_acd_cti_new(rt->opt.bind_addr, rt->opt.cti_port, &rt->cti);
@@ -416,9 +427,6 @@ static void acd_loop(acd_runtime *rt)
       if(rt->cti)
         ctk_acd_cti_handle(rt->cti, fds + nsip, ncti);
     }
-    pthread_mutex_lock(&rt->shared.lock);
-    rt->shared.stats = rt->stats;
-    pthread_mutex_unlock(&rt->shared.lock);
     if(live && now >= next_print) {
       ctk_acd_stats_print(&rt->stats, stdout, 1);
       next_print = now + 1000;
@@ -443,7 +451,7 @@ static void acd_shutdown(acd_runtime *rt)
 int ctk_cmd_sim_acd(int argc, char **argv)
 {
   static acd_runtime rt;
-  struct sigaction sa;
+  struct sigaction sa, old_int, old_term;
   ctk_buf json;
   int rc;
 
@@ -465,8 +473,8 @@ int ctk_cmd_sim_acd(int argc, char **argv)
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = acd_on_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
   signal(SIGPIPE, SIG_IGN);
 
   rc = acd_start(&rt);
@@ -474,6 +482,8 @@ int ctk_cmd_sim_acd(int argc, char **argv)
     rc = 2;
   if(rc) {
     acd_shutdown(&rt);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     return rc;
   }
   CTK_INFO(MAIN_MOD, "listening: sip=%s:%d agents=%u queue_limit=%u", rt.opt.bind_addr,
@@ -491,5 +501,7 @@ int ctk_cmd_sim_acd(int argc, char **argv)
     ctk_buf_free(&json);
   }
   acd_shutdown(&rt);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   return rc;
 }

@@ -1,0 +1,309 @@
+/* acd_testlib: run the queue-machine simulator as a child process and be its CSTA client. */
+#include "acd_testlib.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acd/ctk_acd.h"
+#include "acd/ctk_acd_csta.h"
+#include "ctk_buf.h"
+#include "ctk_test.h"
+
+#define TL_ARGS_MAX 48
+
+static long long tl_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int tl_json_int(json_object *o, const char *key)
+{
+  json_object *v = NULL;
+  return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : -1;
+}
+
+int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args)
+{
+  char ready[600];
+  char *argv[TL_ARGS_MAX + 1];
+  int argc = 0, i;
+  long long until;
+  pid_t parent = getpid();
+
+  memset(p, 0, sizeof(*p));
+  p->cti_port = -1;
+  p->control_port = -1;
+  snprintf(ready, sizeof(ready), "%s/acd-ready.json", dir);
+  snprintf(p->log_path, sizeof(p->log_path), "%s/acd.log", dir);
+  unlink(ready);
+  argv[argc++] = (char *)"acd";
+  argv[argc++] = (char *)"--port";
+  argv[argc++] = (char *)"0";
+  argv[argc++] = (char *)"--ready-file";
+  argv[argc++] = ready;
+  argv[argc++] = (char *)"--duration";
+  argv[argc++] = (char *)"60";
+  for(i = 0; args && args[i] && argc < TL_ARGS_MAX; i++)
+    argv[argc++] = (char *)args[i];
+  argv[argc] = NULL;
+
+  fflush(NULL);
+  p->pid = fork();
+  if(p->pid < 0)
+    return -1;
+  if(p->pid == 0) {
+    int fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if(getppid() != parent)
+      _exit(127);
+    if(fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    i = ctk_cmd_sim_acd(argc, argv);
+    fflush(NULL);
+    _exit(i);
+  }
+  until = tl_now_ms() + 5000;
+  while(tl_now_ms() < until) {
+    json_object *o = json_object_from_file(ready);
+    if(o) {
+      p->sip_port = tl_json_int(o, "sip_port");
+      p->cti_port = tl_json_int(o, "cti_port");
+      p->control_port = tl_json_int(o, "control_port");
+      json_object_put(o);
+      if(p->sip_port > 0)
+        return 0;
+    }
+    if(waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+      p->pid = 0;
+      return -1;
+    }
+    usleep(20000);
+  }
+  ctk_acd_test_stop(p);
+  return -1;
+}
+
+int ctk_acd_test_stop(ctk_acd_proc *p)
+{
+  long long until;
+  int status;
+  if(p->pid <= 0)
+    return -1;
+  kill(p->pid, SIGTERM);
+  until = tl_now_ms() + 5000;
+  while(tl_now_ms() < until) {
+    if(waitpid(p->pid, &status, WNOHANG) == p->pid) {
+      p->pid = 0;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    usleep(10000);
+  }
+  kill(p->pid, SIGKILL);
+  waitpid(p->pid, &status, 0);
+  p->pid = 0;
+  return -1;
+}
+
+int ctk_acd_test_cti_connect(int port)
+{
+  struct sockaddr_in sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if(fd < 0 || port <= 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Reads exactly n bytes within the deadline. */
+static int tl_read_full(int fd, unsigned char *buf, size_t n, long long until)
+{
+  size_t got = 0;
+  while(got < n) {
+    struct pollfd p;
+    long long left = until - tl_now_ms();
+    ssize_t r;
+    if(left <= 0)
+      return -1;
+    p.fd = fd;
+    p.events = POLLIN;
+    if(poll(&p, 1, (int)left) != 1)
+      return -1;
+    r = recv(fd, buf + got, n - got, 0);
+    if(r <= 0)
+      return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+/* One frame's XML into buf (NUL-terminated); returns its length or -1. */
+static long tl_read_frame(int fd, char *buf, size_t size, long long until)
+{
+  unsigned char head[CTK_CSTA_HEADER_LEN];
+  size_t total;
+  if(tl_read_full(fd, head, sizeof(head), until))
+    return -1;
+  if(head[0] || head[1])
+    return -2;
+  total = ((size_t)head[2] << 8) | head[3];
+  if(total < CTK_CSTA_HEADER_LEN || total - CTK_CSTA_HEADER_LEN >= size)
+    return -2;
+  if(tl_read_full(fd, (unsigned char *)buf, total - CTK_CSTA_HEADER_LEN, until))
+    return -1;
+  buf[total - CTK_CSTA_HEADER_LEN] = '\0';
+  return (long)(total - CTK_CSTA_HEADER_LEN);
+}
+
+int ctk_acd_test_cti_monitor(int fd)
+{
+  static const char req[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<MonitorStart xmlns=\"" CTK_CSTA_NS "\"><monitorObject><deviceObject>12328</deviceObject>"
+    "</monitorObject></MonitorStart>";
+  ctk_buf frame;
+  char buf[70000];
+  long n;
+  int ok;
+
+  ctk_buf_init(&frame, 70000);
+  if(ctk_acd_csta_frame(&frame, 1, req, sizeof(req) - 1)) {
+    ctk_buf_free(&frame);
+    return -1;
+  }
+  ok = send(fd, frame.data, frame.len, MSG_NOSIGNAL) == (ssize_t)frame.len;
+  ctk_buf_free(&frame);
+  if(!ok)
+    return -1;
+  n = tl_read_frame(fd, buf, sizeof(buf), tl_now_ms() + 3000);
+  return n > 0 && strstr(buf, "<MonitorStartResponse") && strstr(buf, "monitorCrossRefID") ? 0 : -1;
+}
+
+static unsigned *tl_call_seen(ctk_acd_cti_tally *t, const char *call_id)
+{
+  unsigned i;
+  for(i = 0; i < t->ncalls; i++) {
+    if(!strcmp(t->calls[i].call_id, call_id))
+      return &t->calls[i].seen;
+  }
+  if(t->ncalls == CTK_ACD_TALLY_CALLS)
+    return NULL;
+  snprintf(t->calls[t->ncalls].call_id, sizeof(t->calls[0].call_id), "%s", call_id);
+  t->calls[t->ncalls].seen = 0;
+  return &t->calls[t->ncalls++].seen;
+}
+
+/* The callID inside the first child element that is a connection. */
+static xmlChar *tl_call_id(xmlNodePtr root)
+{
+  xmlNodePtr n, k;
+  for(n = root->children; n; n = n->next) {
+    if(n->type != XML_ELEMENT_NODE || !xmlStrstr(n->name, BAD_CAST "onnection") ||
+       !xmlStrcmp(n->name, BAD_CAST "localConnectionInfo"))
+      continue;
+    for(k = n->children; k; k = k->next) {
+      if(k->type == XML_ELEMENT_NODE && !xmlStrcmp(k->name, BAD_CAST "callID"))
+        return xmlNodeGetContent(k);
+    }
+  }
+  return NULL;
+}
+
+static xmlChar *tl_child_text(xmlNodePtr root, const char *name)
+{
+  xmlNodePtr n;
+  for(n = root->children; n; n = n->next) {
+    if(n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name))
+      return xmlNodeGetContent(n);
+  }
+  return NULL;
+}
+
+static void tl_tally(ctk_acd_cti_tally *t, const char *xml, long len)
+{
+  xmlDocPtr doc = xmlReadMemory(xml, (int)len, "event.xml", NULL, XML_PARSE_NONET);
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  xmlChar *call_id, *cause;
+  unsigned *seen;
+
+  if(!root || !root->ns || xmlStrcmp(root->ns->href, BAD_CAST CTK_CSTA_NS)) {
+    t->bad_frames++;
+    xmlFreeDoc(doc);
+    return;
+  }
+  call_id = tl_call_id(root);
+  cause = tl_child_text(root, "cause");
+  seen = call_id ? tl_call_seen(t, (const char *)call_id) : NULL;
+  if(!xmlStrcmp(root->name, BAD_CAST "OfferedEvent"))
+    t->offered++;
+  else if(!xmlStrcmp(root->name, BAD_CAST "QueuedEvent"))
+    t->queued++;
+  else if(!xmlStrcmp(root->name, BAD_CAST "DeliveredEvent")) {
+    t->delivered++;
+    if(seen)
+      *seen |= CTK_ACD_SEEN_DELIVERED;
+  }
+  else if(!xmlStrcmp(root->name, BAD_CAST "EstablishedEvent")) {
+    t->established++;
+    if(seen)
+      *seen |= CTK_ACD_SEEN_ESTABLISHED;
+  }
+  else if(!xmlStrcmp(root->name, BAD_CAST "ConnectionClearedEvent")) {
+    if(cause && !xmlStrcmp(cause, BAD_CAST "normalClearing")) {
+      t->cleared_normal++;
+      if(seen)
+        *seen |= CTK_ACD_SEEN_CLEARED;
+    }
+    else
+      t->cleared_other++;
+  }
+  else
+    t->bad_frames++;
+  if(!call_id)
+    t->bad_frames++;
+  xmlFree(call_id);
+  xmlFree(cause);
+  xmlFreeDoc(doc);
+}
+
+void ctk_acd_test_cti_read(int fd, ctk_acd_cti_tally *t, unsigned frames, int timeout_ms)
+{
+  static char buf[70000];
+  long long until = tl_now_ms() + timeout_ms;
+  while(t->frames < frames) {
+    long n = tl_read_frame(fd, buf, sizeof(buf), until);
+    if(n == -1)
+      return;
+    t->frames++;
+    if(n < 0) {
+      t->bad_frames++;
+      return;
+    }
+    tl_tally(t, buf, n);
+  }
+}

@@ -1,0 +1,45 @@
+/* acd_testlib: helpers for the tests that run the queue-machine simulator as a process and
+ * listen on its CSTA link (test_acd_net, test_load). */
+#ifndef CTK_ACD_TESTLIB_H
+#define CTK_ACD_TESTLIB_H
+
+#include <sys/types.h>
+
+typedef struct ctk_acd_proc {
+  pid_t pid;
+  int sip_port;
+  int cti_port;                /* -1 when not asked for */
+  int control_port;
+  char log_path[600];
+} ctk_acd_proc;
+
+/* Forks a child running ctk_cmd_sim_acd("--port 0 --ready-file ... --duration 60" + args) with
+ * its output in dir/acd.log, and waits (at most 5 s) until it listens. 0 on success. */
+int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args);
+/* SIGTERM, then waits up to 5 s (SIGKILL after). Returns the exit code, -1 if it had to be killed. */
+int ctk_acd_test_stop(ctk_acd_proc *p);
+
+#define CTK_ACD_TALLY_CALLS 256
+#define CTK_ACD_SEEN_DELIVERED 1u
+#define CTK_ACD_SEEN_ESTABLISHED 2u
+#define CTK_ACD_SEEN_CLEARED 4u
+
+/* What a CSTA client saw. */
+typedef struct ctk_acd_cti_tally {
+  unsigned frames, bad_frames;
+  unsigned offered, queued, delivered, established, cleared_normal, cleared_other;
+  struct {
+    char call_id[128];
+    unsigned seen;             /* CTK_ACD_SEEN_* */
+  } calls[CTK_ACD_TALLY_CALLS];
+  unsigned ncalls;
+} ctk_acd_cti_tally;
+
+/* A TCP connection to the CTI port, or -1. */
+int ctk_acd_test_cti_connect(int port);
+/* Sends MonitorStart (invokeID 0001) and reads the answer: 0 when it is MonitorStartResponse. */
+int ctk_acd_test_cti_monitor(int fd);
+/* Reads event frames into the tally until it holds `frames` frames or timeout_ms passes. */
+void ctk_acd_test_cti_read(int fd, ctk_acd_cti_tally *t, unsigned frames, int timeout_ms);
+
+#endif

@@ -1,0 +1,591 @@
+/* test_acd: the queue machine's UAS state machine without sockets (SIP text in, libosip2 checks
+ * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers. */
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <json-c/json.h>
+#include <osipparser2/osip_parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_engine.h"
+#include "acd/ctk_acd_sip.h"
+#include "acd/ctk_acd_stats.h"
+#include "acd/ctk_acd_webhook.h"
+#include "ctk_test.h"
+#include "load/ctk_load.h"
+
+#define CAP_MAX 64
+
+/* What the engine sent and emitted, for the assertions. */
+typedef struct capture {
+  char *sent[CAP_MAX];
+  size_t nsent;
+  ctk_acd_event_kind kinds[CAP_MAX];
+  char agents[CAP_MAX][16];
+  long waits[CAP_MAX];
+  int busy[CAP_MAX];
+  int has_rec[CAP_MAX];
+  size_t nev;
+} capture;
+
+static int cap_send(void *ctx, const ctk_acd_peer *to, const char *data, size_t len)
+{
+  capture *c = ctx;
+  (void)to;
+  if(c->nsent < CAP_MAX)
+    c->sent[c->nsent++] = strndup(data, len);
+  return 0;
+}
+
+static void cap_event(void *ctx, const ctk_acd_event *ev)
+{
+  capture *c = ctx;
+  if(c->nev >= CAP_MAX)
+    return;
+  c->kinds[c->nev] = ev->kind;
+  snprintf(c->agents[c->nev], sizeof(c->agents[0]), "%s", ev->agent);
+  c->waits[c->nev] = ev->wait_ms;
+  c->busy[c->nev] = ev->busy_status;
+  c->has_rec[c->nev] = ev->recording_url != NULL;
+  c->nev++;
+}
+
+static void cap_reset(capture *c)
+{
+  size_t i;
+  for(i = 0; i < c->nsent; i++)
+    free(c->sent[i]);
+  memset(c, 0, sizeof(*c));
+}
+
+/* Status code of sent message i (0 for a request), parsed by libosip2; -1 if unparseable. */
+static int cap_status(const capture *c, size_t i, char *method, size_t msize)
+{
+  osip_message_t *m = NULL;
+  int status;
+  if(i >= c->nsent || osip_message_init(&m))
+    return -1;
+  if(osip_message_parse(m, c->sent[i], strlen(c->sent[i])) != 0) {
+    osip_message_free(m);
+    return -1;
+  }
+  status = m->status_code;
+  if(method)
+    snprintf(method, msize, "%s", m->sip_method ? m->sip_method : "");
+  osip_message_free(m);
+  return status;
+}
+
+static ctk_acd_engine *new_engine(capture *cap, unsigned agents, unsigned queue_limit,
+                                  void (*tweak)(ctk_acd_config *))
+{
+  ctk_acd_config cfg;
+  ctk_acd_transport tr;
+  ctk_acd_sink sink;
+  ctk_acd_engine *e = NULL;
+
+  ctk_acd_config_defaults(&cfg);
+  cfg.agents = agents;
+  cfg.queue_limit = queue_limit;
+  cfg.linger_ms = 1000;
+  if(tweak)
+    tweak(&cfg);
+  tr.send = cap_send;
+  tr.ctx = cap;
+  if(ctk_acd_engine_new(&cfg, &tr, &e))
+    return NULL;
+  sink.on_event = cap_event;
+  sink.ctx = cap;
+  ctk_acd_engine_add_sink(e, &sink);
+  return e;
+}
+
+static const ctk_acd_peer *udp_peer(void)
+{
+  static ctk_acd_peer p;
+  p.proto = CTK_ACD_UDP;
+  p.addrlen = 0;
+  return &p;
+}
+
+static ctk_code feed(ctk_acd_engine *e, const char *method, const char *call_id, int cseq,
+                     const char *cseq_method, const char *to_tag, uint64_t now)
+{
+  char msg[1024];
+  snprintf(msg, sizeof(msg),
+           "%s sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK%s%d\r\n"
+           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-%s\r\n"
+           "To: <sip:12328@127.0.0.1:5060>%s%s\r\n"
+           "Call-ID: %s\r\n"
+           "CSeq: %d %s\r\n"
+           "Contact: <sip:13800000000@127.0.0.1:5999>\r\n"
+           "Max-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n",
+           method, call_id, cseq, call_id, to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id,
+           cseq, cseq_method ? cseq_method : method);
+  return ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), now);
+}
+
+/* The To tag the engine put on sent message i. */
+static void cap_to_tag(const capture *c, size_t i, char *out, size_t size)
+{
+  osip_message_t *m = NULL;
+  osip_generic_param_t *tag = NULL;
+  out[0] = '\0';
+  if(osip_message_init(&m))
+    return;
+  if(!osip_message_parse(m, c->sent[i], strlen(c->sent[i])) && m->to &&
+     !osip_to_get_tag(m->to, &tag) && tag && tag->gvalue)
+    snprintf(out, size, "%s", tag->gvalue);
+  osip_message_free(m);
+}
+
+static void test_acd_call_answered_and_cleared(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64];
+  char method[16];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 2, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_EQUAL(feed(e, "INVITE", "c1@test", 1, NULL, NULL, 1000), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 3);
+  CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 100);
+  CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 180);
+  CU_ASSERT_EQUAL(cap_status(&cap, 2, NULL, 0), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[2], "application/sdp"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[2], "m=audio "));
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  CU_ASSERT(tag[0] != '\0');
+  CU_ASSERT_EQUAL(cap.nev, 4);
+  CU_ASSERT_EQUAL(cap.kinds[0], CTK_ACD_EV_OFFERED);
+  CU_ASSERT_EQUAL(cap.kinds[1], CTK_ACD_EV_QUEUED);
+  CU_ASSERT_EQUAL(cap.kinds[2], CTK_ACD_EV_DELIVERED);
+  CU_ASSERT_EQUAL(cap.kinds[3], CTK_ACD_EV_ANSWERED);
+  CU_ASSERT_STRING_EQUAL(cap.agents[3], "A01");
+  CU_ASSERT(cap.has_rec[3]);
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 1);
+
+  /* a retransmitted INVITE gets the same 200 again, and nothing else happens */
+  CU_ASSERT_EQUAL(feed(e, "INVITE", "c1@test", 1, NULL, NULL, 1100), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+  CU_ASSERT_STRING_EQUAL(cap.sent[3], cap.sent[2]);
+  CU_ASSERT_EQUAL(cap.nev, 4);
+
+  CU_ASSERT_EQUAL(feed(e, "ACK", "c1@test", 1, NULL, tag, 1200), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 4); /* ACK is never answered */
+  /* no 200 retransmission after the ACK */
+  CU_ASSERT_EQUAL(ctk_acd_engine_tick(e, 5000) > 0, 0);
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+
+  CU_ASSERT_EQUAL(feed(e, "BYE", "c1@test", 2, NULL, tag, 6000), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 5);
+  CU_ASSERT_EQUAL(cap_status(&cap, 4, method, sizeof(method)), 200);
+  CU_ASSERT_EQUAL(cap.nev, 5);
+  CU_ASSERT_EQUAL(cap.kinds[4], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 2);
+  /* a retransmitted BYE is answered again, without a second cleared event */
+  CU_ASSERT_EQUAL(feed(e, "BYE", "c1@test", 2, NULL, tag, 6100), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap_status(&cap, 5, NULL, 0), 200);
+  CU_ASSERT_EQUAL(cap.nev, 5);
+  /* after the linger time the call is forgotten; a late BYE gets 481 */
+  ctk_acd_engine_tick(e, 8000);
+  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 0);
+  CU_ASSERT_EQUAL(feed(e, "BYE", "c1@test", 2, NULL, tag, 8100), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap_status(&cap, 6, NULL, 0), 481);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void test_acd_queue_then_cancel(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  ctk_acd_stats st;
+  ctk_acd_sink sink;
+  char tag[64];
+
+  memset(&cap, 0, sizeof(cap));
+  ctk_acd_stats_init(&st);
+  e = new_engine(&cap, 1, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  sink.on_event = ctk_acd_stats_on_event;
+  sink.ctx = &st;
+  ctk_acd_engine_add_sink(e, &sink);
+  feed(e, "INVITE", "a@test", 1, NULL, NULL, 0);            /* takes the only agent */
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "a@test", 1, NULL, tag, 10);
+  feed(e, "INVITE", "b@test", 7, NULL, NULL, 100);          /* waits */
+  CU_ASSERT_EQUAL(cap.nsent, 5);
+  CU_ASSERT_EQUAL(cap_status(&cap, 3, NULL, 0), 100);
+  CU_ASSERT_EQUAL(cap_status(&cap, 4, NULL, 0), 180);
+  CU_ASSERT_EQUAL(st.queue_now, 1);
+  CU_ASSERT_EQUAL(feed(e, "CANCEL", "b@test", 7, NULL, NULL, 3100), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 7);
+  CU_ASSERT_EQUAL(cap_status(&cap, 5, NULL, 0), 200);       /* for the CANCEL */
+  CU_ASSERT_EQUAL(cap_status(&cap, 6, NULL, 0), 487);       /* for the INVITE */
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[6], "INVITE"));    /* CSeq: 7 INVITE */
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_ABANDONED);
+  CU_ASSERT_EQUAL(cap.waits[cap.nev - 1], 3000);
+  /* 487 over UDP is retransmitted until ACK */
+  ctk_acd_engine_tick(e, 3600);
+  CU_ASSERT_EQUAL(cap.nsent, 8);
+  CU_ASSERT_EQUAL(cap_status(&cap, 7, NULL, 0), 487);
+  feed(e, "ACK", "b@test", 7, NULL, NULL, 3700);
+  ctk_acd_engine_tick(e, 4700);
+  CU_ASSERT_EQUAL(cap.nsent, 8);
+  /* CANCEL for an unknown call */
+  feed(e, "CANCEL", "nobody@test", 1, NULL, NULL, 4800);
+  CU_ASSERT_EQUAL(cap_status(&cap, 8, NULL, 0), 481);
+  CU_ASSERT_EQUAL(st.offered, 2);
+  CU_ASSERT_EQUAL(st.answered, 1);
+  CU_ASSERT_EQUAL(st.abandoned, 1);
+  CU_ASSERT_EQUAL(st.queue_max, 1);
+  CU_ASSERT_EQUAL(st.queue_now, 0);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void tweak_ivr(ctk_acd_config *cfg)
+{
+  cfg->ivr_ms = 1000;
+  cfg->ring_ms = 500;
+}
+
+static void test_acd_ivr_ring_and_next_in_queue(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 5, tweak_ivr);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "x@test", 1, NULL, NULL, 0);
+  feed(e, "INVITE", "y@test", 1, NULL, NULL, 100);
+  CU_ASSERT_EQUAL(cap.nev, 2); /* two offered, both in the IVR */
+  CU_ASSERT_EQUAL(ctk_acd_engine_tick(e, 999), 1);
+  CU_ASSERT_EQUAL(cap.nev, 2);
+  ctk_acd_engine_tick(e, 1000); /* x joins the queue and rings at A01 */
+  CU_ASSERT_EQUAL(cap.nev, 4);
+  CU_ASSERT_EQUAL(cap.kinds[3], CTK_ACD_EV_DELIVERED);
+  ctk_acd_engine_tick(e, 1100); /* y joins the queue, waits */
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_QUEUED);
+  ctk_acd_engine_tick(e, 1500); /* x answered */
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_ANSWERED);
+  CU_ASSERT_EQUAL(cap_status(&cap, cap.nsent - 1, NULL, 0), 200);
+  cap_to_tag(&cap, cap.nsent - 1, tag, sizeof(tag));
+  /* no ACK: the 200 is retransmitted after T1 */
+  ctk_acd_engine_tick(e, 2000);
+  CU_ASSERT_EQUAL(cap_status(&cap, cap.nsent - 1, NULL, 0), 200);
+  feed(e, "ACK", "x@test", 1, NULL, tag, 2100);
+  feed(e, "BYE", "x@test", 2, NULL, tag, 4000);
+  /* x cleared; y is delivered to the freed agent with a wait of 4000-1100 so far */
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 2], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_DELIVERED);
+  CU_ASSERT_EQUAL(cap.waits[cap.nev - 1], 2900);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void tweak_503(ctk_acd_config *cfg)
+{
+  cfg->busy_status = 503;
+}
+
+static void test_acd_queue_full_is_busy(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 0, 1, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "q1@test", 1, NULL, NULL, 0);  /* waits: one place in the queue */
+  feed(e, "INVITE", "q2@test", 1, NULL, NULL, 10); /* no place left */
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL(cap_status(&cap, 3, NULL, 0), 486);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(cap.busy[cap.nev - 1], 486);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+
+  e = new_engine(&cap, 0, 0, tweak_503);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "q3@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 503);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void tweak_talk(ctk_acd_config *cfg)
+{
+  cfg->talk.kind = CTK_ACD_TALK_FIXED;
+  cfg->talk.a_ms = 2000;
+}
+
+static void test_acd_agent_hangs_up(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64];
+  char method[16];
+  char resp[1024];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 1, tweak_talk);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "t@test", 1, NULL, NULL, 0);
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "t@test", 1, NULL, tag, 10);
+  ctk_acd_engine_tick(e, 2000);
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL(cap_status(&cap, 3, method, sizeof(method)), 0);
+  CU_ASSERT_STRING_EQUAL(method, "BYE");
+  /* the BYE goes to the caller's Contact, with our tag in From */
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], "BYE sip:13800000000@127.0.0.1:5999"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], tag));
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 1);
+  ctk_acd_engine_tick(e, 2500); /* no answer yet: BYE again */
+  CU_ASSERT_EQUAL(cap.nsent, 5);
+  snprintf(resp, sizeof(resp),
+           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n"
+           "From: <sip:12328@127.0.0.1:5060>;tag=%s\r\nTo: <sip:13800000000@127.0.0.1:5999>;tag=caller-t@test\r\n"
+           "Call-ID: t@test\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n", tag);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, resp, strlen(resp), udp_peer(), 2600), CTK_E_OK);
+  ctk_acd_engine_tick(e, 5000);
+  CU_ASSERT_EQUAL(cap.nsent, 5);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void test_acd_garbage_and_other_methods(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  static const char junk[] = "this is not SIP\r\n\r\n";
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 1, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, junk, sizeof(junk) - 1, udp_peer(), 0), CTK_E_PARSE);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, "", 0, udp_peer(), 0), CTK_E_PARSE);
+  CU_ASSERT_EQUAL(cap.nsent, 0);
+  feed(e, "OPTIONS", "o@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 200);
+  feed(e, "REGISTER", "r@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 501);
+  CU_ASSERT_EQUAL(cap.nev, 0);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void test_acd_talk_parse(void)
+{
+  ctk_acd_talk t;
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("caller", &t), CTK_E_OK);
+  CU_ASSERT_EQUAL(t.kind, CTK_ACD_TALK_CALLER);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("fixed:1500", &t), CTK_E_OK);
+  CU_ASSERT_EQUAL(t.a_ms, 1500);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("uniform:100-300", &t), CTK_E_OK);
+  CU_ASSERT_EQUAL(t.b_ms, 300);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("exp:60000", &t), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("uniform:300-100", &t), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("exp:0", &t), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("fixed:", &t), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("fixed:12x", &t), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_acd_talk_parse("normal:5", &t), CTK_E_INVAL);
+}
+
+static ctk_acd_event sample_event(ctk_acd_event_kind kind)
+{
+  ctk_acd_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = kind;
+  ev.call_id = "abc-1@127.0.0.1";
+  ev.caller = "13800000000";
+  ev.called = "12328";
+  ev.agent = "A01";
+  ev.wall_ms = 1795928400000LL; /* 2026-11-29T05:00:00Z = 13:00 in Beijing */
+  ev.wait_ms = 1234;
+  ev.cause = "newCall";
+  ev.answered = kind == CTK_ACD_EV_ANSWERED;
+  if(ev.answered) {
+    ev.recording_url = "http://127.0.0.1/recordings/x.wav";
+    ev.recording_sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  }
+  return ev;
+}
+
+static void test_acd_webhook_json_exact(void)
+{
+  ctk_acd_event ev = sample_event(CTK_ACD_EV_ANSWERED);
+  ctk_buf b;
+  ctk_buf_init(&b, 4096);
+  CU_ASSERT_EQUAL(ctk_acd_event_json(&ev, &b), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&b),
+    "{\"event\":\"answered\",\"call_id\":\"abc-1@127.0.0.1\",\"caller\":\"13800000000\","
+    "\"agent\":\"A01\",\"time\":\"2026-11-29T13:00:00+08:00\",\"wait_ms\":1234,"
+    "\"recording\":{\"url\":\"http://127.0.0.1/recordings/x.wav\","
+    "\"sha256\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}}");
+  ctk_buf_reset(&b);
+  ev = sample_event(CTK_ACD_EV_OFFERED);
+  ev.agent = "";
+  CU_ASSERT_EQUAL(ctk_acd_event_json(&ev, &b), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"event\":\"offered\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"recording\":null"));
+  ctk_buf_free(&b);
+}
+
+static void test_acd_csta_event_document(void)
+{
+  ctk_acd_event ev = sample_event(CTK_ACD_EV_DELIVERED);
+  ctk_buf b, frame;
+  xmlDocPtr doc;
+  xmlNodePtr root, n;
+  int seen_call = 0, seen_alerting = 0;
+  size_t flen = 0;
+  unsigned id = 0;
+
+  ctk_buf_init(&b, 65536);
+  ctk_buf_init(&frame, 70000);
+  CU_ASSERT_EQUAL(ctk_acd_csta_event_xml(&ev, "7", &b), CTK_E_OK);
+  doc = xmlReadMemory(b.data, (int)b.len, "ev.xml", NULL, XML_PARSE_NONET);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  root = xmlDocGetRootElement(doc);
+  CU_ASSERT_STRING_EQUAL((const char *)root->name, "DeliveredEvent");
+  CU_ASSERT_STRING_EQUAL((const char *)root->ns->href, CTK_CSTA_NS);
+  for(n = root->children; n; n = n->next) {
+    xmlChar *text = xmlNodeGetContent(n);
+    if(!xmlStrcmp(n->name, BAD_CAST "connection"))
+      seen_call = strstr((const char *)text, "abc-1@127.0.0.1") != NULL;
+    if(!xmlStrcmp(n->name, BAD_CAST "alertingDevice"))
+      seen_alerting = !xmlStrcmp(text, BAD_CAST "A01");
+    if(!xmlStrcmp(n->name, BAD_CAST "monitorCrossRefID"))
+      CU_ASSERT_STRING_EQUAL((const char *)text, "7");
+    xmlFree(text);
+  }
+  CU_ASSERT(seen_call);
+  CU_ASSERT(seen_alerting);
+  xmlFreeDoc(doc);
+
+  /* framing: header + the document, read back whole; short input asks for more */
+  CU_ASSERT_EQUAL(ctk_acd_csta_frame(&frame, CTK_CSTA_EVENT_INVOKE_ID, b.data, b.len), CTK_E_OK);
+  CU_ASSERT_EQUAL(frame.len, b.len + 8);
+  CU_ASSERT_EQUAL(memcmp(frame.data + 4, "9999", 4), 0);
+  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)frame.data, frame.len, &flen, &id), 1);
+  CU_ASSERT_EQUAL(flen, frame.len);
+  CU_ASSERT_EQUAL(id, 9999);
+  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)frame.data, 20, &flen, &id), 0);
+  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)"\x01\x00\x00\x10" "0001", 8, &flen, &id), -1);
+  ev = sample_event(CTK_ACD_EV_ANSWERED);
+  CU_ASSERT_STRING_EQUAL(ctk_acd_csta_element(&ev), "EstablishedEvent");
+  ev.kind = CTK_ACD_EV_CLEARED;
+  CU_ASSERT_STRING_EQUAL(ctk_acd_csta_element(&ev), "ConnectionClearedEvent");
+  ctk_buf_free(&b);
+  ctk_buf_free(&frame);
+}
+
+static void test_acd_tcp_framing(void)
+{
+  static const char two[] =
+    "\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\nl: 4\r\n\r\nbodyBYE sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  size_t skip = 0;
+  long n = ctk_acd_sip_frame(two, sizeof(two) - 1, 65536, &skip);
+  CU_ASSERT_EQUAL(skip, 4);
+  CU_ASSERT_EQUAL(n, (long)strlen("OPTIONS sip:a@b SIP/2.0\r\nl: 4\r\n\r\nbody"));
+  CU_ASSERT_EQUAL(ctk_acd_sip_frame(two + skip + n, strlen(two + skip + n), 65536, &skip),
+                  (long)strlen(two + 4 + n));
+  CU_ASSERT_EQUAL(ctk_acd_sip_frame("INVITE x SIP/2.0\r\nContent-Length: 10\r\n\r\nabc", 43, 65536, &skip), 0);
+  CU_ASSERT_EQUAL(ctk_acd_sip_frame("INVITE x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n", 46, 65536, &skip), -1);
+  CU_ASSERT_EQUAL(ctk_acd_sip_frame("INVITE x SIP/2.0\r\nContent-Length: x\r\n\r\n", 39, 65536, &skip), -1);
+}
+
+static void test_load_target_and_stats_file(void)
+{
+  char host[64];
+  int port = 0;
+  const char *dir = ctk_test_tmpdir("load-stats");
+  char path[600];
+  FILE *f;
+  ctk_load_result r;
+
+  CU_ASSERT_EQUAL(ctk_load_check_target("127.0.0.1:5060", 0, host, sizeof(host), &port), CTK_E_OK);
+  CU_ASSERT_EQUAL(port, 5060);
+  CU_ASSERT_EQUAL(ctk_load_check_target("127.9.8.7:1", 0, host, sizeof(host), &port), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_load_check_target("localhost:5060", 0, host, sizeof(host), &port), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_load_check_target("192.168.1.1:5060", 0, host, sizeof(host), &port), CTK_E_DENIED);
+  CU_ASSERT_EQUAL(ctk_load_check_target("192.168.1.1:5060", 1, host, sizeof(host), &port), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_load_check_target("127.0.0.1", 0, host, sizeof(host), &port), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_load_check_target("127.0.0.1:70000", 0, host, sizeof(host), &port), CTK_E_INVAL);
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/stat.csv", dir);
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("StartTime;ElapsedTime(C);CallRate(C);OutgoingCall(C);SuccessfulCall(P);SuccessfulCall(C);"
+        "FailedCall(C);FailedUnexpectedMessage(C);FailedMaxUDPRetrans(C);\n"
+        "x;00:00:01;10.5;3;0;2;0;0;0;\n"
+        "x;00:00:07;12.5;50;1;48;2;1;1;\n", f);
+  fclose(f);
+  memset(&r, 0, sizeof(r));
+  CU_ASSERT_EQUAL(ctk_load_parse_stats(path, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.outgoing, 50);
+  CU_ASSERT_EQUAL(r.successful, 48);
+  CU_ASSERT_EQUAL(r.failed, 2);
+  CU_ASSERT_EQUAL(r.failed_unexpected, 1);
+  CU_ASSERT_EQUAL(r.failed_retrans, 1);
+  CU_ASSERT(r.elapsed_s > 6.9 && r.elapsed_s < 7.1);
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("only;a;header\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(ctk_load_parse_stats(path, &r), CTK_E_PARSE);
+  snprintf(path, sizeof(path), "%s/missing.csv", dir);
+  CU_ASSERT_EQUAL(ctk_load_parse_stats(path, &r), CTK_E_NOTFOUND);
+}
+
+static void test_load_scenarios_are_found(void)
+{
+  ctk_load_options o;
+  char path[1024];
+  static const char *const names[] = { "talk", "abandon", "burst", "busy", "agent-hangup" };
+  size_t i;
+
+  ctk_load_options_defaults(&o);
+  o.scenario_dir = "simulators/load";
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    xmlDocPtr doc;
+    o.scenario = names[i];
+    CU_ASSERT_EQUAL(ctk_load_find_scenario(&o, path, sizeof(path)), CTK_E_OK);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    CU_ASSERT_PTR_NOT_NULL(doc); /* well-formed, so SIPp can read it */
+    xmlFreeDoc(doc);
+  }
+  o.scenario = "nonsense";
+  CU_ASSERT_EQUAL(ctk_load_find_scenario(&o, path, sizeof(path)), CTK_E_INVAL);
+  o.scenario = "/nonexistent/x.xml";
+  CU_ASSERT_EQUAL(ctk_load_find_scenario(&o, path, sizeof(path)), CTK_E_NOTFOUND);
+}
+
+void ctk_test_add_acd(CU_pSuite s)
+{
+  CTK_TEST(s, test_acd_call_answered_and_cleared);
+  CTK_TEST(s, test_acd_queue_then_cancel);
+  CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
+  CTK_TEST(s, test_acd_queue_full_is_busy);
+  CTK_TEST(s, test_acd_agent_hangs_up);
+  CTK_TEST(s, test_acd_garbage_and_other_methods);
+  CTK_TEST(s, test_acd_talk_parse);
+  CTK_TEST(s, test_acd_webhook_json_exact);
+  CTK_TEST(s, test_acd_csta_event_document);
+  CTK_TEST(s, test_acd_tcp_framing);
+  CTK_TEST(s, test_load_target_and_stats_file);
+  CTK_TEST(s, test_load_scenarios_are_found);
+}

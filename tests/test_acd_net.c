@@ -1,0 +1,301 @@
+/* test_acd_net: `ctk sim acd` as a running process on loopback: SIP over UDP from a tiny client
+ * here, the CSTA TCP link, the JSON webhook, GET /stats, the final statistics file; and the
+ * clear message of `ctk load calls` when SIPp is missing. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acd/ctk_acd.h"
+#include "acd/ctk_acd_csta.h"
+#include "acd_testlib.h"
+#include "ctk_http.h"
+#include "ctk_test.h"
+
+/* ---------- a webhook receiver ---------- */
+
+#define HOOK_MAX 64
+
+typedef struct hook_box {
+  pthread_mutex_t lock;
+  char *bodies[HOOK_MAX];
+  size_t n;
+} hook_box;
+
+static int hook_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  hook_box *box = ctx;
+  pthread_mutex_lock(&box->lock);
+  if(box->n < HOOK_MAX && !strcmp(req->method, "POST"))
+    box->bodies[box->n++] = strdup(req->body);
+  pthread_mutex_unlock(&box->lock);
+  resp->status = 204;
+  return 0;
+}
+
+static size_t hook_count(hook_box *box)
+{
+  size_t n;
+  pthread_mutex_lock(&box->lock);
+  n = box->n;
+  pthread_mutex_unlock(&box->lock);
+  return n;
+}
+
+/* ---------- a SIP UDP client ---------- */
+
+static int udp_client(void)
+{
+  struct sockaddr_in sa;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void udp_send_req(int fd, int port, const char *method, const char *call_id, int cseq,
+                         const char *to_tag)
+{
+  struct sockaddr_in to, me;
+  socklen_t len = sizeof(me);
+  char msg[1024];
+  int n;
+
+  getsockname(fd, (struct sockaddr *)&me, &len);
+  n = snprintf(msg, sizeof(msg),
+               "%s sip:12328@127.0.0.1:%d SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKnet%s%d\r\n"
+               "From: <sip:13800000000@127.0.0.1:%d>;tag=net-%s\r\n"
+               "To: <sip:12328@127.0.0.1:%d>%s%s\r\n"
+               "Call-ID: %s\r\n"
+               "CSeq: %d %s\r\n"
+               "Contact: <sip:13800000000@127.0.0.1:%d>\r\n"
+               "Max-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n",
+               method, port, ntohs(me.sin_port), call_id, cseq, ntohs(me.sin_port), call_id, port,
+               to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq, method, ntohs(me.sin_port));
+  memset(&to, 0, sizeof(to));
+  to.sin_family = AF_INET;
+  to.sin_port = htons((uint16_t)port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sendto(fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+/* Next response: its status (0 on timeout), and the To tag copied out. */
+static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
+{
+  struct pollfd p;
+  char buf[8192];
+  ssize_t r;
+  int status = 0;
+  const char *t;
+
+  p.fd = fd;
+  p.events = POLLIN;
+  if(poll(&p, 1, 3000) != 1)
+    return 0;
+  r = recv(fd, buf, sizeof(buf) - 1, 0);
+  if(r <= 0)
+    return 0;
+  buf[r] = '\0';
+  if(sscanf(buf, "SIP/2.0 %d", &status) != 1)
+    return -1;
+  t = strstr(buf, "\r\nTo: ");
+  t = t ? strstr(t, ";tag=") : NULL;
+  if(to_tag && t) {
+    size_t i = 0;
+    t += 5;
+    while(i + 1 < tag_size && t[i] && t[i] != '\r' && t[i] != ';')
+      i++;
+    memcpy(to_tag, t, i);
+    to_tag[i] = '\0';
+  }
+  return status;
+}
+
+/* ---------- the tests ---------- */
+
+static void test_acd_net_call_events_everywhere(void)
+{
+  hook_box box;
+  ctk_http_server_config hc;
+  ctk_http_server *hook = NULL;
+  ctk_acd_proc acd;
+  char url[128], tag[128], stats_path[600];
+  const char *dir = ctk_test_tmpdir("acd-net");
+  int fd, cti, hook_port;
+  ctk_acd_cti_tally tally;
+  ctk_http_client *client;
+  ctk_http_call call;
+  ctk_http_reply reply;
+  size_t i, answered_posts = 0;
+  int waited;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  memset(&box, 0, sizeof(box));
+  pthread_mutex_init(&box.lock, NULL);
+  /* the simulator is forked before this process starts any thread; the webhook receiver
+   * comes up right after, before any call is made */
+  hook_port = ctk_test_free_port();
+  CU_ASSERT_FATAL(hook_port > 0);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", hook_port);
+  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
+  {
+    const char *args[] = { "--agents", "1", "--queue-limit", "0", "--cti-port", "0",
+                           "--control-port", "0", "--webhook", url, "--stats-json", stats_path,
+                           "--linger-ms", "2000", NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  memset(&hc, 0, sizeof(hc));
+  hc.port = hook_port;
+  hc.max_body = 65536;
+  if(ctk_http_server_start(&hc, hook_handler, &box, &hook) != CTK_E_OK) {
+    ctk_acd_test_stop(&acd);
+    CU_FAIL_FATAL("webhook receiver did not start");
+  }
+  cti = ctk_acd_test_cti_connect(acd.cti_port);
+  CU_ASSERT_FATAL(cti >= 0);
+  /* an explicit MonitorStart is answered with our cross reference */
+  CU_ASSERT_EQUAL(ctk_acd_test_cti_monitor(cti), 0);
+
+  fd = udp_client();
+  CU_ASSERT_FATAL(fd >= 0);
+  udp_send_req(fd, acd.sip_port, "INVITE", "net1", 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 200);
+  udp_send_req(fd, acd.sip_port, "ACK", "net1", 1, tag);
+  /* the only agent is busy and no one may wait: refused */
+  udp_send_req(fd, acd.sip_port, "INVITE", "net2", 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, tag + 64, 64), 486);
+  udp_send_req(fd, acd.sip_port, "ACK", "net2", 1, tag + 64);
+  udp_send_req(fd, acd.sip_port, "BYE", "net1", 2, tag);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
+  close(fd);
+
+  /* CSTA: the answered call's full story, and the refused call's offer and clearing */
+  memset(&tally, 0, sizeof(tally));
+  ctk_acd_test_cti_read(cti, &tally, 7, 5000);
+  CU_ASSERT_EQUAL(tally.offered, 2);
+  CU_ASSERT_EQUAL(tally.queued, 1);
+  CU_ASSERT_EQUAL(tally.delivered, 1);
+  CU_ASSERT_EQUAL(tally.established, 1);
+  CU_ASSERT_EQUAL(tally.cleared_normal, 1);
+  CU_ASSERT_EQUAL(tally.cleared_other, 1);
+  CU_ASSERT_EQUAL(tally.bad_frames, 0);
+  close(cti);
+
+  /* GET /stats on the control port */
+  client = ctk_http_client_new();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+  memset(&call, 0, sizeof(call));
+  memset(&reply, 0, sizeof(reply));
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/stats", acd.control_port);
+  call.url = url;
+  ctk_buf_init(&reply.body, 65536);
+  CU_ASSERT_EQUAL(ctk_http_get(client, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&reply.body), "\"offered\":2"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&reply.body), "\"answered\":1"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&reply.body), "\"busy\":1"));
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(client);
+
+  /* the webhook got every event: 5 for the answered call, 2 for the refused one */
+  for(waited = 0; hook_count(&box) < 7 && waited < 5000; waited += 20)
+    usleep(20000);
+  CU_ASSERT_EQUAL(hook_count(&box), 7);
+  for(i = 0; i < box.n; i++) {
+    json_object *o = json_tokener_parse(box.bodies[i]);
+    json_object *ev = NULL, *rec = NULL;
+    CU_ASSERT_PTR_NOT_NULL(o);
+    if(o && json_object_object_get_ex(o, "event", &ev) &&
+       !strcmp(json_object_get_string(ev), "answered")) {
+      answered_posts++;
+      CU_ASSERT(json_object_object_get_ex(o, "recording", &rec) && json_object_is_type(rec, json_type_object));
+      CU_ASSERT_PTR_NOT_NULL(strstr(box.bodies[i], "\"agent\":\"A01\""));
+      CU_ASSERT_PTR_NOT_NULL(strstr(box.bodies[i], "\"caller\":\"13800000000\""));
+    }
+    json_object_put(o);
+  }
+  CU_ASSERT_EQUAL(answered_posts, 1);
+
+  /* SIGTERM: clean stop, final statistics as JSON */
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+  {
+    char *text = ctk_test_read_file(stats_path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    if(text) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"offered\":2"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"answered_within_10s\":1"));
+      free(text);
+    }
+  }
+  ctk_http_server_stop(hook);
+  for(i = 0; i < box.n; i++)
+    free(box.bodies[i]);
+  pthread_mutex_destroy(&box.lock);
+}
+
+static void test_acd_net_bad_options_are_refused(void)
+{
+  char *a1[] = { "acd", "--agents", "lots", NULL };
+  char *a2[] = { "acd", "--talk", "gaussian:5", NULL };
+  char *a3[] = { "acd", "--busy-code", "404", NULL };
+  char *a4[] = { "acd", "--no-such-option", NULL };
+  char *a5[] = { "acd", "--webhook", "ftp://x/", "--port", "0", NULL };
+  CU_ASSERT_EQUAL(ctk_cmd_sim_acd(3, a1), 3);
+  CU_ASSERT_EQUAL(ctk_cmd_sim_acd(3, a2), 3);
+  CU_ASSERT_EQUAL(ctk_cmd_sim_acd(3, a3), 3);
+  CU_ASSERT_EQUAL(ctk_cmd_sim_acd(2, a4), 3);
+  CU_ASSERT_EQUAL(ctk_cmd_sim_acd(5, a5), 3);
+}
+
+static void test_load_without_sipp_names_the_package(void)
+{
+  char cmd[1024];
+  char *out = NULL;
+  int rc;
+  snprintf(cmd, sizeof(cmd), "PATH=/nonexistent '%s' load calls --target 127.0.0.1:5060 -m 1 2>&1",
+           ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 2);
+  CU_ASSERT_PTR_NOT_NULL(out);
+  if(out) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "SIPp"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "sip-tester"));
+    free(out);
+  }
+  /* a remote target needs --allow-remote */
+  snprintf(cmd, sizeof(cmd), "'%s' load calls --target 192.0.2.1:5060 -m 1 2>&1", ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 3);
+  if(out) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "127.0.0.0/8"));
+    free(out);
+  }
+}
+
+void ctk_test_add_acd_net(CU_pSuite s)
+{
+  CTK_TEST(s, test_acd_net_call_events_everywhere);
+  CTK_TEST(s, test_acd_net_bad_options_are_refused);
+  CTK_TEST(s, test_load_without_sipp_names_the_package);
+}
