@@ -499,6 +499,18 @@ static ctk_code fault_to_outcome(const ctk_profile *p, const ctk_xml_fault *f, c
   return CTK_E_PARSE;
 }
 
+/* ex:exchange/ex:message (request) or ex:exchangeResponse/ex:answer (answer)? */
+static int soap_part_ok(const ctk_profile *p, xmlNodePtr op, xmlNodePtr part)
+{
+  if(!in_ns(op, p->soap_ns) || !in_ns(part, p->soap_ns))
+    return 0;
+  if(!strcmp((const char *)op->name, "exchange"))
+    return !strcmp((const char *)part->name, "message");
+  if(!strcmp((const char *)op->name, "exchangeResponse"))
+    return !strcmp((const char *)part->name, "answer");
+  return 0;
+}
+
 /* The business XML inside a SOAP envelope: the characters of ex:message (or ex:answer). */
 static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inner,
                             ctk_outcome *why)
@@ -523,8 +535,7 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
                     leaf_text(ctk_xml_child(op, "faultstring")));
     return CTK_E_PARSE;
   }
-  if(!in_ns(op, p->soap_ns) || !in_ns(part, p->soap_ns) ||
-     (strcmp((const char *)part->name, "message") && strcmp((const char *)part->name, "answer"))) {
+  if(!soap_part_ok(p, op, part)) {
     ctk_outcome_set(why, p, "MALFORMED", "/Envelope/Body", rule,
                     "SOAP Body must hold ex:exchange/ex:message or "
                     "ex:exchangeResponse/ex:answer (ex = %s)", p->soap_ns);

@@ -217,11 +217,9 @@ static void classify(const parse_state *st, int max_depth, ctk_xml_fault *f)
   else if(st->too_deep)
     fault_set(f, "TOO_LARGE", "depth", 0, "elements nested deeper than %d", max_depth);
   else if(st->err_code == XML_ERR_UNDECLARED_ENTITY || st->err_code == XML_WAR_UNDECLARED_ENTITY)
-    fault_set(f, "FORBIDDEN", "forbidden", st->err_line, "line %d: %s", st->err_line,
-              st->err_text);
+    fault_set(f, "FORBIDDEN", "forbidden", st->err_line, "%s", st->err_text);
   else if(st->err_code)
-    fault_set(f, "MALFORMED", "envelope", st->err_line, "line %d: %s", st->err_line,
-              st->err_text);
+    fault_set(f, "MALFORMED", "envelope", st->err_line, "%s", st->err_text);
   else
     fault_set(f, "MALFORMED", "envelope", 0, "no document element");
 }

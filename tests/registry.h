@@ -23,7 +23,8 @@
   X(calendar, "unit")      \
   X(auth, "unit") \
   X(store, "unit") \
-  X(stats, "unit")         \
+  X(stats, "unit") \
+  X(endpoints, "net")         \
   X(tls, "net") \
   X(report, "unit") \
   X(bundle, "unit") \
@@ -31,6 +32,11 @@
   X(acd, "unit") \
   X(acd_net, "net")           \
   X(fuzz_short, "fuzz")    \
-  X(hostile, "net")
+  X(hostile, "net") \
+  X(profile, "unit") \
+  X(msg, "unit") \
+  X(validate, "unit") \
+  X(fixtures, "unit")      \
+  X(linkfaults, "net")
 
 #endif

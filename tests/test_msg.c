@@ -1,0 +1,535 @@
+/* test_msg: building, encoding and decoding messages in both bindings and both encodings, and
+ * the safe parser refusing hostile input (XXE, entity bombs, DOCTYPE, oversize, deep nesting,
+ * bad bytes) with the right result code. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxml/xmlsave.h>
+
+#include "ctk_test.h"
+#include "ctk_validate.h"
+
+static ctk_profile *msg_profile;
+
+static void msg_profile_free(void)
+{
+  ctk_profile_free(msg_profile);
+}
+
+static const ctk_profile *profile(void)
+{
+  char err[512];
+  if(!msg_profile &&
+     ctk_profile_load("profiles/jtt1019-baseline", &msg_profile, err, sizeof(err)) == CTK_E_OK)
+    atexit(msg_profile_free);
+  return msg_profile;
+}
+
+static const ctk_node CITY = { "360100", CTK_LEVEL_CITY };
+static const ctk_node PROVINCE = { "360000", CTK_LEVEL_PROVINCE };
+
+/* The document as canonical-enough UTF-8 text, for comparing two trees. */
+static char *doc_text(xmlDocPtr doc)
+{
+  xmlChar *mem = NULL;
+  int len = 0;
+  char *copy;
+
+  xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+  copy = mem ? strdup((const char *)mem) : NULL;
+  xmlFree(mem);
+  return copy;
+}
+
+static ctk_msg *decode_file(const char *path)
+{
+  size_t len = 0;
+  char *data = ctk_test_read_file(path, &len);
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+
+  if(data)
+    ctk_msg_decode(profile(), data, len, CTK_BIND_XML, &m, &why);
+  free(data);
+  return m;
+}
+
+static void round_trip(const ctk_msg *m, ctk_binding b, ctk_encoding e)
+{
+  const ctk_profile *p = profile();
+  ctk_buf wire;
+  ctk_msg *back = NULL;
+  ctk_outcome why;
+  ctk_problems pr;
+  char *before;
+  char *after;
+
+  ctk_buf_init(&wire, 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_encode(p, m, b, e, &wire), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_decode(p, wire.data, wire.len, b, &back, &why), CTK_E_OK);
+  CU_ASSERT_EQUAL(back->encoding, e);
+  CU_ASSERT_EQUAL(back->is_answer, m->is_answer);
+  CU_ASSERT_STRING_EQUAL(back->head.msg_id, m->head.msg_id);
+  CU_ASSERT_STRING_EQUAL(back->head.interface_code, m->head.interface_code);
+  CU_ASSERT_EQUAL(back->head.sender.level, m->head.sender.level);
+  before = doc_text(m->doc);
+  after = doc_text(back->doc);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(after);
+  CU_ASSERT_STRING_EQUAL(before, after);
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, back, &pr), CTK_E_OK);
+  free(before);
+  free(after);
+  ctk_msg_free(back);
+  ctk_buf_free(&wire);
+}
+
+/* Every interface (its valid fixture) survives XML/SOAP x UTF-8/GBK unchanged and valid. */
+static void test_msg_round_trip_every_interface(void)
+{
+  const ctk_profile *p = profile();
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  for(i = 0; i < p->n_interfaces; i++) {
+    char path[300];
+    ctk_msg *m;
+    snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml", p->interfaces[i].code,
+             p->interfaces[i].name);
+    m = decode_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    round_trip(m, CTK_BIND_XML, CTK_ENC_UTF8);
+    round_trip(m, CTK_BIND_XML, CTK_ENC_GBK);
+    round_trip(m, CTK_BIND_SOAP, CTK_ENC_UTF8);
+    round_trip(m, CTK_BIND_SOAP, CTK_ENC_GBK);
+    ctk_msg_free(m);
+  }
+}
+
+static void test_msg_build_request_and_answer(void)
+{
+  const ctk_profile *p = profile();
+  ctk_msg *req = NULL;
+  ctk_msg *ans = NULL;
+  ctk_outcome ok;
+  ctk_problems pr;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_request(p, "1013", &CITY, &PROVINCE, &req), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL((const char *)req->body->name, "LinkCheck");
+  CU_ASSERT_PTR_NOT_NULL(ctk_xml_add(req->body, "Echo", "a < b & \"c\""));
+  CU_ASSERT_STRING_EQUAL(ctk_msg_get(req, "Echo"), "a < b & \"c\"");
+  CU_ASSERT_STRING_EQUAL(ctk_msg_get(req, "/Head/InterfaceCode"), "1013");
+  CU_ASSERT_STRING_EQUAL(ctk_msg_get(req, "/Head/Sender/Region"), "360100");
+  CU_ASSERT_PTR_NULL(ctk_msg_get(req, "Nope"));
+  CU_ASSERT_EQUAL(ctk_format_match(p, "MsgId", req->head.msg_id), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "SendTime", req->head.send_time), 1);
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, req, &pr), CTK_E_OK);
+
+  ctk_outcome_set(&ok, p, "OK", NULL, NULL, "success");
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_answer(p, req, &ok, 1, &ans), CTK_E_OK);
+  CU_ASSERT(ans->is_answer);
+  CU_ASSERT_STRING_EQUAL(ans->head.correl_id, req->head.msg_id);
+  CU_ASSERT_STRING_EQUAL(ans->head.sender.region, "360000");
+  CU_ASSERT_EQUAL(ans->head.receiver.level, CTK_LEVEL_CITY);
+  CU_ASSERT_STRING_NOT_EQUAL(ans->head.msg_id, req->head.msg_id);
+  CU_ASSERT_STRING_EQUAL((const char *)ans->body->name, "LinkCheckResult");
+  CU_ASSERT_PTR_NOT_NULL(ctk_xml_add(ans->body, "ServerTime", ans->head.send_time));
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, ans, &pr), CTK_E_OK);
+  round_trip(ans, CTK_BIND_SOAP, CTK_ENC_GBK);
+  CU_ASSERT_EQUAL(ctk_msg_new_request(p, "4242", &CITY, &PROVINCE, &req), CTK_E_NOTFOUND);
+  CU_ASSERT_PTR_NULL(req);
+  ctk_msg_free(ans);
+}
+
+static void test_msg_answer_outcome_survives(void)
+{
+  const ctk_profile *p = profile();
+  ctk_msg *req = NULL;
+  ctk_msg *ans = NULL;
+  ctk_msg *back = NULL;
+  ctk_outcome state;
+  ctk_outcome why;
+  ctk_buf wire;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_request(p, "1006", &CITY, &PROVINCE, &req), CTK_E_OK);
+  ctk_outcome_set(&state, p, "STATE", "/Message/Body/WorkOrderComplete/OrderId", "J1-FLOW-008",
+                  "illegal transition: %s from state %s", "1006", "03");
+  CU_ASSERT_STRING_EQUAL(state.code, "3001");
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_answer(p, req, &state, 0, &ans), CTK_E_OK);
+  ctk_buf_init(&wire, 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_encode(p, ans, CTK_BIND_XML, CTK_ENC_UTF8, &wire), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_decode(p, wire.data, wire.len, CTK_BIND_XML, &back, &why),
+                        CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(back->outcome.code, "3001");
+  CU_ASSERT_STRING_EQUAL(back->outcome.text, "illegal transition: 1006 from state 03");
+  CU_ASSERT_STRING_EQUAL(back->outcome.where, "/Message/Body/WorkOrderComplete/OrderId");
+  CU_ASSERT_STRING_EQUAL(back->outcome.requirement, "J1-FLOW-008");
+  CU_ASSERT_PTR_NULL(back->body);
+  ctk_buf_free(&wire);
+  ctk_msg_free(back);
+  ctk_msg_free(ans);
+  ctk_msg_free(req);
+}
+
+/* Chinese text travels as GBK bytes on the wire and comes back as the same characters. */
+static void test_msg_gbk_chinese(void)
+{
+  const ctk_profile *p = profile();
+  static const char zh[] = "张先生反映收费站排队";
+  static const char zh_gbk[] = "\xd5\xc5\xcf\xc8\xc9\xfa"; /* 张先生 in GBK */
+  ctk_msg *req = NULL;
+  ctk_msg *back = NULL;
+  ctk_outcome why;
+  ctk_buf wire;
+  int b;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_request(p, "1013", &CITY, &PROVINCE, &req), CTK_E_OK);
+  ctk_xml_add(req->body, "Echo", zh);
+  for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    ctk_buf_init(&wire, 0);
+    CU_ASSERT_EQUAL_FATAL(ctk_msg_encode(p, req, (ctk_binding)b, CTK_ENC_GBK, &wire), CTK_E_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(wire.data, "encoding=\"GBK\""));
+    CU_ASSERT_PTR_NOT_NULL(memmem(wire.data, wire.len, zh_gbk, 6));
+    CU_ASSERT_PTR_NULL(memmem(wire.data, wire.len, "张", strlen("张")));
+    CU_ASSERT_EQUAL_FATAL(ctk_msg_decode(p, wire.data, wire.len, (ctk_binding)b, &back, &why),
+                          CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(ctk_msg_get(back, "Echo"), zh);
+    CU_ASSERT_EQUAL(back->encoding, CTK_ENC_GBK);
+    ctk_msg_free(back);
+    ctk_buf_free(&wire);
+  }
+  ctk_msg_free(req);
+}
+
+/* Decode data and expect a refusal with this result name and requirement. */
+static void expect_refused(const char *data, size_t len, ctk_binding b, const char *result,
+                           const char *requirement)
+{
+  const ctk_profile *p = profile();
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+
+  CU_ASSERT_NOT_EQUAL(ctk_msg_decode(p, data, len, b, &m, &why), CTK_E_OK);
+  CU_ASSERT_PTR_NULL(m);
+  if(strcmp(why.code, ctk_profile_rc(p, result)) || strcmp(why.requirement, requirement))
+    fprintf(stderr, "\n  expected %s [%s], got %s %s [%s]", result, requirement, why.code,
+            why.text, why.requirement);
+  CU_ASSERT_STRING_EQUAL(why.code, ctk_profile_rc(p, result));
+  CU_ASSERT_STRING_EQUAL(why.requirement, requirement);
+  ctk_msg_free(m);
+}
+
+#define REFUSED(lit, b, result, req) expect_refused((lit), sizeof(lit) - 1, (b), (result), (req))
+
+static void test_msg_refuses_xxe_file(void)
+{
+  REFUSED("<?xml version=\"1.0\"?>\n<!DOCTYPE Message [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+          "<Message xmlns=\"urn:ctk12328:baseline:1\">&x;</Message>",
+          CTK_BIND_XML, "FORBIDDEN", "J3-SEC-001");
+  REFUSED("<!DOCTYPE Message SYSTEM \"file:///etc/passwd\"><Message/>", CTK_BIND_XML,
+          "FORBIDDEN", "J3-SEC-001");
+  REFUSED("<!DOCTYPE Message><Message xmlns=\"urn:ctk12328:baseline:1\"/>", CTK_BIND_XML,
+          "FORBIDDEN", "J3-SEC-001");
+  /* Without a DTD an entity reference can only be undeclared. */
+  REFUSED("<Message xmlns=\"urn:ctk12328:baseline:1\">&x;</Message>", CTK_BIND_XML, "FORBIDDEN",
+          "J3-SEC-001");
+}
+
+/* An external entity over http must not even connect: a listener sees no connection. */
+static void test_msg_refuses_xxe_http_without_connecting(void)
+{
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof(sa);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  char doc[1024];
+  struct pollfd pfd;
+  int n;
+  int b;
+
+  CU_ASSERT_FATAL(fd >= 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+  CU_ASSERT_FATAL(listen(fd, 4) == 0);
+  CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+  for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    const char *inner_fmt =
+      "<!DOCTYPE Message [<!ENTITY x SYSTEM \"http://127.0.0.1:%d/secret\">]>"
+      "<Message xmlns=\"urn:ctk12328:baseline:1\">&x;</Message>";
+    char inner[300];
+    snprintf(inner, sizeof(inner), inner_fmt, ntohs(sa.sin_port));
+    if(b == CTK_BIND_SOAP)
+      snprintf(doc, sizeof(doc),
+               "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+               "xmlns:ex=\"urn:ctk12328:baseline:1:soap\"><soap:Body><ex:exchange><ex:message>"
+               "<![CDATA[%s]]></ex:message></ex:exchange></soap:Body></soap:Envelope>",
+               inner);
+    else
+      snprintf(doc, sizeof(doc), "%s", inner);
+    expect_refused(doc, strlen(doc), (ctk_binding)b, "FORBIDDEN", "J3-SEC-001");
+  }
+  pfd.fd = fd;
+  pfd.events = POLLIN;
+  n = poll(&pfd, 1, 100);
+  CU_ASSERT_EQUAL(n, 0); /* nobody connected */
+  close(fd);
+}
+
+static void test_msg_refuses_billion_laughs(void)
+{
+  REFUSED("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+          "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+          "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+          "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+          "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+          "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+          "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+          "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+          "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+          "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">]>"
+          "<Message xmlns=\"urn:ctk12328:baseline:1\">&lol9;</Message>",
+          CTK_BIND_XML, "FORBIDDEN", "J3-SEC-001");
+}
+
+static void test_msg_refuses_oversize(void)
+{
+  const ctk_profile *p = profile();
+  size_t len = p->max_message_bytes + 1;
+  char *big = malloc(len);
+  static const char head[] = "<Message xmlns=\"urn:ctk12328:baseline:1\"><!--";
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+  memset(big, 'x', len);
+  memcpy(big, head, sizeof(head) - 1);
+  expect_refused(big, len, CTK_BIND_XML, "TOO_LARGE", "J3-SEC-002");
+  expect_refused(big, len, CTK_BIND_SOAP, "TOO_LARGE", "J3-SEC-002");
+  free(big);
+}
+
+static void nest(ctk_buf *b, int depth)
+{
+  int i;
+  ctk_buf_adds(b, "<Message xmlns=\"urn:ctk12328:baseline:1\">");
+  for(i = 1; i < depth; i++)
+    ctk_buf_adds(b, "<a>");
+  for(i = 1; i < depth; i++)
+    ctk_buf_adds(b, "</a>");
+  ctk_buf_adds(b, "</Message>");
+}
+
+static void test_msg_refuses_deep_nesting(void)
+{
+  const ctk_profile *p = profile();
+  ctk_buf b;
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+
+  ctk_buf_init(&b, 0);
+  nest(&b, p->max_depth); /* exactly at the limit: parses */
+  CU_ASSERT_EQUAL(ctk_msg_decode(p, b.data, b.len, CTK_BIND_XML, &m, &why), CTK_E_OK);
+  ctk_msg_free(m);
+  ctk_buf_reset(&b);
+  nest(&b, p->max_depth + 1);
+  expect_refused(b.data, b.len, CTK_BIND_XML, "TOO_LARGE", "J3-SEC-003");
+  ctk_buf_reset(&b);
+  nest(&b, 100000); /* far beyond libxml2's own limit too: still a clean answer */
+  expect_refused(b.data, b.len, CTK_BIND_XML, "TOO_LARGE", "J3-SEC-003");
+  ctk_buf_free(&b);
+}
+
+static void test_msg_refuses_bad_bytes(void)
+{
+  REFUSED("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Message xmlns=\"urn:ctk12328:baseline:1\">"
+          "\xc3\x28</Message>",
+          CTK_BIND_XML, "ENCODING", "J3-ENC-001");
+  REFUSED("<Message xmlns=\"urn:ctk12328:baseline:1\">\xed\xa0\x80</Message>", CTK_BIND_XML,
+          "ENCODING", "J3-ENC-001"); /* a UTF-16 surrogate is not UTF-8 */
+  REFUSED("<?xml version=\"1.0\" encoding=\"GBK\"?><Message xmlns=\"urn:ctk12328:baseline:1\">"
+          "\xe5\xbc\xa0</Message>",
+          CTK_BIND_XML, "ENCODING", "J3-ENC-001"); /* UTF-8 bytes declared as GBK */
+  REFUSED("<?xml version=\"1.0\" encoding=\"GBK\"?><Message xmlns=\"urn:ctk12328:baseline:1\">"
+          "\xd5</Message>",
+          CTK_BIND_XML, "ENCODING", "J3-ENC-001");
+  REFUSED("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Message/>", CTK_BIND_XML, "ENCODING",
+          "J3-ENC-001");
+}
+
+static void test_msg_refuses_malformed(void)
+{
+  REFUSED("", CTK_BIND_XML, "MALFORMED", "J3-ENV-001");
+  REFUSED("<Message xmlns=\"urn:ctk12328:baseline:1\"><Head></Message>", CTK_BIND_XML,
+          "MALFORMED", "J3-ENV-001");
+  REFUSED("<Message/>", CTK_BIND_XML, "MALFORMED", "J3-ENV-001"); /* no namespace */
+  REFUSED("<Message xmlns=\"urn:ctk12328:baseline:1\"/>", CTK_BIND_SOAP, "MALFORMED",
+          "J3-ENV-001"); /* not a SOAP envelope */
+  REFUSED("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+          "<soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring>"
+          "</soap:Fault></soap:Body></soap:Envelope>",
+          CTK_BIND_SOAP, "MALFORMED", "J3-ENV-001");
+}
+
+/* ---------- concurrency ---------- */
+
+#define ID_THREADS 4
+#define IDS_PER_THREAD 2000
+
+static char ids[ID_THREADS * IDS_PER_THREAD][CTK_MSGID_MAX];
+
+static void *make_ids(void *arg)
+{
+  int t = (int)(long)arg;
+  int i;
+  for(i = 0; i < IDS_PER_THREAD; i++)
+    ctk_msg_make_id("360100", ids[t * IDS_PER_THREAD + i]);
+  return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+  return strcmp((const char *)a, (const char *)b);
+}
+
+static void test_msg_ids_unique_across_threads(void)
+{
+  pthread_t th[ID_THREADS];
+  long t;
+  size_t i;
+  int dups = 0;
+
+  for(t = 0; t < ID_THREADS; t++)
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[t], NULL, make_ids, (void *)t), 0);
+  for(t = 0; t < ID_THREADS; t++)
+    pthread_join(th[t], NULL);
+  qsort(ids, ID_THREADS * IDS_PER_THREAD, CTK_MSGID_MAX, cmp_id);
+  for(i = 1; i < ID_THREADS * IDS_PER_THREAD; i++)
+    dups += !strcmp(ids[i - 1], ids[i]);
+  CU_ASSERT_EQUAL(dups, 0);
+  CU_ASSERT_EQUAL(ctk_format_match(profile(), "MsgId", ids[0]), 1);
+  CU_ASSERT_EQUAL(strncmp(ids[0], "360100", 6), 0);
+}
+
+/* Ids of two processes differ even when made in the same second with the same counter. */
+static void test_msg_ids_unique_across_processes(void)
+{
+  char mine[CTK_MSGID_MAX];
+  char theirs[CTK_MSGID_MAX] = "";
+  int fds[2];
+  pid_t pid;
+
+  CU_ASSERT_FATAL(pipe(fds) == 0);
+  pid = fork();
+  CU_ASSERT_FATAL(pid >= 0);
+  if(pid == 0) {
+    char id[CTK_MSGID_MAX];
+    ctk_msg_make_id("360100", id);
+    if(write(fds[1], id, sizeof(id)) < 0)
+      _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  ctk_msg_make_id("360100", mine);
+  CU_ASSERT_EQUAL(read(fds[0], theirs, sizeof(theirs)), (ssize_t)sizeof(theirs));
+  close(fds[0]);
+  waitpid(pid, NULL, 0);
+  CU_ASSERT_STRING_NOT_EQUAL(mine, theirs);
+}
+
+typedef struct worker {
+  char *data;
+  size_t len;
+  int failures;
+} worker;
+
+static void *decode_validate_encode(void *arg)
+{
+  worker *w = arg;
+  const ctk_profile *p = profile();
+  int i;
+
+  for(i = 0; i < 60; i++) {
+    ctk_msg *m = NULL;
+    ctk_problems pr;
+    ctk_buf out;
+    ctk_binding b = (ctk_binding)(i % 2);
+    ctk_encoding e = (ctk_encoding)((i / 2) % 2);
+
+    if(ctk_validate_bytes(p, w->data, w->len, CTK_BIND_XML, &m, &pr) != CTK_E_OK) {
+      w->failures++;
+      ctk_msg_free(m);
+      continue;
+    }
+    ctk_buf_init(&out, 0);
+    if(ctk_msg_encode(p, m, b, e, &out) != CTK_E_OK ||
+       ctk_validate_bytes(p, out.data, out.len, b, NULL, &pr) != CTK_E_OK)
+      w->failures++;
+    ctk_buf_free(&out);
+    ctk_msg_free(m);
+  }
+  return NULL;
+}
+
+static void test_msg_concurrent_decode_validate_encode(void)
+{
+  static const char *files[] = { "fixtures/messages/valid/1001-WorkOrderReport.xml",
+                                 "fixtures/messages/valid/1002-WorkOrderTransfer-gbk.xml",
+                                 "fixtures/messages/valid/1012-KnowledgeSync.xml",
+                                 "fixtures/messages/valid/1011-StatisticsReport.xml" };
+  pthread_t th[4];
+  worker w[4];
+  int i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(profile());
+  for(i = 0; i < 4; i++) {
+    memset(&w[i], 0, sizeof(w[i]));
+    w[i].data = ctk_test_read_file(files[i], &w[i].len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w[i].data);
+  }
+  for(i = 0; i < 4; i++)
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, decode_validate_encode, &w[i]), 0);
+  for(i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    CU_ASSERT_EQUAL(w[i].failures, 0);
+    free(w[i].data);
+  }
+}
+
+static void test_msg_names(void)
+{
+  CU_ASSERT_EQUAL(ctk_binding_parse("SOAP"), CTK_BIND_SOAP);
+  CU_ASSERT_EQUAL(ctk_binding_parse("rest"), -1);
+  CU_ASSERT_EQUAL(ctk_encoding_parse("utf8"), CTK_ENC_UTF8);
+  CU_ASSERT_EQUAL(ctk_encoding_parse("gbk"), CTK_ENC_GBK);
+  CU_ASSERT_EQUAL(ctk_encoding_parse("latin1"), -1);
+  CU_ASSERT_STRING_EQUAL(ctk_encoding_name(CTK_ENC_GBK), "GBK");
+  CU_ASSERT_STRING_EQUAL(ctk_binding_name(CTK_BIND_XML), "xml");
+}
+
+void ctk_test_add_msg(CU_pSuite s)
+{
+  CTK_TEST(s, test_msg_round_trip_every_interface);
+  CTK_TEST(s, test_msg_build_request_and_answer);
+  CTK_TEST(s, test_msg_answer_outcome_survives);
+  CTK_TEST(s, test_msg_gbk_chinese);
+  CTK_TEST(s, test_msg_refuses_xxe_file);
+  CTK_TEST(s, test_msg_refuses_xxe_http_without_connecting);
+  CTK_TEST(s, test_msg_refuses_billion_laughs);
+  CTK_TEST(s, test_msg_refuses_oversize);
+  CTK_TEST(s, test_msg_refuses_deep_nesting);
+  CTK_TEST(s, test_msg_refuses_bad_bytes);
+  CTK_TEST(s, test_msg_refuses_malformed);
+  CTK_TEST(s, test_msg_ids_unique_across_threads);
+  CTK_TEST(s, test_msg_ids_unique_across_processes);
+  CTK_TEST(s, test_msg_concurrent_decode_validate_encode);
+  CTK_TEST(s, test_msg_names);
+}
