@@ -30,13 +30,15 @@
   X(bundle, "unit") \
   X(html_browser, "browser") \
   X(acd, "unit") \
-  X(acd_net, "net")           \
+  X(acd_net, "net") \
+  X(load, "net,sipp")           \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(profile, "unit") \
   X(msg, "unit") \
   X(validate, "unit") \
   X(fixtures, "unit")      \
-  X(linkfaults, "net")
+  X(linkfaults, "net") \
+  X(traffic, "unit")
 
 #endif

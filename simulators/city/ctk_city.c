@@ -1192,15 +1192,34 @@ void ctk_city_sim_progress(ctk_city_sim *sim, char *out, size_t outlen)
   free(sum);
 }
 
+/* Nothing queued, held, delayed or in flight (lock held). */
+static int sim_idle(ctk_city_sim *sim)
+{
+  size_t i;
+  if(sim->in_flight)
+    return 0;
+  for(i = 0; i < sim->n_workers; i++) {
+    if(sim->workers[i].busy || sim->workers[i].head)
+      return 0;
+  }
+  return 1;
+}
+
+int ctk_city_sim_idle(ctk_city_sim *sim)
+{
+  int idle;
+  pthread_mutex_lock(&sim->lock);
+  idle = sim_idle(sim);
+  pthread_mutex_unlock(&sim->lock);
+  return idle;
+}
+
 int ctk_city_sim_finished(ctk_city_sim *sim)
 {
   int done;
-  size_t i;
   pthread_mutex_lock(&sim->lock);
   done = sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders &&
-         sim->in_flight == 0 && sim->n_heap == 0;
-  for(i = 0; done && i < sim->n_workers; i++)
-    done = !sim->workers[i].busy && !sim->workers[i].head;
+         sim->n_heap == 0 && sim_idle(sim);
   pthread_mutex_unlock(&sim->lock);
   return done;
 }

@@ -49,6 +49,8 @@ void ctk_city_sim_stop(ctk_city_sim *sim);
 int ctk_city_sim_port(const ctk_city_sim *sim);
 int ctk_city_sim_control_port(const ctk_city_sim *sim);
 size_t ctk_city_sim_count(const ctk_city_sim *sim);
+/* 1 when no request of the cities is queued, held back, delayed or in flight. */
+int ctk_city_sim_idle(ctk_city_sim *sim);
 /* 1 when --orders was reached and nothing is queued, scheduled or in flight. */
 int ctk_city_sim_finished(ctk_city_sim *sim);
 
