@@ -438,7 +438,7 @@ int ctk_http_server_port(const ctk_http_server *s)
 
 unsigned long ctk_http_server_connections(const ctk_http_server *s)
 {
-  return s ? atomic_load(&((ctk_http_server *)(uintptr_t)s)->connections) : 0;
+  return s ? atomic_load(&s->connections) : 0;
 }
 
 void ctk_http_server_stop(ctk_http_server *s)

@@ -32,7 +32,11 @@ typedef struct ctk_http_response {
 } ctk_http_response;
 
 /* Handlers run on the server's worker threads; they must be thread-safe. Return 0; a non-zero
- * return makes the server answer 500 with no body. */
+ * return makes the server answer 500 with no body. The request (and req->conn) is valid only
+ * during the call. A handler occupies its worker while it runs (the pool serves all
+ * connections with `threads` workers), so keep slow work such as forwarding out of it.
+ * An oversize body is still read to its end and thrown away, so the client receives the
+ * handler's answer (e.g. 413 with an Answer) and the connection stays usable. */
 typedef int (*ctk_http_handler)(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
 
 typedef struct ctk_http_server_config {
