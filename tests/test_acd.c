@@ -551,6 +551,29 @@ static void test_load_target_and_stats_file(void)
   CU_ASSERT_EQUAL(ctk_load_parse_stats(path, &r), CTK_E_NOTFOUND);
 }
 
+static void test_load_judge_counts_calls(void)
+{
+  ctk_load_result r;
+  memset(&r, 0, sizeof(r));
+  r.asked = 200;
+  r.successful = 7;
+  r.sipp_exit = 0; /* SIPp may exit 0 after its time bound: still a failure */
+  ctk_load_judge(&r, 2);
+  CU_ASSERT_EQUAL(r.passed, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "only 7 of 200"));
+  r.successful = 200;
+  ctk_load_judge(&r, 2);
+  CU_ASSERT_EQUAL(r.passed, 1);
+  CU_ASSERT_STRING_EQUAL(r.reason, "");
+  r.failed = 1;
+  ctk_load_judge(&r, 2);
+  CU_ASSERT_EQUAL(r.passed, 0);
+  r.failed = 0;
+  r.sipp_exit = 1;
+  ctk_load_judge(&r, 2);
+  CU_ASSERT_EQUAL(r.passed, 0);
+}
+
 static void test_load_scenarios_are_found(void)
 {
   ctk_load_options o;
@@ -587,5 +610,6 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_csta_event_document);
   CTK_TEST(s, test_acd_tcp_framing);
   CTK_TEST(s, test_load_target_and_stats_file);
+  CTK_TEST(s, test_load_judge_counts_calls);
   CTK_TEST(s, test_load_scenarios_are_found);
 }

@@ -292,6 +292,25 @@ static void load_arg(load_argv *a, const char *fmt, ...)
   a->argv[a->argc] = NULL;
 }
 
+void ctk_load_judge(ctk_load_result *r, unsigned timeout_s)
+{
+  r->passed = 0;
+  if(r->timed_out)
+    snprintf(r->reason, sizeof(r->reason), "SIPp did not stop by itself; killed after %u s", timeout_s + 10);
+  else if(r->failed)
+    snprintf(r->reason, sizeof(r->reason), "%lu call(s) failed (%lu unexpected message, %lu UDP retransmission limit, %lu receive/send timeout); SIPp exit %d; see errors.log in the run directory",
+             r->failed, r->failed_unexpected, r->failed_retrans, r->failed_timeout, r->sipp_exit);
+  else if(r->successful < r->asked)
+    snprintf(r->reason, sizeof(r->reason), "only %lu of %lu calls completed within the %u s bound (SIPp exit %d)",
+             r->successful, r->asked, timeout_s, r->sipp_exit);
+  else if(r->sipp_exit != 0)
+    snprintf(r->reason, sizeof(r->reason), "SIPp exit code %d; see sipp.log in the run directory", r->sipp_exit);
+  else {
+    r->passed = 1;
+    r->reason[0] = '\0';
+  }
+}
+
 ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
 {
   static load_argv a;
@@ -418,21 +437,13 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
     r->sipp_exit = WEXITSTATUS(proc.exit_status);
 
   rc = ctk_load_parse_stats(stat_path, r);
-  if(rc)
+  if(rc) {
+    r->passed = 0;
     snprintf(r->reason, sizeof(r->reason), "SIPp left no readable statistics (exit %d); see sipp.log in the run directory",
              r->sipp_exit);
-  else if(r->timed_out)
-    snprintf(r->reason, sizeof(r->reason), "SIPp did not stop by itself; killed after %u s", timeout_s + 10);
-  else if(r->sipp_exit != 0)
-    snprintf(r->reason, sizeof(r->reason), "SIPp exit code %d: %lu failed call(s) (%lu unexpected message, %lu UDP retransmission limit); see errors.log in the run directory",
-             r->sipp_exit, r->failed, r->failed_unexpected, r->failed_retrans);
-  else if(r->successful < r->asked)
-    snprintf(r->reason, sizeof(r->reason), "only %lu of %lu calls completed successfully",
-             r->successful, r->asked);
-  else if(r->failed)
-    snprintf(r->reason, sizeof(r->reason), "%lu call(s) failed", r->failed);
-  else
-    r->passed = 1;
+    return CTK_E_OK;
+  }
+  ctk_load_judge(r, timeout_s);
   return CTK_E_OK;
 }
 

@@ -57,6 +57,9 @@ ctk_code ctk_load_find_sipp(const char *name, char *path, size_t size);
 ctk_code ctk_load_find_scenario(const ctk_load_options *o, char *path, size_t size);
 /* Reads the last line of a SIPp -trace_stat file (';'-separated, with a header line). */
 ctk_code ctk_load_parse_stats(const char *csv_path, ctk_load_result *r);
+/* Sets passed and reason from the counts: a pass needs SIPp exit 0, no failed call, and every
+ * asked call successful (a run cut short by the time bound fails even when SIPp exits 0). */
+void ctk_load_judge(ctk_load_result *r, unsigned timeout_s);
 /* Runs SIPp once. CTK_E_OK when SIPp ran (look at r->passed); an error when it could not. */
 ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r);
 ctk_code ctk_load_result_json(const ctk_load_result *r, ctk_buf *out);

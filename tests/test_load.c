@@ -1,0 +1,188 @@
+/* test_load: SIPp (through `ctk load calls`) against the queue-machine simulator on loopback:
+ * SIPp's count, the simulator's statistics and the CSTA events must tell the same story. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acd_testlib.h"
+#include "ctk_test.h"
+
+/* Runs `ctk load calls` with extra options; returns its exit code and loads its JSON result. */
+static int run_load(const ctk_acd_proc *acd, const char *dir, const char *name, const char *opts,
+                    json_object **result)
+{
+  char cmd[2048], json_path[600];
+  int rc;
+  snprintf(json_path, sizeof(json_path), "%s/%s-result.json", dir, name);
+  snprintf(cmd, sizeof(cmd),
+           "'%s' load calls --target 127.0.0.1:%d --run-dir '%s/%s-run' --json '%s' %s >/dev/null 2>&1",
+           ctk_test_ctk_bin(), acd->sip_port, dir, name, json_path, opts);
+  rc = ctk_test_run(cmd, NULL);
+  *result = json_object_from_file(json_path);
+  return rc;
+}
+
+static long jint(json_object *o, const char *key)
+{
+  json_object *v = NULL;
+  return o && json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : -1;
+}
+
+/* Stops the simulator and reads its final statistics. */
+static json_object *stop_and_stats(ctk_acd_proc *acd, const char *stats_path)
+{
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(acd), 0);
+  return json_object_from_file(stats_path);
+}
+
+static void test_load_fifty_calls_five_agents(void)
+{
+  const char *dir = ctk_test_tmpdir("load-talk");
+  char stats_path[600];
+  ctk_acd_proc acd;
+  json_object *res = NULL, *stats;
+  ctk_acd_cti_tally *tally;
+  unsigned i, complete = 0;
+  int cti, rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
+  {
+    const char *args[] = { "--agents", "5", "--queue-limit", "100", "--cti-port", "0",
+                           "--stats-json", stats_path, NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  cti = ctk_acd_test_cti_connect(acd.cti_port);
+  CU_ASSERT_FATAL(cti >= 0);
+  usleep(100000); /* the simulator accepts the CTI client before the first call */
+
+  rc = run_load(&acd, dir, "talk", "--scenario talk -m 50 --rate 100 -l 50 --pause-ms 100", &res);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_PTR_NOT_NULL(res);
+  CU_ASSERT_EQUAL(jint(res, "successful"), 50);
+  CU_ASSERT_EQUAL(jint(res, "failed"), 0);
+  CU_ASSERT_EQUAL(jint(res, "sipp_exit"), 0);
+  json_object_put(res);
+
+  /* 5 events per call: offered, queued, delivered, established, cleared */
+  tally = calloc(1, sizeof(*tally));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tally);
+  ctk_acd_test_cti_read(cti, tally, 250, 10000);
+  close(cti);
+  CU_ASSERT_EQUAL(tally->bad_frames, 0);
+  CU_ASSERT_EQUAL(tally->ncalls, 50);
+  for(i = 0; i < tally->ncalls; i++) {
+    if(tally->calls[i].seen == (CTK_ACD_SEEN_DELIVERED | CTK_ACD_SEEN_ESTABLISHED | CTK_ACD_SEEN_CLEARED))
+      complete++;
+  }
+  CU_ASSERT_EQUAL(complete, 50);
+  free(tally);
+
+  stats = stop_and_stats(&acd, stats_path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  CU_ASSERT_EQUAL(jint(stats, "offered"), 50);
+  CU_ASSERT_EQUAL(jint(stats, "answered"), 50);
+  CU_ASSERT_EQUAL(jint(stats, "cleared"), 50);
+  CU_ASSERT_EQUAL(jint(stats, "abandoned"), 0);
+  CU_ASSERT_EQUAL(jint(stats, "busy"), 0);
+  json_object_put(stats);
+}
+
+static void test_load_callers_abandon_in_queue(void)
+{
+  const char *dir = ctk_test_tmpdir("load-abandon");
+  char stats_path[600];
+  ctk_acd_proc acd;
+  json_object *res = NULL, *stats;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
+  {
+    /* no agent logged in: every caller waits until giving up */
+    const char *args[] = { "--agents", "0", "--queue-limit", "100", "--stats-json", stats_path, NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  rc = run_load(&acd, dir, "abandon", "--scenario abandon -m 10 --rate 50 --pause-ms 200 --transport tcp", &res);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_EQUAL(jint(res, "successful"), 10);
+  json_object_put(res);
+  stats = stop_and_stats(&acd, stats_path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  CU_ASSERT_EQUAL(jint(stats, "offered"), 10);
+  CU_ASSERT_EQUAL(jint(stats, "abandoned"), 10);
+  CU_ASSERT_EQUAL(jint(stats, "answered"), 0);
+  CU_ASSERT(jint(stats, "queue_max") >= 1);
+  json_object_put(stats);
+}
+
+static void test_load_full_queue_is_busy(void)
+{
+  const char *dir = ctk_test_tmpdir("load-busy");
+  char stats_path[600];
+  ctk_acd_proc acd;
+  json_object *res = NULL, *stats;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
+  {
+    const char *args[] = { "--agents", "0", "--queue-limit", "0", "--stats-json", stats_path, NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  rc = run_load(&acd, dir, "busy", "--scenario busy -m 5 --rate 50", &res);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_EQUAL(jint(res, "successful"), 5);
+  json_object_put(res);
+  /* the talk scenario cannot succeed against a full queue: the run fails */
+  rc = run_load(&acd, dir, "talk-refused", "--scenario talk -m 3 --rate 50 --pause-ms 10", &res);
+  CU_ASSERT_EQUAL(rc, 1);
+  CU_ASSERT_EQUAL(jint(res, "successful"), 0);
+  json_object_put(res);
+  stats = stop_and_stats(&acd, stats_path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  CU_ASSERT_EQUAL(jint(stats, "busy"), 8);
+  json_object_put(stats);
+}
+
+static void test_load_agent_hangs_up_and_short_runs_fail(void)
+{
+  const char *dir = ctk_test_tmpdir("load-agent");
+  char stats_path[600];
+  ctk_acd_proc acd;
+  json_object *res = NULL, *stats, *passed = NULL;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
+  {
+    const char *args[] = { "--agents", "2", "--queue-limit", "10", "--talk", "uniform:100-200",
+                           "--stats-json", stats_path, NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  rc = run_load(&acd, dir, "hangup", "--scenario agent-hangup -m 6 --rate 50", &res);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_EQUAL(jint(res, "successful"), 6);
+  json_object_put(res);
+  /* asked for 200 calls but bounded to 2 s: fewer completed, so the run fails */
+  rc = run_load(&acd, dir, "short", "--scenario agent-hangup -m 200 --rate 5 --timeout 2", &res);
+  CU_ASSERT_EQUAL(rc, 1);
+  CU_ASSERT_PTR_NOT_NULL(res);
+  CU_ASSERT(jint(res, "successful") < 200);
+  CU_ASSERT(res && json_object_object_get_ex(res, "passed", &passed) && !json_object_get_boolean(passed));
+  json_object_put(res);
+  stats = stop_and_stats(&acd, stats_path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  CU_ASSERT(jint(stats, "cleared") >= 6);
+  json_object_put(stats);
+}
+
+void ctk_test_add_load(CU_pSuite s)
+{
+  CTK_TEST(s, test_load_fifty_calls_five_agents);
+  CTK_TEST(s, test_load_callers_abandon_in_queue);
+  CTK_TEST(s, test_load_full_queue_is_busy);
+  CTK_TEST(s, test_load_agent_hangs_up_and_short_runs_fail);
+}
