@@ -342,6 +342,9 @@ static int flow_may_create(ctk_exchange *x, const ctk_order *o)
   char prov[8];
   if(ctk_node_fault(n, CTK_PF_ignore_region) || x->dir == CTK_DIR_DOWN)
     return 1;
+  /* the order id starts with the accepting city's code (J3-FMT-001) */
+  if(strncmp(o->order_id, o->accept_region, 6))
+    return 0;
   if(x->req->head.sender.level == CTK_LEVEL_CITY)
     return !strcmp(o->accept_region, s);
   ctk_node_province_of(n, o->accept_region, prov);

@@ -1,0 +1,832 @@
+/* test_endpoints: one ministry and two provinces in-process, driven as cities would drive them
+ * (ctk_msg + ctk_http), with a tiny city endpoint that receives what flows down. Every flow
+ * asserts the state at each level from the stores. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctk_auth.h"
+#include "ctk_http.h"
+#include "ctk_msg.h"
+#include "ctk_node.h"
+#include "ctk_test.h"
+
+#define P1 "360000"     /* Jiangxi */
+#define P1_CITY "360100"
+#define P1_CITY2 "360400"
+#define P2 "440000"     /* Guangdong */
+#define P2_CITY "440100"
+#define MIN "100000"
+
+/* ---------- the fake cities: one server, records what it receives ---------- */
+
+#define INBOX_MAX 256
+
+typedef struct inbox_entry {
+  char iface[8];
+  char receiver[8];
+  char order_id[32];
+} inbox_entry;
+
+typedef struct city_inbox {
+  pthread_mutex_t lock;
+  inbox_entry items[INBOX_MAX];
+  size_t count;
+  const ctk_profile *profile;
+} city_inbox;
+
+static int city_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  city_inbox *in = ctx;
+  ctk_msg *m = NULL, *ans = NULL;
+  ctk_outcome why, ok;
+  ctk_binding b = strcmp(req->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
+
+  if(ctk_msg_decode(in->profile, req->body, req->body_len, b, &m, &why))
+    return 1;
+  pthread_mutex_lock(&in->lock);
+  if(in->count < INBOX_MAX) {
+    inbox_entry *e = &in->items[in->count++];
+    const char *oid = ctk_msg_get(m, "OrderId");
+    ctk_strlcpy(e->iface, m->head.interface_code, sizeof(e->iface));
+    ctk_strlcpy(e->receiver, m->head.receiver.region, sizeof(e->receiver));
+    ctk_strlcpy(e->order_id, oid ? oid : "", sizeof(e->order_id));
+  }
+  pthread_mutex_unlock(&in->lock);
+  ctk_outcome_set(&ok, in->profile, "OK", "", "", "success");
+  if(!ctk_msg_new_answer(in->profile, m, &ok, 0, &ans))
+    ctk_msg_encode(in->profile, ans, b, CTK_ENC_UTF8, &resp->body);
+  ctk_msg_free(ans);
+  ctk_msg_free(m);
+  return 0;
+}
+
+/* Seen interface iface for receiver about order (count of such messages). */
+static int inbox_count(city_inbox *in, const char *iface, const char *receiver,
+                       const char *order_id)
+{
+  size_t i;
+  int n = 0;
+  pthread_mutex_lock(&in->lock);
+  for(i = 0; i < in->count; i++) {
+    if(!strcmp(in->items[i].iface, iface) && !strcmp(in->items[i].receiver, receiver) &&
+       !strcmp(in->items[i].order_id, order_id))
+      n++;
+  }
+  pthread_mutex_unlock(&in->lock);
+  return n;
+}
+
+static int inbox_wait(city_inbox *in, const char *iface, const char *receiver,
+                      const char *order_id)
+{
+  int i;
+  for(i = 0; i < 250; i++) {
+    if(inbox_count(in, iface, receiver, order_id) > 0)
+      return 1;
+    usleep(20000);
+  }
+  return 0;
+}
+
+/* ---------- the network under test ---------- */
+
+typedef struct net {
+  char dir[200];
+  ctk_profile *profile;
+  city_inbox inbox;
+  ctk_http_server *cities;
+  ctk_node_engine *ministry, *p1, *p2;
+  ctk_node_config mcfg, p1cfg, p2cfg;
+  ctk_http_client *client;
+  int ports[3];
+} net;
+
+static void secret_of(const char *region, char *out, size_t len)
+{
+  snprintf(out, len, "test-secret-%s-0123456789", region);
+}
+
+static int write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if(!f)
+    return -1;
+  fputs(text, f);
+  return fclose(f);
+}
+
+/* credentials.csv of a node: the regions (and levels) that may call it. */
+static int write_credentials(const char *path, const char *const *regions, const int *levels,
+                             size_t n)
+{
+  ctk_buf b;
+  size_t i;
+  int rc;
+  ctk_buf_init(&b, 65536);
+  ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
+  for(i = 0; i < n; i++) {
+    char secret[64], line[CTK_AUTH_LINE_MAX];
+    secret_of(regions[i], secret, sizeof(secret));
+    if(ctk_auth_make_line(regions[i], levels[i], secret, line, sizeof(line))) {
+      ctk_buf_free(&b);
+      return -1;
+    }
+    ctk_buf_printf(&b, "%s\n", line);
+  }
+  rc = write_file(path, ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  return rc;
+}
+
+static int node_files(net *t, const char *name, const char *region,
+                      const char *const *callers, const int *levels, size_t n,
+                      const char *peers, ctk_node_config *cfg, int port)
+{
+  char path[700], secret[64];
+  snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s/%s", t->dir, name);
+  snprintf(cfg->credentials_file, sizeof(cfg->credentials_file), "%s/%s-credentials.csv",
+           t->dir, name);
+  snprintf(cfg->secret_file, sizeof(cfg->secret_file), "%s/%s-secret.txt", t->dir, name);
+  snprintf(cfg->peers_file, sizeof(cfg->peers_file), "%s/%s-peers.csv", t->dir, name);
+  ctk_strlcpy(cfg->region, region, sizeof(cfg->region));
+  cfg->port = port;
+  cfg->retry_initial_ms = 100;
+  cfg->retry_max_ms = 400;
+  ctk_strlcpy(cfg->log_level, "error", sizeof(cfg->log_level));
+  secret_of(region, secret, sizeof(secret));
+  snprintf(path, sizeof(path), "%s", cfg->secret_file);
+  if(write_file(path, secret) || write_file(cfg->peers_file, peers))
+    return -1;
+  return write_credentials(cfg->credentials_file, callers, levels, n);
+}
+
+static int net_up(net *t, const char *name)
+{
+  static const char *const m_callers[] = { P1, P2 };
+  static const int m_levels[] = { 2, 2 };
+  static const char *const p1_callers[] = { MIN, P1_CITY, P1_CITY2 };
+  static const int p1_levels[] = { 1, 3, 3 };
+  static const char *const p2_callers[] = { MIN, P2_CITY };
+  static const int p2_levels[] = { 1, 3 };
+  ctk_http_server_config hc;
+  char err[512], peers[1024], city_url[64];
+  const char *dir = ctk_test_tmpdir(name);
+  int i;
+
+  memset(t, 0, sizeof(*t));
+  if(!dir)
+    return -1;
+  ctk_strlcpy(t->dir, dir, sizeof(t->dir));
+  if(ctk_profile_load(ctk_profile_default_dir(), &t->profile, err, sizeof(err))) {
+    fprintf(stderr, "profile: %s\n", err);
+    return -1;
+  }
+  pthread_mutex_init(&t->inbox.lock, NULL);
+  t->inbox.profile = t->profile;
+  memset(&hc, 0, sizeof(hc));
+  hc.max_body = 4 * 1024 * 1024;
+  if(ctk_http_server_start(&hc, city_handler, &t->inbox, &t->cities))
+    return -1;
+  snprintf(city_url, sizeof(city_url), "http://127.0.0.1:%d", ctk_http_server_port(t->cities));
+  for(i = 0; i < 3; i++)
+    t->ports[i] = ctk_test_free_port();
+
+  ctk_node_config_init(&t->mcfg, CTK_LEVEL_MINISTRY);
+  snprintf(peers, sizeof(peers),
+           "region,level,url\n" P1 ",2,http://127.0.0.1:%d\n" P2 ",2,http://127.0.0.1:%d\n",
+           t->ports[1], t->ports[2]);
+  if(node_files(t, "ministry", MIN, m_callers, m_levels, 2, peers, &t->mcfg, t->ports[0]))
+    return -1;
+  ctk_node_config_init(&t->p1cfg, CTK_LEVEL_PROVINCE);
+  /* city 360400 speaks SOAP and GBK: both bindings and encodings on the way down */
+  snprintf(peers, sizeof(peers),
+           "region,level,url,binding,encoding\n" MIN ",1,http://127.0.0.1:%d,xml,UTF-8\n"
+           P1_CITY ",3,%s,xml,UTF-8\n" P1_CITY2 ",3,%s,soap,GBK\n",
+           t->ports[0], city_url, city_url);
+  if(node_files(t, "p1", P1, p1_callers, p1_levels, 3, peers, &t->p1cfg, t->ports[1]))
+    return -1;
+  ctk_node_config_init(&t->p2cfg, CTK_LEVEL_PROVINCE);
+  snprintf(peers, sizeof(peers),
+           "region,level,url\n" MIN ",1,http://127.0.0.1:%d\n" P2_CITY ",3,%s\n", t->ports[0],
+           city_url);
+  if(node_files(t, "p2", P2, p2_callers, p2_levels, 2, peers, &t->p2cfg, t->ports[2]))
+    return -1;
+
+  if(ctk_node_start(&t->mcfg, &t->ministry, err, sizeof(err)) ||
+     ctk_node_start(&t->p1cfg, &t->p1, err, sizeof(err)) ||
+     ctk_node_start(&t->p2cfg, &t->p2, err, sizeof(err))) {
+    fprintf(stderr, "node start: %s\n", err);
+    return -1;
+  }
+  t->client = ctk_http_client_new();
+  return t->client ? 0 : -1;
+}
+
+static void net_down(net *t)
+{
+  ctk_http_client_free(t->client);
+  ctk_node_stop(t->p2);
+  ctk_node_stop(t->p1);
+  ctk_node_stop(t->ministry);
+  ctk_http_server_stop(t->cities);
+  ctk_profile_free(t->profile);
+  pthread_mutex_destroy(&t->inbox.lock);
+}
+
+/* ---------- messages as a city sends them ---------- */
+
+static void add_workorder(xmlNodePtr parent, const char *id, const char *region,
+                          const char *status, const char *deadline)
+{
+  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
+  xmlNodePtr caller;
+  ctk_xml_add(wo, "OrderId", id);
+  ctk_xml_add(wo, "AcceptTime", "2026-11-02T09:15:00+08:00");
+  ctk_xml_add(wo, "AcceptRegion", region);
+  ctk_xml_add(wo, "HandleRegion", region);
+  ctk_xml_add(wo, "Channel", "01");
+  ctk_xml_add(wo, "BusinessType", "1");
+  ctk_xml_add(wo, "Domain", "01");
+  caller = ctk_xml_add(wo, "Caller", NULL);
+  ctk_xml_add(caller, "Phone", "13800138000");
+  ctk_xml_add(wo, "Subject", "高速公路收费站排队过长");
+  ctk_xml_add(wo, "Content", "反映收费站排队过长");
+  ctk_xml_add(wo, "Status", status);
+  ctk_xml_add(wo, "InstantAnswer", "false");
+  if(deadline)
+    ctk_xml_add(wo, "Deadline", deadline);
+}
+
+/* A request from a city (or any node) to a node, head filled. */
+static ctk_msg *new_msg(net *t, const char *iface, const char *from, ctk_level from_level,
+                        const char *to, ctk_level to_level)
+{
+  ctk_node s, r;
+  ctk_msg *m = NULL;
+  memset(&s, 0, sizeof(s));
+  memset(&r, 0, sizeof(r));
+  ctk_strlcpy(s.region, from, sizeof(s.region));
+  s.level = from_level;
+  ctk_strlcpy(r.region, to, sizeof(r.region));
+  r.level = to_level;
+  if(ctk_msg_new_request(t->profile, iface, &s, &r, &m))
+    return NULL;
+  return m;
+}
+
+static int port_of(net *t, const char *region)
+{
+  if(!strcmp(region, MIN))
+    return t->ports[0];
+  return !strcmp(region, P1) ? t->ports[1] : t->ports[2];
+}
+
+/* POST raw bytes; the answer's result code into code ("" when none could be read). */
+static long post_raw(net *t, const char *to, const char *user, const char *password,
+                     const char *path, const char *ctype, const char *body, size_t len,
+                     char code[8], ctk_buf *answer)
+{
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  ctk_msg *ans = NULL;
+  ctk_outcome why;
+  long status;
+
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port_of(t, to), path);
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = ctype;
+  call.user = user;
+  call.password = password;
+  call.body = body;
+  call.body_len = len;
+  call.timeout_ms = 10000;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 8 * 1024 * 1024);
+  code[0] = '\0';
+  if(ctk_http_post(t->client, &call, &reply)) {
+    ctk_buf_free(&reply.body);
+    return 0;
+  }
+  status = reply.status;
+  if(!ctk_msg_decode(t->profile, reply.body.data ? reply.body.data : "", reply.body.len,
+                     strcmp(path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP, &ans, &why))
+    ctk_strlcpy(code, ans->outcome.code, 8);
+  if(answer && reply.body.len)
+    ctk_buf_add(answer, reply.body.data, reply.body.len);
+  ctk_msg_free(ans);
+  ctk_buf_free(&reply.body);
+  return status;
+}
+
+/* Send m as its sender with that sender's own secret; returns the result code. */
+static const char *send_msg(net *t, ctk_msg *m, char code[8])
+{
+  ctk_buf bytes;
+  char secret[64];
+  ctk_buf_init(&bytes, 4 * 1024 * 1024);
+  secret_of(m->head.sender.region, secret, sizeof(secret));
+  code[0] = '\0';
+  if(!ctk_msg_encode(t->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes))
+    post_raw(t, m->head.receiver.region, m->head.sender.region, secret, "/exchange",
+             "application/xml; charset=UTF-8", bytes.data, bytes.len, code, NULL);
+  ctk_buf_free(&bytes);
+  ctk_msg_free(m);
+  return code;
+}
+
+static const char *city_report(net *t, const char *city, const char *prov, const char *id,
+                               const char *deadline, char code[8])
+{
+  ctk_msg *m = new_msg(t, "1001", city, CTK_LEVEL_CITY, prov, CTK_LEVEL_PROVINCE);
+  if(!m)
+    return "";
+  add_workorder(m->body, id, city, "01", deadline);
+  return send_msg(t, m, code);
+}
+
+static const char *city_transfer(net *t, const char *city, const char *prov, const char *id,
+                                 const char *target, char code[8])
+{
+  ctk_msg *m = new_msg(t, "1002", city, CTK_LEVEL_CITY, prov, CTK_LEVEL_PROVINCE);
+  if(!m)
+    return "";
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_xml_add(m->body, "TargetRegion", target);
+  ctk_xml_add(m->body, "Reason", "handled by the city where it happened");
+  add_workorder(m->body, id, city, "01", NULL);
+  return send_msg(t, m, code);
+}
+
+/* 1003..1007, 1014 with their required fields. */
+static const char *city_update(net *t, const char *iface, const char *city, const char *prov,
+                               const char *id, char code[8])
+{
+  const char *now = "2026-11-03T10:00:00+08:00";
+  ctk_msg *m = new_msg(t, iface, city, CTK_LEVEL_CITY, prov, CTK_LEVEL_PROVINCE);
+  if(!m)
+    return "";
+  ctk_xml_add(m->body, "OrderId", id);
+  if(!strcmp(iface, "1003")) {
+    ctk_xml_add(m->body, "Handler", "张三");
+    ctk_xml_add(m->body, "SignTime", now);
+  }
+  else if(!strcmp(iface, "1004")) {
+    ctk_xml_add(m->body, "Reason", "not in our area");
+    ctk_xml_add(m->body, "ReturnTime", now);
+  }
+  else if(!strcmp(iface, "1005")) {
+    ctk_xml_add(m->body, "Handler", "张三");
+    ctk_xml_add(m->body, "Progress", "on site");
+    ctk_xml_add(m->body, "FeedbackTime", now);
+  }
+  else if(!strcmp(iface, "1006")) {
+    ctk_xml_add(m->body, "Handler", "张三");
+    ctk_xml_add(m->body, "Result", "queue cleared");
+    ctk_xml_add(m->body, "CompleteTime", now);
+  }
+  else if(!strcmp(iface, "1007")) {
+    ctk_xml_add(m->body, "Reached", "true");
+    ctk_xml_add(m->body, "Satisfaction", "2");
+    ctk_xml_add(m->body, "RevisitTime", now);
+  }
+  else if(!strcmp(iface, "1014"))
+    ctk_xml_add(m->body, "ArchiveTime", now);
+  return send_msg(t, m, code);
+}
+
+/* The order's status at a node, "" when it does not hold it. */
+static const char *status_at(ctk_node_engine *n, const char *id, char out[32])
+{
+  ctk_order o;
+  if(ctk_store_order_get(ctk_node_store(n), id, &o))
+    out[0] = '\0';
+  else
+    ctk_strlcpy(out, o.status, 32);
+  return out;
+}
+
+/* Wait until the node holds the order in this status (forwarding is asynchronous). */
+static int wait_status(ctk_node_engine *n, const char *id, const char *status)
+{
+  char s[32];
+  int i;
+  for(i = 0; i < 250; i++) {
+    if(!strcmp(status_at(n, id, s), status))
+      return 1;
+    usleep(20000);
+  }
+  return 0;
+}
+
+#define OK_CODE "0000"
+
+/* ---------- the flows ---------- */
+
+static void test_endpoints_local_case(void)
+{
+  net t;
+  char code[8], s[32];
+  const char *id = "36010020261102000001";
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-local") == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
+  CU_ASSERT(wait_status(t.ministry, id, "01"));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "07");
+  CU_ASSERT(wait_status(t.ministry, id, "07"));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1007", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT(wait_status(t.ministry, id, "08"));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1014", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "09");
+  CU_ASSERT(wait_status(t.ministry, id, "09"));
+  /* the deadline was computed from the calendar: 15 working days after 2026-11-02 */
+  {
+    ctk_order o;
+    CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id, &o), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(o.deadline, "2026-11-23");
+    CU_ASSERT_STRING_EQUAL(o.revisit_time, "2026-11-03T10:00:00+08:00");
+  }
+  /* a query is answered from the province's store, with the current status */
+  {
+    ctk_msg *m = new_msg(&t, "1010", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+    ctk_buf bytes, answer;
+    char secret[64];
+    ctk_msg *ans = NULL;
+    ctk_outcome why;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    ctk_xml_add(m->body, "OrderId", id);
+    ctk_buf_init(&bytes, 1 << 20);
+    ctk_buf_init(&answer, 1 << 20);
+    secret_of(P1_CITY, secret, sizeof(secret));
+    CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml",
+                             bytes.data, bytes.len, code, &answer), 200);
+    CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+    CU_ASSERT_EQUAL(ctk_msg_decode(t.profile, answer.data, answer.len, CTK_BIND_XML, &ans, &why),
+                    CTK_E_OK);
+    if(ans) {
+      const char *st = ctk_msg_get(ans, "WorkOrder/Status");
+      CU_ASSERT_PTR_NOT_NULL(st);
+      CU_ASSERT_STRING_EQUAL(st ? st : "", "09");
+      CU_ASSERT_STRING_EQUAL(ans->head.correl_id, m->head.msg_id);
+    }
+    ctk_msg_free(ans);
+    ctk_msg_free(m);
+    ctk_buf_free(&bytes);
+    ctk_buf_free(&answer);
+  }
+  net_down(&t);
+}
+
+static void test_endpoints_cross_city_and_return(void)
+{
+  net t;
+  char code[8], s[32];
+  const char *id = "36010020261102000002";
+  ctk_order o;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-cross-city") == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P1_CITY2, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "03");
+  /* the province routes it down to the other city (over SOAP, in GBK) ... */
+  CU_ASSERT(inbox_wait(&t.inbox, "1002", P1_CITY2, id));
+  /* ... not through the ministry, which only learns the state */
+  CU_ASSERT(wait_status(t.ministry, id, "03"));
+  CU_ASSERT_EQUAL(inbox_count(&t.inbox, "1002", P2_CITY, id), 0);
+  CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id, &o), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(o.origin, P1_CITY);
+  CU_ASSERT_STRING_EQUAL(o.target, P1_CITY2);
+
+  /* the handling city signs; the state flows back to the first city and up */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "04");
+  CU_ASSERT(inbox_wait(&t.inbox, "1003", P1_CITY, id));
+  CU_ASSERT(wait_status(t.ministry, id, "04"));
+
+  /* it returns the order; the first city transfers it again */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1004", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "05");
+  CU_ASSERT(inbox_wait(&t.inbox, "1004", P1_CITY, id));
+  CU_ASSERT(wait_status(t.ministry, id, "05"));
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P1_CITY2, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "03");
+  CU_ASSERT(wait_status(t.ministry, id, "03"));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1005", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "07");
+  CU_ASSERT(wait_status(t.ministry, id, "07"));
+  CU_ASSERT(inbox_wait(&t.inbox, "1006", P1_CITY, id));
+  net_down(&t);
+}
+
+static void test_endpoints_cross_province(void)
+{
+  net t;
+  char code[8], s[32];
+  const char *id = "36010020261102000003";
+  ctk_order o;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-cross-province") == 0);
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P2_CITY, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "03");
+  /* up to the ministry, down to the other province, on to its city */
+  CU_ASSERT(wait_status(t.ministry, id, "03"));
+  CU_ASSERT(wait_status(t.p2, id, "03"));
+  CU_ASSERT(inbox_wait(&t.inbox, "1002", P2_CITY, id));
+  CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.ministry), id, &o), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(o.origin, P1);
+  CU_ASSERT_STRING_EQUAL(o.target, P2);
+  CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p2), id, &o), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(o.origin, MIN);
+  CU_ASSERT_STRING_EQUAL(o.target, P2_CITY);
+
+  /* the handling city signs and completes: back along the same path */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P2_CITY, P2, id, code), OK_CODE);
+  CU_ASSERT(wait_status(t.ministry, id, "04"));
+  CU_ASSERT(wait_status(t.p1, id, "04"));
+  CU_ASSERT(inbox_wait(&t.inbox, "1003", P1_CITY, id));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P2_CITY, P2, id, code), OK_CODE);
+  CU_ASSERT(wait_status(t.p1, id, "07"));
+  CU_ASSERT(inbox_wait(&t.inbox, "1006", P1_CITY, id));
+  /* the accepting city revisits: down the path to the handling city */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1007", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT(wait_status(t.ministry, id, "08"));
+  CU_ASSERT(wait_status(t.p2, id, "08"));
+  CU_ASSERT(inbox_wait(&t.inbox, "1007", P2_CITY, id));
+  /* a city of one province may not act on it in the other */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1014", P1_CITY2, P1, id, code), "2002");
+  net_down(&t);
+}
+
+static void test_endpoints_urge_and_supervise(void)
+{
+  net t;
+  char code[8], s[32];
+  const char *id = "36010020261102000004";
+  int sent = -1;
+  ctk_msg *m;
+  ctk_order o;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-urge") == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, "2026-11-05T17:00:00+08:00", code),
+                         OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P1_CITY2, code), OK_CODE);
+  CU_ASSERT(inbox_wait(&t.inbox, "1002", P1_CITY2, id));
+  /* not overdue yet on the deadline day */
+  CU_ASSERT_EQUAL(ctk_node_urge_now(t.p1, "2026-11-05", &sent), CTK_E_OK);
+  CU_ASSERT_EQUAL(sent, 0);
+  /* overdue the next day: the handling city is urged, once that day */
+  CU_ASSERT_EQUAL(ctk_node_urge_now(t.p1, "2026-11-06", &sent), CTK_E_OK);
+  CU_ASSERT_EQUAL(sent, 1);
+  CU_ASSERT(inbox_wait(&t.inbox, "1008", P1_CITY2, id));
+  CU_ASSERT_EQUAL(ctk_node_urge_now(t.p1, "2026-11-06", &sent), CTK_E_OK);
+  CU_ASSERT_EQUAL(sent, 0);
+  CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id, &o), CTK_E_OK);
+  CU_ASSERT_EQUAL(o.urged, 1);
+  CU_ASSERT_STRING_EQUAL(o.status, "03");
+
+  /* the ministry supervises with a new deadline: down to the handling city, no state change */
+  m = new_msg(&t, "1009", MIN, CTK_LEVEL_MINISTRY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_xml_add(m->body, "Reason", "overdue");
+  ctk_xml_add(m->body, "SuperviseTime", "2026-11-06T09:00:00+08:00");
+  ctk_xml_add(m->body, "Deadline", "2026-11-10T17:00:00+08:00");
+  CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), OK_CODE);
+  CU_ASSERT(inbox_wait(&t.inbox, "1009", P1_CITY2, id));
+  CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id, &o), CTK_E_OK);
+  CU_ASSERT_EQUAL(o.supervised, 1);
+  CU_ASSERT_STRING_EQUAL(o.deadline, "2026-11-10");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "03");
+
+  /* urge travels down only: a city cannot urge its province */
+  m = new_msg(&t, "1008", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_xml_add(m->body, "Reason", "hurry");
+  ctk_xml_add(m->body, "UrgeTime", "2026-11-06T09:00:00+08:00");
+  CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), "1006");
+  net_down(&t);
+}
+
+static void test_endpoints_duplicate_delivery(void)
+{
+  net t;
+  char code[8], code2[8], secret[64];
+  const char *id = "36010020261102000005";
+  ctk_msg *m;
+  ctk_buf bytes, a1, a2;
+  ctk_outbox_counts c;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-dup") == 0);
+  m = new_msg(&t, "1001", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  add_workorder(m->body, id, P1_CITY, "01", NULL);
+  ctk_buf_init(&bytes, 1 << 20);
+  ctk_buf_init(&a1, 1 << 20);
+  ctk_buf_init(&a2, 1 << 20);
+  secret_of(P1_CITY, secret, sizeof(secret));
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data,
+                           bytes.len, code, &a1), 200);
+  CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+  /* the same message again: the same answer, byte for byte, and nothing new */
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data,
+                           bytes.len, code2, &a2), 200);
+  CU_ASSERT_STRING_EQUAL(code2, OK_CODE);
+  CU_ASSERT_EQUAL(a1.len, a2.len);
+  CU_ASSERT(a1.len == a2.len && memcmp(a1.data, a2.data, a1.len) == 0);
+  CU_ASSERT(wait_status(t.ministry, id, "01"));
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.delivered, 1);
+  CU_ASSERT_EQUAL(ctk_store_log_count(ctk_node_store(t.p1), "repeat"), 1);
+
+  /* the same MsgId with other content is refused */
+  ctk_buf_reset(&bytes);
+  xmlNodeSetContent(ctk_xml_child(ctk_xml_child(m->body, "WorkOrder"), "Subject"),
+                    BAD_CAST "another subject");
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data,
+                           bytes.len, code, NULL), 200);
+  CU_ASSERT_STRING_EQUAL(code, "3003");
+  /* and a new MsgId with other content for the same order is EXISTS */
+  ctk_msg_make_id(P1_CITY, m->head.msg_id);
+  xmlNodeSetContent(ctk_xml_child(ctk_xml_child(xmlDocGetRootElement(m->doc), "Head"), "MsgId"),
+                    BAD_CAST m->head.msg_id);
+  ctk_buf_reset(&bytes);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data,
+                           bytes.len, code, NULL), 200);
+  CU_ASSERT_STRING_EQUAL(code, "3004");
+  ctk_msg_free(m);
+  ctk_buf_free(&bytes);
+  ctk_buf_free(&a1);
+  ctk_buf_free(&a2);
+  net_down(&t);
+}
+
+static void test_endpoints_refusals(void)
+{
+  net t;
+  char code[8], s[32];
+  const char *id = "36010020261102000006";
+  ctk_msg *m;
+  ctk_buf bytes, answer;
+  long status;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-refusals") == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  /* illegal transition: sign an order that was never transferred */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY, P1, id, code), "3001");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
+  /* unknown order */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, "36010020261102999999", code),
+                         "3002");
+  /* another city may not act on this city's own order */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY2, P1, id, code), "2002");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
+  /* nor report an order in its name */
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY2, P1, "36010020261102000007", NULL, code),
+                         "2002");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, "36010020261102000007", s), "");
+
+  /* wrong password: AUTH; a head that claims another sender: DENIED */
+  m = new_msg(&t, "1006", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_xml_add(m->body, "Handler", "x");
+  ctk_xml_add(m->body, "Result", "x");
+  ctk_xml_add(m->body, "CompleteTime", "2026-11-03T10:00:00+08:00");
+  ctk_buf_init(&bytes, 1 << 20);
+  ctk_buf_init(&answer, 1 << 20);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  status = post_raw(&t, P1, P1_CITY, "wrong-password-0000", "/exchange", "application/xml",
+                    bytes.data, bytes.len, code, &answer);
+  CU_ASSERT_EQUAL(status, 200);
+  CU_ASSERT_STRING_EQUAL(code, "2001");
+  /* the secret never appears in an answer */
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&answer), "wrong-password"));
+  {
+    char secret2[64];
+    secret_of(P1_CITY2, secret2, sizeof(secret2));
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY2, secret2, "/exchange", "application/xml",
+                             bytes.data, bytes.len, code, NULL), 200);
+    CU_ASSERT_STRING_EQUAL(code, "2002");
+  }
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
+
+  /* not XML at all: MALFORMED with HTTP 200; wrong path 404; oversized 413 */
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, "x", "/exchange", "application/xml", "<Message",
+                           8, code, NULL), 200);
+  CU_ASSERT_STRING_EQUAL(code, "1001");
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, "x", "/nowhere", "application/xml", "<a/>", 4,
+                           code, NULL), 404);
+  {
+    size_t big = 2 * 1024 * 1024;
+    char *huge = malloc(big);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
+    memset(huge, 'a', big);
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, "x", "/exchange", "application/xml", huge, big,
+                             code, NULL), 413);
+    free(huge);
+  }
+  /* every refusal is in the message log, marked rejected */
+  CU_ASSERT(ctk_store_log_count(ctk_node_store(t.p1), "rejected") >= 8);
+  ctk_msg_free(m);
+  ctk_buf_free(&bytes);
+  ctk_buf_free(&answer);
+  net_down(&t);
+}
+
+static void test_endpoints_soap_gbk_and_link_check(void)
+{
+  net t;
+  char code[8], secret[64];
+  ctk_msg *m;
+  ctk_buf bytes, answer;
+  const char *id = "36010020261102000008";
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-soap") == 0);
+  m = new_msg(&t, "1001", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  add_workorder(m->body, id, P1_CITY, "01", NULL);
+  ctk_buf_init(&bytes, 1 << 20);
+  ctk_buf_init(&answer, 1 << 20);
+  secret_of(P1_CITY, secret, sizeof(secret));
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_SOAP, CTK_ENC_GBK, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/soap", "text/xml; charset=GBK",
+                           bytes.data, bytes.len, code, &answer), 200);
+  CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+  /* answered in the request's binding and encoding */
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "Envelope"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "GBK"));
+  CU_ASSERT(wait_status(t.ministry, id, "01"));
+  ctk_msg_free(m);
+
+  m = new_msg(&t, "1013", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "Echo", "ping-42");
+  ctk_buf_reset(&bytes);
+  ctk_buf_reset(&answer);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data,
+                           bytes.len, code, &answer), 200);
+  CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "ping-42"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "ServerTime"));
+  ctk_msg_free(m);
+  ctk_buf_free(&bytes);
+  ctk_buf_free(&answer);
+  net_down(&t);
+}
+
+static void test_endpoints_ministry_restart(void)
+{
+  net t;
+  char code[8], s[32], err[512];
+  const char *id = "36010020261102000009";
+  ctk_outbox_counts c;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-restart") == 0);
+  /* the ministry goes down; the province still accepts and keeps the report */
+  ctk_node_stop(t.ministry);
+  t.ministry = NULL;
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "07");
+  usleep(300000);
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.pending, 2);
+  CU_ASSERT_EQUAL(c.delivered, 0);
+  /* back on the same port and data: the outbox drains, in order (report before completion) */
+  CU_ASSERT_EQUAL_FATAL(ctk_node_start(&t.mcfg, &t.ministry, err, sizeof(err)), CTK_E_OK);
+  ctk_node_outbox_kick(t.p1);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 10000), CTK_E_OK);
+  CU_ASSERT(wait_status(t.ministry, id, "07"));
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.pending, 0);
+  CU_ASSERT_EQUAL(c.delivered, 2);
+  CU_ASSERT_EQUAL(c.failed, 0);
+  net_down(&t);
+}
+
+void ctk_test_add_endpoints(CU_pSuite suite)
+{
+  CTK_TEST(suite, test_endpoints_local_case);
+  CTK_TEST(suite, test_endpoints_cross_city_and_return);
+  CTK_TEST(suite, test_endpoints_cross_province);
+  CTK_TEST(suite, test_endpoints_urge_and_supervise);
+  CTK_TEST(suite, test_endpoints_duplicate_delivery);
+  CTK_TEST(suite, test_endpoints_refusals);
+  CTK_TEST(suite, test_endpoints_soap_gbk_and_link_check);
+  CTK_TEST(suite, test_endpoints_ministry_restart);
+}
