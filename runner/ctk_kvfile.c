@@ -52,6 +52,7 @@ static ctk_code kv_line(const char *name, int lineno, char *line, char *section,
   char *eq;
   char *key;
   char *value;
+  char *hash;
   ctk_kvfile_entry *e;
   char full[CTK_KVFILE_KEY_MAX];
   int n;
@@ -79,7 +80,15 @@ static ctk_code kv_line(const char *name, int lineno, char *line, char *section,
     return kv_fail(err, errlen, name, lineno, "expected 'key = value'");
   *eq = '\0';
   key = kv_trim(s);
-  value = kv_trim(eq + 1);
+  value = eq + 1;
+  /* A '#' after white space starts a comment ("soap = yes   # SOAP 1.1"). */
+  for(hash = value; *hash; hash++) {
+    if(*hash == '#' && hash > value && isspace((unsigned char)hash[-1])) {
+      *hash = '\0';
+      break;
+    }
+  }
+  value = kv_trim(value);
   if(!kv_name_ok(key))
     return kv_fail(err, errlen, name, lineno, "bad key (letters, digits, . _ - only)");
   if(*section)

@@ -31,9 +31,12 @@ static ctk_code pics_check(ctk_pics *pics, char *err, size_t errlen)
     const ctk_kvfile_entry *e = &pics->kv.entries[i];
     if(!strncmp(e->key, "sut.", 4))
       continue;
+    /* The profile's own item names (catalog.xml pics="PICS-STATS") are accepted as they are. */
+    if(!strncmp(e->key, "pics-", 5) && ctk_kvfile_bool_value(e->value) >= 0)
+      continue;
     if(!pics_known_bool(e->key)) {
       snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (sections: sut, binding, encoding, "
-               "interface, security, process, attachment)", pics->kv.path, e->line, e->key);
+               "interface, security, process, attachment; or a profile item PICS-...)", pics->kv.path, e->line, e->key);
       return CTK_E_PARSE;
     }
     if(ctk_kvfile_bool_value(e->value) < 0) {

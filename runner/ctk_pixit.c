@@ -8,15 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
-
+#include "ctk_auth.h"
 #include "ctk_buf.h"
 
 /* Every key a PIXIT may hold; anything else is a typo the user wants to hear about. */
 static const char *const pixit_keys[] = {
   "sut.role", "sut.region", "sut.url", "sut.secret", "sut.start", "sut.fault", "sut.tls_ca",
   "ministry.port", "ministry.secret",
-  "cities.regions", "cities.secret", "cities.port",
+  "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days",
@@ -64,17 +63,11 @@ static ctk_code pixit_long(const ctk_kvfile *kv, const char *key, long def, long
   return CTK_E_OK;
 }
 
-/* 32 random bytes as hex: a secret nobody else knows, for roles the runner starts itself. */
+/* A secret nobody else knows, for roles the runner starts itself (ctk_auth's generator). */
 static void pixit_generate_secret(char *out, size_t outlen)
 {
-  unsigned char raw[24];
-  size_t i;
-  if(RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+  if(ctk_auth_generate_secret(out, outlen))
     ctk_strlcpy(out, "", outlen);
-    return;
-  }
-  for(i = 0; i < sizeof(raw) && 2 * i + 2 < outlen; i++)
-    snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
 static ctk_code pixit_secret(const ctk_kvfile *kv, const char *key, int self_test, char *out,
@@ -204,6 +197,14 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   if(!px->self_test && (!px->ministry_port || !px->city_port))
     return pixit_fail(err, errlen, kv, px->ministry_port ? "cities.port" : "ministry.port",
                       "an external SUT needs a fixed port to reach the runner's roles");
+
+  v = ctk_kvfile_get(kv, "cities.simulator");
+  if(!v || !strcmp(v, "ctk"))
+    px->city_simulator = 1;
+  else if(!strcmp(v, "runner"))
+    px->city_simulator = 0;
+  else
+    return pixit_fail(err, errlen, kv, "cities.simulator", "must be ctk or runner");
 
   result = pixit_cities(px, err, errlen);
   if(result)

@@ -31,6 +31,8 @@ typedef struct ctk_pixit {
   size_t n_cities;
   char city_secret[CTK_PIXIT_SECRET_MAX];
   int city_port;                 /* 0 = ephemeral */
+  int city_simulator;            /* cities.simulator: 1 = ctk sim city (default), 0 = the
+                                    runner's relay answers for the cities itself */
 
   /* [peer]: the province on the other side of cross-province cases (runner starts it) */
   char peer_region[8];

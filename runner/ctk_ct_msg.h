@@ -1,0 +1,111 @@
+/* ctk_ct_msg: message helpers for conformance tests: build requests of any interface with
+ * plausible content, send them to a peer as a given node, record evidence, check answers. */
+#ifndef CTK_CT_MSG_H
+#define CTK_CT_MSG_H
+
+#include <stddef.h>
+
+#include "ctk_ct.h"
+
+/* Somebody the runner talks to. */
+typedef struct ctk_ct_peer {
+  const char *name;            /* "sut", "ministry", "city" (for evidence) */
+  const char *base_url;        /* ".../exchange" and ".../soap" are below it */
+  const char *ca_file;         /* https: CA to trust, NULL = system */
+} ctk_ct_peer;
+
+/* The node the runner speaks as, with its secret (HTTP Basic). */
+typedef struct ctk_ct_as {
+  ctk_node node;
+  const char *secret;
+} ctk_ct_as;
+
+typedef struct ctk_ct_reply {
+  ctk_code transport;          /* CTK_E_OK when an HTTP answer arrived */
+  long http_status;
+  ctk_msg *answer;             /* the decoded Answer, NULL when none could be read */
+  ctk_outcome why;             /* why the answer could not be decoded */
+  char rc_name[CTK_ID_MAX];    /* symbolic result ("OK", "STATE"); "" when none */
+  char rc[CTK_ID_MAX];         /* wire result code; "" when none */
+  double ms;
+  ctk_buf raw;                 /* the answer bytes */
+  char req_msg_id[CTK_MSGID_MAX];  /* MsgId of the request, "" if it could not be read */
+  char req_iface[CTK_ID_MAX];      /* its InterfaceCode */
+} ctk_ct_reply;
+
+void ctk_ct_reply_init(ctk_ct_reply *r);
+void ctk_ct_reply_free(ctk_ct_reply *r);
+
+/* Peers and identities of the current run (from the roles the runner started). */
+ctk_ct_peer ctk_ct_sut(const ctk_ct *t);
+ctk_ct_as ctk_ct_as_city(const ctk_ct *t, size_t city_index);
+ctk_ct_as ctk_ct_as_ministry(const ctk_ct *t);
+ctk_node ctk_ct_sut_node(const ctk_ct *t);
+ctk_node ctk_ct_city_node(const ctk_ct *t, size_t city_index);
+/* The reference ministry, and the SUT's identity there (so the runner can ask the ministry,
+ * over the protocol, what it holds for the SUT). */
+ctk_ct_peer ctk_ct_ministry(const ctk_ct *t);
+ctk_ct_as ctk_ct_as_sut(const ctk_ct *t);
+ctk_node ctk_ct_ministry_node(void);
+
+/* A fresh work-order id for an order accepted by city: region + today + 6-digit sequence
+ * unique in this runner (time-seeded, so runs against one SUT do not collide). */
+void ctk_ct_order_id(const char *city_region, char out[24]);
+
+/* A request of interface iface from `from` to `to`, every mandatory field filled with valid
+ * content about order_id. For 1001/1002 the work order is accepted by accept_region and
+ * handled by handle_region (NULL = accept_region); business_type "1".."3"; instant sets
+ * Status 02 and InstantAnswer true. */
+typedef struct ctk_ct_order_spec {
+  const char *order_id;
+  const char *accept_region;
+  const char *handle_region;
+  const char *business_type;
+  int instant;
+  const char *target_region;   /* 1002 */
+  const char *subject;         /* default: a fixed Chinese subject */
+} ctk_ct_order_spec;
+
+ctk_code ctk_ct_build(const ctk_ct *t, const char *iface, const ctk_node *from,
+                      const ctk_node *to, const ctk_ct_order_spec *spec, ctk_msg **out);
+
+/* Encode req in binding b and encoding e, POST it to peer as `as`, record both directions as
+ * evidence, decode the answer. Always fills r (r->transport says if an answer came). */
+void ctk_ct_send(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const ctk_msg *req,
+                 ctk_binding b, ctk_encoding e, ctk_ct_reply *r);
+/* POST raw bytes (for hostile and invalid input); user/secret NULL = no authentication. */
+void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const char *secret,
+                     const char *data, size_t len, ctk_binding b, const char *content_type,
+                     ctk_ct_reply *r);
+
+/* Check the answer's result against want (symbolic name). On mismatch the test fails on
+ * requirement req (or fails with slow side "sut" when no answer came) and 0 is returned.
+ * Every answer is also checked for its envelope: an Answer at all (J3-ENV-001, or the
+ * decoder's requirement such as J3-ENC-001), CorrelId and InterfaceCode (J3-ENV-007). */
+int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char *req,
+                  const char *what);
+
+/* Build, send (XML, UTF-8) and expect in one call; 1 when the answer was want. */
+int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const char *iface,
+                const ctk_node *to, const ctk_ct_order_spec *spec, const char *want,
+                const char *req, const char *what);
+
+/* Query (1010) order_id at peer as `as`; status gets the order's Status ("" if none).
+ * 1 on an OK answer with a WorkOrderQueryResult, 0 otherwise (no verdict set). */
+int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
+                        const ctk_node *to, const char *order_id, char *status,
+                        size_t statuslen);
+
+/* Poll the order's status at peer (every 100 ms, up to the PIXIT propagation timeout) until it
+ * is want; 1 when it was, 0 otherwise with the last status seen in last ("" = none). */
+int ctk_ct_wait_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
+                       const ctk_node *to, const char *order_id, const char *want, char *last,
+                       size_t lastlen);
+
+/* Check the SUT holds order_id in state want (one query); fails on req otherwise. */
+int ctk_ct_expect_status(ctk_ct *t, const char *order_id, const char *want, const char *req);
+/* Wait until the ministry holds order_id in state want; fails on req otherwise. */
+int ctk_ct_expect_ministry_status(ctk_ct *t, const char *order_id, const char *want,
+                                  const char *req);
+
+#endif

@@ -1,0 +1,70 @@
+/* ctk_ct_pics: the PICS self-check that runs before every suite: each declared binding,
+ * encoding and TLS must work for a LinkCheck; what does not is marked broken in the env. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_buf.h"
+#include "ctk_ct.h"
+#include "ctk_ct_list.h"
+#include "ctk_ct_msg.h"
+#include "ctk_roles.h"
+
+static void pics_mark_broken(ctk_ct *t, const char *item)
+{
+  size_t used = strlen(t->env->broken);
+  snprintf(t->env->broken + used, sizeof(t->env->broken) - used, "%s%s", used ? "," : "", item);
+}
+
+/* LinkCheck in binding b and encoding e; marks item broken when it fails. */
+static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char *item,
+                           const char *req)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = strcmp(t->env->pixit->sut_role, "city") ? ctk_ct_as_city(t, 0)
+                                                          : ctk_ct_as_ministry(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+  char what[96];
+
+  snprintf(what, sizeof(what), "LinkCheck over %s in %s (declared in the PICS)",
+           ctk_binding_name(b), ctk_encoding_name(e));
+  if(ctk_ct_build(t, "1013", &as.node, &to, NULL, &m)) {
+    ctk_ct_error(t, 0, "could not build a LinkCheck");
+    return;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as, m, b, e, &r);
+  if(ctk_ct_expect(t, &r, "OK", req, what))
+    ctk_ct_pass(t, "%s works", what);
+  else if(item)
+    pics_mark_broken(t, item);
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+}
+
+void ctk_ct_pics_xml(ctk_ct *t)
+{
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, NULL, "J3-BIND-001");
+}
+
+void ctk_ct_pics_soap(ctk_ct *t)
+{
+  pics_linkcheck(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "binding.soap", "J3-BIND-002");
+}
+
+void ctk_ct_pics_gbk(ctk_ct *t)
+{
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_GBK, "encoding.gbk", "J3-ENC-002");
+}
+
+void ctk_ct_pics_tls(ctk_ct *t)
+{
+  if(strncmp(t->env->roles->sut_url, "https://", 8)) {
+    ctk_ct_fail(t, "J3-SEC-006", "TLS is declared but the SUT is reached at %s (PIXIT sut.url "
+                "must be https://)", t->env->roles->sut_url);
+    pics_mark_broken(t, "security.tls");
+    return;
+  }
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, "security.tls", "J3-SEC-006");
+}

@@ -1,0 +1,458 @@
+/* ctk_roles: files, child processes and relays of the counterpart roles of one run. */
+#include "ctk_roles.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctk_auth.h"
+#include "ctk_buf.h"
+
+#define ROLES_GRACE_MS 3000
+
+/* ---------- files ---------- */
+
+static ctk_code roles_write(const char *path, const char *text, char *why, size_t whylen)
+{
+  FILE *f = fopen(path, "w");
+  int bad;
+  if(!f) {
+    snprintf(why, whylen, "cannot write %s", path);
+    return CTK_E_IO;
+  }
+  chmod(path, 0600);
+  bad = fputs(text, f) < 0;
+  bad |= fclose(f) != 0;
+  if(bad) {
+    snprintf(why, whylen, "cannot write %s", path);
+    return CTK_E_IO;
+  }
+  return CTK_E_OK;
+}
+
+static ctk_code roles_cred_line(ctk_buf *b, const char *region, int level, const char *secret)
+{
+  char line[CTK_AUTH_LINE_MAX];
+  ctk_code result = ctk_auth_make_line(region, level, secret, line, sizeof(line));
+  if(!result)
+    result = ctk_buf_printf(b, "%s\n", line);
+  return result;
+}
+
+/* The peer province's first city: its region with 0100 (the capital's code in GB/T 2260). */
+static void roles_peer_city(const char *peer_region, char out[8])
+{
+  snprintf(out, 8, "%.2s0100", peer_region);
+}
+
+/* One credentials.csv for every node of the run: each role checks whoever calls it. */
+static ctk_code roles_credentials(ctk_roles *r, char *why, size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  ctk_buf b;
+  char path[600];
+  size_t i;
+  ctk_code result;
+
+  ctk_buf_init(&b, 1024 * 1024);
+  result = ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
+  if(!result)
+    result = roles_cred_line(&b, "100000", 1, px->ministry_secret);
+  if(!result)
+    result = roles_cred_line(&b, px->sut_region, 2, px->sut_secret);
+  for(i = 0; !result && i < px->n_cities; i++)
+    result = roles_cred_line(&b, px->cities[i], 3, px->city_secret);
+  if(!result && px->peer_region[0]) {
+    char peer_city[8];
+    roles_peer_city(px->peer_region, peer_city);
+    result = roles_cred_line(&b, px->peer_region, 2, r->peer_secret);
+    if(!result)
+      result = roles_cred_line(&b, peer_city, 3, px->city_secret);
+  }
+  if(!result) {
+    snprintf(path, sizeof(path), "%s/credentials.csv", r->workdir);
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  }
+  else
+    snprintf(why, whylen, "cannot make credentials: %s", ctk_strerror(result));
+  ctk_buf_free(&b);
+  return result;
+}
+
+static ctk_code roles_secret_file(ctk_roles *r, const char *name, const char *secret, char *why,
+                                  size_t whylen)
+{
+  char path[600];
+  char text[CTK_PIXIT_SECRET_MAX + 2];
+  snprintf(path, sizeof(path), "%s/%s.secret", r->workdir, name);
+  snprintf(text, sizeof(text), "%s\n", secret);
+  return roles_write(path, text, why, whylen);
+}
+
+/* Each run starts the reference roles on empty stores: no order survives from a former run. */
+static void roles_fresh_data(ctk_roles *r, const char *name)
+{
+  static const char *const files[] = { "ctk.db", "ctk.db-wal", "ctk.db-shm", "ctk.db-journal" };
+  char path[700];
+  size_t i;
+  for(i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s-data/%s", r->workdir, name, files[i]);
+    remove(path);
+  }
+}
+
+/* ---------- relays ---------- */
+
+static ctk_code roles_relay(ctk_roles *r, const char *name, int port, ctk_relay **out,
+                            char *why, size_t whylen)
+{
+  ctk_relay_config cfg;
+  ctk_code result;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.name = name;
+  cfg.profile = r->profile;
+  cfg.port = port;
+  result = ctk_relay_start(&cfg, out);
+  if(result)
+    snprintf(why, whylen, "cannot start the %s relay on port %d: %s", name, port,
+             ctk_strerror(result));
+  return result;
+}
+
+static void roles_url(char *out, size_t outlen, int port)
+{
+  snprintf(out, outlen, "http://127.0.0.1:%d", port);
+}
+
+/* ---------- children ---------- */
+
+typedef struct roles_argv {
+  char *v[CTK_PROC_ARGS_MAX];
+  char store[CTK_PROC_ARGS_MAX][640];
+  size_t n;
+} roles_argv;
+
+static void roles_arg(roles_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void roles_arg(roles_argv *a, const char *fmt, ...)
+{
+  va_list ap;
+  if(a->n + 1 >= CTK_PROC_ARGS_MAX)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(a->store[a->n], sizeof(a->store[0]), fmt, ap);
+  va_end(ap);
+  a->v[a->n] = a->store[a->n];
+  a->n++;
+  a->v[a->n] = NULL;
+}
+
+/* Reference endpoints retry fast: a conformance run has seconds, not the production minutes. */
+static void roles_node_timing(roles_argv *a)
+{
+  roles_arg(a, "--retry-initial-ms");
+  roles_arg(a, "100");
+  roles_arg(a, "--retry-max-ms");
+  roles_arg(a, "500");
+}
+
+static ctk_code roles_spawn(ctk_roles *r, ctk_proc *p, const char *name, roles_argv *a,
+                            int *port, char *why, size_t whylen)
+{
+  char log[600];
+  char portfile[600];
+  ctk_code result;
+  snprintf(log, sizeof(log), "%s/%s.log", r->workdir, name);
+  snprintf(portfile, sizeof(portfile), "%s/%s.port", r->workdir, name);
+  remove(portfile);
+  roles_arg(a, "--port-file");
+  roles_arg(a, "%s", portfile);
+  result = ctk_proc_start(p, name, a->v, log);
+  if(result) {
+    snprintf(why, whylen, "cannot start %s (%s)", name, r->ctk_bin);
+    return result;
+  }
+  result = ctk_proc_wait_port(p, portfile, r->pixit->start_timeout_ms, port);
+  if(result == CTK_E_TIMEOUT)
+    snprintf(why, whylen, "%s did not publish its port within %ld ms (log: %s)", name,
+             r->pixit->start_timeout_ms, log);
+  else if(result)
+    snprintf(why, whylen, "%s exited at start (log: %s)", name, log);
+  return result;
+}
+
+/* peers.csv of a province: its ministry and its cities with their URLs. */
+static ctk_code roles_peers(ctk_roles *r, const char *file, const char *ministry_url,
+                            const char *const *cities, size_t n_cities, const char *city_url,
+                            char *why, size_t whylen)
+{
+  ctk_buf b;
+  char path[600];
+  size_t i;
+  ctk_code result;
+  ctk_buf_init(&b, 256 * 1024);
+  result = ctk_buf_printf(&b, "region,level,url\n100000,1,%s\n", ministry_url);
+  for(i = 0; !result && i < n_cities; i++)
+    result = ctk_buf_printf(&b, "%s,3,%s\n", cities[i], city_url);
+  snprintf(path, sizeof(path), "%s/%s", r->workdir, file);
+  if(!result)
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  ctk_buf_free(&b);
+  return result;
+}
+
+static ctk_code roles_start_ministry(ctk_roles *r, int fresh, char *why, size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  roles_argv a;
+  ctk_buf b;
+  char path[600];
+  char url[CTK_ROLES_URL_MAX];
+  ctk_code result;
+
+  ctk_buf_init(&b, 64 * 1024);
+  roles_url(url, sizeof(url), ctk_relay_port(r->sut_in_relay));
+  result = ctk_buf_printf(&b, "region,level,url\n%s,2,%s\n", px->sut_region, url);
+  if(!result && r->peer_in_relay) {
+    roles_url(url, sizeof(url), ctk_relay_port(r->peer_in_relay));
+    result = ctk_buf_printf(&b, "%s,2,%s\n", px->peer_region, url);
+  }
+  snprintf(path, sizeof(path), "%s/ministry-peers.csv", r->workdir);
+  if(!result)
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  ctk_buf_free(&b);
+  if(result)
+    return result;
+  if(fresh)
+    roles_fresh_data(r, "ministry");
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "serve");
+  roles_arg(&a, "ministry");
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/ministry-data", r->workdir);
+  roles_node_timing(&a);
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s/credentials.csv", r->workdir);
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/ministry.secret", r->workdir);
+  roles_arg(&a, "--peers");
+  roles_arg(&a, "%s", path);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  result = roles_spawn(r, &r->ministry, "ministry", &a, &r->ministry_port, why, whylen);
+  if(result)
+    return result;
+  roles_url(r->ministry_url, sizeof(r->ministry_url), r->ministry_port);
+  ctk_relay_set_target(r->ministry_relay, r->ministry_url);
+  return CTK_E_OK;
+}
+
+static ctk_code roles_start_province(ctk_roles *r, ctk_proc *p, const char *name,
+                                     const char *region, const char *secret_name,
+                                     const char *peers_file, const char *fault, int *port,
+                                     char *why, size_t whylen)
+{
+  roles_argv a;
+  roles_fresh_data(r, name);
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "serve");
+  roles_arg(&a, "province");
+  roles_arg(&a, "--region");
+  roles_arg(&a, "%s", region);
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/%s-data", r->workdir, name);
+  roles_node_timing(&a);
+  /* Overdue scans every second, so an overdue order is urged within a test's time. */
+  roles_arg(&a, "--urge-interval");
+  roles_arg(&a, "1");
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s/credentials.csv", r->workdir);
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/%s.secret", r->workdir, secret_name);
+  roles_arg(&a, "--peers");
+  roles_arg(&a, "%s/%s", r->workdir, peers_file);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  if(fault && *fault) {
+    roles_arg(&a, "--fault");
+    roles_arg(&a, "%s", fault);
+  }
+  return roles_spawn(r, p, name, &a, port, why, whylen);
+}
+
+static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  roles_argv a;
+  ctk_buf list;
+  size_t i;
+  ctk_code result;
+
+  ctk_buf_init(&list, 4096);
+  for(i = 0; i < px->n_cities; i++)
+    ctk_buf_printf(&list, "%s%s", i ? "," : "", px->cities[i]);
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "sim");
+  roles_arg(&a, "city");
+  roles_arg(&a, "--province");
+  roles_arg(&a, "%s", px->sut_region);
+  roles_arg(&a, "--cities");
+  roles_arg(&a, "%s", ctk_buf_str(&list));
+  roles_arg(&a, "--upper");
+  roles_arg(&a, "%s", r->sut_url);
+  roles_arg(&a, "--port");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--rate");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--manual");
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/cities.secret", r->workdir);
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s/credentials.csv", r->workdir);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  ctk_buf_free(&list);
+  result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
+  if(result)
+    return result;
+  roles_url(r->city_control, sizeof(r->city_control), r->city_port);
+  {
+    char url[CTK_ROLES_URL_MAX];
+    roles_url(url, sizeof(url), r->city_port);
+    ctk_relay_set_target(r->city_relay, url);
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p,
+                         const char *ctk_bin, const char *workdir, char *why, size_t whylen)
+{
+  const char *cities[CTK_PIXIT_CITIES_MAX];
+  char url[CTK_ROLES_URL_MAX];
+  size_t i;
+  ctk_code result;
+
+  memset(r, 0, sizeof(*r));
+  r->pixit = px;
+  r->profile = p;
+  ctk_strlcpy(r->ctk_bin, ctk_bin, sizeof(r->ctk_bin));
+  ctk_strlcpy(r->workdir, workdir, sizeof(r->workdir));
+  if(px->peer_region[0] && ctk_auth_generate_secret(r->peer_secret, sizeof(r->peer_secret))) {
+    snprintf(why, whylen, "no random bytes for the peer province's secret");
+    return CTK_E_CRYPTO;
+  }
+  result = roles_credentials(r, why, whylen);
+  if(!result)
+    result = roles_secret_file(r, "ministry", px->ministry_secret, why, whylen);
+  if(!result)
+    result = roles_secret_file(r, "province", px->sut_secret, why, whylen);
+  if(!result)
+    result = roles_secret_file(r, "cities", px->city_secret, why, whylen);
+  if(!result && px->peer_region[0])
+    result = roles_secret_file(r, "peer", r->peer_secret, why, whylen);
+  if(result)
+    return result;
+
+  /* Links out of the SUT: relays first, so every port is known before any role starts. An
+   * external SUT is configured to call ministry.port and cities.port of the PIXIT. */
+  result = roles_relay(r, "ministry-link", px->ministry_port, &r->ministry_relay, why, whylen);
+  if(!result)
+    result = roles_relay(r, "city-link", px->city_port, &r->city_relay, why, whylen);
+  if(!result)
+    result = roles_relay(r, "sut-in", 0, &r->sut_in_relay, why, whylen);
+  if(!result && px->peer_region[0])
+    result = roles_relay(r, "peer-in", 0, &r->peer_in_relay, why, whylen);
+  if(!result && px->peer_region[0])
+    result = roles_relay(r, "peer-cities", 0, &r->peer_city_relay, why, whylen);
+  if(result)
+    return result;
+
+  result = roles_start_ministry(r, 1, why, whylen);
+  if(result)
+    return result;
+
+  if(px->self_test) {
+    char link[CTK_ROLES_URL_MAX];
+    char city_url[CTK_ROLES_URL_MAX];
+    for(i = 0; i < px->n_cities; i++)
+      cities[i] = px->cities[i];
+    roles_url(link, sizeof(link), ctk_relay_port(r->ministry_relay));
+    roles_url(city_url, sizeof(city_url), ctk_relay_port(r->city_relay));
+    result = roles_peers(r, "province-peers.csv", link, cities, px->n_cities, city_url, why,
+                         whylen);
+    if(!result)
+      result = roles_start_province(r, &r->sut, "province", px->sut_region, "province",
+                                    "province-peers.csv", px->fault, &r->sut_port, why, whylen);
+    if(result)
+      return result;
+    roles_url(r->sut_url, sizeof(r->sut_url), r->sut_port);
+  }
+  else
+    ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
+  ctk_relay_set_target(r->sut_in_relay, r->sut_url);
+
+  if(px->peer_region[0]) {
+    char peer_city[8];
+    char peer_city_url[CTK_ROLES_URL_MAX];
+    const char *peer_cities[1];
+    roles_peer_city(px->peer_region, peer_city);
+    peer_cities[0] = peer_city;
+    roles_url(peer_city_url, sizeof(peer_city_url), ctk_relay_port(r->peer_city_relay));
+    result = roles_peers(r, "peer-peers.csv", r->ministry_url, peer_cities, 1, peer_city_url,
+                         why, whylen);
+    if(!result)
+      result = roles_start_province(r, &r->peer, "peer", px->peer_region, "peer",
+                                    "peer-peers.csv", NULL, &r->peer_port, why, whylen);
+    if(result)
+      return result;
+    roles_url(r->peer_url, sizeof(r->peer_url), r->peer_port);
+    ctk_relay_set_target(r->peer_in_relay, r->peer_url);
+  }
+
+  if(px->city_simulator) {
+    result = roles_start_cities(r, why, whylen);
+    if(result)
+      return result;
+  }
+  roles_url(url, sizeof(url), ctk_relay_port(r->city_relay));
+  ctk_strlcpy(r->city_url, url, sizeof(r->city_url));
+  return CTK_E_OK;
+}
+
+void ctk_roles_stop(ctk_roles *r)
+{
+  ctk_proc_stop(&r->cities, ROLES_GRACE_MS);
+  ctk_proc_stop(&r->peer, ROLES_GRACE_MS);
+  ctk_proc_stop(&r->sut, ROLES_GRACE_MS);
+  ctk_proc_stop(&r->ministry, ROLES_GRACE_MS);
+  ctk_relay_stop(r->ministry_relay);
+  ctk_relay_stop(r->city_relay);
+  ctk_relay_stop(r->sut_in_relay);
+  ctk_relay_stop(r->peer_in_relay);
+  ctk_relay_stop(r->peer_city_relay);
+  r->ministry_relay = r->city_relay = r->sut_in_relay = NULL;
+  r->peer_in_relay = r->peer_city_relay = NULL;
+}
+
+ctk_code ctk_roles_ministry_link(ctk_roles *r, int up)
+{
+  char why[256];
+  ctk_code result;
+  if(!up) {
+    /* The relay answers 503 while nothing listens behind it, as a gateway in front of a
+     * stopped ministry would. */
+    ctk_proc_stop(&r->ministry, ROLES_GRACE_MS);
+    return CTK_E_OK;
+  }
+  result = roles_start_ministry(r, 0, why, sizeof(why));
+  return result;
+}

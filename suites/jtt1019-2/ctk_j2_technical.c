@@ -1,0 +1,765 @@
+/* ctk_j2_technical: conformance tests of JT/T 1019.2 (general technical requirements) against
+ * a province: authentication and authorisation, hostile input (the catalogue in
+ * fixtures/hostile), secrets in evidence, recovery after a ministry outage, sustained load. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctk_buf.h"
+#include "ctk_ct.h"
+#include "ctk_ct_list.h"
+#include "ctk_ct_msg.h"
+#include "ctk_proc.h"
+#include "ctk_roles.h"
+
+#define J2_FILE_MAX ((size_t)2 * 1024 * 1024)
+#define J2_GENERATE_MAX ((size_t)8 * 1024 * 1024)
+#define J2_LOAD_MAX 5000
+
+static void j2_spec(ctk_ct_order_spec *spec, const char *order, const char *city)
+{
+  memset(spec, 0, sizeof(spec[0]));
+  spec->order_id = order;
+  spec->accept_region = city;
+  spec->handle_region = city;
+  spec->business_type = "1";
+}
+
+/* ---------- authentication and authorisation ---------- */
+
+static int j2_linkcheck_as(ctk_ct *t, const ctk_ct_as *as, const ctk_node *head_sender,
+                           const char *want, const char *req, const char *what)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+  int ok;
+  if(ctk_ct_done(t))
+    return 0;
+  if(ctk_ct_build(t, "1013", head_sender, &to, NULL, &m)) {
+    ctk_ct_error(t, 0, "could not build a LinkCheck");
+    return 0;
+  }
+  ctk_ct_reply_init(&r);
+  if(as->secret) {
+    ctk_ct_send(t, &sut, as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  }
+  else {
+    ctk_buf b;
+    ctk_buf_init(&b, J2_FILE_MAX);
+    if(!ctk_msg_encode(t->env->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &b))
+      ctk_ct_send_raw(t, &sut, NULL, NULL, ctk_buf_str(&b), b.len, CTK_BIND_XML,
+                      "application/xml; charset=UTF-8", &r);
+    ctk_buf_free(&b);
+  }
+  ok = ctk_ct_expect(t, &r, want, req, what);
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+  return ok;
+}
+
+void ctk_ct_j2_auth(ctk_ct *t)
+{
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_as wrong = as;
+  ctk_ct_as none = as;
+  ctk_ct_as stranger = as;
+  ctk_node stranger_node = as.node;
+
+  if(!strcmp(t->env->pixit->sut_role, "city")) {
+    as = ctk_ct_as_sut(t);
+    wrong = none = stranger = as;
+    stranger_node = as.node;
+  }
+  wrong.secret = "not-the-secret";
+  none.secret = NULL;
+  ctk_strlcpy(stranger.node.region, "999999", sizeof(stranger.node.region));
+  ctk_strlcpy(stranger_node.region, "999999", sizeof(stranger_node.region));
+  if(j2_linkcheck_as(t, &as, &as.node, "OK", "J3-IF-013", "LinkCheck with the right secret") &&
+     j2_linkcheck_as(t, &wrong, &as.node, "AUTH", "J3-SEC-004", "LinkCheck with a wrong secret") &&
+     j2_linkcheck_as(t, &none, &as.node, "AUTH", "J3-SEC-004", "LinkCheck without credentials") &&
+     j2_linkcheck_as(t, &stranger, &stranger_node, "AUTH", "J3-SEC-004",
+                     "LinkCheck from an unknown node"))
+    ctk_ct_pass(t, "right secret OK; wrong, missing and unknown credentials refused with AUTH");
+}
+
+void ctk_ct_j2_denied(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_as city1 = ctk_ct_as_city(t, 1);
+  ctk_node city0 = ctk_ct_city_node(t, 0);
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_ct_order_spec spec;
+  char order[24];
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+
+  /* Authenticated as city 1, the head says city 0. */
+  if(!j2_linkcheck_as(t, &city1, &city0, "DENIED", "J3-SEC-005",
+                      "LinkCheck authenticated as one city with another city's Sender"))
+    return;
+  /* City 1 acts on an order that only city 0 holds. */
+  ctk_ct_order_id(px->cities[0], order);
+  j2_spec(&spec, order, px->cities[0]);
+  {
+    ctk_ct_as as0 = ctk_ct_as_city(t, 0);
+    if(!ctk_ct_step(t, &sut, &as0, "1001", &to, &spec, "OK", "J3-IF-001", "report by city 0"))
+      return;
+  }
+  if(ctk_ct_build(t, "1006", &city1.node, &to, &spec, &m)) {
+    ctk_ct_error(t, 0, "could not build a completion");
+    return;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &city1, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  if(r.answer && !strcmp(r.rc_name, "UNKNOWN_ORDER"))
+    ;
+  else
+    ctk_ct_expect(t, &r, "DENIED", "J3-SEC-005", "city 1 completes an order of city 0");
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+  if(!ctk_ct_done(t) && ctk_ct_expect_status(t, order, "01", "J3-SEC-005"))
+    ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged");
+}
+
+/* ---------- hostile input: the catalogue of fixtures/hostile ---------- */
+
+typedef struct j2_case {
+  char name[128];
+  char method[16];
+  char path[128];
+  char ctype[128];
+  char auth[32];
+  char before[128];
+  char generate[64];
+  char expect_status[64];
+  char expect_result[128];
+  char expect_where[8];
+  int own_authorization;
+  int other_headers;
+  ctk_buf body;
+} j2_case;
+
+static void j2_case_header(j2_case *c, const char *line)
+{
+  const char *colon = strchr(line, ':');
+  const char *v;
+  char name[64];
+  size_t n;
+  if(!colon)
+    return;
+  n = (size_t)(colon - line);
+  if(n >= sizeof(name))
+    return;
+  memcpy(name, line, n);
+  name[n] = '\0';
+  v = colon + 1;
+  while(*v == ' ')
+    v++;
+  if(!strcasecmp(name, "Content-Type"))
+    ctk_strlcpy(c->ctype, v, sizeof(c->ctype));
+  else if(!strcasecmp(name, "X-Ctk-Auth"))
+    ctk_strlcpy(c->auth, v, sizeof(c->auth));
+  else if(!strcasecmp(name, "X-Ctk-Before"))
+    ctk_strlcpy(c->before, v, sizeof(c->before));
+  else if(!strcasecmp(name, "X-Ctk-Generate"))
+    ctk_strlcpy(c->generate, v, sizeof(c->generate));
+  else if(!strcasecmp(name, "X-Ctk-Expect-Status"))
+    ctk_strlcpy(c->expect_status, v, sizeof(c->expect_status));
+  else if(!strcasecmp(name, "X-Ctk-Expect-Result"))
+    ctk_strlcpy(c->expect_result, v, sizeof(c->expect_result));
+  else if(!strcasecmp(name, "X-Ctk-Expect-Where"))
+    ctk_strlcpy(c->expect_where, v, sizeof(c->expect_where));
+  else if(!strcasecmp(name, "Authorization"))
+    c->own_authorization = 1;
+  else if(strncasecmp(name, "X-Ctk-", 6) && strcasecmp(name, "SOAPAction"))
+    c->other_headers = 1;
+}
+
+/* Read one .http file (see fixtures/hostile/README.md). */
+static int j2_case_load(const char *dir, const char *file, j2_case *c)
+{
+  char path[768];
+  FILE *f;
+  char chunk[8192];
+  size_t n;
+  ctk_buf raw;
+  const char *s, *end, *p;
+  int first = 1;
+
+  memset(c, 0, sizeof(*c));
+  ctk_strlcpy(c->name, file, sizeof(c->name));
+  ctk_buf_init(&c->body, J2_GENERATE_MAX);
+  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  f = fopen(path, "rb");
+  if(!f)
+    return 0;
+  ctk_buf_init(&raw, J2_FILE_MAX);
+  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    if(ctk_buf_add(&raw, chunk, n))
+      break;
+  }
+  fclose(f);
+  s = raw.data ? raw.data : "";
+  end = s + raw.len;
+  p = s;
+  while(p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    char line[2048];
+    size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    if(len && p[len - 1] == '\r')
+      len--;
+    if(len >= sizeof(line))
+      len = sizeof(line) - 1;
+    memcpy(line, p, len);
+    line[len] = '\0';
+    p = nl ? nl + 1 : end;
+    if(!len)
+      break;
+    if(line[0] == '#')
+      continue;
+    if(first) {
+      sscanf(line, "%15s %127s", c->method, c->path);
+      first = 0;
+      continue;
+    }
+    j2_case_header(c, line);
+  }
+  if(p < end)
+    ctk_buf_add(&c->body, p, (size_t)(end - p));
+  ctk_buf_free(&raw);
+  return c->method[0] != '\0';
+}
+
+/* Replace every occurrence of from by to in b. */
+static void j2_replace_all(ctk_buf *b, const char *from, const char *to)
+{
+  ctk_buf out;
+  const char *s;
+  const char *end;
+  size_t flen = strlen(from);
+  if(!b->data || !flen)
+    return;
+  ctk_buf_init(&out, b->max);
+  s = b->data;
+  end = b->data + b->len;
+  while(s < end) {
+    const char *hit = NULL;
+    const char *q;
+    for(q = s; q + flen <= end; q++) {
+      if(*q == *from && !memcmp(q, from, flen)) {
+        hit = q;
+        break;
+      }
+    }
+    if(!hit) {
+      ctk_buf_add(&out, s, (size_t)(end - s));
+      break;
+    }
+    ctk_buf_add(&out, s, (size_t)(hit - s));
+    ctk_buf_adds(&out, to);
+    s = hit + flen;
+  }
+  ctk_buf_reset(b);
+  ctk_buf_add(b, out.data ? out.data : "", out.len);
+  ctk_buf_free(&out);
+}
+
+typedef struct j2_run_ctx {
+  char now[40];
+  char today[16];
+  char token[16];              /* replaces "hostile-" so MsgIds are fresh for each run */
+  const char *dir;
+  size_t sent, skipped, checked;
+} j2_run_ctx;
+
+/* Adapt the catalogue's Jiangxi nodes to the SUT's regions and fill the placeholders. */
+static void j2_adapt(ctk_ct *t, const j2_run_ctx *x, ctk_buf *body)
+{
+  const ctk_pixit *px = t->env->pixit;
+  j2_replace_all(body, "@NOW@", x->now);
+  j2_replace_all(body, "@TODAY@", x->today);
+  j2_replace_all(body, "hostile-", x->token);
+  j2_replace_all(body, "360100", "@C0@");
+  j2_replace_all(body, "360200", "@C1@");
+  j2_replace_all(body, "360000", px->sut_region);
+  j2_replace_all(body, "@C0@", px->cities[0]);
+  j2_replace_all(body, "@C1@", px->cities[1]);
+}
+
+/* The requirement a refusal of this kind belongs to. */
+static const char *j2_requirement(const char *result, const char *name)
+{
+  static const struct { const char *result; const char *req; } map[] = {
+    { "FORBIDDEN", "J3-SEC-001" }, { "TOO_LARGE", "J3-SEC-002" }, { "MALFORMED", "J3-ENV-001" },
+    { "ENCODING", "J3-ENC-001" }, { "AUTH", "J3-SEC-004" }, { "DENIED", "J3-SEC-005" },
+    { "ROUTE", "J3-ENV-004" }, { "SCHEMA", "J3-SCH-001" }, { "FORMAT", "J3-SCH-001" },
+    { "CODE_VALUE", "J3-SCH-001" }, { "UNKNOWN_INTERFACE", "J3-ENV-003" },
+    { "VERSION", "J3-ENV-005" }, { "STATE", "J1-FLOW-016" }, { "UNKNOWN_ORDER", "J1-FLOW-017" },
+    { "DUPLICATE", "J3-IDEM-002" }, { "EXISTS", "J1-FLOW-018" }, { "FAULT", "J3-BIND-003" },
+    { "OK", "J3-IF-001" }, { "-", "J3-BIND-004" }
+  };
+  size_t i, n = strcspn(result, "|");
+  if(strstr(name, "deep"))
+    return "J3-SEC-003";
+  for(i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+    if(strlen(map[i].result) == n && !strncmp(result, map[i].result, n))
+      return map[i].req;
+  }
+  return "J2-SEC-003";
+}
+
+static int j2_alt_has(const char *alts, const char *word)
+{
+  size_t n = strlen(word);
+  const char *p = alts;
+  while(n && p && *p) {
+    if(!strncmp(p, word, n) && (p[n] == '|' || p[n] == '\0'))
+      return 1;
+    p = strchr(p, '|');
+    if(p)
+      p++;
+  }
+  return 0;
+}
+
+static int j2_status_ok(const char *alts, long status)
+{
+  char s[16];
+  if(!alts[0])
+    return 1;
+  snprintf(s, sizeof(s), "%ld", status);
+  return j2_alt_has(alts, s);
+}
+
+static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth);
+
+static void j2_case_send(ctk_ct *t, j2_run_ctx *x, j2_case *c, int depth)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  const char *user = as.node.region;
+  const char *secret = as.secret;
+  const char *req = j2_requirement(c->expect_result, c->name);
+  int soap = !strcmp(c->path, "/soap");
+  ctk_ct_reply r;
+  int fault, answered_ok;
+
+  if(c->before[0] && depth == 0)
+    j2_case_run(t, x, c->before, depth + 1);
+  if(!strcmp(c->auth, "other-city")) {
+    as = ctk_ct_as_city(t, 1);
+    user = as.node.region;
+    secret = as.secret;
+  }
+  else if(!strcmp(c->auth, "wrong-password"))
+    secret = "wrong-password";
+  else if(!strcmp(c->auth, "none"))
+    user = secret = NULL;
+  ctk_ct_reply_init(&r);
+  ctk_ct_send_raw(t, &sut, user, secret, c->body.data ? c->body.data : "", c->body.len,
+                  soap ? CTK_BIND_SOAP : CTK_BIND_XML,
+                  c->ctype[0] ? c->ctype : "application/xml; charset=UTF-8", &r);
+  x->sent++;
+  if(depth > 0) {
+    ctk_ct_reply_free(&r);
+    return;
+  }
+  x->checked++;
+  fault = soap && strstr(ctk_buf_str(&r.raw), "Fault") != NULL;
+  answered_ok = r.answer && !strcmp(r.rc_name, "OK");
+  if(r.transport) {
+    if(!j2_alt_has(c->expect_status, "0"))
+      ctk_ct_fail_timeout(t, req, "%s: no answer: %s", c->name, r.why.text);
+  }
+  else if(!j2_status_ok(c->expect_status, r.http_status))
+    ctk_ct_fail(t, req, "%s: HTTP %ld, expected %s", c->name, r.http_status, c->expect_status);
+  else if(!strcmp(c->expect_result, "-"))
+    ;
+  else if(!strcmp(c->expect_result, "!OK")) {
+    if(answered_ok)
+      ctk_ct_fail(t, "J2-SEC-003", "%s: accepted (OK) although it must be refused", c->name);
+  }
+  else if(fault && j2_alt_has(c->expect_result, "FAULT"))
+    ;
+  else if(!r.answer)
+    ctk_ct_fail(t, r.why.requirement[0] ? r.why.requirement : "J3-ENV-001",
+                "%s: HTTP %ld without a readable Answer (expected %s): %s", c->name,
+                r.http_status, c->expect_result, r.why.text);
+  else if(!j2_alt_has(c->expect_result, r.rc_name))
+    ctk_ct_fail(t, req, "%s: answered %s %s \"%s\", expected %s", c->name, r.rc,
+                r.rc_name[0] ? r.rc_name : "(unknown)", r.answer->outcome.text,
+                c->expect_result);
+  else if(!r.answer->outcome.text[0])
+    ctk_ct_fail(t, req, "%s: %s without a reason text", c->name, r.rc_name);
+  else if(!strcmp(c->expect_where, "yes") && !answered_ok && !r.answer->outcome.where[0])
+    ctk_ct_fail(t, req, "%s: %s without Where", c->name, r.rc_name);
+  ctk_ct_reply_free(&r);
+}
+
+/* X-Ctk-Generate: body BYTES SEQ: the control report padded inside Content to BYTES. */
+static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
+{
+  unsigned long bytes = 0, seq = 0;
+  j2_case ctl;
+  char from[64], to[64];
+  const char *content;
+  ctk_buf out;
+  size_t pad;
+
+  if(sscanf(c->generate, "body %lu %lu", &bytes, &seq) != 2 || bytes > J2_GENERATE_MAX)
+    return 0;
+  if(!j2_case_load(x->dir, "000-control-valid-report.http", &ctl))
+    return 0;
+  j2_adapt(t, x, &ctl.body);
+  snprintf(from, sizeof(from), "%s%s-0000", x->token, t->env->pixit->cities[0]);
+  snprintf(to, sizeof(to), "%s%s-%04lu", x->token, t->env->pixit->cities[0], seq % 10000);
+  j2_replace_all(&ctl.body, from, to);
+  snprintf(from, sizeof(from), "%s900000", x->today);
+  snprintf(to, sizeof(to), "%s9%05lu", x->today, seq % 100000);
+  j2_replace_all(&ctl.body, from, to);
+  content = strstr(ctk_buf_str(&ctl.body), "</Content>");
+  ctk_buf_init(&out, J2_GENERATE_MAX + 1);
+  if(content) {
+    ctk_buf_add(&out, ctl.body.data, (size_t)(content - ctl.body.data));
+    pad = bytes > ctl.body.len ? bytes - ctl.body.len : 0;
+    while(pad-- && !ctk_buf_addc(&out, ' '))
+      ;
+    ctk_buf_adds(&out, content);
+  }
+  ctk_buf_reset(&c->body);
+  ctk_buf_add(&c->body, out.data ? out.data : "", out.len);
+  ctk_buf_free(&out);
+  ctk_buf_free(&ctl.body);
+  return content != NULL;
+}
+
+static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
+{
+  j2_case c;
+  if(!j2_case_load(x->dir, file, &c)) {
+    ctk_ct_error(t, 0, "cannot read hostile case %s", file);
+    ctk_buf_free(&c.body);
+    return;
+  }
+  /* What curl cannot send as written (other methods, raw paths, hand-made Authorization or
+   * headers, the 100 MB body) is covered by tests/test_hostile.c over raw sockets. */
+  if(strcmp(c.method, "POST") || (strcmp(c.path, "/exchange") && strcmp(c.path, "/soap")) ||
+     c.own_authorization || c.other_headers ||
+     (c.generate[0] && !j2_generate(t, x, &c))) {
+    x->skipped++;
+    ctk_buf_free(&c.body);
+    return;
+  }
+  if(!c.generate[0])
+    j2_adapt(t, x, &c.body);
+  j2_case_send(t, x, &c, depth);
+  ctk_buf_free(&c.body);
+}
+
+static int j2_name_cmp(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void ctk_ct_j2_hostile(ctk_ct *t)
+{
+  j2_run_ctx x;
+  DIR *d;
+  struct dirent *e;
+  char *names[256];
+  size_t n = 0, i;
+  char dir[600];
+  time_t now = time(NULL) + 8 * 3600;
+  struct tm tm;
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+
+  memset(&x, 0, sizeof(x));
+  ctk_msg_now(x.now, sizeof(x.now));
+  gmtime_r(&now, &tm);
+  strftime(x.today, sizeof(x.today), "%Y%m%d", &tm);
+  snprintf(x.token, sizeof(x.token), "h%06ld-", (long)(now % 1000000));
+  snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR") ? getenv("CTK_HOSTILE_DIR")
+                                                             : "fixtures/hostile");
+  x.dir = dir;
+  d = opendir(dir);
+  if(!d) {
+    ctk_ct_error(t, 0, "the hostile catalogue %s is missing (run from the ctk12328 tree or set "
+                 "CTK_HOSTILE_DIR)", dir);
+    return;
+  }
+  while((e = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0])) {
+    size_t len = strlen(e->d_name);
+    if(len > 5 && !strcmp(e->d_name + len - 5, ".http"))
+      names[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), j2_name_cmp);
+  for(i = 0; i < n; i++) {
+    if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
+      j2_case_run(t, &x, names[i], 0);
+    free(names[i]);
+  }
+  if(ctk_ct_done(t))
+    return;
+  if(!x.checked) {
+    ctk_ct_error(t, 0, "no hostile case could be sent from %s", dir);
+    return;
+  }
+  /* The SUT must still be standing. */
+  {
+    ctk_node to = ctk_ct_sut_node(t);
+    ctk_ct_peer sut = ctk_ct_sut(t);
+    if(!ctk_ct_step(t, &sut, &as, "1013", &to, NULL, "OK", "J2-SEC-003",
+                    "LinkCheck after the hostile catalogue"))
+      return;
+  }
+  ctk_ct_pass(t, "%zu hostile requests answered as the catalogue requires (%zu skipped: not "
+              "sendable over the HTTP client); the SUT still answers", x.checked, x.skipped);
+}
+
+/* ---------- secrets stay out of the evidence ---------- */
+
+/* Does the file (read up to 32 MiB, logs of one run are far smaller) contain needle? */
+static int j2_file_has(const char *path, const char *needle)
+{
+  FILE *f = fopen(path, "rb");
+  char chunk[16384];
+  size_t n;
+  ctk_buf b;
+  int found;
+  if(!f)
+    return 0;
+  ctk_buf_init(&b, (size_t)32 * 1024 * 1024);
+  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    if(ctk_buf_add(&b, chunk, n))
+      break;
+  }
+  fclose(f);
+  found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
+  ctk_buf_free(&b);
+  return found;
+}
+
+void ctk_ct_j2_secrets(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  const char *secrets[4];
+  const char *names[4] = { "SUT", "ministry", "city", "peer province" };
+  ctk_run *run = t->env->run;
+  size_t i, k, s;
+  char logs[5][600];
+
+  secrets[0] = px->sut_secret;
+  secrets[1] = px->ministry_secret;
+  secrets[2] = px->city_secret;
+  secrets[3] = t->env->roles->peer_secret;
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *tr = run->tests[i];
+    for(k = 0; k < tr->n_exchanges; k++) {
+      const ctk_exchange *x = &tr->exchanges[k];
+      for(s = 0; s < 4; s++) {
+        if(strlen(secrets[s]) >= 6 && x->raw && memmem(x->raw, x->raw_len, secrets[s],
+                                                         strlen(secrets[s]))) {
+          ctk_ct_fail(t, "J2-SEC-004", "the %s secret appears in evidence of test %s", names[s],
+                      tr->id);
+          return;
+        }
+      }
+    }
+  }
+  snprintf(logs[0], sizeof(logs[0]), "%s/ministry.log", t->env->workdir);
+  snprintf(logs[1], sizeof(logs[1]), "%s/cities.log", t->env->workdir);
+  snprintf(logs[2], sizeof(logs[2]), "%s/province.log", t->env->workdir);
+  snprintf(logs[3], sizeof(logs[3]), "%s/peer.log", t->env->workdir);
+  snprintf(logs[4], sizeof(logs[4]), "%s/sut.log", t->env->workdir);
+  for(i = 0; i < 5; i++) {
+    for(s = 0; s < 4; s++) {
+      if(strlen(secrets[s]) >= 6 && j2_file_has(logs[i], secrets[s])) {
+        ctk_ct_fail(t, "J2-SEC-004", "the %s secret appears in the log %s", names[s], logs[i]);
+        return;
+      }
+    }
+  }
+  ctk_ct_pass(t, "no secret in the evidence of %zu tests or in the roles' logs", run->n_tests);
+}
+
+/* ---------- recovery after a ministry outage ---------- */
+
+#define J2_OUTAGE_ORDERS 4
+
+void ctk_ct_j2_recovery(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_roles *roles = t->env->roles;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  char orders[J2_OUTAGE_ORDERS][24];
+  ctk_ct_order_spec spec;
+  size_t i, k, n;
+
+  if(ctk_roles_ministry_link(roles, 0)) {
+    ctk_ct_error(t, 0, "could not stop the reference ministry");
+    return;
+  }
+  for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
+    ctk_ct_order_id(px->cities[0], orders[i]);
+    j2_spec(&spec, orders[i], px->cities[0]);
+    if(ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J2-REL-001",
+                   "report while the ministry is down"))
+      ctk_ct_step(t, &sut, &as, "1006", &to, &spec, "OK", "J2-REL-001",
+                  "completion while the ministry is down");
+  }
+  ctk_sleep_ms(px->outage_ms);
+  if(ctk_roles_ministry_link(roles, 1)) {
+    ctk_ct_error(t, 1, "could not start the reference ministry again");
+    return;
+  }
+  if(ctk_ct_done(t))
+    return;
+  for(i = 0; i < J2_OUTAGE_ORDERS; i++) {
+    if(!ctk_relay_wait(roles->ministry_relay, "1006", orders[i], NULL, 1,
+                       px->propagate_timeout_ms + px->outage_ms)) {
+      ctk_ct_fail_timeout(t, "J2-REL-002", "after the ministry came back, order %s never reached the "
+                          "ministry completely within %ld ms (queued updates lost or not "
+                          "retried)", orders[i], px->propagate_timeout_ms + px->outage_ms);
+      return;
+    }
+  }
+  /* Once and in order: per order, exactly one accepted 1001 and 1006, the 1001 first. */
+  ctk_sleep_ms(300);
+  n = ctk_relay_count(roles->ministry_relay, NULL);
+  for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
+    long first_report = 0, first_complete = 0;
+    size_t reports = 0, completes = 0;
+    for(k = 0; k < n; k++) {
+      ctk_relay_msg m;
+      if(!ctk_relay_get(roles->ministry_relay, k, &m))
+        continue;
+      if(!strcmp(m.order_id, orders[i]) && !strcmp(m.result, ctk_profile_rc(t->env->profile,
+                                                                             "OK"))) {
+        if(!strcmp(m.iface, "1001")) {
+          reports++;
+          if(!first_report)
+            first_report = m.seq;
+        }
+        else if(!strcmp(m.iface, "1006")) {
+          completes++;
+          if(!first_complete)
+            first_complete = m.seq;
+        }
+      }
+      free(m.raw);
+    }
+    if(reports != 1 || completes != 1)
+      ctk_ct_fail(t, "J2-REL-002", "order %s: the ministry accepted %zu reports and %zu "
+                  "completions, expected one each", orders[i], reports, completes);
+    else if(first_complete < first_report)
+      ctk_ct_fail(t, "J1-FLOW-014", "order %s: the completion reached the ministry before the "
+                  "report", orders[i]);
+  }
+  for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++)
+    ctk_ct_expect_ministry_status(t, orders[i], "07", "J2-REL-002");
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "%d orders reported and completed during a %ld ms outage reached the ministry "
+                "once each, in order", J2_OUTAGE_ORDERS, px->outage_ms);
+}
+
+/* ---------- sustained load ---------- */
+
+static int j2_dbl_cmp(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+void ctk_ct_j2_load(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_roles *roles = t->env->roles;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  size_t total = (size_t)(px->load_rate * (double)px->load_duration_ms / 1000.0);
+  char (*orders)[24];
+  double *lat;
+  size_t i, acked = 0, lost = 0, dup = 0;
+  long long start;
+  ctk_series *series;
+  double p95;
+
+  if(total < 1)
+    total = 1;
+  if(total > J2_LOAD_MAX)
+    total = J2_LOAD_MAX;
+  orders = calloc(total, sizeof(*orders));
+  lat = calloc(total, sizeof(*lat));
+  if(!orders || !lat) {
+    free(orders);
+    free(lat);
+    ctk_ct_error(t, 0, "out of memory for %zu orders", total);
+    return;
+  }
+  series = ctk_test_series(t->res, "latency_ms", "ms", 0);
+  start = ctk_now_ms();
+  for(i = 0; i < total && !ctk_ct_done(t) && !ctk_proc_interrupted(); i++) {
+    long long due = start + (long long)((double)i * 1000.0 / px->load_rate);
+    ctk_ct_order_spec spec;
+    ctk_msg *m = NULL;
+    ctk_ct_reply r;
+    long long now = ctk_now_ms();
+    if(due > now)
+      ctk_sleep_ms((long)(due - now));
+    ctk_ct_order_id(px->cities[i % px->n_cities], orders[i]);
+    j2_spec(&spec, orders[i], px->cities[i % px->n_cities]);
+    as = ctk_ct_as_city(t, i % px->n_cities);
+    if(ctk_ct_build(t, "1001", &as.node, &to, &spec, &m)) {
+      ctk_ct_error(t, 0, "could not build report %zu", i);
+      break;
+    }
+    ctk_ct_reply_init(&r);
+    ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+    if(r.transport == CTK_E_TIMEOUT)
+      ctk_ct_fail_timeout(t, "J2-PERF-002", "report %zu of %zu: no answer within %ld ms at "
+                          "%.1f orders/s", i + 1, total, px->answer_timeout_ms, px->load_rate);
+    else if(ctk_ct_expect(t, &r, "OK", "J2-PERF-001", "report under load")) {
+      lat[acked++] = r.ms;
+      if(series)
+        ctk_series_add(series, r.ms);
+    }
+    ctk_ct_reply_free(&r);
+    ctk_msg_free(m);
+  }
+  if(!ctk_ct_done(t)) {
+    long long until = ctk_now_ms() + px->propagate_timeout_ms;
+    for(i = 0; i < acked; i++) {
+      long left = (long)(until - ctk_now_ms());
+      size_t seen = ctk_relay_wait(roles->ministry_relay, "1001", orders[i], NULL, 1,
+                                   left > 0 ? left : 0);
+      if(!seen)
+        lost++;
+      else if(seen > 1)
+        dup++;
+    }
+    if(lost)
+      ctk_ct_fail_timeout(t, "J2-PERF-001", "%zu of %zu acknowledged orders never reached the "
+                          "ministry within %ld ms after the load", lost, acked,
+                          px->propagate_timeout_ms);
+    else if(dup)
+      ctk_ct_fail(t, "J2-PERF-001", "%zu orders reached the ministry more than once", dup);
+  }
+  if(!ctk_ct_done(t)) {
+    qsort(lat, acked, sizeof(lat[0]), j2_dbl_cmp);
+    p95 = acked ? lat[(acked * 95) / 100 < acked ? (acked * 95) / 100 : acked - 1] : 0;
+    ctk_ct_pass(t, "%zu reports at %.1f/s over %ld ms: all acknowledged and delivered to the "
+                "ministry once; answer p95 %.1f ms", acked, px->load_rate, px->load_duration_ms,
+                p95);
+  }
+  free(orders);
+  free(lat);
+}

@@ -1,0 +1,822 @@
+/* ctk_j3_interfaces: conformance tests of JT/T 1019.3 (interfaces) against a province: every
+ * interface with valid messages, invalid messages and their result codes, idempotency,
+ * bindings and encodings, and the validity of what the province itself sends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctk_buf.h"
+#include "ctk_ct.h"
+#include "ctk_ct_list.h"
+#include "ctk_ct_msg.h"
+#include "ctk_proc.h"
+#include "ctk_roles.h"
+#include "ctk_validate.h"
+
+#define J3_BYTES_MAX ((size_t)4 * 1024 * 1024)
+
+static int j3_city(ctk_ct *t, size_t city, const char *iface, const ctk_ct_order_spec *spec,
+                   const char *want, const char *req, const char *what)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, city);
+  ctk_node to = ctk_ct_sut_node(t);
+  if(ctk_ct_done(t))
+    return 0;
+  return ctk_ct_step(t, &sut, &as, iface, &to, spec, want, req, what);
+}
+
+static void j3_spec(ctk_ct_order_spec *spec, const char *order, const char *accept,
+                    const char *handle)
+{
+  memset(spec, 0, sizeof(*spec));
+  spec->order_id = order;
+  spec->accept_region = accept;
+  spec->handle_region = handle;
+  spec->business_type = "1";
+}
+
+/* Encode a request of city 0 (XML, UTF-8) into out. */
+static int j3_encode(ctk_ct *t, const char *iface, size_t city, const ctk_ct_order_spec *spec,
+                     ctk_buf *out)
+{
+  ctk_node from = ctk_ct_city_node(t, city);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_msg *m = NULL;
+  ctk_code result = ctk_ct_build(t, iface, &from, &to, spec, &m);
+  if(!result)
+    result = ctk_msg_encode(t->env->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, out);
+  ctk_msg_free(m);
+  if(result)
+    ctk_ct_error(t, 0, "the runner could not build or encode interface %s: %s", iface,
+                 ctk_strerror(result));
+  return !result;
+}
+
+/* Replace the first occurrence of from by to in b; 0 (and a tool error) when absent. */
+static int j3_replace(ctk_ct *t, ctk_buf *b, const char *from, const char *to)
+{
+  const char *s = ctk_buf_str(b);
+  const char *hit = strstr(s, from);
+  ctk_buf n;
+  ctk_code result;
+  if(!hit) {
+    ctk_ct_error(t, 0, "mutation target \"%s\" not found in the runner's own message", from);
+    return 0;
+  }
+  ctk_buf_init(&n, J3_BYTES_MAX);
+  result = ctk_buf_add(&n, s, (size_t)(hit - s));
+  if(!result)
+    result = ctk_buf_adds(&n, to);
+  if(!result)
+    result = ctk_buf_adds(&n, hit + strlen(from));
+  if(!result) {
+    ctk_buf_reset(b);
+    result = ctk_buf_add(b, ctk_buf_str(&n), n.len);
+  }
+  ctk_buf_free(&n);
+  if(result)
+    ctk_ct_error(t, 0, "mutation of the runner's own message failed");
+  return !result;
+}
+
+/* Is name one of the '|'-separated alternatives? */
+static int j3_one_of(const char *alts, const char *name)
+{
+  size_t n = strlen(name);
+  const char *p = alts;
+  if(!n)
+    return 0;
+  while(p && *p) {
+    if(!strncmp(p, name, n) && (p[n] == '|' || p[n] == '\0'))
+      return 1;
+    p = strchr(p, '|');
+    if(p)
+      p++;
+  }
+  return 0;
+}
+
+/* Send bytes as city `city`, expect one of alts (first = the precise one, whose requirement and
+ * where must also be right). */
+static int j3_expect_raw(ctk_ct *t, size_t city, const ctk_buf *bytes, const char *ctype,
+                         const char *alts, const char *req, int need_where, const char *what)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, city);
+  ctk_ct_reply r;
+  char first[CTK_ID_MAX];
+  const char *bar = strchr(alts, '|');
+  int ok = 0;
+
+  if(ctk_ct_done(t))
+    return 0;
+  snprintf(first, sizeof(first), "%.*s", bar ? (int)(bar - alts) : (int)strlen(alts), alts);
+  ctk_ct_reply_init(&r);
+  ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(bytes), bytes->len,
+                  CTK_BIND_XML, ctype ? ctype : "application/xml; charset=UTF-8", &r);
+  if(r.answer && j3_one_of(alts, r.rc_name)) {
+    ok = 1;
+    if(r.http_status != 200) {
+      ctk_ct_fail(t, "J3-BIND-004", "%s: answered %s with HTTP %ld instead of 200", what,
+                  r.rc_name, r.http_status);
+      ok = 0;
+    }
+    else if(!r.answer->outcome.text[0]) {
+      ctk_ct_fail(t, req, "%s: %s without a reason text", what, r.rc_name);
+      ok = 0;
+    }
+    else if(need_where && !strcmp(r.rc_name, first) && !r.answer->outcome.where[0]) {
+      ctk_ct_fail(t, req, "%s: %s without Where (the field or XPath)", what, r.rc_name);
+      ok = 0;
+    }
+    else if(!strcmp(r.rc_name, first) && r.answer->outcome.requirement[0] &&
+            strcmp(r.answer->outcome.requirement, req)) {
+      ctk_ct_fail(t, req, "%s: %s names requirement %s, expected %s", what, r.rc_name,
+                  r.answer->outcome.requirement, req);
+      ok = 0;
+    }
+  }
+  else if(r.answer) {
+    ctk_ct_fail(t, req, "%s: expected %s, got %s %s \"%s\"", what, alts, r.rc,
+                r.rc_name[0] ? r.rc_name : "(unknown)", r.answer->outcome.text);
+  }
+  else
+    ctk_ct_expect(t, &r, first, req, what);
+  ctk_ct_reply_free(&r);
+  return ok;
+}
+
+/* A report of city 0, mutated (from -> to), must get alts. */
+static int j3_mutated_report(ctk_ct *t, const char *iface, const char *from_tmpl,
+                             const char *to, const char *alts, const char *req,
+                             int need_where, const char *what)
+{
+  const char *city = t->env->pixit->cities[0];
+  char order[24];
+  char from[160];
+  ctk_ct_order_spec spec;
+  ctk_buf b;
+  int ok;
+
+  if(ctk_ct_done(t))
+    return 0;
+  ctk_ct_order_id(city, order);
+  j3_spec(&spec, order, city, city);
+  /* "%s" in the template is the order id of this message. */
+  snprintf(from, sizeof(from), from_tmpl, order);
+  ctk_buf_init(&b, J3_BYTES_MAX);
+  ok = j3_encode(t, iface, 0, &spec, &b) && j3_replace(t, &b, from, to) &&
+       j3_expect_raw(t, 0, &b, NULL, alts, req, need_where, what);
+  ctk_buf_free(&b);
+  return ok;
+}
+
+/* ---------- valid messages of every interface ---------- */
+
+void ctk_ct_j3_linkcheck(ctk_ct *t)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+  const char *echo;
+  const char *st;
+
+  if(!strcmp(t->env->pixit->sut_role, "city"))
+    as = ctk_ct_as_sut(t);
+  if(ctk_ct_build(t, "1013", &as.node, &to, NULL, &m)) {
+    ctk_ct_error(t, 0, "could not build a LinkCheck");
+    return;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  if(ctk_ct_expect(t, &r, "OK", "J3-IF-013", "LinkCheck (1013)")) {
+    echo = ctk_msg_get(r.answer, "Echo");
+    st = ctk_msg_get(r.answer, "ServerTime");
+    if(!r.answer->body || strcmp((const char *)r.answer->body->name, "LinkCheckResult"))
+      ctk_ct_fail(t, "J3-IF-013", "the answer carries no LinkCheckResult body");
+    else if(!echo || strcmp(echo, "ctk-linkcheck"))
+      ctk_ct_fail(t, "J3-IF-013", "Echo came back as \"%s\", sent \"ctk-linkcheck\"",
+                  echo ? echo : "(none)");
+    else if(!st || ctk_format_match(t->env->profile, "DateTime", st) != 1)
+      ctk_ct_fail(t, "J3-FMT-004", "ServerTime \"%s\" is not an xs:dateTime with offset",
+                  st ? st : "(none)");
+    else
+      ctk_ct_pass(t, "LinkCheckResult with the echo and ServerTime %s; CorrelId matches", st);
+  }
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+}
+
+void ctk_ct_j3_report(ctk_ct *t)
+{
+  const char *city = t->env->pixit->cities[0];
+  char order[24];
+  ctk_ct_order_spec spec;
+  ctk_ct_order_id(city, order);
+  j3_spec(&spec, order, city, city);
+  if(j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "WorkOrderReport (1001)") &&
+     ctk_ct_expect_status(t, order, "01", "J3-IF-001"))
+    ctk_ct_pass(t, "report of %s accepted; the SUT holds it as 01", order);
+}
+
+void ctk_ct_j3_query(ctk_ct *t)
+{
+  const char *city = t->env->pixit->cities[0];
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  char order[24];
+  ctk_ct_order_spec spec;
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+
+  ctk_ct_order_id(city, order);
+  j3_spec(&spec, order, city, city);
+  if(!j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)"))
+    return;
+  if(ctk_ct_build(t, "1010", &as.node, &to, &spec, &m)) {
+    ctk_ct_error(t, 0, "could not build a query");
+    return;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  if(ctk_ct_expect(t, &r, "OK", "J3-IF-010", "WorkOrderQuery (1010)")) {
+    const char *oid = ctk_msg_get(r.answer, "WorkOrder/OrderId");
+    const char *subject = ctk_msg_get(r.answer, "WorkOrder/Subject");
+    const char *ev = ctk_msg_get(r.answer, "History/Event/InterfaceCode");
+    if(!r.answer->body || strcmp((const char *)r.answer->body->name, "WorkOrderQueryResult"))
+      ctk_ct_fail(t, "J3-IF-010", "the answer carries no WorkOrderQueryResult");
+    else if(!oid || strcmp(oid, order))
+      ctk_ct_fail(t, "J1-FLOW-015", "the answer is about order \"%s\", asked %s",
+                  oid ? oid : "(none)", order);
+    else if(!subject || strcmp(subject, "高速公路收费站排队过长"))
+      ctk_ct_fail(t, "J1-FLOW-015", "the Subject came back as \"%s\"", subject ? subject : "");
+    else if(!ev || strcmp(ev, "1001"))
+      ctk_ct_fail(t, "J1-FLOW-015", "the history does not start with the report (1001)");
+    else
+      ctk_ct_pass(t, "query of %s answered the order, its text and its history", order);
+  }
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+}
+
+/* Validate the messages the SUT sent about order over a relay link; 1 when all valid. */
+static int j3_validate_relay(ctk_ct *t, ctk_relay *relay, const char *iface, const char *order,
+                             const char *what)
+{
+  size_t i, n = ctk_relay_count(relay, NULL);
+  int ok = 1;
+  for(i = 0; i < n && ok; i++) {
+    ctk_relay_msg m;
+    ctk_problems pr;
+    if(!ctk_relay_get(relay, i, &m))
+      continue;
+    if((!iface || !strcmp(m.iface, iface)) && (!order || !strcmp(m.order_id, order))) {
+      memset(&pr, 0, sizeof(pr));
+      if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
+                            strcmp(m.path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP, NULL, &pr)) {
+        const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
+        ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
+                    "%s: message %s (%s) sent by the SUT is invalid: %s %s at %s", what,
+                    m.msg_id, m.iface, o ? o->code : "?", o ? o->text : "", o ? o->where : "");
+        ok = 0;
+      }
+    }
+    free(m.raw);
+  }
+  return ok;
+}
+
+/* City 0 reports an order handled by city 1; the SUT transfers it down. */
+static int j3_cross_city(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_order_id(px->cities[0], order);
+  j3_spec(spec, order, px->cities[0], px->cities[0]);
+  spec->target_region = px->cities[1];
+  if(!j3_city(t, 0, "1001", spec, "OK", "J3-IF-001", "report (1001)") ||
+     !j3_city(t, 0, "1002", spec, "OK", "J3-IF-002", "transfer (1002) to another city"))
+    return 0;
+  if(!ctk_relay_wait(t->env->roles->city_relay, "1002", order, px->cities[1], 1,
+                     px->propagate_timeout_ms)) {
+    ctk_ct_fail_timeout(t, "J3-IF-002", "no WorkOrderTransfer (1002) of %s reached %s within "
+                        "%ld ms", order, px->cities[1], px->propagate_timeout_ms);
+    return 0;
+  }
+  return j3_validate_relay(t, t->env->roles->city_relay, "1002", order, "transfer (1002)");
+}
+
+void ctk_ct_j3_handling(ctk_ct *t)
+{
+  char order[24];
+  ctk_ct_order_spec spec;
+  if(!j3_cross_city(t, order, &spec))
+    return;
+  j3_city(t, 1, "1003", &spec, "OK", "J3-IF-003", "WorkOrderSign (1003)");
+  j3_city(t, 1, "1005", &spec, "OK", "J3-IF-005", "WorkOrderFeedback (1005)");
+  j3_city(t, 1, "1006", &spec, "OK", "J3-IF-006", "WorkOrderComplete (1006)");
+  j3_city(t, 0, "1007", &spec, "OK", "J3-IF-007", "RevisitResult (1007)");
+  j3_city(t, 0, "1014", &spec, "OK", "J3-IF-014", "WorkOrderArchive (1014)");
+  if(ctk_ct_expect_status(t, order, "09", "J3-IF-014"))
+    ctk_ct_pass(t, "valid 1002 received; 1003, 1005, 1006, 1007, 1014 accepted for %s", order);
+}
+
+void ctk_ct_j3_return(ctk_ct *t)
+{
+  char order[24];
+  ctk_ct_order_spec spec;
+  if(!j3_cross_city(t, order, &spec))
+    return;
+  if(j3_city(t, 1, "1004", &spec, "OK", "J3-IF-004", "WorkOrderReturn (1004)"))
+    ctk_ct_pass(t, "return of transferred order %s accepted", order);
+}
+
+void ctk_ct_j3_stats(ctk_ct *t)
+{
+  ctk_ct_order_spec spec;
+  memset(&spec, 0, sizeof(spec));
+  if(j3_city(t, 0, "1011", &spec, "OK", "J3-IF-011", "StatisticsReport (1011)"))
+    ctk_ct_pass(t, "a city's StatisticsReport was accepted");
+}
+
+void ctk_ct_j3_knowledge(ctk_ct *t)
+{
+  char item[24];
+  ctk_ct_order_spec spec;
+  memset(&spec, 0, sizeof(spec));
+  ctk_ct_order_id(t->env->pixit->cities[0], item);
+  spec.order_id = item;
+  if(j3_city(t, 0, "1012", &spec, "OK", "J3-IF-012", "KnowledgeSync (1012)"))
+    ctk_ct_pass(t, "a KnowledgeSync item was accepted");
+}
+
+/* ---------- invalid messages ---------- */
+
+void ctk_ct_j3_invalid(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  char recv_from[64], recv_to[64], ver_from[96];
+  const char *other = strcmp(px->sut_region, "110000") ? "110000" : "120000";
+  ctk_buf b;
+  ctk_ct_order_spec spec;
+  char order[24];
+
+  /* Not XML at all. */
+  ctk_buf_init(&b, J3_BYTES_MAX);
+  ctk_buf_adds(&b, "this is not XML <Message");
+  j3_expect_raw(t, 0, &b, NULL, "MALFORMED", "J3-ENV-001", 0, "a body that is not XML");
+  ctk_buf_free(&b);
+
+  j3_mutated_report(t, "1001", "<InterfaceCode>1001</InterfaceCode>",
+                    "<InterfaceCode>1099</InterfaceCode>", "UNKNOWN_INTERFACE|SCHEMA",
+                    "J3-ENV-003", 1, "an unknown InterfaceCode");
+
+  snprintf(recv_from, sizeof(recv_from), "<Receiver><Region>%s</Region>", px->sut_region);
+  snprintf(recv_to, sizeof(recv_to), "<Receiver><Region>%s</Region>", other);
+  j3_mutated_report(t, "1001", recv_from, recv_to, "ROUTE", "J3-ENV-006", 1,
+                    "a Receiver that is another province");
+
+  /* Urge is down-only: a city must not send it up. */
+  memset(&spec, 0, sizeof(spec));
+  ctk_ct_order_id(px->cities[0], order);
+  spec.order_id = order;
+  ctk_buf_init(&b, J3_BYTES_MAX);
+  if(j3_encode(t, "1008", 0, &spec, &b))
+    j3_expect_raw(t, 0, &b, NULL, "ROUTE|DENIED", "J3-ENV-004", 1, "an urge (1008) sent upward");
+  ctk_buf_free(&b);
+
+  snprintf(ver_from, sizeof(ver_from), "<ProfileVersion>%s</ProfileVersion>",
+           t->env->profile->version);
+  j3_mutated_report(t, "1001", ver_from, "<ProfileVersion>99.9</ProfileVersion>", "VERSION",
+                    "J3-ENV-005", 1, "an unsupported ProfileVersion");
+
+  j3_mutated_report(t, "1010", "<InterfaceCode>1010</InterfaceCode>",
+                    "<InterfaceCode>1001</InterfaceCode>", "SCHEMA|MALFORMED", "J3-ENV-008", 1,
+                    "InterfaceCode 1001 with the body of a query");
+
+  /* UTF-8 bytes declared GBK: "南" followed by '<' is not valid GBK. */
+  ctk_buf_init(&b, J3_BYTES_MAX);
+  ctk_ct_order_id(px->cities[0], order);
+  memset(&spec, 0, sizeof(spec));
+  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  spec.subject = "南";
+  if(j3_encode(t, "1001", 0, &spec, &b) && j3_replace(t, &b, "encoding=\"UTF-8\"",
+                                                       "encoding=\"GBK\""))
+    j3_expect_raw(t, 0, &b, "application/xml; charset=GBK", "ENCODING|MALFORMED", "J3-ENC-001", 0,
+                  "UTF-8 bytes declared as GBK");
+  ctk_buf_free(&b);
+
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "not XML, unknown interface, wrong receiver, wrong direction, wrong "
+                "version, wrong body and wrong encoding each got their result code");
+}
+
+void ctk_ct_j3_invalid_fields(ctk_ct *t)
+{
+  /* Order matters for the fault self-test: schema first, then formats, then code values. */
+  j3_mutated_report(t, "1001", "<Subject>高速公路收费站排队过长</Subject>", "", "SCHEMA",
+                    "J3-SCH-001", 1, "a report without Subject");
+  j3_mutated_report(t, "1001", "<OrderId>%s</OrderId>", "<OrderId>AB12345</OrderId>", "FORMAT",
+                    "J3-FMT-001", 1, "an OrderId that is not region+date+sequence");
+  j3_mutated_report(t, "1001", "<AcceptRegion>", "<AcceptRegion>3A", "FORMAT", "J3-FMT-002", 1,
+                    "an AcceptRegion that is not 6 digits");
+  j3_mutated_report(t, "1001", "<Phone>13800138000</Phone>", "<Phone>12</Phone>", "FORMAT",
+                    "J3-FMT-003", 1, "a Phone that is no phone number");
+  j3_mutated_report(t, "1001", "<AcceptTime>", "<AcceptTime>yesterday", "FORMAT|SCHEMA",
+                    "J3-FMT-004", 1, "an AcceptTime that is not xs:dateTime");
+  j3_mutated_report(t, "1001", "<MsgId>", "<MsgId>bad id!", "FORMAT|SCHEMA", "J3-FMT-005", 1,
+                    "a MsgId with characters outside [0-9A-Za-z_-]");
+  j3_mutated_report(t, "1001", "<Domain>01</Domain>", "<Domain>77</Domain>", "CODE_VALUE",
+                    "J3-CODE-002", 1, "an unknown Domain");
+  j3_mutated_report(t, "1001", "<Channel>01</Channel>", "<Channel>55</Channel>", "CODE_VALUE",
+                    "J3-CODE-003", 1, "an unknown Channel");
+  j3_mutated_report(t, "1001", "<Status>01</Status>", "<Status>42</Status>", "CODE_VALUE",
+                    "J3-CODE-004", 1, "an unknown Status");
+  j3_mutated_report(t, "1007", "<Satisfaction>2</Satisfaction>",
+                    "<Satisfaction>9</Satisfaction>", "CODE_VALUE", "J3-CODE-005", 1,
+                    "an unknown Satisfaction");
+  j3_mutated_report(t, "1001", "<Level>3</Level>", "<Level>7</Level>", "CODE_VALUE|ROUTE|DENIED",
+                    "J3-CODE-009", 1, "an unknown Level");
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "schema, format and code-value violations each got their result code, "
+                "Where and requirement");
+}
+
+void ctk_ct_j3_http(ctk_ct *t)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_http_call call;
+  ctk_http_reply hr;
+  char url[CTK_ROLES_URL_MAX + 32];
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_code result;
+
+  memset(&call, 0, sizeof(call));
+  memset(&hr, 0, sizeof(hr));
+  ctk_buf_init(&hr.body, J3_BYTES_MAX);
+  snprintf(url, sizeof(url), "%s/exchange", sut.base_url);
+  call.url = url;
+  call.user = as.node.region;
+  call.password = as.secret;
+  call.timeout_ms = t->env->pixit->answer_timeout_ms;
+  call.ca_file = sut.ca_file;
+  result = ctk_http_get(t->env->http, &call, &hr);
+  ctk_ct_record(t, CTK_XCHG_OUT, "sut GET /exchange", "", 0, 0, NULL, "GET /exchange", 13);
+  ctk_ct_record(t, CTK_XCHG_IN, "sut GET /exchange", "", hr.total_ms, (int)hr.status, NULL,
+                ctk_buf_str(&hr.body), hr.body.len);
+  if(result)
+    ctk_ct_fail_timeout(t, "J3-BIND-004", "GET /exchange: no answer (%s)", hr.error);
+  else if(hr.status != 405)
+    ctk_ct_fail(t, "J3-BIND-004", "GET /exchange answered HTTP %ld, expected 405", hr.status);
+  ctk_buf_reset(&hr.body);
+  if(!ctk_ct_done(t)) {
+    snprintf(url, sizeof(url), "%s/no-such-path", sut.base_url);
+    call.body = "<x/>";
+    call.body_len = 4;
+    call.content_type = "application/xml; charset=UTF-8";
+    result = ctk_http_post(t->env->http, &call, &hr);
+    ctk_ct_record(t, CTK_XCHG_IN, "sut POST /no-such-path", "", hr.total_ms, (int)hr.status,
+                  NULL, ctk_buf_str(&hr.body), hr.body.len);
+    if(result)
+      ctk_ct_fail_timeout(t, "J3-BIND-004", "POST /no-such-path: no answer (%s)", hr.error);
+    else if(hr.status != 404)
+      ctk_ct_fail(t, "J3-BIND-004", "POST /no-such-path answered HTTP %ld, expected 404",
+                  hr.status);
+  }
+  ctk_buf_free(&hr.body);
+  /* A business refusal is HTTP 200 with an Answer. */
+  if(!ctk_ct_done(t) && !strcmp(t->env->pixit->sut_role, "province")) {
+    char order[24];
+    ctk_ct_order_spec spec;
+    ctk_buf b;
+    ctk_ct_order_id(t->env->pixit->cities[0], order);
+    j3_spec(&spec, order, t->env->pixit->cities[0], NULL);
+    ctk_buf_init(&b, J3_BYTES_MAX);
+    if(j3_encode(t, "1006", 0, &spec, &b))
+      j3_expect_raw(t, 0, &b, NULL, "UNKNOWN_ORDER", "J1-FLOW-017", 0,
+                    "complete (1006) of an unknown order");
+    ctk_buf_free(&b);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "405 for GET, 404 for an unknown path, 200 with an Answer for a refusal");
+}
+
+void ctk_ct_j3_soap_fault(ctk_ct *t)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_reply r;
+  static const char broken[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                               "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/"
+                               "envelope/\"><soap:Body><ex:exchange";
+  ctk_ct_reply_init(&r);
+  ctk_ct_send_raw(t, &sut, as.node.region, as.secret, broken, sizeof(broken) - 1, CTK_BIND_SOAP,
+                  "text/xml; charset=UTF-8", &r);
+  /* The baseline answers an unreadable envelope with a SOAP Fault; a MALFORMED Answer is
+   * accepted too (fixtures/hostile allows both readings), anything else is not. */
+  if(r.transport)
+    ctk_ct_fail_timeout(t, "J3-BIND-003", "a broken SOAP envelope got no answer: %s",
+                        r.why.text);
+  else if(!strstr(ctk_buf_str(&r.raw), "Fault") &&
+          !(r.answer && !strcmp(r.rc_name, "MALFORMED")))
+    ctk_ct_fail(t, "J3-BIND-003", "a broken SOAP envelope got HTTP %ld with neither a SOAP "
+                "Fault nor a MALFORMED Answer", r.http_status);
+  ctk_ct_reply_free(&r);
+  if(ctk_ct_done(t))
+    return;
+  /* A readable envelope with a business refusal is an Answer, never a Fault. */
+  {
+    const char *city = t->env->pixit->cities[0];
+    ctk_node from = ctk_ct_city_node(t, 0);
+    ctk_node to = ctk_ct_sut_node(t);
+    char order[24];
+    ctk_ct_order_spec spec;
+    ctk_msg *m = NULL;
+    ctk_ct_order_id(city, order);
+    j3_spec(&spec, order, city, NULL);
+    if(ctk_ct_build(t, "1006", &from, &to, &spec, &m)) {
+      ctk_ct_error(t, 0, "could not build a completion");
+      return;
+    }
+    ctk_ct_reply_init(&r);
+    ctk_ct_send(t, &sut, &as, m, CTK_BIND_SOAP, CTK_ENC_UTF8, &r);
+    if(strstr(ctk_buf_str(&r.raw), "Fault>"))
+      ctk_ct_fail(t, "J3-BIND-003", "a readable SOAP envelope with a business refusal got a "
+                  "SOAP Fault");
+    else
+      ctk_ct_expect(t, &r, "UNKNOWN_ORDER", "J3-BIND-002", "SOAP completion of an unknown order");
+    ctk_ct_reply_free(&r);
+    ctk_msg_free(m);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "the unreadable envelope refused; a business refusal in SOAP is an Answer, "
+                "not a Fault");
+}
+
+/* ---------- idempotency ---------- */
+
+static int j3_history_len(ctk_ct *t, const char *order)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_ct_order_spec spec;
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+  int n = -1;
+  memset(&spec, 0, sizeof(spec));
+  spec.order_id = order;
+  if(ctk_ct_build(t, "1010", &as.node, &to, &spec, &m))
+    return -1;
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  if(r.answer && !strcmp(r.rc_name, "OK") && r.answer->body) {
+    xmlNodePtr h = ctk_xml_child(r.answer->body, "History");
+    xmlNodePtr e;
+    n = 0;
+    for(e = h ? h->children : NULL; e; e = e->next)
+      n += e->type == XML_ELEMENT_NODE;
+  }
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+  return n;
+}
+
+void ctk_ct_j3_idem_repeat(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  char order[24];
+  ctk_ct_order_spec spec;
+  ctk_buf b;
+  ctk_ct_reply r1, r2;
+  int h1, h2;
+  size_t ups;
+
+  ctk_ct_order_id(px->cities[0], order);
+  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  ctk_buf_init(&b, J3_BYTES_MAX);
+  if(!j3_encode(t, "1001", 0, &spec, &b)) {
+    ctk_buf_free(&b);
+    return;
+  }
+  ctk_ct_reply_init(&r1);
+  ctk_ct_reply_init(&r2);
+  ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(&b), b.len, CTK_BIND_XML,
+                  "application/xml; charset=UTF-8", &r1);
+  if(ctk_ct_expect(t, &r1, "OK", "J3-IF-001", "first report")) {
+    h1 = j3_history_len(t, order);
+    ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(&b), b.len, CTK_BIND_XML,
+                    "application/xml; charset=UTF-8", &r2);
+    if(ctk_ct_expect(t, &r2, "OK", "J3-IDEM-001", "the identical report again")) {
+      h2 = j3_history_len(t, order);
+      if(h1 < 1 || h1 != h2)
+        ctk_ct_fail(t, "J3-IDEM-001", "the repeat changed the order's history (%d events, "
+                    "then %d)", h1, h2);
+    }
+  }
+  /* The repeat must not be forwarded again: exactly one report reaches the ministry. */
+  if(!ctk_ct_done(t)) {
+    ups = ctk_relay_wait(t->env->roles->ministry_relay, "1001", order, NULL, 1,
+                         px->propagate_timeout_ms);
+    if(!ups)
+      ctk_ct_fail_timeout(t, "J1-FLOW-001", "the report of %s never reached the ministry", order);
+    else {
+      ctk_sleep_ms(500);
+      ups = ctk_relay_find(t->env->roles->ministry_relay, "1001", order, NULL);
+      if(ups != 1)
+        ctk_ct_fail(t, "J3-IDEM-001", "the ministry got %zu reports of %s for one report sent "
+                    "twice", ups, order);
+    }
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "same MsgId, same bytes: same answer, history unchanged, forwarded once");
+  ctk_ct_reply_free(&r1);
+  ctk_ct_reply_free(&r2);
+  ctk_buf_free(&b);
+}
+
+void ctk_ct_j3_idem_dup(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  char order1[24], order2[24];
+  ctk_ct_order_spec spec;
+  ctk_buf b1, b2;
+  ctk_ct_reply r;
+  const char *id1, *id1_end, *id2, *id2_end;
+  char from[96], to[96];
+
+  ctk_ct_order_id(px->cities[0], order1);
+  ctk_ct_order_id(px->cities[0], order2);
+  ctk_buf_init(&b1, J3_BYTES_MAX);
+  ctk_buf_init(&b2, J3_BYTES_MAX);
+  j3_spec(&spec, order1, px->cities[0], px->cities[0]);
+  if(!j3_encode(t, "1001", 0, &spec, &b1))
+    goto out;
+  j3_spec(&spec, order2, px->cities[0], px->cities[0]);
+  if(!j3_encode(t, "1001", 0, &spec, &b2))
+    goto out;
+  /* Give the second message the first one's MsgId. */
+  id1 = strstr(ctk_buf_str(&b1), "<MsgId>");
+  id2 = strstr(ctk_buf_str(&b2), "<MsgId>");
+  id1_end = id1 ? strstr(id1, "</MsgId>") : NULL;
+  id2_end = id2 ? strstr(id2, "</MsgId>") : NULL;
+  if(!id1_end || !id2_end || id1_end - id1 >= (long)sizeof(from) ||
+     id2_end - id2 >= (long)sizeof(to)) {
+    ctk_ct_error(t, 0, "no MsgId in the runner's own message");
+    goto out;
+  }
+  snprintf(from, sizeof(from), "%.*s", (int)(id2_end - id2), id2);
+  snprintf(to, sizeof(to), "%.*s", (int)(id1_end - id1), id1);
+  if(!j3_replace(t, &b2, from, to))
+    goto out;
+  ctk_ct_reply_init(&r);
+  ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(&b1), b1.len, CTK_BIND_XML,
+                  "application/xml; charset=UTF-8", &r);
+  ctk_ct_expect(t, &r, "OK", "J3-IF-001", "first report");
+  ctk_ct_reply_free(&r);
+  if(!ctk_ct_done(t) && j3_expect_raw(t, 0, &b2, NULL, "DUPLICATE", "J3-IDEM-002", 0,
+                                      "another report with the same MsgId")) {
+    ctk_ct_order_spec q;
+    j3_spec(&q, order2, px->cities[0], NULL);
+    if(j3_city(t, 0, "1010", &q, "UNKNOWN_ORDER", "J3-IDEM-002",
+               "query of the order carried by the refused duplicate"))
+      ctk_ct_pass(t, "same MsgId, other content: DUPLICATE, and nothing was stored");
+  }
+out:
+  ctk_buf_free(&b1);
+  ctk_buf_free(&b2);
+}
+
+/* ---------- bindings and encodings ---------- */
+
+static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const char *req)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  char order[24];
+  ctk_ct_order_spec spec;
+  ctk_msg *m = NULL;
+  ctk_ct_reply r;
+  char what[96];
+  static const char subject[] = "出租车绕路多收费（测试：汉字、全角标点）";
+
+  ctk_ct_order_id(px->cities[0], order);
+  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  spec.subject = subject;
+  snprintf(what, sizeof(what), "report over %s in %s", ctk_binding_name(bnd),
+           ctk_encoding_name(enc));
+  if(ctk_ct_build(t, "1001", &as.node, &to, &spec, &m)) {
+    ctk_ct_error(t, 0, "could not build a report");
+    return;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as, m, bnd, enc, &r);
+  if(ctk_ct_expect(t, &r, "OK", req, what)) {
+    ctk_msg *q = NULL;
+    ctk_ct_reply qr;
+    ctk_ct_reply_init(&qr);
+    if(!ctk_ct_build(t, "1010", &as.node, &to, &spec, &q)) {
+      ctk_ct_send(t, &sut, &as, q, bnd, enc, &qr);
+      if(ctk_ct_expect(t, &qr, "OK", req, "query over the same binding and encoding")) {
+        const char *got = ctk_msg_get(qr.answer, "WorkOrder/Subject");
+        if(!got || strcmp(got, subject))
+          ctk_ct_fail(t, "J3-ENC-001", "the Chinese Subject came back as \"%s\"",
+                      got ? got : "(none)");
+        else
+          ctk_ct_pass(t, "%s accepted; the Chinese text came back unchanged", what);
+      }
+    }
+    ctk_ct_reply_free(&qr);
+    ctk_msg_free(q);
+  }
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+}
+
+void ctk_ct_j3_soap_report(ctk_ct *t)
+{
+  j3_report_over(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "J3-BIND-002");
+}
+
+void ctk_ct_j3_gbk_report(ctk_ct *t)
+{
+  j3_report_over(t, CTK_BIND_XML, CTK_ENC_GBK, "J3-ENC-002");
+}
+
+void ctk_ct_j3_soap_gbk(ctk_ct *t)
+{
+  j3_report_over(t, CTK_BIND_SOAP, CTK_ENC_GBK, "J3-ENC-002");
+}
+
+/* ---------- what the SUT sends ---------- */
+
+static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_ministry,
+                         size_t *count)
+{
+  const ctk_pixit *px = t->env->pixit;
+  size_t i, n = ctk_relay_count(relay, NULL);
+  for(i = 0; i < n && !ctk_ct_done(t); i++) {
+    ctk_relay_msg m;
+    ctk_problems pr;
+    ctk_msg *msg = NULL;
+    if(!ctk_relay_get(relay, i, &m))
+      continue;
+    memset(&pr, 0, sizeof(pr));
+    (*count)++;
+    if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
+                          strcmp(m.path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP, &msg, &pr)) {
+      const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
+      ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
+                  "message %s (interface %s) the SUT sent to the %s is invalid: %s %s at %s",
+                  m.msg_id[0] ? m.msg_id : "?", m.iface[0] ? m.iface : "?", link,
+                  o ? o->code : "?", o ? o->text : "", o ? o->where : "");
+    }
+    else if(msg && strcmp(m.user, msg->head.sender.region))
+      ctk_ct_fail(t, "J3-SEC-004", "message %s to the %s authenticated as \"%s\" but its "
+                  "Sender is %s", m.msg_id, link, m.user, msg->head.sender.region);
+    else if(msg && strcmp(msg->head.sender.region, px->sut_region))
+      ctk_ct_fail(t, "J3-ENV-004", "message %s to the %s names Sender %s, not the SUT %s",
+                  m.msg_id, link, msg->head.sender.region, px->sut_region);
+    else if(msg && to_ministry && strcmp(msg->head.receiver.region, "100000"))
+      ctk_ct_fail(t, "J3-ENV-004", "message %s to the ministry names Receiver %s", m.msg_id,
+                  msg->head.receiver.region);
+    ctk_msg_free(msg);
+    free(m.raw);
+  }
+  return !ctk_ct_done(t);
+}
+
+void ctk_ct_j3_outgoing(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_roles *roles = t->env->roles;
+  char order[24];
+  ctk_ct_order_spec spec;
+  size_t count = 0;
+
+  /* Make sure there is traffic to look at even when this test runs alone. */
+  ctk_ct_order_id(px->cities[0], order);
+  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  if(!j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)") ||
+     !j3_city(t, 0, "1006", &spec, "OK", "J3-IF-006", "complete (1006)"))
+    return;
+  if(!ctk_relay_wait(roles->ministry_relay, "1006", order, NULL, 1, px->propagate_timeout_ms)) {
+    ctk_ct_fail_timeout(t, "J1-FLOW-008", "the completion of %s never reached the ministry",
+                        order);
+    return;
+  }
+  if(!j3_check_link(t, roles->ministry_relay, "ministry", 1, &count) ||
+     !j3_check_link(t, roles->city_relay, "cities", 0, &count))
+    return;
+  ctk_ct_pass(t, "all %zu messages the SUT sent to the ministry and the cities in this run are "
+              "valid, authenticated as the SUT and correctly addressed", count);
+}
