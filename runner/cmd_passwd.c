@@ -116,17 +116,24 @@ int ctk_cmd_passwd(int argc, char **argv)
   }
 
   if(!secret_arg) {
-    result = ctk_auth_generate_secret(secret, sizeof(secret));
     generated = 1;
+    result = ctk_auth_generate_secret(secret, sizeof(secret));
+    if(result) {
+      fprintf(stderr, "ctk passwd: cannot make a secret: %s\n", ctk_strerror(result));
+      return EXIT_FAILED;
+    }
   }
-  else if(!strcmp(secret_arg, "-"))
-    result = read_secret_stdin(secret, sizeof(secret)) ? CTK_E_IO : CTK_E_OK;
-  else
-    result = ctk_strlcpy(secret, secret_arg, sizeof(secret));
-  if(result) {
-    fprintf(stderr, "ctk passwd: cannot get the secret: %s\n", ctk_strerror(result));
-    OPENSSL_cleanse(secret, sizeof(secret));
-    return EXIT_FAILED;
+  else {
+    if(!strcmp(secret_arg, "-"))
+      result = read_secret_stdin(secret, sizeof(secret)) ? CTK_E_TOOBIG : CTK_E_OK;
+    else
+      result = ctk_strlcpy(secret, secret_arg, sizeof(secret));
+    if(result) {
+      fprintf(stderr, "ctk passwd: the secret is missing or longer than %d characters\n",
+              CTK_AUTH_SECRET_MAX);
+      OPENSSL_cleanse(secret, sizeof(secret));
+      return EXIT_FAILED;
+    }
   }
 
   result = ctk_auth_make_line(region, level, secret, line, sizeof(line));
