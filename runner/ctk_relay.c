@@ -11,6 +11,13 @@
 #include "ctk_msg.h"
 #include "ctk_proc.h"
 
+/* "/soap" or ".../soap" (the city simulator serves /city/<region>/soap). */
+static int relay_is_soap(const char *path)
+{
+  size_t n = strlen(path);
+  return n >= 5 && !strcmp(path + n - 5, "/soap");
+}
+
 struct ctk_relay {
   char name[64];
   const ctk_profile *profile;
@@ -28,7 +35,7 @@ static void relay_describe(const ctk_profile *p, const ctk_http_request *req, ct
 {
   ctk_msg *msg = NULL;
   ctk_outcome why;
-  int soap = !strcmp(req->path, "/soap");
+  int soap = relay_is_soap(req->path);
   const char *oid;
   if(ctk_msg_decode(p, req->body, req->body_len, soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg,
                     &why) || !msg)
@@ -51,7 +58,7 @@ static int relay_answer_ok(ctk_relay *r, const ctk_http_request *req, ctk_http_r
   ctk_msg *ans = NULL;
   ctk_outcome why;
   ctk_outcome ok;
-  int soap = !strcmp(req->path, "/soap");
+  int soap = relay_is_soap(req->path);
   ctk_binding b = soap ? CTK_BIND_SOAP : CTK_BIND_XML;
 
   if(ctk_msg_decode(r->profile, req->body, req->body_len, b, &msg, &why) || !msg) {
@@ -81,7 +88,7 @@ static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_res
   char url[640];
   ctk_msg *ans = NULL;
   ctk_outcome why;
-  int soap = !strcmp(req->path, "/soap");
+  int soap = relay_is_soap(req->path);
 
   if(!c) {
     resp->status = 503;
@@ -129,6 +136,7 @@ static int relay_handler(void *ctx, const ctk_http_request *req, ctk_http_respon
 
   memset(&m, 0, sizeof(m));
   ctk_strlcpy(m.path, req->path, sizeof(m.path));
+  m.soap = relay_is_soap(req->path);
   ctk_strlcpy(m.user, req->auth_user ? req->auth_user : "", sizeof(m.user));
   ctk_strlcpy(m.content_type, req->content_type, sizeof(m.content_type));
   relay_describe(r->profile, req, &m);

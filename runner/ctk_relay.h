@@ -17,7 +17,8 @@ typedef struct ctk_relay ctk_relay;
 /* One message the SUT sent over this link. */
 typedef struct ctk_relay_msg {
   long seq;                    /* 1, 2, ... in arrival order */
-  char path[64];               /* "/exchange", "/soap" */
+  char path[64];               /* "/exchange", "/soap", "/city/360100/exchange" */
+  int soap;                    /* the SOAP binding (path ends in /soap) */
   char user[16];               /* HTTP Basic user (the sender region) */
   char content_type[128];
   char iface[8];               /* InterfaceCode, "" if unreadable */

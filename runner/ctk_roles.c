@@ -194,8 +194,9 @@ static ctk_code roles_peers(ctk_roles *r, const char *file, const char *ministry
   ctk_code result;
   ctk_buf_init(&b, 256 * 1024);
   result = ctk_buf_printf(&b, "region,level,url\n100000,1,%s\n", ministry_url);
+  /* ctk sim city answers each city under /city/<region>; the relay keeps the path. */
   for(i = 0; !result && i < n_cities; i++)
-    result = ctk_buf_printf(&b, "%s,3,%s\n", cities[i], city_url);
+    result = ctk_buf_printf(&b, "%s,3,%s/city/%s\n", cities[i], city_url, cities[i]);
   snprintf(path, sizeof(path), "%s/%s", r->workdir, file);
   if(!result)
     result = roles_write(path, ctk_buf_str(&b), why, whylen);
@@ -309,8 +310,14 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   roles_arg(&a, "%s", ctk_buf_str(&list));
   roles_arg(&a, "--upper");
   roles_arg(&a, "%s", r->sut_url);
-  roles_arg(&a, "--port");
-  roles_arg(&a, "0");
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control-port-file");
+  roles_arg(&a, "%s/cities.control-port", r->workdir);
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/cities-data", r->workdir);
   roles_arg(&a, "--rate");
   roles_arg(&a, "0");
   roles_arg(&a, "--manual");
@@ -324,7 +331,18 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
   if(result)
     return result;
-  roles_url(r->city_control, sizeof(r->city_control), r->city_port);
+  {
+    char cpf[600];
+    int cport = 0;
+    snprintf(cpf, sizeof(cpf), "%s/cities.control-port", r->workdir);
+    result = ctk_proc_wait_port(&r->cities, cpf, r->pixit->start_timeout_ms, &cport);
+    if(result) {
+      snprintf(why, whylen, "the city simulators published no control port (log: %s)",
+               r->cities.log_path);
+      return result;
+    }
+    roles_url(r->city_control, sizeof(r->city_control), cport);
+  }
   {
     char url[CTK_ROLES_URL_MAX];
     roles_url(url, sizeof(url), r->city_port);

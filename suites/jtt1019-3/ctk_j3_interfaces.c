@@ -277,7 +277,7 @@ static int j3_validate_relay(ctk_ct *t, ctk_relay *relay, const char *iface, con
     if((!iface || !strcmp(m.iface, iface)) && (!order || !strcmp(m.order_id, order))) {
       memset(&pr, 0, sizeof(pr));
       if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
-                            strcmp(m.path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP, NULL, &pr)) {
+                            m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, NULL, &pr)) {
         const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
         ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
                     "%s: message %s (%s) sent by the SUT is invalid: %s %s at %s", what,
@@ -773,7 +773,7 @@ static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_m
     memset(&pr, 0, sizeof(pr));
     (*count)++;
     if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
-                          strcmp(m.path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP, &msg, &pr)) {
+                          m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &pr)) {
       const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
       ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
                   "message %s (interface %s) the SUT sent to the %s is invalid: %s %s at %s",
