@@ -26,14 +26,15 @@ typedef struct seen {
   int had_user;
   char query[128];
   char soap_action[128];
-  char header_x[64];
+  char soap_by_lookup[64];
   char peer[64];
 } seen;
 
 static int handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
 {
   seen *s = ctx;
-  const char *x = ctk_http_request_header(req, "x-ctk-test");
+  /* header names are case-insensitive */
+  const char *x = ctk_http_request_header(req, "soapaction");
 
   pthread_mutex_lock(&s->lock);
   s->calls++;
@@ -44,7 +45,7 @@ static int handler(void *ctx, const ctk_http_request *req, ctk_http_response *re
   ctk_strlcpy(s->pass, req->auth_pass ? req->auth_pass : "", sizeof(s->pass));
   ctk_strlcpy(s->query, req->query, sizeof(s->query));
   ctk_strlcpy(s->soap_action, req->soap_action, sizeof(s->soap_action));
-  ctk_strlcpy(s->header_x, x ? x : "", sizeof(s->header_x));
+  ctk_strlcpy(s->soap_by_lookup, x ? x : "", sizeof(s->soap_by_lookup));
   ctk_strlcpy(s->peer, req->peer, sizeof(s->peer));
   pthread_mutex_unlock(&s->lock);
 
@@ -127,6 +128,7 @@ static void test_http_post_round_trip(void)
   CU_ASSERT_EQUAL(s.body_len, strlen(body));
   CU_ASSERT_STRING_EQUAL(s.query, "a=1&b=%20x");
   CU_ASSERT_STRING_EQUAL(s.soap_action, "\"urn:ctk12328:baseline:1#exchange\"");
+  CU_ASSERT_STRING_EQUAL(s.soap_by_lookup, "\"urn:ctk12328:baseline:1#exchange\"");
   CU_ASSERT_EQUAL(strncmp(s.peer, "127.0.0.1:", 10), 0);
   CU_ASSERT_FALSE(s.had_user);
 
@@ -159,6 +161,8 @@ static void test_http_keep_alive_reuses_connection(void)
   }
   CU_ASSERT_EQUAL(ctk_http_server_connections(srv), 1);
   CU_ASSERT_EQUAL(s.calls, 5);
+  CU_ASSERT_STRING_EQUAL(s.query, "");
+  CU_ASSERT_STRING_EQUAL(s.soap_by_lookup, "");  /* no SOAPAction sent */
 
   ctk_buf_free(&reply.body);
   ctk_http_client_free(c);
