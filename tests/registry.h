@@ -24,6 +24,7 @@
   X(auth, "unit") \
   X(store, "unit") \
   X(stats, "unit") \
+  X(node, "unit") \
   X(endpoints, "net")         \
   X(tls, "net") \
   X(report, "unit") \
@@ -39,6 +40,7 @@
   X(validate, "unit") \
   X(fixtures, "unit")      \
   X(linkfaults, "net") \
-  X(traffic, "unit")
+  X(traffic, "unit") \
+  X(city, "net")
 
 #endif
