@@ -519,7 +519,7 @@ static ctk_code build_manifest(const ctk_run *run, const member_list *l, const c
   if(!rc && freq.len) {
     char *save = NULL;
     char *tok;
-    for(tok = strtok_r(freq.data, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for(tok = strtok_r(freq.data, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
       json_object *str = json_object_new_string(tok);
       if(!str || json_object_array_add(fails, str) != 0) {
         json_object_put(str);
@@ -981,7 +981,7 @@ static void read_identity(json_object *root, ctk_bundle_check *c)
       if(!json_object_is_type(s, json_type_string))
         continue;
       if(c->failing_requirements.len)
-        ctk_buf_addc(&c->failing_requirements, ',');
+        ctk_buf_adds(&c->failing_requirements, ", ");
       ctk_buf_adds(&c->failing_requirements, json_object_get_string(s));
     }
   }

@@ -53,7 +53,7 @@ typedef struct ctk_bundle_check {
   char profile_provenance[32];
   int certifiable;
   int exit_code;
-  ctk_buf failing_requirements; /* comma-separated */
+  ctk_buf failing_requirements; /* separated by ", " */
 } ctk_bundle_check;
 
 void ctk_bundle_check_init(ctk_bundle_check *c);

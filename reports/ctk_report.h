@@ -44,7 +44,7 @@ ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf);
 ctk_code ctk_report_write_file(const char *path, const char *data, size_t len);
 
 /* The failing requirement IDs of a run (tests with verdict fail), unique, in order of first
- * appearance, comma-separated into out; tests without requirement IDs contribute their id. */
+ * appearance, separated by ", " into out; tests without requirement IDs contribute their id. */
 ctk_code ctk_report_failing_requirements(const ctk_run *run, ctk_buf *out);
 
 #endif

@@ -74,7 +74,7 @@ static ctk_code load_units(rollout_data *d, const char *path, char *err, size_t 
 
   rc = ctk_csv_open(&c, path);
   if(rc) {
-    set_err(err, errlen, "%s: %s", path, ctk_strerror(rc));
+    set_err(err, errlen, "%s: cannot read the rollout plan: %s", path, ctk_strerror(rc));
     return rc;
   }
   rc = ctk_csv_header(&c, cols, 4, idx);
@@ -250,7 +250,7 @@ static ctk_code write_html(const rollout_data *d, ctk_buf *html)
     "background:#f6f8fa;color:#1f2328}main{max-width:1100px;margin:0 auto;padding:24px}"
     "table{border-collapse:collapse;width:100%;background:#fff}"
     "th,td{border:1px solid #d0d7de;padding:5px 8px;text-align:left}th{background:#eef1f4}"
-    "tr.batch th{background:#ddf4ff}.certifiable{color:#1a7f37;font-weight:700}"
+    "tr.batch th{background:#ddf4ff}td.d,td:first-child{white-space:nowrap}.certifiable{color:#1a7f37;font-weight:700}"
     ".not-certifiable{color:#cf222e;font-weight:700}.missing{color:#9a6700;font-weight:700}"
     ".warn{background:#fff8c5;border-left:6px solid #d4a72c;padding:8px}"
     "pre{background:#fff;border:1px solid #d0d7de;padding:8px;white-space:pre-wrap}"
@@ -261,7 +261,7 @@ static ctk_code write_html(const rollout_data *d, ctk_buf *html)
   if(!d->signatures_checked)
     H("<p class=\"warn\">Signatures were <b>not</b> checked (no public key given): only the "
       "files' hashes were.</p>");
-  H("<table id=\"units\"><tr><th>Code</th><th>Unit</th><th>Deadline</th><th>Status</th>"
+  H("<table id=\"units\"><tr><th>Code</th><th>Unit</th><th>Status</th>"
     "<th>Run finished</th><th>Timeliness</th><th>Failing requirements</th><th>Bundle</th></tr>");
   for(i = 0; i < d->n_units; i++) {
     const unit_row *u = &d->units[i];
@@ -269,20 +269,26 @@ static ctk_code write_html(const rollout_data *d, ctk_buf *html)
     char when[48];
     if(u->batch != batch) {
       batch = u->batch;
-      HF("<tr class=\"batch\"><th colspan=\"8\">Batch %d, deadline ", batch);
+      HF("<tr class=\"batch\"><th colspan=\"7\">Batch %d, deadline ", batch);
       HE(u->deadline);
       H("</th></tr>");
     }
     timeliness(d, u, when, sizeof(when));
     HF("<tr data-code=\"%s\"><td>%s</td><td>", u->code, u->code);
     HE(u->name);
-    HF("</td><td>%s</td><td class=\"%s\">%s</td><td>", u->deadline,
+    HF("</td><td class=\"%s\">%s</td><td class=\"d\" title=\"",
        u->has_bundle ? (u->certifiable ? "certifiable" : "not-certifiable") : "missing", st);
-    HE(u->has_bundle ? u->finished : "-");
-    HF("</td><td>%s</td><td>", when);
+    HE(u->has_bundle ? u->finished : "");
+    HF("\">%.10s</td><td class=\"d\">%s</td><td>", u->has_bundle ? u->finished : "-", when);
     HE(u->failing[0] ? u->failing : "-");
-    H("</td><td>");
-    HE(u->bundle ? u->bundle : "-");
+    H("</td><td title=\"");
+    HE(u->bundle ? u->bundle : "");
+    H("\">");
+    {
+      /* The file name is enough in a row; the full path is in the tooltip. */
+      const char *base = u->bundle ? strrchr(u->bundle, '/') : NULL;
+      HE(base ? base + 1 : (u->bundle ? u->bundle : "-"));
+    }
     H("</td></tr>");
   }
   H("</table>");

@@ -210,7 +210,7 @@ ctk_code ctk_report_write_file(const char *path, const char *data, size_t len)
   return CTK_E_OK;
 }
 
-/* Is word already in the comma-separated list? */
+/* Is word already in the ", "-separated list? */
 static int list_has(const ctk_buf *list, const char *word)
 {
   const char *p = ctk_buf_str(list);
@@ -223,6 +223,8 @@ static int list_has(const ctk_buf *list, const char *word)
     if(!comma)
       break;
     p = comma + 1;
+    while(*p == ' ')
+      p++;
   }
   return 0;
 }
@@ -233,7 +235,7 @@ static ctk_code list_add(ctk_buf *list, const char *word)
   if(list_has(list, word))
     return CTK_E_OK;
   if(list->len) {
-    rc = ctk_buf_addc(list, ',');
+    rc = ctk_buf_adds(list, ", ");
     if(rc)
       return rc;
   }

@@ -147,6 +147,8 @@ static int monthly(int argc, char **argv)
   rc = ctk_monthly_report(&opt, err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk report monthly: %s\n", err);
+    if(strstr(err, opt.regions_csv))
+      fprintf(stderr, "ctk report monthly: run from the ctk source folder or give --regions FILE\n");
     return rc == CTK_E_INVAL ? EXIT_USAGE : EXIT_FAILED;
   }
   return EXIT_OK;
@@ -191,6 +193,8 @@ static int rollout(int argc, char **argv)
   rc = ctk_rollout_report(&opt, stdout, err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk report rollout: %s\n", err);
+    if(strstr(err, opt.units_csv))
+      fprintf(stderr, "ctk report rollout: run from the ctk source folder or give --units FILE\n");
     return rc == CTK_E_INVAL ? EXIT_USAGE : EXIT_FAILED;
   }
   return EXIT_OK;
