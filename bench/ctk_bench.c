@@ -77,6 +77,7 @@ static ctk_code template_build(const ctk_bench_config *cfg, bench_template *tpl)
   char orderid[32];
   char now[40];
   const char *hit;
+  ctk_buf encoded;
   ctk_code result;
 
   result = ctk_msg_new_request(cfg->profile, "1001", &cfg->sender, &cfg->receiver, &m);
@@ -85,7 +86,6 @@ static ctk_code template_build(const ctk_bench_config *cfg, bench_template *tpl)
   memset(msgid, '0', BENCH_MSGID_LEN);
   memcpy(msgid, "BENCH", 5);
   msgid[BENCH_MSGID_LEN] = '\0';
-  ctk_strlcpy(m->head.msg_id, msgid, sizeof(m->head.msg_id));
   ctk_strlcpy(tpl->region, cfg->sender.level == CTK_LEVEL_CITY ? cfg->sender.region : "360100",
               sizeof(tpl->region));
   snprintf(orderid, sizeof(orderid), "%s20260101000000", tpl->region);
@@ -106,15 +106,26 @@ static ctk_code template_build(const ctk_bench_config *cfg, bench_template *tpl)
   ctk_xml_add(wo, "Status", "02");
   ctk_xml_add(wo, "InstantAnswer", "true");
 
+  ctk_buf_init(&encoded, (size_t)1024 * 1024);
   ctk_buf_init(&tpl->bytes, (size_t)1024 * 1024);
-  result = ctk_msg_encode(cfg->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &tpl->bytes);
+  result = ctk_msg_encode(cfg->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &encoded);
+  /* the codec's own MsgId varies in length: swap it for a fixed-width one we can stamp */
+  hit = result ? NULL : strstr(ctk_buf_str(&encoded), m->head.msg_id);
+  if(hit) {
+    size_t at = (size_t)(hit - encoded.data);
+    tpl->msgid_off = at;
+    result = ctk_buf_add(&tpl->bytes, encoded.data, at);
+    if(!result)
+      result = ctk_buf_add(&tpl->bytes, msgid, BENCH_MSGID_LEN);
+    if(!result)
+      result = ctk_buf_adds(&tpl->bytes, hit + strlen(m->head.msg_id));
+  }
+  else if(!result)
+    result = CTK_E_INTERNAL;
+  ctk_buf_free(&encoded);
   ctk_msg_free(m);
   if(result)
     return result;
-  hit = strstr(ctk_buf_str(&tpl->bytes), msgid);
-  if(!hit)
-    return CTK_E_INTERNAL;
-  tpl->msgid_off = (size_t)(hit - tpl->bytes.data);
   hit = strstr(ctk_buf_str(&tpl->bytes), orderid);
   if(!hit)
     return CTK_E_INTERNAL;
