@@ -2,6 +2,8 @@
  * (ctk_msg + ctk_http), with a tiny city endpoint that receives what flows down. Every flow
  * asserts the state at each level from the stores. */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -819,6 +821,119 @@ static void test_endpoints_ministry_restart(void)
   net_down(&t);
 }
 
+/* GET an admin path of a node; body into out. */
+static long admin_get(net *t, const char *to, const char *path, ctk_buf *out)
+{
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[160];
+  long status;
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port_of(t, to), path);
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.timeout_ms = 5000;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 1 << 20);
+  if(ctk_http_get(t->client, &call, &reply)) {
+    ctk_buf_free(&reply.body);
+    return 0;
+  }
+  status = reply.status;
+  ctk_buf_add(out, ctk_buf_str(&reply.body), reply.body.len);
+  ctk_buf_free(&reply.body);
+  return status;
+}
+
+static void test_endpoints_admin_api(void)
+{
+  net t;
+  char code[8];
+  const char *id = "36010020261102000010";
+  ctk_buf b;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-admin") == 0);
+  ctk_buf_init(&b, 1 << 20);
+  CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/health", &b), 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&b), "ok");
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT(wait_status(t.ministry, id, "01"));
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  ctk_buf_reset(&b);
+  CU_ASSERT_EQUAL(admin_get(&t, MIN, "/ctk/orders/36010020261102000010", &b), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"status\":\"01\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"history\":[{"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"origin\":\"360000\""));
+  ctk_buf_reset(&b);
+  CU_ASSERT_EQUAL(admin_get(&t, MIN, "/ctk/orders/36010020261102999999", &b), 404);
+  ctk_buf_reset(&b);
+  CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/outbox", &b), 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&b), "{\"pending\":0,\"delivered\":1,\"failed\":0}\n");
+  ctk_buf_reset(&b);
+  CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/stats?region=360000&from=2026-11-01&to=2026-11-30",
+                            &b), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"orders\":1"));
+  ctk_buf_reset(&b);
+  CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/stats?region=36'0000", &b), 400);
+  ctk_buf_free(&b);
+  net_down(&t);
+}
+
+/* The daemon: ready when the port file appears, answers, and exits 0 on SIGTERM. */
+static void test_endpoints_serve_daemon(void)
+{
+  const char *dir = ctk_test_tmpdir("ep-daemon");
+  char portfile[400], data[400], url[64];
+  pid_t pid;
+  int status = -1, port = 0, i;
+  ctk_http_client *c;
+  ctk_http_call call;
+  ctk_http_reply reply;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(portfile, sizeof(portfile), "%s/port", dir);
+  snprintf(data, sizeof(data), "%s/data", dir);
+  pid = fork();
+  CU_ASSERT_FATAL(pid >= 0);
+  if(pid == 0) {
+    execl(ctk_test_ctk_bin(), "ctk", "serve", "ministry", "--listen", "127.0.0.1:0",
+          "--port-file", portfile, "--data", data, "--log-level", "error", (char *)NULL);
+    _exit(127);
+  }
+  for(i = 0; i < 500 && port <= 0; i++) {
+    char *text = ctk_test_read_file(portfile, NULL);
+    if(text) {
+      port = atoi(text);
+      free(text);
+    }
+    else
+      usleep(10000);
+  }
+  CU_ASSERT(port > 0);
+  if(port > 0) {
+    c = ctk_http_client_new();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/ctk/health", port);
+    memset(&call, 0, sizeof(call));
+    call.url = url;
+    memset(&reply, 0, sizeof(reply));
+    ctk_buf_init(&reply.body, 4096);
+    CU_ASSERT_EQUAL(ctk_http_get(c, &call, &reply), CTK_E_OK);
+    CU_ASSERT_EQUAL(reply.status, 200);
+    ctk_buf_free(&reply.body);
+    ctk_http_client_free(c);
+  }
+  kill(pid, SIGTERM);
+  for(i = 0; i < 500; i++) {
+    if(waitpid(pid, &status, WNOHANG) == pid)
+      break;
+    usleep(10000);
+  }
+  if(i == 500) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 void ctk_test_add_endpoints(CU_pSuite suite)
 {
   CTK_TEST(suite, test_endpoints_local_case);
@@ -829,4 +944,6 @@ void ctk_test_add_endpoints(CU_pSuite suite)
   CTK_TEST(suite, test_endpoints_refusals);
   CTK_TEST(suite, test_endpoints_soap_gbk_and_link_check);
   CTK_TEST(suite, test_endpoints_ministry_restart);
+  CTK_TEST(suite, test_endpoints_admin_api);
+  CTK_TEST(suite, test_endpoints_serve_daemon);
 }

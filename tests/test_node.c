@@ -1,0 +1,147 @@
+/* test_node: the endpoint engine's configuration (options, --config files, fault names,
+ * deadlines) and its refusals to start with a wrong identity or broken files. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_node.h"
+#include "ctk_test.h"
+#include "province/ctk_province_faults.h"
+
+static void test_node_config_options(void)
+{
+  ctk_node_config c;
+  char err[256];
+
+  ctk_node_config_init(&c, CTK_LEVEL_MINISTRY);
+  CU_ASSERT_STRING_EQUAL(c.region, "100000");
+  CU_ASSERT_STRING_EQUAL(c.listen_addr, "127.0.0.1");
+  CU_ASSERT_EQUAL(c.port, 0);
+
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "listen", "127.0.0.2:8443", err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(c.listen_addr, "127.0.0.2");
+  CU_ASSERT_EQUAL(c.port, 8443);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "listen", ":0", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.port, 0);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "listen", "1:99999", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "listen"));
+
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "1=10", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "2=0", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.n_deadlines, 2);
+  CU_ASSERT_STRING_EQUAL(c.deadlines[0].business_type, "1");
+  CU_ASSERT_EQUAL(c.deadlines[0].working_days, 10);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "=3", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "1=x", err, sizeof(err)), CTK_E_INVAL);
+
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "0", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "5", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.urge_interval_s, 5);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "log-level", "loud", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "no-such-option", "1", err, sizeof(err)),
+                  CTK_E_INVAL);
+}
+
+static void test_node_faults_table(void)
+{
+  ctk_node_config c;
+  char err[256];
+  int i;
+
+  /* at least 16 faults, each with a description and a requirement, names round-trip */
+  CU_ASSERT(CTK_PF__COUNT >= 16);
+  for(i = 0; i < CTK_PF__COUNT; i++) {
+    const ctk_province_fault_info *f = ctk_province_fault_get((ctk_province_fault)i);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT(strlen(f->description) > 10);
+    CU_ASSERT_EQUAL(strncmp(f->requirement, "J", 1), 0);
+    CU_ASSERT_PTR_NULL(strchr(f->name, '_'));
+    CU_ASSERT_EQUAL(ctk_province_fault_parse(f->name), i);
+  }
+  CU_ASSERT_EQUAL(ctk_province_fault_parse("drop-report-up"), CTK_PF_drop_report_up);
+  CU_ASSERT_EQUAL(ctk_province_fault_parse("drop_report_up"), CTK_PF_drop_report_up);
+  CU_ASSERT_EQUAL(ctk_province_fault_parse("drop-report"), -1);
+  CU_ASSERT_PTR_NULL(ctk_province_fault_get(CTK_PF__COUNT));
+
+  ctk_node_config_init(&c, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "fault", "late-reply", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "fault", "reorder", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.faults, (1ul << CTK_PF_late_reply) | (1ul << CTK_PF_reorder));
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "fault", "be-evil", err, sizeof(err)), CTK_E_INVAL);
+}
+
+static void test_node_config_file(void)
+{
+  const char *dir = ctk_test_tmpdir("node-config");
+  char path[600], err[512];
+  FILE *f;
+  ctk_node_config c;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/province.conf", dir);
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("# a province\nregion = 360000\n  listen = 127.0.0.1:0 \nfault = missing-urge\n"
+        "deadline = 2=5\n",
+        f);
+  fclose(f);
+  ctk_node_config_init(&c, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_EQUAL(ctk_node_config_load(&c, path, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(c.region, "360000");
+  CU_ASSERT_EQUAL(c.faults, 1ul << CTK_PF_missing_urge);
+  CU_ASSERT_EQUAL(c.n_deadlines, 1);
+
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("region = 360000\nthis line has no equals sign\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(ctk_node_config_load(&c, path, err, sizeof(err)), CTK_E_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
+}
+
+/* A node refuses to start as something it cannot be, before it listens. */
+static void test_node_refuses_bad_identity(void)
+{
+  const char *dir = ctk_test_tmpdir("node-identity");
+  ctk_node_config c;
+  ctk_node_engine *n = NULL;
+  char err[512];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  ctk_node_config_init(&c, CTK_LEVEL_PROVINCE);
+  ctk_strlcpy(c.data_dir, dir, sizeof(c.data_dir));
+  ctk_strlcpy(c.region, "360100", sizeof(c.region)); /* a city, not a province */
+  CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NULL(n);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "provincial unit"));
+
+  ctk_node_config_init(&c, CTK_LEVEL_MINISTRY);
+  ctk_strlcpy(c.data_dir, dir, sizeof(c.data_dir));
+  ctk_strlcpy(c.region, "360000", sizeof(c.region));
+  CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "100000"));
+
+  /* a peers file that is not one */
+  {
+    char peers[600];
+    FILE *f;
+    snprintf(peers, sizeof(peers), "%s/peers.csv", dir);
+    f = fopen(peers, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("region,level,url\n360000,9,http://127.0.0.1:1\n", f);
+    fclose(f);
+    ctk_node_config_init(&c, CTK_LEVEL_MINISTRY);
+    ctk_strlcpy(c.data_dir, dir, sizeof(c.data_dir));
+    ctk_strlcpy(c.peers_file, peers, sizeof(c.peers_file));
+    CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:2:"));
+  }
+}
+
+void ctk_test_add_node(CU_pSuite suite)
+{
+  CTK_TEST(suite, test_node_config_options);
+  CTK_TEST(suite, test_node_faults_table);
+  CTK_TEST(suite, test_node_config_file);
+  CTK_TEST(suite, test_node_refuses_bad_identity);
+}
