@@ -363,16 +363,20 @@ void ctk_schema_free(struct ctk_schema *s)
  * reader nothing.) */
 static void node_path(xmlNodePtr node, char *out, size_t outlen)
 {
-  char tmp[256];
+  xmlNodePtr chain[64];
+  size_t depth = 0;
+  ctk_buf path;
   xmlNodePtr n;
 
-  out[0] = '\0';
-  for(n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+  for(n = node; n && n->type == XML_ELEMENT_NODE && depth < 64; n = n->parent)
+    chain[depth++] = n;
+  ctk_buf_init(&path, outlen - 1);
+  while(depth-- > 0) {
     xmlNodePtr s;
     int index = 0;
     int count = 0;
-    char step[CTK_NAME_MAX + 16];
 
+    n = chain[depth];
     for(s = n->parent ? n->parent->children : n; s; s = s->next) {
       if(s->type == XML_ELEMENT_NODE && !strcmp((const char *)s->name, (const char *)n->name)) {
         count++;
@@ -381,12 +385,12 @@ static void node_path(xmlNodePtr node, char *out, size_t outlen)
       }
     }
     if(count > 1)
-      snprintf(step, sizeof(step), "/%s[%d]", (const char *)n->name, index);
+      ctk_buf_printf(&path, "/%s[%d]", (const char *)n->name, index);
     else
-      snprintf(step, sizeof(step), "/%s", (const char *)n->name);
-    snprintf(tmp, sizeof(tmp), "%s%s", step, out);
-    ctk_strlcpy(out, tmp, outlen);
+      ctk_buf_printf(&path, "/%s", (const char *)n->name);
   }
+  ctk_strlcpy(out, ctk_buf_str(&path), outlen);
+  ctk_buf_free(&path);
 }
 
 static void add_problem(ctk_problems *out, const ctk_profile *p, const char *result,

@@ -146,6 +146,7 @@ static void test_msg_build_request_and_answer(void)
   CU_ASSERT_PTR_NOT_NULL(ctk_xml_add(ans->body, "ServerTime", ans->head.send_time));
   CU_ASSERT_EQUAL(ctk_validate_msg(p, ans, &pr), CTK_E_OK);
   round_trip(ans, CTK_BIND_SOAP, CTK_ENC_GBK);
+  ctk_msg_free(req);
   CU_ASSERT_EQUAL(ctk_msg_new_request(p, "4242", &CITY, &PROVINCE, &req), CTK_E_NOTFOUND);
   CU_ASSERT_PTR_NULL(req);
   ctk_msg_free(ans);
