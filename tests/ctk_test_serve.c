@@ -143,6 +143,8 @@ static ctk_code ts_launch(ctk_test_node *n)
   argv[argc++] = "100";
   argv[argc++] = "--retry-max-ms";
   argv[argc++] = "1000";
+  argv[argc++] = "--log-level";
+  argv[argc++] = "warn";
   argv[argc] = NULL;
 
   n->starts++;

@@ -41,6 +41,8 @@
   X(fixtures, "unit")      \
   X(linkfaults, "net") \
   X(traffic, "unit") \
-  X(city, "net")
+  X(city, "net")           \
+  X(crash, "net")          \
+  X(crash_soak, "soak")
 
 #endif
