@@ -44,6 +44,9 @@
   X(ctk_ct_j1_supervise, "J1.supervise",                                                      \
     "Supervision from the ministry: accepted, state unchanged, passed on", "jtt1019-1",       \
     "process", CTK_CLASS_MANDATORY, NULL, "J1-FLOW-011,J3-IF-009", "", "province")            \
+  X(ctk_ct_j1_overdue, "J1.overdue-urge",                                                     \
+    "An order past its deadline is urged down to the handling city", "jtt1019-1", "process",  \
+    CTK_CLASS_MANDATORY, NULL, "J1-TIME-001", "overdue", "province")                          \
   X(ctk_ct_j1_illegal, "J1.illegal-transition",                                               \
     "Illegal transitions are refused with STATE and change nothing", "jtt1019-1", "process",  \
     CTK_CLASS_MANDATORY, NULL, "J1-FLOW-016", "", "province")                                 \
@@ -60,7 +63,8 @@
     "LinkCheck answers LinkCheckResult with the echo; the answer head correlates",            \
     "jtt1019-3", "interfaces", CTK_CLASS_MANDATORY, NULL, "J3-IF-013,J3-ENV-007", "", "any")  \
   X(ctk_ct_j3_report, "J3.if-1001-report", "WorkOrderReport from a city is accepted and stored", \
-    "jtt1019-3", "interfaces", CTK_CLASS_MANDATORY, NULL, "J3-IF-001", "", "province")        \
+    "jtt1019-3", "interfaces", CTK_CLASS_MANDATORY, NULL, "J3-IF-001,J3-ENV-007", "",         \
+    "province")        \
   X(ctk_ct_j3_query, "J3.if-1010-query",                                                      \
     "WorkOrderQuery answers the order and its history", "jtt1019-3", "interfaces",            \
     CTK_CLASS_MANDATORY, NULL, "J3-IF-010,J1-FLOW-015", "", "province")                       \
@@ -112,7 +116,8 @@
   X(ctk_ct_j3_outgoing, "J3.outgoing-valid",                                                  \
     "Every message the SUT sent to the ministry and the cities in this run is valid",         \
     "jtt1019-3", "outgoing", CTK_CLASS_MANDATORY, NULL,                                       \
-    "J3-ENV-001,J3-ENV-004,J3-SCH-001,J3-FMT-004,J3-FMT-005,J3-SEC-004", "", "province")      \
+    "J3-ENV-001,J3-ENV-004,J3-SCH-001,J3-FMT-004,J3-FMT-005,J3-CODE-001,J3-CODE-002,"        \
+    "J3-CODE-003,J3-CODE-004,J3-SEC-004", "", "province")      \
                                                                                               \
   /* ---- JT/T 1019.2 (technical) ---- */                                                     \
   X(ctk_ct_j2_auth, "J2.auth", "A wrong or missing secret gets AUTH", "jtt1019-2",            \
@@ -124,9 +129,6 @@
     "External entities, entity expansion, DTDs, oversize and deep documents are refused",     \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL,                                      \
     "J2-SEC-003,J3-SEC-001,J3-SEC-002,J3-SEC-003", "", "any")                                 \
-  X(ctk_ct_j2_secrets, "J2.secrets-hidden",                                                   \
-    "No secret appears in the evidence of the run or in the reference roles' logs",           \
-    "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-SEC-004", "", "any")             \
   X(ctk_ct_j2_recovery, "J2.recovery",                                                        \
     "Ministry link down: the province queues, then delivers everything once and in order",    \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-REL-001,J2-REL-002", "outage",   \
@@ -134,7 +136,10 @@
   X(ctk_ct_j2_load, "J2.load",                                                                \
     "Sustained load at the PIXIT rate: every acknowledged order reaches the ministry",        \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-PERF-001,J2-PERF-002", "load",   \
-    "province")
+    "province")                                                                               \
+  X(ctk_ct_j2_secrets, "J2.secrets-hidden",                                                   \
+    "No secret appears in the evidence of the run or in the reference roles' logs",           \
+    "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-SEC-004", "", "any")
 
 #define CTK_CT_DECLARE(fn, id, name, part, area, cls, pics, reqs, needs, sut) \
   void fn(struct ctk_ct *t);

@@ -105,6 +105,8 @@ static void ct_add_workorder(xmlNodePtr parent, const ctk_ct_order_spec *s)
   ctk_xml_add(wo, "Content", "来电反映收费站排队时间过长，请核查处理。");
   ctk_xml_add(wo, "Status", s->instant ? "02" : "01");
   ctk_xml_add(wo, "InstantAnswer", s->instant ? "true" : "false");
+  if(s->deadline)
+    ctk_xml_add(wo, "Deadline", s->deadline);
 }
 
 static void ct_add_body(xmlNodePtr b, const char *iface, const ctk_ct_order_spec *s,

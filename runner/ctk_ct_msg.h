@@ -63,6 +63,7 @@ typedef struct ctk_ct_order_spec {
   const char *business_type;
   int instant;
   const char *target_region;   /* 1002 */
+  const char *deadline;        /* WorkOrder/Deadline (xs:dateTime), NULL = none */
   const char *subject;         /* default: a fixed Chinese subject */
 } ctk_ct_order_spec;
 

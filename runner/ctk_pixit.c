@@ -18,7 +18,7 @@ static const char *const pixit_keys[] = {
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
-  "limits.outage_ms", "limits.handle_days",
+  "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
   "load.rate", "load.duration_ms"
 };
 
@@ -229,6 +229,9 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
                         &px->start_timeout_ms, err, errlen);
   if(!result)
     result = pixit_long(kv, "limits.outage_ms", 2000, 100, 600000, &px->outage_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.overdue_urge_ms", 90000, 100, 3600000, &px->overdue_urge_ms,
+                        err, errlen);
   if(!result) {
     result = pixit_long(kv, "limits.handle_days", 0, 0, 365, &n, err, errlen);
     px->handle_days = (int)n;

@@ -42,6 +42,7 @@ typedef struct ctk_pixit {
   long propagate_timeout_ms;     /* an event reaches the next level */
   long start_timeout_ms;         /* a started role publishes its port */
   long outage_ms;                /* how long the ministry link is down in the recovery test */
+  long overdue_urge_ms;          /* an overdue order is urged within this (the SUT's scan) */
   int handle_days;               /* declared working days to complete a complaint, 0 = profile */
 
   /* [load] */

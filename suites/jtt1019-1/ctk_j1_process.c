@@ -2,6 +2,8 @@
  * the runner plays the cities (sending as them) and watches the ministry and the city links. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
 
 #include "ctk_buf.h"
 #include "ctk_ct.h"
@@ -306,4 +308,34 @@ void ctk_ct_j1_business_types(ctk_ct *t)
   if(!j1_city(t, 0, "1001", &spec, "CODE_VALUE", "J3-CODE-001", "report of business type 9"))
     return;
   ctk_ct_pass(t, "business types 1, 2, 3 accepted; 9 refused with CODE_VALUE");
+}
+
+void ctk_ct_j1_overdue(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  const char *city = px->cities[0];
+  char order[24];
+  char deadline[40];
+  ctk_ct_order_spec spec;
+  time_t past = time(NULL) + 8 * 3600 - 3 * 86400;
+  struct tm tm;
+
+  /* Deadline three days ago (Beijing time): overdue the moment it is reported. */
+  gmtime_r(&past, &tm);
+  strftime(deadline, sizeof(deadline), "%Y-%m-%dT17:00:00+08:00", &tm);
+  ctk_ct_order_id(city, order);
+  j1_spec(&spec, order, city, city);
+  spec.deadline = deadline;
+  if(!j1_city(t, 0, "1001", &spec, "OK", "J1-FLOW-001", "report (1001) of an order past its "
+              "deadline"))
+    return;
+  if(!ctk_relay_wait(t->env->roles->city_relay, "1008", order, city, 1, px->overdue_urge_ms)) {
+    ctk_ct_fail_timeout(t, "J1-TIME-001", "order %s, due %s, was not urged (1008) to %s within "
+                        "%ld ms (PIXIT limits.overdue_urge_ms)", order, deadline, city,
+                        px->overdue_urge_ms);
+    return;
+  }
+  if(ctk_ct_expect_status(t, order, "01", "J1-FLOW-010"))
+    ctk_ct_pass(t, "overdue order %s (due %s) urged to %s; state unchanged", order, deadline,
+                city);
 }

@@ -303,9 +303,15 @@ static const char *j2_requirement(const char *result, const char *name)
     { "DUPLICATE", "J3-IDEM-002" }, { "EXISTS", "J1-FLOW-018" }, { "FAULT", "J3-BIND-003" },
     { "OK", "J3-IF-001" }, { "-", "J3-BIND-004" }
   };
+  static const char *const entity_words[] = { "entity", "xxe", "dtd", "xinclude", "doctype",
+                                               "laughs", "blowup", "schemalocation" };
   size_t i, n = strcspn(result, "|");
   if(strstr(name, "deep"))
     return "J3-SEC-003";
+  for(i = 0; i < sizeof(entity_words) / sizeof(entity_words[0]); i++) {
+    if(strstr(name, entity_words[i]))
+      return "J3-SEC-001";
+  }
   for(i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     if(strlen(map[i].result) == n && !strncmp(result, map[i].result, n))
       return map[i].req;
