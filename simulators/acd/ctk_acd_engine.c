@@ -665,6 +665,12 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
 static void acd_linger(ctk_acd_engine *e, acd_call *c)
 {
   c->state = ACD_S_DONE;
+  /* only the final answer is needed from now on: retransmissions are answered from it, and
+   * late requests with their own copy of the headers */
+  if(c->invite) {
+    osip_message_free(c->invite);
+    c->invite = NULL;
+  }
   acd_timer_cancel(c, ACD_T_IVR);
   acd_timer_cancel(c, ACD_T_ANSWER);
   acd_timer_cancel(c, ACD_T_TALK);
