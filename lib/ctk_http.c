@@ -384,7 +384,8 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
   max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &addr };
-  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL };
+  if(threads > 1)  /* one thread is the polling thread itself, not a pool */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL };
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL };
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_connections,
                                        NULL };
@@ -410,11 +411,12 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   }
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
+  /* the logger first, so that microhttpd reports problems with the other options through it */
   s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                                MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                                MHD_OPTION_ARRAY, opts,
                                MHD_OPTION_END);
   if(!s->daemon) {

@@ -48,7 +48,8 @@ typedef struct ctk_http_server_config {
                                   0 = CTK_HTTP_MAX_BODY_DEFAULT */
   unsigned threads;            /* worker threads, default 4 */
   unsigned timeout_s;          /* idle connection timeout, default 30 */
-  unsigned max_connections;    /* open connections at once, default 256; more are refused */
+  unsigned max_connections;    /* open connections at once, default 256; further ones wait
+                                  in the listen queue until one closes */
 } ctk_http_server_config;
 
 typedef struct ctk_http_server ctk_http_server;

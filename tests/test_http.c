@@ -373,6 +373,55 @@ static void test_http_abandoned_request(void)
   pthread_mutex_destroy(&s.lock);
 }
 
+/* Connections beyond max_connections wait unserved; the ones inside keep working. */
+static void test_http_connection_limit(void)
+{
+  seen s;
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = NULL;
+  ctk_http_client *c1;
+  ctk_http_client *c2;
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+
+  memset(&s, 0, sizeof(s));
+  pthread_mutex_init(&s.lock, NULL);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.threads = 1;
+  cfg.max_connections = 1;
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&cfg, handler, &s, &srv), CTK_E_OK);
+  url_for(url, sizeof(url), srv, "http", "/echo");
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.body = "x";
+  call.body_len = 1;
+  call.timeout_ms = 500;
+  ctk_buf_init(&reply.body, 4096);
+  c1 = ctk_http_client_new();
+  c2 = ctk_http_client_new();
+  /* c1 keeps its connection open (keep-alive), so c2 is one too many and gets no answer */
+  CU_ASSERT_EQUAL(ctk_http_post(c1, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_http_post(c2, &call, &reply), CTK_E_TIMEOUT);
+  CU_ASSERT_EQUAL(reply.status, 0);
+  CU_ASSERT_EQUAL(s.calls, 1);
+  CU_ASSERT_EQUAL(ctk_http_post(c1, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  /* once c1 hangs up there is room again */
+  ctk_http_client_free(c1);
+  call.timeout_ms = 5000;
+  {
+    struct timespec ts = { 0, 200000000L };
+    nanosleep(&ts, NULL);
+  }
+  CU_ASSERT_EQUAL(ctk_http_post(c2, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  ctk_http_client_free(c2);
+  ctk_buf_free(&reply.body);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
 /* ---------- TLS ---------- */
 
 static int make_cert(char *cert, char *key, size_t size)
@@ -552,6 +601,7 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_client_errors_are_clear);
   CTK_TEST(suite, test_http_server_config_errors);
   CTK_TEST(suite, test_http_abandoned_request);
+  CTK_TEST(suite, test_http_connection_limit);
   CTK_TEST(suite, test_http_tls_round_trip_and_old_versions_refused);
   CTK_TEST(suite, test_http_concurrent_clients);
 }
