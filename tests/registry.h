@@ -43,6 +43,7 @@
   X(traffic, "unit") \
   X(city, "net")           \
   X(crash, "net")          \
-  X(crash_soak, "soak")
+  X(crash_soak, "soak")    \
+  X(valgrind, "valgrind")
 
 #endif

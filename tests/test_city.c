@@ -1,0 +1,787 @@
+/* test_city: the city-node simulator against a fake province started here (ctk_http on port 0):
+ * valid orders go up, each misbehaviour happens exactly as often as commanded, the cities
+ * answer the province (auth, transfers, queries, steered answers), CTI intake is idempotent. */
+#include <CUnit/CUnit.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "city/ctk_city.h"
+#include "city/ctk_misbehave.h"
+#include "ctk_auth.h"
+#include "ctk_http.h"
+#include "ctk_msg.h"
+#include "ctk_profile.h"
+#include "ctk_test.h"
+#include "ctk_validate.h"
+
+#define FAKE_MAX 256
+#define PROVINCE_SECRET "province-secret-0123456789abcdef"
+#define CITY_SECRET "city-secret-0123456789abcdef0123"
+
+/* ---------- a fake province that records what the cities send ---------- */
+
+typedef struct fake_msg {
+  char msg_id[CTK_MSGID_MAX];
+  char iface[CTK_ID_MAX];
+  char order_id[32];
+  char channel[32];
+  char call_id[CTK_MSGID_MAX];
+  char att_kind[8];
+  char att_sha[72];
+  char phone[32];
+  char target[8];
+  char user[16];
+  int valid;
+} fake_msg;
+
+typedef struct fake_province {
+  ctk_profile *profile;
+  ctk_http_server *server;
+  pthread_mutex_t lock;
+  fake_msg msgs[FAKE_MAX];
+  size_t n;
+} fake_province;
+
+static void copy_get(const ctk_msg *m, const char *path, char *dst, size_t size)
+{
+  const char *v = ctk_msg_get(m, path);
+  snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int fake_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  fake_province *fp = ctx;
+  ctk_binding b = strstr(req->path, "soap") ? CTK_BIND_SOAP : CTK_BIND_XML;
+  ctk_msg *m = NULL, *ans = NULL;
+  ctk_outcome why, ok;
+  ctk_problems problems;
+
+  if(ctk_msg_decode(fp->profile, req->body, req->body_len, b, &m, &why) || !m)
+    return 1;
+  pthread_mutex_lock(&fp->lock);
+  if(fp->n < FAKE_MAX) {
+    fake_msg *f = &fp->msgs[fp->n++];
+    memset(f, 0, sizeof(*f));
+    snprintf(f->msg_id, sizeof(f->msg_id), "%s", m->head.msg_id);
+    snprintf(f->iface, sizeof(f->iface), "%s", m->head.interface_code);
+    copy_get(m, "OrderId", f->order_id, sizeof(f->order_id));
+    if(!f->order_id[0])
+      copy_get(m, "WorkOrder/OrderId", f->order_id, sizeof(f->order_id));
+    copy_get(m, "WorkOrder/Channel", f->channel, sizeof(f->channel));
+    copy_get(m, "WorkOrder/CallId", f->call_id, sizeof(f->call_id));
+    copy_get(m, "WorkOrder/Attachments/Attachment/Kind", f->att_kind, sizeof(f->att_kind));
+    copy_get(m, "WorkOrder/Attachments/Attachment/Sha256", f->att_sha, sizeof(f->att_sha));
+    copy_get(m, "WorkOrder/Caller/Phone", f->phone, sizeof(f->phone));
+    copy_get(m, "TargetRegion", f->target, sizeof(f->target));
+    snprintf(f->user, sizeof(f->user), "%s", req->auth_user ? req->auth_user : "");
+    memset(&problems, 0, sizeof(problems));
+    f->valid = ctk_validate_msg(fp->profile, m, &problems) == CTK_E_OK;
+    if(!f->valid && problems.count)
+      fprintf(stderr, "fake province: %s invalid: %s at %s\n", f->msg_id, problems.items[0].text,
+              problems.items[0].where);
+  }
+  pthread_mutex_unlock(&fp->lock);
+  ctk_outcome_set(&ok, fp->profile, "OK", NULL, NULL, "received");
+  if(ctk_msg_new_answer(fp->profile, m, &ok, 0, &ans) ||
+     ctk_msg_encode(fp->profile, ans, b, CTK_ENC_UTF8, &resp->body)) {
+    ctk_msg_free(ans);
+    ctk_msg_free(m);
+    return 1;
+  }
+  ctk_msg_free(ans);
+  ctk_msg_free(m);
+  return 0;
+}
+
+static int fake_start(fake_province *fp)
+{
+  ctk_http_server_config cfg;
+  char err[512];
+  memset(fp, 0, sizeof(*fp));
+  pthread_mutex_init(&fp->lock, NULL);
+  if(ctk_profile_load(ctk_profile_default_dir(), &fp->profile, err, sizeof(err))) {
+    fprintf(stderr, "profile: %s\n", err);
+    return -1;
+  }
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.port = 0;
+  cfg.threads = 4;
+  return ctk_http_server_start(&cfg, fake_handler, fp, &fp->server) ? -1 : 0;
+}
+
+static void fake_stop(fake_province *fp)
+{
+  ctk_http_server_stop(fp->server);
+  ctk_profile_free(fp->profile);
+  pthread_mutex_destroy(&fp->lock);
+}
+
+static size_t fake_count(fake_province *fp)
+{
+  size_t n;
+  pthread_mutex_lock(&fp->lock);
+  n = fp->n;
+  pthread_mutex_unlock(&fp->lock);
+  return n;
+}
+
+/* ---------- the simulator under test ---------- */
+
+static char secret_path[600];
+static char creds_path[600];
+
+static int write_files(void)
+{
+  const char *dir = ctk_test_tmpdir("city");
+  char line[CTK_AUTH_LINE_MAX];
+  FILE *f;
+  if(!dir)
+    return -1;
+  snprintf(secret_path, sizeof(secret_path), "%s/city.secret", dir);
+  snprintf(creds_path, sizeof(creds_path), "%s/credentials.csv", dir);
+  f = fopen(secret_path, "w");
+  if(!f)
+    return -1;
+  fputs(CITY_SECRET "\n", f);
+  fclose(f);
+  if(ctk_auth_make_line("360000", 2, PROVINCE_SECRET, line, sizeof(line)))
+    return -1;
+  f = fopen(creds_path, "w");
+  if(!f)
+    return -1;
+  fprintf(f, "region,level,salt_hex,hash_hex\n%s\n", line);
+  fclose(f);
+  return 0;
+}
+
+static ctk_city_sim *sim_start(fake_province *fp)
+{
+  ctk_city_config cfg;
+  ctk_city_sim *sim = NULL;
+  char url[64], err[1024];
+  if(fake_start(fp) || write_files())
+    return NULL;
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ctk_http_server_port(fp->server));
+  ctk_city_config_init(&cfg);
+  cfg.province = "360000";
+  cfg.cities = "360100,360200";
+  cfg.upper_url = url;
+  cfg.rate = 0;          /* orders only on command */
+  cfg.manual = 1;        /* the city's part only on command */
+  cfg.secret_file = secret_path;
+  cfg.credentials_file = creds_path;
+  cfg.seed = 7;
+  cfg.timeout_ms = 5000;
+  if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err))) {
+    fprintf(stderr, "city sim: %s\n", err);
+    fake_stop(fp);
+    return NULL;
+  }
+  return sim;
+}
+
+static void sim_stop(ctk_city_sim *sim, fake_province *fp)
+{
+  ctk_city_sim_stop(sim);
+  fake_stop(fp);
+}
+
+/* Wait (bounded) until every request of the cities is settled. */
+static int wait_idle(ctk_city_sim *sim)
+{
+  struct timespec ts = { 0, 10 * 1000000L };
+  int i;
+  for(i = 0; i < 1500; i++) {
+    if(ctk_city_sim_idle(sim))
+      return 1;
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
+/* Control call; returns the HTTP status and the parsed answer in *out (json_object_put it). */
+static int control(ctk_city_sim *sim, const char *method, const char *path, const char *body,
+                   struct json_object **out)
+{
+  ctk_buf b;
+  int status;
+  ctk_buf_init(&b, 16 * 1024 * 1024);
+  status = ctk_city_sim_control(sim, method, path, "", body, body ? strlen(body) : 0, &b);
+  if(out)
+    *out = json_tokener_parse(ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  return status;
+}
+
+static int control_ok(ctk_city_sim *sim, const char *path, const char *body)
+{
+  return control(sim, "POST", path, body, NULL);
+}
+
+/* ---------- orders go up valid ---------- */
+
+static void test_city_orders_go_up_valid(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  size_t i, transfers = 0, seq3 = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"count\":2,"
+                             "\"kind\":\"local\"}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360200\",\"kind\":\"instant\"}"),
+                  201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"target\":\"360200\"}"),
+                  201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360200\",\"kind\":"
+                             "\"cross-province\",\"target\":\"110100\"}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"count\":3}"), 201);   /* drawn kinds */
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 8);
+  for(i = 0; i < fp.n; i++) {
+    fake_msg *f = &fp.msgs[i];
+    CU_ASSERT(f->valid);
+    CU_ASSERT(!strcmp(f->iface, "1001") || !strcmp(f->iface, "1002"));
+    CU_ASSERT_EQUAL(strlen(f->order_id), 20);
+    CU_ASSERT_EQUAL(strncmp(f->order_id, f->user, 6), 0);   /* id starts with the city */
+    CU_ASSERT(!strcmp(f->user, "360100") || !strcmp(f->user, "360200"));
+  }
+  /* the cities send in parallel: find the transfers by their city */
+  for(i = 0; i < fp.n; i++) {
+    fake_msg *f = &fp.msgs[i];
+    if(!strcmp(f->target, "360200")) {
+      transfers++;
+      CU_ASSERT_STRING_EQUAL(f->iface, "1002");
+      /* the same city's sequence goes on: 360100 made orders 1, 2 and 3 */
+      seq3 += !strcmp(f->user, "360100") && !strcmp(f->order_id + 14, "000003");
+    }
+    else if(!strcmp(f->target, "110100")) {
+      transfers++;
+      CU_ASSERT_STRING_EQUAL(f->iface, "1002");
+      CU_ASSERT_STRING_EQUAL(f->user, "360200");
+    }
+  }
+  CU_ASSERT(transfers >= 2);   /* and the drawn ones may add more */
+  CU_ASSERT_EQUAL(seq3, 1);
+  sim_stop(sim, &fp);
+}
+
+/* ---------- misbehaviour, counted exactly ---------- */
+
+static void test_city_drop_exactly_three(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  struct json_object *obs = NULL, *entries;
+  size_t i, unsent = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave",
+                             "{\"city\":\"360100\",\"action\":\"drop\",\"count\":3}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360200\",\"count\":2,"
+                             "\"kind\":\"local\"}"), 201);   /* another city: not affected */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"count\":5,"
+                             "\"kind\":\"local\"}"), 201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 4);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/observed", NULL, &obs), 200);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(obs);
+  entries = json_object_object_get(obs, "entries");
+  for(i = 0; i < json_object_array_length(entries); i++) {
+    struct json_object *e = json_object_array_get_idx(entries, i);
+    if(!json_object_get_boolean(json_object_object_get(e, "sent"))) {
+      unsent++;
+      CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(e, "city")), "360100");
+    }
+  }
+  CU_ASSERT_EQUAL(unsent, 3);
+  json_object_put(obs);
+  sim_stop(sim, &fp);
+}
+
+static void test_city_duplicate_exactly_two(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  size_t i, j, repeated = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave",
+                             "{\"city\":\"*\",\"action\":\"duplicate\",\"count\":2}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"count\":4,"
+                             "\"kind\":\"local\"}"), 201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 6);
+  for(i = 0; i < fp.n; i++) {
+    for(j = i + 1; j < fp.n; j++)
+      repeated += !strcmp(fp.msgs[i].msg_id, fp.msgs[j].msg_id);
+  }
+  CU_ASSERT_EQUAL(repeated, 2);
+  sim_stop(sim, &fp);
+}
+
+static void test_city_invalid_field_exactly_one(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  size_t i, bad = 0, invalid = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360200\",\"action\":"
+                             "\"invalid-field\",\"field\":\"Channel\",\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360200\",\"count\":3,"
+                             "\"kind\":\"local\"}"), 201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 3);
+  for(i = 0; i < fp.n; i++) {
+    bad += !ctk_profile_code(fp.profile, "channels", fp.msgs[i].channel);
+    invalid += !fp.msgs[i].valid;
+  }
+  CU_ASSERT_EQUAL(bad, 1);
+  CU_ASSERT_EQUAL(invalid, 1);
+  sim_stop(sim, &fp);
+}
+
+static void test_city_reorder_swaps_with_next(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave",
+                             "{\"city\":\"360100\",\"action\":\"reorder\",\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"count\":2,"
+                             "\"kind\":\"local\"}"), 201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 2);
+  CU_ASSERT_STRING_EQUAL(fp.msgs[0].order_id + 14, "000002");
+  CU_ASSERT_STRING_EQUAL(fp.msgs[1].order_id + 14, "000001");
+  sim_stop(sim, &fp);
+}
+
+/* ---------- the province calls the cities ---------- */
+
+typedef struct province_call {
+  long http_status;
+  char code[CTK_ID_MAX];
+  ctk_msg *answer;
+} province_call;
+
+/* Send msg as province 360000 to city region with this password. */
+static void call_city(ctk_city_sim *sim, const ctk_profile *p, ctk_msg *msg, const char *region,
+                      const char *password, province_call *out)
+{
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  ctk_buf bytes;
+  ctk_outcome why;
+  char url[128];
+
+  memset(out, 0, sizeof(*out));
+  ctk_buf_init(&bytes, 1024 * 1024);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_encode(p, msg, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/city/%s/exchange", ctk_city_sim_port(sim),
+           region);
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = "application/xml; charset=UTF-8";
+  call.user = "360000";
+  call.password = password;
+  call.body = bytes.data;
+  call.body_len = bytes.len;
+  call.timeout_ms = 5000;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 1024 * 1024);
+  if(ctk_http_post(c, &call, &reply) == CTK_E_OK) {
+    out->http_status = reply.status;
+    if(reply.body.len &&
+       ctk_msg_decode(p, reply.body.data, reply.body.len, CTK_BIND_XML, &out->answer, &why) ==
+       CTK_E_OK)
+      snprintf(out->code, sizeof(out->code), "%s", out->answer->outcome.code);
+  }
+  ctk_buf_free(&reply.body);
+  ctk_buf_free(&bytes);
+  ctk_http_client_free(c);
+}
+
+static ctk_msg *province_request(const ctk_profile *p, const char *iface, const char *region)
+{
+  ctk_node prov, city;
+  ctk_msg *m = NULL;
+  memset(&prov, 0, sizeof(prov));
+  memset(&city, 0, sizeof(city));
+  snprintf(prov.region, sizeof(prov.region), "360000");
+  prov.level = CTK_LEVEL_PROVINCE;
+  snprintf(city.region, sizeof(city.region), "%s", region);
+  city.level = CTK_LEVEL_CITY;
+  if(ctk_msg_new_request(p, iface, &prov, &city, &m))
+    return NULL;
+  return m;
+}
+
+static void test_city_answers_auth_and_steering(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  province_call r;
+  ctk_msg *m;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+
+  m = province_request(fp.profile, "1013", "360100");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "Echo", "ping");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_EQUAL(r.http_status, 200);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  CU_ASSERT_PTR_NOT_NULL(r.answer ? ctk_msg_get(r.answer, "ServerTime") : NULL);
+  ctk_msg_free(r.answer);
+
+  /* a wrong secret gets AUTH */
+  call_city(sim, fp.profile, m, "360100", "not-the-secret-at-all", &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "AUTH"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+
+  /* error-answer once: exactly the next answer carries 5001, the one after is real */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"error-answer\",\"result_code\":\"5001\",\"count\":1}"), 201);
+  m = province_request(fp.profile, "1013", "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, "5001");
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  m = province_request(fp.profile, "1013", "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+
+  /* silent: no Answer at all */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"silent\",\"delay_ms\":50,\"count\":1}"), 201);
+  m = province_request(fp.profile, "1013", "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_PTR_NULL(r.answer);
+  CU_ASSERT_NOT_EQUAL(r.http_status, 200);
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  sim_stop(sim, &fp);
+}
+
+static ctk_msg *transfer_down(const ctk_profile *p, const char *order_id, const char *to)
+{
+  ctk_msg *m = province_request(p, "1002", to);
+  xmlNodePtr wo, caller;
+  char now[40];
+  if(!m)
+    return NULL;
+  ctk_msg_now(now, sizeof(now));
+  ctk_xml_add(m->body, "OrderId", order_id);
+  ctk_xml_add(m->body, "TargetRegion", to);
+  ctk_xml_add(m->body, "Reason", "属本地管辖");
+  wo = ctk_xml_add(m->body, "WorkOrder", NULL);
+  ctk_xml_add(wo, "OrderId", order_id);
+  ctk_xml_add(wo, "AcceptTime", now);
+  ctk_xml_add(wo, "AcceptRegion", "360100");
+  ctk_xml_add(wo, "HandleRegion", to);
+  ctk_xml_add(wo, "Channel", "01");
+  ctk_xml_add(wo, "BusinessType", "1");
+  ctk_xml_add(wo, "Domain", "01");
+  caller = ctk_xml_add(wo, "Caller", NULL);
+  ctk_xml_add(caller, "Phone", "13800138000");
+  ctk_xml_add(wo, "Subject", "高速公路收费投诉");
+  ctk_xml_add(wo, "Content", "来电反映收费站多收费");
+  ctk_xml_add(wo, "Status", "03");
+  ctk_xml_add(wo, "InstantAnswer", "false");
+  return m;
+}
+
+static void test_city_transfer_act_query_urge(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  const char *id = "36010020261129900001";
+  struct json_object *ans = NULL;
+  province_call r;
+  ctk_msg *m;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+
+  m = transfer_down(fp.profile, id, "360200");
+  call_city(sim, fp.profile, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  /* the same MsgId and bytes again: same answer, no second order */
+  call_city(sim, fp.profile, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  /* to the wrong city: ROUTE */
+  m = transfer_down(fp.profile, id, "360200");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "ROUTE"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+
+  /* the process does not allow archiving a transferred order */
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", "{\"city\":\"360200\",\"order\":"
+                          "\"36010020261129900001\",\"action\":\"archive\"}", NULL), 409);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", "{\"city\":\"360200\",\"order\":"
+                          "\"36010020261129900001\",\"action\":\"sign\"}", NULL), 202);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 1);
+  CU_ASSERT_STRING_EQUAL(fp.msgs[0].iface, "1003");
+  CU_ASSERT_STRING_EQUAL(fp.msgs[0].order_id, id);
+  CU_ASSERT(fp.msgs[0].valid);
+
+  m = province_request(fp.profile, "1010", "360200");
+  ctk_xml_add(m->body, "OrderId", id);
+  call_city(sim, fp.profile, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r.answer);
+  CU_ASSERT_STRING_EQUAL(ctk_msg_get(r.answer, "WorkOrder/Status"), "04");
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+
+  m = province_request(fp.profile, "1008", "360200");
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_xml_add(m->body, "Reason", "请加快办理");
+  {
+    char now[40];
+    ctk_msg_now(now, sizeof(now));
+    ctk_xml_add(m->body, "UrgeTime", now);
+  }
+  call_city(sim, fp.profile, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &ans), 200);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
+  {
+    struct json_object *total = json_object_object_get(ans, "total");
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(total, "transfers_received")), 1);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(total, "urges")), 1);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(total, "reported_ok")), 1);
+  }
+  json_object_put(ans);
+  sim_stop(sim, &fp);
+}
+
+/* ---------- CTI intake ---------- */
+
+static int post_cti(ctk_city_sim *sim, const char *json)
+{
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int status = -1;
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", ctk_city_sim_control_port(sim));
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = "application/json";
+  call.body = json;
+  call.body_len = strlen(json);
+  call.timeout_ms = 5000;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 1024 * 1024);
+  if(ctk_http_post(c, &call, &reply) == CTK_E_OK)
+    status = (int)reply.status;
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  return status;
+}
+
+#define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+static void test_city_cti_one_order_per_answered_call(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  const char *answered = "{\"event\":\"answered\",\"call_id\":\"call-0001\",\"caller\":"
+                         "\"sip:13912345678@acd\",\"agent\":\"1001\",\"time\":"
+                         "\"2026-11-29T13:00:00+08:00\",\"wait_ms\":2100,\"recording\":"
+                         "{\"url\":\"http://127.0.0.1:9/rec/call-0001.wav\",\"sha256\":\"" SHA
+                         "\"}}";
+  struct json_object *stats = NULL;
+  fake_msg *first, *second;
+  size_t i;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"ringing\",\"call_id\":\"call-0001\"}"), 200);
+  CU_ASSERT_EQUAL(post_cti(sim, answered), 201);
+  CU_ASSERT_EQUAL(post_cti(sim, answered), 200);   /* the webhook retried: same order */
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0002\","
+                                "\"caller\":\"0791-86123456\"}"), 201);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"hangup\",\"call_id\":\"call-0001\"}"), 200);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0003\","
+                                "\"caller\":\"not a phone\"}"), 422);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":"), 400);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 2);
+  for(i = 0; i < 2; i++) {
+    CU_ASSERT(fp.msgs[i].valid);
+    CU_ASSERT_STRING_EQUAL(fp.msgs[i].channel, "01");     /* 12328 phone */
+  }
+  /* the two cities send in parallel: which arrives first is not fixed */
+  first = !strcmp(fp.msgs[0].call_id, "call-0001") ? &fp.msgs[0] : &fp.msgs[1];
+  second = first == &fp.msgs[0] ? &fp.msgs[1] : &fp.msgs[0];
+  CU_ASSERT_STRING_EQUAL(first->call_id, "call-0001");
+  CU_ASSERT_STRING_EQUAL(first->phone, "13912345678");
+  CU_ASSERT_STRING_EQUAL(first->att_kind, "1");       /* recording */
+  CU_ASSERT_STRING_EQUAL(first->att_sha, SHA);
+  CU_ASSERT_STRING_EQUAL(second->call_id, "call-0002");
+  CU_ASSERT_STRING_EQUAL(second->phone, "0791-86123456");
+  CU_ASSERT_STRING_EQUAL(second->att_kind, "");
+  /* round robin over the cities */
+  CU_ASSERT_STRING_NOT_EQUAL(first->user, second->user);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  {
+    struct json_object *ev = json_object_object_get(stats, "cti_events");
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(ev, "answered")), 4);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(ev, "ringing")), 1);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+      stats, "total"), "cti_orders")), 2);
+  }
+  json_object_put(stats);
+  sim_stop(sim, &fp);
+}
+
+/* ---------- control interface parsing ---------- */
+
+static void test_city_rule_parsing(void)
+{
+  static const char *const bad[] = {
+    "",
+    "[]",
+    "{\"action\":\"drop\"}",                                   /* neither count nor seconds */
+    "{\"action\":\"drop\",\"count\":1,\"seconds\":5}",         /* both */
+    "{\"action\":\"explode\",\"count\":1}",
+    "{\"action\":\"drop\",\"count\":0}",
+    "{\"action\":\"drop\",\"count\":\"3\"}",
+    "{\"action\":\"drop\",\"count\":1,\"city\":\"36\"}",
+    "{\"action\":\"invalid-field\",\"count\":1}",              /* no field */
+    "{\"action\":\"delay\",\"count\":1}",                      /* no delay_ms */
+    "{\"action\":\"drop\",\"count\":1,\"on\":\"answer\"}",     /* drop is for sends */
+    "{\"action\":\"silent\",\"count\":1,\"on\":\"send\"}",     /* silent is for answers */
+    "{\"action\":\"error-answer\",\"count\":1,\"result_code\":\"50\"}",
+    "{\"action\":\"drop\",\"count\":1} trailing",
+  };
+  const char *good;
+  ctk_mb_rule r;
+  char err[256];
+  size_t i;
+  for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    err[0] = '\0';
+    CU_ASSERT_NOT_EQUAL(ctk_mb_rule_parse(bad[i], strlen(bad[i]), 0, &r, err, sizeof(err)),
+                        CTK_E_OK);
+    CU_ASSERT(err[0] != '\0');
+  }
+  good = "{\"city\":\"360100\",\"action\":\"delay\",\"seconds\":5,\"delay_ms\":250,"
+         "\"on\":\"answer\"}";
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(good, strlen(good), 1000, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.action, CTK_MB_DELAY);
+  CU_ASSERT_EQUAL(r.on, CTK_MB_ON_ANSWER);
+  CU_ASSERT_EQUAL(r.remaining, -1);
+  CU_ASSERT_EQUAL(r.until_ms, 6000);
+  CU_ASSERT_EQUAL(r.delay_ms, 250);
+  good = "{\"action\":\"error-answer\",\"count\":2}";
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(good, strlen(good), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(r.city, "*");
+  CU_ASSERT_STRING_EQUAL(r.result_code, "5001");
+  CU_ASSERT_EQUAL(r.on, CTK_MB_ON_ANSWER);
+}
+
+static int has_channel(void *ctx, const char *field)
+{
+  (void)ctx;
+  return !strcmp(field, "Channel");
+}
+
+static int lacks_channel(void *ctx, const char *field)
+{
+  (void)ctx;
+  (void)field;
+  return 0;
+}
+
+static void test_city_rule_take(void)
+{
+  ctk_mb_set set;
+  ctk_mb_rule r, got;
+  char err[256];
+  const char *json = "{\"city\":\"360100\",\"action\":\"invalid-field\",\"field\":\"Channel\","
+                     "\"count\":2,\"interface\":\"1001\"}";
+  ctk_mb_init(&set);
+  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(json, strlen(json), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
+  /* other city, other interface, message without the field: not consumed */
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360200", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
+                              &got), 0);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1003", 0, has_channel, NULL,
+                              &got), 0);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 0, lacks_channel, NULL,
+                              &got), 0);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_ANSWER, "1001", 0, has_channel, NULL,
+                              &got), 0);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
+                              &got), 1);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
+                              &got), 1);
+  CU_ASSERT_EQUAL(got.applied, 2);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
+                              &got), 0);
+  CU_ASSERT_EQUAL(set.count, 0);
+  /* a window applies to every message until it ends, then it is gone */
+  json = "{\"action\":\"drop\",\"seconds\":2}";
+  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(json, strlen(json), 1000, &r, err, sizeof(err)),
+                        CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360300", CTK_MB_ON_SEND, "1005", 1500, NULL, NULL, &got), 1);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 2999, NULL, NULL, &got), 1);
+  CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 3000, NULL, NULL, &got), 0);
+  CU_ASSERT_EQUAL(set.count, 0);
+}
+
+static void test_city_control_errors(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  struct json_object *o = NULL;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/misbehave", "{not json", &o), 400);
+  CU_ASSERT_PTR_NOT_NULL(json_object_object_get(o, "error"));
+  json_object_put(o);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/misbehave",
+                          "{\"city\":\"110100\",\"action\":\"drop\",\"count\":1}", NULL), 404);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"count\":0}", NULL), 400);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"kind\":\"weird\"}", NULL), 400);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders",
+                          "{\"kind\":\"cross-city\",\"target\":\"110100\"}", NULL), 400);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"city\":\"999999\"}", NULL), 404);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act",
+                          "{\"order\":\"36010020261129000077\",\"action\":\"sign\"}", NULL), 404);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", "{\"order\":7}", NULL), 400);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/orders", NULL, NULL), 405);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/nothing", NULL, NULL), 404);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/misbehave", NULL, &o), 200);
+  CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(o, "rules")), 0);
+  json_object_put(o);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/reset", "", NULL), 200);
+  sim_stop(sim, &fp);
+}
+
+void ctk_test_add_city(CU_pSuite s)
+{
+  CTK_TEST(s, test_city_rule_parsing);
+  CTK_TEST(s, test_city_rule_take);
+  CTK_TEST(s, test_city_orders_go_up_valid);
+  CTK_TEST(s, test_city_drop_exactly_three);
+  CTK_TEST(s, test_city_duplicate_exactly_two);
+  CTK_TEST(s, test_city_invalid_field_exactly_one);
+  CTK_TEST(s, test_city_reorder_swaps_with_next);
+  CTK_TEST(s, test_city_answers_auth_and_steering);
+  CTK_TEST(s, test_city_transfer_act_query_urge);
+  CTK_TEST(s, test_city_cti_one_order_per_answered_call);
+  CTK_TEST(s, test_city_control_errors);
+}
