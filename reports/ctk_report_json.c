@@ -320,6 +320,21 @@ static double get_num(json_reader *r, json_object *obj, const char *path, const 
   return json_object_get_double(v);
 }
 
+/* A whole number in [0, max]; anything else is an error naming the path (a cast of an
+ * out-of-range double would be undefined behaviour). */
+static double get_count(json_reader *r, json_object *obj, const char *path, const char *key,
+                        double max)
+{
+  double v = get_num(r, obj, path, key);
+  if(r->rc)
+    return 0;
+  if(!(v >= 0 && v <= max) || v != floor(v)) {
+    fail(r, CTK_E_PARSE, "%s.%s: expected a whole number from 0 to %.0f", path, key, max);
+    return 0;
+  }
+  return v;
+}
+
 /* Enumerated member: name parsed by parse(); absent = dflt. */
 static int get_enum(json_reader *r, json_object *obj, const char *path, const char *key,
                     int (*parse)(const char *), int dflt)
@@ -395,7 +410,7 @@ static void read_exchange(json_reader *r, json_object *xo, const char *path,
   get_str(r, xo, path, "result_code", code, sizeof(code));
   get_str(r, xo, path, "raw_encoding", encoding, sizeof(encoding));
   info.latency_ms = get_num(r, xo, path, "latency_ms");
-  info.http_status = (int)get_num(r, xo, path, "http_status");
+  info.http_status = (int)get_count(r, xo, path, "http_status", 999);
   raw = get_typed(r, xo, path, "raw", json_type_string);
   if(r->rc)
     return;
@@ -443,7 +458,7 @@ static void read_exchange(json_reader *r, json_object *xo, const char *path,
   }
   /* The original size survives the round trip even when the bytes were cut. */
   if(t->n_exchanges) {
-    double total = get_num(r, xo, path, "raw_total");
+    double total = get_count(r, xo, path, "raw_total", 1e15);
     if(total > (double)t->exchanges[t->n_exchanges - 1].raw_len)
       t->exchanges[t->n_exchanges - 1].raw_total = (size_t)total;
   }
@@ -478,7 +493,7 @@ static void read_series(json_reader *r, json_object *so, const char *path, ctk_t
     if(rc)
       fail(r, rc, "%s.values[%zu]: %s", path, i, ctk_strerror(rc));
   }
-  s->dropped += (size_t)get_num(r, so, path, "dropped");
+  s->dropped += (size_t)get_count(r, so, path, "dropped", 1e15);
 }
 
 static void read_test(json_reader *r, json_object *to, size_t idx, ctk_run *run)
@@ -545,7 +560,7 @@ static void read_test(json_reader *r, json_object *to, size_t idx, ctk_run *run)
     else
       read_exchange(r, xo, xpath, t);
   }
-  t->dropped_exchanges += (size_t)get_num(r, to, path, "dropped_exchanges");
+  t->dropped_exchanges += (size_t)get_count(r, to, path, "dropped_exchanges", 1e15);
 
   arr = get_typed(r, to, path, "series", json_type_array);
   n = arr ? json_object_array_length(arr) : 0;

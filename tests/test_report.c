@@ -285,6 +285,12 @@ static void test_json_bad_input(void)
   expect_json_error("{\"format\":\"ctk12328-results/1\",\"tests\":[{\"id\":\"a\",\"exchanges\":"
                     "[{\"raw_encoding\":\"base64\",\"raw\":\"***\"}]}]}",
                     CTK_E_PARSE, "exchanges[0].raw");
+  expect_json_error("{\"format\":\"ctk12328-results/1\",\"tests\":[{\"id\":\"a\",\"exchanges\":"
+                    "[{\"http_status\":1e300}]}]}",
+                    CTK_E_PARSE, "exchanges[0].http_status");
+  expect_json_error("{\"format\":\"ctk12328-results/1\",\"tests\":[{\"id\":\"a\","
+                    "\"dropped_exchanges\":-1}]}",
+                    CTK_E_PARSE, "$.tests[0].dropped_exchanges");
   expect_json_error("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
                     CTK_E_PARSE, "not valid JSON");
   /* A hand-edited file cannot put a secret into the model. */
