@@ -8,17 +8,21 @@
 
 #include "ctk_buf.h"
 
-/* Item prefixes a PICS may declare. Any interface code may follow "interface.". */
-static const char *const pics_bool_prefixes[] = {
-  "binding.", "encoding.", "interface.", "security.", "process.", "attachment."
+/* The items a PICS may declare (docs/RUNNER.md); "interface." takes any 4-digit code. */
+static const char *const pics_items[] = {
+  "binding.xml", "binding.soap", "encoding.utf8", "encoding.gbk", "security.tls"
 };
 
 static int pics_known_bool(const char *key)
 {
   size_t i;
-  for(i = 0; i < sizeof(pics_bool_prefixes) / sizeof(pics_bool_prefixes[0]); i++) {
-    size_t n = strlen(pics_bool_prefixes[i]);
-    if(!strncmp(key, pics_bool_prefixes[i], n) && key[n])
+  if(!strncmp(key, "interface.", 10)) {
+    const char *c = key + 10;
+    return strlen(c) == 4 && isdigit((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
+           isdigit((unsigned char)c[2]) && isdigit((unsigned char)c[3]);
+  }
+  for(i = 0; i < sizeof(pics_items) / sizeof(pics_items[0]); i++) {
+    if(!strcmp(key, pics_items[i]))
       return 1;
   }
   return 0;
@@ -35,8 +39,8 @@ static ctk_code pics_check(ctk_pics *pics, char *err, size_t errlen)
     if(!strncmp(e->key, "pics-", 5) && ctk_kvfile_bool_value(e->value) >= 0)
       continue;
     if(!pics_known_bool(e->key)) {
-      snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (sections: sut, binding, encoding, "
-               "interface, security, process, attachment; or a profile item PICS-...)", pics->kv.path, e->line, e->key);
+      snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (binding.xml|soap, encoding.utf8|gbk, "
+               "interface.NNNN, security.tls, sut.*, or a profile item PICS-...)", pics->kv.path, e->line, e->key);
       return CTK_E_PARSE;
     }
     if(ctk_kvfile_bool_value(e->value) < 0) {

@@ -44,6 +44,7 @@
   X(city, "net")           \
   X(crash, "net")          \
   X(crash_soak, "soak")    \
-  X(valgrind, "valgrind")
+  X(valgrind, "valgrind") \
+  X(runner, "net")
 
 #endif

@@ -1,0 +1,339 @@
+/* test_runner: the runner's own parts: "key = value" files, PICS conditions, PIXIT checks,
+ * --select, the registry, requirement coverage, child processes and the recording relay. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctk_coverage.h"
+#include "ctk_ct.h"
+#include "ctk_http.h"
+#include "ctk_kvfile.h"
+#include "ctk_msg.h"
+#include "ctk_pics.h"
+#include "ctk_pixit.h"
+#include "ctk_proc.h"
+#include "ctk_profile.h"
+#include "ctk_relay.h"
+#include "ctk_select.h"
+#include "ctk_test.h"
+
+static void test_kvfile_sections(void)
+{
+  static ctk_kvfile kv;
+  char err[256];
+  const char *text = "# comment\ntop = 1\n[Binding]\nsoap = yes   # SOAP 1.1\n"
+                     "url = http://x/#frag\n\n; other comment\n[encoding]\ngbk=no\n";
+  CU_ASSERT_EQUAL(ctk_kvfile_parse("t", text, &kv, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(ctk_kvfile_get(&kv, "top"), "1");
+  CU_ASSERT_STRING_EQUAL(ctk_kvfile_get(&kv, "binding.soap"), "yes");
+  CU_ASSERT_STRING_EQUAL(ctk_kvfile_get(&kv, "binding.url"), "http://x/#frag");
+  CU_ASSERT_STRING_EQUAL(ctk_kvfile_get(&kv, "encoding.gbk"), "no");
+  CU_ASSERT_EQUAL(ctk_kvfile_find(&kv, "encoding.gbk")->line, 9);
+  CU_ASSERT_PTR_NULL(ctk_kvfile_get(&kv, "binding.xml"));
+  CU_ASSERT_EQUAL(ctk_kvfile_bool_value("Yes"), 1);
+  CU_ASSERT_EQUAL(ctk_kvfile_bool_value("off"), 0);
+  CU_ASSERT_EQUAL(ctk_kvfile_bool_value("maybe"), -1);
+}
+
+static void test_kvfile_errors(void)
+{
+  static ctk_kvfile kv;
+  char err[256];
+  CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "a = 1\na = 2\n", &kv, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t:2:"));
+  CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "[open\n", &kv, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t:1:"));
+  CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "x\n", &kv, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "bad key = 1\n", &kv, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_kvfile_load("/nonexistent/pics", &kv, err, sizeof(err)), CTK_E_OK);
+}
+
+static void test_pics_conditions(void)
+{
+  static ctk_pics pics;
+  char err[256];
+  char why[128];
+  CU_ASSERT_EQUAL(ctk_pics_parse("p", "PICS-KB = yes\n[sut]\nrole = province\n[binding]\n"
+                                      "soap = yes\n[encoding]\ngbk = no\n",
+                                 &pics, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, NULL, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "binding.soap", why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "encoding.gbk", why, sizeof(why)), 0);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "binding.soap && !encoding.gbk", why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "(encoding.gbk || security.tls) && binding.soap", why,
+                                sizeof(why)), 0);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "interface.1012 || PICS-KB", why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "sut.role=province", why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "binding.soap &&", why, sizeof(why)), -1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "(binding.soap", why, sizeof(why)), -1);
+  CU_ASSERT_EQUAL(ctk_pics_eval(&pics, "binding.soap extra", why, sizeof(why)), -1);
+  /* Unknown items and non-boolean values are configuration errors with a line. */
+  CU_ASSERT_NOT_EQUAL(ctk_pics_parse("p", "[binding]\nsopa = yes\n", &pics, err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_pics_parse("p", "[frobnicate]\nx = yes\n", &pics, err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "p:2:"));
+  CU_ASSERT_NOT_EQUAL(ctk_pics_parse("p", "[binding]\nsoap = perhaps\n", &pics, err,
+                                     sizeof(err)), CTK_E_OK);
+}
+
+static void test_pixit_reference(void)
+{
+  static ctk_pixit px;
+  char err[256];
+  CU_ASSERT_EQUAL_FATAL(ctk_pixit_load("fixtures/pixit/reference-province.pixit", &px, err,
+                                       sizeof(err)), CTK_E_OK);
+  CU_ASSERT_TRUE(px.self_test);
+  CU_ASSERT_STRING_EQUAL(px.sut_region, "360000");
+  CU_ASSERT_EQUAL(px.n_cities, 2);
+  CU_ASSERT_TRUE(ctk_pixit_has_city(&px, "360200"));
+  /* "generate" gave fresh secrets, different for every role. */
+  CU_ASSERT_TRUE(strlen(px.sut_secret) >= 16);
+  CU_ASSERT_STRING_NOT_EQUAL(px.sut_secret, px.city_secret);
+}
+
+static void test_pixit_errors(void)
+{
+  static ctk_pixit px;
+  char err[256];
+  /* An external SUT needs a URL, real secrets and fixed ports. */
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 360000\nstart = external\n"
+                                           "[cities]\nregions = 360100,360200\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "sut.url"));
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 36000\nstart = reference\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "x:2:"));
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 360000\nstart = reference\n"
+                                           "[cities]\nregions = 360100\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 360000\nstart = reference\n"
+                                           "[cities]\nregions = 360100,360200\n[limits]\n"
+                                           "answer_timeout_ms = fast\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "x:7:"));
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregoin = 360000\n", &px, err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown PIXIT parameter"));
+  CU_ASSERT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 360000\nstart = external\n"
+                                       "url = https://sut.example:8443/\nsecret = s3cr3t-s3cr3t-s3cr3t\n"
+                                       "[ministry]\nport = 18100\nsecret = m-m-m-m-m-m-m-m-m\n"
+                                       "[cities]\nregions = 360100,360200\nport = 18200\n"
+                                       "secret = c-c-c-c-c-c-c-c-c\n",
+                                  &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(px.sut_url, "https://sut.example:8443");
+}
+
+static void test_select(void)
+{
+  ctk_select_item it;
+  char why[128];
+  it.id = "J3.if-1001-report";
+  it.part = "jtt1019-3";
+  it.area = "interfaces";
+  it.conf_class = "mandatory";
+  it.requirements = "J3-IF-001,J3-ENV-007";
+  it.tags = "load,peer";
+  CU_ASSERT_EQUAL(ctk_select_match(NULL, &it, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_select_match("J3.*", &it, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_select_match("J1.*", &it, why, sizeof(why)), 0);
+  CU_ASSERT_EQUAL(ctk_select_match("part:3", &it, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_select_match("part:1,req:J3-ENV-*", &it, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_select_match("req:J3-ENV-007+tag:peer", &it, why, sizeof(why)), 1);
+  CU_ASSERT_EQUAL(ctk_select_match("req:J3-ENV-007+!tag:load", &it, why, sizeof(why)), 0);
+  CU_ASSERT_EQUAL(ctk_select_match("area:interfaces+class:mandatory", &it, why, sizeof(why)),
+                  1);
+  CU_ASSERT_EQUAL(ctk_select_match("req:J3-IF-00", &it, why, sizeof(why)), 0);
+  CU_ASSERT_EQUAL(ctk_select_match("colour:red", &it, why, sizeof(why)), -1);
+  CU_ASSERT_EQUAL(ctk_select_match("class:sometimes", &it, why, sizeof(why)), -1);
+  CU_ASSERT_EQUAL(ctk_select_check("part:1,,tag:x", why, sizeof(why)), -1);
+  CU_ASSERT_EQUAL(ctk_select_check("J1.* , part:2", why, sizeof(why)), 0);
+}
+
+/* The registry is one consistent table: unique ids, parseable conditions, requirement IDs. */
+static void test_registry(void)
+{
+  size_t i, k;
+  char why[128];
+  CU_ASSERT_TRUE(ctk_ct_count >= 30);
+  for(i = 0; i < ctk_ct_count; i++) {
+    const ctk_ct_def *d = &ctk_ct_defs[i];
+    CU_ASSERT_PTR_NOT_NULL(d->fn);
+    CU_ASSERT_TRUE(d->requirements && *d->requirements);
+    CU_ASSERT_EQUAL(ctk_pics_check_syntax(d->pics, why, sizeof(why)), 0);
+    CU_ASSERT_TRUE(!strcmp(d->part, "pics") || !strncmp(d->part, "jtt1019-", 8));
+    /* Optional tests carry a PICS condition; a mandatory one with a condition would vanish
+     * from a SUT that does not declare it. */
+    CU_ASSERT_EQUAL(d->conf_class == CTK_CLASS_OPTIONAL, d->pics != NULL);
+    for(k = 0; k < i; k++)
+      CU_ASSERT_STRING_NOT_EQUAL(d->id, ctk_ct_defs[k].id);
+  }
+  CU_ASSERT_PTR_NOT_NULL(ctk_ct_find("J1.local-case"));
+  CU_ASSERT_PTR_NULL(ctk_ct_find("J9.nothing"));
+}
+
+/* Every requirement of the baseline is checked by a test or has a written reason, and no test
+ * names a requirement the profile lacks. */
+static void test_coverage_full(void)
+{
+  ctk_profile *p = NULL;
+  ctk_coverage cov;
+  char err[512];
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load("profiles/jtt1019-baseline", &p, err, sizeof(err)),
+                        CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_coverage_build(p, "runner/uncovered.csv", &cov, err, sizeof(err)),
+                        CTK_E_OK);
+  CU_ASSERT_EQUAL(cov.missing, 0);
+  CU_ASSERT_STRING_EQUAL(cov.unknown, "");
+  CU_ASSERT_TRUE(cov.by_tests * 10 >= cov.count * 8);
+  if(cov.missing || cov.unknown[0])
+    ctk_coverage_print(&cov, 1, stderr);
+  ctk_coverage_free(&cov);
+  ctk_profile_free(p);
+}
+
+static void test_proc_port_and_stop(void)
+{
+  const char *dir = ctk_test_tmpdir("runner-proc");
+  char portfile[600], log[600], script[1400];
+  char *argv[4];
+  ctk_proc p;
+  int port = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(portfile, sizeof(portfile), "%s/x.port", dir);
+  snprintf(log, sizeof(log), "%s/x.log", dir);
+  /* A child that ignores SIGTERM must still be gone after stop. */
+  snprintf(script, sizeof(script), "trap '' TERM; echo 4321 > %s; sleep 30", portfile);
+  argv[0] = "/bin/sh";
+  argv[1] = "-c";
+  argv[2] = script;
+  argv[3] = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "stubborn", argv, log), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_proc_wait_port(&p, portfile, 5000, &port), CTK_E_OK);
+  CU_ASSERT_EQUAL(port, 4321);
+  CU_ASSERT_TRUE(ctk_proc_alive(&p));
+  ctk_proc_stop(&p, 200);
+  CU_ASSERT_FALSE(ctk_proc_alive(&p));
+  CU_ASSERT_EQUAL(p.pid, 0);
+  /* A child that dies before publishing a port is reported at once, not after the timeout. */
+  argv[2] = "exit 3";
+  remove(portfile);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "dies", argv, log), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_proc_wait_port(&p, portfile, 5000, &port), CTK_E_EXTERNAL);
+  ctk_proc_stop(&p, 100);
+}
+
+static void test_relay_records(void)
+{
+  ctk_profile *p = NULL;
+  ctk_relay *relay = NULL;
+  ctk_relay_config cfg;
+  ctk_msg *m = NULL;
+  ctk_buf body;
+  ctk_http_client *c;
+  ctk_http_call call;
+  ctk_http_reply reply;
+  ctk_node from = { "360000", CTK_LEVEL_PROVINCE };
+  ctk_node to = { "100000", CTK_LEVEL_MINISTRY };
+  char url[96], err[256];
+  ctk_relay_msg got;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load("profiles/jtt1019-baseline", &p, err, sizeof(err)),
+                        CTK_E_OK);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.name = "test";
+  cfg.profile = p;
+  CU_ASSERT_EQUAL_FATAL(ctk_relay_start(&cfg, &relay), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_request(p, "1013", &from, &to, &m), CTK_E_OK);
+  ctk_buf_init(&body, 1 << 20);
+  CU_ASSERT_EQUAL(ctk_msg_encode(p, m, CTK_BIND_XML, CTK_ENC_UTF8, &body), CTK_E_OK);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/exchange", ctk_relay_port(relay));
+  c = ctk_http_client_new();
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.content_type = "application/xml; charset=UTF-8";
+  call.user = "360000";
+  call.password = "whatever";
+  call.body = body.data;
+  call.body_len = body.len;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 1 << 20);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  /* With no role behind it the relay answers OK itself, correlated to the request. */
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&reply.body), "<Code>0000</Code>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&reply.body), m->head.msg_id));
+  CU_ASSERT_EQUAL(ctk_relay_find(relay, "1013", NULL, "100000"), 1);
+  CU_ASSERT_EQUAL(ctk_relay_find(relay, "1001", NULL, NULL), 0);
+  CU_ASSERT_TRUE_FATAL(ctk_relay_get(relay, 0, &got));
+  CU_ASSERT_STRING_EQUAL(got.user, "360000");
+  CU_ASSERT_STRING_EQUAL(got.msg_id, m->head.msg_id);
+  CU_ASSERT_EQUAL(got.raw_len, body.len);
+  free(got.raw);
+  /* Forwarding to a role that is down gives the SUT a 503, as a stopped ministry would. */
+  ctk_relay_set_target(relay, "http://127.0.0.1:1");
+  ctk_buf_reset(&reply.body);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 503);
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_buf_free(&body);
+  ctk_msg_free(m);
+  ctk_relay_stop(relay);
+  ctk_profile_free(p);
+}
+
+/* `ctk run` refuses bad configuration with exit 3 and a FILE:LINE message. */
+static void test_run_usage(void)
+{
+  const char *dir = ctk_test_tmpdir("runner-usage");
+  char cmd[1400], pics[600];
+  char *out = NULL;
+  FILE *f;
+  int rc;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd), "%s run --sut province 2>&1", ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
+  snprintf(pics, sizeof(pics), "%s/bad.pics", dir);
+  f = fopen(pics, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("[binding]\nsoap = sometimes\n", f);
+  fclose(f);
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit "
+           "fixtures/pixit/reference-province.pixit 2>&1", ctk_test_ctk_bin(), pics);
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 3);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "bad.pics:2:"));
+  free(out);
+  out = NULL;
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics fixtures/pics/reference-province.pics"
+           " --pixit fixtures/pixit/reference-province.pixit --select 'colour:red' 2>&1",
+           ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
+  /* --list prints the plan without starting anything: TLS is skipped for this PICS. */
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics fixtures/pics/reference-province.pics"
+           " --pixit fixtures/pixit/reference-province.pixit --list", ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "J1.local-case"));
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "PICS condition not met: security.tls"));
+  free(out);
+  snprintf(cmd, sizeof(cmd), "%s requirements --coverage > /dev/null", ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
+}
+
+void ctk_test_add_runner(CU_pSuite s)
+{
+  CTK_TEST(s, test_kvfile_sections);
+  CTK_TEST(s, test_kvfile_errors);
+  CTK_TEST(s, test_pics_conditions);
+  CTK_TEST(s, test_pixit_reference);
+  CTK_TEST(s, test_pixit_errors);
+  CTK_TEST(s, test_select);
+  CTK_TEST(s, test_registry);
+  CTK_TEST(s, test_coverage_full);
+  CTK_TEST(s, test_proc_port_and_stop);
+  CTK_TEST(s, test_relay_records);
+  CTK_TEST(s, test_run_usage);
+}
