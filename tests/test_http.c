@@ -422,6 +422,51 @@ static void test_http_connection_limit(void)
   pthread_mutex_destroy(&s.lock);
 }
 
+/* IPv6 loopback, when the machine has it (containers sometimes do not). */
+static void test_http_ipv6_loopback(void)
+{
+  seen s;
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = NULL;
+  ctk_http_client *c;
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  struct sockaddr_in6 sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sin6_family = AF_INET6;
+  sa.sin6_addr = in6addr_loopback;
+  if(fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    if(fd >= 0)
+      close(fd);
+    return;  /* no ::1 here: nothing to test */
+  }
+  close(fd);
+
+  memset(&s, 0, sizeof(s));
+  pthread_mutex_init(&s.lock, NULL);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.bind_addr = "::1";
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&cfg, handler, &s, &srv), CTK_E_OK);
+  snprintf(url, sizeof(url), "http://[::1]:%d/echo", ctk_http_server_port(srv));
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.body = "six";
+  call.body_len = 3;
+  ctk_buf_init(&reply.body, 4096);
+  c = ctk_http_client_new();
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), "six");
+  CU_ASSERT_EQUAL(strncmp(s.peer, "[::1]:", 6), 0);
+  ctk_http_client_free(c);
+  ctk_buf_free(&reply.body);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
 /* ---------- TLS ---------- */
 
 static int make_cert(char *cert, char *key, size_t size)
@@ -602,6 +647,7 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_server_config_errors);
   CTK_TEST(suite, test_http_abandoned_request);
   CTK_TEST(suite, test_http_connection_limit);
+  CTK_TEST(suite, test_http_ipv6_loopback);
   CTK_TEST(suite, test_http_tls_round_trip_and_old_versions_refused);
   CTK_TEST(suite, test_http_concurrent_clients);
 }
