@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acd/ctk_acd.h"
 #include "acd/ctk_acd_csta.h"
 #include "ctk_buf.h"
 #include "ctk_test.h"
@@ -52,6 +51,8 @@ int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args
   snprintf(ready, sizeof(ready), "%s/acd-ready.json", dir);
   snprintf(p->log_path, sizeof(p->log_path), "%s/acd.log", dir);
   unlink(ready);
+  argv[argc++] = (char *)ctk_test_ctk_bin();
+  argv[argc++] = (char *)"sim";
   argv[argc++] = (char *)"acd";
   argv[argc++] = (char *)"--port";
   argv[argc++] = (char *)"0";
@@ -77,9 +78,8 @@ int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args
       dup2(fd, STDERR_FILENO);
       close(fd);
     }
-    i = ctk_cmd_sim_acd(argc, argv);
-    fflush(NULL);
-    _exit(i);
+    execv(argv[0], argv);
+    _exit(127);
   }
   until = tl_now_ms() + 5000;
   while(tl_now_ms() < until) {

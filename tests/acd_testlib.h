@@ -13,8 +13,8 @@ typedef struct ctk_acd_proc {
   char log_path[600];
 } ctk_acd_proc;
 
-/* Forks a child running ctk_cmd_sim_acd("--port 0 --ready-file ... --duration 60" + args) with
- * its output in dir/acd.log, and waits (at most 5 s) until it listens. 0 on success. */
+/* Starts `$CTK_BIN sim acd --port 0 --ready-file ... --duration 60` + args with its output in
+ * dir/acd.log, and waits (at most 5 s) until it listens. 0 on success. */
 int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args);
 /* SIGTERM, then waits up to 5 s (SIGKILL after). Returns the exit code, -1 if it had to be killed. */
 int ctk_acd_test_stop(ctk_acd_proc *p);

@@ -150,8 +150,7 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   memset(&box, 0, sizeof(box));
   pthread_mutex_init(&box.lock, NULL);
-  /* the simulator is forked before this process starts any thread; the webhook receiver
-   * comes up right after, before any call is made */
+  /* the webhook receiver comes up right after the simulator, before any call is made */
   hook_port = ctk_test_free_port();
   CU_ASSERT_FATAL(hook_port > 0);
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", hook_port);
