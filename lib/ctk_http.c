@@ -299,8 +299,12 @@ static ctk_code read_pem(const char *path, ctk_buf *b)
     CTK_ERR(HTTP_MOD, "cannot open TLS file %s", path);
     return CTK_E_IO;
   }
-  while(!result && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+  while(!result) {
+    n = fread(chunk, 1, sizeof(chunk), f);
+    if(!n)
+      break;
     result = ctk_buf_add(b, chunk, n);
+  }
   if(!result && ferror(f))
     result = CTK_E_IO;
   fclose(f);
