@@ -14,6 +14,7 @@
 #include "ctk_auth.h"
 #include "ctk_http.h"
 #include "ctk_msg.h"
+#include "ctk_node.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
 #include "ctk_validate.h"
@@ -771,6 +772,220 @@ static void test_city_control_errors(void)
   sim_stop(sim, &fp);
 }
 
+/* ---------- with the reference province and ministry ---------- */
+
+static int write_text(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if(!f)
+    return -1;
+  fputs(text, f);
+  return fclose(f) ? -1 : 0;
+}
+
+/* credentials.csv allowing these regions (secret "secret-<region>-0123456789"). */
+static int write_creds(const char *path, const char *const *regions, const int *levels, size_t n)
+{
+  char text[2048], line[CTK_AUTH_LINE_MAX], secret[64];
+  size_t i, used;
+  used = (size_t)snprintf(text, sizeof(text), "region,level,salt_hex,hash_hex\n");
+  for(i = 0; i < n; i++) {
+    snprintf(secret, sizeof(secret), "secret-%s-0123456789", regions[i]);
+    if(ctk_auth_make_line(regions[i], levels[i], secret, line, sizeof(line)))
+      return -1;
+    used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n", line);
+    if(used >= sizeof(text))
+      return -1;
+  }
+  return write_text(path, text);
+}
+
+static void node_cfg(ctk_node_config *cfg, const char *dir, const char *name, const char *region,
+                     int port)
+{
+  snprintf(cfg->region, sizeof(cfg->region), "%s", region);
+  snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s/%s", dir, name);
+  snprintf(cfg->credentials_file, sizeof(cfg->credentials_file), "%s/%s-creds.csv", dir, name);
+  snprintf(cfg->secret_file, sizeof(cfg->secret_file), "%s/%s.secret", dir, name);
+  snprintf(cfg->peers_file, sizeof(cfg->peers_file), "%s/%s-peers.csv", dir, name);
+  snprintf(cfg->log_level, sizeof(cfg->log_level), "error");
+  cfg->port = port;
+  cfg->retry_initial_ms = 100;
+  cfg->retry_max_ms = 400;
+}
+
+/* GET /ctk/orders/<id> of a reference node; the order's status, or "" when it has none. */
+static void node_order_status(int port, const char *id, char *out, size_t outlen)
+{
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  out[0] = '\0';
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/ctk/orders/%s", port, id);
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.timeout_ms = 5000;
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 1024 * 1024);
+  if(ctk_http_get(c, &call, &reply) == CTK_E_OK && reply.status == 200) {
+    struct json_object *obj = json_tokener_parse(ctk_buf_str(&reply.body));
+    struct json_object *st = NULL;
+    if(obj && json_object_object_get_ex(obj, "status", &st))
+      snprintf(out, outlen, "%s", json_object_get_string(st));
+    json_object_put(obj);
+  }
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+}
+
+/* Poll (bounded, about 10 s) until the node holds the order in one of the states in want
+ * ("04" or "" for any state). */
+static int wait_node_order(int port, const char *id, const char *want, char *got, size_t gotlen)
+{
+  struct timespec ts = { 0, 20 * 1000000L };
+  int i;
+  for(i = 0; i < 500; i++) {
+    node_order_status(port, id, got, gotlen);
+    if(got[0] && (!want[0] || !strcmp(got, want)))
+      return 1;
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
+static int wait_sim_order_state(ctk_city_sim *sim, const char *city, const char *id,
+                                const char *want)
+{
+  struct timespec ts = { 0, 20 * 1000000L };
+  char path[128];
+  int i;
+  snprintf(path, sizeof(path), "/control/orders/%s", id);
+  for(i = 0; i < 500; i++) {
+    ctk_buf b;
+    struct json_object *obj;
+    int found = 0;
+    ctk_buf_init(&b, 1024 * 1024);
+    if(ctk_city_sim_control(sim, "GET", path, city[0] ? "city=360200" : "", NULL, 0, &b) ==
+       200) {
+      obj = json_tokener_parse(ctk_buf_str(&b));
+      found = obj && !strcmp(json_object_get_string(json_object_object_get(obj, "state")), want);
+      json_object_put(obj);
+    }
+    ctk_buf_free(&b);
+    if(found)
+      return 1;
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
+static void test_city_with_reference_province_and_ministry(void)
+{
+  static const char *const m_callers[] = { "360000" };
+  static const int m_levels[] = { 2 };
+  static const char *const s_callers[] = { "360000" };
+  static const int s_levels[] = { 2 };
+  const char *dir = ctk_test_tmpdir("city-integration");
+  ctk_node_config mcfg, pcfg;
+  ctk_node_engine *ministry = NULL, *province = NULL;
+  ctk_city_config cfg;
+  ctk_city_sim *sim = NULL;
+  struct json_object *made = NULL, *list;
+  char path[700], text[1024], url[64], err[1024], local[2][32], cross[32], got[16];
+  int mport = ctk_test_free_port(), pport = ctk_test_free_port();
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_FATAL(mport > 0 && pport > 0 && mport != pport);
+  ctk_node_config_init(&mcfg, CTK_LEVEL_MINISTRY);
+  node_cfg(&mcfg, dir, "ministry", "100000", mport);
+  ctk_node_config_init(&pcfg, CTK_LEVEL_PROVINCE);
+  node_cfg(&pcfg, dir, "province", "360000", pport);
+  snprintf(text, sizeof(text), "region,level,url\n360000,2,http://127.0.0.1:%d\n", pport);
+  CU_ASSERT_FATAL(!write_text(mcfg.peers_file, text) &&
+                  !write_text(mcfg.secret_file, "secret-100000-0123456789\n") &&
+                  !write_creds(mcfg.credentials_file, m_callers, m_levels, 1) &&
+                  !write_text(pcfg.secret_file, "secret-360000-0123456789\n"));
+  /* both simulated cities use one secret (--secret-file); the province knows it for each */
+  snprintf(path, sizeof(path), "%s/cities.secret", dir);
+  CU_ASSERT_FATAL(!write_text(path, "shared-city-secret-0123456789\n"));
+  {
+    char line[CTK_AUTH_LINE_MAX], line2[CTK_AUTH_LINE_MAX], line3[CTK_AUTH_LINE_MAX];
+    CU_ASSERT_FATAL(!ctk_auth_make_line("100000", 1, "secret-100000-0123456789", line,
+                                        sizeof(line)) &&
+                    !ctk_auth_make_line("360100", 3, "shared-city-secret-0123456789", line2,
+                                        sizeof(line2)) &&
+                    !ctk_auth_make_line("360200", 3, "shared-city-secret-0123456789", line3,
+                                        sizeof(line3)));
+    snprintf(text, sizeof(text), "region,level,salt_hex,hash_hex\n%s\n%s\n%s\n", line, line2,
+             line3);
+    CU_ASSERT_FATAL(!write_text(pcfg.credentials_file, text));
+  }
+  snprintf(text, sizeof(text), "%s/sim-creds.csv", dir);
+  CU_ASSERT_FATAL(!write_creds(text, s_callers, s_levels, 1));
+
+  /* the simulator first: the province's peers need its port */
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", pport);
+  ctk_city_config_init(&cfg);
+  cfg.province = "360000";
+  cfg.cities = "360100,360200";
+  cfg.upper_url = url;
+  cfg.rate = 0;
+  cfg.manual = 1;
+  cfg.secret_file = path;
+  cfg.credentials_file = text;
+  cfg.timeout_ms = 5000;
+  if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err)))
+    fprintf(stderr, "city sim: %s\n", err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  snprintf(text, sizeof(text), "region,level,url\n100000,1,http://127.0.0.1:%d\n"
+           "360100,3,http://127.0.0.1:%d/city/360100\n360200,3,http://127.0.0.1:%d/city/360200\n",
+           mport, ctk_city_sim_port(sim), ctk_city_sim_port(sim));
+  CU_ASSERT_FATAL(!write_text(pcfg.peers_file, text));
+  if(ctk_node_start(&mcfg, &ministry, err, sizeof(err)) ||
+     ctk_node_start(&pcfg, &province, err, sizeof(err)))
+    fprintf(stderr, "reference node: %s\n", err);
+  if(!ministry || !province) {
+    CU_FAIL("the reference ministry and province did not start");
+    goto done;
+  }
+
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders",
+                          "{\"city\":\"360100\",\"count\":2,\"kind\":\"local\"}", &made), 201);
+  list = json_object_object_get(made, "orders");
+  CU_ASSERT_EQUAL_FATAL(json_object_array_length(list), 2);
+  for(i = 0; i < 2; i++)
+    snprintf(local[i], sizeof(local[i]), "%s", json_object_get_string(json_object_object_get(
+      json_object_array_get_idx(list, i), "order_id")));
+  json_object_put(made);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders",
+                          "{\"city\":\"360100\",\"target\":\"360200\"}", &made), 201);
+  list = json_object_object_get(made, "orders");
+  snprintf(cross, sizeof(cross), "%s", json_object_get_string(json_object_object_get(
+    json_object_array_get_idx(list, 0), "order_id")));
+  json_object_put(made);
+  CU_ASSERT(wait_idle(sim));
+
+  /* reported orders reach the province and, through its outbox, the ministry */
+  for(i = 0; i < 2; i++) {
+    CU_ASSERT(wait_node_order(pport, local[i], "01", got, sizeof(got)));
+    CU_ASSERT(wait_node_order(mport, local[i], "", got, sizeof(got)));
+  }
+  /* the cross-city order comes down to 360200, which signs it on command */
+  CU_ASSERT(wait_node_order(pport, cross, "", got, sizeof(got)));
+  CU_ASSERT_FATAL(wait_sim_order_state(sim, "360200", cross, "03"));
+  snprintf(text, sizeof(text), "{\"city\":\"360200\",\"order\":\"%s\",\"action\":\"sign\"}",
+           cross);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", text, NULL), 202);
+  CU_ASSERT(wait_idle(sim));
+  CU_ASSERT(wait_node_order(pport, cross, "04", got, sizeof(got)));
+done:
+  ctk_node_stop(province);
+  ctk_node_stop(ministry);
+  ctk_city_sim_stop(sim);
+}
+
 void ctk_test_add_city(CU_pSuite s)
 {
   CTK_TEST(s, test_city_rule_parsing);
@@ -784,4 +999,5 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_transfer_act_query_urge);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
   CTK_TEST(s, test_city_control_errors);
+  CTK_TEST(s, test_city_with_reference_province_and_ministry);
 }
