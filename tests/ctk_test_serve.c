@@ -199,6 +199,12 @@ static void inproc_config(const ctk_test_node *n, ctk_node_config *cfg)
 ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir,
                              const char *upstream)
 {
+  return ctk_ts_start_inproc_tls(n, role, dir, upstream, NULL, NULL);
+}
+
+ctk_code ctk_ts_start_inproc_tls(ctk_test_node *n, const char *role, const char *dir,
+                                 const char *upstream, const char *cert, const char *key)
+{
   ctk_node_config cfg;
   char err[512];
   ctk_code rc;
@@ -214,6 +220,10 @@ ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir
   if(write_files(n))
     return CTK_E_IO;
   inproc_config(n, &cfg);
+  if(cert && key) {
+    ctk_strlcpy(cfg.tls_cert, cert, sizeof(cfg.tls_cert));
+    ctk_strlcpy(cfg.tls_key, key, sizeof(cfg.tls_key));
+  }
   rc = ctk_node_start(&cfg, &n->engine, err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk_test_serve: in-process %s did not start: %s\n", role, err);

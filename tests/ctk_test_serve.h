@@ -38,6 +38,9 @@ ctk_code ctk_ts_start(ctk_test_node *n, const char *role, const char *dir, const
 /* The same node inside the test process (ctk_node_start): for tests that need no kill -9. */
 ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir,
                              const char *upstream);
+/* The same, serving HTTPS with this PEM certificate and key. */
+ctk_code ctk_ts_start_inproc_tls(ctk_test_node *n, const char *role, const char *dir,
+                                 const char *upstream, const char *cert, const char *key);
 /* Start again on the same data dir and port (after a stop or a kill). */
 ctk_code ctk_ts_restart(ctk_test_node *n);
 /* SIGTERM and wait; returns the exit status (the process's, 0..255), -1 if it did not exit. */

@@ -1,61 +1,59 @@
 /* test_tls: what a node's HTTPS server offers. A self-signed certificate is made with the
- * openssl CLI; openssl s_client then checks that TLS 1.2 and 1.3 work with AEAD, forward-secret
- * suites only, and that TLS 1.0/1.1 and weak suites are refused even by a client willing to
- * use them (@SECLEVEL=0). The server is ctk_http, the one every node and simulator serves with. */
+ * openssl CLI and a reference province serves with it; openssl s_client then checks that
+ * TLS 1.2 and 1.3 work with AEAD, forward-secret suites only, and that TLS 1.0/1.1 and weak
+ * suites are refused even by a client willing to use them (@SECLEVEL=0). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctk_http.h"
 #include "ctk_test.h"
+#include "ctk_test_serve.h"
+#include "ctk_test_wire.h"
 
 typedef struct tls_fixture {
   char cert[600];
   char key[600];
-  ctk_http_server *server;
+  ctk_test_node province;
   int port;
 } tls_fixture;
-
-static int tls_answer(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
-{
-  (void)ctx;
-  (void)req;
-  ctk_buf_adds(&resp->body, "<ok/>");
-  return 0;
-}
 
 static int have_openssl(void)
 {
   return ctk_test_run("command -v openssl >/dev/null 2>&1", NULL) == 0;
 }
 
-/* Make a key and a self-signed certificate for 127.0.0.1 and start an HTTPS server on them. */
+/* Make a key and a self-signed certificate for 127.0.0.1 and start a province on them. */
 static int tls_start(tls_fixture *f)
 {
-  const char *dir = ctk_test_tmpdir("tls");
+  const char *tmp = ctk_test_tmpdir("tls");
+  char dir[600];
+  char node_dir[700];
   char cmd[2048];
-  ctk_http_server_config cfg;
 
   memset(f, 0, sizeof(*f));
-  if(!dir)
+  if(!tmp)
     return -1;
+  ctk_strlcpy(dir, tmp, sizeof(dir));
   snprintf(f->cert, sizeof(f->cert), "%s/cert.pem", dir);
   snprintf(f->key, sizeof(f->key), "%s/key.pem", dir);
+  snprintf(node_dir, sizeof(node_dir), "%s/province", dir);
   snprintf(cmd, sizeof(cmd),
            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
            "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
            f->key, f->cert);
   if(ctk_test_run(cmd, NULL) != 0)
     return -1;
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.port = 0;
-  cfg.tls_cert_file = f->cert;
-  cfg.tls_key_file = f->key;
-  cfg.threads = 2;
-  if(ctk_http_server_start(&cfg, tls_answer, NULL, &f->server) != CTK_E_OK)
+  if(ctk_ts_start_inproc_tls(&f->province, "province", node_dir, NULL, f->cert, f->key) !=
+     CTK_E_OK)
     return -1;
-  f->port = ctk_http_server_port(f->server);
+  f->port = f->province.port;
   return 0;
+}
+
+static void tls_stop(tls_fixture *f)
+{
+  ctk_ts_stop(&f->province);
 }
 
 typedef struct handshake {
@@ -133,7 +131,7 @@ static void test_tls12_and_13_handshake(void)
   CU_ASSERT(h.ok);
   CU_ASSERT_STRING_EQUAL(h.protocol, "TLSv1.2");
   CU_ASSERT(suite_is_aead_fs(h.suite));
-  ctk_http_server_stop(f.server);
+  tls_stop(&f);
 }
 
 static void test_old_protocols_refused(void)
@@ -147,7 +145,7 @@ static void test_old_protocols_refused(void)
   CU_ASSERT(!h.ok);
   h = tls_try(&f, "-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'");
   CU_ASSERT(!h.ok);
-  ctk_http_server_stop(f.server);
+  tls_stop(&f);
 }
 
 static void test_weak_suites_refused(void)
@@ -173,7 +171,7 @@ static void test_weak_suites_refused(void)
       fprintf(stderr, "test_tls: weak suite %s was accepted (%s)\n", weak[i], h.suite);
     CU_ASSERT(!h.ok);
   }
-  ctk_http_server_stop(f.server);
+  tls_stop(&f);
 }
 
 static void test_every_offered_tls12_suite_is_aead_fs(void)
@@ -207,7 +205,7 @@ static void test_every_offered_tls12_suite_is_aead_fs(void)
   }
   CU_ASSERT(accepted >= 1);
   free(list);
-  ctk_http_server_stop(f.server);
+  tls_stop(&f);
 }
 
 static void test_ctk_client_talks_tls_with_ca(void)
@@ -216,23 +214,33 @@ static void test_ctk_client_talks_tls_with_ca(void)
   ctk_http_client *c;
   ctk_http_call call;
   ctk_http_reply reply;
+  ctk_buf msg;
   char url[64];
+  char secret[96];
+  char code[32];
 
   TLS_SETUP_OR_SKIP(f);
   c = ctk_http_client_new();
   CU_ASSERT_FATAL(c != NULL);
   snprintf(url, sizeof(url), "https://127.0.0.1:%d/exchange", f.port);
+  ctk_buf_init(&msg, 0);
+  ctk_ts_message(&msg, "tls-linkcheck-000001", "1013", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2,
+                 "<LinkCheck><Echo>over TLS</Echo></LinkCheck>");
+  ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
   memset(&call, 0, sizeof(call));
   call.url = url;
-  call.content_type = "application/xml";
-  call.body = "<x/>";
-  call.body_len = 4;
+  call.content_type = "application/xml; charset=UTF-8";
+  call.user = CTK_TS_CITY;
+  call.password = secret;
+  call.body = msg.data;
+  call.body_len = msg.len;
   call.ca_file = f.cert;
   memset(&reply, 0, sizeof(reply));
   ctk_buf_init(&reply.body, 65536);
   CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
   CU_ASSERT_EQUAL(reply.status, 200);
-  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), "<ok/>");
+  ctk_wire_xml_text(reply.body.data, reply.body.len, "Result", "Code", code, sizeof(code));
+  CU_ASSERT_STRING_EQUAL(code, "0000");
   ctk_buf_free(&reply.body);
   /* without the CA the client must refuse the self-signed peer */
   call.ca_file = NULL;
@@ -241,8 +249,9 @@ static void test_ctk_client_talks_tls_with_ca(void)
   CU_ASSERT_NOT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
   CU_ASSERT_EQUAL(reply.status, 0);
   ctk_buf_free(&reply.body);
+  ctk_buf_free(&msg);
   ctk_http_client_free(c);
-  ctk_http_server_stop(f.server);
+  tls_stop(&f);
 }
 
 void ctk_test_add_tls(CU_pSuite suite)
