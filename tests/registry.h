@@ -45,6 +45,7 @@
   X(crash, "net")          \
   X(crash_soak, "soak")    \
   X(valgrind, "valgrind") \
-  X(runner, "net")
+  X(runner, "net") \
+  X(selftest, "net")
 
 #endif

@@ -1,0 +1,198 @@
+/* test_selftest: the self-test of the conformance suite. The whole suite against the reference
+ * province must give the verdicts of fixtures/expected; each fault mode of the reference
+ * province must make the suite fail with the requirement ID its table names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctk_buf.h"
+#include "ctk_report.h"
+#include "ctk_result.h"
+#include "ctk_test.h"
+#include "province/ctk_province_faults.h"
+
+#define SELFTEST_PICS "fixtures/pics/reference-province.pics"
+#define SELFTEST_PIXIT "fixtures/pixit/reference-province.pixit"
+#define SELFTEST_PARALLEL 5
+
+/* Verdict of test id in the expected file, or NULL. */
+static const char *selftest_expected(const char *file, const char *id, char *out, size_t outlen)
+{
+  const char *p = file;
+  size_t n = strlen(id);
+  while(p && *p) {
+    if(*p != '#' && !strncmp(p, id, n) && (p[n] == ' ' || p[n] == '\t')) {
+      const char *v = p + n;
+      size_t k = 0;
+      while(*v == ' ' || *v == '\t')
+        v++;
+      while(v[k] && v[k] != '\n' && v[k] != ' ' && k + 1 < outlen)
+        k++;
+      memcpy(out, v, k);
+      out[k] = '\0';
+      return out;
+    }
+    p = strchr(p, '\n');
+    if(p)
+      p++;
+  }
+  return NULL;
+}
+
+static void test_reference_verdicts(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-reference");
+  char cmd[2048], path[600], err[256], want[16];
+  char *expected;
+  ctk_run *run = NULL;
+  size_t i, lines = 0;
+  const char *p;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  expected = ctk_test_read_file("fixtures/expected/reference-province.verdicts", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(expected);
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s --quiet "
+           "> %s/run.log 2>&1", ctk_test_ctk_bin(), SELFTEST_PICS, SELFTEST_PIXIT, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  snprintf(path, sizeof(path), "%s/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *t = run->tests[i];
+    if(!selftest_expected(expected, t->id, want, sizeof(want))) {
+      fprintf(stderr, "selftest: %s is not in fixtures/expected (verdict %s)\n", t->id,
+              ctk_verdict_name(t->verdict));
+      CU_FAIL("a test without an expected verdict");
+      continue;
+    }
+    if(strcmp(want, ctk_verdict_name(t->verdict))) {
+      fprintf(stderr, "selftest: %s: expected %s, got %s: %s\n", t->id, want,
+              ctk_verdict_name(t->verdict), t->reason);
+      CU_FAIL("verdict differs from fixtures/expected");
+    }
+  }
+  /* Every expected test ran (no silent disappearance). */
+  for(p = expected; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+    char id[64];
+    if(*p == '#' || *p == '\n' || sscanf(p, "%63s", id) != 1)
+      continue;
+    lines++;
+    if(!ctk_run_find_test(run, id)) {
+      fprintf(stderr, "selftest: expected test %s did not run\n", id);
+      CU_FAIL("an expected test did not run");
+    }
+  }
+  CU_ASSERT_EQUAL(lines, run->n_tests);
+  /* All mandatory pass -> exit 0; the expected file has no failure. */
+  CU_ASSERT_EQUAL(rc, ctk_run_exit_code(run));
+  ctk_run_free(run);
+  free(expected);
+}
+
+/* Did a failed test give requirement req as its reason ("[REQ] ...")? */
+static int selftest_caught(const ctk_run *run, const char *req)
+{
+  char tag[48];
+  size_t i;
+  snprintf(tag, sizeof(tag), "[%s]", req);
+  for(i = 0; i < run->n_tests; i++) {
+    if(run->tests[i]->verdict == CTK_VERDICT_FAIL && strstr(run->tests[i]->reason, tag))
+      return 1;
+  }
+  return 0;
+}
+
+static int selftest_excepted(const char *exceptions, const char *name)
+{
+  const char *p = exceptions;
+  size_t n = strlen(name);
+  while(p && *p) {
+    if(!strncmp(p, name, n) && (p[n] == ' ' || p[n] == '\t'))
+      return 1;
+    p = strchr(p, '\n');
+    if(p)
+      p++;
+  }
+  return 0;
+}
+
+/* Each fault: the suite selected by the fault's requirement, against `ctk serve province
+ * --fault NAME`, all faults SELFTEST_PARALLEL at a time. */
+static void test_fault_modes(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-faults");
+  char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
+  char *exceptions = ctk_test_read_file("fixtures/expected/fault-exceptions.txt", NULL);
+  ctk_buf list, cmd;
+  size_t f, caught = 0, checked = 0;
+  char path[700];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pixit);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(exceptions);
+  ctk_buf_init(&list, 64 * 1024);
+  for(f = 0; f < CTK_PF__COUNT; f++) {
+    const ctk_province_fault_info *info = ctk_province_fault_get((ctk_province_fault)f);
+    FILE *out;
+    const char *start = strstr(pixit, "start = reference");
+    snprintf(path, sizeof(path), "%s/%s.pixit", dir, info->name);
+    out = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+    fwrite(pixit, 1, (size_t)(start - pixit), out);
+    fprintf(out, "start = reference\nfault = %s\n%s", info->name,
+            start + strlen("start = reference"));
+    fclose(out);
+    ctk_buf_printf(&list, "%s %s\n", info->name, info->requirement);
+  }
+  snprintf(path, sizeof(path), "%s/faults.txt", dir);
+  {
+    FILE *out = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    fputs(ctk_buf_str(&list), out);
+    fclose(out);
+  }
+  ctk_buf_init(&cmd, 8192);
+  ctk_buf_printf(&cmd, "xargs -P %d -L 1 sh -c '\"%s\" run --sut province --pics %s "
+                 "--pixit %s/$0.pixit --select req:$1 --out %s/$0 --quiet > %s/$0.log 2>&1; "
+                 "true' < %s", SELFTEST_PARALLEL, ctk_test_ctk_bin(), SELFTEST_PICS, dir, dir, dir,
+                 path);
+  CU_ASSERT_EQUAL(ctk_test_run(ctk_buf_str(&cmd), NULL), 0);
+  for(f = 0; f < CTK_PF__COUNT; f++) {
+    const ctk_province_fault_info *info = ctk_province_fault_get((ctk_province_fault)f);
+    ctk_run *run = NULL;
+    char err[256];
+    int hit;
+    snprintf(path, sizeof(path), "%s/%s/results.json", dir, info->name);
+    if(ctk_report_json_load(path, &run, err, sizeof(err))) {
+      fprintf(stderr, "selftest: fault %s: no results (%s)\n", info->name, err);
+      CU_FAIL("a fault run wrote no results");
+      continue;
+    }
+    hit = selftest_caught(run, info->requirement);
+    caught += hit;
+    if(!selftest_excepted(exceptions, info->name)) {
+      checked++;
+      if(!hit) {
+        fprintf(stderr, "selftest: fault %s was not caught with %s\n", info->name,
+                info->requirement);
+        CU_FAIL("a fault of the reference province went unnoticed");
+      }
+    }
+    ctk_run_free(run);
+  }
+  fprintf(stderr, "selftest: %zu of %d faults caught with their requirement\n", caught,
+          (int)CTK_PF__COUNT);
+  CU_ASSERT_TRUE(caught >= 15);
+  CU_ASSERT_TRUE(checked >= 15);
+  ctk_buf_free(&cmd);
+  ctk_buf_free(&list);
+  free(pixit);
+  free(exceptions);
+}
+
+void ctk_test_add_selftest(CU_pSuite s)
+{
+  CTK_TEST(s, test_reference_verdicts);
+  CTK_TEST(s, test_fault_modes);
+}
