@@ -452,6 +452,11 @@ static void count_one(ctk_counts *c, ctk_verdict v)
   c->total++;
 }
 
+static int cmp_part(const void *a, const void *b)
+{
+  return strcmp(((const ctk_part_counts *)a)->part, ((const ctk_part_counts *)b)->part);
+}
+
 void ctk_run_summary(const ctk_run *run, ctk_summary *out)
 {
   size_t i, j;
@@ -477,6 +482,7 @@ void ctk_run_summary(const ctk_run *run, ctk_summary *out)
     else
       out->other_parts++;
   }
+  qsort(out->parts, out->n_parts, sizeof(out->parts[0]), cmp_part);
 }
 
 int ctk_run_certifiable(const ctk_run *run)

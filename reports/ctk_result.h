@@ -238,7 +238,7 @@ typedef struct ctk_part_counts {
 typedef struct ctk_summary {
   ctk_counts all;
   ctk_counts by_class[CTK_CLASS__COUNT];
-  ctk_part_counts parts[CTK_SUMMARY_PARTS_MAX]; /* in order of first appearance */
+  ctk_part_counts parts[CTK_SUMMARY_PARTS_MAX]; /* sorted by name: jtt1019-1, -2, -3 */
   size_t n_parts;
   size_t other_parts;          /* tests in parts beyond PARTS_MAX (counted in all only) */
   size_t exchanges;            /* exchanges kept over all tests */

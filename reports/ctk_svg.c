@@ -104,7 +104,8 @@ static ctk_code open_svg(ctk_buf *out, const char *css_class, const char *title)
 }
 
 /* Axes with four horizontal grid lines labelled 0..ymax, x labels at both ends and middle. */
-static ctk_code axes(ctk_buf *out, double ymax, double xmax, const char *xunit,
+/* xfrac: the share of the plot width that 0..xmax spans (the rest holds an overflow bar). */
+static ctk_code axes(ctk_buf *out, double ymax, double xmax, double xfrac, const char *xunit,
                      const char *yunit)
 {
   ctk_code rc = CTK_E_OK;
@@ -117,7 +118,7 @@ static ctk_code axes(ctk_buf *out, double ymax, double xmax, const char *xunit,
                         LEFT, y, LEFT + PLOT_W, y, LEFT - 6, y + 4, ymax * i / 4.0);
   }
   for(i = 0; i <= 2 && !rc; i++) {
-    double x = LEFT + PLOT_W * i / 2.0;
+    double x = LEFT + PLOT_W * xfrac * i / 2.0;
     rc = ctk_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"xl\">%g</text>", x,
                         TOP + PLOT_H + 16, xmax * i / 2.0);
   }
@@ -144,25 +145,35 @@ ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *titl
                            const double *values, size_t n, size_t bins, const char *unit)
 {
   size_t counts[HIST_BINS_MAX];
-  size_t i, top = 0;
-  double xmax = 0, ymax, bw;
+  size_t i, top = 0, regular;
+  double xmax, ymax, bw;
+  int overflow = 0;
+  ctk_stats st;
   ctk_code rc;
 
-  if(bins < 1)
-    bins = 1;
+  if(bins < 2)
+    bins = 2;
   if(bins > HIST_BINS_MAX)
     bins = HIST_BINS_MAX;
+  rc = ctk_stats_of(values, n, &st);
+  if(rc)
+    return rc;
+  /* A few slow outliers would squeeze every other value into the first bar: the axis ends
+   * at the 99th percentile and what lies beyond is one separate bar at the right. */
+  xmax = nice_ceiling(n >= 20 ? st.p99 : st.max);
+  overflow = st.max >= xmax && n >= 20;
+  regular = overflow ? bins - 1 : bins;
   memset(counts, 0, sizeof(counts));
   for(i = 0; i < n; i++) {
-    if(values[i] > xmax)
-      xmax = values[i];
-  }
-  xmax = nice_ceiling(xmax);
-  for(i = 0; i < n; i++) {
     double v = values[i] < 0 ? 0 : values[i];
-    size_t b = (size_t)(v / xmax * (double)bins);
-    if(b >= bins)
-      b = bins - 1;
+    size_t b;
+    if(overflow && v >= xmax)
+      b = regular;
+    else {
+      b = (size_t)(v / xmax * (double)regular);
+      if(b >= regular)
+        b = regular - 1;
+    }
     counts[b]++;
   }
   for(i = 0; i < bins; i++) {
@@ -176,8 +187,8 @@ ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *titl
 
   rc = open_svg(out, css_class, title);
   if(!rc)
-    rc = axes(out, ymax, xmax, unit, "count");
-  for(i = 0; i < bins && !rc; i++) {
+    rc = axes(out, ymax, xmax, (double)regular / (double)bins, unit, "count");
+  for(i = 0; i < regular && !rc; i++) {
     double h = PLOT_H * (double)counts[i] / ymax;
     if(!counts[i])
       continue;
@@ -185,8 +196,18 @@ ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *titl
                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"bar\">"
                         "<title>%g–%g: %zu</title></rect>",
                         LEFT + bw * (double)i + 1, TOP + PLOT_H - h, bw > 3 ? bw - 2 : bw, h,
-                        xmax * (double)i / (double)bins, xmax * (double)(i + 1) / (double)bins,
-                        counts[i]);
+                        xmax * (double)i / (double)regular,
+                        xmax * (double)(i + 1) / (double)regular, counts[i]);
+  }
+  if(!rc && overflow) {
+    double h = PLOT_H * (double)counts[regular] / ymax;
+    double x = LEFT + bw * (double)regular;
+    rc = ctk_buf_printf(out,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "class=\"bar over\"><title>≥ %g (up to %g): %zu</title></rect>"
+                        "<text x=\"%.1f\" y=\"%.1f\" class=\"xl\">≥%g</text>",
+                        x + 1, TOP + PLOT_H - h, bw > 3 ? bw - 2 : bw, h, xmax, st.max,
+                        counts[regular], x + bw / 2, TOP + PLOT_H + 28, xmax);
   }
   if(!rc)
     rc = ctk_buf_adds(out, "</svg>");
@@ -211,7 +232,7 @@ ctk_code ctk_svg_timeline(ctk_buf *out, const char *css_class, const char *title
 
   rc = open_svg(out, css_class, title);
   if(!rc)
-    rc = axes(out, ymax, xmax, "seconds", yunit);
+    rc = axes(out, ymax, xmax, 1.0, "seconds", yunit);
   if(!rc && n)
     rc = ctk_buf_adds(out, "<polyline class=\"line\" points=\"");
   for(i = 0; i < n && !rc; i++) {

@@ -17,8 +17,9 @@ typedef struct ctk_stats {
 /* Order statistics of values (copied and sorted; values is not changed). count 0 if n == 0. */
 ctk_code ctk_stats_of(const double *values, size_t n, ctk_stats *out);
 
-/* Histogram of values in bins equal-width bins from 0 to the largest value; unit labels the
- * x axis ("ms"). css_class is set on the <svg> (e.g. "chart latency"). */
+/* Histogram of values in equal-width bins from 0; unit labels the x axis ("ms"). With 20
+ * values or more the axis ends at the 99th percentile and the values beyond it form one
+ * separate bar at the right (class "bar over"). css_class is set on the <svg>. */
 ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *title,
                            const double *values, size_t n, size_t bins, const char *unit);
 
