@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -312,13 +313,20 @@ static ctk_code hash_file(const char *path, char out[65], size_t *size)
   return sha_end(&s, out);
 }
 
-/* Message logs are kept; keys and anything else are not (a bundle is handed to others). */
+/* Message logs are kept; keys, secrets, credentials and anything else are not: a bundle is
+ * handed to others. */
 static int is_log_name(const char *name)
 {
   static const char *const exts[] = { ".log", ".xml", ".jsonl", ".txt", ".csv", ".pcap" };
+  static const char *const sensitive[] = { "key", "secret", "credential", "passw", "token",
+                                           ".pem" };
   size_t n = strlen(name), i;
-  if(name[0] == '.' || strstr(name, "key") || strstr(name, "KEY"))
+  if(name[0] == '.')
     return 0;
+  for(i = 0; i < sizeof(sensitive) / sizeof(sensitive[0]); i++) {
+    if(strcasestr(name, sensitive[i]))
+      return 0;
+  }
   for(i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
     size_t e = strlen(exts[i]);
     if(n > e && !strcmp(name + n - e, exts[i]))

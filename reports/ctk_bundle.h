@@ -29,7 +29,8 @@ ctk_code ctk_bundle_key_fingerprint(const char *pem_path, char out[65], char *er
 
 /* Build the bundle from a results directory: DIR/results.json (required), DIR/junit.xml and
  * DIR/report.html (generated from results.json when absent), and every message log found in
- * DIR (*.log, *.xml, *.jsonl, *.txt, *.csv, *.pcap; never *.pem or names containing "key").
+ * DIR (*.log, *.xml, *.jsonl, *.txt, *.csv, *.pcap; never hidden files, symbolic links, or
+ * names containing key, secret, credential, passw, token or .pem, in any case).
  * The bundle is written to a temporary file and renamed, so out_path is never half-written. */
 ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, const char *out_path,
                            char *err, size_t errlen);

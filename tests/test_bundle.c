@@ -65,6 +65,9 @@ static void make_results_dir(const char *dir, const char *fixture, const char *r
   /* Neither of these may end up in a bundle. */
   write_text(dir, "signing.key.pem", "-----BEGIN PRIVATE KEY-----\n");
   write_text(dir, "core.bin", "\x7f" "ELF");
+  write_text(dir, "messages/credentials.csv", "region,hash\n");
+  write_text(dir, "DB_Password.txt", "x\n");
+  write_text(dir, "api-token.log", "x\n");
 }
 
 static ctk_code verify(const char *bundle, const char *key, ctk_bundle_check *c)
