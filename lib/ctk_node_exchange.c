@@ -36,6 +36,24 @@ static ctk_encoding exchange_encoding(const ctk_http_request *req)
   return CTK_ENC_UTF8;
 }
 
+/* An XML media type (application/xml, text/xml, application/...+xml) or none at all. */
+static int exchange_xml_media_type(const char *content_type)
+{
+  const char *semi;
+  size_t n;
+  if(!content_type || !*content_type)
+    return 1;
+  semi = strchr(content_type, ';');
+  n = semi ? (size_t)(semi - content_type) : strlen(content_type);
+  while(n && content_type[n - 1] == ' ')
+    n--;
+  if((n == 15 && !strncasecmp(content_type, "application/xml", n)) ||
+     (n == 8 && !strncasecmp(content_type, "text/xml", n)))
+    return 1;
+  return n > 16 && !strncasecmp(content_type, "application/", 12) &&
+         !strncasecmp(content_type + n - 4, "+xml", 4);
+}
+
 /* SHA-256 over the canonical form of the request without its SendTime: two sends of the same
  * message hash the same whatever the binding, encoding or formatting. */
 static ctk_code exchange_hash(const ctk_msg *m, char out[65])
@@ -336,6 +354,10 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
     ctk_outcome_set(&x.outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",
                     "message over %zu bytes", n->profile->max_message_bytes);
     resp->status = 413;
+  }
+  else if(!exchange_xml_media_type(hreq->content_type)) {
+    ctk_outcome_set(&x.outcome, n->profile, "MALFORMED", "HTTP Content-Type", "J3-BIND-001",
+                    "Content-Type must be application/xml or text/xml");
   }
   else {
     memset(&why, 0, sizeof(why));
