@@ -225,7 +225,7 @@ static int do_orders(struct ctk_city_sim *sim, const char *body, size_t len, ctk
   struct json_object *root, *list, *v;
   const char *city, *kind_s, *target;
   long count = 1;
-  int bad = 0, kind = -1;
+  int bad = 0, kind = -1, status;
   size_t next = 0;
   long i;
 
@@ -257,16 +257,18 @@ static int do_orders(struct ctk_city_sim *sim, const char *body, size_t len, ctk
     const ctk_region *prov = ctk_region_province_of(sim->regions, target);
     int same = prov && !strcmp(prov->code, sim->province);
     if(!ctk_region_is_city(sim->regions, target)) {
+      status = reply_error(out, 400, "target %s is not a city in the region table", target);
       json_object_put(req);
-      return reply_error(out, 400, "target %s is not a city in the region table", target);
+      return status;
     }
     if(kind < 0)
       kind = same ? CTK_KIND_CROSS_CITY : CTK_KIND_CROSS_PROVINCE;
     if((kind == CTK_KIND_CROSS_CITY && !same) || (kind == CTK_KIND_CROSS_PROVINCE && same) ||
        kind == CTK_KIND_LOCAL || kind == CTK_KIND_INSTANT) {
+      status = reply_error(out, 400, "target %s does not fit kind %s", target,
+                           ctk_order_kind_name((ctk_order_kind)kind));
       json_object_put(req);
-      return reply_error(out, 400, "target %s does not fit kind %s", target,
-                         ctk_order_kind_name((ctk_order_kind)kind));
+      return status;
     }
   }
   root = json_object_new_object();
@@ -274,10 +276,11 @@ static int do_orders(struct ctk_city_sim *sim, const char *body, size_t len, ctk
   pthread_mutex_lock(&sim->lock);
   if(city && strcmp(city, "*") && city_find(sim, city) < 0) {
     pthread_mutex_unlock(&sim->lock);
+    status = reply_error(out, 404, "this simulator does not play city %s", city);
     json_object_put(req);
     json_object_put(list);
     json_object_put(root);
-    return reply_error(out, 404, "this simulator does not play city %s", city);
+    return status;
   }
   next = sim->cti_next;
   for(i = 0; i < count; i++) {
