@@ -152,6 +152,50 @@ static ctk_code exchange_answer(ctk_exchange *x, ctk_buf *out)
   return result;
 }
 
+/* The SOAP envelope itself could not be read: a SOAP 1.1 Fault (soap:Client) carrying the
+ * profile's result code, the only case the baseline uses a Fault for (J3-BIND-003). */
+static int exchange_is_envelope_problem(const ctk_exchange *x)
+{
+  return x->binding == CTK_BIND_SOAP && !x->req &&
+         !strcmp(x->outcome.code, ctk_profile_rc(x->n->profile, "MALFORMED")) &&
+         (!strcmp(x->outcome.where, "/") || !strncmp(x->outcome.where, "/Envelope", 9));
+}
+
+static ctk_code exchange_soap_fault(ctk_exchange *x, ctk_buf *out)
+{
+  static const char soap11[] = "http://schemas.xmlsoap.org/soap/envelope/";
+  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+  xmlNodePtr env, body, fault, detail, result;
+  xmlNsPtr ns;
+  xmlChar *mem = NULL;
+  int len = 0;
+  ctk_code rc = CTK_E_NOMEM;
+
+  if(!doc)
+    return CTK_E_NOMEM;
+  env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
+  xmlDocSetRootElement(doc, env);
+  ns = xmlNewNs(env, BAD_CAST soap11, BAD_CAST "soap");
+  xmlSetNs(env, ns);
+  body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
+  fault = xmlNewChild(body, ns, BAD_CAST "Fault", NULL);
+  xmlNewTextChild(fault, NULL, BAD_CAST "faultcode", BAD_CAST "soap:Client");
+  xmlNewTextChild(fault, NULL, BAD_CAST "faultstring", BAD_CAST x->outcome.text);
+  detail = xmlNewChild(fault, NULL, BAD_CAST "detail", NULL);
+  result = xmlNewChild(detail, NULL, BAD_CAST "Result", NULL);
+  xmlSetNs(result, xmlNewNs(result, BAD_CAST x->n->profile->ns, NULL));
+  xmlNewTextChild(result, result->ns, BAD_CAST "Code", BAD_CAST x->outcome.code);
+  xmlNewTextChild(result, result->ns, BAD_CAST "Text", BAD_CAST x->outcome.text);
+  xmlNewTextChild(result, result->ns, BAD_CAST "Where", BAD_CAST x->outcome.where);
+  xmlNewTextChild(result, result->ns, BAD_CAST "Requirement", BAD_CAST "J3-BIND-003");
+  xmlDocDumpMemoryEnc(doc, &mem, &len, ctk_encoding_name(x->encoding));
+  if(mem && len > 0)
+    rc = ctk_buf_add(out, mem, (size_t)len);
+  xmlFree(mem);
+  xmlFreeDoc(doc);
+  return rc;
+}
+
 /* Log one incoming message with its answer; failures to log are logged, not answered. */
 static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *verdict)
 {
@@ -387,7 +431,13 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
   else if(state == 0) {
     exchange_content_type(&x, ctype, sizeof(ctype));
     ctk_buf_reset(&out);
-    if(exchange_answer(&x, &out)) {
+    if(exchange_is_envelope_problem(&x)) {
+      resp->status = 500;
+      result = exchange_soap_fault(&x, &out);
+    }
+    else
+      result = exchange_answer(&x, &out);
+    if(result) {
       ctk_msg_free(x.req);
       ctk_msg_free(x.answer);
       ctk_buf_free(&out);

@@ -774,6 +774,14 @@ static void test_endpoints_soap_gbk_and_link_check(void)
   CU_ASSERT(wait_status(t.ministry, id, "01"));
   ctk_msg_free(m);
 
+  /* a plain Message on the SOAP path: the envelope cannot be read, so a SOAP Fault */
+  ctk_buf_reset(&answer);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/soap", "text/xml; charset=UTF-8",
+                           "<Message xmlns=\"urn:ctk12328:baseline:1\"/>", 42, code, &answer),
+                  500);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "Fault"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&answer), "soap:Client"));
+
   m = new_msg(&t, "1013", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   ctk_xml_add(m->body, "Echo", "ping-42");
