@@ -69,6 +69,8 @@ static const char page_css[] =
   "svg text{font-size:11px;fill:#57606a;font-family:system-ui,sans-serif}"
   "svg .ct{font-size:13px;font-weight:600;fill:#1f2328}"
   "svg .yl{text-anchor:end}svg .xl,svg .xu,svg .yu{text-anchor:middle}"
+  "#attention ul{margin:6px 0 0;padding-left:18px}#attention li{margin:3px 0}"
+  "a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}"
   "footer{color:var(--mute);font-size:12px;margin:32px 0 8px}"
   "@media print{details{break-inside:avoid}}";
 
@@ -195,6 +197,30 @@ static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
          name, s->all.by_verdict[v], name);
   }
   add(h, "</section>");
+}
+
+/* The tests a reader must look at, linked to their details, right under the counts. */
+static void write_attention(html_ctx *h, const ctk_run *run)
+{
+  size_t i, shown = 0;
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *t = run->tests[i];
+    if(t->verdict == CTK_VERDICT_PASS || t->verdict == CTK_VERDICT_SKIP)
+      continue;
+    if(!shown++)
+      add(h, "<section class=\"card\" id=\"attention\"><b>Needs attention</b><ul>");
+    add(h, "<li>");
+    verdict_badge(h, t->verdict);
+    add(h, " <a href=\"#");
+    anchor(h, t->id);
+    add(h, "\" class=\"tid\">");
+    esc(h, t->id);
+    add(h, "</a> ");
+    esc(h, t->reason);
+    add(h, "</li>");
+  }
+  if(shown)
+    add(h, "</ul></section>");
 }
 
 static void counts_row(html_ctx *h, const char *label, const ctk_counts *c)
@@ -429,6 +455,7 @@ ctk_code ctk_report_html_write(const ctk_run *run, ctk_buf *out)
   add(&h, page_css);
   add(&h, "</style></head><body><main>");
   write_header(&h, run, &s);
+  write_attention(&h, run);
   write_summary_tables(&h, &s);
   write_charts(&h, run);
   write_identity(&h, run);

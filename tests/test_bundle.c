@@ -278,6 +278,26 @@ static void test_missing_extra_duplicate_unsafe(void)
   }
 }
 
+/* A bundle cut at any length is refused with a reason, never read past its end. */
+static void test_truncated(void)
+{
+  char bundle[700], cut[760];
+  size_t len = 0, at;
+  char *data;
+
+  build_bundle("bundle-cut", PASS_FIXTURE, NULL, bundle, sizeof(bundle));
+  data = ctk_test_read_file(bundle, &len);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+  snprintf(cut, sizeof(cut), "%s.cut.tar.gz", bundle);
+  for(at = 0; at < len; at += len / 23 + 1) {
+    ctk_bundle_check c;
+    CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(cut, data, at), CTK_E_OK);
+    CU_ASSERT_NOT_EQUAL(verify(cut, pub, &c), CTK_E_OK);
+    ctk_bundle_check_free(&c);
+  }
+  free(data);
+}
+
 static void test_wrong_key(void)
 {
   char bundle[700];
@@ -418,6 +438,7 @@ void ctk_test_add_bundle(CU_pSuite s)
   CTK_TEST(s, test_build_and_verify);
   CTK_TEST(s, test_every_member_tampered);
   CTK_TEST(s, test_missing_extra_duplicate_unsafe);
+  CTK_TEST(s, test_truncated);
   CTK_TEST(s, test_wrong_key);
   CTK_TEST(s, test_not_certifiable);
   CTK_TEST(s, test_cli);

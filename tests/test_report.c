@@ -305,6 +305,50 @@ static void test_json_bad_input(void)
   }
 }
 
+/* Bytes of a valid results.json flipped, cut and repeated: the reader answers, never crashes,
+ * and whatever it accepts can be written again. Deterministic and bounded. */
+static void test_json_mutations(void)
+{
+  ctk_run *run = sample_run();
+  ctk_buf good, again;
+  unsigned seed = 12328;
+  int i, accepted = 0;
+
+  ctk_buf_init(&good, CTK_REPORT_MAX_BYTES);
+  ctk_buf_init(&again, CTK_REPORT_MAX_BYTES);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &good), CTK_E_OK);
+  for(i = 0; i < 300; i++) {
+    char *copy = malloc(good.len);
+    size_t len = good.len, k;
+    ctk_run *back = NULL;
+    char err[256];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+    memcpy(copy, good.data, good.len);
+    for(k = 0; k < 4; k++) {
+      seed = seed * 1103515245u + 12345u;
+      copy[(seed >> 8) % len] = (char)(seed >> 20);
+    }
+    if(i % 3 == 0)
+      len = (seed >> 4) % len; /* cut short */
+    if(ctk_report_json_read(copy, len, &back, err, sizeof(err)) == CTK_E_OK) {
+      accepted++;
+      ctk_buf_reset(&again);
+      CU_ASSERT_EQUAL(ctk_report_json_write(back, &again), CTK_E_OK);
+      ctk_run_free(back);
+    }
+    else {
+      CU_ASSERT_PTR_NULL(back);
+      CU_ASSERT_TRUE(err[0] != '\0');
+    }
+    free(copy);
+  }
+  /* Most mutations break the file; some land in free text and are still valid. */
+  CU_ASSERT_TRUE(accepted < 300);
+  ctk_buf_free(&good);
+  ctk_buf_free(&again);
+  ctk_run_free(run);
+}
+
 /* Number of nodes an XPath expression selects in doc. */
 static int xpath_count(xmlDocPtr doc, const char *expr)
 {
@@ -438,6 +482,9 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg[contains(@class,'load')]//polyline"), 1);
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J1.cross-city']//details[@class='raw']"), 2);
   CU_ASSERT_EQUAL(xpath_count(doc, "//table[@id='pixit']//td[.='****']"), 3);
+  /* Fail, inconc and error are listed at the top, linked to their details. */
+  CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//li"), 3);
+  CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//a[@href='#t-J1.cross-city']"), 1);
   xmlFreeDoc(doc);
   ctk_buf_free(&out);
   ctk_run_free(run);
@@ -663,6 +710,7 @@ void ctk_test_add_report(CU_pSuite s)
   CTK_TEST(s, test_bounds);
   CTK_TEST(s, test_json_round_trip);
   CTK_TEST(s, test_json_bad_input);
+  CTK_TEST(s, test_json_mutations);
   CTK_TEST(s, test_junit);
   CTK_TEST(s, test_html);
   CTK_TEST(s, test_text_cleaning);
