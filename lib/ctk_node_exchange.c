@@ -102,8 +102,14 @@ static ctk_code exchange_encode(ctk_exchange *x, ctk_msg *ans, ctk_buf *out)
   ctk_node_engine *n = x->n;
   ctk_code result;
 
-  if(ctk_node_fault(n, CTK_PF_wrong_correl_id))
+  if(ctk_node_fault(n, CTK_PF_wrong_correl_id)) {
+    /* the encoder writes the document, so change the CorrelId there */
+    xmlNodePtr head = ctk_xml_child(xmlDocGetRootElement(ans->doc), "Head");
+    xmlNodePtr correl = head ? ctk_xml_child(head, "CorrelId") : NULL;
     ctk_msg_make_id(n->self.region, ans->head.correl_id);
+    if(correl)
+      xmlNodeSetContent(correl, BAD_CAST ans->head.correl_id);
+  }
   if(x->encoding == CTK_ENC_GBK && ctk_node_fault(n, CTK_PF_gbk_broken)) {
     /* UTF-8 bytes under a GBK label */
     char *decl;

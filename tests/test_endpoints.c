@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctk_auth.h"
@@ -14,6 +15,7 @@
 #include "ctk_msg.h"
 #include "ctk_node.h"
 #include "ctk_test.h"
+#include "province/ctk_province_faults.h"
 
 #define P1 "360000"     /* Jiangxi */
 #define P1_CITY "360100"
@@ -165,7 +167,8 @@ static int node_files(net *t, const char *name, const char *region,
   return write_credentials(cfg->credentials_file, callers, levels, n);
 }
 
-static int net_up(net *t, const char *name)
+/* The network with the province P1 running these fault modes (0 = none). */
+static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
 {
   static const char *const m_callers[] = { P1, P2 };
   static const int m_levels[] = { 2, 2 };
@@ -210,6 +213,8 @@ static int net_up(net *t, const char *name)
            t->ports[0], city_url, city_url);
   if(node_files(t, "p1", P1, p1_callers, p1_levels, 3, peers, &t->p1cfg, t->ports[1]))
     return -1;
+  t->p1cfg.faults = p1_faults;
+  t->p1cfg.late_reply_ms = 300;
   ctk_node_config_init(&t->p2cfg, CTK_LEVEL_PROVINCE);
   snprintf(peers, sizeof(peers),
            "region,level,url\n" MIN ",1,http://127.0.0.1:%d\n" P2_CITY ",3,%s\n", t->ports[0],
@@ -225,6 +230,11 @@ static int net_up(net *t, const char *name)
   }
   t->client = ctk_http_client_new();
   return t->client ? 0 : -1;
+}
+
+static int net_up(net *t, const char *name)
+{
+  return net_up_faulty(t, name, 0);
 }
 
 static void net_down(net *t)
@@ -942,6 +952,207 @@ static void test_endpoints_serve_daemon(void)
   CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* ---------- the province's fault modes really break what they say ---------- */
+
+#define FAULT(f) (1ul << (unsigned)CTK_PF_##f)
+
+static void test_endpoints_faults_break_flows(void)
+{
+  net t;
+  char code[8], s[32], secret[64];
+  ctk_outbox_counts c;
+  const char *id = "36010020261102000020";
+
+  /* drop-report-up: the ministry never hears of the order */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f1", FAULT(drop_report_up)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(status_at(t.ministry, id, s), "");
+  net_down(&t);
+
+  /* lost-status-update: the ministry stays at accepted */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f2", FAULT(lost_status_update)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "07");
+  CU_ASSERT_STRING_EQUAL(status_at(t.ministry, id, s), "01");
+  net_down(&t);
+
+  /* wrong-code-value: the ministry refuses the forwarded report */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f3", FAULT(wrong_code_value)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.failed, 1);
+  CU_ASSERT_STRING_EQUAL(status_at(t.ministry, id, s), "");
+  net_down(&t);
+
+  /* wrong-route-cross-city: the other city never gets the transfer */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f4", FAULT(wrong_route_cross_city)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P1_CITY2, code), OK_CODE);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_EQUAL(inbox_count(&t.inbox, "1002", P1_CITY2, id), 0);
+  net_down(&t);
+
+  /* ignore-auth, ignore-region, illegal-transition-accepted, unknown-order-accepted */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f5", FAULT(ignore_auth) | FAULT(ignore_region) |
+                                FAULT(illegal_transition_accepted) |
+                                FAULT(unknown_order_accepted)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, "36010020261102999999", code),
+                         OK_CODE);
+  {
+    ctk_msg *m = new_msg(&t, "1013", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+    ctk_buf bytes;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    ctk_buf_init(&bytes, 1 << 20);
+    CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, "wrong-password-0000", "/exchange",
+                             "application/xml", bytes.data, bytes.len, code, NULL), 200);
+    CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+    ctk_buf_free(&bytes);
+    ctk_msg_free(m);
+  }
+  net_down(&t);
+
+  /* no-idempotency: a repeated message is forwarded twice */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f6", FAULT(no_idempotency)) == 0);
+  {
+    ctk_msg *m = new_msg(&t, "1001", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+    ctk_buf bytes;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    add_workorder(m->body, id, P1_CITY, "01", NULL);
+    ctk_buf_init(&bytes, 1 << 20);
+    secret_of(P1_CITY, secret, sizeof(secret));
+    CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+    post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data, bytes.len,
+             code, NULL);
+    post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", bytes.data, bytes.len,
+             code, NULL);
+    CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+    CU_ASSERT_EQUAL(c.delivered + c.failed, 2);
+    ctk_buf_free(&bytes);
+    ctk_msg_free(m);
+  }
+  net_down(&t);
+
+  /* missing-urge and stats-wrong */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f7", FAULT(missing_urge) | FAULT(stats_wrong)) == 0);
+  {
+    int sent = -1;
+    ctk_buf b;
+    CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, "2026-11-05T17:00:00+08:00", code),
+                           OK_CODE);
+    CU_ASSERT_EQUAL(ctk_node_urge_now(t.p1, "2026-11-20", &sent), CTK_E_OK);
+    CU_ASSERT_EQUAL(sent, 0);
+    ctk_buf_init(&b, 1 << 20);
+    CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/stats?region=360000", &b), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"orders\":2"));
+    ctk_buf_free(&b);
+  }
+  net_down(&t);
+}
+
+static void test_endpoints_faults_break_answers(void)
+{
+  net t;
+  char code[8], secret[64];
+  ctk_msg *m;
+  ctk_buf bytes, answer;
+  const char *id = "36010020261102000021";
+
+  secret_of(P1_CITY, secret, sizeof(secret));
+  ctk_buf_init(&bytes, 1 << 20);
+  ctk_buf_init(&answer, 1 << 20);
+
+  /* bad-answer-xml: the answer cannot be read; wrong-correl-id: it names another request */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f8", FAULT(bad_answer_xml)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), "");
+  net_down(&t);
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f9", FAULT(wrong_correl_id) | FAULT(late_reply)) == 0);
+  m = new_msg(&t, "1013", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
+  {
+    struct timespec t0, t1;
+    ctk_msg *ans = NULL;
+    ctk_outcome why;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml",
+                             bytes.data, bytes.len, code, &answer), 200);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* late-reply here waits 300 ms (15 s in the daemon) */
+    CU_ASSERT((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 300);
+    CU_ASSERT_EQUAL(ctk_msg_decode(t.profile, answer.data, answer.len, CTK_BIND_XML, &ans, &why),
+                    CTK_E_OK);
+    if(ans)
+      CU_ASSERT_STRING_NOT_EQUAL(ans->head.correl_id, m->head.msg_id);
+    ctk_msg_free(ans);
+  }
+  ctk_msg_free(m);
+  net_down(&t);
+
+  /* accept-bad-message, xxe-accepted, wrong-result-code */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f10", FAULT(xxe_accepted) | FAULT(wrong_result_code))
+                  == 0);
+  {
+    static const char xxe[] =
+      "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<Message xmlns=\"urn:ctk12328:baseline:1\">&x;</Message>";
+    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml", xxe,
+                             sizeof(xxe) - 1, code, NULL), 200);
+    CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+  }
+  m = new_msg(&t, "1001", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  add_workorder(m->body, id, P1_CITY, "01", NULL);
+  /* a phone number of the wrong format: FORMAT is due, SCHEMA comes back */
+  xmlNodeSetContent(ctk_xml_child(ctk_xml_child(ctk_xml_child(m->body, "WorkOrder"), "Caller"),
+                                  "Phone"), BAD_CAST "12");
+  CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), "1002");
+  net_down(&t);
+
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f11", FAULT(accept_bad_message)) == 0);
+  m = new_msg(&t, "1001", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "NotAWorkOrder", "x");
+  CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), OK_CODE);
+  net_down(&t);
+
+  /* no-outbox: with the ministry down the forward is dropped, not kept */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f12", FAULT(no_outbox)) == 0);
+  {
+    ctk_outbox_counts c;
+    ctk_node_stop(t.ministry);
+    t.ministry = NULL;
+    CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+    CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p1), &c), CTK_E_OK);
+    CU_ASSERT_EQUAL(c.failed, 1);
+    CU_ASSERT_EQUAL(c.pending, 0);
+  }
+  net_down(&t);
+
+  /* reorder: the revisit overtakes the report and completion; the ministry ends wrong */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f13", FAULT(reorder)) == 0);
+  {
+    char s[32];
+    CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+    CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, id, code), OK_CODE);
+    CU_ASSERT_STRING_EQUAL(city_update(&t, "1007", P1_CITY, P1, id, code), OK_CODE);
+    CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 8000), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "08");
+    CU_ASSERT_STRING_NOT_EQUAL(status_at(t.ministry, id, s), "08");
+  }
+  net_down(&t);
+  ctk_buf_free(&bytes);
+  ctk_buf_free(&answer);
+}
+
 void ctk_test_add_endpoints(CU_pSuite suite)
 {
   CTK_TEST(suite, test_endpoints_local_case);
@@ -954,4 +1165,6 @@ void ctk_test_add_endpoints(CU_pSuite suite)
   CTK_TEST(suite, test_endpoints_ministry_restart);
   CTK_TEST(suite, test_endpoints_admin_api);
   CTK_TEST(suite, test_endpoints_serve_daemon);
+  CTK_TEST(suite, test_endpoints_faults_break_flows);
+  CTK_TEST(suite, test_endpoints_faults_break_answers);
 }
