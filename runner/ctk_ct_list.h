@@ -137,6 +137,10 @@
     "Sustained load at the PIXIT rate: every acknowledged order reaches the ministry",        \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-PERF-001,J2-PERF-002", "load",   \
     "province")                                                                               \
+  X(ctk_ct_j2_statistics, "J2.statistics",                                                    \
+    "The SUT's statistics report counts the orders it passed up", "jtt1019-2", "technical",   \
+    CTK_CLASS_OPTIONAL, "interface.1011 || PICS-STATS", "J2-STAT-001,J3-IF-011", "stats",     \
+    "province")                                                                               \
   X(ctk_ct_j2_secrets, "J2.secrets-hidden",                                                   \
     "No secret appears in the evidence of the run or in the reference roles' logs",           \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-SEC-004", "", "any")

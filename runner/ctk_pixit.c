@@ -14,6 +14,7 @@
 /* Every key a PIXIT may hold; anything else is a typo the user wants to hear about. */
 static const char *const pixit_keys[] = {
   "sut.role", "sut.region", "sut.url", "sut.secret", "sut.start", "sut.fault", "sut.tls_ca",
+  "sut.stats_trigger",
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "peer.region",
@@ -174,6 +175,10 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   ctk_strlcpy(px->fault, v ? v : "", sizeof(px->fault));
   v = ctk_kvfile_get(kv, "sut.tls_ca");
   ctk_strlcpy(px->tls_ca, v ? v : "", sizeof(px->tls_ca));
+  v = ctk_kvfile_get(kv, "sut.stats_trigger");
+  if(v && *v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+    return pixit_fail(err, errlen, kv, "sut.stats_trigger", "an http:// or https:// URL");
+  ctk_strlcpy(px->stats_trigger, v ? v : "", sizeof(px->stats_trigger));
 
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);

@@ -21,6 +21,8 @@ typedef struct ctk_pixit {
   int self_test;                 /* sut.start = reference: the runner starts the reference */
   char fault[64];                /* sut.fault: fault mode of the reference province */
   char tls_ca[512];              /* sut.tls_ca: CA file to trust for an https SUT */
+  char stats_trigger[512];       /* sut.stats_trigger: URL the runner POSTs to make the SUT
+                                    report its statistics ({from} {to} = YYYY-MM-DD) */
 
   /* [ministry]: the reference ministry the runner starts above the SUT */
   int ministry_port;             /* 0 = ephemeral (only sensible in self-test) */

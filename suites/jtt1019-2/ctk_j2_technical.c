@@ -769,3 +769,171 @@ void ctk_ct_j2_load(ctk_ct *t)
   free(orders);
   free(lat);
 }
+
+/* ---------- statistics counted from the orders ---------- */
+
+/* Wait until the ministry link has been quiet for 800 ms (the SUT's outbox drained). */
+static void j2_wait_quiet(ctk_ct *t)
+{
+  long long until = ctk_now_ms() + t->env->pixit->propagate_timeout_ms;
+  size_t last = (size_t)-1, total = 0;
+  long long since = ctk_now_ms();
+  while(ctk_now_ms() < until && !ctk_proc_interrupted()) {
+    ctk_relay_count(t->env->roles->ministry_relay, &total);
+    if(total != last) {
+      last = total;
+      since = ctk_now_ms();
+    }
+    else if(ctk_now_ms() - since >= 800)
+      return;
+    ctk_sleep_ms(50);
+  }
+}
+
+/* Replace {from} and {to} in the trigger template. */
+static void j2_trigger_url(const char *tmpl, const char *day, char *out, size_t outlen)
+{
+  ctk_buf b;
+  ctk_buf_init(&b, 4096);
+  ctk_buf_adds(&b, tmpl);
+  j2_replace_all(&b, "{from}", day);
+  j2_replace_all(&b, "{to}", day);
+  ctk_strlcpy(out, ctk_buf_str(&b), outlen);
+  ctk_buf_free(&b);
+}
+
+/* The value of indicator name in the newest StatisticsReport the SUT sent; -1 if none. */
+static long j2_reported(ctk_ct *t, const char *name, char *period, size_t periodlen)
+{
+  ctk_relay *relay = t->env->roles->ministry_relay;
+  size_t i = ctk_relay_count(relay, NULL);
+  long value = -1;
+  while(i-- > 0 && value < 0) {
+    ctk_relay_msg m;
+    ctk_msg *msg = NULL;
+    ctk_outcome why;
+    xmlNodePtr ind;
+    if(!ctk_relay_get(relay, i, &m))
+      continue;
+    if(!strcmp(m.iface, "1011") &&
+       !ctk_msg_decode(t->env->profile, m.raw, m.raw_len, m.soap ? CTK_BIND_SOAP : CTK_BIND_XML,
+                       &msg, &why) && msg && msg->body) {
+      const char *ps = ctk_msg_get(msg, "PeriodStart");
+      snprintf(period, periodlen, "%s", ps ? ps : "");
+      for(ind = msg->body->children; ind; ind = ind->next) {
+        xmlNodePtr n = ctk_xml_child(ind, "Name");
+        xmlNodePtr v = ctk_xml_child(ind, "Value");
+        xmlChar *nt = n ? xmlNodeGetContent(n) : NULL;
+        xmlChar *vt = v ? xmlNodeGetContent(v) : NULL;
+        if(nt && vt && !strcmp((const char *)nt, name))
+          value = strtol((const char *)vt, NULL, 10);
+        xmlFree(nt);
+        xmlFree(vt);
+      }
+    }
+    ctk_msg_free(msg);
+    free(m.raw);
+  }
+  return value;
+}
+
+/* What the ministry counts for the SUT's region on day (reference ministry's admin API). */
+static long j2_ministry_orders(ctk_ct *t, const char *day)
+{
+  ctk_http_call call;
+  ctk_http_reply hr;
+  char url[CTK_ROLES_URL_MAX + 128];
+  long orders = -1;
+  const char *p;
+  memset(&call, 0, sizeof(call));
+  memset(&hr, 0, sizeof(hr));
+  ctk_buf_init(&hr.body, 1024 * 1024);
+  snprintf(url, sizeof(url), "%s/ctk/stats?region=%s&from=%s&to=%s",
+           t->env->roles->ministry_url, t->env->pixit->sut_region, day, day);
+  call.url = url;
+  call.timeout_ms = t->env->pixit->answer_timeout_ms;
+  if(!ctk_http_get(t->env->http, &call, &hr) && hr.status == 200) {
+    p = strstr(ctk_buf_str(&hr.body), "\"orders\":");
+    if(p)
+      orders = strtol(p + 9, NULL, 10);
+  }
+  ctk_ct_record(t, CTK_XCHG_IN, "ministry admin /ctk/stats", "", hr.total_ms, (int)hr.status,
+                NULL, ctk_buf_str(&hr.body), hr.body.len);
+  ctk_buf_free(&hr.body);
+  return orders;
+}
+
+void ctk_ct_j2_statistics(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  char day[16], url[700], period[48], tmpl[600];
+  size_t before, i;
+  time_t now = time(NULL) + 8 * 3600;
+  struct tm tm;
+  long reported, held;
+
+  gmtime_r(&now, &tm);
+  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  /* Some orders of today, whatever ran before. */
+  for(i = 0; i < 2 && !ctk_ct_done(t); i++) {
+    ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
+    char order[24];
+    ctk_ct_order_spec spec;
+    ctk_ct_order_id(as.node.region, order);
+    j2_spec(&spec, order, as.node.region);
+    ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J3-IF-001", "report (1001)");
+  }
+  if(ctk_ct_done(t))
+    return;
+  j2_wait_quiet(t);
+  before = ctk_relay_find(t->env->roles->ministry_relay, "1011", NULL, NULL);
+  if(px->stats_trigger[0])
+    ctk_strlcpy(tmpl, px->stats_trigger, sizeof(tmpl));
+  else if(px->self_test)
+    snprintf(tmpl, sizeof(tmpl), "%s/ctk/report-stats?from={from}&to={to}",
+             t->env->roles->sut_url);
+  else
+    tmpl[0] = '\0';
+  if(tmpl[0]) {
+    ctk_http_call call;
+    ctk_http_reply hr;
+    j2_trigger_url(tmpl, day, url, sizeof(url));
+    memset(&call, 0, sizeof(call));
+    memset(&hr, 0, sizeof(hr));
+    ctk_buf_init(&hr.body, 64 * 1024);
+    call.url = url;
+    call.body = "";
+    call.content_type = "text/plain";
+    call.timeout_ms = px->answer_timeout_ms;
+    if(ctk_http_post(t->env->http, &call, &hr) || hr.status >= 300) {
+      ctk_ct_inconc(t, "the statistics trigger %s did not work (HTTP %ld %s)", url, hr.status,
+                    hr.error);
+      ctk_buf_free(&hr.body);
+      return;
+    }
+    ctk_buf_free(&hr.body);
+  }
+  if(ctk_relay_wait(t->env->roles->ministry_relay, "1011", NULL, NULL, before + 1,
+                    px->propagate_timeout_ms) <= before) {
+    ctk_ct_inconc(t, "no StatisticsReport (1011) from the SUT within %ld ms%s",
+                  px->propagate_timeout_ms,
+                  tmpl[0] ? "" : " (set PIXIT sut.stats_trigger to make it report now)");
+    return;
+  }
+  reported = j2_reported(t, "orders", period, sizeof(period));
+  held = j2_ministry_orders(t, day);
+  if(held < 0) {
+    ctk_ct_error(t, 0, "the reference ministry did not give its own count for %s", day);
+    return;
+  }
+  if(reported < 0)
+    ctk_ct_fail(t, "J2-STAT-001", "the SUT's StatisticsReport has no \"orders\" indicator");
+  else if(reported != held)
+    ctk_ct_fail(t, "J2-STAT-001", "the SUT reported %ld orders for %s (period from %s), but it "
+                "passed %ld orders of that day to the ministry", reported, day, period, held);
+  else
+    ctk_ct_pass(t, "the SUT's statistics count %ld orders for %s, the same as the ministry "
+                "holds from it", reported, day);
+}
