@@ -407,14 +407,22 @@ static void test_skew_lets_later_connection_overtake(void)
   char buf[4];
   int a;
   int b;
+  int i;
+  ctk_faultproxy_stats st;
 
   CU_ASSERT_FATAL(fixture_start(&f) == 0);
   /* hold every connection while A is accepted, then lift the skew so B goes straight through */
-  CU_ASSERT_EQUAL(ctk_faultproxy_command(f.fp, "skew 1 400"), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_faultproxy_command(f.fp, "skew 1 1000"), CTK_E_OK);
   a = client_connect(f.port);
   CU_ASSERT_FATAL(a >= 0);
   CU_ASSERT_EQUAL(send(a, "A", 1, 0), 1);
-  usleep(100000); /* let the proxy accept A while the skew holds */
+  /* let the proxy accept A while the skew holds (polled, not slept: the machine may be busy) */
+  for(i = 0; i < 500; i++) {
+    ctk_faultproxy_get_stats(f.fp, &st);
+    if(st.accepted >= 1)
+      break;
+    usleep(2000);
+  }
   ctk_faultproxy_set_skew(f.fp, 0, 0);
   b = client_connect(f.port);
   CU_ASSERT_FATAL(b >= 0);
