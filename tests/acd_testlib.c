@@ -259,8 +259,13 @@ static void tl_tally(ctk_acd_cti_tally *t, const char *xml, long len)
   call_id = tl_call_id(root);
   cause = tl_child_text(root, "cause");
   seen = call_id ? tl_call_seen(t, (const char *)call_id) : NULL;
-  if(!xmlStrcmp(root->name, BAD_CAST "OfferedEvent"))
+  if(!xmlStrcmp(root->name, BAD_CAST "OfferedEvent")) {
+    xmlChar *caller = tl_child_text(root, "callingDevice");
+    if(!t->offered && caller)
+      snprintf(t->first_caller, sizeof(t->first_caller), "%s", (const char *)caller);
+    xmlFree(caller);
     t->offered++;
+  }
   else if(!xmlStrcmp(root->name, BAD_CAST "QueuedEvent"))
     t->queued++;
   else if(!xmlStrcmp(root->name, BAD_CAST "DeliveredEvent")) {

@@ -33,6 +33,7 @@ typedef struct ctk_acd_cti_tally {
     unsigned seen;             /* CTK_ACD_SEEN_* */
   } calls[CTK_ACD_TALLY_CALLS];
   unsigned ncalls;
+  char first_caller[32];       /* callingDevice of the first OfferedEvent */
 } ctk_acd_cti_tally;
 
 /* A TCP connection to the CTI port, or -1. */

@@ -73,6 +73,7 @@ static void test_load_fifty_calls_five_agents(void)
   close(cti);
   CU_ASSERT_EQUAL(tally->bad_frames, 0);
   CU_ASSERT_EQUAL(tally->ncalls, 50);
+  CU_ASSERT_STRING_EQUAL(tally->first_caller, "13800000001"); /* from the callers file */
   for(i = 0; i < tally->ncalls; i++) {
     if(tally->calls[i].seen == (CTK_ACD_SEEN_DELIVERED | CTK_ACD_SEEN_ESTABLISHED | CTK_ACD_SEEN_CLEARED))
       complete++;

@@ -270,6 +270,25 @@ static ctk_code load_make_run_dir(const ctk_load_options *o, ctk_load_result *r)
   return CTK_E_OK;
 }
 
+#define LOAD_CALLERS_MAX 10000ul /* SIPp cycles through the file when there are more calls */
+
+/* The caller numbers the scenarios put in From: 138 followed by eight digits, one per call. */
+static ctk_code load_write_callers(const ctk_load_result *r, char *path, size_t size)
+{
+  unsigned long i, n = r->asked < LOAD_CALLERS_MAX ? r->asked : LOAD_CALLERS_MAX;
+  FILE *f;
+  int len = snprintf(path, size, "%s/callers.csv", r->run_dir);
+  if(len < 0 || (size_t)len >= size)
+    return CTK_E_TOOBIG;
+  f = fopen(path, "w");
+  if(!f)
+    return CTK_E_IO;
+  fputs("SEQUENTIAL\n", f);
+  for(i = 1; i <= n; i++)
+    fprintf(f, "138%08lu;\n", i);
+  return fclose(f) == 0 ? CTK_E_OK : CTK_E_IO;
+}
+
 /* Arguments are kept in one table of fixed-size strings so nothing is allocated per argument. */
 typedef struct load_argv {
   char text[LOAD_ARGS_MAX][1100];
@@ -314,7 +333,7 @@ void ctk_load_judge(ctk_load_result *r, unsigned timeout_s)
 ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
 {
   static load_argv a;
-  char host[256], sipp[1024], stat_path[700], log_path[700];
+  char host[256], sipp[1024], stat_path[700], log_path[700], callers[700];
   ctk_proc proc;
   long long deadline;
   unsigned timeout_s;
@@ -363,6 +382,19 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
     snprintf(r->reason, sizeof(r->reason), "cannot create the run directory");
     return rc;
   }
+  if(o->callers) {
+    if(access(o->callers, R_OK) != 0) {
+      snprintf(r->reason, sizeof(r->reason), "callers file '%s' cannot be read", o->callers);
+      return CTK_E_NOTFOUND;
+    }
+    rc = ctk_strlcpy(callers, o->callers, sizeof(callers));
+  }
+  else
+    rc = load_write_callers(r, callers, sizeof(callers));
+  if(rc) {
+    snprintf(r->reason, sizeof(r->reason), "cannot write the callers file in the run directory");
+    return rc;
+  }
   /* bound: time to start every call, plus the pause, plus a margin for queueing */
   timeout_s = o->timeout_s;
   if(!timeout_s) {
@@ -379,6 +411,8 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
   load_arg(&a, "%s", r->scenario_file);
   load_arg(&a, "-s");
   load_arg(&a, "%s", o->service ? o->service : "12328");
+  load_arg(&a, "-inf");
+  load_arg(&a, "%s", callers);
   load_arg(&a, "-t");
   load_arg(&a, "%s", tcp ? "t1" : "u1");
   if(!o->allow_remote || !strncmp(host, "127.", 4) || !strcmp(host, "localhost")) {

@@ -24,6 +24,9 @@ typedef struct ctk_load_options {
   int allow_remote;
   const char *run_dir;        /* SIPp's files go here; NULL = a fresh directory under $TMPDIR */
   const char *sipp;           /* program name (searched on PATH) or path; default "sipp" */
+  const char *callers;        /* SIPp -inf file of caller numbers (field0); NULL = we write one
+                               * with 13800000001, 13800000002, ... (mobile numbers the
+                               * profile's Phone format accepts) */
   unsigned timeout_s;         /* hard bound of the run; 0 = computed from calls, rate, pause */
 } ctk_load_options;
 

@@ -25,6 +25,7 @@ static void load_usage(FILE *out)
         "  --run-dir DIR         where SIPp's statistics and logs go (default: new temp dir)\n"
         "  --scenario-dir DIR    where scenario files are (default: found next to ctk)\n"
         "  --sipp PROGRAM        SIPp program (default sipp, looked up on PATH)\n"
+        "  --callers FILE        SIPp -inf file of caller numbers (default 13800000001...)\n"
         "  --json FILE           write the result as JSON (- for stdout)\n"
         "  --allow-remote        allow a target outside 127.0.0.0/8\n"
         "  --log-level L         error | warn | info | debug\n"
@@ -49,7 +50,7 @@ static int load_number(const char *opt, const char *text, double min, double max
 enum {
   LOPT_TARGET = 1000, LOPT_SCENARIO, LOPT_RATE, LOPT_DURATION, LOPT_PAUSE, LOPT_TRANSPORT,
   LOPT_SERVICE, LOPT_TIMEOUT, LOPT_RUNDIR, LOPT_SCENDIR, LOPT_SIPP, LOPT_JSON, LOPT_REMOTE,
-  LOPT_LOG, LOPT_HELP
+  LOPT_LOG, LOPT_CALLERS, LOPT_HELP
 };
 
 int ctk_cmd_load(int argc, char **argv)
@@ -69,6 +70,7 @@ int ctk_cmd_load(int argc, char **argv)
     { "scenario-dir", required_argument, NULL, LOPT_SCENDIR },
     { "sipp", required_argument, NULL, LOPT_SIPP },
     { "json", required_argument, NULL, LOPT_JSON },
+    { "callers", required_argument, NULL, LOPT_CALLERS },
     { "allow-remote", no_argument, NULL, LOPT_REMOTE },
     { "log-level", required_argument, NULL, LOPT_LOG },
     { "help", no_argument, NULL, LOPT_HELP },
@@ -149,6 +151,9 @@ int ctk_cmd_load(int argc, char **argv)
       break;
     case LOPT_JSON:
       json_path = optarg;
+      break;
+    case LOPT_CALLERS:
+      o.callers = optarg;
       break;
     case LOPT_REMOTE:
       o.allow_remote = 1;
