@@ -42,6 +42,9 @@ static const char page_css[] =
   "th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}"
   "th{background:#eef1f4;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}"
   "table.kv th{width:220px}"
+  ".scroll{overflow-x:auto}table.xchg{font-size:12px}table.xchg td,table.xchg th{padding:2px 6px}"
+  "table.xchg td:nth-child(4){word-break:break-all}details.xchgs{margin:8px 0}"
+  "details.xchgs>summary,details.raw>summary{cursor:pointer;color:#0969da}"
   ".v{display:inline-block;min-width:58px;text-align:center;font-weight:700;color:#fff;"
   "border-radius:4px;padding:0 6px;font-size:12px;text-transform:uppercase}"
   ".v-pass{background:var(--pass)}.v-fail{background:var(--fail)}"
@@ -355,7 +358,11 @@ static void write_exchanges(html_ctx *h, const ctk_test_result *t)
   size_t i, rows = t->n_exchanges < HTML_ROWS_MAX ? t->n_exchanges : HTML_ROWS_MAX;
   if(!t->n_exchanges)
     return;
-  add(h, "<table class=\"xchg\"><thead><tr><th>#</th><th>time</th><th>dir</th><th>peer</th>"
+  addf(h, "<details class=\"xchgs\"%s><summary>%zu exchanged message%s</summary>"
+          "<div class=\"scroll\"><table class=\"xchg\"><thead>",
+       t->verdict == CTK_VERDICT_PASS ? "" : " open", t->n_exchanges,
+       t->n_exchanges == 1 ? "" : "s");
+  add(h, "<tr><th>#</th><th>time</th><th>dir</th><th>peer</th>"
          "<th>interface</th><th>HTTP</th><th>result</th><th>latency ms</th><th>bytes</th></tr>"
          "</thead><tbody>");
   for(i = 0; i < rows; i++) {
@@ -375,7 +382,7 @@ static void write_exchanges(html_ctx *h, const ctk_test_result *t)
     addf(h, "</td><td class=\"n\">%.1f</td><td class=\"n\">%zu</td></tr>", x->latency_ms,
          x->raw_total);
   }
-  add(h, "</tbody></table>");
+  add(h, "</tbody></table></div>");
   if(t->n_exchanges > rows || t->dropped_exchanges)
     addf(h, "<p class=\"meta\">%zu more exchanges not listed here (see results.json).</p>",
          t->n_exchanges - rows + t->dropped_exchanges);
@@ -392,6 +399,7 @@ static void write_exchanges(html_ctx *h, const ctk_test_result *t)
       addf(h, "\n[... %zu more bytes]", x->raw_total - shown);
     add(h, "</pre></details>");
   }
+  add(h, "</details>");
 }
 
 static void write_test(html_ctx *h, const ctk_test_result *t)
