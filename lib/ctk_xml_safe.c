@@ -85,9 +85,13 @@ int ctk_xml_declared_encoding(const char *data, size_t len, char *out, size_t ou
   rc = pcre2_match(xml_decl_re, (PCRE2_SPTR)data, head, 0, 0, md, NULL);
   if(rc < 0) {
     pcre2_match_data_free(md);
-    /* No encoding pseudo-attribute. A declaration with one we could not read is an error. */
-    if(head >= 5 && !memcmp(data, "<?xml", 5) && memmem(data, head, "encoding", 8))
-      return -1;
+    /* No encoding pseudo-attribute. A declaration with one we could not read is an error;
+     * the word elsewhere in the document is not. */
+    if(head >= 5 && !memcmp(data, "<?xml", 5)) {
+      const char *end = memmem(data, head, "?>", 2);
+      if(end && memmem(data, (size_t)(end - data), "encoding", 8))
+        return -1;
+    }
     return 0;
   }
   ov = pcre2_get_ovector_pointer(md);

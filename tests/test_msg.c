@@ -505,6 +505,23 @@ static void test_msg_concurrent_decode_validate_encode(void)
   }
 }
 
+/* The XML declaration is read for its encoding only; the word elsewhere means nothing. */
+static void test_msg_declaration_without_encoding(void)
+{
+  static const char doc[] = "<?xml version=\"1.0\"?><Message xmlns=\"urn:ctk12328:baseline:1\">"
+                            "<Head><MsgId>encoding</MsgId></Head></Message>";
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+
+  CU_ASSERT_EQUAL(ctk_msg_decode(profile(), doc, sizeof(doc) - 1, CTK_BIND_XML, &m, &why),
+                  CTK_E_OK);
+  CU_ASSERT(m && m->encoding == CTK_ENC_UTF8);
+  CU_ASSERT_STRING_EQUAL(m ? m->head.msg_id : "", "encoding");
+  ctk_msg_free(m);
+  REFUSED("<?xml version=\"1.0\" encoding=GBK?><Message/>", CTK_BIND_XML, "MALFORMED",
+          "J3-ENV-001");
+}
+
 static void test_msg_names(void)
 {
   CU_ASSERT_EQUAL(ctk_binding_parse("SOAP"), CTK_BIND_SOAP);
@@ -532,5 +549,6 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_ids_unique_across_threads);
   CTK_TEST(s, test_msg_ids_unique_across_processes);
   CTK_TEST(s, test_msg_concurrent_decode_validate_encode);
+  CTK_TEST(s, test_msg_declaration_without_encoding);
   CTK_TEST(s, test_msg_names);
 }
