@@ -215,8 +215,12 @@ static int admin_report_stats(ctk_node_engine *n, const ctk_http_request *req,
   result = ctk_msg_new_request(n->profile, "1011", &n->self, &to, &r.m);
   if(!result) {
     ctk_xml_add(r.m->body, "Region", st->region);
-    ctk_xml_add(r.m->body, "PeriodStart", st->from);
-    ctk_xml_add(r.m->body, "PeriodEnd", st->to);
+    char start[40], end[40];
+    /* the period is whole days of Beijing time */
+    snprintf(start, sizeof(start), "%sT00:00:00+08:00", st->from);
+    snprintf(end, sizeof(end), "%sT23:59:59+08:00", st->to);
+    ctk_xml_add(r.m->body, "PeriodStart", start);
+    ctk_xml_add(r.m->body, "PeriodEnd", end);
     ctk_stats_indicators(st, admin_indicator_cb, &r);
     result = ctk_store_begin(n->store);
     if(!result) {

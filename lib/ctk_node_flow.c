@@ -658,12 +658,14 @@ static ctk_code flow_statistics(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
   const char *region = flow_get(x, "Region");
-  const char *from = flow_get(x, "PeriodStart");
-  const char *to = flow_get(x, "PeriodEnd");
+  char from[11], to[11];
   char prov[8];
   xmlNodePtr c;
   ctk_code result = CTK_E_OK;
 
+  /* periods are kept as days (the date part of the period's times) */
+  ctk_strlcpy(from, flow_get(x, "PeriodStart"), sizeof(from));
+  ctk_strlcpy(to, flow_get(x, "PeriodEnd"), sizeof(to));
   ctk_node_province_of(n, region, prov);
   if(!ctk_node_fault(n, CTK_PF_ignore_region) && strcmp(region, x->req->head.sender.region) &&
      strcmp(prov, x->req->head.sender.region)) {

@@ -389,6 +389,9 @@ void ctk_stats_indicators(const ctk_stats *st, ctk_stats_indicator_cb cb, void *
     }
   }
   for(i = 0; i < n; i++) {
+    /* an undefined rate (nothing to count) is left out: the value is a number */
+    if(rates[i].r->den <= 0)
+      continue;
     rate_text(rates[i].r, value, sizeof(value));
     if(cb(ctx, rates[i].name, value))
       return;

@@ -71,7 +71,8 @@ int ctk_stats_format_parse(const char *s);
 ctk_code ctk_stats_write(const ctk_stats *st, ctk_stats_format f, ctk_buf *out);
 
 /* The indicators as (name, value) pairs, in the order of docs/STATISTICS.md: what a province
- * puts in a StatisticsReport (1011). Calls cb once per indicator; stops on non-zero. */
+ * puts in a StatisticsReport (1011). Values are numbers; undefined rates are left out. Calls
+ * cb once per indicator; stops on non-zero. */
 typedef int (*ctk_stats_indicator_cb)(void *ctx, const char *name, const char *value);
 void ctk_stats_indicators(const ctk_stats *st, ctk_stats_indicator_cb cb, void *ctx);
 

@@ -1153,6 +1153,54 @@ static void test_endpoints_faults_break_answers(void)
   ctk_buf_free(&answer);
 }
 
+/* Statistics go up on demand; knowledge from above goes down to every city. */
+static void test_endpoints_statistics_and_knowledge(void)
+{
+  net t;
+  char code[8], value[32];
+  const char *id = "36010020261102000030";
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[160];
+  ctk_msg *m;
+  xmlNodePtr item;
+
+  CU_ASSERT_FATAL(net_up(&t, "ep-stats-kb") == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/ctk/report-stats?from=2026-11-01&to=2026-11-30",
+           t.ports[1]);
+  memset(&call, 0, sizeof(call));
+  call.url = url;
+  call.body = "";
+  memset(&reply, 0, sizeof(reply));
+  ctk_buf_init(&reply.body, 4096);
+  CU_ASSERT_EQUAL(ctk_http_post(t.client, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(reply.status, 202);
+  ctk_buf_free(&reply.body);
+  CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 5000), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_stat_get(ctk_node_store(t.ministry), P1, "2026-11-01", "2026-11-30",
+                                     "orders", value, sizeof(value)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(value, "1");
+  CU_ASSERT_EQUAL(ctk_store_stat_get(ctk_node_store(t.ministry), P1, "2026-11-01", "2026-11-30",
+                                     "business_type.1", value, sizeof(value)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(value, "1");
+
+  m = new_msg(&t, "1012", MIN, CTK_LEVEL_MINISTRY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  item = ctk_xml_add(m->body, "Item", NULL);
+  ctk_xml_add(item, "ItemId", "KB-0001");
+  ctk_xml_add(item, "Class", "01");
+  ctk_xml_add(item, "Title", "高速公路收费标准");
+  ctk_xml_add(item, "Content", "按车型收费");
+  ctk_xml_add(item, "UpdateTime", "2026-11-02T09:00:00+08:00");
+  ctk_xml_add(item, "Action", "1");
+  CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), OK_CODE);
+  CU_ASSERT_EQUAL(ctk_store_knowledge_has(ctk_node_store(t.p1), "KB-0001"), 1);
+  CU_ASSERT(inbox_wait(&t.inbox, "1012", P1_CITY, ""));
+  CU_ASSERT(inbox_wait(&t.inbox, "1012", P1_CITY2, ""));
+  net_down(&t);
+}
+
 void ctk_test_add_endpoints(CU_pSuite suite)
 {
   CTK_TEST(suite, test_endpoints_local_case);
@@ -1165,6 +1213,7 @@ void ctk_test_add_endpoints(CU_pSuite suite)
   CTK_TEST(suite, test_endpoints_ministry_restart);
   CTK_TEST(suite, test_endpoints_admin_api);
   CTK_TEST(suite, test_endpoints_serve_daemon);
+  CTK_TEST(suite, test_endpoints_statistics_and_knowledge);
   CTK_TEST(suite, test_endpoints_faults_break_flows);
   CTK_TEST(suite, test_endpoints_faults_break_answers);
 }
