@@ -892,8 +892,9 @@ static void test_city_with_reference_province_and_ministry(void)
   ctk_city_config cfg;
   ctk_city_sim *sim = NULL;
   struct json_object *made = NULL, *list;
-  char path[700], text[1024], url[64], err[1024], local[2][32], cross[32], got[16];
+  char path[700], text[1024], peers[1024], url[64], err[1024], local[2][32], cross[32], got[16];
   int mport = ctk_test_free_port(), pport = ctk_test_free_port();
+  int attempt;
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
@@ -902,9 +903,7 @@ static void test_city_with_reference_province_and_ministry(void)
   node_cfg(&mcfg, dir, "ministry", "100000", mport);
   ctk_node_config_init(&pcfg, CTK_LEVEL_PROVINCE);
   node_cfg(&pcfg, dir, "province", "360000", pport);
-  snprintf(text, sizeof(text), "region,level,url\n360000,2,http://127.0.0.1:%d\n", pport);
-  CU_ASSERT_FATAL(!write_text(mcfg.peers_file, text) &&
-                  !write_text(mcfg.secret_file, "secret-100000-0123456789\n") &&
+  CU_ASSERT_FATAL(!write_text(mcfg.secret_file, "secret-100000-0123456789\n") &&
                   !write_creds(mcfg.credentials_file, m_callers, m_levels, 1) &&
                   !write_text(pcfg.secret_file, "secret-360000-0123456789\n"));
   /* both simulated cities use one secret (--secret-file); the province knows it for each */
@@ -925,27 +924,45 @@ static void test_city_with_reference_province_and_ministry(void)
   snprintf(text, sizeof(text), "%s/sim-creds.csv", dir);
   CU_ASSERT_FATAL(!write_creds(text, s_callers, s_levels, 1));
 
-  /* the simulator first: the province's peers need its port */
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d", pport);
-  ctk_city_config_init(&cfg);
-  cfg.province = "360000";
-  cfg.cities = "360100,360200";
-  cfg.upper_url = url;
-  cfg.rate = 0;
-  cfg.manual = 1;
-  cfg.secret_file = path;
-  cfg.credentials_file = text;
-  cfg.timeout_ms = 5000;
-  if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err)))
-    fprintf(stderr, "city sim: %s\n", err);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
-  snprintf(text, sizeof(text), "region,level,url\n100000,1,http://127.0.0.1:%d\n"
-           "360100,3,http://127.0.0.1:%d/city/360100\n360200,3,http://127.0.0.1:%d/city/360200\n",
-           mport, ctk_city_sim_port(sim), ctk_city_sim_port(sim));
-  CU_ASSERT_FATAL(!write_text(pcfg.peers_file, text));
-  if(ctk_node_start(&mcfg, &ministry, err, sizeof(err)) ||
-     ctk_node_start(&pcfg, &province, err, sizeof(err)))
-    fprintf(stderr, "reference node: %s\n", err);
+  /* the simulator first: the province's peers need its port. Ports chosen ahead can be taken
+   * by another test meanwhile, so a failed start is tried again on fresh ports. */
+  for(attempt = 0; attempt < 3 && !province; attempt++) {
+    if(attempt) {
+      mport = ctk_test_free_port();
+      pport = ctk_test_free_port();
+      mcfg.port = mport;
+      pcfg.port = pport;
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", pport);
+    ctk_city_config_init(&cfg);
+    cfg.province = "360000";
+    cfg.cities = "360100,360200";
+    cfg.upper_url = url;
+    cfg.rate = 0;
+    cfg.manual = 1;
+    cfg.secret_file = path;
+    cfg.credentials_file = text;
+    cfg.timeout_ms = 5000;
+    if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err))) {
+      fprintf(stderr, "city sim: %s\n", err);
+      continue;
+    }
+    snprintf(peers, sizeof(peers), "region,level,url\n360000,2,http://127.0.0.1:%d\n", pport);
+    CU_ASSERT_FATAL(!write_text(mcfg.peers_file, peers));
+    snprintf(peers, sizeof(peers), "region,level,url\n100000,1,http://127.0.0.1:%d\n"
+             "360100,3,http://127.0.0.1:%d/city/360100\n"
+             "360200,3,http://127.0.0.1:%d/city/360200\n",
+             mport, ctk_city_sim_port(sim), ctk_city_sim_port(sim));
+    CU_ASSERT_FATAL(!write_text(pcfg.peers_file, peers));
+    if(ctk_node_start(&mcfg, &ministry, err, sizeof(err)) ||
+       ctk_node_start(&pcfg, &province, err, sizeof(err))) {
+      fprintf(stderr, "reference node: %s\n", err);
+      ctk_node_stop(ministry);
+      ministry = NULL;
+      ctk_city_sim_stop(sim);
+      sim = NULL;
+    }
+  }
   if(!ministry || !province) {
     CU_FAIL("the reference ministry and province did not start");
     goto done;

@@ -779,6 +779,13 @@ static const char *pick_target(struct ctk_city_sim *sim, const char *self, int o
   const char *prov = sim->province;
   size_t n, i, tries;
 
+  /* within the province, a city the simulator plays: the province under test surely knows
+   * the route to it, and the transfer comes back here to be handled */
+  if(!other_province && sim->n_cities > 1) {
+    size_t pick = ctk_rng_below(&sim->rng, sim->n_cities - 1);
+    size_t self_index = (size_t)city_find(sim, self);
+    return sim->cities[pick >= self_index ? pick + 1 : pick].region;
+  }
   if(other_province) {
     n = ctk_region_provinces(sim->regions, provs, 64);
     if(n > 64)
