@@ -136,7 +136,7 @@ static int connect_target(const struct sockaddr_in *sa)
   return fd;
 }
 
-typedef enum { PUMP_MORE, PUMP_EOF, PUMP_RESET } pump_step;
+typedef enum { PUMP_MORE, PUMP_EOF, PUMP_RESET, PUMP_CUT } pump_step;
 
 /* Move one chunk from src to dst in direction dir, applying delay, rate and cut. */
 static pump_step pump_once(fp_conn *c, int src, int dst, ctk_fp_dir dir,
@@ -187,22 +187,39 @@ static pump_step pump_once(fp_conn *c, int src, int dst, ctk_fp_dir dir,
   if(cut)
     c->fp->stats.cut++;
   pthread_mutex_unlock(&c->fp->lock);
-  return cut ? PUMP_RESET : PUMP_MORE;
+  return cut ? PUMP_CUT : PUMP_MORE;
 }
 
-static void conn_finish(fp_conn *c, int reset)
+/* How a connection ends: both sides closed in order, both reset (a broken link), or cut:
+ * the side that was receiving gets an orderly end right after the bytes let through (so it
+ * sees exactly a truncated stream, not a reset that could discard them), the other a reset. */
+typedef enum { END_CLOSE, END_RESET, END_CUT_TO_SERVER, END_CUT_TO_CLIENT } conn_end;
+
+static void conn_finish(fp_conn *c, conn_end how)
 {
   ctk_faultproxy *fp = c->fp;
 
-  if(reset) {
+  switch(how) {
+  case END_RESET:
     rst_close(c->cfd);
     rst_close(c->ufd);
-  }
-  else {
+    break;
+  case END_CUT_TO_SERVER:
+    rst_close(c->cfd);
+    if(c->ufd >= 0)
+      close(c->ufd);
+    break;
+  case END_CUT_TO_CLIENT:
+    rst_close(c->ufd);
+    if(c->cfd >= 0)
+      close(c->cfd);
+    break;
+  default:
     if(c->cfd >= 0)
       close(c->cfd);
     if(c->ufd >= 0)
       close(c->ufd);
+    break;
   }
   free(c);
   pthread_mutex_lock(&fp->lock);
@@ -216,10 +233,10 @@ static void *conn_main(void *arg)
   fp_conn *c = arg;
   unsigned long long moved[2] = { 0, 0 };
   int open_side[2] = { 1, 1 }; /* [0] client still sends, [1] target still sends */
-  int reset = 0;
+  conn_end how = END_CLOSE;
 
   if(c->hold_ms > 0 && conn_wait(c, c->hold_ms)) {
-    conn_finish(c, 1);
+    conn_finish(c, END_RESET);
     return NULL;
   }
   c->ufd = connect_target(&c->fp->target_sa);
@@ -227,16 +244,16 @@ static void *conn_main(void *arg)
     pthread_mutex_lock(&c->fp->lock);
     c->fp->stats.upstream_failed++;
     pthread_mutex_unlock(&c->fp->lock);
-    conn_finish(c, 1);
+    conn_finish(c, END_RESET);
     return NULL;
   }
-  while(open_side[0] || open_side[1]) {
+  while((open_side[0] || open_side[1]) && how == END_CLOSE) {
     struct pollfd pfd[2];
     int i;
     int rc;
 
     if(conn_doomed(c)) {
-      reset = 1;
+      how = END_RESET;
       break;
     }
     pfd[0].fd = open_side[0] ? c->cfd : -1;
@@ -247,10 +264,10 @@ static void *conn_main(void *arg)
     pfd[1].revents = 0;
     rc = poll(pfd, 2, FP_POLL_MS);
     if(rc < 0 && errno != EINTR) {
-      reset = 1;
+      how = END_RESET;
       break;
     }
-    for(i = 0; i < 2 && !reset; i++) {
+    for(i = 0; i < 2 && how == END_CLOSE; i++) {
       int src = i == 0 ? c->cfd : c->ufd;
       int dst = i == 0 ? c->ufd : c->cfd;
       pump_step step;
@@ -258,17 +275,17 @@ static void *conn_main(void *arg)
         continue;
       step = pump_once(c, src, dst, i == 0 ? CTK_FP_TO_SERVER : CTK_FP_TO_CLIENT, &moved[i]);
       if(step == PUMP_RESET)
-        reset = 1;
+        how = END_RESET;
+      else if(step == PUMP_CUT)
+        how = i == 0 ? END_CUT_TO_SERVER : END_CUT_TO_CLIENT;
       else if(step == PUMP_EOF) {
         /* pass the half-close on: the other side may still answer */
         shutdown(dst, SHUT_WR);
         open_side[i] = 0;
       }
     }
-    if(reset)
-      break;
   }
-  conn_finish(c, reset);
+  conn_finish(c, how);
   return NULL;
 }
 
@@ -331,7 +348,7 @@ static void accept_one(ctk_faultproxy *fp, int cfd)
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   if(pthread_create(&t, &attr, conn_main, c) != 0) {
     c->ufd = -1;
-    conn_finish(c, 1);
+    conn_finish(c, END_RESET);
   }
   pthread_attr_destroy(&attr);
 }

@@ -230,6 +230,22 @@ static void fixture_stop(fixture *f)
   echo_stop(&f->es);
 }
 
+/* Wait (bounded) until the proxy has finished every connection, so its counters are final. */
+static void wait_closed(fixture *f)
+{
+  int i;
+  for(i = 0; i < 500 && ctk_faultproxy_open_connections(f->fp) > 0; i++)
+    usleep(2000);
+}
+
+/* Wait (bounded) until the echo target has received n bytes on connection idx. */
+static void wait_received(fixture *f, int idx, size_t n)
+{
+  int i;
+  for(i = 0; i < 500 && echo_received(&f->es, idx) < n; i++)
+    usleep(2000);
+}
+
 /* ---------- tests ---------- */
 
 static void test_forwards_both_ways(void)
@@ -246,6 +262,7 @@ static void test_forwards_both_ways(void)
   CU_ASSERT_EQUAL(read_n(fd, buf, 11), 11);
   CU_ASSERT_EQUAL(memcmp(buf, "hello proxy", 11), 0);
   close(fd);
+  wait_closed(&f);
   ctk_faultproxy_get_stats(f.fp, &st);
   CU_ASSERT_EQUAL(st.accepted, 1);
   CU_ASSERT_EQUAL(st.bytes_to_server, 11);
@@ -316,7 +333,6 @@ static void test_cut_to_server_delivers_only_the_head(void)
   char req[1000];
   char buf[1000];
   int fd;
-  int i;
   ctk_faultproxy_stats st;
 
   CU_ASSERT_FATAL(fixture_start(&f) == 0);
@@ -327,8 +343,8 @@ static void test_cut_to_server_delivers_only_the_head(void)
   (void)send(fd, req, sizeof(req), MSG_NOSIGNAL);
   CU_ASSERT(read_n(fd, buf, sizeof(buf)) <= 100);
   close(fd);
-  for(i = 0; i < 100 && ctk_faultproxy_open_connections(f.fp) > 0; i++)
-    usleep(10000);
+  wait_closed(&f);
+  wait_received(&f, 0, 100);
   CU_ASSERT_EQUAL(echo_received(&f.es, 0), 100);
   ctk_faultproxy_get_stats(f.fp, &st);
   CU_ASSERT_EQUAL(st.cut, 1);
@@ -347,7 +363,6 @@ static void test_cut_to_client_loses_the_answer_only(void)
   char req[500];
   char buf[500];
   int fd;
-  int i;
 
   CU_ASSERT_FATAL(fixture_start(&f) == 0);
   CU_ASSERT_EQUAL(ctk_faultproxy_command(f.fp, "cut down 10 1"), CTK_E_OK);
@@ -357,8 +372,7 @@ static void test_cut_to_client_loses_the_answer_only(void)
   CU_ASSERT_EQUAL(send(fd, req, sizeof(req), 0), (ssize_t)sizeof(req));
   CU_ASSERT(read_n(fd, buf, sizeof(buf)) <= 10);
   close(fd);
-  for(i = 0; i < 100 && echo_received(&f.es, 0) < sizeof(req); i++)
-    usleep(10000);
+  wait_received(&f, 0, sizeof(req));
   /* the target had the whole request: this is "done but never told" */
   CU_ASSERT_EQUAL(echo_received(&f.es, 0), sizeof(req));
   fixture_stop(&f);
