@@ -230,6 +230,17 @@ static ctk_code csv_copy(loader *ld, ctk_csv *csv, int col, const char *colname,
 
 /* ---------- requirements.csv ---------- */
 
+/* Is id already defined by a requirement before the last one? */
+static int earlier_requirement(const ctk_profile *p, const char *id)
+{
+  size_t i;
+  for(i = 0; i + 1 < p->n_requirements; i++) {
+    if(!strcmp(p->requirements[i].id, id))
+      return 1;
+  }
+  return 0;
+}
+
 static ctk_code load_requirement_row(loader *ld, ctk_csv *csv, const int *col)
 {
   ctk_requirement *r;
@@ -258,10 +269,8 @@ static ctk_code load_requirement_row(loader *ld, ctk_csv *csv, const int *col)
   r->part = part[0] - '0';
   if(strcmp(r->strength, "SHALL") && strcmp(r->strength, "SHOULD") && strcmp(r->strength, "MAY"))
     return fail(ld, line, "strength \"%s\" of %s is not SHALL, SHOULD or MAY", r->strength, r->id);
-  ld->p->n_requirements--; /* look for a duplicate among the earlier ones */
-  if(ctk_profile_requirement(ld->p, r->id))
+  if(earlier_requirement(ld->p, r->id))
     return fail(ld, line, "duplicate requirement %s", r->id);
-  ld->p->n_requirements++;
   return CTK_E_OK;
 }
 
@@ -577,12 +586,25 @@ static ctk_code load_iface_requirements(loader *ld, xmlNodePtr node, ctk_interfa
     if(in->n_requirements >= CTK_IFACE_REQS_MAX)
       return fail(ld, node_line(node), "more than %d requirements", CTK_IFACE_REQS_MAX);
     result = check_requirement(ld, node_line(node), tok);
+    if(!result && ctk_strlcpy(in->requirements[in->n_requirements], tok, CTK_ID_MAX))
+      result = fail(ld, node_line(node), "requirement ID %s too long", tok);
     if(!result)
-      result = ctk_strlcpy(in->requirements[in->n_requirements++], tok, CTK_ID_MAX)
-                 ? fail(ld, node_line(node), "requirement ID too long")
-                 : CTK_E_OK;
+      in->n_requirements++;
   }
   return result;
+}
+
+/* The last interface loaded (in) against the earlier ones. */
+static ctk_code check_interface_unique(loader *ld, long line, const ctk_interface *in)
+{
+  size_t i;
+  for(i = 0; i + 1 < ld->p->n_interfaces; i++) {
+    if(!strcmp(ld->p->interfaces[i].code, in->code))
+      return fail(ld, line, "duplicate interface code %s", in->code);
+    if(!strcmp(ld->p->interfaces[i].name, in->name))
+      return fail(ld, line, "duplicate interface name %s", in->name);
+  }
+  return CTK_E_OK;
 }
 
 static ctk_code load_interface(loader *ld, xmlNodePtr node)
@@ -616,13 +638,7 @@ static ctk_code load_interface(loader *ld, xmlNodePtr node)
     result = load_iface_requirements(ld, node, in);
   if(result)
     return result;
-  ld->p->n_interfaces--; /* search the earlier ones for duplicates */
-  if(ctk_profile_interface(ld->p, in->code))
-    result = fail(ld, line, "duplicate interface code %s", in->code);
-  else if(ctk_profile_interface_by_name(ld->p, in->name))
-    result = fail(ld, line, "duplicate interface name %s", in->name);
-  ld->p->n_interfaces++;
-  return result;
+  return check_interface_unique(ld, line, in);
 }
 
 static ctk_code load_codefield(loader *ld, xmlNodePtr node)
