@@ -323,6 +323,41 @@ static void test_acd_queue_full_is_busy(void)
   cap_reset(&cap);
 }
 
+static void tweak_max_wait(ctk_acd_config *cfg)
+{
+  cfg->max_wait_ms = 3000;
+}
+
+static void test_acd_queue_wait_limit(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  ctk_acd_stats st;
+  ctk_acd_sink sink;
+
+  memset(&cap, 0, sizeof(cap));
+  ctk_acd_stats_init(&st);
+  e = new_engine(&cap, 0, 5, tweak_max_wait);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  sink.on_event = ctk_acd_stats_on_event;
+  sink.ctx = &st;
+  ctk_acd_engine_add_sink(e, &sink);
+  feed(e, "INVITE", "w@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL(ctk_acd_engine_tick(e, 2999), 1);
+  CU_ASSERT_EQUAL(cap.nsent, 2);
+  ctk_acd_engine_tick(e, 3000);
+  CU_ASSERT_EQUAL(cap.nsent, 3);
+  CU_ASSERT_EQUAL(cap_status(&cap, 2, NULL, 0), 480);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(cap.waits[cap.nev - 1], 3000);
+  CU_ASSERT_EQUAL(st.queue_timeout, 1);
+  CU_ASSERT_EQUAL(st.queue_now, 0);
+  CU_ASSERT_EQUAL(st.busy, 0);
+  CU_ASSERT_EQUAL(st.abandoned, 0);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 static void tweak_talk(ctk_acd_config *cfg)
 {
   cfg->talk.kind = CTK_ACD_TALK_FIXED;
@@ -603,6 +638,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_queue_then_cancel);
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
   CTK_TEST(s, test_acd_queue_full_is_busy);
+  CTK_TEST(s, test_acd_queue_wait_limit);
   CTK_TEST(s, test_acd_agent_hangs_up);
   CTK_TEST(s, test_acd_garbage_and_other_methods);
   CTK_TEST(s, test_acd_talk_parse);

@@ -143,7 +143,8 @@ ctk_code ctk_acd_csta_event_xml(const ctk_acd_event *ev, const char *monitor_xre
   default:
     csta_connection(root, ns, "droppedConnection", ev->call_id, agent_or_queue);
     /* who hung up: the agent when talk time ran out is not known here; the caller otherwise */
-    csta_device(root, ns, "releasingDevice", ev->busy_status ? ev->called : ev->caller);
+    csta_device(root, ns, "releasingDevice",
+                ev->busy_status || ev->queue_timeout ? ev->called : ev->caller);
     break;
   }
   if(ev->kind != CTK_ACD_EV_CLEARED && ev->kind != CTK_ACD_EV_ABANDONED) {

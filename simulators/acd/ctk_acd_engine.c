@@ -33,6 +33,7 @@ typedef enum {
   ACD_T_TALK,     /* the agent hangs up */
   ACD_T_BYE,      /* resend our BYE until answered (UDP) */
   ACD_T_LINGER,   /* forget the call */
+  ACD_T_QWAIT,    /* waited max_wait_ms in the queue: give up on it */
   ACD_T__COUNT
 } acd_timer_kind;
 
@@ -62,6 +63,7 @@ typedef struct acd_call {
   ctk_acd_peer peer;
   int agent;                   /* index into agents, -1 when none */
   int answered;
+  int queued;                  /* has joined the queue (queued_ms is valid) */
   uint64_t offered_ms, queued_ms, answered_ms;
   long wait_ms;                /* queue wait, fixed at answer */
   unsigned retrans_ms;         /* current retransmission interval */
@@ -609,13 +611,14 @@ static ctk_code acd_build_bye(ctk_acd_engine *e, acd_call *c)
 
 /* ---------- events ---------- */
 
-static void acd_emit(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, const char *cause,
-                     int busy_status)
+static void acd_emit_ev(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, const char *cause,
+                        int busy_status, int queue_timeout)
 {
   ctk_acd_event ev;
   size_t i;
 
   memset(&ev, 0, sizeof(ev));
+  ev.queue_timeout = queue_timeout;
   ev.kind = kind;
   ev.call_id = c->call_id;
   ev.caller = c->caller;
@@ -624,7 +627,7 @@ static void acd_emit(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, co
   ev.wall_ms = acd_wall_ms();
   if(c->answered)
     ev.wait_ms = c->wait_ms;
-  else if(c->queued_ms)
+  else if(c->queued)
     ev.wait_ms = (long)(e->now - c->queued_ms);
   if(c->answered && (kind == CTK_ACD_EV_CLEARED))
     ev.talk_ms = (long)(e->now - c->answered_ms);
@@ -638,6 +641,12 @@ static void acd_emit(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, co
   }
   for(i = 0; i < e->nsinks; i++)
     e->sinks[i].on_event(e->sinks[i].ctx, &ev);
+}
+
+static void acd_emit(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind, const char *cause,
+                     int busy_status)
+{
+  acd_emit_ev(e, c, kind, cause, busy_status, 0);
 }
 
 /* A synthetic recording: a name, its URL, and the SHA-256 of the name (no audio exists). */
@@ -674,6 +683,7 @@ static void acd_linger(ctk_acd_engine *e, acd_call *c)
   acd_timer_cancel(c, ACD_T_IVR);
   acd_timer_cancel(c, ACD_T_ANSWER);
   acd_timer_cancel(c, ACD_T_TALK);
+  acd_timer_cancel(c, ACD_T_QWAIT);
   acd_timer_set(e, c, ACD_T_LINGER, e->cfg.linger_ms);
 }
 
@@ -744,6 +754,7 @@ static void acd_dispatch(ctk_acd_engine *e)
     e->idle_head = (e->idle_head + 1) % e->cfg.agents;
     e->idle_count--;
     acd_queue_remove(e, c);
+    acd_timer_cancel(c, ACD_T_QWAIT);
     acd_deliver(e, c, agent);
   }
 }
@@ -751,6 +762,7 @@ static void acd_dispatch(ctk_acd_engine *e)
 static void acd_enqueue(ctk_acd_engine *e, acd_call *c)
 {
   c->state = ACD_S_QUEUED;
+  c->queued = 1;
   c->queued_ms = e->now;
   c->qprev = e->q_tail;
   c->qnext = NULL;
@@ -761,6 +773,8 @@ static void acd_enqueue(ctk_acd_engine *e, acd_call *c)
   e->q_tail = c;
   e->q_len++;
   acd_emit(e, c, CTK_ACD_EV_QUEUED, "enteringDistributionDevice", 0);
+  if(e->cfg.max_wait_ms)
+    acd_timer_set(e, c, ACD_T_QWAIT, e->cfg.max_wait_ms);
   acd_dispatch(e);
 }
 
@@ -1021,6 +1035,14 @@ static void acd_fire(ctk_acd_engine *e, acd_call *c, acd_timer_kind kind)
     break;
   case ACD_T_LINGER:
     acd_call_destroy(e, c);
+    break;
+  case ACD_T_QWAIT:
+    if(c->state != ACD_S_QUEUED)
+      break;
+    acd_queue_remove(e, c);
+    acd_final(e, c, 480, NULL);
+    acd_emit_ev(e, c, CTK_ACD_EV_CLEARED, "timeout", 0, 1);
+    acd_linger(e, c);
     break;
   case ACD_T__COUNT:
   default:

@@ -30,6 +30,8 @@ typedef struct ctk_acd_config {
   int busy_status;            /* final answer when full: 486 (default) or 503 */
   unsigned ivr_ms;            /* time in the IVR menu before the call joins the queue */
   unsigned ring_ms;           /* time an agent's phone rings before the agent answers */
+  unsigned max_wait_ms;       /* a call waiting longer in the queue gets 480; 0 = it waits until
+                               * an agent is free */
   ctk_acd_talk talk;
   unsigned linger_ms;         /* a finished call is kept this long to absorb retransmissions */
   const char *recording_base; /* recordings are referenced as <base>/<name>.wav */
@@ -67,6 +69,7 @@ typedef struct ctk_acd_event {
   long talk_ms;               /* answered -> cleared, 0 otherwise */
   const char *cause;          /* ECMA-269 event cause: newCall, normalClearing, ... */
   int busy_status;            /* for CLEARED of a refused call: 486 or 503, else 0 */
+  int queue_timeout;          /* for CLEARED of a call that waited max_wait_ms: 1 */
   int answered;               /* the call was answered at some point */
   unsigned queue_length;      /* calls waiting in the queue after this event */
   const char *recording_url;  /* NULL when the call has no recording (not answered) */

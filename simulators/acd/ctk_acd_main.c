@@ -70,6 +70,8 @@ static void acd_usage(FILE *out)
         "  --busy-code 486|503  answer when the queue is full (default 486)\n"
         "  --ivr-ms MS          time in the IVR before joining the queue (default 0)\n"
         "  --ring-ms MS         time an agent's phone rings before answering (default 0)\n"
+        "  --max-wait-ms MS     a call queued this long is released with 480 (default 0:\n"
+        "                       it waits until an agent is free)\n"
         "  --talk SPEC          caller | fixed:MS | uniform:MIN-MAX | exp:MEAN (default caller:\n"
         "                       the caller hangs up; otherwise the agent sends BYE)\n"
         "  --linger-ms MS       keep finished calls for retransmissions (default 32000)\n"
@@ -102,7 +104,7 @@ static int acd_number(const char *opt, const char *text, long min, long max, lon
 }
 
 enum {
-  OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_TALK,
+  OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_MAXWAIT, OPT_TALK,
   OPT_LINGER, OPT_CTI, OPT_WEBHOOK, OPT_CONTROL, OPT_STATS, OPT_READY, OPT_PORTFILE, OPT_DURATION, OPT_REC,
   OPT_SEED, OPT_LOG, OPT_HELP
 };
@@ -118,6 +120,7 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
     { "busy-code", required_argument, NULL, OPT_BUSY },
     { "ivr-ms", required_argument, NULL, OPT_IVR },
     { "ring-ms", required_argument, NULL, OPT_RING },
+    { "max-wait-ms", required_argument, NULL, OPT_MAXWAIT },
     { "talk", required_argument, NULL, OPT_TALK },
     { "linger-ms", required_argument, NULL, OPT_LINGER },
     { "cti-port", required_argument, NULL, OPT_CTI },
@@ -181,6 +184,11 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
       if(acd_number("ring-ms", optarg, 0, 600000, &v))
         return 3;
       o->cfg.ring_ms = (unsigned)v;
+      break;
+    case OPT_MAXWAIT:
+      if(acd_number("max-wait-ms", optarg, 0, 3600000, &v))
+        return 3;
+      o->cfg.max_wait_ms = (unsigned)v;
       break;
     case OPT_TALK:
       if(ctk_acd_talk_parse(optarg, &o->cfg.talk)) {

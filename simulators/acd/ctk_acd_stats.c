@@ -42,6 +42,8 @@ void ctk_acd_stats_on_event(void *ctx, const ctk_acd_event *ev)
   case CTK_ACD_EV_CLEARED:
     if(ev->busy_status)
       s->busy++;
+    else if(ev->queue_timeout)
+      s->queue_timeout++;
     else if(ev->answered) {
       s->cleared++;
       s->talk_sum_ms += ev->talk_ms > 0 ? (uint64_t)ev->talk_ms : 0;
@@ -85,6 +87,7 @@ ctk_code ctk_acd_stats_json(const ctk_acd_stats *s, ctk_buf *out)
   json_object_object_add(o, "answered", json_object_new_int64((int64_t)s->answered));
   json_object_object_add(o, "abandoned", json_object_new_int64((int64_t)s->abandoned));
   json_object_object_add(o, "busy", json_object_new_int64((int64_t)s->busy));
+  json_object_object_add(o, "queue_timeout", json_object_new_int64((int64_t)s->queue_timeout));
   json_object_object_add(o, "cleared", json_object_new_int64((int64_t)s->cleared));
   json_object_object_add(o, "answered_within_10s", json_object_new_int64((int64_t)s->answered_10s));
   json_object_object_add(o, "answered_within_15s", json_object_new_int64((int64_t)s->answered_15s));
@@ -122,13 +125,14 @@ void ctk_acd_stats_print(const ctk_acd_stats *s, FILE *out, int oneline)
           "answered               %lu (%.1f%% of offered)\n"
           "abandoned              %lu\n"
           "busy (queue full)      %lu\n"
+          "queue timeout (480)    %lu\n"
           "answered within 10 s   %lu (%.1f%% of answered)\n"
           "answered within 15 s   %lu (%.1f%% of answered)\n"
           "mean wait              %.3f s\n"
           "max wait               %.3f s\n"
           "longest queue          %lu\n",
           s->offered, s->answered, 100.0 * acd_rate(s->answered, s->offered), s->abandoned,
-          s->busy, s->answered_10s, 100.0 * acd_rate(s->answered_10s, s->answered),
+          s->busy, s->queue_timeout, s->answered_10s, 100.0 * acd_rate(s->answered_10s, s->answered),
           s->answered_15s, 100.0 * acd_rate(s->answered_15s, s->answered), mean,
           (double)s->wait_max_ms / 1000.0, s->queue_max);
 }

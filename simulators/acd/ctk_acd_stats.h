@@ -14,6 +14,7 @@ typedef struct ctk_acd_stats {
   unsigned long answered;
   unsigned long abandoned;    /* caller hung up before an agent answered */
   unsigned long busy;         /* refused with 486 or 503 because the queue was full */
+  unsigned long queue_timeout; /* released with 480 after the longest allowed wait */
   unsigned long cleared;      /* answered calls that have ended */
   unsigned long answered_10s; /* answered with a queue wait of at most 10 s */
   unsigned long answered_15s;
