@@ -277,8 +277,8 @@ static ctk_code write_table(const ctk_stats *st, ctk_buf *out)
   }
   for(i = 0; !result && i < n; i++) {
     rate_text(rates[i].r, rate, sizeof(rate));
-    result = ctk_buf_printf(out, "%-32s %9s%%  (%ld/%ld)\n", rates[i].name, rate, rates[i].r->num,
-                            rates[i].r->den);
+    result = ctk_buf_printf(out, "%-32s %9s%s  (%ld/%ld)\n", rates[i].name, rate,
+                            rates[i].r->den > 0 ? "%" : " ", rates[i].r->num, rates[i].r->den);
   }
   if(!result)
     result = ctk_buf_printf(out, "%-32s %10ld\n", "overdue", st->overdue);

@@ -784,6 +784,28 @@ static void test_endpoints_soap_gbk_and_link_check(void)
   CU_ASSERT(wait_status(t.ministry, id, "01"));
   ctk_msg_free(m);
 
+  /* a GBK query gets a GBK answer that reads back as the same Chinese text */
+  m = new_msg(&t, "1010", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_buf_reset(&bytes);
+  ctk_buf_reset(&answer);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_GBK, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml; charset=GBK",
+                           bytes.data, bytes.len, code, &answer), 200);
+  CU_ASSERT_STRING_EQUAL(code, OK_CODE);
+  {
+    ctk_msg *ans = NULL;
+    ctk_outcome why;
+    const char *subject = NULL;
+    if(!ctk_msg_decode(t.profile, answer.data, answer.len, CTK_BIND_XML, &ans, &why))
+      subject = ctk_msg_get(ans, "WorkOrder/Subject");
+    CU_ASSERT_STRING_EQUAL(subject ? subject : "", "高速公路收费站排队过长");
+    CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&answer), "高速"));  /* not UTF-8 bytes */
+    ctk_msg_free(ans);
+  }
+  ctk_msg_free(m);
+
   /* a plain Message on the SOAP path: the envelope cannot be read, so a SOAP Fault */
   ctk_buf_reset(&answer);
   CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/soap", "text/xml; charset=UTF-8",
@@ -1135,6 +1157,29 @@ static void test_endpoints_faults_break_answers(void)
     CU_ASSERT_EQUAL(c.failed, 1);
     CU_ASSERT_EQUAL(c.pending, 0);
   }
+  net_down(&t);
+
+  /* gbk-broken: a GBK query is answered with UTF-8 bytes under a GBK label */
+  CU_ASSERT_FATAL(net_up_faulty(&t, "ep-f14", FAULT(gbk_broken)) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), OK_CODE);
+  m = new_msg(&t, "1010", P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", id);
+  ctk_buf_reset(&bytes);
+  ctk_buf_reset(&answer);
+  CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_GBK, &bytes), CTK_E_OK);
+  CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml; charset=GBK",
+                           bytes.data, bytes.len, code, &answer), 200);
+  {
+    ctk_msg *ans = NULL;
+    ctk_outcome why;
+    const char *subject = NULL;
+    if(!ctk_msg_decode(t.profile, answer.data, answer.len, CTK_BIND_XML, &ans, &why))
+      subject = ctk_msg_get(ans, "WorkOrder/Subject");
+    CU_ASSERT(!subject || strcmp(subject, "高速公路收费站排队过长") != 0);
+    ctk_msg_free(ans);
+  }
+  ctk_msg_free(m);
   net_down(&t);
 
   /* reorder: the revisit overtakes the report and completion; the ministry ends wrong */
