@@ -35,9 +35,9 @@ static int tls_start(tls_fixture *f)
   if(!tmp)
     return -1;
   ctk_strlcpy(dir, tmp, sizeof(dir));
-  snprintf(f->cert, sizeof(f->cert), "%s/cert.pem", dir);
-  snprintf(f->key, sizeof(f->key), "%s/key.pem", dir);
-  snprintf(node_dir, sizeof(node_dir), "%s/province", dir);
+  snprintf(f->cert, sizeof(f->cert), "%.500s/cert.pem", dir);
+  snprintf(f->key, sizeof(f->key), "%.500s/key.pem", dir);
+  snprintf(node_dir, sizeof(node_dir), "%.500s/province", dir);
   snprintf(cmd, sizeof(cmd),
            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
            "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",

@@ -28,8 +28,8 @@ static void valgrind_path(char *out, size_t outlen)
 static void vg_wrapper(const char *valgrind, const char *dir, char *out, size_t outlen)
 {
   snprintf(out, outlen,
-           "%s --quiet --error-exitcode=99 --leak-check=full "
-           "--errors-for-leak-kinds=definite --num-callers=30 --log-file=%s/valgrind-%%p.log",
+           "%.200s --quiet --error-exitcode=99 --leak-check=full "
+           "--errors-for-leak-kinds=definite --num-callers=30 --log-file=%.500s/valgrind-%%p.log",
            valgrind, dir);
 }
 
