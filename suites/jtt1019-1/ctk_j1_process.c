@@ -7,6 +7,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_ct.h"
+#include "ctk_ct_city.h"
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
 #include "ctk_roles.h"
@@ -76,10 +77,66 @@ static int j1_cross_city_order(ctk_ct *t, char order[24], ctk_ct_order_spec *spe
   return ctk_ct_expect_status(t, order, "03", "J1-FLOW-003");
 }
 
+/* Wait until the SUT shows order in state want; fails on req otherwise. */
+static int j1_wait_sut(ctk_ct *t, const char *order, const char *want, const char *req)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  char st[CTK_ID_MAX];
+  if(ctk_ct_done(t))
+    return 0;
+  if(ctk_ct_wait_status(t, &sut, &as, &to, order, want, st, sizeof(st)))
+    return 1;
+  ctk_ct_fail_timeout(t, req, "after %ld ms the SUT shows order %s in state \"%s\", expected %s",
+                      t->env->pixit->propagate_timeout_ms, order, st[0] ? st : "(unknown)",
+                      want);
+  return 0;
+}
+
+/* The local case driven through the city simulator: it reports and acts, the runner looks at
+ * the city, the SUT and the ministry after every step. */
+static void j1_local_via_city(ctk_ct *t)
+{
+  static const struct { const char *action; const char *state; const char *req; } steps[] = {
+    { "complete", "07", "J1-FLOW-008" },
+    { "revisit", "08", "J1-FLOW-009" },
+    { "archive", "09", "J1-FLOW-012" }
+  };
+  const char *city = t->env->pixit->cities[0];
+  char order[40];
+  char st[CTK_ID_MAX];
+  size_t i;
+
+  if(!ctk_ct_city_create(t, city, "local", NULL, order, sizeof(order)) ||
+     !j1_wait_sut(t, order, "01", "J1-FLOW-001") ||
+     !ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
+    return;
+  for(i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    if(!ctk_ct_city_act(t, city, order, steps[i].action) ||
+       !j1_wait_sut(t, order, steps[i].state, steps[i].req))
+      return;
+  }
+  if(!ctk_ct_expect_ministry_status(t, order, "09", "J1-FLOW-014"))
+    return;
+  if(!ctk_ct_city_state(t, city, order, st, sizeof(st)) || strcmp(st, "09")) {
+    ctk_ct_error(t, 0, "the city simulator shows order %s in state \"%s\" although the SUT and "
+                 "the ministry show 09", order, st);
+    return;
+  }
+  ctk_ct_pass(t, "order %s made by city %s: 01 -> 07 -> 08 -> 09, the same at the city, the SUT "
+              "and the ministry", order, city);
+}
+
 void ctk_ct_j1_local(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
+  if(ctk_ct_city_available(t)) {
+    j1_local_via_city(t);
+    return;
+  }
+  /* Without simulators the runner speaks as the city itself. */
   if(!j1_local_order(t, order, &spec))
     return;
   if(!ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
