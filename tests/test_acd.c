@@ -421,6 +421,50 @@ static void test_acd_garbage_and_other_methods(void)
   cap_reset(&cap);
 }
 
+/* Mutated SIP (bytes flipped, cut short, headers lost) must never crash the engine or make
+ * it answer what it cannot read; a bounded, seeded run. */
+static void test_acd_mutated_sip_is_survived(void)
+{
+  static const char invite[] =
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKfz\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=fz\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: fz@test\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:13800000000@127.0.0.1:5999>\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 4\r\n\r\nv=0\n";
+  static const char bytes[] = "\0\r\n:;<>@ =\"\xff";
+  capture cap;
+  ctk_acd_engine *e;
+  char msg[sizeof(invite)];
+  unsigned seed = 12328, i, k;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 2, 2, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  for(i = 0; i < 3000; i++) {
+    size_t len = sizeof(invite) - 1;
+    memcpy(msg, invite, sizeof(invite));
+    for(k = 0; k < 1 + i % 4; k++) {
+      seed = seed * 1103515245u + 12345u;
+      msg[(seed >> 8) % len] = bytes[(seed >> 20) % (sizeof(bytes) - 1)];
+    }
+    if(i % 7 == 0)
+      len = (seed >> 4) % len;
+    ctk_acd_engine_input(e, msg, len, udp_peer(), i);
+    ctk_acd_engine_tick(e, i);
+    if(cap.nsent > CAP_MAX - 8) /* keep the capture small; what was sent must be SIP */
+      cap_reset(&cap);
+    for(k = 0; k < cap.nsent; k++)
+      CU_ASSERT(strncmp(cap.sent[k], "SIP/2.0 ", 8) == 0 || strstr(cap.sent[k], " SIP/2.0\r\n") != NULL);
+  }
+  ctk_acd_engine_tick(e, 100000);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 static void test_acd_talk_parse(void)
 {
   ctk_acd_talk t;
@@ -641,6 +685,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_queue_wait_limit);
   CTK_TEST(s, test_acd_agent_hangs_up);
   CTK_TEST(s, test_acd_garbage_and_other_methods);
+  CTK_TEST(s, test_acd_mutated_sip_is_survived);
   CTK_TEST(s, test_acd_talk_parse);
   CTK_TEST(s, test_acd_webhook_json_exact);
   CTK_TEST(s, test_acd_csta_event_document);
