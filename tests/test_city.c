@@ -375,6 +375,50 @@ static void test_city_reorder_swaps_with_next(void)
   sim_stop(sim, &fp);
 }
 
+static void test_city_delay_once_and_raw_observed(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  struct json_object *obs = NULL, *entries, *stats = NULL;
+  size_t i, delayed = 0, with_raw = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"delay\",\"delay_ms\":200,\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"count\":3,"
+                             "\"kind\":\"instant\"}"), 201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 3);    /* late, not lost */
+  {
+    ctk_buf b;
+    ctk_buf_init(&b, 16 * 1024 * 1024);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "raw=1&direction=out",
+                                         NULL, 0, &b), 200);
+    obs = json_tokener_parse(ctk_buf_str(&b));
+    ctk_buf_free(&b);
+  }
+  CU_ASSERT_PTR_NOT_NULL_FATAL(obs);
+  entries = json_object_object_get(obs, "entries");
+  CU_ASSERT_EQUAL(json_object_array_length(entries), 3);
+  for(i = 0; i < json_object_array_length(entries); i++) {
+    struct json_object *e = json_object_array_get_idx(entries, i);
+    const char *b64 = json_object_get_string(json_object_object_get(e, "request_b64"));
+    delayed += !strcmp(json_object_get_string(json_object_object_get(e, "note")), "delay");
+    CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(e, "result")), "0000");
+    with_raw += b64 && strlen(b64) > 100 &&
+                json_object_get_string(json_object_object_get(e, "answer_b64")) != NULL;
+  }
+  CU_ASSERT_EQUAL(delayed, 1);
+  CU_ASSERT_EQUAL(with_raw, 3);
+  json_object_put(obs);
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
+  CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+    json_object_object_get(stats, "total"), "misbehaved"), "delay")), 1);
+  CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+    stats, "total"), "reported_ok")), 3);
+  json_object_put(stats);
+  sim_stop(sim, &fp);
+}
+
 /* ---------- the province calls the cities ---------- */
 
 typedef struct province_call {
@@ -1028,6 +1072,7 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_duplicate_exactly_two);
   CTK_TEST(s, test_city_invalid_field_exactly_one);
   CTK_TEST(s, test_city_reorder_swaps_with_next);
+  CTK_TEST(s, test_city_delay_once_and_raw_observed);
   CTK_TEST(s, test_city_answers_auth_and_steering);
   CTK_TEST(s, test_city_transfer_act_query_urge);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);

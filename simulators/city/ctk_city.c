@@ -405,7 +405,6 @@ static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, const char *i
   }
   sim->in_flight++;
   job->city = o->city;
-  job->order = (size_t)(o - sim->orders);
   job->copies = 1;
   ctk_strlcpy(job->interface_code, iface, sizeof(job->interface_code));
   ctk_strlcpy(job->order_id, o->id, sizeof(job->order_id));

@@ -162,7 +162,10 @@ static int parse_args(int argc, char **argv, cmd_state *st)
 
   optind = 1;
   opterr = 0;
-  while((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+  for(;;) {
+    opt = getopt_long(argc, argv, "h", options, NULL);
+    if(opt == -1)
+      break;
     switch(opt) {
     case OPT_PROVINCE: st->cfg.province = optarg; break;
     case OPT_CITIES: st->cfg.cities = optarg; break;

@@ -106,9 +106,8 @@ typedef struct city_node {
 /* One request to send up: bytes built once, so retries and duplicates are identical. */
 typedef struct city_job {
   size_t city;
-  size_t order;                    /* index, or (size_t)-1 */
   char interface_code[8];
-  char order_id[CITY_ORDER_ID_MAX];
+  char order_id[CITY_ORDER_ID_MAX];  /* looked up again when settled: a reset may intervene */
   char msg_id[CTK_MSGID_MAX];
   ctk_buf bytes;
   int attempts;
