@@ -173,14 +173,6 @@ ctk_code ctk_auth_add(ctk_auth *a, const char *region, int level, const char *se
   return CTK_E_OK;
 }
 
-static ctk_code load_error(char *err, size_t errsize, const char *path, size_t line,
-                           const char *why)
-{
-  if(err && errsize)
-    snprintf(err, errsize, "%s:%zu: %s", path, line, why);
-  return CTK_E_PARSE;
-}
-
 /* One record of the file into the next node slot. */
 static ctk_code load_node(ctk_auth *a, const ctk_csv *csv, const int *col, const char *path,
                           char *err, size_t errsize)
@@ -194,22 +186,22 @@ static ctk_code load_node(ctk_auth *a, const ctk_csv *csv, const int *col, const
   const char *why;
 
   if(!region || !level || !salt || !hash)
-    return load_error(err, errsize, path, line, "too few fields");
+    return ctk_csv_error(err, errsize, path, line, "too few fields", NULL);
   if(a->n >= CTK_AUTH_MAX_NODES)
-    return load_error(err, errsize, path, line, "too many nodes");
+    return ctk_csv_error(err, errsize, path, line, "too many nodes", NULL);
   if(strlen(level) != 1)
-    return load_error(err, errsize, path, line, "level is not 1, 2 or 3");
+    return ctk_csv_error(err, errsize, path, line, "level is not 1, 2 or 3", NULL);
   why = check_node(region, level[0] - '0');
   if(why)
-    return load_error(err, errsize, path, line, why);
+    return ctk_csv_error(err, errsize, path, line, why, NULL);
   if(find_node(a, region))
-    return load_error(err, errsize, path, line, "region listed twice");
+    return ctk_csv_error(err, errsize, path, line, "region listed twice", NULL);
   node = &a->nodes[a->n];
   memset(node, 0, sizeof(*node));
   if(decode_hex(salt, node->salt, sizeof(node->salt)))
-    return load_error(err, errsize, path, line, "salt_hex is not 32 hex digits");
+    return ctk_csv_error(err, errsize, path, line, "salt_hex is not 32 hex digits", NULL);
   if(decode_hex(hash, node->hash, sizeof(node->hash)))
-    return load_error(err, errsize, path, line, "hash_hex is not 64 hex digits");
+    return ctk_csv_error(err, errsize, path, line, "hash_hex is not 64 hex digits", NULL);
   ctk_strlcpy(node->region, region, sizeof(node->region));
   node->level = level[0] - '0';
   a->n++;
@@ -230,13 +222,9 @@ ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsi
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open(&csv, path);
-  if(result) {
-    if(err && errsize)
-      snprintf(err, errsize, "%s: %s", path, csv.error[0] ? csv.error : ctk_strerror(result));
-    ctk_csv_close(&csv);
+  result = ctk_csv_open_reporting(&csv, path, err, errsize);
+  if(result)
     return result;
-  }
   a = ctk_auth_new();
   if(!a) {
     ctk_csv_close(&csv);
@@ -244,13 +232,13 @@ ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsi
   }
   result = ctk_csv_header(&csv, columns, 4, col);
   if(result)
-    load_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error);
+    ctk_csv_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error, NULL);
   while(!result) {
     rc = ctk_csv_next(&csv);
     if(rc == 0)
       break;
     if(rc < 0)
-      result = load_error(err, errsize, path, csv.record_line, csv.error);
+      result = ctk_csv_error(err, errsize, path, csv.record_line, csv.error, NULL);
     else
       result = load_node(a, &csv, col, path, err, errsize);
   }

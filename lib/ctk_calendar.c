@@ -224,15 +224,6 @@ typedef struct listed_day {
   size_t line;
 } listed_day;
 
-static ctk_code load_error(char *err, size_t errsize, const char *path, size_t line,
-                           const char *why, const char *detail)
-{
-  if(err && errsize)
-    snprintf(err, errsize, "%s:%zu: %s%s%s", path, line, why, detail ? ": " : "",
-             detail ? detail : "");
-  return CTK_E_PARSE;
-}
-
 /* Reads every record into list (unsorted) and the year range. */
 static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, size_t *n,
                              int *first_year, int *last_year, char *err, size_t errsize)
@@ -242,7 +233,7 @@ static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, s
   int rc;
 
   if(ctk_csv_header(csv, columns, 2, col))
-    return load_error(err, errsize, path, csv->record_line ? csv->record_line : 1,
+    return ctk_csv_error(err, errsize, path, csv->record_line ? csv->record_line : 1,
                       csv->error, NULL);
   *n = 0;
   for(;;) {
@@ -255,30 +246,30 @@ static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, s
     if(rc == 0)
       break;
     if(rc < 0)
-      return load_error(err, errsize, path, csv->record_line, csv->error, NULL);
+      return ctk_csv_error(err, errsize, path, csv->record_line, csv->error, NULL);
     date = ctk_csv_field(csv, col[0]);
     kind = ctk_csv_field(csv, col[1]);
     if(!date || !kind)
-      return load_error(err, errsize, path, csv->record_line, "too few fields", NULL);
+      return ctk_csv_error(err, errsize, path, csv->record_line, "too few fields", NULL);
     if(*n >= MAX_ENTRIES)
-      return load_error(err, errsize, path, csv->record_line, "too many entries", NULL);
+      return ctk_csv_error(err, errsize, path, csv->record_line, "too many entries", NULL);
     e = &list[*n];
     e->line = csv->record_line;
     if(parse_date_fields(date, &y, &m, &d) || date_to_day(y, m, d, &e->day))
-      return load_error(err, errsize, path, e->line, "not a date YYYY-MM-DD", date);
+      return ctk_csv_error(err, errsize, path, e->line, "not a date YYYY-MM-DD", date);
     if(y < MIN_YEAR || y > MAX_YEAR)
-      return load_error(err, errsize, path, e->line, "year out of range", date);
+      return ctk_csv_error(err, errsize, path, e->line, "year out of range", date);
     if(!strcmp(kind, "holiday"))
       e->kind = DAY_HOLIDAY;
     else if(!strcmp(kind, "workday"))
       e->kind = DAY_WORKDAY;
     else
-      return load_error(err, errsize, path, e->line, "kind is neither holiday nor workday",
+      return ctk_csv_error(err, errsize, path, e->line, "kind is neither holiday nor workday",
                         kind);
     day_to_date(e->day, NULL, NULL, NULL, &wday);
     /* a make-up working day is always a weekend day; anything else is a typo in the file */
     if(e->kind == DAY_WORKDAY && wday != 0 && wday != 6)
-      return load_error(err, errsize, path, e->line, "workday listed on a weekday", date);
+      return ctk_csv_error(err, errsize, path, e->line, "workday listed on a weekday", date);
     if(*n == 0 || y < *first_year)
       *first_year = y;
     if(*n == 0 || y > *last_year)
@@ -286,7 +277,7 @@ static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, s
     (*n)++;
   }
   if(*n == 0)
-    return load_error(err, errsize, path, 1, "no entries", NULL);
+    return ctk_csv_error(err, errsize, path, 1, "no entries", NULL);
   return CTK_E_OK;
 }
 
@@ -305,13 +296,9 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open(&csv, path);
-  if(result) {
-    if(err && errsize)
-      snprintf(err, errsize, "%s: %s", path, csv.error[0] ? csv.error : ctk_strerror(result));
-    ctk_csv_close(&csv);
+  result = ctk_csv_open_reporting(&csv, path, err, errsize);
+  if(result)
     return result;
-  }
   list = calloc(MAX_ENTRIES, sizeof(*list));
   cal = calloc(1, sizeof(*cal));
   if(!list || !cal) {
@@ -337,7 +324,7 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
       int y, m, d;
       day_to_date(list[i].day, &y, &m, &d, NULL);
       snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
-      result = load_error(err, errsize, path, list[i].line, "date listed twice", date);
+      result = ctk_csv_error(err, errsize, path, list[i].line, "date listed twice", date);
       goto done;
     }
     *slot = (unsigned char)list[i].kind;

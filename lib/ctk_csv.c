@@ -253,3 +253,23 @@ int ctk_csv_column(const char *const *header, size_t n, const char *name)
   }
   return -1;
 }
+
+ctk_code ctk_csv_open_reporting(ctk_csv *c, const char *path, char *err, size_t errsize)
+{
+  ctk_code result = ctk_csv_open(c, path);
+  if(result) {
+    if(err && errsize)
+      snprintf(err, errsize, "%s: %s", path, c->error[0] ? c->error : ctk_strerror(result));
+    ctk_csv_close(c);
+  }
+  return result;
+}
+
+ctk_code ctk_csv_error(char *err, size_t errsize, const char *path, size_t line, const char *why,
+                       const char *detail)
+{
+  if(err && errsize)
+    snprintf(err, errsize, "%s:%zu: %s%s%s", path, line, why, detail ? ": " : "",
+             detail ? detail : "");
+  return CTK_E_PARSE;
+}

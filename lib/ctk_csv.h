@@ -29,6 +29,12 @@ typedef struct ctk_csv {
 
 /* Read the file. CTK_E_IO when it cannot be read, CTK_E_TOOBIG over CTK_CSV_MAX_FILE. */
 ctk_code ctk_csv_open(ctk_csv *c, const char *path);
+/* ctk_csv_open for loaders: on failure err gets "PATH: reason" (c is left closed). */
+ctk_code ctk_csv_open_reporting(ctk_csv *c, const char *path, char *err, size_t errsize);
+/* Loaders' error line: err gets "PATH:LINE: why" or "PATH:LINE: why: detail" (detail may be
+ * NULL). Returns CTK_E_PARSE so a loader can `return ctk_csv_error(...)`. */
+ctk_code ctk_csv_error(char *err, size_t errsize, const char *path, size_t line, const char *why,
+                       const char *detail);
 /* Same, from memory (the text is copied). */
 ctk_code ctk_csv_open_mem(ctk_csv *c, const char *text, size_t len);
 /* Next record into c->fields / c->n_fields (blank lines are skipped). Returns 1 with a

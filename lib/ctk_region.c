@@ -78,15 +78,6 @@ static int by_code(const void *a, const void *b)
   return strcmp(x->region.code, y->region.code);
 }
 
-static ctk_code load_error(char *err, size_t errsize, const char *path, size_t line,
-                           const char *why, const char *detail)
-{
-  if(err && errsize)
-    snprintf(err, errsize, "%s:%zu: %s%s%s", path, line, why, detail ? ": " : "",
-             detail ? detail : "");
-  return CTK_E_PARSE;
-}
-
 /* Checks one record and appends it. */
 static ctk_code add_record(ctk_region_db *db, const ctk_csv *csv, const int *col,
                            const char *path, char *err, size_t errsize)
@@ -98,26 +89,26 @@ static ctk_code add_record(ctk_region_db *db, const ctk_csv *csv, const int *col
   region_entry *e;
 
   if(!code || !name || !kind || !parent)
-    return load_error(err, errsize, path, csv->record_line, "too few fields", NULL);
+    return ctk_csv_error(err, errsize, path, csv->record_line, "too few fields", NULL);
   if(db->n >= CTK_REGION_MAX)
-    return load_error(err, errsize, path, csv->record_line, "too many regions", NULL);
+    return ctk_csv_error(err, errsize, path, csv->record_line, "too many regions", NULL);
   e = &db->entries[db->n];
   memset(e, 0, sizeof(*e));
   e->line = csv->record_line;
   if(!is_six_digits(code))
-    return load_error(err, errsize, path, e->line, "code is not six digits", code);
+    return ctk_csv_error(err, errsize, path, e->line, "code is not six digits", code);
   if(!*name)
-    return load_error(err, errsize, path, e->line, "empty name", code);
+    return ctk_csv_error(err, errsize, path, e->line, "empty name", code);
   if(ctk_strlcpy(e->region.name, name, sizeof(e->region.name)))
-    return load_error(err, errsize, path, e->line, "name too long", code);
+    return ctk_csv_error(err, errsize, path, e->line, "name too long", code);
   if(kind_parse(kind, &e->region.kind))
-    return load_error(err, errsize, path, e->line, "unknown kind", kind);
+    return ctk_csv_error(err, errsize, path, e->line, "unknown kind", kind);
   if(ctk_region_is_provincial_kind(e->region.kind)) {
     if(*parent)
-      return load_error(err, errsize, path, e->line, "a provincial unit has no parent", code);
+      return ctk_csv_error(err, errsize, path, e->line, "a provincial unit has no parent", code);
   }
   else if(!is_six_digits(parent))
-    return load_error(err, errsize, path, e->line, "parent is not six digits", code);
+    return ctk_csv_error(err, errsize, path, e->line, "parent is not six digits", code);
   ctk_strlcpy(e->region.code, code, sizeof(e->region.code));
   ctk_strlcpy(e->region.parent, parent, sizeof(e->region.parent));
   db->n++;
@@ -137,13 +128,13 @@ static ctk_code check_table(const ctk_region_db *db, const char *path, char *err
       size_t second = db->entries[i - 1].line < e->line ? e->line : db->entries[i - 1].line;
       char detail[64];
       snprintf(detail, sizeof(detail), "%s (first on line %zu)", e->region.code, first);
-      return load_error(err, errsize, path, second, "duplicate code", detail);
+      return ctk_csv_error(err, errsize, path, second, "duplicate code", detail);
     }
     if(!e->region.parent[0])
       continue;
     parent = ctk_region_find(db, e->region.parent);
     if(!parent || !ctk_region_is_provincial_kind(parent->kind))
-      return load_error(err, errsize, path, e->line, "parent is not a provincial unit",
+      return ctk_csv_error(err, errsize, path, e->line, "parent is not a provincial unit",
                         e->region.parent);
   }
   return CTK_E_OK;
@@ -163,13 +154,9 @@ ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open(&csv, path);
-  if(result) {
-    if(err && errsize)
-      snprintf(err, errsize, "%s: %s", path, csv.error[0] ? csv.error : ctk_strerror(result));
-    ctk_csv_close(&csv);
+  result = ctk_csv_open_reporting(&csv, path, err, errsize);
+  if(result)
     return result;
-  }
   db = calloc(1, sizeof(*db));
   if(db)
     db->entries = calloc(CTK_REGION_MAX, sizeof(*db->entries));
@@ -181,19 +168,19 @@ ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_
 
   result = ctk_csv_header(&csv, columns, 4, col);
   if(result)
-    load_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error, NULL);
+    ctk_csv_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error, NULL);
   while(!result) {
     rc = ctk_csv_next(&csv);
     if(rc == 0)
       break;
     if(rc < 0)
-      result = load_error(err, errsize, path, csv.record_line, csv.error, NULL);
+      result = ctk_csv_error(err, errsize, path, csv.record_line, csv.error, NULL);
     else
       result = add_record(db, &csv, col, path, err, errsize);
   }
   ctk_csv_close(&csv);
   if(!result && db->n == 0)
-    result = load_error(err, errsize, path, 1, "no regions", NULL);
+    result = ctk_csv_error(err, errsize, path, 1, "no regions", NULL);
   if(!result) {
     qsort(db->entries, db->n, sizeof(*db->entries), by_code);
     result = check_table(db, path, err, errsize);
