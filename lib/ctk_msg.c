@@ -568,7 +568,7 @@ ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_
     len = 0;
   if(len > p->max_message_bytes) {
     ctk_outcome_set(why, p, "TOO_LARGE", "", ctk_profile_rule(p, "size"),
-                    "message of %zu bytes, limit %zu", len, p->max_message_bytes);
+                    "message larger than the limit of %zu bytes", p->max_message_bytes);
     return CTK_E_TOOBIG;
   }
   if(len && !ctk_xml_declared_encoding(data, len, declared, sizeof(declared)) && declared[0]) {

@@ -277,7 +277,7 @@ xmlDocPtr ctk_xml_parse_utf8(const char *data, size_t len, const ctk_xml_limits 
 
   ctk_xml_init();
   if(lim->max_bytes && len > lim->max_bytes) {
-    fault_set(fault, "TOO_LARGE", "size", 0, "message of %zu bytes, limit %zu", len,
+    fault_set(fault, "TOO_LARGE", "size", 0, "message of %zu bytes, over the limit of %zu", len,
               lim->max_bytes);
     return NULL;
   }
@@ -298,7 +298,7 @@ xmlDocPtr ctk_xml_parse_bytes(const char *data, size_t len, const ctk_xml_limits
 
   ctk_xml_init();
   if(lim->max_bytes && len > lim->max_bytes) {
-    fault_set(fault, "TOO_LARGE", "size", 0, "message of %zu bytes, limit %zu", len,
+    fault_set(fault, "TOO_LARGE", "size", 0, "message of %zu bytes, over the limit of %zu", len,
               lim->max_bytes);
     return NULL;
   }

@@ -36,6 +36,7 @@ static int read_bounded(const char *path, size_t limit, ctk_buf *out)
   FILE *f = fopen(path, "rb");
   char chunk[8192];
   size_t n;
+  int failed;
 
   if(!f)
     return -1;
@@ -46,8 +47,9 @@ static int read_bounded(const char *path, size_t limit, ctk_buf *out)
     if(ctk_buf_add(out, chunk, n) || out->len > limit)
       break;
   }
+  failed = ferror(f); /* e.g. a directory */
   fclose(f);
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static ctk_binding pick_binding(int requested, const ctk_buf *data)
