@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_result.h"
 #include "ctk_test.h"
@@ -191,8 +192,123 @@ static void test_fault_modes(void)
   free(exceptions);
 }
 
+static void selftest_write(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* An external SUT, as a province would run it against its own system: the reference province
+ * started by hand with the PIXIT's secrets, talking to the runner's fixed ports. */
+static void test_external_sut(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-external");
+  static const char *const secret[] = { "sut-secret-0123456789abcdef", "ministry-secret-0123456789",
+                                        "city-secret-0123456789abcdef" };
+  char path[700], cmd[2048], text[4096], line[256];
+  char *argv[24];
+  ctk_proc prov;
+  ctk_run *run = NULL;
+  char err[256];
+  int ministry_port = ctk_test_free_port();
+  int city_port = ctk_test_free_port();
+  int sut_port = 0, rc;
+  ctk_buf cred;
+  size_t i;
+  char *out = NULL;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_TRUE_FATAL(ministry_port > 0 && city_port > 0 && ministry_port != city_port);
+  ctk_buf_init(&cred, 4096);
+  ctk_buf_adds(&cred, "region,level,salt_hex,hash_hex\n");
+  {
+    static const char *const nodes[][2] = { { "100000", "1" }, { "360100", "3" },
+                                            { "360200", "3" } };
+    for(i = 0; i < 3; i++) {
+      snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region %s --level %s --secret -",
+               secret[i ? 2 : 1], ctk_test_ctk_bin(), nodes[i][0], nodes[i][1]);
+      CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
+      ctk_buf_adds(&cred, out);
+      free(out);
+      out = NULL;
+    }
+  }
+  snprintf(path, sizeof(path), "%s/credentials.csv", dir);
+  selftest_write(path, ctk_buf_str(&cred));
+  ctk_buf_free(&cred);
+  snprintf(path, sizeof(path), "%s/sut.secret", dir);
+  snprintf(line, sizeof(line), "%s\n", secret[0]);
+  selftest_write(path, line);
+  snprintf(text, sizeof(text), "region,level,url\n100000,1,http://127.0.0.1:%d\n"
+           "360100,3,http://127.0.0.1:%d/city/360100\n360200,3,http://127.0.0.1:%d/city/360200\n",
+           ministry_port, city_port, city_port);
+  snprintf(path, sizeof(path), "%s/peers.csv", dir);
+  selftest_write(path, text);
+
+  i = 0;
+  argv[i++] = (char *)ctk_test_ctk_bin();
+  argv[i++] = "serve";
+  argv[i++] = "province";
+  argv[i++] = "--region";
+  argv[i++] = "360000";
+  argv[i++] = "--listen";
+  argv[i++] = "127.0.0.1:0";
+  {
+    static char pf[600], data[600], cr[600], sf[600], pe[600];
+    snprintf(pf, sizeof(pf), "%s/port", dir);
+    snprintf(data, sizeof(data), "%s/data", dir);
+    snprintf(cr, sizeof(cr), "%s/credentials.csv", dir);
+    snprintf(sf, sizeof(sf), "%s/sut.secret", dir);
+    snprintf(pe, sizeof(pe), "%s/peers.csv", dir);
+    argv[i++] = "--port-file";
+    argv[i++] = pf;
+    argv[i++] = "--data";
+    argv[i++] = data;
+    argv[i++] = "--credentials";
+    argv[i++] = cr;
+    argv[i++] = "--secret-file";
+    argv[i++] = sf;
+    argv[i++] = "--peers";
+    argv[i++] = pe;
+    argv[i++] = "--retry-initial-ms";
+    argv[i++] = "100";
+    argv[i] = NULL;
+    snprintf(path, sizeof(path), "%s/province.log", dir);
+    CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&prov, "province", argv, path), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_proc_wait_port(&prov, pf, 15000, &sut_port), CTK_E_OK);
+  }
+  snprintf(text, sizeof(text),
+           "[sut]\nregion = 360000\nstart = external\nurl = http://127.0.0.1:%d\nsecret = %s\n"
+           "[ministry]\nport = %d\nsecret = %s\n[cities]\nregions = 360100, 360200\n"
+           "port = %d\nsecret = %s\n[limits]\npropagate_timeout_ms = 8000\n",
+           sut_port, secret[0], ministry_port, secret[1], city_port, secret[2]);
+  snprintf(path, sizeof(path), "%s/external.pixit", dir);
+  selftest_write(path, text);
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s/out --quiet "
+           "--select 'J1.local-case,J1.cross-city,J3.if-*,J3.outgoing-valid,J2.auth' > %s/run.log "
+           "2>&1", ctk_test_ctk_bin(), SELFTEST_PICS, path, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  ctk_proc_stop(&prov, 3000);
+  CU_ASSERT_EQUAL(rc, 0);
+  snprintf(path, sizeof(path), "%s/out/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_TRUE(run->n_tests >= 8);
+  for(i = 0; i < run->n_tests; i++) {
+    if(run->tests[i]->verdict != CTK_VERDICT_PASS)
+      fprintf(stderr, "selftest external: %s %s %s\n", run->tests[i]->id,
+              ctk_verdict_name(run->tests[i]->verdict), run->tests[i]->reason);
+    CU_ASSERT_EQUAL(run->tests[i]->verdict, CTK_VERDICT_PASS);
+  }
+  /* The secrets of the PIXIT are masked in the report. */
+  CU_ASSERT_STRING_EQUAL(ctk_kvlist_get(&run->pixit, "sut.secret"), CTK_RESULT_MASK);
+  ctk_run_free(run);
+}
+
 void ctk_test_add_selftest(CU_pSuite s)
 {
+  CTK_TEST(s, test_external_sut);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_fault_modes);
 }
