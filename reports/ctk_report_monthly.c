@@ -13,6 +13,7 @@
 #include "ctk_report.h"
 #include "ctk_result.h"
 #include "ctk_svg.h"
+#include "ctk_html_out.h"
 
 #define MONTHLY_CITIES_MAX 64
 #define MONTHLY_SCAN_DEPTH 3
@@ -465,22 +466,6 @@ static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
 
 /* ---------- HTML ---------- */
 
-#define H(s)                                                                                       \
-  do {                                                                                             \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_adds(html, (s));                                                                \
-  } while(0)
-#define HF(...)                                                                                    \
-  do {                                                                                             \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_printf(html, __VA_ARGS__);                                                      \
-  } while(0)
-#define HE(s)                                                                                      \
-  do {                                                                                             \
-    const char *hs_ = (s);                                                                         \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_add_xml_escaped(html, hs_, strlen(hs_));                                        \
-  } while(0)
 
 static ctk_code write_html(const monthly_data *d, ctk_buf *html)
 {

@@ -9,6 +9,7 @@
 #include "ctk_bundle.h"
 #include "ctk_csv.h"
 #include "ctk_report.h"
+#include "ctk_html_out.h"
 
 typedef struct unit_row {
   int batch;
@@ -219,22 +220,6 @@ static ctk_code write_text(const rollout_data *d, ctk_buf *t)
   return rc;
 }
 
-#define H(s)                                                                                       \
-  do {                                                                                             \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_adds(html, (s));                                                                \
-  } while(0)
-#define HF(...)                                                                                    \
-  do {                                                                                             \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_printf(html, __VA_ARGS__);                                                      \
-  } while(0)
-#define HE(s)                                                                                      \
-  do {                                                                                             \
-    const char *hs_ = (s);                                                                         \
-    if(!rc)                                                                                        \
-      rc = ctk_buf_add_xml_escaped(html, hs_, strlen(hs_));                                        \
-  } while(0)
 
 static ctk_code write_html(const rollout_data *d, ctk_buf *html)
 {
