@@ -1,4 +1,5 @@
-/* cmd_bench: the `ctk bench` command — ingest load against an endpoint or the bare ceiling. */
+/* cmd_bench: the `ctk bench` command — ingest load against an endpoint, many endpoints (national
+ * day) or the bare ceiling; preloading and counting a store for the growth benchmark. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,11 +8,16 @@
 #include <unistd.h>
 
 #include "ctk_bench.h"
+#include "ctk_csv.h"
 #include "ctk_http.h"
+#include "ctk_store.h"
 
 static const char bench_usage[] =
   "usage: ctk bench ingest (--url URL | --bare) [options]\n"
   "       ctk bench bare [--threads N] [--port-file F]\n"
+  "       ctk bench national --plan FILE --orders N [--secret-file F] [--clients N] [--json]\n"
+  "       ctk bench preload --data DIR --orders N [--batch N]\n"
+  "       ctk bench count --data DIR\n"
   "\n"
   "ingest: report work orders (1001) as fast as possible, or at --rate, and print\n"
   "        throughput and latency percentiles (open loop when --rate is given).\n"
@@ -28,7 +34,13 @@ static const char bench_usage[] =
   "  --profile DIR        profile directory\n"
   "  --name NAME          name in the JSON line (default ingest)\n"
   "  --json               print one JSON line instead of text\n"
-  "bare: serve the fixed reply on 127.0.0.1 until SIGINT/SIGTERM.\n";
+  "bare: serve the fixed reply on 127.0.0.1 until SIGINT/SIGTERM.\n"
+  "national: N orders spread evenly over the lanes of a plan (CSV: url,sender,receiver with\n"
+  "        nodes as REGION:LEVEL, e.g. each city to its province); --clients connections per\n"
+  "        url (default 2); every sender uses the --secret-file secret.\n"
+  "preload: write N orders into DIR/ctk.db as the ministry stores reports of province 360000\n"
+  "        (sequence 0..N-1: ingest afterwards with --first-seq N).\n"
+  "count: print the number of orders in DIR/ctk.db (read-only; the node may be running).\n";
 
 static volatile sig_atomic_t bench_stop;
 
@@ -105,6 +117,26 @@ static int run_bare(int argc, char **argv, const ctk_profile *p)
     pause();
   ctk_bench_bare_stop(bare);
   return 0;
+}
+
+static int print_result(const char *name, const ctk_bench_result *res, int json)
+{
+  if(json) {
+    ctk_buf line;
+    ctk_buf_init(&line, 4096);
+    ctk_bench_result_json(name, res, &line);
+    puts(ctk_buf_str(&line));
+    ctk_buf_free(&line);
+  }
+  else {
+    printf("%s: %lu ok, %lu refused, %lu failed in %.2f s = %.0f orders/s\n", name, res->ok,
+           res->refused, res->failed, res->wall_s, res->rate);
+    printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", res->p50_ms, res->p90_ms,
+           res->p99_ms, res->max_ms);
+    if(res->first_refusal[0])
+      printf("first refusal: %s\n", res->first_refusal);
+  }
+  return (res->refused || res->failed || !res->ok) ? 1 : 0;
 }
 
 static int run_ingest(int argc, char **argv, const ctk_profile *p)
@@ -196,22 +228,216 @@ static int run_ingest(int argc, char **argv, const ctk_profile *p)
     fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
     return 2;
   }
-  if(json) {
-    ctk_buf line;
-    ctk_buf_init(&line, 4096);
-    ctk_bench_result_json(name, &res, &line);
-    puts(ctk_buf_str(&line));
-    ctk_buf_free(&line);
+  return print_result(name, &res, json);
+}
+
+#define PLAN_LANES_MAX 4096
+
+/* The plan: a header url,sender,receiver, then one lane a row. */
+static ctk_code plan_load(const char *path, ctk_bench_lane *lanes, size_t *n, char *err,
+                          size_t errlen)
+{
+  static const char *const cols[] = { "url", "sender", "receiver" };
+  ctk_csv csv;
+  int idx[3];
+  int more;
+  ctk_code result;
+
+  *n = 0;
+  result = ctk_csv_open_reporting(&csv, path, err, errlen);
+  if(result)
+    return result;
+  result = ctk_csv_header(&csv, cols, 3, idx);
+  if(result) {
+    ctk_csv_error(err, errlen, path, csv.record_line, "bad header", csv.error);
+    ctk_csv_close(&csv);
+    return result;
   }
-  else {
-    printf("%s: %lu ok, %lu refused, %lu failed in %.2f s = %.0f orders/s\n", name, res.ok,
-           res.refused, res.failed, res.wall_s, res.rate);
-    printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", res.p50_ms, res.p90_ms,
-           res.p99_ms, res.max_ms);
-    if(res.first_refusal[0])
-      printf("first refusal: %s\n", res.first_refusal);
+  while((more = ctk_csv_next(&csv)) == 1) {
+    ctk_bench_lane *l = &lanes[*n];
+    if(*n >= PLAN_LANES_MAX || csv.n_fields < 3) {
+      result = ctk_csv_error(err, errlen, path, csv.record_line,
+                             *n >= PLAN_LANES_MAX ? "too many lanes" : "missing fields", NULL);
+      break;
+    }
+    memset(l, 0, sizeof(*l));
+    if(ctk_strlcpy(l->url, csv.fields[idx[0]], sizeof(l->url)) ||
+       parse_node(csv.fields[idx[1]], &l->sender) || parse_node(csv.fields[idx[2]], &l->receiver)) {
+      result = ctk_csv_error(err, errlen, path, csv.record_line,
+                             "want url,REGION:LEVEL,REGION:LEVEL", NULL);
+      break;
+    }
+    (*n)++;
   }
-  return (res.refused || res.failed || !res.ok) ? 1 : 0;
+  if(!result && more < 0)
+    result = ctk_csv_error(err, errlen, path, csv.record_line, "syntax", csv.error);
+  ctk_csv_close(&csv);
+  return result;
+}
+
+static int run_national(int argc, char **argv, const ctk_profile *p)
+{
+  static const struct option opts[] = {
+    { "plan", required_argument, NULL, 'p' },
+    { "secret-file", required_argument, NULL, 'S' },
+    { "orders", required_argument, NULL, 'n' },
+    { "clients", required_argument, NULL, 'c' },
+    { "duration", required_argument, NULL, 'd' },
+    { "first-seq", required_argument, NULL, 'f' },
+    { "name", required_argument, NULL, 'N' },
+    { "json", no_argument, NULL, 'j' },
+    { NULL, 0, NULL, 0 }
+  };
+  ctk_bench_config cfg;
+  ctk_bench_result res;
+  ctk_bench_lane *lanes;
+  size_t n_lanes = 0;
+  char err[512] = "";
+  const char *plan = NULL;
+  const char *name = "national";
+  char secret[256] = "";
+  unsigned long orders = 0;
+  int json = 0;
+  int c;
+  size_t i;
+  ctk_code result;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.profile = p;
+  cfg.clients = 2;
+  cfg.duration_s = 600;
+  while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch(c) {
+    case 'p': plan = optarg; break;
+    case 'S':
+      if(read_secret(optarg, secret, sizeof(secret))) {
+        fprintf(stderr, "ctk bench: cannot read a secret from %s\n", optarg);
+        return 3;
+      }
+      break;
+    case 'n': orders = strtoul(optarg, NULL, 10); break;
+    case 'c': cfg.clients = (unsigned)atoi(optarg); break;
+    case 'd': cfg.duration_s = atof(optarg); break;
+    case 'f': cfg.first_seq = strtoul(optarg, NULL, 10); break;
+    case 'N': name = optarg; break;
+    case 'j': json = 1; break;
+    default: fputs(bench_usage, stderr); return 3;
+    }
+  }
+  if(!plan || !orders) {
+    fputs("ctk bench national: give --plan FILE and --orders N\n", stderr);
+    return 3;
+  }
+  lanes = calloc(PLAN_LANES_MAX, sizeof(*lanes));
+  if(!lanes)
+    return 2;
+  result = plan_load(plan, lanes, &n_lanes, err, sizeof(err));
+  if(result || !n_lanes) {
+    fprintf(stderr, "ctk bench national: %s\n", err[0] ? err : "the plan has no lanes");
+    free(lanes);
+    return 3;
+  }
+  for(i = 0; i < n_lanes; i++) {
+    /* spread evenly: the first (orders % lanes) lanes send one more */
+    lanes[i].orders = orders / n_lanes + (i < orders % n_lanes ? 1 : 0);
+    lanes[i].secret = secret[0] ? secret : NULL;
+  }
+  cfg.lanes = lanes;
+  cfg.n_lanes = n_lanes;
+  cfg.quiet = json;
+  result = ctk_bench_ingest(&cfg, &res);
+  free(lanes);
+  if(result) {
+    fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
+    return 2;
+  }
+  return print_result(name, &res, json);
+}
+
+static int run_preload(int argc, char **argv, const ctk_profile *p)
+{
+  static const struct option opts[] = {
+    { "data", required_argument, NULL, 'D' },
+    { "orders", required_argument, NULL, 'n' },
+    { "batch", required_argument, NULL, 'b' },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *dir = NULL;
+  unsigned long orders = 0;
+  unsigned long batch = 20000;
+  char path[1024];
+  int c;
+  ctk_code result;
+
+  while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if(c == 'D')
+      dir = optarg;
+    else if(c == 'n')
+      orders = strtoul(optarg, NULL, 10);
+    else if(c == 'b')
+      batch = strtoul(optarg, NULL, 10);
+    else {
+      fputs(bench_usage, stderr);
+      return 3;
+    }
+  }
+  if(!dir || !orders) {
+    fputs("ctk bench preload: give --data DIR and --orders N\n", stderr);
+    return 3;
+  }
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  result = ctk_bench_preload(p, path, orders, batch,
+                             isatty(STDERR_FILENO) && !getenv("CI"));
+  if(result) {
+    fprintf(stderr, "ctk bench preload: %s: %s\n", path, ctk_strerror(result));
+    return 2;
+  }
+  return 0;
+}
+
+static int count_order(void *ctx, const ctk_order *o)
+{
+  (void)o;
+  (*(unsigned long *)ctx)++;
+  return 0;
+}
+
+static int run_count(int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "data", required_argument, NULL, 'D' },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *dir = NULL;
+  char path[1024];
+  ctk_store *s = NULL;
+  unsigned long n = 0;
+  int c;
+  ctk_code result;
+
+  while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if(c == 'D')
+      dir = optarg;
+    else {
+      fputs(bench_usage, stderr);
+      return 3;
+    }
+  }
+  if(!dir) {
+    fputs("ctk bench count: give --data DIR\n", stderr);
+    return 3;
+  }
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  result = ctk_store_open(path, 1, &s);
+  if(!result)
+    result = ctk_store_orders_each(s, "", "", "", count_order, &n);
+  ctk_store_close(s);
+  if(result) {
+    fprintf(stderr, "ctk bench count: %s: %s\n", path, ctk_strerror(result));
+    return 2;
+  }
+  printf("%lu\n", n);
+  return 0;
 }
 
 int ctk_cmd_bench(int argc, char **argv)
@@ -253,6 +479,12 @@ int ctk_cmd_bench(int argc, char **argv)
       rc = run_ingest(n, args, p);
     else if(!strcmp(args[0], "bare"))
       rc = run_bare(n, args, p);
+    else if(!strcmp(args[0], "national"))
+      rc = run_national(n, args, p);
+    else if(!strcmp(args[0], "preload"))
+      rc = run_preload(n, args, p);
+    else if(!strcmp(args[0], "count"))
+      rc = run_count(n, args);
     else {
       fputs(bench_usage, stderr);
       rc = 3;

@@ -1,8 +1,9 @@
 /* ctk_bench: ingest load generator and bare ceiling server.
  *
- * The client must cost far less than the server it measures, since both share two cores:
- * one message is built and encoded with the codec once, then each request is that template
- * with its fixed-width MsgId and OrderId overwritten in place. */
+ * Requests are stamped from templates (ctk_bench_template), so the client costs far less than
+ * the server it measures. Lanes that share a URL form a group (one endpoint, e.g. a province
+ * and its cities); each group gets its own client threads, which take the group's orders
+ * round-robin over its lanes. A single-target run is one group of one lane. */
 #include "ctk_bench.h"
 
 #include <math.h>
@@ -15,27 +16,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctk_bench_template.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
 
-#define BENCH_MSGID_LEN 32           /* "BENCH" + 27 digits */
 #define BENCH_SAMPLES_MAX (1u << 20) /* latency samples kept per client thread */
-#define BENCH_CLIENTS_MAX 256
+#define BENCH_CLIENTS_MAX 256        /* client threads in all */
+#define BENCH_LANES_MAX 4096
 
-typedef struct bench_template {
-  ctk_buf bytes;
-  size_t msgid_off;            /* offset of the MsgId value in bytes */
-  size_t orderid_off;          /* offset of the OrderId value */
-  char region[8];              /* region prefix of the OrderIds */
-} bench_template;
+typedef struct bench_group {
+  const ctk_bench_lane *lanes; /* consecutive lanes with the same URL */
+  const ctk_bench_template *tpl; /* one per lane */
+  size_t n_lanes;
+  unsigned long stride_max;    /* largest lane order count: the group's index range / n_lanes */
+  char url[CTK_BENCH_URL_MAX + 16];
+  atomic_ulong next;           /* next index: lane = index % n_lanes, seq = index / n_lanes */
+} bench_group;
 
 typedef struct bench_shared {
   const ctk_bench_config *cfg;
-  const bench_template *tpl;
-  char url[600];
+  bench_group *groups;
+  size_t n_groups;
+  int single;                  /* one target given by url/sender/receiver/max_orders */
   char ok_tag[64];             /* "<Code>0000</Code>" */
   double start;                /* CLOCK_MONOTONIC seconds */
-  atomic_ulong next;           /* next order index (0-based within this run) */
   atomic_ulong sent, ok, refused, failed;
   atomic_int stop;
   pthread_mutex_t lock;
@@ -44,6 +48,7 @@ typedef struct bench_shared {
 
 typedef struct bench_worker {
   bench_shared *sh;
+  bench_group *group;
   pthread_t thread;
   double *samples;             /* latency in ms */
   size_t n_samples;
@@ -67,89 +72,6 @@ static void sleep_until(double t)
   nanosleep(&ts, NULL);
 }
 
-/* Build one WorkOrderReport and remember where its ids sit in the encoded bytes. */
-static ctk_code template_build(const ctk_bench_config *cfg, bench_template *tpl)
-{
-  ctk_msg *m = NULL;
-  xmlNodePtr wo;
-  xmlNodePtr caller;
-  char msgid[BENCH_MSGID_LEN + 1];
-  char orderid[32];
-  char now[40];
-  const char *hit;
-  ctk_buf encoded;
-  ctk_code result;
-
-  result = ctk_msg_new_request(cfg->profile, "1001", &cfg->sender, &cfg->receiver, &m);
-  if(result)
-    return result;
-  memset(msgid, '0', BENCH_MSGID_LEN);
-  memcpy(msgid, "BENCH", 5);
-  msgid[BENCH_MSGID_LEN] = '\0';
-  ctk_strlcpy(tpl->region, cfg->sender.level == CTK_LEVEL_CITY ? cfg->sender.region : "360100",
-              sizeof(tpl->region));
-  snprintf(orderid, sizeof(orderid), "%s20260101000000", tpl->region);
-  ctk_msg_now(now, sizeof(now));
-
-  wo = ctk_xml_add(m->body, "WorkOrder", NULL);
-  ctk_xml_add(wo, "OrderId", orderid);
-  ctk_xml_add(wo, "AcceptTime", now);
-  ctk_xml_add(wo, "AcceptRegion", tpl->region);
-  ctk_xml_add(wo, "HandleRegion", tpl->region);
-  ctk_xml_add(wo, "Channel", "01");
-  ctk_xml_add(wo, "BusinessType", "2");
-  ctk_xml_add(wo, "Domain", "01");
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", "13800138000");
-  ctk_xml_add(wo, "Subject", "高速公路路况咨询");
-  ctk_xml_add(wo, "Content", "来电咨询沪昆高速南昌段今日通行情况，已即时答复。");
-  ctk_xml_add(wo, "Status", "02");
-  ctk_xml_add(wo, "InstantAnswer", "true");
-
-  ctk_buf_init(&encoded, (size_t)1024 * 1024);
-  ctk_buf_init(&tpl->bytes, (size_t)1024 * 1024);
-  result = ctk_msg_encode(cfg->profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &encoded);
-  /* the codec's own MsgId varies in length: swap it for a fixed-width one we can stamp */
-  hit = result ? NULL : strstr(ctk_buf_str(&encoded), m->head.msg_id);
-  if(hit) {
-    size_t at = (size_t)(hit - encoded.data);
-    tpl->msgid_off = at;
-    result = ctk_buf_add(&tpl->bytes, encoded.data, at);
-    if(!result)
-      result = ctk_buf_add(&tpl->bytes, msgid, BENCH_MSGID_LEN);
-    if(!result)
-      result = ctk_buf_adds(&tpl->bytes, hit + strlen(m->head.msg_id));
-  }
-  else if(!result)
-    result = CTK_E_INTERNAL;
-  ctk_buf_free(&encoded);
-  ctk_msg_free(m);
-  if(result)
-    return result;
-  hit = strstr(ctk_buf_str(&tpl->bytes), orderid);
-  if(!hit)
-    return CTK_E_INTERNAL;
-  tpl->orderid_off = (size_t)(hit - tpl->bytes.data);
-  return CTK_E_OK;
-}
-
-/* Order number seq → unique OrderId (region + date + 6-digit sequence: a new day every
- * million orders) and MsgId, written in place into a private copy of the template. */
-static void template_stamp(const bench_template *tpl, char *bytes, unsigned long seq)
-{
-  char id[40];
-  time_t day = (time_t)1767225600 + (time_t)(seq / 1000000UL) * 86400; /* 2026-01-01 UTC */
-  struct tm tm;
-  char date[16];
-
-  gmtime_r(&day, &tm);
-  strftime(date, sizeof(date), "%Y%m%d", &tm);
-  snprintf(id, sizeof(id), "BENCH%027lu", seq);
-  memcpy(bytes + tpl->msgid_off, id, BENCH_MSGID_LEN);
-  snprintf(id, sizeof(id), "%.6s%.8s%06lu", tpl->region, date, seq % 1000000UL);
-  memcpy(bytes + tpl->orderid_off, id, 20);
-}
-
 static void note_refusal(bench_shared *sh, const char *answer)
 {
   const char *code = strstr(answer, "<Code>");
@@ -161,51 +83,84 @@ static void note_refusal(bench_shared *sh, const char *answer)
   pthread_mutex_unlock(&sh->lock);
 }
 
+/* The next order of the worker's group: its lane and sequence number. 0 when the group has
+ * nothing left. i is the group index (used for the open-loop schedule). */
+static int next_order(bench_shared *sh, bench_group *g, size_t *lane, unsigned long *seq,
+                      unsigned long *i)
+{
+  const ctk_bench_config *cfg = sh->cfg;
+  for(;;) {
+    unsigned long k = atomic_fetch_add(&g->next, 1);
+    if(sh->single) {
+      if(cfg->max_orders && k >= cfg->max_orders)
+        return 0;
+      *lane = 0;
+      *seq = cfg->first_seq + k;
+      *i = k;
+      return 1;
+    }
+    if(k / g->n_lanes >= g->stride_max)
+      return 0;
+    if(k / g->n_lanes >= g->lanes[k % g->n_lanes].orders)
+      continue;                /* this lane is done, its neighbours are not */
+    *lane = k % g->n_lanes;
+    *seq = cfg->first_seq + k / g->n_lanes;
+    *i = k;
+    return 1;
+  }
+}
+
 static void *worker_main(void *arg)
 {
   bench_worker *w = arg;
   bench_shared *sh = w->sh;
+  bench_group *g = w->group;
   const ctk_bench_config *cfg = sh->cfg;
   ctk_http_client *client = ctk_http_client_new();
-  char *bytes = malloc(sh->tpl->bytes.len + 1);
+  char **bytes = calloc(g->n_lanes, sizeof(*bytes));
   ctk_http_reply reply;
   ctk_http_call call;
+  size_t l;
+  int ready = client && bytes;
 
-  if(!client || !bytes) {
-    free(bytes);
-    ctk_http_client_free(client);
-    return NULL;
+  for(l = 0; ready && l < g->n_lanes; l++) {
+    bytes[l] = malloc(g->tpl[l].bytes.len + 1);
+    if(!bytes[l])
+      ready = 0;
+    else
+      memcpy(bytes[l], g->tpl[l].bytes.data, g->tpl[l].bytes.len + 1);
   }
-  memcpy(bytes, sh->tpl->bytes.data, sh->tpl->bytes.len + 1);
   memset(&call, 0, sizeof(call));
-  call.url = sh->url;
+  call.url = g->url;
   call.content_type = "application/xml; charset=UTF-8";
-  call.user = cfg->secret ? cfg->sender.region : NULL;
-  call.password = cfg->secret;
-  call.body = bytes;
-  call.body_len = sh->tpl->bytes.len;
   call.timeout_ms = 10000;
   ctk_buf_init(&reply.body, (size_t)1024 * 1024);
 
-  while(!atomic_load(&sh->stop)) {
-    unsigned long i = atomic_fetch_add(&sh->next, 1);
+  while(ready && !atomic_load(&sh->stop)) {
+    size_t lane;
+    unsigned long seq;
+    unsigned long i;
     double scheduled;
     double t0;
     double done;
     ctk_code result;
 
-    if(cfg->max_orders && i >= cfg->max_orders)
+    if(!next_order(sh, g, &lane, &seq, &i))
       break;
     t0 = now_s();
     if(t0 - sh->start >= cfg->duration_s)
       break;
     scheduled = t0;
-    if(cfg->rate > 0) {
+    if(cfg->rate > 0 && sh->single) {
       /* open loop: latency counts from when the request was due, not when it left */
       scheduled = sh->start + (double)i / cfg->rate;
       sleep_until(scheduled);
     }
-    template_stamp(sh->tpl, bytes, cfg->first_seq + i);
+    ctk_bench_template_stamp(&g->tpl[lane], bytes[lane], seq, NULL);
+    call.user = g->lanes[lane].secret ? g->lanes[lane].sender.region : NULL;
+    call.password = g->lanes[lane].secret;
+    call.body = bytes[lane];
+    call.body_len = g->tpl[lane].bytes.len;
     ctk_buf_reset(&reply.body);
     result = ctk_http_post(client, &call, &reply);
     done = now_s();
@@ -225,6 +180,8 @@ static void *worker_main(void *arg)
   }
   ctk_buf_free(&reply.body);
   ctk_http_client_free(client);
+  for(l = 0; bytes && l < g->n_lanes; l++)
+    free(bytes[l]);
   free(bytes);
   return NULL;
 }
@@ -285,40 +242,109 @@ static void progress_line(bench_shared *sh, double elapsed)
           atomic_load(&sh->failed), elapsed > 0 ? (double)atomic_load(&sh->ok) / elapsed : 0);
 }
 
+/* Split the lanes into groups of consecutive lanes with the same URL and build templates. */
+static ctk_code groups_build(const ctk_bench_config *cfg, const ctk_bench_lane *lanes,
+                             size_t n_lanes, ctk_bench_template *tpls, bench_group *groups,
+                             size_t *n_groups)
+{
+  size_t l;
+  size_t g = 0;
+  ctk_code result;
+
+  for(l = 0; l < n_lanes; l++) {
+    result = ctk_bench_template_build(cfg->profile, &lanes[l].sender, &lanes[l].receiver,
+                                      &tpls[l]);
+    if(result)
+      return result;
+    if(l == 0 || strcmp(lanes[l].url, lanes[l - 1].url)) {
+      groups[g].lanes = &lanes[l];
+      groups[g].tpl = &tpls[l];
+      snprintf(groups[g].url, sizeof(groups[g].url), "%s/exchange", lanes[l].url);
+      g++;
+    }
+    groups[g - 1].n_lanes++;
+    if(lanes[l].orders > groups[g - 1].stride_max)
+      groups[g - 1].stride_max = lanes[l].orders;
+  }
+  *n_groups = g;
+  return CTK_E_OK;
+}
+
+static int all_sent(const ctk_bench_config *cfg, bench_shared *sh)
+{
+  size_t g;
+  if(sh->single)
+    return cfg->max_orders && atomic_load(&sh->sent) >= cfg->max_orders;
+  for(g = 0; g < sh->n_groups; g++) {
+    if(atomic_load(&sh->groups[g].next) / sh->groups[g].n_lanes < sh->groups[g].stride_max)
+      return 0;
+  }
+  return 1;
+}
+
 ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
 {
-  bench_template tpl;
+  ctk_bench_lane one;
+  const ctk_bench_lane *lanes = cfg->lanes;
+  size_t n_lanes = cfg->n_lanes;
+  ctk_bench_template *tpls = NULL;
+  bench_group *groups = NULL;
   bench_shared sh;
-  bench_worker *workers;
-  unsigned n = cfg->clients ? cfg->clients : 1;
+  bench_worker *workers = NULL;
+  unsigned per_group = cfg->clients ? cfg->clients : 1;
+  unsigned n = 0;
   unsigned started = 0;
   unsigned i;
+  size_t l;
   int show = !cfg->quiet && isatty(STDERR_FILENO) && !getenv("CI");
   ctk_code result;
 
   memset(out, 0, sizeof(*out));
-  if(n > BENCH_CLIENTS_MAX)
-    return CTK_E_INVAL;
-  memset(&tpl, 0, sizeof(tpl));
-  result = template_build(cfg, &tpl);
-  if(result) {
-    ctk_buf_free(&tpl.bytes);
-    return result;
-  }
   memset(&sh, 0, sizeof(sh));
-  sh.cfg = cfg;
-  sh.tpl = &tpl;
-  snprintf(sh.url, sizeof(sh.url), "%s/exchange", cfg->url);
-  snprintf(sh.ok_tag, sizeof(sh.ok_tag), "<Code>%s</Code>", ctk_profile_rc(cfg->profile, "OK"));
-  pthread_mutex_init(&sh.lock, NULL);
-  workers = calloc(n, sizeof(*workers));
-  if(!workers) {
-    ctk_buf_free(&tpl.bytes);
+  if(!n_lanes) {
+    memset(&one, 0, sizeof(one));
+    snprintf(one.url, sizeof(one.url), "%s", cfg->url ? cfg->url : "");
+    one.sender = cfg->sender;
+    one.receiver = cfg->receiver;
+    one.secret = cfg->secret;
+    one.orders = 1;
+    lanes = &one;
+    n_lanes = 1;
+    sh.single = 1;
+  }
+  if(n_lanes > BENCH_LANES_MAX)
+    return CTK_E_INVAL;
+  tpls = calloc(n_lanes, sizeof(*tpls));
+  groups = calloc(n_lanes, sizeof(*groups));
+  if(!tpls || !groups) {
+    free(tpls);
+    free(groups);
     return CTK_E_NOMEM;
   }
+  result = groups_build(cfg, lanes, n_lanes, tpls, groups, &sh.n_groups);
+  if(!result && (sh.n_groups * per_group > BENCH_CLIENTS_MAX))
+    result = CTK_E_INVAL;
+  if(!result) {
+    n = (unsigned)sh.n_groups * per_group;
+    workers = calloc(n, sizeof(*workers));
+    if(!workers)
+      result = CTK_E_NOMEM;
+  }
+  if(result) {
+    for(l = 0; l < n_lanes; l++)
+      ctk_bench_template_free(&tpls[l]);
+    free(tpls);
+    free(groups);
+    return result;
+  }
+  sh.cfg = cfg;
+  sh.groups = groups;
+  snprintf(sh.ok_tag, sizeof(sh.ok_tag), "<Code>%s</Code>", ctk_profile_rc(cfg->profile, "OK"));
+  pthread_mutex_init(&sh.lock, NULL);
   sh.start = now_s();
   for(i = 0; i < n; i++) {
     workers[i].sh = &sh;
+    workers[i].group = &groups[i % sh.n_groups];
     workers[i].samples = malloc(BENCH_SAMPLES_MAX * sizeof(double));
     if(!workers[i].samples || pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]))
       break;
@@ -328,10 +354,8 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     atomic_store(&sh.stop, 1);
   while(show && started == n) {
     double elapsed = now_s() - sh.start;
-    unsigned long next = atomic_load(&sh.next);
     progress_line(&sh, elapsed);
-    if(elapsed >= cfg->duration_s || (cfg->max_orders && next >= cfg->max_orders &&
-                                      atomic_load(&sh.sent) >= cfg->max_orders))
+    if(elapsed >= cfg->duration_s || all_sent(cfg, &sh))
       break;
     usleep(250000);
   }
@@ -345,7 +369,10 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     free(workers[i].samples);
   free(workers);
   pthread_mutex_destroy(&sh.lock);
-  ctk_buf_free(&tpl.bytes);
+  for(l = 0; l < n_lanes; l++)
+    ctk_bench_template_free(&tpls[l]);
+  free(tpls);
+  free(groups);
   return started == n ? CTK_E_OK : CTK_E_NOMEM;
 }
 

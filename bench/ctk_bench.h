@@ -1,24 +1,39 @@
 /* ctk_bench: load generators for `ctk bench` — work-order ingest over keep-alive HTTP against
- * an endpoint (or against a bare fixed-reply server, the ceiling), with latency percentiles. */
+ * one endpoint or many (national day), the bare fixed-reply ceiling, and store preloading. */
 #ifndef CTK_BENCH_H
 #define CTK_BENCH_H
 
 #include <stddef.h>
 
+#include "ctk_buf.h"
 #include "ctk_error.h"
 #include "ctk_msg.h"
 #include "ctk_profile.h"
 
-typedef struct ctk_bench_config {
-  const char *url;             /* endpoint base URL; /exchange is appended */
-  const ctk_profile *profile;
+#define CTK_BENCH_URL_MAX 256
+
+/* One sender talking to one endpoint: a city to its province, or a province to the ministry. */
+typedef struct ctk_bench_lane {
+  char url[CTK_BENCH_URL_MAX]; /* endpoint base URL; /exchange is appended */
   ctk_node sender;             /* who the load claims to be (must have credentials there) */
   ctk_node receiver;
   const char *secret;          /* sender's secret, NULL for none */
-  unsigned clients;            /* concurrent keep-alive connections (one thread each) */
+  unsigned long orders;        /* orders this lane sends (multi-lane runs; 0 = none) */
+} ctk_bench_lane;
+
+typedef struct ctk_bench_config {
+  const char *url;             /* single target: endpoint base URL; /exchange is appended */
+  const ctk_profile *profile;
+  ctk_node sender;             /* single target: who the load claims to be */
+  ctk_node receiver;
+  const char *secret;          /* single target: sender's secret, NULL for none */
+  const ctk_bench_lane *lanes; /* many targets (national day): lanes sharing a URL form one */
+  size_t n_lanes;              /* group with its own clients; 0 = the single target above */
+  unsigned clients;            /* keep-alive connections (one thread each); with lanes: per URL */
   double duration_s;           /* stop after this long ... */
-  unsigned long max_orders;    /* ... or after this many orders (0 = no limit) */
-  double rate;                 /* open-loop target orders/s over all clients; 0 = closed loop, flat out */
+  unsigned long max_orders;    /* ... or after this many orders (0 = no limit; single target) */
+  double rate;                 /* open-loop target orders/s over all clients; 0 = closed loop,
+                                  flat out (single target only) */
   unsigned long first_seq;     /* first order sequence number (keeps OrderIds unique across runs) */
   int quiet;                   /* no progress line */
 } ctk_bench_config;
@@ -44,10 +59,17 @@ ctk_code ctk_bench_bare_start(const ctk_profile *p, unsigned threads, ctk_bench_
                               int *port);
 void ctk_bench_bare_stop(ctk_bench_bare *b);
 
+/* Fill the store file at path with orders as the ministry would hold them after n reports
+ * from province 360000 (order, history, message-id row, logged message with raw bytes), in
+ * transactions of batch orders. OrderIds use sequence numbers 0..n-1, as ctk_bench_ingest
+ * does, so a later ingest should start at --first-seq n. progress: print on stderr. */
+ctk_code ctk_bench_preload(const ctk_profile *p, const char *db_path, unsigned long n,
+                           unsigned long batch, int progress);
+
 /* Print one result as a JSON object (for bench/run.sh). */
 void ctk_bench_result_json(const char *name, const ctk_bench_result *r, ctk_buf *out);
 
-/* `ctk bench ingest|bare ...` */
+/* `ctk bench ingest|bare|preload|national ...` */
 int ctk_cmd_bench(int argc, char **argv);
 
 #endif
