@@ -368,6 +368,37 @@ static void test_msg_refuses_bad_bytes(void)
           "J3-ENC-001");
 }
 
+/* Refusals are answers, not noise: nothing of libxml2's reaches stderr, whatever the input. */
+static void test_msg_errors_stay_off_stderr(void)
+{
+  const char *dir = ctk_test_tmpdir("stderr");
+  char path[600];
+  int saved;
+  int fd;
+  size_t len = 1;
+  char *seen;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/stderr.txt", dir);
+  fflush(stderr);
+  saved = dup(2);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+  dup2(fd, 2);
+  close(fd);
+  test_msg_refuses_bad_bytes();
+  test_msg_refuses_xxe_file();
+  REFUSED("<Message xmlns=\"urn:ctk12328:baseline:1\"><a></b></Message>", CTK_BIND_XML,
+          "MALFORMED", "J3-ENV-001");
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  seen = ctk_test_read_file(path, &len);
+  CU_ASSERT_PTR_NOT_NULL(seen);
+  CU_ASSERT_EQUAL(len, 0);
+  free(seen);
+}
+
 static void test_msg_refuses_malformed(void)
 {
   REFUSED("", CTK_BIND_XML, "MALFORMED", "J3-ENV-001");
@@ -451,8 +482,21 @@ static void test_msg_ids_unique_across_processes(void)
 typedef struct worker {
   char *data;
   size_t len;
+  const char *expect_code;     /* NULL: valid; else the first problem's code */
   int failures;
 } worker;
+
+/* Invalid input from many threads at once: each refusal must still be its own. */
+static int check_refusal(const worker *w)
+{
+  ctk_problems pr;
+  ctk_msg *m = NULL;
+  int ok = ctk_validate_bytes(profile(), w->data, w->len, CTK_BIND_XML, &m, &pr) ==
+             CTK_E_INVALID &&
+           pr.count >= 1 && !strcmp(pr.items[0].code, w->expect_code);
+  ctk_msg_free(m);
+  return ok;
+}
 
 static void *decode_validate_encode(void *arg)
 {
@@ -462,6 +506,10 @@ static void *decode_validate_encode(void *arg)
 
   for(i = 0; i < 60; i++) {
     ctk_msg *m = NULL;
+    if(w->expect_code) {
+      w->failures += !check_refusal(w);
+      continue;
+    }
     ctk_problems pr;
     ctk_buf out;
     ctk_binding b = (ctk_binding)(i % 2);
@@ -484,23 +532,32 @@ static void *decode_validate_encode(void *arg)
 
 static void test_msg_concurrent_decode_validate_encode(void)
 {
-  static const char *files[] = { "fixtures/messages/valid/1001-WorkOrderReport.xml",
-                                 "fixtures/messages/valid/1002-WorkOrderTransfer-gbk.xml",
-                                 "fixtures/messages/valid/1012-KnowledgeSync.xml",
-                                 "fixtures/messages/valid/1011-StatisticsReport.xml" };
-  pthread_t th[4];
-  worker w[4];
+  static const struct {
+    const char *file;
+    const char *code;
+  } inputs[] = {
+    { "fixtures/messages/valid/1001-WorkOrderReport.xml", NULL },
+    { "fixtures/messages/valid/1002-WorkOrderTransfer-gbk.xml", NULL },
+    { "fixtures/messages/valid/1012-KnowledgeSync.xml", NULL },
+    { "fixtures/messages/invalid/1011-value-not-number.xml", "1002" },
+    { "fixtures/messages/invalid/1007-invalid-utf8.xml", "1007" },
+    { "fixtures/messages/invalid/1013-billion-laughs.xml", "1009" },
+  };
+  enum { N_WORKERS = sizeof(inputs) / sizeof(inputs[0]) };
+  pthread_t th[N_WORKERS];
+  worker w[N_WORKERS];
   int i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(profile());
-  for(i = 0; i < 4; i++) {
+  for(i = 0; i < N_WORKERS; i++) {
     memset(&w[i], 0, sizeof(w[i]));
-    w[i].data = ctk_test_read_file(files[i], &w[i].len);
+    w[i].data = ctk_test_read_file(inputs[i].file, &w[i].len);
+    w[i].expect_code = inputs[i].code;
     CU_ASSERT_PTR_NOT_NULL_FATAL(w[i].data);
   }
-  for(i = 0; i < 4; i++)
+  for(i = 0; i < N_WORKERS; i++)
     CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, decode_validate_encode, &w[i]), 0);
-  for(i = 0; i < 4; i++) {
+  for(i = 0; i < N_WORKERS; i++) {
     pthread_join(th[i], NULL);
     CU_ASSERT_EQUAL(w[i].failures, 0);
     free(w[i].data);
@@ -548,6 +605,7 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_refuses_deep_nesting);
   CTK_TEST(s, test_msg_refuses_bad_bytes);
   CTK_TEST(s, test_msg_refuses_malformed);
+  CTK_TEST(s, test_msg_errors_stay_off_stderr);
   CTK_TEST(s, test_msg_ids_unique_across_threads);
   CTK_TEST(s, test_msg_ids_unique_across_processes);
   CTK_TEST(s, test_msg_concurrent_decode_validate_encode);
