@@ -72,7 +72,9 @@ typedef struct ctk_transition {
   char interface_code[CTK_ID_MAX];
   char from[CTK_TRANS_FROM_MAX][CTK_ID_MAX]; /* state codes; "" entry = creation (no order yet) */
   size_t n_from;
-  char to[CTK_ID_MAX];         /* state code after; "" = unchanged */
+  char to[CTK_ID_MAX];         /* state code after; "" = unchanged, or on a creating
+                                  transition (from "") the state the message carries
+                                  (WorkOrder/Status of a 1001 report: 01 or 02) */
   unsigned directions;         /* who may make it: CTK_DIR_UP and/or CTK_DIR_DOWN */
   char requirement[CTK_ID_MAX];
 } ctk_transition;
