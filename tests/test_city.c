@@ -372,6 +372,13 @@ static void test_city_reorder_swaps_with_next(void)
   /* the second order of the city arrives first */
   CU_ASSERT_EQUAL(strtoul(fp.msgs[0].order_id + 14, NULL, 10),
                   strtoul(fp.msgs[1].order_id + 14, NULL, 10) + 1);
+  /* with no successor coming, the held request still goes (after a short hold) */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave",
+                             "{\"city\":\"360100\",\"action\":\"reorder\",\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"kind\":\"local\"}"),
+                  201);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 3);
   sim_stop(sim, &fp);
 }
 

@@ -597,20 +597,13 @@ static void *worker_main(void *arg)
   struct ctk_city_sim *sim = w->sim;
 
   pthread_mutex_lock(&sim->lock);
-  for(;;) {
-    city_job *job, *stale;
+  while(!sim->stopping) {
+    city_job *job, *held;
     city_node *c;
-    while(!w->head && !sim->stopping) {
+    /* a reordered request waits for its successor only so long, busy or not */
+    held = take_stale_held(w);
+    if(!held && !w->head) {
       struct timespec until;
-      stale = take_stale_held(w);
-      if(stale) {
-        w->busy = 1;
-        pthread_mutex_unlock(&sim->lock);
-        post_job(w, stale);
-        pthread_mutex_lock(&sim->lock);
-        w->busy = 0;
-        continue;
-      }
       clock_gettime(CLOCK_MONOTONIC, &until);
       until.tv_nsec += 200 * 1000000L;
       if(until.tv_nsec >= 1000000000L) {
@@ -618,28 +611,31 @@ static void *worker_main(void *arg)
         until.tv_nsec -= 1000000000L;
       }
       pthread_cond_timedwait(&w->cond, &sim->lock, &until);
-    }
-    if(sim->stopping)
-      break;
-    job = w->head;
-    w->head = job->next;
-    if(!w->head)
-      w->tail = NULL;
-    c = &sim->cities[job->city];
-    if(job->hold && !c->held) {
-      /* reorder: keep it until this city's next request has gone */
-      job->hold = 0;
-      c->held = job;
-      c->held_since = city_mono_ms();
       continue;
     }
-    stale = c->held;
-    c->held = NULL;
+    job = NULL;
+    if(!held) {
+      job = w->head;
+      w->head = job->next;
+      if(!w->head)
+        w->tail = NULL;
+      c = &sim->cities[job->city];
+      if(job->hold && !c->held) {
+        /* reorder: keep it until this city's next request has gone */
+        job->hold = 0;
+        c->held = job;
+        c->held_since = city_mono_ms();
+        continue;
+      }
+      held = c->held;
+      c->held = NULL;
+    }
     w->busy = 1;
     pthread_mutex_unlock(&sim->lock);
-    post_job(w, job);
-    if(stale)
-      post_job(w, stale);
+    if(job)
+      post_job(w, job);
+    if(held)
+      post_job(w, held);
     pthread_mutex_lock(&sim->lock);
     w->busy = 0;
   }
