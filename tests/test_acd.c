@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acd/ctk_acd_control.h"
 #include "acd/ctk_acd_csta.h"
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_sip.h"
@@ -358,6 +359,68 @@ static void test_acd_queue_wait_limit(void)
   cap_reset(&cap);
 }
 
+static void test_acd_agents_log_in_and_out(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  ctk_acd_config cfg;
+  char tag[64];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "la@test", 1, NULL, NULL, 0); /* answered by A01 */
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "la@test", 1, NULL, tag, 10);
+  ctk_acd_engine_config(e, &cfg);
+  cfg.agents = 0; /* A01 logs out but finishes the call */
+  CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_OK);
+  feed(e, "INVITE", "lb@test", 1, NULL, NULL, 100);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_QUEUED);
+  feed(e, "BYE", "la@test", 2, NULL, tag, 200);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED); /* nobody takes lb */
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 0);
+  cfg.agents = 2;
+  CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_ANSWERED);
+  CU_ASSERT_STRING_EQUAL(cap.agents[cap.nev - 1], "A01");
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 1);
+  cfg.busy_status = 404;
+  CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_INVAL);
+  cfg.busy_status = 486;
+  cfg.agents = CTK_ACD_AGENTS_MAX + 1;
+  CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_INVAL);
+  ctk_acd_engine_config(e, &cfg);
+  CU_ASSERT_EQUAL(cfg.agents, 2);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+static void test_acd_control_json(void)
+{
+  ctk_acd_config cfg;
+  ctk_buf b;
+  char why[256];
+
+  ctk_acd_config_defaults(&cfg);
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("{\"agents\":3,\"busy_code\":503,\"talk\":\"uniform:1-2\"}",
+                                           &cfg, why, sizeof(why)), CTK_E_OK);
+  CU_ASSERT_EQUAL(cfg.agents, 3);
+  CU_ASSERT_EQUAL(cfg.busy_status, 503);
+  ctk_buf_init(&b, 4096);
+  CU_ASSERT_EQUAL(ctk_acd_config_json(&cfg, &b), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"talk\":\"uniform:1-2\""));
+  ctk_buf_free(&b);
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("{\"agents\":-1}", &cfg, why, sizeof(why)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "agents"));
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("{\"colour\":1}", &cfg, why, sizeof(why)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "colour"));
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("{\"busy_code\":500}", &cfg, why, sizeof(why)), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("[1]", &cfg, why, sizeof(why)), CTK_E_PARSE);
+  CU_ASSERT_EQUAL(ctk_acd_config_from_json("{", &cfg, why, sizeof(why)), CTK_E_PARSE);
+  CU_ASSERT_EQUAL(cfg.agents, 3); /* refused changes change nothing */
+}
+
 static void tweak_talk(ctk_acd_config *cfg)
 {
   cfg->talk.kind = CTK_ACD_TALK_FIXED;
@@ -683,6 +746,8 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
   CTK_TEST(s, test_acd_queue_full_is_busy);
   CTK_TEST(s, test_acd_queue_wait_limit);
+  CTK_TEST(s, test_acd_agents_log_in_and_out);
+  CTK_TEST(s, test_acd_control_json);
   CTK_TEST(s, test_acd_agent_hangs_up);
   CTK_TEST(s, test_acd_garbage_and_other_methods);
   CTK_TEST(s, test_acd_mutated_sip_is_survived);

@@ -253,6 +253,75 @@ static void test_acd_net_call_events_everywhere(void)
   pthread_mutex_destroy(&box.lock);
 }
 
+/* POST to the control port; returns the HTTP status, the body copied to out. */
+static long control_post(int port, const char *body, char *out, size_t size)
+{
+  ctk_http_client *client = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  long status = 0;
+
+  if(!client)
+    return 0;
+  memset(&call, 0, sizeof(call));
+  memset(&reply, 0, sizeof(reply));
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/control", port);
+  call.url = url;
+  call.content_type = "application/json";
+  call.body = body;
+  call.body_len = body ? strlen(body) : 0;
+  ctk_buf_init(&reply.body, 65536);
+  if((body ? ctk_http_post(client, &call, &reply) : ctk_http_get(client, &call, &reply)) == CTK_E_OK)
+    status = reply.status;
+  snprintf(out, size, "%s", ctk_buf_str(&reply.body));
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(client);
+  return status;
+}
+
+static void test_acd_net_steered_by_control(void)
+{
+  const char *dir = ctk_test_tmpdir("acd-steer");
+  ctk_acd_proc acd;
+  char body[1024], tag[128];
+  int fd;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  {
+    const char *args[] = { "--agents", "1", "--control-port", "0", "--linger-ms", "1000", NULL };
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  }
+  fd = udp_client();
+  CU_ASSERT_FATAL(fd >= 0);
+  /* out of service: no agent, no queue, 503 */
+  CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":0,\"queue_limit\":0,\"busy_code\":503}",
+                               body, sizeof(body)), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":0"));
+  udp_send_req(fd, acd.sip_port, "INVITE", "st1", 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 503);
+  udp_send_req(fd, acd.sip_port, "ACK", "st1", 1, tag);
+  /* back in service: the change is in effect when the POST returns */
+  CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":1,\"queue_limit\":5}", body, sizeof(body)), 200);
+  udp_send_req(fd, acd.sip_port, "INVITE", "st2", 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 200);
+  udp_send_req(fd, acd.sip_port, "ACK", "st2", 1, tag);
+  udp_send_req(fd, acd.sip_port, "BYE", "st2", 2, tag);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
+  close(fd);
+  /* bad requests get a reason and change nothing */
+  CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":\"many\"}", body, sizeof(body)), 400);
+  CU_ASSERT_PTR_NOT_NULL(strstr(body, "agents"));
+  CU_ASSERT_EQUAL(control_post(acd.control_port, "not json", body, sizeof(body)), 400);
+  CU_ASSERT_EQUAL(control_post(acd.control_port, NULL, body, sizeof(body)), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":1"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"busy_code\":503"));
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+}
+
 static void test_acd_net_bad_options_are_refused(void)
 {
   char *a1[] = { "acd", "--agents", "lots", NULL };
@@ -295,6 +364,7 @@ static void test_load_without_sipp_names_the_package(void)
 void ctk_test_add_acd_net(CU_pSuite s)
 {
   CTK_TEST(s, test_acd_net_call_events_everywhere);
+  CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
   CTK_TEST(s, test_load_without_sipp_names_the_package);
 }

@@ -88,6 +88,7 @@ typedef struct acd_agent {
   char id[16];
   uint32_t call_slot;
   int busy;
+  int logged_in;               /* only logged-in agents go back to the idle ring */
 } acd_agent;
 
 struct ctk_acd_engine {
@@ -111,8 +112,8 @@ struct ctk_acd_engine {
   size_t heap_len, heap_cap;
   uint64_t next_stamp;
 
-  acd_agent *agents;
-  unsigned *idle;              /* ring of idle agent indices */
+  acd_agent *agents;           /* CTK_ACD_AGENTS_MAX of them; cfg.agents are logged in */
+  unsigned *idle;              /* ring of idle agent indices, capacity CTK_ACD_AGENTS_MAX */
   unsigned idle_head, idle_count;
 
   acd_call *q_head, *q_tail;
@@ -709,9 +710,13 @@ static void acd_agent_release(ctk_acd_engine *e, acd_call *c)
   if(c->agent < 0)
     return;
   a = &e->agents[c->agent];
+  if(!a->busy || a->call_slot != c->slot)
+    return; /* already released */
   a->busy = 0;
-  e->idle[(e->idle_head + e->idle_count) % e->cfg.agents] = (unsigned)c->agent;
-  e->idle_count++;
+  if(a->logged_in) {
+    e->idle[(e->idle_head + e->idle_count) % CTK_ACD_AGENTS_MAX] = (unsigned)c->agent;
+    e->idle_count++;
+  }
   /* c->agent stays set so the cleared event names the agent */
 }
 
@@ -751,7 +756,7 @@ static void acd_dispatch(ctk_acd_engine *e)
   while(e->q_head && e->idle_count) {
     acd_call *c = e->q_head;
     unsigned agent = e->idle[e->idle_head];
-    e->idle_head = (e->idle_head + 1) % e->cfg.agents;
+    e->idle_head = (e->idle_head + 1) % CTK_ACD_AGENTS_MAX;
     e->idle_count--;
     acd_queue_remove(e, c);
     acd_timer_cancel(c, ACD_T_QWAIT);
@@ -1079,7 +1084,7 @@ ctk_code ctk_acd_engine_new(const ctk_acd_config *cfg, const ctk_acd_transport *
   *out = NULL;
   if(!cfg || !transport || !transport->send)
     return CTK_E_INVAL;
-  if(cfg->agents > 10000 || cfg->queue_limit > 1000000 ||
+  if(cfg->agents > CTK_ACD_AGENTS_MAX || cfg->queue_limit > 1000000 ||
      (cfg->busy_status != 486 && cfg->busy_status != 503))
     return CTK_E_INVAL;
   pthread_once(&acd_parser_once, acd_parser_init);
@@ -1095,14 +1100,16 @@ ctk_code ctk_acd_engine_new(const ctk_acd_config *cfg, const ctk_acd_transport *
   }
   e->nbuckets = 1024;
   e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
-  e->agents = calloc(cfg->agents ? cfg->agents : 1, sizeof(*e->agents));
-  e->idle = calloc(cfg->agents ? cfg->agents : 1, sizeof(*e->idle));
+  e->agents = calloc(CTK_ACD_AGENTS_MAX, sizeof(*e->agents));
+  e->idle = calloc(CTK_ACD_AGENTS_MAX, sizeof(*e->idle));
   if(!e->buckets || !e->agents || !e->idle) {
     ctk_acd_engine_free(e);
     return CTK_E_NOMEM;
   }
-  for(i = 0; i < cfg->agents; i++) {
+  for(i = 0; i < CTK_ACD_AGENTS_MAX; i++)
     snprintf(e->agents[i].id, sizeof(e->agents[i].id), "A%02u", i + 1);
+  for(i = 0; i < cfg->agents; i++) {
+    e->agents[i].logged_in = 1;
     e->idle[i] = i;
   }
   e->idle_count = cfg->agents;
@@ -1137,6 +1144,61 @@ ctk_code ctk_acd_engine_add_sink(ctk_acd_engine *e, const ctk_acd_sink *sink)
     return CTK_E_TOOBIG;
   e->sinks[e->nsinks++] = *sink;
   return CTK_E_OK;
+}
+
+/* Logs agents in or out so that exactly the first n are logged in. */
+static void acd_set_agents(ctk_acd_engine *e, unsigned n)
+{
+  unsigned i, kept = 0;
+  for(i = 0; i < CTK_ACD_AGENTS_MAX; i++) {
+    acd_agent *a = &e->agents[i];
+    int want = i < n;
+    if(want && !a->logged_in) {
+      a->logged_in = 1;
+      if(!a->busy) {
+        e->idle[(e->idle_head + e->idle_count) % CTK_ACD_AGENTS_MAX] = i;
+        e->idle_count++;
+      }
+    }
+    else if(!want)
+      a->logged_in = 0;
+  }
+  /* drop logged-out agents from the idle ring, keeping the order of the others */
+  for(i = 0; i < e->idle_count; i++) {
+    unsigned agent = e->idle[(e->idle_head + i) % CTK_ACD_AGENTS_MAX];
+    if(e->agents[agent].logged_in)
+      e->idle[(e->idle_head + kept++) % CTK_ACD_AGENTS_MAX] = agent;
+  }
+  e->idle_count = kept;
+  e->cfg.agents = n;
+}
+
+ctk_code ctk_acd_engine_reconfigure(ctk_acd_engine *e, const ctk_acd_config *cfg)
+{
+  if(cfg->agents > CTK_ACD_AGENTS_MAX || cfg->queue_limit > 1000000 ||
+     (cfg->busy_status != 486 && cfg->busy_status != 503))
+    return CTK_E_INVAL;
+  if(cfg->talk.kind == CTK_ACD_TALK_UNIFORM && cfg->talk.b_ms < cfg->talk.a_ms)
+    return CTK_E_INVAL;
+  if(cfg->talk.kind == CTK_ACD_TALK_EXP && !cfg->talk.a_ms)
+    return CTK_E_INVAL;
+  e->cfg.queue_limit = cfg->queue_limit;
+  e->cfg.busy_status = cfg->busy_status;
+  e->cfg.ivr_ms = cfg->ivr_ms;
+  e->cfg.ring_ms = cfg->ring_ms;
+  e->cfg.max_wait_ms = cfg->max_wait_ms;
+  e->cfg.talk = cfg->talk;
+  if(cfg->agents != e->cfg.agents)
+    acd_set_agents(e, cfg->agents);
+  acd_dispatch(e);
+  return CTK_E_OK;
+}
+
+void ctk_acd_engine_config(const ctk_acd_engine *e, ctk_acd_config *out)
+{
+  *out = e->cfg;
+  out->recording_base = e->recording_base;
+  out->local_host = e->local_host;
 }
 
 size_t ctk_acd_engine_calls(const ctk_acd_engine *e)

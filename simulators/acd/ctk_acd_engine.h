@@ -24,8 +24,11 @@ typedef struct ctk_acd_talk {
   unsigned b_ms;
 } ctk_acd_talk;
 
+#define CTK_ACD_AGENTS_MAX 10000u
+
 typedef struct ctk_acd_config {
-  unsigned agents;            /* agents logged in; 0 is allowed (every call waits or is refused) */
+  unsigned agents;            /* agents logged in (0..CTK_ACD_AGENTS_MAX; 0: every call waits or
+                               * is refused) */
   unsigned queue_limit;       /* calls allowed to wait (IVR + queue) beyond the idle agents */
   int busy_status;            /* final answer when full: 486 (default) or 503 */
   unsigned ivr_ms;            /* time in the IVR menu before the call joins the queue */
@@ -116,6 +119,13 @@ ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
                               const ctk_acd_peer *from, uint64_t now_ms);
 /* Runs the timers due at now_ms; returns ms until the next one, or -1 when none is set. */
 long ctk_acd_engine_tick(ctk_acd_engine *e, uint64_t now_ms);
+
+/* Steering while running: agents (logging agents in or out; a busy agent logged out finishes
+ * its call first), queue_limit, busy_status, ivr_ms, ring_ms, max_wait_ms and talk take effect
+ * for what happens next. Other fields of cfg are ignored. CTK_E_INVAL leaves all unchanged. */
+ctk_code ctk_acd_engine_reconfigure(ctk_acd_engine *e, const ctk_acd_config *cfg);
+/* The configuration in effect. */
+void ctk_acd_engine_config(const ctk_acd_engine *e, ctk_acd_config *out);
 
 /* Calls the engine still holds (including finished ones lingering for retransmissions). */
 size_t ctk_acd_engine_calls(const ctk_acd_engine *e);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acd/ctk_acd_control.h"
 #include "acd/ctk_acd_csta.h"
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_sip.h"
@@ -38,11 +38,6 @@ typedef struct acd_options {
   unsigned duration_s;   /* 0 = until a signal */
 } acd_options;
 
-/* What GET /stats reads: a copy of the loop's statistics, refreshed every loop turn. */
-typedef struct acd_shared_stats {
-  pthread_mutex_t lock;
-  ctk_acd_stats stats;
-} acd_shared_stats;
 
 static volatile sig_atomic_t acd_stop_requested;
 
@@ -77,7 +72,8 @@ static void acd_usage(FILE *out)
         "  --linger-ms MS       keep finished calls for retransmissions (default 32000)\n"
         "  --cti-port N         CSTA XML event link on TCP port N (0 = pick one; default off)\n"
         "  --webhook URL        POST every call event as JSON to URL\n"
-        "  --control-port N     HTTP GET /stats on port N (0 = pick one; default off)\n"
+        "  --control-port N     HTTP GET /stats, GET/POST /control on port N (0 = pick one;\n"
+        "                       default off)\n"
         "  --stats-json FILE    write the final statistics as JSON to FILE\n"
         "  --ready-file FILE    once listening, write the ports as JSON to FILE\n"
         "  --port-file FILE     once listening, write the SIP port (one line) to FILE\n"
@@ -260,26 +256,6 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   return 0;
 }
 
-static int acd_stats_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
-{
-  acd_shared_stats *shared = ctx;
-  ctk_acd_stats copy;
-
-  ctk_strlcpy(resp->content_type, "application/json", sizeof(resp->content_type));
-  if(strcmp(req->path, "/stats")) {
-    resp->status = 404;
-    return ctk_buf_adds(&resp->body, "{\"error\":\"unknown path; try GET /stats\"}") ? 1 : 0;
-  }
-  if(strcmp(req->method, "GET")) {
-    resp->status = 405;
-    return ctk_buf_adds(&resp->body, "{\"error\":\"only GET\"}") ? 1 : 0;
-  }
-  pthread_mutex_lock(&shared->lock);
-  copy = shared->stats;
-  pthread_mutex_unlock(&shared->lock);
-  return ctk_acd_stats_json(&copy, &resp->body) ? 1 : 0;
-}
-
 /* Written to a temporary name then renamed, so a reader never sees half a file. */
 static int acd_write_file(const char *path, const char *text)
 {
@@ -308,7 +284,7 @@ typedef struct acd_runtime {
   ctk_acd_webhook *webhook;
   ctk_http_server *control;
   ctk_acd_stats stats;
-  acd_shared_stats shared;
+  ctk_acd_control *steer;      /* with --control-port */
 } acd_runtime;
 
 /* Counts the event, then publishes the new totals for GET /stats before any other sink tells
@@ -317,9 +293,8 @@ static void acd_stats_sink(void *ctx, const ctk_acd_event *ev)
 {
   acd_runtime *rt = ctx;
   ctk_acd_stats_on_event(&rt->stats, ev);
-  pthread_mutex_lock(&rt->shared.lock);
-  rt->shared.stats = rt->stats;
-  pthread_mutex_unlock(&rt->shared.lock);
+  if(rt->steer)
+    ctk_acd_control_publish(rt->steer, &rt->stats);
 }
 
 static int acd_start(acd_runtime *rt)
@@ -374,8 +349,10 @@ static int acd_start(acd_runtime *rt)
     hc.bind_addr = rt->opt.bind_addr;
     hc.port = rt->opt.control_port;
     hc.max_body = 4096;
-    hc.threads = 1;
-    rc = ctk_http_server_start(&hc, acd_stats_handler, &rt->shared, &rt->control);
+    hc.threads = 2;
+    rc = ctk_acd_control_new(&rt->opt.cfg, &rt->steer);
+    if(!rc)
+      rc = ctk_http_server_start(&hc, ctk_acd_control_handler, rt->steer, &rt->control);
     if(rc) {
       fprintf(stderr, "ctk sim acd: cannot start the control server on port %d (%s)\n",
               rt->opt.control_port, ctk_strerror(rc));
@@ -420,7 +397,7 @@ static void acd_loop(acd_runtime *rt)
   while(!acd_stop_requested) {
     uint64_t now = acd_mono_ms();
     long wait = ctk_acd_engine_tick(rt->engine, now);
-    size_t nsip, ncti = 0;
+    size_t nsip, ncti = 0, nctl = 0;
     int ready;
 
     if(wait < 0 || wait > ACD_TICK_MS)
@@ -428,12 +405,20 @@ static void acd_loop(acd_runtime *rt)
     nsip = ctk_acd_sip_pollfds(rt->sip, fds, ACD_POLL_MAX);
     if(rt->cti)
       ncti = ctk_acd_cti_pollfds(rt->cti, fds + nsip, ACD_POLL_MAX - nsip);
-    ready = poll(fds, nsip + ncti, (int)wait);
+    if(rt->steer && nsip + ncti < ACD_POLL_MAX) {
+      fds[nsip + ncti].fd = ctk_acd_control_fd(rt->steer);
+      fds[nsip + ncti].events = POLLIN;
+      fds[nsip + ncti].revents = 0;
+      nctl = 1;
+    }
+    ready = poll(fds, nsip + ncti + nctl, (int)wait);
     now = acd_mono_ms();
     if(ready > 0) {
       ctk_acd_sip_handle(rt->sip, fds, nsip, now);
       if(rt->cti)
         ctk_acd_cti_handle(rt->cti, fds + nsip, ncti);
+      if(nctl && fds[nsip + ncti].revents)
+        ctk_acd_control_apply(rt->steer, rt->engine);
     }
     if(live && now >= next_print) {
       ctk_acd_stats_print(&rt->stats, stdout, 1);
@@ -453,7 +438,7 @@ static void acd_shutdown(acd_runtime *rt)
   ctk_acd_engine_free(rt->engine);
   ctk_acd_cti_free(rt->cti);
   ctk_acd_sip_free(rt->sip);
-  pthread_mutex_destroy(&rt->shared.lock);
+  ctk_acd_control_free(rt->steer);
 }
 
 int ctk_cmd_sim_acd(int argc, char **argv)
@@ -474,8 +459,6 @@ int ctk_cmd_sim_acd(int argc, char **argv)
   ctk_log_set_ident("acd");
   ctk_http_global_init();
   ctk_acd_stats_init(&rt.stats);
-  pthread_mutex_init(&rt.shared.lock, NULL);
-  rt.shared.stats = rt.stats;
 
   acd_stop_requested = 0;
   memset(&sa, 0, sizeof(sa));
