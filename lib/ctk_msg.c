@@ -573,9 +573,9 @@ ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_
   }
   if(len && !ctk_xml_declared_encoding(data, len, declared, sizeof(declared)) && declared[0]) {
     enc = ctk_encoding_parse(declared);
-    if(enc < 0) {
+    if(enc < 0 || !(p->encodings & (1u << enc))) {
       ctk_outcome_set(why, p, "ENCODING", "line 1", ctk_profile_rule(p, "encoding"),
-                      "encoding %s is not allowed (UTF-8 or GBK)", declared);
+                      "encoding %s is not allowed by the profile", declared);
       return CTK_E_ENCODING;
     }
   }

@@ -20,6 +20,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_csv.h"
+#include "ctk_msg.h"
 #include "ctk_validate.h"
 #include "ctk_xml_safe.h"
 
@@ -481,6 +482,34 @@ static ctk_code load_bindings(loader *ld, xmlNodePtr bindings)
   return result;
 }
 
+/* <encodings><encoding name="UTF-8"/>...; all the codec knows when the element is absent. */
+static ctk_code load_encodings(loader *ld, xmlNodePtr encodings)
+{
+  xmlNodePtr e;
+  ctk_code result = CTK_E_OK;
+
+  if(!encodings) {
+    ld->p->encodings = (1u << CTK_ENC_UTF8) | (1u << CTK_ENC_GBK);
+    return CTK_E_OK;
+  }
+  for(e = encodings->children; e && !result; e = e->next) {
+    char name[32];
+    int enc;
+    if(!is_elem(e, "encoding"))
+      continue;
+    result = attr_copy(ld, e, "name", name, sizeof(name), 1);
+    if(result)
+      break;
+    enc = ctk_encoding_parse(name);
+    if(enc < 0)
+      return fail(ld, node_line(e), "encoding \"%s\" is not supported (UTF-8 or GBK)", name);
+    ld->p->encodings |= 1u << enc;
+  }
+  if(!result && !(ld->p->encodings & (1u << CTK_ENC_UTF8)))
+    result = fail(ld, node_line(encodings), "UTF-8 must be among the encodings");
+  return result;
+}
+
 static ctk_code load_deadlines(loader *ld, xmlNodePtr deadlines)
 {
   xmlNodePtr d;
@@ -567,6 +596,8 @@ static ctk_code load_profile_xml(loader *ld)
   result = load_head(ld, root);
   if(!result)
     result = load_bindings(ld, child_elem(root, "bindings"));
+  if(!result)
+    result = load_encodings(ld, child_elem(root, "encodings"));
   if(!result)
     result = load_deadlines(ld, child_elem(root, "deadlines"));
   xmlFreeDoc(doc);

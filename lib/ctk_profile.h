@@ -150,6 +150,7 @@ typedef struct ctk_profile {
   char soap_action[128];       /* SOAPAction value, without quotes */
   char schema_entry[256];      /* entry XSD, relative to dir */
   char wsdl[256];              /* WSDL of the SOAP binding, relative to dir; "" if none */
+  unsigned encodings;          /* encodings allowed on the wire: bit (1u << ctk_encoding) */
 } ctk_profile;
 
 /* Load and check a profile directory. On failure *out is NULL and err holds

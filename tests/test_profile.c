@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_msg.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
 
@@ -207,6 +208,8 @@ static void test_profile_refuses_other_breakage(void)
                  "result name BUSY is missing");
   expect_refusal("strength", "requirements.csv", "J3-IDEM-002,3,baseline,SHALL",
                  "J3-IDEM-002,3,baseline,MUST", -1, "strength \"MUST\"");
+  expect_refusal("encoding", "profile.xml", "<encoding name=\"GBK\"/>",
+                 "<encoding name=\"BIG5\"/>", -1, "encoding \"BIG5\" is not supported");
   expect_refusal("codeset", "catalog.xml", "codeset=\"channels\"", "codeset=\"chanels\"", -1,
                  "code set chanels");
 }
@@ -232,6 +235,28 @@ static void test_profile_hash_is_stable_and_sensitive(void)
   ctk_profile_free(c);
 }
 
+/* A profile that allows UTF-8 only makes the codec refuse GBK messages. */
+static void test_profile_encodings_limit_decoding(void)
+{
+  const char *dir = copy_baseline("utf8only");
+  char err[1024];
+  ctk_profile *p = NULL;
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+  size_t len = 0;
+  char *gbk = ctk_test_read_file("fixtures/messages/valid/1001-WorkOrderReport-gbk.xml", &len);
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(gbk);
+  CU_ASSERT_FATAL(edit_file(dir, "profile.xml", "<encoding name=\"GBK\"/>", "") > 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_msg_decode(p, gbk, len, CTK_BIND_XML, &m, &why), CTK_E_ENCODING);
+  CU_ASSERT_STRING_EQUAL(why.code, "1007");
+  CU_ASSERT_PTR_NULL(m);
+  free(gbk);
+  ctk_profile_free(p);
+}
+
 static void test_profile_levels(void)
 {
   CU_ASSERT_EQUAL(ctk_level_parse("2"), CTK_LEVEL_PROVINCE);
@@ -253,5 +278,6 @@ void ctk_test_add_profile(CU_pSuite s)
   CTK_TEST(s, test_profile_refuses_undefined_requirement);
   CTK_TEST(s, test_profile_refuses_other_breakage);
   CTK_TEST(s, test_profile_hash_is_stable_and_sensitive);
+  CTK_TEST(s, test_profile_encodings_limit_decoding);
   CTK_TEST(s, test_profile_levels);
 }
