@@ -38,7 +38,7 @@ static void run_usage(FILE *out)
   fputs("usage: ctk run --sut province|city --pics FILE --pixit FILE [--select EXPR]\n"
         "               [--out DIR] [--profile DIR] [--quiet] [--list]\n"
         "  Check a 12328 system against the profile's conformance tests (docs/RUNNER.md).\n"
-        "  --sut R        the role of the system under test (province; city: see RUNNER.md)\n"
+        "  --sut R        the role of the system under test: province or city\n"
         "  --pics FILE    what the SUT supports (bindings, encodings, optional interfaces, TLS)\n"
         "  --pixit FILE   where it is, credentials, region, cities, limits, self-test or not\n"
         "  --select EXPR  tests to run: id glob, part:N, req:ID, tag:T, area:A, class:C;\n"
@@ -167,6 +167,14 @@ static void run_print_results(const ctk_run *run, int quiet)
   }
 }
 
+/* "reference province (self-test)", "city under test", ... */
+static void run_sut_name(char *out, size_t outlen, const char *role, int self_test)
+{
+  snprintf(out, outlen, "%s %s", self_test ? "reference" : role,
+           self_test ? (strcmp(role, "city") ? "province (self-test)" : "city (self-test)")
+                     : "under test");
+}
+
 /* The ctk program that plays the roles: --ctk, else this very executable. */
 static void run_ctk_bin(const run_opts *o, char *out, size_t outlen)
 {
@@ -199,6 +207,8 @@ int ctk_cmd_run(int argc, char **argv)
   int progress;
   int parsed = run_parse(argc, argv, &o);
   ctk_summary sum;
+  ctk_sut_kind kind;
+  char sut_name[64];
 
   if(parsed <= 0) {
     if(parsed < 0)
@@ -237,10 +247,6 @@ int ctk_cmd_run(int argc, char **argv)
             ctk_pics_text(pics, "sut.role", ""), o.sut);
     goto out;
   }
-  if(!strcmp(o.sut, "city")) {
-    fprintf(stderr, "ctk run: --sut city is not implemented yet (see docs/RUNNER.md)\n");
-    goto out;
-  }
   if(ctk_ct_plan(pics, o.sut, o.select, plan, err, sizeof(err))) {
     fprintf(stderr, "ctk run: --select: %s\n", err);
     goto out;
@@ -267,8 +273,9 @@ int ctk_cmd_run(int argc, char **argv)
     goto out;
   }
   ctk_run_set_profile(run, profile);
-  ctk_run_set_sut(run, CTK_SUT_PROVINCE, pixit->sut_region,
-                  pixit->self_test ? "reference province (self-test)" : "province under test",
+  kind = strcmp(o.sut, "city") ? CTK_SUT_PROVINCE : CTK_SUT_CITY;
+  run_sut_name(sut_name, sizeof(sut_name), o.sut, pixit->self_test);
+  ctk_run_set_sut(run, kind, pixit->sut_region, sut_name,
                   pixit->self_test ? "(started by the runner)" : pixit->sut_url);
   run_record_inputs(run, pics, pixit);
 
@@ -281,8 +288,7 @@ int ctk_cmd_run(int argc, char **argv)
     goto out;
   }
   if(pixit->self_test)
-    ctk_run_set_sut(run, CTK_SUT_PROVINCE, pixit->sut_region, "reference province (self-test)",
-                    roles.sut_url);
+    ctk_run_set_sut(run, kind, pixit->sut_region, sut_name, roles.sut_url);
 
   memset(&env, 0, sizeof(env));
   env.profile = profile;

@@ -57,6 +57,15 @@
   X(ctk_ct_j1_business_types, "J1.business-types",                                            \
     "All three business types are accepted; others are refused", "jtt1019-1", "process",      \
     CTK_CLASS_MANDATORY, NULL, "J1-BT-001,J3-CODE-001", "", "province")                       \
+  /* ---- JT/T 1019.1 against a city system (--sut city) ---- */                              \
+  X(ctk_ct_c1_report, "J1.city-report-up",                                                    \
+    "The city reports an order it accepted and its completion to its province", "jtt1019-1",  \
+    "process", CTK_CLASS_MANDATORY, NULL, "J1-FLOW-001,J1-FLOW-008,J3-IF-001", "", "city")     \
+  X(ctk_ct_c1_transfer, "J1.city-transfer-down",                                              \
+    "The city takes a transfer from its province and signs for it", "jtt1019-1", "process",   \
+    CTK_CLASS_MANDATORY, NULL, "J1-FLOW-003,J1-FLOW-005,J1-FLOW-015", "", "city")              \
+  X(ctk_ct_c1_urge, "J1.city-urge", "The city accepts urge and supervision; state unchanged", \
+    "jtt1019-1", "process", CTK_CLASS_MANDATORY, NULL, "J1-FLOW-010,J1-FLOW-011", "", "city")  \
                                                                                               \
   /* ---- JT/T 1019.3 (interfaces) ---- */                                                    \
   X(ctk_ct_j3_linkcheck, "J3.if-1013-linkcheck",                                              \
@@ -128,7 +137,7 @@
   X(ctk_ct_j2_hostile, "J2.hostile-input",                                                    \
     "External entities, entity expansion, DTDs, oversize and deep documents are refused",     \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL,                                      \
-    "J2-SEC-003,J3-SEC-001,J3-SEC-002,J3-SEC-003", "", "any")                                 \
+    "J2-SEC-003,J3-SEC-001,J3-SEC-002,J3-SEC-003", "", "province")                                 \
   X(ctk_ct_j2_recovery, "J2.recovery",                                                        \
     "Ministry link down: the province queues, then delivers everything once and in order",    \
     "jtt1019-2", "technical", CTK_CLASS_MANDATORY, NULL, "J2-REL-001,J2-REL-002", "outage",   \

@@ -46,6 +46,19 @@ ctk_ct_as ctk_ct_as_city(const ctk_ct *t, size_t city_index)
   return as;
 }
 
+ctk_ct_as ctk_ct_as_peer(const ctk_ct *t)
+{
+  ctk_ct_as as;
+  const ctk_pixit *px = t->env->pixit;
+  if(strcmp(px->sut_role, "city"))
+    return ctk_ct_as_city(t, 0);
+  memset(&as, 0, sizeof(as));
+  snprintf(as.node.region, sizeof(as.node.region), "%.2s0000", px->sut_region);
+  as.node.level = CTK_LEVEL_PROVINCE;
+  as.secret = px->province_secret;
+  return as;
+}
+
 ctk_ct_as ctk_ct_as_ministry(const ctk_ct *t)
 {
   ctk_ct_as as;

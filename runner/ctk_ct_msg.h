@@ -39,6 +39,9 @@ void ctk_ct_reply_free(ctk_ct_reply *r);
 /* Peers and identities of the current run (from the roles the runner started). */
 ctk_ct_peer ctk_ct_sut(const ctk_ct *t);
 ctk_ct_as ctk_ct_as_city(const ctk_ct *t, size_t city_index);
+/* Whom the runner speaks as by default toward the SUT: city 0 for a province SUT, the
+ * province above it (played by the runner) for a city SUT. */
+ctk_ct_as ctk_ct_as_peer(const ctk_ct *t);
 ctk_ct_as ctk_ct_as_ministry(const ctk_ct *t);
 ctk_node ctk_ct_sut_node(const ctk_ct *t);
 ctk_node ctk_ct_city_node(const ctk_ct *t, size_t city_index);

@@ -20,8 +20,7 @@ static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char 
                            const char *req)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = strcmp(t->env->pixit->sut_role, "city") ? ctk_ct_as_city(t, 0)
-                                                          : ctk_ct_as_ministry(t);
+  ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
   ctk_msg *m = NULL;
   ctk_ct_reply r;

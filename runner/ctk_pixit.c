@@ -17,6 +17,7 @@ static const char *const pixit_keys[] = {
   "sut.stats_trigger",
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
+  "province.secret", "province.port",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
@@ -120,6 +121,81 @@ static ctk_code pixit_cities(ctk_pixit *px, char *err, size_t errlen)
   return CTK_E_OK;
 }
 
+/* [limits] and [load]: the same for every SUT role. */
+static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
+{
+  const ctk_kvfile *kv = &px->kv;
+  const char *v;
+  long n;
+  ctk_code result;
+
+  result = pixit_long(kv, "limits.answer_timeout_ms", 5000, 100, 600000, &px->answer_timeout_ms,
+                      err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.propagate_timeout_ms", 10000, 100, 600000,
+                        &px->propagate_timeout_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.start_timeout_ms", 10000, 100, 600000,
+                        &px->start_timeout_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.outage_ms", 2000, 100, 600000, &px->outage_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "limits.overdue_urge_ms", 90000, 100, 3600000, &px->overdue_urge_ms,
+                        err, errlen);
+  if(!result) {
+    result = pixit_long(kv, "limits.handle_days", 0, 0, 365, &n, err, errlen);
+    px->handle_days = (int)n;
+  }
+  if(!result)
+    result = pixit_long(kv, "load.duration_ms", 3000, 100, 3600000, &px->load_duration_ms,
+                        err, errlen);
+  if(result)
+    return result;
+  v = ctk_kvfile_get(kv, "load.rate");
+  px->load_rate = 20.0;
+  if(v && *v) {
+    char *end;
+    errno = 0;
+    px->load_rate = strtod(v, &end);
+    if(errno || *end || px->load_rate <= 0.0 || px->load_rate > 10000.0)
+      return pixit_fail(err, errlen, kv, "load.rate", "orders per second, above 0 up to 10000");
+  }
+  return CTK_E_OK;
+}
+
+/* A city SUT: the runner plays its province above it (the region's provincial code). */
+static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
+{
+  const ctk_kvfile *kv = &px->kv;
+  long n;
+  ctk_code result;
+
+  if(!strcmp(px->sut_region + 2, "0000"))
+    return pixit_fail(err, errlen, kv, "sut.region", "a city code, not a province's");
+  if(px->fault[0])
+    return pixit_fail(err, errlen, kv, "sut.fault", "only the reference province has faults");
+  result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
+                        sizeof(px->sut_secret), err, errlen);
+  if(!result)
+    result = pixit_secret(kv, "province.secret", px->self_test, px->province_secret,
+                          sizeof(px->province_secret), err, errlen);
+  if(!result)
+    result = pixit_long(kv, "province.port", 0, 0, 65535, &n, err, errlen);
+  if(result)
+    return result;
+  px->province_port = (int)n;
+  if(!px->self_test && !px->province_port)
+    return pixit_fail(err, errlen, kv, "province.port",
+                      "an external SUT needs a fixed port to reach the runner's province");
+  /* The city is both the SUT and the only city: tests address it as city 0. */
+  ctk_strlcpy(px->cities[0], px->sut_region, sizeof(px->cities[0]));
+  px->n_cities = 1;
+  ctk_strlcpy(px->city_secret, px->sut_secret, sizeof(px->city_secret));
+  /* In self-test the SUT is the city simulator, steerable through its control API. */
+  px->city_simulator = px->self_test;
+  return pixit_limits(px, err, errlen);
+}
+
 static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
 {
   const ctk_kvfile *kv = &px->kv;
@@ -180,6 +256,9 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
     return pixit_fail(err, errlen, kv, "sut.stats_trigger", "an http:// or https:// URL");
   ctk_strlcpy(px->stats_trigger, v ? v : "", sizeof(px->stats_trigger));
 
+  if(!strcmp(px->sut_role, "city"))
+    return pixit_check_city(px, err, errlen);
+
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);
   if(!result)
@@ -224,38 +303,7 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
     return pixit_fail(err, errlen, kv, "peer.region",
                       "a 6-digit code of another province is required");
 
-  result = pixit_long(kv, "limits.answer_timeout_ms", 5000, 100, 600000, &px->answer_timeout_ms,
-                      err, errlen);
-  if(!result)
-    result = pixit_long(kv, "limits.propagate_timeout_ms", 10000, 100, 600000,
-                        &px->propagate_timeout_ms, err, errlen);
-  if(!result)
-    result = pixit_long(kv, "limits.start_timeout_ms", 10000, 100, 600000,
-                        &px->start_timeout_ms, err, errlen);
-  if(!result)
-    result = pixit_long(kv, "limits.outage_ms", 2000, 100, 600000, &px->outage_ms, err, errlen);
-  if(!result)
-    result = pixit_long(kv, "limits.overdue_urge_ms", 90000, 100, 3600000, &px->overdue_urge_ms,
-                        err, errlen);
-  if(!result) {
-    result = pixit_long(kv, "limits.handle_days", 0, 0, 365, &n, err, errlen);
-    px->handle_days = (int)n;
-  }
-  if(!result)
-    result = pixit_long(kv, "load.duration_ms", 3000, 100, 3600000, &px->load_duration_ms,
-                        err, errlen);
-  if(result)
-    return result;
-  v = ctk_kvfile_get(kv, "load.rate");
-  px->load_rate = 20.0;
-  if(v && *v) {
-    char *end;
-    errno = 0;
-    px->load_rate = strtod(v, &end);
-    if(errno || *end || px->load_rate <= 0.0 || px->load_rate > 10000.0)
-      return pixit_fail(err, errlen, kv, "load.rate", "orders per second, above 0 up to 10000");
-  }
-  return CTK_E_OK;
+  return pixit_limits(px, err, errlen);
 }
 
 ctk_code ctk_pixit_load(const char *path, ctk_pixit *px, char *err, size_t errlen)

@@ -36,6 +36,10 @@ typedef struct ctk_pixit {
   int city_simulator;            /* cities.simulator: 1 = ctk sim city (default), 0 = the
                                     runner's relay answers for the cities itself */
 
+  /* [province]: the province the runner plays above a city SUT (sut.role = city) */
+  char province_secret[CTK_PIXIT_SECRET_MAX];
+  int province_port;             /* where the runner's province listens, 0 = ephemeral */
+
   /* [peer]: the province on the other side of cross-province cases (runner starts it) */
   char peer_region[8];
 

@@ -351,6 +351,87 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   return CTK_E_OK;
 }
 
+/* A city SUT: the runner's province (a relay that answers for it) above, and in self-test
+ * the city simulator as the reference city system. */
+static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  char province[8];
+  char upper[CTK_ROLES_URL_MAX];
+  ctk_buf b;
+  char path[600];
+  roles_argv a;
+  ctk_code result;
+
+  snprintf(province, sizeof(province), "%.2s0000", px->sut_region);
+  result = roles_relay(r, "province-link", px->province_port, &r->province_relay, why, whylen);
+  if(result)
+    return result;
+  if(!px->self_test) {
+    ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
+    return CTK_E_OK;
+  }
+  /* Who may call the city: its province. */
+  ctk_buf_init(&b, 4096);
+  result = ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
+  if(!result)
+    result = roles_cred_line(&b, province, 2, px->province_secret);
+  snprintf(path, sizeof(path), "%s/credentials.csv", r->workdir);
+  if(!result)
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  ctk_buf_free(&b);
+  if(!result)
+    result = roles_secret_file(r, "city", px->sut_secret, why, whylen);
+  if(result)
+    return result;
+  roles_url(upper, sizeof(upper), ctk_relay_port(r->province_relay));
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "sim");
+  roles_arg(&a, "city");
+  roles_arg(&a, "--province");
+  roles_arg(&a, "%s", province);
+  roles_arg(&a, "--cities");
+  roles_arg(&a, "%s", px->sut_region);
+  roles_arg(&a, "--upper");
+  roles_arg(&a, "%s", upper);
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control-port-file");
+  roles_arg(&a, "%s/cities.control-port", r->workdir);
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/city-data", r->workdir);
+  roles_arg(&a, "--rate");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--manual");
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/city.secret", r->workdir);
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s", path);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
+  if(result)
+    return result;
+  snprintf(r->sut_url, sizeof(r->sut_url), "http://127.0.0.1:%d/city/%s", r->city_port,
+           px->sut_region);
+  {
+    char cpf[600];
+    int cport = 0;
+    snprintf(cpf, sizeof(cpf), "%s/cities.control-port", r->workdir);
+    result = ctk_proc_wait_port(&r->cities, cpf, px->start_timeout_ms, &cport);
+    if(result) {
+      snprintf(why, whylen, "the city simulator published no control port (log: %s)",
+               r->cities.log_path);
+      return result;
+    }
+    roles_url(r->city_control, sizeof(r->city_control), cport);
+  }
+  return CTK_E_OK;
+}
+
 ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p,
                          const char *ctk_bin, const char *workdir, char *why, size_t whylen)
 {
@@ -364,6 +445,8 @@ ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p
   r->profile = p;
   ctk_strlcpy(r->ctk_bin, ctk_bin, sizeof(r->ctk_bin));
   ctk_strlcpy(r->workdir, workdir, sizeof(r->workdir));
+  if(!strcmp(px->sut_role, "city"))
+    return roles_start_city_sut(r, why, whylen);
   if(px->peer_region[0] && ctk_auth_generate_secret(r->peer_secret, sizeof(r->peer_secret))) {
     snprintf(why, whylen, "no random bytes for the peer province's secret");
     return CTK_E_CRYPTO;
@@ -457,6 +540,8 @@ void ctk_roles_stop(ctk_roles *r)
   ctk_relay_stop(r->sut_in_relay);
   ctk_relay_stop(r->peer_in_relay);
   ctk_relay_stop(r->peer_city_relay);
+  ctk_relay_stop(r->province_relay);
+  r->province_relay = NULL;
   r->ministry_relay = r->city_relay = r->sut_in_relay = NULL;
   r->peer_in_relay = r->peer_city_relay = NULL;
 }

@@ -45,6 +45,8 @@ typedef struct ctk_roles {
   ctk_relay *sut_in_relay;
   ctk_relay *peer_in_relay;
   ctk_relay *peer_city_relay;
+  /* A city SUT reports to this relay, which plays its province (answers for it). */
+  ctk_relay *province_relay;
 } ctk_roles;
 
 /* Write files and start every role the PIXIT asks for. why says what failed (which role,

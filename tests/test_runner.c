@@ -123,6 +123,16 @@ static void test_pixit_errors(void)
                                        "secret = c-c-c-c-c-c-c-c-c\n",
                                   &px, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_STRING_EQUAL(px.sut_url, "https://sut.example:8443");
+  /* A city SUT: the runner plays its province; the city itself is city 0. */
+  CU_ASSERT_EQUAL(ctk_pixit_load("fixtures/pixit/reference-city.pixit", &px, err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(px.sut_role, "city");
+  CU_ASSERT_EQUAL(px.n_cities, 1);
+  CU_ASSERT_STRING_EQUAL(px.cities[0], "360100");
+  CU_ASSERT_TRUE(strlen(px.province_secret) >= 16);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nrole = city\nregion = 360000\n"
+                                           "start = reference\n", &px, err, sizeof(err)),
+                      CTK_E_OK);
 }
 
 static void test_select(void)

@@ -40,9 +40,10 @@ static const char *selftest_expected(const char *file, const char *id, char *out
   return NULL;
 }
 
-static void test_reference_verdicts(void)
+static void selftest_verdicts(const char *sut, const char *pics, const char *pixit,
+                              const char *expected_file, const char *tmpname)
 {
-  const char *dir = ctk_test_tmpdir("selftest-reference");
+  const char *dir = ctk_test_tmpdir(tmpname);
   char cmd[2048], path[600], err[256], want[16];
   char *expected;
   ctk_run *run = NULL;
@@ -51,10 +52,10 @@ static void test_reference_verdicts(void)
   int rc;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  expected = ctk_test_read_file("fixtures/expected/reference-province.verdicts", NULL);
+  expected = ctk_test_read_file(expected_file, NULL);
   CU_ASSERT_PTR_NOT_NULL_FATAL(expected);
-  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s --quiet "
-           "> %s/run.log 2>&1", ctk_test_ctk_bin(), SELFTEST_PICS, SELFTEST_PIXIT, dir, dir);
+  snprintf(cmd, sizeof(cmd), "%s run --sut %s --pics %s --pixit %s --out %s --quiet "
+           "> %s/run.log 2>&1", ctk_test_ctk_bin(), sut, pics, pixit, dir, dir);
   rc = ctk_test_run(cmd, NULL);
   snprintf(path, sizeof(path), "%s/results.json", dir);
   CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
@@ -88,6 +89,20 @@ static void test_reference_verdicts(void)
   CU_ASSERT_EQUAL(rc, ctk_run_exit_code(run));
   ctk_run_free(run);
   free(expected);
+}
+
+static void test_reference_verdicts(void)
+{
+  selftest_verdicts("province", SELFTEST_PICS, SELFTEST_PIXIT,
+                    "fixtures/expected/reference-province.verdicts", "selftest-reference");
+}
+
+/* The runner as the province above a city system (the city simulator). */
+static void test_city_verdicts(void)
+{
+  selftest_verdicts("city", "fixtures/pics/reference-city.pics",
+                    "fixtures/pixit/reference-city.pixit",
+                    "fixtures/expected/reference-city.verdicts", "selftest-city");
 }
 
 /* Did a failed test give requirement req as its reason ("[REQ] ...")? */
@@ -310,5 +325,6 @@ void ctk_test_add_selftest(CU_pSuite s)
 {
   CTK_TEST(s, test_external_sut);
   CTK_TEST(s, test_reference_verdicts);
+  CTK_TEST(s, test_city_verdicts);
   CTK_TEST(s, test_fault_modes);
 }

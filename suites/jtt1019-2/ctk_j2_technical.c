@@ -63,17 +63,11 @@ static int j2_linkcheck_as(ctk_ct *t, const ctk_ct_as *as, const ctk_node *head_
 
 void ctk_ct_j2_auth(ctk_ct *t)
 {
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_ct_as wrong = as;
   ctk_ct_as none = as;
   ctk_ct_as stranger = as;
   ctk_node stranger_node = as.node;
-
-  if(!strcmp(t->env->pixit->sut_role, "city")) {
-    as = ctk_ct_as_sut(t);
-    wrong = none = stranger = as;
-    stranger_node = as.node;
-  }
   wrong.secret = "not-the-secret";
   none.secret = NULL;
   ctk_strlcpy(stranger.node.region, "999999", sizeof(stranger.node.region));

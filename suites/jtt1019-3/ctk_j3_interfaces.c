@@ -177,15 +177,12 @@ static int j3_mutated_report(ctk_ct *t, const char *iface, const char *from_tmpl
 void ctk_ct_j3_linkcheck(ctk_ct *t)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
   ctk_msg *m = NULL;
   ctk_ct_reply r;
   const char *echo;
   const char *st;
-
-  if(!strcmp(t->env->pixit->sut_role, "city"))
-    as = ctk_ct_as_sut(t);
   if(ctk_ct_build(t, "1013", &as.node, &to, NULL, &m)) {
     ctk_ct_error(t, 0, "could not build a LinkCheck");
     return;
@@ -451,7 +448,7 @@ void ctk_ct_j3_http(ctk_ct *t)
   ctk_http_call call;
   ctk_http_reply hr;
   char url[CTK_ROLES_URL_MAX + 32];
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_code result;
 
   memset(&call, 0, sizeof(call));
@@ -507,7 +504,7 @@ void ctk_ct_j3_http(ctk_ct *t)
 void ctk_ct_j3_soap_fault(ctk_ct *t)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_ct_reply r;
   static const char broken[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/"
@@ -530,7 +527,7 @@ void ctk_ct_j3_soap_fault(ctk_ct *t)
   /* A readable envelope with a business refusal is an Answer, never a Fault. */
   {
     const char *city = t->env->pixit->cities[0];
-    ctk_node from = ctk_ct_city_node(t, 0);
+    ctk_node from = as.node;
     ctk_node to = ctk_ct_sut_node(t);
     char order[24];
     ctk_ct_order_spec spec;
