@@ -85,6 +85,10 @@ static ctk_node_engine *node(void)
     fprintf(stderr, "fuzz_http: cannot start the province: %s\n", err);
     abort();
   }
+#ifndef CTK_FUZZ_NO_MAIN
+  /* libFuzzer ends with exit(): stop the node and remove its data dir then */
+  atexit(ctk_fuzz_http_cleanup);
+#endif
   return fuzz_http_node;
 }
 

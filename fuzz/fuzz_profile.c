@@ -36,6 +36,10 @@ static void profile_copy(void)
     abort();
   }
   ctk_strlcpy(fuzz_profile_dir, tmpl, sizeof(fuzz_profile_dir));
+#ifndef CTK_FUZZ_NO_MAIN
+  /* libFuzzer ends with exit(): remove the temp copy then */
+  atexit(ctk_fuzz_profile_cleanup);
+#endif
 }
 
 /* Write len bytes to dir/name; returns 0 on success. */
