@@ -252,6 +252,13 @@ static void ct_cu_test(void)
     e->def->fn(&t);
   if(!t.final && !t.passed)
     ctk_ct_error(&t, 0, "the test set no verdict (a bug in the test)");
+  /* A stop signal took the roles away mid-test: whatever failed is not the SUT's doing. */
+  if(ctk_proc_interrupted() && t.res->verdict != CTK_VERDICT_PASS &&
+     t.res->verdict != CTK_VERDICT_ERROR) {
+    char was[900];
+    ctk_strlcpy(was, t.res->reason, sizeof(was));
+    ctk_test_set_verdict(t.res, CTK_VERDICT_ERROR, "run interrupted during this test (%s)", was);
+  }
   ctk_test_set_timing(t.res, started, (double)(ctk_now_ms() - t.started_ms));
   if(t.res->verdict == CTK_VERDICT_FAIL)
     CU_FAIL(t.res->reason);

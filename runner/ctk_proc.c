@@ -146,7 +146,8 @@ ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int 
 void ctk_proc_stop(ctk_proc *p, long grace_ms)
 {
   long long until;
-  if(!p->pid)
+  /* Already gone (or reaped by the signal handler): never signal a pid that is not ours. */
+  if(!p->pid || proc_reap(p, WNOHANG))
     return;
   kill(p->pid, SIGTERM);
   until = ctk_now_ms() + grace_ms;
@@ -198,12 +199,17 @@ void ctk_proc_stop_all(long grace_ms)
   proc_kill_registered(grace_ms);
 }
 
+/* First signal: stop the children and let the run wind down (remaining tests end in error,
+ * reports are written, exit 2). A second signal ends the runner at once. */
 static void proc_on_signal(int sig)
 {
+  if(proc_signalled) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
   proc_signalled = 1;
   proc_kill_registered(3000);
-  signal(sig, SIG_DFL);
-  raise(sig);
 }
 
 void ctk_proc_install_signal_handlers(void)

@@ -34,8 +34,9 @@ void ctk_proc_stop(ctk_proc *p, long grace_ms);
 /* Stop every registered child (in reverse start order). */
 void ctk_proc_stop_all(long grace_ms);
 
-/* Install SIGINT/SIGTERM/SIGHUP handlers that stop every registered child, then let the
- * signal end the runner as usual. */
+/* Install SIGINT/SIGTERM/SIGHUP handlers: the first signal stops every registered child and
+ * sets ctk_proc_interrupted() so the run winds down and reports; a second one ends the
+ * process as the signal normally would. */
 void ctk_proc_install_signal_handlers(void);
 /* 1 once the runner got a stop signal (so long loops can end early). */
 int ctk_proc_interrupted(void);
