@@ -635,6 +635,43 @@ static void test_city_transfer_act_query_urge(void)
   sim_stop(sim, &fp);
 }
 
+static ctk_msg *complete_down(const ctk_profile *p, const char *order_id, const char *to)
+{
+  ctk_msg *m = province_request(p, "1006", to);
+  char now[40];
+  if(!m)
+    return NULL;
+  ctk_msg_now(now, sizeof(now));
+  ctk_xml_add(m->body, "OrderId", order_id);
+  ctk_xml_add(m->body, "Handler", "南昌市12328中心");
+  ctk_xml_add(m->body, "Result", "已办结");
+  ctk_xml_add(m->body, "CompleteTime", now);
+  return m;
+}
+
+static void test_city_lenient_mode(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  const char *id = "36010020261129912345";
+  province_call r;
+  ctk_msg *m;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  m = complete_down(fp.profile, id, "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "UNKNOWN_ORDER"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/mode", "{\"lenient\":true}", NULL), 200);
+  m = complete_down(fp.profile, id, "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/mode", "{\"lenient\":\"yes\"}", NULL), 400);
+  sim_stop(sim, &fp);
+}
+
 /* ---------- CTI intake ---------- */
 
 static int post_cti(ctk_city_sim *sim, const char *json)
@@ -1082,6 +1119,7 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_delay_once_and_raw_observed);
   CTK_TEST(s, test_city_answers_auth_and_steering);
   CTK_TEST(s, test_city_transfer_act_query_urge);
+  CTK_TEST(s, test_city_lenient_mode);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
   CTK_TEST(s, test_city_control_errors);
   CTK_TEST(s, test_city_with_reference_province_and_ministry);

@@ -1445,6 +1445,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
     sim->buckets[i] = NO_INDEX;
   ctk_mb_init(&sim->rules);
   sim->auto_steps = !cfg->manual;
+  sim->lenient = cfg->lenient;
   sim->started_ms = city_mono_ms();
   ctk_rng_seed(&sim->rng, cfg->seed);
   ctk_strlcpy(sim->province, cfg->province, sizeof(sim->province));

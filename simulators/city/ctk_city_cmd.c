@@ -48,6 +48,8 @@ static void usage(FILE *out)
     "  --regions FILE           region table (default fixtures/regions.csv)\n"
     "  --cti-city CODE          CTI orders go to this city (default round robin)\n"
     "  --manual                 the city's part happens only on POST /control/act\n"
+    "  --lenient                accept updates about orders the cities do not know (when the\n"
+    "                           tests speak for the cities themselves)\n"
     "  --workers N              sending threads (default 4)\n"
     "  --timeout-ms N           per request to the province (default 10000)\n"
     "  --log-level L            error, warn, info (default), debug\n"
@@ -112,7 +114,7 @@ enum {
   OPT_PROVINCE = 256, OPT_CITIES, OPT_UPPER, OPT_LISTEN, OPT_PORT_FILE, OPT_CONTROL,
   OPT_CONTROL_PORT_FILE, OPT_DATA, OPT_SECRETS_DIR, OPT_SECRET_FILE, OPT_CREDENTIALS, OPT_RATE,
   OPT_ORDERS, OPT_DURATION, OPT_MODEL, OPT_SEED, OPT_BINDING, OPT_ENCODING, OPT_PROFILE,
-  OPT_REGIONS, OPT_CTI_CITY, OPT_MANUAL, OPT_WORKERS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP
+  OPT_REGIONS, OPT_CTI_CITY, OPT_MANUAL, OPT_LENIENT, OPT_WORKERS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP
 };
 
 static const struct option options[] = {
@@ -138,6 +140,7 @@ static const struct option options[] = {
   { "regions", required_argument, NULL, OPT_REGIONS },
   { "cti-city", required_argument, NULL, OPT_CTI_CITY },
   { "manual", no_argument, NULL, OPT_MANUAL },
+  { "lenient", no_argument, NULL, OPT_LENIENT },
   { "workers", required_argument, NULL, OPT_WORKERS },
   { "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
   { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -221,6 +224,7 @@ static int parse_args(int argc, char **argv, cmd_state *st)
     case OPT_REGIONS: st->cfg.regions_file = optarg; break;
     case OPT_CTI_CITY: st->cfg.cti_city = optarg; break;
     case OPT_MANUAL: st->cfg.manual = 1; break;
+    case OPT_LENIENT: st->cfg.lenient = 1; break;
     case OPT_WORKERS:
       if(parse_number(optarg, 1, 64, &v))
         goto bad;

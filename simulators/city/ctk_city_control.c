@@ -420,18 +420,27 @@ static int do_mode(struct ctk_city_sim *sim, const char *body, size_t len, ctk_b
 {
   char err[256];
   struct json_object *req = parse_body(body, len, err, sizeof(err));
-  struct json_object *v, *obj;
+  struct json_object *v = NULL, *lenient = NULL, *obj;
+  int has_auto, has_lenient;
   if(!req)
     return reply_error(out, 400, "%s", err);
-  if(!json_object_object_get_ex(req, "auto", &v) || !json_object_is_type(v, json_type_boolean)) {
+  has_auto = json_object_object_get_ex(req, "auto", &v);
+  has_lenient = json_object_object_get_ex(req, "lenient", &lenient);
+  if((!has_auto && !has_lenient) ||
+     (has_auto && !json_object_is_type(v, json_type_boolean)) ||
+     (has_lenient && !json_object_is_type(lenient, json_type_boolean))) {
     json_object_put(req);
-    return reply_error(out, 400, "give {\"auto\": true|false}");
+    return reply_error(out, 400, "give {\"auto\": true|false} and/or {\"lenient\": true|false}");
   }
-  pthread_mutex_lock(&sim->lock);
-  sim->auto_steps = json_object_get_boolean(v);
-  pthread_mutex_unlock(&sim->lock);
   obj = json_object_new_object();
-  json_object_object_add(obj, "auto", json_object_new_boolean(json_object_get_boolean(v)));
+  pthread_mutex_lock(&sim->lock);
+  if(has_auto)
+    sim->auto_steps = json_object_get_boolean(v);
+  if(has_lenient)
+    sim->lenient = json_object_get_boolean(lenient);
+  json_object_object_add(obj, "auto", json_object_new_boolean(sim->auto_steps));
+  json_object_object_add(obj, "lenient", json_object_new_boolean(sim->lenient));
+  pthread_mutex_unlock(&sim->lock);
   json_object_put(req);
   return reply_json(out, 200, obj);
 }

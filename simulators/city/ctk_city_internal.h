@@ -206,6 +206,7 @@ struct ctk_city_sim {
 
   long created_total;
   int auto_steps;                  /* 0 in manual mode */
+  int lenient;                     /* see ctk_city_config.lenient */
   int stopping;
   long long started_ms;
 

@@ -160,6 +160,18 @@ static void rx_transfer(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, c
   city_schedule_next(sim, o);
 }
 
+/* Lenient mode: the first downward transition of an interface, whatever the state. */
+static const ctk_transition *any_transition(const ctk_profile *p, const char *code)
+{
+  size_t i;
+  for(i = 0; i < p->n_transitions; i++) {
+    if(!strcmp(p->transitions[i].interface_code, code) &&
+       (p->transitions[i].directions & CTK_DIR_DOWN))
+      return &p->transitions[i];
+  }
+  return NULL;
+}
+
 /* Any request the province may send down. *query is set when the answer needs the order. */
 static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_outcome *out,
                      city_order **query)
@@ -193,12 +205,23 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
   }
   id = ctk_msg_get(m, "OrderId");
   o = id ? city_order_find(sim, ci, id) : NULL;
+  if(!o && id && sim->lenient) {
+    /* lenient: someone else spoke for this city; take the order as the province has it */
+    o = city_order_add(sim, ci, id);
+    if(o) {
+      o->kind = CTK_KIND_LOCAL;
+      ctk_strlcpy(o->accept_region, id, sizeof(o->accept_region));   /* the id's first 6 */
+      ctk_strlcpy(o->handle_region, c->region, sizeof(o->handle_region));
+    }
+  }
   if(!o) {
     ctk_outcome_set(out, p, "UNKNOWN_ORDER", "OrderId", NULL, "city %s has no order %s",
                     c->region, id ? id : "");
     return;
   }
   t = ctk_profile_transition(p, code, o->state, CTK_DIR_DOWN);
+  if(!t && sim->lenient)
+    t = any_transition(p, code);
   if(!t) {
     ctk_outcome_set(out, p, "STATE", "OrderId", NULL, "%s not allowed: order %s is in state %s",
                     code, o->id, o->state);
