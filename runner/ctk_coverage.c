@@ -59,10 +59,15 @@ static ctk_code cov_reasons(const char *path, ctk_coverage *c, char *err, size_t
     ctk_csv_close(&csv);
     return result;
   }
-  while((more = ctk_csv_next(&csv)) == 1) {
-    const char *id = ctk_csv_field(&csv, index[0]);
-    const char *reason = ctk_csv_field(&csv, index[1]);
+  for(;;) {
+    const char *id;
+    const char *reason;
     size_t i;
+    more = ctk_csv_next(&csv);
+    if(more != 1)
+      break;
+    id = ctk_csv_field(&csv, index[0]);
+    reason = ctk_csv_field(&csv, index[1]);
     if(!id || !reason || !*reason) {
       snprintf(err, errlen, "%s:%zu: a row needs an id and a reason", path, csv.record_line);
       result = CTK_E_PARSE;

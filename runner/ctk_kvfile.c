@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "ctk_buf.h"
+#include "ctk_report.h"
 
 #define CTK_KVFILE_FILE_MAX ((size_t)256 * 1024)
 
@@ -144,26 +145,16 @@ ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, ch
 
 ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t errlen)
 {
-  FILE *f = fopen(path, "rb");
   ctk_buf b;
-  char chunk[4096];
-  size_t n;
-  ctk_code result = CTK_E_OK;
+  ctk_code result;
 
-  if(!f) {
-    snprintf(err, errlen, "%s:0: cannot open", path);
-    return CTK_E_IO;
-  }
   ctk_buf_init(&b, CTK_KVFILE_FILE_MAX);
-  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    result = ctk_buf_add(&b, chunk, n);
-    if(result) {
-      snprintf(err, errlen, "%s:0: file larger than %zu bytes", path, (size_t)CTK_KVFILE_FILE_MAX);
-      break;
-    }
-  }
-  fclose(f);
-  if(!result && memchr(ctk_buf_str(&b), '\0', b.len)) {
+  result = ctk_report_read_file(path, CTK_KVFILE_FILE_MAX, &b);
+  if(result == CTK_E_TOOBIG)
+    snprintf(err, errlen, "%s:0: file larger than %zu bytes", path, (size_t)CTK_KVFILE_FILE_MAX);
+  else if(result)
+    snprintf(err, errlen, "%s:0: cannot read (%s)", path, ctk_strerror(result));
+  else if(memchr(ctk_buf_str(&b), '\0', b.len)) {
     snprintf(err, errlen, "%s:0: file contains NUL bytes", path);
     result = CTK_E_PARSE;
   }

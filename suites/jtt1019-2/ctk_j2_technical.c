@@ -12,6 +12,7 @@
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
 #include "ctk_proc.h"
+#include "ctk_report.h"
 #include "ctk_roles.h"
 
 #define J2_FILE_MAX ((size_t)2 * 1024 * 1024)
@@ -178,9 +179,6 @@ static void j2_case_header(j2_case *c, const char *line)
 static int j2_case_load(const char *dir, const char *file, j2_case *c)
 {
   char path[768];
-  FILE *f;
-  char chunk[8192];
-  size_t n;
   ctk_buf raw;
   const char *s, *end, *p;
   int first = 1;
@@ -189,15 +187,11 @@ static int j2_case_load(const char *dir, const char *file, j2_case *c)
   ctk_strlcpy(c->name, file, sizeof(c->name));
   ctk_buf_init(&c->body, J2_GENERATE_MAX);
   snprintf(path, sizeof(path), "%s/%s", dir, file);
-  f = fopen(path, "rb");
-  if(!f)
-    return 0;
   ctk_buf_init(&raw, J2_FILE_MAX);
-  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    if(ctk_buf_add(&raw, chunk, n))
-      break;
+  if(ctk_report_read_file(path, J2_FILE_MAX, &raw)) {
+    ctk_buf_free(&raw);
+    return 0;
   }
-  fclose(f);
   s = raw.data ? raw.data : "";
   end = s + raw.len;
   p = s;
@@ -492,8 +486,12 @@ void ctk_ct_j2_hostile(ctk_ct *t)
                  "CTK_HOSTILE_DIR)", dir);
     return;
   }
-  while((e = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0])) {
-    size_t len = strlen(e->d_name);
+  for(;;) {
+    size_t len;
+    e = readdir(d);
+    if(!e || n >= sizeof(names) / sizeof(names[0]))
+      break;
+    len = strlen(e->d_name);
     if(len > 5 && !strcmp(e->d_name + len - 5, ".http"))
       names[n++] = strdup(e->d_name);
   }
@@ -525,22 +523,14 @@ void ctk_ct_j2_hostile(ctk_ct *t)
 /* ---------- secrets stay out of the evidence ---------- */
 
 /* Does the file (read up to 32 MiB, logs of one run are far smaller) contain needle? */
+/* Does the file (read up to 32 MiB, logs of one run are far smaller) contain needle? */
 static int j2_file_has(const char *path, const char *needle)
 {
-  FILE *f = fopen(path, "rb");
-  char chunk[16384];
-  size_t n;
   ctk_buf b;
-  int found;
-  if(!f)
-    return 0;
+  int found = 0;
   ctk_buf_init(&b, (size_t)32 * 1024 * 1024);
-  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    if(ctk_buf_add(&b, chunk, n))
-      break;
-  }
-  fclose(f);
-  found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
+  if(!ctk_report_read_file(path, (size_t)32 * 1024 * 1024, &b))
+    found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
   ctk_buf_free(&b);
   return found;
 }
