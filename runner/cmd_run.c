@@ -47,6 +47,7 @@ static void run_usage(FILE *out)
         "                 report.html; role logs and data in DIR/work\n"
         "  --profile DIR  profile directory (default $CTK_PROFILE or profiles/jtt1019-baseline)\n"
         "  --quiet        only the summary line\n"
+        "  --ctk PATH     the ctk program that plays the roles (default: this one)\n"
         "  --list         print the plan (what would run, what is skipped and why) and stop\n"
         "exit: 0 every mandatory test passed, 1 a test failed, 2 inconclusive or tool error,\n"
         "      3 usage or configuration error\n",
