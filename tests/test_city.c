@@ -524,6 +524,22 @@ static void test_city_answers_auth_and_steering(void)
   ctk_msg_free(r.answer);
   ctk_msg_free(m);
 
+  /* delay on the answer: late but real */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"delay\",\"on\":\"answer\",\"delay_ms\":50,\"count\":1}"), 201);
+  m = province_request(fp.profile, "1013", "360100");
+  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  {
+    struct json_object *stats = NULL;
+    CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+      json_object_object_get(stats, "total"), "misbehaved"), "delay")), 1);
+    json_object_put(stats);
+  }
+
   /* silent: no Answer at all */
   CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
                              "\"silent\",\"delay_ms\":50,\"count\":1}"), 201);
