@@ -183,6 +183,7 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
   const ctk_transition *t;
   const char *id;
   city_order *o;
+  char where[CTK_NAME_MAX + 32];
 
   *query = NULL;
   if(!in) {
@@ -214,8 +215,9 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
       ctk_strlcpy(o->handle_region, c->region, sizeof(o->handle_region));
     }
   }
+  snprintf(where, sizeof(where), "/Message/Body/%s/OrderId", in->request_element);
   if(!o) {
-    ctk_outcome_set(out, p, "UNKNOWN_ORDER", "OrderId", NULL, "city %s has no order %s",
+    ctk_outcome_set(out, p, "UNKNOWN_ORDER", where, NULL, "city %s has no order %s",
                     c->region, id ? id : "");
     return;
   }
@@ -223,7 +225,7 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
   if(!t && sim->lenient)
     t = any_transition(p, code);
   if(!t) {
-    ctk_outcome_set(out, p, "STATE", "OrderId", NULL, "%s not allowed: order %s is in state %s",
+    ctk_outcome_set(out, p, "STATE", where, NULL, "%s not allowed: order %s is in state %s",
                     code, o->id, o->state);
     return;
   }
