@@ -56,9 +56,9 @@ typedef struct acd_call {
   char to_tag[32];
   char invite_cseq[16];
   osip_message_t *invite;      /* our copy of the INVITE, to build its responses */
-  char *final_resp;            /* last final response to INVITE (osip-allocated) */
+  char *final_resp;            /* last final response to INVITE (malloc, exact size) */
   size_t final_len;
-  char *bye_req;               /* our BYE (osip-allocated), for retransmission */
+  char *bye_req;               /* our BYE (malloc, exact size), for retransmission */
   size_t bye_len;
   ctk_acd_peer peer;
   int agent;                   /* index into agents, -1 when none */
@@ -380,10 +380,8 @@ static void acd_call_destroy(ctk_acd_engine *e, acd_call *c)
   e->ncalls--;
   if(c->invite)
     osip_message_free(c->invite);
-  if(c->final_resp)
-    osip_free(c->final_resp);
-  if(c->bye_req)
-    osip_free(c->bye_req);
+  free(c->final_resp);
+  free(c->bye_req);
   free(c->call_id);
   free(c);
 }
@@ -544,6 +542,19 @@ static void acd_reply(ctk_acd_engine *e, const osip_message_t *req, const ctk_ac
   osip_free(s);
 }
 
+/* A copy of an osip-built message in an allocation of its own size: osip's buffer is several
+ * KiB, and a lingering call keeps its message for 32 s. The osip string is freed. */
+static char *acd_keep(char *osip_str, size_t len)
+{
+  char *copy = malloc(len + 1);
+  if(copy) {
+    memcpy(copy, osip_str, len);
+    copy[len] = '\0';
+  }
+  osip_free(osip_str);
+  return copy;
+}
+
 /* The final answer to the call's INVITE: sent, kept for retransmission until ACK. */
 static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sdp)
 {
@@ -553,11 +564,14 @@ static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sd
     CTK_WARN(ACD_MOD, "could not build a %d response for %s", status, c->call_id);
     return;
   }
-  if(c->final_resp)
-    osip_free(c->final_resp);
-  c->final_resp = s;
-  c->final_len = len;
-  acd_send(e, &c->peer, s, len);
+  free(c->final_resp);
+  c->final_resp = acd_keep(s, len);
+  c->final_len = c->final_resp ? len : 0;
+  if(!c->final_resp) {
+    CTK_WARN(ACD_MOD, "out of memory keeping the %d response for %s", status, c->call_id);
+    return;
+  }
+  acd_send(e, &c->peer, c->final_resp, len);
   if(c->peer.proto == CTK_ACD_UDP) {
     c->retrans_ms = ACD_T1_MS;
     c->retrans_deadline = e->now + ACD_TIMER_H_MS;
@@ -569,6 +583,7 @@ static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sd
 static ctk_code acd_build_bye(ctk_acd_engine *e, acd_call *c)
 {
   osip_message_t *req = NULL;
+  char *text = NULL;
   osip_contact_t *ct = NULL;
   osip_uri_t *uri = NULL;
   char via[256];
@@ -605,9 +620,13 @@ static ctk_code acd_build_bye(ctk_acd_engine *e, acd_call *c)
   if(!err)
     err = osip_message_set_header(req, "User-Agent", "ctk12328-acd");
   if(!err)
-    err = osip_message_to_str(req, &c->bye_req, &c->bye_len);
+    err = osip_message_to_str(req, &text, &c->bye_len);
   osip_message_free(req);
-  return err ? CTK_E_SIP : CTK_E_OK;
+  if(err)
+    return CTK_E_SIP;
+  free(c->bye_req);
+  c->bye_req = acd_keep(text, c->bye_len);
+  return c->bye_req ? CTK_E_OK : CTK_E_NOMEM;
 }
 
 /* ---------- events ---------- */

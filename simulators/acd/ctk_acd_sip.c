@@ -20,6 +20,7 @@
 #define SIP_CONN_MAX 4096u
 #define SIP_CONN_OUT_MAX ((size_t)4 * 1024 * 1024)
 #define SIP_UDP_BATCH 256
+#define SIP_UDP_SOCKBUF (4 * 1024 * 1024)
 
 typedef struct sip_conn {
   int fd;                 /* -1 when the slot is free */
@@ -136,6 +137,11 @@ ctk_code ctk_acd_sip_new(const char *bind_addr, int port, ctk_acd_sip **out)
         rc = CTK_E_IO;
     }
     if(!rc) {
+      /* bursts of thousands of calls a second overflow the default 208 KiB and cost
+       * retransmissions; the kernel caps this at net.core.rmem_max / wmem_max */
+      int big = SIP_UDP_SOCKBUF;
+      setsockopt(s->udp_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+      setsockopt(s->udp_fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
       s->port = udp_port;
       *out = s;
       return CTK_E_OK;
