@@ -143,8 +143,12 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   o->control_port = -1;
   optind = 1;
   opterr = 0;
-  while((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    const char *name = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
+  for(;;) {
+    const char *name;
+    ch = getopt_long(argc, argv, "h", longopts, NULL);
+    if(ch == -1)
+      break;
+    name = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
     switch(ch) {
     case OPT_BIND:
       o->bind_addr = optarg;

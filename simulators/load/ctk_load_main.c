@@ -96,7 +96,10 @@ int ctk_cmd_load(int argc, char **argv)
   argv++;
   optind = 1;
   opterr = 0;
-  while((ch = getopt_long(argc, argv, "l:m:h", longopts, NULL)) != -1) {
+  for(;;) {
+    ch = getopt_long(argc, argv, "l:m:h", longopts, NULL);
+    if(ch == -1)
+      break;
     switch(ch) {
     case LOPT_TARGET:
       o.target = optarg;
