@@ -479,6 +479,8 @@ static void test_acd_garbage_and_other_methods(void)
   CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 200);
   feed(e, "REGISTER", "r@test", 1, NULL, NULL, 0);
   CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 501);
+  feed(e, "INVITE", "stranger@test", 5, NULL, "sometag", 0); /* re-INVITE, unknown dialog */
+  CU_ASSERT_EQUAL(cap_status(&cap, 2, NULL, 0), 481);
   CU_ASSERT_EQUAL(cap.nev, 0);
   ctk_acd_engine_free(e);
   cap_reset(&cap);

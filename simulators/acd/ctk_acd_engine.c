@@ -852,6 +852,13 @@ static void acd_on_invite(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_
     return;
   }
 
+  {
+    osip_generic_param_t *tag = NULL;
+    if(!osip_to_get_tag(msg->to, &tag) && tag) {
+      acd_reply(e, msg, peer, 481, NULL); /* in-dialog INVITE for a dialog we do not have */
+      return;
+    }
+  }
   c = acd_call_new(e, call_id);
   if(!c) {
     acd_reply(e, msg, peer, 500, NULL);
