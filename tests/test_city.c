@@ -417,6 +417,33 @@ static void test_city_delay_once_and_raw_observed(void)
   CU_ASSERT_EQUAL(delayed, 1);
   CU_ASSERT_EQUAL(with_raw, 3);
   json_object_put(obs);
+  /* paging: two, then the rest after the page's last seq */
+  {
+    ctk_buf b;
+    char q[64];
+    long last;
+    ctk_buf_init(&b, 16 * 1024 * 1024);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "limit=2", NULL, 0,
+                                         &b), 200);
+    obs = json_tokener_parse(ctk_buf_str(&b));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(obs);
+    CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(obs, "entries")), 2);
+    CU_ASSERT(json_object_get_boolean(json_object_object_get(obs, "more")));
+    last = (long)json_object_get_int64(json_object_object_get(obs, "page_last_seq"));
+    json_object_put(obs);
+    snprintf(q, sizeof(q), "since=%ld", last);
+    ctk_buf_reset(&b);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", q, NULL, 0, &b), 200);
+    obs = json_tokener_parse(ctk_buf_str(&b));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(obs);
+    CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(obs, "entries")), 1);
+    CU_ASSERT(!json_object_get_boolean(json_object_object_get(obs, "more")));
+    json_object_put(obs);
+    ctk_buf_reset(&b);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "limit=0", NULL, 0,
+                                         &b), 400);
+    ctk_buf_free(&b);
+  }
   CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
   CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
     json_object_object_get(stats, "total"), "misbehaved"), "delay")), 1);

@@ -13,6 +13,7 @@
 
 #define MOD "city-control"
 #define ORDERS_PER_CALL_MAX 10000
+#define OBSERVED_PAGE_DEFAULT 2000   /* entries per GET /control/observed unless limit= says */
 
 static int reply_error(ctk_buf *out, int status, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
@@ -35,9 +36,14 @@ static int reply_error(ctk_buf *out, int status, const char *fmt, ...)
 /* Write obj (and release it). */
 static int reply_json(ctk_buf *out, int status, struct json_object *obj)
 {
-  ctk_buf_adds(out, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
-  ctk_buf_addc(out, '\n');
+  ctk_code result = ctk_buf_adds(out, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+  if(!result)
+    result = ctk_buf_addc(out, '\n');
   json_object_put(obj);
+  if(result) {
+    ctk_buf_reset(out);
+    return reply_error(out, 413, "the answer is larger than the buffer: ask for less (limit=)");
+  }
   return status;
 }
 
@@ -173,17 +179,23 @@ static int do_misbehave(struct ctk_city_sim *sim, const char *method, const char
 
 static int do_observed(struct ctk_city_sim *sim, const char *query, ctk_buf *out)
 {
-  char city[16] = "", raw[8] = "", since[24] = "", dir[8] = "";
+  char city[16] = "", raw[8] = "", since[24] = "", dir[8] = "", limit_s[24] = "";
   struct json_object *root, *list;
-  unsigned long after = 0;
-  int with_raw;
-  size_t i;
+  unsigned long after = 0, last = 0;
+  unsigned long limit = OBSERVED_PAGE_DEFAULT;
+  int with_raw, more = 0;
+  size_t i, n = 0;
 
   query_param(query, "city", city, sizeof(city));
   query_param(query, "direction", dir, sizeof(dir));
   with_raw = query_param(query, "raw", raw, sizeof(raw)) && strcmp(raw, "0");
   if(query_param(query, "since", since, sizeof(since)))
     after = strtoul(since, NULL, 10);
+  if(query_param(query, "limit", limit_s, sizeof(limit_s))) {
+    limit = strtoul(limit_s, NULL, 10);
+    if(limit < 1 || limit > CITY_OBS_MAX)
+      return reply_error(out, 400, "limit must be 1..%d", CITY_OBS_MAX);
+  }
   if(dir[0] && strcmp(dir, "in") && strcmp(dir, "out"))
     return reply_error(out, 400, "direction must be in or out");
   root = json_object_new_object();
@@ -197,12 +209,20 @@ static int do_observed(struct ctk_city_sim *sim, const char *query, ctk_buf *out
       continue;
     if(dir[0] && (e->incoming != !strcmp(dir, "in")))
       continue;
+    if(n == limit) {
+      more = 1;    /* the caller pages on with since=<last seq of this page> */
+      break;
+    }
     json_object_array_add(list, city_obs_json(sim, e, with_raw));
+    last = e->seq;
+    n++;
   }
   json_object_object_add(root, "dropped", json_object_new_int64((int64_t)sim->obs_dropped));
   json_object_object_add(root, "last_seq", json_object_new_int64((int64_t)sim->obs_seq));
   pthread_mutex_unlock(&sim->lock);
   json_object_object_add(root, "entries", list);
+  json_object_object_add(root, "more", json_object_new_boolean(more));
+  json_object_object_add(root, "page_last_seq", json_object_new_int64((int64_t)last));
   return reply_json(out, 200, root);
 }
 
