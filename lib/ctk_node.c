@@ -140,6 +140,8 @@ ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *va
     return set_path(c->tls_cert, sizeof(c->tls_cert), value, key, err, errlen);
   if(!strcmp(key, "tls-key"))
     return set_path(c->tls_key, sizeof(c->tls_key), value, key, err, errlen);
+  if(!strcmp(key, "peer-ca"))
+    return set_path(c->peer_ca, sizeof(c->peer_ca), value, key, err, errlen);
   if(!strcmp(key, "profile"))
     return set_path(c->profile_dir, sizeof(c->profile_dir), value, key, err, errlen);
   if(!strcmp(key, "regions"))

@@ -31,6 +31,7 @@ typedef struct ctk_node_config {
   char peers_file[CTK_NODE_PATH_MAX];     /* region,level,url[,binding[,encoding]] */
   char tls_cert[CTK_NODE_PATH_MAX];
   char tls_key[CTK_NODE_PATH_MAX];
+  char peer_ca[CTK_NODE_PATH_MAX];        /* CA (PEM) that signs https peers; "" = system store */
   char profile_dir[CTK_NODE_PATH_MAX];    /* default ctk_profile_default_dir() */
   char regions_file[CTK_NODE_PATH_MAX];   /* default fixtures/regions.csv */
   char calendar_file[CTK_NODE_PATH_MAX];  /* default fixtures/cn-calendar.csv */

@@ -82,7 +82,8 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outb
   call.body = body->data;
   call.body_len = body->len;
   call.timeout_ms = 10000;
-  call.insecure = 1; /* reference nodes talk to test peers with self-signed certificates */
+  /* https peers are verified: against --peer-ca (test CAs), else the system store */
+  call.ca_file = n->cfg.peer_ca[0] ? n->cfg.peer_ca : NULL;
   memset(&reply, 0, sizeof(reply));
   ctk_buf_init(&reply.body, n->profile->max_message_bytes * 4 + 65536);
 

@@ -26,6 +26,7 @@ static void serve_usage(FILE *out)
         "  --secret-file FILE     this node's own secret, for calling its peers\n"
         "  --peers FILE           region,level,url[,binding[,encoding]]: where neighbours are\n"
         "  --tls-cert F --tls-key F   serve HTTPS\n"
+        "  --peer-ca FILE         CA (PEM) that signs https peers (default: system store)\n"
         "  --profile DIR          profile directory (default $CTK_PROFILE or the baseline)\n"
         "  --regions FILE         region table (default fixtures/regions.csv)\n"
         "  --calendar FILE        working-day calendar (default fixtures/cn-calendar.csv)\n"

@@ -167,8 +167,10 @@ static int node_files(net *t, const char *name, const char *region,
   return write_credentials(cfg->credentials_file, callers, levels, n);
 }
 
-/* The network with the province P1 running these fault modes (0 = none). */
-static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
+/* The network with the province P1 running these fault modes (0 = none); with a certificate
+ * the ministry serves HTTPS, P1 trusts that certificate and P2 does not. */
+static int net_up_full(net *t, const char *name, unsigned long p1_faults, const char *cert,
+                       const char *key)
 {
   static const char *const m_callers[] = { P1, P2 };
   static const int m_levels[] = { 2, 2 };
@@ -208,16 +210,22 @@ static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
   ctk_node_config_init(&t->p1cfg, CTK_LEVEL_PROVINCE);
   /* city 360400 speaks SOAP and GBK: both bindings and encodings on the way down */
   snprintf(peers, sizeof(peers),
-           "region,level,url,binding,encoding\n" MIN ",1,http://127.0.0.1:%d,xml,UTF-8\n"
+           "region,level,url,binding,encoding\n" MIN ",1,%s://127.0.0.1:%d,xml,UTF-8\n"
            P1_CITY ",3,%s,xml,UTF-8\n" P1_CITY2 ",3,%s,soap,GBK\n",
-           t->ports[0], city_url, city_url);
+           cert ? "https" : "http", t->ports[0], city_url, city_url);
   if(node_files(t, "p1", P1, p1_callers, p1_levels, 3, peers, &t->p1cfg, t->ports[1]))
     return -1;
   t->p1cfg.faults = p1_faults;
   t->p1cfg.late_reply_ms = 300;
+  if(cert) {
+    ctk_strlcpy(t->mcfg.tls_cert, cert, sizeof(t->mcfg.tls_cert));
+    ctk_strlcpy(t->mcfg.tls_key, key, sizeof(t->mcfg.tls_key));
+    ctk_strlcpy(t->p1cfg.peer_ca, cert, sizeof(t->p1cfg.peer_ca));
+  }
   ctk_node_config_init(&t->p2cfg, CTK_LEVEL_PROVINCE);
   snprintf(peers, sizeof(peers),
-           "region,level,url\n" MIN ",1,http://127.0.0.1:%d\n" P2_CITY ",3,%s\n", t->ports[0],
+           "region,level,url\n" MIN ",1,%s://127.0.0.1:%d\n" P2_CITY ",3,%s\n",
+           cert ? "https" : "http", t->ports[0],
            city_url);
   if(node_files(t, "p2", P2, p2_callers, p2_levels, 2, peers, &t->p2cfg, t->ports[2]))
     return -1;
@@ -230,6 +238,11 @@ static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
   }
   t->client = ctk_http_client_new();
   return t->client ? 0 : -1;
+}
+
+static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
+{
+  return net_up_full(t, name, p1_faults, NULL, NULL);
 }
 
 static int net_up(net *t, const char *name)
@@ -1246,6 +1259,37 @@ static void test_endpoints_statistics_and_knowledge(void)
   net_down(&t);
 }
 
+/* Provinces reach the ministry over HTTPS; a peer certificate nobody vouches for is refused. */
+static void test_endpoints_tls_to_ministry(void)
+{
+  net t;
+  char code[8], s[32], cert[300], key[300], cmd[1024];
+  const char *dir = ctk_test_tmpdir("ep-tls-cert");
+  ctk_outbox_counts c;
+  const char *id1 = "36010020261102000040";
+  const char *id2 = "44010020261102000041";
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cert, sizeof(cert), "%.250s/cert.pem", dir);
+  snprintf(key, sizeof(key), "%.250s/key.pem", dir);
+  snprintf(cmd, sizeof(cmd),
+           "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1", key,
+           cert);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  CU_ASSERT_FATAL(net_up_full(&t, "ep-tls", 0, cert, key) == 0);
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id1, NULL, code), OK_CODE);
+  CU_ASSERT(wait_status(t.ministry, id1, "01"));
+  /* P2 has no --peer-ca: the self-signed ministry is not trusted, nothing is delivered */
+  CU_ASSERT_STRING_EQUAL(city_report(&t, P2_CITY, P2, id2, NULL, code), OK_CODE);
+  usleep(500000);
+  CU_ASSERT_STRING_EQUAL(status_at(t.ministry, id2, s), "");
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(ctk_node_store(t.p2), &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.pending, 1);
+  CU_ASSERT_EQUAL(c.delivered, 0);
+  net_down(&t);
+}
+
 void ctk_test_add_endpoints(CU_pSuite suite)
 {
   CTK_TEST(suite, test_endpoints_local_case);
@@ -1259,6 +1303,7 @@ void ctk_test_add_endpoints(CU_pSuite suite)
   CTK_TEST(suite, test_endpoints_admin_api);
   CTK_TEST(suite, test_endpoints_serve_daemon);
   CTK_TEST(suite, test_endpoints_statistics_and_knowledge);
+  CTK_TEST(suite, test_endpoints_tls_to_ministry);
   CTK_TEST(suite, test_endpoints_faults_break_flows);
   CTK_TEST(suite, test_endpoints_faults_break_answers);
 }
