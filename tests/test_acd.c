@@ -324,6 +324,38 @@ static void test_acd_queue_full_is_busy(void)
   cap_reset(&cap);
 }
 
+static void tweak_wrap(ctk_acd_config *cfg)
+{
+  cfg->wrap_ms = 1000;
+  cfg->linger_ms = 500; /* shorter than the wrap: the agent must still come back */
+}
+
+static void test_acd_after_call_work(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 5, tweak_wrap);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "wa@test", 1, NULL, NULL, 0);
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "wa@test", 1, NULL, tag, 10);
+  feed(e, "BYE", "wa@test", 2, NULL, tag, 100);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 0); /* A01 is writing up the call */
+  feed(e, "INVITE", "wb@test", 1, NULL, NULL, 200);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_QUEUED);
+  ctk_acd_engine_tick(e, 1099);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_QUEUED);
+  ctk_acd_engine_tick(e, 1100);
+  CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_ANSWERED);
+  CU_ASSERT_EQUAL(cap.waits[cap.nev - 1], 900);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 static void tweak_max_wait(ctk_acd_config *cfg)
 {
   cfg->max_wait_ms = 3000;
@@ -748,6 +780,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
   CTK_TEST(s, test_acd_queue_full_is_busy);
   CTK_TEST(s, test_acd_queue_wait_limit);
+  CTK_TEST(s, test_acd_after_call_work);
   CTK_TEST(s, test_acd_agents_log_in_and_out);
   CTK_TEST(s, test_acd_control_json);
   CTK_TEST(s, test_acd_agent_hangs_up);

@@ -63,6 +63,7 @@ ctk_code ctk_acd_config_json(const ctk_acd_config *cfg, ctk_buf *out)
   json_object_object_add(o, "busy_code", json_object_new_int(cfg->busy_status));
   json_object_object_add(o, "ivr_ms", json_object_new_int64(cfg->ivr_ms));
   json_object_object_add(o, "ring_ms", json_object_new_int64(cfg->ring_ms));
+  json_object_object_add(o, "wrap_ms", json_object_new_int64(cfg->wrap_ms));
   json_object_object_add(o, "max_wait_ms", json_object_new_int64(cfg->max_wait_ms));
   json_object_object_add(o, "talk", json_object_new_string(talk));
   text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -121,6 +122,8 @@ ctk_code ctk_acd_config_from_json(const char *json, ctk_acd_config *cfg, char *w
       bad = control_uint(v, key, 0, 3600000, &next.ivr_ms, why, why_size);
     else if(!strcmp(key, "ring_ms"))
       bad = control_uint(v, key, 0, 600000, &next.ring_ms, why, why_size);
+    else if(!strcmp(key, "wrap_ms"))
+      bad = control_uint(v, key, 0, 3600000, &next.wrap_ms, why, why_size);
     else if(!strcmp(key, "max_wait_ms"))
       bad = control_uint(v, key, 0, 3600000, &next.max_wait_ms, why, why_size);
     else if(!strcmp(key, "talk")) {
@@ -132,7 +135,7 @@ ctk_code ctk_acd_config_from_json(const char *json, ctk_acd_config *cfg, char *w
     }
     else {
       snprintf(why, why_size, "unknown member \"%.60s\" (agents, queue_limit, busy_code, ivr_ms, "
-               "ring_ms, max_wait_ms, talk)", key);
+               "ring_ms, wrap_ms, max_wait_ms, talk)", key);
       bad = 1;
     }
     if(bad) {

@@ -25,8 +25,8 @@ void ctk_acd_control_publish(ctk_acd_control *c, const ctk_acd_stats *stats);
 /* The ctk_http handler (ctx is the control). */
 int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
 
-/* {"agents":5,"queue_limit":50,"busy_code":486,"ivr_ms":0,"ring_ms":0,"max_wait_ms":0,
- *  "talk":"caller"} */
+/* {"agents":5,"queue_limit":50,"busy_code":486,"ivr_ms":0,"ring_ms":0,"wrap_ms":0,
+ *  "max_wait_ms":0,"talk":"caller"} */
 ctk_code ctk_acd_config_json(const ctk_acd_config *cfg, ctk_buf *out);
 /* Applies the members of a JSON object to cfg; unknown members and bad values are refused
  * with a reason. */

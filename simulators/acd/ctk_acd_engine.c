@@ -34,6 +34,7 @@ typedef enum {
   ACD_T_BYE,      /* resend our BYE until answered (UDP) */
   ACD_T_LINGER,   /* forget the call */
   ACD_T_QWAIT,    /* waited max_wait_ms in the queue: give up on it */
+  ACD_T_WRAP,     /* the agent's after-call work is done */
   ACD_T__COUNT
 } acd_timer_kind;
 
@@ -704,7 +705,10 @@ static void acd_linger(ctk_acd_engine *e, acd_call *c)
   acd_timer_cancel(c, ACD_T_ANSWER);
   acd_timer_cancel(c, ACD_T_TALK);
   acd_timer_cancel(c, ACD_T_QWAIT);
-  acd_timer_set(e, c, ACD_T_LINGER, e->cfg.linger_ms);
+  /* the call outlives its agent's after-call work, which the call's timer ends */
+  acd_timer_set(e, c, ACD_T_LINGER,
+                c->stamp[ACD_T_WRAP] && e->cfg.linger_ms <= e->cfg.wrap_ms ? e->cfg.wrap_ms + 1u
+                                                                             : e->cfg.linger_ms);
 }
 
 static void acd_queue_remove(ctk_acd_engine *e, acd_call *c)
@@ -816,9 +820,14 @@ static void acd_abandon(ctk_acd_engine *e, acd_call *c)
   acd_dispatch(e);
 }
 
+/* The call is over; its agent is free at once, or after the after-call work (wrap_ms). */
 static void acd_clear(ctk_acd_engine *e, acd_call *c)
 {
   acd_emit(e, c, CTK_ACD_EV_CLEARED, "normalClearing", 0);
+  if(e->cfg.wrap_ms && c->agent >= 0) {
+    acd_timer_set(e, c, ACD_T_WRAP, e->cfg.wrap_ms);
+    return;
+  }
   acd_agent_release(e, c);
   acd_dispatch(e);
 }
@@ -1065,7 +1074,15 @@ static void acd_fire(ctk_acd_engine *e, acd_call *c, acd_timer_kind kind)
     acd_timer_set(e, c, ACD_T_BYE, c->bye_retrans_ms);
     break;
   case ACD_T_LINGER:
+    if(c->stamp[ACD_T_WRAP]) { /* never leave an agent held by a forgotten call */
+      acd_agent_release(e, c);
+      acd_dispatch(e);
+    }
     acd_call_destroy(e, c);
+    break;
+  case ACD_T_WRAP:
+    acd_agent_release(e, c);
+    acd_dispatch(e);
     break;
   case ACD_T_QWAIT:
     if(c->state != ACD_S_QUEUED)
@@ -1212,6 +1229,7 @@ ctk_code ctk_acd_engine_reconfigure(ctk_acd_engine *e, const ctk_acd_config *cfg
   e->cfg.busy_status = cfg->busy_status;
   e->cfg.ivr_ms = cfg->ivr_ms;
   e->cfg.ring_ms = cfg->ring_ms;
+  e->cfg.wrap_ms = cfg->wrap_ms;
   e->cfg.max_wait_ms = cfg->max_wait_ms;
   e->cfg.talk = cfg->talk;
   if(cfg->agents != e->cfg.agents)

@@ -33,6 +33,7 @@ typedef struct ctk_acd_config {
   int busy_status;            /* final answer when full: 486 (default) or 503 */
   unsigned ivr_ms;            /* time in the IVR menu before the call joins the queue */
   unsigned ring_ms;           /* time an agent's phone rings before the agent answers */
+  unsigned wrap_ms;           /* after-call work: an agent is free this long after a call ends */
   unsigned max_wait_ms;       /* a call waiting longer in the queue gets 480; 0 = it waits until
                                * an agent is free */
   ctk_acd_talk talk;
@@ -121,7 +122,7 @@ ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
 long ctk_acd_engine_tick(ctk_acd_engine *e, uint64_t now_ms);
 
 /* Steering while running: agents (logging agents in or out; a busy agent logged out finishes
- * its call first), queue_limit, busy_status, ivr_ms, ring_ms, max_wait_ms and talk take effect
+ * its call first), queue_limit, busy_status, ivr_ms, ring_ms, wrap_ms, max_wait_ms and talk take effect
  * for what happens next. Other fields of cfg are ignored. CTK_E_INVAL leaves all unchanged. */
 ctk_code ctk_acd_engine_reconfigure(ctk_acd_engine *e, const ctk_acd_config *cfg);
 /* The configuration in effect. */

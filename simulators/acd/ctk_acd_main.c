@@ -65,6 +65,7 @@ static void acd_usage(FILE *out)
         "  --busy-code 486|503  answer when the queue is full (default 486)\n"
         "  --ivr-ms MS          time in the IVR before joining the queue (default 0)\n"
         "  --ring-ms MS         time an agent's phone rings before answering (default 0)\n"
+        "  --wrap-ms MS         after-call work: an agent is free MS after a call (default 0)\n"
         "  --max-wait-ms MS     a call queued this long is released with 480 (default 0:\n"
         "                       it waits until an agent is free)\n"
         "  --talk SPEC          caller | fixed:MS | uniform:MIN-MAX | exp:MEAN (default caller:\n"
@@ -100,7 +101,7 @@ static int acd_number(const char *opt, const char *text, long min, long max, lon
 }
 
 enum {
-  OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_MAXWAIT, OPT_TALK,
+  OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_WRAP, OPT_MAXWAIT, OPT_TALK,
   OPT_LINGER, OPT_CTI, OPT_WEBHOOK, OPT_CONTROL, OPT_STATS, OPT_READY, OPT_PORTFILE, OPT_DURATION, OPT_REC,
   OPT_SEED, OPT_LOG, OPT_HELP
 };
@@ -116,6 +117,7 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
     { "busy-code", required_argument, NULL, OPT_BUSY },
     { "ivr-ms", required_argument, NULL, OPT_IVR },
     { "ring-ms", required_argument, NULL, OPT_RING },
+    { "wrap-ms", required_argument, NULL, OPT_WRAP },
     { "max-wait-ms", required_argument, NULL, OPT_MAXWAIT },
     { "talk", required_argument, NULL, OPT_TALK },
     { "linger-ms", required_argument, NULL, OPT_LINGER },
@@ -184,6 +186,11 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
       if(acd_number("ring-ms", optarg, 0, 600000, &v))
         return 3;
       o->cfg.ring_ms = (unsigned)v;
+      break;
+    case OPT_WRAP:
+      if(acd_number("wrap-ms", optarg, 0, 3600000, &v))
+        return 3;
+      o->cfg.wrap_ms = (unsigned)v;
       break;
     case OPT_MAXWAIT:
       if(acd_number("max-wait-ms", optarg, 0, 3600000, &v))
