@@ -445,8 +445,14 @@ static ctk_code flow_transfer(ctk_exchange *x)
   if(!flow_transition(x, exists ? o.status : "", &to))
     return CTK_E_OK;
 
-  /* Route. */
+  /* Route. A transfer goes to a city (or, at a province, to the province itself); anything
+   * else is refused now rather than accepted and lost further up. */
   ctk_node_province_of(n, target, tprov);
+  if(!ctk_region_is_city(n->regions, target) && strcmp(target, n->self.region)) {
+    flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-003",
+                "target region is not a city of the region table");
+    return CTK_E_OK;
+  }
   if(!strcmp(target, sender)) {
     flow_refuse(x, "ROUTE", "TargetRegion", "J3-ENV-004", "a node cannot transfer to itself");
     return CTK_E_OK;

@@ -713,6 +713,10 @@ static void test_endpoints_refusals(void)
   /* illegal transition: sign an order that was never transferred */
   CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY, P1, id, code), "3001");
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
+  /* a transfer to something that is not a city is refused at once, nothing changes */
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, "999900", code), "1006");
+  CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P2, code), "1006");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "01");
   /* unknown order */
   CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, "36010020261102999999", code),
                          "3002");
