@@ -1,12 +1,15 @@
 /* test_load: SIPp (through `ctk load calls`) against the queue-machine simulator on loopback:
  * SIPp's count, the simulator's statistics and the CSTA events must tell the same story. */
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "acd_testlib.h"
+#include "ctk_http.h"
 #include "ctk_test.h"
 
 /* Runs `ctk load calls` with extra options; returns its exit code and loads its JSON result. */
@@ -180,10 +183,82 @@ static void test_load_agent_hangs_up_and_short_runs_fail(void)
   json_object_put(stats);
 }
 
+/* The webhook contract with the city simulator: every call SIPp completes through the queue
+ * machine becomes one work order in `ctk sim city` (its CTI intake, POST /cti). */
+static void test_load_answered_calls_become_city_orders(void)
+{
+  const char *dir = ctk_test_tmpdir("load-city");
+  char port_file[600], url[128];
+  char *text = NULL;
+  ctk_acd_proc acd;
+  json_object *res = NULL, *stats = NULL, *total = NULL;
+  int city_port = 0, waited, rc;
+  pid_t city;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(port_file, sizeof(port_file), "%s/city-control.port", dir);
+  city = fork();
+  CU_ASSERT_FATAL(city >= 0);
+  if(city == 0) {
+    /* the province is not there: the city still takes the CTI events and makes orders */
+    execl(ctk_test_ctk_bin(), ctk_test_ctk_bin(), "sim", "city", "--province", "360000",
+          "--cities", "360100", "--upper", "http://127.0.0.1:9", "--control", "127.0.0.1:0",
+          "--control-port-file", port_file, "--duration", "30", (char *)NULL);
+    _exit(127);
+  }
+  for(waited = 0; waited < 5000 && city_port <= 0; waited += 50) {
+    text = ctk_test_read_file(port_file, NULL);
+    city_port = text ? atoi(text) : 0;
+    free(text);
+    if(city_port <= 0)
+      usleep(50000);
+  }
+  if(city_port <= 0) {
+    kill(city, SIGKILL);
+    waitpid(city, NULL, 0);
+    CU_FAIL_FATAL("ctk sim city did not start");
+  }
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", city_port);
+  {
+    const char *args[] = { "--agents", "3", "--webhook", url, NULL };
+    rc = ctk_acd_test_start(&acd, dir, args);
+  }
+  if(rc == 0) {
+    rc = run_load(&acd, dir, "city", "--scenario talk -m 10 --rate 50 --pause-ms 50", &res);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(jint(res, "successful"), 10);
+    json_object_put(res);
+    CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0); /* drains the webhook queue */
+  }
+  else
+    CU_FAIL("ctk sim acd did not start");
+  {
+    ctk_http_client *client = ctk_http_client_new();
+    ctk_http_call call;
+    ctk_http_reply reply;
+    memset(&call, 0, sizeof(call));
+    memset(&reply, 0, sizeof(reply));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/control/stats", city_port);
+    call.url = url;
+    ctk_buf_init(&reply.body, 1024 * 1024);
+    if(client && ctk_http_get(client, &call, &reply) == CTK_E_OK && reply.status == 200)
+      stats = json_tokener_parse(ctk_buf_str(&reply.body));
+    ctk_buf_free(&reply.body);
+    ctk_http_client_free(client);
+  }
+  CU_ASSERT_PTR_NOT_NULL(stats);
+  CU_ASSERT(stats && json_object_object_get_ex(stats, "total", &total));
+  CU_ASSERT_EQUAL(jint(total, "cti_orders"), 10);
+  json_object_put(stats);
+  kill(city, SIGTERM);
+  waitpid(city, NULL, 0);
+}
+
 void ctk_test_add_load(CU_pSuite s)
 {
   CTK_TEST(s, test_load_fifty_calls_five_agents);
   CTK_TEST(s, test_load_callers_abandon_in_queue);
   CTK_TEST(s, test_load_full_queue_is_busy);
   CTK_TEST(s, test_load_agent_hangs_up_and_short_runs_fail);
+  CTK_TEST(s, test_load_answered_calls_become_city_orders);
 }
