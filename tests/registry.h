@@ -46,6 +46,7 @@
   X(crash_soak, "soak")    \
   X(valgrind, "valgrind") \
   X(runner, "net") \
-  X(selftest, "net")
+  X(selftest, "net") \
+  X(storeconc, "unit")
 
 #endif

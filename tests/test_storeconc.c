@@ -1,0 +1,234 @@
+/* test_storeconc: the store used by many threads at once, as the HTTP workers of an endpoint
+ * use it. Whatever the store does to share commits (group commit), each caller's transaction
+ * must stand alone: a commit keeps all of its rows, a rollback none, and another thread's
+ * rollback in the same moment takes nothing of ours. Also the bench helpers that write through
+ * the store (ctk_bench_preload) and stamp requests (ctk_bench_template). */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctk_bench.h"
+#include "ctk_bench_template.h"
+#include "ctk_profile.h"
+#include "ctk_store.h"
+#include "ctk_test.h"
+
+#define CONC_THREADS 8
+#define CONC_ROUNDS 60
+
+typedef struct conc_arg {
+  ctk_store *store;
+  int thread;
+  int committed;               /* transactions this thread saw succeed */
+  int failures;                /* unexpected errors */
+} conc_arg;
+
+static void conc_order(ctk_order *o, int thread, int round, int kept)
+{
+  memset(o, 0, sizeof(*o));
+  /* kept orders end in 1, rolled-back ones in 0: the check below tells them apart */
+  snprintf(o->order_id, sizeof(o->order_id), "36010020260101%02d%03d%d", thread, round, kept);
+  ctk_strlcpy(o->accept_region, "360100", sizeof(o->accept_region));
+  ctk_strlcpy(o->accept_time, "2026-01-01T08:00:00+08:00", sizeof(o->accept_time));
+  ctk_strlcpy(o->status, "02", sizeof(o->status));
+}
+
+/* Each round: one transaction that commits an order with history, one that rolls back. */
+static void *conc_main(void *p)
+{
+  conc_arg *a = p;
+  int r;
+
+  for(r = 0; r < CONC_ROUNDS; r++) {
+    ctk_order o;
+    ctk_history_event ev;
+    int kept;
+
+    for(kept = 0; kept <= 1; kept++) {
+      conc_order(&o, a->thread, r, kept);
+      if(ctk_store_begin(a->store)) {
+        a->failures++;
+        continue;
+      }
+      memset(&ev, 0, sizeof(ev));
+      ctk_strlcpy(ev.interface_code, "1001", sizeof(ev.interface_code));
+      if(ctk_store_order_put(a->store, &o, "<WorkOrder/>", 12) ||
+         ctk_store_history_add(a->store, o.order_id, &ev)) {
+        a->failures++;
+        ctk_store_rollback(a->store);
+        continue;
+      }
+      if(!kept)
+        ctk_store_rollback(a->store);
+      else if(ctk_store_commit(a->store) == CTK_E_OK)
+        a->committed++;
+      else
+        a->failures++;
+    }
+    /* a read between transactions sees our own last commit */
+    conc_order(&o, a->thread, r, 1);
+    if(ctk_store_order_get(a->store, o.order_id, &o) != CTK_E_OK)
+      a->failures++;
+  }
+  return NULL;
+}
+
+static int conc_count(void *ctx, const ctk_order *o)
+{
+  int *n = ctx;
+  size_t len = strlen(o->order_id);
+  if(len && o->order_id[len - 1] == '1')
+    n[0]++;
+  else
+    n[1]++;
+  return 0;
+}
+
+static int conc_events(void *ctx, const ctk_history_event *ev)
+{
+  (void)ev;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+static void test_threads_commit_and_roll_back_alone(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc");
+  char path[512];
+  ctk_store *s = NULL;
+  pthread_t th[CONC_THREADS];
+  conc_arg args[CONC_THREADS];
+  int counts[2] = { 0, 0 };
+  int committed = 0;
+  int i;
+
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  for(i = 0; i < CONC_THREADS; i++) {
+    args[i].store = s;
+    args[i].thread = i;
+    args[i].committed = 0;
+    args[i].failures = 0;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, conc_main, &args[i]), 0);
+  }
+  for(i = 0; i < CONC_THREADS; i++) {
+    pthread_join(th[i], NULL);
+    CU_ASSERT_EQUAL(args[i].failures, 0);
+    committed += args[i].committed;
+  }
+  CU_ASSERT_EQUAL(committed, CONC_THREADS * CONC_ROUNDS);
+  ctk_store_close(s);
+
+  /* after close and reopen: every committed order and its history, no rolled-back one */
+  s = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 1, &s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_orders_each(s, "", "", "", conc_count, counts), CTK_E_OK);
+  CU_ASSERT_EQUAL(counts[0], CONC_THREADS * CONC_ROUNDS);
+  CU_ASSERT_EQUAL(counts[1], 0);
+  {
+    ctk_order o;
+    int events = 0;
+    conc_order(&o, CONC_THREADS - 1, CONC_ROUNDS - 1, 1);
+    CU_ASSERT_EQUAL(ctk_store_history_each(s, o.order_id, conc_events, &events), CTK_E_OK);
+    CU_ASSERT_EQUAL(events, 1);
+    conc_order(&o, 0, 0, 0);
+    events = 0;
+    CU_ASSERT_EQUAL(ctk_store_history_each(s, o.order_id, conc_events, &events), CTK_E_OK);
+    CU_ASSERT_EQUAL(events, 0);
+  }
+  ctk_store_close(s);
+}
+
+/* A single statement outside begin/commit is kept too (it may share a commit with others). */
+static void test_single_statements_are_kept(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-single");
+  char path[512];
+  ctk_store *s = NULL;
+  ctk_outbox_item it;
+  ctk_outbox_counts c;
+
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_stat_put(s, "360000", "2026-01-01", "2026-01-31", "orders", "5"),
+                  CTK_E_OK);
+  memset(&it, 0, sizeof(it));
+  ctk_strlcpy(it.fifo_key, "k", sizeof(it.fifo_key));
+  ctk_strlcpy(it.peer, "100000", sizeof(it.peer));
+  CU_ASSERT_EQUAL(ctk_store_outbox_add(s, &it, "x", 1), CTK_E_OK);
+  ctk_store_close(s);
+  s = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_counts(s, &c), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.pending, 1);
+  {
+    char v[16] = "";
+    CU_ASSERT_EQUAL(ctk_store_stat_get(s, "360000", "2026-01-01", "2026-01-31", "orders", v,
+                                       sizeof(v)), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(v, "5");
+  }
+  ctk_store_close(s);
+}
+
+static ctk_profile *conc_profile(void)
+{
+  ctk_profile *p = NULL;
+  char err[512];
+  if(ctk_profile_load(ctk_profile_default_dir(), &p, err, sizeof(err)))
+    return NULL;
+  return p;
+}
+
+/* The preload writes n orders with unique ids that a later ingest continues after. */
+static void test_bench_preload_counts(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-preload");
+  char path[512];
+  ctk_profile *p = conc_profile();
+  ctk_store *s = NULL;
+  ctk_order o;
+  int counts[2] = { 0, 0 };
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL(ctk_bench_preload(p, path, 250, 100, 0), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 1, &s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_orders_each(s, "", "", "", conc_count, counts), CTK_E_OK);
+  CU_ASSERT_EQUAL(counts[0] + counts[1], 250);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, "36010020260101000249", &o), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, "36010020260101000250", &o), CTK_E_NOTFOUND);
+  CU_ASSERT_EQUAL(ctk_store_log_count(s, "accepted"), 250);
+  ctk_store_close(s);
+  ctk_profile_free(p);
+}
+
+/* Stamping changes only the ids, in place, and a new day starts every million orders. */
+static void test_bench_template_stamp(void)
+{
+  ctk_profile *p = conc_profile();
+  ctk_node city = { "360100", CTK_LEVEL_CITY };
+  ctk_node province = { "360000", CTK_LEVEL_PROVINCE };
+  ctk_bench_template tpl;
+  char bytes[8192];
+  char id[CTK_BENCH_ORDERID_LEN + 1];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_EQUAL_FATAL(ctk_bench_template_build(p, &city, &province, &tpl), CTK_E_OK);
+  CU_ASSERT_FATAL(tpl.bytes.len < sizeof(bytes));
+  memcpy(bytes, tpl.bytes.data, tpl.bytes.len + 1);
+  ctk_bench_template_stamp(&tpl, bytes, 1000001, id);
+  CU_ASSERT_STRING_EQUAL(id, "36010020260102000001");
+  CU_ASSERT_PTR_NOT_NULL(strstr(bytes, "<OrderId>36010020260102000001</OrderId>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(bytes, "BENCH000000000000000000001000001"));
+  CU_ASSERT_EQUAL(strlen(bytes), tpl.bytes.len);
+  ctk_bench_template_free(&tpl);
+  ctk_profile_free(p);
+}
+
+void ctk_test_add_storeconc(CU_pSuite suite)
+{
+  CTK_TEST(suite, test_threads_commit_and_roll_back_alone);
+  CTK_TEST(suite, test_single_statements_are_kept);
+  CTK_TEST(suite, test_bench_preload_counts);
+  CTK_TEST(suite, test_bench_template_stamp);
+}
