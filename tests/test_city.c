@@ -919,6 +919,51 @@ static void test_city_control_errors(void)
   sim_stop(sim, &fp);
 }
 
+/* ---------- the command line ---------- */
+
+static void test_city_command_line(void)
+{
+  fake_province fp;
+  char cmd[2048], *out = NULL;
+  struct json_object *stats;
+  int rc;
+
+  snprintf(cmd, sizeof(cmd), "%s sim city --help", ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+  CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "--province") : NULL);
+  free(out);
+  snprintf(cmd, sizeof(cmd), "%s sim city --upper http://127.0.0.1:9 2>&1", ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 3);        /* no --province */
+  snprintf(cmd, sizeof(cmd), "%s sim city --province 360000 --upper http://127.0.0.1:9 "
+           "--rate fast 2>&1", ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 3);
+  snprintf(cmd, sizeof(cmd), "%s sim city --province 999999 --upper http://127.0.0.1:9 2>&1",
+           ctk_test_ctk_bin());
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 2);        /* not a province: cannot start */
+
+  /* a bounded run: 12 orders at 200 a second, then the final statistics on stdout */
+  CU_ASSERT_FATAL(fake_start(&fp) == 0);
+  snprintf(cmd, sizeof(cmd), "%s sim city --province 360000 --cities 360100,360200 "
+           "--upper http://127.0.0.1:%d --rate 200 --orders 12 --manual --seed 1 "
+           "--log-level error", ctk_test_ctk_bin(), ctk_http_server_port(fp.server));
+  rc = ctk_test_run(cmd, &out);
+  CU_ASSERT_EQUAL(rc, 0);
+  stats = out ? json_tokener_parse(out) : NULL;
+  CU_ASSERT_PTR_NOT_NULL(stats);
+  if(stats) {
+    struct json_object *total = json_object_object_get(stats, "total");
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(total, "orders_created")), 12);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(total, "reported_ok")), 12);
+  }
+  json_object_put(stats);
+  free(out);
+  CU_ASSERT_EQUAL(fake_count(&fp), 12);
+  fake_stop(&fp);
+}
+
 /* ---------- with the reference province and ministry ---------- */
 
 static int write_text(const char *path, const char *text)
@@ -1165,5 +1210,6 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_lenient_mode);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
   CTK_TEST(s, test_city_control_errors);
+  CTK_TEST(s, test_city_command_line);
   CTK_TEST(s, test_city_with_reference_province_and_ministry);
 }
