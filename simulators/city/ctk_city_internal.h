@@ -1,5 +1,5 @@
 /* ctk_city_internal: the city simulator's private state, shared by its own files only
- * (core and sending, receiving from the province, control API and CTI intake). */
+ * (core and sending, observations and statistics, receiving, control API and CTI intake). */
 #ifndef CTK_CITY_INTERNAL_H
 #define CTK_CITY_INTERNAL_H
 
@@ -224,8 +224,6 @@ city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id
 /* Append <WorkOrder> with the order's fields and the given status under parent. */
 void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
                         const char *status);
-struct json_object;
-struct json_object *city_obs_json(struct ctk_city_sim *sim, const city_obs *e, int raw);
 ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen);
 void city_auth_free(struct ctk_city_sim *sim);
 /* Create an order in city; kind < 0 draws it; target may be NULL or "". cti: caller, call id,
@@ -241,12 +239,16 @@ void city_schedule_next(struct ctk_city_sim *sim, city_order *o);
 /* An urge or supervise arrived: bring the scheduled step forward. */
 void city_speed_up(struct ctk_city_sim *sim, city_order *o);
 void city_history_add(city_order *o, const char *interface_code, const char *region);
-/* Keep an observed entry (copies the raw bytes) and write it to the city's log. */
-void city_observe(struct ctk_city_sim *sim, const city_obs *entry);
 /* Clear orders, observed, stats, rules and schedules (sequences are kept). */
 void city_reset(struct ctk_city_sim *sim);
 const char *city_code_of(const ctk_profile *p, const char *set, const char *name);
+
+/* ---- observations and statistics (ctk_city_stats.c), lock held ---- */
+/* Keep an observed entry (copies the raw bytes) and write it to the city's log. */
+void city_observe(struct ctk_city_sim *sim, const city_obs *entry);
 void city_obs_free(city_obs *o);
+struct json_object;
+struct json_object *city_obs_json(struct ctk_city_sim *sim, const city_obs *e, int raw);
 
 /* ---- receiving (ctk_city_rx.c) ---- */
 int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
