@@ -74,7 +74,7 @@ static ctk_buf *original(size_t i)
     snprintf(path, sizeof(path), "%s/%s", fuzz_profile_dir, fuzz_profile_files[i]);
     f = fopen(path, "rb");
     if(f) {
-      while((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+      for(n = fread(chunk, 1, sizeof(chunk), f); n > 0; n = fread(chunk, 1, sizeof(chunk), f))
         ctk_buf_add(b, chunk, n);
       fclose(f);
     }

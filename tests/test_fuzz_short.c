@@ -29,7 +29,7 @@ static int replay_dir(const char *dir, fuzz_entry entry, int strip_head)
 
   if(!d)
     return 0;
-  while((e = readdir(d)) != NULL) {
+  for(e = readdir(d); e; e = readdir(d)) {
     char path[1024];
     size_t len = 0;
     char *data;

@@ -474,7 +474,7 @@ static size_t list_cases(char **names, size_t max)
 
   if(!d)
     return 0;
-  while((e = readdir(d)) != NULL && n < max) {
+  for(e = readdir(d); e && n < max; e = readdir(d)) {
     size_t len = strlen(e->d_name);
     if(len > 5 && !strcmp(e->d_name + len - 5, ".http"))
       names[n++] = strdup(e->d_name);
