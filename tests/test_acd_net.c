@@ -139,7 +139,7 @@ static void test_acd_net_call_events_everywhere(void)
   ctk_acd_proc acd;
   char url[128], tag[128], stats_path[600];
   const char *dir = ctk_test_tmpdir("acd-net");
-  int fd, cti, hook_port;
+  int fd, cti;
   ctk_acd_cti_tally tally;
   ctk_http_client *client;
   ctk_http_call call;
@@ -150,23 +150,21 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   memset(&box, 0, sizeof(box));
   pthread_mutex_init(&box.lock, NULL);
-  /* the webhook receiver comes up right after the simulator, before any call is made */
-  hook_port = ctk_test_free_port();
-  CU_ASSERT_FATAL(hook_port > 0);
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", hook_port);
+  /* the webhook receiver first, on a port of its own choosing (no race for a "free" port) */
+  memset(&hc, 0, sizeof(hc));
+  hc.port = 0;
+  hc.max_body = 65536;
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&hc, hook_handler, &box, &hook), CTK_E_OK);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", ctk_http_server_port(hook));
   snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
   {
     const char *args[] = { "--agents", "1", "--queue-limit", "0", "--cti-port", "0",
                            "--control-port", "0", "--webhook", url, "--stats-json", stats_path,
                            "--linger-ms", "2000", NULL };
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
-  }
-  memset(&hc, 0, sizeof(hc));
-  hc.port = hook_port;
-  hc.max_body = 65536;
-  if(ctk_http_server_start(&hc, hook_handler, &box, &hook) != CTK_E_OK) {
-    ctk_acd_test_stop(&acd);
-    CU_FAIL_FATAL("webhook receiver did not start");
+    if(ctk_acd_test_start(&acd, dir, args) != 0) {
+      ctk_http_server_stop(hook);
+      CU_FAIL_FATAL("ctk sim acd did not start");
+    }
   }
   cti = ctk_acd_test_cti_connect(acd.cti_port);
   CU_ASSERT_FATAL(cti >= 0);

@@ -5,12 +5,11 @@
  * so cancelling a timer is O(1) and nothing points at freed memory. Waiting calls form a FIFO,
  * idle agents a ring (longest idle first). No per-packet work grows with the number of calls. */
 #include "acd/ctk_acd_engine.h"
+#include "acd/ctk_acd_msg.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
 #include <osipparser2/osip_parser.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,29 +122,9 @@ struct ctk_acd_engine {
 
   uint64_t rng;
   unsigned long seq;           /* calls seen; names recordings and tags */
+  unsigned long bye_seq;       /* BYEs sent; makes their branches unique */
   uint64_t now;
 };
-
-static pthread_once_t acd_parser_once = PTHREAD_ONCE_INIT;
-
-static void acd_osip_quiet(const char *fi, int li, osip_trace_level_t level, const char *fmt, va_list ap)
-{
-  (void)fi;
-  (void)li;
-  (void)level;
-  (void)fmt;
-  (void)ap;
-}
-
-/* libosip2 traces parse errors on stderr; we report them ourselves through ctk_log. */
-static void acd_parser_init(void)
-{
-  int level;
-  parser_init();
-  osip_trace_initialize_func(OSIP_FATAL, acd_osip_quiet);
-  for(level = 0; level < END_TRACE_LEVEL; level++)
-    osip_trace_disable_level((osip_trace_level_t)level);
-}
 
 /* ---------- small helpers ---------- */
 
@@ -446,80 +425,15 @@ static void acd_heap_pop(ctk_acd_engine *e)
   }
 }
 
-/* ---------- building SIP with libosip2 ---------- */
+/* ---------- sending ---------- */
 
-static int acd_clone_via(void *src, void **dst)
+static ctk_acd_local acd_local(const ctk_acd_engine *e, const ctk_acd_peer *peer)
 {
-  return osip_via_clone((const osip_via_t *)src, (osip_via_t **)dst);
-}
-
-static void acd_contact(const ctk_acd_engine *e, ctk_acd_proto proto, char *out, size_t size)
-{
-  snprintf(out, size, "<sip:acd@%s:%d%s>", e->local_host, e->cfg.local_port,
-           proto == CTK_ACD_TCP ? ";transport=tcp" : "");
-}
-
-static void acd_sdp(const ctk_acd_engine *e, int agent, char *out, size_t size)
-{
-  snprintf(out, size,
-           "v=0\r\n"
-           "o=ctk-acd %d 1 IN IP4 %s\r\n"
-           "s=ctk12328 acd\r\n"
-           "c=IN IP4 %s\r\n"
-           "t=0 0\r\n"
-           "m=audio %d RTP/AVP 0 8\r\n"
-           "a=rtpmap:0 PCMU/8000\r\n"
-           "a=rtpmap:8 PCMA/8000\r\n"
-           "a=sendrecv\r\n",
-           agent + 1, e->local_host, e->local_host, 40000 + 2 * (agent < 0 ? 0 : agent));
-}
-
-/* A response to req. to_tag is added to To when To has no tag yet; sdp may be NULL.
- * *out is osip-allocated (osip_free). */
-static ctk_code acd_build_response(const ctk_acd_engine *e, const osip_message_t *req,
-                                   const ctk_acd_peer *peer, int status, const char *to_tag,
-                                   const char *sdp, char **out, size_t *out_len)
-{
-  osip_message_t *resp = NULL;
-  osip_generic_param_t *tag = NULL;
-  const char *reason = osip_message_get_reason(status);
-  char contact[160];
-  int err;
-
-  *out = NULL;
-  if(osip_message_init(&resp))
-    return CTK_E_NOMEM;
-  osip_message_set_version(resp, osip_strdup("SIP/2.0"));
-  osip_message_set_status_code(resp, status);
-  osip_message_set_reason_phrase(resp, osip_strdup(reason ? reason : "Unknown"));
-  err = osip_list_clone(&req->vias, &resp->vias, acd_clone_via);
-  if(!err)
-    err = osip_from_clone(req->from, &resp->from);
-  if(!err)
-    err = osip_to_clone(req->to, &resp->to);
-  if(!err)
-    err = osip_call_id_clone(req->call_id, &resp->call_id);
-  if(!err)
-    err = osip_cseq_clone(req->cseq, &resp->cseq);
-  if(!err && to_tag && status != 100 && osip_to_get_tag(resp->to, &tag) != 0)
-    err = osip_to_set_tag(resp->to, osip_strdup(to_tag));
-  if(!err)
-    err = osip_message_set_header(resp, "Server", "ctk12328-acd");
-  if(!err && status >= 180 && status < 300 && MSG_IS_INVITE(req)) {
-    acd_contact(e, peer->proto, contact, sizeof(contact));
-    err = osip_message_set_contact(resp, contact);
-  }
-  if(!err && status == 200 && MSG_IS_OPTIONS(req))
-    err = osip_message_set_allow(resp, "INVITE, ACK, CANCEL, BYE, OPTIONS");
-  if(!err && sdp) {
-    err = osip_message_set_content_type(resp, "application/sdp");
-    if(!err)
-      err = osip_message_set_body(resp, sdp, strlen(sdp));
-  }
-  if(!err)
-    err = osip_message_to_str(resp, out, out_len);
-  osip_message_free(resp);
-  return err ? CTK_E_SIP : CTK_E_OK;
+  ctk_acd_local l;
+  l.host = e->local_host;
+  l.port = e->cfg.local_port;
+  l.tcp = peer->proto == CTK_ACD_TCP;
+  return l;
 }
 
 static void acd_send(ctk_acd_engine *e, const ctk_acd_peer *to, const char *data, size_t len)
@@ -533,46 +447,31 @@ static void acd_send(ctk_acd_engine *e, const ctk_acd_peer *to, const char *data
 static void acd_reply(ctk_acd_engine *e, const osip_message_t *req, const ctk_acd_peer *peer,
                       int status, const char *to_tag)
 {
+  ctk_acd_local local = acd_local(e, peer);
   char *s = NULL;
   size_t len = 0;
-  if(acd_build_response(e, req, peer, status, to_tag, NULL, &s, &len)) {
+  if(ctk_acd_msg_response(req, status, to_tag, &local, NULL, &s, &len)) {
     CTK_WARN(ACD_MOD, "could not build a %d response", status);
     return;
   }
   acd_send(e, peer, s, len);
-  osip_free(s);
-}
-
-/* A copy of an osip-built message in an allocation of its own size: osip's buffer is several
- * KiB, and a lingering call keeps its message for 32 s. The osip string is freed. */
-static char *acd_keep(char *osip_str, size_t len)
-{
-  char *copy = malloc(len + 1);
-  if(copy) {
-    memcpy(copy, osip_str, len);
-    copy[len] = '\0';
-  }
-  osip_free(osip_str);
-  return copy;
+  free(s);
 }
 
 /* The final answer to the call's INVITE: sent, kept for retransmission until ACK. */
 static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sdp)
 {
+  ctk_acd_local local = acd_local(e, &c->peer);
   char *s = NULL;
   size_t len = 0;
-  if(acd_build_response(e, c->invite, &c->peer, status, c->to_tag, sdp, &s, &len)) {
+  if(ctk_acd_msg_response(c->invite, status, c->to_tag, &local, sdp, &s, &len)) {
     CTK_WARN(ACD_MOD, "could not build a %d response for %s", status, c->call_id);
     return;
   }
   free(c->final_resp);
-  c->final_resp = acd_keep(s, len);
-  c->final_len = c->final_resp ? len : 0;
-  if(!c->final_resp) {
-    CTK_WARN(ACD_MOD, "out of memory keeping the %d response for %s", status, c->call_id);
-    return;
-  }
-  acd_send(e, &c->peer, c->final_resp, len);
+  c->final_resp = s;
+  c->final_len = len;
+  acd_send(e, &c->peer, s, len);
   if(c->peer.proto == CTK_ACD_UDP) {
     c->retrans_ms = ACD_T1_MS;
     c->retrans_deadline = e->now + ACD_TIMER_H_MS;
@@ -580,54 +479,15 @@ static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sd
   }
 }
 
-/* The agent hangs up: a BYE inside the dialog, From/To swapped, to the caller's Contact. */
+/* The agent hangs up: our BYE, kept for retransmission until answered. */
 static ctk_code acd_build_bye(ctk_acd_engine *e, acd_call *c)
 {
-  osip_message_t *req = NULL;
-  char *text = NULL;
-  osip_contact_t *ct = NULL;
-  osip_uri_t *uri = NULL;
-  char via[256];
-  int err;
-
-  if(osip_message_init(&req))
-    return CTK_E_NOMEM;
-  osip_message_set_method(req, osip_strdup("BYE"));
-  osip_message_set_version(req, osip_strdup("SIP/2.0"));
-  osip_message_get_contact(c->invite, 0, &ct);
-  err = osip_uri_clone(ct && ct->url ? ct->url : c->invite->from->url, &uri);
-  if(!err) {
-    osip_message_set_uri(req, uri);
-    snprintf(via, sizeof(via), "SIP/2.0/%s %s:%d;branch=z9hG4bKctkacd%lu%s;rport",
-             c->peer.proto == CTK_ACD_TCP ? "TCP" : "UDP", e->local_host, e->cfg.local_port,
-             ++e->seq, c->to_tag);
-    err = osip_message_set_via(req, via);
-  }
-  if(!err)
-    err = osip_to_clone(c->invite->to, &req->from);
-  if(!err) {
-    osip_generic_param_t *tag = NULL;
-    if(osip_from_get_tag(req->from, &tag) != 0)
-      err = osip_from_set_tag(req->from, osip_strdup(c->to_tag));
-  }
-  if(!err)
-    err = osip_from_clone(c->invite->from, &req->to);
-  if(!err)
-    err = osip_call_id_clone(c->invite->call_id, &req->call_id);
-  if(!err)
-    err = osip_message_set_cseq(req, "1 BYE");
-  if(!err)
-    err = osip_message_set_max_forwards(req, "70");
-  if(!err)
-    err = osip_message_set_header(req, "User-Agent", "ctk12328-acd");
-  if(!err)
-    err = osip_message_to_str(req, &text, &c->bye_len);
-  osip_message_free(req);
-  if(err)
-    return CTK_E_SIP;
+  ctk_acd_local local = acd_local(e, &c->peer);
+  char branch[64];
+  snprintf(branch, sizeof(branch), "ctkacd%lu%s", ++e->bye_seq, c->to_tag);
   free(c->bye_req);
-  c->bye_req = acd_keep(text, c->bye_len);
-  return c->bye_req ? CTK_E_OK : CTK_E_NOMEM;
+  c->bye_req = NULL;
+  return ctk_acd_msg_bye(c->invite, c->to_tag, &local, branch, &c->bye_req, &c->bye_len);
 }
 
 /* ---------- events ---------- */
@@ -752,7 +612,7 @@ static void acd_answer(ctk_acd_engine *e, acd_call *c)
   c->answered_ms = e->now;
   c->wait_ms = (long)(e->now - c->queued_ms);
   acd_recording(e, c);
-  acd_sdp(e, c->agent, sdp, sizeof(sdp));
+  ctk_acd_msg_sdp(e->local_host, c->agent, sdp, sizeof(sdp));
   c->state = ACD_S_ANSWERED;
   acd_final(e, c, 200, sdp);
   acd_emit(e, c, CTK_ACD_EV_ANSWERED, "normal", 0);
@@ -843,8 +703,6 @@ static void acd_on_invite(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_
                           const char *call_id)
 {
   acd_call *c = acd_find(e, call_id);
-  char *trying = NULL;
-  size_t len = 0;
   unsigned waiting;
 
   if(c) {
@@ -885,10 +743,7 @@ static void acd_on_invite(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_
     acd_reply(e, msg, peer, 500, NULL);
     return;
   }
-  if(!acd_build_response(e, msg, peer, 100, NULL, NULL, &trying, &len)) {
-    acd_send(e, peer, trying, len);
-    osip_free(trying);
-  }
+  acd_reply(e, msg, peer, 100, NULL);
   acd_emit(e, c, CTK_ACD_EV_OFFERED, "newCall", 0);
 
   waiting = e->ivr_len + e->q_len;
@@ -1130,7 +985,7 @@ ctk_code ctk_acd_engine_new(const ctk_acd_config *cfg, const ctk_acd_transport *
   if(cfg->agents > CTK_ACD_AGENTS_MAX || cfg->queue_limit > 1000000 ||
      (cfg->busy_status != 486 && cfg->busy_status != 503))
     return CTK_E_INVAL;
-  pthread_once(&acd_parser_once, acd_parser_init);
+  ctk_acd_msg_init();
   e = calloc(1, sizeof(*e));
   if(!e)
     return CTK_E_NOMEM;
