@@ -314,7 +314,10 @@ static void load_arg(load_argv *a, const char *fmt, ...)
 void ctk_load_judge(ctk_load_result *r, unsigned timeout_s)
 {
   r->passed = 0;
-  if(r->timed_out)
+  if(r->interrupted)
+    snprintf(r->reason, sizeof(r->reason), "interrupted by a signal after %lu of %lu calls",
+             r->successful, r->asked);
+  else if(r->timed_out)
     snprintf(r->reason, sizeof(r->reason), "SIPp did not stop by itself; killed after %u s", timeout_s + 10);
   else if(r->failed)
     snprintf(r->reason, sizeof(r->reason), "%lu call(s) failed (%lu unexpected message, %lu UDP retransmission limit, %lu receive/send timeout); SIPp exit %d; see errors.log in the run directory",
@@ -460,7 +463,12 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
   /* SIPp stops itself at -timeout; this is the backstop if it does not */
   deadline = ctk_now_ms() + (long long)timeout_s * 1000 + 10000;
   while(ctk_proc_alive(&proc)) {
-    if(ctk_now_ms() >= deadline || ctk_proc_interrupted()) {
+    if(ctk_proc_interrupted()) {
+      r->interrupted = 1;
+      ctk_proc_stop(&proc, 2000);
+      break;
+    }
+    if(ctk_now_ms() >= deadline) {
       r->timed_out = 1;
       ctk_proc_stop(&proc, 2000);
       break;
@@ -494,6 +502,7 @@ ctk_code ctk_load_result_json(const ctk_load_result *r, ctk_buf *out)
   json_object_object_add(o, "reason", json_object_new_string(r->reason));
   json_object_object_add(o, "sipp_exit", json_object_new_int(r->sipp_exit));
   json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
+  json_object_object_add(o, "interrupted", json_object_new_boolean(r->interrupted));
   json_object_object_add(o, "asked", json_object_new_int64((int64_t)r->asked));
   json_object_object_add(o, "outgoing", json_object_new_int64((int64_t)r->outgoing));
   json_object_object_add(o, "successful", json_object_new_int64((int64_t)r->successful));

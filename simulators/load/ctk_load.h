@@ -34,6 +34,7 @@ typedef struct ctk_load_result {
   int ran;                    /* SIPp was started */
   int sipp_exit;              /* exit code, -1 when killed or not run */
   int timed_out;              /* we had to stop SIPp ourselves */
+  int interrupted;            /* a signal stopped the run */
   unsigned long asked;        /* calls the run was meant to complete */
   unsigned long outgoing;     /* OutgoingCall(C) */
   unsigned long successful;   /* SuccessfulCall(C) */

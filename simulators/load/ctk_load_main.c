@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_log.h"
+#include "ctk_proc.h"
 #include "load/ctk_load.h"
 
 static void load_usage(FILE *out)
@@ -188,6 +189,7 @@ int ctk_cmd_load(int argc, char **argv)
     return 3;
   }
 
+  ctk_proc_install_signal_handlers(); /* ^C stops SIPp too, then us */
   rc = ctk_load_run(&o, &r);
   if(rc) {
     fprintf(stderr, "ctk load calls: %s\n", r.reason[0] ? r.reason : ctk_strerror(rc));
