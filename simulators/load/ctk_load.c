@@ -475,6 +475,8 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
     }
     ctk_sleep_ms(50);
   }
+  if(ctk_proc_interrupted())
+    r->interrupted = 1; /* the signal handler may have stopped SIPp before the loop saw it */
   if(proc.exit_status >= 0 && WIFEXITED(proc.exit_status))
     r->sipp_exit = WEXITSTATUS(proc.exit_status);
 
