@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_proc.h"
 #include "ctk_roles.h"
 
 #define CITY_REPLY_MAX ((size_t)1024 * 1024)
@@ -91,13 +92,23 @@ int ctk_ct_city_create(ctk_ct *t, const char *city, const char *kind, const char
 int ctk_ct_city_act(ctk_ct *t, const char *city, const char *order_id, const char *action)
 {
   struct json_object *req = json_object_new_object();
-  struct json_object *ans;
+  struct json_object *ans = NULL;
   long status = 0;
+  long long until = ctk_now_ms() + t->env->pixit->answer_timeout_ms;
   json_object_object_add(req, "city", json_object_new_string(city));
   json_object_object_add(req, "order", json_object_new_string(order_id));
   json_object_object_add(req, "action", json_object_new_string(action));
-  ans = city_call(t, "POST", "/control/act",
-                  json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &status);
+  /* The city answers 409 while its previous message about the order still waits for the
+   * SUT's answer: that is the city's own pacing, so wait for it (bounded). */
+  for(;;) {
+    ans = city_call(t, "POST", "/control/act",
+                    json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &status);
+    if(status != 409 || ctk_now_ms() >= until || ctk_proc_interrupted())
+      break;
+    json_object_put(ans);
+    ans = NULL;
+    ctk_sleep_ms(50);
+  }
   json_object_put(req);
   if(status != 202) {
     ctk_ct_error(t, 0, "the city simulator refused to %s order %s in %s (HTTP %ld: %s)", action,

@@ -100,6 +100,11 @@
     "J3-SCH-001,J3-FMT-001,J3-FMT-002,J3-FMT-003,J3-FMT-004,J3-FMT-005,J3-CODE-002,"          \
     "J3-CODE-003,J3-CODE-004,J3-CODE-005,J3-CODE-009",                                        \
     "", "province")                                                                           \
+  X(ctk_ct_j3_fixtures_invalid, "J3.fixtures-invalid",                                        \
+    "Every invalid message of fixtures/messages gets the result code and requirement its "    \
+    ".expect names", "jtt1019-3", "interfaces", CTK_CLASS_MANDATORY, NULL,                   \
+    "J3-SCH-001,J3-FMT-001,J3-FMT-006,J3-CODE-001,J3-CODE-006,J3-CODE-007,J3-CODE-008,"       \
+    "J3-ENV-003,J3-ENV-005,J3-ENC-001,J3-SEC-001", "", "province")                            \
   X(ctk_ct_j3_http, "J3.http-errors",                                                         \
     "HTTP errors only for wrong path (404) and method (405); business errors are 200",        \
     "jtt1019-3", "interfaces", CTK_CLASS_MANDATORY, NULL, "J3-BIND-004", "", "any")           \

@@ -508,3 +508,36 @@ int ctk_ct_expect_ministry_status(ctk_ct *t, const char *order_id, const char *w
                       st[0] ? st : "(unknown there)", want);
   return 0;
 }
+
+void ctk_ct_replace_all(ctk_buf *b, const char *from, const char *to)
+{
+  ctk_buf out;
+  const char *s;
+  const char *end;
+  size_t flen = strlen(from);
+  if(!b->data || !flen)
+    return;
+  ctk_buf_init(&out, b->max);
+  s = b->data;
+  end = b->data + b->len;
+  while(s < end) {
+    const char *hit = NULL;
+    const char *q;
+    for(q = s; q + flen <= end; q++) {
+      if(*q == *from && !memcmp(q, from, flen)) {
+        hit = q;
+        break;
+      }
+    }
+    if(!hit) {
+      ctk_buf_add(&out, s, (size_t)(end - s));
+      break;
+    }
+    ctk_buf_add(&out, s, (size_t)(hit - s));
+    ctk_buf_adds(&out, to);
+    s = hit + flen;
+  }
+  ctk_buf_reset(b);
+  ctk_buf_add(b, out.data ? out.data : "", out.len);
+  ctk_buf_free(&out);
+}

@@ -100,6 +100,10 @@ int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                         const ctk_node *to, const char *order_id, char *status,
                         size_t statuslen);
 
+/* Replace every occurrence of from by to in b, left to right (the replacement is not searched
+ * again, so to may contain from). Used to adapt fixture files to the run's regions. */
+void ctk_ct_replace_all(ctk_buf *b, const char *from, const char *to);
+
 /* Poll the order's status at peer (every 100 ms, up to the PIXIT propagation timeout) until it
  * is want; 1 when it was, 0 otherwise with the last status seen in last ("" = none). */
 int ctk_ct_wait_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,

@@ -223,40 +223,6 @@ static int j2_case_load(const char *dir, const char *file, j2_case *c)
   return c->method[0] != '\0';
 }
 
-/* Replace every occurrence of from by to in b. */
-static void j2_replace_all(ctk_buf *b, const char *from, const char *to)
-{
-  ctk_buf out;
-  const char *s;
-  const char *end;
-  size_t flen = strlen(from);
-  if(!b->data || !flen)
-    return;
-  ctk_buf_init(&out, b->max);
-  s = b->data;
-  end = b->data + b->len;
-  while(s < end) {
-    const char *hit = NULL;
-    const char *q;
-    for(q = s; q + flen <= end; q++) {
-      if(*q == *from && !memcmp(q, from, flen)) {
-        hit = q;
-        break;
-      }
-    }
-    if(!hit) {
-      ctk_buf_add(&out, s, (size_t)(end - s));
-      break;
-    }
-    ctk_buf_add(&out, s, (size_t)(hit - s));
-    ctk_buf_adds(&out, to);
-    s = hit + flen;
-  }
-  ctk_buf_reset(b);
-  ctk_buf_add(b, out.data ? out.data : "", out.len);
-  ctk_buf_free(&out);
-}
-
 typedef struct j2_run_ctx {
   char now[40];
   char today[16];
@@ -269,14 +235,14 @@ typedef struct j2_run_ctx {
 static void j2_adapt(ctk_ct *t, const j2_run_ctx *x, ctk_buf *body)
 {
   const ctk_pixit *px = t->env->pixit;
-  j2_replace_all(body, "@NOW@", x->now);
-  j2_replace_all(body, "@TODAY@", x->today);
-  j2_replace_all(body, "hostile-", x->token);
-  j2_replace_all(body, "360100", "@C0@");
-  j2_replace_all(body, "360200", "@C1@");
-  j2_replace_all(body, "360000", px->sut_region);
-  j2_replace_all(body, "@C0@", px->cities[0]);
-  j2_replace_all(body, "@C1@", px->cities[1]);
+  ctk_ct_replace_all(body, "@NOW@", x->now);
+  ctk_ct_replace_all(body, "@TODAY@", x->today);
+  ctk_ct_replace_all(body, "hostile-", x->token);
+  ctk_ct_replace_all(body, "360100", "@C0@");
+  ctk_ct_replace_all(body, "360200", "@C1@");
+  ctk_ct_replace_all(body, "360000", px->sut_region);
+  ctk_ct_replace_all(body, "@C0@", px->cities[0]);
+  ctk_ct_replace_all(body, "@C1@", px->cities[1]);
 }
 
 /* The requirement a refusal of this kind belongs to. */
@@ -412,10 +378,10 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
   j2_adapt(t, x, &ctl.body);
   snprintf(from, sizeof(from), "%s%s-0000", x->token, t->env->pixit->cities[0]);
   snprintf(to, sizeof(to), "%s%s-%04lu", x->token, t->env->pixit->cities[0], seq % 10000);
-  j2_replace_all(&ctl.body, from, to);
+  ctk_ct_replace_all(&ctl.body, from, to);
   snprintf(from, sizeof(from), "%s900000", x->today);
   snprintf(to, sizeof(to), "%s9%05lu", x->today, seq % 100000);
-  j2_replace_all(&ctl.body, from, to);
+  ctk_ct_replace_all(&ctl.body, from, to);
   content = strstr(ctk_buf_str(&ctl.body), "</Content>");
   ctk_buf_init(&out, J2_GENERATE_MAX + 1);
   if(content) {
@@ -780,8 +746,8 @@ static void j2_trigger_url(const char *tmpl, const char *day, char *out, size_t 
   ctk_buf b;
   ctk_buf_init(&b, 4096);
   ctk_buf_adds(&b, tmpl);
-  j2_replace_all(&b, "{from}", day);
-  j2_replace_all(&b, "{to}", day);
+  ctk_ct_replace_all(&b, "{from}", day);
+  ctk_ct_replace_all(&b, "{to}", day);
   ctk_strlcpy(out, ctk_buf_str(&b), outlen);
   ctk_buf_free(&b);
 }

@@ -1,6 +1,7 @@
 /* ctk_j3_interfaces: conformance tests of JT/T 1019.3 (interfaces) against a province: every
  * interface with valid messages, invalid messages and their result codes, idempotency,
  * bindings and encodings, and the validity of what the province itself sends. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
 #include "ctk_proc.h"
+#include "ctk_report.h"
 #include "ctk_roles.h"
 #include "ctk_validate.h"
 
@@ -821,4 +823,164 @@ void ctk_ct_j3_outgoing(ctk_ct *t)
   }
   ctk_ct_pass(t, "all %zu messages the SUT sent to the ministry and the cities in this run are "
               "valid, authenticated as the SUT and correctly addressed", count);
+}
+
+/* ---------- the codec's invalid fixtures ---------- */
+
+/* Value of key in an .expect line ("code=1003 requirement=J3-FMT-001 where=/..."). */
+static void j3_expect_field(const char *line, const char *key, char *out, size_t outlen)
+{
+  char pat[32];
+  const char *p;
+  size_t n = 0;
+  snprintf(pat, sizeof(pat), "%s=", key);
+  out[0] = '\0';
+  for(p = strstr(line, pat); p; p = strstr(p + 1, pat)) {
+    if(p == line || p[-1] == ' ')
+      break;
+  }
+  if(!p)
+    return;
+  p += strlen(pat);
+  while(p[n] && p[n] != ' ' && p[n] != '\n' && n + 1 < outlen)
+    n++;
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
+/* The Jiangxi nodes of the fixtures, mapped onto this run's SUT and cities. */
+static void j3_adapt(ctk_ct *t, ctk_buf *b)
+{
+  const ctk_pixit *px = t->env->pixit;
+  static const char *const from[] = { "360100", "360200", "360000", "@C0@", "@C1@" };
+  const char *to[5];
+  size_t i;
+  to[0] = "@C0@";
+  to[1] = "@C1@";
+  to[2] = px->sut_region;
+  to[3] = px->cities[0];
+  to[4] = px->cities[1];
+  for(i = 0; i < 5; i++)
+    ctk_ct_replace_all(b, from[i], to[i]);
+}
+
+/* Send one fixture; 1 sent and checked, 0 skipped. */
+static int j3_fixture(ctk_ct *t, const char *dir, const char *name)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as;
+  char path[700], expect[512], code[16], req[CTK_ID_MAX], where[256], what[160];
+  ctk_buf body, line;
+  ctk_ct_reply r;
+  int soap = strstr(name, ".soap.") != NULL;
+  int gbk = strstr(name, "-gbk") != NULL;
+  const char *sender;
+
+  if(strstr(name, "-answer-") || (soap && !ctk_pics_has(t->env->pics, "binding.soap")) ||
+     (gbk && !ctk_pics_has(t->env->pics, "encoding.gbk")))
+    return 0;
+  ctk_buf_init(&body, J3_BYTES_MAX);
+  ctk_buf_init(&line, 4096);
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  if(ctk_report_read_file(path, J3_BYTES_MAX, &body)) {
+    ctk_ct_error(t, 0, "cannot read fixture %s", path);
+    goto out0;
+  }
+  snprintf(path, sizeof(path), "%s/%.*s.expect", dir, (int)(strlen(name) - 4), name);
+  if(ctk_report_read_file(path, 4096, &line)) {
+    ctk_ct_error(t, 0, "fixture %s has no .expect", name);
+    goto out0;
+  }
+  ctk_strlcpy(expect, ctk_buf_str(&line), sizeof(expect));
+  j3_expect_field(expect, "code", code, sizeof(code));
+  j3_expect_field(expect, "requirement", req, sizeof(req));
+  j3_expect_field(expect, "where", where, sizeof(where));
+  /* Who sends it: a city of the SUT, or the ministry; messages "from" the SUT itself or from
+   * another province cannot be sent to it meaningfully. */
+  sender = strstr(ctk_buf_str(&body), "<Sender><Region>");
+  if(!sender)
+    as = ctk_ct_as_city(t, 0);
+  else if(!strncmp(sender + 16, "360100", 6))
+    as = ctk_ct_as_city(t, 0);
+  else if(!strncmp(sender + 16, "100000", 6))
+    as = ctk_ct_as_ministry(t);
+  else {
+    ctk_buf_free(&body);
+    ctk_buf_free(&line);
+    return 0;
+  }
+  j3_adapt(t, &body);
+  ctk_ct_reply_init(&r);
+  snprintf(what, sizeof(what), "fixture %s (expects %s %s)", name, code, req);
+  ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(&body), body.len,
+                  soap ? CTK_BIND_SOAP : CTK_BIND_XML,
+                  soap ? (gbk ? "text/xml; charset=GBK" : "text/xml; charset=UTF-8")
+                       : (gbk ? "application/xml; charset=GBK" : "application/xml; charset=UTF-8"),
+                  &r);
+  if(r.transport)
+    ctk_ct_fail_timeout(t, req, "%s: no answer: %s", what, r.why.text);
+  else if(soap && !r.answer && strstr(ctk_buf_str(&r.raw), "Fault") &&
+          !strcmp(code, ctk_profile_rc(t->env->profile, "MALFORMED")))
+    ; /* an unreadable SOAP envelope may get a SOAP Fault instead (docs/BASELINE.md) */
+  else if(!r.answer)
+    ctk_ct_fail(t, req, "%s: HTTP %ld without a readable Answer", what, r.http_status);
+  else if(!strcmp(req, "J3-CODE-009") && !strcmp(r.rc_name, "DENIED"))
+    ; /* an endpoint checks the sender's level against its credentials before the schema */
+  else if(strcmp(r.rc, code))
+    ctk_ct_fail(t, req, "%s: answered %s %s \"%s\"", what, r.rc, r.rc_name,
+                r.answer->outcome.text);
+  else if(r.answer->outcome.requirement[0] && strcmp(r.answer->outcome.requirement, req))
+    ctk_ct_fail(t, req, "%s: the answer names requirement %s", what,
+                r.answer->outcome.requirement);
+  else if(where[0] && !r.answer->outcome.where[0])
+    ctk_ct_fail(t, req, "%s: the answer does not say where", what);
+  ctk_ct_reply_free(&r);
+  (void)px;
+out0:
+  ctk_buf_free(&body);
+  ctk_buf_free(&line);
+  return 1;
+}
+
+static int j3_name_cmp(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
+{
+  char dir[600];
+  DIR *d;
+  struct dirent *e;
+  char *names[256];
+  size_t n = 0, i, sent = 0;
+  const char *env = getenv("CTK_FIXTURES_DIR");
+
+  snprintf(dir, sizeof(dir), "%s/messages/invalid", env && *env ? env : "fixtures");
+  d = opendir(dir);
+  if(!d) {
+    ctk_ct_error(t, 0, "the codec's invalid messages %s are missing (run from the ctk12328 tree "
+                 "or set CTK_FIXTURES_DIR)", dir);
+    return;
+  }
+  for(;;) {
+    size_t len;
+    e = readdir(d);
+    if(!e || n >= sizeof(names) / sizeof(names[0]))
+      break;
+    len = strlen(e->d_name);
+    if(len > 4 && !strcmp(e->d_name + len - 4, ".xml"))
+      names[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), j3_name_cmp);
+  for(i = 0; i < n; i++) {
+    if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
+      sent += (size_t)j3_fixture(t, dir, names[i]);
+    free(names[i]);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "%zu invalid messages of fixtures/messages answered with the result code and "
+                "requirement their .expect names (%zu not sendable to this SUT)", sent, n - sent);
 }
