@@ -14,7 +14,7 @@
 /* Every key a PIXIT may hold; anything else is a typo the user wants to hear about. */
 static const char *const pixit_keys[] = {
   "sut.role", "sut.region", "sut.url", "sut.secret", "sut.start", "sut.fault", "sut.tls_ca",
-  "sut.stats_trigger",
+  "sut.stats_trigger", "sut.tls_cert", "sut.tls_key",
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "province.secret", "province.port",
@@ -251,6 +251,16 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   ctk_strlcpy(px->fault, v ? v : "", sizeof(px->fault));
   v = ctk_kvfile_get(kv, "sut.tls_ca");
   ctk_strlcpy(px->tls_ca, v ? v : "", sizeof(px->tls_ca));
+  v = ctk_kvfile_get(kv, "sut.tls_cert");
+  ctk_strlcpy(px->tls_cert, v ? v : "", sizeof(px->tls_cert));
+  v = ctk_kvfile_get(kv, "sut.tls_key");
+  ctk_strlcpy(px->tls_key, v ? v : "", sizeof(px->tls_key));
+  if((px->tls_cert[0] || px->tls_key[0]) && !px->self_test)
+    return pixit_fail(err, errlen, kv, px->tls_cert[0] ? "sut.tls_cert" : "sut.tls_key",
+                      "only for the reference province (an external SUT has its own)");
+  if(!px->tls_cert[0] != !px->tls_key[0])
+    return pixit_fail(err, errlen, kv, px->tls_cert[0] ? "sut.tls_key" : "sut.tls_cert",
+                      "give both sut.tls_cert and sut.tls_key");
   v = ctk_kvfile_get(kv, "sut.stats_trigger");
   if(v && *v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
     return pixit_fail(err, errlen, kv, "sut.stats_trigger", "an http:// or https:// URL");

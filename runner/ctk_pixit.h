@@ -21,6 +21,8 @@ typedef struct ctk_pixit {
   int self_test;                 /* sut.start = reference: the runner starts the reference */
   char fault[64];                /* sut.fault: fault mode of the reference province */
   char tls_ca[512];              /* sut.tls_ca: CA file to trust for an https SUT */
+  char tls_cert[512];            /* sut.tls_cert, sut.tls_key: self-test only, the reference */
+  char tls_key[512];             /* province then serves HTTPS with them */
   char stats_trigger[512];       /* sut.stats_trigger: URL the runner POSTs to make the SUT
                                     report its statistics ({from} {to} = YYYY-MM-DD) */
 

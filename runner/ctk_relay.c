@@ -22,6 +22,7 @@ struct ctk_relay {
   char name[64];
   const ctk_profile *profile;
   char target[512];
+  char ca_file[512];
   ctk_http_server *server;
   pthread_mutex_t lock;
   ctk_relay_msg *msgs;
@@ -106,6 +107,7 @@ static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_res
   call.body = req->body;
   call.body_len = req->body_len;
   call.timeout_ms = 30000;
+  call.ca_file = r->ca_file[0] ? r->ca_file : NULL;
   memset(&reply, 0, sizeof(reply));
   ctk_buf_init(&reply.body, (size_t)16 * 1024 * 1024);
   if(ctk_http_post(c, &call, &reply)) {
@@ -185,6 +187,7 @@ ctk_code ctk_relay_start(const ctk_relay_config *cfg, ctk_relay **out)
   ctk_strlcpy(r->name, cfg->name ? cfg->name : "relay", sizeof(r->name));
   r->profile = cfg->profile;
   ctk_strlcpy(r->target, cfg->target_base ? cfg->target_base : "", sizeof(r->target));
+  ctk_strlcpy(r->ca_file, cfg->ca_file ? cfg->ca_file : "", sizeof(r->ca_file));
   memset(&sc, 0, sizeof(sc));
   sc.bind_addr = "127.0.0.1";
   sc.port = cfg->port;

@@ -37,6 +37,7 @@ typedef struct ctk_relay_config {
   const char *target_base;     /* forward here (".../exchange" appended as received); NULL =
                                   answer OK ourselves (the runner plays the role) */
   int port;                    /* 0 = ephemeral */
+  const char *ca_file;         /* https target: CA to trust, NULL = system store */
 } ctk_relay_config;
 
 ctk_code ctk_relay_start(const ctk_relay_config *cfg, ctk_relay **out);

@@ -114,6 +114,8 @@ static ctk_code roles_relay(ctk_roles *r, const char *name, int port, ctk_relay 
   cfg.name = name;
   cfg.profile = r->profile;
   cfg.port = port;
+  /* Only the relay in front of the SUT talks to it, possibly over https. */
+  cfg.ca_file = !strcmp(name, "sut-in") && r->pixit->tls_ca[0] ? r->pixit->tls_ca : NULL;
   result = ctk_relay_start(&cfg, out);
   if(result)
     snprintf(why, whylen, "cannot start the %s relay on port %d: %s", name, port,
@@ -255,8 +257,8 @@ static ctk_code roles_start_ministry(ctk_roles *r, int fresh, char *why, size_t 
 
 static ctk_code roles_start_province(ctk_roles *r, ctk_proc *p, const char *name,
                                      const char *region, const char *secret_name,
-                                     const char *peers_file, const char *fault, int *port,
-                                     char *why, size_t whylen)
+                                     const char *peers_file, const char *fault, int tls,
+                                     int *port, char *why, size_t whylen)
 {
   roles_argv a;
   roles_fresh_data(r, name);
@@ -285,6 +287,12 @@ static ctk_code roles_start_province(ctk_roles *r, ctk_proc *p, const char *name
   if(fault && *fault) {
     roles_arg(&a, "--fault");
     roles_arg(&a, "%s", fault);
+  }
+  if(tls && r->pixit->tls_cert[0]) {
+    roles_arg(&a, "--tls-cert");
+    roles_arg(&a, "%s", r->pixit->tls_cert);
+    roles_arg(&a, "--tls-key");
+    roles_arg(&a, "%s", r->pixit->tls_key);
   }
   return roles_spawn(r, p, name, &a, port, why, whylen);
 }
@@ -492,10 +500,12 @@ ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p
                          whylen);
     if(!result)
       result = roles_start_province(r, &r->sut, "province", px->sut_region, "province",
-                                    "province-peers.csv", px->fault, &r->sut_port, why, whylen);
+                                    "province-peers.csv", px->fault, 1, &r->sut_port, why,
+                                    whylen);
     if(result)
       return result;
-    roles_url(r->sut_url, sizeof(r->sut_url), r->sut_port);
+    snprintf(r->sut_url, sizeof(r->sut_url), "%s://127.0.0.1:%d",
+             px->tls_cert[0] ? "https" : "http", r->sut_port);
   }
   else
     ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
@@ -512,7 +522,7 @@ ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p
                          why, whylen);
     if(!result)
       result = roles_start_province(r, &r->peer, "peer", px->peer_region, "peer",
-                                    "peer-peers.csv", NULL, &r->peer_port, why, whylen);
+                                    "peer-peers.csv", NULL, 0, &r->peer_port, why, whylen);
     if(result)
       return result;
     roles_url(r->peer_url, sizeof(r->peer_url), r->peer_port);

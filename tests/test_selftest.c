@@ -321,8 +321,63 @@ static void test_external_sut(void)
   ctk_run_free(run);
 }
 
+/* TLS declared in the PICS: the reference province serves HTTPS with a throw-away certificate
+ * and the PICS self-check and the tests reach it through it. */
+static void test_tls_sut(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-tls");
+  char cmd[2048], path[700], text[8192], err[256];
+  char *pics = ctk_test_read_file(SELFTEST_PICS, NULL);
+  char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
+  char *tls_line, *start;
+  ctk_run *run = NULL;
+  size_t i;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pics);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pixit);
+  snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '%s/key.pem' "
+           "-out '%s/cert.pem' >/dev/null 2>&1", dir, dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  /* The reference PICS with tls = yes. */
+  tls_line = strstr(pics, "tls = no");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tls_line);
+  memcpy(tls_line, "tls = ye", 8);
+  tls_line[8] = 's';
+  snprintf(path, sizeof(path), "%s/tls.pics", dir);
+  selftest_write(path, pics);
+  start = strstr(pixit, "start = reference");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+  snprintf(text, sizeof(text), "%.*sstart = reference\ntls_cert = %s/cert.pem\n"
+           "tls_key = %s/key.pem\ntls_ca = %s/cert.pem\n%s", (int)(start - pixit), pixit, dir,
+           dir, dir, start + strlen("start = reference"));
+  snprintf(path, sizeof(path), "%s/tls.pixit", dir);
+  selftest_write(path, text);
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s/tls.pics --pixit %s --out %s/out "
+           "--quiet --select 'PICS.*,J3.if-1013-linkcheck,J3.if-1001-report,J1.urge,J2.auth' "
+           "> %s/run.log 2>&1", ctk_test_ctk_bin(), dir, path, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 0);
+  snprintf(path, sizeof(path), "%s/out/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(ctk_run_find_test(run, "PICS.tls"));
+  CU_ASSERT_TRUE(!strncmp(run->sut.endpoint, "https://", 8));
+  for(i = 0; i < run->n_tests; i++) {
+    if(run->tests[i]->verdict != CTK_VERDICT_PASS)
+      fprintf(stderr, "selftest tls: %s %s %s\n", run->tests[i]->id,
+              ctk_verdict_name(run->tests[i]->verdict), run->tests[i]->reason);
+    CU_ASSERT_EQUAL(run->tests[i]->verdict, CTK_VERDICT_PASS);
+  }
+  ctk_run_free(run);
+  free(pics);
+  free(pixit);
+}
+
 void ctk_test_add_selftest(CU_pSuite s)
 {
+  CTK_TEST(s, test_tls_sut);
   CTK_TEST(s, test_external_sut);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_city_verdicts);
