@@ -163,8 +163,10 @@ static void run_print_results(const ctk_run *run, int quiet)
     return;
   for(i = 0; i < run->n_tests; i++) {
     const ctk_test_result *t = run->tests[i];
-    printf("%-6s %-26s %s\n", ctk_verdict_name(t->verdict), t->id,
-           t->verdict == CTK_VERDICT_PASS ? "" : t->reason);
+    if(t->verdict == CTK_VERDICT_PASS)
+      printf("%-6s %s\n", ctk_verdict_name(t->verdict), t->id);
+    else
+      printf("%-6s %-26s %s\n", ctk_verdict_name(t->verdict), t->id, t->reason);
   }
 }
 
