@@ -183,6 +183,42 @@ static void test_registry(void)
   CU_ASSERT_PTR_NULL(ctk_ct_find("J9.nothing"));
 }
 
+/* The plan: selection, the SUT's role and PICS conditions decide; skips say why. */
+static void test_plan(void)
+{
+  static ctk_pics pics;
+  ctk_ct_plan_entry *plan = calloc(ctk_ct_count, sizeof(*plan));
+  char err[256];
+  size_t i, selected = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(plan);
+  CU_ASSERT_EQUAL_FATAL(ctk_pics_parse("p", "[binding]\nsoap = yes\n", &pics, err,
+                                       sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "province", "part:3,PICS.*", plan, err, sizeof(err)), 0);
+  for(i = 0; i < ctk_ct_count; i++) {
+    const ctk_ct_def *d = plan[i].def;
+    if(!plan[i].selected)
+      continue;
+    selected++;
+    CU_ASSERT_TRUE(!strcmp(d->part, "jtt1019-3") || !strcmp(d->part, "pics"));
+    CU_ASSERT_STRING_NOT_EQUAL(d->sut, "city");
+    if(!strcmp(d->id, "PICS.soap") || !strcmp(d->id, "J3.binding-soap"))
+      CU_ASSERT_TRUE(plan[i].applicable);
+    if(!strcmp(d->id, "PICS.gbk") || !strcmp(d->id, "J3.binding-soap-gbk")) {
+      CU_ASSERT_FALSE(plan[i].applicable);
+      CU_ASSERT_PTR_NOT_NULL(strstr(plan[i].skip_reason, "encoding.gbk"));
+    }
+  }
+  CU_ASSERT_TRUE(selected >= 10);
+  /* A city SUT gets the city tests and the tests for any SUT, never the province's. */
+  CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "city", NULL, plan, err, sizeof(err)), 0);
+  for(i = 0; i < ctk_ct_count; i++) {
+    if(plan[i].selected)
+      CU_ASSERT_STRING_NOT_EQUAL(plan[i].def->sut, "province");
+  }
+  CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "province", "part:", plan, err, sizeof(err)), -1);
+  free(plan);
+}
+
 /* Every requirement of the baseline is checked by a test or has a written reason, and no test
  * names a requirement the profile lacks. */
 static void test_coverage_full(void)
@@ -342,6 +378,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_pixit_errors);
   CTK_TEST(s, test_select);
   CTK_TEST(s, test_registry);
+  CTK_TEST(s, test_plan);
   CTK_TEST(s, test_coverage_full);
   CTK_TEST(s, test_proc_port_and_stop);
   CTK_TEST(s, test_relay_records);
