@@ -10,6 +10,7 @@
 #include "ctk_ct_city.h"
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_proc.h"
 #include "ctk_roles.h"
 
 /* One step "city sends iface about order to the SUT", expecting want. */
@@ -153,10 +154,67 @@ void ctk_ct_j1_local(ctk_ct *t)
               order);
 }
 
+/* Wait until city shows order in state want (the city simulator's view). */
+static int j1_wait_city(ctk_ct *t, const char *city, const char *order, const char *want,
+                        char *last, size_t lastlen)
+{
+  long long until = ctk_now_ms() + t->env->pixit->propagate_timeout_ms;
+  for(;;) {
+    if(ctk_ct_city_state(t, city, order, last, lastlen) && !strcmp(last, want))
+      return 1;
+    if(ctk_now_ms() >= until || ctk_proc_interrupted())
+      return 0;
+    ctk_sleep_ms(100);
+  }
+}
+
+/* The cross-city case driven through the city simulators: city 0 accepts and transfers,
+ * city 1 signs, reports progress and completes; all four nodes must agree. */
+static void j1_cross_city_via_city(ctk_ct *t)
+{
+  static const struct { const char *action; const char *state; const char *req; } steps[] = {
+    { "sign", "04", "J1-FLOW-005" },
+    { "feedback", "06", "J1-FLOW-007" },
+    { "complete", "07", "J1-FLOW-008" }
+  };
+  const ctk_pixit *px = t->env->pixit;
+  char order[40];
+  char st[CTK_ID_MAX];
+  size_t i;
+
+  if(!ctk_ct_city_create(t, px->cities[0], "cross-city", px->cities[1], order, sizeof(order)) ||
+     !j1_wait_sut(t, order, "03", "J1-FLOW-003"))
+    return;
+  if(!j1_wait_city(t, px->cities[1], order, "03", st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, "J1-FLOW-003", "the handling city %s never got order %s (state "
+                        "\"%s\" there)", px->cities[1], order, st);
+    return;
+  }
+  for(i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    if(!ctk_ct_city_act(t, px->cities[1], order, steps[i].action) ||
+       !j1_wait_sut(t, order, steps[i].state, steps[i].req))
+      return;
+  }
+  if(!ctk_ct_expect_ministry_status(t, order, "07", "J1-FLOW-014"))
+    return;
+  if(!j1_wait_city(t, px->cities[0], order, "07", st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, "J1-FLOW-014", "the accepting city %s still shows order %s as \"%s\" "
+                        "while the SUT and the ministry show 07", px->cities[0], order, st);
+    return;
+  }
+  ctk_ct_pass(t, "order %s accepted by %s, transferred through the SUT to %s, signed, handled, "
+              "completed: 07 at both cities, the SUT and the ministry", order, px->cities[0],
+              px->cities[1]);
+}
+
 void ctk_ct_j1_cross_city(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
+  if(ctk_ct_city_available(t)) {
+    j1_cross_city_via_city(t);
+    return;
+  }
   if(!j1_cross_city_order(t, order, &spec))
     return;
   if(j1_city(t, 1, "1003", &spec, "OK", "J1-FLOW-005", "sign (1003) by the handling city"))
