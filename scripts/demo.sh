@@ -26,12 +26,26 @@ echo
 rc=$?
 # tests/test_selftest.c compares these verdicts with fixtures/expected (make test).
 
+# The evidence bundle a province attaches to its application: a demo key pair is made once
+# (a real province keeps its own private key), the run is packed, signed and verified.
+KEY="$(dirname "$OUT")/demo-keys/demo"
+if [ ! -f "$KEY.pem" ]; then
+  mkdir -p "$(dirname "$KEY")"
+  "$CTK" bundle keygen --out "$KEY" >/dev/null || exit 2
+fi
+BUNDLE="$OUT/evidence.tar.gz"
+"$CTK" bundle --results "$OUT" --key "$KEY.pem" --out "$BUNDLE.tmp" >/dev/null &&
+  mv "$BUNDLE.tmp" "$BUNDLE" &&
+  "$CTK" verify "$BUNDLE" --key "$KEY.pub.pem" >/dev/null ||
+  { echo "demo: the evidence bundle could not be made or verified" >&2; exit 2; }
+
 echo
 echo "reports:"
 echo "  $OUT/report.html   (open in a browser)"
 echo "  $OUT/junit.xml     (CI)"
 echo "  $OUT/results.json  (everything, with the evidence)"
 echo "  $OUT/work/         (logs and stores of the roles)"
+echo "  $BUNDLE  (signed evidence bundle; verified with $KEY.pub.pem)"
 case $rc in
   0) echo "result: every mandatory test passed (exit 0)" ;;
   1) echo "result: some test failed (exit 1)" ;;
