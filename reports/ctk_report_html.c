@@ -303,7 +303,8 @@ static double *collect_latencies(const ctk_run *run, size_t *n)
     }
     for(j = 0; j < t->n_series; j++) {
       const ctk_series *s = &t->series[j];
-      if(s->step_s == 0 && strstr(s->name, "latency")) {
+      /* An empty series may have no values array at all: memcpy must not see NULL. */
+      if(s->step_s == 0 && s->count && strstr(s->name, "latency")) {
         memcpy(v + k, s->values, s->count * sizeof(*v));
         k += s->count;
       }

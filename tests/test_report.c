@@ -490,6 +490,37 @@ static void test_html(void)
   ctk_run_free(run);
 }
 
+/* A load test that measured nothing leaves empty series (no values array at all): the
+ * HTML report must still render, with no chart for them. */
+static void test_html_empty_series(void)
+{
+  ctk_run *run = NULL;
+  ctk_test_result *t;
+  ctk_buf out;
+  htmlDocPtr doc;
+
+  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
+  ctk_run_add_test(run, "J2.perf-answer", "answer within the time limit", "jtt1019-2",
+                   CTK_CLASS_MANDATORY, &t);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  ctk_test_set_verdict(t, CTK_VERDICT_INCONC, "no call was answered");
+  CU_ASSERT_PTR_NOT_NULL(ctk_test_series(t, "latency_ms", "ms", 0));
+  CU_ASSERT_PTR_NOT_NULL(ctk_test_series(t, "throughput_per_s", "msg/s", 1.0));
+  CU_ASSERT_PTR_NULL(t->series[0].values);
+  ctk_run_finish(run);
+
+  ctk_buf_init(&out, CTK_REPORT_MAX_BYTES);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_html_write(run, &out), CTK_E_OK);
+  doc = htmlReadMemory(out.data, (int)out.len, "report.html", "UTF-8",
+                       HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  assert_xpath_string(doc, "//*[@id='n-total']", "1");
+  CU_ASSERT_EQUAL(xpath_count(doc, "//svg"), 0);
+  xmlFreeDoc(doc);
+  ctk_buf_free(&out);
+  ctk_run_free(run);
+}
+
 static void test_text_cleaning(void)
 {
   ctk_buf b;
@@ -713,6 +744,7 @@ void ctk_test_add_report(CU_pSuite s)
   CTK_TEST(s, test_json_mutations);
   CTK_TEST(s, test_junit);
   CTK_TEST(s, test_html);
+  CTK_TEST(s, test_html_empty_series);
   CTK_TEST(s, test_text_cleaning);
   CTK_TEST(s, test_cli_regenerate);
   CTK_TEST(s, test_monthly);
