@@ -169,8 +169,8 @@ static int node_files(net *t, const char *name, const char *region,
 
 /* The network with the province P1 running these fault modes (0 = none); with a certificate
  * the ministry serves HTTPS, P1 trusts that certificate and P2 does not. */
-static int net_up_full(net *t, const char *name, unsigned long p1_faults, const char *cert,
-                       const char *key)
+static int net_try_up(net *t, const char *name, unsigned long p1_faults, const char *cert,
+                      const char *key)
 {
   static const char *const m_callers[] = { P1, P2 };
   static const int m_levels[] = { 2, 2 };
@@ -238,6 +238,22 @@ static int net_up_full(net *t, const char *name, unsigned long p1_faults, const 
   }
   t->client = ctk_http_client_new();
   return t->client ? 0 : -1;
+}
+
+static void net_down(net *t);
+
+/* Ports come from ctk_test_free_port(), which another program may take before the node binds
+ * it; a start that fails is tried again on fresh ports. */
+static int net_up_full(net *t, const char *name, unsigned long p1_faults, const char *cert,
+                       const char *key)
+{
+  int attempt;
+  for(attempt = 0; attempt < 3; attempt++) {
+    if(net_try_up(t, name, p1_faults, cert, key) == 0)
+      return 0;
+    net_down(t);
+  }
+  return -1;
 }
 
 static int net_up_faulty(net *t, const char *name, unsigned long p1_faults)
