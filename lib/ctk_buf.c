@@ -74,6 +74,24 @@ ctk_code ctk_buf_addc(ctk_buf *b, char c)
   return ctk_buf_add(b, &c, 1);
 }
 
+ctk_code ctk_buf_add_stream(ctk_buf *b, FILE *f)
+{
+  char chunk[16384];
+  size_t n;
+  ctk_code result = CTK_E_OK;
+
+  n = fread(chunk, 1, sizeof(chunk), f);
+  while(n > 0) {
+    result = ctk_buf_add(b, chunk, n);
+    if(result)
+      return result;
+    n = fread(chunk, 1, sizeof(chunk), f);
+  }
+  if(ferror(f))
+    return CTK_E_IO; /* e.g. a directory opened as a file */
+  return CTK_E_OK;
+}
+
 ctk_code ctk_buf_vprintf(ctk_buf *b, const char *fmt, va_list ap)
 {
   va_list again;

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ctk_error.h"
 
@@ -24,6 +25,9 @@ void ctk_buf_reset(ctk_buf *b);
 ctk_code ctk_buf_add(ctk_buf *b, const void *data, size_t len);
 ctk_code ctk_buf_adds(ctk_buf *b, const char *s);
 ctk_code ctk_buf_addc(ctk_buf *b, char c);
+/* Append all that is left in stream f (a file or a pipe), which stays open.
+ * CTK_E_TOOBIG when it holds more than the buffer's maximum, CTK_E_IO on a read error. */
+ctk_code ctk_buf_add_stream(ctk_buf *b, FILE *f);
 ctk_code ctk_buf_printf(ctk_buf *b, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 ctk_code ctk_buf_vprintf(ctk_buf *b, const char *fmt, va_list ap);

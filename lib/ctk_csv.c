@@ -31,9 +31,7 @@ ctk_code ctk_csv_open(ctk_csv *c, const char *path)
 {
   FILE *f;
   ctk_buf file;
-  char chunk[8192];
-  size_t n;
-  ctk_code result = CTK_E_OK;
+  ctk_code result;
 
   reset(c);
   if(!path)
@@ -44,14 +42,7 @@ ctk_code ctk_csv_open(ctk_csv *c, const char *path)
     return CTK_E_IO;
   }
   ctk_buf_init(&file, CTK_CSV_MAX_FILE);
-  while(!result) {
-    n = fread(chunk, 1, sizeof(chunk), f);
-    if(!n)
-      break;
-    result = ctk_buf_add(&file, chunk, n);
-  }
-  if(!result && ferror(f))
-    result = CTK_E_IO;
+  result = ctk_buf_add_stream(&file, f);
   fclose(f);
   if(result) {
     snprintf(c->error, sizeof(c->error), "%s", result == CTK_E_TOOBIG ?

@@ -289,9 +289,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
 static ctk_code read_pem(const char *path, ctk_buf *b)
 {
   FILE *f;
-  char chunk[4096];
-  size_t n;
-  ctk_code result = CTK_E_OK;
+  ctk_code result;
 
   ctk_buf_init(b, PEM_FILE_MAX);
   f = fopen(path, "rb");
@@ -299,14 +297,7 @@ static ctk_code read_pem(const char *path, ctk_buf *b)
     CTK_ERR(HTTP_MOD, "cannot open TLS file %s", path);
     return CTK_E_IO;
   }
-  while(!result) {
-    n = fread(chunk, 1, sizeof(chunk), f);
-    if(!n)
-      break;
-    result = ctk_buf_add(b, chunk, n);
-  }
-  if(!result && ferror(f))
-    result = CTK_E_IO;
+  result = ctk_buf_add_stream(b, f);
   fclose(f);
   if(!result && b->len == 0)
     result = CTK_E_PARSE;

@@ -318,8 +318,7 @@ xmlDocPtr ctk_xml_parse_file(const char *path, size_t max_bytes, ctk_xml_fault *
 {
   FILE *fp = fopen(path, "rb");
   ctk_buf file;
-  char chunk[8192];
-  size_t n;
+  ctk_code read_rc;
   ctk_xml_limits lim;
   xmlDocPtr doc;
 
@@ -328,15 +327,16 @@ xmlDocPtr ctk_xml_parse_file(const char *path, size_t max_bytes, ctk_xml_fault *
     return NULL;
   }
   ctk_buf_init(&file, max_bytes);
-  while((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-    if(ctk_buf_add(&file, chunk, n)) {
-      fclose(fp);
-      ctk_buf_free(&file);
-      fault_set(fault, "TOO_LARGE", "size", 0, "file larger than %zu bytes", max_bytes);
-      return NULL;
-    }
-  }
+  read_rc = ctk_buf_add_stream(&file, fp);
   fclose(fp);
+  if(read_rc) {
+    ctk_buf_free(&file);
+    if(read_rc == CTK_E_TOOBIG)
+      fault_set(fault, "TOO_LARGE", "size", 0, "file larger than %zu bytes", max_bytes);
+    else
+      fault_set(fault, "INTERNAL", "envelope", 0, "cannot read: %s", ctk_strerror(read_rc));
+    return NULL;
+  }
   lim.max_bytes = max_bytes;
   lim.max_depth = 0;
   doc = ctk_xml_parse_bytes(ctk_buf_str(&file), file.len, &lim, fault);

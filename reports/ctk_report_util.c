@@ -165,24 +165,17 @@ ctk_code ctk_report_text(ctk_buf *out, const char *data, size_t len, const char 
 ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf)
 {
   FILE *f = fopen(path, "rb");
-  char chunk[16384];
-  size_t n;
-  ctk_code rc = CTK_E_OK;
+  size_t buf_max = buf->max;
+  ctk_code rc;
 
   if(!f)
     return errno == ENOENT ? CTK_E_NOTFOUND : CTK_E_IO;
   ctk_buf_reset(buf);
-  while(!rc) {
-    n = fread(chunk, 1, sizeof(chunk), f);
-    if(n == 0)
-      break;
-    if(buf->len + n > max)
-      rc = CTK_E_TOOBIG;
-    else
-      rc = ctk_buf_add(buf, chunk, n);
-  }
-  if(!rc && ferror(f))
-    rc = CTK_E_IO;
+  /* The caller's limit for this file, within the buffer's own. */
+  if(max < buf->max)
+    buf->max = max;
+  rc = ctk_buf_add_stream(buf, f);
+  buf->max = buf_max;
   fclose(f);
   return rc;
 }

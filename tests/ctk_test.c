@@ -45,20 +45,17 @@ char *ctk_test_read_file(const char *path, size_t *len)
 {
   FILE *f = fopen(path, "rb");
   ctk_buf b;
-  char chunk[8192];
-  size_t n;
+  ctk_code result;
 
   if(!f)
     return NULL;
   ctk_buf_init(&b, (size_t)512 * 1024 * 1024);
-  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    if(ctk_buf_add(&b, chunk, n)) {
-      fclose(f);
-      ctk_buf_free(&b);
-      return NULL;
-    }
-  }
+  result = ctk_buf_add_stream(&b, f);
   fclose(f);
+  if(result) {
+    ctk_buf_free(&b);
+    return NULL;
+  }
   return ctk_buf_detach(&b, len);
 }
 
@@ -74,8 +71,12 @@ int ctk_test_run(const char *cmd, char **out)
   if(!p)
     return -1;
   ctk_buf_init(&b, (size_t)64 * 1024 * 1024);
-  while((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-    ctk_buf_add(&b, chunk, n);
+  /* Read to the end even past the limit, so the command never dies of a closed pipe. */
+  n = fread(chunk, 1, sizeof(chunk), p);
+  while(n > 0) {
+    (void)ctk_buf_add(&b, chunk, n);
+    n = fread(chunk, 1, sizeof(chunk), p);
+  }
   status = pclose(p);
   if(out)
     *out = ctk_buf_detach(&b, NULL);

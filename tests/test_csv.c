@@ -135,6 +135,22 @@ static void test_csv_limits_and_files(void)
   CU_ASSERT_STRING_EQUAL(c.fields[1], "v2");
   CU_ASSERT_EQUAL(ctk_csv_next(&c), 0);
   ctk_csv_close(&c);
+
+  /* A directory opens as a file on Linux but cannot be read. */
+  CU_ASSERT_EQUAL(ctk_csv_open(&c, dir), CTK_E_IO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(c.error, "cannot read"));
+  ctk_csv_close(&c);
+
+  /* A file one byte over the limit (sparse, so cheap to make) is refused whole. */
+  snprintf(path, sizeof(path), "%s/big.csv", dir);
+  f = fopen(path, "wb");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL(fseek(f, (long)CTK_CSV_MAX_FILE, SEEK_SET), 0);
+  fputc('\n', f);
+  fclose(f);
+  CU_ASSERT_EQUAL(ctk_csv_open(&c, path), CTK_E_TOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(c.error, "larger than"));
+  ctk_csv_close(&c);
 }
 
 void ctk_test_add_csv(CU_pSuite suite)
