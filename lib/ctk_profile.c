@@ -285,10 +285,12 @@ static ctk_code load_requirements(loader *ld)
 
   if(result)
     return result;
-  while((rc = ctk_csv_next(&csv)) > 0) {
+  rc = ctk_csv_next(&csv);
+  while(rc > 0) {
     result = load_requirement_row(ld, &csv, col);
     if(result)
       break;
+    rc = ctk_csv_next(&csv);
   }
   if(!result && rc < 0)
     result = fail(ld, (long)csv.record_line, "%s", csv.error);
@@ -308,7 +310,8 @@ static ctk_code load_result_codes(loader *ld, const char *rel)
 
   if(result)
     return result;
-  while(!result && (rc = ctk_csv_next(&csv)) > 0) {
+  rc = ctk_csv_next(&csv);
+  while(!result && rc > 0) {
     long line = (long)csv.record_line;
     ctk_result_code *r = append_slot(&ld->p->results, &ld->p->n_results, sizeof(*r));
     if(!r) {
@@ -329,6 +332,7 @@ static ctk_code load_result_codes(loader *ld, const char *rel)
           result = fail(ld, line, "duplicate result name %s", r->name);
       }
     }
+    rc = ctk_csv_next(&csv);
   }
   if(!result && rc < 0)
     result = fail(ld, (long)csv.record_line, "%s", csv.error);
@@ -341,7 +345,8 @@ static ctk_code load_codeset_rows(loader *ld, ctk_csv *csv, const int *col, ctk_
   ctk_code result = CTK_E_OK;
   int rc;
 
-  while(!result && (rc = ctk_csv_next(csv)) > 0) {
+  rc = ctk_csv_next(csv);
+  while(!result && rc > 0) {
     long line = (long)csv->record_line;
     ctk_code_entry *e = append_slot(&set->entries, &set->count, sizeof(*e));
     size_t i;
@@ -357,6 +362,7 @@ static ctk_code load_codeset_rows(loader *ld, ctk_csv *csv, const int *col, ctk_
       if(!strcmp(set->entries[i].value, e->value))
         result = fail(ld, line, "duplicate code %s", e->value);
     }
+    rc = ctk_csv_next(csv);
   }
   if(!result && rc < 0)
     result = fail(ld, (long)csv->record_line, "%s", csv->error);
@@ -412,13 +418,15 @@ static ctk_code load_codes(loader *ld)
   d = opendir(path);
   if(!d)
     return fail(ld, 0, "missing directory (%s)", strerror(errno));
-  while((de = readdir(d)) != NULL && n < 256) {
+  de = readdir(d);
+  while(de && n < 256) {
     size_t len = strlen(de->d_name);
     if(de->d_name[0] != '.' && len > 4 && !strcmp(de->d_name + len - 4, ".csv")) {
       names[n] = strdup(de->d_name);
       if(names[n])
         n++;
     }
+    de = readdir(d);
   }
   closedir(d);
   qsort(names, n, sizeof(names[0]), cmp_str); /* stable order: same profile, same tables */
@@ -883,6 +891,35 @@ static ctk_code load_schema(loader *ld)
 /* ---------- sha256 over every file ---------- */
 
 static ctk_code collect_files(const char *root, const char *rel, int depth, char ***names,
+                              size_t *n);
+
+/* One entry of directory rel: a file joins names, a directory is walked. */
+static ctk_code collect_entry(const char *root, const char *rel, const char *name, int depth,
+                              char ***names, size_t *n)
+{
+  char sub[1024];
+  char full[1600];
+  struct stat st;
+  char **slot;
+
+  snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+  snprintf(full, sizeof(full), "%s/%s", root, sub);
+  if(stat(full, &st))
+    return CTK_E_OK;
+  if(S_ISDIR(st.st_mode))
+    return collect_files(root, sub, depth + 1, names, n);
+  if(!S_ISREG(st.st_mode))
+    return CTK_E_OK;
+  slot = append_slot(names, n, sizeof(char *));
+  if(!slot)
+    return CTK_E_NOMEM;
+  *slot = strdup(sub);
+  if(!*slot)
+    return CTK_E_NOMEM;
+  return CTK_E_OK;
+}
+
+static ctk_code collect_files(const char *root, const char *rel, int depth, char ***names,
                               size_t *n)
 {
   char path[1600];
@@ -896,28 +933,11 @@ static ctk_code collect_files(const char *root, const char *rel, int depth, char
   d = opendir(path);
   if(!d)
     return CTK_E_IO;
-  while(!result && (de = readdir(d)) != NULL) {
-    char sub[1024];
-    char full[1600];
-    struct stat st;
-    if(de->d_name[0] == '.')
-      continue;
-    snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
-    snprintf(full, sizeof(full), "%s/%s", root, sub);
-    if(stat(full, &st))
-      continue;
-    if(S_ISDIR(st.st_mode))
-      result = collect_files(root, sub, depth + 1, names, n);
-    else if(S_ISREG(st.st_mode)) {
-      char **slot = append_slot(names, n, sizeof(char *));
-      if(!slot)
-        result = CTK_E_NOMEM;
-      else {
-        *slot = strdup(sub);
-        if(!*slot)
-          result = CTK_E_NOMEM;
-      }
-    }
+  de = readdir(d);
+  while(!result && de) {
+    if(de->d_name[0] != '.')
+      result = collect_entry(root, rel, de->d_name, depth, names, n);
+    de = readdir(d);
   }
   closedir(d);
   return result;
@@ -931,8 +951,11 @@ static ctk_code hash_file(EVP_MD_CTX *md, const char *path)
 
   if(!f)
     return CTK_E_IO;
-  while((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+  got = fread(chunk, 1, sizeof(chunk), f);
+  while(got > 0) {
     EVP_DigestUpdate(md, chunk, got);
+    got = fread(chunk, 1, sizeof(chunk), f);
+  }
   fclose(f);
   return CTK_E_OK;
 }

@@ -145,8 +145,12 @@ ctk_code ctk_formats_load(const char *path, const char *display_name, struct ctk
   }
   result = rc > 0 ? CTK_E_OK
                   : formats_fail(err, errlen, display_name, csv.record_line, "no header row");
-  while(!result && (rc = ctk_csv_next(&csv)) > 0)
+  if(!result)
+    rc = ctk_csv_next(&csv);
+  while(!result && rc > 0) {
     result = format_row(fs, &csv, col, display_name, err, errlen);
+    rc = ctk_csv_next(&csv);
+  }
   if(!result && rc < 0)
     result = formats_fail(err, errlen, display_name, csv.record_line, "%s", csv.error);
   ctk_csv_close(&csv);
@@ -190,12 +194,13 @@ static int word_in(const char *list, const char *name)
   size_t len = strlen(name);
   const char *p = list;
 
-  while((p = strstr(p, name)) != NULL) {
+  p = strstr(list, name);
+  while(p) {
     int starts = (p == list || p[-1] == ' ');
     int ends = (p[len] == '\0' || p[len] == ' ');
     if(starts && ends)
       return 1;
-    p += len;
+    p = strstr(p + len, name);
   }
   return 0;
 }
@@ -269,6 +274,13 @@ static void on_schema_parse_error(void *ctx, xmlErrorPtr e)
     snprintf(se->err, se->errlen, "%s:%d: %s", e->file ? e->file : se->dir, e->line, msg);
 }
 
+static int is_schema_file(const char *name)
+{
+  size_t len = strlen(name);
+  return name[0] != '.' && len >= 5 &&
+         (!strcmp(name + len - 4, ".xsd") || !strcmp(name + len - 5, ".wsdl"));
+}
+
 /* Every .xsd and .wsdl next to the entry must at least be well-formed; checking it here
  * gives FILE:LINE for a typo before libxml2's schema compiler sees the files. */
 static ctk_code schema_files_wellformed(const char *entry_path, char *err, size_t errlen)
@@ -288,23 +300,23 @@ static ctk_code schema_files_wellformed(const char *entry_path, char *err, size_
   d = opendir(dir);
   if(!d)
     return CTK_E_OK; /* the schema compiler will say what is missing */
-  while(!result && (de = readdir(d)) != NULL) {
-    size_t len = strlen(de->d_name);
-    char path[1400];
-    ctk_xml_fault fault;
-    xmlDocPtr doc;
+  de = readdir(d);
+  while(!result && de) {
+    if(is_schema_file(de->d_name)) {
+      char path[1400];
+      ctk_xml_fault fault;
+      xmlDocPtr doc;
 
-    if(de->d_name[0] == '.' || len < 5 ||
-       (strcmp(de->d_name + len - 4, ".xsd") && strcmp(de->d_name + len - 5, ".wsdl")))
-      continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-    doc = ctk_xml_parse_file(path, (size_t)8 * 1024 * 1024, &fault);
-    if(!doc) {
-      if(errlen)
-        snprintf(err, errlen, "%s:%d: %s", path, fault.line, fault.text);
-      result = CTK_E_PROFILE;
+      snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+      doc = ctk_xml_parse_file(path, (size_t)8 * 1024 * 1024, &fault);
+      if(!doc) {
+        if(errlen)
+          snprintf(err, errlen, "%s:%d: %s", path, fault.line, fault.text);
+        result = CTK_E_PROFILE;
+      }
+      xmlFreeDoc(doc);
     }
-    xmlFreeDoc(doc);
+    de = readdir(d);
   }
   closedir(d);
   return result;

@@ -40,12 +40,14 @@ static int read_bounded(const char *path, size_t limit, ctk_buf *out)
 
   if(!f)
     return -1;
-  while((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+  n = fread(chunk, 1, sizeof(chunk), f);
+  while(n > 0) {
     size_t room = limit + 1 - out->len;
     if(n > room)
       n = room;
     if(ctk_buf_add(out, chunk, n) || out->len > limit)
       break;
+    n = fread(chunk, 1, sizeof(chunk), f);
   }
   failed = ferror(f); /* e.g. a directory */
   fclose(f);

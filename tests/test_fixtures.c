@@ -96,13 +96,15 @@ static int each_fixture(const char *folder, void (*fn)(const char *path, const c
   snprintf(dir, sizeof(dir), "%s/%s", FIXTURES, folder);
   d = opendir(dir);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-  while((de = readdir(d)) != NULL) {
-    char path[600];
-    if(!ends_with(de->d_name, ".xml"))
-      continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-    fn(path, de->d_name);
-    n++;
+  de = readdir(d);
+  while(de) {
+    if(ends_with(de->d_name, ".xml")) {
+      char path[600];
+      snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+      fn(path, de->d_name);
+      n++;
+    }
+    de = readdir(d);
   }
   closedir(d);
   return n;
