@@ -1,6 +1,6 @@
 /* ctk_html_out: sticky-error appenders used by the HTML report writers. Once `rc` is set the
- * later appends are skipped, so a writer checks rc once at the end.
- * They expect `ctk_code rc` and `ctk_buf *html` in scope. */
+ * later appends are skipped, so a writer checks rc once at the end. */
+/* They expect `ctk_code rc` and `ctk_buf *html` in scope. */
 #ifndef CTK_HTML_OUT_H
 #define CTK_HTML_OUT_H
 

@@ -1,6 +1,6 @@
 /* ctk_kvfile: reads the runner's "key = value" files (PICS and PIXIT) with [sections].
- * A key inside [section] is stored as "section.key"; every entry keeps its line number.
- * '#' or ';' starts a comment line; " #" (after white space) ends a value. */
+ * A key inside [section] is stored as "section.key"; every entry keeps its line number. */
+/* '#' or ';' starts a comment line; " #" (after white space) ends a value. */
 #ifndef CTK_KVFILE_H
 #define CTK_KVFILE_H
 

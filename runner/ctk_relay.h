@@ -1,6 +1,6 @@
 /* ctk_relay: an HTTP relay the runner puts on every link out of the SUT (to the ministry, to
- * the cities): it keeps a copy of every message the SUT sends, then forwards it to the real
- * role and hands back its answer, or answers OK itself when there is no role behind it. */
+ * the cities): it keeps a copy of every message the SUT sends, then forwards it. */
+/* The real role's answer goes back to the SUT; with no role behind the link it answers OK. */
 #ifndef CTK_RELAY_H
 #define CTK_RELAY_H
 

@@ -1,6 +1,7 @@
-/* ctk_acd_control: the simulator's control port: GET /stats, and GET/POST /control to read and
- * steer the queue (agents, limits, delays, talk time) while it runs. HTTP threads hand changes
- * to the single SIP loop, which applies them; a POST returns once the change is in effect. */
+/* ctk_acd_control: the queue simulator's control port: GET /stats, and GET/POST /control to
+ * read and steer the queue (agents, limits, delays, talk time) while it runs. */
+/* HTTP threads hand changes to the single SIP loop, which applies them; a POST returns once the
+ * change is in effect. */
 #ifndef CTK_ACD_CONTROL_H
 #define CTK_ACD_CONTROL_H
 
