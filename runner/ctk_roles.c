@@ -7,10 +7,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <json-c/json.h>
+
 #include "ctk_auth.h"
 #include "ctk_buf.h"
 
 #define ROLES_GRACE_MS 3000
+/* Agents of the queue machine beside a city SUT: enough that a conformance call never
+ * waits long in the queue. */
+#define ROLES_ACD_AGENTS 4
 
 /* ---------- files ---------- */
 
@@ -329,6 +334,10 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   roles_arg(&a, "--rate");
   roles_arg(&a, "0");
   roles_arg(&a, "--manual");
+  /* the province-side tests speak for these cities themselves, so the simulator must accept
+   * the updates the province passes down about orders it did not create (never when a city
+   * is the system under test) */
+  roles_arg(&a, "--lenient");
   roles_arg(&a, "--secret-file");
   roles_arg(&a, "%s/cities.secret", r->workdir);
   roles_arg(&a, "--credentials");
@@ -359,32 +368,23 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   return CTK_E_OK;
 }
 
-/* A city SUT: the runner's province (a relay that answers for it) above, and in self-test
- * the city simulator as the reference city system. */
-static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
+/* The reference city system of a city self-test: the city simulator, steered through its
+ * control API, reporting to the runner's province relay. Only its province may call it. */
+static ctk_code roles_start_reference_city(ctk_roles *r, const char *province, char *why,
+                                           size_t whylen)
 {
   const ctk_pixit *px = r->pixit;
-  char province[8];
   char upper[CTK_ROLES_URL_MAX];
   ctk_buf b;
   char path[600];
   roles_argv a;
   ctk_code result;
 
-  snprintf(province, sizeof(province), "%.2s0000", px->sut_region);
-  result = roles_relay(r, "province-link", px->province_port, &r->province_relay, why, whylen);
-  if(result)
-    return result;
-  if(!px->self_test) {
-    ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
-    return CTK_E_OK;
-  }
-  /* Who may call the city: its province. */
   ctk_buf_init(&b, 4096);
   result = ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
   if(!result)
     result = roles_cred_line(&b, province, 2, px->province_secret);
-  snprintf(path, sizeof(path), "%s/credentials.csv", r->workdir);
+  snprintf(path, sizeof(path), "%s/city-credentials.csv", r->workdir);
   if(!result)
     result = roles_write(path, ctk_buf_str(&b), why, whylen);
   ctk_buf_free(&b);
@@ -414,6 +414,8 @@ static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
   roles_arg(&a, "--rate");
   roles_arg(&a, "0");
   roles_arg(&a, "--manual");
+  roles_arg(&a, "--cti-city");
+  roles_arg(&a, "%s", px->sut_region);
   roles_arg(&a, "--secret-file");
   roles_arg(&a, "%s/city.secret", r->workdir);
   roles_arg(&a, "--credentials");
@@ -436,8 +438,170 @@ static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
       return result;
     }
     roles_url(r->city_control, sizeof(r->city_control), cport);
+    /* The simulator's CTI intake is on its control port. */
+    snprintf(r->cti_webhook, sizeof(r->cti_webhook), "http://127.0.0.1:%d/cti", cport);
   }
   return CTK_E_OK;
+}
+
+/* The province above a city SUT: the reference province, so order states are kept and an
+ * illegal step of the city is answered STATE. It knows the SUT city and the runner's second
+ * city; its ministry and the second city are relays that answer OK. */
+static ctk_code roles_start_city_province(ctk_roles *r, const char *province, char *why,
+                                          size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  char up[CTK_ROLES_URL_MAX];
+  char other[CTK_ROLES_URL_MAX];
+  char path[600];
+  ctk_buf b;
+  roles_argv a;
+  ctk_code result;
+
+  ctk_buf_init(&b, 64 * 1024);
+  result = ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
+  if(!result)
+    result = roles_cred_line(&b, px->sut_region, 3, px->sut_secret);
+  if(!result)
+    result = roles_cred_line(&b, r->other_city, 3, r->other_city_secret);
+  snprintf(path, sizeof(path), "%s/credentials.csv", r->workdir);
+  if(!result)
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  roles_url(up, sizeof(up), ctk_relay_port(r->province_up_relay));
+  roles_url(other, sizeof(other), ctk_relay_port(r->province_city_relay));
+  if(!result) {
+    ctk_buf_reset(&b);
+    result = ctk_buf_printf(&b, "region,level,url\n100000,1,%s\n%s,3,%s\n%s,3,%s/city/%s\n",
+                            up, px->sut_region, r->sut_url, r->other_city, other,
+                            r->other_city);
+  }
+  snprintf(path, sizeof(path), "%s/province-peers.csv", r->workdir);
+  if(!result)
+    result = roles_write(path, ctk_buf_str(&b), why, whylen);
+  ctk_buf_free(&b);
+  if(!result)
+    result = roles_secret_file(r, "province", px->province_secret, why, whylen);
+  if(result)
+    return result;
+  roles_fresh_data(r, "province");
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "serve");
+  roles_arg(&a, "province");
+  roles_arg(&a, "--region");
+  roles_arg(&a, "%s", province);
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/province-data", r->workdir);
+  roles_node_timing(&a);
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s/credentials.csv", r->workdir);
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/province.secret", r->workdir);
+  roles_arg(&a, "--peers");
+  roles_arg(&a, "%s", path);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  if(px->tls_ca[0]) {
+    roles_arg(&a, "--peer-ca");
+    roles_arg(&a, "%s", px->tls_ca);
+  }
+  result = roles_spawn(r, &r->province, "province", &a, &r->province_port, why, whylen);
+  if(result)
+    return result;
+  roles_url(r->province_url, sizeof(r->province_url), r->province_port);
+  ctk_relay_set_target(r->province_relay, r->province_url);
+  return CTK_E_OK;
+}
+
+/* Read the acd's control port from its ready file (written just after the port file). */
+static ctk_code roles_acd_control(ctk_roles *r, const char *ready, char *why, size_t whylen)
+{
+  long long until = ctk_now_ms() + r->pixit->start_timeout_ms;
+  for(;;) {
+    struct json_object *obj = json_object_from_file(ready);
+    struct json_object *v = NULL;
+    int port = 0;
+    if(obj && json_object_object_get_ex(obj, "control_port", &v))
+      port = json_object_get_int(v);
+    json_object_put(obj);
+    if(port > 0 && port < 65536) {
+      roles_url(r->acd_control, sizeof(r->acd_control), port);
+      return CTK_E_OK;
+    }
+    if(ctk_now_ms() >= until || !ctk_proc_alive(&r->acd)) {
+      snprintf(why, whylen, "the queue machine wrote no control port to %s (log: %s)", ready,
+               r->acd.log_path);
+      return CTK_E_TIMEOUT;
+    }
+    ctk_sleep_ms(20);
+  }
+}
+
+/* The queue machine beside the city: answered calls go to the city's CTI webhook. */
+static ctk_code roles_start_acd(ctk_roles *r, char *why, size_t whylen)
+{
+  char ready[600];
+  roles_argv a;
+  ctk_code result;
+
+  snprintf(ready, sizeof(ready), "%s/acd.ready", r->workdir);
+  remove(ready);
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "sim");
+  roles_arg(&a, "acd");
+  roles_arg(&a, "--port");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--agents");
+  roles_arg(&a, "%d", ROLES_ACD_AGENTS);
+  roles_arg(&a, "--control-port");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--webhook");
+  roles_arg(&a, "%s", r->cti_webhook);
+  roles_arg(&a, "--ready-file");
+  roles_arg(&a, "%s", ready);
+  result = roles_spawn(r, &r->acd, "acd", &a, &r->acd_sip_port, why, whylen);
+  if(!result)
+    result = roles_acd_control(r, ready, why, whylen);
+  return result;
+}
+
+/* A city SUT: the runner's province above it (relay, then the reference province), in
+ * self-test the city simulator as the reference city system, and the queue machine beside
+ * the city when it has a CTI webhook. */
+static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
+{
+  const ctk_pixit *px = r->pixit;
+  char province[8];
+  ctk_code result;
+
+  snprintf(province, sizeof(province), "%.2s0000", px->sut_region);
+  snprintf(r->other_city, sizeof(r->other_city), "%.2s%s", px->sut_region,
+           strcmp(px->sut_region + 2, "0100") ? "0100" : "0200");
+  if(ctk_auth_generate_secret(r->other_city_secret, sizeof(r->other_city_secret))) {
+    snprintf(why, whylen, "no random bytes for the second city's secret");
+    return CTK_E_CRYPTO;
+  }
+  result = roles_relay(r, "province-link", px->province_port, &r->province_relay, why, whylen);
+  if(!result)
+    result = roles_relay(r, "province-up", 0, &r->province_up_relay, why, whylen);
+  if(!result)
+    result = roles_relay(r, "province-cities", 0, &r->province_city_relay, why, whylen);
+  if(result)
+    return result;
+  if(px->self_test)
+    result = roles_start_reference_city(r, province, why, whylen);
+  else {
+    ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
+    ctk_strlcpy(r->cti_webhook, px->cti_webhook_url, sizeof(r->cti_webhook));
+  }
+  if(!result)
+    result = roles_start_city_province(r, province, why, whylen);
+  if(!result && r->cti_webhook[0])
+    result = roles_start_acd(r, why, whylen);
+  return result;
 }
 
 ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p,
@@ -541,7 +705,9 @@ ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p
 
 void ctk_roles_stop(ctk_roles *r)
 {
+  ctk_proc_stop(&r->acd, ROLES_GRACE_MS);
   ctk_proc_stop(&r->cities, ROLES_GRACE_MS);
+  ctk_proc_stop(&r->province, ROLES_GRACE_MS);
   ctk_proc_stop(&r->peer, ROLES_GRACE_MS);
   ctk_proc_stop(&r->sut, ROLES_GRACE_MS);
   ctk_proc_stop(&r->ministry, ROLES_GRACE_MS);
@@ -551,7 +717,9 @@ void ctk_roles_stop(ctk_roles *r)
   ctk_relay_stop(r->peer_in_relay);
   ctk_relay_stop(r->peer_city_relay);
   ctk_relay_stop(r->province_relay);
-  r->province_relay = NULL;
+  ctk_relay_stop(r->province_up_relay);
+  ctk_relay_stop(r->province_city_relay);
+  r->province_relay = r->province_up_relay = r->province_city_relay = NULL;
   r->ministry_relay = r->city_relay = r->sut_in_relay = NULL;
   r->peer_in_relay = r->peer_city_relay = NULL;
 }
