@@ -102,219 +102,183 @@ static void url_for(char *out, size_t size, const ctk_http_server *srv, const ch
   snprintf(out, size, "%s://127.0.0.1:%d%s", scheme, ctk_http_server_port(srv), path);
 }
 
-static void test_http_post_round_trip(void)
-{
+/* A server with the test handler, a client of it, and a call to /echo with no body yet. */
+typedef struct http_fixture {
   seen s;
-  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_server *srv;
+  ctk_http_client *c;
   ctk_http_call call;
   ctk_http_reply reply;
   char url[128];
+} http_fixture;
+
+static void fixture_path(http_fixture *fx, const char *path)
+{
+  url_for(fx->url, sizeof(fx->url), fx->srv, "http", path);
+}
+
+static void fixture_start(http_fixture *fx, size_t max_body, size_t reply_max)
+{
+  fx->srv = start_server(&fx->s, max_body, NULL, NULL);
+  fx->c = ctk_http_client_new();
+  memset(&fx->call, 0, sizeof(fx->call));
+  fx->call.url = fx->url;
+  fixture_path(fx, "/echo");
+  ctk_buf_init(&fx->reply.body, reply_max);
+}
+
+static void fixture_stop(http_fixture *fx)
+{
+  ctk_buf_free(&fx->reply.body);
+  ctk_http_client_free(fx->c);
+  ctk_http_server_stop(fx->srv);
+  pthread_mutex_destroy(&fx->s.lock);
+}
+
+static void test_http_post_round_trip(void)
+{
+  http_fixture fx;
   const char *body = "<Message>\xe4\xbd\xa0\xe5\xa5\xbd</Message>";
 
-  url_for(url, sizeof(url), srv, "http", "/echo?a=1&b=%20x");
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  call.content_type = "application/xml; charset=UTF-8";
-  call.soap_action = "\"urn:ctk12328:baseline:1#exchange\"";
-  call.body = body;
-  call.body_len = strlen(body);
-  ctk_buf_init(&reply.body, 4096);
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 200);
-  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), body);
-  CU_ASSERT_STRING_EQUAL(reply.content_type, "text/plain; charset=UTF-8");
-  CU_ASSERT(reply.total_ms > 0);
-  CU_ASSERT_EQUAL(s.body_len, strlen(body));
-  CU_ASSERT_STRING_EQUAL(s.query, "a=1&b=%20x");
-  CU_ASSERT_STRING_EQUAL(s.soap_action, "\"urn:ctk12328:baseline:1#exchange\"");
-  CU_ASSERT_STRING_EQUAL(s.soap_by_lookup, "\"urn:ctk12328:baseline:1#exchange\"");
-  CU_ASSERT_EQUAL(strncmp(s.peer, "127.0.0.1:", 10), 0);
-  CU_ASSERT_FALSE(s.had_user);
-
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  fixture_start(&fx, 0, 4096);
+  fixture_path(&fx, "/echo?a=1&b=%20x");
+  fx.call.content_type = "application/xml; charset=UTF-8";
+  fx.call.soap_action = "\"urn:ctk12328:baseline:1#exchange\"";
+  fx.call.body = body;
+  fx.call.body_len = strlen(body);
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&fx.reply.body), body);
+  CU_ASSERT_STRING_EQUAL(fx.reply.content_type, "text/plain; charset=UTF-8");
+  CU_ASSERT(fx.reply.total_ms > 0);
+  CU_ASSERT_EQUAL(fx.s.body_len, strlen(body));
+  CU_ASSERT_STRING_EQUAL(fx.s.query, "a=1&b=%20x");
+  CU_ASSERT_STRING_EQUAL(fx.s.soap_action, "\"urn:ctk12328:baseline:1#exchange\"");
+  CU_ASSERT_STRING_EQUAL(fx.s.soap_by_lookup, "\"urn:ctk12328:baseline:1#exchange\"");
+  CU_ASSERT_EQUAL(strncmp(fx.s.peer, "127.0.0.1:", 10), 0);
+  CU_ASSERT_FALSE(fx.s.had_user);
+  fixture_stop(&fx);
 }
 
 static void test_http_keep_alive_reuses_connection(void)
 {
-  seen s;
-  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
-  ctk_http_call call;
-  ctk_http_reply reply;
-  char url[128];
+  http_fixture fx;
   int i;
 
-  url_for(url, sizeof(url), srv, "http", "/echo");
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  call.body = "x";
-  call.body_len = 1;
-  ctk_buf_init(&reply.body, 4096);
+  fixture_start(&fx, 0, 4096);
+  fx.call.body = "x";
+  fx.call.body_len = 1;
   for(i = 0; i < 5; i++) {
-    CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-    CU_ASSERT_EQUAL(reply.status, 200);
-    CU_ASSERT_EQUAL(reply.new_connections, i == 0 ? 1 : 0);
+    CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+    CU_ASSERT_EQUAL(fx.reply.status, 200);
+    CU_ASSERT_EQUAL(fx.reply.new_connections, i == 0 ? 1 : 0);
   }
-  CU_ASSERT_EQUAL(ctk_http_server_connections(srv), 1);
-  CU_ASSERT_EQUAL(s.calls, 5);
-  CU_ASSERT_STRING_EQUAL(s.query, "");
-  CU_ASSERT_STRING_EQUAL(s.soap_by_lookup, "");  /* no SOAPAction sent */
-
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(fx.srv), 1);
+  CU_ASSERT_EQUAL(fx.s.calls, 5);
+  CU_ASSERT_STRING_EQUAL(fx.s.query, "");
+  CU_ASSERT_STRING_EQUAL(fx.s.soap_by_lookup, "");  /* no SOAPAction sent */
+  fixture_stop(&fx);
 }
 
 static void test_http_oversize_body_is_flagged_not_kept(void)
 {
-  seen s;
-  ctk_http_server *srv = start_server(&s, 1024, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
-  ctk_http_call call;
-  ctk_http_reply reply;
-  char url[128];
+  http_fixture fx;
   char *big = malloc(200000);
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(big);
   memset(big, 'a', 200000);
-  url_for(url, sizeof(url), srv, "http", "/echo");
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  call.body = big;
-  call.body_len = 200000;
-  ctk_buf_init(&reply.body, 4096);
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 413);
-  CU_ASSERT_EQUAL(s.too_large, 1);
-  CU_ASSERT_EQUAL(s.body_len, 0);
+  fixture_start(&fx, 1024, 4096);
+  fx.call.body = big;
+  fx.call.body_len = 200000;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 413);
+  CU_ASSERT_EQUAL(fx.s.too_large, 1);
+  CU_ASSERT_EQUAL(fx.s.body_len, 0);
 
   /* exactly at the limit is fine, and the connection is still usable */
-  call.body_len = 1024;
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 200);
-  CU_ASSERT_EQUAL(reply.body.len, 1024);
-  CU_ASSERT_EQUAL(s.too_large, 0);
-  CU_ASSERT_EQUAL(ctk_http_server_connections(srv), 1);
+  fx.call.body_len = 1024;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 200);
+  CU_ASSERT_EQUAL(fx.reply.body.len, 1024);
+  CU_ASSERT_EQUAL(fx.s.too_large, 0);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(fx.srv), 1);
 
   free(big);
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  fixture_stop(&fx);
 }
 
 static void test_http_basic_auth_reaches_handler(void)
 {
-  seen s;
-  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
-  ctk_http_call call;
-  ctk_http_reply reply;
-  char url[128];
+  http_fixture fx;
 
-  url_for(url, sizeof(url), srv, "http", "/echo");
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  call.user = "360100";
-  call.password = "9f86d081884c7d65";
-  call.body = "x";
-  call.body_len = 1;
-  ctk_buf_init(&reply.body, 4096);
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(s.had_user, 1);
-  CU_ASSERT_STRING_EQUAL(s.user, "360100");
-  CU_ASSERT_STRING_EQUAL(s.pass, "9f86d081884c7d65");
+  fixture_start(&fx, 0, 4096);
+  fx.call.user = "360100";
+  fx.call.password = "9f86d081884c7d65";
+  fx.call.body = "x";
+  fx.call.body_len = 1;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.s.had_user, 1);
+  CU_ASSERT_STRING_EQUAL(fx.s.user, "360100");
+  CU_ASSERT_STRING_EQUAL(fx.s.pass, "9f86d081884c7d65");
 
-  call.user = NULL;
-  call.password = NULL;
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(s.had_user, 0);
-
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  fx.call.user = NULL;
+  fx.call.password = NULL;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.s.had_user, 0);
+  fixture_stop(&fx);
 }
 
 static void test_http_status_is_the_handlers(void)
 {
-  seen s;
-  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
-  ctk_http_call call;
-  ctk_http_reply reply;
-  char url[128];
+  http_fixture fx;
 
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  ctk_buf_init(&reply.body, 4096);
+  fixture_start(&fx, 0, 4096);
+  fixture_path(&fx, "/nowhere");
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 404);
 
-  url_for(url, sizeof(url), srv, "http", "/nowhere");
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 404);
-
-  url_for(url, sizeof(url), srv, "http", "/echo");
-  CU_ASSERT_EQUAL(ctk_http_get(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 405);
+  fixture_path(&fx, "/echo");
+  CU_ASSERT_EQUAL(ctk_http_get(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 405);
 
   /* a handler that fails gives 500 with no body */
-  url_for(url, sizeof(url), srv, "http", "/fail");
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(reply.status, 500);
-  CU_ASSERT_EQUAL(reply.body.len, 0);
-
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  fixture_path(&fx, "/fail");
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 500);
+  CU_ASSERT_EQUAL(fx.reply.body.len, 0);
+  fixture_stop(&fx);
 }
 
 static void test_http_client_errors_are_clear(void)
 {
-  seen s;
-  ctk_http_server *srv = start_server(&s, 0, NULL, NULL);
-  ctk_http_client *c = ctk_http_client_new();
-  ctk_http_call call;
-  ctk_http_reply reply;
-  char url[128];
+  http_fixture fx;
   int closed_port = ctk_test_free_port();
 
-  memset(&call, 0, sizeof(call));
-  call.url = url;
-  ctk_buf_init(&reply.body, 64);
+  fixture_start(&fx, 0, 64);
 
   /* nobody listening */
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", closed_port);
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_HTTP);
-  CU_ASSERT_EQUAL(reply.status, 0);
-  CU_ASSERT(reply.error[0] != '\0');
+  snprintf(fx.url, sizeof(fx.url), "http://127.0.0.1:%d/echo", closed_port);
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_HTTP);
+  CU_ASSERT_EQUAL(fx.reply.status, 0);
+  CU_ASSERT(fx.reply.error[0] != '\0');
 
   /* answer slower than the call's time limit */
-  url_for(url, sizeof(url), srv, "http", "/slow");
-  call.timeout_ms = 300;
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_TIMEOUT);
-  CU_ASSERT(reply.error[0] != '\0');
+  fixture_path(&fx, "/slow");
+  fx.call.timeout_ms = 300;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_TIMEOUT);
+  CU_ASSERT(fx.reply.error[0] != '\0');
 
   /* answer larger than the reply buffer may grow */
-  call.timeout_ms = 0;
-  url_for(url, sizeof(url), srv, "http", "/big");
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_TOOBIG);
-  CU_ASSERT(reply.body.len <= 64);
+  fx.call.timeout_ms = 0;
+  fixture_path(&fx, "/big");
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_TOOBIG);
+  CU_ASSERT(fx.reply.body.len <= 64);
 
   /* a header value must not smuggle a second header */
-  url_for(url, sizeof(url), srv, "http", "/echo");
-  call.soap_action = "x\r\nX-Evil: 1";
-  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_INVAL);
-
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(c);
-  ctk_http_server_stop(srv);
-  pthread_mutex_destroy(&s.lock);
+  fixture_path(&fx, "/echo");
+  fx.call.soap_action = "x\r\nX-Evil: 1";
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_INVAL);
+  fixture_stop(&fx);
 }
 
 static void test_http_server_config_errors(void)
