@@ -1,9 +1,19 @@
-/* ctk_store: SQLite store of a reference endpoint. One connection with a recursive mutex;
- * every statement is prepared once at open and reused. */
+/* ctk_store: SQLite store of a reference endpoint. One connection behind a mutex; every
+ * statement is prepared once at open and reused.
+ *
+ * Group commit. A durable commit costs one fsync, which on a disk takes far longer than the
+ * work of a message, so callers share commits: the connection keeps one transaction open (the
+ * batch); each caller's work goes in as a savepoint (ctk_store_begin .. commit) or as single
+ * statements; whoever leaves the store last, when no other thread is waiting to come in, commits
+ * the batch once for all (or when the batch is STORE_BATCH_MAX callers or STORE_BATCH_MAX_MS
+ * old). Every caller that took part waits until that commit is done and gets its result, so
+ * "success only after the record is durable" still holds for each one; a caller never returns
+ * having seen data that is not yet durable, because it waits for the batch that held it. */
 #include "ctk_store.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +65,9 @@ static const char ctk_store_schema[] =
   X(BEGIN, "BEGIN IMMEDIATE")                                                                \
   X(COMMIT, "COMMIT")                                                                        \
   X(ROLLBACK, "ROLLBACK")                                                                    \
+  X(SAVEPOINT, "SAVEPOINT ctk_req")                                                          \
+  X(RELEASE, "RELEASE ctk_req")                                                              \
+  X(ROLLBACK_TO, "ROLLBACK TO ctk_req")                                                      \
   X(LOG, "INSERT INTO messages(at, direction, peer, interface_code, msg_id, sender, order_id," \
          " binding, encoding, raw, answer, result_code, verdict, reason)"                    \
          " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                                             \
@@ -129,12 +142,37 @@ static const char *const ctk_store_sql[] = {
 #undef CTK_STMT_SQL
 };
 
+#define STORE_BATCH_MAX 256      /* callers sharing one commit at most */
+#define STORE_BATCH_MAX_MS 5.0   /* a batch this old is committed even if more are waiting */
+
+/* A caller that took part in a batch, waiting for its commit. Lives on the caller's stack. */
+typedef struct store_waiter {
+  struct store_waiter *next;
+  int done;
+  ctk_code result;             /* of the batch commit */
+} store_waiter;
+
 struct ctk_store {
   sqlite3 *db;
-  pthread_mutex_t lock;        /* recursive: begin() holds it across a transaction */
+  pthread_mutex_t lock;        /* the connection: held from store_enter to store_leave */
   sqlite3_stmt *stmt[STMT__COUNT];
   int readonly;
+  /* guarded by lock */
+  ctk_store *held_prev;        /* what the holder held before (a thread may nest two stores) */
+  int depth;                   /* nested store_enter calls of the holder */
+  int txn_open;                /* the batch transaction is open */
+  int batch_lost;              /* SQLite rolled the batch back under us: it cannot commit */
+  double batch_started;        /* monotonic seconds */
+  unsigned batch_size;
+  store_waiter *batch;         /* callers waiting for the batch's commit */
+  /* not guarded by lock */
+  atomic_int entering;         /* threads waiting for lock */
+  pthread_mutex_t durable_lock;
+  pthread_cond_t durable;      /* broadcast after each batch commit */
 };
+
+/* The store this thread holds, so nested calls (begin .. put .. commit) do not queue again. */
+static _Thread_local ctk_store *store_held;
 
 static void store_now(char *out, size_t len)
 {
@@ -184,10 +222,108 @@ static ctk_code store_exec(ctk_store *s, sqlite3_stmt *st)
   return CTK_E_OK;
 }
 
+static double store_mono_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Take the connection. With write, make sure the batch transaction is open so what the caller
+ * writes is committed with the batch; if it cannot be opened the statements run on their own
+ * (autocommit, each durable by itself). */
+static void store_enter(ctk_store *s, int write)
+{
+  if(store_held == s) {
+    s->depth++;
+    return;
+  }
+  atomic_fetch_add(&s->entering, 1);
+  pthread_mutex_lock(&s->lock);
+  atomic_fetch_sub(&s->entering, 1);
+  s->held_prev = store_held;
+  store_held = s;
+  s->depth = 1;
+  if(s->txn_open && sqlite3_get_autocommit(s->db))
+    s->batch_lost = 1;         /* an error made SQLite roll the batch back */
+  if(write && !s->readonly && !s->txn_open &&
+     store_exec(s, store_stmt(s, STMT_BEGIN)) == CTK_E_OK) {
+    s->txn_open = 1;
+    s->batch_lost = 0;
+    s->batch_started = store_mono_s();
+    s->batch_size = 0;
+  }
+}
+
+/* Commit the batch (the caller holds lock); its waiters are handed back in *list. */
+static ctk_code store_commit_batch(ctk_store *s, store_waiter **list)
+{
+  ctk_code result = CTK_E_OK;
+  if(s->batch_lost || sqlite3_get_autocommit(s->db)) {
+    CTK_ERR("store", "a batch of %u was rolled back by SQLite", s->batch_size);
+    result = CTK_E_DB;
+  }
+  else {
+    result = store_exec(s, store_stmt(s, STMT_COMMIT));
+    if(result)
+      store_exec(s, store_stmt(s, STMT_ROLLBACK));
+  }
+  *list = s->batch;
+  s->batch = NULL;
+  s->batch_size = 0;
+  s->txn_open = 0;
+  s->batch_lost = 0;
+  return result;
+}
+
+/* Release the connection. The outermost leave of a caller that took part in the open batch
+ * returns only once the batch is durable: it commits it itself when nobody else is waiting to
+ * come in (or the batch is full or old), else it waits for the one who does. Returns result,
+ * or the commit's error. */
+static ctk_code store_leave(ctk_store *s, ctk_code result)
+{
+  store_waiter me;
+  store_waiter *list = NULL;
+  store_waiter *w;
+  ctk_code committed;
+
+  if(--s->depth > 0)
+    return result;
+  store_held = s->held_prev;
+  if(!s->txn_open) {
+    pthread_mutex_unlock(&s->lock);
+    return result;
+  }
+  me.done = 0;
+  me.result = CTK_E_OK;
+  me.next = s->batch;
+  s->batch = &me;
+  s->batch_size++;
+  if(atomic_load(&s->entering) > 0 && s->batch_size < STORE_BATCH_MAX &&
+     store_mono_s() - s->batch_started < STORE_BATCH_MAX_MS / 1000.0) {
+    /* someone is about to add to this batch: the last one in commits it */
+    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->durable_lock);
+    while(!me.done)
+      pthread_cond_wait(&s->durable, &s->durable_lock);
+    pthread_mutex_unlock(&s->durable_lock);
+    return result ? result : me.result;
+  }
+  committed = store_commit_batch(s, &list);
+  pthread_mutex_unlock(&s->lock);
+  pthread_mutex_lock(&s->durable_lock);
+  for(w = list; w; w = w->next) {
+    w->result = committed;
+    w->done = 1;
+  }
+  pthread_cond_broadcast(&s->durable);
+  pthread_mutex_unlock(&s->durable_lock);
+  return result ? result : committed;
+}
+
 ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
 {
   ctk_store *s;
-  pthread_mutexattr_t attr;
   int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int i;
   char *errmsg = NULL;
@@ -199,10 +335,10 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
   if(!s)
     return CTK_E_NOMEM;
   s->readonly = readonly;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-  pthread_mutex_init(&s->lock, &attr);
-  pthread_mutexattr_destroy(&attr);
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_mutex_init(&s->durable_lock, NULL);
+  pthread_cond_init(&s->durable, NULL);
+  atomic_init(&s->entering, 0);
 
   /* NOMUTEX: our own mutex serialises every use of the connection. */
   if(sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -243,12 +379,16 @@ void ctk_store_close(ctk_store *s)
     return;
   for(i = 0; i < STMT__COUNT; i++)
     sqlite3_finalize(s->stmt[i]);
+  if(s->db && s->txn_open)
+    store_exec(s, store_stmt(s, STMT_COMMIT)); /* nobody waits at close; keep what is there */
   if(s->db) {
     if(!s->readonly)
       sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     sqlite3_close(s->db);
   }
   pthread_mutex_destroy(&s->lock);
+  pthread_mutex_destroy(&s->durable_lock);
+  pthread_cond_destroy(&s->durable);
   free(s);
 }
 
@@ -260,26 +400,28 @@ const char *ctk_store_errmsg(ctk_store *s)
 ctk_code ctk_store_begin(ctk_store *s)
 {
   ctk_code result;
-  pthread_mutex_lock(&s->lock);
-  result = store_exec(s, store_stmt(s, STMT_BEGIN));
+  store_enter(s, 1);
+  result = s->txn_open ? store_exec(s, store_stmt(s, STMT_SAVEPOINT)) : CTK_E_DB;
   if(result)
-    pthread_mutex_unlock(&s->lock);
+    store_leave(s, result);
   return result;
 }
 
 ctk_code ctk_store_commit(ctk_store *s)
 {
-  ctk_code result = store_exec(s, store_stmt(s, STMT_COMMIT));
-  if(result)
-    store_exec(s, store_stmt(s, STMT_ROLLBACK));
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  ctk_code result = store_exec(s, store_stmt(s, STMT_RELEASE));
+  if(result) {
+    store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
+    store_exec(s, store_stmt(s, STMT_RELEASE));
+  }
+  return store_leave(s, result);
 }
 
 void ctk_store_rollback(ctk_store *s)
 {
-  store_exec(s, store_stmt(s, STMT_ROLLBACK));
-  pthread_mutex_unlock(&s->lock);
+  store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
+  store_exec(s, store_stmt(s, STMT_RELEASE));
+  store_leave(s, CTK_E_OK);
 }
 
 /* ---- message log ---- */
@@ -291,7 +433,7 @@ ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m)
   ctk_code result;
 
   store_now(now, sizeof(now));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_LOG);
   bind_text(st, 1, now);
   bind_text(st, 2, m->direction);
@@ -308,21 +450,20 @@ ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m)
   bind_text(st, 13, m->verdict);
   bind_text(st, 14, m->reason);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 long ctk_store_log_count(ctk_store *s, const char *verdict)
 {
   sqlite3_stmt *st;
   long n = -1;
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_LOG_COUNT);
   bind_text(st, 1, verdict);
   if(sqlite3_step(st) == SQLITE_ROW)
     n = (long)sqlite3_column_int64(st, 0);
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
+  store_leave(s, CTK_E_OK);
   return n;
 }
 
@@ -335,7 +476,7 @@ ctk_code ctk_store_msgid_get(ctk_store *s, const char *sender, const char *msg_i
   ctk_code result = CTK_E_NOTFOUND;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_MSGID_GET);
   bind_text(st, 1, sender);
   bind_text(st, 2, msg_id);
@@ -349,8 +490,7 @@ ctk_code ctk_store_msgid_get(ctk_store *s, const char *sender, const char *msg_i
   else if(rc != SQLITE_DONE)
     result = CTK_E_DB;
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_msgid_put(ctk_store *s, const char *sender, const char *msg_id,
@@ -362,7 +502,7 @@ ctk_code ctk_store_msgid_put(ctk_store *s, const char *sender, const char *msg_i
   ctk_code result;
 
   store_now(now, sizeof(now));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_MSGID_PUT);
   bind_text(st, 1, sender);
   bind_text(st, 2, msg_id);
@@ -371,8 +511,7 @@ ctk_code ctk_store_msgid_put(ctk_store *s, const char *sender, const char *msg_i
   bind_text(st, 5, content_type);
   bind_text(st, 6, now);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 /* ---- work orders ---- */
@@ -411,7 +550,7 @@ ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
   ctk_code result = CTK_E_NOTFOUND;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_ORDER_GET);
   bind_text(st, 1, order_id);
   rc = sqlite3_step(st);
@@ -422,8 +561,7 @@ ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
   else if(rc != SQLITE_DONE)
     result = CTK_E_DB;
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 /* Bind the 23 order columns in ORDER_COLS order, then accept_date and the XML. */
@@ -463,7 +601,7 @@ ctk_code ctk_store_order_put(ctk_store *s, const ctk_order *o, const char *xml, 
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_ORDER_UPDATE);
   bind_order(st, o, xml, xml_len);
   result = store_exec(s, st);
@@ -472,8 +610,7 @@ ctk_code ctk_store_order_put(ctk_store *s, const ctk_order *o, const char *xml, 
     bind_order(st, o, xml, xml_len);
     result = store_exec(s, st);
   }
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out)
@@ -482,7 +619,7 @@ ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out)
   ctk_code result = CTK_E_NOTFOUND;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_ORDER_XML);
   bind_text(st, 1, order_id);
   rc = sqlite3_step(st);
@@ -491,8 +628,7 @@ ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out)
   else if(rc != SQLITE_DONE && rc != SQLITE_ROW)
     result = CTK_E_DB;
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_history_event *ev)
@@ -500,7 +636,7 @@ ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_his
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_HISTORY_ADD);
   bind_text(st, 1, order_id);
   bind_text(st, 2, ev->time);
@@ -509,8 +645,7 @@ ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_his
   bind_text(st, 5, ev->region);
   bind_text(st, 6, ev->msg_id);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_history_each(ctk_store *s, const char *order_id, ctk_history_cb cb, void *ctx)
@@ -520,7 +655,7 @@ ctk_code ctk_store_history_each(ctk_store *s, const char *order_id, ctk_history_
   ctk_code result = CTK_E_OK;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_HISTORY_EACH);
   bind_text(st, 1, order_id);
   for(;;) {
@@ -538,8 +673,7 @@ ctk_code ctk_store_history_each(ctk_store *s, const char *order_id, ctk_history_
   if(rc != SQLITE_DONE && rc != SQLITE_ROW)
     result = CTK_E_DB;
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 /* Walk the rows of a prepared order query. */
@@ -565,14 +699,13 @@ ctk_code ctk_store_orders_each(ctk_store *s, const char *region_prefix, const ch
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_ORDERS_EACH);
   bind_text(st, 1, region_prefix);
   bind_text(st, 2, from);
   bind_text(st, 3, to);
   result = store_orders_walk(st, cb, ctx);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_overdue_each(ctk_store *s, const char *today, const char *open_states,
@@ -581,13 +714,12 @@ ctk_code ctk_store_overdue_each(ctk_store *s, const char *today, const char *ope
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_OVERDUE_EACH);
   bind_text(st, 1, today);
   bind_text(st, 2, open_states);
   result = store_orders_walk(st, cb, ctx);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_urge_mark(ctk_store *s, const char *order_id, const char *day)
@@ -595,15 +727,14 @@ ctk_code ctk_store_urge_mark(ctk_store *s, const char *order_id, const char *day
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_URGE_MARK);
   bind_text(st, 1, order_id);
   bind_text(st, 2, day);
   result = store_exec(s, st);
   if(!result && sqlite3_changes(s->db) == 0)
     result = CTK_E_EXISTS;
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 /* ---- outbox ---- */
@@ -616,7 +747,7 @@ ctk_code ctk_store_outbox_add(ctk_store *s, ctk_outbox_item *item, const char *b
   ctk_code result;
 
   store_now(now, sizeof(now));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_OUTBOX_ADD);
   bind_text(st, 1, item->fifo_key[0] ? item->fifo_key : item->msg_id);
   bind_text(st, 2, item->peer);
@@ -629,8 +760,7 @@ ctk_code ctk_store_outbox_add(ctk_store *s, ctk_outbox_item *item, const char *b
   result = store_exec(s, st);
   if(!result)
     item->id = sqlite3_last_insert_rowid(s->db);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outbox_item *item,
@@ -640,7 +770,7 @@ ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outb
   ctk_code result = CTK_E_NOTFOUND;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, lifo ? STMT_OUTBOX_CLAIM_LIFO : STMT_OUTBOX_CLAIM_FIFO);
   sqlite3_bind_int64(st, 1, now_ms);
   rc = sqlite3_step(st);
@@ -664,8 +794,7 @@ ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outb
     sqlite3_bind_int64(st, 1, item->id);
     result = store_exec(s, st);
   }
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_next_due(ctk_store *s, int64_t *next_at_ms)
@@ -673,15 +802,14 @@ ctk_code ctk_store_outbox_next_due(ctk_store *s, int64_t *next_at_ms)
   sqlite3_stmt *st;
   ctk_code result = CTK_E_NOTFOUND;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_OUTBOX_NEXT_DUE);
   if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     *next_at_ms = sqlite3_column_int64(st, 0);
     result = CTK_E_OK;
   }
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_done(ctk_store *s, int64_t id, int delivered, const char *error)
@@ -691,15 +819,14 @@ ctk_code ctk_store_outbox_done(ctk_store *s, int64_t id, int delivered, const ch
   ctk_code result;
 
   store_now(now, sizeof(now));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_OUTBOX_DONE);
   sqlite3_bind_int64(st, 1, id);
   bind_text(st, 2, delivered ? "delivered" : "failed");
   bind_text(st, 3, error);
   bind_text(st, 4, now);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_retry(ctk_store *s, int64_t id, int64_t next_at_ms, const char *error)
@@ -707,23 +834,21 @@ ctk_code ctk_store_outbox_retry(ctk_store *s, int64_t id, int64_t next_at_ms, co
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_OUTBOX_RETRY);
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_int64(st, 2, next_at_ms);
   bind_text(st, 3, error);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_restart(ctk_store *s)
 {
   ctk_code result;
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   result = store_exec(s, store_stmt(s, STMT_OUTBOX_RESTART));
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_outbox_counts(ctk_store *s, ctk_outbox_counts *c)
@@ -732,7 +857,7 @@ ctk_code ctk_store_outbox_counts(ctk_store *s, ctk_outbox_counts *c)
   int rc;
 
   memset(c, 0, sizeof(*c));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_OUTBOX_COUNTS);
   for(;;) {
     const char *state;
@@ -752,8 +877,7 @@ ctk_code ctk_store_outbox_counts(ctk_store *s, ctk_outbox_counts *c)
       c->failed = n;
   }
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return rc == SQLITE_DONE ? CTK_E_OK : CTK_E_DB;
+  return store_leave(s, rc == SQLITE_DONE ? CTK_E_OK : CTK_E_DB);
 }
 
 /* ---- received reports and knowledge ---- */
@@ -766,7 +890,7 @@ ctk_code ctk_store_stat_put(ctk_store *s, const char *region, const char *period
   ctk_code result;
 
   store_now(now, sizeof(now));
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_STAT_PUT);
   bind_text(st, 1, region);
   bind_text(st, 2, period_start);
@@ -775,8 +899,7 @@ ctk_code ctk_store_stat_put(ctk_store *s, const char *region, const char *period
   bind_text(st, 5, value);
   bind_text(st, 6, now);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_stat_get(ctk_store *s, const char *region, const char *period_start,
@@ -785,7 +908,7 @@ ctk_code ctk_store_stat_get(ctk_store *s, const char *region, const char *period
   sqlite3_stmt *st;
   ctk_code result = CTK_E_NOTFOUND;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_STAT_GET);
   bind_text(st, 1, region);
   bind_text(st, 2, period_start);
@@ -796,8 +919,7 @@ ctk_code ctk_store_stat_get(ctk_store *s, const char *region, const char *period
     result = CTK_E_OK;
   }
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_knowledge_put(ctk_store *s, const char *item_id, const char *klass,
@@ -807,7 +929,7 @@ ctk_code ctk_store_knowledge_put(ctk_store *s, const char *item_id, const char *
   sqlite3_stmt *st;
   ctk_code result;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 1);
   st = store_stmt(s, STMT_KB_PUT);
   bind_text(st, 1, item_id);
   bind_text(st, 2, klass);
@@ -816,8 +938,7 @@ ctk_code ctk_store_knowledge_put(ctk_store *s, const char *item_id, const char *
   bind_text(st, 5, update_time);
   bind_text(st, 6, action);
   result = store_exec(s, st);
-  pthread_mutex_unlock(&s->lock);
-  return result;
+  return store_leave(s, result);
 }
 
 int ctk_store_knowledge_has(ctk_store *s, const char *item_id)
@@ -826,7 +947,7 @@ int ctk_store_knowledge_has(ctk_store *s, const char *item_id)
   int found = 0;
   int rc;
 
-  pthread_mutex_lock(&s->lock);
+  store_enter(s, 0);
   st = store_stmt(s, STMT_KB_HAS);
   bind_text(st, 1, item_id);
   rc = sqlite3_step(st);
@@ -837,6 +958,6 @@ int ctk_store_knowledge_has(ctk_store *s, const char *item_id)
   else if(rc != SQLITE_DONE)
     found = -1;
   sqlite3_reset(st);
-  pthread_mutex_unlock(&s->lock);
+  store_leave(s, CTK_E_OK);
   return found;
 }
