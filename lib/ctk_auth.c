@@ -174,9 +174,10 @@ ctk_code ctk_auth_add(ctk_auth *a, const char *region, int level, const char *se
 }
 
 /* One record of the file into the next node slot. */
-static ctk_code load_node(ctk_auth *a, const ctk_csv *csv, const int *col, const char *path,
+static ctk_code load_node(void *ctx, const ctk_csv *csv, const int *col, const char *path,
                           char *err, size_t errsize)
 {
+  ctk_auth *a = ctx;
   const char *region = ctk_csv_field(csv, col[0]);
   const char *level = ctk_csv_field(csv, col[1]);
   const char *salt = ctk_csv_field(csv, col[2]);
@@ -215,7 +216,6 @@ ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsi
   ctk_csv csv;
   ctk_auth *a;
   ctk_code result;
-  int rc;
 
   if(err && errsize)
     err[0] = '\0';
@@ -230,18 +230,7 @@ ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsi
     ctk_csv_close(&csv);
     return CTK_E_NOMEM;
   }
-  result = ctk_csv_header(&csv, columns, 4, col);
-  if(result)
-    ctk_csv_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error, NULL);
-  while(!result) {
-    rc = ctk_csv_next(&csv);
-    if(rc == 0)
-      break;
-    if(rc < 0)
-      result = ctk_csv_error(err, errsize, path, csv.record_line, csv.error, NULL);
-    else
-      result = load_node(a, &csv, col, path, err, errsize);
-  }
+  result = ctk_csv_each_record(&csv, path, columns, 4, col, load_node, a, err, errsize);
   /* the file held salts and hashes; wipe the reader's copy */
   if(csv.data)
     OPENSSL_cleanse(csv.data, csv.len);

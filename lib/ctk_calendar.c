@@ -224,69 +224,59 @@ typedef struct listed_day {
   size_t line;
 } listed_day;
 
-/* Reads every record into list (unsorted) and the year range. */
-static ctk_code read_entries(ctk_csv *csv, const char *path, listed_day *list, size_t *n,
-                             int *first_year, int *last_year, char *err, size_t errsize)
+/* The file as read so far: every record (unsorted) and the year range. */
+typedef struct calendar_reading {
+  listed_day *list;
+  size_t n;
+  int first_year;
+  int last_year;
+} calendar_reading;
+
+static ctk_code read_entry(void *ctx, const ctk_csv *csv, const int *col, const char *path,
+                           char *err, size_t errsize)
 {
-  static const char *const columns[] = { "date", "kind" };
-  int col[2];
-  int rc;
+  calendar_reading *rd = ctx;
+  const char *date = ctk_csv_field(csv, col[0]);
+  const char *kind = ctk_csv_field(csv, col[1]);
+  int y, m, d, wday;
+  listed_day *e;
 
-  if(ctk_csv_header(csv, columns, 2, col))
-    return ctk_csv_error(err, errsize, path, csv->record_line ? csv->record_line : 1,
-                      csv->error, NULL);
-  *n = 0;
-  for(;;) {
-    const char *date;
-    const char *kind;
-    int y, m, d, wday;
-    listed_day *e;
-
-    rc = ctk_csv_next(csv);
-    if(rc == 0)
-      break;
-    if(rc < 0)
-      return ctk_csv_error(err, errsize, path, csv->record_line, csv->error, NULL);
-    date = ctk_csv_field(csv, col[0]);
-    kind = ctk_csv_field(csv, col[1]);
-    if(!date || !kind)
-      return ctk_csv_error(err, errsize, path, csv->record_line, "too few fields", NULL);
-    if(*n >= MAX_ENTRIES)
-      return ctk_csv_error(err, errsize, path, csv->record_line, "too many entries", NULL);
-    e = &list[*n];
-    e->line = csv->record_line;
-    if(parse_date_fields(date, &y, &m, &d) || date_to_day(y, m, d, &e->day))
-      return ctk_csv_error(err, errsize, path, e->line, "not a date YYYY-MM-DD", date);
-    if(y < MIN_YEAR || y > MAX_YEAR)
-      return ctk_csv_error(err, errsize, path, e->line, "year out of range", date);
-    if(!strcmp(kind, "holiday"))
-      e->kind = DAY_HOLIDAY;
-    else if(!strcmp(kind, "workday"))
-      e->kind = DAY_WORKDAY;
-    else
-      return ctk_csv_error(err, errsize, path, e->line, "kind is neither holiday nor workday",
-                        kind);
-    day_to_date(e->day, NULL, NULL, NULL, &wday);
-    /* a make-up working day is always a weekend day; anything else is a typo in the file */
-    if(e->kind == DAY_WORKDAY && wday != 0 && wday != 6)
-      return ctk_csv_error(err, errsize, path, e->line, "workday listed on a weekday", date);
-    if(*n == 0 || y < *first_year)
-      *first_year = y;
-    if(*n == 0 || y > *last_year)
-      *last_year = y;
-    (*n)++;
-  }
-  if(*n == 0)
-    return ctk_csv_error(err, errsize, path, 1, "no entries", NULL);
+  if(!date || !kind)
+    return ctk_csv_error(err, errsize, path, csv->record_line, "too few fields", NULL);
+  if(rd->n >= MAX_ENTRIES)
+    return ctk_csv_error(err, errsize, path, csv->record_line, "too many entries", NULL);
+  e = &rd->list[rd->n];
+  e->line = csv->record_line;
+  if(parse_date_fields(date, &y, &m, &d) || date_to_day(y, m, d, &e->day))
+    return ctk_csv_error(err, errsize, path, e->line, "not a date YYYY-MM-DD", date);
+  if(y < MIN_YEAR || y > MAX_YEAR)
+    return ctk_csv_error(err, errsize, path, e->line, "year out of range", date);
+  if(!strcmp(kind, "holiday"))
+    e->kind = DAY_HOLIDAY;
+  else if(!strcmp(kind, "workday"))
+    e->kind = DAY_WORKDAY;
+  else
+    return ctk_csv_error(err, errsize, path, e->line, "kind is neither holiday nor workday",
+                         kind);
+  day_to_date(e->day, NULL, NULL, NULL, &wday);
+  /* a make-up working day is always a weekend day; anything else is a typo in the file */
+  if(e->kind == DAY_WORKDAY && wday != 0 && wday != 6)
+    return ctk_csv_error(err, errsize, path, e->line, "workday listed on a weekday", date);
+  if(rd->n == 0 || y < rd->first_year)
+    rd->first_year = y;
+  if(rd->n == 0 || y > rd->last_year)
+    rd->last_year = y;
+  rd->n++;
   return CTK_E_OK;
 }
 
 ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size_t errsize)
 {
+  static const char *const columns[] = { "date", "kind" };
+  int col[2];
   ctk_csv csv;
-  listed_day *list;
+  calendar_reading rd;
   ctk_calendar *cal = NULL;
-  size_t n = 0;
   size_t i;
   long last_day;
   ctk_code result;
@@ -299,15 +289,20 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
   result = ctk_csv_open_reporting(&csv, path, err, errsize);
   if(result)
     return result;
-  list = calloc(MAX_ENTRIES, sizeof(*list));
+  memset(&rd, 0, sizeof(rd));
+  rd.list = calloc(MAX_ENTRIES, sizeof(*rd.list));
   cal = calloc(1, sizeof(*cal));
-  if(!list || !cal) {
+  if(!rd.list || !cal) {
     result = CTK_E_NOMEM;
     goto done;
   }
-  result = read_entries(&csv, path, list, &n, &cal->first_year, &cal->last_year, err, errsize);
+  result = ctk_csv_each_record(&csv, path, columns, 2, col, read_entry, &rd, err, errsize);
+  if(!result && rd.n == 0)
+    result = ctk_csv_error(err, errsize, path, 1, "no entries", NULL);
   if(result)
     goto done;
+  cal->first_year = rd.first_year;
+  cal->last_year = rd.last_year;
 
   date_to_day(cal->first_year, 1, 1, &cal->first_day);
   date_to_day(cal->last_year, 12, 31, &last_day);
@@ -317,22 +312,22 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
     result = CTK_E_NOMEM;
     goto done;
   }
-  for(i = 0; i < n; i++) {
-    unsigned char *slot = &cal->kind[list[i].day - cal->first_day];
+  for(i = 0; i < rd.n; i++) {
+    unsigned char *slot = &cal->kind[rd.list[i].day - cal->first_day];
     if(*slot != DAY_ORDINARY) {
       char date[48];
       int y, m, d;
-      day_to_date(list[i].day, &y, &m, &d, NULL);
+      day_to_date(rd.list[i].day, &y, &m, &d, NULL);
       snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
-      result = ctk_csv_error(err, errsize, path, list[i].line, "date listed twice", date);
+      result = ctk_csv_error(err, errsize, path, rd.list[i].line, "date listed twice", date);
       goto done;
     }
-    *slot = (unsigned char)list[i].kind;
+    *slot = (unsigned char)rd.list[i].kind;
   }
 
 done:
   ctk_csv_close(&csv);
-  free(list);
+  free(rd.list);
   if(result) {
     ctk_calendar_free(cal);
     return result;

@@ -228,6 +228,28 @@ ctk_code ctk_csv_header(ctk_csv *c, const char *const *wanted, size_t n_wanted, 
   return CTK_E_OK;
 }
 
+ctk_code ctk_csv_each_record(ctk_csv *c, const char *path, const char *const *wanted,
+                             size_t n_wanted, int *col, ctk_csv_record_fn fn, void *ctx,
+                             char *err, size_t errsize)
+{
+  ctk_code result;
+  int rc;
+
+  if(ctk_csv_header(c, wanted, n_wanted, col))
+    return ctk_csv_error(err, errsize, path, c->record_line ? c->record_line : 1, c->error,
+                         NULL);
+  rc = ctk_csv_next(c);
+  while(rc > 0) {
+    result = fn(ctx, c, col, path, err, errsize);
+    if(result)
+      return result;
+    rc = ctk_csv_next(c);
+  }
+  if(rc < 0)
+    return ctk_csv_error(err, errsize, path, c->record_line, c->error, NULL);
+  return CTK_E_OK;
+}
+
 const char *ctk_csv_field(const ctk_csv *c, int index)
 {
   if(index < 0 || (size_t)index >= c->n_fields)

@@ -46,6 +46,15 @@ void ctk_csv_close(ctk_csv *c);
  * CTK_E_PARSE when the file is empty, the row is malformed or a column is missing (c->error
  * names it). Columns may appear in any order; extra columns are allowed. */
 ctk_code ctk_csv_header(ctk_csv *c, const char *const *wanted, size_t n_wanted, int *index);
+/* A loader's handler of one record; col holds the indexes of the wanted columns. It returns
+ * CTK_E_OK or, having written err (ctk_csv_error), the error that stops the file. */
+typedef ctk_code (*ctk_csv_record_fn)(void *ctx, const ctk_csv *c, const int *col,
+                                      const char *path, char *err, size_t errsize);
+/* The loop of every table loader: the header (wanted columns into col), then each record to
+ * fn until the first error. A bad header or record gives err "PATH:LINE: why". */
+ctk_code ctk_csv_each_record(ctk_csv *c, const char *path, const char *const *wanted,
+                             size_t n_wanted, int *col, ctk_csv_record_fn fn, void *ctx,
+                             char *err, size_t errsize);
 /* Field number index of the current record, or NULL when the record is shorter. */
 const char *ctk_csv_field(const ctk_csv *c, int index);
 /* Index of the column named name in the header fields, or -1. */

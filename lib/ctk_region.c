@@ -79,9 +79,10 @@ static int by_code(const void *a, const void *b)
 }
 
 /* Checks one record and appends it. */
-static ctk_code add_record(ctk_region_db *db, const ctk_csv *csv, const int *col,
-                           const char *path, char *err, size_t errsize)
+static ctk_code add_record(void *ctx, const ctk_csv *csv, const int *col, const char *path,
+                           char *err, size_t errsize)
 {
+  ctk_region_db *db = ctx;
   const char *code = ctk_csv_field(csv, col[0]);
   const char *name = ctk_csv_field(csv, col[1]);
   const char *kind = ctk_csv_field(csv, col[2]);
@@ -147,7 +148,6 @@ ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_
   ctk_csv csv;
   ctk_region_db *db;
   ctk_code result;
-  int rc;
 
   if(err && errsize)
     err[0] = '\0';
@@ -166,18 +166,7 @@ ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_
     return CTK_E_NOMEM;
   }
 
-  result = ctk_csv_header(&csv, columns, 4, col);
-  if(result)
-    ctk_csv_error(err, errsize, path, csv.record_line ? csv.record_line : 1, csv.error, NULL);
-  while(!result) {
-    rc = ctk_csv_next(&csv);
-    if(rc == 0)
-      break;
-    if(rc < 0)
-      result = ctk_csv_error(err, errsize, path, csv.record_line, csv.error, NULL);
-    else
-      result = add_record(db, &csv, col, path, err, errsize);
-  }
+  result = ctk_csv_each_record(&csv, path, columns, 4, col, add_record, db, err, errsize);
   ctk_csv_close(&csv);
   if(!result && db->n == 0)
     result = ctk_csv_error(err, errsize, path, 1, "no regions", NULL);
