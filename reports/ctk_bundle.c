@@ -23,19 +23,6 @@
 #define ED25519_SIG_LEN 64
 #define PATH_MAX_LEN 1024
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-  if(!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static void hex(const unsigned char *d, size_t n, char *out)
 {
   static const char digits[] = "0123456789abcdef";
@@ -67,7 +54,7 @@ static ctk_code load_key(const char *path, int want_private, EVP_PKEY **out, cha
 
   *out = NULL;
   if(!f) {
-    set_err(err, errlen, "%s: cannot open key: %s", path, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: cannot open key: %s", path, strerror(errno));
     return CTK_E_NOTFOUND;
   }
   if(want_private)
@@ -76,13 +63,13 @@ static ctk_code load_key(const char *path, int want_private, EVP_PKEY **out, cha
     k = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
   fclose(f);
   if(!k) {
-    set_err(err, errlen, "%s: not a PEM %s key (or it is encrypted)", path,
-            want_private ? "private" : "public");
+    ctk_report_set_err(err, errlen, "%s: not a PEM %s key (or it is encrypted)", path,
+                       want_private ? "private" : "public");
     return CTK_E_CRYPTO;
   }
   if(EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(k);
-    set_err(err, errlen, "%s: not an Ed25519 key", path);
+    ctk_report_set_err(err, errlen, "%s: not an Ed25519 key", path);
     return CTK_E_CRYPTO;
   }
   *out = k;
@@ -120,7 +107,7 @@ ctk_code ctk_bundle_key_fingerprint(const char *pem_path, char out[65], char *er
   rc = fingerprint_of(k, out);
   EVP_PKEY_free(k);
   if(rc)
-    set_err(err, errlen, "%s: cannot compute the key fingerprint", pem_path);
+    ctk_report_set_err(err, errlen, "%s: cannot compute the key fingerprint", pem_path);
   return rc;
 }
 
@@ -132,14 +119,14 @@ static ctk_code write_pem(const char *path, mode_t mode, EVP_PKEY *k, int privat
   FILE *f;
   int ok;
   if(fd < 0) {
-    set_err(err, errlen, "%s: %s", path, errno == EEXIST ? "exists; not overwriting a key"
-                                                         : strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", path,
+                       errno == EEXIST ? "exists; not overwriting a key" : strerror(errno));
     return errno == EEXIST ? CTK_E_EXISTS : CTK_E_IO;
   }
   f = fdopen(fd, "w");
   if(!f) {
     close(fd);
-    set_err(err, errlen, "%s: %s", path, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", path, strerror(errno));
     return CTK_E_IO;
   }
   if(private_key)
@@ -149,7 +136,7 @@ static ctk_code write_pem(const char *path, mode_t mode, EVP_PKEY *k, int privat
   if(fclose(f) != 0)
     ok = 0;
   if(!ok) {
-    set_err(err, errlen, "%s: cannot write the key", path);
+    ctk_report_set_err(err, errlen, "%s: cannot write the key", path);
     return CTK_E_IO;
   }
   return CTK_E_OK;
@@ -164,12 +151,12 @@ ctk_code ctk_bundle_keygen(const char *prefix, char *err, size_t errlen)
   int n2 = snprintf(pub, sizeof(pub), "%s.pub.pem", prefix);
 
   if(n1 < 0 || n2 < 0 || (size_t)n2 >= sizeof(pub) || (size_t)n1 >= sizeof(priv)) {
-    set_err(err, errlen, "key prefix too long");
+    ctk_report_set_err(err, errlen, "key prefix too long");
     return CTK_E_TOOBIG;
   }
   k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
   if(!k) {
-    set_err(err, errlen, "Ed25519 key generation failed");
+    ctk_report_set_err(err, errlen, "Ed25519 key generation failed");
     return CTK_E_CRYPTO;
   }
   rc = write_pem(priv, 0600, k, 1, err, errlen);
@@ -358,7 +345,7 @@ static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, i
     return CTK_E_OK;
   d = opendir(dir);
   if(!d) {
-    set_err(err, errlen, "%s: %s", dir, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", dir, strerror(errno));
     return CTK_E_IO;
   }
   while(!rc) {
@@ -384,8 +371,8 @@ static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, i
             !(depth == 0 && is_report_name(e->d_name))) {
       member *m = member_add(l, inner);
       if(!m) {
-        set_err(err, errlen, "%s: too many files (at most %d) or path too long", dir,
-                CTK_BUNDLE_FILES_MAX);
+        ctk_report_set_err(err, errlen, "%s: too many files (at most %d) or path too long", dir,
+                           CTK_BUNDLE_FILES_MAX);
         rc = CTK_E_TOOBIG;
         break;
       }
@@ -396,10 +383,11 @@ static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, i
       }
       rc = hash_file(full, m->sha256, &m->size);
       if(rc)
-        set_err(err, errlen, "%s: %s", full, ctk_strerror(rc));
+        ctk_report_set_err(err, errlen, "%s: %s", full, ctk_strerror(rc));
       l->total += m->size;
       if(!rc && l->total > CTK_BUNDLE_TOTAL_MAX) {
-        set_err(err, errlen, "%s: the logs exceed %zu bytes in all", dir, CTK_BUNDLE_TOTAL_MAX);
+        ctk_report_set_err(err, errlen, "%s: the logs exceed %zu bytes in all", dir,
+                           CTK_BUNDLE_TOTAL_MAX);
         rc = CTK_E_TOOBIG;
       }
     }
@@ -427,7 +415,7 @@ static ctk_code add_report(member_list *l, const char *dir, const char *name, co
   if(rc == CTK_E_NOTFOUND && writer)
     rc = writer(run, &m->mem);
   if(rc) {
-    set_err(err, errlen, "%s: %s", full, ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "%s: %s", full, ctk_strerror(rc));
     return rc;
   }
   m->size = m->mem.len;
@@ -628,7 +616,7 @@ static ctk_code write_file_entry(struct archive *a, const member *m, time_t mtim
   ctk_code rc;
 
   if(!f) {
-    set_err(err, errlen, "%s: %s", m->file, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", m->file, strerror(errno));
     return CTK_E_IO;
   }
   rc = write_entry_header(a, m->path, m->size, mtime);
@@ -657,9 +645,9 @@ static ctk_code write_file_entry(struct archive *a, const member *m, time_t mtim
   else
     EVP_MD_CTX_free(s.md);
   if(rc == CTK_E_CONFLICT)
-    set_err(err, errlen, "%s changed while the bundle was being made", m->file);
+    ctk_report_set_err(err, errlen, "%s changed while the bundle was being made", m->file);
   else if(rc)
-    set_err(err, errlen, "%s: %s", m->file, ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "%s: %s", m->file, ctk_strerror(rc));
   return rc;
 }
 
@@ -685,18 +673,18 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
     return rc;
   rc = fingerprint_of(k, fp);
   if(rc) {
-    set_err(err, errlen, "%s: cannot compute the key fingerprint", privkey_pem);
+    ctk_report_set_err(err, errlen, "%s: cannot compute the key fingerprint", privkey_pem);
     goto out;
   }
   n = snprintf(path, sizeof(path), "%s/results.json", results_dir);
   if(n < 0 || (size_t)n >= sizeof(path)) {
     rc = CTK_E_TOOBIG;
-    set_err(err, errlen, "results directory path too long");
+    ctk_report_set_err(err, errlen, "results directory path too long");
     goto out;
   }
   rc = ctk_report_json_load(path, &run, jerr, sizeof(jerr));
   if(rc) {
-    set_err(err, errlen, "%s", jerr);
+    ctk_report_set_err(err, errlen, "%s", jerr);
     goto out;
   }
   rc = add_report(&l, results_dir, "results.json", run, NULL, err, errlen);
@@ -713,14 +701,14 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
   if(!rc)
     rc = sign(k, &manifest, sig);
   if(rc) {
-    set_err(err, errlen, "building or signing the manifest: %s", ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "building or signing the manifest: %s", ctk_strerror(rc));
     goto out;
   }
 
   n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out_path, (long)getpid());
   if(n < 0 || (size_t)n >= sizeof(tmp)) {
     rc = CTK_E_TOOBIG;
-    set_err(err, errlen, "output path too long");
+    ctk_report_set_err(err, errlen, "output path too long");
     goto out;
   }
   a = archive_write_new();
@@ -728,7 +716,7 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
      archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
      archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
     rc = CTK_E_IO;
-    set_err(err, errlen, "%s: %s", tmp, a ? archive_error_string(a) : "out of memory");
+    ctk_report_set_err(err, errlen, "%s: %s", tmp, a ? archive_error_string(a) : "out of memory");
     goto out;
   }
   /* Manifest and signature first: a reader can check them before anything else. */
@@ -745,10 +733,10 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
   if(!rc && archive_write_close(a) != ARCHIVE_OK)
     rc = CTK_E_IO;
   if(rc && err && !err[0])
-    set_err(err, errlen, "%s: %s", tmp, archive_error_string(a));
+    ctk_report_set_err(err, errlen, "%s: %s", tmp, archive_error_string(a));
   if(!rc && rename(tmp, out_path) != 0) {
     rc = CTK_E_IO;
-    set_err(err, errlen, "%s: %s", out_path, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", out_path, strerror(errno));
   }
   if(rc)
     remove(tmp);
@@ -852,7 +840,7 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
     if(r == ARCHIVE_EOF)
       return CTK_E_OK;
     if(r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      set_err(err, errlen, "not a readable tar.gz: %s", archive_error_string(a));
+      ctk_report_set_err(err, errlen, "not a readable tar.gz: %s", archive_error_string(a));
       return CTK_E_PARSE;
     }
     name = archive_entry_pathname(e);
@@ -865,7 +853,7 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
       continue;
     }
     if(fl->count >= CTK_BUNDLE_FILES_MAX) {
-      set_err(err, errlen, "more than %d members", CTK_BUNDLE_FILES_MAX);
+      ctk_report_set_err(err, errlen, "more than %d members", CTK_BUNDLE_FILES_MAX);
       return CTK_E_TOOBIG;
     }
     if(!strcmp(name, CTK_BUNDLE_MANIFEST))
@@ -894,13 +882,13 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
       if(n == 0)
         break;
       if(n < 0) {
-        set_err(err, errlen, "%s: %s", name, archive_error_string(a));
+        ctk_report_set_err(err, errlen, "%s: %s", name, archive_error_string(a));
         rc = CTK_E_PARSE;
         break;
       }
       total += (size_t)n;
       if(s.size + (size_t)n > CTK_BUNDLE_FILE_MAX || total > CTK_BUNDLE_TOTAL_MAX) {
-        set_err(err, errlen, "%s: member or bundle larger than the limit", name);
+        ctk_report_set_err(err, errlen, "%s: member or bundle larger than the limit", name);
         rc = CTK_E_TOOBIG;
         break;
       }
@@ -908,7 +896,7 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
       if(!rc && keep) {
         rc = ctk_buf_add(keep, chunk, (size_t)n);
         if(rc)
-          set_err(err, errlen, "%s: larger than %zu bytes", name, keep->max);
+          ctk_report_set_err(err, errlen, "%s: larger than %zu bytes", name, keep->max);
       }
     }
     if(rc) {
@@ -1071,7 +1059,7 @@ ctk_code ctk_bundle_verify(const char *bundle_path, const char *pubkey_pem,
   archive_read_support_filter_gzip(a);
   archive_read_support_format_tar(a);
   if(archive_read_open_filename(a, bundle_path, 65536) != ARCHIVE_OK) {
-    set_err(err, errlen, "%s: %s", bundle_path, archive_error_string(a));
+    ctk_report_set_err(err, errlen, "%s: %s", bundle_path, archive_error_string(a));
     rc = CTK_E_IO;
     goto out;
   }

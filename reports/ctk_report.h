@@ -38,6 +38,10 @@ ctk_code ctk_report_text(ctk_buf *out, const char *data, size_t len, const char 
 /* 1 when the bytes are valid UTF-8 without NUL or other XML-forbidden control characters. */
 int ctk_report_is_clean_utf8(const char *data, size_t len);
 
+/* The reason of a failure into err as printf would write it (nothing when err is NULL). */
+void ctk_report_set_err(char *err, size_t errlen, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
 /* Read a whole file (at most max bytes) into buf. */
 ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf);
 /* Write bytes to path through a temporary file and rename, so readers never see half a file. */

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +45,6 @@ typedef struct monthly_data {
   ctk_region_db *db;               /* owns the regions the cities point at */
 } monthly_data;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-  if(!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static int valid_month(const char *m, int *year, int *mon)
 {
   char extra;
@@ -85,7 +71,7 @@ static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err,
 
   dh = opendir(dir);
   if(!dh) {
-    set_err(err, errlen, "%s: %s", dir, strerror(errno));
+    ctk_report_set_err(err, errlen, "%s: %s", dir, strerror(errno));
     return CTK_E_NOTFOUND;
   }
   while(!rc) {
@@ -108,7 +94,7 @@ static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err,
     if(!S_ISREG(st.st_mode) || !has_suffix(e->d_name, ".json"))
       continue;
     if(d->n_files >= CTK_MONTHLY_FILES_MAX) {
-      set_err(err, errlen, "more than %d results files", CTK_MONTHLY_FILES_MAX);
+      ctk_report_set_err(err, errlen, "more than %d results files", CTK_MONTHLY_FILES_MAX);
       rc = CTK_E_TOOBIG;
       break;
     }
@@ -233,8 +219,8 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
   ctk_code rc;
 
   if(!d->opt->province || !d->opt->month || !valid_month(d->opt->month, &year, &mon)) {
-    set_err(err, errlen, "--month must be YYYY-MM, got '%s'",
-            d->opt->month ? d->opt->month : "");
+    ctk_report_set_err(err, errlen, "--month must be YYYY-MM, got '%s'",
+                       d->opt->month ? d->opt->month : "");
     return CTK_E_INVAL;
   }
   snprintf(d->due, sizeof(d->due), "%04d-%02d-10", mon == 12 ? year + 1 : year,
@@ -246,8 +232,8 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
   d->db = db;
   d->province = ctk_region_find(db, d->opt->province);
   if(!d->province || !ctk_region_is_province(db, d->opt->province)) {
-    set_err(err, errlen, "--province %s is not a provincial unit of the region table",
-            d->opt->province);
+    ctk_report_set_err(err, errlen, "--province %s is not a provincial unit of the region table",
+                       d->opt->province);
     return CTK_E_INVAL;
   }
   n = ctk_region_cities(db, d->opt->province, list, MONTHLY_CITIES_MAX);
@@ -277,7 +263,7 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
   if(!rc && d->opt->notes_md) {
     rc = ctk_report_read_file(d->opt->notes_md, 1024 * 1024, &d->notes);
     if(rc)
-      set_err(err, errlen, "%s: %s", d->opt->notes_md, ctk_strerror(rc));
+      ctk_report_set_err(err, errlen, "%s: %s", d->opt->notes_md, ctk_strerror(rc));
   }
   return rc;
 }
@@ -597,7 +583,7 @@ ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ct
   if(!rc)
     rc = write_html(&d, html);
   if(rc && err && !err[0])
-    set_err(err, errlen, "%s", ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "%s", ctk_strerror(rc));
   data_free(&d);
   return rc;
 }
@@ -625,7 +611,7 @@ ctk_code ctk_monthly_report(const ctk_monthly_options *opt, char *err, size_t er
       rc = ctk_report_write_file(path, ctk_buf_str(&html), html.len);
     }
     if(rc)
-      set_err(err, errlen, "%s: %s", path, ctk_strerror(rc));
+      ctk_report_set_err(err, errlen, "%s: %s", path, ctk_strerror(rc));
     else
       printf("wrote %s\n", path);
   }

@@ -1,7 +1,6 @@
 /* ctk_report_rollout: the rollout acceptance view over provincial units and their bundles. */
 #include "ctk_report_rollout.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,19 +32,6 @@ typedef struct rollout_data {
   char today[11];
 } rollout_data;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-  if(!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* Days since 1970-01-01 of "YYYY-MM-DD"; 0 on success, -1 if not a date. */
 static int day_number(const char *s, long *out)
 {
@@ -75,12 +61,12 @@ static ctk_code load_units(rollout_data *d, const char *path, char *err, size_t 
 
   rc = ctk_csv_open(&c, path);
   if(rc) {
-    set_err(err, errlen, "%s: cannot read the rollout plan: %s", path, ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "%s: cannot read the rollout plan: %s", path, ctk_strerror(rc));
     return rc;
   }
   rc = ctk_csv_header(&c, cols, 4, idx);
   if(rc) {
-    set_err(err, errlen, "%s: %s", path, c.error);
+    ctk_report_set_err(err, errlen, "%s: %s", path, c.error);
     ctk_csv_close(&c);
     return rc;
   }
@@ -97,13 +83,14 @@ static ctk_code load_units(rollout_data *d, const char *path, char *err, size_t 
     name = ctk_csv_field(&c, idx[3]);
     if(!batch || !deadline || !code || !name || atoi(batch) < 1 || strlen(code) != 6 ||
        day_number(deadline, &day)) {
-      set_err(err, errlen, "%s:%zu: expected batch,deadline (YYYY-MM-DD),code (6 digits),name",
-              path, c.record_line);
+      ctk_report_set_err(err, errlen,
+                         "%s:%zu: expected batch,deadline (YYYY-MM-DD),code (6 digits),name",
+                         path, c.record_line);
       ctk_csv_close(&c);
       return CTK_E_PARSE;
     }
     if(d->n_units >= CTK_ROLLOUT_UNITS_MAX) {
-      set_err(err, errlen, "%s: more than %d units", path, CTK_ROLLOUT_UNITS_MAX);
+      ctk_report_set_err(err, errlen, "%s: more than %d units", path, CTK_ROLLOUT_UNITS_MAX);
       ctk_csv_close(&c);
       return CTK_E_TOOBIG;
     }
@@ -115,7 +102,7 @@ static ctk_code load_units(rollout_data *d, const char *path, char *err, size_t 
     ctk_strlcpy(u->name, name, sizeof(u->name));
   }
   if(r < 0) {
-    set_err(err, errlen, "%s:%zu: %s", path, c.record_line, c.error);
+    ctk_report_set_err(err, errlen, "%s:%zu: %s", path, c.record_line, c.error);
     ctk_csv_close(&c);
     return CTK_E_PARSE;
   }
@@ -317,7 +304,7 @@ ctk_code ctk_rollout_build(const ctk_rollout_options *opt, ctk_buf *html, ctk_bu
   if(!rc && html)
     rc = write_html(d, html);
   if(rc && err && !err[0])
-    set_err(err, errlen, "%s", ctk_strerror(rc));
+    ctk_report_set_err(err, errlen, "%s", ctk_strerror(rc));
   ctk_buf_free(&d->rejected);
   free(d);
   return rc;
@@ -335,7 +322,7 @@ ctk_code ctk_rollout_report(const ctk_rollout_options *opt, FILE *text_out, char
   if(!rc && opt->out_html) {
     rc = ctk_report_write_file(opt->out_html, ctk_buf_str(&html), html.len);
     if(rc)
-      set_err(err, errlen, "%s: %s", opt->out_html, ctk_strerror(rc));
+      ctk_report_set_err(err, errlen, "%s: %s", opt->out_html, ctk_strerror(rc));
   }
   if(!rc && text_out)
     fputs(ctk_buf_str(&text), text_out);

@@ -1,5 +1,6 @@
 /* ctk_report_util: helpers shared by the report writers (text cleaning, files, requirements). */
 #include <errno.h>
+#include <stdarg.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,16 @@ ctk_code ctk_report_text(ctk_buf *out, const char *data, size_t len, const char 
   if(converted)
     *converted = "hex";
   return add_hex_escaped(out, data, len);
+}
+
+void ctk_report_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+  if(!err || !errlen)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
 }
 
 ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf)
