@@ -66,6 +66,10 @@
     CTK_CLASS_MANDATORY, NULL, "J1-FLOW-003,J1-FLOW-005,J1-FLOW-015", "", "city")              \
   X(ctk_ct_c1_urge, "J1.city-urge", "The city accepts urge and supervision; state unchanged", \
     "jtt1019-1", "process", CTK_CLASS_MANDATORY, NULL, "J1-FLOW-010,J1-FLOW-011", "", "city")  \
+  X(ctk_ct_c2_cti_calls, "J2.cti-calls",                                                     \
+    "Calls answered on the queue machine become one order each, reported up with CallId and "  \
+    "recording; answered count matches SIPp", "jtt1019-2", "technical", CTK_CLASS_OPTIONAL,   \
+    "cti.webhook", "J2-ACD-001", "sipp", "city")                                              \
                                                                                               \
   /* ---- JT/T 1019.3 (interfaces) ---- */                                                    \
   X(ctk_ct_j3_linkcheck, "J3.if-1013-linkcheck",                                              \

@@ -17,7 +17,7 @@ static const char *const pixit_keys[] = {
   "sut.stats_trigger", "sut.tls_cert", "sut.tls_key",
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
-  "province.secret", "province.port",
+  "province.secret", "province.port", "cti.webhook_url", "cti.calls",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
@@ -167,6 +167,7 @@ static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
 static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
 {
   const ctk_kvfile *kv = &px->kv;
+  const char *v;
   long n;
   ctk_code result;
 
@@ -187,6 +188,17 @@ static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
   if(!px->self_test && !px->province_port)
     return pixit_fail(err, errlen, kv, "province.port",
                       "an external SUT needs a fixed port to reach the runner's province");
+  v = ctk_kvfile_get(kv, "cti.webhook_url");
+  if(v && *v && px->self_test)
+    return pixit_fail(err, errlen, kv, "cti.webhook_url",
+                      "only for an external city (the reference city's intake is known)");
+  if(v && *v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+    return pixit_fail(err, errlen, kv, "cti.webhook_url", "an http:// or https:// URL");
+  ctk_strlcpy(px->cti_webhook_url, v ? v : "", sizeof(px->cti_webhook_url));
+  result = pixit_long(kv, "cti.calls", 10, 1, 1000, &n, err, errlen);
+  if(result)
+    return result;
+  px->cti_calls = (int)n;
   /* The city is both the SUT and the only city: tests address it as city 0. */
   ctk_strlcpy(px->cities[0], px->sut_region, sizeof(px->cities[0]));
   px->n_cities = 1;

@@ -42,6 +42,11 @@ typedef struct ctk_pixit {
   char province_secret[CTK_PIXIT_SECRET_MAX];
   int province_port;             /* where the runner's province listens, 0 = ephemeral */
 
+  /* [cti]: the city's intake of queue-machine events (city SUT with PICS cti.webhook) */
+  char cti_webhook_url[512];     /* cti.webhook_url: where the queue machine posts its events
+                                    (external; in self-test the city simulator's /cti) */
+  int cti_calls;                 /* cti.calls: calls SIPp makes in the CTI test [10] */
+
   /* [peer]: the province on the other side of cross-province cases (runner starts it) */
   char peer_region[8];
 

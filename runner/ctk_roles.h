@@ -45,8 +45,26 @@ typedef struct ctk_roles {
   ctk_relay *sut_in_relay;
   ctk_relay *peer_in_relay;
   ctk_relay *peer_city_relay;
-  /* A city SUT reports to this relay, which plays its province (answers for it). */
+  /* A city SUT reports to this relay; it records and forwards to the reference province
+   * (`ctk serve province`), whose answers tell whether the city's steps were legal. The
+   * province reports up to province_up_relay, which answers OK as the ministry. */
   ctk_relay *province_relay;
+  ctk_relay *province_up_relay;
+  ctk_proc province;
+  int province_port;
+  char province_url[CTK_ROLES_URL_MAX];   /* the reference province, directly */
+  /* A second city of the SUT's province, played by the runner (it reports orders the province
+   * then transfers down to the SUT). Its province messages end at province_city_relay. */
+  char other_city[8];
+  char other_city_secret[128];
+  ctk_relay *province_city_relay;
+
+  /* The queue machine beside a city SUT (`ctk sim acd`), when the city has a CTI webhook:
+   * calls answered there are posted to cti_webhook. */
+  ctk_proc acd;
+  int acd_sip_port;
+  char acd_control[CTK_ROLES_URL_MAX];    /* its GET /stats, "" if not started */
+  char cti_webhook[CTK_ROLES_URL_MAX];    /* the city's CTI intake, "" if none */
 } ctk_roles;
 
 /* Write files and start every role the PIXIT asks for. why says what failed (which role,

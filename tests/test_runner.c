@@ -133,6 +133,32 @@ static void test_pixit_errors(void)
   CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nrole = city\nregion = 360000\n"
                                            "start = reference\n", &px, err, sizeof(err)),
                       CTK_E_OK);
+  /* The queue machine beside a city: 10 calls by default; the reference city's intake is
+   * known, an external city's must be an http(s) URL. */
+  CU_ASSERT_EQUAL(ctk_pixit_load("fixtures/pixit/reference-city.pixit", &px, err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT_EQUAL(px.cti_calls, 10);
+  CU_ASSERT_STRING_EQUAL(px.cti_webhook_url, "");
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nrole = city\nregion = 360100\n"
+                                           "start = reference\n[cti]\n"
+                                           "webhook_url = http://127.0.0.1:9/cti\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "cti.webhook_url"));
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nrole = city\nregion = 360100\n"
+                                           "start = external\nurl = http://127.0.0.1:9\n"
+                                           "secret = c-c-c-c-c-c-c-c-c\n[province]\n"
+                                           "port = 18300\nsecret = p-p-p-p-p-p-p-p-p\n[cti]\n"
+                                           "webhook_url = ftp://x/cti\n",
+                                      &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "x:11:"));
+  CU_ASSERT_EQUAL(ctk_pixit_parse("x", "[sut]\nrole = city\nregion = 360100\n"
+                                       "start = external\nurl = http://127.0.0.1:9\n"
+                                       "secret = c-c-c-c-c-c-c-c-c\n[province]\n"
+                                       "port = 18300\nsecret = p-p-p-p-p-p-p-p-p\n[cti]\n"
+                                       "webhook_url = http://127.0.0.1:9/cti\ncalls = 3\n",
+                                  &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(px.cti_webhook_url, "http://127.0.0.1:9/cti");
+  CU_ASSERT_EQUAL(px.cti_calls, 3);
 }
 
 static void test_select(void)
@@ -215,6 +241,26 @@ static void test_plan(void)
     if(plan[i].selected)
       CU_ASSERT_STRING_NOT_EQUAL(plan[i].def->sut, "province");
   }
+  /* The queue-machine test needs a city that declares CTI intake. */
+  for(i = 0; i < ctk_ct_count; i++) {
+    if(!strcmp(plan[i].def->id, "J2.cti-calls")) {
+      CU_ASSERT_TRUE(plan[i].selected);
+      CU_ASSERT_FALSE(plan[i].applicable);
+      CU_ASSERT_PTR_NOT_NULL(strstr(plan[i].skip_reason, "cti.webhook"));
+    }
+  }
+  CU_ASSERT_EQUAL_FATAL(ctk_pics_parse("p", "[sut]\nrole = city\n[cti]\nwebhook = yes\n", &pics,
+                                       err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "city", "tag:sipp", plan, err, sizeof(err)), 0);
+  selected = 0;
+  for(i = 0; i < ctk_ct_count; i++) {
+    if(plan[i].selected) {
+      selected++;
+      CU_ASSERT_STRING_EQUAL(plan[i].def->id, "J2.cti-calls");
+      CU_ASSERT_TRUE(plan[i].applicable);
+    }
+  }
+  CU_ASSERT_EQUAL(selected, 1);
   CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "province", "part:", plan, err, sizeof(err)), -1);
   free(plan);
 }

@@ -67,6 +67,9 @@ static void selftest_verdicts(const char *sut, const char *pics, const char *pix
       CU_FAIL("a test without an expected verdict");
       continue;
     }
+    /* A test that needs SIPp is skipped, with that reason, on a host without it. */
+    if(!strcmp(want, "pass") && t->verdict == CTK_VERDICT_SKIP && strstr(t->reason, "SIPp"))
+      continue;
     if(strcmp(want, ctk_verdict_name(t->verdict))) {
       fprintf(stderr, "selftest: %s: expected %s, got %s: %s\n", t->id, want,
               ctk_verdict_name(t->verdict), t->reason);

@@ -1,9 +1,11 @@
-/* ctk_j1_city: conformance tests of JT/T 1019.1 against a city system (`ctk run --sut city`):
- * the runner plays the province above it; the city acts through the simulator's control API
- * in self-test. */
+/* ctk_j1_city: conformance tests against a city system (`ctk run --sut city`): the runner
+ * plays the province above it (the reference province behind a recording relay) and the queue
+ * machine beside it; the city acts through the simulator's control API in self-test. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctk_buf.h"
 #include "ctk_ct.h"
@@ -14,7 +16,48 @@
 #include "ctk_roles.h"
 #include "ctk_validate.h"
 
-/* Wait for the city's message iface about order at the runner's province; validate it. */
+/* Bytes read from the queue machine's statistics. */
+#define CITY_STATS_MAX ((size_t)64 * 1024)
+
+/* Check one message the city sent up: valid, sent as the city, and accepted by the province.
+ * The reference province keeps every order's state, so an answer other than OK means the
+ * city took a step its order does not allow (or reported what the province cannot take).
+ * msg gets the decoded message when valid (free it). 1 when all is well; else the test fails
+ * on req (or on the requirement the validator names). */
+static int city_check_up(ctk_ct *t, const ctk_relay_msg *m, const char *req, ctk_msg **msg)
+{
+  const ctk_pixit *px = t->env->pixit;
+  const ctk_result_code *rc;
+  ctk_problems pr;
+
+  *msg = NULL;
+  memset(&pr, 0, sizeof(pr));
+  if(ctk_validate_bytes(t->env->profile, m->raw, m->raw_len,
+                        m->soap ? CTK_BIND_SOAP : CTK_BIND_XML, msg, &pr)) {
+    const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
+    ctk_msg_free(*msg);
+    *msg = NULL;
+    ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
+                "the city's %s about %s is invalid: %s %s at %s", m->iface, m->order_id,
+                o ? o->code : "?", o ? o->text : "", o ? o->where : "");
+    return 0;
+  }
+  if(strcmp(m->user, px->sut_region)) {
+    ctk_ct_fail(t, "J3-SEC-004", "the city's %s authenticated as \"%s\", not %s", m->iface,
+                m->user, px->sut_region);
+    return 0;
+  }
+  rc = ctk_profile_result_by_code(t->env->profile, m->result);
+  if(!rc || strcmp(rc->name, "OK")) {
+    ctk_ct_fail(t, req, "the province answered the city's %s about order %s with %s (%s): "
+                "not a step the order's state allows", m->iface, m->order_id,
+                m->result[0] ? m->result : "no result", rc ? rc->name : "unknown code");
+    return 0;
+  }
+  return 1;
+}
+
+/* Wait for the city's message iface about order at the runner's province; check every copy. */
 static int city_expect_up(ctk_ct *t, const char *iface, const char *order, const char *req)
 {
   ctk_relay *relay = t->env->roles->province_relay;
@@ -30,22 +73,218 @@ static int city_expect_up(ctk_ct *t, const char *iface, const char *order, const
   n = ctk_relay_count(relay, NULL);
   for(i = 0; i < n && !ctk_ct_done(t); i++) {
     ctk_relay_msg m;
-    ctk_problems pr;
     ctk_msg *msg = NULL;
     if(!ctk_relay_get(relay, i, &m))
       continue;
-    if(!strcmp(m.iface, iface) && !strcmp(m.order_id, order)) {
-      memset(&pr, 0, sizeof(pr));
-      if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
-                            m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &pr)) {
-        const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
-        ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
-                    "the city's %s is invalid: %s %s at %s", iface, o ? o->code : "?",
-                    o ? o->text : "", o ? o->where : "");
+    if(!strcmp(m.iface, iface) && !strcmp(m.order_id, order))
+      city_check_up(t, &m, req, &msg);
+    ctk_msg_free(msg);
+    free(m.raw);
+  }
+  return !ctk_ct_done(t);
+}
+
+/* ---------- the queue machine beside the city ---------- */
+
+/* 1 when the city declares CTI intake and the runner started the queue machine for it. */
+static int city_has_cti(ctk_ct *t)
+{
+  char why[128];
+  return ctk_pics_eval(t->env->pics, "cti.webhook", why, sizeof(why)) == 1 &&
+         t->env->roles->acd_control[0];
+}
+
+/* Is SIPp on PATH? `ctk load calls` needs it. */
+static int city_sipp_found(void)
+{
+  const char *path = getenv("PATH");
+  char dir[512], file[600];
+  while(path && *path) {
+    size_t n = strcspn(path, ":");
+    if(n && n < sizeof(dir)) {
+      memcpy(dir, path, n);
+      dir[n] = '\0';
+      snprintf(file, sizeof(file), "%s/sipp", dir);
+      if(!access(file, X_OK))
+        return 1;
+    }
+    path += n;
+    if(*path == ':')
+      path++;
+  }
+  return 0;
+}
+
+/* Calls answered so far by the queue machine (its GET /stats). 0 and an error verdict when it
+ * cannot be read: the queue machine is the tool's. */
+static int city_acd_answered(ctk_ct *t, long *answered)
+{
+  ctk_http_call call;
+  ctk_http_reply hr;
+  char url[CTK_ROLES_URL_MAX + 16];
+  struct json_object *obj = NULL, *v = NULL;
+  ctk_code result;
+
+  snprintf(url, sizeof(url), "%s/stats", t->env->roles->acd_control);
+  memset(&call, 0, sizeof(call));
+  memset(&hr, 0, sizeof(hr));
+  ctk_buf_init(&hr.body, CITY_STATS_MAX);
+  call.url = url;
+  call.timeout_ms = t->env->pixit->answer_timeout_ms;
+  result = ctk_http_get(t->env->http, &call, &hr);
+  ctk_ct_record(t, CTK_XCHG_IN, "queue machine /stats", "", hr.total_ms, (int)hr.status, NULL,
+                ctk_buf_str(&hr.body), hr.body.len);
+  if(!result && hr.status == 200)
+    obj = json_tokener_parse(ctk_buf_str(&hr.body));
+  ctk_buf_free(&hr.body);
+  if(!obj || !json_object_object_get_ex(obj, "answered", &v)) {
+    json_object_put(obj);
+    ctk_ct_error(t, 0, "the queue machine's statistics could not be read (%s; log: %s)",
+                 result ? ctk_strerror(result) : "no answered count",
+                 t->env->roles->acd.log_path);
+    return 0;
+  }
+  *answered = (long)json_object_get_int64(v);
+  json_object_put(obj);
+  return 1;
+}
+
+/* What SIPp did, from `ctk load calls --json`. */
+typedef struct city_calls {
+  long asked;
+  long successful;
+  long failed;
+  int passed;
+  char reason[256];
+} city_calls;
+
+static long city_json_long(struct json_object *obj, const char *key)
+{
+  struct json_object *v = NULL;
+  return json_object_object_get_ex(obj, key, &v) ? (long)json_object_get_int64(v) : -1;
+}
+
+/* Make calls calls to the queue machine with SIPp (`ctk load calls`, scenario talk), bounded
+ * in time. 1 when SIPp's result was read; else an error verdict (the tool's side). */
+static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
+{
+  static int run_no;
+  const ctk_roles *roles = t->env->roles;
+  char json_path[600], log_path[600], n[16], target[32], rundir[600];
+  char *argv[24];
+  size_t a = 0;
+  ctk_proc load;
+  struct json_object *obj, *v = NULL;
+  long long until;
+
+  run_no++;
+  snprintf(json_path, sizeof(json_path), "%s/cti-calls-%d.json", t->env->workdir, run_no);
+  snprintf(log_path, sizeof(log_path), "%s/cti-calls-%d.log", t->env->workdir, run_no);
+  snprintf(rundir, sizeof(rundir), "%s/cti-calls-%d", t->env->workdir, run_no);
+  snprintf(n, sizeof(n), "%d", calls);
+  snprintf(target, sizeof(target), "127.0.0.1:%d", roles->acd_sip_port);
+  remove(json_path);
+  argv[a++] = (char *)roles->ctk_bin;
+  argv[a++] = "load";
+  argv[a++] = "calls";
+  argv[a++] = "--target";
+  argv[a++] = target;
+  argv[a++] = "--scenario";
+  argv[a++] = "talk";
+  argv[a++] = "--calls";
+  argv[a++] = n;
+  argv[a++] = "--rate";
+  argv[a++] = "20";
+  argv[a++] = "--pause-ms";
+  argv[a++] = "200";
+  argv[a++] = "--run-dir";
+  argv[a++] = rundir;
+  argv[a++] = "--json";
+  argv[a++] = json_path;
+  argv[a] = NULL;
+  memset(&load, 0, sizeof(load));
+  if(ctk_proc_start(&load, "load-calls", argv, log_path)) {
+    ctk_ct_error(t, 0, "cannot start %s load calls", roles->ctk_bin);
+    return 0;
+  }
+  /* ctk load calls bounds SIPp itself (calls/rate + pause + 15 s, killed 10 s later). */
+  until = ctk_now_ms() + (long long)calls * 1000 / 20 + 30000;
+  while(ctk_proc_alive(&load) && ctk_now_ms() < until && !ctk_proc_interrupted())
+    ctk_sleep_ms(50);
+  ctk_proc_stop(&load, 2000);
+  obj = json_object_from_file(json_path);
+  if(!obj) {
+    ctk_ct_error(t, 0, "ctk load calls wrote no result (log: %s)", log_path);
+    return 0;
+  }
+  memset(out, 0, sizeof(*out));
+  out->asked = city_json_long(obj, "asked");
+  out->successful = city_json_long(obj, "successful");
+  out->failed = city_json_long(obj, "failed");
+  out->passed = json_object_object_get_ex(obj, "passed", &v) && json_object_get_boolean(v);
+  if(json_object_object_get_ex(obj, "reason", &v))
+    ctk_strlcpy(out->reason, json_object_get_string(v), sizeof(out->reason));
+  ctk_ct_record(t, CTK_XCHG_IN, "ctk load calls", "", 0, 0, NULL,
+                json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN),
+                strlen(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN)));
+  json_object_put(obj);
+  return 1;
+}
+
+/* Is kind the code of a recording in the profile's attachment kinds? */
+static int city_is_recording(const ctk_profile *p, const char *kind)
+{
+  const ctk_codeset *cs = ctk_profile_codeset(p, "attachment-kinds");
+  size_t i;
+  for(i = 0; kind && cs && i < cs->count; i++) {
+    if(!strcmp(cs->entries[i].value, kind))
+      return !strcmp(cs->entries[i].name, "recording");
+  }
+  return 0;
+}
+
+/* One order the city made from a call. */
+typedef struct city_cti_order {
+  char call_id[CTK_MSGID_MAX + 64];
+  char order_id[32];
+} city_cti_order;
+
+/* Walk the city's reports (1001) from relay message `from` on: each one that carries a CallId
+ * must be valid, accepted by the province, and carry the call's recording; a call may become
+ * only one order. Fills orders (distinct calls, at most max) and *count. 1 when all is well. */
+static int city_cti_reports(ctk_ct *t, size_t from, city_cti_order *orders, size_t max,
+                            size_t *count)
+{
+  ctk_relay *relay = t->env->roles->province_relay;
+  size_t i, k, n = ctk_relay_count(relay, NULL);
+  *count = 0;
+  for(i = from; i < n && !ctk_ct_done(t); i++) {
+    ctk_relay_msg m;
+    ctk_msg *msg = NULL;
+    const char *call, *kind, *url, *sha;
+    if(!ctk_relay_get(relay, i, &m))
+      continue;
+    if(!strcmp(m.iface, "1001") && city_check_up(t, &m, "J2-ACD-001", &msg)) {
+      call = ctk_msg_get(msg, "WorkOrder/CallId");
+      kind = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Kind");
+      url = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Url");
+      sha = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Sha256");
+      if(call && *call) {
+        if(!city_is_recording(t->env->profile, kind) || !url || !*url || !sha ||
+           strlen(sha) != 64)
+          ctk_ct_fail(t, "J2-ACD-001", "order %s of call %s carries no recording attachment "
+                      "(Kind of the recording, Url, Sha256)", m.order_id, call);
+        for(k = 0; k < *count && strcmp(orders[k].call_id, call); k++)
+          ;
+        if(k < *count && strcmp(orders[k].order_id, m.order_id))
+          ctk_ct_fail(t, "J2-ACD-001", "call %s became two orders, %s and %s", call,
+                      orders[k].order_id, m.order_id);
+        else if(k == *count && *count < max) {
+          ctk_strlcpy(orders[k].call_id, call, sizeof(orders[k].call_id));
+          ctk_strlcpy(orders[k].order_id, m.order_id, sizeof(orders[k].order_id));
+          (*count)++;
+        }
       }
-      else if(strcmp(m.user, px->sut_region))
-        ctk_ct_fail(t, "J3-SEC-004", "the city's %s authenticated as \"%s\", not %s", iface,
-                    m.user, px->sut_region);
     }
     ctk_msg_free(msg);
     free(m.raw);
@@ -53,13 +292,53 @@ static int city_expect_up(ctk_ct *t, const char *iface, const char *order, const
   return !ctk_ct_done(t);
 }
 
+/* ---------- tests ---------- */
+
+/* An external city with a queue machine: one call is the order its operator would accept. */
+static void city_report_by_call(ctk_ct *t)
+{
+  ctk_relay *relay = t->env->roles->province_relay;
+  size_t from = ctk_relay_count(relay, NULL);
+  size_t reports = ctk_relay_find(relay, "1001", NULL, NULL);
+  city_cti_order order;
+  size_t count = 0;
+  city_calls run;
+
+  if(!city_sipp_found()) {
+    ctk_ct_inconc(t, "an external city accepts an order only from a call, and SIPp (sipp) is "
+                  "not on PATH");
+    return;
+  }
+  if(!city_make_calls(t, 1, &run))
+    return;
+  if(run.successful != 1) {
+    ctk_ct_error(t, 0, "the queue machine did not complete the call (%s)", run.reason);
+    return;
+  }
+  ctk_relay_wait(relay, "1001", NULL, NULL, reports + 1, t->env->pixit->propagate_timeout_ms);
+  if(!city_cti_reports(t, from, &order, 1, &count))
+    return;
+  if(!count) {
+    ctk_ct_fail_timeout(t, "J1-FLOW-001", "the city reported no order for the answered call "
+                        "within %ld ms", t->env->pixit->propagate_timeout_ms);
+    return;
+  }
+  ctk_ct_pass(t, "the city reported order %s (1001, valid, accepted) for call %s; its "
+              "completion needs the city's operator and is not checked", order.order_id,
+              order.call_id);
+}
+
 void ctk_ct_c1_report(ctk_ct *t)
 {
   const char *city = t->env->pixit->sut_region;
   char order[40];
   if(!ctk_ct_city_available(t)) {
-    ctk_ct_inconc(t, "making an external city accept an order needs its operator (or a queue "
-                  "machine); run this in self-test");
+    if(city_has_cti(t))
+      city_report_by_call(t);
+    else
+      ctk_ct_inconc(t, "making an external city accept an order needs its operator or a "
+                    "queue machine (declare cti.webhook in the PICS and cti.webhook_url in the "
+                    "PIXIT)");
     return;
   }
   if(!ctk_ct_city_create(t, city, "local", NULL, order, sizeof(order)) ||
@@ -67,35 +346,70 @@ void ctk_ct_c1_report(ctk_ct *t)
      !ctk_ct_city_act(t, city, order, "complete") ||
      !city_expect_up(t, "1006", order, "J1-FLOW-008"))
     return;
-  ctk_ct_pass(t, "order %s: the city reported it (1001) and its completion (1006), both valid",
-              order);
+  ctk_ct_pass(t, "order %s: the city reported it (1001) and its completion (1006), both valid "
+              "and accepted by the province", order);
+}
+
+/* The runner's second city sends iface about an order to the reference province. The
+ * province is the tool's, so anything but OK is a tool error. */
+static int city_other_to_province(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec)
+{
+  const ctk_roles *roles = t->env->roles;
+  ctk_ct_peer prov = { "province", roles->province_url, NULL };
+  ctk_ct_as other;
+  ctk_node to;
+  ctk_msg *req = NULL;
+  ctk_ct_reply r;
+  int ok;
+
+  memset(&other, 0, sizeof(other));
+  ctk_strlcpy(other.node.region, roles->other_city, sizeof(other.node.region));
+  other.node.level = CTK_LEVEL_CITY;
+  other.secret = roles->other_city_secret;
+  memset(&to, 0, sizeof(to));
+  snprintf(to.region, sizeof(to.region), "%.2s0000", t->env->pixit->sut_region);
+  to.level = CTK_LEVEL_PROVINCE;
+  if(ctk_ct_build(t, iface, &other.node, &to, spec, &req)) {
+    ctk_ct_error(t, 0, "cannot build the second city's %s", iface);
+    return 0;
+  }
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &prov, &other, req, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  ok = !r.transport && !strcmp(r.rc_name, "OK");
+  if(!ok)
+    ctk_ct_error(t, 0, "the runner's province answered the second city's %s with \"%s\" "
+                 "(log: %s)", iface, r.rc_name, roles->province.log_path);
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(req);
+  return ok;
 }
 
 void ctk_ct_c1_transfer(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
+  const ctk_roles *roles = t->env->roles;
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as prov = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
-  char other[8], order[24], st[CTK_ID_MAX];
+  char order[24], st[CTK_ID_MAX];
   ctk_ct_order_spec spec;
 
-  /* An order accepted by another city of the province, transferred down to the SUT. */
-  snprintf(other, sizeof(other), "%.2s%s", px->sut_region,
-           strcmp(px->sut_region + 2, "0100") ? "0100" : "0200");
-  ctk_ct_order_id(other, order);
+  /* An order accepted by the runner's second city and transferred up: the province keeps it
+   * and transfers it down to the SUT, so the city's later steps meet a province that knows
+   * the order's state. */
+  ctk_ct_order_id(roles->other_city, order);
   memset(&spec, 0, sizeof(spec));
   spec.order_id = order;
-  spec.accept_region = other;
+  spec.accept_region = roles->other_city;
   spec.handle_region = px->sut_region;
   spec.target_region = px->sut_region;
   spec.business_type = "1";
-  if(!ctk_ct_step(t, &sut, &prov, "1002", &to, &spec, "OK", "J1-FLOW-003",
-                  "transfer (1002) from the province"))
+  if(!city_other_to_province(t, "1001", &spec) || !city_other_to_province(t, "1002", &spec))
     return;
-  if(!ctk_ct_query_status(t, &sut, &prov, &to, order, st, sizeof(st)) || strcmp(st, "03")) {
-    ctk_ct_fail(t, "J1-FLOW-015", "after the transfer the city shows order %s as \"%s\", "
-                "expected 03", order, st);
+  if(!ctk_ct_wait_status(t, &sut, &prov, &to, order, "03", st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, "J1-FLOW-003", "%ld ms after the province transferred order %s down, "
+                        "the city shows it as \"%s\", expected 03", px->propagate_timeout_ms,
+                        order, st);
     return;
   }
   if(ctk_ct_city_available(t)) {
@@ -103,8 +417,8 @@ void ctk_ct_c1_transfer(ctk_ct *t)
        !city_expect_up(t, "1003", order, "J1-FLOW-005"))
       return;
   }
-  ctk_ct_pass(t, "transfer of %s accepted and held as 03%s", order,
-              ctk_ct_city_available(t) ? "; the city signed for it (1003)" : "");
+  ctk_ct_pass(t, "the province's transfer of %s reached the city, held as 03%s", order,
+              ctk_ct_city_available(t) ? "; the city signed for it (1003), accepted" : "");
 }
 
 void ctk_ct_c1_urge(ctk_ct *t)
@@ -135,4 +449,57 @@ void ctk_ct_c1_urge(ctk_ct *t)
     return;
   }
   ctk_ct_pass(t, "urge and supervision of open order %s accepted; state stayed 03", order);
+}
+
+void ctk_ct_c2_cti_calls(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_relay *relay = t->env->roles->province_relay;
+  city_cti_order *orders;
+  size_t from, reports, count = 0;
+  long before = 0, after = 0;
+  city_calls run;
+
+  if(!t->env->roles->acd_control[0]) {
+    ctk_ct_error(t, 0, "no queue machine beside the city: the PIXIT gives no cti.webhook_url");
+    return;
+  }
+  if(!city_sipp_found()) {
+    ctk_ct_skip(t, "SIPp (sipp, Debian package sip-tester) is not on PATH");
+    return;
+  }
+  from = ctk_relay_count(relay, NULL);
+  reports = ctk_relay_find(relay, "1001", NULL, NULL);
+  if(!city_acd_answered(t, &before) || !city_make_calls(t, px->cti_calls, &run) ||
+     !city_acd_answered(t, &after))
+    return;
+  if(!run.passed || run.successful != px->cti_calls) {
+    ctk_ct_error(t, 0, "SIPp completed %ld of %d calls with the queue machine (%s)",
+                 run.successful, px->cti_calls, run.reason);
+    return;
+  }
+  if(after - before != run.successful) {
+    ctk_ct_error(t, 0, "the queue machine counts %ld answered calls, SIPp %ld successful ones",
+                 after - before, run.successful);
+    return;
+  }
+  /* Every answered call is reported up by the city: wait for as many new reports. */
+  ctk_relay_wait(relay, "1001", NULL, NULL, reports + (size_t)run.successful,
+                 px->propagate_timeout_ms);
+  orders = calloc((size_t)px->cti_calls + 1, sizeof(*orders));
+  if(!orders) {
+    ctk_ct_error(t, 0, "out of memory");
+    return;
+  }
+  if(city_cti_reports(t, from, orders, (size_t)px->cti_calls + 1, &count) &&
+     count != (size_t)run.successful)
+    ctk_ct_fail(t, "J2-ACD-001", "%ld calls were answered, but the city reported %zu orders "
+                "with a CallId to its province within %ld ms", run.successful, count,
+                px->propagate_timeout_ms);
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "%ld calls: SIPp successful %ld, queue machine answered %ld, the city "
+                "reported %zu orders, one per call, each with its CallId and recording, all "
+                "valid and accepted by the province", (long)px->cti_calls, run.successful,
+                after - before, count);
+  free(orders);
 }
