@@ -33,30 +33,60 @@ static long jint(json_object *o, const char *key)
   return o && json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : -1;
 }
 
-/* Stops the simulator and reads its final statistics. */
+/* Runs `ctk load calls` and checks its exit code and SIPp's count of successful calls. */
+static void expect_load(const ctk_acd_proc *acd, const char *dir, const char *name,
+                        const char *opts, int want_rc, long want_successful)
+{
+  json_object *res = NULL;
+  CU_ASSERT_EQUAL(run_load(acd, dir, name, opts, &res), want_rc);
+  CU_ASSERT_EQUAL(jint(res, "successful"), want_successful);
+  json_object_put(res);
+}
+
+/* Starts the queue simulator in a fresh directory called name, with args and then its final
+ * statistics going to stats_path (DIR/stats.json). Returns the directory. */
+static const char *start_acd(ctk_acd_proc *acd, const char *name, const char *const *args,
+                             char *stats_path, size_t size)
+{
+  const char *dir = ctk_test_tmpdir(name);
+  const char *all[16];
+  size_t n = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(stats_path, size, "%s/stats.json", dir);
+  while(args[n] && n < 13) {
+    all[n] = args[n];
+    n++;
+  }
+  all[n++] = "--stats-json";
+  all[n++] = stats_path;
+  all[n] = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(acd, dir, all), 0);
+  return dir;
+}
+
+/* Stops the simulator and reads its final statistics (the test ends without them). */
 static json_object *stop_and_stats(ctk_acd_proc *acd, const char *stats_path)
 {
+  json_object *stats;
   CU_ASSERT_EQUAL(ctk_acd_test_stop(acd), 0);
-  return json_object_from_file(stats_path);
+  stats = json_object_from_file(stats_path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+  return stats;
 }
 
 static void test_load_fifty_calls_five_agents(void)
 {
-  const char *dir = ctk_test_tmpdir("load-talk");
+  static const char *const args[] = { "--agents", "5", "--queue-limit", "100", "--cti-port",
+                                      "0", NULL };
   char stats_path[600];
   ctk_acd_proc acd;
+  const char *dir = start_acd(&acd, "load-talk", args, stats_path, sizeof(stats_path));
   json_object *res = NULL, *stats;
   ctk_acd_cti_tally *tally;
   unsigned i, complete = 0;
   int cti, rc;
 
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
-  {
-    const char *args[] = { "--agents", "5", "--queue-limit", "100", "--cti-port", "0",
-                           "--stats-json", stats_path, NULL };
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
-  }
   cti = ctk_acd_test_cti_connect(acd.cti_port);
   CU_ASSERT_FATAL(cti >= 0);
   usleep(100000); /* the simulator accepts the CTI client before the first call */
@@ -85,7 +115,6 @@ static void test_load_fifty_calls_five_agents(void)
   free(tally);
 
   stats = stop_and_stats(&acd, stats_path);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
   CU_ASSERT_EQUAL(jint(stats, "offered"), 50);
   CU_ASSERT_EQUAL(jint(stats, "answered"), 50);
   CU_ASSERT_EQUAL(jint(stats, "cleared"), 50);
@@ -96,25 +125,16 @@ static void test_load_fifty_calls_five_agents(void)
 
 static void test_load_callers_abandon_in_queue(void)
 {
-  const char *dir = ctk_test_tmpdir("load-abandon");
+  /* no agent logged in: every caller waits until giving up */
+  static const char *const args[] = { "--agents", "0", "--queue-limit", "100", NULL };
   char stats_path[600];
   ctk_acd_proc acd;
-  json_object *res = NULL, *stats;
-  int rc;
+  const char *dir = start_acd(&acd, "load-abandon", args, stats_path, sizeof(stats_path));
+  json_object *stats;
 
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
-  {
-    /* no agent logged in: every caller waits until giving up */
-    const char *args[] = { "--agents", "0", "--queue-limit", "100", "--stats-json", stats_path, NULL };
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
-  }
-  rc = run_load(&acd, dir, "abandon", "--scenario abandon -m 10 --rate 50 --pause-ms 200 --transport tcp", &res);
-  CU_ASSERT_EQUAL(rc, 0);
-  CU_ASSERT_EQUAL(jint(res, "successful"), 10);
-  json_object_put(res);
+  expect_load(&acd, dir, "abandon",
+              "--scenario abandon -m 10 --rate 50 --pause-ms 200 --transport tcp", 0, 10);
   stats = stop_and_stats(&acd, stats_path);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
   CU_ASSERT_EQUAL(jint(stats, "offered"), 10);
   CU_ASSERT_EQUAL(jint(stats, "abandoned"), 10);
   CU_ASSERT_EQUAL(jint(stats, "answered"), 0);
@@ -124,52 +144,31 @@ static void test_load_callers_abandon_in_queue(void)
 
 static void test_load_full_queue_is_busy(void)
 {
-  const char *dir = ctk_test_tmpdir("load-busy");
+  static const char *const args[] = { "--agents", "0", "--queue-limit", "0", NULL };
   char stats_path[600];
   ctk_acd_proc acd;
-  json_object *res = NULL, *stats;
-  int rc;
+  const char *dir = start_acd(&acd, "load-busy", args, stats_path, sizeof(stats_path));
+  json_object *stats;
 
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
-  {
-    const char *args[] = { "--agents", "0", "--queue-limit", "0", "--stats-json", stats_path, NULL };
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
-  }
-  rc = run_load(&acd, dir, "busy", "--scenario busy -m 5 --rate 50", &res);
-  CU_ASSERT_EQUAL(rc, 0);
-  CU_ASSERT_EQUAL(jint(res, "successful"), 5);
-  json_object_put(res);
+  expect_load(&acd, dir, "busy", "--scenario busy -m 5 --rate 50", 0, 5);
   /* the talk scenario cannot succeed against a full queue: the run fails */
-  rc = run_load(&acd, dir, "talk-refused", "--scenario talk -m 3 --rate 50 --pause-ms 10", &res);
-  CU_ASSERT_EQUAL(rc, 1);
-  CU_ASSERT_EQUAL(jint(res, "successful"), 0);
-  json_object_put(res);
+  expect_load(&acd, dir, "talk-refused", "--scenario talk -m 3 --rate 50 --pause-ms 10", 1, 0);
   stats = stop_and_stats(&acd, stats_path);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
   CU_ASSERT_EQUAL(jint(stats, "busy"), 8);
   json_object_put(stats);
 }
 
 static void test_load_agent_hangs_up_and_short_runs_fail(void)
 {
-  const char *dir = ctk_test_tmpdir("load-agent");
+  static const char *const args[] = { "--agents", "2", "--queue-limit", "10", "--talk",
+                                      "uniform:100-200", NULL };
   char stats_path[600];
   ctk_acd_proc acd;
+  const char *dir = start_acd(&acd, "load-agent", args, stats_path, sizeof(stats_path));
   json_object *res = NULL, *stats, *passed = NULL;
   int rc;
 
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  snprintf(stats_path, sizeof(stats_path), "%s/stats.json", dir);
-  {
-    const char *args[] = { "--agents", "2", "--queue-limit", "10", "--talk", "uniform:100-200",
-                           "--stats-json", stats_path, NULL };
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
-  }
-  rc = run_load(&acd, dir, "hangup", "--scenario agent-hangup -m 6 --rate 50", &res);
-  CU_ASSERT_EQUAL(rc, 0);
-  CU_ASSERT_EQUAL(jint(res, "successful"), 6);
-  json_object_put(res);
+  expect_load(&acd, dir, "hangup", "--scenario agent-hangup -m 6 --rate 50", 0, 6);
   /* asked for 200 calls but bounded to 2 s: fewer completed, so the run fails */
   rc = run_load(&acd, dir, "short", "--scenario agent-hangup -m 200 --rate 5 --timeout 2", &res);
   CU_ASSERT_EQUAL(rc, 1);
@@ -178,7 +177,6 @@ static void test_load_agent_hangs_up_and_short_runs_fail(void)
   CU_ASSERT(res && json_object_object_get_ex(res, "passed", &passed) && !json_object_get_boolean(passed));
   json_object_put(res);
   stats = stop_and_stats(&acd, stats_path);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
   CU_ASSERT(jint(stats, "cleared") >= 6);
   json_object_put(stats);
 }
@@ -191,7 +189,7 @@ static void test_load_answered_calls_become_city_orders(void)
   char port_file[600], url[128];
   char *text = NULL;
   ctk_acd_proc acd;
-  json_object *res = NULL, *stats = NULL, *total = NULL;
+  json_object *stats = NULL, *total = NULL;
   int city_port = 0, waited, rc;
   pid_t city;
 
@@ -224,10 +222,7 @@ static void test_load_answered_calls_become_city_orders(void)
     rc = ctk_acd_test_start(&acd, dir, args);
   }
   if(rc == 0) {
-    rc = run_load(&acd, dir, "city", "--scenario talk -m 10 --rate 50 --pause-ms 50", &res);
-    CU_ASSERT_EQUAL(rc, 0);
-    CU_ASSERT_EQUAL(jint(res, "successful"), 10);
-    json_object_put(res);
+    expect_load(&acd, dir, "city", "--scenario talk -m 10 --rate 50 --pause-ms 50", 0, 10);
     CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0); /* drains the webhook queue */
   }
   else
