@@ -9,9 +9,11 @@
 #include "ctk_buf.h"
 #include "ctk_error.h"
 
-/* One connection, guarded by a recursive mutex (see docs/ENDPOINTS.md for why and the
- * measurement). ctk_store_begin() holds the mutex until commit or rollback, so a whole message
- * is one transaction no other thread can interleave with. */
+/* One connection behind a mutex (see docs/ENDPOINTS.md for why and the measurement).
+ * ctk_store_begin() holds it until commit or rollback, so a whole message is one unit no other
+ * thread can interleave with. Commits are shared (group commit, docs/PERFORMANCE.md): every
+ * call that wrote or read returns only once what it saw is durable, and commit reports the
+ * shared commit's result, so success still means durably committed. */
 typedef struct ctk_store ctk_store;
 
 #define CTK_STORE_REGION 8
