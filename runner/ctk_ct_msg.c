@@ -400,6 +400,43 @@ int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const c
   return ok;
 }
 
+void ctk_ct_spec_order(ctk_ct_order_spec *spec, const char *order_id, const char *accept,
+                       const char *handle)
+{
+  memset(spec, 0, sizeof(*spec));
+  spec->order_id = order_id;
+  spec->accept_region = accept;
+  spec->handle_region = handle;
+  spec->business_type = "1";
+}
+
+/* One step of a test to the SUT as as; the SUT's own node is the receiver. */
+static int step_to_sut(ctk_ct *t, const ctk_ct_as *as, const char *iface,
+                       const ctk_ct_order_spec *spec, const char *want, const char *req,
+                       const char *what)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  if(ctk_ct_done(t))
+    return 0;
+  return ctk_ct_step(t, &sut, as, iface, &to, spec, want, req, what);
+}
+
+int ctk_ct_city_step(ctk_ct *t, size_t city_index, const char *iface,
+                     const ctk_ct_order_spec *spec, const char *want, const char *req,
+                     const char *what)
+{
+  ctk_ct_as as = ctk_ct_as_city(t, city_index);
+  return step_to_sut(t, &as, iface, spec, want, req, what);
+}
+
+int ctk_ct_ministry_step(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec,
+                         const char *want, const char *req, const char *what)
+{
+  ctk_ct_as as = ctk_ct_as_ministry(t);
+  return step_to_sut(t, &as, iface, spec, want, req, what);
+}
+
 int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                         const ctk_node *to, const char *order_id, char *status,
                         size_t statuslen)

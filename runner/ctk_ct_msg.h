@@ -94,6 +94,18 @@ int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const c
                 const ctk_node *to, const ctk_ct_order_spec *spec, const char *want,
                 const char *req, const char *what);
 
+/* A complaint (business type 1) about order_id, accepted by accept and handled by handle;
+ * every other field of spec cleared. */
+void ctk_ct_spec_order(ctk_ct_order_spec *spec, const char *order_id, const char *accept,
+                       const char *handle);
+/* ctk_ct_step from city city_index of the run to the SUT; 0 at once when the test is done. */
+int ctk_ct_city_step(ctk_ct *t, size_t city_index, const char *iface,
+                     const ctk_ct_order_spec *spec, const char *want, const char *req,
+                     const char *what);
+/* The same with the runner speaking as the ministry, down to the SUT. */
+int ctk_ct_ministry_step(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec,
+                         const char *want, const char *req, const char *what);
+
 /* Query (1010) order_id at peer as `as`; status gets the order's Status ("" if none).
  * 1 on an OK answer with a WorkOrderQueryResult, 0 otherwise (no verdict set). */
 int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,

@@ -13,47 +13,14 @@
 #include "ctk_proc.h"
 #include "ctk_roles.h"
 
-/* One step "city sends iface about order to the SUT", expecting want. */
-static int j1_city(ctk_ct *t, size_t city, const char *iface, const ctk_ct_order_spec *spec,
-                   const char *want, const char *req, const char *what)
-{
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, city);
-  ctk_node to = ctk_ct_sut_node(t);
-  if(ctk_ct_done(t))
-    return 0;
-  return ctk_ct_step(t, &sut, &as, iface, &to, spec, want, req, what);
-}
-
-/* The ministry sends iface about an order down to the SUT (the runner speaks as ministry). */
-static int j1_ministry(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec,
-                       const char *want, const char *req, const char *what)
-{
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_ministry(t);
-  ctk_node to = ctk_ct_sut_node(t);
-  if(ctk_ct_done(t))
-    return 0;
-  return ctk_ct_step(t, &sut, &as, iface, &to, spec, want, req, what);
-}
-
-static void j1_spec(ctk_ct_order_spec *spec, const char *order_id, const char *accept,
-                    const char *handle)
-{
-  memset(spec, 0, sizeof(*spec));
-  spec->order_id = order_id;
-  spec->accept_region = accept;
-  spec->handle_region = handle;
-  spec->business_type = "1";
-}
-
 /* City 0 reports a local order; it is checked at the SUT. */
 static int j1_local_order(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
 {
   const char *city = t->env->pixit->cities[0];
   ctk_ct_order_id(city, order);
-  j1_spec(spec, order, city, city);
-  return j1_city(t, 0, "1001", spec, "OK", "J1-FLOW-001", "report (1001) of a local order") &&
+  ctk_ct_spec_order(spec, order, city, city);
+  return ctk_ct_city_step(t, 0, "1001", spec, "OK", "J1-FLOW-001",
+                          "report (1001) of a local order") &&
          ctk_ct_expect_status(t, order, "01", "J1-FLOW-014");
 }
 
@@ -63,10 +30,12 @@ static int j1_cross_city_order(ctk_ct *t, char order[24], ctk_ct_order_spec *spe
   const ctk_pixit *px = t->env->pixit;
   size_t seen;
   ctk_ct_order_id(px->cities[0], order);
-  j1_spec(spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(spec, order, px->cities[0], px->cities[0]);
   spec->target_region = px->cities[1];
-  if(!j1_city(t, 0, "1001", spec, "OK", "J1-FLOW-001", "report (1001) of a cross-city order") ||
-     !j1_city(t, 0, "1002", spec, "OK", "J1-FLOW-003", "transfer (1002) to the handling city"))
+  if(!ctk_ct_city_step(t, 0, "1001", spec, "OK", "J1-FLOW-001",
+                       "report (1001) of a cross-city order") ||
+     !ctk_ct_city_step(t, 0, "1002", spec, "OK", "J1-FLOW-003",
+                       "transfer (1002) to the handling city"))
     return 0;
   seen = ctk_relay_wait(t->env->roles->city_relay, "1002", order, px->cities[1], 1,
                         px->propagate_timeout_ms);
@@ -142,11 +111,11 @@ void ctk_ct_j1_local(ctk_ct *t)
     return;
   if(!ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
     return;
-  if(j1_city(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
+  if(ctk_ct_city_step(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
     ctk_ct_expect_status(t, order, "07", "J1-FLOW-008");
-  if(j1_city(t, 0, "1007", &spec, "OK", "J1-FLOW-009", "revisit result (1007)"))
+  if(ctk_ct_city_step(t, 0, "1007", &spec, "OK", "J1-FLOW-009", "revisit result (1007)"))
     ctk_ct_expect_status(t, order, "08", "J1-FLOW-009");
-  if(j1_city(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
+  if(ctk_ct_city_step(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
     ctk_ct_expect_status(t, order, "09", "J1-FLOW-012");
   if(!ctk_ct_expect_ministry_status(t, order, "09", "J1-FLOW-014"))
     return;
@@ -217,11 +186,11 @@ void ctk_ct_j1_cross_city(ctk_ct *t)
   }
   if(!j1_cross_city_order(t, order, &spec))
     return;
-  if(j1_city(t, 1, "1003", &spec, "OK", "J1-FLOW-005", "sign (1003) by the handling city"))
+  if(ctk_ct_city_step(t, 1, "1003", &spec, "OK", "J1-FLOW-005", "sign (1003) by the handling city"))
     ctk_ct_expect_status(t, order, "04", "J1-FLOW-005");
-  if(j1_city(t, 1, "1005", &spec, "OK", "J1-FLOW-007", "feedback (1005)"))
+  if(ctk_ct_city_step(t, 1, "1005", &spec, "OK", "J1-FLOW-007", "feedback (1005)"))
     ctk_ct_expect_status(t, order, "06", "J1-FLOW-007");
-  if(j1_city(t, 1, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
+  if(ctk_ct_city_step(t, 1, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
     ctk_ct_expect_status(t, order, "07", "J1-FLOW-008");
   if(!ctk_ct_expect_ministry_status(t, order, "07", "J1-FLOW-014"))
     return;
@@ -245,10 +214,12 @@ void ctk_ct_j1_cross_province(ctk_ct *t)
   /* The first city of the other province: its region with "0100" (the capital's code). */
   snprintf(peer_city, sizeof(peer_city), "%.2s0100", px->peer_region);
   ctk_ct_order_id(px->cities[0], order);
-  j1_spec(&spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   spec.target_region = peer_city;
-  if(!j1_city(t, 0, "1001", &spec, "OK", "J1-FLOW-001", "report (1001) of a cross-province order")
-     || !j1_city(t, 0, "1002", &spec, "OK", "J1-FLOW-004", "transfer (1002) to another province"))
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-001",
+                       "report (1001) of a cross-province order")
+     || !ctk_ct_city_step(t, 0, "1002", &spec, "OK", "J1-FLOW-004",
+                          "transfer (1002) to another province"))
     return;
   seen = ctk_relay_wait(roles->ministry_relay, "1002", order, "100000", 1,
                         px->propagate_timeout_ms);
@@ -278,12 +249,14 @@ void ctk_ct_j1_return(ctk_ct *t)
   ctk_ct_order_spec spec;
   if(!j1_cross_city_order(t, order, &spec))
     return;
-  if(j1_city(t, 1, "1004", &spec, "OK", "J1-FLOW-006", "return (1004) by the handling city"))
+  if(ctk_ct_city_step(t, 1, "1004", &spec, "OK", "J1-FLOW-006",
+                      "return (1004) by the handling city"))
     ctk_ct_expect_status(t, order, "05", "J1-FLOW-006");
   if(!ctk_ct_expect_ministry_status(t, order, "05", "J1-FLOW-014"))
     return;
   /* A returned order is open again at the sender: a second return is illegal. */
-  if(!j1_city(t, 1, "1004", &spec, "STATE", "J1-FLOW-016", "a second return of the same order"))
+  if(!ctk_ct_city_step(t, 1, "1004", &spec, "STATE", "J1-FLOW-016",
+                       "a second return of the same order"))
     return;
   ctk_ct_pass(t, "order %s returned by %s: 05 at the SUT and the ministry", order,
               t->env->pixit->cities[1]);
@@ -295,18 +268,20 @@ void ctk_ct_j1_instant(ctk_ct *t)
   char order[24];
   ctk_ct_order_spec spec;
   ctk_ct_order_id(city, order);
-  j1_spec(&spec, order, city, city);
+  ctk_ct_spec_order(&spec, order, city, city);
   spec.business_type = "2";
   spec.instant = 1;
-  if(!j1_city(t, 0, "1001", &spec, "OK", "J1-FLOW-013", "report (1001) of an instant answer"))
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-013",
+                       "report (1001) of an instant answer"))
     return;
   if(!ctk_ct_expect_status(t, order, "02", "J1-FLOW-013"))
     return;
   if(!ctk_ct_expect_ministry_status(t, order, "02", "J1-FLOW-013"))
     return;
-  if(j1_city(t, 0, "1007", &spec, "OK", "J1-FLOW-009", "revisit (1007) of an instant answer"))
+  if(ctk_ct_city_step(t, 0, "1007", &spec, "OK", "J1-FLOW-009",
+                      "revisit (1007) of an instant answer"))
     ctk_ct_expect_status(t, order, "08", "J1-FLOW-009");
-  if(j1_city(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
+  if(ctk_ct_city_step(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
     ctk_ct_expect_status(t, order, "09", "J1-FLOW-012");
   if(!ctk_ct_done(t))
     ctk_ct_pass(t, "instant answer %s: 02 -> 08 -> 09", order);
@@ -323,8 +298,9 @@ static void j1_from_above(ctk_ct *t, const char *iface, const char *req)
     return;
   if(!ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
     return;
-  if(!j1_ministry(t, iface, &spec, "OK", req, iface[3] == '8' ? "urge (1008) from the ministry"
-                  : "supervise (1009) from the ministry"))
+  if(!ctk_ct_ministry_step(t, iface, &spec, "OK", req,
+                           iface[3] == '8' ? "urge (1008) from the ministry"
+                           : "supervise (1009) from the ministry"))
     return;
   if(!ctk_ct_expect_status(t, order, "01", req))
     return;
@@ -336,9 +312,10 @@ static void j1_from_above(ctk_ct *t, const char *iface, const char *req)
     return;
   }
   /* After completion the order is closed: urging it is illegal. */
-  if(!j1_city(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
+  if(!ctk_ct_city_step(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
     return;
-  if(!j1_ministry(t, iface, &spec, "STATE", "J1-FLOW-016", "the same on a completed order"))
+  if(!ctk_ct_ministry_step(t, iface, &spec, "STATE", "J1-FLOW-016",
+                           "the same on a completed order"))
     return;
   ctk_ct_pass(t, "%s on open order %s accepted, state stayed 01, passed to %s; refused once "
               "completed", iface, order, px->cities[0]);
@@ -360,12 +337,14 @@ void ctk_ct_j1_illegal(ctk_ct *t)
   ctk_ct_order_spec spec;
   if(!j1_local_order(t, order, &spec))
     return;
-  if(!j1_city(t, 0, "1014", &spec, "STATE", "J1-FLOW-016", "archive (1014) of an open order"))
+  if(!ctk_ct_city_step(t, 0, "1014", &spec, "STATE", "J1-FLOW-016",
+                       "archive (1014) of an open order"))
     return;
-  if(!j1_city(t, 0, "1003", &spec, "STATE", "J1-FLOW-016", "sign (1003) of an order never "
-              "transferred"))
+  if(!ctk_ct_city_step(t, 0, "1003", &spec, "STATE", "J1-FLOW-016",
+                       "sign (1003) of an order never transferred"))
     return;
-  if(!j1_city(t, 0, "1007", &spec, "STATE", "J1-FLOW-016", "revisit (1007) of an open order"))
+  if(!ctk_ct_city_step(t, 0, "1007", &spec, "STATE", "J1-FLOW-016",
+                       "revisit (1007) of an open order"))
     return;
   if(!ctk_ct_expect_status(t, order, "01", "J1-FLOW-016"))
     return;
@@ -378,12 +357,12 @@ void ctk_ct_j1_unknown(ctk_ct *t)
   char order[24];
   ctk_ct_order_spec spec;
   ctk_ct_order_id(t->env->pixit->cities[0], order);
-  j1_spec(&spec, order, t->env->pixit->cities[0], NULL);
-  if(!j1_city(t, 0, "1006", &spec, "UNKNOWN_ORDER", "J1-FLOW-017", "complete (1006) of an order "
-              "never reported"))
+  ctk_ct_spec_order(&spec, order, t->env->pixit->cities[0], NULL);
+  if(!ctk_ct_city_step(t, 0, "1006", &spec, "UNKNOWN_ORDER", "J1-FLOW-017",
+                       "complete (1006) of an order never reported"))
     return;
-  if(!j1_city(t, 0, "1010", &spec, "UNKNOWN_ORDER", "J1-FLOW-017", "query (1010) of an order "
-              "never reported"))
+  if(!ctk_ct_city_step(t, 0, "1010", &spec, "UNKNOWN_ORDER", "J1-FLOW-017",
+                       "query (1010) of an order never reported"))
     return;
   ctk_ct_pass(t, "complete and query of unknown order %s refused with UNKNOWN_ORDER", order);
 }
@@ -395,8 +374,8 @@ void ctk_ct_j1_exists(ctk_ct *t)
   if(!j1_local_order(t, order, &spec))
     return;
   spec.subject = "另一内容：公交车拒载";
-  if(!j1_city(t, 0, "1001", &spec, "EXISTS", "J1-FLOW-018", "a second report of the same "
-              "OrderId with other content"))
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "EXISTS", "J1-FLOW-018",
+                       "a second report of the same OrderId with other content"))
     return;
   ctk_ct_pass(t, "second report of %s with other content refused with EXISTS", order);
 }
@@ -411,16 +390,17 @@ void ctk_ct_j1_business_types(ctk_ct *t)
   for(i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
     char what[64];
     ctk_ct_order_id(city, order);
-    j1_spec(&spec, order, city, city);
+    ctk_ct_spec_order(&spec, order, city, city);
     spec.business_type = types[i];
     snprintf(what, sizeof(what), "report of business type %s", types[i]);
-    if(!j1_city(t, 0, "1001", &spec, "OK", "J1-BT-001", what))
+    if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-BT-001", what))
       return;
   }
   ctk_ct_order_id(city, order);
-  j1_spec(&spec, order, city, city);
+  ctk_ct_spec_order(&spec, order, city, city);
   spec.business_type = "9";
-  if(!j1_city(t, 0, "1001", &spec, "CODE_VALUE", "J3-CODE-001", "report of business type 9"))
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "CODE_VALUE", "J3-CODE-001",
+                       "report of business type 9"))
     return;
   ctk_ct_pass(t, "business types 1, 2, 3 accepted; 9 refused with CODE_VALUE");
 }
@@ -439,10 +419,10 @@ void ctk_ct_j1_overdue(ctk_ct *t)
   gmtime_r(&past, &tm);
   strftime(deadline, sizeof(deadline), "%Y-%m-%dT17:00:00+08:00", &tm);
   ctk_ct_order_id(city, order);
-  j1_spec(&spec, order, city, city);
+  ctk_ct_spec_order(&spec, order, city, city);
   spec.deadline = deadline;
-  if(!j1_city(t, 0, "1001", &spec, "OK", "J1-FLOW-001", "report (1001) of an order past its "
-              "deadline"))
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-001",
+                       "report (1001) of an order past its deadline"))
     return;
   if(!ctk_relay_wait(t->env->roles->city_relay, "1008", order, city, 1, px->overdue_urge_ms)) {
     ctk_ct_fail_timeout(t, "J1-TIME-001", "order %s, due %s, was not urged (1008) to %s within "

@@ -19,15 +19,6 @@
 #define J2_GENERATE_MAX ((size_t)8 * 1024 * 1024)
 #define J2_LOAD_MAX 5000
 
-static void j2_spec(ctk_ct_order_spec *spec, const char *order, const char *city)
-{
-  memset(spec, 0, sizeof(spec[0]));
-  spec->order_id = order;
-  spec->accept_region = city;
-  spec->handle_region = city;
-  spec->business_type = "1";
-}
-
 /* ---------- authentication and authorisation ---------- */
 
 static int j2_linkcheck_as(ctk_ct *t, const ctk_ct_as *as, const ctk_node *head_sender,
@@ -99,7 +90,7 @@ void ctk_ct_j2_denied(ctk_ct *t)
     return;
   /* City 1 acts on an order that only city 0 holds. */
   ctk_ct_order_id(px->cities[0], order);
-  j2_spec(&spec, order, px->cities[0]);
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   {
     ctk_ct_as as0 = ctk_ct_as_city(t, 0);
     if(!ctk_ct_step(t, &sut, &as0, "1001", &to, &spec, "OK", "J3-IF-001", "report by city 0"))
@@ -565,7 +556,7 @@ void ctk_ct_j2_recovery(ctk_ct *t)
   }
   for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
     ctk_ct_order_id(px->cities[0], orders[i]);
-    j2_spec(&spec, orders[i], px->cities[0]);
+    ctk_ct_spec_order(&spec, orders[i], px->cities[0], px->cities[0]);
     if(ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J2-REL-001",
                    "report while the ministry is down"))
       ctk_ct_step(t, &sut, &as, "1006", &to, &spec, "OK", "J2-REL-001",
@@ -672,7 +663,7 @@ void ctk_ct_j2_load(ctk_ct *t)
     if(due > now)
       ctk_sleep_ms((long)(due - now));
     ctk_ct_order_id(px->cities[i % px->n_cities], orders[i]);
-    j2_spec(&spec, orders[i], px->cities[i % px->n_cities]);
+    ctk_ct_spec_order(&spec, orders[i], px->cities[i % px->n_cities], px->cities[i % px->n_cities]);
     as = ctk_ct_as_city(t, i % px->n_cities);
     if(ctk_ct_build(t, "1001", &as.node, &to, &spec, &m)) {
       ctk_ct_error(t, 0, "could not build report %zu", i);
@@ -835,7 +826,7 @@ void ctk_ct_j2_statistics(ctk_ct *t)
     char order[24];
     ctk_ct_order_spec spec;
     ctk_ct_order_id(as.node.region, order);
-    j2_spec(&spec, order, as.node.region);
+    ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
     ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J3-IF-001", "report (1001)");
   }
   if(ctk_ct_done(t))

@@ -17,27 +17,6 @@
 
 #define J3_BYTES_MAX ((size_t)4 * 1024 * 1024)
 
-static int j3_city(ctk_ct *t, size_t city, const char *iface, const ctk_ct_order_spec *spec,
-                   const char *want, const char *req, const char *what)
-{
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, city);
-  ctk_node to = ctk_ct_sut_node(t);
-  if(ctk_ct_done(t))
-    return 0;
-  return ctk_ct_step(t, &sut, &as, iface, &to, spec, want, req, what);
-}
-
-static void j3_spec(ctk_ct_order_spec *spec, const char *order, const char *accept,
-                    const char *handle)
-{
-  memset(spec, 0, sizeof(*spec));
-  spec->order_id = order;
-  spec->accept_region = accept;
-  spec->handle_region = handle;
-  spec->business_type = "1";
-}
-
 /* Encode a request of city 0 (XML, UTF-8) into out. */
 static int j3_encode(ctk_ct *t, const char *iface, size_t city, const ctk_ct_order_spec *spec,
                      ctk_buf *out)
@@ -164,7 +143,7 @@ static int j3_mutated_report(ctk_ct *t, const char *iface, const char *from_tmpl
   if(ctk_ct_done(t))
     return 0;
   ctk_ct_order_id(city, order);
-  j3_spec(&spec, order, city, city);
+  ctk_ct_spec_order(&spec, order, city, city);
   /* "%s" in the template is the order id of this message. */
   snprintf(from, sizeof(from), from_tmpl, order);
   ctk_buf_init(&b, J3_BYTES_MAX);
@@ -215,8 +194,8 @@ void ctk_ct_j3_report(ctk_ct *t)
   char order[24];
   ctk_ct_order_spec spec;
   ctk_ct_order_id(city, order);
-  j3_spec(&spec, order, city, city);
-  if(j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "WorkOrderReport (1001)") &&
+  ctk_ct_spec_order(&spec, order, city, city);
+  if(ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J3-IF-001", "WorkOrderReport (1001)") &&
      ctk_ct_expect_status(t, order, "01", "J3-IF-001"))
     ctk_ct_pass(t, "report of %s accepted; the SUT holds it as 01", order);
 }
@@ -233,8 +212,8 @@ void ctk_ct_j3_query(ctk_ct *t)
   ctk_ct_reply r;
 
   ctk_ct_order_id(city, order);
-  j3_spec(&spec, order, city, city);
-  if(!j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)"))
+  ctk_ct_spec_order(&spec, order, city, city);
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)"))
     return;
   if(ctk_ct_build(t, "1010", &as.node, &to, &spec, &m)) {
     ctk_ct_error(t, 0, "could not build a query");
@@ -294,10 +273,10 @@ static int j3_cross_city(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_order_id(px->cities[0], order);
-  j3_spec(spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(spec, order, px->cities[0], px->cities[0]);
   spec->target_region = px->cities[1];
-  if(!j3_city(t, 0, "1001", spec, "OK", "J3-IF-001", "report (1001)") ||
-     !j3_city(t, 0, "1002", spec, "OK", "J3-IF-002", "transfer (1002) to another city"))
+  if(!ctk_ct_city_step(t, 0, "1001", spec, "OK", "J3-IF-001", "report (1001)") ||
+     !ctk_ct_city_step(t, 0, "1002", spec, "OK", "J3-IF-002", "transfer (1002) to another city"))
     return 0;
   if(!ctk_relay_wait(t->env->roles->city_relay, "1002", order, px->cities[1], 1,
                      px->propagate_timeout_ms)) {
@@ -314,11 +293,11 @@ void ctk_ct_j3_handling(ctk_ct *t)
   ctk_ct_order_spec spec;
   if(!j3_cross_city(t, order, &spec))
     return;
-  j3_city(t, 1, "1003", &spec, "OK", "J3-IF-003", "WorkOrderSign (1003)");
-  j3_city(t, 1, "1005", &spec, "OK", "J3-IF-005", "WorkOrderFeedback (1005)");
-  j3_city(t, 1, "1006", &spec, "OK", "J3-IF-006", "WorkOrderComplete (1006)");
-  j3_city(t, 0, "1007", &spec, "OK", "J3-IF-007", "RevisitResult (1007)");
-  j3_city(t, 0, "1014", &spec, "OK", "J3-IF-014", "WorkOrderArchive (1014)");
+  ctk_ct_city_step(t, 1, "1003", &spec, "OK", "J3-IF-003", "WorkOrderSign (1003)");
+  ctk_ct_city_step(t, 1, "1005", &spec, "OK", "J3-IF-005", "WorkOrderFeedback (1005)");
+  ctk_ct_city_step(t, 1, "1006", &spec, "OK", "J3-IF-006", "WorkOrderComplete (1006)");
+  ctk_ct_city_step(t, 0, "1007", &spec, "OK", "J3-IF-007", "RevisitResult (1007)");
+  ctk_ct_city_step(t, 0, "1014", &spec, "OK", "J3-IF-014", "WorkOrderArchive (1014)");
   if(ctk_ct_expect_status(t, order, "09", "J3-IF-014"))
     ctk_ct_pass(t, "valid 1002 received; 1003, 1005, 1006, 1007, 1014 accepted for %s", order);
 }
@@ -329,7 +308,7 @@ void ctk_ct_j3_return(ctk_ct *t)
   ctk_ct_order_spec spec;
   if(!j3_cross_city(t, order, &spec))
     return;
-  if(j3_city(t, 1, "1004", &spec, "OK", "J3-IF-004", "WorkOrderReturn (1004)"))
+  if(ctk_ct_city_step(t, 1, "1004", &spec, "OK", "J3-IF-004", "WorkOrderReturn (1004)"))
     ctk_ct_pass(t, "return of transferred order %s accepted", order);
 }
 
@@ -337,7 +316,7 @@ void ctk_ct_j3_stats(ctk_ct *t)
 {
   ctk_ct_order_spec spec;
   memset(&spec, 0, sizeof(spec));
-  if(j3_city(t, 0, "1011", &spec, "OK", "J3-IF-011", "StatisticsReport (1011)"))
+  if(ctk_ct_city_step(t, 0, "1011", &spec, "OK", "J3-IF-011", "StatisticsReport (1011)"))
     ctk_ct_pass(t, "a city's StatisticsReport was accepted");
 }
 
@@ -348,7 +327,7 @@ void ctk_ct_j3_knowledge(ctk_ct *t)
   memset(&spec, 0, sizeof(spec));
   ctk_ct_order_id(t->env->pixit->cities[0], item);
   spec.order_id = item;
-  if(j3_city(t, 0, "1012", &spec, "OK", "J3-IF-012", "KnowledgeSync (1012)"))
+  if(ctk_ct_city_step(t, 0, "1012", &spec, "OK", "J3-IF-012", "KnowledgeSync (1012)"))
     ctk_ct_pass(t, "a KnowledgeSync item was accepted");
 }
 
@@ -400,7 +379,7 @@ void ctk_ct_j3_invalid(ctk_ct *t)
   ctk_buf_init(&b, J3_BYTES_MAX);
   ctk_ct_order_id(px->cities[0], order);
   memset(&spec, 0, sizeof(spec));
-  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   spec.subject = "南";
   if(j3_encode(t, "1001", 0, &spec, &b) && j3_replace(t, &b, "encoding=\"UTF-8\"",
                                                        "encoding=\"GBK\""))
@@ -492,7 +471,7 @@ void ctk_ct_j3_http(ctk_ct *t)
     ctk_ct_order_spec spec;
     ctk_buf b;
     ctk_ct_order_id(t->env->pixit->cities[0], order);
-    j3_spec(&spec, order, t->env->pixit->cities[0], NULL);
+    ctk_ct_spec_order(&spec, order, t->env->pixit->cities[0], NULL);
     ctk_buf_init(&b, J3_BYTES_MAX);
     if(j3_encode(t, "1006", 0, &spec, &b))
       j3_expect_raw(t, 0, &b, NULL, "UNKNOWN_ORDER", "J1-FLOW-017", 0,
@@ -535,7 +514,7 @@ void ctk_ct_j3_soap_fault(ctk_ct *t)
     ctk_ct_order_spec spec;
     ctk_msg *m = NULL;
     ctk_ct_order_id(city, order);
-    j3_spec(&spec, order, city, NULL);
+    ctk_ct_spec_order(&spec, order, city, NULL);
     if(ctk_ct_build(t, "1006", &from, &to, &spec, &m)) {
       ctk_ct_error(t, 0, "could not build a completion");
       return;
@@ -597,7 +576,7 @@ void ctk_ct_j3_idem_repeat(ctk_ct *t)
   size_t ups;
 
   ctk_ct_order_id(px->cities[0], order);
-  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   ctk_buf_init(&b, J3_BYTES_MAX);
   if(!j3_encode(t, "1001", 0, &spec, &b)) {
     ctk_buf_free(&b);
@@ -655,10 +634,10 @@ void ctk_ct_j3_idem_dup(ctk_ct *t)
   ctk_ct_order_id(px->cities[0], order2);
   ctk_buf_init(&b1, J3_BYTES_MAX);
   ctk_buf_init(&b2, J3_BYTES_MAX);
-  j3_spec(&spec, order1, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order1, px->cities[0], px->cities[0]);
   if(!j3_encode(t, "1001", 0, &spec, &b1))
     goto out;
-  j3_spec(&spec, order2, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order2, px->cities[0], px->cities[0]);
   if(!j3_encode(t, "1001", 0, &spec, &b2))
     goto out;
   /* Give the second message the first one's MsgId. */
@@ -683,9 +662,9 @@ void ctk_ct_j3_idem_dup(ctk_ct *t)
   if(!ctk_ct_done(t) && j3_expect_raw(t, 0, &b2, NULL, "DUPLICATE", "J3-IDEM-002", 0,
                                       "another report with the same MsgId")) {
     ctk_ct_order_spec q;
-    j3_spec(&q, order2, px->cities[0], NULL);
-    if(j3_city(t, 0, "1010", &q, "UNKNOWN_ORDER", "J3-IDEM-002",
-               "query of the order carried by the refused duplicate"))
+    ctk_ct_spec_order(&q, order2, px->cities[0], NULL);
+    if(ctk_ct_city_step(t, 0, "1010", &q, "UNKNOWN_ORDER", "J3-IDEM-002",
+                        "query of the order carried by the refused duplicate"))
       ctk_ct_pass(t, "same MsgId, other content: DUPLICATE, and nothing was stored");
   }
 out:
@@ -709,7 +688,7 @@ static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const c
   static const char subject[] = "出租车绕路多收费（测试：汉字、全角标点）";
 
   ctk_ct_order_id(px->cities[0], order);
-  j3_spec(&spec, order, px->cities[0], px->cities[0]);
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   spec.subject = subject;
   snprintf(what, sizeof(what), "report over %s in %s", ctk_binding_name(bnd),
            ctk_encoding_name(enc));
@@ -805,9 +784,9 @@ void ctk_ct_j3_outgoing(ctk_ct *t)
 
   /* Make sure there is traffic to look at even when this test runs alone. */
   ctk_ct_order_id(px->cities[0], order);
-  j3_spec(&spec, order, px->cities[0], px->cities[0]);
-  if(!j3_city(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)") ||
-     !j3_city(t, 0, "1006", &spec, "OK", "J3-IF-006", "complete (1006)"))
+  ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
+  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J3-IF-001", "report (1001)") ||
+     !ctk_ct_city_step(t, 0, "1006", &spec, "OK", "J3-IF-006", "complete (1006)"))
     return;
   /* Validate what came even if the completion never does: a broken message is the better
    * diagnosis than a missing one. */
