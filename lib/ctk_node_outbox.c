@@ -59,6 +59,7 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outb
   ctk_outcome decode_why;
   int retry = 0;
   int delivered = 0;
+  int in_unit;
   const char *code = "";
   ctk_code result;
 
@@ -111,6 +112,9 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outb
       retry = 1;
   }
 
+  /* the row's new state and its log entry as one unit: one wait for the (group) commit, not
+   * two; without it each call still commits on its own */
+  in_unit = ctk_store_begin(n->store) == CTK_E_OK;
   if(delivered) {
     ctk_store_outbox_done(n->store, it->id, 1, NULL);
     outbox_log(n, it, peer, body, &reply, code, "delivered", "");
@@ -127,6 +131,8 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outb
     ctk_store_outbox_done(n->store, it->id, 0, why);
     outbox_log(n, it, peer, body, &reply, code, "failed", why);
   }
+  if(in_unit && ctk_store_commit(n->store))
+    CTK_ERR("outbox", "cannot record the delivery of %s", it->msg_id);
   ctk_msg_free(ans);
   ctk_buf_free(&reply.body);
 }
