@@ -13,6 +13,7 @@
 
 #include "ctk_auth.h"
 #include "ctk_http.h"
+#include "ctk_msg.h"
 #include "ctk_node.h"
 #include "ctk_store.h"
 #include "ctk_test.h"
@@ -392,11 +393,8 @@ void ctk_ts_message(ctk_buf *out, const char *msg_id, const char *iface, const c
                     const char *body_xml)
 {
   char now[40];
-  time_t t = time(NULL) + 8 * 3600;
-  struct tm tm;
 
-  gmtime_r(&t, &tm);
-  strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  ctk_msg_now(now, sizeof(now));
   ctk_buf_printf(out,
                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<Message xmlns=\"urn:ctk12328:baseline:1\"><Head><MsgId>%s</MsgId>"
@@ -412,11 +410,8 @@ void ctk_ts_report_body(ctk_buf *out, const char *order_id, const char *city,
                         const char *subject)
 {
   char now[40];
-  time_t t = time(NULL) + 8 * 3600;
-  struct tm tm;
 
-  gmtime_r(&t, &tm);
-  strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  ctk_msg_now(now, sizeof(now));
   ctk_buf_printf(out,
                  "<WorkOrderReport><WorkOrder><OrderId>%s</OrderId><AcceptTime>%s</AcceptTime>"
                  "<AcceptRegion>%s</AcceptRegion><HandleRegion>%s</HandleRegion>"
