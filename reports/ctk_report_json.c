@@ -496,6 +496,28 @@ static void read_series(json_reader *r, json_object *so, const char *path, ctk_t
   s->dropped += (size_t)get_count(r, so, path, "dropped", 1e15);
 }
 
+/* Every element of the array to.key must be an object; reader takes each with its path
+ * ("PATH.key[i]"). A missing array reads as empty. */
+static void read_object_array(json_reader *r, json_object *to, const char *path,
+                              const char *key,
+                              void (*reader)(json_reader *, json_object *, const char *,
+                                             ctk_test_result *),
+                              ctk_test_result *t)
+{
+  json_object *arr = get_typed(r, to, path, key, json_type_array);
+  size_t i, n = arr ? json_object_array_length(arr) : 0;
+
+  for(i = 0; i < n && !r->rc; i++) {
+    char epath[96];
+    json_object *eo = json_object_array_get_idx(arr, i);
+    snprintf(epath, sizeof(epath), "%s.%s[%zu]", path, key, i);
+    if(!json_object_is_type(eo, json_type_object))
+      fail(r, CTK_E_PARSE, "%s: expected an object", epath);
+    else
+      reader(r, eo, epath, t);
+  }
+}
+
 static void read_test(json_reader *r, json_object *to, size_t idx, ctk_run *run)
 {
   char path[64];
@@ -549,30 +571,9 @@ static void read_test(json_reader *r, json_object *to, size_t idx, ctk_run *run)
       fail(r, rc, "%s.requirements[%zu]: %s", path, i, ctk_strerror(rc));
   }
 
-  arr = get_typed(r, to, path, "exchanges", json_type_array);
-  n = arr ? json_object_array_length(arr) : 0;
-  for(i = 0; i < n && !r->rc; i++) {
-    char xpath[96];
-    json_object *xo = json_object_array_get_idx(arr, i);
-    snprintf(xpath, sizeof(xpath), "%s.exchanges[%zu]", path, i);
-    if(!json_object_is_type(xo, json_type_object))
-      fail(r, CTK_E_PARSE, "%s: expected an object", xpath);
-    else
-      read_exchange(r, xo, xpath, t);
-  }
+  read_object_array(r, to, path, "exchanges", read_exchange, t);
   t->dropped_exchanges += (size_t)get_count(r, to, path, "dropped_exchanges", 1e15);
-
-  arr = get_typed(r, to, path, "series", json_type_array);
-  n = arr ? json_object_array_length(arr) : 0;
-  for(i = 0; i < n && !r->rc; i++) {
-    char spath[96];
-    json_object *so = json_object_array_get_idx(arr, i);
-    snprintf(spath, sizeof(spath), "%s.series[%zu]", path, i);
-    if(!json_object_is_type(so, json_type_object))
-      fail(r, CTK_E_PARSE, "%s: expected an object", spath);
-    else
-      read_series(r, so, spath, t);
-  }
+  read_object_array(r, to, path, "series", read_series, t);
 }
 
 ctk_code ctk_report_json_read(const char *data, size_t len, ctk_run **out, char *err,
