@@ -324,6 +324,140 @@ static void test_external_sut(void)
   ctk_run_free(run);
 }
 
+/* An external city with a CTI intake, as a city operator would test it: the city simulator
+ * started by hand, reporting to the runner's fixed province port; the queue machine posts to
+ * the city's webhook URL of the PIXIT. A city that then sends an invalid report fails. */
+static void test_external_city(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-external-city");
+  static const char province_secret[] = "province-secret-0123456789ab";
+  static const char city_secret[] = "city-secret-0123456789abcdef";
+  static char pf[600], cpf[600], data[600], cr[600], sf[600];
+  char path[700], cmd[2048], text[4096], upper[64], err[256];
+  char *argv[32];
+  char *out = NULL;
+  ctk_proc city;
+  ctk_run *run = NULL;
+  const ctk_test_result *r;
+  int province_port = ctk_test_free_port();
+  int city_port = 0, control_port = 0, sipp, rc;
+  size_t i = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_TRUE_FATAL(province_port > 0);
+  sipp = ctk_test_run("command -v sipp >/dev/null 2>&1", NULL) == 0;
+  snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region 360000 --level 2 --secret -",
+           province_secret, ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
+  snprintf(text, sizeof(text), "region,level,salt_hex,hash_hex\n%s", out);
+  free(out);
+  snprintf(cr, sizeof(cr), "%s/credentials.csv", dir);
+  selftest_write(cr, text);
+  snprintf(sf, sizeof(sf), "%s/city.secret", dir);
+  snprintf(text, sizeof(text), "%s\n", city_secret);
+  selftest_write(sf, text);
+  snprintf(pf, sizeof(pf), "%s/city.port", dir);
+  snprintf(cpf, sizeof(cpf), "%s/control.port", dir);
+  snprintf(data, sizeof(data), "%s/data", dir);
+  snprintf(upper, sizeof(upper), "http://127.0.0.1:%d", province_port);
+  argv[i++] = (char *)ctk_test_ctk_bin();
+  argv[i++] = "sim";
+  argv[i++] = "city";
+  argv[i++] = "--province";
+  argv[i++] = "360000";
+  argv[i++] = "--cities";
+  argv[i++] = "360100";
+  argv[i++] = "--upper";
+  argv[i++] = upper;
+  argv[i++] = "--listen";
+  argv[i++] = "127.0.0.1:0";
+  argv[i++] = "--port-file";
+  argv[i++] = pf;
+  argv[i++] = "--control";
+  argv[i++] = "127.0.0.1:0";
+  argv[i++] = "--control-port-file";
+  argv[i++] = cpf;
+  argv[i++] = "--data";
+  argv[i++] = data;
+  argv[i++] = "--rate";
+  argv[i++] = "0";
+  argv[i++] = "--manual";
+  argv[i++] = "--cti-city";
+  argv[i++] = "360100";
+  argv[i++] = "--secret-file";
+  argv[i++] = sf;
+  argv[i++] = "--credentials";
+  argv[i++] = cr;
+  argv[i] = NULL;
+  snprintf(path, sizeof(path), "%s/city.log", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&city, "city", argv, path), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_wait_port(&city, pf, 15000, &city_port), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_wait_port(&city, cpf, 15000, &control_port), CTK_E_OK);
+
+  snprintf(text, sizeof(text),
+           "[sut]\nrole = city\nregion = 360100\nstart = external\n"
+           "url = http://127.0.0.1:%d/city/360100\nsecret = %s\n"
+           "[province]\nport = %d\nsecret = %s\n"
+           "[cti]\nwebhook_url = http://127.0.0.1:%d/cti\ncalls = 3\n",
+           city_port, city_secret, province_port, province_secret, control_port);
+  snprintf(path, sizeof(path), "%s/external.pixit", dir);
+  selftest_write(path, text);
+  snprintf(cmd, sizeof(cmd), "%s run --sut city --pics fixtures/pics/reference-city.pics "
+           "--pixit %s --out %s/out --quiet --select 'J1.*,J2.cti-calls' > %s/run.log 2>&1",
+           ctk_test_ctk_bin(), path, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  snprintf(path, sizeof(path), "%s/out/results.json", dir);
+  if(ctk_report_json_load(path, &run, err, sizeof(err)) != CTK_E_OK) {
+    ctk_proc_stop(&city, 3000);
+    CU_FAIL_FATAL("the external-city run wrote no results");
+  }
+  /* Without SIPp an external city cannot be made to accept an order: inconc, exit 2. */
+  CU_ASSERT_EQUAL(rc, sipp ? 0 : 2);
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *t = run->tests[i];
+    int want = !sipp && !strcmp(t->id, "J1.city-report-up") ? CTK_VERDICT_INCONC
+               : !sipp && !strcmp(t->id, "J2.cti-calls") ? CTK_VERDICT_SKIP : CTK_VERDICT_PASS;
+    if((int)t->verdict != want)
+      fprintf(stderr, "selftest external city: %s %s %s\n", t->id, ctk_verdict_name(t->verdict),
+              t->reason);
+    CU_ASSERT_EQUAL((int)t->verdict, want);
+  }
+  CU_ASSERT_PTR_NOT_NULL(ctk_run_find_test(run, "J2.cti-calls"));
+  ctk_run_free(run);
+  run = NULL;
+
+  /* The city now spoils the Channel of its next report: the call's order must fail on the
+   * requirement the validator names. */
+  if(sipp) {
+    snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' -d "
+             "'{\"city\":\"360100\",\"action\":\"invalid-field\",\"field\":\"Channel\","
+             "\"count\":1}' http://127.0.0.1:%d/control/misbehave", control_port);
+    CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "201"));
+    free(out);
+    snprintf(path, sizeof(path), "%s/external.pixit", dir);
+    snprintf(cmd, sizeof(cmd), "%s run --sut city --pics fixtures/pics/reference-city.pics "
+             "--pixit %s --out %s/bad --quiet --select J1.city-report-up > %s/bad.log 2>&1",
+             ctk_test_ctk_bin(), path, dir, dir);
+    rc = ctk_test_run(cmd, NULL);
+    CU_ASSERT_EQUAL(rc, 1);
+    snprintf(path, sizeof(path), "%s/bad/results.json", dir);
+    if(ctk_report_json_load(path, &run, err, sizeof(err)) == CTK_E_OK) {
+      r = ctk_run_find_test(run, "J1.city-report-up");
+      CU_ASSERT_PTR_NOT_NULL(r);
+      if(r) {
+        CU_ASSERT_EQUAL(r->verdict, CTK_VERDICT_FAIL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r->reason, "invalid"));
+        CU_ASSERT_EQUAL(strncmp(r->reason, "[J3-", 4), 0);
+      }
+      ctk_run_free(run);
+    }
+    else
+      CU_FAIL("the second external-city run wrote no results");
+  }
+  ctk_proc_stop(&city, 3000);
+}
+
 /* TLS declared in the PICS: the reference province serves HTTPS with a throw-away certificate
  * and the PICS self-check and the tests reach it through it. */
 static void test_tls_sut(void)
@@ -384,5 +518,6 @@ void ctk_test_add_selftest(CU_pSuite s)
   CTK_TEST(s, test_external_sut);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_city_verdicts);
+  CTK_TEST(s, test_external_city);
   CTK_TEST(s, test_fault_modes);
 }

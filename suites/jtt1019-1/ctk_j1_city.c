@@ -175,6 +175,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   size_t a = 0;
   ctk_proc load;
   struct json_object *obj, *v = NULL;
+  const char *text;
   long long until;
 
   run_no++;
@@ -224,9 +225,8 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   out->passed = json_object_object_get_ex(obj, "passed", &v) && json_object_get_boolean(v);
   if(json_object_object_get_ex(obj, "reason", &v))
     ctk_strlcpy(out->reason, json_object_get_string(v), sizeof(out->reason));
-  ctk_ct_record(t, CTK_XCHG_IN, "ctk load calls", "", 0, 0, NULL,
-                json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN),
-                strlen(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN)));
+  text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+  ctk_ct_record(t, CTK_XCHG_IN, "ctk load calls", "", 0, 0, NULL, text, strlen(text));
   json_object_put(obj);
   return 1;
 }
@@ -248,6 +248,17 @@ typedef struct city_cti_order {
   char call_id[CTK_MSGID_MAX + 64];
   char order_id[32];
 } city_cti_order;
+
+/* Index of call_id in orders[0..count), or count when it is not there. */
+static size_t city_find_call(const city_cti_order *orders, size_t count, const char *call_id)
+{
+  size_t k;
+  for(k = 0; k < count; k++) {
+    if(!strcmp(orders[k].call_id, call_id))
+      break;
+  }
+  return k;
+}
 
 /* Walk the city's reports (1001) from relay message `from` on: each one that carries a CallId
  * must be valid, accepted by the province, and carry the call's recording; a call may become
@@ -274,8 +285,7 @@ static int city_cti_reports(ctk_ct *t, size_t from, city_cti_order *orders, size
            strlen(sha) != 64)
           ctk_ct_fail(t, "J2-ACD-001", "order %s of call %s carries no recording attachment "
                       "(Kind of the recording, Url, Sha256)", m.order_id, call);
-        for(k = 0; k < *count && strcmp(orders[k].call_id, call); k++)
-          ;
+        k = city_find_call(orders, *count, call);
         if(k < *count && strcmp(orders[k].order_id, m.order_id))
           ctk_ct_fail(t, "J2-ACD-001", "call %s became two orders, %s and %s", call,
                       orders[k].order_id, m.order_id);
