@@ -280,6 +280,11 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
 
   if(!strcmp(px->sut_role, "city"))
     return pixit_check_city(px, err, errlen);
+  /* The queue machine stands beside a city; a province under test has none. */
+  if(ctk_kvfile_find(kv, "cti.webhook_url"))
+    return pixit_fail(err, errlen, kv, "cti.webhook_url", "only for a city under test");
+  if(ctk_kvfile_find(kv, "cti.calls"))
+    return pixit_fail(err, errlen, kv, "cti.calls", "only for a city under test");
 
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);

@@ -159,6 +159,10 @@ static void test_pixit_errors(void)
                                   &px, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_STRING_EQUAL(px.cti_webhook_url, "http://127.0.0.1:9/cti");
   CU_ASSERT_EQUAL(px.cti_calls, 3);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", "[sut]\nregion = 360000\nstart = reference\n"
+                                           "[cities]\nregions = 360100,360200\n[cti]\n"
+                                           "calls = 3\n", &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "only for a city"));
 }
 
 static void test_select(void)
