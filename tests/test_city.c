@@ -514,6 +514,15 @@ static ctk_msg *province_request(const ctk_profile *p, const char *iface, const 
   return m;
 }
 
+/* A link check (1013) from the province to city 360100; r->answer is the caller's to free. */
+static void link_check_city(ctk_city_sim *sim, const ctk_profile *p, province_call *r)
+{
+  ctk_msg *m = province_request(p, "1013", "360100");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  call_city(sim, p, m, "360100", PROVINCE_SECRET, r);
+  ctk_msg_free(m);
+}
+
 static void test_city_answers_auth_and_steering(void)
 {
   fake_province fp;
@@ -540,25 +549,19 @@ static void test_city_answers_auth_and_steering(void)
   /* error-answer once: exactly the next answer carries 5001, the one after is real */
   CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
                              "\"error-answer\",\"result_code\":\"5001\",\"count\":1}"), 201);
-  m = province_request(fp.profile, "1013", "360100");
-  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  link_check_city(sim, fp.profile, &r);
   CU_ASSERT_STRING_EQUAL(r.code, "5001");
   ctk_msg_free(r.answer);
-  ctk_msg_free(m);
-  m = province_request(fp.profile, "1013", "360100");
-  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  link_check_city(sim, fp.profile, &r);
   CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
   ctk_msg_free(r.answer);
-  ctk_msg_free(m);
 
   /* delay on the answer: late but real */
   CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
                              "\"delay\",\"on\":\"answer\",\"delay_ms\":50,\"count\":1}"), 201);
-  m = province_request(fp.profile, "1013", "360100");
-  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  link_check_city(sim, fp.profile, &r);
   CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(fp.profile, "OK"));
   ctk_msg_free(r.answer);
-  ctk_msg_free(m);
   {
     struct json_object *stats = NULL;
     CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
@@ -570,12 +573,10 @@ static void test_city_answers_auth_and_steering(void)
   /* silent: no Answer at all */
   CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
                              "\"silent\",\"delay_ms\":50,\"count\":1}"), 201);
-  m = province_request(fp.profile, "1013", "360100");
-  call_city(sim, fp.profile, m, "360100", PROVINCE_SECRET, &r);
+  link_check_city(sim, fp.profile, &r);
   CU_ASSERT_PTR_NULL(r.answer);
   CU_ASSERT_NOT_EQUAL(r.http_status, 200);
   ctk_msg_free(r.answer);
-  ctk_msg_free(m);
   sim_stop(sim, &fp);
 }
 
