@@ -18,6 +18,9 @@
 
 /* Bytes read from the queue machine's statistics. */
 #define CITY_STATS_MAX ((size_t)64 * 1024)
+/* Calls per second SIPp makes; each call talks CITY_CALL_TALK_MS, so a few run at once. */
+#define CITY_CALL_RATE 20
+#define CITY_CALL_TALK_MS 200
 
 /* Check one message the city sent up: valid, sent as the city, and accepted by the province.
  * The reference province keeps every order's state, so an answer other than OK means the
@@ -170,7 +173,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
 {
   static int run_no;
   const ctk_roles *roles = t->env->roles;
-  char json_path[600], log_path[600], n[16], target[32], rundir[600];
+  char json_path[600], log_path[600], n[16], target[32], rundir[600], rate[16], talk[16];
   char *argv[24];
   size_t a = 0;
   ctk_proc load;
@@ -183,6 +186,8 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   snprintf(log_path, sizeof(log_path), "%s/cti-calls-%d.log", t->env->workdir, run_no);
   snprintf(rundir, sizeof(rundir), "%s/cti-calls-%d", t->env->workdir, run_no);
   snprintf(n, sizeof(n), "%d", calls);
+  snprintf(rate, sizeof(rate), "%d", CITY_CALL_RATE);
+  snprintf(talk, sizeof(talk), "%d", CITY_CALL_TALK_MS);
   snprintf(target, sizeof(target), "127.0.0.1:%d", roles->acd_sip_port);
   remove(json_path);
   argv[a++] = (char *)roles->ctk_bin;
@@ -195,9 +200,9 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   argv[a++] = "--calls";
   argv[a++] = n;
   argv[a++] = "--rate";
-  argv[a++] = "20";
+  argv[a++] = rate;
   argv[a++] = "--pause-ms";
-  argv[a++] = "200";
+  argv[a++] = talk;
   argv[a++] = "--run-dir";
   argv[a++] = rundir;
   argv[a++] = "--json";
@@ -209,7 +214,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
     return 0;
   }
   /* ctk load calls bounds SIPp itself (calls/rate + pause + 15 s, killed 10 s later). */
-  until = ctk_now_ms() + (long long)calls * 1000 / 20 + 30000;
+  until = ctk_now_ms() + (long long)calls * 1000 / CITY_CALL_RATE + CITY_CALL_TALK_MS + 30000;
   while(ctk_proc_alive(&load) && ctk_now_ms() < until && !ctk_proc_interrupted())
     ctk_sleep_ms(50);
   ctk_proc_stop(&load, 2000);
