@@ -46,6 +46,9 @@ static const char ctk_store_schema[] =
   " order_id TEXT, body BLOB, state TEXT, inflight INTEGER DEFAULT 0, attempts INTEGER,"
   " next_at INTEGER, last_error TEXT, created_at TEXT, done_at TEXT);"
   "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, fifo_key, id);"
+  /* the claim walks due rows in (next_at, id) order and stops at the first FIFO head: without
+   * this index every claim sorted all pending rows, so a long queue drained in O(n^2) */
+  "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, inflight, next_at, id);"
   "CREATE TABLE IF NOT EXISTS urges(order_id TEXT, day TEXT, PRIMARY KEY(order_id, day));"
   "CREATE TABLE IF NOT EXISTS stat_reports("
   " region TEXT, period_start TEXT, period_end TEXT, name TEXT, value TEXT, received_at TEXT,"
@@ -111,10 +114,10 @@ static const char ctk_store_schema[] =
                        " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
                        " AND e.id > o.id) ORDER BY next_at, id LIMIT 1")                     \
   X(OUTBOX_INFLIGHT, "UPDATE outbox SET inflight = 1 WHERE id = ?")                          \
-  X(OUTBOX_NEXT_DUE, "SELECT min(next_at) FROM outbox o WHERE state = 'pending'"             \
+  X(OUTBOX_NEXT_DUE, "SELECT next_at FROM outbox o WHERE state = 'pending'"                 \
                      " AND inflight = 0 AND NOT EXISTS (SELECT 1 FROM outbox e"              \
                      " WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"               \
-                     " AND e.id < o.id)")                                                    \
+                     " AND e.id < o.id) ORDER BY next_at LIMIT 1")                           \
   X(OUTBOX_DONE, "UPDATE outbox SET state = ?2, inflight = 0, attempts = attempts + 1,"      \
                  " last_error = ?3, done_at = ?4 WHERE id = ?1")                             \
   X(OUTBOX_RETRY, "UPDATE outbox SET inflight = 0, attempts = attempts + 1, next_at = ?2,"   \
