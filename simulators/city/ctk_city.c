@@ -168,6 +168,24 @@ static ctk_code due_push(struct ctk_city_sim *sim, city_due d)
   return CTK_E_OK;
 }
 
+/* A random arrival (a new order from the traffic model) due at due_ms. */
+static void push_arrival(struct ctk_city_sim *sim, long long due_ms)
+{
+  city_due a;
+  memset(&a, 0, sizeof(a));
+  a.type = CITY_DUE_ARRIVAL;
+  a.due_ms = due_ms;
+  due_push(sim, a);
+}
+
+/* Random arrivals, when the model has a rate, start from now (at start and after a reset). */
+static void start_arrivals(struct ctk_city_sim *sim)
+{
+  if(sim->model.rate > 0)
+    push_arrival(sim, city_mono_ms() +
+                      (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0));
+}
+
 static city_due due_pop(struct ctk_city_sim *sim)
 {
   city_due top = sim->heap[0];
@@ -916,13 +934,8 @@ static void run_due(struct ctk_city_sim *sim, city_due *d)
     city_create_order(sim, ctk_rng_below(&sim->rng, sim->n_cities), -1, NULL, NULL, NULL,
                       NULL, NULL, NULL);
     next = ctk_traffic_next_arrival(&sim->model, &sim->rng);
-    if(next >= 0 && !(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders)) {
-      city_due a;
-      memset(&a, 0, sizeof(a));
-      a.type = CITY_DUE_ARRIVAL;
-      a.due_ms = d->due_ms + (long long)(next * 1000.0);
-      due_push(sim, a);
-    }
+    if(next >= 0 && !(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders))
+      push_arrival(sim, d->due_ms + (long long)(next * 1000.0));
     return;
   }
   if(d->order < sim->n_orders) {
@@ -1017,15 +1030,7 @@ void city_reset(struct ctk_city_sim *sim)
   memset(&sim->cti_events, 0, sizeof(sim->cti_events));
   ctk_mb_clear(&sim->rules);
   sim->created_total = 0;
-  /* random arrivals start again after a reset */
-  if(sim->model.rate > 0) {
-    city_due a;
-    memset(&a, 0, sizeof(a));
-    a.type = CITY_DUE_ARRIVAL;
-    a.due_ms = city_mono_ms() +
-               (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0);
-    due_push(sim, a);
-  }
+  start_arrivals(sim);
 }
 
 /* ---------- start and stop ---------- */
@@ -1282,14 +1287,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
   }
 
   pthread_mutex_lock(&sim->lock);
-  if(sim->model.rate > 0) {
-    city_due a;
-    memset(&a, 0, sizeof(a));
-    a.type = CITY_DUE_ARRIVAL;
-    a.due_ms = city_mono_ms() +
-               (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0);
-    due_push(sim, a);
-  }
+  start_arrivals(sim);
   pthread_mutex_unlock(&sim->lock);
   for(i = 0; i < sim->n_workers; i++) {
     city_worker *w = &sim->workers[i];
