@@ -17,7 +17,7 @@ static const char bench_usage[] =
   "       ctk bench bare [--threads N] [--port-file F]\n"
   "       ctk bench national --plan FILE --orders N [--secret-file F] [--clients N] [--json]\n"
   "       ctk bench preload --data DIR --orders N [--batch N]\n"
-  "       ctk bench count --data DIR\n"
+  "       ctk bench count --data DIR [--outbox]\n"
   "\n"
   "ingest: report work orders (1001) as fast as possible, or at --rate, and print\n"
   "        throughput and latency percentiles (open loop when --rate is given).\n"
@@ -40,7 +40,8 @@ static const char bench_usage[] =
   "        url (default 2); every sender uses the --secret-file secret.\n"
   "preload: write N orders into DIR/ctk.db as the ministry stores reports of province 360000\n"
   "        (sequence 0..N-1: ingest afterwards with --first-seq N).\n"
-  "count: print the number of orders in DIR/ctk.db (read-only; the node may be running).\n";
+  "count: print the number of orders in DIR/ctk.db (read-only; the node may be running);\n"
+  "        with --outbox, the number of outbox rows still pending instead.\n";
 
 static volatile sig_atomic_t bench_stop;
 
@@ -406,11 +407,14 @@ static int run_count(int argc, char **argv)
 {
   static const struct option opts[] = {
     { "data", required_argument, NULL, 'D' },
+    { "outbox", no_argument, NULL, 'o' },
     { NULL, 0, NULL, 0 }
   };
   const char *dir = NULL;
+  int outbox = 0;
   char path[1024];
   ctk_store *s = NULL;
+  ctk_outbox_counts oc;
   unsigned long n = 0;
   int c;
   ctk_code result;
@@ -418,6 +422,8 @@ static int run_count(int argc, char **argv)
   while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if(c == 'D')
       dir = optarg;
+    else if(c == 'o')
+      outbox = 1;
     else {
       fputs(bench_usage, stderr);
       return 3;
@@ -429,7 +435,11 @@ static int run_count(int argc, char **argv)
   }
   snprintf(path, sizeof(path), "%s/ctk.db", dir);
   result = ctk_store_open(path, 1, &s);
-  if(!result)
+  if(!result && outbox) {
+    result = ctk_store_outbox_counts(s, &oc);
+    n = result ? 0 : (unsigned long)oc.pending;
+  }
+  else if(!result)
     result = ctk_store_orders_each(s, "", "", "", count_order, &n);
   ctk_store_close(s);
   if(result) {

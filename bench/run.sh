@@ -185,19 +185,25 @@ if ! skipped national; then
   done
   [ "$TTY" = 1 ] && printf '\n' >&2
   NAT_WALL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  NAT_AT=$("$CTK" bench count --data "$N/ministry")
-  NAT_OK=$(json_field "$L_NAT" ok)
-  # lost: acknowledged to a city, yet neither at the ministry nor still queued at a province
-  NAT_PENDING=$pending
-  NAT_LOST=$((${NAT_OK:-0} - ${NAT_AT:-0} - pending))
   NAT_MIN_KB=$(peak_kb "$NAT_MIN_PID")
   for pid in $PROV_PIDS; do
     k=$(peak_kb "$pid")
     [ "${k:-0}" -gt "$NAT_PROV_KB" ] && NAT_PROV_KB=$k
   done
-  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$NAT_WALL,\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB}"
+  # stop the provinces (they finish the deliveries in flight), then count from the stores
+  # themselves, so nothing moves between the two counts
   for pid in $PROV_PIDS; do kill "$pid" 2>/dev/null; done
   for pid in $PROV_PIDS; do wait "$pid" 2>/dev/null; done
+  NAT_PENDING=0
+  for p in $PROVINCES; do
+    n=$("$CTK" bench count --data "$N/$p" --outbox)
+    NAT_PENDING=$((NAT_PENDING + ${n:-0}))
+  done
+  NAT_AT=$("$CTK" bench count --data "$N/ministry")
+  NAT_OK=$(json_field "$L_NAT" ok)
+  # lost: acknowledged to a city, yet neither at the ministry nor still queued at a province
+  NAT_LOST=$((${NAT_OK:-0} - ${NAT_AT:-0} - NAT_PENDING))
+  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$NAT_WALL,\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB}"
   stop_pid "$NAT_MIN_PID"
 fi
 
