@@ -232,10 +232,10 @@ static double store_mono_s(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Take the connection. With write, make sure the batch transaction is open so what the caller
+/* Take the connection. With for_write, make sure the batch transaction is open so what the caller
  * writes is committed with the batch; if it cannot be opened the statements run on their own
  * (autocommit, each durable by itself). */
-static void store_enter(ctk_store *s, int write)
+static void store_enter(ctk_store *s, int for_write)
 {
   if(store_held == s) {
     s->depth++;
@@ -249,7 +249,7 @@ static void store_enter(ctk_store *s, int write)
   s->depth = 1;
   if(s->txn_open && sqlite3_get_autocommit(s->db))
     s->batch_lost = 1;         /* an error made SQLite roll the batch back */
-  if(write && !s->readonly && !s->txn_open &&
+  if(for_write && !s->readonly && !s->txn_open &&
      store_exec(s, store_stmt(s, STMT_BEGIN)) == CTK_E_OK) {
     s->txn_open = 1;
     s->batch_lost = 0;
