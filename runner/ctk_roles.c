@@ -302,10 +302,82 @@ static ctk_code roles_start_province(ctk_roles *r, ctk_proc *p, const char *name
   return roles_spawn(r, p, name, &a, port, why, whylen);
 }
 
+/* How the runner starts `ctk sim city`: always steered (--manual, no random arrivals), its
+ * control port on loopback; the rest differs between a province run and a city run. */
+typedef struct roles_city_sim {
+  const char *province;        /* --province */
+  const char *cities;          /* --cities, comma-separated */
+  const char *upper;           /* --upper: where the cities report */
+  const char *data_name;       /* data folder under the work dir */
+  const char *secret_name;     /* secret file under the work dir */
+  const char *credentials;     /* who may call the cities */
+  int lenient;                 /* accept updates about orders the cities did not make */
+  const char *cti_city;        /* --cti-city, or NULL */
+} roles_city_sim;
+
+static ctk_code roles_spawn_city_sim(ctk_roles *r, const roles_city_sim *c, char *why,
+                                     size_t whylen)
+{
+  roles_argv a;
+  char cpf[600];
+  int cport = 0;
+  ctk_code result;
+
+  snprintf(cpf, sizeof(cpf), "%s/cities.control-port", r->workdir);
+  memset(&a, 0, sizeof(a));
+  roles_arg(&a, "%s", r->ctk_bin);
+  roles_arg(&a, "sim");
+  roles_arg(&a, "city");
+  roles_arg(&a, "--province");
+  roles_arg(&a, "%s", c->province);
+  roles_arg(&a, "--cities");
+  roles_arg(&a, "%s", c->cities);
+  roles_arg(&a, "--upper");
+  roles_arg(&a, "%s", c->upper);
+  roles_arg(&a, "--listen");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control");
+  roles_arg(&a, "127.0.0.1:0");
+  roles_arg(&a, "--control-port-file");
+  roles_arg(&a, "%s", cpf);
+  roles_arg(&a, "--data");
+  roles_arg(&a, "%s/%s", r->workdir, c->data_name);
+  roles_arg(&a, "--rate");
+  roles_arg(&a, "0");
+  roles_arg(&a, "--manual");
+  if(c->lenient)
+    roles_arg(&a, "--lenient");
+  if(c->cti_city) {
+    roles_arg(&a, "--cti-city");
+    roles_arg(&a, "%s", c->cti_city);
+  }
+  roles_arg(&a, "--secret-file");
+  roles_arg(&a, "%s/%s", r->workdir, c->secret_name);
+  roles_arg(&a, "--credentials");
+  roles_arg(&a, "%s", c->credentials);
+  roles_arg(&a, "--profile");
+  roles_arg(&a, "%s", r->profile->dir);
+  result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
+  if(result)
+    return result;
+  result = ctk_proc_wait_port(&r->cities, cpf, r->pixit->start_timeout_ms, &cport);
+  if(result) {
+    snprintf(why, whylen, "the city simulator published no control port (log: %s)",
+             r->cities.log_path);
+    return result;
+  }
+  roles_url(r->city_control, sizeof(r->city_control), cport);
+  /* the simulator's CTI intake is on its control port */
+  snprintf(r->cti_webhook, sizeof(r->cti_webhook), "http://127.0.0.1:%d/cti", cport);
+  return CTK_E_OK;
+}
+
 static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
 {
   const ctk_pixit *px = r->pixit;
-  roles_argv a;
+  roles_city_sim c;
+  char credentials[600];
+  char url[CTK_ROLES_URL_MAX];
   ctk_buf list;
   size_t i;
   ctk_code result;
@@ -313,58 +385,24 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
   ctk_buf_init(&list, 4096);
   for(i = 0; i < px->n_cities; i++)
     ctk_buf_printf(&list, "%s%s", i ? "," : "", px->cities[i]);
-  memset(&a, 0, sizeof(a));
-  roles_arg(&a, "%s", r->ctk_bin);
-  roles_arg(&a, "sim");
-  roles_arg(&a, "city");
-  roles_arg(&a, "--province");
-  roles_arg(&a, "%s", px->sut_region);
-  roles_arg(&a, "--cities");
-  roles_arg(&a, "%s", ctk_buf_str(&list));
-  roles_arg(&a, "--upper");
-  roles_arg(&a, "%s", r->sut_url);
-  roles_arg(&a, "--listen");
-  roles_arg(&a, "127.0.0.1:0");
-  roles_arg(&a, "--control");
-  roles_arg(&a, "127.0.0.1:0");
-  roles_arg(&a, "--control-port-file");
-  roles_arg(&a, "%s/cities.control-port", r->workdir);
-  roles_arg(&a, "--data");
-  roles_arg(&a, "%s/cities-data", r->workdir);
-  roles_arg(&a, "--rate");
-  roles_arg(&a, "0");
-  roles_arg(&a, "--manual");
+  snprintf(credentials, sizeof(credentials), "%s/credentials.csv", r->workdir);
+  memset(&c, 0, sizeof(c));
+  c.province = px->sut_region;
+  c.cities = ctk_buf_str(&list);
+  c.upper = r->sut_url;
+  c.data_name = "cities-data";
+  c.secret_name = "cities.secret";
+  c.credentials = credentials;
   /* the province-side tests speak for these cities themselves, so the simulator must accept
    * the updates the province passes down about orders it did not create (never when a city
    * is the system under test) */
-  roles_arg(&a, "--lenient");
-  roles_arg(&a, "--secret-file");
-  roles_arg(&a, "%s/cities.secret", r->workdir);
-  roles_arg(&a, "--credentials");
-  roles_arg(&a, "%s/credentials.csv", r->workdir);
-  roles_arg(&a, "--profile");
-  roles_arg(&a, "%s", r->profile->dir);
+  c.lenient = 1;
+  result = roles_spawn_city_sim(r, &c, why, whylen);
   ctk_buf_free(&list);
-  result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
   if(result)
     return result;
-  {
-    char cpf[600];
-    int cport = 0;
-    snprintf(cpf, sizeof(cpf), "%s/cities.control-port", r->workdir);
-    result = ctk_proc_wait_port(&r->cities, cpf, r->pixit->start_timeout_ms, &cport);
-    if(result) {
-      snprintf(why, whylen, "the city simulators published no control port (log: %s)",
-               r->cities.log_path);
-      return result;
-    }
-    roles_url(r->city_control, sizeof(r->city_control), cport);
-  }
-  {
-    char url[CTK_ROLES_URL_MAX];
-    roles_url(url, sizeof(url), r->city_port);
-    ctk_relay_set_target(r->city_relay, url);
-  }
+  roles_url(url, sizeof(url), r->city_port);
+  ctk_relay_set_target(r->city_relay, url);
   return CTK_E_OK;
 }
 
@@ -377,7 +415,7 @@ static ctk_code roles_start_reference_city(ctk_roles *r, const char *province, c
   char upper[CTK_ROLES_URL_MAX];
   ctk_buf b;
   char path[600];
-  roles_argv a;
+  roles_city_sim c;
   ctk_code result;
 
   ctk_buf_init(&b, 4096);
@@ -393,54 +431,19 @@ static ctk_code roles_start_reference_city(ctk_roles *r, const char *province, c
   if(result)
     return result;
   roles_url(upper, sizeof(upper), ctk_relay_port(r->province_relay));
-  memset(&a, 0, sizeof(a));
-  roles_arg(&a, "%s", r->ctk_bin);
-  roles_arg(&a, "sim");
-  roles_arg(&a, "city");
-  roles_arg(&a, "--province");
-  roles_arg(&a, "%s", province);
-  roles_arg(&a, "--cities");
-  roles_arg(&a, "%s", px->sut_region);
-  roles_arg(&a, "--upper");
-  roles_arg(&a, "%s", upper);
-  roles_arg(&a, "--listen");
-  roles_arg(&a, "127.0.0.1:0");
-  roles_arg(&a, "--control");
-  roles_arg(&a, "127.0.0.1:0");
-  roles_arg(&a, "--control-port-file");
-  roles_arg(&a, "%s/cities.control-port", r->workdir);
-  roles_arg(&a, "--data");
-  roles_arg(&a, "%s/city-data", r->workdir);
-  roles_arg(&a, "--rate");
-  roles_arg(&a, "0");
-  roles_arg(&a, "--manual");
-  roles_arg(&a, "--cti-city");
-  roles_arg(&a, "%s", px->sut_region);
-  roles_arg(&a, "--secret-file");
-  roles_arg(&a, "%s/city.secret", r->workdir);
-  roles_arg(&a, "--credentials");
-  roles_arg(&a, "%s", path);
-  roles_arg(&a, "--profile");
-  roles_arg(&a, "%s", r->profile->dir);
-  result = roles_spawn(r, &r->cities, "cities", &a, &r->city_port, why, whylen);
+  memset(&c, 0, sizeof(c));
+  c.province = province;
+  c.cities = px->sut_region;
+  c.upper = upper;
+  c.data_name = "city-data";
+  c.secret_name = "city.secret";
+  c.credentials = path;
+  c.cti_city = px->sut_region;
+  result = roles_spawn_city_sim(r, &c, why, whylen);
   if(result)
     return result;
   snprintf(r->sut_url, sizeof(r->sut_url), "http://127.0.0.1:%d/city/%s", r->city_port,
            px->sut_region);
-  {
-    char cpf[600];
-    int cport = 0;
-    snprintf(cpf, sizeof(cpf), "%s/cities.control-port", r->workdir);
-    result = ctk_proc_wait_port(&r->cities, cpf, px->start_timeout_ms, &cport);
-    if(result) {
-      snprintf(why, whylen, "the city simulator published no control port (log: %s)",
-               r->cities.log_path);
-      return result;
-    }
-    roles_url(r->city_control, sizeof(r->city_control), cport);
-    /* The simulator's CTI intake is on its control port. */
-    snprintf(r->cti_webhook, sizeof(r->cti_webhook), "http://127.0.0.1:%d/cti", cport);
-  }
   return CTK_E_OK;
 }
 
