@@ -177,6 +177,8 @@ struct ctk_store {
 /* The store this thread holds, so nested calls (begin .. put .. commit) do not queue again. */
 static _Thread_local ctk_store *store_held;
 
+#define CTK_STORE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static void store_now(char *out, size_t len)
 {
   time_t t = time(NULL);
@@ -322,6 +324,23 @@ static ctk_code store_leave(ctk_store *s, ctk_code result)
   pthread_cond_broadcast(&s->durable);
   pthread_mutex_unlock(&s->durable_lock);
   return result ? result : committed;
+}
+
+/* Many writes bind nothing but text parameters 1..count in order; this does the
+   whole lock, bind, run, unlock cycle for them so each caller only lists its values. */
+static ctk_code store_write_texts(ctk_store *s, int which, const char *const *values,
+                                  int count)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+  int i;
+
+  store_enter(s, 1);
+  st = store_stmt(s, which);
+  for(i = 0; i < count; i++)
+    bind_text(st, i + 1, values[i]);
+  result = store_exec(s, st);
+  return store_leave(s, result);
 }
 
 ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
@@ -636,19 +655,9 @@ ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out)
 
 ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_history_event *ev)
 {
-  sqlite3_stmt *st;
-  ctk_code result;
-
-  store_enter(s, 1);
-  st = store_stmt(s, STMT_HISTORY_ADD);
-  bind_text(st, 1, order_id);
-  bind_text(st, 2, ev->time);
-  bind_text(st, 3, ev->interface_code);
-  bind_text(st, 4, ev->status);
-  bind_text(st, 5, ev->region);
-  bind_text(st, 6, ev->msg_id);
-  result = store_exec(s, st);
-  return store_leave(s, result);
+  const char *values[] = { order_id, ev->time, ev->interface_code, ev->status, ev->region,
+                           ev->msg_id };
+  return store_write_texts(s, STMT_HISTORY_ADD, values, (int)CTK_STORE_COUNT(values));
 }
 
 ctk_code ctk_store_history_each(ctk_store *s, const char *order_id, ctk_history_cb cb, void *ctx)
@@ -888,21 +897,11 @@ ctk_code ctk_store_outbox_counts(ctk_store *s, ctk_outbox_counts *c)
 ctk_code ctk_store_stat_put(ctk_store *s, const char *region, const char *period_start,
                             const char *period_end, const char *name, const char *value)
 {
-  sqlite3_stmt *st;
   char now[CTK_STORE_TIME];
-  ctk_code result;
+  const char *values[] = { region, period_start, period_end, name, value, now };
 
   store_now(now, sizeof(now));
-  store_enter(s, 1);
-  st = store_stmt(s, STMT_STAT_PUT);
-  bind_text(st, 1, region);
-  bind_text(st, 2, period_start);
-  bind_text(st, 3, period_end);
-  bind_text(st, 4, name);
-  bind_text(st, 5, value);
-  bind_text(st, 6, now);
-  result = store_exec(s, st);
-  return store_leave(s, result);
+  return store_write_texts(s, STMT_STAT_PUT, values, (int)CTK_STORE_COUNT(values));
 }
 
 ctk_code ctk_store_stat_get(ctk_store *s, const char *region, const char *period_start,
@@ -929,19 +928,8 @@ ctk_code ctk_store_knowledge_put(ctk_store *s, const char *item_id, const char *
                                  const char *title, const char *content,
                                  const char *update_time, const char *action)
 {
-  sqlite3_stmt *st;
-  ctk_code result;
-
-  store_enter(s, 1);
-  st = store_stmt(s, STMT_KB_PUT);
-  bind_text(st, 1, item_id);
-  bind_text(st, 2, klass);
-  bind_text(st, 3, title);
-  bind_text(st, 4, content);
-  bind_text(st, 5, update_time);
-  bind_text(st, 6, action);
-  result = store_exec(s, st);
-  return store_leave(s, result);
+  const char *values[] = { item_id, klass, title, content, update_time, action };
+  return store_write_texts(s, STMT_KB_PUT, values, (int)CTK_STORE_COUNT(values));
 }
 
 int ctk_store_knowledge_has(ctk_store *s, const char *item_id)
