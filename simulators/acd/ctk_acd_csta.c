@@ -2,6 +2,7 @@
  * streams them. Each client is monitoring the whole queue from the moment it connects (an
  * implicit monitor); a MonitorStart it sends is answered with the same monitorCrossRefID. */
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_stream.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -392,19 +393,11 @@ static ctk_code cti_request(cti_client *c, unsigned invoke_id, const char *xml, 
 /* Reads what arrived; returns -1 when the client must be dropped. */
 static int cti_read(cti_client *c)
 {
-  char chunk[4096];
   for(;;) {
-    ssize_t r = recv(c->fd, chunk, sizeof(chunk), 0);
     size_t used = 0;
-    if(r == 0)
-      return -1;
-    if(r < 0) {
-      if(errno == EINTR)
-        continue;
-      return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-    }
-    if(ctk_buf_add(&c->in, chunk, (size_t)r))
-      return -1;
+    int got_bytes = ctk_acd_stream_read(c->fd, &c->in, 4096);
+    if(got_bytes <= 0)
+      return got_bytes;
     for(;;) {
       size_t flen = 0;
       unsigned id = 0;
@@ -418,11 +411,7 @@ static int cti_read(cti_client *c)
         return -1;
       used += flen;
     }
-    if(used) {
-      memmove(c->in.data, c->in.data + used, c->in.len - used);
-      c->in.len -= used;
-      c->in.data[c->in.len] = '\0';
-    }
+    ctk_acd_stream_consume(&c->in, used);
   }
 }
 

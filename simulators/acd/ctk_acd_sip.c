@@ -2,6 +2,7 @@
  * connection id finds its socket in O(1); ids carry a generation so a reused slot is not
  * mistaken for a closed connection. Only message boundaries are found here; libosip2 parses. */
 #include "acd/ctk_acd_sip.h"
+#include "acd/ctk_acd_stream.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -308,19 +309,11 @@ static void sip_accept(ctk_acd_sip *s)
 /* Returns -1 when the connection must close. */
 static int sip_tcp_read(ctk_acd_sip *s, sip_conn *c, uint64_t now_ms)
 {
-  char chunk[16384];
   for(;;) {
-    ssize_t r = recv(c->fd, chunk, sizeof(chunk), 0);
     size_t used = 0;
-    if(r == 0)
-      return -1;
-    if(r < 0) {
-      if(errno == EINTR)
-        continue;
-      return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-    }
-    if(ctk_buf_add(&c->in, chunk, (size_t)r))
-      return -1;
+    int got_bytes = ctk_acd_stream_read(c->fd, &c->in, 16384);
+    if(got_bytes <= 0)
+      return got_bytes;
     for(;;) {
       size_t skip = 0;
       long mlen = ctk_acd_sip_frame(c->in.data + used, c->in.len - used, SIP_MSG_MAX, &skip);
@@ -336,11 +329,7 @@ static int sip_tcp_read(ctk_acd_sip *s, sip_conn *c, uint64_t now_ms)
       if(c->fd < 0)
         return 0;
     }
-    if(used) {
-      memmove(c->in.data, c->in.data + used, c->in.len - used);
-      c->in.len -= used;
-      c->in.data[c->in.len] = '\0';
-    }
+    ctk_acd_stream_consume(&c->in, used);
   }
 }
 
