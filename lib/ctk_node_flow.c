@@ -535,6 +535,33 @@ static ctk_code flow_load(ctk_exchange *x, ctk_order *o, int *found)
   return CTK_E_OK;
 }
 
+/* The start of every state update (1003..1009, 1014): load the order the message names and check
+ * the message may move it from its state. *go is 0 when the exchange is already answered
+ * (unknown order, refused transition) and nothing more is to be done. */
+static ctk_code flow_load_for_update(ctk_exchange *x, ctk_order *o, const char **to, int *go)
+{
+  int found;
+  ctk_code result = flow_load(x, o, &found);
+
+  *go = 0;
+  if(result || !found)
+    return result;
+  *go = flow_transition(x, o->status, to) != NULL;
+  return CTK_E_OK;
+}
+
+/* The end of every state update: stamp the order, store it and add this message to its history. */
+static ctk_code flow_save_update(ctk_exchange *x, ctk_order *o)
+{
+  ctk_code result;
+
+  flow_now(o->updated_at, sizeof(o->updated_at));
+  result = ctk_store_order_put(x->n->store, o, NULL, 0);
+  if(!result)
+    result = flow_history(x, o);
+  return result;
+}
+
 /* 1003 sign, 1004 return, 1005 feedback, 1006 complete, 1007 revisit, 1014 archive: apply and
  * pass along the path so every level holds the same state. */
 static ctk_code flow_update(ctk_exchange *x)
@@ -542,13 +569,11 @@ static ctk_code flow_update(ctk_exchange *x)
   const char *code = x->req->head.interface_code;
   ctk_order o;
   const char *to = NULL;
-  int found;
-  ctk_code result = flow_load(x, &o, &found);
+  int go;
+  ctk_code result = flow_load_for_update(x, &o, &to, &go);
 
-  if(result || !found)
+  if(result || !go)
     return result;
-  if(!flow_transition(x, o.status, &to))
-    return CTK_E_OK;
   if(to && *to)
     ctk_strlcpy(o.status, to, sizeof(o.status));
   if(!strcmp(code, "1006"))
@@ -559,10 +584,7 @@ static ctk_code flow_update(ctk_exchange *x)
     o.revisit_reached = !strcmp(reached, "true") || !strcmp(reached, "1");
     ctk_strlcpy(o.satisfaction, flow_get(x, "Satisfaction"), sizeof(o.satisfaction));
   }
-  flow_now(o.updated_at, sizeof(o.updated_at));
-  result = ctk_store_order_put(x->n->store, &o, NULL, 0);
-  if(!result)
-    result = flow_history(x, &o);
+  result = flow_save_update(x, &o);
   if(!result)
     result = flow_forward_links(x, &o);
   return result;
@@ -576,13 +598,11 @@ static ctk_code flow_urge(ctk_exchange *x)
   const ctk_node_peer *down = NULL;
   ctk_order o;
   const char *to = NULL;
-  int found;
-  ctk_code result = flow_load(x, &o, &found);
+  int go;
+  ctk_code result = flow_load_for_update(x, &o, &to, &go);
 
-  if(result || !found)
+  if(result || !go)
     return result;
-  if(!flow_transition(x, o.status, &to))
-    return CTK_E_OK;
   if(!strcmp(code, "1009")) {
     const char *deadline = flow_get(x, "Deadline");
     o.supervised++;
@@ -591,10 +611,7 @@ static ctk_code flow_urge(ctk_exchange *x)
   }
   else
     o.urged++;
-  flow_now(o.updated_at, sizeof(o.updated_at));
-  result = ctk_store_order_put(n->store, &o, NULL, 0);
-  if(!result)
-    result = flow_history(x, &o);
+  result = flow_save_update(x, &o);
   /* the handler below: where it was transferred, else the city that handles its own case */
   if(o.target[0])
     down = ctk_node_peer_find(n, o.target);
