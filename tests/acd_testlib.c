@@ -125,19 +125,9 @@ int ctk_acd_test_stop(ctk_acd_proc *p)
 
 int ctk_acd_test_cti_connect(int port)
 {
-  struct sockaddr_in sa;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if(fd < 0 || port <= 0)
+  if(port <= 0)
     return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return ctk_test_connect(port, 0);
 }
 
 /* Reads exactly n bytes within the deadline. */

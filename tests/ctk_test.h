@@ -16,6 +16,12 @@ char *ctk_test_read_file(const char *path, size_t *len);
 int ctk_test_run(const char *cmd, char **out);
 /* A free TCP port on 127.0.0.1 (best effort: bound then released). */
 int ctk_test_free_port(void);
+/* A TCP connection to 127.0.0.1:port (close-on-exec) whose reads and writes give up after
+ * timeout_s seconds (0: no timeout). -1 when it fails, errno saying why (ECONNREFUSED...). */
+int ctk_test_connect(int port, int timeout_s);
+/* A TCP socket listening on 127.0.0.1 at an ephemeral port with this backlog; the port goes to
+ * *port. -1 when it fails. */
+int ctk_test_listen(int backlog, int *port);
 
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 

@@ -1,5 +1,6 @@
 /* ctk_test_wire: raw HTTP over loopback and Answer parsing for the hostile and fault tests. */
 #include "ctk_test_wire.h"
+#include "ctk_test.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,27 +40,6 @@ void ctk_wire_basic_auth(const char *user, const char *pass, char *out, size_t o
   }
   EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
   snprintf(out, outlen, "Basic %s", (const char *)enc);
-}
-
-static int wire_connect(int port)
-{
-  struct sockaddr_in sa;
-  struct timeval tv = { WIRE_TIMEOUT_S, 0 };
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  if(fd < 0)
-    return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons((unsigned short)port);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 /* 0 when all sent; -1 when the server stopped reading (it may still have answered). */
@@ -112,7 +92,7 @@ int ctk_wire_send(int port, const char *head, size_t head_len, const char *body,
 {
   ctk_buf raw;
   char chunk[16384];
-  int fd = wire_connect(port);
+  int fd = ctk_test_connect(port, WIRE_TIMEOUT_S);
   int sent_all;
 
   a->status = 0;

@@ -113,19 +113,11 @@ static void *echo_main(void *arg)
 
 static int echo_start(echo_server *es)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-
   memset(es, 0, sizeof(*es));
   pthread_mutex_init(&es->lock, NULL);
-  es->fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if(es->fd < 0 || bind(es->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-     listen(es->fd, 16) != 0 || getsockname(es->fd, (struct sockaddr *)&sa, &len) != 0)
+  es->fd = ctk_test_listen(16, &es->port);
+  if(es->fd < 0)
     return -1;
-  es->port = ntohs(sa.sin_port);
   return pthread_create(&es->thread, NULL, echo_main, es) == 0 ? 0 : -1;
 }
 
@@ -162,24 +154,7 @@ static size_t echo_received(echo_server *es, int idx)
 
 static int client_connect(int port)
 {
-  struct sockaddr_in sa;
-  struct timeval tv = { 5, 0 };
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-  if(fd < 0)
-    return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons((unsigned short)port);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    int e = errno;
-    close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
+  return ctk_test_connect(port, 5);
 }
 
 /* Read until n bytes, EOF, error or timeout; returns bytes read, -1 if the first read failed. */

@@ -88,19 +88,11 @@ static void *canary_main(void *arg)
 
 static int canary_start(canary *c)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-
   memset(c, 0, sizeof(*c));
   pthread_mutex_init(&c->lock, NULL);
-  c->fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if(c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-     listen(c->fd, 8) != 0 || getsockname(c->fd, (struct sockaddr *)&sa, &len) != 0)
+  c->fd = ctk_test_listen(8, &c->port);
+  if(c->fd < 0)
     return -1;
-  c->port = ntohs(sa.sin_port);
   snprintf(canary_addr, sizeof(canary_addr), "127.0.0.1:%d", c->port);
   return pthread_create(&c->thread, NULL, canary_main, c) == 0 ? 0 : -1;
 }
