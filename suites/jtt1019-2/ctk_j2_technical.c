@@ -635,6 +635,8 @@ void ctk_ct_j2_load(ctk_ct *t)
   size_t total = (size_t)(px->load_rate * (double)px->load_duration_ms / 1000.0);
   char (*orders)[24];
   double *lat;
+  size_t *per_s;               /* acknowledged orders in each second of the load */
+  size_t n_secs = (size_t)(px->load_duration_ms / 1000) + 2;
   size_t i, acked = 0, lost = 0, dup = 0;
   long long start;
   ctk_series *series;
@@ -646,9 +648,11 @@ void ctk_ct_j2_load(ctk_ct *t)
     total = J2_LOAD_MAX;
   orders = calloc(total, sizeof(*orders));
   lat = calloc(total, sizeof(*lat));
-  if(!orders || !lat) {
+  per_s = calloc(n_secs, sizeof(*per_s));
+  if(!orders || !lat || !per_s) {
     free(orders);
     free(lat);
+    free(per_s);
     ctk_ct_error(t, 0, "out of memory for %zu orders", total);
     return;
   }
@@ -675,6 +679,9 @@ void ctk_ct_j2_load(ctk_ct *t)
       ctk_ct_fail_timeout(t, "J2-PERF-002", "report %zu of %zu: no answer within %ld ms at "
                           "%.1f orders/s", i + 1, total, px->answer_timeout_ms, px->load_rate);
     else if(ctk_ct_expect(t, &r, "OK", "J2-PERF-001", "report under load")) {
+      size_t sec = (size_t)((ctk_now_ms() - start) / 1000);
+      if(sec < n_secs)
+        per_s[sec]++;
       lat[acked++] = r.ms;
       /* The series appears with its first value: an empty one says nothing. */
       if(!series)
@@ -684,6 +691,15 @@ void ctk_ct_j2_load(ctk_ct *t)
     }
     ctk_ct_reply_free(&r);
     ctk_msg_free(m);
+  }
+  if(acked) {
+    /* throughput over time, for the report's load chart */
+    size_t last = n_secs;
+    ctk_series *tput = ctk_test_series(t->res, "throughput_per_s", "orders/s", 1);
+    while(last > 1 && !per_s[last - 1])
+      last--;
+    for(i = 0; tput && i < last; i++)
+      ctk_series_add(tput, (double)per_s[i]);
   }
   if(!ctk_ct_done(t)) {
     long long until = ctk_now_ms() + px->propagate_timeout_ms;
@@ -712,6 +728,7 @@ void ctk_ct_j2_load(ctk_ct *t)
   }
   free(orders);
   free(lat);
+  free(per_s);
 }
 
 /* ---------- statistics counted from the orders ---------- */
