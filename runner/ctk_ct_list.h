@@ -46,7 +46,7 @@
     "process", CTK_CLASS_MANDATORY, NULL, "J1-FLOW-011,J3-IF-009", "", "province")            \
   X(ctk_ct_j1_overdue, "J1.overdue-urge",                                                     \
     "An order past its deadline is urged down to the handling city", "jtt1019-1", "process",  \
-    CTK_CLASS_MANDATORY, NULL, "J1-TIME-001", "overdue", "province")                          \
+    CTK_CLASS_MANDATORY, NULL, "J1-TIME-001,J1-TIME-002", "overdue", "province")      \
   X(ctk_ct_j1_illegal, "J1.illegal-transition",                                               \
     "Illegal transitions are refused with STATE and change nothing", "jtt1019-1", "process",  \
     CTK_CLASS_MANDATORY, NULL, "J1-FLOW-016", "", "province")                                 \

@@ -425,7 +425,7 @@ void ctk_ct_j1_overdue(ctk_ct *t)
                        "report (1001) of an order past its deadline"))
     return;
   if(!ctk_relay_wait(t->env->roles->city_relay, "1008", order, city, 1, px->overdue_urge_ms)) {
-    ctk_ct_fail_timeout(t, "J1-TIME-001", "order %s, due %s, was not urged (1008) to %s within "
+    ctk_ct_fail_timeout(t, "J1-TIME-002", "order %s, due %s, was not urged (1008) to %s within "
                         "%ld ms (PIXIT limits.overdue_urge_ms)", order, deadline, city,
                         px->overdue_urge_ms);
     return;
