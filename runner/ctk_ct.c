@@ -1,6 +1,8 @@
 /* ctk_ct: verdicts, the run plan and the CUnit frame of the conformance tests. */
 #include "ctk_ct.h"
 
+#include <dirent.h>
+
 #include <CUnit/CUnit.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -321,4 +323,33 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
   if(progress)
     fputs("\r\033[K", stderr);
   return CTK_E_OK;
+}
+
+static int ct_name_cmp(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+long ctk_ct_list_files(const char *dir, const char *suffix, char **names, size_t max)
+{
+  size_t n = 0;
+  size_t slen = strlen(suffix);
+  struct dirent *e;
+  DIR *d = opendir(dir);
+
+  if(!d)
+    return -1;
+  e = readdir(d);
+  while(e && n < max) {
+    size_t len = strlen(e->d_name);
+    if(len > slen && !strcmp(e->d_name + len - slen, suffix)) {
+      names[n] = strdup(e->d_name);
+      if(names[n])
+        n++;
+    }
+    e = readdir(d);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), ct_name_cmp);
+  return (long)n;
 }

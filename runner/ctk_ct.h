@@ -78,6 +78,11 @@ void ctk_ct_error(ctk_ct *t, int tool_slow, const char *fmt, ...)
 /* 1 once a non-pass verdict was set (tests return early on it). */
 int ctk_ct_done(const ctk_ct *t);
 
+/* The files of dir whose names end in suffix, sorted, as malloc'd names in names[] (at most
+ * max; free each). Returns how many, or -1 when dir cannot be opened. For the tests that walk
+ * a catalogue of fixture files. */
+long ctk_ct_list_files(const char *dir, const char *suffix, char **names, size_t max);
+
 /* Record one exchange as evidence (direction from the tool's point of view). */
 void ctk_ct_record(ctk_ct *t, ctk_xchg_dir dir, const char *peer, const char *iface,
                    double latency_ms, int http_status, const char *result_code,

@@ -1,7 +1,6 @@
 /* ctk_j2_technical: conformance tests of JT/T 1019.2 (general technical requirements) against
  * a province: authentication and authorisation, hostile input (the catalogue in
  * fixtures/hostile), secrets in evidence, recovery after a ministry outage, sustained load. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,18 +411,12 @@ static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
   ctk_buf_free(&c.body);
 }
 
-static int j2_name_cmp(const void *a, const void *b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void ctk_ct_j2_hostile(ctk_ct *t)
 {
   j2_run_ctx x;
-  DIR *d;
-  struct dirent *e;
   char *names[256];
-  size_t n = 0, i;
+  long found;
+  size_t n, i;
   char dir[600];
   time_t now = time(NULL) + 8 * 3600;
   struct tm tm;
@@ -437,23 +430,13 @@ void ctk_ct_j2_hostile(ctk_ct *t)
   snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR") ? getenv("CTK_HOSTILE_DIR")
                                                              : "fixtures/hostile");
   x.dir = dir;
-  d = opendir(dir);
-  if(!d) {
+  found = ctk_ct_list_files(dir, ".http", names, sizeof(names) / sizeof(names[0]));
+  if(found < 0) {
     ctk_ct_error(t, 0, "the hostile catalogue %s is missing (run from the ctk12328 tree or set "
                  "CTK_HOSTILE_DIR)", dir);
     return;
   }
-  for(;;) {
-    size_t len;
-    e = readdir(d);
-    if(!e || n >= sizeof(names) / sizeof(names[0]))
-      break;
-    len = strlen(e->d_name);
-    if(len > 5 && !strcmp(e->d_name + len - 5, ".http"))
-      names[n++] = strdup(e->d_name);
-  }
-  closedir(d);
-  qsort(names, n, sizeof(names[0]), j2_name_cmp);
+  n = (size_t)found;
   for(i = 0; i < n; i++) {
     if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
       j2_case_run(t, &x, names[i], 0);

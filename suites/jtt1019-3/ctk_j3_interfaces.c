@@ -1,7 +1,6 @@
 /* ctk_j3_interfaces: conformance tests of JT/T 1019.3 (interfaces) against a province: every
  * interface with valid messages, invalid messages and their result codes, idempotency,
  * bindings and encodings, and the validity of what the province itself sends. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -922,38 +921,22 @@ out0:
   return 1;
 }
 
-static int j3_name_cmp(const void *a, const void *b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
 {
   char dir[600];
-  DIR *d;
-  struct dirent *e;
   char *names[256];
-  size_t n = 0, i, sent = 0;
+  long found;
+  size_t n, i, sent = 0;
   const char *env = getenv("CTK_FIXTURES_DIR");
 
   snprintf(dir, sizeof(dir), "%s/messages/invalid", env && *env ? env : "fixtures");
-  d = opendir(dir);
-  if(!d) {
+  found = ctk_ct_list_files(dir, ".xml", names, sizeof(names) / sizeof(names[0]));
+  if(found < 0) {
     ctk_ct_error(t, 0, "the codec's invalid messages %s are missing (run from the ctk12328 tree "
                  "or set CTK_FIXTURES_DIR)", dir);
     return;
   }
-  for(;;) {
-    size_t len;
-    e = readdir(d);
-    if(!e || n >= sizeof(names) / sizeof(names[0]))
-      break;
-    len = strlen(e->d_name);
-    if(len > 4 && !strcmp(e->d_name + len - 4, ".xml"))
-      names[n++] = strdup(e->d_name);
-  }
-  closedir(d);
-  qsort(names, n, sizeof(names[0]), j3_name_cmp);
+  n = (size_t)found;
   for(i = 0; i < n; i++) {
     if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
       sent += (size_t)j3_fixture(t, dir, names[i]);
