@@ -2,6 +2,7 @@
  * JT/T 1019.5 does not publish one, the formula is ours and the document says so. */
 #include "ctk_stats.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -207,27 +208,39 @@ int ctk_stats_format_parse(const char *s)
   return -1;
 }
 
-/* The rates in one list, so every writer prints the same names in the same order. */
-typedef struct stats_rate_row {
+/* The rates and the dimensions, one table each, so every writer prints the same names in the
+ * same order. */
+static const struct {
   const char *name;
-  const ctk_stats_ratio *r;
-} stats_rate_row;
+  size_t offset;               /* of the ctk_stats_ratio in ctk_stats */
+} stats_rate_fields[] = {
+  { "instant_answer_rate", offsetof(ctk_stats, instant_answer) },
+  { "in_time_rate_complaint", offsetof(ctk_stats, in_time_complaint) },
+  { "in_time_rate_other", offsetof(ctk_stats, in_time_other) },
+  { "revisit_rate", offsetof(ctk_stats, revisit) },
+  { "revisit_satisfaction_rate", offsetof(ctk_stats, revisit_satisfaction) },
+  { "review_rate", offsetof(ctk_stats, review) },
+};
+#define STATS_N_RATES (sizeof(stats_rate_fields) / sizeof(stats_rate_fields[0]))
 
-static size_t stats_rates(const ctk_stats *st, stats_rate_row rows[6])
+static const struct {
+  const char *name;
+  size_t offset;               /* of the ctk_stats_dim in ctk_stats */
+} stats_dim_fields[] = {
+  { "business_type", offsetof(ctk_stats, by_business_type) },
+  { "domain", offsetof(ctk_stats, by_domain) },
+  { "channel", offsetof(ctk_stats, by_channel) },
+};
+#define STATS_N_DIMS (sizeof(stats_dim_fields) / sizeof(stats_dim_fields[0]))
+
+static const ctk_stats_ratio *stats_rate_at(const ctk_stats *st, size_t i)
 {
-  rows[0].name = "instant_answer_rate";
-  rows[0].r = &st->instant_answer;
-  rows[1].name = "in_time_rate_complaint";
-  rows[1].r = &st->in_time_complaint;
-  rows[2].name = "in_time_rate_other";
-  rows[2].r = &st->in_time_other;
-  rows[3].name = "revisit_rate";
-  rows[3].r = &st->revisit;
-  rows[4].name = "revisit_satisfaction_rate";
-  rows[4].r = &st->revisit_satisfaction;
-  rows[5].name = "review_rate";
-  rows[5].r = &st->review;
-  return 6;
+  return (const ctk_stats_ratio *)(const void *)((const char *)st + stats_rate_fields[i].offset);
+}
+
+static const ctk_stats_dim *stats_dim_at(const ctk_stats *st, size_t i)
+{
+  return (const ctk_stats_dim *)(const void *)((const char *)st + stats_dim_fields[i].offset);
 }
 
 static void rate_text(const ctk_stats_ratio *r, char *out, size_t len)
@@ -239,46 +252,30 @@ static void rate_text(const ctk_stats_ratio *r, char *out, size_t len)
     snprintf(out, len, "%.2f", v);
 }
 
-typedef struct stats_dim_row {
-  const char *name;
-  const ctk_stats_dim *d;
-} stats_dim_row;
-
-static void stats_dims(const ctk_stats *st, stats_dim_row rows[3])
-{
-  rows[0].name = "business_type";
-  rows[0].d = &st->by_business_type;
-  rows[1].name = "domain";
-  rows[1].d = &st->by_domain;
-  rows[2].name = "channel";
-  rows[2].d = &st->by_channel;
-}
-
 static ctk_code write_table(const ctk_stats *st, ctk_buf *out)
 {
-  stats_rate_row rates[6];
-  stats_dim_row dims[3];
-  size_t i, j, n = stats_rates(st, rates);
+  size_t i, j;
   char rate[32];
   ctk_code result;
 
-  stats_dims(st, dims);
   result = ctk_buf_printf(out, "region %s  from %s  to %s  (overdue judged on %s)\n\n",
                           st->region, st->from[0] ? st->from : "-", st->to[0] ? st->to : "-",
                           st->today);
   if(!result)
     result = ctk_buf_printf(out, "%-32s %10ld\n", "orders", st->orders);
-  for(i = 0; !result && i < 3; i++) {
-    for(j = 0; !result && j < dims[i].d->count; j++) {
+  for(i = 0; !result && i < STATS_N_DIMS; i++) {
+    const ctk_stats_dim *d = stats_dim_at(st, i);
+    for(j = 0; !result && j < d->count; j++) {
       char label[80];
-      snprintf(label, sizeof(label), "%s=%s", dims[i].name, dims[i].d->items[j].value);
-      result = ctk_buf_printf(out, "%-32s %10ld\n", label, dims[i].d->items[j].n);
+      snprintf(label, sizeof(label), "%s=%s", stats_dim_fields[i].name, d->items[j].value);
+      result = ctk_buf_printf(out, "%-32s %10ld\n", label, d->items[j].n);
     }
   }
-  for(i = 0; !result && i < n; i++) {
-    rate_text(rates[i].r, rate, sizeof(rate));
-    result = ctk_buf_printf(out, "%-32s %9s%s  (%ld/%ld)\n", rates[i].name, rate,
-                            rates[i].r->den > 0 ? "%" : " ", rates[i].r->num, rates[i].r->den);
+  for(i = 0; !result && i < STATS_N_RATES; i++) {
+    const ctk_stats_ratio *r = stats_rate_at(st, i);
+    rate_text(r, rate, sizeof(rate));
+    result = ctk_buf_printf(out, "%-32s %9s%s  (%ld/%ld)\n", stats_rate_fields[i].name, rate,
+                            r->den > 0 ? "%" : " ", r->num, r->den);
   }
   if(!result)
     result = ctk_buf_printf(out, "%-32s %10ld\n", "overdue", st->overdue);
@@ -289,26 +286,25 @@ static ctk_code write_table(const ctk_stats *st, ctk_buf *out)
 
 static ctk_code write_csv(const ctk_stats *st, ctk_buf *out)
 {
-  stats_rate_row rates[6];
-  stats_dim_row dims[3];
-  size_t i, j, n = stats_rates(st, rates);
+  size_t i, j;
   char rate[32];
   ctk_code result;
 
-  stats_dims(st, dims);
   result = ctk_buf_printf(out, "region,from,to,indicator,key,value,numerator,denominator\n");
   if(!result)
     result = ctk_buf_printf(out, "%s,%s,%s,orders,,%ld,,\n", st->region, st->from, st->to,
                             st->orders);
-  for(i = 0; !result && i < 3; i++) {
-    for(j = 0; !result && j < dims[i].d->count; j++)
+  for(i = 0; !result && i < STATS_N_DIMS; i++) {
+    const ctk_stats_dim *d = stats_dim_at(st, i);
+    for(j = 0; !result && j < d->count; j++)
       result = ctk_buf_printf(out, "%s,%s,%s,%s,%s,%ld,,\n", st->region, st->from, st->to,
-                              dims[i].name, dims[i].d->items[j].value, dims[i].d->items[j].n);
+                              stats_dim_fields[i].name, d->items[j].value, d->items[j].n);
   }
-  for(i = 0; !result && i < n; i++) {
-    rate_text(rates[i].r, rate, sizeof(rate));
+  for(i = 0; !result && i < STATS_N_RATES; i++) {
+    const ctk_stats_ratio *r = stats_rate_at(st, i);
+    rate_text(r, rate, sizeof(rate));
     result = ctk_buf_printf(out, "%s,%s,%s,%s,,%s,%ld,%ld\n", st->region, st->from, st->to,
-                            rates[i].name, rate, rates[i].r->num, rates[i].r->den);
+                            stats_rate_fields[i].name, rate, r->num, r->den);
   }
   if(!result)
     result = ctk_buf_printf(out, "%s,%s,%s,overdue,,%ld,,\n", st->region, st->from, st->to,
@@ -321,30 +317,29 @@ static ctk_code write_csv(const ctk_stats *st, ctk_buf *out)
 
 static ctk_code write_json(const ctk_stats *st, ctk_buf *out)
 {
-  stats_rate_row rates[6];
-  stats_dim_row dims[3];
-  size_t i, j, n = stats_rates(st, rates);
+  size_t i, j;
   ctk_code result;
 
-  stats_dims(st, dims);
   result = ctk_buf_printf(out, "{\"region\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"today\":\"%s\","
                           "\"orders\":%ld", st->region, st->from, st->to, st->today, st->orders);
-  for(i = 0; !result && i < 3; i++) {
-    result = ctk_buf_printf(out, ",\"by_%s\":{", dims[i].name);
-    for(j = 0; !result && j < dims[i].d->count; j++)
-      result = ctk_buf_printf(out, "%s\"%s\":%ld", j ? "," : "", dims[i].d->items[j].value,
-                              dims[i].d->items[j].n);
+  for(i = 0; !result && i < STATS_N_DIMS; i++) {
+    const ctk_stats_dim *d = stats_dim_at(st, i);
+    result = ctk_buf_printf(out, ",\"by_%s\":{", stats_dim_fields[i].name);
+    for(j = 0; !result && j < d->count; j++)
+      result = ctk_buf_printf(out, "%s\"%s\":%ld", j ? "," : "", d->items[j].value,
+                              d->items[j].n);
     if(!result)
       result = ctk_buf_adds(out, "}");
   }
-  for(i = 0; !result && i < n; i++) {
-    double v = ctk_stats_rate(rates[i].r);
+  for(i = 0; !result && i < STATS_N_RATES; i++) {
+    const ctk_stats_ratio *r = stats_rate_at(st, i);
+    double v = ctk_stats_rate(r);
     if(v < 0)
       result = ctk_buf_printf(out, ",\"%s\":{\"rate\":null,\"num\":%ld,\"den\":%ld}",
-                              rates[i].name, rates[i].r->num, rates[i].r->den);
+                              stats_rate_fields[i].name, r->num, r->den);
     else
       result = ctk_buf_printf(out, ",\"%s\":{\"rate\":%.2f,\"num\":%ld,\"den\":%ld}",
-                              rates[i].name, v, rates[i].r->num, rates[i].r->den);
+                              stats_rate_fields[i].name, v, r->num, r->den);
   }
   if(!result)
     result = ctk_buf_printf(out, ",\"overdue\":%ld,\"overdue_orders\":[", st->overdue);
@@ -370,30 +365,29 @@ ctk_code ctk_stats_write(const ctk_stats *st, ctk_stats_format f, ctk_buf *out)
 
 void ctk_stats_indicators(const ctk_stats *st, ctk_stats_indicator_cb cb, void *ctx)
 {
-  stats_rate_row rates[6];
-  stats_dim_row dims[3];
-  size_t i, j, n = stats_rates(st, rates);
+  size_t i, j;
   char name[96];
   char value[48];
 
-  stats_dims(st, dims);
   snprintf(value, sizeof(value), "%ld", st->orders);
   if(cb(ctx, "orders", value))
     return;
-  for(i = 0; i < 3; i++) {
-    for(j = 0; j < dims[i].d->count; j++) {
-      snprintf(name, sizeof(name), "%s.%s", dims[i].name, dims[i].d->items[j].value);
-      snprintf(value, sizeof(value), "%ld", dims[i].d->items[j].n);
+  for(i = 0; i < STATS_N_DIMS; i++) {
+    const ctk_stats_dim *d = stats_dim_at(st, i);
+    for(j = 0; j < d->count; j++) {
+      snprintf(name, sizeof(name), "%s.%s", stats_dim_fields[i].name, d->items[j].value);
+      snprintf(value, sizeof(value), "%ld", d->items[j].n);
       if(cb(ctx, name, value))
         return;
     }
   }
-  for(i = 0; i < n; i++) {
+  for(i = 0; i < STATS_N_RATES; i++) {
+    const ctk_stats_ratio *r = stats_rate_at(st, i);
     /* an undefined rate (nothing to count) is left out: the value is a number */
-    if(rates[i].r->den <= 0)
+    if(r->den <= 0)
       continue;
-    rate_text(rates[i].r, value, sizeof(value));
-    if(cb(ctx, rates[i].name, value))
+    rate_text(r, value, sizeof(value));
+    if(cb(ctx, stats_rate_fields[i].name, value))
       return;
   }
   snprintf(value, sizeof(value), "%ld", st->overdue);
