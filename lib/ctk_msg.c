@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <libxml/xmlsave.h>
+#include <openssl/evp.h>
 
 #include "ctk_xml_safe.h"
 
@@ -598,4 +599,129 @@ ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_
     (*out)->encoding = (ctk_encoding)enc;
   }
   return result;
+}
+
+/* ---------- content digest ---------- */
+
+/* Framing bytes between the pieces fed to the digest. XML 1.0 text, names and attribute values
+ * cannot contain these control characters, so the stream reads back one way only. */
+#define DIGEST_ELEMENT "\x01"
+#define DIGEST_ATTRIBUTE "\x02"
+#define DIGEST_END "\x03"
+#define DIGEST_SEP "\x04"
+
+/* The pieces are small (a name, a value), so they are gathered here and handed to SHA-256 a
+ * few kilobytes at a time: one EVP call per piece costs more than the hashing itself. */
+typedef struct digest_sink {
+  EVP_MD_CTX *md;
+  size_t used;
+  unsigned char chunk[4096];
+} digest_sink;
+
+static int digest_add(digest_sink *d, const char *s)
+{
+  size_t len = s ? strlen(s) : 0;
+  if(d->used + len > sizeof(d->chunk)) {
+    if(!EVP_DigestUpdate(d->md, d->chunk, d->used))
+      return 0;
+    d->used = 0;
+    if(len > sizeof(d->chunk))
+      return EVP_DigestUpdate(d->md, s, len);
+  }
+  memcpy(d->chunk + d->used, s ? s : "", len);
+  d->used += len;
+  return 1;
+}
+
+static int digest_name(digest_sink *d, const char *mark, const xmlNode *n)
+{
+  return digest_add(d, mark) && digest_add(d, n->ns ? (const char *)n->ns->href : "") &&
+         digest_add(d, DIGEST_SEP) && digest_add(d, (const char *)n->name) &&
+         digest_add(d, DIGEST_SEP);
+}
+
+static int digest_blank(const xmlChar *s)
+{
+  for(; s && *s; s++) {
+    if(*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+      return 0;
+  }
+  return 1;
+}
+
+static int digest_has_element_child(const xmlNode *n)
+{
+  const xmlNode *c;
+  for(c = n->children; c; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE)
+      return 1;
+  }
+  return 0;
+}
+
+/* Feed element e and what is under it, leaving out skip (and what is under it). */
+static int digest_element(digest_sink *md, const xmlNode *e, const xmlNode *skip)
+{
+  const xmlAttr *a;
+  const xmlNode *c;
+  int structured = digest_has_element_child(e);
+
+  if(!digest_name(md, DIGEST_ELEMENT, e))
+    return 0;
+  for(a = e->properties; a; a = a->next) {
+    const xmlNode *v;
+    if(!digest_name(md, DIGEST_ATTRIBUTE, (const xmlNode *)a))
+      return 0;
+    for(v = a->children; v; v = v->next) {
+      if(!digest_add(md, (const char *)v->content))
+        return 0;
+    }
+  }
+  for(c = e->children; c; c = c->next) {
+    if(c == skip)
+      continue;
+    if(c->type == XML_ELEMENT_NODE) {
+      if(!digest_element(md, c, skip))
+        return 0;
+    }
+    else if(c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      /* indentation between child elements is formatting, not content */
+      if(structured && digest_blank(c->content))
+        continue;
+      if(!digest_add(md, (const char *)c->content))
+        return 0;
+    }
+  }
+  return digest_add(md, DIGEST_END);
+}
+
+ctk_code ctk_msg_digest(const ctk_msg *m, char out[65])
+{
+  static const char hex[] = "0123456789abcdef";
+  xmlNodePtr root = m && m->doc ? xmlDocGetRootElement(m->doc) : NULL;
+  xmlNodePtr send_time = ctk_xml_child(ctk_xml_child(root, "Head"), "SendTime");
+  digest_sink d;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  int ok;
+  unsigned i;
+
+  out[0] = '\0';
+  if(!root)
+    return CTK_E_INVAL;
+  d.md = EVP_MD_CTX_new();
+  d.used = 0;
+  if(!d.md)
+    return CTK_E_NOMEM;
+  ok = EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) && digest_element(&d, root, send_time) &&
+       EVP_DigestUpdate(d.md, d.chunk, d.used) && EVP_DigestFinal_ex(d.md, digest, &mdlen);
+  EVP_MD_CTX_free(d.md);
+  if(!ok || mdlen != 32)
+    return CTK_E_CRYPTO;
+  for(i = 0; i < mdlen; i++) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
+  }
+  out[64] = '\0';
+  return CTK_E_OK;
 }

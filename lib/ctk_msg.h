@@ -82,6 +82,13 @@ ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, c
 ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
                         ctk_msg **out, ctk_outcome *why);
 
+/* SHA-256 (64 hex digits) of the message's content without its SendTime: element names with
+ * their namespace, attributes, and the text of each element, CDATA read as text, comments and
+ * indentation between elements left out. Two sends of the same message digest the same
+ * whatever the binding, encoding, formatting or send time; any change of a value changes it.
+ * Used for idempotency (a repeated MsgId must carry the same content). */
+ctk_code ctk_msg_digest(const ctk_msg *m, char out[65]);
+
 /* Convenience accessors on the body (paths are '/'-separated child element names relative to
  * the body element, e.g. "WorkOrder/OrderId"; a leading '/' starts at the document element
  * instead, e.g. "/Head/MsgId"). Return NULL when absent, "" when empty. The returned string

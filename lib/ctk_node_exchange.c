@@ -1,14 +1,12 @@
 /* ctk_node_exchange: the receive pipeline of an endpoint, in the order of docs/ENDPOINTS.md:
  * size, decode, authenticate, validate, route, idempotency, business step in one transaction,
  * commit, answer in the request's binding and encoding. */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include <libxml/c14n.h>
 #include <libxml/tree.h>
 
 #include "ctk_log.h"
@@ -52,61 +50,6 @@ static int exchange_xml_media_type(const char *content_type)
     return 1;
   return n > 16 && !strncasecmp(content_type, "application/", 12) &&
          !strncasecmp(content_type + n - 4, "+xml", 4);
-}
-
-/* SendTime and everything under it is left out of the request hash. */
-static int exchange_hash_visible(void *ctx, xmlNodePtr node, xmlNodePtr parent)
-{
-  const xmlNode *send_time = ctx;
-  const xmlNode *up;
-  if((const xmlNode *)node == send_time)
-    return 0;
-  /* namespace nodes come as xmlNs, not xmlNode: judge them by their parent only */
-  for(up = parent; up; up = up->parent) {
-    if(up == send_time)
-      return 0;
-  }
-  return 1;
-}
-
-/* The canonical bytes go straight into the digest: no copy of the document, no buffer. */
-static int exchange_hash_write(void *ctx, const char *buf, int len)
-{
-  return EVP_DigestUpdate((EVP_MD_CTX *)ctx, buf, (size_t)len) ? len : -1;
-}
-
-/* SHA-256 over the canonical form (C14N 1.0) of the request without its SendTime: two sends of
- * the same message hash the same whatever the binding, encoding or formatting. */
-static ctk_code exchange_hash(const ctk_msg *m, char out[65])
-{
-  xmlNodePtr root = xmlDocGetRootElement(m->doc);
-  xmlNodePtr headn = root ? ctk_xml_child(root, "Head") : NULL;
-  xmlNodePtr st = headn ? ctk_xml_child(headn, "SendTime") : NULL;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  xmlOutputBufferPtr sink = NULL;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  int rc = -1;
-  int i;
-
-  out[0] = '\0';
-  if(!md)
-    return CTK_E_NOMEM;
-  if(EVP_DigestInit_ex(md, EVP_sha256(), NULL))
-    sink = xmlOutputBufferCreateIO(exchange_hash_write, NULL, md, NULL);
-  if(sink) {
-    rc = xmlC14NExecute(m->doc, exchange_hash_visible, st, XML_C14N_1_0, NULL, 0, sink);
-    if(xmlOutputBufferClose(sink) < 0)
-      rc = -1;
-  }
-  if(rc < 0 || !EVP_DigestFinal_ex(md, digest, &mdlen)) {
-    EVP_MD_CTX_free(md);
-    return CTK_E_CRYPTO;
-  }
-  EVP_MD_CTX_free(md);
-  for(i = 0; i < (int)mdlen && i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", digest[i]);
-  return CTK_E_OK;
 }
 
 static void exchange_content_type(const ctk_exchange *x, char *out, size_t len)
@@ -443,7 +386,7 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
       if(ctk_node_fault(n, CTK_PF_accept_bad_message) && x.outcome.code[0] == '1')
         ctk_outcome_set(&x.outcome, n->profile, "OK", "", "", "success");
     }
-    else if(exchange_hash(x.req, x.hash))
+    else if(ctk_msg_digest(x.req, x.hash))
       ctk_outcome_set(&x.outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
     else
       state = exchange_commit(&x, &out, ctype, sizeof(ctype));

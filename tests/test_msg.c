@@ -581,6 +581,89 @@ static void test_msg_declaration_without_encoding(void)
           "J3-ENV-001");
 }
 
+/* Decode text and digest it; "" when it does not decode. */
+static void digest_of(const char *text, ctk_binding b, char out[65])
+{
+  ctk_msg *m = NULL;
+  ctk_outcome why;
+  out[0] = '\0';
+  if(ctk_msg_decode(profile(), text, strlen(text), b, &m, &why) == CTK_E_OK)
+    CU_ASSERT_EQUAL(ctk_msg_digest(m, out), CTK_E_OK);
+  ctk_msg_free(m);
+}
+
+/* Replace the first `from` in text with `to` (a new string the caller frees). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+  const char *at = strstr(text, from);
+  size_t len = strlen(text) - strlen(from) + strlen(to) + 1;
+  char *out = malloc(len);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  snprintf(out, len, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+  return out;
+}
+
+/* The idempotency digest: the same content in every binding, encoding, layout and send time
+ * digests the same; a changed value, name or CDATA-vs-text difference in a value does not. */
+static void test_msg_digest_ignores_form_not_content(void)
+{
+  static const char *const same_content[] = {
+    "fixtures/messages/valid/1001-WorkOrderReport.soap.xml",
+    "fixtures/messages/valid/1001-WorkOrderReport-gbk.xml",
+    "fixtures/messages/valid/1001-WorkOrderReport-gbk.soap.xml",
+  };
+  size_t len = 0;
+  char *base = ctk_test_read_file("fixtures/messages/valid/1001-WorkOrderReport.xml", &len);
+  char want[65];
+  char got[65];
+  char *text;
+  char *text2;
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+  digest_of(base, CTK_BIND_XML, want);
+  CU_ASSERT_EQUAL_FATAL(strlen(want), 64);
+  for(i = 0; i < sizeof(same_content) / sizeof(same_content[0]); i++) {
+    char *other = ctk_test_read_file(same_content[i], &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+    digest_of(other, strstr(same_content[i], ".soap.") ? CTK_BIND_SOAP : CTK_BIND_XML, got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(other);
+  }
+  /* another SendTime, indentation between elements, a value as CDATA: same content */
+  text = replaced(base, "2026-11-29T13:00:00+08:00", "2026-11-30T08:01:02+08:00");
+  digest_of(text, CTK_BIND_XML, got);
+  CU_ASSERT_STRING_EQUAL(got, want);
+  free(text);
+  text = replaced(base, "<Head>", "\n  <Head>\n    ");
+  text2 = replaced(text, "</Body>", "\n  </Body>\n");
+  digest_of(text2, CTK_BIND_XML, got);
+  CU_ASSERT_STRING_EQUAL(got, want);
+  free(text);
+  free(text2);
+  text = replaced(base, "CALL-20261129-0001", "<![CDATA[CALL-20261129-0001]]>");
+  digest_of(text, CTK_BIND_XML, got);
+  CU_ASSERT_STRING_EQUAL(got, want);
+  free(text);
+  /* a value, a blank inside a leaf, or a name changed: other content */
+  text = replaced(base, "CALL-20261129-0001", "CALL-20261129-0002");
+  digest_of(text, CTK_BIND_XML, got);
+  CU_ASSERT_EQUAL(strlen(got), 64);
+  CU_ASSERT_STRING_NOT_EQUAL(got, want);
+  free(text);
+  text = replaced(base, "<Domain>01</Domain>", "<Domain>01 </Domain>");
+  digest_of(text, CTK_BIND_XML, got);
+  CU_ASSERT_STRING_NOT_EQUAL(got, want);
+  free(text);
+  text = replaced(base, "<Phone>13800138000</Phone>", "<Mobile>13800138000</Mobile>");
+  digest_of(text, CTK_BIND_XML, got);
+  CU_ASSERT_EQUAL(strlen(got), 64);
+  CU_ASSERT_STRING_NOT_EQUAL(got, want);
+  free(text);
+  free(base);
+}
+
 static void test_msg_names(void)
 {
   CU_ASSERT_EQUAL(ctk_binding_parse("SOAP"), CTK_BIND_SOAP);
@@ -610,5 +693,6 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_ids_unique_across_processes);
   CTK_TEST(s, test_msg_concurrent_decode_validate_encode);
   CTK_TEST(s, test_msg_declaration_without_encoding);
+  CTK_TEST(s, test_msg_digest_ignores_form_not_content);
   CTK_TEST(s, test_msg_names);
 }
