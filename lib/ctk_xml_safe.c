@@ -4,7 +4,8 @@
  * input-conversion failures without a parser context, i.e. through the process-global error
  * channel (stderr) and then only as a truncated document. Converting first gives a precise
  * ENCODING answer with the byte offset and keeps every libxml2 error on the per-context
- * structured handler. libxml2 then parses UTF-8 with XML_PARSE_IGNORE_ENC. */
+ * structured handler. libxml2 then parses UTF-8 with XML_PARSE_IGNORE_ENC. Input that is
+ * already clean UTF-8 (the usual case) skips the conversion and is parsed where it lies. */
 #include "ctk_xml_safe.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -269,12 +270,51 @@ static xmlDocPtr parse_utf8(const char *data, size_t len, int max_depth, ctk_xml
   return doc;
 }
 
+/* 1 when data is plain UTF-8 that iconv would pass through unchanged: then the parser reads
+ * it where it is, without a conversion and a copy (most messages are UTF-8 and mostly ASCII).
+ * Anything unusual (a bad sequence, a surrogate, beyond U+10FFFF) answers 0 and takes the iconv
+ * path, which says exactly what is wrong and at which byte. */
+static int utf8_clean(const char *data, size_t len)
+{
+  size_t i = 0;
+  while(i < len) {
+    int n;
+    int c;
+    if(!((unsigned char)data[i] & 0x80)) {
+      i++;
+      continue;
+    }
+    n = len - i > INT_MAX ? INT_MAX : (int)(len - i);
+    c = xmlGetUTF8Char((const unsigned char *)data + i, &n);
+    if(c < 0 || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF || n <= 0)
+      return 0;
+    i += (size_t)n;
+  }
+  return 1;
+}
+
+/* Parse data declared in encoding enc ("" = UTF-8): straight when it is clean UTF-8, else
+ * through iconv into UTF-8 first. */
+static xmlDocPtr parse_converted(const char *enc, const char *data, size_t len, int max_depth,
+                                 ctk_xml_fault *fault)
+{
+  ctk_buf utf8;
+  xmlDocPtr doc = NULL;
+
+  if((!enc[0] || !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8")) &&
+     utf8_clean(data, len))
+    return parse_utf8(data, len, max_depth, fault);
+  /* UTF-8 becomes at most 1x, GBK at most 1.5x as long in UTF-8. */
+  ctk_buf_init(&utf8, len * 2 + 16);
+  if(!transcode_to_utf8(enc[0] ? enc : "UTF-8", data, len, &utf8, fault))
+    doc = parse_utf8(ctk_buf_str(&utf8), utf8.len, max_depth, fault);
+  ctk_buf_free(&utf8);
+  return doc;
+}
+
 xmlDocPtr ctk_xml_parse_utf8(const char *data, size_t len, const ctk_xml_limits *lim,
                              ctk_xml_fault *fault)
 {
-  ctk_buf checked;
-  xmlDocPtr doc = NULL;
-
   ctk_xml_init();
   if(lim->max_bytes && len > lim->max_bytes) {
     fault_set(fault, "TOO_LARGE", "size", 0, "message of %zu bytes, over the limit of %zu", len,
@@ -282,19 +322,13 @@ xmlDocPtr ctk_xml_parse_utf8(const char *data, size_t len, const ctk_xml_limits 
     return NULL;
   }
   /* Text from a parsed document is valid UTF-8 already, but callers may pass any bytes. */
-  ctk_buf_init(&checked, len + 1);
-  if(!transcode_to_utf8("UTF-8", data, len, &checked, fault))
-    doc = parse_utf8(ctk_buf_str(&checked), checked.len, lim->max_depth, fault);
-  ctk_buf_free(&checked);
-  return doc;
+  return parse_converted("", data, len, lim->max_depth, fault);
 }
 
 xmlDocPtr ctk_xml_parse_bytes(const char *data, size_t len, const ctk_xml_limits *lim,
                               ctk_xml_fault *fault)
 {
   char enc[64];
-  ctk_buf utf8;
-  xmlDocPtr doc = NULL;
 
   ctk_xml_init();
   if(lim->max_bytes && len > lim->max_bytes) {
@@ -306,12 +340,7 @@ xmlDocPtr ctk_xml_parse_bytes(const char *data, size_t len, const ctk_xml_limits
     fault_set(fault, "MALFORMED", "envelope", 1, "unreadable XML declaration");
     return NULL;
   }
-  /* UTF-8 becomes at most 1x, GBK at most 1.5x as long in UTF-8. */
-  ctk_buf_init(&utf8, len * 2 + 16);
-  if(!transcode_to_utf8(enc[0] ? enc : "UTF-8", data, len, &utf8, fault))
-    doc = parse_utf8(ctk_buf_str(&utf8), utf8.len, lim->max_depth, fault);
-  ctk_buf_free(&utf8);
-  return doc;
+  return parse_converted(enc, data, len, lim->max_depth, fault);
 }
 
 xmlDocPtr ctk_xml_parse_file(const char *path, size_t max_bytes, ctk_xml_fault *fault)
