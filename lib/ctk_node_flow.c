@@ -398,7 +398,8 @@ static ctk_code flow_report(ctk_exchange *x)
                                                  : NULL;
   if(ministry)
     ctk_strlcpy(o.up, ministry->region, sizeof(o.up));
-  result = ctk_store_order_put(n->store, &o, xml.data, xml.len);
+  result = exists ? ctk_store_order_put(n->store, &o, xml.data, xml.len)
+                  : ctk_store_order_add(n->store, &o, xml.data, xml.len);
   if(!result && !exists)
     result = flow_history(x, &o);
   if(!result && ministry)

@@ -127,6 +127,8 @@ ctk_code ctk_store_msgid_put(ctk_store *s, const char *sender, const char *msg_i
 ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o);
 /* Insert or update; xml (the WorkOrder element as UTF-8) is kept unchanged when NULL. */
 ctk_code ctk_store_order_put(ctk_store *s, const ctk_order *o, const char *xml, size_t xml_len);
+/* Insert a new order (the caller has seen it is not stored): one statement instead of two. */
+ctk_code ctk_store_order_add(ctk_store *s, const ctk_order *o, const char *xml, size_t xml_len);
 /* The stored WorkOrder element; CTK_E_NOTFOUND when none. */
 ctk_code ctk_store_order_xml(ctk_store *s, const char *order_id, ctk_buf *out);
 ctk_code ctk_store_history_add(ctk_store *s, const char *order_id, const ctk_history_event *ev);
