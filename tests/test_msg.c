@@ -664,6 +664,40 @@ static void test_msg_digest_ignores_form_not_content(void)
   free(base);
 }
 
+/* The plain dump the store keeps of a WorkOrder: prefixes, attributes, comments and indentation
+ * gone, text and CDATA escaped as content, an empty leaf written open and closed. */
+static void test_msg_dump_plain(void)
+{
+  static const char in[] =
+    "<x:WorkOrder xmlns:x=\"urn:a\" a=\"1\">\n  <x:OrderId>42</x:OrderId>\n"
+    "  <x:Caller><x:Name/><x:Phone> 1 </x:Phone></x:Caller><!-- note -->\n"
+    "  <x:Subject>a &amp; b &lt;c&gt; d&#13;\"e\"<![CDATA[<f&g>]]>\u5f20</x:Subject>\n"
+    "</x:WorkOrder>";
+  static const char want[] =
+    "<WorkOrder><OrderId>42</OrderId><Caller><Name></Name><Phone> 1 </Phone></Caller>"
+    "<Subject>a &amp; b &lt;c&gt; d&#13;\"e\"&lt;f&amp;g&gt;\u5f20</Subject></WorkOrder>";
+  xmlDocPtr doc = xmlReadMemory(in, (int)strlen(in), "in.xml", "UTF-8", XML_PARSE_NONET);
+  ctk_buf out;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  ctk_buf_init(&out, 4096);
+  CU_ASSERT_EQUAL(ctk_xml_dump_plain(xmlDocGetRootElement(doc), &out), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&out), want);
+  ctk_buf_reset(&out);
+  CU_ASSERT_EQUAL(ctk_xml_dump_plain(ctk_xml_child(ctk_xml_child(xmlDocGetRootElement(doc),
+                                                                 "Caller"), "Name"), &out),
+                  CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&out), "<Name/>");
+  ctk_buf_free(&out);
+  xmlFreeDoc(doc);
+  /* a bounded buffer that is too small says so */
+  ctk_buf_init(&out, 8);
+  doc = xmlReadMemory(in, (int)strlen(in), "in.xml", "UTF-8", XML_PARSE_NONET);
+  CU_ASSERT_NOT_EQUAL(ctk_xml_dump_plain(xmlDocGetRootElement(doc), &out), CTK_E_OK);
+  ctk_buf_free(&out);
+  xmlFreeDoc(doc);
+}
+
 static void test_msg_names(void)
 {
   CU_ASSERT_EQUAL(ctk_binding_parse("SOAP"), CTK_BIND_SOAP);
@@ -694,5 +728,6 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_concurrent_decode_validate_encode);
   CTK_TEST(s, test_msg_declaration_without_encoding);
   CTK_TEST(s, test_msg_digest_ignores_form_not_content);
+  CTK_TEST(s, test_msg_dump_plain);
   CTK_TEST(s, test_msg_names);
 }
