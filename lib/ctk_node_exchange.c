@@ -265,9 +265,16 @@ static int exchange_route(ctk_exchange *x)
   return 0;
 }
 
-/* Run the business step in one transaction. Returns 1 when a stored answer was found for a
- * repeat (its bytes are in out), 0 otherwise (x->outcome says what happened). */
-static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen)
+static int exchange_same_outcome(const ctk_outcome *a, const ctk_outcome *b)
+{
+  return !strcmp(a->code, b->code) && !strcmp(a->text, b->text) && !strcmp(a->where, b->where) &&
+         !strcmp(a->requirement, b->requirement);
+}
+
+/* The business step, given the success answer ready (empty if it could not be built): see
+ * exchange_commit. */
+static int exchange_commit_stored(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen,
+                                  const ctk_outcome *success, const ctk_buf *ready)
 {
   ctk_node_engine *n = x->n;
   const ctk_head *h = &x->req->head;
@@ -297,7 +304,7 @@ static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ct
       return 0;
     }
   }
-  ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
+  x->outcome = *success;
   result = ctk_node_flow(x);
   if(result) {
     ctk_store_rollback(n->store);
@@ -313,7 +320,11 @@ static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ct
     return 0;
   }
   exchange_content_type(x, ctype, ctlen);
-  result = exchange_answer(x, out);
+  ctk_buf_reset(out);
+  if(ready->len && !x->answer && exchange_same_outcome(&x->outcome, success))
+    result = ctk_buf_add(out, ready->data, ready->len);
+  else
+    result = exchange_answer(x, out);
   if(!result)
     result = ctk_store_msgid_put(n->store, h->sender.region, h->msg_id, x->hash, out->data,
                                  out->len, ctype);
@@ -332,6 +343,29 @@ static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ct
     return 0;
   }
   return 2;
+}
+
+/* Run the business step in one transaction. Returns 1 when a stored answer was found for a
+ * repeat (its bytes are in out), 0 otherwise (x->outcome says what happened).
+ *
+ * The store is one connection that every request queues for, so what can be done before
+ * taking it is done before: the usual answer, success without a body, is built and encoded
+ * first and used when the business step ends that way (otherwise it is built again inside). */
+static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen)
+{
+  ctk_node_engine *n = x->n;
+  ctk_outcome success;
+  ctk_buf ready;               /* the success answer, encoded before the store is taken */
+  int state;
+
+  ctk_outcome_set(&success, n->profile, "OK", "", "", "success");
+  x->outcome = success;
+  ctk_buf_init(&ready, out->max);
+  if(exchange_answer(x, &ready))
+    ctk_buf_reset(&ready);
+  state = exchange_commit_stored(x, out, ctype, ctlen, &success, &ready);
+  ctk_buf_free(&ready);
+  return state;
 }
 
 static void exchange_reply(ctk_exchange *x, ctk_http_response *resp, const ctk_buf *bytes,
