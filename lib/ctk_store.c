@@ -2,22 +2,31 @@
  * statement is prepared once at open and reused.
  *
  * Group commit. A durable commit costs one fsync, which on a disk takes far longer than the
- * work of a message, so callers share commits: the connection keeps one transaction open (the
+ * work of a message, so callers share commits. The connection keeps one transaction open (the
  * batch); each caller's work goes in as a savepoint (ctk_store_begin .. commit) or as single
- * statements; whoever leaves the store last, when no other thread is waiting to come in, commits
- * the batch once for all (or when the batch is STORE_BATCH_MAX callers or STORE_BATCH_MAX_MS
- * old). Every caller that took part waits until that commit is done and gets its result, so
- * "success only after the record is durable" still holds for each one; a caller never returns
- * having seen data that is not yet durable, because it waits for the batch that held it. */
+ * statements, and then the caller waits. One committer thread per store does the rest: it
+ * commits the batch (SQLite runs with synchronous=NORMAL, so COMMIT only writes the WAL
+ * frames), releases the connection, makes the frames durable with fdatasync of the WAL file,
+ * and only then wakes the callers of that batch with its result. While it waits for the disk,
+ * the next batch fills up with the requests that arrive meanwhile, so the batch size follows
+ * the load by itself and the other threads never wait for the disk to use the connection.
+ *
+ * So "success only after the record is durable" holds for every caller, and a caller never
+ * returns having seen data that is not yet durable: a caller that read inside a batch waits for
+ * that batch; one that read outside any batch waits until every commit before it is synced.
+ * NORMAL still syncs the WAL before each checkpoint and the database after it, so nothing
+ * acknowledged is lost when the WAL is copied back and restarted. */
 #include "ctk_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctk_log.h"
 
@@ -145,14 +154,12 @@ static const char *const ctk_store_sql[] = {
 #undef CTK_STMT_SQL
 };
 
-#define STORE_BATCH_MAX 256      /* callers sharing one commit at most */
-#define STORE_BATCH_MAX_MS 5.0   /* a batch this old is committed even if more are waiting */
 
 /* A caller that took part in a batch, waiting for its commit. Lives on the caller's stack. */
 typedef struct store_waiter {
   struct store_waiter *next;
   int done;
-  ctk_code result;             /* of the batch commit */
+  ctk_code result;             /* of the batch commit and its sync */
 } store_waiter;
 
 struct ctk_store {
@@ -165,13 +172,25 @@ struct ctk_store {
   int depth;                   /* nested store_enter calls of the holder */
   int txn_open;                /* the batch transaction is open */
   int batch_lost;              /* SQLite rolled the batch back under us: it cannot commit */
-  double batch_started;        /* monotonic seconds */
   unsigned batch_size;
   store_waiter *batch;         /* callers waiting for the batch's commit */
-  /* not guarded by lock */
-  atomic_int entering;         /* threads waiting for lock */
+  unsigned long commit_seq;    /* commits so far (batches and lone autocommit writes) */
+  sqlite3_int64 changes_seen;  /* sqlite3_total_changes64 at the last counted commit */
+  /* the committer; guarded by durable_lock */
   pthread_mutex_t durable_lock;
-  pthread_cond_t durable;      /* broadcast after each batch commit */
+  pthread_cond_t durable;      /* broadcast when callers' commits are durable (or failed) */
+  pthread_cond_t work;         /* signalled when the committer has something to do */
+  unsigned long wanted_seq;    /* the committer must make commits up to this one durable */
+  int batch_waiting;           /* callers wait in the open batch */
+  unsigned long durable_seq;   /* every commit up to this one is on disk */
+  ctk_code sync_failed;        /* sticky: after a failed fdatasync nothing is durable any more */
+  ctk_store_commit_stats counted;
+  int stopping;
+  int committer_running;
+  pthread_t committer;
+  int wal_fd;                  /* our own descriptor of the WAL file, opened at the first sync */
+  char wal_path[4096];
+  char dir_path[4096];
 };
 
 /* The store this thread holds, so nested calls (begin .. put .. commit) do not queue again. */
@@ -236,13 +255,6 @@ static ctk_code store_exec(ctk_store *s, sqlite3_stmt *st)
   return CTK_E_OK;
 }
 
-static double store_mono_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Take the connection. With for_write, make sure the batch transaction is open so what the caller
  * writes is committed with the batch; if it cannot be opened the statements run on their own
  * (autocommit, each durable by itself). */
@@ -252,9 +264,7 @@ static void store_enter(ctk_store *s, int for_write)
     s->depth++;
     return;
   }
-  atomic_fetch_add(&s->entering, 1);
   pthread_mutex_lock(&s->lock);
-  atomic_fetch_sub(&s->entering, 1);
   s->held_prev = store_held;
   store_held = s;
   s->depth = 1;
@@ -264,7 +274,6 @@ static void store_enter(ctk_store *s, int for_write)
      store_exec(s, store_stmt(s, STMT_BEGIN)) == CTK_E_OK) {
     s->txn_open = 1;
     s->batch_lost = 0;
-    s->batch_started = store_mono_s();
     s->batch_size = 0;
   }
 }
@@ -290,49 +299,151 @@ static ctk_code store_commit_batch(ctk_store *s, store_waiter **list)
   return result;
 }
 
+/* Open our descriptor of the WAL file, and sync its directory once so the file itself
+ * survives a power loss (SQLite creates it without a directory sync at synchronous=NORMAL). */
+static ctk_code store_open_wal(ctk_store *s)
+{
+  int dir;
+  s->wal_fd = open(s->wal_path, O_RDWR | O_CLOEXEC);
+  if(s->wal_fd < 0) {
+    CTK_ERR("store", "cannot open %s to sync it: %s", s->wal_path, strerror(errno));
+    return CTK_E_DB;
+  }
+  dir = open(s->dir_path, O_RDONLY | O_CLOEXEC);
+  if(dir >= 0) {
+    fsync(dir);
+    close(dir);
+  }
+  return CTK_E_OK;
+}
+
+/* Make the WAL durable: every commit written before this call is on disk after it. */
+static ctk_code store_sync_wal(ctk_store *s)
+{
+  if(s->wal_fd < 0 && store_open_wal(s))
+    return CTK_E_DB;
+  if(fdatasync(s->wal_fd)) {
+    CTK_ERR("store", "cannot sync %s: %s", s->wal_path, strerror(errno));
+    return CTK_E_DB;
+  }
+  return CTK_E_OK;
+}
+
+/* The committer thread: commit the open batch, sync, wake its callers; again while there is
+ * work. A failed sync is sticky (after a failed fdatasync the kernel may have dropped the
+ * pages, so no later sync can vouch for them): every caller from then on gets the error. */
+static void *store_committer(void *arg)
+{
+  ctk_store *s = arg;
+  pthread_mutex_lock(&s->durable_lock);
+  for(;;) {
+    store_waiter *list = NULL;
+    store_waiter *w;
+    unsigned long upto;
+    ctk_code result = CTK_E_OK;
+
+    while(!s->stopping && !s->batch_waiting && s->wanted_seq <= s->durable_seq)
+      pthread_cond_wait(&s->work, &s->durable_lock);
+    if(s->stopping && !s->batch_waiting && s->wanted_seq <= s->durable_seq)
+      break;
+    s->batch_waiting = 0;
+    pthread_mutex_unlock(&s->durable_lock);
+
+    pthread_mutex_lock(&s->lock);
+    if(s->txn_open && s->batch) {
+      result = store_commit_batch(s, &list);
+      s->changes_seen = sqlite3_total_changes64(s->db);
+      s->commit_seq++;
+    }
+    upto = s->commit_seq;
+    pthread_mutex_unlock(&s->lock);
+
+    pthread_mutex_lock(&s->durable_lock);
+    if(!s->sync_failed && upto > s->durable_seq) {
+      pthread_mutex_unlock(&s->durable_lock);
+      ctk_code synced = store_sync_wal(s);
+      pthread_mutex_lock(&s->durable_lock);
+      s->counted.syncs++;
+      if(synced)
+        s->sync_failed = synced;
+      else if(upto > s->durable_seq)
+        s->durable_seq = upto;
+    }
+    if(s->sync_failed && !result)
+      result = s->sync_failed;
+    for(w = list; w; w = w->next) {
+      w->result = result;
+      w->done = 1;
+      s->counted.callers++;
+    }
+    if(list)
+      s->counted.batches++;
+    pthread_cond_broadcast(&s->durable);
+  }
+  pthread_mutex_unlock(&s->durable_lock);
+  return NULL;
+}
+
+/* Wait until commit number seq is durable (a caller outside any batch). */
+static ctk_code store_wait_durable(ctk_store *s, unsigned long seq)
+{
+  ctk_code result;
+  pthread_mutex_lock(&s->durable_lock);
+  if(seq > s->wanted_seq) {
+    s->wanted_seq = seq;
+    pthread_cond_signal(&s->work);
+  }
+  while(!s->sync_failed && s->durable_seq < seq)
+    pthread_cond_wait(&s->durable, &s->durable_lock);
+  result = s->durable_seq >= seq ? CTK_E_OK : s->sync_failed;
+  pthread_mutex_unlock(&s->durable_lock);
+  return result;
+}
+
+/* Count a commit made by single statements outside the batch (autocommit), if any; the caller
+ * holds lock. Returns the commit number the caller must wait for. */
+static unsigned long store_count_autocommit(ctk_store *s)
+{
+  sqlite3_int64 changes = sqlite3_total_changes64(s->db);
+  if(changes != s->changes_seen) {
+    s->changes_seen = changes;
+    s->commit_seq++;
+  }
+  return s->commit_seq;
+}
+
 /* Release the connection. The outermost leave of a caller that took part in the open batch
- * returns only once the batch is durable: it commits it itself when nobody else is waiting to
- * come in (or the batch is full or old), else it waits for the one who does. Returns result,
- * or the commit's error. */
+ * returns only once the committer has made that batch durable; a caller outside any batch
+ * waits until every commit it could have seen is durable. Returns result, or the commit's or
+ * the sync's error. */
 static ctk_code store_leave(ctk_store *s, ctk_code result)
 {
   store_waiter me;
-  store_waiter *list = NULL;
-  store_waiter *w;
+  unsigned long seq;
   ctk_code committed;
 
   if(--s->depth > 0)
     return result;
   store_held = s->held_prev;
-  if(!s->txn_open) {
+  if(!s->txn_open || !s->committer_running) {
+    seq = s->readonly ? 0 : store_count_autocommit(s);
     pthread_mutex_unlock(&s->lock);
-    return result;
+    committed = seq ? store_wait_durable(s, seq) : CTK_E_OK;
+    return result ? result : committed;
   }
   me.done = 0;
   me.result = CTK_E_OK;
   me.next = s->batch;
   s->batch = &me;
   s->batch_size++;
-  if(atomic_load(&s->entering) > 0 && s->batch_size < STORE_BATCH_MAX &&
-     store_mono_s() - s->batch_started < STORE_BATCH_MAX_MS / 1000.0) {
-    /* someone is about to add to this batch: the last one in commits it */
-    pthread_mutex_unlock(&s->lock);
-    pthread_mutex_lock(&s->durable_lock);
-    while(!me.done)
-      pthread_cond_wait(&s->durable, &s->durable_lock);
-    pthread_mutex_unlock(&s->durable_lock);
-    return result ? result : me.result;
-  }
-  committed = store_commit_batch(s, &list);
   pthread_mutex_unlock(&s->lock);
   pthread_mutex_lock(&s->durable_lock);
-  for(w = list; w; w = w->next) {
-    w->result = committed;
-    w->done = 1;
-  }
-  pthread_cond_broadcast(&s->durable);
+  s->batch_waiting = 1;
+  pthread_cond_signal(&s->work);
+  while(!me.done)
+    pthread_cond_wait(&s->durable, &s->durable_lock);
   pthread_mutex_unlock(&s->durable_lock);
-  return result ? result : committed;
+  return result ? result : me.result;
 }
 
 /* Many writes bind nothing but text parameters 1..count in order; this does the
@@ -352,6 +463,18 @@ static ctk_code store_write_texts(ctk_store *s, int which, const char *const *va
   return store_leave(s, result);
 }
 
+/* "dir/ctk.db" -> "dir"; "ctk.db" -> "." */
+static void store_dirname(char *path)
+{
+  char *slash = strrchr(path, '/');
+  if(!slash)
+    ctk_strlcpy(path, ".", 2);
+  else if(slash == path)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
+}
+
 ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
 {
   ctk_store *s;
@@ -369,7 +492,14 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
   pthread_mutex_init(&s->lock, NULL);
   pthread_mutex_init(&s->durable_lock, NULL);
   pthread_cond_init(&s->durable, NULL);
-  atomic_init(&s->entering, 0);
+  pthread_cond_init(&s->work, NULL);
+  s->wal_fd = -1;
+  if(snprintf(s->wal_path, sizeof(s->wal_path), "%s-wal", path) >= (int)sizeof(s->wal_path) ||
+     snprintf(s->dir_path, sizeof(s->dir_path), "%s", path) >= (int)sizeof(s->dir_path)) {
+    free(s);
+    return CTK_E_INVAL;
+  }
+  store_dirname(s->dir_path);
 
   /* NOMUTEX: our own mutex serialises every use of the connection. */
   if(sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -379,10 +509,10 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
   }
   sqlite3_busy_timeout(s->db, 5000);
   if(!readonly) {
-    /* WAL: readers (ctk stats, the admin API) never block the writer. synchronous=FULL: an
-     * answer of success is a promise, so the commit must survive power loss, not only a crash
-     * of the process (NORMAL in WAL mode may lose the last commits on power loss). */
-    if(sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    /* WAL: readers (ctk stats, the admin API) never block the writer. synchronous=NORMAL,
+     * because the store syncs the WAL itself after each commit, outside the lock (see the top
+     * of this file): an answer of success is a promise that survives power loss. */
+    if(sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK ||
        sqlite3_exec(s->db, ctk_store_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
       CTK_ERR("store", "cannot prepare %s: %s", path, errmsg ? errmsg : "?");
@@ -399,8 +529,27 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
       return CTK_E_DB;
     }
   }
+  if(!readonly) {
+    if(pthread_create(&s->committer, NULL, store_committer, s)) {
+      ctk_store_close(s);
+      return CTK_E_NOMEM;
+    }
+    s->committer_running = 1;
+  }
   *out = s;
   return CTK_E_OK;
+}
+
+static void store_stop_committer(ctk_store *s)
+{
+  if(!s->committer_running)
+    return;
+  pthread_mutex_lock(&s->durable_lock);
+  s->stopping = 1;
+  pthread_cond_signal(&s->work);
+  pthread_mutex_unlock(&s->durable_lock);
+  pthread_join(s->committer, NULL);
+  s->committer_running = 0;
 }
 
 void ctk_store_close(ctk_store *s)
@@ -408,6 +557,7 @@ void ctk_store_close(ctk_store *s)
   int i;
   if(!s)
     return;
+  store_stop_committer(s);
   for(i = 0; i < STMT__COUNT; i++)
     sqlite3_finalize(s->stmt[i]);
   if(s->db && s->txn_open)
@@ -417,10 +567,20 @@ void ctk_store_close(ctk_store *s)
       sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     sqlite3_close(s->db);
   }
+  if(s->wal_fd >= 0)
+    close(s->wal_fd);
   pthread_mutex_destroy(&s->lock);
   pthread_mutex_destroy(&s->durable_lock);
   pthread_cond_destroy(&s->durable);
+  pthread_cond_destroy(&s->work);
   free(s);
+}
+
+void ctk_store_commit_stats_get(ctk_store *s, ctk_store_commit_stats *out)
+{
+  pthread_mutex_lock(&s->durable_lock);
+  *out = s->counted;
+  pthread_mutex_unlock(&s->durable_lock);
 }
 
 const char *ctk_store_errmsg(ctk_store *s)

@@ -96,13 +96,23 @@ typedef struct ctk_outbox_counts {
   long failed;
 } ctk_outbox_counts;
 
-/* Open (creating if needed) the database file at path: WAL, synchronous=FULL, schema,
- * prepared statements. readonly opens for `ctk stats` without writing. */
+/* Open (creating if needed) the database file at path: WAL, schema, prepared statements, and
+ * (unless readonly) the committer thread that makes every commit durable before the caller
+ * returns. readonly opens for `ctk stats` without writing. */
 ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out);
 /* Checkpoint and close. NULL is fine. */
 void ctk_store_close(ctk_store *s);
 /* Last SQLite message, for logs. */
 const char *ctk_store_errmsg(ctk_store *s);
+
+/* How commits were shared so far: callers that waited in a batch, batches committed, WAL syncs.
+ * callers / syncs is the mean batch size (docs/PERFORMANCE.md). */
+typedef struct ctk_store_commit_stats {
+  unsigned long callers;
+  unsigned long batches;
+  unsigned long syncs;
+} ctk_store_commit_stats;
+void ctk_store_commit_stats_get(ctk_store *s, ctk_store_commit_stats *out);
 
 /* BEGIN IMMEDIATE; the calling thread holds the store until commit/rollback. */
 ctk_code ctk_store_begin(ctk_store *s);

@@ -117,6 +117,15 @@ static void test_threads_commit_and_roll_back_alone(void)
     committed += args[i].committed;
   }
   CU_ASSERT_EQUAL(committed, CONC_THREADS * CONC_ROUNDS);
+  {
+    /* every commit, rollback and read waited in exactly one batch; each batch was synced
+     * (one sync may cover several batches, never the other way round) */
+    ctk_store_commit_stats cs;
+    ctk_store_commit_stats_get(s, &cs);
+    CU_ASSERT(cs.callers >= (unsigned long)(CONC_THREADS * CONC_ROUNDS * 2));
+    CU_ASSERT(cs.batches >= 1 && cs.batches <= cs.callers);
+    CU_ASSERT(cs.syncs >= 1 && cs.syncs <= cs.batches);
+  }
   ctk_store_close(s);
 
   /* after close and reopen: every committed order and its history, no rolled-back one */
