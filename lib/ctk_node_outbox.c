@@ -1,6 +1,13 @@
 /* ctk_node_outbox: delivery of queued messages to the neighbours. Each worker thread has its
  * own HTTP client (connection reuse); failed deliveries are retried with exponential backoff
- * up to a cap, and an order's messages leave in the order they were queued. */
+ * up to a cap, and an order's messages leave in the order they were queued.
+ *
+ * A worker takes up to OUTBOX_BATCH due messages (of different orders) in one store unit,
+ * delivers them one after another, and records every result in one more unit: two waits for a
+ * durable commit per batch instead of two per message. That matters when a node has a backlog:
+ * in the national-day benchmark the provinces' claims and records were 2 of their 3 commits
+ * per order. A batch stops at the first message that is not delivered; the rest go back
+ * untried, so a peer that is down costs one timeout per batch, not one per message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +15,21 @@
 
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
+
+#define OUTBOX_BATCH 16        /* messages a worker claims at once */
+
+typedef enum { OUTBOX_DELIVERED, OUTBOX_RETRY, OUTBOX_FAILED } outbox_verdict;
+
+/* One claimed message and, once tried, what became of it. */
+typedef struct outbox_job {
+  ctk_outbox_item it;
+  ctk_buf body;                /* the message as sent */
+  ctk_http_reply reply;
+  int tried;
+  outbox_verdict verdict;
+  char code[CTK_STORE_CODE];   /* result code of the answer, "" if none */
+  char why[640];
+} outbox_job;
 
 /* How long to wait before attempt number attempts+1. */
 static int64_t outbox_backoff_ms(const ctk_node_engine *n, int attempts)
@@ -45,27 +67,25 @@ static void outbox_log(ctk_node_engine *n, const ctk_outbox_item *it, const ctk_
     CTK_ERR("outbox", "cannot log delivery of %s", it->msg_id);
 }
 
-/* One delivery attempt; decides delivered, retry or failed. */
-static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outbox_item *it,
-                           const ctk_buf *body)
+/* One delivery attempt over the worker's connection; decides delivered, retry or failed. */
+static void outbox_attempt(ctk_node_engine *n, ctk_http_client *client, outbox_job *j)
 {
-  const ctk_node_peer *peer = ctk_node_peer_find(n, it->peer);
+  const ctk_node_peer *peer = ctk_node_peer_find(n, j->it.peer);
   ctk_http_call call;
-  ctk_http_reply reply;
   char url[CTK_NODE_PATH_MAX + 16];
   char ctype[64];
-  char why[640];
   ctk_msg *ans = NULL;
   ctk_outcome decode_why;
   int retry = 0;
   int delivered = 0;
-  int in_unit;
-  const char *code = "";
   ctk_code result;
 
+  j->tried = 1;
+  j->code[0] = '\0';
+  ctk_buf_reset(&j->reply.body);
   if(!peer) {
-    ctk_store_outbox_done(n->store, it->id, 0, "no such peer");
-    outbox_log(n, it, NULL, body, NULL, "", "failed", "no such peer");
+    j->verdict = OUTBOX_FAILED;
+    ctk_strlcpy(j->why, "no such peer", sizeof(j->why));
     return;
   }
   snprintf(url, sizeof(url), "%s%s", peer->url, peer->binding == CTK_BIND_SOAP ? "/soap" :
@@ -80,61 +100,126 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, ctk_outb
                      NULL;
   call.user = n->self.region;
   call.password = n->secret;
-  call.body = body->data;
-  call.body_len = body->len;
+  call.body = j->body.data;
+  call.body_len = j->body.len;
   call.timeout_ms = 10000;
   /* https peers are verified: against --peer-ca (test CAs), else the system store */
   call.ca_file = n->cfg.peer_ca[0] ? n->cfg.peer_ca : NULL;
-  memset(&reply, 0, sizeof(reply));
-  ctk_buf_init(&reply.body, n->profile->max_message_bytes * 4 + 65536);
 
-  result = ctk_http_post(client, &call, &reply);
+  result = ctk_http_post(client, &call, &j->reply);
   if(result) {
-    snprintf(why, sizeof(why), "no answer: %s", reply.error);
+    snprintf(j->why, sizeof(j->why), "no answer: %s", j->reply.error);
     retry = 1;
   }
-  else if(reply.status != 200) {
-    snprintf(why, sizeof(why), "HTTP %ld", reply.status);
-    retry = reply.status >= 500 || reply.status == 429;
+  else if(j->reply.status != 200) {
+    snprintf(j->why, sizeof(j->why), "HTTP %ld", j->reply.status);
+    retry = j->reply.status >= 500 || j->reply.status == 429;
   }
-  else if(ctk_msg_decode(n->profile, reply.body.data ? reply.body.data : "", reply.body.len,
-                         peer->binding, &ans, &decode_why) || !ans->is_answer) {
-    snprintf(why, sizeof(why), "unreadable answer: %s", ans ? "not an Answer" : decode_why.text);
+  else if(ctk_msg_decode(n->profile, j->reply.body.data ? j->reply.body.data : "",
+                         j->reply.body.len, peer->binding, &ans, &decode_why) ||
+          !ans->is_answer) {
+    snprintf(j->why, sizeof(j->why), "unreadable answer: %s",
+             ans ? "not an Answer" : decode_why.text);
     retry = 1;
   }
   else {
-    code = ans->outcome.code;
-    snprintf(why, sizeof(why), "%s %s", ans->outcome.code, ans->outcome.text);
-    if(!strcmp(code, ctk_profile_rc(n->profile, "OK")))
+    ctk_strlcpy(j->code, ans->outcome.code, sizeof(j->code));
+    snprintf(j->why, sizeof(j->why), "%s %s", ans->outcome.code, ans->outcome.text);
+    if(!strcmp(j->code, ctk_profile_rc(n->profile, "OK")))
       delivered = 1;
-    else if(!strcmp(code, ctk_profile_rc(n->profile, "BUSY")) ||
-            !strcmp(code, ctk_profile_rc(n->profile, "INTERNAL")))
+    else if(!strcmp(j->code, ctk_profile_rc(n->profile, "BUSY")) ||
+            !strcmp(j->code, ctk_profile_rc(n->profile, "INTERNAL")))
       retry = 1;
   }
-
-  /* the row's new state and its log entry as one unit: one wait for the (group) commit, not
-   * two; without it each call still commits on its own */
-  in_unit = ctk_store_begin(n->store) == CTK_E_OK;
-  if(delivered) {
-    ctk_store_outbox_done(n->store, it->id, 1, NULL);
-    outbox_log(n, it, peer, body, &reply, code, "delivered", "");
-  }
-  else if(retry && !ctk_node_fault(n, CTK_PF_no_outbox) &&
-          (!n->cfg.retry_max_attempts || (unsigned)it->attempts + 1 < n->cfg.retry_max_attempts)) {
-    int64_t next = ctk_node_now_ms() + outbox_backoff_ms(n, it->attempts);
-    CTK_DEBUG("outbox", "retry %s to %s: %s", it->msg_id, it->peer, why);
-    ctk_store_outbox_retry(n->store, it->id, next, why);
-    outbox_log(n, it, peer, body, &reply, code, "retry", why);
-  }
-  else {
-    CTK_WARN("outbox", "gave up %s %s to %s: %s", it->interface_code, it->msg_id, it->peer, why);
-    ctk_store_outbox_done(n->store, it->id, 0, why);
-    outbox_log(n, it, peer, body, &reply, code, "failed", why);
-  }
-  if(in_unit && ctk_store_commit(n->store))
-    CTK_ERR("outbox", "cannot record the delivery of %s", it->msg_id);
   ctk_msg_free(ans);
-  ctk_buf_free(&reply.body);
+  if(delivered)
+    j->verdict = OUTBOX_DELIVERED;
+  else if(retry && !ctk_node_fault(n, CTK_PF_no_outbox) &&
+          (!n->cfg.retry_max_attempts ||
+           (unsigned)j->it.attempts + 1 < n->cfg.retry_max_attempts))
+    j->verdict = OUTBOX_RETRY;
+  else
+    j->verdict = OUTBOX_FAILED;
+}
+
+/* The row's new state and its log entry (the caller holds a store unit around the batch). */
+static void outbox_record(ctk_node_engine *n, const outbox_job *j)
+{
+  const ctk_node_peer *peer = ctk_node_peer_find(n, j->it.peer);
+  const ctk_http_reply *reply = j->reply.status || j->reply.body.len ? &j->reply : NULL;
+
+  if(!j->tried) {
+    ctk_store_outbox_release(n->store, j->it.id);
+    return;
+  }
+  switch(j->verdict) {
+  case OUTBOX_DELIVERED:
+    ctk_store_outbox_done(n->store, j->it.id, 1, NULL);
+    outbox_log(n, &j->it, peer, &j->body, reply, j->code, "delivered", "");
+    break;
+  case OUTBOX_RETRY:
+    CTK_DEBUG("outbox", "retry %s to %s: %s", j->it.msg_id, j->it.peer, j->why);
+    ctk_store_outbox_retry(n->store, j->it.id,
+                           ctk_node_now_ms() + outbox_backoff_ms(n, j->it.attempts), j->why);
+    outbox_log(n, &j->it, peer, &j->body, reply, j->code, "retry", j->why);
+    break;
+  case OUTBOX_FAILED:
+    CTK_WARN("outbox", "gave up %s %s to %s: %s", j->it.interface_code, j->it.msg_id,
+             j->it.peer, j->why);
+    ctk_store_outbox_done(n->store, j->it.id, 0, j->why);
+    outbox_log(n, &j->it, peer, &j->body, reply, j->code, "failed", j->why);
+    break;
+  }
+}
+
+/* Claim up to OUTBOX_BATCH due messages in one store unit; returns how many. If the unit
+ * cannot commit, none is claimed (the rows stay pending for the next try). */
+static size_t outbox_claim(ctk_node_engine *n, outbox_job *jobs, int lifo)
+{
+  size_t count = 0;
+  int in_unit = ctk_store_begin(n->store) == CTK_E_OK;
+  int64_t now = ctk_node_now_ms();
+
+  while(count < OUTBOX_BATCH) {
+    outbox_job *j = &jobs[count];
+    ctk_buf_reset(&j->body);
+    j->tried = 0;
+    j->reply.status = 0;
+    j->reply.error[0] = '\0';
+    ctk_buf_reset(&j->reply.body);
+    if(ctk_store_outbox_claim(n->store, now, lifo, &j->it, &j->body) != CTK_E_OK)
+      break;
+    count++;
+    if(lifo)
+      break;                   /* the reorder fault delivers one at a time, newest first */
+  }
+  if(in_unit && ctk_store_commit(n->store)) {
+    CTK_ERR("outbox", "cannot record the claim of %zu messages", count);
+    count = 0;
+  }
+  return count;
+}
+
+/* Deliver the claimed messages in order until one is not delivered, then record them all (the
+ * untried ones go back) in one store unit. */
+static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, outbox_job *jobs,
+                           size_t count)
+{
+  size_t k;
+  int in_unit;
+
+  for(k = 0; k < count; k++) {
+    outbox_attempt(n, client, &jobs[k]);
+    if(jobs[k].verdict != OUTBOX_DELIVERED)
+      break;
+  }
+  /* the rows' new states and their log entries as one unit: one wait for the (group)
+   * commit; without it each call still commits on its own */
+  in_unit = ctk_store_begin(n->store) == CTK_E_OK;
+  for(k = 0; k < count; k++)
+    outbox_record(n, &jobs[k]);
+  if(in_unit && ctk_store_commit(n->store))
+    CTK_ERR("outbox", "cannot record the delivery of %zu messages", count);
 }
 
 static void outbox_wait(ctk_node_engine *n)
@@ -175,21 +260,27 @@ static void *outbox_main(void *arg)
 {
   ctk_node_engine *n = arg;
   ctk_http_client *client = ctk_http_client_new();
-  ctk_buf body;
+  outbox_job *jobs = calloc(OUTBOX_BATCH, sizeof(*jobs));
   int lifo = ctk_node_fault(n, CTK_PF_reorder);
+  size_t max = n->profile->max_message_bytes * 4 + 65536;
+  size_t k;
 
-  ctk_buf_init(&body, n->profile->max_message_bytes * 4 + 65536);
+  for(k = 0; jobs && k < OUTBOX_BATCH; k++) {
+    ctk_buf_init(&jobs[k].body, max);
+    ctk_buf_init(&jobs[k].reply.body, max);
+  }
   while(!outbox_stopping(n)) {
-    ctk_outbox_item it;
-    ctk_code result;
-    ctk_buf_reset(&body);
-    result = ctk_store_outbox_claim(n->store, ctk_node_now_ms(), lifo, &it, &body);
-    if(result == CTK_E_OK && client)
-      outbox_deliver(n, client, &it, &body);
+    size_t count = client && jobs ? outbox_claim(n, jobs, lifo) : 0;
+    if(count)
+      outbox_deliver(n, client, jobs, count);
     else
       outbox_wait(n);
   }
-  ctk_buf_free(&body);
+  for(k = 0; jobs && k < OUTBOX_BATCH; k++) {
+    ctk_buf_free(&jobs[k].body);
+    ctk_buf_free(&jobs[k].reply.body);
+  }
+  free(jobs);
   ctk_http_client_free(client);
   return NULL;
 }

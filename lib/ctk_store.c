@@ -123,6 +123,7 @@ static const char ctk_store_schema[] =
                        " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
                        " AND e.id > o.id) ORDER BY next_at, id LIMIT 1")                     \
   X(OUTBOX_INFLIGHT, "UPDATE outbox SET inflight = 1 WHERE id = ?")                          \
+  X(OUTBOX_RELEASE, "UPDATE outbox SET inflight = 0 WHERE id = ?")                           \
   X(OUTBOX_NEXT_DUE, "SELECT next_at FROM outbox o WHERE state = 'pending'"                 \
                      " AND inflight = 0 AND NOT EXISTS (SELECT 1 FROM outbox e"              \
                      " WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"               \
@@ -987,6 +988,18 @@ ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outb
     sqlite3_bind_int64(st, 1, item->id);
     result = store_exec(s, st);
   }
+  return store_leave(s, result);
+}
+
+ctk_code ctk_store_outbox_release(ctk_store *s, int64_t id)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  store_enter(s, 1);
+  st = store_stmt(s, STMT_OUTBOX_RELEASE);
+  sqlite3_bind_int64(st, 1, id);
+  result = store_exec(s, st);
   return store_leave(s, result);
 }
 

@@ -170,6 +170,8 @@ ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outb
 /* Earliest next_at_ms of a row that heads its FIFO and is not in flight; CTK_E_NOTFOUND when
  * none (a LIFO claimer may find one sooner: it polls). */
 ctk_code ctk_store_outbox_next_due(ctk_store *s, int64_t *next_at_ms);
+/* Give a claimed row back untried (no attempt counted): another worker may claim it. */
+ctk_code ctk_store_outbox_release(ctk_store *s, int64_t id);
 /* Delivered (1) or given up (0). */
 ctk_code ctk_store_outbox_done(ctk_store *s, int64_t id, int delivered, const char *error);
 ctk_code ctk_store_outbox_retry(ctk_store *s, int64_t id, int64_t next_at_ms, const char *error);

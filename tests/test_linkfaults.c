@@ -163,9 +163,21 @@ static void test_link_down_then_everything_drains_once(void)
   CU_ASSERT_EQUAL(mc.orders, 0);
   ctk_ts_counts_get(&f.province, &pc);
   CU_ASSERT_EQUAL(pc.outbox_delivered, 0);
+  /* every attempt is counted once and logged once; a message a worker claimed but gave back
+   * untried (its batch stopped at the first failure) counts no attempt */
+  CU_ASSERT_EQUAL(ctk_ts_query_long(&f.province,
+                                    "SELECT (SELECT COALESCE(SUM(attempts), 0) FROM outbox) - "
+                                    "(SELECT COUNT(*) FROM messages WHERE direction = 'out')"),
+                  0);
+  CU_ASSERT(ctk_ts_query_long(&f.province, "SELECT COUNT(*) FROM outbox WHERE attempts > 0") >=
+            1);
 
   CU_ASSERT_EQUAL(ctk_faultproxy_set_mode(f.proxy, CTK_FP_UP), CTK_E_OK);
   CU_ASSERT_EQUAL(drain(&f), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_ts_query_long(&f.province,
+                                    "SELECT (SELECT SUM(attempts) FROM outbox) - "
+                                    "(SELECT COUNT(*) FROM messages WHERE direction = 'out')"),
+                  0);
   ctk_ts_counts_get(&f.province, &pc);
   CU_ASSERT_EQUAL(pc.outbox_pending, 0);
   CU_ASSERT_EQUAL(pc.outbox_failed, 0);
