@@ -67,6 +67,15 @@ stop_pid() { # PID: TERM and wait
 
 mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 
+store_stats() { # PORT -> "callers batches syncs" of that node's store (GET /ctk/store)
+  curl -s "http://127.0.0.1:$1/ctk/store" |
+    sed -n 's/.*"callers":\([0-9]*\),"batches":\([0-9]*\),"syncs":\([0-9]*\).*/\1 \2 \3/p'
+}
+
+cpu_busy_s() { # seconds of CPU (all cores, user + system) used so far on this machine
+  awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat
+}
+
 # --- credentials: one province sending to the ministry ---
 "$CTK" passwd --region 360000 --level 2 --secret-file "$OUT/province.secret" > "$OUT/line" || exit 1
 { echo "region,level,salt_hex,hash_hex"; cat "$OUT/line"; } > "$OUT/credentials.csv"
@@ -129,6 +138,7 @@ fi
 
 # --- 3. national day ---
 NAT_WALL=- NAT_LOAD=- NAT_AT=- NAT_LOST=- NAT_OK=- NAT_PENDING=- NAT_MIN_KB=0 NAT_PROV_KB=0 NAT_CITIES=0
+NAT_CPU=- NAT_MIN_STORE='{}' NAT_PROV_STORE='{}'
 if ! skipped national; then
   N="$OUT/national"
   mkdir -p "$N"
@@ -167,6 +177,7 @@ if ! skipped national; then
   done
   NAT_CITIES=$(($(wc -l < "$N/plan.csv") - 1))
   t0=$(date +%s.%N)
+  cpu0=$(cpu_busy_s)
   L_NAT=$("$CTK" bench national --name national-day-load --plan "$N/plan.csv" --orders "$NATIONAL" \
           --secret-file "$N/city.secret" --clients 2 --duration "$NAT_MAX_S" --json)
   record "$L_NAT"
@@ -185,6 +196,16 @@ if ! skipped national; then
   done
   [ "$TTY" = 1 ] && printf '\n' >&2
   NAT_WALL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  NAT_CPU=$(awk -v a="$cpu0" -v b="$(cpu_busy_s)" 'BEGIN { printf "%.1f", b - a }')
+  # how the stores shared their commits: callers, batches and WAL syncs, summed
+  set -- $(store_stats "$MINISTRY_PORT")
+  NAT_MIN_STORE="{\"callers\":${1:-0},\"batches\":${2:-0},\"syncs\":${3:-0}}"
+  pc=0 pb=0 ps=0
+  for p in $PROVINCES; do
+    set -- $(store_stats "$(cat "$N/$p/port.txt")")
+    pc=$((pc + ${1:-0})) pb=$((pb + ${2:-0})) ps=$((ps + ${3:-0}))
+  done
+  NAT_PROV_STORE="{\"callers\":$pc,\"batches\":$pb,\"syncs\":$ps}"
   NAT_MIN_KB=$(peak_kb "$NAT_MIN_PID")
   for pid in $PROV_PIDS; do
     k=$(peak_kb "$pid")
@@ -203,7 +224,7 @@ if ! skipped national; then
   NAT_OK=$(json_field "$L_NAT" ok)
   # lost: acknowledged to a city, yet neither at the ministry nor still queued at a province
   NAT_LOST=$((${NAT_OK:-0} - ${NAT_AT:-0} - NAT_PENDING))
-  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$NAT_WALL,\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB}"
+  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$NAT_WALL,\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB,\"cpu_s\":$NAT_CPU,\"ministry_store\":$NAT_MIN_STORE,\"provinces_store\":$NAT_PROV_STORE}"
   stop_pid "$NAT_MIN_PID"
 fi
 
@@ -249,6 +270,7 @@ SUMMARY="$OUT/summary.md"
   echo "| ingest with $STORED stored (preload $PRELOAD_S s) | $FULL_RATE orders/s | — |"
   echo "| stored / empty | $GROWTH | ≥ 0.8 (at 10 M) |"
   echo "| national day: $NATIONAL orders, $NAT_CITIES cities, 32 provinces | $NAT_WALL s (load $NAT_LOAD s); $NAT_OK acknowledged, $NAT_AT at the ministry, $NAT_PENDING still queued, $NAT_LOST lost | < 30 s, 0 lost |"
+  echo "| national day: CPU used (all processes, both cores) | $NAT_CPU s; stores (callers, batches, syncs): ministry $(echo "$NAT_MIN_STORE" | tr -d '{}\"'), provinces $(echo "$NAT_PROV_STORE" | tr -d '{}\"') | — |"
   echo "| queue machine: ctk sim acd | $ACD_RATE calls/s | ≥ 2,000 |"
   echo "| queue machine: sipp -sn uas | $UAS_RATE calls/s | — |"
   echo "| acd / SIPp uas | $ACD_RATIO | ≥ 1.0 |"

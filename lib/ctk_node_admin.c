@@ -135,6 +135,18 @@ static int admin_outbox(ctk_node_engine *n, ctk_http_response *resp)
   return admin_json(resp, obj);
 }
 
+/* How the store shared its commits: callers per batch and per WAL sync (docs/PERFORMANCE.md). */
+static int admin_store(ctk_node_engine *n, ctk_http_response *resp)
+{
+  ctk_store_commit_stats cs;
+  json_object *obj = json_object_new_object();
+  ctk_store_commit_stats_get(n->store, &cs);
+  json_object_object_add(obj, "callers", json_object_new_int64((int64_t)cs.callers));
+  json_object_object_add(obj, "batches", json_object_new_int64((int64_t)cs.batches));
+  json_object_object_add(obj, "syncs", json_object_new_int64((int64_t)cs.syncs));
+  return admin_json(resp, obj);
+}
+
 /* Statistics as this node computes them; the stats-wrong fault adds one order. */
 static int admin_compute(ctk_node_engine *n, const char *query, ctk_stats *st)
 {
@@ -267,6 +279,8 @@ int ctk_node_handle_admin(ctk_node_engine *n, const ctk_http_request *req,
     return get ? admin_order(n, path + 12, resp) : admin_text(resp, 405, "use GET\n");
   if(!strcmp(path, "/ctk/outbox"))
     return get ? admin_outbox(n, resp) : admin_text(resp, 405, "use GET\n");
+  if(!strcmp(path, "/ctk/store"))
+    return get ? admin_store(n, resp) : admin_text(resp, 405, "use GET\n");
   if(!strcmp(path, "/ctk/stats"))
     return get ? admin_stats(n, req, resp) : admin_text(resp, 405, "use GET\n");
   if(!strcmp(path, "/ctk/report-stats"))

@@ -942,6 +942,17 @@ static void test_endpoints_admin_api(void)
   CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/outbox", &b), 200);
   CU_ASSERT_STRING_EQUAL(ctk_buf_str(&b), "{\"pending\":0,\"delivered\":1,\"failed\":0}\n");
   ctk_buf_reset(&b);
+  /* the ministry stored one report: at least one caller, batch and sync; never more syncs
+   * than batches or batches than callers */
+  CU_ASSERT_EQUAL(admin_get(&t, MIN, "/ctk/store", &b), 200);
+  {
+    long callers = -1, batches = -1, syncs = -1;
+    CU_ASSERT_EQUAL(sscanf(ctk_buf_str(&b), "{\"callers\":%ld,\"batches\":%ld,\"syncs\":%ld}",
+                           &callers, &batches, &syncs), 3);
+    CU_ASSERT(callers >= 1 && batches >= 1 && syncs >= 1);
+    CU_ASSERT(syncs <= batches && batches <= callers);
+  }
+  ctk_buf_reset(&b);
   CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/stats?region=360000&from=2026-11-01&to=2026-11-30",
                             &b), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"orders\":1"));
