@@ -29,11 +29,11 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level)
   ctk_strlcpy(c->calendar_file, CTK_CALENDAR_DEFAULT_FILE, sizeof(c->calendar_file));
   ctk_strlcpy(c->log_level, "info", sizeof(c->log_level));
   c->urge_interval_s = 60;
-  c->outbox_workers = 2;
+  c->outbox_workers = 8;
   c->retry_initial_ms = 500;
   c->retry_max_ms = 30000;
   c->retry_max_attempts = 0;
-  c->http_threads = 8;
+  c->http_threads = 32;
   c->late_reply_ms = 15000;
 }
 

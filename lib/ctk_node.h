@@ -40,11 +40,11 @@ typedef struct ctk_node_config {
   ctk_node_deadline deadlines[CTK_NODE_DEADLINES_MAX];
   size_t n_deadlines;
   unsigned urge_interval_s;               /* province: seconds between overdue scans (60) */
-  unsigned outbox_workers;                /* delivery threads (2) */
+  unsigned outbox_workers;                /* delivery threads (8) */
   unsigned retry_initial_ms;              /* first retry delay (500), doubled each attempt */
   unsigned retry_max_ms;                  /* cap of the delay (30000) */
   unsigned retry_max_attempts;            /* then the row is failed (0 = never give up) */
-  unsigned http_threads;                  /* server worker threads (8) */
+  unsigned http_threads;                  /* server worker threads (32) */
   unsigned late_reply_ms;                 /* the late-reply fault's delay (15000) */
 } ctk_node_config;
 

@@ -33,11 +33,11 @@ static void serve_usage(FILE *out)
         "  --log-level L          error, warn, info (default), debug\n"
         "  --deadline TYPE=DAYS   working days to complete business type TYPE (repeatable)\n"
         "  --urge-interval S      province: seconds between overdue scans (default 60)\n"
-        "  --outbox-workers N     delivery threads (default 2)\n"
+        "  --outbox-workers N     delivery threads (default 8)\n"
         "  --retry-initial-ms MS  first retry delay, doubled per attempt (default 500)\n"
         "  --retry-max-ms MS      cap of the retry delay (default 30000)\n"
         "  --retry-max-attempts N give a delivery up after N attempts (default 0 = never)\n"
-        "  --http-threads N       server threads (default 8)\n"
+        "  --http-threads N       server threads (default 32)\n"
         "  --fault NAME           province only: misbehave on purpose (repeatable):\n",
         out);
   for(i = 0; i < CTK_PF__COUNT; i++) {
