@@ -161,6 +161,7 @@ typedef struct store_waiter {
   struct store_waiter *next;
   int done;
   ctk_code result;             /* of the batch commit and its sync */
+  pthread_cond_t wake;         /* its own: waking a batch wakes no caller of the next one */
 } store_waiter;
 
 struct ctk_store {
@@ -179,7 +180,8 @@ struct ctk_store {
   sqlite3_int64 changes_seen;  /* sqlite3_total_changes64 at the last counted commit */
   /* the committer; guarded by durable_lock */
   pthread_mutex_t durable_lock;
-  pthread_cond_t durable;      /* broadcast when callers' commits are durable (or failed) */
+  pthread_cond_t durable;      /* broadcast when a sync ends, for callers outside a batch */
+  unsigned outside_waiters;    /* callers waiting on durable */
   pthread_cond_t work;         /* signalled when the committer has something to do */
   unsigned long wanted_seq;    /* the committer must make commits up to this one durable */
   int batch_waiting;           /* callers wait in the open batch */
@@ -376,10 +378,12 @@ static void *store_committer(void *arg)
       w->result = result;
       w->done = 1;
       s->counted.callers++;
+      pthread_cond_signal(&w->wake);
     }
     if(list)
       s->counted.batches++;
-    pthread_cond_broadcast(&s->durable);
+    if(s->outside_waiters)
+      pthread_cond_broadcast(&s->durable);
   }
   pthread_mutex_unlock(&s->durable_lock);
   return NULL;
@@ -394,8 +398,10 @@ static ctk_code store_wait_durable(ctk_store *s, unsigned long seq)
     s->wanted_seq = seq;
     pthread_cond_signal(&s->work);
   }
+  s->outside_waiters++;
   while(!s->sync_failed && s->durable_seq < seq)
     pthread_cond_wait(&s->durable, &s->durable_lock);
+  s->outside_waiters--;
   result = s->durable_seq >= seq ? CTK_E_OK : s->sync_failed;
   pthread_mutex_unlock(&s->durable_lock);
   return result;
@@ -434,6 +440,7 @@ static ctk_code store_leave(ctk_store *s, ctk_code result)
   }
   me.done = 0;
   me.result = CTK_E_OK;
+  pthread_cond_init(&me.wake, NULL);
   me.next = s->batch;
   s->batch = &me;
   s->batch_size++;
@@ -442,8 +449,9 @@ static ctk_code store_leave(ctk_store *s, ctk_code result)
   s->batch_waiting = 1;
   pthread_cond_signal(&s->work);
   while(!me.done)
-    pthread_cond_wait(&s->durable, &s->durable_lock);
+    pthread_cond_wait(&me.wake, &s->durable_lock);
   pthread_mutex_unlock(&s->durable_lock);
+  pthread_cond_destroy(&me.wake);
   return result ? result : me.result;
 }
 
