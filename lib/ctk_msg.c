@@ -743,22 +743,12 @@ static int digest_blank(const xmlChar *s)
   return 1;
 }
 
-static int digest_has_element_child(const xmlNode *n)
-{
-  const xmlNode *c;
-  for(c = n->children; c; c = c->next) {
-    if(c->type == XML_ELEMENT_NODE)
-      return 1;
-  }
-  return 0;
-}
-
 /* Feed element e and what is under it, leaving out skip (and what is under it). */
 static int digest_element(digest_sink *md, const xmlNode *e, const xmlNode *skip)
 {
   const xmlAttr *a;
   const xmlNode *c;
-  int structured = digest_has_element_child(e);
+  int structured = xml_has_element_child(e);
 
   if(!digest_name(md, DIGEST_ELEMENT, e))
     return 0;

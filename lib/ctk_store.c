@@ -796,32 +796,32 @@ static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, si
   bind_blob(st, 25, xml, xml_len);
 }
 
+/* Run the order UPDATE or INSERT with o's values; the caller holds the store. */
+static ctk_code store_order_write(ctk_store *s, int which, const ctk_order *o, const char *xml,
+                                  size_t xml_len)
+{
+  sqlite3_stmt *st = store_stmt_rebind(s, which);
+  bind_order(st, o, xml, xml_len);
+  return store_exec(s, st);
+}
+
 ctk_code ctk_store_order_put(ctk_store *s, const ctk_order *o, const char *xml, size_t xml_len)
 {
-  sqlite3_stmt *st;
   ctk_code result;
 
   store_enter(s, 1);
-  st = store_stmt_rebind(s, STMT_ORDER_UPDATE);
-  bind_order(st, o, xml, xml_len);
-  result = store_exec(s, st);
-  if(!result && sqlite3_changes(s->db) == 0) {
-    st = store_stmt_rebind(s, STMT_ORDER_INSERT);
-    bind_order(st, o, xml, xml_len);
-    result = store_exec(s, st);
-  }
+  result = store_order_write(s, STMT_ORDER_UPDATE, o, xml, xml_len);
+  if(!result && sqlite3_changes(s->db) == 0)
+    result = store_order_write(s, STMT_ORDER_INSERT, o, xml, xml_len);
   return store_leave(s, result);
 }
 
 ctk_code ctk_store_order_add(ctk_store *s, const ctk_order *o, const char *xml, size_t xml_len)
 {
-  sqlite3_stmt *st;
   ctk_code result;
 
   store_enter(s, 1);
-  st = store_stmt_rebind(s, STMT_ORDER_INSERT);
-  bind_order(st, o, xml, xml_len);
-  result = store_exec(s, st);
+  result = store_order_write(s, STMT_ORDER_INSERT, o, xml, xml_len);
   return store_leave(s, result);
 }
 

@@ -604,6 +604,14 @@ static char *replaced(const char *text, const char *from, const char *to)
   return out;
 }
 
+/* The digest of base with its first `from` replaced by `to`. */
+static void digest_replaced(const char *base, const char *from, const char *to, char out[65])
+{
+  char *text = replaced(base, from, to);
+  digest_of(text, CTK_BIND_XML, out);
+  free(text);
+}
+
 /* The idempotency digest: the same content in every binding, encoding, layout and send time
  * digests the same; a changed value, name or CDATA-vs-text difference in a value does not. */
 static void test_msg_digest_ignores_form_not_content(void)
@@ -618,7 +626,6 @@ static void test_msg_digest_ignores_form_not_content(void)
   char want[65];
   char got[65];
   char *text;
-  char *text2;
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(base);
@@ -632,35 +639,24 @@ static void test_msg_digest_ignores_form_not_content(void)
     free(other);
   }
   /* another SendTime, indentation between elements, a value as CDATA: same content */
-  text = replaced(base, "2026-11-29T13:00:00+08:00", "2026-11-30T08:01:02+08:00");
-  digest_of(text, CTK_BIND_XML, got);
+  digest_replaced(base, "2026-11-29T13:00:00+08:00", "2026-11-30T08:01:02+08:00", got);
+  CU_ASSERT_STRING_EQUAL(got, want);
+  text = replaced(base, "</Body>", "\n  </Body>\n");
+  digest_replaced(text, "<Head>", "\n  <Head>\n    ", got);
   CU_ASSERT_STRING_EQUAL(got, want);
   free(text);
-  text = replaced(base, "<Head>", "\n  <Head>\n    ");
-  text2 = replaced(text, "</Body>", "\n  </Body>\n");
-  digest_of(text2, CTK_BIND_XML, got);
+  digest_replaced(base, "CALL-20261129-0001", "<![CDATA[CALL-20261129-0001]]>", got);
   CU_ASSERT_STRING_EQUAL(got, want);
-  free(text);
-  free(text2);
-  text = replaced(base, "CALL-20261129-0001", "<![CDATA[CALL-20261129-0001]]>");
-  digest_of(text, CTK_BIND_XML, got);
-  CU_ASSERT_STRING_EQUAL(got, want);
-  free(text);
   /* a value, a blank inside a leaf, or a name changed: other content */
-  text = replaced(base, "CALL-20261129-0001", "CALL-20261129-0002");
-  digest_of(text, CTK_BIND_XML, got);
+  digest_replaced(base, "CALL-20261129-0001", "CALL-20261129-0002", got);
   CU_ASSERT_EQUAL(strlen(got), 64);
   CU_ASSERT_STRING_NOT_EQUAL(got, want);
-  free(text);
-  text = replaced(base, "<Domain>01</Domain>", "<Domain>01 </Domain>");
-  digest_of(text, CTK_BIND_XML, got);
-  CU_ASSERT_STRING_NOT_EQUAL(got, want);
-  free(text);
-  text = replaced(base, "<Phone>13800138000</Phone>", "<Mobile>13800138000</Mobile>");
-  digest_of(text, CTK_BIND_XML, got);
+  digest_replaced(base, "<Domain>01</Domain>", "<Domain>01 </Domain>", got);
   CU_ASSERT_EQUAL(strlen(got), 64);
   CU_ASSERT_STRING_NOT_EQUAL(got, want);
-  free(text);
+  digest_replaced(base, "<Phone>13800138000</Phone>", "<Mobile>13800138000</Mobile>", got);
+  CU_ASSERT_EQUAL(strlen(got), 64);
+  CU_ASSERT_STRING_NOT_EQUAL(got, want);
   free(base);
 }
 
