@@ -18,6 +18,7 @@ CLIENTS=${BENCH_CLIENTS:-32}
 STORED=${BENCH_STORED:-1000000}
 NATIONAL=${BENCH_NATIONAL_ORDERS:-70000}
 NAT_MAX_S=${BENCH_NATIONAL_MAX_S:-180}   # bound of the national load and, again, of its delivery
+NAT_CLIENTS=${BENCH_NATIONAL_CLIENTS:-2} # connections to each province in the national day
 SKIP=${BENCH_SKIP:-}
 OUT=${BENCH_OUT:-build/bench}
 rm -rf "$OUT"
@@ -183,7 +184,7 @@ if ! skipped national; then
   t0=$(date +%s.%N)
   cpu0=$(cpu_busy_s)
   L_NAT=$("$CTK" bench national --name national-day-load --plan "$N/plan.csv" --orders "$NATIONAL" \
-          --secret-file "$N/city.secret" --clients 2 --duration "$NAT_MAX_S" --json)
+          --secret-file "$N/city.secret" --clients "$NAT_CLIENTS" --duration "$NAT_MAX_S" --json)
   record "$L_NAT"
   NAT_LOAD=$(json_field "$L_NAT" wall_s)
   # every province's outbox drained: all its reports were accepted by the ministry
