@@ -539,6 +539,10 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
     }
   }
   if(!readonly) {
+    /* the schema step made SQLite create the WAL: take our descriptor now, while the path
+     * still means what it meant at open; if it is not there yet, the first sync opens it */
+    if(access(s->wal_path, F_OK) == 0)
+      store_open_wal(s);
     if(pthread_create(&s->committer, NULL, store_committer, s)) {
       ctk_store_close(s);
       return CTK_E_NOMEM;
