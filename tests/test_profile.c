@@ -7,6 +7,7 @@
 #include "ctk_msg.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
+#include "ctk_validate.h"
 
 #define BASELINE "profiles/jtt1019-baseline"
 
@@ -121,6 +122,33 @@ static void expect_refusal(const char *name, const char *file, const char *old,
     fprintf(stderr, "\n  expected \"%s...%s\", got \"%s\"", where, problem, err);
   CU_ASSERT_EQUAL(strncmp(err, where, strlen(where)), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, problem));
+  ctk_profile_free(p);
+}
+
+/* formats.csv is looked up by element name: an element listed by two formats takes the first
+ * one's pattern, and a name listed only later is still found. */
+static void test_profile_format_lookup_by_element(void)
+{
+  const char *dir = copy_baseline("formats-order");
+  char err[1024];
+  ctk_profile *p = NULL;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_FATAL(edit_file(dir, "formats.csv", "field,elements,pattern,result,requirement\n",
+                            "field,elements,pattern,result,requirement\n"
+                            "Early,Zeta HandleRegion,\"^z$\",FORMAT,J3-FMT-002\n") > 0);
+  CU_ASSERT_FATAL(edit_file(dir, "formats.csv", "Phone,Phone,",
+                            "Late,Alpha AcceptRegion,\"^a$\",FORMAT,J3-FMT-002\n"
+                            "Phone,Phone,") > 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "HandleRegion", "z"), 1);      /* Early comes first */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "HandleRegion", "360100"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "AcceptRegion", "360100"), 1); /* Region before Late */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "AcceptRegion", "a"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "Alpha", "a"), 1);             /* only Late lists it */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "Zeta", "z"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "Zet", "z"), -1);              /* no prefix matches */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "ZetaX", "z"), -1);
   ctk_profile_free(p);
 }
 
@@ -278,6 +306,7 @@ void ctk_test_add_profile(CU_pSuite s)
   CTK_TEST(s, test_profile_refuses_undefined_requirement);
   CTK_TEST(s, test_profile_refuses_other_breakage);
   CTK_TEST(s, test_profile_hash_is_stable_and_sensitive);
+  CTK_TEST(s, test_profile_format_lookup_by_element);
   CTK_TEST(s, test_profile_encodings_limit_decoding);
   CTK_TEST(s, test_profile_levels);
 }
