@@ -77,6 +77,21 @@ proc_cpu_s() { # PID -> seconds of CPU (user + system) that process has used
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+rss_sampler() { # OUTFILE: until killed, twice a second, "ROLE KB" for every running
+  # `ctk serve ROLE` and `ctk sim ROLE` (VmHWM only grows, so the last line of each is its peak)
+  while :; do
+    for d in /proc/[0-9]*; do
+      cmd=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
+      case "$cmd" in
+        *" serve "*|*" sim "*)
+          kb=$(awk '/VmHWM/ {print $2}' "$d/status" 2>/dev/null)
+          echo "$cmd" | awk -v kb="${kb:-0}" '{ print $2 "_" $3, kb }' ;;
+      esac
+    done >> "$1"
+    sleep 0.5
+  done
+}
+
 cpu_busy_s() { # seconds of CPU (all cores, user + system) used so far on this machine
   awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat
 }
@@ -255,16 +270,26 @@ if ! skipped acd; then
 fi
 
 # --- 5. runner: the full suite against the reference province ---
-RUN_S=- RUN_RC=-
+RUN_S=- RUN_RC=- RUN_RSS_TEXT=-
 if ! skipped runner; then
   say "== 5. runner: ctk run, full suite against the reference province =="
+  : > "$OUT/run-rss.txt"
+  rss_sampler "$OUT/run-rss.txt" &
+  SAMPLER=$!
   t0=$(date +%s.%N)
   timeout -k 10 "${BENCH_RUNNER_MAX_S:-300}" "$CTK" run --sut province \
     --pics fixtures/pics/reference-province.pics \
     --pixit fixtures/pixit/reference-province.pixit --out "$OUT/run" > "$OUT/run.log" 2>&1
   RUN_RC=$?
   RUN_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  record "{\"name\":\"runner-full-suite\",\"wall_s\":$RUN_S,\"exit\":$RUN_RC}"
+  kill "$SAMPLER" 2>/dev/null
+  wait "$SAMPLER" 2>/dev/null
+  # the largest peak of each kind of daemon the runner started
+  RUN_RSS=$(awk '{ if ($2 > max[$1]) max[$1] = $2 } END { for (k in max) printf "%s %s\n", k, max[k] }' \
+            "$OUT/run-rss.txt" | sort)
+  RUN_RSS_JSON=$(printf '%s\n' "$RUN_RSS" | awk 'NF == 2 { printf "%s\"%s_peak_kb\":%s", sep, $1, $2; sep = "," }')
+  RUN_RSS_TEXT=$(printf '%s\n' "$RUN_RSS" | awk 'NF == 2 { printf "%s%s %.1f MB", sep, $1, $2 / 1024; sep = ", " }')
+  record "{\"name\":\"runner-full-suite\",\"wall_s\":$RUN_S,\"exit\":$RUN_RC${RUN_RSS_JSON:+,$RUN_RSS_JSON}}"
 fi
 
 SUMMARY="$OUT/summary.md"
@@ -287,5 +312,6 @@ SUMMARY="$OUT/summary.md"
   echo "| runner: full suite (exit $RUN_RC) | $RUN_S s | < 60 s |"
   echo "| peak RSS: ministry ingest / growth / national | $(mb "$MIN_KB") / $(mb "$FULL_KB") / $(mb "$NAT_MIN_KB") | < 100 MB |"
   echo "| peak RSS: largest province (national) / ctk sim acd | $(mb "$NAT_PROV_KB") / $(mb "$ACD_KB") | < 100 MB |"
+  echo "| peak RSS: daemons of the runner benchmark (largest of each kind) | $RUN_RSS_TEXT | < 100 MB |"
 } > "$SUMMARY"
 cat "$SUMMARY"
