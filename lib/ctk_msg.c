@@ -190,32 +190,17 @@ static ctk_code xml_dump_element(const xmlNode *e, ctk_buf *out)
 
 ctk_code ctk_xml_dump_plain(const xmlNode *e, ctk_buf *out)
 {
-  const xmlNode *c;
   ctk_code result;
 
   if(!e || e->type != XML_ELEMENT_NODE)
     return CTK_E_INVAL;
-  if(!xml_has_element_child(e)) {
-    /* libxml2 writes an element it built with no children as an empty tag */
-    result = ctk_buf_addc(out, '<');
-    if(!result)
-      result = ctk_buf_adds(out, (const char *)e->name);
-    return result ? result : ctk_buf_adds(out, "/>");
-  }
+  if(xml_has_element_child(e))
+    return xml_dump_element(e, out);
+  /* libxml2 writes an element it built with no children as an empty tag */
   result = ctk_buf_addc(out, '<');
   if(!result)
     result = ctk_buf_adds(out, (const char *)e->name);
-  if(!result)
-    result = ctk_buf_addc(out, '>');
-  for(c = e->children; c && !result; c = c->next) {
-    if(c->type == XML_ELEMENT_NODE)
-      result = xml_dump_element(c, out);
-  }
-  if(!result)
-    result = ctk_buf_adds(out, "</");
-  if(!result)
-    result = ctk_buf_adds(out, (const char *)e->name);
-  return result ? result : ctk_buf_addc(out, '>');
+  return result ? result : ctk_buf_adds(out, "/>");
 }
 
 xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name)

@@ -83,6 +83,9 @@ static void outbox_attempt(ctk_node_engine *n, ctk_http_client *client, outbox_j
 
   j->tried = 1;
   j->code[0] = '\0';
+  /* no reply until the call makes one: a refusal before it must not log the last job's */
+  j->reply.status = 0;
+  j->reply.error[0] = '\0';
   ctk_buf_reset(&j->reply.body);
   if(!peer) {
     j->verdict = OUTBOX_FAILED;
@@ -185,9 +188,6 @@ static size_t outbox_claim(ctk_node_engine *n, outbox_job *jobs, int lifo)
     outbox_job *j = &jobs[count];
     ctk_buf_reset(&j->body);
     j->tried = 0;
-    j->reply.status = 0;
-    j->reply.error[0] = '\0';
-    ctk_buf_reset(&j->reply.body);
     if(ctk_store_outbox_claim(n->store, now, lifo, &j->it, &j->body) != CTK_E_OK)
       break;
     count++;
