@@ -13,8 +13,6 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
                                   const ctk_node *receiver, ctk_bench_template *tpl)
 {
   ctk_msg *m = NULL;
-  xmlNodePtr wo;
-  xmlNodePtr caller;
   char msgid[CTK_BENCH_MSGID_LEN + 1];
   char orderid[32];
   char now[40];
@@ -35,20 +33,16 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
   snprintf(orderid, sizeof(orderid), "%s20260101000000", tpl->region);
   ctk_msg_now(now, sizeof(now));
 
-  wo = ctk_xml_add(m->body, "WorkOrder", NULL);
-  ctk_xml_add(wo, "OrderId", orderid);
-  ctk_xml_add(wo, "AcceptTime", now);
-  ctk_xml_add(wo, "AcceptRegion", tpl->region);
-  ctk_xml_add(wo, "HandleRegion", tpl->region);
-  ctk_xml_add(wo, "Channel", "01");
-  ctk_xml_add(wo, "BusinessType", "2");
-  ctk_xml_add(wo, "Domain", "01");
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", "13800138000");
-  ctk_xml_add(wo, "Subject", "高速公路路况咨询");
-  ctk_xml_add(wo, "Content", "来电咨询沪昆高速南昌段今日通行情况，已即时答复。");
-  ctk_xml_add(wo, "Status", "02");
-  ctk_xml_add(wo, "InstantAnswer", "true");
+  {
+    ctk_workorder_fields f = {
+      .order_id = orderid, .accept_time = now, .accept_region = tpl->region,
+      .handle_region = tpl->region, .channel = "01", .business_type = "2", .domain = "01",
+      .phone = "13800138000", .subject = "高速公路路况咨询",
+      .content = "来电咨询沪昆高速南昌段今日通行情况，已即时答复。", .status = "02",
+      .instant_answer = 1,
+    };
+    ctk_msg_add_workorder(m->body, &f);
+  }
 
   ctk_buf_init(&encoded, (size_t)1024 * 1024);
   result = ctk_msg_encode(p, m, CTK_BIND_XML, CTK_ENC_UTF8, &encoded);

@@ -124,6 +124,33 @@ xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text)
   return xmlNewTextChild(parent, parent->ns, (const xmlChar *)name, (const xmlChar *)text);
 }
 
+xmlNodePtr ctk_msg_add_workorder(xmlNodePtr parent, const ctk_workorder_fields *f)
+{
+  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
+  xmlNodePtr caller;
+
+  ctk_xml_add(wo, "OrderId", f->order_id);
+  ctk_xml_add(wo, "AcceptTime", f->accept_time);
+  ctk_xml_add(wo, "AcceptRegion", f->accept_region);
+  ctk_xml_add(wo, "HandleRegion", f->handle_region);
+  ctk_xml_add(wo, "Channel", f->channel);
+  ctk_xml_add(wo, "BusinessType", f->business_type);
+  ctk_xml_add(wo, "Domain", f->domain);
+  caller = ctk_xml_add(wo, "Caller", NULL);
+  ctk_xml_add(caller, "Phone", f->phone);
+  if(f->caller_name && f->caller_name[0])
+    ctk_xml_add(caller, "Name", f->caller_name);
+  ctk_xml_add(wo, "Subject", f->subject);
+  ctk_xml_add(wo, "Content", f->content);
+  if(f->call_id && f->call_id[0])
+    ctk_xml_add(wo, "CallId", f->call_id);
+  ctk_xml_add(wo, "Status", f->status);
+  ctk_xml_add(wo, "InstantAnswer", f->instant_answer ? "true" : "false");
+  if(f->deadline && f->deadline[0])
+    ctk_xml_add(wo, "Deadline", f->deadline);
+  return wo;
+}
+
 static int xml_has_element_child(const xmlNode *n)
 {
   const xmlNode *c;

@@ -96,6 +96,29 @@ ctk_code ctk_msg_digest(const ctk_msg *m, char out[65]);
 const char *ctk_msg_get(const ctk_msg *m, const char *path);
 /* Add <name>text</name> as the last child of parent (in the profile namespace); returns it. */
 xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text);
+/* The fields of a WorkOrder element (the baseline's layout, profiles/jtt1019-baseline).
+ * Optional fields that are NULL or "" are left out. */
+typedef struct ctk_workorder_fields {
+  const char *order_id;
+  const char *accept_time;
+  const char *accept_region;
+  const char *handle_region;
+  const char *channel;
+  const char *business_type;
+  const char *domain;
+  const char *phone;
+  const char *caller_name;     /* optional */
+  const char *subject;
+  const char *content;
+  const char *call_id;         /* optional */
+  const char *status;
+  int instant_answer;
+  const char *deadline;        /* optional */
+} ctk_workorder_fields;
+/* Add <WorkOrder> with f's fields, in schema order, as the last child of parent; returns it
+ * (Attachments, which come last, can be added to it). */
+xmlNodePtr ctk_msg_add_workorder(xmlNodePtr parent, const ctk_workorder_fields *f);
+
 /* Append element e to out as plain XML: names without prefix or namespace, element content
  * only (attributes, comments and indentation between elements left out), each leaf's text
  * with &, <, > and CR escaped, a leaf with no text as <Name></Name>. The same bytes libxml2

@@ -101,25 +101,17 @@ void ctk_ct_order_id(const char *city_region, char out[24])
 static void ct_add_workorder(xmlNodePtr parent, const ctk_ct_order_spec *s)
 {
   char now[40];
-  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
-  xmlNodePtr caller;
+  ctk_workorder_fields f = {
+    .order_id = s->order_id, .accept_time = now, .accept_region = s->accept_region,
+    .handle_region = s->handle_region ? s->handle_region : s->accept_region,
+    .channel = "01", .business_type = s->business_type ? s->business_type : "1",
+    .domain = "01", .phone = "13800138000", .caller_name = "张先生",
+    .subject = s->subject ? s->subject : "高速公路收费站排队过长",
+    .content = "来电反映收费站排队时间过长，请核查处理。", .status = s->instant ? "02" : "01",
+    .instant_answer = s->instant, .deadline = s->deadline,
+  };
   ctk_msg_now(now, sizeof(now));
-  ctk_xml_add(wo, "OrderId", s->order_id);
-  ctk_xml_add(wo, "AcceptTime", now);
-  ctk_xml_add(wo, "AcceptRegion", s->accept_region);
-  ctk_xml_add(wo, "HandleRegion", s->handle_region ? s->handle_region : s->accept_region);
-  ctk_xml_add(wo, "Channel", "01");
-  ctk_xml_add(wo, "BusinessType", s->business_type ? s->business_type : "1");
-  ctk_xml_add(wo, "Domain", "01");
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", "13800138000");
-  ctk_xml_add(caller, "Name", "张先生");
-  ctk_xml_add(wo, "Subject", s->subject ? s->subject : "高速公路收费站排队过长");
-  ctk_xml_add(wo, "Content", "来电反映收费站排队时间过长，请核查处理。");
-  ctk_xml_add(wo, "Status", s->instant ? "02" : "01");
-  ctk_xml_add(wo, "InstantAnswer", s->instant ? "true" : "false");
-  if(s->deadline)
-    ctk_xml_add(wo, "Deadline", s->deadline);
+  ctk_msg_add_workorder(parent, &f);
 }
 
 static void ct_add_body(xmlNodePtr b, const char *iface, const ctk_ct_order_spec *s,

@@ -583,28 +583,19 @@ static void test_city_answers_auth_and_steering(void)
 static ctk_msg *transfer_down(const ctk_profile *p, const char *order_id, const char *to)
 {
   ctk_msg *m = province_request(p, "1002", to);
-  xmlNodePtr wo, caller;
   char now[40];
+  ctk_workorder_fields f = {
+    .order_id = order_id, .accept_time = now, .accept_region = "360100", .handle_region = to,
+    .channel = "01", .business_type = "1", .domain = "01", .phone = "13800138000",
+    .subject = "高速公路收费投诉", .content = "来电反映收费站多收费", .status = "03",
+  };
   if(!m)
     return NULL;
   ctk_msg_now(now, sizeof(now));
   ctk_xml_add(m->body, "OrderId", order_id);
   ctk_xml_add(m->body, "TargetRegion", to);
   ctk_xml_add(m->body, "Reason", "属本地管辖");
-  wo = ctk_xml_add(m->body, "WorkOrder", NULL);
-  ctk_xml_add(wo, "OrderId", order_id);
-  ctk_xml_add(wo, "AcceptTime", now);
-  ctk_xml_add(wo, "AcceptRegion", "360100");
-  ctk_xml_add(wo, "HandleRegion", to);
-  ctk_xml_add(wo, "Channel", "01");
-  ctk_xml_add(wo, "BusinessType", "1");
-  ctk_xml_add(wo, "Domain", "01");
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", "13800138000");
-  ctk_xml_add(wo, "Subject", "高速公路收费投诉");
-  ctk_xml_add(wo, "Content", "来电反映收费站多收费");
-  ctk_xml_add(wo, "Status", "03");
-  ctk_xml_add(wo, "InstantAnswer", "false");
+  ctk_msg_add_workorder(m->body, &f);
   return m;
 }
 

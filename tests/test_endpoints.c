@@ -282,23 +282,13 @@ static void net_down(net *t)
 static void add_workorder(xmlNodePtr parent, const char *id, const char *region,
                           const char *status, const char *deadline)
 {
-  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
-  xmlNodePtr caller;
-  ctk_xml_add(wo, "OrderId", id);
-  ctk_xml_add(wo, "AcceptTime", "2026-11-02T09:15:00+08:00");
-  ctk_xml_add(wo, "AcceptRegion", region);
-  ctk_xml_add(wo, "HandleRegion", region);
-  ctk_xml_add(wo, "Channel", "01");
-  ctk_xml_add(wo, "BusinessType", "1");
-  ctk_xml_add(wo, "Domain", "01");
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", "13800138000");
-  ctk_xml_add(wo, "Subject", "高速公路收费站排队过长");
-  ctk_xml_add(wo, "Content", "反映收费站排队过长");
-  ctk_xml_add(wo, "Status", status);
-  ctk_xml_add(wo, "InstantAnswer", "false");
-  if(deadline)
-    ctk_xml_add(wo, "Deadline", deadline);
+  ctk_workorder_fields f = {
+    .order_id = id, .accept_time = "2026-11-02T09:15:00+08:00", .accept_region = region,
+    .handle_region = region, .channel = "01", .business_type = "1", .domain = "01",
+    .phone = "13800138000", .subject = "高速公路收费站排队过长", .content = "反映收费站排队过长",
+    .status = status, .deadline = deadline,
+  };
+  ctk_msg_add_workorder(parent, &f);
 }
 
 /* A request from a city (or any node) to a node, head filled. */

@@ -217,25 +217,14 @@ static void handler_name(struct ctk_city_sim *sim, size_t city, char *out, size_
 void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
                         const char *status)
 {
-  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
-  xmlNodePtr caller;
-  ctk_xml_add(wo, "OrderId", o->id);
-  ctk_xml_add(wo, "AcceptTime", o->accept_time);
-  ctk_xml_add(wo, "AcceptRegion", o->accept_region);
-  ctk_xml_add(wo, "HandleRegion", o->handle_region);
-  ctk_xml_add(wo, "Channel", o->channel);
-  ctk_xml_add(wo, "BusinessType", o->business);
-  ctk_xml_add(wo, "Domain", o->domain);
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", o->phone);
-  if(o->caller_name[0])
-    ctk_xml_add(caller, "Name", o->caller_name);
-  ctk_xml_add(wo, "Subject", o->subject);
-  ctk_xml_add(wo, "Content", o->content);
-  if(o->call_id[0])
-    ctk_xml_add(wo, "CallId", o->call_id);
-  ctk_xml_add(wo, "Status", status);
-  ctk_xml_add(wo, "InstantAnswer", o->kind == CTK_KIND_INSTANT ? "true" : "false");
+  ctk_workorder_fields f = {
+    .order_id = o->id, .accept_time = o->accept_time, .accept_region = o->accept_region,
+    .handle_region = o->handle_region, .channel = o->channel, .business_type = o->business,
+    .domain = o->domain, .phone = o->phone, .caller_name = o->caller_name,
+    .subject = o->subject, .content = o->content, .call_id = o->call_id, .status = status,
+    .instant_answer = o->kind == CTK_KIND_INSTANT,
+  };
+  xmlNodePtr wo = ctk_msg_add_workorder(parent, &f);
   if(o->rec_url[0]) {
     const char *kind = city_code_of(sim->profile, "attachment-kinds", "recording");
     xmlNodePtr att = ctk_xml_add(ctk_xml_add(wo, "Attachments", NULL), "Attachment", NULL);
