@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
 #include "ctk_stats.h"
@@ -26,12 +27,10 @@ static int admin_text(ctk_http_response *resp, int status, const char *text)
 
 static int admin_json(ctk_http_response *resp, json_object *obj)
 {
-  const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
   resp->status = 200;
   ctk_strlcpy(resp->content_type, "application/json", sizeof(resp->content_type));
-  ctk_buf_adds(&resp->body, s);
-  ctk_buf_adds(&resp->body, "\n");
-  json_object_put(obj);
+  if(!ctk_json_write(obj, JSON_C_TO_STRING_PLAIN, &resp->body))
+    ctk_buf_adds(&resp->body, "\n");
   return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctk_json.h"
+
 #define CONTROL_WAIT_S 2
 #define CONTROL_BODY_MAX 4096
 
@@ -52,8 +54,6 @@ ctk_code ctk_acd_config_json(const ctk_acd_config *cfg, ctk_buf *out)
 {
   json_object *o = json_object_new_object();
   char talk[64];
-  const char *text;
-  ctk_code rc;
 
   if(!o)
     return CTK_E_NOMEM;
@@ -66,10 +66,7 @@ ctk_code ctk_acd_config_json(const ctk_acd_config *cfg, ctk_buf *out)
   json_object_object_add(o, "wrap_ms", json_object_new_int64(cfg->wrap_ms));
   json_object_object_add(o, "max_wait_ms", json_object_new_int64(cfg->max_wait_ms));
   json_object_object_add(o, "talk", json_object_new_string(talk));
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-  rc = text ? ctk_buf_adds(out, text) : CTK_E_NOMEM;
-  json_object_put(o);
-  return rc;
+  return ctk_json_write(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 /* A whole number member within [min, max]. */
@@ -209,16 +206,11 @@ void ctk_acd_control_publish(ctk_acd_control *c, const ctk_acd_stats *stats)
 static int control_error(ctk_http_response *resp, int status, const char *why)
 {
   json_object *o = json_object_new_object();
-  const char *text;
-  int rc;
   resp->status = status;
   if(!o)
     return 1;
   json_object_object_add(o, "error", json_object_new_string(why));
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-  rc = text && !ctk_buf_adds(&resp->body, text) ? 0 : 1;
-  json_object_put(o);
-  return rc;
+  return ctk_json_write(o, JSON_C_TO_STRING_PLAIN, &resp->body) ? 1 : 0;
 }
 
 /* Hands cfg to the loop and waits until it is applied. Called with the lock held. */

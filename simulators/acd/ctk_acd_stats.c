@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctk_json.h"
+
 void ctk_acd_stats_init(ctk_acd_stats *s)
 {
   struct timespec ts;
@@ -78,8 +80,6 @@ static json_object *acd_json_fixed(double v, int decimals)
 ctk_code ctk_acd_stats_json(const ctk_acd_stats *s, ctk_buf *out)
 {
   json_object *o = json_object_new_object();
-  const char *text;
-  ctk_code rc;
 
   if(!o)
     return CTK_E_NOMEM;
@@ -103,10 +103,7 @@ ctk_code ctk_acd_stats_json(const ctk_acd_stats *s, ctk_buf *out)
   json_object_object_add(o, "mean_talk_ms",
                          acd_json_fixed(s->cleared ? (double)s->talk_sum_ms / (double)s->cleared : 0.0, 1));
   json_object_object_add(o, "started_ms", json_object_new_int64(s->started_wall_ms));
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-  rc = text ? ctk_buf_adds(out, text) : CTK_E_NOMEM;
-  json_object_put(o);
-  return rc;
+  return ctk_json_write(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 void ctk_acd_stats_print(const ctk_acd_stats *s, FILE *out, int oneline)

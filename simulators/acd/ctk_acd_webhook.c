@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ctk_http.h"
+#include "ctk_json.h"
 #include "ctk_log.h"
 
 #define WH_MOD "acd-webhook"
@@ -19,8 +20,6 @@ ctk_code ctk_acd_event_json(const ctk_acd_event *ev, ctk_buf *out)
 {
   json_object *o = json_object_new_object();
   char when[40];
-  const char *text;
-  ctk_code rc;
 
   if(!o)
     return CTK_E_NOMEM;
@@ -41,10 +40,7 @@ ctk_code ctk_acd_event_json(const ctk_acd_event *ev, ctk_buf *out)
   }
   else
     json_object_object_add(o, "recording", NULL);
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  rc = text ? ctk_buf_adds(out, text) : CTK_E_NOMEM;
-  json_object_put(o);
-  return rc;
+  return ctk_json_write(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, out);
 }
 
 struct ctk_acd_webhook {

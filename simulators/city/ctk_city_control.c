@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_validate.h"
 
@@ -27,19 +28,17 @@ static int reply_error(ctk_buf *out, int status, const char *fmt, ...)
   vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
   json_object_object_add(obj, "error", json_object_new_string(text));
-  ctk_buf_adds(out, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
-  ctk_buf_addc(out, '\n');
-  json_object_put(obj);
+  if(!ctk_json_write(obj, JSON_C_TO_STRING_PLAIN, out))
+    ctk_buf_addc(out, '\n');
   return status;
 }
 
 /* Write obj (and release it). */
 static int reply_json(ctk_buf *out, int status, struct json_object *obj)
 {
-  ctk_code result = ctk_buf_adds(out, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+  ctk_code result = ctk_json_write(obj, JSON_C_TO_STRING_PLAIN, out);
   if(!result)
     result = ctk_buf_addc(out, '\n');
-  json_object_put(obj);
   if(result) {
     ctk_buf_reset(out);
     return reply_error(out, 413, "the answer is larger than the buffer: ask for less (limit=)");

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
 
@@ -494,9 +495,7 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
 ctk_code ctk_load_result_json(const ctk_load_result *r, ctk_buf *out)
 {
   json_object *o = json_object_new_object();
-  const char *text;
   char num[64];
-  ctk_code rc;
 
   if(!o)
     return CTK_E_NOMEM;
@@ -518,8 +517,5 @@ ctk_code ctk_load_result_json(const ctk_load_result *r, ctk_buf *out)
   json_object_object_add(o, "call_rate", json_object_new_double_s(r->call_rate, num));
   json_object_object_add(o, "scenario", json_object_new_string(r->scenario_file));
   json_object_object_add(o, "run_dir", json_object_new_string(r->run_dir));
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  rc = text ? ctk_buf_adds(out, text) : CTK_E_NOMEM;
-  json_object_put(o);
-  return rc;
+  return ctk_json_write(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, out);
 }
