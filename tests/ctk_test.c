@@ -89,6 +89,15 @@ int ctk_test_run(const char *cmd, char **out)
   return WEXITSTATUS(status);
 }
 
+/* 127.0.0.1:port (0 = any) */
+static void loopback_addr(struct sockaddr_in *sa, int port)
+{
+  memset(sa, 0, sizeof(*sa));
+  sa->sin_family = AF_INET;
+  sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa->sin_port = htons((unsigned short)port);
+}
+
 int ctk_test_free_port(void)
 {
   struct sockaddr_in sa;
@@ -98,10 +107,7 @@ int ctk_test_free_port(void)
 
   if(fd < 0)
     return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = 0;
+  loopback_addr(&sa, 0);
   if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
      getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
     port = ntohs(sa.sin_port);
@@ -116,10 +122,7 @@ int ctk_test_connect(int port, int timeout_s)
 
   if(fd < 0)
     return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons((unsigned short)port);
+  loopback_addr(&sa, port);
   if(timeout_s > 0) {
     struct timeval tv;
     tv.tv_sec = timeout_s;
@@ -144,9 +147,7 @@ int ctk_test_listen(int backlog, int *port)
 
   if(fd < 0)
     return -1;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  loopback_addr(&sa, 0);
   if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, backlog) != 0 ||
      getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
     close(fd);
