@@ -129,6 +129,16 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return status;
 }
 
+/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
+static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
+{
+  udp_send_req(fd, port, "INVITE", call_id, 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
+  udp_send_req(fd, port, "ACK", call_id, 1, tag);
+}
+
 /* ---------- the tests ---------- */
 
 static void test_acd_net_call_events_everywhere(void)
@@ -173,11 +183,7 @@ static void test_acd_net_call_events_everywhere(void)
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
-  udp_send_req(fd, acd.sip_port, "INVITE", "net1", 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 200);
-  udp_send_req(fd, acd.sip_port, "ACK", "net1", 1, tag);
+  udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag));
   /* the only agent is busy and no one may wait: refused */
   udp_send_req(fd, acd.sip_port, "INVITE", "net2", 1, NULL);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
@@ -302,11 +308,7 @@ static void test_acd_net_steered_by_control(void)
   udp_send_req(fd, acd.sip_port, "ACK", "st1", 1, tag);
   /* back in service: the change is in effect when the POST returns */
   CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":1,\"queue_limit\":5}", body, sizeof(body)), 200);
-  udp_send_req(fd, acd.sip_port, "INVITE", "st2", 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 200);
-  udp_send_req(fd, acd.sip_port, "ACK", "st2", 1, tag);
+  udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag));
   udp_send_req(fd, acd.sip_port, "BYE", "st2", 2, tag);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
   close(fd);
