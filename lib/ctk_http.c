@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -53,8 +54,18 @@ struct ctk_http_server {
   size_t max_body;
   int port;
   atomic_ulong connections;
+  atomic_uint parked;  /* requests parked and not yet resumed: stop waits for them */
   ctk_buf tls_cert;  /* PEM kept alive while the daemon runs */
   ctk_buf tls_key;   /* wiped before it is freed */
+};
+
+/* Where a parked request is (ctk_http_park). The handler's thread and the thread that unparks
+ * race, so the step is atomic: whichever comes second resumes the connection. */
+enum {
+  PARK_NONE,           /* an ordinary request */
+  PARK_ASKED,          /* the handler parked it and has not returned yet */
+  PARK_SUSPENDED,      /* the connection is suspended, waiting for ctk_http_unpark */
+  PARK_WOKEN           /* unparked: the next access-handler call resumes it */
 };
 
 /* Everything one request collects between its first and last access-handler call. */
@@ -64,6 +75,15 @@ typedef struct request_state {
   int out_of_memory;
   ctk_buf body;
   char *query;         /* raw query string, "" if none */
+  ctk_http_server *server;
+  struct MHD_Connection *conn;
+  ctk_http_request req; /* here, not on the stack, so a parked request stays readable */
+  char *auth_user;     /* from libmicrohttpd, freed with the request */
+  char *auth_pass;
+  atomic_int park;
+  int resumed;         /* the resume function was called */
+  ctk_http_resume_fn resume;
+  void *resume_arg;
 } request_state;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
@@ -71,11 +91,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
   ctk_http_server *s = cls;
   request_state *st;
   const char *q;
-  (void)connection;
 
   st = calloc(1, sizeof(*st));
   if(!st)
     return NULL;
+  st->server = s;
+  st->conn = connection;
+  atomic_init(&st->park, PARK_NONE);
   ctk_buf_init(&st->body, s->max_body);
   /* MHD hands the path without its query to the access handler; the raw query is only seen
    * here, before MHD splits it into arguments. */
@@ -92,6 +114,12 @@ static void request_state_free(request_state *st)
 {
   if(!st)
     return;
+  if(st->auth_pass) {
+    OPENSSL_cleanse(st->auth_pass, strlen(st->auth_pass));
+    MHD_free(st->auth_pass);
+  }
+  if(st->auth_user)
+    MHD_free(st->auth_user);
   ctk_buf_free(&st->body);
   free(st->query);
   free(st);
@@ -100,10 +128,23 @@ static void request_state_free(request_state *st)
 static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-  (void)cls;
+  ctk_http_server *s = cls;
+  request_state *st = *req_cls;
   (void)connection;
   (void)toe;
-  request_state_free(*req_cls);
+  if(st && atomic_load(&st->park) != PARK_NONE && !st->resumed) {
+    if(atomic_load(&st->park) != PARK_WOKEN) {
+      /* whoever parked it will still unpark it: keep the state rather than free it under them */
+      CTK_ERR(HTTP_MOD, "a parked request ended before it was unparked; its state is kept");
+      *req_cls = NULL;
+      return;
+    }
+    /* unparked, but the connection went before it could answer: let the owner let go */
+    st->resume(st->resume_arg, NULL);
+    st->resumed = 1;
+    atomic_fetch_sub(&s->parked, 1);
+  }
+  request_state_free(st);
   *req_cls = NULL;
 }
 
@@ -188,15 +229,68 @@ static enum MHD_Result queue_response(struct MHD_Connection *connection, int sta
   return ret;
 }
 
+static void response_init(ctk_http_response *resp)
+{
+  memset(resp, 0, sizeof(*resp));
+  resp->status = 200;
+  ctk_strlcpy(resp->content_type, "application/xml; charset=UTF-8", sizeof(resp->content_type));
+  ctk_buf_init(&resp->body, DEFAULT_RESPONSE_MAX);
+}
+
+/* Queues what the handler (rc) or the resume function left in resp, and frees resp's body. */
+static enum MHD_Result answer(struct MHD_Connection *connection, const ctk_http_request *req,
+                              int rc, ctk_http_response *resp)
+{
+  enum MHD_Result ret;
+
+  if(rc) {
+    CTK_WARN(HTTP_MOD, "handler failed (%d) for %s %s from %s; answering 500", rc, req->method,
+             req->path, req->peer);
+    ret = queue_response(connection, 500, NULL, NULL);
+  }
+  else if(resp->status < 100 || resp->status > 599) {
+    CTK_ERR(HTTP_MOD, "handler set impossible status %d for %s %s; answering 500", resp->status,
+            req->method, req->path);
+    ret = queue_response(connection, 500, NULL, NULL);
+  }
+  else
+    ret = queue_response(connection, resp->status, resp->content_type, &resp->body);
+  ctk_buf_free(&resp->body);
+  return ret;
+}
+
+/* The parked request was unparked: its resume function writes the answer. */
+static enum MHD_Result resume_parked(request_state *st)
+{
+  ctk_http_response resp;
+
+  response_init(&resp);
+  st->resume(st->resume_arg, &resp);
+  st->resumed = 1;
+  atomic_fetch_sub(&st->server->parked, 1);
+  return answer(st->conn, &st->req, 0, &resp);
+}
+
+/* The handler parked its request: suspend the connection, unless it was unparked already. */
+static enum MHD_Result suspend_parked(request_state *st)
+{
+  int expected = PARK_ASKED;
+
+  if(atomic_load(&st->park) == PARK_WOKEN)
+    return resume_parked(st);
+  MHD_suspend_connection(st->conn);
+  if(!atomic_compare_exchange_strong(&st->park, &expected, PARK_SUSPENDED))
+    MHD_resume_connection(st->conn); /* unparked while being suspended: it saw PARK_ASKED */
+  return MHD_YES;
+}
+
 /* Runs the user's handler once the whole body is in (or discarded). */
 static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *connection,
                                 const char *url, const char *method, request_state *st)
 {
-  ctk_http_request req;
+  ctk_http_request *req = &st->req;
   ctk_http_response resp;
   char *password = NULL;
-  char *user;
-  enum MHD_Result ret;
   int rc;
 
   if(st->out_of_memory) {
@@ -204,49 +298,33 @@ static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *conne
     return queue_response(connection, 500, NULL, NULL);
   }
 
-  memset(&req, 0, sizeof(req));
-  req.method = method;
-  req.path = url;
-  req.query = st->query;
-  req.content_type = header_or_empty(connection, MHD_HTTP_HEADER_CONTENT_TYPE);
-  req.soap_action = header_or_empty(connection, "SOAPAction");
-  req.body = st->too_large ? "" : ctk_buf_str(&st->body);
-  req.body_len = st->too_large ? 0 : st->body.len;
-  req.body_too_large = st->too_large;
-  req.conn = connection;
-  format_peer(connection, req.peer, sizeof(req.peer));
-  user = MHD_basic_auth_get_username_password(connection, &password);
-  req.auth_user = user;
-  req.auth_pass = user ? password : NULL;
+  memset(req, 0, sizeof(*req));
+  req->method = method;
+  req->path = url;
+  req->query = st->query;
+  req->content_type = header_or_empty(connection, MHD_HTTP_HEADER_CONTENT_TYPE);
+  req->soap_action = header_or_empty(connection, "SOAPAction");
+  req->body = st->too_large ? "" : ctk_buf_str(&st->body);
+  req->body_len = st->too_large ? 0 : st->body.len;
+  req->body_too_large = st->too_large;
+  req->conn = connection;
+  req->state = st;
+  format_peer(connection, req->peer, sizeof(req->peer));
+  st->auth_user = MHD_basic_auth_get_username_password(connection, &password);
+  st->auth_pass = password;
+  req->auth_user = st->auth_user;
+  req->auth_pass = st->auth_user ? password : NULL;
 
-  memset(&resp, 0, sizeof(resp));
-  resp.status = 200;
-  ctk_strlcpy(resp.content_type, "application/xml; charset=UTF-8", sizeof(resp.content_type));
-  ctk_buf_init(&resp.body, DEFAULT_RESPONSE_MAX);
-
-  rc = s->handler(s->ctx, &req, &resp);
-
-  if(password) {
-    OPENSSL_cleanse(password, strlen(password));
-    MHD_free(password);
+  response_init(&resp);
+  rc = s->handler(s->ctx, req, &resp);
+  if(atomic_load(&st->park) != PARK_NONE) {
+    if(rc || resp.body.len)
+      CTK_ERR(HTTP_MOD, "a handler parked %s %s and answered too; the answer is dropped",
+              method, url);
+    ctk_buf_free(&resp.body);
+    return suspend_parked(st);
   }
-  if(user)
-    MHD_free(user);
-
-  if(rc) {
-    CTK_WARN(HTTP_MOD, "handler failed (%d) for %s %s from %s; answering 500", rc, method,
-             url, req.peer);
-    ret = queue_response(connection, 500, NULL, NULL);
-  }
-  else if(resp.status < 100 || resp.status > 599) {
-    CTK_ERR(HTTP_MOD, "handler set impossible status %d for %s %s; answering 500", resp.status,
-            method, url);
-    ret = queue_response(connection, 500, NULL, NULL);
-  }
-  else
-    ret = queue_response(connection, resp.status, resp.content_type, &resp.body);
-  ctk_buf_free(&resp.body);
-  return ret;
+  return answer(connection, req, rc, &resp);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
@@ -268,6 +346,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     st->headers_seen = 1;
     return MHD_YES;
   }
+  if(atomic_load(&st->park) == PARK_WOKEN && !st->resumed)
+    return resume_parked(st);
   if(*upload_data_size) {
     if(!st->too_large && !st->out_of_memory) {
       ctk_code result = ctk_buf_add(&st->body, upload_data, *upload_data_size);
@@ -325,7 +405,7 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   struct MHD_OptionItem opts[12];
   const union MHD_DaemonInfo *info;
   const char *bind_addr;
-  unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads;
   unsigned timeout_s;
   unsigned max_connections;
@@ -350,6 +430,7 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   s->ctx = ctx;
   s->max_body = cfg->max_body ? cfg->max_body : CTK_HTTP_MAX_BODY_DEFAULT;
   atomic_init(&s->connections, 0);
+  atomic_init(&s->parked, 0);
 
   bind_addr = cfg->bind_addr && *cfg->bind_addr ? cfg->bind_addr : DEFAULT_BIND;
   memset(&addr, 0, sizeof(addr));
@@ -438,14 +519,56 @@ unsigned long ctk_http_server_connections(const ctk_http_server *s)
   return s ? atomic_load(&s->connections) : 0;
 }
 
+/* How long stop waits for parked requests to be unparked and answered. */
+#define PARKED_DRAIN_MS 30000
+
 void ctk_http_server_stop(ctk_http_server *s)
 {
+  unsigned waited_ms = 0;
+
   if(!s)
     return;
+  /* libmicrohttpd must not be stopped with a connection suspended: parked requests are
+   * unparked by their owners (a store commit takes milliseconds), so wait for them. */
+  while(s->daemon && atomic_load(&s->parked) && waited_ms < PARKED_DRAIN_MS) {
+    usleep(1000);
+    waited_ms++;
+  }
+  if(atomic_load(&s->parked))
+    CTK_ERR(HTTP_MOD, "%u parked requests were not unparked in %u ms", atomic_load(&s->parked),
+            PARKED_DRAIN_MS);
   /* MHD_stop_daemon joins the worker threads, so handlers that are running finish first. */
   if(s->daemon)
     MHD_stop_daemon(s->daemon);
   server_free(s);
+}
+
+ctk_http_parked *ctk_http_park(const ctk_http_request *req, ctk_http_resume_fn resume,
+                               void *arg)
+{
+  request_state *st = req ? req->state : NULL;
+  int expected = PARK_NONE;
+
+  if(!st || !resume || st->req.state != st)
+    return NULL;
+  st->resume = resume;
+  st->resume_arg = arg;
+  atomic_fetch_add(&st->server->parked, 1);
+  if(!atomic_compare_exchange_strong(&st->park, &expected, PARK_ASKED)) {
+    atomic_fetch_sub(&st->server->parked, 1);
+    return NULL;               /* parked twice */
+  }
+  return (ctk_http_parked *)st;
+}
+
+void ctk_http_unpark(ctk_http_parked *parked)
+{
+  request_state *st = (request_state *)parked;
+  struct MHD_Connection *conn = st->conn;
+
+  /* st may be freed by its own thread as soon as the exchange is done: only conn after it */
+  if(atomic_exchange(&st->park, PARK_WOKEN) == PARK_SUSPENDED)
+    MHD_resume_connection(conn);
 }
 
 /* ====================================================================== client */

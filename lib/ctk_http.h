@@ -23,6 +23,7 @@ typedef struct ctk_http_request {
   const char *auth_pass;       /* HTTP Basic password, NULL if none (never log it) */
   char peer[64];               /* "127.0.0.1:54321" */
   void *conn;                  /* opaque, for ctk_http_request_header() */
+  void *state;                 /* opaque, for ctk_http_park() */
 } ctk_http_request;
 
 typedef struct ctk_http_response {
@@ -38,6 +39,20 @@ typedef struct ctk_http_response {
  * An oversize body is still read to its end and thrown away, so the client receives the
  * handler's answer (e.g. 413 with an Answer) and the connection stays usable. */
 typedef int (*ctk_http_handler)(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
+
+/* Parking: a handler whose answer waits for something slow (a durable commit) parks the
+ * request instead of blocking its worker, which goes on with other connections. The handler
+ * calls ctk_http_park, arranges for ctk_http_unpark to be called exactly once (from any
+ * thread, even before the handler returns), returns 0 and leaves resp empty. After the unpark,
+ * a worker calls resume(arg, resp) to write the answer; req stays valid until then. If the
+ * connection is gone by then, resume(arg, NULL) is called instead, so arg can be freed.
+ * ctk_http_server_stop waits (up to 30 s) for parked requests to be unparked. */
+typedef struct ctk_http_parked ctk_http_parked;
+typedef void (*ctk_http_resume_fn)(void *arg, ctk_http_response *resp);
+/* NULL when this request cannot be parked (already parked, not from a ctk_http server). */
+ctk_http_parked *ctk_http_park(const ctk_http_request *req, ctk_http_resume_fn resume,
+                               void *arg);
+void ctk_http_unpark(ctk_http_parked *parked);
 
 typedef struct ctk_http_server_config {
   const char *bind_addr;       /* default "127.0.0.1" */

@@ -33,7 +33,7 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level)
   c->retry_initial_ms = 500;
   c->retry_max_ms = 30000;
   c->retry_max_attempts = 0;
-  c->http_threads = 32;
+  c->http_threads = 8;
   c->late_reply_ms = 15000;
 }
 

@@ -271,11 +271,50 @@ static int exchange_same_outcome(const ctk_outcome *a, const ctk_outcome *b)
          !strcmp(a->requirement, b->requirement);
 }
 
+/* One request through the pipeline. On the heap: a request that waits for its commit is
+ * parked (ctk_http_park) and outlives the handler call. */
+typedef struct exchange_job {
+  ctk_exchange x;
+  ctk_buf out;                 /* the answer's bytes */
+  char ctype[128];
+  ctk_code committed;          /* a parked request: what its commit came to */
+  ctk_http_parked *parked;
+} exchange_job;
+
+/* What the business step came to. */
+enum {
+  EXCHANGE_ANSWER,             /* answer x.outcome (refused, or failed) */
+  EXCHANGE_REPEAT,             /* a repeat: out holds the stored answer */
+  EXCHANGE_COMMITTED,          /* done and durable: out holds the answer */
+  EXCHANGE_PARKED              /* committing; the request is parked until it is durable */
+};
+
+/* The commit did not become durable: success must not be answered. */
+static void exchange_not_committed(ctk_exchange *x, ctk_buf *out)
+{
+  ctk_buf_reset(out);
+  x->queued = 0;
+  ctk_outcome_set(&x->outcome, x->n->profile, "INTERNAL", "", "J2-REL-001",
+                  "could not record the message");
+}
+
+/* On the store's committer thread: the parked request's batch is durable (or failed). */
+static void exchange_durable(void *arg, ctk_code result)
+{
+  exchange_job *job = arg;
+  job->committed = result;
+  ctk_http_unpark(job->parked);
+}
+
+static void exchange_resume(void *arg, ctk_http_response *resp);
+
 /* The business step, given the success answer ready (empty if it could not be built): see
  * exchange_commit. */
-static int exchange_commit_stored(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen,
-                                  const ctk_outcome *success, const ctk_buf *ready)
+static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
+                                  const ctk_buf *ready)
 {
+  ctk_exchange *x = &job->x;
+  ctk_buf *out = &job->out;
   ctk_node_engine *n = x->n;
   const ctk_head *h = &x->req->head;
   char stored_hash[65];
@@ -284,24 +323,24 @@ static int exchange_commit_stored(ctk_exchange *x, ctk_buf *out, char *ctype, si
   result = ctk_store_begin(n->store);
   if(result) {
     ctk_outcome_set(&x->outcome, n->profile, "BUSY", "", "J2-REL-001", "store unavailable");
-    return 0;
+    return EXCHANGE_ANSWER;
   }
   if(!ctk_node_fault(n, CTK_PF_no_idempotency)) {
-    result = ctk_store_msgid_get(n->store, h->sender.region, h->msg_id, stored_hash, out, ctype,
-                                 ctlen);
+    result = ctk_store_msgid_get(n->store, h->sender.region, h->msg_id, stored_hash, out,
+                                 job->ctype, sizeof(job->ctype));
     if(result == CTK_E_OK) {
       ctk_store_rollback(n->store);
       if(!strcmp(stored_hash, x->hash))
-        return 1;
+        return EXCHANGE_REPEAT;
       ctk_buf_reset(out);
       ctk_outcome_set(&x->outcome, n->profile, "DUPLICATE", "/Message/Head/MsgId",
                       "J3-IDEM-002", "MsgId %s was already used for other content", h->msg_id);
-      return 0;
+      return EXCHANGE_ANSWER;
     }
     if(result != CTK_E_NOTFOUND) {
       ctk_store_rollback(n->store);
       ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001", "store error");
-      return 0;
+      return EXCHANGE_ANSWER;
     }
   }
   x->outcome = *success;
@@ -311,15 +350,15 @@ static int exchange_commit_stored(ctk_exchange *x, ctk_buf *out, char *ctype, si
     ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001",
                     "internal error (%s)", ctk_strerror(result));
     x->queued = 0;
-    return 0;
+    return EXCHANGE_ANSWER;
   }
   if(strcmp(x->outcome.code, ctk_profile_rc(n->profile, "OK"))) {
     /* refused: nothing of the business step stays */
     ctk_store_rollback(n->store);
     x->queued = 0;
-    return 0;
+    return EXCHANGE_ANSWER;
   }
-  exchange_content_type(x, ctype, ctlen);
+  exchange_content_type(x, job->ctype, sizeof(job->ctype));
   ctk_buf_reset(out);
   if(ready->len && !x->answer && exchange_same_outcome(&x->outcome, success))
     result = ctk_buf_add(out, ready->data, ready->len);
@@ -327,32 +366,38 @@ static int exchange_commit_stored(ctk_exchange *x, ctk_buf *out, char *ctype, si
     result = exchange_answer(x, out);
   if(!result)
     result = ctk_store_msgid_put(n->store, h->sender.region, h->msg_id, x->hash, out->data,
-                                 out->len, ctype);
-  if(!result) {
-    exchange_log(x, out, "accepted");
-    result = ctk_store_commit(n->store);
-  }
-  else
-    ctk_store_rollback(n->store);
+                                 out->len, job->ctype);
   if(result) {
-    /* Success is answered only after the commit; this one did not commit. */
-    ctk_buf_reset(out);
-    x->queued = 0;
-    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001",
-                    "could not record the message");
-    return 0;
+    ctk_store_rollback(n->store);
+    exchange_not_committed(x, out);
+    return EXCHANGE_ANSWER;
   }
-  return 2;
+  exchange_log(x, out, "accepted");
+  /* Success is answered only after the commit is durable. Rather than hold this worker for
+   * it, park the request: the worker takes other connections meanwhile, and the batch's
+   * commit unparks it (exchange_durable, then exchange_resume on a worker). From here on
+   * the job belongs to that path. */
+  job->parked = ctk_http_park(x->http, exchange_resume, job);
+  if(job->parked) {
+    ctk_store_commit_then(n->store, exchange_durable, job);
+    return EXCHANGE_PARKED;
+  }
+  result = ctk_store_commit(n->store);
+  if(result) {
+    exchange_not_committed(x, out);
+    return EXCHANGE_ANSWER;
+  }
+  return EXCHANGE_COMMITTED;
 }
 
-/* Run the business step in one transaction. Returns 1 when a stored answer was found for a
- * repeat (its bytes are in out), 0 otherwise (x->outcome says what happened).
+/* Run the business step in one transaction; returns one of EXCHANGE_*.
  *
  * The store is one connection that every request queues for, so what can be done before
  * taking it is done before: the usual answer, success without a body, is built and encoded
  * first and used when the business step ends that way (otherwise it is built again inside). */
-static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ctlen)
+static int exchange_commit(exchange_job *job)
 {
+  ctk_exchange *x = &job->x;
   ctk_node_engine *n = x->n;
   ctk_outcome success;
   ctk_buf ready;               /* the success answer, encoded before the store is taken */
@@ -360,10 +405,10 @@ static int exchange_commit(ctk_exchange *x, ctk_buf *out, char *ctype, size_t ct
 
   ctk_outcome_set(&success, n->profile, "OK", "", "", "success");
   x->outcome = success;
-  ctk_buf_init(&ready, out->max);
+  ctk_buf_init(&ready, job->out.max);
   if(exchange_answer(x, &ready))
     ctk_buf_reset(&ready);
-  state = exchange_commit_stored(x, out, ctype, ctlen, &success, &ready);
+  state = exchange_commit_stored(job, &success, &ready);
   ctk_buf_free(&ready);
   return state;
 }
@@ -378,84 +423,122 @@ static void exchange_reply(ctk_exchange *x, ctk_http_response *resp, const ctk_b
     ctk_buf_add(&resp->body, bytes->data, bytes->len);
 }
 
+static void exchange_job_free(exchange_job *job)
+{
+  ctk_msg_free(job->x.req);
+  ctk_msg_free(job->x.answer);
+  ctk_buf_free(&job->out);
+  free(job);
+}
+
+/* Everything after the business step: the answer, the log of a refusal, the outbox, the
+ * reply. Frees the job. Returns 0, or 1 when no answer could be encoded (the server answers
+ * 500). */
+static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp)
+{
+  ctk_exchange *x = &job->x;
+  ctk_node_engine *n = x->n;
+  ctk_code result;
+
+  if(state == EXCHANGE_REPEAT) {
+    /* a repeat of a message already answered: the same answer, nothing else */
+    exchange_log(x, &job->out, "repeat");
+  }
+  else if(state == EXCHANGE_ANSWER) {
+    exchange_content_type(x, job->ctype, sizeof(job->ctype));
+    ctk_buf_reset(&job->out);
+    if(exchange_is_envelope_problem(x)) {
+      resp->status = 500;
+      result = exchange_soap_fault(x, &job->out);
+    }
+    else
+      result = exchange_answer(x, &job->out);
+    if(result) {
+      exchange_job_free(job);
+      return 1;
+    }
+    exchange_log(x, &job->out, strcmp(x->outcome.code, ctk_profile_rc(n->profile, "OK")) ?
+                 "rejected" : "accepted");
+  }
+  if(x->queued)
+    ctk_node_outbox_kick(n);
+  exchange_reply(x, resp, &job->out, job->ctype);
+  CTK_DEBUG("exchange", "from=%s iface=%s msgid=%s result=%s", x->http->peer,
+            x->req ? x->req->head.interface_code : "-", x->req ? x->req->head.msg_id : "-",
+            x->outcome.code);
+  exchange_job_free(job);
+  return 0;
+}
+
+/* On a worker, once the parked request's commit has ended (resp NULL: the connection went). */
+static void exchange_resume(void *arg, ctk_http_response *resp)
+{
+  exchange_job *job = arg;
+  int state = EXCHANGE_COMMITTED;
+
+  if(!resp) {
+    exchange_job_free(job);
+    return;
+  }
+  if(job->committed) {
+    exchange_not_committed(&job->x, &job->out);
+    state = EXCHANGE_ANSWER;
+  }
+  if(exchange_finish(job, state, resp)) {
+    resp->status = 500;
+    ctk_buf_reset(&resp->body);
+  }
+}
+
 int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
                              ctk_http_response *resp)
 {
-  ctk_exchange x;
+  exchange_job *job;
+  ctk_exchange *x;
   ctk_outcome why;
-  ctk_buf out;
-  char ctype[128];
-  int state = 0;
+  int state = EXCHANGE_ANSWER;
   ctk_code result;
 
-  memset(&x, 0, sizeof(x));
-  x.n = n;
-  x.http = hreq;
-  x.binding = strcmp(hreq->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
-  x.encoding = exchange_encoding(hreq);
-  ctk_buf_init(&out, n->profile->max_message_bytes * 4 + 65536);
-  ctk_strlcpy(ctype, "", sizeof(ctype));
+  job = calloc(1, sizeof(*job));
+  if(!job)
+    return 1;
+  x = &job->x;
+  x->n = n;
+  x->http = hreq;
+  x->binding = strcmp(hreq->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
+  x->encoding = exchange_encoding(hreq);
+  ctk_buf_init(&job->out, n->profile->max_message_bytes * 4 + 65536);
 
   if(hreq->body_too_large) {
-    ctk_outcome_set(&x.outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",
+    ctk_outcome_set(&x->outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",
                     "message over %zu bytes", n->profile->max_message_bytes);
     resp->status = 413;
   }
   else if(!exchange_xml_media_type(hreq->content_type)) {
-    ctk_outcome_set(&x.outcome, n->profile, "MALFORMED", "HTTP Content-Type", "J3-BIND-001",
+    ctk_outcome_set(&x->outcome, n->profile, "MALFORMED", "HTTP Content-Type", "J3-BIND-001",
                     "Content-Type must be application/xml or text/xml");
   }
   else {
     memset(&why, 0, sizeof(why));
-    result = ctk_msg_decode(n->profile, hreq->body, hreq->body_len, x.binding, &x.req, &why);
+    result = ctk_msg_decode(n->profile, hreq->body, hreq->body_len, x->binding, &x->req, &why);
     if(result) {
-      x.outcome = why;
+      x->outcome = why;
       if(result == CTK_E_FORBIDDEN && ctk_node_fault(n, CTK_PF_xxe_accepted))
-        ctk_outcome_set(&x.outcome, n->profile, "OK", "", "", "success");
+        ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
     }
-    else if(x.req->is_answer)
-      ctk_outcome_set(&x.outcome, n->profile, "MALFORMED", "/Answer", "J3-ENV-001",
+    else if(x->req->is_answer)
+      ctk_outcome_set(&x->outcome, n->profile, "MALFORMED", "/Answer", "J3-ENV-001",
                       "an Answer is not a request");
-    else if(exchange_authenticate(&x) || exchange_validate(&x) || exchange_route(&x)) {
-      if(ctk_node_fault(n, CTK_PF_accept_bad_message) && x.outcome.code[0] == '1')
-        ctk_outcome_set(&x.outcome, n->profile, "OK", "", "", "success");
+    else if(exchange_authenticate(x) || exchange_validate(x) || exchange_route(x)) {
+      if(ctk_node_fault(n, CTK_PF_accept_bad_message) && x->outcome.code[0] == '1')
+        ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
     }
-    else if(ctk_msg_digest(x.req, x.hash))
-      ctk_outcome_set(&x.outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
+    else if(ctk_msg_digest(x->req, x->hash))
+      ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
     else
-      state = exchange_commit(&x, &out, ctype, sizeof(ctype));
+      state = exchange_commit(job);
   }
-
-  if(state == 1) {
-    /* a repeat of a message already answered: the same answer, nothing else */
-    exchange_log(&x, &out, "repeat");
-  }
-  else if(state == 0) {
-    exchange_content_type(&x, ctype, sizeof(ctype));
-    ctk_buf_reset(&out);
-    if(exchange_is_envelope_problem(&x)) {
-      resp->status = 500;
-      result = exchange_soap_fault(&x, &out);
-    }
-    else
-      result = exchange_answer(&x, &out);
-    if(result) {
-      ctk_msg_free(x.req);
-      ctk_msg_free(x.answer);
-      ctk_buf_free(&out);
-      return 1;
-    }
-    exchange_log(&x, &out, strcmp(x.outcome.code, ctk_profile_rc(n->profile, "OK")) ?
-                 "rejected" : "accepted");
-  }
-  if(x.queued)
-    ctk_node_outbox_kick(n);
-  exchange_reply(&x, resp, &out, ctype);
-  CTK_DEBUG("exchange", "from=%s iface=%s msgid=%s result=%s", hreq->peer,
-            x.req ? x.req->head.interface_code : "-", x.req ? x.req->head.msg_id : "-",
-            x.outcome.code);
-  ctk_msg_free(x.req);
-  ctk_msg_free(x.answer);
-  ctk_buf_free(&out);
-  return 0;
+  if(state == EXCHANGE_PARKED)
+    return 0;                  /* the job is the parked path's now: do not touch it */
+  return exchange_finish(job, state, resp);
 }

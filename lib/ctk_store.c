@@ -156,12 +156,16 @@ static const char *const ctk_store_sql[] = {
 };
 
 
-/* A caller that took part in a batch, waiting for its commit. Lives on the caller's stack. */
+/* A caller that took part in a batch, waiting for its commit: on the caller's stack when it
+ * waits (ctk_store_commit), on the heap with a function to call when it does not
+ * (ctk_store_commit_then). */
 typedef struct store_waiter {
   struct store_waiter *next;
   int done;
   ctk_code result;             /* of the batch commit and its sync */
   pthread_cond_t wake;         /* its own: waking a batch wakes no caller of the next one */
+  ctk_store_durable_fn then;   /* NULL for a caller that waits */
+  void *then_arg;
 } store_waiter;
 
 struct ctk_store {
@@ -341,7 +345,9 @@ static void *store_committer(void *arg)
   pthread_mutex_lock(&s->durable_lock);
   for(;;) {
     store_waiter *list = NULL;
+    store_waiter *calls = NULL;
     store_waiter *w;
+    store_waiter *next;
     unsigned long upto;
     ctk_code result = CTK_E_OK;
 
@@ -374,16 +380,33 @@ static void *store_committer(void *arg)
     }
     if(s->sync_failed && !result)
       result = s->sync_failed;
-    for(w = list; w; w = w->next) {
+    for(w = list; w; w = next) {
+      next = w->next;          /* a woken caller's waiter is gone once durable_lock is free */
       w->result = result;
-      w->done = 1;
       s->counted.callers++;
-      pthread_cond_signal(&w->wake);
+      if(w->then) {
+        w->next = calls;
+        calls = w;
+      }
+      else {
+        w->done = 1;
+        pthread_cond_signal(&w->wake);
+      }
     }
     if(list)
       s->counted.batches++;
     if(s->outside_waiters)
       pthread_cond_broadcast(&s->durable);
+    if(calls) {
+      /* outside the lock: a function may take other locks, or the store again */
+      pthread_mutex_unlock(&s->durable_lock);
+      for(w = calls; w; w = next) {
+        next = w->next;
+        w->then(w->then_arg, w->result);
+        free(w);
+      }
+      pthread_mutex_lock(&s->durable_lock);
+    }
   }
   pthread_mutex_unlock(&s->durable_lock);
   return NULL;
@@ -419,6 +442,20 @@ static unsigned long store_count_autocommit(ctk_store *s)
   return s->commit_seq;
 }
 
+/* Put a caller into the open batch, release the connection and tell the committer. Called
+ * holding lock; returns holding durable_lock (never both at once: the committer takes them
+ * one after the other too). */
+static void store_join_batch(ctk_store *s, store_waiter *w)
+{
+  w->next = s->batch;
+  s->batch = w;
+  s->batch_size++;
+  pthread_mutex_unlock(&s->lock);
+  pthread_mutex_lock(&s->durable_lock);
+  s->batch_waiting = 1;
+  pthread_cond_signal(&s->work);
+}
+
 /* Release the connection. The outermost leave of a caller that took part in the open batch
  * returns only once the committer has made that batch durable; a caller outside any batch
  * waits until every commit it could have seen is durable. Returns result, or the commit's or
@@ -438,21 +475,37 @@ static ctk_code store_leave(ctk_store *s, ctk_code result)
     committed = seq ? store_wait_durable(s, seq) : CTK_E_OK;
     return result ? result : committed;
   }
-  me.done = 0;
-  me.result = CTK_E_OK;
+  memset(&me, 0, sizeof(me));
   pthread_cond_init(&me.wake, NULL);
-  me.next = s->batch;
-  s->batch = &me;
-  s->batch_size++;
-  pthread_mutex_unlock(&s->lock);
-  pthread_mutex_lock(&s->durable_lock);
-  s->batch_waiting = 1;
-  pthread_cond_signal(&s->work);
+  store_join_batch(s, &me);
   while(!me.done)
     pthread_cond_wait(&me.wake, &s->durable_lock);
   pthread_mutex_unlock(&s->durable_lock);
   pthread_cond_destroy(&me.wake);
   return result ? result : me.result;
+}
+
+/* store_leave for a caller that does not wait: then(arg, result) is called once the batch is
+ * durable, on the committer thread. Where the unit is not part of a batch (nested, no
+ * committer, an error already) it is called at once, on this thread, as store_leave would
+ * have returned. */
+static void store_leave_then(ctk_store *s, ctk_code result, ctk_store_durable_fn then,
+                             void *arg)
+{
+  store_waiter *w = NULL;
+
+  if(!result && s->depth == 1 && s->txn_open && s->committer_running)
+    w = calloc(1, sizeof(*w));
+  if(!w) {
+    then(arg, store_leave(s, result));
+    return;
+  }
+  s->depth = 0;
+  store_held = s->held_prev;
+  w->then = then;
+  w->then_arg = arg;
+  store_join_batch(s, w);
+  pthread_mutex_unlock(&s->durable_lock);
 }
 
 /* Many writes bind nothing but text parameters 1..count in order; this does the
@@ -619,6 +672,16 @@ ctk_code ctk_store_commit(ctk_store *s)
     store_exec(s, store_stmt(s, STMT_RELEASE));
   }
   return store_leave(s, result);
+}
+
+void ctk_store_commit_then(ctk_store *s, ctk_store_durable_fn then, void *arg)
+{
+  ctk_code result = store_exec(s, store_stmt(s, STMT_RELEASE));
+  if(result) {
+    store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
+    store_exec(s, store_stmt(s, STMT_RELEASE));
+  }
+  store_leave_then(s, result, then, arg);
 }
 
 void ctk_store_rollback(ctk_store *s)

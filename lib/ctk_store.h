@@ -119,6 +119,14 @@ ctk_code ctk_store_begin(ctk_store *s);
 ctk_code ctk_store_commit(ctk_store *s);
 void ctk_store_rollback(ctk_store *s);
 
+/* ctk_store_commit for a caller that must not block (a parked HTTP request): the store is
+ * released at once, and then(arg, result) is called exactly once, when the unit's batch is
+ * durable (CTK_E_OK) or has failed, on the store's committer thread: keep it short and do not
+ * take this store in it. Where the unit cannot join a batch (nested in an outer unit, an error
+ * already, no committer) it is called at once, on the calling thread. */
+typedef void (*ctk_store_durable_fn)(void *arg, ctk_code result);
+void ctk_store_commit_then(ctk_store *s, ctk_store_durable_fn then, void *arg);
+
 /* ---- message log ---- */
 ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m);
 /* How many messages the log holds with this verdict ("" or NULL = all). */

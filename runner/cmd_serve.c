@@ -37,7 +37,7 @@ static void serve_usage(FILE *out)
         "  --retry-initial-ms MS  first retry delay, doubled per attempt (default 500)\n"
         "  --retry-max-ms MS      cap of the retry delay (default 30000)\n"
         "  --retry-max-attempts N give a delivery up after N attempts (default 0 = never)\n"
-        "  --http-threads N       server threads (default 32)\n"
+        "  --http-threads N       server threads (default 8)\n"
         "  --fault NAME           province only: misbehave on purpose (repeatable):\n",
         out);
   for(i = 0; i < CTK_PF__COUNT; i++) {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
@@ -155,4 +156,20 @@ int ctk_test_listen(int backlog, int *port)
   }
   *port = ntohs(sa.sin_port);
   return fd;
+}
+
+int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,
+                        int timeout_s)
+{
+  struct timespec until;
+  int got;
+
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_s;
+  pthread_mutex_lock(lock);
+  while(*count < n && pthread_cond_timedwait(changed, lock, &until) == 0)
+    ;
+  got = *count;
+  pthread_mutex_unlock(lock);
+  return got;
 }

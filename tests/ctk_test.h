@@ -4,6 +4,7 @@
 #define CTK_TEST_H
 
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <stddef.h>
 
 /* Absolute path of the ctk binary under test (env CTK_BIN, default build/ctk). */
@@ -22,6 +23,11 @@ int ctk_test_connect(int port, int timeout_s);
 /* A TCP socket listening on 127.0.0.1 at an ephemeral port with this backlog; the port goes to
  * *port. -1 when it fails. */
 int ctk_test_listen(int backlog, int *port);
+
+/* Wait, holding lock, until *count reaches n or timeout_s seconds pass (changed is signalled
+ * whenever *count changes, under lock). Returns the count reached. */
+int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,
+                        int timeout_s);
 
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 

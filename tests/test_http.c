@@ -1,5 +1,5 @@
 /* test_http: the HTTP glue against itself over loopback: bodies, limits, auth, keep-alive, TLS
- * (and that TLS below 1.2 is refused), many clients at once. */
+ * (and that TLS below 1.2 is refused), many clients at once, parked requests. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -599,6 +599,241 @@ static void test_http_concurrent_clients(void)
   pthread_mutex_destroy(&s.lock);
 }
 
+/* ---- parking: a handler that waits for something without holding its worker ---- */
+
+#define PARK_CLIENTS 4
+
+typedef struct park_lab {
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  ctk_http_parked *waiting[PARK_CLIENTS];
+  int parked;                  /* requests parked by the handler */
+  int parked_twice;            /* a second ctk_http_park of one request that was not refused */
+  int resumed;                 /* resume called with a response */
+  int dropped;                 /* resume called with NULL */
+  int unparked;                /* set just before the delayed unpark */
+} park_lab;
+
+typedef struct park_job {
+  park_lab *lab;
+  const ctk_http_request *req; /* read again in resume: it must still be valid */
+} park_job;
+
+static void park_resume(void *arg, ctk_http_response *resp)
+{
+  park_job *job = arg;
+  park_lab *lab = job->lab;
+
+  if(resp) {
+    resp->status = 202;
+    ctk_buf_adds(&resp->body, "resumed ");
+    ctk_buf_add(&resp->body, job->req->body, job->req->body_len);
+  }
+  pthread_mutex_lock(&lab->lock);
+  if(resp)
+    lab->resumed++;
+  else
+    lab->dropped++;
+  pthread_cond_broadcast(&lab->changed);
+  pthread_mutex_unlock(&lab->lock);
+  free(job);
+}
+
+/* /park parks until the test unparks; /now parks and unparks before it returns. */
+static int park_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
+{
+  park_lab *lab = ctx;
+  park_job *job = calloc(1, sizeof(*job));
+  ctk_http_parked *p;
+
+  if(!job)
+    return -1;
+  job->lab = lab;
+  job->req = req;
+  p = ctk_http_park(req, park_resume, job);
+  if(!p) {
+    free(job);
+    resp->status = 500;
+    return 0;
+  }
+  pthread_mutex_lock(&lab->lock);
+  if(ctk_http_park(req, park_resume, job))
+    lab->parked_twice++;
+  if(!strcmp(req->path, "/now")) {
+    pthread_mutex_unlock(&lab->lock);
+    ctk_http_unpark(p);
+    return 0;
+  }
+  if(lab->parked < PARK_CLIENTS)
+    lab->waiting[lab->parked] = p;
+  lab->parked++;
+  pthread_cond_broadcast(&lab->changed);
+  pthread_mutex_unlock(&lab->lock);
+  return 0;
+}
+
+/* Wait (at most 5 s) until the lab has parked n requests; returns how many it has. */
+static int park_wait(park_lab *lab, int n)
+{
+  return ctk_test_wait_count(&lab->lock, &lab->changed, &lab->parked, n, 5);
+}
+
+static ctk_http_server *park_server(park_lab *lab)
+{
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = NULL;
+
+  memset(lab, 0, sizeof(*lab));
+  pthread_mutex_init(&lab->lock, NULL);
+  pthread_cond_init(&lab->changed, NULL);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.threads = 1;             /* one worker: a blocked handler would stall every client */
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&cfg, park_handler, lab, &srv), CTK_E_OK);
+  return srv;
+}
+
+typedef struct park_client {
+  char url[128];
+  char body[32];
+  long status;
+  char answer[64];
+} park_client;
+
+static void *park_client_main(void *arg)
+{
+  park_client *pc = arg;
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+
+  memset(&call, 0, sizeof(call));
+  memset(&reply, 0, sizeof(reply));
+  call.url = pc->url;
+  call.body = pc->body;
+  call.body_len = strlen(pc->body);
+  ctk_buf_init(&reply.body, 4096);
+  if(ctk_http_post(c, &call, &reply) == CTK_E_OK) {
+    pc->status = reply.status;
+    ctk_strlcpy(pc->answer, ctk_buf_str(&reply.body), sizeof(pc->answer));
+  }
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  return NULL;
+}
+
+static void park_lab_free(park_lab *lab)
+{
+  pthread_mutex_destroy(&lab->lock);
+  pthread_cond_destroy(&lab->changed);
+}
+
+/* With one worker, four requests are parked at once: parking frees the worker. Each is then
+ * answered by its resume function, which still reads its request. */
+static void test_http_parked_requests_free_the_worker(void)
+{
+  park_lab lab;
+  ctk_http_server *srv = park_server(&lab);
+  pthread_t th[PARK_CLIENTS];
+  park_client pc[PARK_CLIENTS];
+  int i;
+
+  for(i = 0; i < PARK_CLIENTS; i++) {
+    memset(&pc[i], 0, sizeof(pc[i]));
+    url_for(pc[i].url, sizeof(pc[i].url), srv, "http", "/park");
+    snprintf(pc[i].body, sizeof(pc[i].body), "client %d", i);
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, park_client_main, &pc[i]), 0);
+  }
+  CU_ASSERT_EQUAL(park_wait(&lab, PARK_CLIENTS), PARK_CLIENTS);
+  CU_ASSERT_EQUAL(lab.resumed, 0);
+  CU_ASSERT_EQUAL(lab.parked_twice, 0);
+  pthread_mutex_lock(&lab.lock);
+  for(i = 0; i < PARK_CLIENTS && i < lab.parked; i++)
+    ctk_http_unpark(lab.waiting[i]);
+  pthread_mutex_unlock(&lab.lock);
+  for(i = 0; i < PARK_CLIENTS; i++) {
+    char want[64];
+    pthread_join(th[i], NULL);
+    snprintf(want, sizeof(want), "resumed client %d", i);
+    CU_ASSERT_EQUAL(pc[i].status, 202);
+    CU_ASSERT_STRING_EQUAL(pc[i].answer, want);
+  }
+  ctk_http_server_stop(srv);
+  CU_ASSERT_EQUAL(lab.resumed, PARK_CLIENTS);
+  CU_ASSERT_EQUAL(lab.dropped, 0);
+  park_lab_free(&lab);
+}
+
+/* Unparked before the handler even returned: answered at once, and the connection stays
+ * usable for the next request. */
+static void test_http_unparked_before_return(void)
+{
+  park_lab lab;
+  ctk_http_server *srv = park_server(&lab);
+  ctk_http_client *c = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int i;
+
+  url_for(url, sizeof(url), srv, "http", "/now");
+  memset(&call, 0, sizeof(call));
+  memset(&reply, 0, sizeof(reply));
+  call.url = url;
+  call.body = "x";
+  call.body_len = 1;
+  ctk_buf_init(&reply.body, 4096);
+  for(i = 0; i < 3; i++) {
+    CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+    CU_ASSERT_EQUAL(reply.status, 202);
+    CU_ASSERT_STRING_EQUAL(ctk_buf_str(&reply.body), "resumed x");
+    CU_ASSERT_EQUAL(reply.new_connections, i == 0 ? 1 : 0);
+  }
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(c);
+  ctk_http_server_stop(srv);
+  CU_ASSERT_EQUAL(lab.resumed, 3);
+  CU_ASSERT_EQUAL(lab.parked_twice, 0);
+  park_lab_free(&lab);
+}
+
+static void *park_unpark_later(void *arg)
+{
+  park_lab *lab = arg;
+  struct timespec ts = { 0, 200000000L };
+  nanosleep(&ts, NULL);
+  pthread_mutex_lock(&lab->lock);
+  lab->unparked = 1;
+  pthread_mutex_unlock(&lab->lock);
+  ctk_http_unpark(lab->waiting[0]);
+  return NULL;
+}
+
+/* Stopping the server while a request is parked waits for its unpark; its resume function is
+ * called exactly once (with the response, or NULL if the connection was closed first). */
+static void test_http_stop_waits_for_parked(void)
+{
+  park_lab lab;
+  ctk_http_server *srv = park_server(&lab);
+  pthread_t client;
+  pthread_t unparker;
+  park_client pc;
+
+  memset(&pc, 0, sizeof(pc));
+  url_for(pc.url, sizeof(pc.url), srv, "http", "/park");
+  ctk_strlcpy(pc.body, "late", sizeof(pc.body));
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&client, NULL, park_client_main, &pc), 0);
+  CU_ASSERT_EQUAL_FATAL(park_wait(&lab, 1), 1);
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&unparker, NULL, park_unpark_later, &lab), 0);
+  ctk_http_server_stop(srv);
+  pthread_mutex_lock(&lab.lock);
+  CU_ASSERT_EQUAL(lab.unparked, 1);
+  CU_ASSERT_EQUAL(lab.resumed + lab.dropped, 1);
+  pthread_mutex_unlock(&lab.lock);
+  pthread_join(unparker, NULL);
+  pthread_join(client, NULL);
+  park_lab_free(&lab);
+}
+
 void ctk_test_add_http(CU_pSuite suite)
 {
   ctk_http_global_init();
@@ -614,4 +849,7 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_ipv6_loopback);
   CTK_TEST(suite, test_http_tls_round_trip_and_old_versions_refused);
   CTK_TEST(suite, test_http_concurrent_clients);
+  CTK_TEST(suite, test_http_parked_requests_free_the_worker);
+  CTK_TEST(suite, test_http_unparked_before_return);
+  CTK_TEST(suite, test_http_stop_waits_for_parked);
 }

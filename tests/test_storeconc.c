@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctk_bench.h"
 #include "ctk_bench_template.h"
@@ -179,6 +180,142 @@ static void test_single_statements_are_kept(void)
   ctk_store_close(s);
 }
 
+/* Units committed without waiting (ctk_store_commit_then), as parked HTTP requests commit:
+ * each caller's function is called exactly once, with success, on the committer thread, after
+ * which the unit is there for anyone; a nested unit hears at once, on its own thread. */
+#define THEN_THREADS 4
+#define THEN_ROUNDS 50
+
+typedef struct then_count {
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  int ok;
+  int failed;
+  int calls;
+  int on_caller_thread;        /* calls made on the thread that committed */
+  pthread_t caller;            /* for the single-threaded checks */
+} then_count;
+
+static void then_done(void *arg, ctk_code result)
+{
+  then_count *c = arg;
+  pthread_mutex_lock(&c->lock);
+  c->calls++;
+  if(result == CTK_E_OK)
+    c->ok++;
+  else
+    c->failed++;
+  if(pthread_equal(pthread_self(), c->caller))
+    c->on_caller_thread++;
+  pthread_cond_broadcast(&c->changed);
+  pthread_mutex_unlock(&c->lock);
+}
+
+/* Wait (at most 10 s) until n calls were counted. */
+static int then_wait(then_count *c, int n)
+{
+  return ctk_test_wait_count(&c->lock, &c->changed, &c->calls, n, 10);
+}
+
+typedef struct then_arg {
+  ctk_store *store;
+  int thread;
+  then_count *count;
+  int failures;
+} then_arg;
+
+static void *then_main(void *p)
+{
+  then_arg *a = p;
+  int r;
+  for(r = 0; r < THEN_ROUNDS; r++) {
+    ctk_order o;
+    conc_order(&o, 50 + a->thread, r, 1);
+    if(ctk_store_begin(a->store)) {
+      a->failures++;
+      continue;
+    }
+    if(ctk_store_order_put(a->store, &o, "<WorkOrder/>", 12)) {
+      a->failures++;
+      ctk_store_rollback(a->store);
+      continue;
+    }
+    ctk_store_commit_then(a->store, then_done, a->count);
+  }
+  return NULL;
+}
+
+static void test_commit_then_calls_once_when_durable(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-then");
+  char path[512];
+  ctk_store *s = NULL;
+  pthread_t th[THEN_THREADS];
+  then_arg args[THEN_THREADS];
+  then_count count;
+  ctk_order o;
+  int counts[2] = { 0, 0 };
+  int i;
+
+  memset(&count, 0, sizeof(count));
+  pthread_mutex_init(&count.lock, NULL);
+  pthread_cond_init(&count.changed, NULL);
+  count.caller = pthread_self();
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+
+  /* one unit from this thread: called back on the committer, not here, and then readable */
+  conc_order(&o, 49, 0, 1);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
+  ctk_store_commit_then(s, then_done, &count);
+  CU_ASSERT_EQUAL(then_wait(&count, 1), 1);
+  CU_ASSERT_EQUAL(count.ok, 1);
+  CU_ASSERT_EQUAL(count.on_caller_thread, 0);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, o.order_id, &o), CTK_E_OK);
+
+  /* nested in an outer unit: told at once, on this thread, as a nested commit returns at
+   * once; the outer commit makes it durable */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  conc_order(&o, 49, 1, 1);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
+  ctk_store_commit_then(s, then_done, &count);
+  CU_ASSERT_EQUAL(count.calls, 2);
+  CU_ASSERT_EQUAL(count.on_caller_thread, 1);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+
+  /* many threads at once: every unit called back exactly once, with success */
+  for(i = 0; i < THEN_THREADS; i++) {
+    args[i].store = s;
+    args[i].thread = i;
+    args[i].count = &count;
+    args[i].failures = 0;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, then_main, &args[i]), 0);
+  }
+  for(i = 0; i < THEN_THREADS; i++) {
+    pthread_join(th[i], NULL);
+    CU_ASSERT_EQUAL(args[i].failures, 0);
+  }
+  CU_ASSERT_EQUAL(then_wait(&count, 2 + THEN_THREADS * THEN_ROUNDS),
+                  2 + THEN_THREADS * THEN_ROUNDS);
+  CU_ASSERT_EQUAL(count.ok, 2 + THEN_THREADS * THEN_ROUNDS);
+  CU_ASSERT_EQUAL(count.failed, 0);
+  CU_ASSERT_EQUAL(count.on_caller_thread, 1);
+  ctk_store_close(s);
+  /* no call after close, and none twice */
+  CU_ASSERT_EQUAL(count.calls, 2 + THEN_THREADS * THEN_ROUNDS);
+
+  s = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 1, &s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_orders_each(s, "", "", "", conc_count, counts), CTK_E_OK);
+  CU_ASSERT_EQUAL(counts[0], 2 + THEN_THREADS * THEN_ROUNDS);
+  CU_ASSERT_EQUAL(counts[1], 0);
+  ctk_store_close(s);
+  pthread_mutex_destroy(&count.lock);
+  pthread_cond_destroy(&count.changed);
+}
+
 static ctk_profile *conc_profile(void)
 {
   ctk_profile *p = NULL;
@@ -238,6 +375,7 @@ void ctk_test_add_storeconc(CU_pSuite suite)
 {
   CTK_TEST(suite, test_threads_commit_and_roll_back_alone);
   CTK_TEST(suite, test_single_statements_are_kept);
+  CTK_TEST(suite, test_commit_then_calls_once_when_durable);
   CTK_TEST(suite, test_bench_preload_counts);
   CTK_TEST(suite, test_bench_template_stamp);
 }
