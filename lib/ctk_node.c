@@ -560,6 +560,7 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
   n->cfg = *cfg;
   pthread_mutex_init(&n->wake_lock, NULL);
   pthread_cond_init(&n->wake, NULL);
+  pthread_cond_init(&n->outbox_wake, NULL);
   if((n->cfg.tls_cert[0] != '\0') != (n->cfg.tls_key[0] != '\0')) {
     snprintf(err, errlen, "--tls-cert and --tls-key go together");
     ctk_node_stop(n);
@@ -625,6 +626,7 @@ void ctk_node_stop(ctk_node_engine *n)
   pthread_mutex_lock(&n->wake_lock);
   n->stopping = 1;
   pthread_cond_broadcast(&n->wake);
+  pthread_cond_broadcast(&n->outbox_wake);
   pthread_mutex_unlock(&n->wake_lock);
   if(n->urger_running)
     pthread_join(n->urger, NULL);
@@ -637,6 +639,7 @@ void ctk_node_stop(ctk_node_engine *n)
   /* The secret leaves memory with the engine. */
   memset(n->secret, 0, sizeof(n->secret));
   pthread_cond_destroy(&n->wake);
+  pthread_cond_destroy(&n->outbox_wake);
   pthread_mutex_destroy(&n->wake_lock);
   free(n);
 }
@@ -653,8 +656,11 @@ const ctk_profile *ctk_node_profile(const ctk_node_engine *n)
 
 void ctk_node_outbox_kick(ctk_node_engine *n)
 {
+  /* one worker: it claims every due message (up to a batch); waking all of them made the
+   * others claim nothing, each in a store unit of its own */
   pthread_mutex_lock(&n->wake_lock);
-  pthread_cond_broadcast(&n->wake);
+  n->outbox_kicks++;
+  pthread_cond_signal(&n->outbox_wake);
   pthread_mutex_unlock(&n->wake_lock);
 }
 

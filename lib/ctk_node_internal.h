@@ -43,7 +43,10 @@ struct ctk_node_engine {
   char open_states[256];         /* comma-separated codes of open states (process.xml) */
 
   pthread_mutex_t wake_lock;     /* guards stopping and the wake-ups below */
-  pthread_cond_t wake;           /* outbox work or stop */
+  pthread_cond_t wake;           /* stop (the urger waits on it) */
+  pthread_cond_t outbox_wake;    /* outbox work (one worker is woken) or stop */
+  unsigned long outbox_kicks;    /* work announced so far: a worker that saw it change since
+                                    its claim does not wait */
   int stopping;
   pthread_t workers[16];
   unsigned n_workers;

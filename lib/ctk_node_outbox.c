@@ -223,7 +223,9 @@ static void outbox_deliver(ctk_node_engine *n, ctk_http_client *client, outbox_j
     CTK_ERR("outbox", "cannot record the delivery of %zu messages", count);
 }
 
-static void outbox_wait(ctk_node_engine *n)
+/* Wait for a kick, the next due retry or a second, whichever comes first; not at all if a
+ * kick came since kicks_seen (the work it announced may have missed our claim). */
+static void outbox_wait(ctk_node_engine *n, unsigned long kicks_seen)
 {
   int64_t next = 0;
   int64_t now = ctk_node_now_ms();
@@ -243,16 +245,18 @@ static void outbox_wait(ctk_node_engine *n)
     until.tv_nsec -= 1000000000L;
   }
   pthread_mutex_lock(&n->wake_lock);
-  if(!n->stopping)
-    pthread_cond_timedwait(&n->wake, &n->wake_lock, &until);
+  if(!n->stopping && n->outbox_kicks == kicks_seen)
+    pthread_cond_timedwait(&n->outbox_wake, &n->wake_lock, &until);
   pthread_mutex_unlock(&n->wake_lock);
 }
 
-static int outbox_stopping(ctk_node_engine *n)
+/* Whether the node is stopping; the kicks so far go to *kicks. */
+static int outbox_stopping(ctk_node_engine *n, unsigned long *kicks)
 {
   int stop;
   pthread_mutex_lock(&n->wake_lock);
   stop = n->stopping;
+  *kicks = n->outbox_kicks;
   pthread_mutex_unlock(&n->wake_lock);
   return stop;
 }
@@ -264,18 +268,19 @@ static void *outbox_main(void *arg)
   outbox_job *jobs = calloc(OUTBOX_BATCH, sizeof(*jobs));
   int lifo = ctk_node_fault(n, CTK_PF_reorder);
   size_t max = n->profile->max_message_bytes * 4 + 65536;
+  unsigned long kicks = 0;
   size_t k;
 
   for(k = 0; jobs && k < OUTBOX_BATCH; k++) {
     ctk_buf_init(&jobs[k].body, max);
     ctk_buf_init(&jobs[k].reply.body, max);
   }
-  while(!outbox_stopping(n)) {
+  while(!outbox_stopping(n, &kicks)) {
     size_t count = client && jobs ? outbox_claim(n, jobs, lifo) : 0;
     if(count)
       outbox_deliver(n, client, jobs, count);
     else
-      outbox_wait(n);
+      outbox_wait(n, kicks);
   }
   for(k = 0; jobs && k < OUTBOX_BATCH; k++) {
     ctk_buf_free(&jobs[k].body);
@@ -305,7 +310,7 @@ void ctk_node_outbox_stop(ctk_node_engine *n)
   unsigned i;
   pthread_mutex_lock(&n->wake_lock);
   n->stopping = 1;
-  pthread_cond_broadcast(&n->wake);
+  pthread_cond_broadcast(&n->outbox_wake);
   pthread_mutex_unlock(&n->wake_lock);
   for(i = 0; i < n->n_workers; i++)
     pthread_join(n->workers[i], NULL);

@@ -361,8 +361,13 @@ static void *store_committer(void *arg)
     pthread_mutex_lock(&s->lock);
     if(s->txn_open && s->batch) {
       result = store_commit_batch(s, &list);
-      s->changes_seen = sqlite3_total_changes64(s->db);
-      s->commit_seq++;
+      /* A batch that changed nothing (callers that only read, or claimed nothing) adds
+       * nothing to sync: what its readers saw was committed by earlier batches, which this
+       * thread synced before it came here. */
+      if(sqlite3_total_changes64(s->db) != s->changes_seen) {
+        s->changes_seen = sqlite3_total_changes64(s->db);
+        s->commit_seq++;
+      }
     }
     upto = s->commit_seq;
     pthread_mutex_unlock(&s->lock);

@@ -316,6 +316,54 @@ static void test_commit_then_calls_once_when_durable(void)
   pthread_cond_destroy(&count.changed);
 }
 
+/* A batch that changed nothing (reads, a claim that found nothing) is not synced: only what
+ * was written costs a WAL sync. Its callers still wait for the batch, so they are counted. */
+static void test_read_only_batches_are_not_synced(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-readonly");
+  char path[512];
+  ctk_store *s = NULL;
+  ctk_store_commit_stats before;
+  ctk_store_commit_stats after;
+  ctk_outbox_item it;
+  ctk_buf body;
+  ctk_order o;
+  int i;
+
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  conc_order(&o, 0, 0, 1);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  ctk_store_commit_stats_get(s, &before);
+  CU_ASSERT(before.syncs >= 1);
+
+  ctk_buf_init(&body, 4096);
+  for(i = 0; i < 5; i++) {
+    /* a unit that reads, and one that claims from an empty outbox */
+    CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_order_get(s, o.order_id, &o), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &it, &body), CTK_E_NOTFOUND);
+    CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  }
+  ctk_store_commit_stats_get(s, &after);
+  CU_ASSERT_EQUAL(after.syncs, before.syncs);
+  CU_ASSERT_EQUAL(after.callers, before.callers + 10);
+
+  /* and a write after them is synced again */
+  conc_order(&o, 0, 1, 1);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  ctk_store_commit_stats_get(s, &after);
+  CU_ASSERT_EQUAL(after.syncs, before.syncs + 1);
+  ctk_buf_free(&body);
+  ctk_store_close(s);
+}
+
 static ctk_profile *conc_profile(void)
 {
   ctk_profile *p = NULL;
@@ -376,6 +424,7 @@ void ctk_test_add_storeconc(CU_pSuite suite)
   CTK_TEST(suite, test_threads_commit_and_roll_back_alone);
   CTK_TEST(suite, test_single_statements_are_kept);
   CTK_TEST(suite, test_commit_then_calls_once_when_durable);
+  CTK_TEST(suite, test_read_only_batches_are_not_synced);
   CTK_TEST(suite, test_bench_preload_counts);
   CTK_TEST(suite, test_bench_template_stamp);
 }
