@@ -34,7 +34,15 @@ TESTBIN  := $(BUILD)/ctk-tests
 
 .PHONY: all deps test demo asan bench soak fuzz clean check-deps
 
-all: $(CTK) $(TESTBIN)
+# An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
+# without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
+PRELOAD  := $(BUILD)/fail_fdatasync.so
+
+all: $(CTK) $(TESTBIN) $(PRELOAD)
+
+$(PRELOAD): tests/preload/fail_fdatasync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 $(BUILD)/obj/runner/ctk_version.o: CPPFLAGS += -DCTK_GIT_COMMIT='"$(GIT_COMMIT)"'
@@ -71,7 +79,7 @@ asan: deps
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 	# valgrind cannot run a sanitized binary; the daemons' valgrind run is part of make test
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  CTK_TEST_SKIP=valgrind CTK_BIN=$(abspath build-asan/ctk) ./build-asan/ctk-tests
+	  CTK_TEST_SKIP=valgrind,preload CTK_BIN=$(abspath build-asan/ctk) ./build-asan/ctk-tests
 
 bench: deps
 	$(MAKE) all

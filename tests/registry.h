@@ -7,6 +7,7 @@
  *   sipp     runs the external SIPp program
  *   browser  runs headless Chromium
  *   valgrind runs daemons under valgrind
+ *   preload  runs daemons with an LD_PRELOAD library (not with a sanitized ctk)
  *   fuzz     a short, bounded fuzz run
  *   soak     long; only with `--tags soak` (make soak), never in make test
  */
@@ -47,6 +48,7 @@
   X(valgrind, "valgrind") \
   X(runner, "net") \
   X(selftest, "net") \
-  X(storeconc, "unit")
+  X(storeconc, "unit") \
+  X(syncfail, "net,preload")
 
 #endif
