@@ -23,7 +23,7 @@ static void test_failed_sync_is_never_acknowledged(void)
   char preload[400];
   char url[64];
   char today[16];
-  char order_ids[SYNCFAIL_REPORTS][32];
+  char order_ids[SYNCFAIL_REPORTS][48];
   char codes[SYNCFAIL_REPORTS][32];
   const char *bin = ctk_test_ctk_bin();
   const char *slash = strrchr(bin, '/');
