@@ -5,6 +5,7 @@
 #   make test       deps + build + every test of the toolkit itself (CUnit)
 #   make demo       deps + build + full conformance run against the reference province
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make tsan       the tests under ThreadSanitizer (threads: store committer, parked requests)
 #   make bench | soak | fuzz    long-running work, never part of `make test`
 
 BUILD    ?= build
@@ -32,7 +33,7 @@ DEPFILES := $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/runner/ctk_main.d
 CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
-.PHONY: all deps test demo asan bench soak fuzz clean check-deps
+.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -81,6 +82,12 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  CTK_TEST_SKIP=valgrind,preload CTK_BIN=$(abspath build-asan/ctk) ./build-asan/ctk-tests
 
+# ThreadSanitizer: the same suite (the daemons it starts are sanitized too); a report fails it.
+tsan: deps
+	$(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="-fsanitize=thread" all
+	TSAN_OPTIONS=halt_on_error=1 CTK_TEST_SKIP=valgrind,preload \
+	  CTK_BIN=$(abspath build-tsan/ctk) ./build-tsan/ctk-tests
+
 bench: deps
 	$(MAKE) all
 	sh bench/run.sh $(abspath $(CTK))
@@ -93,6 +100,6 @@ fuzz: deps
 	sh scripts/fuzz.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(DEPFILES)
