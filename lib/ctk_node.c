@@ -262,6 +262,12 @@ int64_t ctk_node_now_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ctk_node_abstime(int64_t at_ms, struct timespec *out)
+{
+  out->tv_sec = (time_t)(at_ms / 1000);
+  out->tv_nsec = (long)(at_ms % 1000) * 1000000L;
+}
+
 void ctk_node_today(char out[11])
 {
   int y, m, d;
@@ -525,8 +531,7 @@ static void *urge_main(void *arg)
   while(!n->stopping) {
     struct timespec until;
     int sent = 0;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)n->cfg.urge_interval_s;
+    ctk_node_abstime(ctk_node_now_ms() + (int64_t)n->cfg.urge_interval_s * 1000, &until);
     while(!n->stopping) {
       if(pthread_cond_timedwait(&n->wake, &n->wake_lock, &until) != 0)
         break;
@@ -561,6 +566,7 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
   pthread_mutex_init(&n->wake_lock, NULL);
   pthread_cond_init(&n->wake, NULL);
   pthread_cond_init(&n->outbox_wake, NULL);
+  pthread_cond_init(&n->late_wake, NULL);
   if((n->cfg.tls_cert[0] != '\0') != (n->cfg.tls_key[0] != '\0')) {
     snprintf(err, errlen, "--tls-cert and --tls-key go together");
     ctk_node_stop(n);
@@ -578,6 +584,11 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
     snprintf(err, errlen, "cannot start the outbox workers");
     ctk_node_stop(n);
     return result;
+  }
+  if(ctk_node_fault(n, CTK_PF_late_reply) && ctk_node_late_start(n)) {
+    snprintf(err, errlen, "cannot start the late-reply thread");
+    ctk_node_stop(n);
+    return CTK_E_INTERNAL;
   }
   if(n->self.level == CTK_LEVEL_PROVINCE && !ctk_node_fault(n, CTK_PF_missing_urge)) {
     if(pthread_create(&n->urger, NULL, urge_main, n) == 0)
@@ -620,7 +631,9 @@ void ctk_node_stop(ctk_node_engine *n)
 {
   if(!n)
     return;
-  /* Stop taking requests first and let the running ones finish; then the workers. */
+  /* Stop taking requests first and let the running ones finish (late answers at once); then
+   * the workers. */
+  ctk_node_late_release(n);
   ctk_http_server_stop(n->http);
   n->http = NULL;
   pthread_mutex_lock(&n->wake_lock);
@@ -628,6 +641,7 @@ void ctk_node_stop(ctk_node_engine *n)
   pthread_cond_broadcast(&n->wake);
   pthread_cond_broadcast(&n->outbox_wake);
   pthread_mutex_unlock(&n->wake_lock);
+  ctk_node_late_stop(n);
   if(n->urger_running)
     pthread_join(n->urger, NULL);
   ctk_node_outbox_stop(n);
@@ -640,6 +654,7 @@ void ctk_node_stop(ctk_node_engine *n)
   memset(n->secret, 0, sizeof(n->secret));
   pthread_cond_destroy(&n->wake);
   pthread_cond_destroy(&n->outbox_wake);
+  pthread_cond_destroy(&n->late_wake);
   pthread_mutex_destroy(&n->wake_lock);
   free(n);
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -279,6 +278,8 @@ typedef struct exchange_job {
   char ctype[128];
   ctk_code committed;          /* a parked request: what its commit came to */
   ctk_http_parked *parked;
+  int late_state;              /* the late-reply fault: what the answer will say, and */
+  int late_status;             /* its HTTP status, kept while the request waits */
 } exchange_job;
 
 /* What the business step came to. */
@@ -307,6 +308,7 @@ static void exchange_durable(void *arg, ctk_code result)
 }
 
 static void exchange_resume(void *arg, ctk_http_response *resp);
+static int exchange_answer_late(exchange_job *job, int state, ctk_http_response *resp);
 
 /* The business step, given the success answer ready (empty if it could not be built): see
  * exchange_commit. */
@@ -377,7 +379,8 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
    * it, park the request: the worker takes other connections meanwhile, and the batch's
    * commit unparks it (exchange_durable, then exchange_resume on a worker). From here on
    * the job belongs to that path. */
-  job->parked = ctk_http_park(x->http, exchange_resume, job);
+  job->parked = ctk_node_fault(n, CTK_PF_late_reply) ? NULL :  /* parked later, see below */
+                ctk_http_park(x->http, exchange_resume, job);
   if(job->parked) {
     ctk_store_commit_then(n->store, exchange_durable, job);
     return EXCHANGE_PARKED;
@@ -413,11 +416,8 @@ static int exchange_commit(exchange_job *job)
   return state;
 }
 
-static void exchange_reply(ctk_exchange *x, ctk_http_response *resp, const ctk_buf *bytes,
-                           const char *ctype)
+static void exchange_reply(ctk_http_response *resp, const ctk_buf *bytes, const char *ctype)
 {
-  if(ctk_node_fault(x->n, CTK_PF_late_reply))
-    usleep((useconds_t)x->n->cfg.late_reply_ms * 1000u);
   ctk_strlcpy(resp->content_type, ctype, sizeof(resp->content_type));
   if(bytes->len)
     ctk_buf_add(&resp->body, bytes->data, bytes->len);
@@ -462,7 +462,7 @@ static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp
   }
   if(x->queued)
     ctk_node_outbox_kick(n);
-  exchange_reply(x, resp, &job->out, job->ctype);
+  exchange_reply(resp, &job->out, job->ctype);
   CTK_DEBUG("exchange", "from=%s iface=%s msgid=%s result=%s", x->http->peer,
             x->req ? x->req->head.interface_code : "-", x->req ? x->req->head.msg_id : "-",
             x->outcome.code);
@@ -540,5 +540,129 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
   }
   if(state == EXCHANGE_PARKED)
     return 0;                  /* the job is the parked path's now: do not touch it */
+  if(ctk_node_fault(n, CTK_PF_late_reply))
+    return exchange_answer_late(job, state, resp);
   return exchange_finish(job, state, resp);
+}
+
+/* ---- the late-reply fault ---- */
+
+/* One parked answer of the late-reply fault and when it may go. */
+typedef struct ctk_late_reply {
+  struct ctk_late_reply *next;
+  ctk_http_parked *parked;
+  int64_t due_ms;              /* ctk_node_now_ms() */
+} ctk_late_reply;
+
+static void *late_main(void *arg)
+{
+  ctk_node_engine *n = arg;
+  pthread_mutex_lock(&n->wake_lock);
+  for(;;) {
+    ctk_late_reply *l = n->late_head;
+    struct timespec until;
+
+    if(!l) {
+      if(n->stopping)
+        break;
+      pthread_cond_wait(&n->late_wake, &n->wake_lock);
+      continue;
+    }
+    if(!n->late_now && l->due_ms > ctk_node_now_ms()) {
+      ctk_node_abstime(l->due_ms, &until);
+      pthread_cond_timedwait(&n->late_wake, &n->wake_lock, &until);
+      continue;
+    }
+    n->late_head = l->next;
+    pthread_mutex_unlock(&n->wake_lock);
+    ctk_http_unpark(l->parked);
+    free(l);
+    pthread_mutex_lock(&n->wake_lock);
+  }
+  pthread_mutex_unlock(&n->wake_lock);
+  return NULL;
+}
+
+ctk_code ctk_node_late_start(ctk_node_engine *n)
+{
+  if(pthread_create(&n->late_thread, NULL, late_main, n))
+    return CTK_E_INTERNAL;
+  n->late_running = 1;
+  return CTK_E_OK;
+}
+
+void ctk_node_late_release(ctk_node_engine *n)
+{
+  pthread_mutex_lock(&n->wake_lock);
+  n->late_now = 1;
+  pthread_cond_broadcast(&n->late_wake);
+  pthread_mutex_unlock(&n->wake_lock);
+}
+
+void ctk_node_late_stop(ctk_node_engine *n)
+{
+  if(!n->late_running)
+    return;
+  pthread_mutex_lock(&n->wake_lock);
+  pthread_cond_broadcast(&n->late_wake);
+  pthread_mutex_unlock(&n->wake_lock);
+  pthread_join(n->late_thread, NULL);
+  n->late_running = 0;
+}
+
+/* Queue a parked answer for late_reply_ms; -1 when it cannot wait (stopping, no thread). */
+static int late_queue(ctk_node_engine *n, ctk_http_parked *parked)
+{
+  ctk_late_reply *l = calloc(1, sizeof(*l));
+  ctk_late_reply **tail;
+
+  if(!l)
+    return -1;
+  l->parked = parked;
+  l->due_ms = ctk_node_now_ms() + n->cfg.late_reply_ms;
+  pthread_mutex_lock(&n->wake_lock);
+  if(!n->late_running || n->late_now) {
+    pthread_mutex_unlock(&n->wake_lock);
+    free(l);
+    return -1;
+  }
+  /* every answer waits as long, so the newest goes last */
+  for(tail = &n->late_head; *tail; tail = &(*tail)->next)
+    ;
+  *tail = l;
+  pthread_cond_signal(&n->late_wake);
+  pthread_mutex_unlock(&n->wake_lock);
+  return 0;
+}
+
+static void exchange_late_resume(void *arg, ctk_http_response *resp)
+{
+  exchange_job *job = arg;
+
+  if(!resp) {
+    exchange_job_free(job);
+    return;
+  }
+  resp->status = job->late_status;
+  if(exchange_finish(job, job->late_state, resp)) {
+    resp->status = 500;
+    ctk_buf_reset(&resp->body);
+  }
+}
+
+/* The late-reply fault: the answer is decided (and a success committed) now, but leaves only
+ * after late_reply_ms. The request waits parked, so its worker serves other connections
+ * meanwhile; a request that cannot be parked is answered at once. */
+static int exchange_answer_late(exchange_job *job, int state, ctk_http_response *resp)
+{
+  ctk_node_engine *n = job->x.n;
+
+  job->late_state = state;
+  job->late_status = resp->status;
+  job->parked = ctk_http_park(job->x.http, exchange_late_resume, job);
+  if(!job->parked)
+    return exchange_finish(job, state, resp);
+  if(late_queue(n, job->parked))
+    ctk_http_unpark(job->parked);
+  return 0;
 }

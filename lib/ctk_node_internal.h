@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ctk_auth.h"
 #include "ctk_calendar.h"
@@ -52,6 +53,14 @@ struct ctk_node_engine {
   unsigned n_workers;
   pthread_t urger;
   int urger_running;
+
+  /* the late-reply fault: parked answers waiting for their time (ctk_node_exchange.c);
+   * guarded by wake_lock */
+  struct ctk_late_reply *late_head;
+  pthread_cond_t late_wake;
+  int late_now;                  /* the node is stopping: let every late answer go at once */
+  pthread_t late_thread;
+  int late_running;
 };
 
 /* One request being handled: what the pipeline learnt so far. */
@@ -79,6 +88,8 @@ const ctk_node_peer *ctk_node_peer_find(const ctk_node_engine *n, const char *re
 /* The (first) peer of a level, e.g. the ministry of a province. */
 const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level level);
 int64_t ctk_node_now_ms(void);
+/* The CLOCK_REALTIME deadline of pthread_cond_timedwait for the moment at_ms (ctk_node_now_ms). */
+void ctk_node_abstime(int64_t at_ms, struct timespec *out);
 /* Beijing date now as YYYY-MM-DD. */
 void ctk_node_today(char out[11]);
 /* The provincial unit of a region code ("" when unknown). */
@@ -87,6 +98,11 @@ void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out
 /* ctk_node_exchange.c: the HTTP handler of /exchange and /soap. */
 int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *req,
                              ctk_http_response *resp);
+/* The late-reply fault's thread, which lets parked answers go when their time comes; release
+ * lets every one go at once (before the HTTP server stops), stop joins the thread. */
+ctk_code ctk_node_late_start(ctk_node_engine *n);
+void ctk_node_late_release(ctk_node_engine *n);
+void ctk_node_late_stop(ctk_node_engine *n);
 
 /* ctk_node_flow.c: the business step of one decoded, authenticated, valid message, run inside
  * the store transaction. Sets x->outcome (OK or the refusal) and returns CTK_E_OK, or an error

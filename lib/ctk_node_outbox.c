@@ -237,13 +237,7 @@ static void outbox_wait(ctk_node_engine *n, unsigned long kicks_seen)
   /* the reorder fault claims newest-first, which next_due does not see: poll faster */
   if(ctk_node_fault(n, CTK_PF_reorder) && wait_ms > 100)
     wait_ms = 100;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += (time_t)(wait_ms / 1000);
-  until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-  if(until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
+  ctk_node_abstime(now + wait_ms, &until);
   pthread_mutex_lock(&n->wake_lock);
   if(!n->stopping && n->outbox_kicks == kicks_seen)
     pthread_cond_timedwait(&n->outbox_wake, &n->wake_lock, &until);

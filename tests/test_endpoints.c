@@ -14,6 +14,7 @@
 #include "ctk_http.h"
 #include "ctk_msg.h"
 #include "ctk_node.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
 #include "province/ctk_province_faults.h"
 
@@ -216,7 +217,10 @@ static int net_try_up(net *t, const char *name, unsigned long p1_faults, const c
   if(node_files(t, "p1", P1, p1_callers, p1_levels, 3, peers, &t->p1cfg, t->ports[1]))
     return -1;
   t->p1cfg.faults = p1_faults;
-  t->p1cfg.late_reply_ms = 300;
+  t->p1cfg.late_reply_ms = 1000;
+  /* one HTTP worker: every test here then also shows that no request holds the worker while
+   * it waits (for its commit, or for the late-reply fault) */
+  t->p1cfg.http_threads = 1;
   if(cert) {
     ctk_strlcpy(t->mcfg.tls_cert, cert, sizeof(t->mcfg.tls_cert));
     ctk_strlcpy(t->mcfg.tls_key, key, sizeof(t->mcfg.tls_key));
@@ -1113,6 +1117,37 @@ static void test_endpoints_faults_break_flows(void)
   net_down(&t);
 }
 
+/* The late-reply fault's request, sent from a thread of its own. */
+typedef struct late_post {
+  net t;
+  const char *secret;
+  const ctk_buf *bytes;
+  ctk_buf *answer;
+  pthread_mutex_t lock;
+  long status;
+  long elapsed_ms;
+  struct timespec answered;    /* when the late answer arrived */
+} late_post;
+
+static void *late_post_main(void *arg)
+{
+  late_post *lp = arg;
+  struct timespec t0, t1;
+  char code[8];
+  long status;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  status = post_raw(&lp->t, P1, P1_CITY, lp->secret, "/exchange", "application/xml",
+                    lp->bytes->data, lp->bytes->len, code, lp->answer);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  pthread_mutex_lock(&lp->lock);
+  lp->status = status;
+  lp->elapsed_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  lp->answered = t1;
+  pthread_mutex_unlock(&lp->lock);
+  return NULL;
+}
+
 static void test_endpoints_faults_break_answers(void)
 {
   net t;
@@ -1134,15 +1169,37 @@ static void test_endpoints_faults_break_answers(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_EQUAL(ctk_msg_encode(t.profile, m, CTK_BIND_XML, CTK_ENC_UTF8, &bytes), CTK_E_OK);
   {
-    struct timespec t0, t1;
+    late_post lp;
+    pthread_t th;
+    struct timespec got;
     ctk_msg *ans = NULL;
     ctk_outcome why;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    CU_ASSERT_EQUAL(post_raw(&t, P1, P1_CITY, secret, "/exchange", "application/xml",
-                             bytes.data, bytes.len, code, &answer), 200);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    /* late-reply here waits 300 ms (15 s in the daemon) */
-    CU_ASSERT((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 300);
+    ctk_buf b;
+
+    memset(&lp, 0, sizeof(lp));
+    lp.t = t;                  /* the same network, with a client of its own */
+    lp.t.client = ctk_http_client_new();
+    lp.secret = secret;
+    lp.bytes = &bytes;
+    lp.answer = &answer;
+    pthread_mutex_init(&lp.lock, NULL);
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, late_post_main, &lp), 0);
+    /* while the late answer waits, the province's only worker answers other requests: this
+     * one comes back long before the late answer (a worker that slept would send both in the
+     * same instant) */
+    ctk_sleep_ms(200);
+    ctk_buf_init(&b, 1 << 20);
+    CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/outbox", &b), 200);
+    clock_gettime(CLOCK_MONOTONIC, &got);
+    ctk_buf_free(&b);
+    pthread_join(th, NULL);
+    CU_ASSERT((lp.answered.tv_sec - got.tv_sec) * 1000 +
+              (lp.answered.tv_nsec - got.tv_nsec) / 1000000 >= 400);
+    ctk_http_client_free(lp.t.client);
+    pthread_mutex_destroy(&lp.lock);
+    CU_ASSERT_EQUAL(lp.status, 200);
+    /* late-reply here waits 1 s (15 s in the daemon) */
+    CU_ASSERT(lp.elapsed_ms >= 1000);
     CU_ASSERT_EQUAL(ctk_msg_decode(t.profile, answer.data, answer.len, CTK_BIND_XML, &ans, &why),
                     CTK_E_OK);
     if(ans)
