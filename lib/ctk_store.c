@@ -364,8 +364,9 @@ static void *store_committer(void *arg)
       /* A batch that changed nothing (callers that only read, or claimed nothing) adds
        * nothing to sync: what its readers saw was committed by earlier batches, which this
        * thread synced before it came here. */
-      if(sqlite3_total_changes64(s->db) != s->changes_seen) {
-        s->changes_seen = sqlite3_total_changes64(s->db);
+      sqlite3_int64 changes = sqlite3_total_changes64(s->db);
+      if(changes != s->changes_seen) {
+        s->changes_seen = changes;
         s->commit_seq++;
       }
     }
@@ -669,24 +670,25 @@ ctk_code ctk_store_begin(ctk_store *s)
   return result;
 }
 
-ctk_code ctk_store_commit(ctk_store *s)
+/* End the caller's savepoint keeping its work in the batch; if that fails, drop the work. */
+static ctk_code store_release_unit(ctk_store *s)
 {
   ctk_code result = store_exec(s, store_stmt(s, STMT_RELEASE));
   if(result) {
     store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
     store_exec(s, store_stmt(s, STMT_RELEASE));
   }
-  return store_leave(s, result);
+  return result;
+}
+
+ctk_code ctk_store_commit(ctk_store *s)
+{
+  return store_leave(s, store_release_unit(s));
 }
 
 void ctk_store_commit_then(ctk_store *s, ctk_store_durable_fn then, void *arg)
 {
-  ctk_code result = store_exec(s, store_stmt(s, STMT_RELEASE));
-  if(result) {
-    store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
-    store_exec(s, store_stmt(s, STMT_RELEASE));
-  }
-  store_leave_then(s, result, then, arg);
+  store_leave_then(s, store_release_unit(s), then, arg);
 }
 
 void ctk_store_rollback(ctk_store *s)
