@@ -551,12 +551,16 @@ ctk_http_parked *ctk_http_park(const ctk_http_request *req, ctk_http_resume_fn r
 
   if(!st || !resume || st->req.state != st)
     return NULL;
+  if(atomic_load(&st->park) != PARK_NONE)
+    return NULL;               /* parked twice */
+  /* only the handler's own thread parks, and it reads resume again after the unpark, so
+   * setting these before the state is enough */
   st->resume = resume;
   st->resume_arg = arg;
   atomic_fetch_add(&st->server->parked, 1);
   if(!atomic_compare_exchange_strong(&st->park, &expected, PARK_ASKED)) {
     atomic_fetch_sub(&st->server->parked, 1);
-    return NULL;               /* parked twice */
+    return NULL;
   }
   return (ctk_http_parked *)st;
 }

@@ -639,6 +639,16 @@ static void park_resume(void *arg, ctk_http_response *resp)
   free(job);
 }
 
+/* Must never be called: the resume function of a second, refused park. */
+static void park_resume_wrong(void *arg, ctk_http_response *resp)
+{
+  park_job *job = arg;
+  pthread_mutex_lock(&job->lab->lock);
+  job->lab->parked_twice += 100;
+  pthread_mutex_unlock(&job->lab->lock);
+  park_resume(arg, resp);
+}
+
 /* /park parks until the test unparks; /now parks and unparks before it returns. */
 static int park_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
 {
@@ -657,7 +667,8 @@ static int park_handler(void *ctx, const ctk_http_request *req, ctk_http_respons
     return 0;
   }
   pthread_mutex_lock(&lab->lock);
-  if(ctk_http_park(req, park_resume, job))
+  /* a second park is refused and changes nothing: the first resume function still answers */
+  if(ctk_http_park(req, park_resume_wrong, job))
     lab->parked_twice++;
   if(!strcmp(req->path, "/now")) {
     pthread_mutex_unlock(&lab->lock);
