@@ -195,7 +195,8 @@ struct ctk_store {
   int stopping;
   int committer_running;
   pthread_t committer;
-  int wal_fd;                  /* our own descriptor of the WAL file, opened at the first sync */
+  int wal_fd;                  /* our own descriptor of the WAL file: opened at open, or at the
+                                  first sync if SQLite had not created the file yet */
   char wal_path[4096];
   char dir_path[4096];
 };
@@ -336,6 +337,19 @@ static ctk_code store_sync_wal(ctk_store *s)
   return CTK_E_OK;
 }
 
+/* Count a commit if rows changed since the last one counted (a batch's, or single statements'
+ * outside the batch, which commit on their own); the caller holds lock. Returns the commit
+ * number the caller must wait for. */
+static unsigned long store_count_commit(ctk_store *s)
+{
+  sqlite3_int64 changes = sqlite3_total_changes64(s->db);
+  if(changes != s->changes_seen) {
+    s->changes_seen = changes;
+    s->commit_seq++;
+  }
+  return s->commit_seq;
+}
+
 /* The committer thread: commit the open batch, sync, wake its callers; again while there is
  * work. A failed sync is sticky (after a failed fdatasync the kernel may have dropped the
  * pages, so no later sync can vouch for them): every caller from then on gets the error. */
@@ -359,18 +373,12 @@ static void *store_committer(void *arg)
     pthread_mutex_unlock(&s->durable_lock);
 
     pthread_mutex_lock(&s->lock);
-    if(s->txn_open && s->batch) {
+    if(s->txn_open && s->batch)
       result = store_commit_batch(s, &list);
-      /* A batch that changed nothing (callers that only read, or claimed nothing) adds
-       * nothing to sync: what its readers saw was committed by earlier batches, which this
-       * thread synced before it came here. */
-      sqlite3_int64 changes = sqlite3_total_changes64(s->db);
-      if(changes != s->changes_seen) {
-        s->changes_seen = changes;
-        s->commit_seq++;
-      }
-    }
-    upto = s->commit_seq;
+    /* A batch that changed nothing (callers that only read, or claimed nothing) adds nothing
+     * to sync: what its readers saw was committed by earlier batches, which this thread synced
+     * before it came here. */
+    upto = store_count_commit(s);
     pthread_mutex_unlock(&s->lock);
 
     pthread_mutex_lock(&s->durable_lock);
@@ -436,18 +444,6 @@ static ctk_code store_wait_durable(ctk_store *s, unsigned long seq)
   return result;
 }
 
-/* Count a commit made by single statements outside the batch (autocommit), if any; the caller
- * holds lock. Returns the commit number the caller must wait for. */
-static unsigned long store_count_autocommit(ctk_store *s)
-{
-  sqlite3_int64 changes = sqlite3_total_changes64(s->db);
-  if(changes != s->changes_seen) {
-    s->changes_seen = changes;
-    s->commit_seq++;
-  }
-  return s->commit_seq;
-}
-
 /* Put a caller into the open batch, release the connection and tell the committer. Called
  * holding lock; returns holding durable_lock (never both at once: the committer takes them
  * one after the other too). */
@@ -476,7 +472,7 @@ static ctk_code store_leave(ctk_store *s, ctk_code result)
     return result;
   store_held = s->held_prev;
   if(!s->txn_open || !s->committer_running) {
-    seq = s->readonly ? 0 : store_count_autocommit(s);
+    seq = s->readonly ? 0 : store_count_commit(s);
     pthread_mutex_unlock(&s->lock);
     committed = seq ? store_wait_durable(s, seq) : CTK_E_OK;
     return result ? result : committed;
