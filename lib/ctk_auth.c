@@ -88,13 +88,9 @@ static int decode_hex(const char *hex, unsigned char *out, size_t bytes)
 /* Lowercase hex of bytes; size must hold 2 * n + 1. */
 static ctk_code encode_hex(const unsigned char *bytes, size_t n, char *out, size_t size)
 {
-  size_t len = 0;
-  size_t i;
-
-  if(size < 2 * n + 1 || OPENSSL_buf2hexstr_ex(out, size, &len, bytes, n, '\0') != 1)
+  if(size < 2 * n + 1)
     return CTK_E_TOOBIG;
-  for(i = 0; out[i]; i++)
-    out[i] = (char)tolower((unsigned char)out[i]);
+  ctk_hex(bytes, n, out);
   return CTK_E_OK;
 }
 

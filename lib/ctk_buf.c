@@ -205,3 +205,14 @@ ctk_code ctk_strlcpy(char *dst, const char *src, size_t dstsize)
   memcpy(dst, src, n + 1);
   return CTK_E_OK;
 }
+
+void ctk_hex(const unsigned char *bytes, size_t n, char *out)
+{
+  static const char digits[] = "0123456789abcdef";
+  size_t i;
+  for(i = 0; i < n; i++) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 15];
+  }
+  out[2 * n] = '\0';
+}

@@ -43,4 +43,7 @@ char *ctk_buf_detach(ctk_buf *b, size_t *len);
 /* Bounded copy: always NUL-terminates, returns CTK_E_TOOBIG if it had to cut. */
 ctk_code ctk_strlcpy(char *dst, const char *src, size_t dstsize);
 
+/* Lowercase hex of n bytes into out, which must hold 2 * n + 1 characters (NUL-terminated). */
+void ctk_hex(const unsigned char *bytes, size_t n, char *out);
+
 #endif

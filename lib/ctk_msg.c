@@ -793,14 +793,12 @@ static int digest_element(digest_sink *md, const xmlNode *e, const xmlNode *skip
 
 ctk_code ctk_msg_digest(const ctk_msg *m, char out[65])
 {
-  static const char hex[] = "0123456789abcdef";
   xmlNodePtr root = m && m->doc ? xmlDocGetRootElement(m->doc) : NULL;
   xmlNodePtr send_time = ctk_xml_child(ctk_xml_child(root, "Head"), "SendTime");
   digest_sink d;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   int ok;
-  unsigned i;
 
   out[0] = '\0';
   if(!root)
@@ -814,10 +812,6 @@ ctk_code ctk_msg_digest(const ctk_msg *m, char out[65])
   EVP_MD_CTX_free(d.md);
   if(!ok || mdlen != 32)
     return CTK_E_CRYPTO;
-  for(i = 0; i < mdlen; i++) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 15];
-  }
-  out[64] = '\0';
+  ctk_hex(digest, mdlen, out);
   return CTK_E_OK;
 }

@@ -982,10 +982,8 @@ static ctk_code compute_sha256(loader *ld)
     EVP_DigestUpdate(md, names[i], strlen(names[i]) + 1);
     result = hash_file(md, full);
   }
-  if(!result && EVP_DigestFinal_ex(md, digest, &dlen) == 1) {
-    for(i = 0; i < dlen && i < 32; i++)
-      snprintf(ld->p->sha256 + 2 * i, 3, "%02x", digest[i]);
-  }
+  if(!result && EVP_DigestFinal_ex(md, digest, &dlen) == 1)
+    ctk_hex(digest, dlen < 32 ? dlen : 32, ld->p->sha256);
   for(i = 0; i < n; i++)
     free(names[i]);
   free(names);

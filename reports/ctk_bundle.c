@@ -23,17 +23,6 @@
 #define ED25519_SIG_LEN 64
 #define PATH_MAX_LEN 1024
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-  static const char digits[] = "0123456789abcdef";
-  size_t i;
-  for(i = 0; i < n; i++) {
-    out[2 * i] = digits[d[i] >> 4];
-    out[2 * i + 1] = digits[d[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 /* ================= keys ================= */
 
 /* Never prompt for a pass phrase: the tool runs unattended in CI. */
@@ -89,7 +78,7 @@ static ctk_code fingerprint_of(EVP_PKEY *k, char out[65])
   OPENSSL_free(der);
   if(!ok || mdlen != sizeof(md))
     return CTK_E_CRYPTO;
-  hex(md, sizeof(md), out);
+  ctk_hex(md, sizeof(md), out);
   return CTK_E_OK;
 }
 
@@ -203,7 +192,7 @@ static ctk_code sha_end(sha_ctx *s, char out[65])
   s->md = NULL;
   if(!ok || len != sizeof(md))
     return CTK_E_CRYPTO;
-  hex(md, sizeof(md), out);
+  ctk_hex(md, sizeof(md), out);
   return CTK_E_OK;
 }
 

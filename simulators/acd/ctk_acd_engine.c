@@ -538,7 +538,6 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
   char name[96];
   struct tm tm;
   time_t t = (time_t)(acd_wall_ms() / 1000) + 8 * 3600; /* Beijing time names the day */
-  unsigned i;
 
   gmtime_r(&t, &tm);
   snprintf(name, sizeof(name), "%04d%02d%02d-%s-%06lu.wav", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -546,8 +545,7 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
   snprintf(c->rec_url, sizeof(c->rec_url), "%s/%s", e->recording_base, name);
   if(!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
     mdlen = 0;
-  for(i = 0; i < mdlen && i < 32; i++)
-    snprintf(c->rec_sha + 2 * i, 3, "%02x", md[i]);
+  ctk_hex(md, mdlen < 32 ? mdlen : 32, c->rec_sha);
 }
 
 /* ---------- the queue ---------- */
