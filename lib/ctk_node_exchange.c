@@ -470,6 +470,16 @@ static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp
   return 0;
 }
 
+/* exchange_finish for a request that was parked: the handler has returned, so a failure is
+ * answered 500 here rather than by the handler's return value. */
+static void exchange_finish_resumed(exchange_job *job, int state, ctk_http_response *resp)
+{
+  if(exchange_finish(job, state, resp)) {
+    resp->status = 500;
+    ctk_buf_reset(&resp->body);
+  }
+}
+
 /* On a worker, once the parked request's commit has ended (resp NULL: the connection went). */
 static void exchange_resume(void *arg, ctk_http_response *resp)
 {
@@ -484,10 +494,7 @@ static void exchange_resume(void *arg, ctk_http_response *resp)
     exchange_not_committed(&job->x, &job->out);
     state = EXCHANGE_ANSWER;
   }
-  if(exchange_finish(job, state, resp)) {
-    resp->status = 500;
-    ctk_buf_reset(&resp->body);
-  }
+  exchange_finish_resumed(job, state, resp);
 }
 
 int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
@@ -644,10 +651,7 @@ static void exchange_late_resume(void *arg, ctk_http_response *resp)
     return;
   }
   resp->status = job->late_status;
-  if(exchange_finish(job, job->late_state, resp)) {
-    resp->status = 500;
-    ctk_buf_reset(&resp->body);
-  }
+  exchange_finish_resumed(job, job->late_state, resp);
 }
 
 /* The late-reply fault: the answer is decided (and a success committed) now, but leaves only
