@@ -41,7 +41,7 @@ typedef struct monthly_data {
   ctk_buf ignored;                 /* "file: reason" lines for files that are not results */
   size_t n_ignored;
   ctk_buf notes;
-  char due[16];                    /* the 10th of the next month */
+  char due[32];                    /* the 10th of the next month (room for any int year) */
   ctk_region_db *db;               /* owns the regions the cities point at */
 } monthly_data;
 
