@@ -388,10 +388,16 @@ static ctk_code add_result(xmlNodePtr root, const ctk_outcome *o)
   return ok ? CTK_E_OK : CTK_E_NOMEM;
 }
 
-ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
-                               const ctk_outcome *outcome, int with_body, ctk_msg **out)
+void ctk_msg_answer_head(const ctk_profile *p, const ctk_head *req_head, ctk_head *out)
 {
-  const ctk_interface *in = ctk_profile_interface(p, req_head->interface_code);
+  head_init(p, out, req_head->interface_code, &req_head->receiver, &req_head->sender);
+  ctk_strlcpy(out->correl_id, req_head->msg_id, sizeof(out->correl_id));
+}
+
+ctk_code ctk_msg_new_answer_head(const ctk_profile *p, const ctk_head *h,
+                                 const ctk_outcome *outcome, int with_body, ctk_msg **out)
+{
+  const ctk_interface *in = ctk_profile_interface(p, h->interface_code);
   xmlNodePtr root;
   ctk_msg *m;
   ctk_code result;
@@ -401,8 +407,7 @@ ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
   if(!m)
     return CTK_E_NOMEM;
   m->is_answer = 1;
-  head_init(p, &m->head, req_head->interface_code, &req_head->receiver, &req_head->sender);
-  ctk_strlcpy(m->head.correl_id, req_head->msg_id, sizeof(m->head.correl_id));
+  m->head = *h;
   m->outcome = *outcome;
   result = add_head(root, &m->head, 1);
   if(!result)
@@ -418,6 +423,14 @@ ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
   }
   *out = m;
   return CTK_E_OK;
+}
+
+ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
+                               const ctk_outcome *outcome, int with_body, ctk_msg **out)
+{
+  ctk_head h;
+  ctk_msg_answer_head(p, req_head, &h);
+  return ctk_msg_new_answer_head(p, &h, outcome, with_body, out);
 }
 
 ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_outcome *outcome,

@@ -65,6 +65,12 @@ ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_
  * completely (fill what is known: msg_id, interface_code, sender, receiver). */
 ctk_code ctk_msg_new_answer_to(const ctk_profile *p, const ctk_head *req_head,
                                const ctk_outcome *outcome, int with_body, ctk_msg **out);
+/* The head of the answer to req_head: a fresh MsgId of the answering node, now as SendTime,
+ * sender and receiver swapped, the request's MsgId as CorrelId. */
+void ctk_msg_answer_head(const ctk_profile *p, const ctk_head *req_head, ctk_head *out);
+/* An answer whose head is h exactly (ctk_msg_new_answer_to is this after ctk_msg_answer_head). */
+ctk_code ctk_msg_new_answer_head(const ctk_profile *p, const ctk_head *h,
+                                 const ctk_outcome *outcome, int with_body, ctk_msg **out);
 void ctk_msg_free(ctk_msg *m);
 
 /* Fresh message id: sender region + UTC time + process-wide counter + random, unique per run. */

@@ -437,6 +437,24 @@ static ctk_code check_identity(ctk_node_engine *n, char *err, size_t errlen)
   return CTK_E_OK;
 }
 
+/* The success answer's templates; one that cannot be made leaves the answer to the encoder. */
+static void build_answer_templates(ctk_node_engine *n)
+{
+  ctk_outcome success;
+  int b;
+  int e;
+
+  ctk_outcome_set(&success, n->profile, "OK", "", "", "success");
+  for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    for(e = CTK_ENC_UTF8; e <= CTK_ENC_GBK; e++) {
+      if(ctk_msg_tpl_answer(n->profile, &success, (ctk_binding)b, (ctk_encoding)e,
+                            &n->success_tpl[b][e]))
+        CTK_WARN("node", "no template of the %s %s answer: each is encoded in full",
+                 ctk_binding_name((ctk_binding)b), ctk_encoding_name((ctk_encoding)e));
+    }
+  }
+}
+
 static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
 {
   const char *profile_dir = n->cfg.profile_dir[0] ? n->cfg.profile_dir : ctk_profile_default_dir();
@@ -447,6 +465,7 @@ static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
   if(result)
     return result;
   collect_open_states(n);
+  build_answer_templates(n);
   result = ctk_region_load(n->cfg.regions_file, &n->regions, err, errlen);
   if(result)
     return result;
@@ -629,6 +648,9 @@ int ctk_node_port(const ctk_node_engine *n)
 
 void ctk_node_stop(ctk_node_engine *n)
 {
+  int b;
+  int e;
+
   if(!n)
     return;
   /* Stop taking requests first and let the running ones finish (late answers at once); then
@@ -649,6 +671,10 @@ void ctk_node_stop(ctk_node_engine *n)
   ctk_auth_free(n->auth);
   ctk_calendar_free(n->calendar);
   ctk_region_free(n->regions);
+  for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    for(e = CTK_ENC_UTF8; e <= CTK_ENC_GBK; e++)
+      ctk_msg_tpl_free(n->success_tpl[b][e]);
+  }
   ctk_profile_free(n->profile);
   /* The secret leaves memory with the engine. */
   memset(n->secret, 0, sizeof(n->secret));

@@ -120,6 +120,24 @@ static ctk_code exchange_answer(ctk_exchange *x, ctk_buf *out)
   return result;
 }
 
+/* The success answer to a decoded request: from the node's template when no answer fault is
+ * on and the head values can be written as they are (the same bytes either way), else built
+ * and encoded. */
+static ctk_code exchange_success_answer(ctk_exchange *x, ctk_buf *out)
+{
+  ctk_node_engine *n = x->n;
+  const ctk_msg_tpl *tpl = n->success_tpl[x->binding][x->encoding];
+  ctk_head h;
+
+  if(tpl && x->req && !x->answer && !ctk_node_fault(n, CTK_PF_wrong_correl_id) &&
+     !ctk_node_fault(n, CTK_PF_gbk_broken) && !ctk_node_fault(n, CTK_PF_bad_answer_xml)) {
+    ctk_msg_answer_head(n->profile, &x->req->head, &h);
+    if(ctk_msg_tpl_fill(tpl, &h, out) == CTK_E_OK)
+      return CTK_E_OK;
+  }
+  return exchange_answer(x, out);
+}
+
 /* The SOAP envelope itself could not be read: a SOAP 1.1 Fault (soap:Client) carrying the
  * profile's result code, the only case the baseline uses a Fault for (J3-BIND-003). */
 static int exchange_is_envelope_problem(const ctk_exchange *x)
@@ -409,7 +427,7 @@ static int exchange_commit(exchange_job *job)
   ctk_outcome_set(&success, n->profile, "OK", "", "", "success");
   x->outcome = success;
   ctk_buf_init(&ready, job->out.max);
-  if(exchange_answer(x, &ready))
+  if(exchange_success_answer(x, &ready))
     ctk_buf_reset(&ready);
   state = exchange_commit_stored(job, &success, &ready);
   ctk_buf_free(&ready);

@@ -12,6 +12,7 @@
 #include "ctk_calendar.h"
 #include "ctk_http.h"
 #include "ctk_msg.h"
+#include "ctk_msg_tpl.h"
 #include "ctk_node.h"
 #include "ctk_region.h"
 #include "ctk_store.h"
@@ -42,6 +43,9 @@ struct ctk_node_engine {
   ctk_store *store;
   ctk_http_server *http;
   char open_states[256];         /* comma-separated codes of open states (process.xml) */
+  /* the success answer of each binding and encoding, ready to fill in (NULL: no template,
+   * the answer is built and encoded) */
+  ctk_msg_tpl *success_tpl[2][2];
 
   pthread_mutex_t wake_lock;     /* guards stopping and the wake-ups below */
   pthread_cond_t wake;           /* stop (the urger waits on it) */

@@ -17,6 +17,7 @@
 #include <libxml/xmlsave.h>
 
 #include "ctk_test.h"
+#include "ctk_msg_tpl.h"
 #include "ctk_validate.h"
 
 static ctk_profile *msg_profile;
@@ -694,6 +695,90 @@ static void test_msg_dump_plain(void)
   xmlFreeDoc(doc);
 }
 
+/* The answer from a template is byte for byte the one the encoder writes, for every interface,
+ * binding and encoding; a head value the template cannot carry is refused, nothing written. */
+static void tpl_matches_encoder(const ctk_msg_tpl *t, const ctk_head *h, const ctk_outcome *o,
+                                ctk_binding b, ctk_encoding e)
+{
+  const ctk_profile *p = profile();
+  ctk_msg *ans = NULL;
+  ctk_buf want;
+  ctk_buf got;
+
+  ctk_buf_init(&want, 65536);
+  ctk_buf_init(&got, 65536);
+  CU_ASSERT_EQUAL_FATAL(ctk_msg_new_answer_head(p, h, o, 0, &ans), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_msg_encode(p, ans, b, e, &want), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_buf_add(&got, "x", 1), CTK_E_OK); /* appends after what is there */
+  CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, h, &got), CTK_E_OK);
+  CU_ASSERT_EQUAL(got.len, want.len + 1);
+  CU_ASSERT(got.len == want.len + 1 && !memcmp(got.data + 1, want.data, want.len));
+  ctk_msg_free(ans);
+  ctk_buf_free(&want);
+  ctk_buf_free(&got);
+}
+
+static void test_msg_answer_template(void)
+{
+  const ctk_profile *p = profile();
+  ctk_outcome ok;
+  ctk_head h;
+  ctk_buf out;
+  int b;
+  int e;
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  ctk_outcome_set(&ok, p, "OK", "", "", "success");
+  ctk_buf_init(&out, 65536);
+  for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    for(e = CTK_ENC_UTF8; e <= CTK_ENC_GBK; e++) {
+      ctk_msg_tpl *t = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctk_msg_tpl_answer(p, &ok, (ctk_binding)b, (ctk_encoding)e, &t),
+                            CTK_E_OK);
+      for(i = 0; i < p->n_interfaces; i++) {
+        char path[300];
+        ctk_msg *req;
+        snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml",
+                 p->interfaces[i].code, p->interfaces[i].name);
+        req = decode_file(path);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+        ctk_msg_answer_head(p, &req->head, &h);
+        CU_ASSERT_STRING_EQUAL(h.correl_id, req->head.msg_id);
+        CU_ASSERT_STRING_EQUAL(h.sender.region, req->head.receiver.region);
+        tpl_matches_encoder(t, &h, &ok, (ctk_binding)b, (ctk_encoding)e);
+        ctk_msg_free(req);
+      }
+      /* values the encoder would escape or convert: no template answer, nothing written */
+      ctk_msg_answer_head(p, &(ctk_head){ .msg_id = "M1", .interface_code = "1001",
+                                          .sender = CITY, .receiver = PROVINCE }, &h);
+      ctk_strlcpy(h.correl_id, "a&b", sizeof(h.correl_id));
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      ctk_strlcpy(h.correl_id, "\xe5\xbc\xa0", sizeof(h.correl_id));
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      h.correl_id[0] = '\0';
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      CU_ASSERT_EQUAL(out.len, 0);
+      ctk_strlcpy(h.correl_id, "M1", sizeof(h.correl_id));
+      tpl_matches_encoder(t, &h, &ok, (ctk_binding)b, (ctk_encoding)e);
+      ctk_msg_tpl_free(t);
+    }
+  }
+  /* a bounded buffer too small for the answer: an error, and what was there is kept */
+  {
+    ctk_msg_tpl *t = NULL;
+    ctk_buf small;
+    CU_ASSERT_EQUAL_FATAL(ctk_msg_tpl_answer(p, &ok, CTK_BIND_XML, CTK_ENC_UTF8, &t), CTK_E_OK);
+    ctk_buf_init(&small, 64);
+    CU_ASSERT_EQUAL(ctk_buf_adds(&small, "keep"), CTK_E_OK);
+    CU_ASSERT_NOT_EQUAL(ctk_msg_tpl_fill(t, &h, &small), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(ctk_buf_str(&small), "keep");
+    ctk_buf_free(&small);
+    ctk_msg_tpl_free(t);
+  }
+  ctk_buf_free(&out);
+}
+
 static void test_msg_names(void)
 {
   CU_ASSERT_EQUAL(ctk_binding_parse("SOAP"), CTK_BIND_SOAP);
@@ -725,5 +810,6 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_declaration_without_encoding);
   CTK_TEST(s, test_msg_digest_ignores_form_not_content);
   CTK_TEST(s, test_msg_dump_plain);
+  CTK_TEST(s, test_msg_answer_template);
   CTK_TEST(s, test_msg_names);
 }
