@@ -694,6 +694,28 @@ void ctk_store_rollback(ctk_store *s)
   store_leave(s, CTK_E_OK);
 }
 
+void ctk_store_abandon(ctk_store *s)
+{
+  store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
+  store_exec(s, store_stmt(s, STMT_RELEASE));
+  if(s->depth > 1 || !s->committer_running) {
+    store_leave(s, CTK_E_OK);  /* nested, or no batches: as a rollback */
+    return;
+  }
+  s->depth = 0;
+  store_held = s->held_prev;
+  if(s->txn_open && !s->batch && !s->batch_lost && !sqlite3_get_autocommit(s->db)) {
+    /* Nobody's work is in the open transaction (a caller's unit joins the batch as it
+     * leaves, and we hold the connection): end it here, there is nothing to sync. Left open,
+     * its read snapshot would hold back checkpoints until the next writer came. */
+    if(store_exec(s, store_stmt(s, STMT_COMMIT)))
+      store_exec(s, store_stmt(s, STMT_ROLLBACK));
+    s->txn_open = 0;
+    s->batch_size = 0;
+  }
+  pthread_mutex_unlock(&s->lock);
+}
+
 /* ---- message log ---- */
 
 ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m)

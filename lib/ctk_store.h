@@ -118,6 +118,11 @@ void ctk_store_commit_stats_get(ctk_store *s, ctk_store_commit_stats *out);
 ctk_code ctk_store_begin(ctk_store *s);
 ctk_code ctk_store_commit(ctk_store *s);
 void ctk_store_rollback(ctk_store *s);
+/* Roll the caller's unit back and leave at once, without waiting for the batch to be durable:
+ * only for a unit whose reads lead to nothing (an outbox claim that found no due message). A
+ * rollback waits like a commit, because what the unit read may have been another caller's
+ * uncommitted work; a unit that acts on nothing it read need not. */
+void ctk_store_abandon(ctk_store *s);
 
 /* ctk_store_commit for a caller that must not block (a parked HTTP request): the store is
  * released at once, and then(arg, result) is called exactly once, when the unit's batch is

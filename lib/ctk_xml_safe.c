@@ -44,6 +44,8 @@ static void xml_init_once(void)
   xmlInitParser();
   xml_decl_re = pcre2_compile((PCRE2_SPTR)XML_DECL_PATTERN, PCRE2_ZERO_TERMINATED, 0, &errcode,
                               &erroff, NULL);
+  if(xml_decl_re)
+    pcre2_jit_compile(xml_decl_re, PCRE2_JIT_COMPLETE); /* optional speed-up, as in ctk_validate */
 }
 
 void ctk_xml_init(void)

@@ -4,6 +4,7 @@
  * rollback in the same moment takes nothing of ours. Also the bench helpers that write through
  * the store (ctk_bench_preload) and stamp requests (ctk_bench_template). */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -364,6 +365,88 @@ static void test_read_only_batches_are_not_synced(void)
   ctk_store_close(s);
 }
 
+/* ctk_store_abandon: the unit's work is gone, the caller does not join a batch (nor wait for
+ * one), a nested unit takes only its own work away, and others' units in the open batch are
+ * still committed and heard of. With nobody's work open it ends the transaction, so it holds
+ * no read snapshot that would keep a checkpoint from emptying the WAL. */
+static void test_abandon_leaves_without_joining(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-abandon");
+  char path[512];
+  ctk_store *s = NULL;
+  ctk_store_commit_stats before;
+  ctk_store_commit_stats after;
+  ctk_outbox_item it;
+  ctk_buf body;
+  ctk_order a;
+  ctk_order b;
+  ctk_order got;
+  then_count count;
+  sqlite3 *other = NULL;
+  int log_frames = -1;
+  int moved = -1;
+
+  memset(&count, 0, sizeof(count));
+  pthread_mutex_init(&count.lock, NULL);
+  pthread_cond_init(&count.changed, NULL);
+  count.caller = pthread_self();
+  ctk_buf_init(&body, 4096);
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  conc_order(&a, 90, 0, 1);
+  conc_order(&b, 90, 1, 1);
+
+  /* alone: the write is gone, no batch joined */
+  ctk_store_commit_stats_get(s, &before);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &a, "<WorkOrder/>", 12), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &it, &body), CTK_E_NOTFOUND);
+  ctk_store_abandon(s);
+  ctk_store_commit_stats_get(s, &after);
+  CU_ASSERT_EQUAL(after.callers, before.callers);
+  CU_ASSERT_EQUAL(after.batches, before.batches);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, a.order_id, &got), CTK_E_NOTFOUND);
+
+  /* nested: only the inner unit's work goes */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &a, "<WorkOrder/>", 12), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &b, "<WorkOrder/>", 12), CTK_E_OK);
+  ctk_store_abandon(s);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, a.order_id, &got), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, b.order_id, &got), CTK_E_NOTFOUND);
+
+  /* another unit waiting in the open batch is still made durable and told so */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_put(s, &b, "<WorkOrder/>", 12), CTK_E_OK);
+  ctk_store_commit_then(s, then_done, &count);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &it, &body), CTK_E_NOTFOUND);
+  ctk_store_abandon(s);
+  CU_ASSERT_EQUAL(then_wait(&count, 1), 1);
+  CU_ASSERT_EQUAL(count.ok, 1);
+  CU_ASSERT_EQUAL(ctk_store_order_get(s, b.order_id, &got), CTK_E_OK);
+
+  /* and no snapshot is left open: another connection empties the WAL */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &it, &body), CTK_E_NOTFOUND);
+  ctk_store_abandon(s);
+  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &other), SQLITE_OK);
+  /* a first read makes the new connection see the WAL */
+  CU_ASSERT_EQUAL(sqlite3_exec(other, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL),
+                  SQLITE_OK);
+  CU_ASSERT_EQUAL(sqlite3_wal_checkpoint_v2(other, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                            &moved), SQLITE_OK);
+  CU_ASSERT_EQUAL(log_frames, 0);
+  sqlite3_close(other);
+
+  ctk_store_close(s);
+  ctk_buf_free(&body);
+  pthread_cond_destroy(&count.changed);
+  pthread_mutex_destroy(&count.lock);
+}
+
 static ctk_profile *conc_profile(void)
 {
   ctk_profile *p = NULL;
@@ -425,6 +508,7 @@ void ctk_test_add_storeconc(CU_pSuite suite)
   CTK_TEST(suite, test_single_statements_are_kept);
   CTK_TEST(suite, test_commit_then_calls_once_when_durable);
   CTK_TEST(suite, test_read_only_batches_are_not_synced);
+  CTK_TEST(suite, test_abandon_leaves_without_joining);
   CTK_TEST(suite, test_bench_preload_counts);
   CTK_TEST(suite, test_bench_template_stamp);
 }
