@@ -37,11 +37,11 @@ TESTBIN  := $(BUILD)/ctk-tests
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
-PRELOAD  := $(BUILD)/fail_fdatasync.so
+PRELOAD  := $(BUILD)/fail_wal.so
 
 all: $(CTK) $(TESTBIN) $(PRELOAD)
 
-$(PRELOAD): tests/preload/fail_fdatasync.c
+$(PRELOAD): tests/preload/fail_wal.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
 
