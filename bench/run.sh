@@ -81,7 +81,9 @@ rss_sampler() { # OUTFILE: until killed, twice a second, "ROLE KB" for every run
   # `ctk serve ROLE` and `ctk sim ROLE` (VmHWM only grows, so the last line of each is its peak)
   while :; do
     for d in /proc/[0-9]*; do
-      cmd=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
+      # a process may end between the glob and the read: the shell reports the failed
+      # redirection itself, so it is silenced around the whole command
+      cmd=$( { tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null) || continue
       case "$cmd" in
         *" serve "*|*" sim "*)
           kb=$(awk '/VmHWM/ {print $2}' "$d/status" 2>/dev/null)

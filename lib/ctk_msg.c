@@ -351,20 +351,25 @@ static void head_init(const ctk_profile *p, ctk_head *h, const char *interface_c
   ctk_strlcpy(h->profile_version, p->version, sizeof(h->profile_version));
 }
 
-ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
-                             const ctk_node *sender, const ctk_node *receiver, ctk_msg **out)
+void ctk_msg_request_head(const ctk_profile *p, const char *interface_code,
+                          const ctk_node *sender, const ctk_node *receiver, ctk_head *out)
 {
-  const ctk_interface *in = ctk_profile_interface(p, interface_code);
+  head_init(p, out, interface_code, sender, receiver);
+}
+
+ctk_code ctk_msg_new_request_head(const ctk_profile *p, const ctk_head *h, ctk_msg **out)
+{
+  const ctk_interface *in = ctk_profile_interface(p, h->interface_code);
   xmlNodePtr root;
   ctk_msg *m;
 
   *out = NULL;
-  if(!in || !sender || !receiver)
-    return in ? CTK_E_INVAL : CTK_E_NOTFOUND;
+  if(!in)
+    return CTK_E_NOTFOUND;
   m = msg_alloc(p, "Message", &root);
   if(!m)
     return CTK_E_NOMEM;
-  head_init(p, &m->head, interface_code, sender, receiver);
+  m->head = *h;
   if(add_head(root, &m->head, 0) == CTK_E_OK)
     m->body = ctk_xml_add(ctk_xml_add(root, "Body", NULL), in->request_element, NULL);
   if(!m->body) {
@@ -373,6 +378,38 @@ ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
   }
   *out = m;
   return CTK_E_OK;
+}
+
+ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
+                             const ctk_node *sender, const ctk_node *receiver, ctk_msg **out)
+{
+  ctk_head h;
+
+  *out = NULL;
+  if(!sender || !receiver)
+    return ctk_profile_interface(p, interface_code) ? CTK_E_INVAL : CTK_E_NOTFOUND;
+  ctk_msg_request_head(p, interface_code, sender, receiver, &h);
+  return ctk_msg_new_request_head(p, &h, out);
+}
+
+void ctk_xml_copy_elements(xmlNodePtr dst, const xmlNode *src)
+{
+  const xmlNode *c;
+  for(c = src ? src->children : NULL; c; c = c->next) {
+    xmlNodePtr el;
+    if(c->type != XML_ELEMENT_NODE)
+      continue;
+    if(xml_has_element_child(c)) {
+      el = ctk_xml_add(dst, (const char *)c->name, NULL);
+      if(el)
+        ctk_xml_copy_elements(el, c);
+    }
+    else {
+      xmlChar *text = xmlNodeGetContent(c);
+      ctk_xml_add(dst, (const char *)c->name, text ? (const char *)text : "");
+      xmlFree(text);
+    }
+  }
 }
 
 static ctk_code add_result(xmlNodePtr root, const ctk_outcome *o)

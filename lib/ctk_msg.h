@@ -57,6 +57,11 @@ typedef struct ctk_msg {
  * element named after the interface's request element. Add fields with ctk_xml_add(). */
 ctk_code ctk_msg_new_request(const ctk_profile *p, const char *interface_code,
                              const ctk_node *sender, const ctk_node *receiver, ctk_msg **out);
+/* The head of a new request: a fresh MsgId of sender, now as SendTime, the profile version. */
+void ctk_msg_request_head(const ctk_profile *p, const char *interface_code,
+                          const ctk_node *sender, const ctk_node *receiver, ctk_head *out);
+/* A request whose head is h exactly (ctk_msg_new_request is this after ctk_msg_request_head). */
+ctk_code ctk_msg_new_request_head(const ctk_profile *p, const ctk_head *h, ctk_msg **out);
 /* An answer to req with the given outcome; body element (the interface's answer element) is
  * created only when with_body is set. */
 ctk_code ctk_msg_new_answer(const ctk_profile *p, const ctk_msg *req, const ctk_outcome *outcome,
@@ -130,6 +135,10 @@ xmlNodePtr ctk_msg_add_workorder(xmlNodePtr parent, const ctk_workorder_fields *
  * with &, <, > and CR escaped, a leaf with no text as <Name></Name>. The same bytes libxml2
  * writes for such a tree, without building one. */
 ctk_code ctk_xml_dump_plain(const xmlNode *e, ctk_buf *out);
+/* Copy the element children of src under dst as a forward carries them: elements, and each
+ * leaf's text (CDATA as text); attributes, comments and indentation left out, so two copies
+ * of the same content serialise the same, as ctk_xml_dump_plain writes src. */
+void ctk_xml_copy_elements(xmlNodePtr dst, const xmlNode *src);
 /* First child element of parent named name (any namespace); NULL if none. */
 xmlNodePtr ctk_xml_child(xmlNodePtr parent, const char *name);
 

@@ -1,17 +1,19 @@
-/* ctk_msg_tpl: answers written from a template made by the real encoder.
+/* ctk_msg_tpl: messages written from a template made by the real encoder.
  *
- * Building an answer as a libxml2 document and serialising it costs more than the rest of a
- * small answer's work; yet a success answer differs from the next only in its head values,
+ * Building a message as a libxml2 document and serialising it costs more than the rest of a
+ * small message's work; yet a success answer differs from the next only in its head values,
  * which are ids, codes, region numbers and a time: plain ASCII that XML carries unescaped and
- * GBK and UTF-8 write alike. So the encoder writes the answer once with a mark in place of
- * each value, and each request's answer is the template's bytes with its values between. */
+ * GBK and UTF-8 write alike. A forward differs in those and in its body, which is the received
+ * body as ctk_xml_dump_plain writes it. So the encoder writes the message once with a mark in
+ * place of each value, and each exchange's message is the template's bytes with its values
+ * between. */
 #include "ctk_msg_tpl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The head values of an answer, in the order of slot_value's switch. */
+/* The variable parts of a message, in the order of slot_value's switch. */
 enum {
   SLOT_MSGID,
   SLOT_INTERFACE,
@@ -20,7 +22,8 @@ enum {
   SLOT_RECEIVER_REGION,
   SLOT_RECEIVER_LEVEL,
   SLOT_SEND_TIME,
-  SLOT_CORREL_ID,
+  SLOT_CORREL_ID,                    /* answers only */
+  SLOT_BODY,                         /* requests only: the body element */
   SLOT_COUNT
 };
 
@@ -30,14 +33,17 @@ static const char *const slot_path[SLOT_COUNT][3] = {
   {"Head", "Sender", "Region"},      {"Head", "Sender", "Level"},
   {"Head", "Receiver", "Region"},    {"Head", "Receiver", "Level"},
   {"Head", "SendTime", NULL},        {"Head", "CorrelId", NULL},
+  {"Body", NULL, NULL},
 };
 
 #define MARK_LEN 11                  /* "CTKSLOT" + 2 digits + "ZZ" */
 
 struct ctk_msg_tpl {
-  ctk_buf bytes;                     /* the encoded answer with marks */
+  ctk_buf bytes;                     /* the encoded message with marks */
+  ctk_binding binding;
+  int n_slots;                       /* the slots this message has */
+  int order[SLOT_COUNT];             /* its slots by offset */
   size_t at[SLOT_COUNT];             /* offset of each slot's mark in bytes */
-  int order[SLOT_COUNT];             /* slots by offset */
 };
 
 static void mark_of(int slot, char out[MARK_LEN + 1])
@@ -45,7 +51,7 @@ static void mark_of(int slot, char out[MARK_LEN + 1])
   snprintf(out, MARK_LEN + 1, "CTKSLOT%02dZZ", slot);
 }
 
-/* The value of slot in h, as the encoder writes it (levels as decimal numbers). */
+/* The value of a head slot in h, as the encoder writes it (levels as decimal numbers). */
 static const char *slot_value(const ctk_head *h, int slot, char level[8])
 {
   switch(slot) {
@@ -82,15 +88,16 @@ static xmlNodePtr node_at(xmlNodePtr root, const char *const path[3])
   return n;
 }
 
-/* Find each mark in t->bytes exactly once and sort the slots by where they are. */
-static ctk_code find_marks(ctk_msg_tpl *t)
+/* Find each slot's mark in t->bytes exactly once and sort the slots by where they are. */
+static ctk_code find_marks(ctk_msg_tpl *t, const int *slots, int n_slots)
 {
   const char *data = t->bytes.data;
   size_t len = t->bytes.len;
-  int slot;
+  int k;
   int i;
 
-  for(slot = 0; slot < SLOT_COUNT; slot++) {
+  for(k = 0; k < n_slots; k++) {
+    int slot = slots[k];
     char mark[MARK_LEN + 1];
     const char *hit;
     mark_of(slot, mark);
@@ -98,54 +105,47 @@ static ctk_code find_marks(ctk_msg_tpl *t)
     if(!hit || memmem(hit + 1, len - (size_t)(hit + 1 - data), mark, MARK_LEN))
       return CTK_E_PARSE;
     t->at[slot] = (size_t)(hit - data);
-  }
-  for(slot = 0; slot < SLOT_COUNT; slot++) {
-    /* insertion sort of eight */
-    for(i = slot; i > 0 && t->at[t->order[i - 1]] > t->at[slot]; i--)
+    /* insertion sort by offset */
+    for(i = k; i > 0 && t->at[t->order[i - 1]] > t->at[slot]; i--)
       t->order[i] = t->order[i - 1];
     t->order[i] = slot;
   }
+  t->n_slots = n_slots;
   return CTK_E_OK;
 }
 
-ctk_code ctk_msg_tpl_answer(const ctk_profile *p, const ctk_outcome *o, ctk_binding b,
-                            ctk_encoding e, ctk_msg_tpl **out)
+/* Replace the content of each slot's element of m (the head's, and last: CorrelId or the
+ * Body) by its mark, encode, find the marks. */
+static ctk_code tpl_make(const ctk_profile *p, ctk_msg *m, int last, ctk_binding b,
+                         ctk_encoding e, ctk_msg_tpl **out)
 {
+  const int slots[] = { SLOT_MSGID, SLOT_INTERFACE, SLOT_SENDER_REGION, SLOT_SENDER_LEVEL,
+                        SLOT_RECEIVER_REGION, SLOT_RECEIVER_LEVEL, SLOT_SEND_TIME, last };
+  const int n_slots = (int)(sizeof(slots) / sizeof(slots[0]));
   ctk_msg_tpl *t;
-  ctk_head h;
-  ctk_msg *m = NULL;
-  ctk_code result;
-  int slot;
+  ctk_code result = CTK_E_OK;
+  int k;
 
   *out = NULL;
   t = calloc(1, sizeof(*t));
   if(!t)
     return CTK_E_NOMEM;
   ctk_buf_init(&t->bytes, 64 * 1024);
-  /* Any valid head: each value is replaced by its mark in the document before encoding. */
-  memset(&h, 0, sizeof(h));
-  ctk_strlcpy(h.interface_code, p->interfaces && p->n_interfaces ? p->interfaces[0].code : "0",
-              sizeof(h.interface_code));
-  ctk_msg_make_id("100000", h.msg_id);
-  ctk_msg_now(h.send_time, sizeof(h.send_time));
-  ctk_strlcpy(h.profile_version, p->version, sizeof(h.profile_version));
-  ctk_strlcpy(h.correl_id, h.msg_id, sizeof(h.correl_id));
-  result = ctk_msg_new_answer_head(p, &h, o, 0, &m);
-  for(slot = 0; !result && slot < SLOT_COUNT; slot++) {
+  t->binding = b;
+  for(k = 0; k < n_slots; k++) {
     char mark[MARK_LEN + 1];
-    xmlNodePtr n = node_at(xmlDocGetRootElement(m->doc), slot_path[slot]);
+    xmlNodePtr n = node_at(xmlDocGetRootElement(m->doc), slot_path[slots[k]]);
     if(!n) {
       result = CTK_E_PARSE;
       break;
     }
-    mark_of(slot, mark);
-    xmlNodeSetContent(n, BAD_CAST mark);
+    mark_of(slots[k], mark);
+    xmlNodeSetContent(n, BAD_CAST mark);  /* the Body's element goes with it */
   }
   if(!result)
     result = ctk_msg_encode(p, m, b, e, &t->bytes);
   if(!result)
-    result = find_marks(t);
-  ctk_msg_free(m);
+    result = find_marks(t, slots, n_slots);
   if(result) {
     ctk_msg_tpl_free(t);
     return result;
@@ -154,7 +154,51 @@ ctk_code ctk_msg_tpl_answer(const ctk_profile *p, const ctk_outcome *o, ctk_bind
   return CTK_E_OK;
 }
 
-ctk_code ctk_msg_tpl_fill(const ctk_msg_tpl *t, const ctk_head *h, ctk_buf *out)
+/* Any valid head for the message a template is made from (every value is replaced by a mark). */
+static void tpl_head(const ctk_profile *p, const char *interface_code, ctk_head *h)
+{
+  memset(h, 0, sizeof(*h));
+  ctk_strlcpy(h->interface_code, interface_code, sizeof(h->interface_code));
+  ctk_msg_make_id("100000", h->msg_id);
+  ctk_msg_now(h->send_time, sizeof(h->send_time));
+  ctk_strlcpy(h->profile_version, p->version, sizeof(h->profile_version));
+  ctk_strlcpy(h->correl_id, h->msg_id, sizeof(h->correl_id));
+}
+
+ctk_code ctk_msg_tpl_answer(const ctk_profile *p, const ctk_outcome *o, ctk_binding b,
+                            ctk_encoding e, ctk_msg_tpl **out)
+{
+  ctk_head h;
+  ctk_msg *m = NULL;
+  ctk_code result;
+
+  *out = NULL;
+  tpl_head(p, p->n_interfaces ? p->interfaces[0].code : "0", &h);
+  result = ctk_msg_new_answer_head(p, &h, o, 0, &m);
+  if(!result)
+    result = tpl_make(p, m, SLOT_CORREL_ID, b, e, out);
+  ctk_msg_free(m);
+  return result;
+}
+
+ctk_code ctk_msg_tpl_request(const ctk_profile *p, const char *interface_code, ctk_binding b,
+                             ctk_msg_tpl **out)
+{
+  ctk_head h;
+  ctk_msg *m = NULL;
+  ctk_code result;
+
+  *out = NULL;
+  tpl_head(p, interface_code, &h);
+  result = ctk_msg_new_request_head(p, &h, &m);
+  if(!result)
+    result = tpl_make(p, m, SLOT_BODY, b, CTK_ENC_UTF8, out);
+  ctk_msg_free(m);
+  return result;
+}
+
+ctk_code ctk_msg_tpl_fill(const ctk_msg_tpl *t, const ctk_head *h, const xmlNode *body,
+                          ctk_buf *out)
 {
   char levels[SLOT_COUNT][8];
   const char *value[SLOT_COUNT];
@@ -163,15 +207,29 @@ ctk_code ctk_msg_tpl_fill(const ctk_msg_tpl *t, const ctk_head *h, ctk_buf *out)
   ctk_code result = CTK_E_OK;
   int i;
 
-  for(i = 0; i < SLOT_COUNT; i++) {
-    value[i] = slot_value(h, i, levels[i]);
-    if(!plain_value(value[i]))
+  for(i = 0; i < t->n_slots; i++) {
+    int slot = t->order[i];
+    if(slot == SLOT_BODY) {
+      if(!body)
+        return CTK_E_INVAL;
+      continue;
+    }
+    value[slot] = slot_value(h, slot, levels[slot]);
+    if(!plain_value(value[slot]))
       return CTK_E_INVAL;
   }
-  for(i = 0; !result && i < SLOT_COUNT; i++) {
+  for(i = 0; !result && i < t->n_slots; i++) {
     int slot = t->order[i];
     result = ctk_buf_add(out, t->bytes.data + from, t->at[slot] - from);
-    if(!result)
+    if(!result && slot == SLOT_BODY) {
+      size_t body_at = out->len;
+      result = ctk_xml_dump_plain(body, out);
+      /* inside SOAP's CDATA section the body must not end it */
+      if(!result && t->binding == CTK_BIND_SOAP &&
+         memmem(out->data + body_at, out->len - body_at, "]]>", 3))
+        result = CTK_E_INVAL;
+    }
+    else if(!result)
       result = ctk_buf_adds(out, value[slot]);
     from = t->at[slot] + MARK_LEN;
   }

@@ -437,10 +437,12 @@ static ctk_code check_identity(ctk_node_engine *n, char *err, size_t errlen)
   return CTK_E_OK;
 }
 
-/* The success answer's templates; one that cannot be made leaves the answer to the encoder. */
-static void build_answer_templates(ctk_node_engine *n)
+/* The templates of the success answer and of forwards; one that cannot be made leaves that
+ * message to the encoder. */
+static void build_templates(ctk_node_engine *n)
 {
   ctk_outcome success;
+  size_t i;
   int b;
   int e;
 
@@ -451,6 +453,14 @@ static void build_answer_templates(ctk_node_engine *n)
                             &n->success_tpl[b][e]))
         CTK_WARN("node", "no template of the %s %s answer: each is encoded in full",
                  ctk_binding_name((ctk_binding)b), ctk_encoding_name((ctk_encoding)e));
+    }
+    n->forward_tpl[b] = calloc(n->profile->n_interfaces ? n->profile->n_interfaces : 1,
+                               sizeof(*n->forward_tpl[b]));
+    for(i = 0; n->forward_tpl[b] && i < n->profile->n_interfaces; i++) {
+      if(ctk_msg_tpl_request(n->profile, n->profile->interfaces[i].code, (ctk_binding)b,
+                             &n->forward_tpl[b][i]))
+        CTK_WARN("node", "no template of the %s forward of %s: each is encoded in full",
+                 ctk_binding_name((ctk_binding)b), n->profile->interfaces[i].code);
     }
   }
 }
@@ -465,7 +475,7 @@ static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
   if(result)
     return result;
   collect_open_states(n);
-  build_answer_templates(n);
+  build_templates(n);
   result = ctk_region_load(n->cfg.regions_file, &n->regions, err, errlen);
   if(result)
     return result;
@@ -672,8 +682,12 @@ void ctk_node_stop(ctk_node_engine *n)
   ctk_calendar_free(n->calendar);
   ctk_region_free(n->regions);
   for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+    size_t i;
     for(e = CTK_ENC_UTF8; e <= CTK_ENC_GBK; e++)
       ctk_msg_tpl_free(n->success_tpl[b][e]);
+    for(i = 0; n->forward_tpl[b] && n->profile && i < n->profile->n_interfaces; i++)
+      ctk_msg_tpl_free(n->forward_tpl[b][i]);
+    free(n->forward_tpl[b]);
   }
   ctk_profile_free(n->profile);
   /* The secret leaves memory with the engine. */

@@ -132,7 +132,7 @@ static ctk_code exchange_success_answer(ctk_exchange *x, ctk_buf *out)
   if(tpl && x->req && !x->answer && !ctk_node_fault(n, CTK_PF_wrong_correl_id) &&
      !ctk_node_fault(n, CTK_PF_gbk_broken) && !ctk_node_fault(n, CTK_PF_bad_answer_xml)) {
     ctk_msg_answer_head(n->profile, &x->req->head, &h);
-    if(ctk_msg_tpl_fill(tpl, &h, out) == CTK_E_OK)
+    if(ctk_msg_tpl_fill(tpl, &h, NULL, out) == CTK_E_OK)
       return CTK_E_OK;
   }
   return exchange_answer(x, out);

@@ -42,33 +42,6 @@ static void flow_now(char *out, size_t len)
   ctk_msg_now(out, len);
 }
 
-/* Copy the element children of src under dst, leaves as text; whitespace and comments are
- * dropped, so two copies of the same content serialise the same. */
-static void flow_copy_children(xmlNodePtr dst, xmlNodePtr src)
-{
-  xmlNodePtr c;
-  for(c = src ? src->children : NULL; c; c = c->next) {
-    xmlNodePtr el;
-    int has_elements = 0;
-    xmlNodePtr k;
-    if(c->type != XML_ELEMENT_NODE)
-      continue;
-    for(k = c->children; k; k = k->next) {
-      if(k->type == XML_ELEMENT_NODE)
-        has_elements = 1;
-    }
-    if(has_elements) {
-      el = ctk_xml_add(dst, (const char *)c->name, NULL);
-      if(el)
-        flow_copy_children(el, c);
-    }
-    else {
-      xmlChar *text = xmlNodeGetContent(c);
-      ctk_xml_add(dst, (const char *)c->name, text ? (const char *)text : "");
-      xmlFree(text);
-    }
-  }
-}
 
 /* The WorkOrder element, normalised and serialised (UTF-8, no namespace): what the store keeps
  * and what EXISTS compares. Written straight from the request's tree: building a copy of it to
@@ -174,28 +147,60 @@ static ctk_code flow_history(ctk_exchange *x, const ctk_order *o)
 
 /* ---------- forwarding ---------- */
 
+/* Queue bytes, the message with head h, for peer. */
+static ctk_code flow_enqueue_bytes(ctk_node_engine *n, const ctk_node_peer *peer,
+                                   const ctk_head *h, const ctk_buf *bytes,
+                                   const char *order_id, int64_t delay_ms)
+{
+  ctk_outbox_item it;
+
+  memset(&it, 0, sizeof(it));
+  ctk_strlcpy(it.fifo_key, order_id && *order_id ? order_id : h->msg_id, sizeof(it.fifo_key));
+  ctk_strlcpy(it.peer, peer->region, sizeof(it.peer));
+  ctk_strlcpy(it.interface_code, h->interface_code, sizeof(it.interface_code));
+  ctk_strlcpy(it.msg_id, h->msg_id, sizeof(it.msg_id));
+  ctk_strlcpy(it.order_id, order_id ? order_id : "", sizeof(it.order_id));
+  it.next_at_ms = ctk_node_now_ms() + delay_ms;
+  return ctk_store_outbox_add(n->store, &it, bytes->data, bytes->len);
+}
+
 ctk_code ctk_node_enqueue(ctk_node_engine *n, const ctk_node_peer *peer, ctk_msg *m,
                           const char *order_id, int64_t delay_ms)
 {
-  ctk_outbox_item it;
   ctk_buf bytes;
   ctk_code result;
 
   ctk_buf_init(&bytes, n->profile->max_message_bytes * 4 + 65536);
   result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
-  if(!result) {
-    memset(&it, 0, sizeof(it));
-    ctk_strlcpy(it.fifo_key, order_id && *order_id ? order_id : m->head.msg_id,
-                sizeof(it.fifo_key));
-    ctk_strlcpy(it.peer, peer->region, sizeof(it.peer));
-    ctk_strlcpy(it.interface_code, m->head.interface_code, sizeof(it.interface_code));
-    ctk_strlcpy(it.msg_id, m->head.msg_id, sizeof(it.msg_id));
-    ctk_strlcpy(it.order_id, order_id ? order_id : "", sizeof(it.order_id));
-    it.next_at_ms = ctk_node_now_ms() + delay_ms;
-    result = ctk_store_outbox_add(n->store, &it, bytes.data, bytes.len);
-  }
+  if(!result)
+    result = flow_enqueue_bytes(n, peer, &m->head, &bytes, order_id, delay_ms);
   ctk_buf_free(&bytes);
   return result;
+}
+
+/* The forward to peer written from the node's template: 1 when out holds it, 0 when it must be
+ * built (a GBK peer, no template, a head value the template cannot carry). */
+static int flow_forward_from_template(ctk_exchange *x, const ctk_node_peer *peer, ctk_head *h,
+                                      ctk_buf *out)
+{
+  ctk_node_engine *n = x->n;
+  const char *code = x->req->head.interface_code;
+  ctk_node to;
+  size_t i;
+
+  if(peer->encoding != CTK_ENC_UTF8 || !n->forward_tpl[peer->binding])
+    return 0;
+  for(i = 0; i < n->profile->n_interfaces; i++) {
+    if(!strcmp(n->profile->interfaces[i].code, code))
+      break;
+  }
+  if(i == n->profile->n_interfaces || !n->forward_tpl[peer->binding][i])
+    return 0;
+  memset(&to, 0, sizeof(to));
+  ctk_strlcpy(to.region, peer->region, sizeof(to.region));
+  to.level = peer->level;
+  ctk_msg_request_head(n->profile, code, &n->self, &to, h);
+  return ctk_msg_tpl_fill(n->forward_tpl[peer->binding][i], h, x->req->body, out) == CTK_E_OK;
 }
 
 /* A new request to peer carrying a copy of the received body. */
@@ -211,7 +216,7 @@ static ctk_code flow_copy_msg(ctk_exchange *x, const ctk_node_peer *peer, ctk_ms
   result = ctk_msg_new_request(n->profile, x->req->head.interface_code, &n->self, &to, out);
   if(result)
     return result;
-  flow_copy_children((*out)->body, x->req->body);
+  ctk_xml_copy_elements((*out)->body, x->req->body);
   return CTK_E_OK;
 }
 
@@ -231,6 +236,9 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
   const ctk_node_peer *peer = ctk_node_peer_find(n, region);
   const char *code = x->req->head.interface_code;
   ctk_msg *m = NULL;
+  ctk_head h;
+  ctk_buf bytes;
+  int wrong_code;
   int64_t delay = 0;
   ctk_code result;
 
@@ -244,16 +252,23 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     if(!strcmp(code, "1006") && ctk_node_fault(n, CTK_PF_lost_status_update))
       return CTK_E_OK;
   }
-  result = flow_copy_msg(x, peer, &m);
-  if(result)
-    return result;
-  if(peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
-     ctk_node_fault(n, CTK_PF_wrong_code_value))
-    flow_set_leaf(m, "WorkOrder", "Channel", "00");
   if(ctk_node_fault(n, CTK_PF_reorder) && strcmp(code, "1001") && strcmp(code, "1002"))
     delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
-  result = ctk_node_enqueue(n, peer, m, order_id, delay);
-  ctk_msg_free(m);
+  wrong_code = peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
+               ctk_node_fault(n, CTK_PF_wrong_code_value);
+  ctk_buf_init(&bytes, n->profile->max_message_bytes * 4 + 65536);
+  if(!wrong_code && flow_forward_from_template(x, peer, &h, &bytes)) {
+    result = flow_enqueue_bytes(n, peer, &h, &bytes, order_id, delay);
+  }
+  else {
+    result = flow_copy_msg(x, peer, &m);
+    if(!result && wrong_code)
+      flow_set_leaf(m, "WorkOrder", "Channel", "00");
+    if(!result)
+      result = ctk_node_enqueue(n, peer, m, order_id, delay);
+    ctk_msg_free(m);
+  }
+  ctk_buf_free(&bytes);
   if(!result)
     x->queued = 1;
   return result;
@@ -648,7 +663,7 @@ static ctk_code flow_query(ctk_exchange *x)
     return CTK_E_INTERNAL;
   wo = ctk_xml_add(x->answer->body, "WorkOrder", NULL);
   if(wo)
-    flow_copy_children(wo, xmlDocGetRootElement(frag));
+    ctk_xml_copy_elements(wo, xmlDocGetRootElement(frag));
   xmlFreeDoc(frag);
   status = wo ? ctk_xml_child(wo, "Status") : NULL;
   if(status)

@@ -46,6 +46,8 @@ struct ctk_node_engine {
   /* the success answer of each binding and encoding, ready to fill in (NULL: no template,
    * the answer is built and encoded) */
   ctk_msg_tpl *success_tpl[2][2];
+  /* the forward of each interface (the profile's order) in each binding, UTF-8; NULL: built */
+  ctk_msg_tpl **forward_tpl[2];
 
   pthread_mutex_t wake_lock;     /* guards stopping and the wake-ups below */
   pthread_cond_t wake;           /* stop (the urger waits on it) */

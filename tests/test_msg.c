@@ -95,6 +95,16 @@ static void round_trip(const ctk_msg *m, ctk_binding b, ctk_encoding e)
   ctk_buf_free(&wire);
 }
 
+/* The valid fixture of interface i of the profile, decoded (NULL if it cannot be). */
+static ctk_msg *decode_fixture(size_t i)
+{
+  const ctk_profile *p = profile();
+  char path[300];
+  snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml", p->interfaces[i].code,
+           p->interfaces[i].name);
+  return decode_file(path);
+}
+
 /* Every interface (its valid fixture) survives XML/SOAP x UTF-8/GBK unchanged and valid. */
 static void test_msg_round_trip_every_interface(void)
 {
@@ -103,11 +113,7 @@ static void test_msg_round_trip_every_interface(void)
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(p);
   for(i = 0; i < p->n_interfaces; i++) {
-    char path[300];
-    ctk_msg *m;
-    snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml", p->interfaces[i].code,
-             p->interfaces[i].name);
-    m = decode_file(path);
+    ctk_msg *m = decode_fixture(i);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     round_trip(m, CTK_BIND_XML, CTK_ENC_UTF8);
     round_trip(m, CTK_BIND_XML, CTK_ENC_GBK);
@@ -710,7 +716,7 @@ static void tpl_matches_encoder(const ctk_msg_tpl *t, const ctk_head *h, const c
   CU_ASSERT_EQUAL_FATAL(ctk_msg_new_answer_head(p, h, o, 0, &ans), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_msg_encode(p, ans, b, e, &want), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_buf_add(&got, "x", 1), CTK_E_OK); /* appends after what is there */
-  CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, h, &got), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, h, NULL, &got), CTK_E_OK);
   CU_ASSERT_EQUAL(got.len, want.len + 1);
   CU_ASSERT(got.len == want.len + 1 && !memcmp(got.data + 1, want.data, want.len));
   ctk_msg_free(ans);
@@ -737,11 +743,7 @@ static void test_msg_answer_template(void)
       CU_ASSERT_EQUAL_FATAL(ctk_msg_tpl_answer(p, &ok, (ctk_binding)b, (ctk_encoding)e, &t),
                             CTK_E_OK);
       for(i = 0; i < p->n_interfaces; i++) {
-        char path[300];
-        ctk_msg *req;
-        snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml",
-                 p->interfaces[i].code, p->interfaces[i].name);
-        req = decode_file(path);
+        ctk_msg *req = decode_fixture(i);
         CU_ASSERT_PTR_NOT_NULL_FATAL(req);
         ctk_msg_answer_head(p, &req->head, &h);
         CU_ASSERT_STRING_EQUAL(h.correl_id, req->head.msg_id);
@@ -753,11 +755,11 @@ static void test_msg_answer_template(void)
       ctk_msg_answer_head(p, &(ctk_head){ .msg_id = "M1", .interface_code = "1001",
                                           .sender = CITY, .receiver = PROVINCE }, &h);
       ctk_strlcpy(h.correl_id, "a&b", sizeof(h.correl_id));
-      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, NULL, &out), CTK_E_INVAL);
       ctk_strlcpy(h.correl_id, "\xe5\xbc\xa0", sizeof(h.correl_id));
-      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, NULL, &out), CTK_E_INVAL);
       h.correl_id[0] = '\0';
-      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, &out), CTK_E_INVAL);
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, NULL, &out), CTK_E_INVAL);
       CU_ASSERT_EQUAL(out.len, 0);
       ctk_strlcpy(h.correl_id, "M1", sizeof(h.correl_id));
       tpl_matches_encoder(t, &h, &ok, (ctk_binding)b, (ctk_encoding)e);
@@ -771,12 +773,70 @@ static void test_msg_answer_template(void)
     CU_ASSERT_EQUAL_FATAL(ctk_msg_tpl_answer(p, &ok, CTK_BIND_XML, CTK_ENC_UTF8, &t), CTK_E_OK);
     ctk_buf_init(&small, 64);
     CU_ASSERT_EQUAL(ctk_buf_adds(&small, "keep"), CTK_E_OK);
-    CU_ASSERT_NOT_EQUAL(ctk_msg_tpl_fill(t, &h, &small), CTK_E_OK);
+    CU_ASSERT_NOT_EQUAL(ctk_msg_tpl_fill(t, &h, NULL, &small), CTK_E_OK);
     CU_ASSERT_STRING_EQUAL(ctk_buf_str(&small), "keep");
     ctk_buf_free(&small);
     ctk_msg_tpl_free(t);
   }
   ctk_buf_free(&out);
+}
+
+/* A forward from a template: the same bytes as the request built with the same head and the
+ * received body copied into it, for every interface and both bindings; it decodes and is
+ * valid. A request template without a body, or with a value it cannot carry, writes nothing. */
+static void test_msg_request_template(void)
+{
+  const ctk_profile *p = profile();
+  int b;
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  for(i = 0; i < p->n_interfaces; i++) {
+    ctk_msg *req = decode_fixture(i);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+    for(b = CTK_BIND_XML; b <= CTK_BIND_SOAP; b++) {
+      ctk_msg_tpl *t = NULL;
+      ctk_msg *fwd = NULL;
+      ctk_msg *back = NULL;
+      ctk_outcome why;
+      ctk_problems pr;
+      ctk_head h;
+      ctk_buf want;
+      ctk_buf got;
+
+      CU_ASSERT_EQUAL_FATAL(ctk_msg_tpl_request(p, p->interfaces[i].code, (ctk_binding)b, &t),
+                            CTK_E_OK);
+      /* a new head in the fixture's direction (some interfaces only go down) */
+      ctk_msg_request_head(p, p->interfaces[i].code, &req->head.sender, &req->head.receiver,
+                           &h);
+      CU_ASSERT_EQUAL_FATAL(ctk_msg_new_request_head(p, &h, &fwd), CTK_E_OK);
+      ctk_xml_copy_elements(fwd->body, req->body);
+      ctk_buf_init(&want, 65536);
+      ctk_buf_init(&got, 65536);
+      CU_ASSERT_EQUAL(ctk_msg_encode(p, fwd, (ctk_binding)b, CTK_ENC_UTF8, &want), CTK_E_OK);
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, req->body, &got), CTK_E_OK);
+      CU_ASSERT_EQUAL(got.len, want.len);
+      CU_ASSERT(got.len == want.len && !memcmp(got.data, want.data, want.len));
+      CU_ASSERT_EQUAL(ctk_msg_decode(p, got.data, got.len, (ctk_binding)b, &back, &why),
+                      CTK_E_OK);
+      if(back) {
+        CU_ASSERT_STRING_EQUAL(back->head.msg_id, h.msg_id);
+        CU_ASSERT_EQUAL(ctk_validate_msg(p, back, &pr), CTK_E_OK);
+      }
+      /* no body, or a value it cannot carry: nothing written */
+      ctk_buf_reset(&got);
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, NULL, &got), CTK_E_INVAL);
+      ctk_strlcpy(h.send_time, "2026-01-01T00:00:00<", sizeof(h.send_time));
+      CU_ASSERT_EQUAL(ctk_msg_tpl_fill(t, &h, req->body, &got), CTK_E_INVAL);
+      CU_ASSERT_EQUAL(got.len, 0);
+      ctk_msg_free(back);
+      ctk_msg_free(fwd);
+      ctk_buf_free(&want);
+      ctk_buf_free(&got);
+      ctk_msg_tpl_free(t);
+    }
+    ctk_msg_free(req);
+  }
 }
 
 static void test_msg_names(void)
@@ -811,5 +871,6 @@ void ctk_test_add_msg(CU_pSuite s)
   CTK_TEST(s, test_msg_digest_ignores_form_not_content);
   CTK_TEST(s, test_msg_dump_plain);
   CTK_TEST(s, test_msg_answer_template);
+  CTK_TEST(s, test_msg_request_template);
   CTK_TEST(s, test_msg_names);
 }
