@@ -4,10 +4,11 @@
  *
  * A worker takes up to OUTBOX_BATCH due messages (of different orders) in one store unit,
  * delivers them one after another, and records every result in one more unit, which also
- * claims the next batch (or, when none is due, reads when the next retry is): one wait for a
- * durable commit per batch instead of two per message. That matters when a node has a backlog:
- * in the national-day benchmark the provinces' claims and records were 2 of their 3 commits
- * per order. A batch stops at the first message that is not delivered and gives the rest back
+ * claims the next batch (or, when none is due, reads when the next retry is). Neither unit
+ * waits for its commit to be durable (see outbox_claim): only rows whose queuing is on disk
+ * are handed out, and a claim or record lost in a crash only sends a message again. So a
+ * worker never waits for the disk; in the national-day benchmark the provinces' claims and
+ * records had been 2 of their 3 waits per order. A batch stops at the first message that is not delivered and gives the rest back
  * untried (no attempt counted), so none of them waits behind a failing peer's timeouts while
  * it is claimed; each is tried on its own turn, as before. */
 #include <stdio.h>
@@ -201,32 +202,29 @@ static size_t outbox_claim_in_unit(ctk_node_engine *n, outbox_job *jobs, int lif
   return count;
 }
 
-/* Claim in a unit of its own; if the unit cannot commit, none is claimed (the rows stay
- * pending for the next try). A claim that found nothing leaves without waiting for the
- * batch: most claims find nothing (every kick wakes a worker, and a busy worker has often
- * taken the message already), and waiting for a commit that has nothing of ours cost each
- * a round trip through the store's committer. */
+/* Claim in a unit of its own, without waiting for it to be durable. The store only hands out
+ * rows whose queuing commit is on disk, so the claim itself need not be: if it is lost (a
+ * crash, a failed commit), the message is sent again and the peer answers the repeat from its
+ * idempotency table. A claim that found nothing is dropped (most find nothing: every kick
+ * wakes a worker, and a busy worker has often taken the message already). Waiting for these
+ * commits cost each claim a round trip through the store's committer. */
 static size_t outbox_claim(ctk_node_engine *n, outbox_job *jobs, int lifo, int64_t *next_due)
 {
   int in_unit = ctk_store_begin(n->store) == CTK_E_OK;
   size_t count = outbox_claim_in_unit(n, jobs, lifo, next_due);
 
-  if(in_unit && !count) {
+  if(in_unit && !count)
     ctk_store_abandon(n->store);
-    return 0;
-  }
-  if(in_unit && ctk_store_commit(n->store)) {
-    CTK_ERR("outbox", "cannot record the claim of %zu messages", count);
-    count = 0;
-  }
+  else if(in_unit)
+    ctk_store_commit_nowait(n->store);
   return count;
 }
 
 /* Deliver the claimed messages in order until one is not delivered, then, in one store unit,
  * record them all (the untried ones go back) and, unless the node is stopping (claim_next
- * 0), claim the next batch: each round of a busy worker is one wait for a durable commit,
- * and an idle one learns in the same unit when the next retry is due. Returns how many
- * were claimed. */
+ * 0), claim the next batch; an idle worker learns in the same unit when the next retry is
+ * due. The unit does not wait to be durable, for the reason outbox_claim gives: a lost
+ * record sends the message again. Returns how many were claimed. */
 static size_t outbox_deliver(ctk_node_engine *n, ctk_http_client *client, outbox_job *jobs,
                              size_t count, int lifo, int claim_next, int64_t *next_due)
 {
@@ -246,10 +244,8 @@ static size_t outbox_deliver(ctk_node_engine *n, ctk_http_client *client, outbox
   *next_due = 0;
   if(in_unit && claim_next)
     claimed = outbox_claim_in_unit(n, jobs, lifo, next_due);
-  if(in_unit && ctk_store_commit(n->store)) {
-    CTK_ERR("outbox", "cannot record the delivery of %zu messages", count);
-    claimed = 0;
-  }
+  if(in_unit)
+    ctk_store_commit_nowait(n->store);
   return claimed;
 }
 

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,15 +115,18 @@ static const char ctk_store_schema[] =
                 " VALUES(?,?,?,?,?,?,'pending',0,0,?,?)")                                    \
   X(OUTBOX_CLAIM_FIFO, "SELECT id, fifo_key, peer, interface_code, msg_id, order_id,"        \
                        " attempts, next_at, body FROM outbox o WHERE state = 'pending'"      \
-                       " AND inflight = 0 AND next_at <= ?1 AND NOT EXISTS (SELECT 1 FROM"   \
-                       " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
-                       " AND e.id < o.id) ORDER BY next_at, id LIMIT 1")                     \
+                       " AND inflight = 0 AND next_at <= ?1 AND id <= ?2 AND NOT EXISTS"     \
+                       " (SELECT 1 FROM outbox e WHERE e.state = 'pending'"                  \
+                       " AND e.fifo_key = o.fifo_key AND e.id < o.id)"                       \
+                       " ORDER BY next_at, id LIMIT 1")                                      \
   X(OUTBOX_CLAIM_LIFO, "SELECT id, fifo_key, peer, interface_code, msg_id, order_id,"        \
                        " attempts, next_at, body FROM outbox o WHERE state = 'pending'"      \
-                       " AND inflight = 0 AND next_at <= ?1 AND NOT EXISTS (SELECT 1 FROM"   \
-                       " outbox e WHERE e.state = 'pending' AND e.fifo_key = o.fifo_key"     \
-                       " AND e.id > o.id) ORDER BY next_at, id LIMIT 1")                     \
+                       " AND inflight = 0 AND next_at <= ?1 AND id <= ?2 AND NOT EXISTS"     \
+                       " (SELECT 1 FROM outbox e WHERE e.state = 'pending'"                  \
+                       " AND e.fifo_key = o.fifo_key AND e.id > o.id)"                       \
+                       " ORDER BY next_at, id LIMIT 1")                                      \
   X(OUTBOX_INFLIGHT, "UPDATE outbox SET inflight = 1 WHERE id = ?")                          \
+  X(OUTBOX_MAX_ID, "SELECT coalesce(max(id), 0) FROM outbox")                                \
   X(OUTBOX_RELEASE, "UPDATE outbox SET inflight = 0 WHERE id = ?")                           \
   X(OUTBOX_NEXT_DUE, "SELECT next_at FROM outbox o WHERE state = 'pending'"                 \
                      " AND inflight = 0 AND NOT EXISTS (SELECT 1 FROM outbox e"              \
@@ -191,6 +195,10 @@ struct ctk_store {
   int batch_waiting;           /* callers wait in the open batch */
   unsigned long durable_seq;   /* every commit up to this one is on disk */
   ctk_code sync_failed;        /* sticky: after a failed fdatasync nothing is durable any more */
+  /* Outbox rows up to this id are durable: a claim takes no other (so nothing is sent before
+   * the commit that queued it is on disk), and so it need not wait for its own commit.
+   * Written by the committer after a sync, read by claims. */
+  atomic_llong outbox_durable_id;
   ctk_store_commit_stats counted;
   int stopping;
   int committer_running;
@@ -350,6 +358,16 @@ static unsigned long store_count_commit(ctk_store *s)
   return s->commit_seq;
 }
 
+/* The highest outbox id committed so far (0 if none, or if it cannot be read); the caller
+ * holds lock, outside the batch transaction. */
+static long long store_outbox_max_id(ctk_store *s)
+{
+  sqlite3_stmt *st = store_stmt(s, STMT_OUTBOX_MAX_ID);
+  long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  return id;
+}
+
 /* The committer thread: commit the open batch, sync, wake its callers; again while there is
  * work. A failed sync is sticky (after a failed fdatasync the kernel may have dropped the
  * pages, so no later sync can vouch for them): every caller from then on gets the error. */
@@ -363,6 +381,7 @@ static void *store_committer(void *arg)
     store_waiter *w;
     store_waiter *next;
     unsigned long upto;
+    long long outbox_max = 0;
     ctk_code result = CTK_E_OK;
 
     while(!s->stopping && !s->batch_waiting && s->wanted_seq <= s->durable_seq)
@@ -379,6 +398,8 @@ static void *store_committer(void *arg)
      * to sync: what its readers saw was committed by earlier batches, which this thread synced
      * before it came here. */
     upto = store_count_commit(s);
+    if(!s->txn_open)
+      outbox_max = store_outbox_max_id(s);
     pthread_mutex_unlock(&s->lock);
 
     pthread_mutex_lock(&s->durable_lock);
@@ -392,6 +413,9 @@ static void *store_committer(void *arg)
       else if(upto > s->durable_seq)
         s->durable_seq = upto;
     }
+    /* before any caller is woken: a caller's kick must find its rows claimable */
+    if(!s->sync_failed && outbox_max > atomic_load(&s->outbox_durable_id))
+      atomic_store(&s->outbox_durable_id, outbox_max);
     if(s->sync_failed && !result)
       result = s->sync_failed;
     for(w = list; w; w = next) {
@@ -593,6 +617,8 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
       return CTK_E_DB;
     }
   }
+  /* what the file holds at open is as durable as we can know it */
+  atomic_store(&s->outbox_durable_id, store_outbox_max_id(s));
   if(!readonly) {
     /* the schema step made SQLite create the WAL: take our descriptor now, while the path
      * still means what it meant at open; if it is not there yet, the first sync opens it */
@@ -685,6 +711,17 @@ ctk_code ctk_store_commit(ctk_store *s)
 void ctk_store_commit_then(ctk_store *s, ctk_store_durable_fn then, void *arg)
 {
   store_leave_then(s, store_release_unit(s), then, arg);
+}
+
+static void store_forget(void *arg, ctk_code result)
+{
+  (void)arg;
+  (void)result;
+}
+
+void ctk_store_commit_nowait(ctk_store *s)
+{
+  store_leave_then(s, store_release_unit(s), store_forget, NULL);
 }
 
 void ctk_store_rollback(ctk_store *s)
@@ -1067,6 +1104,7 @@ ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outb
   store_enter(s, 1);
   st = store_stmt(s, lifo ? STMT_OUTBOX_CLAIM_LIFO : STMT_OUTBOX_CLAIM_FIFO);
   sqlite3_bind_int64(st, 1, now_ms);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)atomic_load(&s->outbox_durable_id));
   rc = sqlite3_step(st);
   if(rc == SQLITE_ROW) {
     memset(item, 0, sizeof(*item));

@@ -131,6 +131,11 @@ void ctk_store_abandon(ctk_store *s);
  * already, no committer) it is called at once, on the calling thread. */
 typedef void (*ctk_store_durable_fn)(void *arg, ctk_code result);
 void ctk_store_commit_then(ctk_store *s, ctk_store_durable_fn then, void *arg);
+/* Keep the unit's work in the batch and leave without waiting for it to be durable, nor
+ * hearing whether it was: only for work whose loss in a crash or a failed commit makes the
+ * node repeat something its peer recognises (an outbox claim or a delivery record: the
+ * message is sent again and the peer answers the repeat from its idempotency table). */
+void ctk_store_commit_nowait(ctk_store *s);
 
 /* ---- message log ---- */
 ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m);
@@ -176,7 +181,9 @@ ctk_code ctk_store_urge_mark(ctk_store *s, const char *order_id, const char *day
 ctk_code ctk_store_outbox_add(ctk_store *s, ctk_outbox_item *item, const char *body,
                               size_t body_len);
 /* Claim the next row due at now_ms that no earlier pending row of the same fifo_key precedes
- * (per-order FIFO; lifo reverses it, for the reorder fault). CTK_E_NOTFOUND when none is due.
+ * (per-order FIFO; lifo reverses it, for the reorder fault) and whose queuing commit is
+ * durable: a row queued by a batch that is still being synced waits for the sync, so nothing
+ * is sent before what it forwards is on disk. CTK_E_NOTFOUND when none is due.
  * The row stays pending but in flight until done/retry. */
 ctk_code ctk_store_outbox_claim(ctk_store *s, int64_t now_ms, int lifo, ctk_outbox_item *item,
                                 ctk_buf *body);

@@ -447,6 +447,71 @@ static void test_abandon_leaves_without_joining(void)
   pthread_mutex_destroy(&count.lock);
 }
 
+/* A claim hands out only rows whose queuing commit is durable: a row queued in the open batch
+ * is not claimable until that batch is synced. A unit committed without waiting
+ * (ctk_store_commit_nowait) returns at once and is made durable all the same. */
+static void test_claim_waits_for_durable_rows(void)
+{
+  const char *dir = ctk_test_tmpdir("storeconc-durable-claim");
+  char path[512];
+  ctk_store *s = NULL;
+  ctk_outbox_item it;
+  ctk_outbox_item got;
+  ctk_buf body;
+  int found = 0;
+  int tries;
+
+  ctk_buf_init(&body, 4096);
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  memset(&it, 0, sizeof(it));
+  ctk_strlcpy(it.fifo_key, "order-a", sizeof(it.fifo_key));
+  ctk_strlcpy(it.peer, "100000", sizeof(it.peer));
+  ctk_strlcpy(it.msg_id, "m-a", sizeof(it.msg_id));
+
+  /* queued in the open unit: not yet claimable, by anyone */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_add(s, &it, "a", 1), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &got, &body), CTK_E_NOTFOUND);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  /* durable now */
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_claim(s, 0, 0, &got, &body), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(got.msg_id, "m-a");
+  ctk_store_commit_nowait(s);
+
+  /* a unit that does not wait: claimable once the committer has synced it */
+  ctk_strlcpy(it.fifo_key, "order-b", sizeof(it.fifo_key));
+  ctk_strlcpy(it.msg_id, "m-b", sizeof(it.msg_id));
+  CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_outbox_add(s, &it, "b", 1), CTK_E_OK);
+  ctk_store_commit_nowait(s);
+  for(tries = 0; tries < 500 && !found; tries++) {
+    CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
+    found = ctk_store_outbox_claim(s, 0, 0, &got, &body) == CTK_E_OK;
+    if(found)
+      ctk_store_commit_nowait(s);
+    else
+      ctk_store_abandon(s);
+    if(!found)
+      nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+  }
+  CU_ASSERT(found);
+  CU_ASSERT_STRING_EQUAL(got.msg_id, "m-b");
+  ctk_store_close(s);
+
+  /* both claims and the second row were committed: after reopening, both rows are there */
+  s = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  {
+    ctk_outbox_counts c;
+    CU_ASSERT_EQUAL(ctk_store_outbox_counts(s, &c), CTK_E_OK);
+    CU_ASSERT_EQUAL(c.pending, 2);
+  }
+  ctk_store_close(s);
+  ctk_buf_free(&body);
+}
+
 static ctk_profile *conc_profile(void)
 {
   ctk_profile *p = NULL;
@@ -509,6 +574,7 @@ void ctk_test_add_storeconc(CU_pSuite suite)
   CTK_TEST(suite, test_commit_then_calls_once_when_durable);
   CTK_TEST(suite, test_read_only_batches_are_not_synced);
   CTK_TEST(suite, test_abandon_leaves_without_joining);
+  CTK_TEST(suite, test_claim_waits_for_durable_rows);
   CTK_TEST(suite, test_bench_preload_counts);
   CTK_TEST(suite, test_bench_template_stamp);
 }
