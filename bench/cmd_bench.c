@@ -348,6 +348,11 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
   cfg.quiet = json;
   result = ctk_bench_ingest(&cfg, &res);
   free(lanes);
+  if(result == CTK_E_INVAL) {
+    fprintf(stderr, "ctk bench national: --clients %u for each peer of the plan is more than %d "
+            "connections in all\n", cfg.clients, CTK_BENCH_CLIENTS_MAX);
+    return 3;
+  }
   if(result) {
     fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
     return 2;

@@ -21,7 +21,6 @@
 #include "ctk_log.h"
 
 #define BENCH_SAMPLES_MAX (1u << 20) /* latency samples kept per client thread */
-#define BENCH_CLIENTS_MAX 256        /* client threads in all */
 #define BENCH_LANES_MAX 4096
 
 typedef struct bench_group {
@@ -322,7 +321,7 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     return CTK_E_NOMEM;
   }
   result = groups_build(cfg, lanes, n_lanes, tpls, groups, &sh.n_groups);
-  if(!result && (sh.n_groups * per_group > BENCH_CLIENTS_MAX))
+  if(!result && (sh.n_groups * per_group > CTK_BENCH_CLIENTS_MAX))
     result = CTK_E_INVAL;
   if(!result) {
     n = (unsigned)sh.n_groups * per_group;

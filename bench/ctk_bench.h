@@ -38,6 +38,8 @@ typedef struct ctk_bench_config {
   int quiet;                   /* no progress line */
 } ctk_bench_config;
 
+#define CTK_BENCH_CLIENTS_MAX 256    /* client connections (one thread each) in all */
+
 typedef struct ctk_bench_result {
   unsigned long sent;
   unsigned long ok;            /* answered with the profile's OK code */

@@ -204,8 +204,14 @@ if ! skipped national; then
           --secret-file "$N/city.secret" --clients "$NAT_CLIENTS" --duration "$NAT_MAX_S" --json)
   record "$L_NAT"
   NAT_LOAD=$(json_field "$L_NAT" wall_s)
-  # every province's outbox drained: all its reports were accepted by the ministry
   drain_end=$(( $(date +%s) + NAT_MAX_S ))
+  if [ -z "$(json_field "$L_NAT" sent)" ]; then
+    # the load did not run at all (its error is above): no wall time to report
+    echo "bench: the national-day load did not run" >&2
+    NAT_LOAD=failed
+    drain_end=0
+  fi
+  # every province's outbox drained: all its reports were accepted by the ministry
   while [ "$(date +%s)" -lt "$drain_end" ]; do
     pending=0
     for p in $PROVINCES; do
@@ -218,6 +224,7 @@ if ! skipped national; then
   done
   [ "$TTY" = 1 ] && printf '\n' >&2
   NAT_WALL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  [ "$NAT_LOAD" = failed ] && NAT_WALL=-
   NAT_CPU=$(awk -v a="$cpu0" -v b="$(cpu_busy_s)" 'BEGIN { printf "%.1f", b - a }')
   # how the stores shared their commits: callers, batches and WAL syncs, summed
   set -- $(store_stats "$MINISTRY_PORT")
@@ -251,7 +258,7 @@ if ! skipped national; then
   NAT_OK=$(json_field "$L_NAT" ok)
   # lost: acknowledged to a city, yet neither at the ministry nor still queued at a province
   NAT_LOST=$((${NAT_OK:-0} - ${NAT_AT:-0} - NAT_PENDING))
-  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$NAT_WALL,\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB,\"cpu_s\":$NAT_CPU,\"ministry_cpu_s\":$NAT_MIN_CPU,\"provinces_cpu_s\":$NAT_PROV_CPU,\"ministry_store\":$NAT_MIN_STORE,\"provinces_store\":$NAT_PROV_STORE}"
+  record "{\"name\":\"national-day\",\"orders\":$NATIONAL,\"cities\":$NAT_CITIES,\"wall_s\":$([ "$NAT_WALL" = - ] && echo null || echo "$NAT_WALL"),\"acknowledged\":${NAT_OK:-0},\"at_ministry\":${NAT_AT:-0},\"still_queued\":$NAT_PENDING,\"lost\":$NAT_LOST,\"ministry_peak_kb\":$NAT_MIN_KB,\"province_peak_kb_max\":$NAT_PROV_KB,\"cpu_s\":$NAT_CPU,\"ministry_cpu_s\":$NAT_MIN_CPU,\"provinces_cpu_s\":$NAT_PROV_CPU,\"ministry_store\":$NAT_MIN_STORE,\"provinces_store\":$NAT_PROV_STORE}"
   stop_pid "$NAT_MIN_PID"
 fi
 
