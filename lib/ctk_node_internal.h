@@ -16,7 +16,7 @@
 #include "ctk_node.h"
 #include "ctk_region.h"
 #include "ctk_store.h"
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 #define CTK_NODE_PEERS_MAX 64
 #define CTK_NODE_SECRET_MAX 256

@@ -8,7 +8,7 @@
 #include "ctk_http.h"
 #include "ctk_log.h"
 #include "ctk_node.h"
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 static void serve_usage(FILE *out)
 {

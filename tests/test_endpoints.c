@@ -16,7 +16,7 @@
 #include "ctk_node.h"
 #include "ctk_proc.h"
 #include "ctk_test.h"
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 #define P1 "360000"     /* Jiangxi */
 #define P1_CITY "360100"

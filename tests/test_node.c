@@ -5,7 +5,7 @@
 
 #include "ctk_node.h"
 #include "ctk_test.h"
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 static void test_node_config_options(void)
 {

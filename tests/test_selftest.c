@@ -10,7 +10,7 @@
 #include "ctk_report.h"
 #include "ctk_result.h"
 #include "ctk_test.h"
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 #define SELFTEST_PICS "fixtures/pics/reference-province.pics"
 #define SELFTEST_PIXIT "fixtures/pixit/reference-province.pixit"

@@ -1,5 +1,5 @@
 /* ctk_province_faults: names of the province's fault modes, from the one table. */
-#include "province/ctk_province_faults.h"
+#include "ctk_province_faults.h"
 
 #include <pthread.h>
 #include <string.h>
