@@ -32,6 +32,9 @@ typedef struct ctk_format {
   char requirement[CTK_ID_MAX];
   size_t line;                 /* line in formats.csv, for the loader's messages */
   pcre2_code *re;
+  /* The pattern's groups named year, month and day (0 when it has not all three): then a
+   * match must also be a date of the calendar (no 30 February). */
+  int year_group, month_group, day_group;
 } ctk_format;
 
 /* One element name of a format's list, for looking formats up by element. */
@@ -86,6 +89,11 @@ static ctk_code compile_format(ctk_format *f, const char *pattern, const char *f
                         f->field, (size_t)erroff, (const char *)msg);
   }
   pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE); /* optional speed-up; interpreter otherwise */
+  f->year_group = pcre2_substring_number_from_name(f->re, (PCRE2_SPTR) "year");
+  f->month_group = pcre2_substring_number_from_name(f->re, (PCRE2_SPTR) "month");
+  f->day_group = pcre2_substring_number_from_name(f->re, (PCRE2_SPTR) "day");
+  if(f->year_group <= 0 || f->month_group <= 0 || f->day_group <= 0)
+    f->year_group = f->month_group = f->day_group = 0;
   return CTK_E_OK;
 }
 
@@ -283,7 +291,33 @@ static const ctk_format *format_by_field(const struct ctk_formats *fs, const cha
   return format_for_element(fs, field);
 }
 
-/* 1 match, 0 not, -1 on a matching error. */
+/* The number in group g of a match (digits only, as the patterns capture them); -1 if unset. */
+static long group_number(const char *value, const PCRE2_SIZE *ov, int g)
+{
+  long n = 0;
+  PCRE2_SIZE i;
+  if(ov[2 * g] == PCRE2_UNSET)
+    return -1;
+  for(i = ov[2 * g]; i < ov[2 * g + 1]; i++) {
+    if(value[i] < '0' || value[i] > '9' || n > 100000)
+      return -1;
+    n = n * 10 + (value[i] - '0');
+  }
+  return n;
+}
+
+/* 1 when year-month-day is a day of the Gregorian calendar. */
+static int calendar_date(long year, long month, long day)
+{
+  static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if(year < 1 || month < 1 || month > 12 || day < 1)
+    return 0;
+  return day <= days[month - 1] + (month == 2 && leap);
+}
+
+/* 1 match, 0 not, -1 on a matching error. A pattern with year, month and day groups matches
+ * only a date of the calendar. */
 static int format_matches(const ctk_format *f, const char *value)
 {
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(f->re, NULL);
@@ -292,6 +326,13 @@ static int format_matches(const ctk_format *f, const char *value)
   if(!md)
     return -1;
   rc = pcre2_match(f->re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, NULL);
+  if(rc >= 0 && f->year_group) {
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if(!calendar_date(group_number(value, ov, f->year_group),
+                      group_number(value, ov, f->month_group),
+                      group_number(value, ov, f->day_group)))
+      rc = PCRE2_ERROR_NOMATCH;
+  }
   pcre2_match_data_free(md);
   if(rc >= 0)
     return 1;

@@ -163,8 +163,18 @@ static void test_validate_format_match(void)
   CU_ASSERT_EQUAL(ctk_format_match(p, "Phone", "0791-88888888"), 1);
   CU_ASSERT_EQUAL(ctk_format_match(p, "Phone", "12328"), 1);
   CU_ASSERT_EQUAL(ctk_format_match(p, "Phone", "call me"), 0);
-  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-02-30T10:00:00Z"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-02-03T10:00:00Z"), 1);
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-02-03T25:00:00Z"), 0);
+  /* the date groups of the pattern must name a day of the calendar */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-02-30T10:00:00Z"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-04-31T10:00:00+08:00"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59+08:00"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2024-02-29T00:00:00Z"), 1);  /* leap */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2000-02-29T00:00:00Z"), 1);  /* 400 */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2100-02-29T00:00:00Z"), 0);  /* 100 */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "0000-01-01T00:00:00Z"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "OrderId", "36010020240229000001"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "OrderId", "36010020250229000001"), 0);
   CU_ASSERT_EQUAL(ctk_format_match(p, "Subject", "anything"), -1);
 }
 
