@@ -23,7 +23,7 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 # Every .c under these folders goes into libctk.a; the ctk command adds runner/ctk_main.c,
 # the test runner adds tests/*.c. New files are picked up without editing this file.
 LIB_DIRS := lib reports runner bench suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3 \
-            simulators/ministry simulators/province simulators/city simulators/acd simulators/load
+            simulators/city simulators/acd simulators/load
 LIB_SRC  := $(filter-out runner/ctk_main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/*.c)

@@ -45,7 +45,7 @@ opt="-O1 -g -fno-omit-frame-pointer"
 log="$out/build.log"
 mkdir -p "$out"
 objs=""
-for f in lib/*.c simulators/acd/*.c simulators/province/*.c; do
+for f in lib/*.c simulators/acd/*.c; do
   objs="$objs $out/obj/${f%.c}.o"
 done
 # shellcheck disable=SC2086
