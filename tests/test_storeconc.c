@@ -18,6 +18,14 @@
 #define CONC_THREADS 8
 #define CONC_ROUNDS 60
 
+/* A new store in a fresh temporary folder called name; its file's path goes to path. */
+static ctk_store *conc_open(const char *name, char *path, size_t len)
+{
+  ctk_store *s = NULL;
+  snprintf(path, len, "%s/ctk.db", ctk_test_tmpdir(name));
+  return ctk_store_open(path, 0, &s) == CTK_E_OK ? s : NULL;
+}
+
 typedef struct conc_arg {
   ctk_store *store;
   int thread;
@@ -95,7 +103,6 @@ static int conc_events(void *ctx, const ctk_history_event *ev)
 
 static void test_threads_commit_and_roll_back_alone(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc");
   char path[512];
   ctk_store *s = NULL;
   pthread_t th[CONC_THREADS];
@@ -104,8 +111,8 @@ static void test_threads_commit_and_roll_back_alone(void)
   int committed = 0;
   int i;
 
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  s = conc_open("storeconc", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   for(i = 0; i < CONC_THREADS; i++) {
     args[i].store = s;
     args[i].thread = i;
@@ -153,14 +160,13 @@ static void test_threads_commit_and_roll_back_alone(void)
 /* A single statement outside begin/commit is kept too (it may share a commit with others). */
 static void test_single_statements_are_kept(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc-single");
   char path[512];
   ctk_store *s = NULL;
   ctk_outbox_item it;
   ctk_outbox_counts c;
 
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  s = conc_open("storeconc-single", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   CU_ASSERT_EQUAL(ctk_store_stat_put(s, "360000", "2026-01-01", "2026-01-31", "orders", "5"),
                   CTK_E_OK);
   memset(&it, 0, sizeof(it));
@@ -212,6 +218,20 @@ static void then_done(void *arg, ctk_code result)
   pthread_mutex_unlock(&c->lock);
 }
 
+static void then_init(then_count *c)
+{
+  memset(c, 0, sizeof(*c));
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->changed, NULL);
+  c->caller = pthread_self();
+}
+
+static void then_destroy(then_count *c)
+{
+  pthread_cond_destroy(&c->changed);
+  pthread_mutex_destroy(&c->lock);
+}
+
 /* Wait (at most 10 s) until n calls were counted. */
 static int then_wait(then_count *c, int n)
 {
@@ -248,7 +268,6 @@ static void *then_main(void *p)
 
 static void test_commit_then_calls_once_when_durable(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc-then");
   char path[512];
   ctk_store *s = NULL;
   pthread_t th[THEN_THREADS];
@@ -258,12 +277,9 @@ static void test_commit_then_calls_once_when_durable(void)
   int counts[2] = { 0, 0 };
   int i;
 
-  memset(&count, 0, sizeof(count));
-  pthread_mutex_init(&count.lock, NULL);
-  pthread_cond_init(&count.changed, NULL);
-  count.caller = pthread_self();
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  then_init(&count);
+  s = conc_open("storeconc-then", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 
   /* one unit from this thread: called back on the committer, not here, and then readable */
   conc_order(&o, 49, 0, 1);
@@ -313,15 +329,13 @@ static void test_commit_then_calls_once_when_durable(void)
   CU_ASSERT_EQUAL(counts[0], 2 + THEN_THREADS * THEN_ROUNDS);
   CU_ASSERT_EQUAL(counts[1], 0);
   ctk_store_close(s);
-  pthread_mutex_destroy(&count.lock);
-  pthread_cond_destroy(&count.changed);
+  then_destroy(&count);
 }
 
 /* A batch that changed nothing (reads, a claim that found nothing) is not synced: only what
  * was written costs a WAL sync. Its callers still wait for the batch, so they are counted. */
 static void test_read_only_batches_are_not_synced(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc-readonly");
   char path[512];
   ctk_store *s = NULL;
   ctk_store_commit_stats before;
@@ -331,8 +345,8 @@ static void test_read_only_batches_are_not_synced(void)
   ctk_order o;
   int i;
 
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  s = conc_open("storeconc-readonly", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   conc_order(&o, 0, 0, 1);
   CU_ASSERT_EQUAL_FATAL(ctk_store_begin(s), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
@@ -371,7 +385,6 @@ static void test_read_only_batches_are_not_synced(void)
  * no read snapshot that would keep a checkpoint from emptying the WAL. */
 static void test_abandon_leaves_without_joining(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc-abandon");
   char path[512];
   ctk_store *s = NULL;
   ctk_store_commit_stats before;
@@ -386,13 +399,10 @@ static void test_abandon_leaves_without_joining(void)
   int log_frames = -1;
   int moved = -1;
 
-  memset(&count, 0, sizeof(count));
-  pthread_mutex_init(&count.lock, NULL);
-  pthread_cond_init(&count.changed, NULL);
-  count.caller = pthread_self();
+  then_init(&count);
   ctk_buf_init(&body, 4096);
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  s = conc_open("storeconc-abandon", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   conc_order(&a, 90, 0, 1);
   conc_order(&b, 90, 1, 1);
 
@@ -443,8 +453,7 @@ static void test_abandon_leaves_without_joining(void)
 
   ctk_store_close(s);
   ctk_buf_free(&body);
-  pthread_cond_destroy(&count.changed);
-  pthread_mutex_destroy(&count.lock);
+  then_destroy(&count);
 }
 
 /* A claim hands out only rows whose queuing commit is durable: a row queued in the open batch
@@ -452,7 +461,6 @@ static void test_abandon_leaves_without_joining(void)
  * (ctk_store_commit_nowait) returns at once and is made durable all the same. */
 static void test_claim_waits_for_durable_rows(void)
 {
-  const char *dir = ctk_test_tmpdir("storeconc-durable-claim");
   char path[512];
   ctk_store *s = NULL;
   ctk_outbox_item it;
@@ -462,8 +470,8 @@ static void test_claim_waits_for_durable_rows(void)
   int tries;
 
   ctk_buf_init(&body, 4096);
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  s = conc_open("storeconc-durable-claim", path, sizeof(path));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   memset(&it, 0, sizeof(it));
   ctk_strlcpy(it.fifo_key, "order-a", sizeof(it.fifo_key));
   ctk_strlcpy(it.peer, "100000", sizeof(it.peer));
