@@ -202,6 +202,8 @@ static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *ver
   m.result_code = x->outcome.code;
   m.verdict = verdict;
   m.reason = x->outcome.text;
+  if(!strcmp(verdict, "accepted"))
+    m.row_id = &x->accepted_log_id;
   if(ctk_store_log(x->n->store, &m))
     CTK_ERR("exchange", "cannot log message %s", m.msg_id);
 }
@@ -308,9 +310,15 @@ enum {
   EXCHANGE_PARKED              /* committing; the request is parked until it is durable */
 };
 
-/* The commit did not become durable: success must not be answered. */
+/* The commit did not become durable: success must not be answered, and the log row that
+ * said "accepted" (if SQLite kept it) says so. */
 static void exchange_not_committed(ctk_exchange *x, ctk_buf *out)
 {
+  if(x->accepted_log_id &&
+     ctk_store_log_retract(x->n->store, x->accepted_log_id, "commit not durable") != CTK_E_OK)
+    CTK_DEBUG("exchange", "log row %lld of an undone commit not marked (the store is failing)",
+              (long long)x->accepted_log_id);
+  x->accepted_log_id = 0;
   ctk_buf_reset(out);
   x->queued = 0;
   ctk_outcome_set(&x->outcome, x->n->profile, "INTERNAL", "", "J2-REL-001",

@@ -82,6 +82,7 @@ typedef struct ctk_exchange {
   char hash[65];                 /* request hash for idempotency (SendTime left out) */
   char order_id[CTK_STORE_ORDER_ID];
   int queued;                    /* outbox rows added: wake the workers after commit */
+  int64_t accepted_log_id;       /* the message log row written "accepted", 0 if none */
 } ctk_exchange;
 
 static inline int ctk_node_fault(const ctk_node_engine *n, ctk_province_fault f)

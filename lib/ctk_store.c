@@ -85,6 +85,8 @@ static const char ctk_store_schema[] =
          " binding, encoding, raw, answer, result_code, verdict, reason)"                    \
          " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                                             \
   X(LOG_COUNT, "SELECT count(*) FROM messages WHERE ?1 = '' OR verdict = ?1")                \
+  X(LOG_RETRACT, "UPDATE messages SET verdict = 'not durable', reason = ?2"                    \
+                 " WHERE id = ?1 AND verdict = 'accepted'")                                    \
   X(MSGID_GET, "SELECT req_hash, answer, content_type FROM msgids"                           \
                " WHERE sender = ? AND msg_id = ?")                                           \
   X(MSGID_PUT, "INSERT OR REPLACE INTO msgids(sender, msg_id, req_hash, answer,"             \
@@ -778,6 +780,21 @@ ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m)
   bind_text(st, 12, m->result_code);
   bind_text(st, 13, m->verdict);
   bind_text(st, 14, m->reason);
+  result = store_exec(s, st);
+  if(!result && m->row_id)
+    *m->row_id = sqlite3_last_insert_rowid(s->db);
+  return store_leave(s, result);
+}
+
+ctk_code ctk_store_log_retract(ctk_store *s, int64_t row_id, const char *reason)
+{
+  sqlite3_stmt *st;
+  ctk_code result;
+
+  store_enter(s, 1);
+  st = store_stmt(s, STMT_LOG_RETRACT);
+  sqlite3_bind_int64(st, 1, row_id);
+  bind_text(st, 2, reason);
   result = store_exec(s, st);
   return store_leave(s, result);
 }

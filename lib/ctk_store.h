@@ -74,8 +74,11 @@ typedef struct ctk_logged_msg {
   const char *answer;                   /* answer bytes, NULL if none */
   size_t answer_len;
   const char *result_code;              /* wire result code, "" if no answer */
-  const char *verdict;                  /* accepted, rejected, repeat, delivered, failed */
+  const char *verdict;                  /* accepted, rejected, repeat, delivered, failed; an
+                                           accepted row becomes "not durable" when its commit
+                                           fails (ctk_store_log_retract) */
   const char *reason;
+  int64_t *row_id;                      /* if not NULL: receives the new row's id */
 } ctk_logged_msg;
 
 /* A message waiting to be delivered to a neighbour. */
@@ -141,6 +144,10 @@ void ctk_store_commit_nowait(ctk_store *s);
 ctk_code ctk_store_log(ctk_store *s, const ctk_logged_msg *m);
 /* How many messages the log holds with this verdict ("" or NULL = all). */
 long ctk_store_log_count(ctk_store *s, const char *verdict);
+/* An incoming message logged "accepted" whose commit then failed: its row says "not durable"
+ * with reason instead, so the log does not show a success next to the refusal that was
+ * actually answered. A row with another verdict is left as it is. */
+ctk_code ctk_store_log_retract(ctk_store *s, int64_t row_id, const char *reason);
 
 /* ---- idempotency: (sender, msg id) -> request hash + stored answer ---- */
 /* CTK_E_NOTFOUND when unseen; else hash (64 hex), the answer bytes and their content type. */

@@ -6,8 +6,8 @@
  * - Writes that fail for a moment: the commit of the report's batch fails in SQLite, the report
  *   is answered INTERNAL and nothing of it is stored; once writes work again, reports are
  *   accepted again.
- * In both, every report answered success is in the store after a kill -9 and a restart without
- * the library. The answers come from parked requests, so this is also the error path of
+ * In both, the message log says "accepted" only for the reports answered success, and every
+ * one of them is in the store after a kill -9 and a restart without the library. The answers come from parked requests, so this is also the error path of
  * parking. */
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +79,21 @@ static void run_reports(syncfail_run *r, int n, const char *tag)
   }
 }
 
+/* The ministry's message log says "accepted" for exactly the reports answered success, none
+ * for those answered INTERNAL (whose commit failed after their log row was written). */
+static void run_check_log(syncfail_run *r, int n, const char *tag)
+{
+  char sql[200];
+  long acked = 0;
+  int i;
+
+  for(i = 0; i < n; i++)
+    acked += !strcmp(r->codes[i], "0000");
+  snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
+           " AND verdict = 'accepted' AND msg_id LIKE '%s-%%'", tag);
+  CU_ASSERT_EQUAL(ctk_ts_query_long(&r->m, sql), acked);
+}
+
 /* kill -9, restart without the library: every report answered success is there, and each in
  * refused_absent (answered INTERNAL when its commit failed outright) is not. */
 static void run_check_after_kill(syncfail_run *r, int n, int refused_absent)
@@ -124,6 +139,7 @@ static void test_failed_sync_is_never_acknowledged(void)
   }
   CU_ASSERT(acked >= 1 && acked <= SYNCFAIL_GOOD);
   CU_ASSERT_EQUAL(acked + refused_after, SYNCFAIL_REPORTS);
+  run_check_log(&r, SYNCFAIL_REPORTS, "syncfail");
   /* the disk here is fine, only the syncs were refused: what was refused may be there */
   run_check_after_kill(&r, SYNCFAIL_REPORTS, 0);
 }
@@ -153,6 +169,7 @@ static void test_failed_write_fails_its_commit_only(void)
   CU_ASSERT(before >= 1);      /* accepted while the disk was fine */
   CU_ASSERT(refused >= 1);     /* the failed commit was not acknowledged */
   CU_ASSERT(after >= 1);       /* and the store recovered from it */
+  run_check_log(&r, WRITEFAIL_REPORTS, "writefail");
   run_check_after_kill(&r, WRITEFAIL_REPORTS, 1);
 }
 
