@@ -540,7 +540,7 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
   x->http = hreq;
   x->binding = strcmp(hreq->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
   x->encoding = exchange_encoding(hreq);
-  ctk_buf_init(&job->out, n->profile->max_message_bytes * 4 + 65536);
+  ctk_buf_init(&job->out, ctk_node_wire_max(n));
 
   if(hreq->body_too_large) {
     ctk_outcome_set(&x->outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",

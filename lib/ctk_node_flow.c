@@ -42,7 +42,6 @@ static void flow_now(char *out, size_t len)
   ctk_msg_now(out, len);
 }
 
-
 /* The WorkOrder element, normalised and serialised (UTF-8, no namespace): what the store keeps
  * and what EXISTS compares. Written straight from the request's tree: building a copy of it to
  * let libxml2 write the copy cost 7 % of a report, for the same bytes. */
@@ -170,7 +169,7 @@ ctk_code ctk_node_enqueue(ctk_node_engine *n, const ctk_node_peer *peer, ctk_msg
   ctk_buf bytes;
   ctk_code result;
 
-  ctk_buf_init(&bytes, n->profile->max_message_bytes * 4 + 65536);
+  ctk_buf_init(&bytes, ctk_node_wire_max(n));
   result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
   if(!result)
     result = flow_enqueue_bytes(n, peer, &m->head, &bytes, order_id, delay_ms);
@@ -185,22 +184,20 @@ static int flow_forward_from_template(ctk_exchange *x, const ctk_node_peer *peer
 {
   ctk_node_engine *n = x->n;
   const char *code = x->req->head.interface_code;
+  const ctk_interface *in = ctk_profile_interface(n->profile, code);
+  const ctk_msg_tpl *tpl;
   ctk_node to;
-  size_t i;
 
-  if(peer->encoding != CTK_ENC_UTF8 || !n->forward_tpl[peer->binding])
+  if(peer->encoding != CTK_ENC_UTF8 || !n->forward_tpl[peer->binding] || !in)
     return 0;
-  for(i = 0; i < n->profile->n_interfaces; i++) {
-    if(!strcmp(n->profile->interfaces[i].code, code))
-      break;
-  }
-  if(i == n->profile->n_interfaces || !n->forward_tpl[peer->binding][i])
+  tpl = n->forward_tpl[peer->binding][in - n->profile->interfaces];
+  if(!tpl)
     return 0;
   memset(&to, 0, sizeof(to));
   ctk_strlcpy(to.region, peer->region, sizeof(to.region));
   to.level = peer->level;
   ctk_msg_request_head(n->profile, code, &n->self, &to, h);
-  return ctk_msg_tpl_fill(n->forward_tpl[peer->binding][i], h, x->req->body, out) == CTK_E_OK;
+  return ctk_msg_tpl_fill(tpl, h, x->req->body, out) == CTK_E_OK;
 }
 
 /* A new request to peer carrying a copy of the received body. */
@@ -256,7 +253,7 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
   wrong_code = peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
                ctk_node_fault(n, CTK_PF_wrong_code_value);
-  ctk_buf_init(&bytes, n->profile->max_message_bytes * 4 + 65536);
+  ctk_buf_init(&bytes, ctk_node_wire_max(n));
   if(!wrong_code && flow_forward_from_template(x, peer, &h, &bytes)) {
     result = flow_enqueue_bytes(n, peer, &h, &bytes, order_id, delay);
   }
@@ -265,7 +262,9 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     if(!result && wrong_code)
       flow_set_leaf(m, "WorkOrder", "Channel", "00");
     if(!result)
-      result = ctk_node_enqueue(n, peer, m, order_id, delay);
+      result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
+    if(!result)
+      result = flow_enqueue_bytes(n, peer, &m->head, &bytes, order_id, delay);
     ctk_msg_free(m);
   }
   ctk_buf_free(&bytes);

@@ -85,6 +85,13 @@ typedef struct ctk_exchange {
   int64_t accepted_log_id;       /* the message log row written "accepted", 0 if none */
 } ctk_exchange;
 
+/* Room for one encoded message: the profile's limit grows up to 4 times when characters GBK
+ * cannot hold become references, plus the SOAP envelope around it. */
+static inline size_t ctk_node_wire_max(const ctk_node_engine *n)
+{
+  return n->profile->max_message_bytes * 4 + 65536;
+}
+
 static inline int ctk_node_fault(const ctk_node_engine *n, ctk_province_fault f)
 {
   return n->self.level == CTK_LEVEL_PROVINCE && (n->cfg.faults & (1ul << (unsigned)f));

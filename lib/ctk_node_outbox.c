@@ -287,7 +287,7 @@ static void *outbox_main(void *arg)
   ctk_http_client *client = ctk_http_client_new();
   outbox_job *jobs = calloc(OUTBOX_BATCH, sizeof(*jobs));
   int lifo = ctk_node_fault(n, CTK_PF_reorder);
-  size_t max = n->profile->max_message_bytes * 4 + 65536;
+  size_t max = ctk_node_wire_max(n);
   unsigned long kicks = 0;
   size_t k;
 
