@@ -26,7 +26,7 @@ static const char bench_usage[] =
   "  --sender R:L         sender region and level (default 360000:2, a province)\n"
   "  --receiver R:L       receiver (default 100000:1, the ministry)\n"
   "  --secret-file F      the sender's secret (HTTP Basic)\n"
-  "  --clients N          keep-alive connections, one thread each (default 8)\n"
+  "  --clients N          keep-alive connections, driven by two threads (default 8)\n"
   "  --duration S         seconds (default 10)\n"
   "  --orders N           stop after N orders\n"
   "  --rate R             open-loop target orders/s (default: closed loop, flat out)\n"

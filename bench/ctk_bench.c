@@ -2,8 +2,9 @@
  *
  * Requests are stamped from templates (ctk_bench_template), so the client costs far less than
  * the server it measures. Lanes that share a URL form a group (one endpoint, e.g. a province
- * and its cities); each group gets its own client threads, which take the group's orders
- * round-robin over its lanes. A single-target run is one group of one lane. */
+ * and its cities); each group gets its own client connections, which take the group's orders
+ * round-robin over its lanes. A single-target run is one group of one lane. Two threads drive
+ * all the connections through libcurl's multi interface. */
 #include "ctk_bench.h"
 
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,7 +22,7 @@
 #include "ctk_http.h"
 #include "ctk_log.h"
 
-#define BENCH_SAMPLES_MAX (1u << 20) /* latency samples kept per client thread */
+#define BENCH_SAMPLES_MAX (1u << 20) /* latency samples kept per loop thread */
 #define BENCH_LANES_MAX 4096
 
 typedef struct bench_group {
@@ -45,30 +47,36 @@ typedef struct bench_shared {
   char first_refusal[256];
 } bench_shared;
 
-typedef struct bench_worker {
-  bench_shared *sh;
+/* One client connection: a slot of a loop's multi handle, bound to one group. */
+typedef struct bench_client {
   bench_group *group;
+  char **bytes;                /* the client's own copy of each lane's template */
+  ctk_http_call call;
+  ctk_http_reply reply;
+  int busy;                    /* a call is in flight */
+  int waiting;                 /* open loop: holds an order not yet due */
+  size_t lane;
+  unsigned long seq;
+  double scheduled;            /* when the order was due (latency counts from here) */
+} bench_client;
+
+/* One thread driving many clients through libcurl's multi interface: a load generator's
+ * connections cost a file descriptor each, not a thread, and the two cores stay with the
+ * server being measured. */
+typedef struct bench_loop {
+  bench_shared *sh;
   pthread_t thread;
+  bench_client *clients;
+  unsigned n_clients;
   double *samples;             /* latency in ms */
   size_t n_samples;
-} bench_worker;
+} bench_loop;
 
 static double now_s(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_until(double t)
-{
-  double d = t - now_s();
-  struct timespec ts;
-  if(d <= 0)
-    return;
-  ts.tv_sec = (time_t)d;
-  ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-  nanosleep(&ts, NULL);
 }
 
 static void note_refusal(bench_shared *sh, const char *answer)
@@ -109,79 +117,132 @@ static int next_order(bench_shared *sh, bench_group *g, size_t *lane, unsigned l
   }
 }
 
-static void *worker_main(void *arg)
+static void client_free(bench_client *c)
 {
-  bench_worker *w = arg;
-  bench_shared *sh = w->sh;
-  bench_group *g = w->group;
-  const ctk_bench_config *cfg = sh->cfg;
-  ctk_http_client *client = ctk_http_client_new();
-  char **bytes = calloc(g->n_lanes, sizeof(*bytes));
-  ctk_http_reply reply;
-  ctk_http_call call;
   size_t l;
-  int ready = client && bytes;
+  for(l = 0; c->bytes && l < c->group->n_lanes; l++)
+    free(c->bytes[l]);
+  free(c->bytes);
+  c->bytes = NULL;
+  ctk_buf_free(&c->reply.body);
+}
 
-  for(l = 0; ready && l < g->n_lanes; l++) {
-    bytes[l] = malloc(g->tpl[l].bytes.len + 1);
-    if(!bytes[l])
-      ready = 0;
-    else
-      memcpy(bytes[l], g->tpl[l].bytes.data, g->tpl[l].bytes.len + 1);
+static int client_init(bench_client *c, bench_group *g)
+{
+  size_t l;
+
+  memset(c, 0, sizeof(*c));
+  c->group = g;
+  ctk_buf_init(&c->reply.body, (size_t)1024 * 1024);
+  c->bytes = calloc(g->n_lanes, sizeof(*c->bytes));
+  if(!c->bytes)
+    return 0;
+  for(l = 0; l < g->n_lanes; l++) {
+    c->bytes[l] = malloc(g->tpl[l].bytes.len + 1);
+    if(!c->bytes[l])
+      return 0;
+    memcpy(c->bytes[l], g->tpl[l].bytes.data, g->tpl[l].bytes.len + 1);
   }
-  memset(&call, 0, sizeof(call));
-  call.url = g->url;
-  call.content_type = "application/xml; charset=UTF-8";
-  call.timeout_ms = 10000;
-  ctk_buf_init(&reply.body, (size_t)1024 * 1024);
+  c->call.url = g->url;
+  c->call.content_type = "application/xml; charset=UTF-8";
+  c->call.timeout_ms = 10000;
+  return 1;
+}
 
-  while(ready && !atomic_load(&sh->stop)) {
-    size_t lane;
-    unsigned long seq;
-    unsigned long i;
-    double scheduled;
-    double t0;
-    double done;
-    ctk_code result;
+/* Give an idle client its next order; 0 when there is none (or the time is up). */
+static int client_take(bench_loop *lp, bench_client *c, double now)
+{
+  bench_shared *sh = lp->sh;
+  const ctk_bench_config *cfg = sh->cfg;
+  unsigned long i;
 
-    if(!next_order(sh, g, &lane, &seq, &i))
-      break;
-    t0 = now_s();
-    if(t0 - sh->start >= cfg->duration_s)
-      break;
-    scheduled = t0;
-    if(cfg->rate > 0 && sh->single) {
-      /* open loop: latency counts from when the request was due, not when it left */
-      scheduled = sh->start + (double)i / cfg->rate;
-      sleep_until(scheduled);
-    }
-    ctk_bench_template_stamp(&g->tpl[lane], bytes[lane], seq, NULL);
-    call.user = g->lanes[lane].secret ? g->lanes[lane].sender.region : NULL;
-    call.password = g->lanes[lane].secret;
-    call.body = bytes[lane];
-    call.body_len = g->tpl[lane].bytes.len;
-    ctk_buf_reset(&reply.body);
-    result = ctk_http_post(client, &call, &reply);
-    done = now_s();
-    atomic_fetch_add(&sh->sent, 1);
-    if(result || reply.status != 200) {
-      atomic_fetch_add(&sh->failed, 1);
-      continue;
-    }
-    if(strstr(ctk_buf_str(&reply.body), sh->ok_tag))
-      atomic_fetch_add(&sh->ok, 1);
-    else {
-      atomic_fetch_add(&sh->refused, 1);
-      note_refusal(sh, ctk_buf_str(&reply.body));
-    }
-    if(w->n_samples < BENCH_SAMPLES_MAX)
-      w->samples[w->n_samples++] = (done - scheduled) * 1000.0;
+  if(atomic_load(&sh->stop) || now - sh->start >= cfg->duration_s)
+    return 0;
+  if(!next_order(sh, c->group, &c->lane, &c->seq, &i))
+    return 0;
+  c->scheduled = now;
+  /* open loop: latency counts from when the request was due, not when it left */
+  if(cfg->rate > 0 && sh->single)
+    c->scheduled = sh->start + (double)i / cfg->rate;
+  c->waiting = 1;
+  return 1;
+}
+
+static int client_send(bench_loop *lp, ctk_http_multi *m, unsigned slot)
+{
+  bench_client *c = &lp->clients[slot];
+  const ctk_bench_lane *lane = &c->group->lanes[c->lane];
+
+  ctk_bench_template_stamp(&c->group->tpl[c->lane], c->bytes[c->lane], c->seq, NULL);
+  c->call.user = lane->secret ? lane->sender.region : NULL;
+  c->call.password = lane->secret;
+  c->call.body = c->bytes[c->lane];
+  c->call.body_len = c->group->tpl[c->lane].bytes.len;
+  c->waiting = 0;
+  if(ctk_http_multi_post(m, slot, &c->call, &c->reply)) {
+    atomic_fetch_add(&lp->sh->sent, 1);
+    atomic_fetch_add(&lp->sh->failed, 1);
+    return 0;
   }
-  ctk_buf_free(&reply.body);
-  ctk_http_client_free(client);
-  for(l = 0; bytes && l < g->n_lanes; l++)
-    free(bytes[l]);
-  free(bytes);
+  c->busy = 1;
+  return 1;
+}
+
+static void client_done(bench_loop *lp, bench_client *c, ctk_code result, double now)
+{
+  bench_shared *sh = lp->sh;
+
+  c->busy = 0;
+  atomic_fetch_add(&sh->sent, 1);
+  if(result || c->reply.status != 200) {
+    atomic_fetch_add(&sh->failed, 1);
+    return;
+  }
+  if(strstr(ctk_buf_str(&c->reply.body), sh->ok_tag))
+    atomic_fetch_add(&sh->ok, 1);
+  else {
+    atomic_fetch_add(&sh->refused, 1);
+    note_refusal(sh, ctk_buf_str(&c->reply.body));
+  }
+  if(lp->n_samples < BENCH_SAMPLES_MAX)
+    lp->samples[lp->n_samples++] = (now - c->scheduled) * 1000.0;
+}
+
+static void *loop_main(void *arg)
+{
+  bench_loop *lp = arg;
+  ctk_http_multi *m = ctk_http_multi_new(lp->n_clients);
+  ctk_http_done *done = calloc(lp->n_clients, sizeof(*done));
+  unsigned i;
+
+  while(m && done) {
+    double now = now_s();
+    double next_due = now + 0.1;
+    unsigned active = 0;
+    int n;
+
+    for(i = 0; i < lp->n_clients; i++) {
+      bench_client *c = &lp->clients[i];
+      if(!c->busy && !c->waiting)
+        client_take(lp, c, now);
+      if(c->waiting && c->scheduled <= now)
+        client_send(lp, m, i);
+      if(c->waiting && c->scheduled < next_due)
+        next_due = c->scheduled;
+      if(c->busy || c->waiting)
+        active++;
+    }
+    if(!active)
+      break;
+    n = ctk_http_multi_run(m, (int)((next_due - now) * 1000.0), done, lp->n_clients);
+    if(n < 0)
+      break;
+    now = now_s();
+    for(i = 0; i < (unsigned)n; i++)
+      client_done(lp, &lp->clients[done[i].slot], done[i].result, now);
+  }
+  ctk_http_multi_free(m);
+  free(done);
   return NULL;
 }
 
@@ -203,8 +264,7 @@ static double percentile(const double *sorted, size_t n, double q)
   return sorted[k - 1];
 }
 
-static void summarise(bench_worker *workers, unsigned n, bench_shared *sh,
-                      ctk_bench_result *out)
+static void summarise(bench_loop *loops, unsigned n, bench_shared *sh, ctk_bench_result *out)
 {
   size_t total = 0;
   size_t at = 0;
@@ -212,12 +272,12 @@ static void summarise(bench_worker *workers, unsigned n, bench_shared *sh,
   unsigned i;
 
   for(i = 0; i < n; i++)
-    total += workers[i].n_samples;
+    total += loops[i].n_samples;
   all = malloc((total ? total : 1) * sizeof(double));
   if(all) {
     for(i = 0; i < n; i++) {
-      memcpy(all + at, workers[i].samples, workers[i].n_samples * sizeof(double));
-      at += workers[i].n_samples;
+      memcpy(all + at, loops[i].samples, loops[i].n_samples * sizeof(double));
+      at += loops[i].n_samples;
     }
     qsort(all, total, sizeof(double), cmp_double);
     out->p50_ms = percentile(all, total, 0.50);
@@ -281,6 +341,72 @@ static int all_sent(const ctk_bench_config *cfg, bench_shared *sh)
   return 1;
 }
 
+/* CPU time (user + system) this process has used, in seconds. */
+static double process_cpu_s(void)
+{
+  struct rusage ru;
+  if(getrusage(RUSAGE_SELF, &ru))
+    return 0;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Each connection is a socket: raise the soft limit of open files so n of them fit. */
+static void files_allow(unsigned n)
+{
+  struct rlimit rl;
+  rlim_t want = (rlim_t)n + 64;
+
+  if(getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void loops_free(bench_loop *loops, unsigned n_loops, bench_client *clients,
+                       unsigned n_clients)
+{
+  unsigned i;
+  for(i = 0; clients && i < n_clients; i++)
+    client_free(&clients[i]);
+  free(clients);
+  for(i = 0; loops && i < n_loops; i++)
+    free(loops[i].samples);
+  free(loops);
+}
+
+/* n clients, spread over the groups in turn, and the loops that drive them (clients of loop k
+ * are consecutive, so each loop's multi handle has its own slots). */
+static ctk_code loops_build(bench_shared *sh, unsigned n, bench_loop **loops_out,
+                            unsigned *n_loops_out, bench_client **clients_out)
+{
+  unsigned n_loops = n < CTK_BENCH_LOOPS ? n : CTK_BENCH_LOOPS;
+  bench_loop *loops = calloc(n_loops, sizeof(*loops));
+  bench_client *clients = calloc(n, sizeof(*clients));
+  unsigned i;
+  unsigned at = 0;
+
+  *loops_out = loops;
+  *n_loops_out = n_loops;
+  *clients_out = clients;
+  if(!loops || !clients)
+    return CTK_E_NOMEM;
+  for(i = 0; i < n; i++) {
+    if(!client_init(&clients[i], &sh->groups[i % sh->n_groups]))
+      return CTK_E_NOMEM;
+  }
+  for(i = 0; i < n_loops; i++) {
+    loops[i].sh = sh;
+    loops[i].clients = clients + at;
+    loops[i].n_clients = n / n_loops + (i < n % n_loops);
+    at += loops[i].n_clients;
+    loops[i].samples = malloc(BENCH_SAMPLES_MAX * sizeof(double));
+    if(!loops[i].samples)
+      return CTK_E_NOMEM;
+  }
+  return CTK_E_OK;
+}
+
 ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
 {
   ctk_bench_lane one;
@@ -289,9 +415,11 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
   ctk_bench_template *tpls = NULL;
   bench_group *groups = NULL;
   bench_shared sh;
-  bench_worker *workers = NULL;
+  bench_loop *loops = NULL;
+  bench_client *clients = NULL;
   unsigned per_group = cfg->clients ? cfg->clients : 1;
   unsigned n = 0;
+  unsigned n_loops = 0;
   unsigned started = 0;
   unsigned i;
   size_t l;
@@ -320,38 +448,36 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     free(groups);
     return CTK_E_NOMEM;
   }
+  sh.cfg = cfg;
+  sh.groups = groups;
   result = groups_build(cfg, lanes, n_lanes, tpls, groups, &sh.n_groups);
   if(!result && (sh.n_groups * per_group > CTK_BENCH_CLIENTS_MAX))
     result = CTK_E_INVAL;
   if(!result) {
     n = (unsigned)sh.n_groups * per_group;
-    workers = calloc(n, sizeof(*workers));
-    if(!workers)
-      result = CTK_E_NOMEM;
+    files_allow(n);
+    result = loops_build(&sh, n, &loops, &n_loops, &clients);
   }
   if(result) {
+    loops_free(loops, n_loops, clients, n);
     for(l = 0; l < n_lanes; l++)
       ctk_bench_template_free(&tpls[l]);
     free(tpls);
     free(groups);
     return result;
   }
-  sh.cfg = cfg;
-  sh.groups = groups;
   snprintf(sh.ok_tag, sizeof(sh.ok_tag), "<Code>%s</Code>", ctk_profile_rc(cfg->profile, "OK"));
   pthread_mutex_init(&sh.lock, NULL);
   sh.start = now_s();
-  for(i = 0; i < n; i++) {
-    workers[i].sh = &sh;
-    workers[i].group = &groups[i % sh.n_groups];
-    workers[i].samples = malloc(BENCH_SAMPLES_MAX * sizeof(double));
-    if(!workers[i].samples || pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]))
+  out->cpu_s = process_cpu_s();
+  for(i = 0; i < n_loops; i++) {
+    if(pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]))
       break;
     started++;
   }
-  if(started < n)
+  if(started < n_loops)
     atomic_store(&sh.stop, 1);
-  while(show && started == n) {
+  while(show && started == n_loops) {
     double elapsed = now_s() - sh.start;
     progress_line(&sh, elapsed);
     if(elapsed >= cfg->duration_s || all_sent(cfg, &sh))
@@ -359,20 +485,19 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     usleep(250000);
   }
   for(i = 0; i < started; i++)
-    pthread_join(workers[i].thread, NULL);
+    pthread_join(loops[i].thread, NULL);
   out->wall_s = now_s() - sh.start;
+  out->cpu_s = process_cpu_s() - out->cpu_s;
   if(show)
     fputc('\n', stderr);
-  summarise(workers, started, &sh, out);
-  for(i = 0; i < n; i++)
-    free(workers[i].samples);
-  free(workers);
+  summarise(loops, started, &sh, out);
+  loops_free(loops, n_loops, clients, n);
   pthread_mutex_destroy(&sh.lock);
   for(l = 0; l < n_lanes; l++)
     ctk_bench_template_free(&tpls[l]);
   free(tpls);
   free(groups);
-  return started == n ? CTK_E_OK : CTK_E_NOMEM;
+  return started == n_loops ? CTK_E_OK : CTK_E_NOMEM;
 }
 
 /* ---------- the bare ceiling ---------- */
@@ -445,9 +570,9 @@ void ctk_bench_result_json(const char *name, const ctk_bench_result *r, ctk_buf 
   ctk_buf_printf(out,
                  "{\"name\":\"%s\",\"sent\":%lu,\"ok\":%lu,\"refused\":%lu,\"failed\":%lu,"
                  "\"wall_s\":%.3f,\"rate\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-                 "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"first_refusal\":\"",
+                 "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"cpu_s\":%.3f,\"first_refusal\":\"",
                  name, r->sent, r->ok, r->refused, r->failed, r->wall_s, r->rate, r->p50_ms,
-                 r->p90_ms, r->p99_ms, r->max_ms);
+                 r->p90_ms, r->p99_ms, r->max_ms, r->cpu_s);
   ctk_buf_add_json_escaped(out, r->first_refusal, strlen(r->first_refusal));
   ctk_buf_adds(out, "\"}");
 }

@@ -29,7 +29,7 @@ typedef struct ctk_bench_config {
   const char *secret;          /* single target: sender's secret, NULL for none */
   const ctk_bench_lane *lanes; /* many targets (national day): lanes sharing a URL form one */
   size_t n_lanes;              /* group with its own clients; 0 = the single target above */
-  unsigned clients;            /* keep-alive connections (one thread each); with lanes: per URL */
+  unsigned clients;            /* keep-alive connections; with lanes: per URL */
   double duration_s;           /* stop after this long ... */
   unsigned long max_orders;    /* ... or after this many orders (0 = no limit; single target) */
   double rate;                 /* open-loop target orders/s over all clients; 0 = closed loop,
@@ -38,7 +38,8 @@ typedef struct ctk_bench_config {
   int quiet;                   /* no progress line */
 } ctk_bench_config;
 
-#define CTK_BENCH_CLIENTS_MAX 256    /* client connections (one thread each) in all */
+#define CTK_BENCH_CLIENTS_MAX 2048   /* client connections in all */
+#define CTK_BENCH_LOOPS 2            /* threads driving them (one a core of the 2-core target) */
 
 typedef struct ctk_bench_result {
   unsigned long sent;
@@ -48,6 +49,7 @@ typedef struct ctk_bench_result {
   double wall_s;
   double rate;                 /* ok / wall_s */
   double p50_ms, p90_ms, p99_ms, max_ms;
+  double cpu_s;                /* CPU the load itself used (with --bare: and the bare server) */
   char first_refusal[256];     /* the first non-OK answer's code and text, for diagnosis */
 } ctk_bench_result;
 

@@ -577,25 +577,53 @@ void ctk_http_unpark(ctk_http_parked *parked)
 
 /* ====================================================================== client */
 
-struct ctk_http_client {
-  CURL *easy;  /* kept across calls: its connection cache gives keep-alive and TLS resumption */
+/* One call's libcurl state. A blocking client has one; a multi client has one per slot. The
+ * easy handle lives across calls: its connection cache gives keep-alive and TLS resumption. */
+typedef struct http_transfer {
+  CURL *easy;
   char errbuf[CURL_ERROR_SIZE];
-};
+  ctk_buf *body;               /* the reply's body while a call runs */
+  int too_big;                 /* the answer outgrew body's maximum */
+  struct curl_slist *headers;  /* must outlive the transfer */
+} http_transfer;
 
-typedef struct body_sink {
-  ctk_buf *buf;
-  int too_big;
-} body_sink;
+struct ctk_http_client {
+  http_transfer t;
+};
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-  body_sink *sink = userp;
+  http_transfer *t = userp;
   size_t len = size * nmemb;
-  if(ctk_buf_add(sink->buf, data, len)) {
-    sink->too_big = 1;
+  if(ctk_buf_add(t->body, data, len)) {
+    t->too_big = 1;
     return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
   }
   return len;
+}
+
+static ctk_code transfer_init(http_transfer *t)
+{
+  memset(t, 0, sizeof(*t));
+  t->easy = curl_easy_init();
+  return t->easy ? CTK_E_OK : CTK_E_NOMEM;
+}
+
+static void transfer_forget_headers(http_transfer *t)
+{
+  /* the header list must not dangle into the next call */
+  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(t->headers);
+  t->headers = NULL;
+}
+
+static void transfer_cleanup(http_transfer *t)
+{
+  if(!t->easy)
+    return;
+  transfer_forget_headers(t);
+  curl_easy_cleanup(t->easy);
+  t->easy = NULL;
 }
 
 ctk_http_client *ctk_http_client_new(void)
@@ -606,8 +634,7 @@ ctk_http_client *ctk_http_client_new(void)
   c = calloc(1, sizeof(*c));
   if(!c)
     return NULL;
-  c->easy = curl_easy_init();
-  if(!c->easy) {
+  if(transfer_init(&c->t)) {
     free(c);
     return NULL;
   }
@@ -618,7 +645,7 @@ void ctk_http_client_free(ctk_http_client *c)
 {
   if(!c)
     return;
-  curl_easy_cleanup(c->easy);
+  transfer_cleanup(&c->t);
   free(c);
 }
 
@@ -638,18 +665,14 @@ static ctk_code add_header(struct curl_slist **list, const char *name, const cha
   return CTK_E_OK;
 }
 
-static ctk_code http_call(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply,
-                          int post)
+/* Set t's easy handle up for call, its answer to go into reply. */
+static ctk_code transfer_prepare(http_transfer *t, const ctk_http_call *call,
+                                 ctk_http_reply *reply, int post)
 {
-  struct curl_slist *headers = NULL;
-  body_sink sink;
-  CURLcode cc;
-  curl_off_t total_us = 0;
-  long connects = 0;
-  char *ctype = NULL;
+  CURL *easy = t->easy;
   ctk_code result = CTK_E_OK;
 
-  if(!c || !call || !call->url || !reply)
+  if(!call || !call->url || !reply)
     return CTK_E_INVAL;
   reply->status = 0;
   reply->content_type[0] = '\0';
@@ -659,81 +682,103 @@ static ctk_code http_call(ctk_http_client *c, const ctk_http_call *call, ctk_htt
   ctk_buf_reset(&reply->body);
 
   /* Reset forgets the previous call's options but keeps the live connections. */
-  curl_easy_reset(c->easy);
-  c->errbuf[0] = '\0';
-  sink.buf = &reply->body;
-  sink.too_big = 0;
+  transfer_forget_headers(t);
+  curl_easy_reset(easy);
+  t->errbuf[0] = '\0';
+  t->body = &reply->body;
+  t->too_big = 0;
 
-  curl_easy_setopt(c->easy, CURLOPT_URL, call->url);
-  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
-  curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "ctk12328");
-  curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
+  curl_easy_setopt(easy, CURLOPT_URL, call->url);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "ctk12328");
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                    call->timeout_ms > 0 ? call->timeout_ms : DEFAULT_CALL_TIMEOUT_MS);
-  curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+  curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
   if(call->ca_file)
-    curl_easy_setopt(c->easy, CURLOPT_CAINFO, call->ca_file);
+    curl_easy_setopt(easy, CURLOPT_CAINFO, call->ca_file);
   if(call->insecure) {
-    curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if(call->user) {
-    curl_easy_setopt(c->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(c->easy, CURLOPT_USERNAME, call->user);
-    curl_easy_setopt(c->easy, CURLOPT_PASSWORD, call->password ? call->password : "");
+    curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(easy, CURLOPT_USERNAME, call->user);
+    curl_easy_setopt(easy, CURLOPT_PASSWORD, call->password ? call->password : "");
   }
 
   if(post) {
-    curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, call->body ? call->body : "");
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)(call->body ? call->body_len : 0));
     /* no "Expect: 100-continue": our servers read every body, the extra round trip only costs */
-    result = add_header(&headers, "Expect", "");
+    result = add_header(&t->headers, "Expect", "");
     if(!result && call->content_type)
-      result = add_header(&headers, "Content-Type", call->content_type);
+      result = add_header(&t->headers, "Content-Type", call->content_type);
   }
   if(!result && call->soap_action)
-    result = add_header(&headers, "SOAPAction", call->soap_action);
+    result = add_header(&t->headers, "SOAPAction", call->soap_action);
   if(result) {
-    curl_slist_free_all(headers);
     snprintf(reply->error, sizeof(reply->error), "cannot build the request headers: %s",
              ctk_strerror(result));
+    transfer_forget_headers(t);
     return result;
   }
-  if(headers)
-    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, headers);
+  if(t->headers)
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+  return CTK_E_OK;
+}
 
-  cc = curl_easy_perform(c->easy);
+/* What libcurl said of a finished transfer, written into reply. */
+static ctk_code transfer_finish(http_transfer *t, CURLcode cc, ctk_http_reply *reply)
+{
+  curl_off_t total_us = 0;
+  long connects = 0;
+  char *ctype = NULL;
+  ctk_code result = CTK_E_OK;
 
-  curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
   reply->total_ms = (double)total_us / 1000.0;
-  curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
   reply->new_connections = connects;
-  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &reply->status);
-  if(curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &reply->status);
+  if(curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
     ctk_strlcpy(reply->content_type, ctype, sizeof(reply->content_type));
 
   if(cc != CURLE_OK) {
-    if(sink.too_big) {
+    if(t->too_big) {
       snprintf(reply->error, sizeof(reply->error), "answer body exceeds %zu bytes",
                reply->body.max);
       result = CTK_E_TOOBIG;
     }
     else {
       snprintf(reply->error, sizeof(reply->error), "%s",
-               c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+               t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc));
       result = cc == CURLE_OPERATION_TIMEDOUT ? CTK_E_TIMEOUT : CTK_E_HTTP;
       reply->status = 0;
     }
   }
-  /* the header list must outlive the transfer, and must not dangle into the next call */
-  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
-  curl_slist_free_all(headers);
+  transfer_forget_headers(t);
+  t->body = NULL;
   return result;
+}
+
+static ctk_code http_call(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply,
+                          int post)
+{
+  ctk_code result;
+
+  if(!c)
+    return CTK_E_INVAL;
+  result = transfer_prepare(&c->t, call, reply, post);
+  if(result)
+    return result;
+  return transfer_finish(&c->t, curl_easy_perform(c->t.easy), reply);
 }
 
 ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply)
@@ -744,4 +789,128 @@ ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_r
 ctk_code ctk_http_get(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply)
 {
   return http_call(c, call, reply, 0);
+}
+
+/* ---------- many calls in flight from one thread ---------- */
+
+struct ctk_http_multi {
+  CURLM *multi;
+  http_transfer *slots;
+  ctk_http_reply **replies;    /* the reply of each busy slot, NULL when idle */
+  unsigned n_slots;
+};
+
+ctk_http_multi *ctk_http_multi_new(unsigned slots)
+{
+  ctk_http_multi *m;
+  unsigned i;
+
+  ctk_http_global_init();
+  if(!slots || slots > CTK_HTTP_MULTI_SLOTS_MAX)
+    return NULL;
+  m = calloc(1, sizeof(*m));
+  if(!m)
+    return NULL;
+  m->multi = curl_multi_init();
+  m->slots = calloc(slots, sizeof(*m->slots));
+  m->replies = calloc(slots, sizeof(*m->replies));
+  if(!m->multi || !m->slots || !m->replies) {
+    ctk_http_multi_free(m);
+    return NULL;
+  }
+  for(i = 0; i < slots; i++) {
+    if(transfer_init(&m->slots[i])) {
+      ctk_http_multi_free(m);
+      return NULL;
+    }
+    m->n_slots = i + 1;
+  }
+  /* a slot is one connection, as a blocking client's thread would be: no pipelining */
+  curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+  curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)slots);
+  return m;
+}
+
+void ctk_http_multi_free(ctk_http_multi *m)
+{
+  unsigned i;
+
+  if(!m)
+    return;
+  for(i = 0; i < m->n_slots; i++) {
+    if(m->replies[i])
+      curl_multi_remove_handle(m->multi, m->slots[i].easy);
+    transfer_cleanup(&m->slots[i]);
+  }
+  if(m->multi)
+    curl_multi_cleanup(m->multi);
+  free(m->slots);
+  free(m->replies);
+  free(m);
+}
+
+ctk_code ctk_http_multi_post(ctk_http_multi *m, unsigned slot, const ctk_http_call *call,
+                             ctk_http_reply *reply)
+{
+  ctk_code result;
+
+  if(!m || slot >= m->n_slots || m->replies[slot])
+    return CTK_E_INVAL;
+  result = transfer_prepare(&m->slots[slot], call, reply, 1);
+  if(result)
+    return result;
+  if(curl_multi_add_handle(m->multi, m->slots[slot].easy) != CURLM_OK) {
+    transfer_forget_headers(&m->slots[slot]);
+    snprintf(reply->error, sizeof(reply->error), "cannot start the transfer");
+    return CTK_E_HTTP;
+  }
+  m->replies[slot] = reply;
+  return CTK_E_OK;
+}
+
+/* Move finished transfers of m into done (at most max); how many. */
+static unsigned multi_collect(ctk_http_multi *m, ctk_http_done *done, unsigned max)
+{
+  unsigned n = 0;
+
+  while(n < max) {
+    int left = 0;
+    CURLMsg *msg = curl_multi_info_read(m->multi, &left);
+    http_transfer *t = NULL;
+    unsigned slot;
+
+    if(!msg)
+      break;
+    if(msg->msg != CURLMSG_DONE)
+      continue;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+    if(!t)
+      continue;
+    slot = (unsigned)(t - m->slots);
+    curl_multi_remove_handle(m->multi, t->easy);
+    done[n].slot = slot;
+    done[n].result = transfer_finish(t, msg->data.result, m->replies[slot]);
+    m->replies[slot] = NULL;
+    n++;
+  }
+  return n;
+}
+
+int ctk_http_multi_run(ctk_http_multi *m, int timeout_ms, ctk_http_done *done, unsigned max)
+{
+  int running = 0;
+  unsigned n;
+
+  if(!m || !done || !max)
+    return -1;
+  if(curl_multi_perform(m->multi, &running) != CURLM_OK)
+    return -1;
+  n = multi_collect(m, done, max);
+  if(n)
+    return (int)n;
+  if(curl_multi_poll(m->multi, NULL, 0, timeout_ms > 0 ? timeout_ms : 0, NULL) != CURLM_OK)
+    return -1;
+  if(curl_multi_perform(m->multi, &running) != CURLM_OK)
+    return -1;
+  return (int)multi_collect(m, done, max);
 }

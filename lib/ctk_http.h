@@ -115,6 +115,27 @@ ctk_code ctk_http_post(ctk_http_client *c, const ctk_http_call *call, ctk_http_r
 /* GET, same rules; body of the call ignored. */
 ctk_code ctk_http_get(ctk_http_client *c, const ctk_http_call *call, ctk_http_reply *reply);
 
+/* Many calls in flight from one thread (libcurl's multi interface), for load generators:
+ * slot i is one keep-alive connection carrying one call at a time, as a blocking client's
+ * thread would be, without the thread. */
+#define CTK_HTTP_MULTI_SLOTS_MAX 4096
+typedef struct ctk_http_multi ctk_http_multi;
+
+typedef struct ctk_http_done {
+  unsigned slot;
+  ctk_code result;             /* as ctk_http_post would have returned */
+} ctk_http_done;
+
+ctk_http_multi *ctk_http_multi_new(unsigned slots);
+void ctk_http_multi_free(ctk_http_multi *m);
+/* Start a POST on an idle slot; call (with its strings) and reply must stay valid until the
+ * slot comes back from ctk_http_multi_run. */
+ctk_code ctk_http_multi_post(ctk_http_multi *m, unsigned slot, const ctk_http_call *call,
+                             ctk_http_reply *reply);
+/* Drive the transfers, waiting up to timeout_ms for one to finish; writes the finished slots
+ * into done (max at least the number of busy slots) and returns how many, or -1 on failure. */
+int ctk_http_multi_run(ctk_http_multi *m, int timeout_ms, ctk_http_done *done, unsigned max);
+
 /* Call once at program start before threads (wraps curl_global_init). */
 void ctk_http_global_init(void);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_profile.h"
 
 static char scratch_root[256];
 
@@ -172,4 +173,20 @@ int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const in
   got = *count;
   pthread_mutex_unlock(lock);
   return got;
+}
+
+static ctk_profile *test_profile;
+
+static void test_profile_free(void)
+{
+  ctk_profile_free(test_profile);
+}
+
+const ctk_profile *ctk_test_profile(void)
+{
+  char err[512];
+  if(!test_profile &&
+     ctk_profile_load("profiles/jtt1019-baseline", &test_profile, err, sizeof(err)) == CTK_E_OK)
+    atexit(test_profile_free);
+  return test_profile;
 }

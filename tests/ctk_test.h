@@ -29,6 +29,9 @@ int ctk_test_listen(int backlog, int *port);
 int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,
                         int timeout_s);
 
+/* The baseline profile, loaded once and freed at exit; NULL if it does not load. */
+const struct ctk_profile *ctk_test_profile(void);
+
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 
 #endif

@@ -19,6 +19,7 @@
   X(error, "unit")         \
   X(faultproxy, "net")     \
   X(http, "net")           \
+  X(bench, "net")          \
   X(csv, "unit")           \
   X(region, "unit")        \
   X(calendar, "unit")      \

@@ -11,22 +11,6 @@
 
 #define FIXTURES "fixtures/messages"
 
-static ctk_profile *fixtures_profile;
-
-static void fixtures_profile_free(void)
-{
-  ctk_profile_free(fixtures_profile);
-}
-
-static const ctk_profile *profile(void)
-{
-  char err[512];
-  if(!fixtures_profile &&
-     ctk_profile_load("profiles/jtt1019-baseline", &fixtures_profile, err, sizeof(err)) ==
-       CTK_E_OK)
-    atexit(fixtures_profile_free);
-  return fixtures_profile;
-}
 
 typedef struct expectation {
   char code[CTK_ID_MAX];
@@ -72,7 +56,7 @@ static int check_file(const char *path, ctk_problems *problems)
 
   if(!data)
     return -1;
-  ctk_validate_bytes(profile(), data, len, b, NULL, problems);
+  ctk_validate_bytes(ctk_test_profile(), data, len, b, NULL, problems);
   free(data);
   return 0;
 }
@@ -144,13 +128,13 @@ static void check_invalid(const char *path, const char *name)
 
 static void test_fixtures_valid_are_valid(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
   CU_ASSERT(each_fixture("valid", check_valid) > 0);
 }
 
 static void test_fixtures_invalid_give_expected_problem(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
   CU_ASSERT(each_fixture("invalid", check_invalid) > 0);
 }
 
@@ -171,7 +155,7 @@ static void count_invalid(const char *path, const char *name)
 
 static void test_fixtures_cover_every_interface(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(p);

@@ -1,5 +1,6 @@
 /* test_http: the HTTP glue against itself over loopback: bodies, limits, auth, keep-alive, TLS
- * (and that TLS below 1.2 is refused), many clients at once, parked requests. */
+ * (and that TLS below 1.2 is refused), many clients at once, many calls from one thread
+ * (the multi client), parked requests. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -278,6 +279,125 @@ static void test_http_client_errors_are_clear(void)
   fixture_path(&fx, "/echo");
   fx.call.soap_action = "x\r\nX-Evil: 1";
   CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_INVAL);
+  fixture_stop(&fx);
+}
+
+/* Drive m until every busy slot has come back; results[slot] gets each slot's result. */
+static void multi_run_all(ctk_http_multi *m, unsigned busy, ctk_code *results)
+{
+  ctk_http_done done[8];
+  int rounds = 0;
+
+  while(busy && rounds++ < 1000) {
+    int n = ctk_http_multi_run(m, 100, done, 8);
+    int i;
+    CU_ASSERT_FATAL(n >= 0);
+    for(i = 0; i < n; i++)
+      results[done[i].slot] = done[i].result;
+    busy -= (unsigned)n;
+  }
+  CU_ASSERT_EQUAL(busy, 0);
+}
+
+static void test_http_multi_many_in_flight(void)
+{
+  http_fixture fx;
+  ctk_http_multi *m = ctk_http_multi_new(8);
+  ctk_http_call calls[8];
+  ctk_http_reply replies[8];
+  ctk_code results[8];
+  char bodies[8][32];
+  unsigned i;
+  int round;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  fixture_start(&fx, 0, 4096);
+  for(i = 0; i < 8; i++)
+    ctk_buf_init(&replies[i].body, 4096);
+  for(round = 0; round < 2; round++) {
+    for(i = 0; i < 8; i++) {
+      calls[i] = fx.call;
+      snprintf(bodies[i], sizeof(bodies[i]), "<x>slot %u round %d</x>", i, round);
+      calls[i].body = bodies[i];
+      calls[i].body_len = strlen(bodies[i]);
+      calls[i].user = "360000";
+      calls[i].password = "secret";
+      results[i] = CTK_E_INTERNAL;
+      CU_ASSERT_EQUAL(ctk_http_multi_post(m, i, &calls[i], &replies[i]), CTK_E_OK);
+    }
+    /* a busy slot takes no second call */
+    CU_ASSERT_EQUAL(ctk_http_multi_post(m, 3, &calls[3], &replies[3]), CTK_E_INVAL);
+    multi_run_all(m, 8, results);
+    for(i = 0; i < 8; i++) {
+      CU_ASSERT_EQUAL(results[i], CTK_E_OK);
+      CU_ASSERT_EQUAL(replies[i].status, 200);
+      CU_ASSERT_STRING_EQUAL(ctk_buf_str(&replies[i].body), bodies[i]);
+      /* each slot keeps its own connection alive for the next round */
+      CU_ASSERT_EQUAL(replies[i].new_connections, round == 0 ? 1 : 0);
+    }
+  }
+  CU_ASSERT_EQUAL(ctk_http_server_connections(fx.srv), 8);
+  CU_ASSERT_EQUAL(fx.s.calls, 16);
+  CU_ASSERT_STRING_EQUAL(fx.s.user, "360000");
+  CU_ASSERT_STRING_EQUAL(fx.s.pass, "secret");
+  for(i = 0; i < 8; i++)
+    ctk_buf_free(&replies[i].body);
+  ctk_http_multi_free(m);
+  fixture_stop(&fx);
+}
+
+static void test_http_multi_errors_are_clear(void)
+{
+  http_fixture fx;
+  ctk_http_multi *m;
+  ctk_http_call calls[3];
+  ctk_http_reply replies[3];
+  ctk_code results[3] = { CTK_E_OK, CTK_E_OK, CTK_E_OK };
+  char closed_url[64];
+  char slow_url[128];
+  char big_url[128];
+  unsigned i;
+
+  CU_ASSERT_PTR_NULL(ctk_http_multi_new(0));
+  CU_ASSERT_PTR_NULL(ctk_http_multi_new(CTK_HTTP_MULTI_SLOTS_MAX + 1));
+  m = ctk_http_multi_new(3);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  fixture_start(&fx, 0, 64);
+  snprintf(closed_url, sizeof(closed_url), "http://127.0.0.1:%d/echo", ctk_test_free_port());
+  url_for(slow_url, sizeof(slow_url), fx.srv, "http", "/slow");
+  url_for(big_url, sizeof(big_url), fx.srv, "http", "/big");
+  for(i = 0; i < 3; i++) {
+    calls[i] = fx.call;
+    ctk_buf_init(&replies[i].body, 64);
+  }
+  calls[0].url = closed_url;
+  calls[1].url = slow_url;
+  calls[1].timeout_ms = 300;
+  calls[2].url = big_url;
+  CU_ASSERT_EQUAL(ctk_http_multi_post(m, 3, &calls[0], &replies[0]), CTK_E_INVAL);
+  for(i = 0; i < 3; i++)
+    CU_ASSERT_EQUAL(ctk_http_multi_post(m, i, &calls[i], &replies[i]), CTK_E_OK);
+  multi_run_all(m, 3, results);
+  /* the same answers, one by one, as the blocking client gives */
+  CU_ASSERT_EQUAL(results[0], CTK_E_HTTP);
+  CU_ASSERT_EQUAL(replies[0].status, 0);
+  CU_ASSERT(replies[0].error[0] != '\0');
+  CU_ASSERT_EQUAL(results[1], CTK_E_TIMEOUT);
+  CU_ASSERT(replies[1].error[0] != '\0');
+  CU_ASSERT_EQUAL(results[2], CTK_E_TOOBIG);
+  CU_ASSERT(replies[2].body.len <= 64);
+  /* a header value must not smuggle a second header, and the slot stays free */
+  calls[2].soap_action = "x\r\nX-Evil: 1";
+  CU_ASSERT_EQUAL(ctk_http_multi_post(m, 2, &calls[2], &replies[2]), CTK_E_INVAL);
+  calls[2].soap_action = NULL;
+  calls[2].url = fx.url;
+  CU_ASSERT_EQUAL(ctk_http_multi_post(m, 2, &calls[2], &replies[2]), CTK_E_OK);
+  multi_run_all(m, 1, results);
+  CU_ASSERT_EQUAL(results[2], CTK_E_OK);
+  CU_ASSERT_EQUAL(replies[2].status, 200);
+  for(i = 0; i < 3; i++)
+    ctk_buf_free(&replies[i].body);
+  ctk_http_multi_free(m);
   fixture_stop(&fx);
 }
 
@@ -854,6 +974,8 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_basic_auth_reaches_handler);
   CTK_TEST(suite, test_http_status_is_the_handlers);
   CTK_TEST(suite, test_http_client_errors_are_clear);
+  CTK_TEST(suite, test_http_multi_many_in_flight);
+  CTK_TEST(suite, test_http_multi_errors_are_clear);
   CTK_TEST(suite, test_http_server_config_errors);
   CTK_TEST(suite, test_http_abandoned_request);
   CTK_TEST(suite, test_http_connection_limit);

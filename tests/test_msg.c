@@ -20,21 +20,6 @@
 #include "ctk_msg_tpl.h"
 #include "ctk_validate.h"
 
-static ctk_profile *msg_profile;
-
-static void msg_profile_free(void)
-{
-  ctk_profile_free(msg_profile);
-}
-
-static const ctk_profile *profile(void)
-{
-  char err[512];
-  if(!msg_profile &&
-     ctk_profile_load("profiles/jtt1019-baseline", &msg_profile, err, sizeof(err)) == CTK_E_OK)
-    atexit(msg_profile_free);
-  return msg_profile;
-}
 
 static const ctk_node CITY = { "360100", CTK_LEVEL_CITY };
 static const ctk_node PROVINCE = { "360000", CTK_LEVEL_PROVINCE };
@@ -60,14 +45,14 @@ static ctk_msg *decode_file(const char *path)
   ctk_outcome why;
 
   if(data)
-    ctk_msg_decode(profile(), data, len, CTK_BIND_XML, &m, &why);
+    ctk_msg_decode(ctk_test_profile(), data, len, CTK_BIND_XML, &m, &why);
   free(data);
   return m;
 }
 
 static void round_trip(const ctk_msg *m, ctk_binding b, ctk_encoding e)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_buf wire;
   ctk_msg *back = NULL;
   ctk_outcome why;
@@ -98,7 +83,7 @@ static void round_trip(const ctk_msg *m, ctk_binding b, ctk_encoding e)
 /* The valid fixture of interface i of the profile, decoded (NULL if it cannot be). */
 static ctk_msg *decode_fixture(size_t i)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   char path[300];
   snprintf(path, sizeof(path), "fixtures/messages/valid/%s-%s.xml", p->interfaces[i].code,
            p->interfaces[i].name);
@@ -108,7 +93,7 @@ static ctk_msg *decode_fixture(size_t i)
 /* Every interface (its valid fixture) survives XML/SOAP x UTF-8/GBK unchanged and valid. */
 static void test_msg_round_trip_every_interface(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -125,7 +110,7 @@ static void test_msg_round_trip_every_interface(void)
 
 static void test_msg_build_request_and_answer(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_msg *req = NULL;
   ctk_msg *ans = NULL;
   ctk_outcome ok;
@@ -161,7 +146,7 @@ static void test_msg_build_request_and_answer(void)
 
 static void test_msg_answer_outcome_survives(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_msg *req = NULL;
   ctk_msg *ans = NULL;
   ctk_msg *back = NULL;
@@ -192,7 +177,7 @@ static void test_msg_answer_outcome_survives(void)
 /* Chinese text travels as GBK bytes on the wire and comes back as the same characters. */
 static void test_msg_gbk_chinese(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   /* The emoji has no GBK code: it must travel as a character reference, in SOAP inside the
    * CDATA too, and still come back as itself. */
   static const char zh[] = "张先生反映收费站排队😀";
@@ -225,7 +210,7 @@ static void test_msg_gbk_chinese(void)
 static void expect_refused(const char *data, size_t len, ctk_binding b, const char *result,
                            const char *requirement)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_msg *m = NULL;
   ctk_outcome why;
 
@@ -314,7 +299,7 @@ static void test_msg_refuses_billion_laughs(void)
 
 static void test_msg_refuses_oversize(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   size_t len = p->max_message_bytes + 1;
   char *big = malloc(len);
   static const char head[] = "<Message xmlns=\"urn:ctk12328:baseline:1\"><!--";
@@ -340,7 +325,7 @@ static void nest(ctk_buf *b, int depth)
 
 static void test_msg_refuses_deep_nesting(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_buf b;
   ctk_msg *m = NULL;
   ctk_outcome why;
@@ -456,7 +441,7 @@ static void test_msg_ids_unique_across_threads(void)
   for(i = 1; i < ID_THREADS * IDS_PER_THREAD; i++)
     dups += !strcmp(ids[i - 1], ids[i]);
   CU_ASSERT_EQUAL(dups, 0);
-  CU_ASSERT_EQUAL(ctk_format_match(profile(), "MsgId", ids[0]), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(ctk_test_profile(), "MsgId", ids[0]), 1);
   CU_ASSERT_EQUAL(strncmp(ids[0], "360100", 6), 0);
 }
 
@@ -498,7 +483,7 @@ static int check_refusal(const worker *w)
 {
   ctk_problems pr;
   ctk_msg *m = NULL;
-  int ok = ctk_validate_bytes(profile(), w->data, w->len, CTK_BIND_XML, &m, &pr) ==
+  int ok = ctk_validate_bytes(ctk_test_profile(), w->data, w->len, CTK_BIND_XML, &m, &pr) ==
              CTK_E_INVALID &&
            pr.count >= 1 && !strcmp(pr.items[0].code, w->expect_code);
   ctk_msg_free(m);
@@ -508,7 +493,7 @@ static int check_refusal(const worker *w)
 static void *decode_validate_encode(void *arg)
 {
   worker *w = arg;
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   int i;
 
   for(i = 0; i < 60; i++) {
@@ -555,7 +540,7 @@ static void test_msg_concurrent_decode_validate_encode(void)
   worker w[N_WORKERS];
   int i;
 
-  CU_ASSERT_PTR_NOT_NULL_FATAL(profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
   for(i = 0; i < N_WORKERS; i++) {
     memset(&w[i], 0, sizeof(w[i]));
     w[i].data = ctk_test_read_file(inputs[i].file, &w[i].len);
@@ -579,7 +564,7 @@ static void test_msg_declaration_without_encoding(void)
   ctk_msg *m = NULL;
   ctk_outcome why;
 
-  CU_ASSERT_EQUAL(ctk_msg_decode(profile(), doc, sizeof(doc) - 1, CTK_BIND_XML, &m, &why),
+  CU_ASSERT_EQUAL(ctk_msg_decode(ctk_test_profile(), doc, sizeof(doc) - 1, CTK_BIND_XML, &m, &why),
                   CTK_E_OK);
   CU_ASSERT(m && m->encoding == CTK_ENC_UTF8);
   CU_ASSERT_STRING_EQUAL(m ? m->head.msg_id : "", "encoding");
@@ -594,7 +579,7 @@ static void digest_of(const char *text, ctk_binding b, char out[65])
   ctk_msg *m = NULL;
   ctk_outcome why;
   out[0] = '\0';
-  if(ctk_msg_decode(profile(), text, strlen(text), b, &m, &why) == CTK_E_OK)
+  if(ctk_msg_decode(ctk_test_profile(), text, strlen(text), b, &m, &why) == CTK_E_OK)
     CU_ASSERT_EQUAL(ctk_msg_digest(m, out), CTK_E_OK);
   ctk_msg_free(m);
 }
@@ -706,7 +691,7 @@ static void test_msg_dump_plain(void)
 static void tpl_matches_encoder(const ctk_msg_tpl *t, const ctk_head *h, const ctk_outcome *o,
                                 ctk_binding b, ctk_encoding e)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_msg *ans = NULL;
   ctk_buf want;
   ctk_buf got;
@@ -726,7 +711,7 @@ static void tpl_matches_encoder(const ctk_msg_tpl *t, const ctk_head *h, const c
 
 static void test_msg_answer_template(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_outcome ok;
   ctk_head h;
   ctk_buf out;
@@ -786,7 +771,7 @@ static void test_msg_answer_template(void)
  * valid. A request template without a body, or with a value it cannot carry, writes nothing. */
 static void test_msg_request_template(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   int b;
   size_t i;
 

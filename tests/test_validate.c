@@ -9,22 +9,6 @@
 
 #define VALID_DIR "fixtures/messages/valid/"
 
-static ctk_profile *validate_profile;
-
-static void validate_profile_free(void)
-{
-  ctk_profile_free(validate_profile);
-}
-
-static const ctk_profile *profile(void)
-{
-  char err[512];
-  if(!validate_profile &&
-     ctk_profile_load("profiles/jtt1019-baseline", &validate_profile, err, sizeof(err)) ==
-       CTK_E_OK)
-    atexit(validate_profile_free);
-  return validate_profile;
-}
 
 static ctk_msg *load_valid(const char *name)
 {
@@ -37,7 +21,7 @@ static ctk_msg *load_valid(const char *name)
   snprintf(path, sizeof(path), VALID_DIR "%s", name);
   data = ctk_test_read_file(path, &len);
   if(data)
-    ctk_msg_decode(profile(), data, len, CTK_BIND_XML, &m, &why);
+    ctk_msg_decode(ctk_test_profile(), data, len, CTK_BIND_XML, &m, &why);
   free(data);
   return m;
 }
@@ -60,7 +44,7 @@ static void set_text(ctk_msg *m, const char *path, const char *text)
 static void expect_one(const ctk_msg *m, const char *result, const char *where,
                        const char *requirement)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   ctk_problems pr;
 
   CU_ASSERT_EQUAL(ctk_validate_msg(p, m, &pr), CTK_E_INVALID);
@@ -127,7 +111,7 @@ static void test_validate_schema_has_readable_path(void)
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   ctk_xml_add(m->body, "Surprise", "x");
-  CU_ASSERT_EQUAL(ctk_validate_msg(profile(), m, &pr), CTK_E_INVALID);
+  CU_ASSERT_EQUAL(ctk_validate_msg(ctk_test_profile(), m, &pr), CTK_E_INVALID);
   CU_ASSERT_EQUAL_FATAL(pr.count, 1);
   CU_ASSERT_STRING_EQUAL(pr.items[0].code, "1002");
   CU_ASSERT_STRING_EQUAL(pr.items[0].where, "/Message/Body/WorkOrderSign/Surprise");
@@ -148,7 +132,7 @@ static void test_validate_keeps_at_most_max_problems(void)
     ctk_xml_add(ind, "Name", "x");
     ctk_xml_add(ind, "Value", "not-a-number");
   }
-  CU_ASSERT_EQUAL(ctk_validate_msg(profile(), m, &pr), CTK_E_INVALID);
+  CU_ASSERT_EQUAL(ctk_validate_msg(ctk_test_profile(), m, &pr), CTK_E_INVALID);
   CU_ASSERT_EQUAL(pr.count, CTK_PROBLEMS_MAX);
   CU_ASSERT(pr.dropped >= 8);
   ctk_msg_free(m);
@@ -156,7 +140,7 @@ static void test_validate_keeps_at_most_max_problems(void)
 
 static void test_validate_format_match(void)
 {
-  const ctk_profile *p = profile();
+  const ctk_profile *p = ctk_test_profile();
   CU_ASSERT_EQUAL(ctk_format_match(p, "OrderId", "36010020261129000001"), 1);
   CU_ASSERT_EQUAL(ctk_format_match(p, "OrderId", "36010020261129000001\n"), 0);
   CU_ASSERT_EQUAL(ctk_format_match(p, "HandleRegion", "360100"), 1); /* by element name */
@@ -184,7 +168,7 @@ static void test_validate_bytes_reports_decode_failure(void)
   ctk_problems pr;
   ctk_msg *m = (ctk_msg *)1;
 
-  CU_ASSERT_EQUAL(ctk_validate_bytes(profile(), bad, sizeof(bad) - 1, CTK_BIND_XML, &m, &pr),
+  CU_ASSERT_EQUAL(ctk_validate_bytes(ctk_test_profile(), bad, sizeof(bad) - 1, CTK_BIND_XML, &m, &pr),
                   CTK_E_INVALID);
   CU_ASSERT_PTR_NULL(m);
   CU_ASSERT_EQUAL(pr.count, 1);
