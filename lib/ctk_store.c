@@ -242,15 +242,20 @@ static sqlite3_stmt *store_stmt_rebind(ctk_store *s, int which)
   return st;
 }
 
+/* Values are bound SQLITE_STATIC: SQLite reads them only while the statement steps, and every
+ * function here binds and steps (and resets) before it returns, while the caller's strings
+ * are alive. A copy per value (TRANSIENT) cost a malloc and a memcpy of every raw message,
+ * answer and order body: 4 % of a report's instructions. A statement reset without clearing
+ * keeps pointers that dangle until its next use rebinds them; it is never stepped before. */
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
-  sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
 }
 
 static void bind_blob(sqlite3_stmt *st, int i, const char *v, size_t len)
 {
   if(v)
-    sqlite3_bind_blob64(st, i, v, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(st, i, v, (sqlite3_uint64)len, SQLITE_STATIC);
   else
     sqlite3_bind_null(st, i);
 }
@@ -913,8 +918,8 @@ ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
 /* Bind the 23 order columns in ORDER_COLS order, then accept_date and the XML. */
 static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, size_t xml_len)
 {
-  char date[11];
-  ctk_strlcpy(date, o->accept_time, sizeof(date));
+  /* accept_date: the first 10 characters of accept_time, bound in place (see bind_text) */
+  sqlite3_bind_text(st, 24, o->accept_time, (int)strnlen(o->accept_time, 10), SQLITE_STATIC);
   bind_text(st, 1, o->order_id);
   bind_text(st, 2, o->accept_time);
   bind_text(st, 3, o->accept_region);
@@ -938,7 +943,6 @@ static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, si
   sqlite3_bind_int(st, 21, o->urged);
   bind_text(st, 22, o->created_at);
   bind_text(st, 23, o->updated_at);
-  bind_text(st, 24, date);
   bind_blob(st, 25, xml, xml_len);
 }
 
