@@ -15,7 +15,8 @@
 static const char bench_usage[] =
   "usage: ctk bench ingest (--url URL | --bare) [options]\n"
   "       ctk bench bare [--threads N] [--port-file F]\n"
-  "       ctk bench national --plan FILE --orders N [--secret-file F] [--clients N] [--json]\n"
+  "       ctk bench national --plan FILE --orders N [--secret-file F]\n"
+  "                              [--clients N | --clients-per-lane N] [--json]\n"
   "       ctk bench preload --data DIR --orders N [--batch N]\n"
   "       ctk bench count --data DIR [--outbox]\n"
   "\n"
@@ -37,7 +38,8 @@ static const char bench_usage[] =
   "bare: serve the fixed reply on 127.0.0.1 until SIGINT/SIGTERM.\n"
   "national: N orders spread evenly over the lanes of a plan (CSV: url,sender,receiver with\n"
   "        nodes as REGION:LEVEL, e.g. each city to its province); --clients connections per\n"
-  "        url (default 2); every sender uses the --secret-file secret.\n"
+  "        url (default 2), or --clients-per-lane N for each lane of a url (each city its\n"
+  "        own); every sender uses the --secret-file secret.\n"
   "preload: write N orders into DIR/ctk.db as the ministry stores reports of province 360000\n"
   "        (sequence 0..N-1: ingest afterwards with --first-seq N).\n"
   "count: print the number of orders in DIR/ctk.db (read-only; the node may be running);\n"
@@ -283,6 +285,7 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
     { "secret-file", required_argument, NULL, 'S' },
     { "orders", required_argument, NULL, 'n' },
     { "clients", required_argument, NULL, 'c' },
+    { "clients-per-lane", required_argument, NULL, 'l' },
     { "duration", required_argument, NULL, 'd' },
     { "first-seq", required_argument, NULL, 'f' },
     { "name", required_argument, NULL, 'N' },
@@ -318,6 +321,7 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
       break;
     case 'n': orders = strtoul(optarg, NULL, 10); break;
     case 'c': cfg.clients = (unsigned)atoi(optarg); break;
+    case 'l': cfg.clients_per_lane = (unsigned)atoi(optarg); break;
     case 'd': cfg.duration_s = atof(optarg); break;
     case 'f': cfg.first_seq = strtoul(optarg, NULL, 10); break;
     case 'N': name = optarg; break;
@@ -349,8 +353,8 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
   result = ctk_bench_ingest(&cfg, &res);
   free(lanes);
   if(result == CTK_E_INVAL) {
-    fprintf(stderr, "ctk bench national: --clients %u for each peer of the plan is more than %d "
-            "connections in all\n", cfg.clients, CTK_BENCH_CLIENTS_MAX);
+    fprintf(stderr, "ctk bench national: so many connections for the peers of the plan are more "
+            "than %d in all\n", CTK_BENCH_CLIENTS_MAX);
     return 3;
   }
   if(result) {

@@ -375,26 +375,58 @@ static void loops_free(bench_loop *loops, unsigned n_loops, bench_client *client
   free(loops);
 }
 
-/* n clients, spread over the groups in turn, and the loops that drive them (clients of loop k
- * are consecutive, so each loop's multi handle has its own slots). */
+/* The connections a group gets: clients_per_lane for each of its lanes, or clients. */
+static unsigned group_clients(const ctk_bench_config *cfg, const bench_group *g)
+{
+  if(cfg->clients_per_lane && !cfg->url)
+    return cfg->clients_per_lane * (unsigned)g->n_lanes;
+  return cfg->clients ? cfg->clients : 1;
+}
+
+/* All the connections in all, or 0 when they are more than the generator may open. */
+static unsigned clients_count(const ctk_bench_config *cfg, const bench_shared *sh)
+{
+  unsigned long n = 0;
+  size_t g;
+  for(g = 0; g < sh->n_groups; g++)
+    n += group_clients(cfg, &sh->groups[g]);
+  return n > CTK_BENCH_CLIENTS_MAX ? 0 : (unsigned)n;
+}
+
+/* The n clients of the groups, the next group's after the previous one's in turn (so the
+ * loops share each group's connections), and the loops that drive them (clients of loop k are
+ * consecutive, so each loop's multi handle has its own slots). */
 static ctk_code loops_build(bench_shared *sh, unsigned n, bench_loop **loops_out,
                             unsigned *n_loops_out, bench_client **clients_out)
 {
   unsigned n_loops = n < CTK_BENCH_LOOPS ? n : CTK_BENCH_LOOPS;
   bench_loop *loops = calloc(n_loops, sizeof(*loops));
   bench_client *clients = calloc(n, sizeof(*clients));
-  unsigned i;
+  unsigned *left = calloc(sh->n_groups, sizeof(*left));
+  unsigned i = 0;
   unsigned at = 0;
+  size_t g;
 
   *loops_out = loops;
   *n_loops_out = n_loops;
   *clients_out = clients;
-  if(!loops || !clients)
+  if(!loops || !clients || !left) {
+    free(left);
     return CTK_E_NOMEM;
-  for(i = 0; i < n; i++) {
-    if(!client_init(&clients[i], &sh->groups[i % sh->n_groups]))
-      return CTK_E_NOMEM;
   }
+  for(g = 0; g < sh->n_groups; g++)
+    left[g] = group_clients(sh->cfg, &sh->groups[g]);
+  /* round-robin over the groups that still want connections */
+  for(g = 0; i < n; g = (g + 1) % sh->n_groups) {
+    if(!left[g])
+      continue;
+    left[g]--;
+    if(!client_init(&clients[i++], &sh->groups[g])) {
+      free(left);
+      return CTK_E_NOMEM;
+    }
+  }
+  free(left);
   for(i = 0; i < n_loops; i++) {
     loops[i].sh = sh;
     loops[i].clients = clients + at;
@@ -417,7 +449,6 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
   bench_shared sh;
   bench_loop *loops = NULL;
   bench_client *clients = NULL;
-  unsigned per_group = cfg->clients ? cfg->clients : 1;
   unsigned n = 0;
   unsigned n_loops = 0;
   unsigned started = 0;
@@ -451,10 +482,12 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
   sh.cfg = cfg;
   sh.groups = groups;
   result = groups_build(cfg, lanes, n_lanes, tpls, groups, &sh.n_groups);
-  if(!result && (sh.n_groups * per_group > CTK_BENCH_CLIENTS_MAX))
-    result = CTK_E_INVAL;
   if(!result) {
-    n = (unsigned)sh.n_groups * per_group;
+    n = clients_count(cfg, &sh);
+    if(!n)
+      result = CTK_E_INVAL;
+  }
+  if(!result) {
     files_allow(n);
     result = loops_build(&sh, n, &loops, &n_loops, &clients);
   }
@@ -554,6 +587,11 @@ ctk_code ctk_bench_bare_start(const ctk_profile *p, unsigned threads, ctk_bench_
   *port = ctk_http_server_port(b->server);
   *out = b;
   return CTK_E_OK;
+}
+
+ctk_http_server *ctk_bench_bare_server(ctk_bench_bare *b)
+{
+  return b ? b->server : NULL;
 }
 
 void ctk_bench_bare_stop(ctk_bench_bare *b)

@@ -7,6 +7,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_error.h"
+#include "ctk_http.h"
 #include "ctk_msg.h"
 #include "ctk_profile.h"
 
@@ -30,6 +31,8 @@ typedef struct ctk_bench_config {
   const ctk_bench_lane *lanes; /* many targets (national day): lanes sharing a URL form one */
   size_t n_lanes;              /* group with its own clients; 0 = the single target above */
   unsigned clients;            /* keep-alive connections; with lanes: per URL */
+  unsigned clients_per_lane;   /* with lanes: instead, this many connections for each lane of a
+                                  URL (each city as many as its own node would open) */
   double duration_s;           /* stop after this long ... */
   unsigned long max_orders;    /* ... or after this many orders (0 = no limit; single target) */
   double rate;                 /* open-loop target orders/s over all clients; 0 = closed loop,
@@ -62,6 +65,8 @@ typedef struct ctk_bench_bare ctk_bench_bare;
 ctk_code ctk_bench_bare_start(const ctk_profile *p, unsigned threads, ctk_bench_bare **out,
                               int *port);
 void ctk_bench_bare_stop(ctk_bench_bare *b);
+/* Its HTTP server (for its counters: connections accepted). */
+ctk_http_server *ctk_bench_bare_server(ctk_bench_bare *b);
 
 /* Fill the store file at path with orders as the ministry would hold them after n reports
  * from province 360000 (order, history, message-id row, logged message with raw bytes), in

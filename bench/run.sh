@@ -18,7 +18,13 @@ CLIENTS=${BENCH_CLIENTS:-32}
 STORED=${BENCH_STORED:-1000000}
 NATIONAL=${BENCH_NATIONAL_ORDERS:-70000}
 NAT_MAX_S=${BENCH_NATIONAL_MAX_S:-180}   # bound of the national load and, again, of its delivery
-NAT_CLIENTS=${BENCH_NATIONAL_CLIENTS:-2} # connections to each province in the national day
+# connections in the national day: each city its own (BENCH_NATIONAL_CLIENTS=N instead gives
+# each province N, shared by its cities)
+if [ -n "${BENCH_NATIONAL_CLIENTS:-}" ]; then
+  NAT_CONNS="--clients $BENCH_NATIONAL_CLIENTS"
+else
+  NAT_CONNS="--clients-per-lane 1"
+fi
 SKIP=${BENCH_SKIP:-}
 OUT=${BENCH_OUT:-build/bench}
 rm -rf "$OUT"
@@ -201,7 +207,7 @@ if ! skipped national; then
   t0=$(date +%s.%N)
   cpu0=$(cpu_busy_s)
   L_NAT=$("$CTK" bench national --name national-day-load --plan "$N/plan.csv" --orders "$NATIONAL" \
-          --secret-file "$N/city.secret" --clients "$NAT_CLIENTS" --duration "$NAT_MAX_S" --json)
+          --secret-file "$N/city.secret" $NAT_CONNS --duration "$NAT_MAX_S" --json)
   record "$L_NAT"
   NAT_LOAD=$(json_field "$L_NAT" wall_s)
   drain_end=$(( $(date +%s) + NAT_MAX_S ))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctk_bench.h"
+#include "ctk_http.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
 
@@ -143,7 +144,19 @@ static void test_bench_lanes_share_their_targets(void)
   CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_OK);
   CU_ASSERT_EQUAL(r.sent, 96);
   CU_ASSERT_EQUAL(r.ok, 96);
+  /* a connection for each lane: two to the first target, one to the second */
+  cfg.clients = 0;
+  cfg.clients_per_lane = 1;
+  cfg.first_seq = 100;
+  CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.ok, 96);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(ctk_bench_bare_server(bare[0])), 3 + 2);
+  CU_ASSERT_EQUAL(ctk_http_server_connections(ctk_bench_bare_server(bare[1])), 3 + 1);
   /* more connections than the generator may open is refused before anything is sent */
+  cfg.clients_per_lane = CTK_BENCH_CLIENTS_MAX / 3 + 1;
+  CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(r.sent, 0);
+  cfg.clients_per_lane = 0;
   cfg.clients = CTK_BENCH_CLIENTS_MAX;
   CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_INVAL);
   CU_ASSERT_EQUAL(r.sent, 0);
