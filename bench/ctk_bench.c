@@ -351,18 +351,6 @@ static double process_cpu_s(void)
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Each connection is a socket: raise the soft limit of open files so n of them fit. */
-static void files_allow(unsigned n)
-{
-  struct rlimit rl;
-  rlim_t want = (rlim_t)n + 64;
-
-  if(getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
-    return;
-  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 static void loops_free(bench_loop *loops, unsigned n_loops, bench_client *clients,
                        unsigned n_clients)
 {
@@ -488,7 +476,7 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
       result = CTK_E_INVAL;
   }
   if(!result) {
-    files_allow(n);
+    ctk_http_allow_files(n + 64);
     result = loops_build(&sh, n, &loops, &n_loops, &clients);
   }
   if(result) {

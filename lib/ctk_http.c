@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +44,17 @@ static void global_init_once(void)
 void ctk_http_global_init(void)
 {
   pthread_once(&global_once, global_init_once);
+}
+
+void ctk_http_allow_files(unsigned n)
+{
+  struct rlimit rl;
+  rlim_t want = (rlim_t)n;
+
+  if(getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* ====================================================================== server */
@@ -459,6 +471,7 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
   timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
   max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+  ctk_http_allow_files(max_connections + 64);  /* and the store, logs, peers' connections */
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &addr };
   if(threads > 1)  /* one thread is the polling thread itself, not a pool */
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL };

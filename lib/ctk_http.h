@@ -136,6 +136,10 @@ ctk_code ctk_http_multi_post(ctk_http_multi *m, unsigned slot, const ctk_http_ca
  * into done (max at least the number of busy slots) and returns how many, or -1 on failure. */
 int ctk_http_multi_run(ctk_http_multi *m, int timeout_ms, ctk_http_done *done, unsigned max);
 
+/* Raise this process's soft limit of open files to at least n, as far as the hard limit
+ * allows: every connection is a descriptor. */
+void ctk_http_allow_files(unsigned n);
+
 /* Call once at program start before threads (wraps curl_global_init). */
 void ctk_http_global_init(void);
 

@@ -34,6 +34,10 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level)
   c->retry_max_ms = 30000;
   c->retry_max_attempts = 0;
   c->http_threads = 8;
+  /* a ministry serves 32 provinces, each with up to 16 delivery workers and a connection
+   * each: at 256, connections past the limit waited in the listen queue until an idle one
+   * timed out (30 s) */
+  c->max_connections = 1024;
   c->late_reply_ms = 15000;
 }
 
@@ -178,6 +182,8 @@ ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *va
     return set_uint(&c->retry_max_attempts, value, 0, 1000000, key, err, errlen);
   if(!strcmp(key, "http-threads"))
     return set_uint(&c->http_threads, value, 1, 256, key, err, errlen);
+  if(!strcmp(key, "max-connections"))
+    return set_uint(&c->max_connections, value, 1, 65536, key, err, errlen);
   if(!strcmp(key, "late-reply-ms"))
     return set_uint(&c->late_reply_ms, value, 0, 600000, key, err, errlen);
   snprintf(err, errlen, "unknown option '%s'", key);
@@ -632,6 +638,7 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
    * TOO_LARGE by the profile's rule rather than cut silently. */
   hc.max_body = n->profile->max_message_bytes ? n->profile->max_message_bytes : 1048576;
   hc.threads = n->cfg.http_threads;
+  hc.max_connections = n->cfg.max_connections;
   hc.timeout_s = 30;
   result = ctk_http_server_start(&hc, node_http, n, &n->http);
   if(result) {

@@ -45,6 +45,7 @@ typedef struct ctk_node_config {
   unsigned retry_max_ms;                  /* cap of the delay (30000) */
   unsigned retry_max_attempts;            /* then the row is failed (0 = never give up) */
   unsigned http_threads;                  /* server worker threads (8) */
+  unsigned max_connections;               /* open HTTP connections at once (1024) */
   unsigned late_reply_ms;                 /* the late-reply fault's delay (15000) */
 } ctk_node_config;
 

@@ -112,6 +112,30 @@ static void test_bench_ministry_stores_each_order_once(void)
   CU_ASSERT_EQUAL(ctk_ts_stop(&min), 0);
 }
 
+/* 32 provinces with 8 delivery workers each hold 256 connections to the ministry; at the old
+ * limit of 256, connections past it waited in the listen queue until an idle one timed out
+ * (30 s). 300 connections must all be served at once. */
+static void test_bench_ministry_takes_many_connections(void)
+{
+  ctk_test_node min;
+  ctk_bench_config cfg;
+  ctk_bench_result r;
+  char url[128];
+  char secret[64];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_EQUAL_FATAL(ctk_ts_start_inproc(&min, "ministry", ctk_test_tmpdir("bench-conns"),
+                                            NULL), CTK_E_OK);
+  ctk_ts_url(&min, url, sizeof(url));
+  ctk_ts_secret(CTK_TS_PROVINCE, secret, sizeof(secret));
+  config_single(&cfg, url, 300, 600);
+  cfg.secret = secret;
+  CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.ok, 600);
+  CU_ASSERT(r.wall_s < 25);
+  CU_ASSERT_EQUAL(ctk_ts_stop(&min), 0);
+}
+
 static void test_bench_lanes_share_their_targets(void)
 {
   ctk_bench_bare *bare[2];
@@ -169,5 +193,6 @@ void ctk_test_add_bench(CU_pSuite suite)
   CTK_TEST(suite, test_bench_bare_counts_every_order);
   CTK_TEST(suite, test_bench_open_loop_keeps_its_schedule);
   CTK_TEST(suite, test_bench_ministry_stores_each_order_once);
+  CTK_TEST(suite, test_bench_ministry_takes_many_connections);
   CTK_TEST(suite, test_bench_lanes_share_their_targets);
 }

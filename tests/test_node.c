@@ -37,6 +37,10 @@ static void test_node_config_options(void)
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "0", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "5", err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(c.urge_interval_s, 5);
+  CU_ASSERT_EQUAL(c.max_connections, 1024);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "max-connections", "0", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "max-connections", "300", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.max_connections, 300);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "log-level", "loud", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "no-such-option", "1", err, sizeof(err)),
                   CTK_E_INVAL);
