@@ -234,7 +234,9 @@ static void *loop_main(void *arg)
     }
     if(!active)
       break;
-    n = ctk_http_multi_run(m, (int)((next_due - now) * 1000.0), done, lp->n_clients);
+    /* round the wait up: cut down to 0 ms, a request due in under a millisecond made the
+     * loop spin until it was, taking a core from the server it measures */
+    n = ctk_http_multi_run(m, (int)ceil((next_due - now) * 1000.0), done, lp->n_clients);
     if(n < 0)
       break;
     now = now_s();
