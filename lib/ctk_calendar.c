@@ -179,6 +179,22 @@ ctk_code ctk_datetime_parse(const char *text, time_t *out, char *why, size_t why
   return CTK_E_OK;
 }
 
+void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char *out,
+                        size_t outlen)
+{
+  time_t now = time(NULL);
+
+  if(now != c->at) {
+    time_t shifted = now + offset_s;
+    struct tm tm;
+    if(!gmtime_r(&shifted, &tm) || !strftime(c->text, sizeof(c->text), fmt, &tm))
+      c->text[0] = '\0';
+    c->at = now;
+  }
+  if(ctk_strlcpy(out, c->text, outlen))
+    out[0] = '\0';
+}
+
 ctk_code ctk_datetime_format(time_t t, char *out, size_t size)
 {
   time_t local = t + CTK_BEIJING_OFFSET_S;

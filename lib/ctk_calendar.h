@@ -33,6 +33,18 @@ ctk_code ctk_datetime_format(time_t t, char *out, size_t size);
 /* Parses "YYYY-MM-DD" as Beijing midnight. */
 ctk_code ctk_date_parse(const char *text, time_t *out);
 
+/* The clock as text that changes once a second, made once a second: every message and store
+ * row is stamped, and gmtime_r with strftime costs about 2,000 instructions a stamp. Keep one
+ * per thread (_Thread_local) and format. */
+typedef struct ctk_clock_text {
+  time_t at;                   /* the second text was made for (0: not yet) */
+  char text[48];
+} ctk_clock_text;
+/* Now, offset_s east of UTC, as strftime writes it with fmt (which must not need more than
+ * the 47 characters of c->text); "" when it does not fit out. */
+void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char *out,
+                        size_t outlen);
+
 /* ---------- working days ----------
  * A day is a working day when it is listed as "workday" (a make-up day on a weekend), or when
  * it is Monday to Friday and not listed as "holiday". The file covers whole years (2004–2026

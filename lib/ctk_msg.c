@@ -20,6 +20,7 @@
 #include <libxml/xmlsave.h>
 #include <openssl/evp.h>
 
+#include "ctk_calendar.h"
 #include "ctk_xml_safe.h"
 
 #define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
@@ -86,10 +87,9 @@ static void id_init(void)
  * processes (pid and random), also when clocks agree to the second. */
 void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
 {
+  static _Thread_local ctk_clock_text stamp_clock;
   char reg[7];
   char stamp[16];
-  struct tm tm;
-  time_t now = time(NULL);
   unsigned long n;
   size_t i;
 
@@ -100,18 +100,16 @@ void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
     reg[i] = (c >= '0' && c <= '9') ? c : '0';
   }
   reg[6] = '\0';
-  gmtime_r(&now, &tm);
-  strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+  ctk_clock_text_now(&stamp_clock, 0, "%Y%m%d%H%M%S", stamp, sizeof(stamp));
   snprintf(out, CTK_MSGID_MAX, "%s%s%06lu%07x%06lx", reg, stamp, n,
            (unsigned int)getpid() & 0xfffffffU, process_nonce);
 }
 
 void ctk_msg_now(char *out, size_t outlen)
 {
-  time_t beijing = time(NULL) + 8 * 3600;
-  struct tm tm;
-  gmtime_r(&beijing, &tm);
-  strftime(out, outlen, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  static _Thread_local ctk_clock_text beijing_clock;
+  ctk_clock_text_now(&beijing_clock, CTK_BEIJING_OFFSET_S, "%Y-%m-%dT%H:%M:%S+08:00", out,
+                     outlen);
 }
 
 /* ---------- tree helpers ---------- */

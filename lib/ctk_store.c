@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctk_calendar.h"
 #include "ctk_log.h"
 
 static const char ctk_store_schema[] =
@@ -218,10 +219,8 @@ static _Thread_local ctk_store *store_held;
 
 static void store_now(char *out, size_t len)
 {
-  time_t t = time(NULL);
-  struct tm tmv;
-  gmtime_r(&t, &tmv);
-  strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  static _Thread_local ctk_clock_text utc_clock;
+  ctk_clock_text_now(&utc_clock, 0, "%Y-%m-%dT%H:%M:%SZ", out, len);
 }
 
 /* Take a cached statement, reset and with bindings cleared; the caller holds the lock. */

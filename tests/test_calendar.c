@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctk_buf.h"
 #include "ctk_calendar.h"
 #include "ctk_test.h"
 
@@ -189,6 +190,44 @@ static void test_calendar_datetime(void)
   CU_ASSERT_EQUAL(ctk_beijing_time(2024, 13, 1, 0, 0, 0, &u), CTK_E_INVAL);
 }
 
+static void test_calendar_clock_text(void)
+{
+  ctk_clock_text c;
+  char out[48];
+  char small[8];
+  time_t before;
+  time_t parsed = 0;
+  int i;
+
+  memset(&c, 0, sizeof(c));
+  before = time(NULL);
+  ctk_clock_text_now(&c, CTK_BEIJING_OFFSET_S, "%Y-%m-%dT%H:%M:%S+08:00", out, sizeof(out));
+  /* the Beijing stamp reads back as now (within the second the call took) */
+  CU_ASSERT_EQUAL(strlen(out), 25);
+  CU_ASSERT_EQUAL(ctk_datetime_parse(out, &parsed, NULL, 0), CTK_E_OK);
+  CU_ASSERT(parsed >= before && parsed <= time(NULL));
+  CU_ASSERT(c.at >= before);
+
+  /* made once a second: within the same second the cached text is what comes back (tried
+   * again if the second turned during the call) */
+  for(i = 0; i < 3; i++) {
+    time_t t = time(NULL);
+    ctk_strlcpy(c.text, "cached", sizeof(c.text));
+    c.at = t;
+    ctk_clock_text_now(&c, 0, "%Y", out, sizeof(out));
+    if(time(NULL) == t)
+      break;
+  }
+  CU_ASSERT_STRING_EQUAL(out, "cached");
+  /* another second: made again */
+  c.at = 1;
+  ctk_clock_text_now(&c, 0, "%Y%m%d%H%M%S", out, sizeof(out));
+  CU_ASSERT_EQUAL(strlen(out), 14);
+  /* too small for the text: empty, never cut */
+  ctk_clock_text_now(&c, 0, "%Y%m%d%H%M%S", small, sizeof(small));
+  CU_ASSERT_STRING_EQUAL(small, "");
+}
+
 static void test_calendar_broken_files(void)
 {
   static const struct {
@@ -233,5 +272,6 @@ void ctk_test_add_calendar(CU_pSuite suite)
   CTK_TEST(suite, test_calendar_national_day_and_year_end);
   CTK_TEST(suite, test_calendar_outside_coverage);
   CTK_TEST(suite, test_calendar_datetime);
+  CTK_TEST(suite, test_calendar_clock_text);
   CTK_TEST(suite, test_calendar_broken_files);
 }
