@@ -1,5 +1,6 @@
 /* ctk_calendar: China's working-day calendar (official holidays and make-up working days) for
- * handling deadlines, and Beijing-time (UTC+8) helpers for xs:dateTime values. See docs/TIME.md. */
+ * handling deadlines, Beijing-time (UTC+8) helpers for xs:dateTime values, and clock stamps.
+ * See docs/TIME.md. */
 #ifndef CTK_CALENDAR_H
 #define CTK_CALENDAR_H
 
