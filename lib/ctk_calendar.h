@@ -1,6 +1,5 @@
-/* ctk_calendar: China's working-day calendar (official holidays and make-up working days) for
- * handling deadlines, Beijing-time (UTC+8) helpers for xs:dateTime values, and clock stamps.
- * See docs/TIME.md. */
+/* ctk_calendar: China's working-day calendar (official holidays, make-up days) for deadlines,
+ * Beijing time (UTC+8) for xs:dateTime values, and clock stamps. See docs/TIME.md. */
 #ifndef CTK_CALENDAR_H
 #define CTK_CALENDAR_H
 
