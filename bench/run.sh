@@ -206,6 +206,7 @@ if ! skipped national; then
   NAT_CITIES=$(($(wc -l < "$N/plan.csv") - 1))
   t0=$(date +%s.%N)
   cpu0=$(cpu_busy_s)
+  # shellcheck disable=SC2086 # NAT_CONNS is an option and its value
   L_NAT=$("$CTK" bench national --name national-day-load --plan "$N/plan.csv" --orders "$NATIONAL" \
           --secret-file "$N/city.secret" $NAT_CONNS --duration "$NAT_MAX_S" --json)
   record "$L_NAT"
