@@ -177,40 +177,25 @@ ctk_code ctk_node_enqueue(ctk_node_engine *n, const ctk_node_peer *peer, ctk_msg
   return result;
 }
 
-/* The forward to peer written from the node's template: 1 when out holds it, 0 when it must be
- * built (a GBK peer, no template, a head value the template cannot carry). */
-static int flow_forward_from_template(ctk_exchange *x, const ctk_node_peer *peer, ctk_head *h,
-                                      ctk_buf *out)
+/* The forward with head h written from the node's template: 1 when out holds it, 0 when it
+ * must be built (a GBK peer, no template, a head value the template cannot carry). */
+static int flow_forward_from_template(ctk_exchange *x, const ctk_node_peer *peer,
+                                      const ctk_head *h, ctk_buf *out)
 {
   ctk_node_engine *n = x->n;
-  const char *code = x->req->head.interface_code;
-  const ctk_interface *in = ctk_profile_interface(n->profile, code);
+  const ctk_interface *in = ctk_profile_interface(n->profile, h->interface_code);
   const ctk_msg_tpl *tpl;
-  ctk_node to;
 
   if(peer->encoding != CTK_ENC_UTF8 || !n->forward_tpl[peer->binding] || !in)
     return 0;
   tpl = n->forward_tpl[peer->binding][in - n->profile->interfaces];
-  if(!tpl)
-    return 0;
-  memset(&to, 0, sizeof(to));
-  ctk_strlcpy(to.region, peer->region, sizeof(to.region));
-  to.level = peer->level;
-  ctk_msg_request_head(n->profile, code, &n->self, &to, h);
-  return ctk_msg_tpl_fill(tpl, h, x->req->body, out) == CTK_E_OK;
+  return tpl && ctk_msg_tpl_fill(tpl, h, x->req->body, out) == CTK_E_OK;
 }
 
-/* A new request to peer carrying a copy of the received body. */
-static ctk_code flow_copy_msg(ctk_exchange *x, const ctk_node_peer *peer, ctk_msg **out)
+/* The forward with head h built as a message: a copy of the received body under it. */
+static ctk_code flow_copy_msg(ctk_exchange *x, const ctk_head *h, ctk_msg **out)
 {
-  ctk_node_engine *n = x->n;
-  ctk_node to;
-  ctk_code result;
-
-  memset(&to, 0, sizeof(to));
-  ctk_strlcpy(to.region, peer->region, sizeof(to.region));
-  to.level = peer->level;
-  result = ctk_msg_new_request(n->profile, x->req->head.interface_code, &n->self, &to, out);
+  ctk_code result = ctk_msg_new_request_head(x->n->profile, h, out);
   if(result)
     return result;
   ctk_xml_copy_elements((*out)->body, x->req->body);
@@ -233,6 +218,7 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
   const ctk_node_peer *peer = ctk_node_peer_find(n, region);
   const char *code = x->req->head.interface_code;
   ctk_msg *m = NULL;
+  ctk_node to;
   ctk_head h;
   ctk_buf bytes;
   int wrong_code;
@@ -253,12 +239,16 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
   wrong_code = peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
                ctk_node_fault(n, CTK_PF_wrong_code_value);
+  memset(&to, 0, sizeof(to));
+  ctk_strlcpy(to.region, peer->region, sizeof(to.region));
+  to.level = peer->level;
+  ctk_msg_request_head(n->profile, code, &n->self, &to, &h);
   ctk_buf_init(&bytes, ctk_node_wire_max(n));
   if(!wrong_code && flow_forward_from_template(x, peer, &h, &bytes)) {
     result = flow_enqueue_bytes(n, peer, &h, &bytes, order_id, delay);
   }
   else {
-    result = flow_copy_msg(x, peer, &m);
+    result = flow_copy_msg(x, &h, &m);
     if(!result && wrong_code)
       flow_set_leaf(m, "WorkOrder", "Channel", "00");
     if(!result)
