@@ -698,14 +698,19 @@ ctk_code ctk_store_begin(ctk_store *s)
   return result;
 }
 
+/* End the caller's savepoint dropping its work. */
+static void store_drop_unit(ctk_store *s)
+{
+  store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
+  store_exec(s, store_stmt(s, STMT_RELEASE));
+}
+
 /* End the caller's savepoint keeping its work in the batch; if that fails, drop the work. */
 static ctk_code store_release_unit(ctk_store *s)
 {
   ctk_code result = store_exec(s, store_stmt(s, STMT_RELEASE));
-  if(result) {
-    store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
-    store_exec(s, store_stmt(s, STMT_RELEASE));
-  }
+  if(result)
+    store_drop_unit(s);
   return result;
 }
 
@@ -732,15 +737,13 @@ void ctk_store_commit_nowait(ctk_store *s)
 
 void ctk_store_rollback(ctk_store *s)
 {
-  store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
-  store_exec(s, store_stmt(s, STMT_RELEASE));
+  store_drop_unit(s);
   store_leave(s, CTK_E_OK);
 }
 
 void ctk_store_abandon(ctk_store *s)
 {
-  store_exec(s, store_stmt(s, STMT_ROLLBACK_TO));
-  store_exec(s, store_stmt(s, STMT_RELEASE));
+  store_drop_unit(s);
   if(s->depth > 1 || !s->committer_running) {
     store_leave(s, CTK_E_OK);  /* nested, or no batches: as a rollback */
     return;
