@@ -56,21 +56,29 @@ static void day_to_date(long day, int *year, int *month, int *mday, int *wday)
     *wday = tm.tm_wday;
 }
 
-/* Day number of a civil date, -1 on an impossible date (timegm would silently roll over). */
+int ctk_is_calendar_date(long year, long month, long day)
+{
+  static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if(year < 1 || month < 1 || month > 12 || day < 1)
+    return 0;
+  return day <= days[month - 1] + (month == 2 && leap);
+}
+
+/* Day number of a civil date of years 1 to 9999, -1 on an impossible date (timegm would
+ * silently roll over). */
 static int date_to_day(int year, int month, int mday, long *day)
 {
   struct tm tm;
   time_t t;
 
-  if(year < 1 || year > 9999 || month < 1 || month > 12 || mday < 1 || mday > 31)
+  if(year > 9999 || !ctk_is_calendar_date(year, month, mday))
     return -1;
   memset(&tm, 0, sizeof(tm));
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
   tm.tm_mday = mday;
   t = timegm(&tm);
-  if(tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != mday)
-    return -1;
   *day = (long)(t / SECONDS_PER_DAY);
   return 0;
 }

@@ -33,6 +33,9 @@ ctk_code ctk_datetime_format(time_t t, char *out, size_t size);
 /* Parses "YYYY-MM-DD" as Beijing midnight. */
 ctk_code ctk_date_parse(const char *text, time_t *out);
 
+/* 1 when year-month-day is a day of the Gregorian calendar (year 1 or later). */
+int ctk_is_calendar_date(long year, long month, long day);
+
 /* The clock as text that changes once a second, made once a second: every message and store
  * row is stamped, and gmtime_r with strftime costs about 2,000 instructions a stamp. Keep one
  * per thread (_Thread_local) and format. */

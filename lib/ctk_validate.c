@@ -20,6 +20,7 @@
 #include <libxml/xmlschemas.h>
 #include <pcre2.h>
 
+#include "ctk_calendar.h"
 #include "ctk_csv.h"
 #include "ctk_xml_safe.h"
 
@@ -306,16 +307,6 @@ static long group_number(const char *value, const PCRE2_SIZE *ov, int g)
   return n;
 }
 
-/* 1 when year-month-day is a day of the Gregorian calendar. */
-static int calendar_date(long year, long month, long day)
-{
-  static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if(year < 1 || month < 1 || month > 12 || day < 1)
-    return 0;
-  return day <= days[month - 1] + (month == 2 && leap);
-}
-
 /* 1 match, 0 not, -1 on a matching error. A pattern with year, month and day groups matches
  * only a date of the calendar. */
 static int format_matches(const ctk_format *f, const char *value)
@@ -328,7 +319,7 @@ static int format_matches(const ctk_format *f, const char *value)
   rc = pcre2_match(f->re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, NULL);
   if(rc >= 0 && f->year_group) {
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    if(!calendar_date(group_number(value, ov, f->year_group),
+    if(!ctk_is_calendar_date(group_number(value, ov, f->year_group),
                       group_number(value, ov, f->month_group),
                       group_number(value, ov, f->day_group)))
       rc = PCRE2_ERROR_NOMATCH;

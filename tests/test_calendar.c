@@ -188,6 +188,11 @@ static void test_calendar_datetime(void)
   CU_ASSERT_EQUAL(u, bj(2024, 2, 29, 0, 0));
   CU_ASSERT_EQUAL(ctk_date_parse("2023-02-29", &u), CTK_E_PARSE);
   CU_ASSERT_EQUAL(ctk_beijing_time(2024, 13, 1, 0, 0, 0, &u), CTK_E_INVAL);
+  /* the Gregorian leap rule, as formats with year, month and day groups use it too */
+  CU_ASSERT_TRUE(ctk_is_calendar_date(2000, 2, 29));
+  CU_ASSERT_FALSE(ctk_is_calendar_date(1900, 2, 29));
+  CU_ASSERT_FALSE(ctk_is_calendar_date(2026, 4, 31));
+  CU_ASSERT_FALSE(ctk_is_calendar_date(0, 1, 1));
 }
 
 static void test_calendar_clock_text(void)
