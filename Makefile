@@ -14,26 +14,62 @@ PKGS     := libxml-2.0 libpcre2-8 libcurl libmicrohttpd sqlite3 libosip2 libcryp
 OPT      ?= -O2 -g
 SAN      ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Ireports -Irunner -Isimulators -Isuites -Itests -Ibench
+CPPFLAGS += -D_GNU_SOURCE
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) -fno-strict-aliasing
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 
-# Every .c under these folders goes into libctk.a; the ctk command adds runner/ctk_main.c,
-# the test runner adds tests/*.c. New files are picked up without editing this file.
-LIB_DIRS := lib reports runner bench suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3 \
-            simulators/city simulators/acd simulators/load
-LIB_SRC  := $(filter-out runner/ctk_main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+# Layers. Each folder is compiled with the include paths of its own layer and the layers below
+# it, never above, so a header included against the direction fails the build (make layercheck):
+#   lib/base < lib/proto < lib/engine < reports, simulators, bench < runner < suites < cli < tests
+INC_base     := -Ilib/base
+INC_proto    := $(INC_base) -Ilib/proto
+INC_engine   := $(INC_proto) -Ilib/engine
+INC_reports  := $(INC_proto) -Ireports
+INC_sim_base := $(INC_base) -Isimulators
+INC_sim_city := $(INC_proto) -Isimulators
+INC_bench    := $(INC_engine) -Ibench
+INC_runner   := $(INC_engine) -Ireports -Irunner
+INC_suites   := $(INC_runner) -Isuites
+INC_cli      := $(INC_suites) -Isimulators -Ibench -Icli
+INC_tests    := $(INC_cli) -Itests -Itests/server -Itests/fuzz
+
+# folder -> layer; every .c of these folders goes into libctk.a (cli/ into libctk-cli.a).
+LAYER_lib/base := base
+LAYER_lib/proto := proto
+LAYER_lib/engine := engine
+LAYER_reports := reports
+LAYER_simulators/acd := sim_base
+LAYER_simulators/load := sim_base
+LAYER_simulators/city := sim_city
+LAYER_bench := bench
+LAYER_runner := runner
+LAYER_suites/jtt1019-1 := suites
+LAYER_suites/jtt1019-2 := suites
+LAYER_suites/jtt1019-3 := suites
+LAYER_cli := cli
+LAYER_tests := tests
+LAYER_tests/server := tests
+LAYER_tests/fuzz := tests
+
+LIB_DIRS := lib/base lib/proto lib/engine reports simulators/acd simulators/load simulators/city \
+            bench runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-TEST_SRC := $(wildcard tests/*.c)
+CLI_SRC  := $(filter-out cli/ctk_main.c,$(wildcard cli/*.c))
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# The fuzz targets are compiled into the test runner without their libFuzzer hooks.
+TEST_SRC := $(wildcard tests/*.c) tests/server/ctk_faultproxy.c $(wildcard tests/fuzz/fuzz_*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-DEPFILES := $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/runner/ctk_main.d
+DEPFILES := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/ctk_main.d
+
+$(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -DCTK_FUZZ_NO_MAIN
 
 CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
-.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps
+.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps layercheck
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -41,27 +77,51 @@ PRELOAD  := $(BUILD)/fail_wal.so
 
 all: $(CTK) $(TESTBIN) $(PRELOAD)
 
-$(PRELOAD): tests/preload/fail_wal.c
+$(PRELOAD): tests/server/preload/fail_wal.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-$(BUILD)/obj/runner/ctk_version.o: CPPFLAGS += -DCTK_GIT_COMMIT='"$(GIT_COMMIT)"'
+$(BUILD)/obj/lib/base/ctk_version.o: CPPFLAGS += -DCTK_GIT_COMMIT='"$(GIT_COMMIT)"'
+
+# The include paths of the folder's layer (a file's folder with the trailing slash cut).
+layer_inc = $(INC_$(LAYER_$(patsubst %/,%,$(dir $(1)))))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(call layer_inc,$<) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libctk.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(CTK): $(BUILD)/obj/runner/ctk_main.o $(BUILD)/libctk.a
+$(BUILD)/libctk-cli.a: $(CLI_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(CTK): $(BUILD)/obj/cli/ctk_main.o $(BUILD)/libctk-cli.a $(BUILD)/libctk.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(TESTBIN): $(TEST_OBJ) $(BUILD)/libctk.a
+$(TESTBIN): $(TEST_OBJ) $(BUILD)/libctk-cli.a $(BUILD)/libctk.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Each probe in tests/layers/ is compiled with the include paths of the layer its name begins
+# with. A probe named *-ok.c must compile; every other probe includes a header from above its
+# layer and must fail. tests/test_layers.c runs this target.
+LAYER_PROBES := $(wildcard tests/layers/*.c)
+layercheck:
+	@fail=0; for f in $(LAYER_PROBES); do \
+	  layer=$$(basename $$f | sed 's/--.*//'); \
+	  inc=$$($(MAKE) -s --no-print-directory print-inc LAYER=$$layer); \
+	  if $(CC) $(CPPFLAGS) $$inc $(PKG_CFLAGS) -std=c11 -fsyntax-only $$f 2>/dev/null; then ok=1; else ok=0; fi; \
+	  case $$f in *-ok.c) want=1 ;; *) want=0 ;; esac; \
+	  if [ $$ok != $$want ]; then echo "layercheck: $$f: compiled=$$ok, expected $$want"; fail=1; fi; \
+	done; [ $$fail = 0 ] && echo "layercheck: $(words $(LAYER_PROBES)) probes as expected"; exit $$fail
+
+print-inc:
+	@echo $(INC_$(LAYER))
 
 deps:
 	@sh scripts/deps.sh

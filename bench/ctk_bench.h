@@ -78,7 +78,4 @@ ctk_code ctk_bench_preload(const ctk_profile *p, const char *db_path, unsigned l
 /* Print one result as a JSON object (for bench/run.sh). */
 void ctk_bench_result_json(const char *name, const ctk_bench_result *r, ctk_buf *out);
 
-/* `ctk bench ingest|bare|preload|national ...` */
-int ctk_cmd_bench(int argc, char **argv);
-
 #endif

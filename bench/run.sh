@@ -174,7 +174,7 @@ if ! skipped national; then
   # one secret shared by the provinces, one by the cities (salts still differ per line)
   "$CTK" passwd --region 360000 --level 2 --secret-file "$N/province.secret" > /dev/null || exit 1
   "$CTK" passwd --region 360100 --level 3 --secret-file "$N/city.secret" > /dev/null || exit 1
-  PROVINCES=$(awk -F, 'NR > 1 && $4 == "" {print $1}' fixtures/regions.csv)
+  PROVINCES=$(awk -F, 'NR > 1 && $4 == "" {print $1}' data/regions.csv)
   echo "region,level,salt_hex,hash_hex" > "$N/ministry-credentials.csv"
   for p in $PROVINCES; do
     "$CTK" passwd --region "$p" --level 2 --secret - < "$N/province.secret" >> "$N/ministry-credentials.csv" || exit 1
@@ -187,7 +187,7 @@ if ! skipped national; then
   for p in $PROVINCES; do
     mkdir -p "$N/$p"
     echo "region,level,salt_hex,hash_hex" > "$N/$p/credentials.csv"
-    for c in $(awk -F, -v p="$p" 'NR > 1 && $4 == p {print $1}' fixtures/regions.csv); do
+    for c in $(awk -F, -v p="$p" 'NR > 1 && $4 == p {print $1}' data/regions.csv); do
       "$CTK" passwd --region "$c" --level 3 --secret - < "$N/city.secret" >> "$N/$p/credentials.csv" || exit 1
     done
     "$CTK" serve province --region "$p" --data "$N/$p" --credentials "$N/$p/credentials.csv" \
@@ -199,7 +199,7 @@ if ! skipped national; then
   for p in $PROVINCES; do
     port=$(wait_port "$N/$p/port") || exit 1
     echo "$port" > "$N/$p/port.txt"
-    for c in $(awk -F, -v p="$p" 'NR > 1 && $4 == p {print $1}' fixtures/regions.csv); do
+    for c in $(awk -F, -v p="$p" 'NR > 1 && $4 == p {print $1}' data/regions.csv); do
       echo "http://127.0.0.1:$port,$c:3,$p:2" >> "$N/plan.csv"
     done
   done

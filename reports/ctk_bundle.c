@@ -1,5 +1,6 @@
 /* ctk_bundle: the signed evidence bundle (libarchive tar.gz, json-c manifest, OpenSSL Ed25519). */
 #include "ctk_bundle.h"
+#include "ctk_file.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -400,7 +401,7 @@ static ctk_code add_report(member_list *l, const char *dir, const char *name, co
   n = snprintf(full, sizeof(full), "%s/%s", dir, name);
   if(n < 0 || (size_t)n >= sizeof(full))
     return CTK_E_TOOBIG;
-  rc = ctk_report_read_file(full, CTK_BUNDLE_FILE_MAX, &m->mem);
+  rc = ctk_file_read(full, CTK_BUNDLE_FILE_MAX, &m->mem);
   if(rc == CTK_E_NOTFOUND && writer)
     rc = writer(run, &m->mem);
   if(rc) {
@@ -694,9 +695,8 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
     goto out;
   }
 
-  n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out_path, (long)getpid());
-  if(n < 0 || (size_t)n >= sizeof(tmp)) {
-    rc = CTK_E_TOOBIG;
+  rc = ctk_file_temp_name(out_path, tmp, sizeof(tmp));
+  if(rc) {
     ctk_report_set_err(err, errlen, "output path too long");
     goto out;
   }
@@ -723,11 +723,12 @@ ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, con
     rc = CTK_E_IO;
   if(rc && err && !err[0])
     ctk_report_set_err(err, errlen, "%s: %s", tmp, archive_error_string(a));
-  if(!rc && rename(tmp, out_path) != 0) {
-    rc = CTK_E_IO;
-    ctk_report_set_err(err, errlen, "%s: %s", out_path, strerror(errno));
+  if(!rc) {
+    rc = ctk_file_commit(tmp, out_path);
+    if(rc)
+      ctk_report_set_err(err, errlen, "%s: %s", out_path, strerror(errno));
   }
-  if(rc)
+  else
     remove(tmp);
 
 out:

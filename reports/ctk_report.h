@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctk_buf.h"
+#include "ctk_file.h"
 #include "ctk_error.h"
 #include "ctk_result.h"
 
@@ -42,10 +43,6 @@ int ctk_report_is_clean_utf8(const char *data, size_t len);
 void ctk_report_set_err(char *err, size_t errlen, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
-/* Read a whole file (at most max bytes) into buf. */
-ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf);
-/* Write bytes to path through a temporary file and rename, so readers never see half a file. */
-ctk_code ctk_report_write_file(const char *path, const char *data, size_t len);
 
 /* The failing requirement IDs of a run (tests with verdict fail), unique, in order of first
  * appearance, separated by ", " into out; tests without requirement IDs contribute their id. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctk_report.h"
+#include "ctk_file.h"
 
 #define CTK_RESULTS_FORMAT "ctk12328-results/1"
 #define JSON_MAX_DEPTH 16
@@ -683,7 +684,7 @@ ctk_code ctk_report_json_load(const char *path, ctk_run **out, char *err, size_t
 
   *out = NULL;
   ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
-  rc = ctk_report_read_file(path, CTK_REPORT_MAX_BYTES, &b);
+  rc = ctk_file_read(path, CTK_REPORT_MAX_BYTES, &b);
   if(rc) {
     snprintf(err, errlen, "%s: %s", path, ctk_strerror(rc));
     ctk_buf_free(&b);

@@ -1,5 +1,6 @@
 /* ctk_report_monthly: the province's monthly networking-progress report. */
 #include "ctk_report_monthly.h"
+#include "ctk_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -261,7 +262,7 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
     ctk_run_free(run);
   }
   if(!rc && d->opt->notes_md) {
-    rc = ctk_report_read_file(d->opt->notes_md, 1024 * 1024, &d->notes);
+    rc = ctk_file_read(d->opt->notes_md, 1024 * 1024, &d->notes);
     if(rc)
       ctk_report_set_err(err, errlen, "%s: %s", d->opt->notes_md, ctk_strerror(rc));
   }
@@ -604,11 +605,11 @@ ctk_code ctk_monthly_report(const ctk_monthly_options *opt, char *err, size_t er
   rc = ctk_monthly_build(opt, &md, &html, err, errlen);
   if(!rc) {
     snprintf(path, sizeof(path), "%s.md", prefix);
-    rc = ctk_report_write_file(path, ctk_buf_str(&md), md.len);
+    rc = ctk_file_write_atomic(path, ctk_buf_str(&md), md.len, 0644);
     if(!rc) {
       printf("wrote %s\n", path);
       snprintf(path, sizeof(path), "%s.html", prefix);
-      rc = ctk_report_write_file(path, ctk_buf_str(&html), html.len);
+      rc = ctk_file_write_atomic(path, ctk_buf_str(&html), html.len, 0644);
     }
     if(rc)
       ctk_report_set_err(err, errlen, "%s: %s", path, ctk_strerror(rc));

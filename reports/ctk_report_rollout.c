@@ -1,5 +1,6 @@
 /* ctk_report_rollout: the rollout acceptance view over provincial units and their bundles. */
 #include "ctk_report_rollout.h"
+#include "ctk_file.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -296,7 +297,7 @@ ctk_code ctk_rollout_build(const ctk_rollout_options *opt, ctk_buf *html, ctk_bu
     gmtime_r(&now, &tm);
     strftime(d->today, sizeof(d->today), "%Y-%m-%d", &tm);
   }
-  rc = load_units(d, opt->units_csv ? opt->units_csv : "fixtures/rollout-2016.csv", err, errlen);
+  rc = load_units(d, opt->units_csv ? opt->units_csv : "data/rollout-2016.csv", err, errlen);
   for(i = 0; i < opt->n_bundles && !rc; i++)
     rc = take_bundle(d, opt, opt->bundles[i]);
   if(!rc && text)
@@ -320,7 +321,7 @@ ctk_code ctk_rollout_report(const ctk_rollout_options *opt, FILE *text_out, char
   ctk_buf_init(&text, CTK_REPORT_MAX_BYTES);
   rc = ctk_rollout_build(opt, opt->out_html ? &html : NULL, &text, err, errlen);
   if(!rc && opt->out_html) {
-    rc = ctk_report_write_file(opt->out_html, ctk_buf_str(&html), html.len);
+    rc = ctk_file_write_atomic(opt->out_html, ctk_buf_str(&html), html.len, 0644);
     if(rc)
       ctk_report_set_err(err, errlen, "%s: %s", opt->out_html, ctk_strerror(rc));
   }

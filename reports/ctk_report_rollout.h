@@ -16,7 +16,7 @@ typedef struct ctk_rollout_options {
   const char **bundles;        /* evidence bundles (.tar.gz) */
   size_t n_bundles;
   const char *pubkey_pem;      /* NULL: hashes are checked but signatures are not (shown) */
-  const char *units_csv;       /* batch,deadline,code,name (fixtures/rollout-2016.csv) */
+  const char *units_csv;       /* batch,deadline,code,name (data/rollout-2016.csv) */
   const char *out_html;        /* NULL: text only */
   const char *today;           /* "YYYY-MM-DD" to judge overdue units; NULL = today */
 } ctk_rollout_options;

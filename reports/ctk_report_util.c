@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctk_report.h"
+#include "ctk_file.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid. Rejects overlong forms,
  * surrogates and code points above U+10FFFF. */
@@ -173,46 +174,6 @@ void ctk_report_set_err(char *err, size_t errlen, const char *fmt, ...)
   va_end(ap);
 }
 
-ctk_code ctk_report_read_file(const char *path, size_t max, ctk_buf *buf)
-{
-  FILE *f = fopen(path, "rb");
-  size_t buf_max = buf->max;
-  ctk_code rc;
-
-  if(!f)
-    return errno == ENOENT ? CTK_E_NOTFOUND : CTK_E_IO;
-  ctk_buf_reset(buf);
-  /* The caller's limit for this file, within the buffer's own. */
-  if(max < buf->max)
-    buf->max = max;
-  rc = ctk_buf_add_stream(buf, f);
-  buf->max = buf_max;
-  fclose(f);
-  return rc;
-}
-
-ctk_code ctk_report_write_file(const char *path, const char *data, size_t len)
-{
-  char tmp[4096];
-  FILE *f;
-  int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-
-  if(n < 0 || (size_t)n >= sizeof(tmp))
-    return CTK_E_TOOBIG;
-  f = fopen(tmp, "wb");
-  if(!f)
-    return CTK_E_IO;
-  if((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0) {
-    fclose(f);
-    remove(tmp);
-    return CTK_E_IO;
-  }
-  if(fclose(f) != 0 || rename(tmp, path) != 0) {
-    remove(tmp);
-    return CTK_E_IO;
-  }
-  return CTK_E_OK;
-}
 
 /* Is word already in the ", "-separated list? */
 static int list_has(const ctk_buf *list, const char *word)

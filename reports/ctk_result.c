@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
-#include "ctk_commands.h"
+#include "ctk_version.h"
 #include "ctk_profile.h"
 
 /* ---------- names ---------- */

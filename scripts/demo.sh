@@ -24,7 +24,7 @@ echo
   --pixit fixtures/pixit/reference-province.pixit \
   --out "$OUT"
 rc=$?
-# tests/test_selftest.c compares these verdicts with fixtures/expected (make test).
+# tests/test_selftest.c compares these verdicts with tests/data/expected (make test).
 
 # The evidence bundle a province attaches to its application: a demo key pair is made once
 # (a real province keeps its own private key), the run is packed, signed and verified.

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Build the libFuzzer targets of fuzz/ with clang, AddressSanitizer and UndefinedBehaviorSanitizer
+# Build the libFuzzer targets of tests/fuzz/ with clang, AddressSanitizer and UndefinedBehaviorSanitizer
 # into build-fuzz/, seed each corpus from the fixtures, and run each target for a bounded time.
-# A crash is saved under fuzz/regressions/<target>/ (commit it: tests/test_fuzz_short.c replays
+# A crash is saved under tests/fuzz/regressions/<target>/ (commit it: tests/test_fuzz_short.c replays
 # every file there through the same entry point) and makes this script exit 1.
 #
 #   sh scripts/fuzz.sh [--seconds N] [--target NAME]... [--build-only] [--jobs N]
@@ -45,7 +45,7 @@ opt="-O1 -g -fno-omit-frame-pointer"
 log="$out/build.log"
 mkdir -p "$out"
 objs=""
-for f in lib/*.c simulators/acd/*.c; do
+for f in lib/*/*.c simulators/acd/*.c; do
   objs="$objs $out/obj/${f%.c}.o"
 done
 # shellcheck disable=SC2086
@@ -61,7 +61,7 @@ ar rcs "$out/libctk-fuzz.a" $objs || exit 2
 
 pkgs="libxml-2.0 libpcre2-8 libcurl libmicrohttpd sqlite3 libosip2 libcrypto json-c libarchive"
 # shellcheck disable=SC2046
-cflags="-std=c11 -D_GNU_SOURCE -Ilib -Ireports -Irunner -Isimulators -Isuites -Ifuzz $(pkg-config --cflags $pkgs)"
+cflags="-std=c11 -D_GNU_SOURCE $(make -s --no-print-directory print-inc LAYER=tests) $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 
 # seed_body FILE DIR: copy the body of a hostile .http file (what follows the first empty line).
@@ -92,14 +92,14 @@ seeds() {
         i=$((i + 1))
       done ;;
     sip)
-      cp fuzz/seeds/sip/* "$d/" 2>/dev/null ;;
+      cp tests/fuzz/seeds/sip/* "$d/" 2>/dev/null ;;
     http)
       cp fixtures/hostile/*.http "$d/" 2>/dev/null
       for f in fixtures/messages/*.xml; do
         [ -f "$f" ] && { printf 'POST /exchange\nContent-Type: application/xml; charset=UTF-8\nX-Ctk-Auth: city\n\n'; cat "$f"; } >"$d/msg-$(basename "$f").http"
       done ;;
   esac
-  for f in fuzz/regressions/"$t"/*; do
+  for f in tests/fuzz/regressions/"$t"/*; do
     [ -f "$f" ] && cp "$f" "$d/"
   done
   return 0
@@ -107,7 +107,7 @@ seeds() {
 
 crashed=0
 for t in $targets; do
-  src="fuzz/fuzz_$t.c"
+  src="tests/fuzz/fuzz_$t.c"
   if [ ! -f "$src" ]; then
     echo "fuzz.sh: no target $t ($src missing)" >&2
     exit 2
@@ -124,18 +124,18 @@ for t in $targets; do
 
   corpus="$out/corpus/$t"
   rm -rf "$corpus"
-  mkdir -p "$corpus" "fuzz/regressions/$t"
+  mkdir -p "$corpus" "tests/fuzz/regressions/$t"
   seeds "$t" "$corpus"
   echo "fuzz.sh: $t for ${seconds}s ($(ls "$corpus" | wc -l) seeds)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=262144 \
-    -print_final_stats=1 -artifact_prefix="fuzz/regressions/$t/" "$corpus" \
+    -print_final_stats=1 -artifact_prefix="tests/fuzz/regressions/$t/" "$corpus" \
     >"$out/run-$t.log" 2>&1
   rc=$?
   grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/run-$t.log" | sed "s/^/fuzz.sh: $t /"
   if [ $rc -ne 0 ]; then
-    echo "fuzz.sh: $t FAILED (exit $rc); the input is in fuzz/regressions/$t/, the log in $out/run-$t.log" >&2
+    echo "fuzz.sh: $t FAILED (exit $rc); the input is in tests/fuzz/regressions/$t/, the log in $out/run-$t.log" >&2
     grep -E 'ERROR|SUMMARY|Test unit written' "$out/run-$t.log" | head -5 >&2
     crashed=1
   fi

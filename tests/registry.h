@@ -9,6 +9,7 @@
  *   valgrind runs daemons under valgrind
  *   preload  runs daemons with an LD_PRELOAD library (not with a sanitized ctk)
  *   fuzz     a short, bounded fuzz run
+ *   build    runs make and the C compiler on the source tree
  *   soak     long; only with `--tags soak` (make soak), never in make test
  */
 #ifndef CTK_TEST_REGISTRY_H
@@ -16,6 +17,7 @@
 
 #define CTK_TEST_SUITES(X) \
   X(buf, "unit")           \
+  X(layers, "build")       \
   X(error, "unit")         \
   X(faultproxy, "net")     \
   X(http, "net")           \

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acd/ctk_acd.h"
+#include "ctk_commands.h"
 #include "acd/ctk_acd_csta.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"

@@ -9,12 +9,13 @@
 #include <sys/stat.h>
 
 #include "ctk_bundle.h"
+#include "ctk_file.h"
 #include "ctk_report.h"
 #include "ctk_report_rollout.h"
 #include "ctk_test.h"
 
-#define PASS_FIXTURE "fixtures/results/province-360000-pass.json"
-#define FAIL_FIXTURE "fixtures/results/province-360000-fail.json"
+#define PASS_FIXTURE "tests/data/results/province-360000-pass.json"
+#define FAIL_FIXTURE "tests/data/results/province-360000-fail.json"
 
 static char keydir[512];
 static char priv[700], pub[700], other_pub[700];
@@ -39,7 +40,7 @@ static void write_text(const char *dir, const char *name, const char *text)
 {
   char path[700];
   snprintf(path, sizeof(path), "%s/%s", dir, name);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(path, text, strlen(text)), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, text, strlen(text), 0644), CTK_E_OK);
 }
 
 /* A results directory from a fixture, with the region changed when region is not NULL. */
@@ -55,7 +56,7 @@ static void make_results_dir(const char *dir, const char *fixture, const char *r
   ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
   CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/results.json", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(path, b.data, b.len), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0644), CTK_E_OK);
   ctk_buf_free(&b);
   ctk_run_free(run);
   snprintf(path, sizeof(path), "%s/messages", dir);
@@ -154,7 +155,7 @@ static void test_keygen(void)
   CU_ASSERT_EQUAL(ctk_bundle_key_fingerprint(other_pub, fp2, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_STRING_NOT_EQUAL(fp1, fp2);
   CU_ASSERT_EQUAL(strlen(fp1), 64);
-  CU_ASSERT_NOT_EQUAL(ctk_bundle_key_fingerprint("fixtures/regions.csv", fp1, err, sizeof(err)),
+  CU_ASSERT_NOT_EQUAL(ctk_bundle_key_fingerprint("data/regions.csv", fp1, err, sizeof(err)),
                       CTK_E_OK);
 }
 
@@ -271,7 +272,7 @@ static void test_missing_extra_duplicate_unsafe(void)
   {
     char err[256] = "";
     ctk_bundle_check_init(&c);
-    CU_ASSERT_NOT_EQUAL(ctk_bundle_verify("fixtures/regions.csv", pub, &c, err, sizeof(err)),
+    CU_ASSERT_NOT_EQUAL(ctk_bundle_verify("data/regions.csv", pub, &c, err, sizeof(err)),
                         CTK_E_OK);
     CU_ASSERT_TRUE(strlen(err) > 0);
     ctk_bundle_check_free(&c);
@@ -291,7 +292,7 @@ static void test_truncated(void)
   snprintf(cut, sizeof(cut), "%s.cut.tar.gz", bundle);
   for(at = 0; at < len; at += len / 23 + 1) {
     ctk_bundle_check c;
-    CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(cut, data, at), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(cut, data, at, 0644), CTK_E_OK);
     CU_ASSERT_NOT_EQUAL(verify(cut, pub, &c), CTK_E_OK);
     ctk_bundle_check_free(&c);
   }
@@ -391,7 +392,7 @@ static void test_rollout(void)
   opt.bundles = bundles;
   opt.n_bundles = 3;
   opt.pubkey_pem = pub;
-  opt.units_csv = "fixtures/rollout-2016.csv";
+  opt.units_csv = "data/rollout-2016.csv";
   opt.today = "2016-08-15";
   ctk_buf_init(&html, CTK_REPORT_MAX_BYTES);
   ctk_buf_init(&text, CTK_REPORT_MAX_BYTES);
@@ -425,7 +426,7 @@ static void test_rollout(void)
     const char *dir = ctk_test_tmpdir("rollout-bad-units");
     char path[700];
     snprintf(path, sizeof(path), "%s/units.csv", dir);
-    ctk_report_write_file(path, "batch,deadline,code,name\n1,2016-13-99,110000,x\n", 46);
+    ctk_file_write_atomic(path, "batch,deadline,code,name\n1,2016-13-99,110000,x\n", 46, 0644);
     opt.units_csv = path;
     CU_ASSERT_EQUAL(ctk_rollout_build(&opt, NULL, NULL, err, sizeof(err)), CTK_E_PARSE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "units.csv:2"));

@@ -8,14 +8,10 @@
 
 #include "ctk_test.h"
 
-/* The targets are compiled into this binary without their libFuzzer hooks. The Makefile builds
- * only the tests folder into the test runner, so they are included here, not listed there. */
-#define CTK_FUZZ_NO_MAIN
-#include "../fuzz/ctk_fuzz.h"
-#include "../fuzz/fuzz_msg.c"
-#include "../fuzz/fuzz_profile.c"
-#include "../fuzz/fuzz_sip.c"
-#include "../fuzz/fuzz_http.c"
+/* The targets (tests/fuzz/fuzz_*.c) are compiled into this binary without their libFuzzer
+ * hooks (the Makefile defines CTK_FUZZ_NO_MAIN for them). */
+#include "ctk_fuzz.h"
+#include "ctk_profile.h"
 
 typedef int (*fuzz_entry)(const uint8_t *data, size_t size);
 
@@ -57,7 +53,7 @@ static int replay_dir(const char *dir, fuzz_entry entry, int strip_head)
 static void test_replay_msg(void)
 {
   int n = 0;
-  n += replay_dir("fuzz/regressions/msg", ctk_fuzz_msg, 0);
+  n += replay_dir("tests/fuzz/regressions/msg", ctk_fuzz_msg, 0);
   n += replay_dir("fixtures/hostile", ctk_fuzz_msg, 1);
   n += replay_dir("fixtures/messages", ctk_fuzz_msg, 0);
   CU_ASSERT(n >= 50);
@@ -69,7 +65,7 @@ static void test_replay_profile(void)
   static const char *const files[] = { "profile.xml", "catalog.xml", "process.xml",
                                        "formats.csv" };
   size_t i;
-  int n = replay_dir("fuzz/regressions/profile", ctk_fuzz_profile, 0);
+  int n = replay_dir("tests/fuzz/regressions/profile", ctk_fuzz_profile, 0);
 
   /* each file of the real profile, then each cut in half: the loader must refuse cleanly */
   for(i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -83,11 +79,7 @@ static void test_replay_profile(void)
       continue;
     input = malloc(len + 1);
     if(input) {
-      size_t k = 0;
-      /* the selector byte: the index of the file in fuzz_profile.c's list */
-      while(k < FUZZ_PROFILE_NFILES && strcmp(fuzz_profile_files[k], files[i]))
-        k++;
-      input[0] = (uint8_t)k;
+      input[0] = (uint8_t)ctk_fuzz_profile_file_index(files[i]);
       memcpy(input + 1, data, len);
       ctk_fuzz_profile(input, len + 1);
       ctk_fuzz_profile(input, len / 2 + 1);
@@ -103,8 +95,8 @@ static void test_replay_profile(void)
 static void test_replay_sip(void)
 {
   int n = 0;
-  n += replay_dir("fuzz/regressions/sip", ctk_fuzz_sip, 0);
-  n += replay_dir("fuzz/seeds/sip", ctk_fuzz_sip, 0);
+  n += replay_dir("tests/fuzz/regressions/sip", ctk_fuzz_sip, 0);
+  n += replay_dir("tests/fuzz/seeds/sip", ctk_fuzz_sip, 0);
   CU_ASSERT(n >= 5);
   ctk_fuzz_sip_cleanup();
 }
@@ -112,7 +104,7 @@ static void test_replay_sip(void)
 static void test_replay_http(void)
 {
   int n = 0;
-  n += replay_dir("fuzz/regressions/http", ctk_fuzz_http, 0);
+  n += replay_dir("tests/fuzz/regressions/http", ctk_fuzz_http, 0);
   n += replay_dir("fixtures/hostile", ctk_fuzz_http, 0);
   CU_ASSERT(n >= 50);
   ctk_fuzz_http_cleanup();

@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "ctk_report.h"
+#include "ctk_file.h"
 #include "ctk_test.h"
 
 #define CHROMIUM "/usr/bin/chromium"
-#define FIXTURE "fixtures/results/province-360000-fail.json"
+#define FIXTURE "tests/data/results/province-360000-fail.json"
 /* Bounded: a hung browser is killed, and its profile lives in the test's scratch folder. */
 #define BROWSER_TIMEOUT "timeout -k 5 90"
 #define BROWSER_FLAGS                                                                              \
@@ -39,7 +40,7 @@ static int prepare(void)
     CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(FIXTURE, &run, err, sizeof(err)), CTK_E_OK);
     ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
     CU_ASSERT_EQUAL_FATAL(ctk_report_html_write(run, &b), CTK_E_OK);
-    CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(page, b.data, b.len), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(page, b.data, b.len, 0644), CTK_E_OK);
     ctk_buf_free(&b);
     ctk_run_free(run);
   }

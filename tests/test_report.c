@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctk_report.h"
+#include "ctk_file.h"
 #include "ctk_report_monthly.h"
 #include "ctk_result.h"
 #include "ctk_test.h"
@@ -558,7 +559,7 @@ static void test_cli_regenerate(void)
   ctk_buf_init(&json, CTK_REPORT_MAX_BYTES);
   CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &json), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/results.json", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(path, json.data, json.len), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, json.data, json.len, 0644), CTK_E_OK);
 
   snprintf(cmd, sizeof(cmd),
            "%s report html --results %s --out %s/r.html && "
@@ -621,7 +622,7 @@ static void city_run(const char *dir, const char *name, ctk_sut_kind kind, const
   ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
   CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/%s", dir, name);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_write_file(path, b.data, b.len), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0644), CTK_E_OK);
   ctk_buf_free(&b);
   ctk_run_free(run);
 }
@@ -658,7 +659,7 @@ static void test_monthly(void)
   {
     char junk[700];
     snprintf(junk, sizeof(junk), "%s/junk.json", nov);
-    CU_ASSERT_EQUAL(ctk_report_write_file(junk, "not json", 8), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_file_write_atomic(junk, "not json", 8, 0644), CTK_E_OK);
   }
 
   dirs[0] = oct;
@@ -668,7 +669,7 @@ static void test_monthly(void)
   opt.month = "2026-11";
   opt.run_dirs = dirs;
   opt.n_run_dirs = 2;
-  opt.regions_csv = "fixtures/regions.csv";
+  opt.regions_csv = "data/regions.csv";
   ctk_buf_init(&md, CTK_REPORT_MAX_BYTES);
   ctk_buf_init(&html, CTK_REPORT_MAX_BYTES);
   CU_ASSERT_EQUAL_FATAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_OK);

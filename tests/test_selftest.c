@@ -1,5 +1,5 @@
 /* test_selftest: the self-test of the conformance suite. The whole suite against the reference
- * province must give the verdicts of fixtures/expected; each fault mode of the reference
+ * province must give the verdicts of tests/data/expected; each fault mode of the reference
  * province must make the suite fail with the requirement ID its table names. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@ static void selftest_verdicts(const char *sut, const char *pics, const char *pix
   for(i = 0; i < run->n_tests; i++) {
     const ctk_test_result *t = run->tests[i];
     if(!selftest_expected(expected, t->id, want, sizeof(want))) {
-      fprintf(stderr, "selftest: %s is not in fixtures/expected (verdict %s)\n", t->id,
+      fprintf(stderr, "selftest: %s is not in tests/data/expected (verdict %s)\n", t->id,
               ctk_verdict_name(t->verdict));
       CU_FAIL("a test without an expected verdict");
       continue;
@@ -73,7 +73,7 @@ static void selftest_verdicts(const char *sut, const char *pics, const char *pix
     if(strcmp(want, ctk_verdict_name(t->verdict))) {
       fprintf(stderr, "selftest: %s: expected %s, got %s: %s\n", t->id, want,
               ctk_verdict_name(t->verdict), t->reason);
-      CU_FAIL("verdict differs from fixtures/expected");
+      CU_FAIL("verdict differs from tests/data/expected");
     }
   }
   /* Every expected test ran (no silent disappearance). */
@@ -97,7 +97,7 @@ static void selftest_verdicts(const char *sut, const char *pics, const char *pix
 static void test_reference_verdicts(void)
 {
   selftest_verdicts("province", SELFTEST_PICS, SELFTEST_PIXIT,
-                    "fixtures/expected/reference-province.verdicts", "selftest-reference");
+                    "tests/data/expected/reference-province.verdicts", "selftest-reference");
 }
 
 /* The runner as the province above a city system (the city simulator). */
@@ -105,7 +105,7 @@ static void test_city_verdicts(void)
 {
   selftest_verdicts("city", "fixtures/pics/reference-city.pics",
                     "fixtures/pixit/reference-city.pixit",
-                    "fixtures/expected/reference-city.verdicts", "selftest-city");
+                    "tests/data/expected/reference-city.verdicts", "selftest-city");
 }
 
 /* Did a failed test give requirement req as its reason ("[REQ] ...")? */
@@ -141,7 +141,7 @@ static void test_fault_modes(void)
 {
   const char *dir = ctk_test_tmpdir("selftest-faults");
   char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
-  char *exceptions = ctk_test_read_file("fixtures/expected/fault-exceptions.txt", NULL);
+  char *exceptions = ctk_test_read_file("tests/data/expected/fault-exceptions.txt", NULL);
   ctk_buf list, cmd;
   size_t f, caught = 0, checked = 0;
   char path[700];

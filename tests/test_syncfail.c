@@ -1,5 +1,5 @@
 /* test_syncfail: a disk that fails under the store. `ctk serve ministry` runs with an
- * LD_PRELOAD library (tests/preload/fail_wal.c) that fails the WAL's syncs or writes.
+ * LD_PRELOAD library (tests/server/preload/fail_wal.c) that fails the WAL's syncs or writes.
  * - Syncs that stop working: reports sent one after another are answered success only while
  *   their commit was synced; from the first failed sync on, every report is answered INTERNAL,
  *   never success (the failure is sticky).

@@ -28,7 +28,7 @@ typedef struct ctk_city_config {
   ctk_binding binding;
   ctk_encoding encoding;
   const char *profile_dir;     /* NULL = ctk_profile_default_dir() */
-  const char *regions_file;    /* NULL = fixtures/regions.csv */
+  const char *regions_file;    /* NULL = data/regions.csv */
   const char *cti_city;        /* CTI orders go to this city; NULL = round robin */
   int manual;                  /* 1: the city's part happens only on /control/act */
   int lenient;                 /* 1: updates about orders the city does not know, or in a state
@@ -65,8 +65,5 @@ int ctk_city_sim_control(ctk_city_sim *sim, const char *method, const char *path
 ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out);
 /* One line for the live progress display. */
 void ctk_city_sim_progress(ctk_city_sim *sim, char *out, size_t outlen);
-
-/* `ctk sim city ...` */
-int ctk_cmd_sim_city(int argc, char **argv);
 
 #endif

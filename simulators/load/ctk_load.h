@@ -68,8 +68,4 @@ void ctk_load_judge(ctk_load_result *r, unsigned timeout_s);
 ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r);
 ctk_code ctk_load_result_json(const ctk_load_result *r, ctk_buf *out);
 
-/* The `ctk load` command: argv[0] = "load", argv[1] = "calls". Exit 0 passed, 1 the run failed,
- * 2 could not run (SIPp or scenario missing), 3 usage. */
-int ctk_cmd_load(int argc, char **argv);
-
 #endif

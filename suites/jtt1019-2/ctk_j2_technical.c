@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_file.h"
 #include "ctk_ct.h"
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
@@ -178,7 +179,7 @@ static int j2_case_load(const char *dir, const char *file, j2_case *c)
   ctk_buf_init(&c->body, J2_GENERATE_MAX);
   snprintf(path, sizeof(path), "%s/%s", dir, file);
   ctk_buf_init(&raw, J2_FILE_MAX);
-  if(ctk_report_read_file(path, J2_FILE_MAX, &raw)) {
+  if(ctk_file_read(path, J2_FILE_MAX, &raw)) {
     ctk_buf_free(&raw);
     return 0;
   }
@@ -469,7 +470,7 @@ static int j2_file_has(const char *path, const char *needle)
   ctk_buf b;
   int found = 0;
   ctk_buf_init(&b, (size_t)32 * 1024 * 1024);
-  if(!ctk_report_read_file(path, (size_t)32 * 1024 * 1024, &b))
+  if(!ctk_file_read(path, (size_t)32 * 1024 * 1024, &b))
     found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
   ctk_buf_free(&b);
   return found;

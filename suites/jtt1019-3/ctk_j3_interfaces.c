@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_file.h"
 #include "ctk_ct.h"
 #include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
@@ -861,12 +862,12 @@ static int j3_fixture(ctk_ct *t, const char *dir, const char *name)
   ctk_buf_init(&body, J3_BYTES_MAX);
   ctk_buf_init(&line, 4096);
   snprintf(path, sizeof(path), "%s/%s", dir, name);
-  if(ctk_report_read_file(path, J3_BYTES_MAX, &body)) {
+  if(ctk_file_read(path, J3_BYTES_MAX, &body)) {
     ctk_ct_error(t, 0, "cannot read fixture %s", path);
     goto out0;
   }
   snprintf(path, sizeof(path), "%s/%.*s.expect", dir, (int)(strlen(name) - 4), name);
-  if(ctk_report_read_file(path, 4096, &line)) {
+  if(ctk_file_read(path, 4096, &line)) {
     ctk_ct_error(t, 0, "fixture %s has no .expect", name);
     goto out0;
   }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_commands.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
 #include "load/ctk_load.h"

@@ -1,5 +1,5 @@
 /* ctk_region: the region codes of the 12328 network (GB/T 2260 provincial units and
- * prefecture-level cities, plus 660000 for the Corps) loaded from fixtures/regions.csv. */
+ * prefecture-level cities, plus 660000 for the Corps) loaded from data/regions.csv. */
 #ifndef CTK_REGION_H
 #define CTK_REGION_H
 
@@ -7,7 +7,7 @@
 
 #include "ctk_error.h"
 
-#define CTK_REGION_DEFAULT_FILE "fixtures/regions.csv"
+#define CTK_REGION_DEFAULT_FILE "data/regions.csv"
 /* The ministry's node code (docs/BASELINE.md); it is not a GB/T 2260 region. */
 #define CTK_REGION_MINISTRY "100000"
 #define CTK_REGION_MAX 2048

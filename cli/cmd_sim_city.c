@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctk_city.h"
+#include "city/ctk_city.h"
+#include "ctk_commands.h"
+#include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
 
@@ -45,7 +47,7 @@ static void usage(FILE *out)
     "  --binding xml|soap       binding of requests to the province (default xml)\n"
     "  --encoding UTF-8|GBK     encoding of requests (default UTF-8)\n"
     "  --profile DIR            profile directory (default profiles/jtt1019-baseline)\n"
-    "  --regions FILE           region table (default fixtures/regions.csv)\n"
+    "  --regions FILE           region table (default data/regions.csv)\n"
     "  --cti-city CODE          CTI orders go to this city (default round robin)\n"
     "  --manual                 the city's part happens only on POST /control/act\n"
     "  --lenient                accept updates about orders the cities do not know (when the\n"
@@ -80,21 +82,6 @@ static int parse_addr(const char *s, char *addr, size_t addrlen, int *port)
     ctk_strlcpy(addr, "127.0.0.1", addrlen);
   }
   *port = (int)p;
-  return 0;
-}
-
-/* Write through a temporary name, so a reader never sees half a number. */
-static int write_port_file(const char *path, int port)
-{
-  char tmp[1024];
-  FILE *f;
-  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  f = fopen(tmp, "w");
-  if(!f)
-    return -1;
-  fprintf(f, "%d\n", port);
-  if(fclose(f) || rename(tmp, path))
-    return -1;
   return 0;
 }
 
@@ -302,9 +289,9 @@ int ctk_cmd_sim_city(int argc, char **argv)
     fprintf(stderr, "ctk sim city: %s\n", err);
     return 2;
   }
-  if((st.port_file && write_port_file(st.port_file, ctk_city_sim_port(sim))) ||
+  if((st.port_file && ctk_file_write_port(st.port_file, ctk_city_sim_port(sim))) ||
      (st.control_port_file &&
-      write_port_file(st.control_port_file, ctk_city_sim_control_port(sim)))) {
+      ctk_file_write_port(st.control_port_file, ctk_city_sim_control_port(sim)))) {
     fprintf(stderr, "ctk sim city: cannot write a port file: %s\n", strerror(errno));
     ctk_city_sim_stop(sim);
     return 2;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctk_csv.h"
+#include "ctk_file.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
 
@@ -544,15 +545,9 @@ static int node_http(void *ctx, const ctk_http_request *req, ctk_http_response *
 
 static ctk_code write_port_file(ctk_node_engine *n, char *err, size_t errlen)
 {
-  char tmp[CTK_NODE_PATH_MAX + 8];
-  FILE *f;
   if(!n->cfg.port_file[0])
     return CTK_E_OK;
-  /* Write then rename, so a watcher never reads a half-written number. */
-  snprintf(tmp, sizeof(tmp), "%s.tmp", n->cfg.port_file);
-  f = fopen(tmp, "w");
-  if(!f || fprintf(f, "%d\n", ctk_http_server_port(n->http)) < 0 || fclose(f) != 0 ||
-     rename(tmp, n->cfg.port_file) != 0) {
+  if(ctk_file_write_port(n->cfg.port_file, ctk_http_server_port(n->http))) {
     snprintf(err, errlen, "--port-file %s: %s", n->cfg.port_file, strerror(errno));
     return CTK_E_IO;
   }

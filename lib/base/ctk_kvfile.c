@@ -1,5 +1,6 @@
 /* ctk_kvfile: "key = value" files with [sections], for PICS and PIXIT. */
 #include "ctk_kvfile.h"
+#include "ctk_file.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -7,7 +8,6 @@
 #include <strings.h>
 
 #include "ctk_buf.h"
-#include "ctk_report.h"
 
 #define CTK_KVFILE_FILE_MAX ((size_t)256 * 1024)
 
@@ -149,7 +149,7 @@ ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t err
   ctk_code result;
 
   ctk_buf_init(&b, CTK_KVFILE_FILE_MAX);
-  result = ctk_report_read_file(path, CTK_KVFILE_FILE_MAX, &b);
+  result = ctk_file_read(path, CTK_KVFILE_FILE_MAX, &b);
   if(result == CTK_E_TOOBIG)
     snprintf(err, errlen, "%s:0: file larger than %zu bytes", path, (size_t)CTK_KVFILE_FILE_MAX);
   else if(result)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctk_bench.h"
+#include "ctk_commands.h"
 #include "ctk_csv.h"
 #include "ctk_http.h"
 #include "ctk_store.h"

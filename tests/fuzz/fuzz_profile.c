@@ -17,6 +17,14 @@ static const char *const fuzz_profile_files[] = {
 };
 #define FUZZ_PROFILE_NFILES (sizeof(fuzz_profile_files) / sizeof(fuzz_profile_files[0]))
 
+size_t ctk_fuzz_profile_file_index(const char *name)
+{
+  size_t k = 0;
+  while(k < FUZZ_PROFILE_NFILES && strcmp(fuzz_profile_files[k], name))
+    k++;
+  return k;
+}
+
 static char fuzz_profile_dir[256];
 static ctk_buf fuzz_profile_originals[FUZZ_PROFILE_NFILES];
 static int fuzz_profile_loaded[FUZZ_PROFILE_NFILES];

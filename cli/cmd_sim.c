@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acd/ctk_acd.h"
+#include "ctk_commands.h"
 #include "city/ctk_city.h"
 #include "ctk_commands.h"
 

@@ -8,7 +8,7 @@
 
 #include "ctk_error.h"
 
-#define CTK_CALENDAR_DEFAULT_FILE "fixtures/cn-calendar.csv"
+#define CTK_CALENDAR_DEFAULT_FILE "data/cn-calendar.csv"
 /* Beijing time is UTC+8 all year: China has had no daylight saving time since 1991. */
 #define CTK_BEIJING_OFFSET_S (8 * 3600)
 /* Longest span the counting functions walk, so a wild input cannot spin for long. */

@@ -1,6 +1,6 @@
 /* ctk_acd_main: `ctk sim acd`: options, the single-threaded poll loop that drives SIP, timers
  * and the CTI link, the statistics outputs, and a clean stop on SIGINT/SIGTERM. */
-#include "acd/ctk_acd.h"
+#include "ctk_commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
+#include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
 
@@ -267,24 +268,16 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   return 0;
 }
 
-/* Written to a temporary name then renamed, so a reader never sees half a file. */
+/* One line of text, written atomically (ctk_file), so a reader never sees half a file. */
 static int acd_write_file(const char *path, const char *text)
 {
-  char tmp[4096];
-  FILE *f;
-  int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  if(n < 0 || (size_t)n >= sizeof(tmp))
-    return -1;
-  f = fopen(tmp, "w");
-  if(!f)
-    return -1;
-  if(fputs(text, f) < 0 || fputc('\n', f) == EOF) {
-    fclose(f);
-    return -1;
-  }
-  if(fclose(f) != 0)
-    return -1;
-  return rename(tmp, path);
+  ctk_buf line;
+  int failed;
+  ctk_buf_init(&line, strlen(text) + 2);
+  failed = ctk_buf_adds(&line, text) || ctk_buf_adds(&line, "\n") ||
+           ctk_file_write_atomic(path, line.data, line.len, 0644);
+  ctk_buf_free(&line);
+  return failed ? -1 : 0;
 }
 
 typedef struct acd_runtime {

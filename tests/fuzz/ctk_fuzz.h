@@ -13,6 +13,10 @@ int ctk_fuzz_profile(const uint8_t *data, size_t size);
 int ctk_fuzz_sip(const uint8_t *data, size_t size);
 int ctk_fuzz_http(const uint8_t *data, size_t size);
 
+/* The selector byte of ctk_fuzz_profile for a profile file name (its index in the target's
+ * list), or the list's length when the target does not vary that file. */
+size_t ctk_fuzz_profile_file_index(const char *name);
+
 /* Release what the targets keep between inputs (loaded profile, temp copies, engines). */
 void ctk_fuzz_msg_cleanup(void);
 void ctk_fuzz_profile_cleanup(void);

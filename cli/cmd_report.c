@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctk_commands.h"
+#include "ctk_file.h"
 #include "ctk_report.h"
 #include "ctk_report_monthly.h"
 #include "ctk_report_rollout.h"
@@ -17,10 +18,10 @@ static void usage(FILE *out)
 {
   fputs("usage: ctk report html|junit|json --results results.json --out FILE\n"
         "       ctk report monthly --province CODE --month YYYY-MM --runs DIR [DIR...]\n"
-        "                          [--regions fixtures/regions.csv] [--out PREFIX]\n"
+        "                          [--regions data/regions.csv] [--out PREFIX]\n"
         "                          [--notes FILE.md]\n"
         "       ctk report rollout BUNDLE.tar.gz... [--key PUB.pem]\n"
-        "                          [--units fixtures/rollout-2016.csv] [--out FILE.html]\n"
+        "                          [--units data/rollout-2016.csv] [--out FILE.html]\n"
         "\n"
         "  html|junit|json  regenerate one report from a results.json\n"
         "  monthly          the monthly networking-progress report of a province (Markdown and\n"
@@ -84,7 +85,7 @@ static int regenerate(const char *kind, int argc, char **argv)
   else
     rc = ctk_report_json_write(run, &buf);
   if(!rc)
-    rc = ctk_report_write_file(out, ctk_buf_str(&buf), buf.len);
+    rc = ctk_file_write_atomic(out, ctk_buf_str(&buf), buf.len, 0644);
   if(rc)
     fprintf(stderr, "ctk report %s: writing %s: %s\n", kind, out, ctk_strerror(rc));
   else
@@ -103,7 +104,7 @@ static int monthly(int argc, char **argv)
   int i;
 
   memset(&opt, 0, sizeof(opt));
-  opt.regions_csv = "fixtures/regions.csv";
+  opt.regions_csv = "data/regions.csv";
   opt.run_dirs = dirs;
   for(i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -163,7 +164,7 @@ static int rollout(int argc, char **argv)
   int i;
 
   memset(&opt, 0, sizeof(opt));
-  opt.units_csv = "fixtures/rollout-2016.csv";
+  opt.units_csv = "data/rollout-2016.csv";
   opt.bundles = bundles;
   for(i = 2; i < argc; i++) {
     const char *a = argv[i];

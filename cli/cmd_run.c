@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_file.h"
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_http.h"
@@ -149,7 +150,7 @@ static int run_write(const ctk_run *run, const char *dir, const char *name,
   snprintf(path, sizeof(path), "%s/%s", dir, name);
   result = writer(run, &b);
   if(!result)
-    result = ctk_report_write_file(path, ctk_buf_str(&b), b.len);
+    result = ctk_file_write_atomic(path, ctk_buf_str(&b), b.len, 0644);
   ctk_buf_free(&b);
   if(result)
     fprintf(stderr, "ctk run: could not write %s: %s\n", path, ctk_strerror(result));

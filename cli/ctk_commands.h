@@ -22,8 +22,8 @@
 CTK_COMMANDS(CTK_DECLARE_CMD)
 #undef CTK_DECLARE_CMD
 
-/* Version string, e.g. "0.1.0"; commit from the build (CTK_GIT_COMMIT) or "unknown". */
-const char *ctk_version(void);
-const char *ctk_git_commit(void);
+/* The simulators under `ctk sim`: argv[0] = "city" or "acd". */
+int ctk_cmd_sim_city(int argc, char **argv);
+int ctk_cmd_sim_acd(int argc, char **argv);
 
 #endif
