@@ -15,6 +15,7 @@
   X(serve, ctk_cmd_serve, "run a reference ministry or province endpoint") \
   X(stats, ctk_cmd_stats, "statistics of a region and period from an endpoint's store") \
   X(run, ctk_cmd_run, "run the conformance suites against a province or city system (--sut; PICS, PIXIT, verdicts, reports)") \
+  X(profile, ctk_cmd_profile, "check a profile: every problem with FILE:LINE and a fix (profile lint)") \
   X(requirements, ctk_cmd_requirements, "every requirement of the profile and the tests that check it (--coverage)") \
   X(bench, ctk_cmd_bench, "load benchmarks: work-order ingest against an endpoint or the bare ceiling")
 

@@ -40,6 +40,7 @@
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(profile, "unit") \
+  X(profile_lint, "unit") \
   X(msg, "unit") \
   X(validate, "unit") \
   X(fixtures, "unit")      \

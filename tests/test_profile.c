@@ -140,7 +140,9 @@ static void test_profile_format_lookup_by_element(void)
   CU_ASSERT_FATAL(edit_file(dir, "formats.csv", "Phone,Phone,",
                             "Late,Alpha AcceptRegion,\"^a$\",FORMAT,J3-FMT-002\n"
                             "Phone,Phone,") > 0);
-  CU_ASSERT_EQUAL_FATAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_OK);
+  /* Zeta and Alpha are no elements of the schemas (lint would say so): load without the
+   * cross-checks, to test the lookup alone. */
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load_unchecked(dir, &p, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_format_match(p, "HandleRegion", "z"), 1);      /* Early comes first */
   CU_ASSERT_EQUAL(ctk_format_match(p, "HandleRegion", "360100"), 0);
   CU_ASSERT_EQUAL(ctk_format_match(p, "AcceptRegion", "360100"), 1); /* Region before Late */

@@ -2,7 +2,8 @@
  *
  * Load order matters for the cross-checks: requirements first (everything refers to them),
  * then code sets (the catalog's code fields and the result names refer to them), then
- * profile.xml, catalog.xml, process.xml, formats.csv and the schemas. */
+ * profile.xml, catalog.xml, process.xml, formats.csv and the schemas, and last roles.xml, which
+ * names things from all of them. */
 #include "ctk_profile.h"
 
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include "ctk_buf.h"
 #include "ctk_csv.h"
 #include "ctk_msg.h"
+#include "ctk_profile_check.h"
 #include "ctk_validate.h"
 #include "ctk_xml_safe.h"
 
@@ -41,6 +43,7 @@ static const char *const required_results[] = {
 
 typedef struct loader {
   ctk_profile *p;
+  int check;                    /* run ctk_profile_check after loading (all but lint) */
   char *err;
   size_t errlen;
   char file[1024];              /* file being read, as shown in messages */
@@ -353,6 +356,7 @@ static ctk_code load_codeset_rows(loader *ld, ctk_csv *csv, const int *col, ctk_
 
     if(!e)
       return fail(ld, line, "too many codes or out of memory");
+    e->line = line;
     result = csv_copy(ld, csv, col[0], "value", e->value, sizeof(e->value), 1);
     if(!result)
       result = csv_copy(ld, csv, col[1], "name", e->name, sizeof(e->name), 1);
@@ -675,8 +679,12 @@ static ctk_code load_interface(loader *ld, xmlNodePtr node)
   }
   if(!result)
     result = load_iface_requirements(ld, node, in);
+  if(!result)
+    result = attr_copy(ld, node, "stateless", opt, sizeof(opt), 0);
   if(result)
     return result;
+  in->stateless = !strcmp(opt, "1") || !strcmp(opt, "true");
+  in->line = line;
   return check_interface_unique(ld, line, in);
 }
 
@@ -687,6 +695,7 @@ static ctk_code load_codefield(loader *ld, xmlNodePtr node)
 
   if(!cf)
     return fail(ld, node_line(node), "too many code fields or out of memory");
+  cf->line = node_line(node);
   result = attr_copy(ld, node, "element", cf->element, sizeof(cf->element), 1);
   if(!result)
     result = attr_copy(ld, node, "codeset", cf->codeset, sizeof(cf->codeset), 1);
@@ -760,6 +769,7 @@ static ctk_code load_state(loader *ld, xmlNodePtr node)
 
   if(!s)
     return fail(ld, node_line(node), "too many states or out of memory");
+  s->line = node_line(node);
   result = attr_copy(ld, node, "code", s->code, sizeof(s->code), 1);
   if(!result)
     result = attr_copy(ld, node, "name", s->name, sizeof(s->name), 1);
@@ -888,6 +898,39 @@ static ctk_code load_schema(loader *ld)
   return ctk_schema_load(path, ld->p->dir, &ld->p->schema, ld->err, ld->errlen);
 }
 
+/* ---------- roles.xml ---------- */
+
+/* The first problem ctk_profile_check reports becomes the load error. */
+static void first_problem(void *ctx, const char *file, long line, const char *text,
+                          const char *hint)
+{
+  loader *ld = ctx;
+  (void)hint;
+  if(ld->err && ld->errlen && !ld->err[0])
+    snprintf(ld->err, ld->errlen, "%s/%s:%ld: %s (ctk profile lint lists every problem)",
+             ld->p->dir, file, line, text);
+}
+
+/* roles.xml, then (unless linting) the cross-checks, both against the schemas' element names. */
+static ctk_code load_roles(loader *ld)
+{
+  ctk_schema_names names;
+  ctk_code result;
+
+  result = ctk_schema_names_load(ld->p->dir, &names, ld->err, ld->errlen);
+  if(result)
+    return result;
+  result = ctk_profile_roles_load(ld->p, &names, ld->err, ld->errlen);
+  if(!result && ld->check) {
+    if(ld->errlen)
+      ld->err[0] = '\0';
+    if(ctk_profile_check(ld->p, &names, NULL, 0, first_problem, ld))
+      result = CTK_E_PROFILE;
+  }
+  ctk_schema_names_free(&names);
+  return result;
+}
+
 /* ---------- sha256 over every file ---------- */
 
 static ctk_code collect_files(const char *root, const char *rel, int depth, char ***names,
@@ -997,7 +1040,8 @@ static ctk_code compute_sha256(loader *ld)
 
 /* ---------- public ---------- */
 
-ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t errlen)
+static ctk_code profile_load(const char *dir, int check, ctk_profile **out, char *err,
+                             size_t errlen)
 {
   loader ld;
   ctk_code result;
@@ -1007,6 +1051,7 @@ ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t 
     err[0] = '\0';
   ctk_xml_init();
   memset(&ld, 0, sizeof(ld));
+  ld.check = check;
   ld.err = err;
   ld.errlen = errlen;
   ld.p = calloc(1, sizeof(*ld.p));
@@ -1031,6 +1076,8 @@ ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t 
   if(!result)
     result = load_schema(&ld);
   if(!result)
+    result = load_roles(&ld);
+  if(!result)
     result = compute_sha256(&ld);
   if(result) {
     ctk_profile_free(ld.p);
@@ -1038,6 +1085,17 @@ ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t 
   }
   *out = ld.p;
   return CTK_E_OK;
+}
+
+ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t errlen)
+{
+  return profile_load(dir, 1, out, err, errlen);
+}
+
+ctk_code ctk_profile_load_unchecked(const char *dir, ctk_profile **out, char *err,
+                                    size_t errlen)
+{
+  return profile_load(dir, 0, out, err, errlen);
 }
 
 void ctk_profile_free(ctk_profile *p)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctk_error.h"
+#include "ctk_profile_roles.h"
 
 /* Node levels. Numeric values are the baseline's level codes (codes/levels.csv). */
 typedef enum {
@@ -40,12 +41,16 @@ typedef struct ctk_interface {
   char pics[CTK_ID_MAX];             /* PICS item name when optional */
   char requirements[CTK_IFACE_REQS_MAX][CTK_ID_MAX];
   size_t n_requirements;
+  ctk_interface_role role;           /* what the engine uses it for; CTK_IF__COUNT if nothing */
+  int stateless;                     /* 1: declared to change no order (no transitions) */
+  long line;                         /* in catalog.xml, for lint's messages */
 } ctk_interface;
 
 typedef struct ctk_code_entry {
   char value[CTK_ID_MAX];
   char name[CTK_NAME_MAX];     /* symbolic, e.g. "complaint" */
   char name_zh[CTK_NAME_MAX];
+  long line;                   /* in codes/<set>.csv */
 } ctk_code_entry;
 
 typedef struct ctk_codeset {
@@ -66,6 +71,7 @@ typedef struct ctk_state {
   char code[CTK_ID_MAX];       /* "01" */
   char name_zh[CTK_NAME_MAX];
   int open;                    /* 1 while the order still needs handling (for urge, overdue) */
+  long line;                   /* in process.xml */
 } ctk_state;
 
 typedef struct ctk_transition {
@@ -98,6 +104,7 @@ typedef struct ctk_codefield {
   char element[CTK_NAME_MAX];  /* local name, matched anywhere in the message */
   char codeset[CTK_ID_MAX];
   char requirement[CTK_ID_MAX];
+  long line;                   /* in catalog.xml */
 } ctk_codefield;
 
 /* Requirement behind one of the engine's generic checks (catalog.xml <rules>): "schema",
@@ -151,11 +158,44 @@ typedef struct ctk_profile {
   char schema_entry[256];      /* entry XSD, relative to dir */
   char wsdl[256];              /* WSDL of the SOAP binding, relative to dir; "" if none */
   unsigned encodings;          /* encodings allowed on the wire: bit (1u << ctk_encoding) */
+
+  /* roles.xml, resolved at load (ctk_profile_roles): the engine names roles, never spellings. */
+  char el[CTK_EL__COUNT][CTK_NAME_MAX];     /* local name of each element role */
+  size_t if_index[CTK_IF__COUNT];           /* index in interfaces; SIZE_MAX when unmapped */
+  char state_code[CTK_ST__COUNT][CTK_ID_MAX];
+  char value[CTK_V__COUNT][CTK_ID_MAX];     /* code value of each value role */
+  char datetime_format[64];                 /* strftime format of times written (Beijing) */
 } ctk_profile;
 
-/* Load and check a profile directory. On failure *out is NULL and err holds
- * "FILE:LINE: problem" (LINE 0 when the problem is not on one line). */
+/* The profile's local name of an element role ("MsgId" in the baseline for CTK_EL_MSG_ID). */
+static inline const char *ctk_el(const ctk_profile *p, ctk_element_role r)
+{
+  return p->el[r];
+}
+/* The state code of a state role ("04" in the baseline for CTK_ST_SIGNED). */
+static inline const char *ctk_st(const ctk_profile *p, ctk_state_role r)
+{
+  return p->state_code[r];
+}
+/* The code value of a value role ("1" in the baseline for CTK_V_BT_COMPLAINT). */
+static inline const char *ctk_val(const ctk_profile *p, ctk_value_role r)
+{
+  return p->value[r];
+}
+/* The interface that plays a role; NULL when the profile has none (optional interfaces). */
+const ctk_interface *ctk_profile_iface(const ctk_profile *p, ctk_interface_role r);
+/* Its code, "" when the profile has none. */
+const char *ctk_profile_iface_code(const ctk_profile *p, ctk_interface_role r);
+/* The role of the interface with this code; CTK_IF__COUNT when none (or no such interface). */
+ctk_interface_role ctk_profile_interface_role(const ctk_profile *p, const char *code);
+
+/* Load and check a profile directory (ctk_profile_check included: a profile that fails lint
+ * does not load). On failure *out is NULL and err holds "FILE:LINE: problem" (LINE 0 when the
+ * problem is not on one line). */
 ctk_code ctk_profile_load(const char *dir, ctk_profile **out, char *err, size_t errlen);
+/* The same without ctk_profile_check, for `ctk profile lint`, which lists every problem. */
+ctk_code ctk_profile_load_unchecked(const char *dir, ctk_profile **out, char *err,
+                                    size_t errlen);
 void ctk_profile_free(ctk_profile *p);
 
 /* Default profile directory: env CTK_PROFILE, else "profiles/jtt1019-baseline"

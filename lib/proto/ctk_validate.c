@@ -262,6 +262,26 @@ int ctk_formats_each(const struct ctk_formats *fs,
   return 0;
 }
 
+int ctk_formats_each_element(const struct ctk_formats *fs,
+                             int (*fn)(void *ctx, const char *field, const char *element,
+                                       size_t line),
+                             void *ctx)
+{
+  size_t i;
+  for(i = 0; fs && i < fs->n_names; i++) {
+    const ctk_format *f = &fs->items[fs->names[i].index];
+    char name[CTK_NAME_MAX];
+    int rc;
+    size_t len = fs->names[i].len < sizeof(name) - 1 ? fs->names[i].len : sizeof(name) - 1;
+    memcpy(name, fs->names[i].name, len);
+    name[len] = '\0';
+    rc = fn(ctx, f->field, name, f->line);
+    if(rc)
+      return rc;
+  }
+  return 0;
+}
+
 /* Is name one of the space-separated words of list? */
 /* The first format (in formats.csv order) that lists element; NULL if none. */
 static const ctk_format *format_for_element(const struct ctk_formats *fs, const char *element)

@@ -43,6 +43,12 @@ int ctk_formats_each(const struct ctk_formats *f,
                                const char *requirement, size_t line),
                      void *ctx);
 
+/* Calls fn for each element name a format applies to (formats.csv column elements). */
+int ctk_formats_each_element(const struct ctk_formats *f,
+                             int (*fn)(void *ctx, const char *field, const char *element,
+                                       size_t line),
+                             void *ctx);
+
 /* Compile the entry XSD (and what it includes). err: "FILE:LINE: problem". */
 ctk_code ctk_schema_load(const char *entry_path, const char *display_dir,
                          struct ctk_schema **out, char *err, size_t errlen);
