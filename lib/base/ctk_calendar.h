@@ -41,6 +41,7 @@ int ctk_is_calendar_date(long year, long month, long day);
  * per thread (_Thread_local) and format. */
 typedef struct ctk_clock_text {
   time_t at;                   /* the second text was made for (0: not yet) */
+  const char *fmt;             /* the format it was made with */
   char text[48];
 } ctk_clock_text;
 /* Now, offset_s east of UTC, as strftime writes it with fmt (which must not need more than

@@ -105,6 +105,12 @@ void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
            (unsigned int)getpid() & 0xfffffffU, process_nonce);
 }
 
+void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen)
+{
+  static _Thread_local ctk_clock_text profile_clock;
+  ctk_clock_text_now(&profile_clock, CTK_BEIJING_OFFSET_S, p->datetime_format, out, outlen);
+}
+
 void ctk_msg_now(char *out, size_t outlen)
 {
   static _Thread_local ctk_clock_text beijing_clock;
@@ -122,30 +128,40 @@ xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text)
   return xmlNewTextChild(parent, parent->ns, (const xmlChar *)name, (const xmlChar *)text);
 }
 
+const ctk_profile *ctk_xml_profile(const xmlNode *node)
+{
+  return node && node->doc ? node->doc->_private : NULL;
+}
+
 xmlNodePtr ctk_msg_add_workorder(xmlNodePtr parent, const ctk_workorder_fields *f)
 {
-  xmlNodePtr wo = ctk_xml_add(parent, "WorkOrder", NULL);
+  const ctk_profile *p = ctk_xml_profile(parent);
+  xmlNodePtr wo;
   xmlNodePtr caller;
 
-  ctk_xml_add(wo, "OrderId", f->order_id);
-  ctk_xml_add(wo, "AcceptTime", f->accept_time);
-  ctk_xml_add(wo, "AcceptRegion", f->accept_region);
-  ctk_xml_add(wo, "HandleRegion", f->handle_region);
-  ctk_xml_add(wo, "Channel", f->channel);
-  ctk_xml_add(wo, "BusinessType", f->business_type);
-  ctk_xml_add(wo, "Domain", f->domain);
-  caller = ctk_xml_add(wo, "Caller", NULL);
-  ctk_xml_add(caller, "Phone", f->phone);
+  if(!p)
+    return NULL;
+  wo = ctk_xml_add(parent, ctk_el(p, CTK_EL_WORK_ORDER), NULL);
+
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_ORDER_ID), f->order_id);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_ACCEPT_TIME), f->accept_time);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_ACCEPT_REGION), f->accept_region);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_HANDLE_REGION), f->handle_region);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_CHANNEL), f->channel);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_BUSINESS_TYPE), f->business_type);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_DOMAIN), f->domain);
+  caller = ctk_xml_add(wo, ctk_el(p, CTK_EL_CALLER), NULL);
+  ctk_xml_add(caller, ctk_el(p, CTK_EL_PHONE), f->phone);
   if(f->caller_name && f->caller_name[0])
-    ctk_xml_add(caller, "Name", f->caller_name);
-  ctk_xml_add(wo, "Subject", f->subject);
-  ctk_xml_add(wo, "Content", f->content);
+    ctk_xml_add(caller, ctk_el(p, CTK_EL_CALLER_NAME), f->caller_name);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_SUBJECT), f->subject);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_CONTENT), f->content);
   if(f->call_id && f->call_id[0])
-    ctk_xml_add(wo, "CallId", f->call_id);
-  ctk_xml_add(wo, "Status", f->status);
-  ctk_xml_add(wo, "InstantAnswer", f->instant_answer ? "true" : "false");
+    ctk_xml_add(wo, ctk_el(p, CTK_EL_CALL_ID), f->call_id);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_STATUS), f->status);
+  ctk_xml_add(wo, ctk_el(p, CTK_EL_INSTANT_ANSWER), f->instant_answer ? "true" : "false");
   if(f->deadline && f->deadline[0])
-    ctk_xml_add(wo, "Deadline", f->deadline);
+    ctk_xml_add(wo, ctk_el(p, CTK_EL_DEADLINE), f->deadline);
   return wo;
 }
 
@@ -290,29 +306,31 @@ const char *ctk_msg_get(const ctk_msg *m, const char *path)
 
 /* ---------- building ---------- */
 
-static xmlNodePtr add_node(xmlNodePtr parent, const char *name, const ctk_node *node)
+static xmlNodePtr add_node(const ctk_profile *p, xmlNodePtr parent, ctk_element_role role,
+                           const ctk_node *node)
 {
-  char level[8];
-  xmlNodePtr n = ctk_xml_add(parent, name, NULL);
+  xmlNodePtr n = ctk_xml_add(parent, ctk_el(p, role), NULL);
 
-  snprintf(level, sizeof(level), "%d", (int)node->level);
-  if(n && (!ctk_xml_add(n, "Region", node->region) || !ctk_xml_add(n, "Level", level)))
+  if(n && (!ctk_xml_add(n, ctk_el(p, CTK_EL_NODE_REGION), node->region) ||
+           !ctk_xml_add(n, ctk_el(p, CTK_EL_NODE_LEVEL), ctk_profile_level_code(p, node->level))))
     return NULL;
   return n;
 }
 
-/* Head children in schema order; CorrelId only for answers. */
-static ctk_code add_head(xmlNodePtr root, const ctk_head *h, int is_answer)
+/* Head children in schema order; the correlation id only for answers. */
+static ctk_code add_head(const ctk_profile *p, xmlNodePtr root, const ctk_head *h,
+                         int is_answer)
 {
-  xmlNodePtr head = ctk_xml_add(root, "Head", NULL);
-  int ok = head && ctk_xml_add(head, "MsgId", h->msg_id) &&
-           ctk_xml_add(head, "InterfaceCode", h->interface_code) &&
-           add_node(head, "Sender", &h->sender) && add_node(head, "Receiver", &h->receiver) &&
-           ctk_xml_add(head, "SendTime", h->send_time) &&
-           ctk_xml_add(head, "ProfileVersion", h->profile_version);
+  xmlNodePtr head = ctk_xml_add(root, ctk_el(p, CTK_EL_HEAD), NULL);
+  int ok = head && ctk_xml_add(head, ctk_el(p, CTK_EL_MSG_ID), h->msg_id) &&
+           ctk_xml_add(head, ctk_el(p, CTK_EL_INTERFACE_CODE), h->interface_code) &&
+           add_node(p, head, CTK_EL_SENDER, &h->sender) &&
+           add_node(p, head, CTK_EL_RECEIVER, &h->receiver) &&
+           ctk_xml_add(head, ctk_el(p, CTK_EL_SEND_TIME), h->send_time) &&
+           ctk_xml_add(head, ctk_el(p, CTK_EL_PROFILE_VERSION), h->profile_version);
 
   if(ok && is_answer)
-    ok = ctk_xml_add(head, "CorrelId", h->correl_id) != NULL;
+    ok = ctk_xml_add(head, ctk_el(p, CTK_EL_CORREL_ID), h->correl_id) != NULL;
   return ok ? CTK_E_OK : CTK_E_NOMEM;
 }
 
@@ -324,8 +342,11 @@ static ctk_msg *msg_alloc(const ctk_profile *p, const char *root_name, xmlNodePt
 
   if(!m)
     return NULL;
+  m->profile = p;
   ctk_xml_init();
   m->doc = xmlNewDoc((const xmlChar *)"1.0");
+  if(m->doc)
+    m->doc->_private = (void *)p;
   *root = m->doc ? xmlNewDocNode(m->doc, NULL, (const xmlChar *)root_name, NULL) : NULL;
   if(!*root) {
     ctk_msg_free(m);
@@ -345,7 +366,7 @@ static void head_init(const ctk_profile *p, ctk_head *h, const char *interface_c
   ctk_strlcpy(h->interface_code, interface_code, sizeof(h->interface_code));
   h->sender = *sender;
   h->receiver = *receiver;
-  ctk_msg_now(h->send_time, sizeof(h->send_time));
+  ctk_profile_now(p, h->send_time, sizeof(h->send_time));
   ctk_strlcpy(h->profile_version, p->version, sizeof(h->profile_version));
 }
 
@@ -364,12 +385,13 @@ ctk_code ctk_msg_new_request_head(const ctk_profile *p, const ctk_head *h, ctk_m
   *out = NULL;
   if(!in)
     return CTK_E_NOTFOUND;
-  m = msg_alloc(p, "Message", &root);
+  m = msg_alloc(p, ctk_el(p, CTK_EL_MESSAGE), &root);
   if(!m)
     return CTK_E_NOMEM;
   m->head = *h;
-  if(add_head(root, &m->head, 0) == CTK_E_OK)
-    m->body = ctk_xml_add(ctk_xml_add(root, "Body", NULL), in->request_element, NULL);
+  if(add_head(p, root, &m->head, 0) == CTK_E_OK)
+    m->body = ctk_xml_add(ctk_xml_add(root, ctk_el(p, CTK_EL_BODY), NULL), in->request_element,
+                          NULL);
   if(!m->body) {
     ctk_msg_free(m);
     return CTK_E_NOMEM;
@@ -410,16 +432,16 @@ void ctk_xml_copy_elements(xmlNodePtr dst, const xmlNode *src)
   }
 }
 
-static ctk_code add_result(xmlNodePtr root, const ctk_outcome *o)
+static ctk_code add_result(const ctk_profile *p, xmlNodePtr root, const ctk_outcome *o)
 {
-  xmlNodePtr r = ctk_xml_add(root, "Result", NULL);
-  int ok = r && ctk_xml_add(r, "Code", o->code) &&
-           ctk_xml_add(r, "Text", o->text[0] ? o->text : "-");
+  xmlNodePtr r = ctk_xml_add(root, ctk_el(p, CTK_EL_RESULT), NULL);
+  int ok = r && ctk_xml_add(r, ctk_el(p, CTK_EL_RESULT_CODE), o->code) &&
+           ctk_xml_add(r, ctk_el(p, CTK_EL_RESULT_TEXT), o->text[0] ? o->text : "-");
 
   if(ok && o->where[0])
-    ok = ctk_xml_add(r, "Where", o->where) != NULL;
+    ok = ctk_xml_add(r, ctk_el(p, CTK_EL_RESULT_WHERE), o->where) != NULL;
   if(ok && o->requirement[0])
-    ok = ctk_xml_add(r, "Requirement", o->requirement) != NULL;
+    ok = ctk_xml_add(r, ctk_el(p, CTK_EL_RESULT_REQUIREMENT), o->requirement) != NULL;
   return ok ? CTK_E_OK : CTK_E_NOMEM;
 }
 
@@ -438,17 +460,18 @@ ctk_code ctk_msg_new_answer_head(const ctk_profile *p, const ctk_head *h,
   ctk_code result;
 
   *out = NULL;
-  m = msg_alloc(p, "Answer", &root);
+  m = msg_alloc(p, ctk_el(p, CTK_EL_ANSWER), &root);
   if(!m)
     return CTK_E_NOMEM;
   m->is_answer = 1;
   m->head = *h;
   m->outcome = *outcome;
-  result = add_head(root, &m->head, 1);
+  result = add_head(p, root, &m->head, 1);
   if(!result)
-    result = add_result(root, outcome);
+    result = add_result(p, root, outcome);
   if(!result && with_body && in && in->answer_element[0]) {
-    m->body = ctk_xml_add(ctk_xml_add(root, "Body", NULL), in->answer_element, NULL);
+    m->body = ctk_xml_add(ctk_xml_add(root, ctk_el(p, CTK_EL_BODY), NULL), in->answer_element,
+                          NULL);
     if(!m->body)
       result = CTK_E_NOMEM;
   }
@@ -540,8 +563,10 @@ static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding
     ex = xmlNewNs(root, (const xmlChar *)p->soap_ns, (const xmlChar *)"ex");
     xmlSetNs(root, soap);
     op = xmlNewChild(xmlNewChild(root, soap, (const xmlChar *)"Body", NULL), ex,
-                     (const xmlChar *)(m->is_answer ? "exchangeResponse" : "exchange"), NULL);
-    part = op ? xmlNewChild(op, ex, (const xmlChar *)(m->is_answer ? "answer" : "message"),
+                     BAD_CAST ctk_el(p, m->is_answer ? CTK_EL_SOAP_RESPONSE : CTK_EL_SOAP_REQUEST),
+                     NULL);
+    part = op ? xmlNewChild(op, ex, BAD_CAST ctk_el(p, m->is_answer ? CTK_EL_SOAP_RESPONSE_PART
+                                                                  : CTK_EL_SOAP_REQUEST_PART),
                             NULL)
               : NULL;
   }
@@ -575,32 +600,34 @@ static void copy_text(char *dst, size_t dstlen, xmlNodePtr n)
   ctk_strlcpy(dst, t ? t : "", dstlen);
 }
 
-static void read_node(xmlNodePtr n, ctk_node *out)
+static void read_node(const ctk_profile *p, xmlNodePtr n, ctk_node *out)
 {
-  copy_text(out->region, sizeof(out->region), ctk_xml_child(n, "Region"));
-  out->level = ctk_level_parse(leaf_text(ctk_xml_child(n, "Level")));
+  copy_text(out->region, sizeof(out->region), ctk_xml_child(n, ctk_el(p, CTK_EL_NODE_REGION)));
+  out->level = ctk_profile_level_parse(p, leaf_text(ctk_xml_child(n, ctk_el(p, CTK_EL_NODE_LEVEL))));
 }
 
-static void read_head(ctk_msg *m, xmlNodePtr head)
+static void read_head(const ctk_profile *p, ctk_msg *m, xmlNodePtr head)
 {
   ctk_head *h = &m->head;
-  copy_text(h->msg_id, sizeof(h->msg_id), ctk_xml_child(head, "MsgId"));
-  copy_text(h->interface_code, sizeof(h->interface_code), ctk_xml_child(head, "InterfaceCode"));
-  read_node(ctk_xml_child(head, "Sender"), &h->sender);
-  read_node(ctk_xml_child(head, "Receiver"), &h->receiver);
-  copy_text(h->send_time, sizeof(h->send_time), ctk_xml_child(head, "SendTime"));
+  copy_text(h->msg_id, sizeof(h->msg_id), ctk_xml_child(head, ctk_el(p, CTK_EL_MSG_ID)));
+  copy_text(h->interface_code, sizeof(h->interface_code),
+            ctk_xml_child(head, ctk_el(p, CTK_EL_INTERFACE_CODE)));
+  read_node(p, ctk_xml_child(head, ctk_el(p, CTK_EL_SENDER)), &h->sender);
+  read_node(p, ctk_xml_child(head, ctk_el(p, CTK_EL_RECEIVER)), &h->receiver);
+  copy_text(h->send_time, sizeof(h->send_time), ctk_xml_child(head, ctk_el(p, CTK_EL_SEND_TIME)));
   copy_text(h->profile_version, sizeof(h->profile_version),
-            ctk_xml_child(head, "ProfileVersion"));
-  copy_text(h->correl_id, sizeof(h->correl_id), ctk_xml_child(head, "CorrelId"));
+            ctk_xml_child(head, ctk_el(p, CTK_EL_PROFILE_VERSION)));
+  copy_text(h->correl_id, sizeof(h->correl_id), ctk_xml_child(head, ctk_el(p, CTK_EL_CORREL_ID)));
 }
 
-static void read_result(ctk_msg *m, xmlNodePtr result)
+static void read_result(const ctk_profile *p, ctk_msg *m, xmlNodePtr result)
 {
   ctk_outcome *o = &m->outcome;
-  copy_text(o->code, sizeof(o->code), ctk_xml_child(result, "Code"));
-  copy_text(o->text, sizeof(o->text), ctk_xml_child(result, "Text"));
-  copy_text(o->where, sizeof(o->where), ctk_xml_child(result, "Where"));
-  copy_text(o->requirement, sizeof(o->requirement), ctk_xml_child(result, "Requirement"));
+  copy_text(o->code, sizeof(o->code), ctk_xml_child(result, ctk_el(p, CTK_EL_RESULT_CODE)));
+  copy_text(o->text, sizeof(o->text), ctk_xml_child(result, ctk_el(p, CTK_EL_RESULT_TEXT)));
+  copy_text(o->where, sizeof(o->where), ctk_xml_child(result, ctk_el(p, CTK_EL_RESULT_WHERE)));
+  copy_text(o->requirement, sizeof(o->requirement),
+            ctk_xml_child(result, ctk_el(p, CTK_EL_RESULT_REQUIREMENT)));
 }
 
 static int in_ns(xmlNodePtr n, const char *ns)
@@ -613,12 +640,14 @@ static ctk_code msg_from_doc(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out,
                              ctk_outcome *why)
 {
   xmlNodePtr root = xmlDocGetRootElement(doc);
-  int is_answer = root && !strcmp((const char *)root->name, "Answer");
+  int is_answer = root && !strcmp((const char *)root->name, ctk_el(p, CTK_EL_ANSWER));
   ctk_msg *m;
 
-  if(!in_ns(root, p->ns) || (!is_answer && strcmp((const char *)root->name, "Message"))) {
+  if(!in_ns(root, p->ns) ||
+     (!is_answer && strcmp((const char *)root->name, ctk_el(p, CTK_EL_MESSAGE)))) {
     ctk_outcome_set(why, p, "MALFORMED", "/", ctk_profile_rule(p, "envelope"),
-                    "document element must be Message or Answer in namespace %s", p->ns);
+                    "document element must be %s or %s in namespace %s",
+                    ctk_el(p, CTK_EL_MESSAGE), ctk_el(p, CTK_EL_ANSWER), p->ns);
     xmlFreeDoc(doc);
     return CTK_E_PARSE;
   }
@@ -629,11 +658,13 @@ static ctk_code msg_from_doc(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out,
     return CTK_E_NOMEM;
   }
   m->doc = doc;
+  doc->_private = (void *)p;
+  m->profile = p;
   m->is_answer = is_answer;
-  read_head(m, ctk_xml_child(root, "Head"));
+  read_head(p, m, ctk_xml_child(root, ctk_el(p, CTK_EL_HEAD)));
   if(is_answer)
-    read_result(m, ctk_xml_child(root, "Result"));
-  m->body = first_element(ctk_xml_child(root, "Body"));
+    read_result(p, m, ctk_xml_child(root, ctk_el(p, CTK_EL_RESULT)));
+  m->body = first_element(ctk_xml_child(root, ctk_el(p, CTK_EL_BODY)));
   *out = m;
   return CTK_E_OK;
 }
@@ -659,10 +690,10 @@ static int soap_part_ok(const ctk_profile *p, xmlNodePtr op, xmlNodePtr part)
 {
   if(!in_ns(op, p->soap_ns) || !in_ns(part, p->soap_ns))
     return 0;
-  if(!strcmp((const char *)op->name, "exchange"))
-    return !strcmp((const char *)part->name, "message");
-  if(!strcmp((const char *)op->name, "exchangeResponse"))
-    return !strcmp((const char *)part->name, "answer");
+  if(!strcmp((const char *)op->name, ctk_el(p, CTK_EL_SOAP_REQUEST)))
+    return !strcmp((const char *)part->name, ctk_el(p, CTK_EL_SOAP_REQUEST_PART));
+  if(!strcmp((const char *)op->name, ctk_el(p, CTK_EL_SOAP_RESPONSE)))
+    return !strcmp((const char *)part->name, ctk_el(p, CTK_EL_SOAP_RESPONSE_PART));
   return 0;
 }
 
@@ -692,8 +723,10 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
   }
   if(!soap_part_ok(p, op, part)) {
     ctk_outcome_set(why, p, "MALFORMED", "/Envelope/Body", rule,
-                    "SOAP Body must hold ex:exchange/ex:message or "
-                    "ex:exchangeResponse/ex:answer (ex = %s)", p->soap_ns);
+                    "SOAP Body must hold ex:%s/ex:%s or ex:%s/ex:%s (ex = %s)",
+                    ctk_el(p, CTK_EL_SOAP_REQUEST), ctk_el(p, CTK_EL_SOAP_REQUEST_PART),
+                    ctk_el(p, CTK_EL_SOAP_RESPONSE), ctk_el(p, CTK_EL_SOAP_RESPONSE_PART),
+                    p->soap_ns);
     return CTK_E_PARSE;
   }
   text = xmlNodeGetContent(part);
@@ -842,7 +875,10 @@ static int digest_element(digest_sink *md, const xmlNode *e, const xmlNode *skip
 ctk_code ctk_msg_digest(const ctk_msg *m, char out[65])
 {
   xmlNodePtr root = m && m->doc ? xmlDocGetRootElement(m->doc) : NULL;
-  xmlNodePtr send_time = ctk_xml_child(ctk_xml_child(root, "Head"), "SendTime");
+  const ctk_profile *p = m ? m->profile : NULL;
+  xmlNodePtr send_time = p ? ctk_xml_child(ctk_xml_child(root, ctk_el(p, CTK_EL_HEAD)),
+                                           ctk_el(p, CTK_EL_SEND_TIME))
+                           : NULL;
   digest_sink d;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;

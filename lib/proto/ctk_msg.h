@@ -44,6 +44,7 @@ typedef struct ctk_outcome {
 } ctk_outcome;
 
 typedef struct ctk_msg {
+  const ctk_profile *profile;  /* whose names the document uses */
   int is_answer;
   ctk_head head;
   ctk_outcome outcome;         /* answers only */
@@ -82,6 +83,8 @@ void ctk_msg_free(ctk_msg *m);
 void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX]);
 /* Now as xs:dateTime with +08:00 offset (Beijing time). */
 void ctk_msg_now(char *out, size_t outlen);
+/* Now in the profile's datetime format (roles.xml), Beijing time: what messages carry. */
+void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen);
 
 /* Encode to bytes for the wire in binding b and encoding e. */
 ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,
@@ -107,7 +110,7 @@ ctk_code ctk_msg_digest(const ctk_msg *m, char out[65]);
 const char *ctk_msg_get(const ctk_msg *m, const char *path);
 /* Add <name>text</name> as the last child of parent (in the profile namespace); returns it. */
 xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text);
-/* The fields of a WorkOrder element (the baseline's layout, profiles/jtt1019-baseline).
+/* The fields of a work order (the element of role CTK_EL_WORK_ORDER).
  * Optional fields that are NULL or "" are left out. */
 typedef struct ctk_workorder_fields {
   const char *order_id;
@@ -129,6 +132,9 @@ typedef struct ctk_workorder_fields {
 /* Add <WorkOrder> with f's fields, in schema order, as the last child of parent; returns it
  * (Attachments, which come last, can be added to it). */
 xmlNodePtr ctk_msg_add_workorder(xmlNodePtr parent, const ctk_workorder_fields *f);
+/* The profile whose names the document of node uses (a message's document remembers it in
+ * libxml2's _private field); NULL for a document no ctk_msg made. */
+const ctk_profile *ctk_xml_profile(const xmlNode *node);
 
 /* Append element e to out as plain XML: names without prefix or namespace, element content
  * only (attributes, comments and indentation between elements left out), each leaf's text

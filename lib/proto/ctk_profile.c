@@ -1145,6 +1145,33 @@ const char *ctk_level_name(ctk_level level)
   }
 }
 
+const char *ctk_profile_level_code(const ctk_profile *p, ctk_level level)
+{
+  switch(level) {
+  case CTK_LEVEL_MINISTRY:
+    return ctk_val(p, CTK_V_LEVEL_MINISTRY);
+  case CTK_LEVEL_PROVINCE:
+    return ctk_val(p, CTK_V_LEVEL_PROVINCE);
+  case CTK_LEVEL_CITY:
+    return ctk_val(p, CTK_V_LEVEL_CITY);
+  default:
+    return "";
+  }
+}
+
+ctk_level ctk_profile_level_parse(const ctk_profile *p, const char *code)
+{
+  if(!code || !code[0])
+    return CTK_LEVEL_NONE;
+  if(!strcmp(code, ctk_val(p, CTK_V_LEVEL_MINISTRY)))
+    return CTK_LEVEL_MINISTRY;
+  if(!strcmp(code, ctk_val(p, CTK_V_LEVEL_PROVINCE)))
+    return CTK_LEVEL_PROVINCE;
+  if(!strcmp(code, ctk_val(p, CTK_V_LEVEL_CITY)))
+    return CTK_LEVEL_CITY;
+  return CTK_LEVEL_NONE;
+}
+
 ctk_level ctk_level_parse(const char *s)
 {
   if(!s)

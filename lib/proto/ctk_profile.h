@@ -18,6 +18,11 @@ typedef enum {
 
 /* "ministry", "province", "city", "none". */
 const char *ctk_level_name(ctk_level level);
+struct ctk_profile;
+/* The profile's code of a level (its value roles ministry, province, city); "" for none. */
+const char *ctk_profile_level_code(const struct ctk_profile *p, ctk_level level);
+/* The level of a code of the profile; CTK_LEVEL_NONE when it is none of them. */
+ctk_level ctk_profile_level_parse(const struct ctk_profile *p, const char *code);
 /* Accepts the code ("1".."3") or the name; CTK_LEVEL_NONE if neither. */
 ctk_level ctk_level_parse(const char *s);
 
