@@ -120,7 +120,7 @@ static int run_mkdir(const char *path)
 static void run_list(const ctk_ct_plan_entry *plan)
 {
   size_t i;
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     const ctk_ct_def *d = plan[i].def;
     if(!plan[i].selected)
       continue;
@@ -222,7 +222,7 @@ int ctk_cmd_run(int argc, char **argv)
   memset(&roles, 0, sizeof(roles));
   pics = calloc(1, sizeof(*pics));
   pixit = calloc(1, sizeof(*pixit));
-  plan = calloc(ctk_ct_count, sizeof(*plan));
+  plan = calloc(ctk_ct_count(), sizeof(*plan));
   if(!pics || !pixit || !plan) {
     fprintf(stderr, "ctk run: out of memory\n");
     rc = 2;

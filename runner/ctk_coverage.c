@@ -18,12 +18,12 @@ static void cov_add_test(ctk_coverage_row *row, const char *id)
 static void cov_check_unknown(const ctk_profile *p, ctk_coverage *c)
 {
   size_t i;
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     char reqs[256];
     char *save = NULL;
     char *tok;
-    ctk_strlcpy(reqs, ctk_ct_defs[i].requirements ? ctk_ct_defs[i].requirements : "",
-                sizeof(reqs));
+    const ctk_ct_def *d = ctk_ct_at(i);
+    ctk_strlcpy(reqs, d->requirements ? d->requirements : "", sizeof(reqs));
     for(tok = strtok_r(reqs, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
       if(!ctk_profile_requirement(p, tok) && !ctk_list_has_glob(c->unknown, tok)) {
         size_t used = strlen(c->unknown);
@@ -102,9 +102,10 @@ ctk_code ctk_coverage_build(const ctk_profile *p, const char *uncovered_csv, ctk
   for(i = 0; i < p->n_requirements; i++) {
     ctk_coverage_row *row = &out->rows[i];
     row->req = &p->requirements[i];
-    for(k = 0; k < ctk_ct_count; k++) {
-      if(ctk_list_has_glob(ctk_ct_defs[k].requirements, row->req->id))
-        cov_add_test(row, ctk_ct_defs[k].id);
+    for(k = 0; k < ctk_ct_count(); k++) {
+      const ctk_ct_def *d = ctk_ct_at(k);
+      if(ctk_list_has_glob(d->requirements, row->req->id))
+        cov_add_test(row, d->id);
     }
     /* A "how" that names something other than a conformance suite is the written reason. */
     if(!row->tests[0] && row->req->how[0] && !strstr(row->req->how, "jtt1019-")) {

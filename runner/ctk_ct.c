@@ -13,16 +13,6 @@
 #include "ctk_proc.h"
 #include "ctk_select.h"
 
-const ctk_ct_def *ctk_ct_find(const char *id)
-{
-  size_t i;
-  for(i = 0; i < ctk_ct_count; i++) {
-    if(!strcmp(ctk_ct_defs[i].id, id))
-      return &ctk_ct_defs[i];
-  }
-  return NULL;
-}
-
 /* ---------- verdicts ---------- */
 
 static void ct_set(ctk_ct *t, ctk_verdict v, ctk_slow_side slow, const char *prefix,
@@ -130,11 +120,12 @@ static int ct_sut_matches(const ctk_ct_def *d, const char *sut_role)
 int ctk_ct_plan(const ctk_pics *pics, const char *sut_role, const char *select,
                 ctk_ct_plan_entry *plan, char *why, size_t whylen)
 {
+  size_t n = ctk_ct_count();
   size_t i;
   if(ctk_select_check(select, why, whylen))
     return -1;
-  for(i = 0; i < ctk_ct_count; i++) {
-    const ctk_ct_def *d = &ctk_ct_defs[i];
+  for(i = 0; i < n; i++) {
+    const ctk_ct_def *d = ctk_ct_at(i);
     ctk_ct_plan_entry *e = &plan[i];
     ctk_select_item item;
     char cwhy[160];
@@ -175,7 +166,7 @@ static struct {
 static ctk_ct_plan_entry *ct_plan_entry(const char *id)
 {
   size_t i;
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     if(!strcmp(ct_frame.plan[i].def->id, id))
       return &ct_frame.plan[i];
   }
@@ -279,7 +270,7 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
   ct_frame.progress = progress;
 
   /* Not applicable tests: recorded as skip with the reason, outside CUnit. */
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     if(plan[i].selected && !plan[i].applicable) {
       ctk_test_result *res = ct_add_result(env, plan[i].def);
       if(!res)
@@ -292,7 +283,7 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
 
   if(CU_initialize_registry() != CUE_SUCCESS)
     return CTK_E_INTERNAL;
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     const char *area = plan[i].def->area;
     int seen = 0;
     CU_pSuite suite;
@@ -308,7 +299,7 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
       CU_cleanup_registry();
       return CTK_E_INTERNAL;
     }
-    for(k = i; k < ctk_ct_count; k++) {
+    for(k = i; k < ctk_ct_count(); k++) {
       if(plan[k].selected && plan[k].applicable && !strcmp(plan[k].def->area, area)) {
         if(!CU_add_test(suite, plan[k].def->id, ct_cu_test)) {
           CU_cleanup_registry();

@@ -17,7 +17,8 @@ struct ctk_ct;
 
 typedef void (*ctk_ct_fn)(struct ctk_ct *t);
 
-/* One conformance test, as listed in ctk_ct_list.h. */
+/* One conformance test. Each suite writes its tests' definitions with designated initializers
+ * in a table at the end of its file, beside their code (docs/RUNNER.md, "Adding a test"). */
 typedef struct ctk_ct_def {
   const char *id;              /* "J3.if-valid-1001" */
   const char *name;            /* for people */
@@ -31,9 +32,10 @@ typedef struct ctk_ct_def {
   ctk_ct_fn fn;
 } ctk_ct_def;
 
-/* The registry: every conformance test, in run order. */
-extern const ctk_ct_def ctk_ct_defs[];
-extern const size_t ctk_ct_count;
+/* The registry: every conformance test in run order, which is the suites' tables
+ * (ctk_ct_suites.h) in the order ctk_ct_registry.c lists them, each in its own order. */
+size_t ctk_ct_count(void);
+const ctk_ct_def *ctk_ct_at(size_t i);          /* NULL when i >= ctk_ct_count() */
 const ctk_ct_def *ctk_ct_find(const char *id);
 
 /* What a running test can reach. Filled by the runner before the first test. */

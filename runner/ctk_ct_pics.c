@@ -5,8 +5,8 @@
 
 #include "ctk_buf.h"
 #include "ctk_ct.h"
-#include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_suites.h"
 #include "ctk_roles.h"
 
 static void pics_mark_broken(ctk_ct *t, const char *item)
@@ -42,22 +42,22 @@ static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char 
   ctk_msg_free(m);
 }
 
-void ctk_ct_pics_xml(ctk_ct *t)
+static void ctk_ct_pics_xml(ctk_ct *t)
 {
   pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, NULL, "J3-BIND-001");
 }
 
-void ctk_ct_pics_soap(ctk_ct *t)
+static void ctk_ct_pics_soap(ctk_ct *t)
 {
   pics_linkcheck(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "binding.soap", "J3-BIND-002");
 }
 
-void ctk_ct_pics_gbk(ctk_ct *t)
+static void ctk_ct_pics_gbk(ctk_ct *t)
 {
   pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_GBK, "encoding.gbk", "J3-ENC-002");
 }
 
-void ctk_ct_pics_tls(ctk_ct *t)
+static void ctk_ct_pics_tls(ctk_ct *t)
 {
   if(strncmp(t->env->roles->sut_url, "https://", 8)) {
     ctk_ct_fail(t, "J3-SEC-006", "TLS is declared but the SUT is reached at %s (PIXIT sut.url "
@@ -67,3 +67,34 @@ void ctk_ct_pics_tls(ctk_ct *t)
   }
   pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, "security.tls", "J3-SEC-006");
 }
+
+/* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
+const ctk_ct_def ctk_ct_pics_tests[] = {
+  { .id = "PICS.xml-utf8",
+    .name = "LinkCheck over the plain XML binding in UTF-8",
+    .part = "pics", .area = "pics-check",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-BIND-001,J3-IF-013",
+    .needs = "", .sut = "any", .fn = ctk_ct_pics_xml },
+  { .id = "PICS.soap",
+    .name = "Declared SOAP binding: a SOAP LinkCheck works",
+    .part = "pics", .area = "pics-check",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "binding.soap",
+    .requirements = "J3-BIND-002",
+    .needs = "", .sut = "any", .fn = ctk_ct_pics_soap },
+  { .id = "PICS.gbk",
+    .name = "Declared GBK encoding: a GBK LinkCheck works",
+    .part = "pics", .area = "pics-check",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "encoding.gbk",
+    .requirements = "J3-ENC-002",
+    .needs = "", .sut = "any", .fn = ctk_ct_pics_gbk },
+  { .id = "PICS.tls",
+    .name = "Declared TLS: the SUT answers over HTTPS",
+    .part = "pics", .area = "pics-check",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "security.tls",
+    .requirements = "J3-SEC-006,J2-SEC-002",
+    .needs = "tls", .sut = "any", .fn = ctk_ct_pics_tls },
+};
+
+const size_t ctk_ct_pics_count =
+  sizeof(ctk_ct_pics_tests) / sizeof(ctk_ct_pics_tests[0]);

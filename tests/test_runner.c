@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctk_buf.h"
 #include "ctk_coverage.h"
+#include "ctk_csv.h"
 #include "ctk_ct.h"
 #include "ctk_http.h"
 #include "ctk_kvfile.h"
@@ -191,40 +193,262 @@ static void test_select(void)
   CU_ASSERT_EQUAL(ctk_select_check("J1.* , part:2", why, sizeof(why)), 0);
 }
 
-/* The registry is one consistent table: unique ids, parseable conditions, requirement IDs. */
-static void test_registry(void)
+/* Is value exactly one item of list, written ",a,b,c,"? */
+static int in_list(const char *list, const char *value)
 {
+  char item[64];
+  if(!value || !*value || strchr(value, ','))
+    return 0;
+  snprintf(item, sizeof(item), ",%s,", value);
+  return strstr(list, item) != NULL;
+}
+
+/* The registry's self-check: the first problem of defs[0..n) against profile p, written to
+ * why as "ID: what"; -1 with a problem, 0 without. The tags and areas are those RUNNER.md
+ * documents for --select, so a misspelt one cannot silently escape a selection. */
+static int registry_check(const ctk_ct_def *defs, size_t n, const ctk_profile *p, char *why,
+                          size_t whylen)
+{
+  static const char *const parts = ",pics,jtt1019-1,jtt1019-2,jtt1019-3,";
+  static const char *const suts = ",province,city,any,";
+  static const char *const areas = ",pics-check,process,interfaces,outgoing,technical,";
+  static const char *const tags = ",load,outage,overdue,peer,stats,tls,sipp,";
   size_t i, k;
-  char why[128];
-  CU_ASSERT_TRUE(ctk_ct_count >= 30);
-  for(i = 0; i < ctk_ct_count; i++) {
-    const ctk_ct_def *d = &ctk_ct_defs[i];
-    CU_ASSERT_PTR_NOT_NULL(d->fn);
-    CU_ASSERT_TRUE(d->requirements && *d->requirements);
-    CU_ASSERT_EQUAL(ctk_pics_check_syntax(d->pics, why, sizeof(why)), 0);
-    CU_ASSERT_TRUE(!strcmp(d->part, "pics") || !strncmp(d->part, "jtt1019-", 8));
+  for(i = 0; i < n; i++) {
+    const ctk_ct_def *d = &defs[i];
+    const char *id = d->id ? d->id : "(no id)";
+    char list[256];
+    char cwhy[128];
+    char *save = NULL;
+    char *tok;
+    const char *problem = NULL;
+
+    if(!d->id || !*d->id)
+      problem = "no id";
+    else if(!d->name || !*d->name)
+      problem = "no name";
+    else if(!in_list(parts, d->part))
+      problem = "part is not pics or jtt1019-1, -2, -3";
+    else if(!in_list(areas, d->area))
+      problem = "area is not one of RUNNER.md's";
+    else if(d->conf_class != CTK_CLASS_MANDATORY && d->conf_class != CTK_CLASS_OPTIONAL)
+      problem = "class is neither mandatory nor optional";
     /* Optional tests carry a PICS condition; a mandatory one with a condition would vanish
      * from a SUT that does not declare it. */
-    CU_ASSERT_EQUAL(d->conf_class == CTK_CLASS_OPTIONAL, d->pics != NULL);
-    for(k = 0; k < i; k++)
-      CU_ASSERT_STRING_NOT_EQUAL(d->id, ctk_ct_defs[k].id);
+    else if((d->conf_class == CTK_CLASS_OPTIONAL) != (d->pics != NULL))
+      problem = "optional without a PICS condition, or mandatory with one";
+    else if(d->pics && (!*d->pics || ctk_pics_check_syntax(d->pics, cwhy, sizeof(cwhy))))
+      problem = "PICS condition does not parse";
+    else if(!in_list(suts, d->sut))
+      problem = "sut is not province, city or any";
+    else if(!d->fn)
+      problem = "no function";
+    else if(!d->requirements || !*d->requirements)
+      problem = "no requirement";
+    /* The runner copies the list into 256 bytes to split it. */
+    else if(strlen(d->requirements) >= sizeof(list))
+      problem = "requirement list longer than the runner reads";
+    else if(!d->needs)
+      problem = "needs is NULL (write \"\")";
+    if(problem) {
+      snprintf(why, whylen, "%s: %s", id, problem);
+      return -1;
+    }
+    ctk_strlcpy(list, d->requirements, sizeof(list));
+    for(tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      if(!ctk_profile_requirement(p, tok)) {
+        snprintf(why, whylen, "%s: requirement %s is not in the profile", id, tok);
+        return -1;
+      }
+    }
+    ctk_strlcpy(list, d->needs, sizeof(list));
+    for(tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      if(!in_list(tags, tok)) {
+        snprintf(why, whylen, "%s: needs tag %s is not one of RUNNER.md's", id, tok);
+        return -1;
+      }
+    }
+    for(k = 0; k < i; k++) {
+      if(!strcmp(defs[k].id, d->id)) {
+        snprintf(why, whylen, "%s: id used twice", id);
+        return -1;
+      }
+    }
   }
-  CU_ASSERT_PTR_NOT_NULL(ctk_ct_find("J1.local-case"));
+  why[0] = '\0';
+  return 0;
+}
+
+/* The registry as one array, in run order, for the self-check and its mutations. */
+static size_t registry_copy(ctk_ct_def *out, size_t max)
+{
+  size_t n = ctk_ct_count();
+  size_t i;
+  for(i = 0; i < n && i < max; i++)
+    out[i] = *ctk_ct_at(i);
+  return i;
+}
+
+/* The registry passes its self-check; the suites' tables are walked in order and to the end. */
+static void test_registry(void)
+{
+  static ctk_ct_def defs[128];
+  const ctk_profile *p = ctk_test_profile();
+  char why[256];
+  size_t n = registry_copy(defs, sizeof(defs) / sizeof(defs[0]));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_EQUAL(n, ctk_ct_count());
+  CU_ASSERT_TRUE(n >= 30);
+  CU_ASSERT_EQUAL(registry_check(defs, n, p, why, sizeof(why)), 0);
+  if(why[0])
+    fprintf(stderr, "registry: %s\n", why);
+  CU_ASSERT_PTR_NULL(ctk_ct_at(n));
+  CU_ASSERT_STRING_EQUAL(ctk_ct_at(0)->id, "PICS.xml-utf8");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_at(n - 1)->id, "J2.secrets-hidden");
+  CU_ASSERT_PTR_EQUAL(ctk_ct_find("J1.local-case"), ctk_ct_at(4));
   CU_ASSERT_PTR_NULL(ctk_ct_find("J9.nothing"));
+}
+
+/* The self-check finds each kind of mistake a hand-written table can make, and names the test. */
+static void test_registry_check_catches(void)
+{
+  static ctk_ct_def good[128];
+  static ctk_ct_def bad[128];
+  const ctk_profile *p = ctk_test_profile();
+  char why[256];
+  size_t n = registry_copy(good, sizeof(good) / sizeof(good[0]));
+  size_t last = n - 1;
+  size_t i;
+  /* Each case puts the fields of over into the last test (cls >= 0: its class too). */
+  static const struct {
+    ctk_ct_def over;
+    int cls;
+    int no_fn;
+    const char *expect;
+  } cases[] = {
+    { .over = { .id = "PICS.xml-utf8" }, .cls = -1, .expect = "id used twice" },
+    { .over = { .requirements = "J3-IF-013,J3-IF-999" }, .cls = -1,
+      .expect = "requirement J3-IF-999 is not in the profile" },
+    { .over = { .requirements = "J3-IF-013,j3-if-013" }, .cls = -1,
+      .expect = "requirement j3-if-013 is not in the profile" },
+    { .over = { .sut = "ministry" }, .cls = -1, .expect = "sut is not" },
+    { .over = { .sut = "city,any" }, .cls = -1, .expect = "sut is not" },
+    { .over = { .area = "procedures" }, .cls = -1, .expect = "area is not" },
+    { .over = { .needs = "load,laod" }, .cls = -1, .expect = "needs tag laod" },
+    { .over = { .part = "jtt1019-4" }, .cls = -1, .expect = "part is not" },
+    { .over = { .pics = "binding.soap &&" }, .cls = CTK_CLASS_OPTIONAL,
+      .expect = "does not parse" },
+    { .over = { .pics = NULL }, .cls = CTK_CLASS_OPTIONAL, .expect = "optional without" },
+    { .over = { .pics = "binding.soap" }, .cls = CTK_CLASS_MANDATORY,
+      .expect = "mandatory with one" },
+    { .over = { .id = NULL }, .cls = CTK_CLASS__COUNT, .expect = "class is neither" },
+    { .over = { .id = NULL }, .cls = -1, .no_fn = 1, .expect = "no function" },
+  };
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_TRUE_FATAL(n >= 30);
+  CU_ASSERT_EQUAL_FATAL(registry_check(good, n, p, why, sizeof(why)), 0);
+  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ctk_ct_def *d = &bad[last];
+    memcpy(bad, good, n * sizeof(bad[0]));
+#define REGISTRY_OVER(field) if(cases[i].over.field) d->field = cases[i].over.field
+    REGISTRY_OVER(id);
+    REGISTRY_OVER(part);
+    REGISTRY_OVER(area);
+    REGISTRY_OVER(requirements);
+    REGISTRY_OVER(needs);
+    REGISTRY_OVER(sut);
+#undef REGISTRY_OVER
+    if(cases[i].cls >= 0) {
+      d->conf_class = (ctk_conf_class)cases[i].cls;
+      d->pics = cases[i].over.pics;
+    }
+    if(cases[i].no_fn)
+      d->fn = NULL;
+    CU_ASSERT_EQUAL(registry_check(bad, n, p, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, cases[i].expect));
+    CU_ASSERT_EQUAL(strncmp(why, d->id, strlen(d->id)), 0);
+    if(!strstr(why, cases[i].expect))
+      fprintf(stderr, "registry check case %zu: got '%s', wanted '%s'\n", i, why,
+              cases[i].expect);
+  }
+}
+
+static const char *const registry_columns[] = { "id", "name", "part", "area", "class", "pics",
+                                                "requirements", "needs", "sut" };
+#define REGISTRY_COLUMNS (sizeof(registry_columns) / sizeof(registry_columns[0]))
+
+/* Does test d differ from the current record of registry.csv? Says where and how if so. */
+static int registry_row_differs(const ctk_csv *csv, const int *col, const ctk_ct_def *d,
+                                const char *path)
+{
+  const char *have[REGISTRY_COLUMNS];
+  size_t f;
+  if(!d) {
+    fprintf(stderr, "%s:%zu: %s is not in the registry (it has %zu tests)\n", path,
+            csv->record_line, ctk_csv_field(csv, col[0]), ctk_ct_count());
+    return 1;
+  }
+  have[0] = d->id;
+  have[1] = d->name;
+  have[2] = d->part;
+  have[3] = d->area;
+  have[4] = ctk_conf_class_name(d->conf_class);
+  have[5] = d->pics ? d->pics : "";  /* an empty cell is NULL: no condition */
+  have[6] = d->requirements;
+  have[7] = d->needs;
+  have[8] = d->sut;
+  for(f = 0; f < REGISTRY_COLUMNS; f++) {
+    const char *want = ctk_csv_field(csv, col[f]);
+    if(!want || !have[f] || strcmp(want, have[f])) {
+      fprintf(stderr, "%s:%zu: %s: %s is '%s' in the file, '%s' in the registry\n", path,
+              csv->record_line, d->id, registry_columns[f], want ? want : "(none)",
+              have[f] ? have[f] : "(NULL)");
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Every test keeps the fields and the place in the run order it had when the registry moved
+ * beside the suites' code: tests/data/expected/registry.csv lists them. A new or changed test
+ * changes that file in the same commit (docs/RUNNER.md, "Adding a test"). */
+static void test_registry_unchanged(void)
+{
+  const char *path = "tests/data/expected/registry.csv";
+  ctk_csv csv;
+  int col[REGISTRY_COLUMNS];
+  size_t i = 0;
+  int differs = 0;
+  int r;
+  CU_ASSERT_EQUAL_FATAL(ctk_csv_open(&csv, path), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_csv_header(&csv, registry_columns, REGISTRY_COLUMNS, col),
+                        CTK_E_OK);
+  /* The first test that differs says enough: after a move every later one would too. */
+  for(r = ctk_csv_next(&csv); r == 1 && !differs; r = ctk_csv_next(&csv))
+    differs = registry_row_differs(&csv, col, ctk_ct_at(i++), path);
+  CU_ASSERT_FALSE(differs);
+  if(!differs) {
+    CU_ASSERT_EQUAL(r, 0);
+    CU_ASSERT_EQUAL(i, ctk_ct_count());
+    if(i < ctk_ct_count())
+      fprintf(stderr, "%s: test %s and %zu after it are not in the file\n", path,
+              ctk_ct_at(i)->id, ctk_ct_count() - i - 1);
+  }
+  ctk_csv_close(&csv);
 }
 
 /* The plan: selection, the SUT's role and PICS conditions decide; skips say why. */
 static void test_plan(void)
 {
   static ctk_pics pics;
-  ctk_ct_plan_entry *plan = calloc(ctk_ct_count, sizeof(*plan));
+  ctk_ct_plan_entry *plan = calloc(ctk_ct_count(), sizeof(*plan));
   char err[256];
   size_t i, selected = 0;
   CU_ASSERT_PTR_NOT_NULL_FATAL(plan);
   CU_ASSERT_EQUAL_FATAL(ctk_pics_parse("p", "[binding]\nsoap = yes\n", &pics, err,
                                        sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "province", "part:3,PICS.*", plan, err, sizeof(err)), 0);
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     const ctk_ct_def *d = plan[i].def;
     if(!plan[i].selected)
       continue;
@@ -241,12 +465,12 @@ static void test_plan(void)
   CU_ASSERT_TRUE(selected >= 10);
   /* A city SUT gets the city tests and the tests for any SUT, never the province's. */
   CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "city", NULL, plan, err, sizeof(err)), 0);
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     if(plan[i].selected)
       CU_ASSERT_STRING_NOT_EQUAL(plan[i].def->sut, "province");
   }
   /* The queue-machine test needs a city that declares CTI intake. */
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     if(!strcmp(plan[i].def->id, "J2.cti-calls")) {
       CU_ASSERT_TRUE(plan[i].selected);
       CU_ASSERT_FALSE(plan[i].applicable);
@@ -257,7 +481,7 @@ static void test_plan(void)
                                        err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "city", "tag:sipp", plan, err, sizeof(err)), 0);
   selected = 0;
-  for(i = 0; i < ctk_ct_count; i++) {
+  for(i = 0; i < ctk_ct_count(); i++) {
     if(plan[i].selected) {
       selected++;
       CU_ASSERT_STRING_EQUAL(plan[i].def->id, "J2.cti-calls");
@@ -428,6 +652,8 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_pixit_errors);
   CTK_TEST(s, test_select);
   CTK_TEST(s, test_registry);
+  CTK_TEST(s, test_registry_check_catches);
+  CTK_TEST(s, test_registry_unchanged);
   CTK_TEST(s, test_plan);
   CTK_TEST(s, test_coverage_full);
   CTK_TEST(s, test_proc_port_and_stop);

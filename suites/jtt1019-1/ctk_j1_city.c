@@ -10,8 +10,8 @@
 #include "ctk_buf.h"
 #include "ctk_ct.h"
 #include "ctk_ct_city.h"
-#include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_roles.h"
 #include "ctk_validate.h"
@@ -343,7 +343,7 @@ static void city_report_by_call(ctk_ct *t)
               order.call_id);
 }
 
-void ctk_ct_c1_report(ctk_ct *t)
+static void ctk_ct_c1_report(ctk_ct *t)
 {
   const char *city = t->env->pixit->sut_region;
   char order[40];
@@ -399,7 +399,7 @@ static int city_other_to_province(ctk_ct *t, const char *iface, const ctk_ct_ord
   return ok;
 }
 
-void ctk_ct_c1_transfer(ctk_ct *t)
+static void ctk_ct_c1_transfer(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   const ctk_roles *roles = t->env->roles;
@@ -436,7 +436,7 @@ void ctk_ct_c1_transfer(ctk_ct *t)
               ctk_ct_city_available(t) ? "; the city signed for it (1003), accepted" : "");
 }
 
-void ctk_ct_c1_urge(ctk_ct *t)
+static void ctk_ct_c1_urge(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_peer sut = ctk_ct_sut(t);
@@ -466,7 +466,7 @@ void ctk_ct_c1_urge(ctk_ct *t)
   ctk_ct_pass(t, "urge and supervision of open order %s accepted; state stayed 03", order);
 }
 
-void ctk_ct_c2_cti_calls(ctk_ct *t)
+static void ctk_ct_c2_cti_calls(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_relay *relay = t->env->roles->province_relay;
@@ -518,3 +518,35 @@ void ctk_ct_c2_cti_calls(ctk_ct *t)
                 after - before, count);
   free(orders);
 }
+
+/* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
+const ctk_ct_def ctk_j1_city_tests[] = {
+  { .id = "J1.city-report-up",
+    .name = "The city reports an order it accepted and its completion to its province",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-001,J1-FLOW-008,J3-IF-001",
+    .needs = "", .sut = "city", .fn = ctk_ct_c1_report },
+  { .id = "J1.city-transfer-down",
+    .name = "The city takes a transfer from its province and signs for it",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-003,J1-FLOW-005,J1-FLOW-015",
+    .needs = "", .sut = "city", .fn = ctk_ct_c1_transfer },
+  { .id = "J1.city-urge",
+    .name = "The city accepts urge and supervision; state unchanged",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-010,J1-FLOW-011",
+    .needs = "", .sut = "city", .fn = ctk_ct_c1_urge },
+  { .id = "J2.cti-calls",
+    .name = "Calls answered on the queue machine become one order each, reported up with CallId "
+            "and recording; answered count matches SIPp",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.webhook",
+    .requirements = "J2-ACD-001",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_c2_cti_calls },
+};
+
+const size_t ctk_j1_city_count =
+  sizeof(ctk_j1_city_tests) / sizeof(ctk_j1_city_tests[0]);

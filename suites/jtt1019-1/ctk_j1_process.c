@@ -8,8 +8,8 @@
 #include "ctk_buf.h"
 #include "ctk_ct.h"
 #include "ctk_ct_city.h"
-#include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_roles.h"
 
@@ -98,7 +98,7 @@ static void j1_local_via_city(ctk_ct *t)
               "and the ministry", order, city);
 }
 
-void ctk_ct_j1_local(ctk_ct *t)
+static void ctk_ct_j1_local(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -176,7 +176,7 @@ static void j1_cross_city_via_city(ctk_ct *t)
               px->cities[1]);
 }
 
-void ctk_ct_j1_cross_city(ctk_ct *t)
+static void ctk_ct_j1_cross_city(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -198,7 +198,7 @@ void ctk_ct_j1_cross_city(ctk_ct *t)
               "ministry shows 07", order, t->env->pixit->cities[0], t->env->pixit->cities[1]);
 }
 
-void ctk_ct_j1_cross_province(ctk_ct *t)
+static void ctk_ct_j1_cross_province(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_roles *roles = t->env->roles;
@@ -243,7 +243,7 @@ void ctk_ct_j1_cross_province(ctk_ct *t)
                 peer_city, px->peer_region);
 }
 
-void ctk_ct_j1_return(ctk_ct *t)
+static void ctk_ct_j1_return(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -262,7 +262,7 @@ void ctk_ct_j1_return(ctk_ct *t)
               t->env->pixit->cities[1]);
 }
 
-void ctk_ct_j1_instant(ctk_ct *t)
+static void ctk_ct_j1_instant(ctk_ct *t)
 {
   const char *city = t->env->pixit->cities[0];
   char order[24];
@@ -321,17 +321,17 @@ static void j1_from_above(ctk_ct *t, const char *iface, const char *req)
               "completed", iface, order, px->cities[0]);
 }
 
-void ctk_ct_j1_urge(ctk_ct *t)
+static void ctk_ct_j1_urge(ctk_ct *t)
 {
   j1_from_above(t, "1008", "J1-FLOW-010");
 }
 
-void ctk_ct_j1_supervise(ctk_ct *t)
+static void ctk_ct_j1_supervise(ctk_ct *t)
 {
   j1_from_above(t, "1009", "J1-FLOW-011");
 }
 
-void ctk_ct_j1_illegal(ctk_ct *t)
+static void ctk_ct_j1_illegal(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -352,7 +352,7 @@ void ctk_ct_j1_illegal(ctk_ct *t)
               order);
 }
 
-void ctk_ct_j1_unknown(ctk_ct *t)
+static void ctk_ct_j1_unknown(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -367,7 +367,7 @@ void ctk_ct_j1_unknown(ctk_ct *t)
   ctk_ct_pass(t, "complete and query of unknown order %s refused with UNKNOWN_ORDER", order);
 }
 
-void ctk_ct_j1_exists(ctk_ct *t)
+static void ctk_ct_j1_exists(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -380,7 +380,7 @@ void ctk_ct_j1_exists(ctk_ct *t)
   ctk_ct_pass(t, "second report of %s with other content refused with EXISTS", order);
 }
 
-void ctk_ct_j1_business_types(ctk_ct *t)
+static void ctk_ct_j1_business_types(ctk_ct *t)
 {
   static const char *const types[] = { "1", "2", "3" };
   const char *city = t->env->pixit->cities[0];
@@ -405,7 +405,7 @@ void ctk_ct_j1_business_types(ctk_ct *t)
   ctk_ct_pass(t, "business types 1, 2, 3 accepted; 9 refused with CODE_VALUE");
 }
 
-void ctk_ct_j1_overdue(ctk_ct *t)
+static void ctk_ct_j1_overdue(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   const char *city = px->cities[0];
@@ -434,3 +434,86 @@ void ctk_ct_j1_overdue(ctk_ct *t)
     ctk_ct_pass(t, "overdue order %s (due %s) urged to %s; state unchanged", order, deadline,
                 city);
 }
+
+/* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
+const ctk_ct_def ctk_j1_process_tests[] = {
+  { .id = "J1.local-case",
+    .name = "Local case: report, complete, revisit, archive; same state at city, province, "
+            "ministry",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-001,J1-FLOW-002,J1-FLOW-008,J1-FLOW-009,J1-FLOW-012,J1-FLOW-014,"
+                    "J2-IF-001",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_local },
+  { .id = "J1.cross-city",
+    .name = "Cross-city case: the province transfers to the handling city, which signs and "
+            "handles",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-003,J1-FLOW-005,J1-FLOW-007,J1-FLOW-008,J1-FLOW-014",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_cross_city },
+  { .id = "J1.cross-province",
+    .name = "Cross-province case: the order goes up to the ministry, down to the other province",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-004",
+    .needs = "peer", .sut = "province", .fn = ctk_ct_j1_cross_province },
+  { .id = "J1.return",
+    .name = "Return: the handling city returns a transferred order; it can be transferred again",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-006",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_return },
+  { .id = "J1.instant-answer",
+    .name = "Instant answer: an enquiry answered on the call is reported as 02, revisited, "
+            "archived",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-013,J1-FLOW-009,J1-FLOW-012",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_instant },
+  { .id = "J1.urge",
+    .name = "Urge from the ministry: accepted, state unchanged, passed on",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-010,J3-IF-008",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_urge },
+  { .id = "J1.supervise",
+    .name = "Supervision from the ministry: accepted, state unchanged, passed on",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-011,J3-IF-009",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_supervise },
+  { .id = "J1.overdue-urge",
+    .name = "An order past its deadline is urged down to the handling city",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-TIME-001,J1-TIME-002",
+    .needs = "overdue", .sut = "province", .fn = ctk_ct_j1_overdue },
+  { .id = "J1.illegal-transition",
+    .name = "Illegal transitions are refused with STATE and change nothing",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-016",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_illegal },
+  { .id = "J1.unknown-order",
+    .name = "A message about an unknown order gets UNKNOWN_ORDER",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-017",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_unknown },
+  { .id = "J1.exists",
+    .name = "A second report of an order with other content gets EXISTS",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-FLOW-018",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_exists },
+  { .id = "J1.business-types",
+    .name = "All three business types are accepted; others are refused",
+    .part = "jtt1019-1", .area = "process",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J1-BT-001,J3-CODE-001",
+    .needs = "", .sut = "province", .fn = ctk_ct_j1_business_types },
+};
+
+const size_t ctk_j1_process_count =
+  sizeof(ctk_j1_process_tests) / sizeof(ctk_j1_process_tests[0]);

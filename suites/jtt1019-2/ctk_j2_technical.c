@@ -9,8 +9,8 @@
 #include "ctk_buf.h"
 #include "ctk_file.h"
 #include "ctk_ct.h"
-#include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_roles.h"
@@ -53,7 +53,7 @@ static int j2_linkcheck_as(ctk_ct *t, const ctk_ct_as *as, const ctk_node *head_
   return ok;
 }
 
-void ctk_ct_j2_auth(ctk_ct *t)
+static void ctk_ct_j2_auth(ctk_ct *t)
 {
   ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_ct_as wrong = as;
@@ -72,7 +72,7 @@ void ctk_ct_j2_auth(ctk_ct *t)
     ctk_ct_pass(t, "right secret OK; wrong, missing and unknown credentials refused with AUTH");
 }
 
-void ctk_ct_j2_denied(ctk_ct *t)
+static void ctk_ct_j2_denied(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_as city1 = ctk_ct_as_city(t, 1);
@@ -412,7 +412,7 @@ static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
   ctk_buf_free(&c.body);
 }
 
-void ctk_ct_j2_hostile(ctk_ct *t)
+static void ctk_ct_j2_hostile(ctk_ct *t)
 {
   j2_run_ctx x;
   char *names[256];
@@ -476,7 +476,7 @@ static int j2_file_has(const char *path, const char *needle)
   return found;
 }
 
-void ctk_ct_j2_secrets(ctk_ct *t)
+static void ctk_ct_j2_secrets(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   const char *secrets[4];
@@ -523,7 +523,7 @@ void ctk_ct_j2_secrets(ctk_ct *t)
 
 #define J2_OUTAGE_ORDERS 4
 
-void ctk_ct_j2_recovery(ctk_ct *t)
+static void ctk_ct_j2_recovery(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_roles *roles = t->env->roles;
@@ -609,7 +609,7 @@ static int j2_dbl_cmp(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-void ctk_ct_j2_load(ctk_ct *t)
+static void ctk_ct_j2_load(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_roles *roles = t->env->roles;
@@ -808,7 +808,7 @@ static long j2_ministry_orders(ctk_ct *t, const char *day)
   return orders;
 }
 
-void ctk_ct_j2_statistics(ctk_ct *t)
+static void ctk_ct_j2_statistics(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_peer sut = ctk_ct_sut(t);
@@ -882,3 +882,52 @@ void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_ct_pass(t, "the SUT's statistics count %ld orders for %s, the same as the ministry "
                 "holds from it", reported, day);
 }
+
+/* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
+const ctk_ct_def ctk_j2_technical_tests[] = {
+  { .id = "J2.auth",
+    .name = "A wrong or missing secret gets AUTH",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J2-SEC-001,J3-SEC-004",
+    .needs = "", .sut = "any", .fn = ctk_ct_j2_auth },
+  { .id = "J2.authorisation",
+    .name = "A sender acting for another region gets DENIED",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-SEC-005",
+    .needs = "", .sut = "province", .fn = ctk_ct_j2_denied },
+  { .id = "J2.hostile-input",
+    .name = "External entities, entity expansion, DTDs, oversize and deep documents are refused",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J2-SEC-003,J3-SEC-001,J3-SEC-002,J3-SEC-003",
+    .needs = "", .sut = "province", .fn = ctk_ct_j2_hostile },
+  { .id = "J2.recovery",
+    .name = "Ministry link down: the province queues, then delivers everything once and in order",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J2-REL-001,J2-REL-002",
+    .needs = "outage", .sut = "province", .fn = ctk_ct_j2_recovery },
+  { .id = "J2.load",
+    .name = "Sustained load at the PIXIT rate: every acknowledged order reaches the ministry",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J2-PERF-001,J2-PERF-002",
+    .needs = "load", .sut = "province", .fn = ctk_ct_j2_load },
+  { .id = "J2.statistics",
+    .name = "The SUT's statistics report counts the orders it passed up",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1011 || PICS-STATS",
+    .requirements = "J2-STAT-001,J3-IF-011",
+    .needs = "stats", .sut = "province", .fn = ctk_ct_j2_statistics },
+  { .id = "J2.secrets-hidden",
+    .name = "No secret appears in the evidence of the run or in the reference roles' logs",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J2-SEC-004",
+    .needs = "", .sut = "any", .fn = ctk_ct_j2_secrets },
+};
+
+const size_t ctk_j2_technical_count =
+  sizeof(ctk_j2_technical_tests) / sizeof(ctk_j2_technical_tests[0]);

@@ -8,8 +8,8 @@
 #include "ctk_buf.h"
 #include "ctk_file.h"
 #include "ctk_ct.h"
-#include "ctk_ct_list.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_roles.h"
@@ -155,7 +155,7 @@ static int j3_mutated_report(ctk_ct *t, const char *iface, const char *from_tmpl
 
 /* ---------- valid messages of every interface ---------- */
 
-void ctk_ct_j3_linkcheck(ctk_ct *t)
+static void ctk_ct_j3_linkcheck(ctk_ct *t)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as as = ctk_ct_as_peer(t);
@@ -188,7 +188,7 @@ void ctk_ct_j3_linkcheck(ctk_ct *t)
   ctk_msg_free(m);
 }
 
-void ctk_ct_j3_report(ctk_ct *t)
+static void ctk_ct_j3_report(ctk_ct *t)
 {
   const char *city = t->env->pixit->cities[0];
   char order[24];
@@ -200,7 +200,7 @@ void ctk_ct_j3_report(ctk_ct *t)
     ctk_ct_pass(t, "report of %s accepted; the SUT holds it as 01", order);
 }
 
-void ctk_ct_j3_query(ctk_ct *t)
+static void ctk_ct_j3_query(ctk_ct *t)
 {
   const char *city = t->env->pixit->cities[0];
   ctk_ct_peer sut = ctk_ct_sut(t);
@@ -287,7 +287,7 @@ static int j3_cross_city(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
   return j3_validate_relay(t, t->env->roles->city_relay, "1002", order, "transfer (1002)");
 }
 
-void ctk_ct_j3_handling(ctk_ct *t)
+static void ctk_ct_j3_handling(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -302,7 +302,7 @@ void ctk_ct_j3_handling(ctk_ct *t)
     ctk_ct_pass(t, "valid 1002 received; 1003, 1005, 1006, 1007, 1014 accepted for %s", order);
 }
 
-void ctk_ct_j3_return(ctk_ct *t)
+static void ctk_ct_j3_return(ctk_ct *t)
 {
   char order[24];
   ctk_ct_order_spec spec;
@@ -312,7 +312,7 @@ void ctk_ct_j3_return(ctk_ct *t)
     ctk_ct_pass(t, "return of transferred order %s accepted", order);
 }
 
-void ctk_ct_j3_stats(ctk_ct *t)
+static void ctk_ct_j3_stats(ctk_ct *t)
 {
   ctk_ct_order_spec spec;
   memset(&spec, 0, sizeof(spec));
@@ -320,7 +320,7 @@ void ctk_ct_j3_stats(ctk_ct *t)
     ctk_ct_pass(t, "a city's StatisticsReport was accepted");
 }
 
-void ctk_ct_j3_knowledge(ctk_ct *t)
+static void ctk_ct_j3_knowledge(ctk_ct *t)
 {
   char item[24];
   ctk_ct_order_spec spec;
@@ -333,7 +333,7 @@ void ctk_ct_j3_knowledge(ctk_ct *t)
 
 /* ---------- invalid messages ---------- */
 
-void ctk_ct_j3_invalid(ctk_ct *t)
+static void ctk_ct_j3_invalid(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   char recv_from[64], recv_to[64], ver_from[96];
@@ -392,7 +392,7 @@ void ctk_ct_j3_invalid(ctk_ct *t)
                 "version, wrong body and wrong encoding each got their result code");
 }
 
-void ctk_ct_j3_invalid_fields(ctk_ct *t)
+static void ctk_ct_j3_invalid_fields(ctk_ct *t)
 {
   /* Order matters for the fault self-test: schema first, then formats, then code values. */
   j3_mutated_report(t, "1001", "<Subject>高速公路收费站排队过长</Subject>", "", "SCHEMA",
@@ -423,7 +423,7 @@ void ctk_ct_j3_invalid_fields(ctk_ct *t)
                 "Where and requirement");
 }
 
-void ctk_ct_j3_http(ctk_ct *t)
+static void ctk_ct_j3_http(ctk_ct *t)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_http_call call;
@@ -482,7 +482,7 @@ void ctk_ct_j3_http(ctk_ct *t)
     ctk_ct_pass(t, "405 for GET, 404 for an unknown path, 200 with an Answer for a refusal");
 }
 
-void ctk_ct_j3_soap_fault(ctk_ct *t)
+static void ctk_ct_j3_soap_fault(ctk_ct *t)
 {
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as as = ctk_ct_as_peer(t);
@@ -563,7 +563,7 @@ static int j3_history_len(ctk_ct *t, const char *order)
   return n;
 }
 
-void ctk_ct_j3_idem_repeat(ctk_ct *t)
+static void ctk_ct_j3_idem_repeat(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_peer sut = ctk_ct_sut(t);
@@ -618,7 +618,7 @@ void ctk_ct_j3_idem_repeat(ctk_ct *t)
   ctk_buf_free(&b);
 }
 
-void ctk_ct_j3_idem_dup(ctk_ct *t)
+static void ctk_ct_j3_idem_dup(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_peer sut = ctk_ct_sut(t);
@@ -720,17 +720,17 @@ static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const c
   ctk_msg_free(m);
 }
 
-void ctk_ct_j3_soap_report(ctk_ct *t)
+static void ctk_ct_j3_soap_report(ctk_ct *t)
 {
   j3_report_over(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "J3-BIND-002");
 }
 
-void ctk_ct_j3_gbk_report(ctk_ct *t)
+static void ctk_ct_j3_gbk_report(ctk_ct *t)
 {
   j3_report_over(t, CTK_BIND_XML, CTK_ENC_GBK, "J3-ENC-002");
 }
 
-void ctk_ct_j3_soap_gbk(ctk_ct *t)
+static void ctk_ct_j3_soap_gbk(ctk_ct *t)
 {
   j3_report_over(t, CTK_BIND_SOAP, CTK_ENC_GBK, "J3-ENC-002");
 }
@@ -773,7 +773,7 @@ static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_m
   return !ctk_ct_done(t);
 }
 
-void ctk_ct_j3_outgoing(ctk_ct *t)
+static void ctk_ct_j3_outgoing(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_roles *roles = t->env->roles;
@@ -922,7 +922,7 @@ out0:
   return 1;
 }
 
-void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
+static void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
 {
   char dir[600];
   char *names[256];
@@ -947,3 +947,123 @@ void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
     ctk_ct_pass(t, "%zu invalid messages of fixtures/messages answered with the result code and "
                 "requirement their .expect names (%zu not sendable to this SUT)", sent, n - sent);
 }
+
+/* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
+const ctk_ct_def ctk_j3_interfaces_tests[] = {
+  { .id = "J3.if-1013-linkcheck",
+    .name = "LinkCheck answers LinkCheckResult with the echo; the answer head correlates",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IF-013,J3-ENV-007",
+    .needs = "", .sut = "any", .fn = ctk_ct_j3_linkcheck },
+  { .id = "J3.if-1001-report",
+    .name = "WorkOrderReport from a city is accepted and stored",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IF-001,J3-ENV-007",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_report },
+  { .id = "J3.if-1010-query",
+    .name = "WorkOrderQuery answers the order and its history",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IF-010,J1-FLOW-015",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_query },
+  { .id = "J3.if-handling",
+    .name = "Sign, feedback, complete, revisit and archive messages of a handling city are "
+            "accepted",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IF-002,J3-IF-003,J3-IF-005,J3-IF-006,J3-IF-007,J3-IF-014",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_handling },
+  { .id = "J3.if-1004-return",
+    .name = "WorkOrderReturn of a transferred order is accepted",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IF-004",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_return },
+  { .id = "J3.if-1011-statistics",
+    .name = "StatisticsReport from a city is accepted",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1011 || PICS-STATS",
+    .requirements = "J3-IF-011",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_stats },
+  { .id = "J3.if-1012-knowledge",
+    .name = "KnowledgeSync from a city is accepted",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1012 || PICS-KB",
+    .requirements = "J3-IF-012",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_knowledge },
+  { .id = "J3.invalid-envelope",
+    .name = "Invalid envelopes get the profile's result code and requirement",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-ENV-001,J3-ENV-003,J3-ENV-004,J3-ENV-005,J3-ENV-006,J3-ENV-008,J3-ENC-001",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_invalid },
+  { .id = "J3.invalid-fields",
+    .name = "Invalid fields get SCHEMA, FORMAT or CODE_VALUE with where and requirement",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-SCH-001,J3-FMT-001,J3-FMT-002,J3-FMT-003,J3-FMT-004,J3-FMT-005,"
+                    "J3-CODE-002,J3-CODE-003,J3-CODE-004,J3-CODE-005,J3-CODE-009",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_invalid_fields },
+  { .id = "J3.fixtures-invalid",
+    .name = "Every invalid message of fixtures/messages gets the result code and requirement its "
+            ".expect names",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-SCH-001,J3-FMT-001,J3-FMT-006,J3-CODE-001,J3-CODE-006,J3-CODE-007,"
+                    "J3-CODE-008,J3-ENV-003,J3-ENV-005,J3-ENC-001,J3-SEC-001",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_fixtures_invalid },
+  { .id = "J3.http-errors",
+    .name = "HTTP errors only for wrong path (404) and method (405); business errors are 200",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-BIND-004",
+    .needs = "", .sut = "any", .fn = ctk_ct_j3_http },
+  { .id = "J3.soap-fault",
+    .name = "An unreadable SOAP envelope gets a SOAP Fault; a readable one never does",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "binding.soap",
+    .requirements = "J3-BIND-003",
+    .needs = "", .sut = "any", .fn = ctk_ct_j3_soap_fault },
+  { .id = "J3.idempotent-repeat",
+    .name = "The same message twice gets the same answer and changes nothing",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IDEM-001,J3-ENV-002,J2-REL-003",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_idem_repeat },
+  { .id = "J3.idempotent-duplicate",
+    .name = "A repeated MsgId with other content gets DUPLICATE",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-IDEM-002",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_idem_dup },
+  { .id = "J3.binding-soap",
+    .name = "A report over the SOAP binding is accepted and answered in SOAP",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "binding.soap",
+    .requirements = "J3-BIND-002",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_soap_report },
+  { .id = "J3.encoding-gbk",
+    .name = "A GBK-encoded report is accepted and its Chinese text kept",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "encoding.gbk",
+    .requirements = "J3-ENC-002,J3-ENC-001",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_gbk_report },
+  { .id = "J3.binding-soap-gbk",
+    .name = "A GBK report over SOAP is accepted",
+    .part = "jtt1019-3", .area = "interfaces",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "binding.soap && encoding.gbk",
+    .requirements = "J3-BIND-002,J3-ENC-002",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_soap_gbk },
+  { .id = "J3.outgoing-valid",
+    .name = "Every message the SUT sent to the ministry and the cities in this run is valid",
+    .part = "jtt1019-3", .area = "outgoing",
+    .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
+    .requirements = "J3-ENV-001,J3-ENV-004,J3-SCH-001,J3-FMT-004,J3-FMT-005,J3-CODE-001,"
+                    "J3-CODE-002,J3-CODE-003,J3-CODE-004,J3-SEC-004",
+    .needs = "", .sut = "province", .fn = ctk_ct_j3_outgoing },
+};
+
+const size_t ctk_j3_interfaces_count =
+  sizeof(ctk_j3_interfaces_tests) / sizeof(ctk_j3_interfaces_tests[0]);
