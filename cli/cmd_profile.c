@@ -48,8 +48,8 @@ static ctk_required_id *tests_requirements(size_t *n)
   size_t cap = 0;
   size_t i;
 
-  for(i = 0; i < ctk_ct_count; i++) {
-    const char *r = ctk_ct_defs[i].requirements;
+  for(i = 0; i < ctk_ct_count(); i++) {
+    const char *r = ctk_ct_at(i)->requirements;
     while(r && *r) {
       size_t len = strcspn(r, ",");
       if(len) {
@@ -66,7 +66,7 @@ static ctk_required_id *tests_requirements(size_t *n)
         if(!id)
           break;
         ids[count].id = id;
-        ids[count].used_by = ctk_ct_defs[i].id;
+        ids[count].used_by = ctk_ct_at(i)->id;
         count++;
       }
       r += len;
