@@ -27,18 +27,24 @@ enum {
   SLOT_COUNT
 };
 
-/* Where each slot's element is under the document element. */
-static const char *const slot_path[SLOT_COUNT][3] = {
-  {"Head", "MsgId", NULL},           {"Head", "InterfaceCode", NULL},
-  {"Head", "Sender", "Region"},      {"Head", "Sender", "Level"},
-  {"Head", "Receiver", "Region"},    {"Head", "Receiver", "Level"},
-  {"Head", "SendTime", NULL},        {"Head", "CorrelId", NULL},
-  {"Body", NULL, NULL},
+/* Where each slot's element is under the document element, as element roles (CTK_EL__COUNT
+ * ends a shorter path). */
+static const ctk_element_role slot_path[SLOT_COUNT][3] = {
+  {CTK_EL_HEAD, CTK_EL_MSG_ID, CTK_EL__COUNT},
+  {CTK_EL_HEAD, CTK_EL_INTERFACE_CODE, CTK_EL__COUNT},
+  {CTK_EL_HEAD, CTK_EL_SENDER, CTK_EL_NODE_REGION},
+  {CTK_EL_HEAD, CTK_EL_SENDER, CTK_EL_NODE_LEVEL},
+  {CTK_EL_HEAD, CTK_EL_RECEIVER, CTK_EL_NODE_REGION},
+  {CTK_EL_HEAD, CTK_EL_RECEIVER, CTK_EL_NODE_LEVEL},
+  {CTK_EL_HEAD, CTK_EL_SEND_TIME, CTK_EL__COUNT},
+  {CTK_EL_HEAD, CTK_EL_CORREL_ID, CTK_EL__COUNT},
+  {CTK_EL_BODY, CTK_EL__COUNT, CTK_EL__COUNT},
 };
 
 #define MARK_LEN 11                  /* "CTKSLOT" + 2 digits + "ZZ" */
 
 struct ctk_msg_tpl {
+  const ctk_profile *p;              /* whose level codes the head slots take */
   ctk_buf bytes;                     /* the encoded message with marks */
   ctk_binding binding;
   int n_slots;                       /* the slots this message has */
@@ -51,16 +57,16 @@ static void mark_of(int slot, char out[MARK_LEN + 1])
   snprintf(out, MARK_LEN + 1, "CTKSLOT%02dZZ", slot);
 }
 
-/* The value of a head slot in h, as the encoder writes it (levels as decimal numbers). */
-static const char *slot_value(const ctk_head *h, int slot, char level[8])
+/* The value of a head slot in h, as the encoder writes it (levels as the profile's codes). */
+static const char *slot_value(const ctk_profile *p, const ctk_head *h, int slot)
 {
   switch(slot) {
   case SLOT_MSGID: return h->msg_id;
   case SLOT_INTERFACE: return h->interface_code;
   case SLOT_SENDER_REGION: return h->sender.region;
-  case SLOT_SENDER_LEVEL: snprintf(level, 8, "%d", (int)h->sender.level); return level;
+  case SLOT_SENDER_LEVEL: return ctk_profile_level_code(p, h->sender.level);
   case SLOT_RECEIVER_REGION: return h->receiver.region;
-  case SLOT_RECEIVER_LEVEL: snprintf(level, 8, "%d", (int)h->receiver.level); return level;
+  case SLOT_RECEIVER_LEVEL: return ctk_profile_level_code(p, h->receiver.level);
   case SLOT_SEND_TIME: return h->send_time;
   default: return h->correl_id;
   }
@@ -79,12 +85,12 @@ static int plain_value(const char *s)
   return 1;
 }
 
-static xmlNodePtr node_at(xmlNodePtr root, const char *const path[3])
+static xmlNodePtr node_at(const ctk_profile *p, xmlNodePtr root, const ctk_element_role path[3])
 {
   xmlNodePtr n = root;
   int i;
-  for(i = 0; i < 3 && path[i] && n; i++)
-    n = ctk_xml_child(n, path[i]);
+  for(i = 0; i < 3 && path[i] != CTK_EL__COUNT && n; i++)
+    n = ctk_xml_child(n, ctk_el(p, path[i]));
   return n;
 }
 
@@ -131,10 +137,11 @@ static ctk_code tpl_make(const ctk_profile *p, ctk_msg *m, int last, ctk_binding
   if(!t)
     return CTK_E_NOMEM;
   ctk_buf_init(&t->bytes, 64 * 1024);
+  t->p = p;
   t->binding = b;
   for(k = 0; k < n_slots; k++) {
     char mark[MARK_LEN + 1];
-    xmlNodePtr n = node_at(xmlDocGetRootElement(m->doc), slot_path[slots[k]]);
+    xmlNodePtr n = node_at(p, xmlDocGetRootElement(m->doc), slot_path[slots[k]]);
     if(!n) {
       result = CTK_E_PARSE;
       break;
@@ -159,8 +166,8 @@ static void tpl_head(const ctk_profile *p, const char *interface_code, ctk_head 
 {
   memset(h, 0, sizeof(*h));
   ctk_strlcpy(h->interface_code, interface_code, sizeof(h->interface_code));
-  ctk_msg_make_id("100000", h->msg_id);
-  ctk_msg_now(h->send_time, sizeof(h->send_time));
+  ctk_msg_make_id("000000", h->msg_id);
+  ctk_profile_now(p, h->send_time, sizeof(h->send_time));
   ctk_strlcpy(h->profile_version, p->version, sizeof(h->profile_version));
   ctk_strlcpy(h->correl_id, h->msg_id, sizeof(h->correl_id));
 }
@@ -200,7 +207,6 @@ ctk_code ctk_msg_tpl_request(const ctk_profile *p, const char *interface_code, c
 ctk_code ctk_msg_tpl_fill(const ctk_msg_tpl *t, const ctk_head *h, const xmlNode *body,
                           ctk_buf *out)
 {
-  char levels[SLOT_COUNT][8];
   const char *value[SLOT_COUNT];
   size_t from = 0;
   size_t start = out->len;
@@ -214,7 +220,7 @@ ctk_code ctk_msg_tpl_fill(const ctk_msg_tpl *t, const ctk_head *h, const xmlNode
         return CTK_E_INVAL;
       continue;
     }
-    value[slot] = slot_value(h, slot, levels[slot]);
+    value[slot] = slot_value(t->p, h, slot);
     if(!plain_value(value[slot]))
       return CTK_E_INVAL;
   }

@@ -603,10 +603,10 @@ static void check_schema(const ctk_profile *p, const ctk_msg *m, ctk_problems *o
 
 /* ---------- envelope ---------- */
 
-static xmlNodePtr head_child(const ctk_msg *m, const char *name)
+static xmlNodePtr head_child(const ctk_profile *p, const ctk_msg *m, ctk_element_role role)
 {
-  xmlNodePtr head = ctk_xml_child(xmlDocGetRootElement(m->doc), "Head");
-  return ctk_xml_child(head, name);
+  xmlNodePtr head = ctk_xml_child(xmlDocGetRootElement(m->doc), ctk_el(p, CTK_EL_HEAD));
+  return ctk_xml_child(head, ctk_el(p, role));
 }
 
 /* Route: adjacent levels, and the interface may travel that way. Returns 0 when fine. */
@@ -617,7 +617,7 @@ static int check_route(const ctk_profile *p, const ctk_msg *m, const ctk_interfa
   ctk_level to = m->head.receiver.level;
   unsigned dir;
   unsigned request_dir;
-  xmlNodePtr where = head_child(m, "Receiver");
+  xmlNodePtr where = head_child(p, m, CTK_EL_RECEIVER);
 
   if(from == CTK_LEVEL_NONE || to == CTK_LEVEL_NONE)
     return 0; /* the code-value check reports the unknown level */
@@ -669,19 +669,19 @@ static void check_envelope(const ctk_profile *p, const ctk_msg *m, ctk_problems 
   const ctk_interface *in = ctk_profile_interface(p, m->head.interface_code);
 
   if(m->head.profile_version[0] && strcmp(m->head.profile_version, p->version))
-    add_problem(out, p, "VERSION", head_child(m, "ProfileVersion"),
+    add_problem(out, p, "VERSION", head_child(p, m, CTK_EL_PROFILE_VERSION),
                 ctk_profile_rule(p, "version"), "profile version %s, expected %s",
                 m->head.profile_version, p->version);
   if(m->is_answer && m->outcome.code[0] && !ctk_profile_result_by_code(p, m->outcome.code)) {
-    xmlNodePtr result = ctk_xml_child(xmlDocGetRootElement(m->doc), "Result");
-    add_problem(out, p, "CODE_VALUE", ctk_xml_child(result, "Code"),
+    xmlNodePtr result = ctk_xml_child(xmlDocGetRootElement(m->doc), ctk_el(p, CTK_EL_RESULT));
+    add_problem(out, p, "CODE_VALUE", ctk_xml_child(result, ctk_el(p, CTK_EL_RESULT_CODE)),
                 ctk_profile_rule(p, "correlation"), "result code %s is not in the profile",
                 m->outcome.code);
   }
   if(!m->head.interface_code[0])
     return; /* missing: the schema reports it */
   if(!in) {
-    add_problem(out, p, "UNKNOWN_INTERFACE", head_child(m, "InterfaceCode"),
+    add_problem(out, p, "UNKNOWN_INTERFACE", head_child(p, m, CTK_EL_INTERFACE_CODE),
                 ctk_profile_rule(p, "interface"), "interface code %s is not in the catalog",
                 m->head.interface_code);
     return;
