@@ -16,30 +16,71 @@
 
 /* ---------- small helpers ---------- */
 
-static const char *flow_get(const ctk_exchange *x, const char *path)
+/* The body's work order element, or NULL. */
+static xmlNodePtr flow_work_order(const ctk_exchange *x)
 {
-  const char *v = ctk_msg_get(x->req, path);
+  return ctk_xml_child(x->req->body, ctk_el(x->n->profile, CTK_EL_WORK_ORDER));
+}
+
+/* No parent: a field right under the body element. */
+#define FLOW_BODY CTK_EL__COUNT
+
+/* The text of the body's child of role leaf, or of the child of role leaf under the body's
+ * child of role parent; "" when absent. */
+static const char *flow_get_in(const ctk_exchange *x, ctk_element_role parent,
+                               ctk_element_role leaf)
+{
+  const ctk_profile *p = x->n->profile;
+  char path[2 * CTK_NAME_MAX + 2];
+  const char *v;
+
+  if(parent == FLOW_BODY)
+    v = ctk_msg_get(x->req, ctk_el(p, leaf));
+  else {
+    snprintf(path, sizeof(path), "%s/%s", ctk_el(p, parent), ctk_el(p, leaf));
+    v = ctk_msg_get(x->req, path);
+  }
   return v ? v : "";
 }
 
-/* XPath of a body field, for the answer's Where. */
-static void flow_where(const ctk_exchange *x, const char *field, char *out, size_t len)
+static const char *flow_get(const ctk_exchange *x, ctk_element_role leaf)
 {
-  snprintf(out, len, "/Message/Body/%s/%s", x->req->body ? (const char *)x->req->body->name : "",
-           field);
+  return flow_get_in(x, FLOW_BODY, leaf);
 }
 
-static void flow_refuse(ctk_exchange *x, const char *result, const char *field,
-                        const char *requirement, const char *text)
+/* The requirement behind one of the engine's checks (catalog.xml <rules>). */
+static const char *flow_rule(const ctk_exchange *x, const char *rule)
 {
+  return ctk_profile_rule(x->n->profile, rule);
+}
+
+/* Refuse with result, the XPath of the field (parent may be FLOW_BODY) and the requirement. */
+static void flow_refuse(ctk_exchange *x, const char *result, ctk_element_role parent,
+                        ctk_element_role leaf, const char *requirement, const char *text)
+{
+  const ctk_profile *p = x->n->profile;
+  const char *body = x->req->body ? (const char *)x->req->body->name : "";
   char where[256];
-  flow_where(x, field, where, sizeof(where));
-  ctk_outcome_set(&x->outcome, x->n->profile, result, where, requirement, "%s", text);
+
+  if(parent == FLOW_BODY)
+    snprintf(where, sizeof(where), "/%s/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE),
+             ctk_el(p, CTK_EL_BODY), body, ctk_el(p, leaf));
+  else
+    snprintf(where, sizeof(where), "/%s/%s/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE),
+             ctk_el(p, CTK_EL_BODY), body, ctk_el(p, parent), ctk_el(p, leaf));
+  ctk_outcome_set(&x->outcome, p, result, where, requirement, "%s", text);
 }
 
+/* Now for the store's own stamps (xs:dateTime, Beijing time, whatever the profile). */
 static void flow_now(char *out, size_t len)
 {
   ctk_msg_now(out, len);
+}
+
+/* Now as the profile writes times on the wire. */
+static void flow_now_wire(const ctk_exchange *x, char *out, size_t len)
+{
+  ctk_profile_now(x->n->profile, out, len);
 }
 
 /* The WorkOrder element, normalised and serialised (UTF-8, no namespace): what the store keeps
@@ -63,7 +104,7 @@ static void flow_deadline(ctk_node_engine *n, const char *accept_time, const cha
 
   out[0] = '\0';
   if(given && *given) {
-    ctk_strlcpy(out, given, 11);
+    ctk_profile_day(n->profile, given, out);
     return;
   }
   for(i = 0; i < n->cfg.n_deadlines; i++) {
@@ -72,7 +113,7 @@ static void flow_deadline(ctk_node_engine *n, const char *accept_time, const cha
   }
   if(days < 0)
     days = ctk_profile_deadline_days(n->profile, business_type);
-  if(days < 0 || ctk_datetime_parse(accept_time, &start, NULL, 0))
+  if(days < 0 || ctk_profile_time_parse(n->profile, accept_time, &start))
     return;
   if(ctk_calendar_add_working_days(n->calendar, start, days, &end, &covered))
     return;
@@ -125,7 +166,8 @@ static const ctk_transition *flow_transition(ctk_exchange *x, const char *from, 
     const ctk_state *st = ctk_profile_state(n->profile, from);
     snprintf(text, sizeof(text), "illegal transition: %s from state %s%s%s%s", code,
              from[0] ? from : "(none)", st ? " (" : "", st ? st->name : "", st ? ")" : "");
-    flow_refuse(x, "STATE", "OrderId", any ? any->requirement : "J1-FLOW-016", text);
+    flow_refuse(x, "STATE", FLOW_BODY, CTK_EL_ORDER_ID,
+                any ? any->requirement : flow_rule(x, "state"), text);
     return NULL;
   }
   *to = t->to;
@@ -136,7 +178,7 @@ static ctk_code flow_history(ctk_exchange *x, const ctk_order *o)
 {
   ctk_history_event ev;
   memset(&ev, 0, sizeof(ev));
-  flow_now(ev.time, sizeof(ev.time));
+  flow_now_wire(x, ev.time, sizeof(ev.time));
   ctk_strlcpy(ev.interface_code, x->req->head.interface_code, sizeof(ev.interface_code));
   ctk_strlcpy(ev.status, o->status, sizeof(ev.status));
   ctk_strlcpy(ev.region, x->req->head.sender.region, sizeof(ev.region));
@@ -202,11 +244,12 @@ static ctk_code flow_copy_msg(ctk_exchange *x, const ctk_head *h, ctk_msg **out)
   return CTK_E_OK;
 }
 
-/* Set the text of a leaf under the body (path of two levels at most). */
-static void flow_set_leaf(ctk_msg *m, const char *parent, const char *leaf, const char *value)
+/* Set the text of a leaf of role leaf under the body's child of role parent. */
+static void flow_set_leaf(const ctk_profile *p, ctk_msg *m, ctk_element_role parent,
+                          ctk_element_role leaf, const char *value)
 {
-  xmlNodePtr p = parent ? ctk_xml_child(m->body, parent) : m->body;
-  xmlNodePtr l = p ? ctk_xml_child(p, leaf) : NULL;
+  xmlNodePtr under = ctk_xml_child(m->body, ctk_el(p, parent));
+  xmlNodePtr l = under ? ctk_xml_child(under, ctk_el(p, leaf)) : NULL;
   if(l)
     xmlNodeSetContent(l, BAD_CAST value);
 }
@@ -217,6 +260,7 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
   ctk_node_engine *n = x->n;
   const ctk_node_peer *peer = ctk_node_peer_find(n, region);
   const char *code = x->req->head.interface_code;
+  ctk_interface_role role = ctk_profile_interface_role(n->profile, code);
   ctk_msg *m = NULL;
   ctk_node to;
   ctk_head h;
@@ -230,14 +274,14 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     return CTK_E_OK;
   }
   if(peer->level == CTK_LEVEL_MINISTRY) {
-    if(!strcmp(code, "1001") && ctk_node_fault(n, CTK_PF_drop_report_up))
+    if(role == CTK_IF_REPORT && ctk_node_fault(n, CTK_PF_drop_report_up))
       return CTK_E_OK;
-    if(!strcmp(code, "1006") && ctk_node_fault(n, CTK_PF_lost_status_update))
+    if(role == CTK_IF_COMPLETE && ctk_node_fault(n, CTK_PF_lost_status_update))
       return CTK_E_OK;
   }
-  if(ctk_node_fault(n, CTK_PF_reorder) && strcmp(code, "1001") && strcmp(code, "1002"))
+  if(ctk_node_fault(n, CTK_PF_reorder) && role != CTK_IF_REPORT && role != CTK_IF_TRANSFER)
     delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
-  wrong_code = peer->level == CTK_LEVEL_MINISTRY && !strcmp(code, "1001") &&
+  wrong_code = peer->level == CTK_LEVEL_MINISTRY && role == CTK_IF_REPORT &&
                ctk_node_fault(n, CTK_PF_wrong_code_value);
   memset(&to, 0, sizeof(to));
   ctk_strlcpy(to.region, peer->region, sizeof(to.region));
@@ -249,8 +293,13 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
   }
   else {
     result = flow_copy_msg(x, &h, &m);
-    if(!result && wrong_code)
-      flow_set_leaf(m, "WorkOrder", "Channel", "00");
+    if(!result && wrong_code) {
+      const ctk_codefield *cf =
+        ctk_profile_codefield(n->profile, ctk_el(n->profile, CTK_EL_CHANNEL));
+      char outside[CTK_ID_MAX];
+      ctk_profile_code_outside(n->profile, cf ? cf->codeset : "", outside, sizeof(outside));
+      flow_set_leaf(n->profile, m, CTK_EL_WORK_ORDER, CTK_EL_CHANNEL, outside);
+    }
     if(!result)
       result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
     if(!result)
@@ -290,31 +339,25 @@ static ctk_code flow_forward_links(ctk_exchange *x, const ctk_order *o)
 
 /* ---------- creating orders ---------- */
 
-/* Fill an order from a WorkOrder element. */
-static void flow_order_from(ctk_exchange *x, const char *prefix, ctk_order *o)
+/* Fill an order from the body's work order. */
+static void flow_order_from(ctk_exchange *x, ctk_order *o)
 {
-  char path[96];
-#define FIELD(dst, name)                                                                   \
-  do {                                                                                     \
-    snprintf(path, sizeof(path), "%s%s", prefix, name);                                   \
-    ctk_strlcpy(dst, flow_get(x, path), sizeof(dst));                                     \
-  } while(0)
-  FIELD(o->order_id, "OrderId");
-  FIELD(o->accept_time, "AcceptTime");
-  FIELD(o->accept_region, "AcceptRegion");
-  FIELD(o->handle_region, "HandleRegion");
-  FIELD(o->channel, "Channel");
-  FIELD(o->business_type, "BusinessType");
-  FIELD(o->domain, "Domain");
-  FIELD(o->status, "Status");
+#define FIELD(dst, role) ctk_strlcpy(dst, flow_get_in(x, CTK_EL_WORK_ORDER, role), sizeof(dst))
+  FIELD(o->order_id, CTK_EL_ORDER_ID);
+  FIELD(o->accept_time, CTK_EL_ACCEPT_TIME);
+  FIELD(o->accept_region, CTK_EL_ACCEPT_REGION);
+  FIELD(o->handle_region, CTK_EL_HANDLE_REGION);
+  FIELD(o->channel, CTK_EL_CHANNEL);
+  FIELD(o->business_type, CTK_EL_BUSINESS_TYPE);
+  FIELD(o->domain, CTK_EL_DOMAIN);
+  FIELD(o->status, CTK_EL_STATUS);
 #undef FIELD
-  snprintf(path, sizeof(path), "%sInstantAnswer", prefix);
   {
-    const char *ia = flow_get(x, path);
+    const char *ia = flow_get_in(x, CTK_EL_WORK_ORDER, CTK_EL_INSTANT_ANSWER);
     o->instant_answer = !strcmp(ia, "true") || !strcmp(ia, "1");
   }
-  snprintf(path, sizeof(path), "%sDeadline", prefix);
-  flow_deadline(x->n, o->accept_time, o->business_type, flow_get(x, path), o->deadline);
+  flow_deadline(x->n, o->accept_time, o->business_type,
+                flow_get_in(x, CTK_EL_WORK_ORDER, CTK_EL_DEADLINE), o->deadline);
   flow_now(o->created_at, sizeof(o->created_at));
   ctk_strlcpy(o->updated_at, o->created_at, sizeof(o->updated_at));
 }
@@ -349,23 +392,23 @@ static ctk_code flow_report(ctk_exchange *x)
   ctk_code result;
 
   memset(&o, 0, sizeof(o));
-  flow_order_from(x, "WorkOrder/", &o);
+  flow_order_from(x, &o);
   ctk_strlcpy(x->order_id, o.order_id, sizeof(x->order_id));
   if(!flow_may_create(x, &o)) {
-    flow_refuse(x, "DENIED", "WorkOrder/AcceptRegion", "J3-SEC-005",
+    flow_refuse(x, "DENIED", CTK_EL_WORK_ORDER, CTK_EL_ACCEPT_REGION, flow_rule(x, "ownership"),
                 "a node may report only orders of its own region");
     return CTK_E_OK;
   }
   ctk_buf_init(&xml, n->profile->max_message_bytes + 1024);
   ctk_buf_init(&oldxml, n->profile->max_message_bytes + 1024);
-  result = flow_order_xml(ctk_xml_child(x->req->body, "WorkOrder"), &xml);
+  result = flow_order_xml(flow_work_order(x), &xml);
   if(result)
     goto done;
   exists = ctk_store_order_get(n->store, o.order_id, &old) == CTK_E_OK;
   if(exists) {
     ctk_store_order_xml(n->store, o.order_id, &oldxml);
     if(strcmp(ctk_buf_str(&xml), ctk_buf_str(&oldxml))) {
-      flow_refuse(x, "EXISTS", "WorkOrder/OrderId", "J1-FLOW-018",
+      flow_refuse(x, "EXISTS", CTK_EL_WORK_ORDER, CTK_EL_ORDER_ID, flow_rule(x, "order-exists"),
                   "work order already exists with other content");
       goto done;
     }
@@ -402,7 +445,7 @@ static ctk_code flow_transfer(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
   const char *sender = x->req->head.sender.region;
-  const char *target = flow_get(x, "TargetRegion");
+  const char *target = flow_get(x, CTK_EL_TARGET_REGION);
   ctk_order o;
   ctk_buf xml;
   const char *to = NULL;
@@ -413,17 +456,18 @@ static ctk_code flow_transfer(ctk_exchange *x)
   ctk_code result = CTK_E_OK;
 
   memset(&o, 0, sizeof(o));
-  ctk_strlcpy(x->order_id, flow_get(x, "OrderId"), sizeof(x->order_id));
+  ctk_strlcpy(x->order_id, flow_get(x, CTK_EL_ORDER_ID), sizeof(x->order_id));
   exists = ctk_store_order_get(n->store, x->order_id, &o) == CTK_E_OK;
   if(exists && !flow_may_act(x, &o)) {
-    flow_refuse(x, "DENIED", "OrderId", "J3-SEC-005", "the sender may not act on this order");
+    flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "ownership"),
+                "the sender may not act on this order");
     return CTK_E_OK;
   }
   if(!exists) {
-    flow_order_from(x, "WorkOrder/", &o);
+    flow_order_from(x, &o);
     ctk_strlcpy(o.order_id, x->order_id, sizeof(o.order_id));
     if(!flow_may_create(x, &o)) {
-      flow_refuse(x, "DENIED", "WorkOrder/AcceptRegion", "J3-SEC-005",
+      flow_refuse(x, "DENIED", CTK_EL_WORK_ORDER, CTK_EL_ACCEPT_REGION, flow_rule(x, "ownership"),
                   "a node may transfer only orders of its own region");
       return CTK_E_OK;
     }
@@ -436,12 +480,13 @@ static ctk_code flow_transfer(ctk_exchange *x)
    * else is refused now rather than accepted and lost further up. */
   ctk_node_province_of(n, target, tprov);
   if(!ctk_region_is_city(n->regions, target) && strcmp(target, n->self.region)) {
-    flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-003",
+    flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "transfer-target"),
                 "target region is not a city of the region table");
     return CTK_E_OK;
   }
   if(!strcmp(target, sender)) {
-    flow_refuse(x, "ROUTE", "TargetRegion", "J3-ENV-004", "a node cannot transfer to itself");
+    flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "route"),
+                "a node cannot transfer to itself");
     return CTK_E_OK;
   }
   if(n->self.level == CTK_LEVEL_PROVINCE) {
@@ -456,21 +501,23 @@ static ctk_code flow_transfer(ctk_exchange *x)
     else if(x->dir == CTK_DIR_UP && ministry)
       ctk_strlcpy(next, ministry->region, sizeof(next));
     else {
-      flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004",
+      flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "transfer-route"),
                   "target region is not reachable from this province");
       return CTK_E_OK;
     }
   }
   else {
     if(!tprov[0]) {
-      flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004", "unknown target region");
+      flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "transfer-route"),
+                  "unknown target region");
       return CTK_E_OK;
     }
     /* A transfer inside the sender's own province only informs the ministry. */
     ctk_strlcpy(next, strcmp(tprov, sender) ? tprov : "", sizeof(next));
   }
   if(next[0] && !ctk_node_peer_find(n, next)) {
-    flow_refuse(x, "ROUTE", "TargetRegion", "J1-FLOW-004", "no route to the target region");
+    flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "transfer-route"),
+                "no route to the target region");
     return CTK_E_OK;
   }
 
@@ -486,7 +533,7 @@ static ctk_code flow_transfer(ctk_exchange *x)
 
   ctk_buf_init(&xml, n->profile->max_message_bytes + 1024);
   if(!exists)
-    result = flow_order_xml(ctk_xml_child(x->req->body, "WorkOrder"), &xml);
+    result = flow_order_xml(flow_work_order(x), &xml);
   if(!result)
     result = ctk_store_order_put(n->store, &o, exists ? NULL : xml.data, xml.len);
   ctk_buf_free(&xml);
@@ -505,19 +552,21 @@ static ctk_code flow_transfer(ctk_exchange *x)
 static ctk_code flow_load(ctk_exchange *x, ctk_order *o, int *found)
 {
   ctk_code result;
-  ctk_strlcpy(x->order_id, flow_get(x, "OrderId"), sizeof(x->order_id));
+  ctk_strlcpy(x->order_id, flow_get(x, CTK_EL_ORDER_ID), sizeof(x->order_id));
   result = ctk_store_order_get(x->n->store, x->order_id, o);
   *found = result == CTK_E_OK;
   if(result == CTK_E_NOTFOUND) {
     if(!ctk_node_fault(x->n, CTK_PF_unknown_order_accepted))
-      flow_refuse(x, "UNKNOWN_ORDER", "OrderId", "J1-FLOW-017", "unknown work order");
+      flow_refuse(x, "UNKNOWN_ORDER", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "unknown-order"),
+                  "unknown work order");
     return CTK_E_OK;
   }
   if(result)
     return result;
   if(!flow_may_act(x, o)) {
     *found = 0;
-    flow_refuse(x, "DENIED", "OrderId", "J3-SEC-005", "the sender may not act on this order");
+    flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "ownership"),
+                "the sender may not act on this order");
   }
   return CTK_E_OK;
 }
@@ -553,7 +602,7 @@ static ctk_code flow_save_update(ctk_exchange *x, ctk_order *o)
  * pass along the path so every level holds the same state. */
 static ctk_code flow_update(ctk_exchange *x)
 {
-  const char *code = x->req->head.interface_code;
+  ctk_interface_role role = ctk_profile_interface_role(x->n->profile, x->req->head.interface_code);
   ctk_order o;
   const char *to = NULL;
   int go;
@@ -563,13 +612,13 @@ static ctk_code flow_update(ctk_exchange *x)
     return result;
   if(to && *to)
     ctk_strlcpy(o.status, to, sizeof(o.status));
-  if(!strcmp(code, "1006"))
-    ctk_strlcpy(o.completed_time, flow_get(x, "CompleteTime"), sizeof(o.completed_time));
-  else if(!strcmp(code, "1007")) {
-    const char *reached = flow_get(x, "Reached");
-    ctk_strlcpy(o.revisit_time, flow_get(x, "RevisitTime"), sizeof(o.revisit_time));
+  if(role == CTK_IF_COMPLETE)
+    ctk_strlcpy(o.completed_time, flow_get(x, CTK_EL_COMPLETE_TIME), sizeof(o.completed_time));
+  else if(role == CTK_IF_REVISIT) {
+    const char *reached = flow_get(x, CTK_EL_REACHED);
+    ctk_strlcpy(o.revisit_time, flow_get(x, CTK_EL_REVISIT_TIME), sizeof(o.revisit_time));
     o.revisit_reached = !strcmp(reached, "true") || !strcmp(reached, "1");
-    ctk_strlcpy(o.satisfaction, flow_get(x, "Satisfaction"), sizeof(o.satisfaction));
+    ctk_strlcpy(o.satisfaction, flow_get(x, CTK_EL_SATISFACTION), sizeof(o.satisfaction));
   }
   result = flow_save_update(x, &o);
   if(!result)
@@ -581,7 +630,7 @@ static ctk_code flow_update(ctk_exchange *x)
 static ctk_code flow_urge(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
-  const char *code = x->req->head.interface_code;
+  ctk_interface_role role = ctk_profile_interface_role(n->profile, x->req->head.interface_code);
   const ctk_node_peer *down = NULL;
   ctk_order o;
   const char *to = NULL;
@@ -590,11 +639,12 @@ static ctk_code flow_urge(ctk_exchange *x)
 
   if(result || !go)
     return result;
-  if(!strcmp(code, "1009")) {
-    const char *deadline = flow_get(x, "Deadline");
+  if(role == CTK_IF_SUPERVISE) {
+    char day[11];
+    ctk_profile_day(n->profile, flow_get(x, CTK_EL_DEADLINE), day);
     o.supervised++;
-    if(*deadline)
-      ctk_strlcpy(o.deadline, deadline, 11);
+    if(*day)
+      ctk_strlcpy(o.deadline, day, sizeof(day));
   }
   else
     o.urged++;
@@ -610,17 +660,18 @@ static ctk_code flow_urge(ctk_exchange *x)
   return result;
 }
 
-/* 1010: the order and its history, from the local store. */
+/* Query: the order and its history, from the local store. */
 static int flow_event_cb(void *ctx, const ctk_history_event *ev)
 {
   xmlNodePtr hist = ctx;
-  xmlNodePtr e = ctk_xml_add(hist, "Event", NULL);
+  const ctk_profile *p = ctk_xml_profile(hist);
+  xmlNodePtr e = ctk_xml_add(hist, ctk_el(p, CTK_EL_EVENT), NULL);
   if(!e)
     return 1;
-  ctk_xml_add(e, "Time", ev->time);
-  ctk_xml_add(e, "InterfaceCode", ev->interface_code);
-  ctk_xml_add(e, "Status", ev->status);
-  ctk_xml_add(e, "Region", ev->region);
+  ctk_xml_add(e, ctk_el(p, CTK_EL_EVENT_TIME), ev->time);
+  ctk_xml_add(e, ctk_el(p, CTK_EL_EVENT_INTERFACE), ev->interface_code);
+  ctk_xml_add(e, ctk_el(p, CTK_EL_EVENT_STATUS), ev->status);
+  ctk_xml_add(e, ctk_el(p, CTK_EL_EVENT_REGION), ev->region);
   return 0;
 }
 
@@ -650,14 +701,14 @@ static ctk_code flow_query(ctk_exchange *x)
   ctk_buf_free(&xml);
   if(!frag)
     return CTK_E_INTERNAL;
-  wo = ctk_xml_add(x->answer->body, "WorkOrder", NULL);
+  wo = ctk_xml_add(x->answer->body, ctk_el(n->profile, CTK_EL_WORK_ORDER), NULL);
   if(wo)
     ctk_xml_copy_elements(wo, xmlDocGetRootElement(frag));
   xmlFreeDoc(frag);
-  status = wo ? ctk_xml_child(wo, "Status") : NULL;
+  status = wo ? ctk_xml_child(wo, ctk_el(n->profile, CTK_EL_STATUS)) : NULL;
   if(status)
     xmlNodeSetContent(status, BAD_CAST o.status);
-  hist = ctk_xml_add(x->answer->body, "History", NULL);
+  hist = ctk_xml_add(x->answer->body, ctk_el(n->profile, CTK_EL_HISTORY), NULL);
   if(!hist)
     return CTK_E_NOMEM;
   return ctk_store_history_each(n->store, o.order_id, flow_event_cb, hist);
@@ -667,29 +718,30 @@ static ctk_code flow_query(ctk_exchange *x)
 static ctk_code flow_statistics(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
-  const char *region = flow_get(x, "Region");
+  const ctk_profile *p = n->profile;
+  const char *region = flow_get(x, CTK_EL_STATS_REGION);
   char from[11], to[11];
   char prov[8];
   xmlNodePtr c;
   ctk_code result = CTK_E_OK;
 
-  /* periods are kept as days (the date part of the period's times) */
-  ctk_strlcpy(from, flow_get(x, "PeriodStart"), sizeof(from));
-  ctk_strlcpy(to, flow_get(x, "PeriodEnd"), sizeof(to));
+  /* periods are kept as days (the Beijing day of the period's times) */
+  ctk_profile_day(p, flow_get(x, CTK_EL_PERIOD_START), from);
+  ctk_profile_day(p, flow_get(x, CTK_EL_PERIOD_END), to);
   ctk_node_province_of(n, region, prov);
   if(!ctk_node_fault(n, CTK_PF_ignore_region) && strcmp(region, x->req->head.sender.region) &&
      strcmp(prov, x->req->head.sender.region)) {
-    flow_refuse(x, "DENIED", "Region", "J3-SEC-005",
+    flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_STATS_REGION, flow_rule(x, "ownership"),
                 "statistics may be reported only for the sender's own region");
     return CTK_E_OK;
   }
   for(c = x->req->body->children; c && !result; c = c->next) {
     xmlNodePtr name, value;
     xmlChar *nv, *vv;
-    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Indicator"))
+    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, ctk_el(p, CTK_EL_INDICATOR)))
       continue;
-    name = ctk_xml_child(c, "Name");
-    value = ctk_xml_child(c, "Value");
+    name = ctk_xml_child(c, ctk_el(p, CTK_EL_INDICATOR_NAME));
+    value = ctk_xml_child(c, ctk_el(p, CTK_EL_INDICATOR_VALUE));
     nv = name ? xmlNodeGetContent(name) : NULL;
     vv = value ? xmlNodeGetContent(value) : NULL;
     result = ctk_store_stat_put(n->store, region, from, to, nv ? (const char *)nv : "",
@@ -704,25 +756,28 @@ static ctk_code flow_statistics(ctk_exchange *x)
 static ctk_code flow_knowledge(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
+  const ctk_profile *p = n->profile;
+  const ctk_codefield *action_set = ctk_profile_codefield(p, ctk_el(p, CTK_EL_KB_ACTION));
   xmlNodePtr c;
   size_t i;
   ctk_code result = CTK_E_OK;
 
   for(c = x->req->body->children; c && !result; c = c->next) {
     char f[6][256];
-    static const char *const names[6] = { "ItemId", "Class", "Title", "Content", "UpdateTime",
-                                          "Action" };
+    static const ctk_element_role fields[6] = { CTK_EL_KB_ITEM_ID, CTK_EL_KB_CLASS,
+                                                CTK_EL_KB_TITLE, CTK_EL_KB_CONTENT,
+                                                CTK_EL_KB_UPDATE_TIME, CTK_EL_KB_ACTION };
     const ctk_code_entry *action;
-    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Item"))
+    if(c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, ctk_el(p, CTK_EL_KB_ITEM)))
       continue;
     for(i = 0; i < 6; i++) {
-      xmlNodePtr k = ctk_xml_child(c, names[i]);
+      xmlNodePtr k = ctk_xml_child(c, ctk_el(p, fields[i]));
       xmlChar *v = k ? xmlNodeGetContent(k) : NULL;
       ctk_strlcpy(f[i], v ? (const char *)v : "", sizeof(f[i]));
       xmlFree(v);
     }
     /* the store keeps the symbolic action (add, update, delete) */
-    action = ctk_profile_code(n->profile, "kb-actions", f[5]);
+    action = action_set ? ctk_profile_code(p, action_set->codeset, f[5]) : NULL;
     result = ctk_store_knowledge_put(n->store, f[0], f[1], f[2], f[3], f[4],
                                      action ? action->name : f[5]);
   }
@@ -738,40 +793,56 @@ static ctk_code flow_knowledge(ctk_exchange *x)
 /* 1013: echo and the server time. */
 static ctk_code flow_link_check(ctk_exchange *x)
 {
+  const ctk_profile *p = x->n->profile;
   char now[40];
-  const char *echo = ctk_msg_get(x->req, "Echo");
-  ctk_code result = ctk_msg_new_answer(x->n->profile, x->req, &x->outcome, 1, &x->answer);
+  const char *echo = ctk_msg_get(x->req, ctk_el(p, CTK_EL_ECHO));
+  ctk_code result = ctk_msg_new_answer(p, x->req, &x->outcome, 1, &x->answer);
   if(result)
     return result;
   if(echo)
-    ctk_xml_add(x->answer->body, "Echo", echo);
-  flow_now(now, sizeof(now));
-  ctk_xml_add(x->answer->body, "ServerTime", now);
+    ctk_xml_add(x->answer->body, ctk_el(p, CTK_EL_ECHO), echo);
+  flow_now_wire(x, now, sizeof(now));
+  ctk_xml_add(x->answer->body, ctk_el(p, CTK_EL_SERVER_TIME), now);
   return CTK_E_OK;
 }
 
+/* Each interface by the role it plays (roles.xml), so a profile may number them as it likes. */
 ctk_code ctk_node_flow(ctk_exchange *x)
 {
+  const ctk_profile *p = x->n->profile;
   const char *code = x->req->head.interface_code;
-  if(!strcmp(code, "1001"))
+  char where[3 * CTK_NAME_MAX + 8];
+
+  switch(ctk_profile_interface_role(p, code)) {
+  case CTK_IF_REPORT:
     return flow_report(x);
-  if(!strcmp(code, "1002"))
+  case CTK_IF_TRANSFER:
     return flow_transfer(x);
-  if(!strcmp(code, "1008") || !strcmp(code, "1009"))
+  case CTK_IF_URGE:
+  case CTK_IF_SUPERVISE:
     return flow_urge(x);
-  if(!strcmp(code, "1010"))
+  case CTK_IF_QUERY:
     return flow_query(x);
-  if(!strcmp(code, "1011"))
+  case CTK_IF_STATISTICS:
     return flow_statistics(x);
-  if(!strcmp(code, "1012"))
+  case CTK_IF_KNOWLEDGE:
     return flow_knowledge(x);
-  if(!strcmp(code, "1013"))
+  case CTK_IF_LINK_CHECK:
     return flow_link_check(x);
-  if(!strcmp(code, "1003") || !strcmp(code, "1004") || !strcmp(code, "1005") ||
-     !strcmp(code, "1006") || !strcmp(code, "1007") || !strcmp(code, "1014"))
+  case CTK_IF_SIGN:
+  case CTK_IF_RETURN:
+  case CTK_IF_FEEDBACK:
+  case CTK_IF_COMPLETE:
+  case CTK_IF_REVISIT:
+  case CTK_IF_ARCHIVE:
     return flow_update(x);
-  ctk_outcome_set(&x->outcome, x->n->profile, "UNKNOWN_INTERFACE", "/Message/Head/InterfaceCode",
-                  "J3-ENV-003", "interface %s is not handled by this node", code);
+  default:
+    break;
+  }
+  snprintf(where, sizeof(where), "/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE), ctk_el(p, CTK_EL_HEAD),
+           ctk_el(p, CTK_EL_INTERFACE_CODE));
+  ctk_outcome_set(&x->outcome, p, "UNKNOWN_INTERFACE", where, ctk_profile_rule(p, "interface"),
+                  "interface %s is not handled by this node", code);
   return CTK_E_OK;
 }
 
@@ -827,24 +898,25 @@ static ctk_code urge_one(ctk_node_engine *n, ctk_order *o, const char *today, in
   ctk_strlcpy(to.region, city->region, sizeof(to.region));
   to.level = city->level;
   if(!result)
-    result = ctk_msg_new_request(n->profile, "1008", &n->self, &to, &m);
+    result = ctk_msg_new_request(n->profile, ctk_profile_iface_code(n->profile, CTK_IF_URGE),
+                                 &n->self, &to, &m);
   if(!result) {
-    flow_now(now, sizeof(now));
+    ctk_profile_now(n->profile, now, sizeof(now));
     snprintf(reason, sizeof(reason), "overdue since %s", o->deadline);
-    ctk_xml_add(m->body, "OrderId", o->order_id);
-    ctk_xml_add(m->body, "Reason", reason);
-    ctk_xml_add(m->body, "UrgeTime", now);
+    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_ORDER_ID), o->order_id);
+    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_REASON), reason);
+    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_URGE_TIME), now);
     result = ctk_node_enqueue(n, city, m, o->order_id, 0);
   }
   if(!result) {
     o->urged++;
-    ctk_strlcpy(o->updated_at, now, sizeof(o->updated_at));
+    ctk_msg_now(o->updated_at, sizeof(o->updated_at));
     result = ctk_store_order_put(n->store, o, NULL, 0);
   }
   if(!result) {
     memset(&ev, 0, sizeof(ev));
     ctk_strlcpy(ev.time, now, sizeof(ev.time));
-    ctk_strlcpy(ev.interface_code, "1008", sizeof(ev.interface_code));
+    ctk_strlcpy(ev.interface_code, m->head.interface_code, sizeof(ev.interface_code));
     ctk_strlcpy(ev.status, o->status, sizeof(ev.status));
     ctk_strlcpy(ev.region, n->self.region, sizeof(ev.region));
     ctk_strlcpy(ev.msg_id, m->head.msg_id, sizeof(ev.msg_id));

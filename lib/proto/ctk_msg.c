@@ -111,6 +111,35 @@ void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen)
   ctk_clock_text_now(&profile_clock, CTK_BEIJING_OFFSET_S, p->datetime_format, out, outlen);
 }
 
+ctk_code ctk_profile_time_parse(const ctk_profile *p, const char *text, time_t *out)
+{
+  struct tm tm;
+  const char *end;
+
+  if(!text || !*text)
+    return CTK_E_PARSE;
+  if(ctk_datetime_parse(text, out, NULL, 0) == CTK_E_OK)
+    return CTK_E_OK;
+  memset(&tm, 0, sizeof(tm));
+  end = strptime(text, p->datetime_format, &tm);
+  if(!end || *end)
+    return CTK_E_PARSE;
+  /* the profile's times are Beijing time: timegm reads tm as UTC, so shift back */
+  *out = timegm(&tm) - CTK_BEIJING_OFFSET_S;
+  return CTK_E_OK;
+}
+
+void ctk_profile_day(const ctk_profile *p, const char *text, char out[11])
+{
+  time_t t;
+  char full[40];
+
+  out[0] = '\0';
+  if(ctk_profile_time_parse(p, text, &t) == CTK_E_OK &&
+     ctk_datetime_format(t, full, sizeof(full)) == CTK_E_OK)
+    ctk_strlcpy(out, full, 11);
+}
+
 void ctk_msg_now(char *out, size_t outlen)
 {
   static _Thread_local ctk_clock_text beijing_clock;
@@ -603,7 +632,8 @@ static void copy_text(char *dst, size_t dstlen, xmlNodePtr n)
 static void read_node(const ctk_profile *p, xmlNodePtr n, ctk_node *out)
 {
   copy_text(out->region, sizeof(out->region), ctk_xml_child(n, ctk_el(p, CTK_EL_NODE_REGION)));
-  out->level = ctk_profile_level_parse(p, leaf_text(ctk_xml_child(n, ctk_el(p, CTK_EL_NODE_LEVEL))));
+  out->level =
+    ctk_profile_level_parse(p, leaf_text(ctk_xml_child(n, ctk_el(p, CTK_EL_NODE_LEVEL))));
 }
 
 static void read_head(const ctk_profile *p, ctk_msg *m, xmlNodePtr head)

@@ -5,6 +5,7 @@
 
 #include <libxml/tree.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "ctk_buf.h"
 #include "ctk_error.h"
@@ -85,6 +86,12 @@ void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX]);
 void ctk_msg_now(char *out, size_t outlen);
 /* Now in the profile's datetime format (roles.xml), Beijing time: what messages carry. */
 void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen);
+/* A time as a message carries it: the profile's datetime format (read as Beijing time), or
+ * xs:dateTime with an offset. CTK_E_PARSE when it is neither. */
+ctk_code ctk_profile_time_parse(const ctk_profile *p, const char *text, time_t *out);
+/* The Beijing day "YYYY-MM-DD" of such a time (what the store keeps for days and deadlines);
+ * "" when text is not a time. */
+void ctk_profile_day(const ctk_profile *p, const char *text, char out[11]);
 
 /* Encode to bytes for the wire in binding b and encoding e. */
 ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,

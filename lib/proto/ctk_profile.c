@@ -1294,6 +1294,21 @@ const ctk_requirement *ctk_profile_requirement(const ctk_profile *p, const char 
   return NULL;
 }
 
+void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, size_t outlen)
+{
+  /* Digits first: they pass most formats of a code field, so only the code set refuses it. */
+  static const char *const candidates[] = { "00", "99", "0", "9", "000", "999", "98", "X" };
+  size_t i;
+
+  out[0] = '\0';
+  for(i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+    if(!ctk_profile_code(p, set, candidates[i])) {
+      ctk_strlcpy(out, candidates[i], outlen);
+      return;
+    }
+  }
+}
+
 int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type)
 {
   size_t i;

@@ -227,6 +227,9 @@ const ctk_requirement *ctk_profile_requirement(const ctk_profile *p, const char 
 const ctk_codefield *ctk_profile_codefield(const ctk_profile *p, const char *element);
 /* Requirement ID behind a generic check (see ctk_rule); "" when the profile names none. */
 const char *ctk_profile_rule(const ctk_profile *p, const char *rule);
+/* A value that codes/<set>.csv does not have (for deliberate faults and invalid test data);
+ * "" when every short candidate is taken. */
+void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, size_t outlen);
 /* Working days to complete an order of this business type; -1 if the profile sets none. */
 int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type);
 
