@@ -204,6 +204,8 @@ static void test_calendar_clock_text(void)
   time_t parsed = 0;
   int i;
 
+  static const char year_fmt[] = "%Y";
+
   memset(&c, 0, sizeof(c));
   before = time(NULL);
   ctk_clock_text_now(&c, CTK_BEIJING_OFFSET_S, "%Y-%m-%dT%H:%M:%S+08:00", out, sizeof(out));
@@ -219,11 +221,17 @@ static void test_calendar_clock_text(void)
     time_t t = time(NULL);
     ctk_strlcpy(c.text, "cached", sizeof(c.text));
     c.at = t;
-    ctk_clock_text_now(&c, 0, "%Y", out, sizeof(out));
+    c.fmt = year_fmt;
+    ctk_clock_text_now(&c, 0, year_fmt, out, sizeof(out));
     if(time(NULL) == t)
       break;
   }
   CU_ASSERT_STRING_EQUAL(out, "cached");
+  /* the same second in another format (another profile's): made again, not the cached text */
+  ctk_strlcpy(c.text, "cached", sizeof(c.text));
+  c.at = time(NULL);
+  ctk_clock_text_now(&c, 0, "%Y%m%d", out, sizeof(out));
+  CU_ASSERT_EQUAL(strlen(out), 8);
   /* another second: made again */
   c.at = 1;
   ctk_clock_text_now(&c, 0, "%Y%m%d%H%M%S", out, sizeof(out));

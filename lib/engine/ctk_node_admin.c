@@ -192,11 +192,12 @@ typedef struct report_ctx {
 static int admin_indicator_cb(void *ctx, const char *name, const char *value)
 {
   report_ctx *r = ctx;
-  xmlNodePtr ind = ctk_xml_add(r->m->body, "Indicator", NULL);
+  const ctk_profile *p = r->m->profile;
+  xmlNodePtr ind = ctk_xml_add(r->m->body, ctk_el(p, CTK_EL_INDICATOR), NULL);
   if(!ind)
     return 1;
-  ctk_xml_add(ind, "Name", name);
-  ctk_xml_add(ind, "Value", value);
+  ctk_xml_add(ind, ctk_el(p, CTK_EL_INDICATOR_NAME), name);
+  ctk_xml_add(ind, ctk_el(p, CTK_EL_INDICATOR_VALUE), value);
   return 0;
 }
 
@@ -223,15 +224,20 @@ static int admin_report_stats(ctk_node_engine *n, const ctk_http_request *req,
   ctk_strlcpy(to.region, ministry->region, sizeof(to.region));
   to.level = ministry->level;
   memset(&r, 0, sizeof(r));
-  result = ctk_msg_new_request(n->profile, "1011", &n->self, &to, &r.m);
+  result = ctk_msg_new_request(n->profile, ctk_profile_iface_code(n->profile, CTK_IF_STATISTICS),
+                               &n->self, &to, &r.m);
   if(!result) {
-    ctk_xml_add(r.m->body, "Region", st->region);
-    char start[40], end[40];
-    /* the period is whole days of Beijing time */
-    snprintf(start, sizeof(start), "%sT00:00:00+08:00", st->from);
-    snprintf(end, sizeof(end), "%sT23:59:59+08:00", st->to);
-    ctk_xml_add(r.m->body, "PeriodStart", start);
-    ctk_xml_add(r.m->body, "PeriodEnd", end);
+    const ctk_profile *p = n->profile;
+    char start[40] = "", end[40] = "";
+    time_t day;
+    /* the period is whole days of Beijing time, written as the profile writes times */
+    if(ctk_date_parse(st->from, &day) == CTK_E_OK)
+      ctk_profile_time_format(p, day, start, sizeof(start));
+    if(ctk_date_parse(st->to, &day) == CTK_E_OK)
+      ctk_profile_time_format(p, day + 86399, end, sizeof(end));
+    ctk_xml_add(r.m->body, ctk_el(p, CTK_EL_STATS_REGION), st->region);
+    ctk_xml_add(r.m->body, ctk_el(p, CTK_EL_PERIOD_START), start);
+    ctk_xml_add(r.m->body, ctk_el(p, CTK_EL_PERIOD_END), end);
     ctk_stats_indicators(st, admin_indicator_cb, &r);
     result = ctk_store_begin(n->store);
     if(!result) {

@@ -111,6 +111,16 @@ void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen)
   ctk_clock_text_now(&profile_clock, CTK_BEIJING_OFFSET_S, p->datetime_format, out, outlen);
 }
 
+void ctk_profile_time_format(const ctk_profile *p, time_t t, char *out, size_t outlen)
+{
+  time_t beijing = t + CTK_BEIJING_OFFSET_S;
+  struct tm tm;
+  if(!outlen)
+    return;
+  if(!gmtime_r(&beijing, &tm) || !strftime(out, outlen, p->datetime_format, &tm))
+    out[0] = '\0';
+}
+
 ctk_code ctk_profile_time_parse(const ctk_profile *p, const char *text, time_t *out)
 {
   struct tm tm;

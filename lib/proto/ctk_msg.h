@@ -86,6 +86,8 @@ void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX]);
 void ctk_msg_now(char *out, size_t outlen);
 /* Now in the profile's datetime format (roles.xml), Beijing time: what messages carry. */
 void ctk_profile_now(const ctk_profile *p, char *out, size_t outlen);
+/* t as the profile writes times (Beijing time); "" when it does not fit. */
+void ctk_profile_time_format(const ctk_profile *p, time_t t, char *out, size_t outlen);
 /* A time as a message carries it: the profile's datetime format (read as Beijing time), or
  * xs:dateTime with an offset. CTK_E_PARSE when it is neither. */
 ctk_code ctk_profile_time_parse(const ctk_profile *p, const char *text, time_t *out);
