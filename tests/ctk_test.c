@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_profile.h"
 
 static char scratch_root[256];
@@ -89,6 +90,39 @@ int ctk_test_run(const char *cmd, char **out)
   if(status == -1 || !WIFEXITED(status))
     return -1;
   return WEXITSTATUS(status);
+}
+
+int ctk_test_tz_away_from_beijing(ctk_test_tz *saved)
+{
+  /* POSIX TZ counts hours west of UTC: "CTK12" is UTC-12 (20 h behind Beijing, another date
+   * until 20:00 Beijing time), "CTK-14" is UTC+14 (6 h ahead, another date from 18:00). */
+  static const char *const zones[] = { "CTK12", "CTK-14" };
+  const char *old = getenv("TZ");
+  size_t i;
+
+  saved->was_set = old != NULL;
+  ctk_strlcpy(saved->value, old ? old : "", sizeof(saved->value));
+  for(i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+    time_t now = time(NULL);
+    struct tm local;
+    int y, m, d;
+    setenv("TZ", zones[i], 1);
+    tzset();
+    ctk_beijing_date(now, &y, &m, &d);
+    if(localtime_r(&now, &local) && local.tm_mday != d)
+      return 0;
+  }
+  ctk_test_tz_restore(saved);
+  return -1;
+}
+
+void ctk_test_tz_restore(const ctk_test_tz *saved)
+{
+  if(saved->was_set)
+    setenv("TZ", saved->value, 1);
+  else
+    unsetenv("TZ");
+  tzset();
 }
 
 /* 127.0.0.1:port (0 = any) */

@@ -275,15 +275,6 @@ void ctk_node_abstime(int64_t at_ms, struct timespec *out)
   out->tv_nsec = (long)(at_ms % 1000) * 1000000L;
 }
 
-void ctk_node_today(char out[11])
-{
-  int y, m, d;
-  char day[32];
-  ctk_beijing_date(time(NULL), &y, &m, &d);
-  snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
-  ctk_strlcpy(out, day, 11);
-}
-
 void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out[8])
 {
   const ctk_region *r = ctk_region_province_of(n->regions, region);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_log.h"
 
 #define ACD_MOD "acd"
@@ -141,11 +142,8 @@ const char *ctk_acd_event_name(ctk_acd_event_kind kind)
 
 void ctk_acd_event_time(const ctk_acd_event *ev, char *out, size_t size)
 {
-  time_t t = (time_t)(ev->wall_ms / 1000) + 8 * 3600; /* the network runs on Beijing time */
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if(ctk_datetime_format((time_t)(ev->wall_ms / 1000), out, size))
+    ctk_strlcpy(out, "", size);
 }
 
 void ctk_acd_config_defaults(ctk_acd_config *cfg)
@@ -536,12 +534,11 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   char name[96];
-  struct tm tm;
-  time_t t = (time_t)(acd_wall_ms() / 1000) + 8 * 3600; /* Beijing time names the day */
+  char day[16];
 
-  gmtime_r(&t, &tm);
-  snprintf(name, sizeof(name), "%04d%02d%02d-%s-%06lu.wav", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, c->to_tag, e->seq);
+  /* Beijing time names the day */
+  ctk_beijing_strftime((time_t)(acd_wall_ms() / 1000), "%Y%m%d", day, sizeof(day));
+  snprintf(name, sizeof(name), "%s-%s-%06lu.wav", day, c->to_tag, e->seq);
   snprintf(c->rec_url, sizeof(c->rec_url), "%s/%s", e->recording_base, name);
   if(!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
     mdlen = 0;

@@ -1102,7 +1102,7 @@ static ctk_code add_city(ctk_city_sim *sim, const ctk_region *r, char *err, size
   /* Without a saved sequence, start from the time of day (tenths of a second since Beijing
    * midnight): a second run on the same day then does not reuse the first run's order ids
    * unless the first made more than ten orders a second per city. */
-  c->seq = (unsigned long)(((time(NULL) + CTK_BEIJING_OFFSET_S) % 86400) * 10);
+  c->seq = (unsigned long)(ctk_beijing_seconds_of_day(time(NULL)) * 10);
   if(cfg->data_dir) {
     char line[32];
     snprintf(c->seq_path, sizeof(c->seq_path), "%s/%s.seq", cfg->data_dir, c->region);
