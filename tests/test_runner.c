@@ -49,6 +49,59 @@ static void test_kvfile_errors(void)
   CU_ASSERT_NOT_EQUAL(ctk_kvfile_load("/nonexistent/pics", &kv, err, sizeof(err)), CTK_E_OK);
 }
 
+typedef struct kv_seen {
+  char keys[512];
+  int last_line;
+} kv_seen;
+
+static ctk_code kv_collect(void *ctx, const char *key, const char *value, int line, char *why,
+                           size_t whylen)
+{
+  kv_seen *seen = ctx;
+  if(!strcmp(value, "refuse")) {
+    snprintf(why, whylen, "'%s' refused", key);
+    return CTK_E_INVAL;
+  }
+  {
+    size_t n = strlen(seen->keys);
+    snprintf(seen->keys + n, sizeof(seen->keys) - n, "%s=%s;", key, value);
+  }
+  seen->last_line = line;
+  return CTK_E_OK;
+}
+
+/* Entry by entry: a key may come again, and the caller's refusal is reported at its line. */
+static void test_kvfile_each(void)
+{
+  const char *dir = ctk_test_tmpdir("kvfile-each");
+  char path[600];
+  char err[256];
+  kv_seen seen;
+  FILE *f;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/each.conf", dir);
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("# repeated keys\nFault = a\nfault = b  # second\n[Delay]\nsign = exp 3\n", f);
+  fclose(f);
+  memset(&seen, 0, sizeof(seen));
+  CU_ASSERT_EQUAL(ctk_kvfile_each(path, kv_collect, &seen, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(seen.keys, "fault=a;fault=b;delay.sign=exp 3;");
+  CU_ASSERT_EQUAL(seen.last_line, 5);
+
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("a = 1\n\nb = refuse\nc = 3\n", f);
+  fclose(f);
+  memset(&seen, 0, sizeof(seen));
+  CU_ASSERT_EQUAL(ctk_kvfile_each(path, kv_collect, &seen, err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "each.conf:3: 'b' refused"));
+  CU_ASSERT_STRING_EQUAL(seen.keys, "a=1;");
+  CU_ASSERT_EQUAL(ctk_kvfile_each("/nonexistent/each.conf", kv_collect, &seen, err,
+                                  sizeof(err)), CTK_E_NOTFOUND);
+}
+
 static void test_pics_conditions(void)
 {
   static ctk_pics pics;
@@ -423,6 +476,7 @@ void ctk_test_add_runner(CU_pSuite s)
 {
   CTK_TEST(s, test_kvfile_sections);
   CTK_TEST(s, test_kvfile_errors);
+  CTK_TEST(s, test_kvfile_each);
   CTK_TEST(s, test_pics_conditions);
   CTK_TEST(s, test_pixit_reference);
   CTK_TEST(s, test_pixit_errors);
