@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctk_coverage.h"
@@ -373,6 +374,32 @@ static void test_proc_port_and_stop(void)
   ctk_proc_stop(&p, 100);
 }
 
+/* A bounded wait for a child's end: its status when it ends in time, TIMEOUT (still running,
+ * left for ctk_proc_stop) when it does not. */
+static void test_proc_wait_exit(void)
+{
+  const char *dir = ctk_test_tmpdir("runner-proc-exit");
+  char log[600];
+  char *argv[] = { "/bin/sh", "-c", "exit 5", NULL };
+  ctk_proc p;
+  long long started;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(log, sizeof(log), "%s/x.log", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "ends", argv, log), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_proc_wait_exit(&p, 5000), CTK_E_OK);
+  CU_ASSERT(WIFEXITED(p.exit_status) && WEXITSTATUS(p.exit_status) == 5);
+
+  argv[2] = "sleep 30";
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "sleeps", argv, log), CTK_E_OK);
+  started = ctk_now_ms();
+  CU_ASSERT_EQUAL(ctk_proc_wait_exit(&p, 200), CTK_E_TIMEOUT);
+  CU_ASSERT(ctk_now_ms() - started < 5000);
+  CU_ASSERT_TRUE(ctk_proc_alive(&p));
+  ctk_proc_stop(&p, 1000);
+  CU_ASSERT_FALSE(ctk_proc_alive(&p));
+}
+
 static void test_relay_records(void)
 {
   ctk_profile *p = NULL;
@@ -485,6 +512,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_plan);
   CTK_TEST(s, test_coverage_full);
   CTK_TEST(s, test_proc_port_and_stop);
+  CTK_TEST(s, test_proc_wait_exit);
   CTK_TEST(s, test_relay_records);
   CTK_TEST(s, test_run_usage);
 }
