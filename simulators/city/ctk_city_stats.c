@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ctk_calendar.h"
+#include "ctk_json.h"
 
 static void iso_time(long long ms, char *out, size_t outlen)
 {
@@ -211,8 +212,7 @@ ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out)
                          json_object_new_int64((int64_t)sim->obs_dropped));
   json_object_object_add(root, "misbehave_rules", json_object_new_int((int)sim->rules.count));
   pthread_mutex_unlock(&sim->lock);
-  result = ctk_buf_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
-  json_object_put(root);
+  result = ctk_json_write(root, JSON_C_TO_STRING_PRETTY, out);
   free(sum);
   return result;
 }
