@@ -216,6 +216,13 @@ ctk_code ctk_datetime_parse(const char *text, time_t *out, char *why, size_t why
   return CTK_E_OK;
 }
 
+long long ctk_wall_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char *out,
                         size_t outlen)
 {

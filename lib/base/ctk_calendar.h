@@ -49,6 +49,10 @@ ctk_code ctk_date_parse(const char *text, time_t *out);
 /* 1 when year-month-day is a day of the Gregorian calendar (year 1 or later). */
 int ctk_is_calendar_date(long year, long month, long day);
 
+/* The wall clock (CLOCK_REALTIME) in milliseconds since 1970: event times and deadlines that
+ * other processes read. Intervals use ctk_now_ms (ctk_proc.h), which never jumps. */
+long long ctk_wall_ms(void);
+
 /* The clock as text that changes once a second, made once a second: every message and store
  * row is stamped, and gmtime_r with strftime costs about 2,000 instructions a stamp. Keep one
  * per thread (_Thread_local) and format. */

@@ -240,9 +240,7 @@ const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level 
 
 int64_t ctk_node_now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return ctk_wall_ms();
 }
 
 void ctk_node_abstime(int64_t at_ms, struct timespec *out)

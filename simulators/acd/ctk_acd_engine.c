@@ -238,13 +238,6 @@ static unsigned acd_talk_sample(ctk_acd_engine *e)
   }
 }
 
-static int64_t acd_wall_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t acd_hash(const char *s)
 {
   uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -503,7 +496,7 @@ static void acd_emit_ev(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind,
   ev.caller = c->caller;
   ev.called = c->called;
   ev.agent = c->agent >= 0 ? e->agents[c->agent].id : "";
-  ev.wall_ms = acd_wall_ms();
+  ev.wall_ms = ctk_wall_ms();
   if(c->answered)
     ev.wait_ms = c->wait_ms;
   else if(c->queued)
@@ -537,7 +530,7 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
   char day[16];
 
   /* Beijing time names the day */
-  ctk_beijing_strftime((time_t)(acd_wall_ms() / 1000), "%Y%m%d", day, sizeof(day));
+  ctk_beijing_strftime((time_t)(ctk_wall_ms() / 1000), "%Y%m%d", day, sizeof(day));
   snprintf(name, sizeof(name), "%s-%s-%06lu.wav", day, c->to_tag, e->seq);
   snprintf(c->rec_url, sizeof(c->rec_url), "%s/%s", e->recording_base, name);
   if(!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
