@@ -17,6 +17,7 @@
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
 #include "ctk_profile.h"
+#include "ctk_sock.h"
 
 static char scratch_root[256];
 
@@ -136,17 +137,11 @@ static void loopback_addr(struct sockaddr_in *sa, int port)
 
 int ctk_test_free_port(void)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = -1;
   int port = -1;
 
-  if(fd < 0)
+  if(ctk_sock_listen("127.0.0.1", 0, 1, 0, &fd, &port))
     return -1;
-  loopback_addr(&sa, 0);
-  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-     getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-    port = ntohs(sa.sin_port);
   close(fd);
   return port;
 }
@@ -177,20 +172,8 @@ int ctk_test_connect(int port, int timeout_s)
 
 int ctk_test_listen(int backlog, int *port)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  if(fd < 0)
-    return -1;
-  loopback_addr(&sa, 0);
-  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, backlog) != 0 ||
-     getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-    close(fd);
-    return -1;
-  }
-  *port = ntohs(sa.sin_port);
-  return fd;
+  int fd = -1;
+  return ctk_sock_listen("127.0.0.1", 0, backlog, 0, &fd, port) ? -1 : fd;
 }
 
 int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,
