@@ -86,7 +86,7 @@ static void test_node_config_file(void)
   f = fopen(path, "w");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
   fputs("# a province\nregion = 360000\n  listen = 127.0.0.1:0 \nfault = missing-urge\n"
-        "deadline = 2=5\nfault = late-reply   # an option that may repeat, as on the command line\n",
+        "deadline = 2=5\nfault = late-reply   # may repeat, as on the command line\n",
         f);
   fclose(f);
   ctk_node_config_init(&c, CTK_LEVEL_PROVINCE);

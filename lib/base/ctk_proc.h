@@ -1,5 +1,5 @@
-/* ctk_proc: child processes (the runner's roles, SIPp under `ctk load`, the tests' servers):
- * start with logs to a file, wait for what they publish or for their end, stop with TERM then KILL. */
+/* ctk_proc: child processes (the runner's roles, SIPp, the tests' servers): start with logs to
+ * a file, wait for what they publish or for their end, stop with TERM then KILL. */
 #ifndef CTK_PROC_H
 #define CTK_PROC_H
 
