@@ -21,6 +21,7 @@
 #include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
+#include "ctk_proc.h"
 
 #define MAIN_MOD "acd"
 #define ACD_POLL_MAX 4200
@@ -46,13 +47,6 @@ static void acd_on_signal(int sig)
 {
   (void)sig;
   acd_stop_requested = 1;
-}
-
-static uint64_t acd_mono_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
 }
 
 static void acd_usage(FILE *out)
@@ -395,11 +389,11 @@ static void acd_loop(acd_runtime *rt)
 {
   static struct pollfd fds[ACD_POLL_MAX];
   int live = isatty(STDOUT_FILENO);
-  uint64_t start = acd_mono_ms();
+  uint64_t start = (uint64_t)ctk_now_ms();
   uint64_t next_print = start + 1000;
 
   while(!acd_stop_requested) {
-    uint64_t now = acd_mono_ms();
+    uint64_t now = (uint64_t)ctk_now_ms();
     long wait = ctk_acd_engine_tick(rt->engine, now);
     size_t nsip, ncti = 0, nctl = 0;
     int ready;
@@ -416,7 +410,7 @@ static void acd_loop(acd_runtime *rt)
       nctl = 1;
     }
     ready = poll(fds, nsip + ncti + nctl, (int)wait);
-    now = acd_mono_ms();
+    now = (uint64_t)ctk_now_ms();
     if(ready > 0) {
       ctk_acd_sip_handle(rt->sip, fds, nsip, now);
       if(rt->cti)

@@ -1,6 +1,7 @@
 /* ctk_bundle: the signed evidence bundle (libarchive tar.gz, json-c manifest, OpenSSL Ed25519). */
 #include "ctk_bundle.h"
 #include "ctk_file.h"
+#include "ctk_json.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -448,8 +449,7 @@ static ctk_code build_manifest(const ctk_run *run, const member_list *l, const c
   ctk_summary s;
   ctk_buf freq;
   char created[CTK_RESULT_TIME_LEN];
-  const char *text;
-  size_t len = 0, i;
+  size_t i;
   int failed = 0, v;
   ctk_code rc;
 
@@ -539,14 +539,7 @@ static ctk_code build_manifest(const ctk_run *run, const member_list *l, const c
     json_object_put(root);
     return rc ? rc : CTK_E_NOMEM;
   }
-  text = json_object_to_json_string_length(
-    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-    &len);
-  rc = text ? ctk_buf_add(out, text, len) : CTK_E_NOMEM;
-  if(!rc)
-    rc = ctk_buf_addc(out, '\n');
-  json_object_put(root);
-  return rc;
+  return ctk_json_write_document(root, out);
 }
 
 static ctk_code sign(EVP_PKEY *k, const ctk_buf *msg, unsigned char sig[ED25519_SIG_LEN])

@@ -10,6 +10,7 @@
 
 #include "ctk_report.h"
 #include "ctk_file.h"
+#include "ctk_json.h"
 
 #define CTK_RESULTS_FORMAT "ctk12328-results/1"
 #define JSON_MAX_DEPTH 16
@@ -215,10 +216,7 @@ ctk_code ctk_report_json_write(const ctk_run *run, ctk_buf *out)
   json_object *prof = json_object_new_object();
   json_object *sut = json_object_new_object();
   json_object *tests = json_object_new_array();
-  const char *text;
-  size_t len = 0;
   size_t i;
-  ctk_code rc;
 
   if(!root || !tool || !prof || !sut || !tests) {
     json_object_put(root);
@@ -260,14 +258,7 @@ ctk_code ctk_report_json_write(const ctk_run *run, ctk_buf *out)
     json_object_put(root);
     return CTK_E_NOMEM;
   }
-  text = json_object_to_json_string_length(
-    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-    &len);
-  rc = text ? ctk_buf_add(out, text, len) : CTK_E_NOMEM;
-  if(!rc)
-    rc = ctk_buf_addc(out, '\n');
-  json_object_put(root);
-  return rc;
+  return ctk_json_write_document(root, out);
 }
 
 /* ================= reading ================= */

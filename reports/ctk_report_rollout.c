@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ctk_bundle.h"
+#include "ctk_calendar.h"
 #include "ctk_csv.h"
 #include "ctk_report.h"
 #include "ctk_html_out.h"
@@ -291,12 +292,8 @@ ctk_code ctk_rollout_build(const ctk_rollout_options *opt, ctk_buf *html, ctk_bu
   d->signatures_checked = opt->pubkey_pem != NULL;
   if(opt->today)
     ctk_strlcpy(d->today, opt->today, sizeof(d->today));
-  else {
-    time_t now = time(NULL) + 8 * 3600; /* Beijing date */
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(d->today, sizeof(d->today), "%Y-%m-%d", &tm);
-  }
+  else
+    ctk_beijing_today(d->today);
   rc = load_units(d, opt->units_csv ? opt->units_csv : "data/rollout-2016.csv", err, errlen);
   for(i = 0; i < opt->n_bundles && !rc; i++)
     rc = take_bundle(d, opt, opt->bundles[i]);

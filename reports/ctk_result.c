@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_version.h"
 #include "ctk_profile.h"
 
@@ -99,17 +100,12 @@ int ctk_xchg_dir_parse(const char *s)
 void ctk_result_now(char out[CTK_RESULT_TIME_LEN])
 {
   struct timespec ts;
-  struct tm tm;
-  time_t beijing;
   char base[24];
   unsigned ms;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  /* Beijing time has no daylight saving: UTC + 8 h, written with an explicit offset. */
-  beijing = ts.tv_sec + 8 * 3600;
-  gmtime_r(&beijing, &tm);
-  if(strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-    base[0] = '\0';
+  /* Beijing time, written with an explicit offset (docs/TIME.md). */
+  ctk_beijing_strftime(ts.tv_sec, "%Y-%m-%dT%H:%M:%S", base, sizeof(base));
   ms = (unsigned)(ts.tv_nsec / 1000000L) % 1000u;
   snprintf(out, CTK_RESULT_TIME_LEN, "%.19s.%03u+08:00", base, ms);
 }

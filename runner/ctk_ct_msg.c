@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_proc.h"
 #include "ctk_roles.h"
 
@@ -83,14 +84,11 @@ void ctk_ct_order_id(const char *city_region, char out[24])
   static unsigned counter;
   static unsigned base;
   time_t now = time(NULL);
-  struct tm tm;
   char day[16];
   /* Beijing date, as the accepting city would write it. */
-  now += 8 * 3600;
-  gmtime_r(&now, &tm);
-  strftime(day, sizeof(day), "%Y%m%d", &tm);
+  ctk_beijing_strftime(now, "%Y%m%d", day, sizeof(day));
   if(!base)
-    base = (unsigned)((tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 9u) % 800000u;
+    base = (unsigned)(ctk_beijing_seconds_of_day(now) * 9 % 800000);
   counter++;
   /* Sequences 900000 and above are left to the hostile catalogue (fixtures/hostile). */
   snprintf(out, 24, "%.6s%.8s%06u", city_region, day, (base + counter) % 900000u);

@@ -518,28 +518,42 @@ static ctk_code roles_start_city_province(ctk_roles *r, const char *province, ch
   return CTK_E_OK;
 }
 
+typedef struct acd_ready {
+  const char *path;
+  int port;
+} acd_ready;
+
+static int acd_ready_read(void *ctx)
+{
+  acd_ready *ar = ctx;
+  struct json_object *obj = json_object_from_file(ar->path);
+  struct json_object *v = NULL;
+  int port = 0;
+  if(obj && json_object_object_get_ex(obj, "control_port", &v))
+    port = json_object_get_int(v);
+  json_object_put(obj);
+  if(port <= 0 || port >= 65536)
+    return 0;
+  ar->port = port;
+  return 1;
+}
+
 /* Read the acd's control port from its ready file (written just after the port file). */
 static ctk_code roles_acd_control(ctk_roles *r, const char *ready, char *why, size_t whylen)
 {
-  long long until = ctk_now_ms() + r->pixit->start_timeout_ms;
-  for(;;) {
-    struct json_object *obj = json_object_from_file(ready);
-    struct json_object *v = NULL;
-    int port = 0;
-    if(obj && json_object_object_get_ex(obj, "control_port", &v))
-      port = json_object_get_int(v);
-    json_object_put(obj);
-    if(port > 0 && port < 65536) {
-      roles_url(r->acd_control, sizeof(r->acd_control), port);
-      return CTK_E_OK;
-    }
-    if(ctk_now_ms() >= until || !ctk_proc_alive(&r->acd)) {
-      snprintf(why, whylen, "the queue machine wrote no control port to %s (log: %s)", ready,
-               r->acd.log_path);
-      return CTK_E_TIMEOUT;
-    }
-    ctk_sleep_ms(20);
+  acd_ready ar;
+  ctk_code result;
+
+  ar.path = ready;
+  ar.port = 0;
+  result = ctk_proc_wait_ready(&r->acd, r->pixit->start_timeout_ms, acd_ready_read, &ar);
+  if(result) {
+    snprintf(why, whylen, "the queue machine wrote no control port to %s (log: %s)", ready,
+             r->acd.log_path);
+    return result;
   }
+  roles_url(r->acd_control, sizeof(r->acd_control), ar.port);
+  return CTK_E_OK;
 }
 
 /* The queue machine beside the city: answered calls go to the city's CTI webhook. */

@@ -2,17 +2,14 @@
 #include "acd_testlib.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,17 +21,29 @@
 
 #define TL_ARGS_MAX 48
 
-static long long tl_now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int tl_json_int(json_object *o, const char *key)
 {
   json_object *v = NULL;
   return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : -1;
+}
+
+typedef struct tl_start {
+  ctk_acd_proc *p;
+  const char *ready;
+} tl_start;
+
+/* The ready file is JSON with every port the simulator listens on. */
+static int tl_ready(void *ctx)
+{
+  const tl_start *w = ctx;
+  json_object *o = json_object_from_file(w->ready);
+  if(!o)
+    return 0;
+  w->p->sip_port = tl_json_int(o, "sip_port");
+  w->p->cti_port = tl_json_int(o, "cti_port");
+  w->p->control_port = tl_json_int(o, "control_port");
+  json_object_put(o);
+  return w->p->sip_port > 0;
 }
 
 int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args)
@@ -42,8 +51,7 @@ int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args
   char ready[600];
   char *argv[TL_ARGS_MAX + 1];
   int argc = 0, i;
-  long long until;
-  pid_t parent = getpid();
+  tl_start w;
 
   memset(p, 0, sizeof(*p));
   p->cti_port = -1;
@@ -64,63 +72,25 @@ int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args
     argv[argc++] = (char *)args[i];
   argv[argc] = NULL;
 
-  fflush(NULL);
-  p->pid = fork();
-  if(p->pid < 0)
+  if(ctk_proc_start(&p->proc, "acd", argv, p->log_path))
     return -1;
-  if(p->pid == 0) {
-    int fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if(getppid() != parent)
-      _exit(127);
-    if(fd >= 0) {
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-    execv(argv[0], argv);
-    _exit(127);
+  w.p = p;
+  w.ready = ready;
+  if(ctk_proc_wait_ready(&p->proc, 5000, tl_ready, &w)) {
+    ctk_acd_test_stop(p);
+    return -1;
   }
-  until = tl_now_ms() + 5000;
-  while(tl_now_ms() < until) {
-    json_object *o = json_object_from_file(ready);
-    if(o) {
-      p->sip_port = tl_json_int(o, "sip_port");
-      p->cti_port = tl_json_int(o, "cti_port");
-      p->control_port = tl_json_int(o, "control_port");
-      json_object_put(o);
-      if(p->sip_port > 0)
-        return 0;
-    }
-    if(waitpid(p->pid, NULL, WNOHANG) == p->pid) {
-      p->pid = 0;
-      return -1;
-    }
-    usleep(20000);
-  }
-  ctk_acd_test_stop(p);
-  return -1;
+  return 0;
 }
 
 int ctk_acd_test_stop(ctk_acd_proc *p)
 {
-  long long until;
   int status;
-  if(p->pid <= 0)
+  if(p->proc.pid <= 0)
     return -1;
-  kill(p->pid, SIGTERM);
-  until = tl_now_ms() + 5000;
-  while(tl_now_ms() < until) {
-    if(waitpid(p->pid, &status, WNOHANG) == p->pid) {
-      p->pid = 0;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    usleep(10000);
-  }
-  kill(p->pid, SIGKILL);
-  waitpid(p->pid, &status, 0);
-  p->pid = 0;
-  return -1;
+  ctk_proc_stop(&p->proc, 5000);
+  status = p->proc.exit_status;
+  return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int ctk_acd_test_cti_connect(int port)
@@ -136,7 +106,7 @@ static int tl_read_full(int fd, unsigned char *buf, size_t n, long long until)
   size_t got = 0;
   while(got < n) {
     struct pollfd p;
-    long long left = until - tl_now_ms();
+    long long left = until - ctk_now_ms();
     ssize_t r;
     if(left <= 0)
       return -1;
@@ -190,7 +160,7 @@ int ctk_acd_test_cti_monitor(int fd)
   ctk_buf_free(&frame);
   if(!ok)
     return -1;
-  n = tl_read_frame(fd, buf, sizeof(buf), tl_now_ms() + 3000);
+  n = tl_read_frame(fd, buf, sizeof(buf), ctk_now_ms() + 3000);
   return n > 0 && strstr(buf, "<MonitorStartResponse") && strstr(buf, "monitorCrossRefID") ? 0 : -1;
 }
 
@@ -289,7 +259,7 @@ static void tl_tally(ctk_acd_cti_tally *t, const char *xml, long len)
 void ctk_acd_test_cti_read(int fd, ctk_acd_cti_tally *t, unsigned frames, int timeout_ms)
 {
   static char buf[70000];
-  long long until = tl_now_ms() + timeout_ms;
+  long long until = ctk_now_ms() + timeout_ms;
   while(t->frames < frames) {
     long n = tl_read_frame(fd, buf, sizeof(buf), until);
     if(n == -1)

@@ -3,10 +3,10 @@
 #ifndef CTK_ACD_TESTLIB_H
 #define CTK_ACD_TESTLIB_H
 
-#include <sys/types.h>
+#include "ctk_proc.h"
 
 typedef struct ctk_acd_proc {
-  pid_t pid;
+  ctk_proc proc;
   int sip_port;
   int cti_port;                /* -1 when not asked for */
   int control_port;

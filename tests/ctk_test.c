@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_profile.h"
+#include "ctk_sock.h"
 
 static char scratch_root[256];
 
@@ -91,6 +93,39 @@ int ctk_test_run(const char *cmd, char **out)
   return WEXITSTATUS(status);
 }
 
+int ctk_test_tz_away_from_beijing(ctk_test_tz *saved)
+{
+  /* POSIX TZ counts hours west of UTC: "CTK12" is UTC-12 (20 h behind Beijing, another date
+   * until 20:00 Beijing time), "CTK-14" is UTC+14 (6 h ahead, another date from 18:00). */
+  static const char *const zones[] = { "CTK12", "CTK-14" };
+  const char *old = getenv("TZ");
+  size_t i;
+
+  saved->was_set = old != NULL;
+  ctk_strlcpy(saved->value, old ? old : "", sizeof(saved->value));
+  for(i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+    time_t now = time(NULL);
+    struct tm local;
+    int y, m, d;
+    setenv("TZ", zones[i], 1);
+    tzset();
+    ctk_beijing_date(now, &y, &m, &d);
+    if(localtime_r(&now, &local) && local.tm_mday != d)
+      return 0;
+  }
+  ctk_test_tz_restore(saved);
+  return -1;
+}
+
+void ctk_test_tz_restore(const ctk_test_tz *saved)
+{
+  if(saved->was_set)
+    setenv("TZ", saved->value, 1);
+  else
+    unsetenv("TZ");
+  tzset();
+}
+
 /* 127.0.0.1:port (0 = any) */
 static void loopback_addr(struct sockaddr_in *sa, int port)
 {
@@ -102,17 +137,11 @@ static void loopback_addr(struct sockaddr_in *sa, int port)
 
 int ctk_test_free_port(void)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = -1;
   int port = -1;
 
-  if(fd < 0)
+  if(ctk_sock_listen("127.0.0.1", 0, 1, 0, &fd, &port))
     return -1;
-  loopback_addr(&sa, 0);
-  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-     getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-    port = ntohs(sa.sin_port);
   close(fd);
   return port;
 }
@@ -143,20 +172,8 @@ int ctk_test_connect(int port, int timeout_s)
 
 int ctk_test_listen(int backlog, int *port)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  if(fd < 0)
-    return -1;
-  loopback_addr(&sa, 0);
-  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, backlog) != 0 ||
-     getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-    close(fd);
-    return -1;
-  }
-  *port = ntohs(sa.sin_port);
-  return fd;
+  int fd = -1;
+  return ctk_sock_listen("127.0.0.1", 0, backlog, 0, &fd, port) ? -1 : fd;
 }
 
 int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,

@@ -29,6 +29,19 @@ int ctk_test_listen(int backlog, int *port);
 int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const int *count, int n,
                         int timeout_s);
 
+/* The machine's TZ as it was before ctk_test_tz_away_from_beijing. */
+typedef struct ctk_test_tz {
+  int was_set;
+  char value[256];
+} ctk_test_tz;
+/* Sets TZ (setenv and tzset) to a zone where the local date differs from Beijing's right now
+ * (UTC-12 or UTC+14, as POSIX TZ strings: no zone database needed), so a date taken from the
+ * machine's clock instead of Beijing's shows. The old TZ goes to saved. 0 when such a zone is
+ * in force, -1 when not. */
+int ctk_test_tz_away_from_beijing(ctk_test_tz *saved);
+/* Puts TZ back as it was. */
+void ctk_test_tz_restore(const ctk_test_tz *saved);
+
 /* The baseline profile, loaded once and freed at exit; NULL if it does not load. */
 const struct ctk_profile *ctk_test_profile(void);
 

@@ -21,6 +21,7 @@
 #include "acd/ctk_acd_csta.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"
+#include "ctk_sock.h"
 #include "ctk_test.h"
 
 /* ---------- a webhook receiver ---------- */
@@ -361,8 +362,29 @@ static void test_load_without_sipp_names_the_package(void)
   }
 }
 
+/* The binding the SIP and CSTA listeners share: UDP and TCP on one picked port, a port in use
+ * and a wrong address refused with a code. */
+static void test_acd_net_sock_bind(void)
+{
+  int tcp = -1, udp, other, port = 0, again = 0;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_sock_listen("127.0.0.1", 0, 4, 1, &tcp, &port), CTK_E_OK);
+  CU_ASSERT(port > 0 && port < 65536);
+  udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CU_ASSERT_FATAL(udp >= 0);
+  CU_ASSERT_EQUAL(ctk_sock_bind(udp, "127.0.0.1", port, &again), CTK_E_OK);
+  CU_ASSERT_EQUAL(again, port);
+  CU_ASSERT_EQUAL(ctk_sock_listen("127.0.0.1", port, 4, 0, &other, NULL), CTK_E_IO);
+  CU_ASSERT_EQUAL(other, -1);
+  CU_ASSERT_EQUAL(ctk_sock_listen("localhost", 0, 4, 0, &other, NULL), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_sock_listen("127.0.0.1", 65536, 4, 0, &other, NULL), CTK_E_INVAL);
+  close(udp);
+  close(tcp);
+}
+
 void ctk_test_add_acd_net(CU_pSuite s)
 {
+  CTK_TEST(s, test_acd_net_sock_bind);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);

@@ -2,6 +2,7 @@
  * edges of the calendar's coverage, and xs:dateTime parsing and formatting in Beijing time. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
@@ -214,6 +215,9 @@ static void test_calendar_clock_text(void)
   CU_ASSERT_EQUAL(ctk_datetime_parse(out, &parsed, NULL, 0), CTK_E_OK);
   CU_ASSERT(parsed >= before && parsed <= time(NULL));
   CU_ASSERT(c.at >= before);
+  /* the wall clock in milliseconds is the same clock */
+  CU_ASSERT(ctk_wall_ms() / 1000 >= (long long)before);
+  CU_ASSERT(ctk_wall_ms() / 1000 <= (long long)time(NULL));
 
   /* made once a second: within the same second the cached text is what comes back (tried
    * again if the second turned during the call) */
@@ -239,6 +243,48 @@ static void test_calendar_clock_text(void)
   /* too small for the text: empty, never cut */
   ctk_clock_text_now(&c, 0, "%Y%m%d%H%M%S", small, sizeof(small));
   CU_ASSERT_STRING_EQUAL(small, "");
+}
+
+/* The Beijing wall clock of an instant, whatever the machine's own zone. */
+static void test_calendar_beijing_wall_clock(void)
+{
+  time_t t = 0;
+  struct tm tm;
+  char out[16];
+  char small[8];
+  char today[CTK_BEIJING_DATE_LEN];
+  char local_today[16];
+  char expected[16];
+  ctk_test_tz tz;
+  time_t now;
+  struct tm local;
+  int y, m, d;
+
+  /* 16:30Z on Friday 9 February is 00:30 on Saturday 10 February in Beijing */
+  CU_ASSERT_EQUAL(ctk_datetime_parse("2024-02-09T16:30:00Z", &t, NULL, 0), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_beijing_tm(t, &tm));
+  CU_ASSERT(tm.tm_year == 124 && tm.tm_mon == 1 && tm.tm_mday == 10 && tm.tm_wday == 6);
+  CU_ASSERT(tm.tm_hour == 0 && tm.tm_min == 30 && tm.tm_sec == 0);
+  CU_ASSERT_EQUAL(ctk_beijing_seconds_of_day(t), 1800);
+  CU_ASSERT_EQUAL(ctk_beijing_seconds_of_day(-1), 8 * 3600 - 1);  /* 07:59:59 before 1970 */
+  CU_ASSERT_EQUAL(ctk_beijing_strftime(t, "%Y%m%d", out, sizeof(out)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(out, "20240210");
+  CU_ASSERT_EQUAL(ctk_beijing_strftime(t, "%Y-%m-%d %H:%M", small, sizeof(small)), CTK_E_TOOBIG);
+  CU_ASSERT_STRING_EQUAL(small, "");
+
+  /* on a machine set to a zone where it is another date now: still Beijing's */
+  CU_ASSERT_EQUAL_FATAL(ctk_test_tz_away_from_beijing(&tz), 0);
+  now = time(NULL);
+  ctk_beijing_today(today);
+  ctk_beijing_date(now, &y, &m, &d);
+  snprintf(expected, sizeof(expected), "%04d-%02d-%02d", y, m, d);
+  CU_ASSERT_PTR_NOT_NULL(ctk_beijing_tm(t, &tm));
+  CU_ASSERT_PTR_NOT_NULL(localtime_r(&now, &local));
+  strftime(local_today, sizeof(local_today), "%Y-%m-%d", &local);
+  ctk_test_tz_restore(&tz);
+  CU_ASSERT_STRING_EQUAL(today, expected);
+  CU_ASSERT_STRING_NOT_EQUAL(local_today, expected);   /* the zone did make a difference */
+  CU_ASSERT(tm.tm_mday == 10 && tm.tm_hour == 0 && tm.tm_min == 30);
 }
 
 static void test_calendar_broken_files(void)
@@ -286,5 +332,6 @@ void ctk_test_add_calendar(CU_pSuite suite)
   CTK_TEST(suite, test_calendar_outside_coverage);
   CTK_TEST(suite, test_calendar_datetime);
   CTK_TEST(suite, test_calendar_clock_text);
+  CTK_TEST(suite, test_calendar_beijing_wall_clock);
   CTK_TEST(suite, test_calendar_broken_files);
 }

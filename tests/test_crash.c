@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_http.h"
 #include "ctk_proc.h"
 #include "ctk_test.h"
@@ -127,16 +128,13 @@ static void crash_scenario(unsigned kills, unsigned orders_per_thread)
   long dup_history;
   long dup_accepted;
   ctk_ts_counts pc;
-  time_t now = time(NULL) + 8 * 3600;
-  struct tm tm;
 
   CU_ASSERT_FATAL(r != NULL);
   fprintf(stderr, "test_crash: %u kills, %u orders x %d threads, seed %u\n", kills,
           orders_per_thread, CRASH_THREADS, seed);
   pthread_mutex_init(&r->lock, NULL);
   r->orders_per_thread = orders_per_thread;
-  gmtime_r(&now, &tm);
-  strftime(r->today, sizeof(r->today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(time(NULL), "%Y%m%d", r->today, sizeof(r->today));
   ctk_http_global_init();
   snprintf(base, sizeof(base), "%s", ctk_test_tmpdir(kills > 10 ? "crash-soak" : "crash"));
   snprintf(mdir, sizeof(mdir), "%s/ministry", base);
@@ -250,13 +248,10 @@ static void test_lost_record_sends_again(void)
   ctk_buf msg;
   ctk_ts_counts pc;
   sqlite3 *db = NULL;
-  time_t now = time(NULL);
-  struct tm tm;
   long long until;
   int delivered = 0;
 
-  gmtime_r(&now, &tm);
-  strftime(today, sizeof(today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(time(NULL), "%Y%m%d", today, sizeof(today));
   snprintf(order_id, sizeof(order_id), "%s%s%06d", CTK_TS_CITY, today, 424242);
   ctk_http_global_init();
   snprintf(base, sizeof(base), "%s", ctk_test_tmpdir("crash-lost-record"));

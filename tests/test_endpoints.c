@@ -960,9 +960,11 @@ static void test_endpoints_admin_api(void)
 static void test_endpoints_serve_daemon(void)
 {
   const char *dir = ctk_test_tmpdir("ep-daemon");
-  char portfile[400], data[400], url[64];
-  pid_t pid;
-  int status = -1, port = 0, i;
+  char portfile[400], data[400], log[400], url[64];
+  char *argv[] = { (char *)ctk_test_ctk_bin(), "serve", "ministry", "--listen", "127.0.0.1:0",
+                   "--port-file", portfile, "--data", data, "--log-level", "error", NULL };
+  ctk_proc daemon;
+  int port = 0;
   ctk_http_client *c;
   ctk_http_call call;
   ctk_http_reply reply;
@@ -970,23 +972,9 @@ static void test_endpoints_serve_daemon(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   snprintf(portfile, sizeof(portfile), "%s/port", dir);
   snprintf(data, sizeof(data), "%s/data", dir);
-  pid = fork();
-  CU_ASSERT_FATAL(pid >= 0);
-  if(pid == 0) {
-    execl(ctk_test_ctk_bin(), "ctk", "serve", "ministry", "--listen", "127.0.0.1:0",
-          "--port-file", portfile, "--data", data, "--log-level", "error", (char *)NULL);
-    _exit(127);
-  }
-  for(i = 0; i < 500 && port <= 0; i++) {
-    char *text = ctk_test_read_file(portfile, NULL);
-    if(text) {
-      port = atoi(text);
-      free(text);
-    }
-    else
-      usleep(10000);
-  }
-  CU_ASSERT(port > 0);
+  snprintf(log, sizeof(log), "%s/serve.log", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&daemon, "ministry", argv, log), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_proc_wait_port(&daemon, portfile, 5000, &port), CTK_E_OK);
   if(port > 0) {
     c = ctk_http_client_new();
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/ctk/health", port);
@@ -999,17 +987,8 @@ static void test_endpoints_serve_daemon(void)
     ctk_buf_free(&reply.body);
     ctk_http_client_free(c);
   }
-  kill(pid, SIGTERM);
-  for(i = 0; i < 500; i++) {
-    if(waitpid(pid, &status, WNOHANG) == pid)
-      break;
-    usleep(10000);
-  }
-  if(i == 500) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ctk_proc_stop(&daemon, 5000);
+  CU_ASSERT(WIFEXITED(daemon.exit_status) && WEXITSTATUS(daemon.exit_status) == 0);
 }
 
 /* ---------- the province's fault modes really break what they say ---------- */

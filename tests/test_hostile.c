@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
@@ -119,14 +120,12 @@ static void canary_stop(canary *c)
 static void run_clock_init(void)
 {
   time_t t;
-  struct tm tm;
 
   if(run_now[0])
     return;
-  t = time(NULL) + 8 * 3600;
-  gmtime_r(&t, &tm);
-  strftime(run_now, sizeof(run_now), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-  strftime(run_today, sizeof(run_today), "%Y%m%d", &tm);
+  t = time(NULL);
+  ctk_datetime_format(t, run_now, sizeof(run_now));
+  ctk_beijing_strftime(t, "%Y%m%d", run_today, sizeof(run_today));
 }
 
 /* Copy src to dst replacing @NOW@, @TODAY@ and @CANARY@. */

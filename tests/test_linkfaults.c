@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_faultproxy.h"
 #include "ctk_node.h"
 #include "ctk_store.h"
@@ -31,14 +32,11 @@ static int lf_start(link_fixture *f, const char *name, unsigned seq_base)
   char dir[600];
   char upstream[64];
   ctk_faultproxy_config pc;
-  time_t t = time(NULL) + 8 * 3600;
-  struct tm tm;
 
   memset(f, 0, sizeof(*f));
   f->name = name;
   f->seq = seq_base;
-  gmtime_r(&t, &tm);
-  strftime(f->today, sizeof(f->today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(time(NULL), "%Y%m%d", f->today, sizeof(f->today));
   snprintf(dir, sizeof(dir), "%s", ctk_test_tmpdir("linkfaults"));
   if(!dir[0])
     return -1;
@@ -292,11 +290,8 @@ static void test_updates_arrive_in_order_despite_overtaking(void)
     char body[512];
     char code[32];
     char now[40];
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
 
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+    ctk_datetime_format(time(NULL), now, sizeof(now));
     lf_order_id(&f, i, order_id, sizeof(order_id));
     CU_ASSERT_EQUAL(report_orders(&f, i, 1), 1);
     snprintf(body, sizeof(body),

@@ -10,6 +10,7 @@
 
 #include "acd_testlib.h"
 #include "ctk_http.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
 
 /* Runs `ctk load calls` with extra options; returns its exit code and loads its JSON result. */
@@ -186,34 +187,23 @@ static void test_load_agent_hangs_up_and_short_runs_fail(void)
 static void test_load_answered_calls_become_city_orders(void)
 {
   const char *dir = ctk_test_tmpdir("load-city");
-  char port_file[600], url[128];
-  char *text = NULL;
+  char port_file[600], log[600], url[128];
+  /* the province is not there: the city still takes the CTI events and makes orders */
+  char *argv[] = { (char *)ctk_test_ctk_bin(), "sim", "city", "--province", "360000",
+                   "--cities", "360100", "--upper", "http://127.0.0.1:9",
+                   "--control", "127.0.0.1:0", "--control-port-file", port_file,
+                   "--duration", "30", NULL };
   ctk_acd_proc acd;
   json_object *stats = NULL, *total = NULL;
-  int city_port = 0, waited, rc;
-  pid_t city;
+  int city_port = 0, rc;
+  ctk_proc city;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   snprintf(port_file, sizeof(port_file), "%s/city-control.port", dir);
-  city = fork();
-  CU_ASSERT_FATAL(city >= 0);
-  if(city == 0) {
-    /* the province is not there: the city still takes the CTI events and makes orders */
-    execl(ctk_test_ctk_bin(), ctk_test_ctk_bin(), "sim", "city", "--province", "360000",
-          "--cities", "360100", "--upper", "http://127.0.0.1:9", "--control", "127.0.0.1:0",
-          "--control-port-file", port_file, "--duration", "30", (char *)NULL);
-    _exit(127);
-  }
-  for(waited = 0; waited < 5000 && city_port <= 0; waited += 50) {
-    text = ctk_test_read_file(port_file, NULL);
-    city_port = text ? atoi(text) : 0;
-    free(text);
-    if(city_port <= 0)
-      usleep(50000);
-  }
-  if(city_port <= 0) {
-    kill(city, SIGKILL);
-    waitpid(city, NULL, 0);
+  snprintf(log, sizeof(log), "%s/city.log", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&city, "city", argv, log), CTK_E_OK);
+  if(ctk_proc_wait_port(&city, port_file, 5000, &city_port)) {
+    ctk_proc_stop(&city, 0);
     CU_FAIL_FATAL("ctk sim city did not start");
   }
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", city_port);
@@ -245,8 +235,7 @@ static void test_load_answered_calls_become_city_orders(void)
   CU_ASSERT(stats && json_object_object_get_ex(stats, "total", &total));
   CU_ASSERT_EQUAL(jint(total, "cti_orders"), 10);
   json_object_put(stats);
-  kill(city, SIGTERM);
-  waitpid(city, NULL, 0);
+  ctk_proc_stop(&city, 5000);
 }
 
 void ctk_test_add_load(CU_pSuite s)

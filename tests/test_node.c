@@ -86,14 +86,21 @@ static void test_node_config_file(void)
   f = fopen(path, "w");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
   fputs("# a province\nregion = 360000\n  listen = 127.0.0.1:0 \nfault = missing-urge\n"
-        "deadline = 2=5\n",
+        "deadline = 2=5\nfault = late-reply   # may repeat, as on the command line\n",
         f);
   fclose(f);
   ctk_node_config_init(&c, CTK_LEVEL_PROVINCE);
   CU_ASSERT_EQUAL(ctk_node_config_load(&c, path, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_STRING_EQUAL(c.region, "360000");
-  CU_ASSERT_EQUAL(c.faults, 1ul << CTK_PF_missing_urge);
+  CU_ASSERT_EQUAL(c.faults, (1ul << CTK_PF_missing_urge) | (1ul << CTK_PF_late_reply));
   CU_ASSERT_EQUAL(c.n_deadlines, 1);
+
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("region = 360000\n\nurge-interval = soon\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(ctk_node_config_load(&c, path, err, sizeof(err)), CTK_E_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "province.conf:3: "));
 
   f = fopen(path, "w");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);

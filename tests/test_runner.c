@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
@@ -49,6 +50,59 @@ static void test_kvfile_errors(void)
   CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "x\n", &kv, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_NOT_EQUAL(ctk_kvfile_parse("t", "bad key = 1\n", &kv, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_NOT_EQUAL(ctk_kvfile_load("/nonexistent/pics", &kv, err, sizeof(err)), CTK_E_OK);
+}
+
+typedef struct kv_seen {
+  char keys[512];
+  int last_line;
+} kv_seen;
+
+static ctk_code kv_collect(void *ctx, const char *key, const char *value, int line, char *why,
+                           size_t whylen)
+{
+  kv_seen *seen = ctx;
+  if(!strcmp(value, "refuse")) {
+    snprintf(why, whylen, "'%s' refused", key);
+    return CTK_E_INVAL;
+  }
+  {
+    size_t n = strlen(seen->keys);
+    snprintf(seen->keys + n, sizeof(seen->keys) - n, "%s=%s;", key, value);
+  }
+  seen->last_line = line;
+  return CTK_E_OK;
+}
+
+/* Entry by entry: a key may come again, and the caller's refusal is reported at its line. */
+static void test_kvfile_each(void)
+{
+  const char *dir = ctk_test_tmpdir("kvfile-each");
+  char path[600];
+  char err[256];
+  kv_seen seen;
+  FILE *f;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/each.conf", dir);
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("# repeated keys\nFault = a\nfault = b  # second\n[Delay]\nsign = exp 3\n", f);
+  fclose(f);
+  memset(&seen, 0, sizeof(seen));
+  CU_ASSERT_EQUAL(ctk_kvfile_each(path, kv_collect, &seen, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(seen.keys, "fault=a;fault=b;delay.sign=exp 3;");
+  CU_ASSERT_EQUAL(seen.last_line, 5);
+
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("a = 1\n\nb = refuse\nc = 3\n", f);
+  fclose(f);
+  memset(&seen, 0, sizeof(seen));
+  CU_ASSERT_EQUAL(ctk_kvfile_each(path, kv_collect, &seen, err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "each.conf:3: 'b' refused"));
+  CU_ASSERT_STRING_EQUAL(seen.keys, "a=1;");
+  CU_ASSERT_EQUAL(ctk_kvfile_each("/nonexistent/each.conf", kv_collect, &seen, err,
+                                  sizeof(err)), CTK_E_NOTFOUND);
 }
 
 static void test_pics_conditions(void)
@@ -544,6 +598,32 @@ static void test_proc_port_and_stop(void)
   ctk_proc_stop(&p, 100);
 }
 
+/* A bounded wait for a child's end: its status when it ends in time, TIMEOUT (still running,
+ * left for ctk_proc_stop) when it does not. */
+static void test_proc_wait_exit(void)
+{
+  const char *dir = ctk_test_tmpdir("runner-proc-exit");
+  char log[600];
+  char *argv[] = { "/bin/sh", "-c", "exit 5", NULL };
+  ctk_proc p;
+  long long started;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(log, sizeof(log), "%s/x.log", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "ends", argv, log), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_proc_wait_exit(&p, 5000), CTK_E_OK);
+  CU_ASSERT(WIFEXITED(p.exit_status) && WEXITSTATUS(p.exit_status) == 5);
+
+  argv[2] = "sleep 30";
+  CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&p, "sleeps", argv, log), CTK_E_OK);
+  started = ctk_now_ms();
+  CU_ASSERT_EQUAL(ctk_proc_wait_exit(&p, 200), CTK_E_TIMEOUT);
+  CU_ASSERT(ctk_now_ms() - started < 5000);
+  CU_ASSERT_TRUE(ctk_proc_alive(&p));
+  ctk_proc_stop(&p, 1000);
+  CU_ASSERT_FALSE(ctk_proc_alive(&p));
+}
+
 static void test_relay_records(void)
 {
   ctk_profile *p = NULL;
@@ -647,6 +727,7 @@ void ctk_test_add_runner(CU_pSuite s)
 {
   CTK_TEST(s, test_kvfile_sections);
   CTK_TEST(s, test_kvfile_errors);
+  CTK_TEST(s, test_kvfile_each);
   CTK_TEST(s, test_pics_conditions);
   CTK_TEST(s, test_pixit_reference);
   CTK_TEST(s, test_pixit_errors);
@@ -657,6 +738,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_plan);
   CTK_TEST(s, test_coverage_full);
   CTK_TEST(s, test_proc_port_and_stop);
+  CTK_TEST(s, test_proc_wait_exit);
   CTK_TEST(s, test_relay_records);
   CTK_TEST(s, test_run_usage);
 }

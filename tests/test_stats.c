@@ -1,7 +1,9 @@
 /* test_stats: each formula of docs/STATISTICS.md on a small hand-made store. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "ctk_calendar.h"
 #include "ctk_stats.h"
 #include "ctk_test.h"
 
@@ -137,9 +139,37 @@ static void test_stats_formats(void)
   ctk_store_close(s);
 }
 
+/* With no day given, overdue is judged on Beijing's date, also on a machine whose clock is set
+ * to a zone where the date is another one (docs/TIME.md: the network keeps Beijing time). */
+static void test_stats_today_is_beijing(void)
+{
+  ctk_store *s = sample_store();
+  ctk_stats st;
+  ctk_test_tz tz;
+  char before[16], after[16];
+  int y, m, d;
+  ctk_code rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_tz_away_from_beijing(&tz), 0);
+  ctk_beijing_date(time(NULL), &y, &m, &d);
+  snprintf(before, sizeof(before), "%04d-%02d-%02d", y, m, d);
+  rc = ctk_stats_compute(s, NULL, "360000", "", "", NULL, &st);
+  ctk_beijing_date(time(NULL), &y, &m, &d);
+  snprintf(after, sizeof(after), "%04d-%02d-%02d", y, m, d);
+  ctk_test_tz_restore(&tz);
+  CU_ASSERT_EQUAL(rc, CTK_E_OK);
+  /* either side of a Beijing midnight that fell during the call */
+  if(strcmp(st.today, before) && strcmp(st.today, after))
+    fprintf(stderr, "\n  today: got %s, Beijing date %s\n", st.today, before);
+  CU_ASSERT(!strcmp(st.today, before) || !strcmp(st.today, after));
+  ctk_store_close(s);
+}
+
 void ctk_test_add_stats(CU_pSuite suite)
 {
   CTK_TEST(suite, test_stats_province);
   CTK_TEST(suite, test_stats_regions_and_periods);
   CTK_TEST(suite, test_stats_formats);
+  CTK_TEST(suite, test_stats_today_is_beijing);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
 
@@ -52,13 +53,10 @@ static void run_reports(syncfail_run *r, int n, const char *tag)
 {
   char url[64];
   char today[16];
-  time_t now = time(NULL);
-  struct tm tm;
   int i;
 
   ctk_ts_url(&r->m, url, sizeof(url));
-  gmtime_r(&now, &tm);
-  strftime(today, sizeof(today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(time(NULL), "%Y%m%d", today, sizeof(today));
   for(i = 0; i < n; i++) {
     ctk_buf body;
     ctk_buf msg;

@@ -224,7 +224,16 @@ static void test_bad_model_lines_are_refused(void)
   fclose(f);
   CU_ASSERT_EQUAL(ctk_traffic_load(path, &m, err, sizeof(err)), CTK_E_PARSE);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4:"));   /* FILE:LINE */
-  CU_ASSERT_EQUAL(ctk_traffic_load("/nonexistent/model.conf", &m, err, sizeof(err)), CTK_E_IO);
+  CU_ASSERT_EQUAL(ctk_traffic_load("/nonexistent/model.conf", &m, err, sizeof(err)),
+                  CTK_E_NOTFOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/model.conf:0: "));
+  /* a bad value is reported at its line, with what the model says is wrong */
+  f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("rate = 2\n[delay]\nsign = gamma 3\n", f);
+  fclose(f);
+  CU_ASSERT_NOT_EQUAL(ctk_traffic_load(path, &m, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "model.conf:3: bad distribution 'gamma 3'"));
 }
 
 static void test_kind_names(void)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_proc.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
@@ -57,8 +58,6 @@ static void test_nodes_clean_under_valgrind(void)
   char url[64];
   char code[32];
   char today[16];
-  time_t now = time(NULL) + 8 * 3600;
-  struct tm tm;
   unsigned i;
   long long until;
   ctk_ts_counts mc;
@@ -70,8 +69,7 @@ static void test_nodes_clean_under_valgrind(void)
     fprintf(stderr, "test_valgrind: valgrind not installed, skipped\n");
     return;
   }
-  gmtime_r(&now, &tm);
-  strftime(today, sizeof(today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(time(NULL), "%Y%m%d", today, sizeof(today));
   snprintf(base, sizeof(base), "%s", ctk_test_tmpdir("valgrind"));
   snprintf(mdir, sizeof(mdir), "%s/ministry", base);
   snprintf(pdir, sizeof(pdir), "%s/province", base);

@@ -36,7 +36,7 @@ static long beijing_day(time_t t)
   return (long)day;
 }
 
-static long seconds_into_day(time_t t)
+long ctk_beijing_seconds_of_day(time_t t)
 {
   return (long)((long long)t + CTK_BEIJING_OFFSET_S - (long long)beijing_day(t) * SECONDS_PER_DAY);
 }
@@ -99,6 +99,35 @@ ctk_code ctk_beijing_time(int year, int month, int day, int hour, int minute, in
 void ctk_beijing_date(time_t t, int *year, int *month, int *day)
 {
   day_to_date(beijing_day(t), year, month, day, NULL);
+}
+
+struct tm *ctk_beijing_tm(time_t t, struct tm *out)
+{
+  time_t wall = t + CTK_BEIJING_OFFSET_S;
+  return gmtime_r(&wall, out);
+}
+
+ctk_code ctk_beijing_strftime(time_t t, const char *fmt, char *out, size_t size)
+{
+  struct tm tm;
+
+  if(!out || !size || !fmt)
+    return CTK_E_INVAL;
+  out[0] = '\0';
+  if(!ctk_beijing_tm(t, &tm))
+    return CTK_E_INVAL;
+  /* strftime's 0 also means an empty result: only a format that writes something is used */
+  if(!strftime(out, size, fmt, &tm)) {
+    out[0] = '\0';
+    return CTK_E_TOOBIG;
+  }
+  return CTK_E_OK;
+}
+
+void ctk_beijing_today(char out[CTK_BEIJING_DATE_LEN])
+{
+  if(ctk_beijing_strftime(time(NULL), "%Y-%m-%d", out, CTK_BEIJING_DATE_LEN))
+    out[0] = '\0';
 }
 
 /* Exactly n ASCII digits at *p; advances *p. */
@@ -187,6 +216,13 @@ ctk_code ctk_datetime_parse(const char *text, time_t *out, char *why, size_t why
   return CTK_E_OK;
 }
 
+long long ctk_wall_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char *out,
                         size_t outlen)
 {
@@ -206,14 +242,13 @@ void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char 
 
 ctk_code ctk_datetime_format(time_t t, char *out, size_t size)
 {
-  time_t local = t + CTK_BEIJING_OFFSET_S;
   struct tm tm;
   int n;
 
   if(!out || size == 0)
     return CTK_E_INVAL;
   out[0] = '\0';
-  if(!gmtime_r(&local, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+  if(!ctk_beijing_tm(t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
     return CTK_E_INVAL;
   n = snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900,
                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -428,7 +463,7 @@ ctk_code ctk_calendar_add_working_days(const ctk_calendar *cal, time_t start, lo
       counted++;
   }
   /* no daylight saving in Beijing, so whole days keep the time of day exactly */
-  *out = (time_t)day * SECONDS_PER_DAY + seconds_into_day(start) - CTK_BEIJING_OFFSET_S;
+  *out = (time_t)day * SECONDS_PER_DAY + ctk_beijing_seconds_of_day(start) - CTK_BEIJING_OFFSET_S;
   return CTK_E_OK;
 }
 

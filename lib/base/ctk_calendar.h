@@ -23,6 +23,19 @@ ctk_code ctk_beijing_time(int year, int month, int day, int hour, int minute, in
                           time_t *out);
 /* The Beijing date of an instant. */
 void ctk_beijing_date(time_t t, int *year, int *month, int *day);
+/* The Beijing wall clock of an instant, broken down as gmtime_r breaks down UTC (tm_isdst is
+ * 0; tm_gmtoff and tm_zone do not describe Beijing). NULL when t is beyond struct tm. Never
+ * localtime_r: the network keeps Beijing time whatever the machine's TZ. */
+struct tm *ctk_beijing_tm(time_t t, struct tm *out);
+/* Seconds since the Beijing midnight of t, 0 to 86399. */
+long ctk_beijing_seconds_of_day(time_t t);
+/* The Beijing wall clock of t written by strftime: "%Y%m%d" gives the date inside an order
+ * number, "%Y-%m-%d" a date. CTK_E_TOOBIG when it does not fit (out is "" then), CTK_E_INVAL
+ * for a t beyond struct tm. */
+ctk_code ctk_beijing_strftime(time_t t, const char *fmt, char *out, size_t size);
+/* Today's Beijing date, "YYYY-MM-DD". */
+#define CTK_BEIJING_DATE_LEN 11
+void ctk_beijing_today(char out[CTK_BEIJING_DATE_LEN]);
 
 /* Parses xs:dateTime with an offset: "2026-11-29T13:00:00+08:00", "...T05:00:00Z",
  * fractions of a second allowed (dropped), "T24:00:00" means the next midnight.
@@ -35,6 +48,10 @@ ctk_code ctk_date_parse(const char *text, time_t *out);
 
 /* 1 when year-month-day is a day of the Gregorian calendar (year 1 or later). */
 int ctk_is_calendar_date(long year, long month, long day);
+
+/* The wall clock (CLOCK_REALTIME) in milliseconds since 1970: event times and deadlines that
+ * other processes read. Intervals use ctk_now_ms (ctk_proc.h), which never jumps. */
+long long ctk_wall_ms(void);
 
 /* The clock as text that changes once a second, made once a second: every message and store
  * row is stamped, and gmtime_r with strftime costs about 2,000 instructions a stamp. Keep one

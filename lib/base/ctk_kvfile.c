@@ -46,16 +46,18 @@ static ctk_code kv_fail(char *err, size_t errlen, const char *name, int line, co
   return CTK_E_PARSE;
 }
 
+/* One line: a comment, a [section] (kept in section) or an entry handed to fn. */
 static ctk_code kv_line(const char *name, int lineno, char *line, char *section, size_t seclen,
-                        ctk_kvfile *kv, char *err, size_t errlen)
+                        ctk_kvfile_fn fn, void *ctx, char *err, size_t errlen)
 {
   char *s = kv_trim(line);
   char *eq;
   char *key;
   char *value;
   char *hash;
-  ctk_kvfile_entry *e;
   char full[CTK_KVFILE_KEY_MAX];
+  char why[256];
+  ctk_code result;
   int n;
 
   if(!*s || *s == '#' || *s == ';')
@@ -99,23 +101,17 @@ static ctk_code kv_line(const char *name, int lineno, char *line, char *section,
   if(n < 0 || (size_t)n >= sizeof(full))
     return kv_fail(err, errlen, name, lineno, "key too long");
   kv_lower(full);
-  if(strlen(value) >= CTK_KVFILE_VALUE_MAX)
-    return kv_fail(err, errlen, name, lineno, "value too long");
-  if(ctk_kvfile_find(kv, full)) {
-    char why[160];
-    snprintf(why, sizeof(why), "'%s' given twice", full);
-    return kv_fail(err, errlen, name, lineno, why);
+  why[0] = '\0';
+  result = fn(ctx, full, value, lineno, why, sizeof(why));
+  if(result) {
+    snprintf(err, errlen, "%s:%d: %s", name, lineno, why[0] ? why : ctk_strerror(result));
+    return result;
   }
-  if(kv->count >= CTK_KVFILE_ENTRIES_MAX)
-    return kv_fail(err, errlen, name, lineno, "too many entries");
-  e = &kv->entries[kv->count++];
-  ctk_strlcpy(e->key, full, sizeof(e->key));
-  ctk_strlcpy(e->value, value, sizeof(e->value));
-  e->line = lineno;
   return CTK_E_OK;
 }
 
-ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, char *err, size_t errlen)
+static ctk_code kv_parse(const char *name, const char *text, ctk_kvfile_fn fn, void *ctx,
+                         char *err, size_t errlen)
 {
   char section[CTK_KVFILE_KEY_MAX] = "";
   char line[1024];
@@ -123,8 +119,6 @@ ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, ch
   int lineno = 0;
   ctk_code result;
 
-  kv->count = 0;
-  ctk_strlcpy(kv->path, name, sizeof(kv->path));
   while(*p) {
     const char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -133,7 +127,7 @@ ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, ch
       return kv_fail(err, errlen, name, lineno, "line too long");
     memcpy(line, p, len);
     line[len] = '\0';
-    result = kv_line(name, lineno, line, section, sizeof(section), kv, err, errlen);
+    result = kv_line(name, lineno, line, section, sizeof(section), fn, ctx, err, errlen);
     if(result)
       return result;
     p += len;
@@ -143,7 +137,7 @@ ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, ch
   return CTK_E_OK;
 }
 
-ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t errlen)
+static ctk_code kv_read(const char *path, ctk_kvfile_fn fn, void *ctx, char *err, size_t errlen)
 {
   ctk_buf b;
   ctk_code result;
@@ -159,9 +153,55 @@ ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t err
     result = CTK_E_PARSE;
   }
   if(!result)
-    result = ctk_kvfile_parse(path, ctk_buf_str(&b), kv, err, errlen);
+    result = kv_parse(path, ctk_buf_str(&b), fn, ctx, err, errlen);
   ctk_buf_free(&b);
   return result;
+}
+
+/* The table form: a key said twice is an error (a statement that says two things is not a
+ * statement). */
+static ctk_code kv_store(void *ctx, const char *key, const char *value, int line, char *why,
+                         size_t whylen)
+{
+  ctk_kvfile *kv = ctx;
+  ctk_kvfile_entry *e;
+
+  if(strlen(value) >= CTK_KVFILE_VALUE_MAX) {
+    snprintf(why, whylen, "value too long");
+    return CTK_E_PARSE;
+  }
+  if(ctk_kvfile_find(kv, key)) {
+    snprintf(why, whylen, "'%s' given twice", key);
+    return CTK_E_PARSE;
+  }
+  if(kv->count >= CTK_KVFILE_ENTRIES_MAX) {
+    snprintf(why, whylen, "too many entries");
+    return CTK_E_PARSE;
+  }
+  e = &kv->entries[kv->count++];
+  ctk_strlcpy(e->key, key, sizeof(e->key));
+  ctk_strlcpy(e->value, value, sizeof(e->value));
+  e->line = line;
+  return CTK_E_OK;
+}
+
+ctk_code ctk_kvfile_parse(const char *name, const char *text, ctk_kvfile *kv, char *err, size_t errlen)
+{
+  kv->count = 0;
+  ctk_strlcpy(kv->path, name, sizeof(kv->path));
+  return kv_parse(name, text, kv_store, kv, err, errlen);
+}
+
+ctk_code ctk_kvfile_load(const char *path, ctk_kvfile *kv, char *err, size_t errlen)
+{
+  kv->count = 0;
+  ctk_strlcpy(kv->path, path, sizeof(kv->path));
+  return kv_read(path, kv_store, kv, err, errlen);
+}
+
+ctk_code ctk_kvfile_each(const char *path, ctk_kvfile_fn fn, void *ctx, char *err, size_t errlen)
+{
+  return kv_read(path, fn, ctx, err, errlen);
 }
 
 const ctk_kvfile_entry *ctk_kvfile_find(const ctk_kvfile *kv, const char *key)

@@ -116,31 +116,65 @@ int ctk_proc_alive(ctk_proc *p)
   return p->pid && !proc_reap(p, WNOHANG);
 }
 
-ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int *port)
+ctk_code ctk_proc_wait_ready(ctk_proc *p, long timeout_ms, int (*ready)(void *ctx), void *ctx)
 {
   long long until = ctk_now_ms() + timeout_ms;
   for(;;) {
-    FILE *f = fopen(path, "r");
-    if(f) {
-      char line[32] = "";
-      char *end;
-      long n;
-      char *got = fgets(line, sizeof(line), f);
-      fclose(f);
-      if(got && line[0] >= '0' && line[0] <= '9' && strchr(line, '\n')) {
-        n = strtol(line, &end, 10);
-        if(n > 0 && n < 65536) {
-          *port = (int)n;
-          return CTK_E_OK;
-        }
-      }
-    }
+    if(ready(ctx))
+      return CTK_E_OK;
     if(!ctk_proc_alive(p))
       return CTK_E_EXTERNAL;
     if(ctk_now_ms() >= until || proc_signalled)
       return CTK_E_TIMEOUT;
     ctk_sleep_ms(20);
   }
+}
+
+typedef struct port_file {
+  const char *path;
+  int *port;
+} port_file;
+
+/* Only a whole line of digits counts: a port file seen while its writer is still at it has no
+ * newline yet. */
+static int port_file_ready(void *ctx)
+{
+  port_file *pf = ctx;
+  FILE *f = fopen(pf->path, "r");
+  char line[32] = "";
+  char *got;
+  long n;
+
+  if(!f)
+    return 0;
+  got = fgets(line, sizeof(line), f);
+  fclose(f);
+  if(!got || line[0] < '0' || line[0] > '9' || !strchr(line, '\n'))
+    return 0;
+  n = strtol(line, NULL, 10);
+  if(n <= 0 || n >= 65536)
+    return 0;
+  *pf->port = (int)n;
+  return 1;
+}
+
+ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int *port)
+{
+  port_file pf;
+  pf.path = path;
+  pf.port = port;
+  return ctk_proc_wait_ready(p, timeout_ms, port_file_ready, &pf);
+}
+
+ctk_code ctk_proc_wait_exit(ctk_proc *p, long timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  while(ctk_proc_alive(p)) {
+    if(ctk_now_ms() >= until || proc_signalled)
+      return CTK_E_TIMEOUT;
+    ctk_sleep_ms(50);
+  }
+  return CTK_E_OK;
 }
 
 void ctk_proc_stop(ctk_proc *p, long grace_ms)

@@ -1,5 +1,5 @@
-/* ctk_proc: the runner's child processes (reference ministry, provinces, city simulators):
- * start with logs to a file, wait for the port file they publish, stop with TERM then KILL. */
+/* ctk_proc: child processes (the runner's roles, SIPp, the tests' servers): start with logs to
+ * a file, wait for what they publish or for their end, stop with TERM then KILL. */
 #ifndef CTK_PROC_H
 #define CTK_PROC_H
 
@@ -25,6 +25,16 @@ ctk_code ctk_proc_start(ctk_proc *p, const char *name, char *const argv[], const
 /* Wait until path holds a port number (a line with digits), at most timeout_ms. Fails early
  * with CTK_E_EXTERNAL when the child exits first. */
 ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int *port);
+
+/* Wait until ready(ctx) is nonzero, at most timeout_ms, asking every 20 ms: for a child that
+ * announces itself in a file (a port file, a JSON ready file). CTK_E_EXTERNAL when the child
+ * exits first, CTK_E_TIMEOUT at the deadline or once the runner got a stop signal. */
+ctk_code ctk_proc_wait_ready(ctk_proc *p, long timeout_ms, int (*ready)(void *ctx), void *ctx);
+
+/* Wait until the child ends by itself, at most timeout_ms. CTK_E_OK once it has (exit_status
+ * says how), CTK_E_TIMEOUT while it still runs at the deadline or once the runner got a stop
+ * signal. It is left running: ctk_proc_stop ends it. */
+ctk_code ctk_proc_wait_exit(ctk_proc *p, long timeout_ms);
 
 /* 1 while the child runs. */
 int ctk_proc_alive(ctk_proc *p);

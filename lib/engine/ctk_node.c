@@ -13,6 +13,7 @@
 
 #include "ctk_csv.h"
 #include "ctk_file.h"
+#include "ctk_kvfile.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
 
@@ -202,42 +203,17 @@ static char *trim(char *s)
   return s;
 }
 
+/* A --config line is the option of the same name: "fault" and "deadline" may come again. */
+static ctk_code config_entry(void *ctx, const char *key, const char *value, int line, char *why,
+                             size_t whylen)
+{
+  (void)line;
+  return ctk_node_config_set(ctx, key, value, why, whylen) ? CTK_E_PARSE : CTK_E_OK;
+}
+
 ctk_code ctk_node_config_load(ctk_node_config *c, const char *path, char *err, size_t errlen)
 {
-  FILE *f = fopen(path, "r");
-  char line[1024];
-  char why[256];
-  int lineno = 0;
-
-  if(!f) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return CTK_E_IO;
-  }
-  while(fgets(line, sizeof(line), f)) {
-    char *eq;
-    char *key;
-    char *value;
-    lineno++;
-    key = trim(line);
-    if(!*key || *key == '#')
-      continue;
-    eq = strchr(key, '=');
-    if(!eq) {
-      snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-      fclose(f);
-      return CTK_E_PARSE;
-    }
-    *eq = '\0';
-    value = trim(eq + 1);
-    key = trim(key);
-    if(ctk_node_config_set(c, key, value, why, sizeof(why))) {
-      snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-      fclose(f);
-      return CTK_E_PARSE;
-    }
-  }
-  fclose(f);
-  return CTK_E_OK;
+  return ctk_kvfile_each(path, config_entry, c, err, errlen);
 }
 
 /* ---------- helpers shared by the engine ---------- */
@@ -264,24 +240,13 @@ const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level 
 
 int64_t ctk_node_now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return ctk_wall_ms();
 }
 
 void ctk_node_abstime(int64_t at_ms, struct timespec *out)
 {
   out->tv_sec = (time_t)(at_ms / 1000);
   out->tv_nsec = (long)(at_ms % 1000) * 1000000L;
-}
-
-void ctk_node_today(char out[11])
-{
-  int y, m, d;
-  char day[32];
-  ctk_beijing_date(time(NULL), &y, &m, &d);
-  snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
-  ctk_strlcpy(out, day, 11);
 }
 
 void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out[8])

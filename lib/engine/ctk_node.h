@@ -57,7 +57,8 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level);
  * ...). Repeatable options (fault, deadline) add. err says what is wrong on failure. */
 ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *value, char *err,
                              size_t errlen);
-/* Read a --config file of `key = value` lines (# comments). */
+/* Read a --config file of `key = value` lines (ctk_kvfile syntax): each line is the option of
+ * that name. err is "FILE:LINE: problem". */
 ctk_code ctk_node_config_load(ctk_node_config *c, const char *path, char *err, size_t errlen);
 
 /* Load profile, regions, calendar, credentials and peers, open the store (pending outbox rows

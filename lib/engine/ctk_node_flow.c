@@ -936,7 +936,7 @@ static ctk_code urge_one(ctk_node_engine *n, ctk_order *o, const char *today, in
 ctk_code ctk_node_flow_urge_overdue(ctk_node_engine *n, const char *today, int *sent)
 {
   urge_batch *b;
-  char day[11];
+  char day[CTK_BEIJING_DATE_LEN];
   size_t i;
   ctk_code result;
 
@@ -946,7 +946,7 @@ ctk_code ctk_node_flow_urge_overdue(ctk_node_engine *n, const char *today, int *
   if(today && *today)
     ctk_strlcpy(day, today, sizeof(day));
   else
-    ctk_node_today(day);
+    ctk_beijing_today(day);
   b = calloc(1, sizeof(*b));
   if(!b)
     return CTK_E_NOMEM;

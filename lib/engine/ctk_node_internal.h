@@ -104,8 +104,6 @@ const ctk_node_peer *ctk_node_peer_of_level(const ctk_node_engine *n, ctk_level 
 int64_t ctk_node_now_ms(void);
 /* The CLOCK_REALTIME deadline of pthread_cond_timedwait for the moment at_ms (ctk_node_now_ms). */
 void ctk_node_abstime(int64_t at_ms, struct timespec *out);
-/* Beijing date now as YYYY-MM-DD. */
-void ctk_node_today(char out[11]);
 /* The provincial unit of a region code ("" when unknown). */
 void ctk_node_province_of(const ctk_node_engine *n, const char *region, char out[8]);
 

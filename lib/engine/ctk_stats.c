@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "ctk_calendar.h"
 
 /* The code values the formulas need, looked up by symbolic name in the profile. */
 typedef struct stats_codes {
@@ -170,12 +171,8 @@ ctk_code ctk_stats_compute(ctk_store *s, const ctk_profile *p, const char *regio
   ctk_strlcpy(out->to, to ? to : "", sizeof(out->to));
   if(today && *today)
     ctk_strlcpy(out->today, today, sizeof(out->today));
-  else {
-    time_t t = time(NULL);
-    struct tm tmv;
-    localtime_r(&t, &tmv);
-    strftime(out->today, sizeof(out->today), "%Y-%m-%d", &tmv);
-  }
+  else
+    ctk_beijing_today(out->today);
   w.st = out;
   w.codes.p = p;
   code_of(p, "business-types", "complaint", "1", w.codes.complaint, CTK_STORE_CODE);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctk_log.h"
+#include "ctk_sock.h"
 
 #define CTI_MOD "acd-cti"
 #define CTI_MAX_CLIENTS 64
@@ -267,35 +268,21 @@ static void cti_drop(ctk_acd_cti *cti, size_t i, const char *why)
 ctk_code ctk_acd_cti_new(const char *bind_addr, int port, ctk_acd_cti **out)
 {
   ctk_acd_cti *cti;
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int one = 1;
+  ctk_code rc;
 
   *out = NULL;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  if(port < 0 || port > 65535 || inet_pton(AF_INET, bind_addr ? bind_addr : "127.0.0.1", &sa.sin_addr) != 1)
-    return CTK_E_INVAL;
   cti = calloc(1, sizeof(*cti));
   if(!cti)
     return CTK_E_NOMEM;
   cti->next_xref = 1;
-  cti->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if(cti->listen_fd < 0) {
+  rc = ctk_sock_listen(bind_addr ? bind_addr : "127.0.0.1", port, 16, 1, &cti->listen_fd,
+                       &cti->port);
+  if(rc) {
+    if(rc == CTK_E_IO)
+      CTK_ERR(CTI_MOD, "cannot listen on CTI port %d: %s", port, strerror(errno));
     free(cti);
-    return CTK_E_IO;
+    return rc;
   }
-  setsockopt(cti->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if(bind(cti->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-     listen(cti->listen_fd, 16) != 0 ||
-     getsockname(cti->listen_fd, (struct sockaddr *)&sa, &len) != 0) {
-    CTK_ERR(CTI_MOD, "cannot listen on CTI port %d: %s", port, strerror(errno));
-    close(cti->listen_fd);
-    free(cti);
-    return CTK_E_IO;
-  }
-  cti->port = ntohs(sa.sin_port);
   *out = cti;
   return CTK_E_OK;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_log.h"
 
 #define ACD_MOD "acd"
@@ -141,11 +142,8 @@ const char *ctk_acd_event_name(ctk_acd_event_kind kind)
 
 void ctk_acd_event_time(const ctk_acd_event *ev, char *out, size_t size)
 {
-  time_t t = (time_t)(ev->wall_ms / 1000) + 8 * 3600; /* the network runs on Beijing time */
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if(ctk_datetime_format((time_t)(ev->wall_ms / 1000), out, size))
+    ctk_strlcpy(out, "", size);
 }
 
 void ctk_acd_config_defaults(ctk_acd_config *cfg)
@@ -238,13 +236,6 @@ static unsigned acd_talk_sample(ctk_acd_engine *e)
   default:
     return 0;
   }
-}
-
-static int64_t acd_wall_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static size_t acd_hash(const char *s)
@@ -505,7 +496,7 @@ static void acd_emit_ev(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind,
   ev.caller = c->caller;
   ev.called = c->called;
   ev.agent = c->agent >= 0 ? e->agents[c->agent].id : "";
-  ev.wall_ms = acd_wall_ms();
+  ev.wall_ms = ctk_wall_ms();
   if(c->answered)
     ev.wait_ms = c->wait_ms;
   else if(c->queued)
@@ -536,12 +527,11 @@ static void acd_recording(ctk_acd_engine *e, acd_call *c)
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   char name[96];
-  struct tm tm;
-  time_t t = (time_t)(acd_wall_ms() / 1000) + 8 * 3600; /* Beijing time names the day */
+  char day[16];
 
-  gmtime_r(&t, &tm);
-  snprintf(name, sizeof(name), "%04d%02d%02d-%s-%06lu.wav", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, c->to_tag, e->seq);
+  /* Beijing time names the day */
+  ctk_beijing_strftime((time_t)(ctk_wall_ms() / 1000), "%Y%m%d", day, sizeof(day));
+  snprintf(name, sizeof(name), "%s-%s-%06lu.wav", day, c->to_tag, e->seq);
   snprintf(c->rec_url, sizeof(c->rec_url), "%s/%s", e->recording_base, name);
   if(!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
     mdlen = 0;

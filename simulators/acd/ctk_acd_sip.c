@@ -15,6 +15,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_log.h"
+#include "ctk_sock.h"
 
 #define SIP_MOD "acd-sip"
 #define SIP_MSG_MAX ((size_t)64 * 1024)
@@ -88,26 +89,6 @@ long ctk_acd_sip_frame(const char *data, size_t len, size_t max, size_t *skip)
   return (long)(head_len + body);
 }
 
-static ctk_code sip_bind(int fd, const char *bind_addr, int port, int *bound)
-{
-  struct sockaddr_in sa;
-  socklen_t len = sizeof(sa);
-  int one = 1;
-
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  if(inet_pton(AF_INET, bind_addr, &sa.sin_addr) != 1)
-    return CTK_E_INVAL;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-    return CTK_E_IO;
-  if(getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-    return CTK_E_IO;
-  *bound = ntohs(sa.sin_port);
-  return CTK_E_OK;
-}
-
 ctk_code ctk_acd_sip_new(const char *bind_addr, int port, ctk_acd_sip **out)
 {
   ctk_acd_sip *s;
@@ -131,9 +112,9 @@ ctk_code ctk_acd_sip_new(const char *bind_addr, int port, ctk_acd_sip **out)
     if(s->udp_fd < 0 || s->tcp_fd < 0)
       rc = CTK_E_IO;
     else {
-      rc = sip_bind(s->udp_fd, bind_addr, port, &udp_port);
+      rc = ctk_sock_bind(s->udp_fd, bind_addr, port, &udp_port);
       if(!rc)
-        rc = sip_bind(s->tcp_fd, bind_addr, udp_port, &tcp_port);
+        rc = ctk_sock_bind(s->tcp_fd, bind_addr, udp_port, &tcp_port);
       if(!rc && listen(s->tcp_fd, 128) != 0)
         rc = CTK_E_IO;
     }

@@ -6,14 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctk_calendar.h"
 #include "ctk_json.h"
 
 void ctk_acd_stats_init(ctk_acd_stats *s)
 {
-  struct timespec ts;
   memset(s, 0, sizeof(*s));
-  clock_gettime(CLOCK_REALTIME, &ts);
-  s->started_wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  s->started_wall_ms = ctk_wall_ms();
 }
 
 void ctk_acd_stats_on_event(void *ctx, const ctk_acd_event *ev)

@@ -11,6 +11,7 @@
 
 #include "ctk_calendar.h"
 #include "ctk_log.h"
+#include "ctk_proc.h"
 
 #define MOD "city"
 #define NO_INDEX ((size_t)-1)
@@ -19,16 +20,7 @@
 
 long long city_now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-long long city_mono_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return ctk_wall_ms();
 }
 
 void city_count(city_counters *c, const char *key)
@@ -182,7 +174,7 @@ static void push_arrival(struct ctk_city_sim *sim, long long due_ms)
 static void start_arrivals(struct ctk_city_sim *sim)
 {
   if(sim->model.rate > 0)
-    push_arrival(sim, city_mono_ms() +
+    push_arrival(sim, ctk_now_ms() +
                       (long long)(ctk_traffic_next_arrival(&sim->model, &sim->rng) * 1000.0));
 }
 
@@ -448,7 +440,7 @@ static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, const char *i
       city_due d;
       memset(&d, 0, sizeof(d));
       d.type = CITY_DUE_SEND;
-      d.due_ms = city_mono_ms() + rule.delay_ms;
+      d.due_ms = ctk_now_ms() + rule.delay_ms;
       d.job = job;
       result = due_push(sim, d);
       if(result)
@@ -562,7 +554,7 @@ static void post_job(city_worker *w, city_job *job)
     job->copies = 1;
     c->st.retries++;
     d.type = CITY_DUE_SEND;
-    d.due_ms = city_mono_ms() + (long long)(backoff * 1000.0);
+    d.due_ms = ctk_now_ms() + (long long)(backoff * 1000.0);
     d.job = job;
     retry = !due_push(sim, d);
   }
@@ -577,7 +569,7 @@ static void post_job(city_worker *w, city_job *job)
 static city_job *take_stale_held(city_worker *w)
 {
   struct ctk_city_sim *sim = w->sim;
-  long long now = city_mono_ms();
+  long long now = ctk_now_ms();
   size_t i;
   for(i = 0; i < sim->n_cities; i++) {
     city_node *c = &sim->cities[i];
@@ -623,7 +615,7 @@ static void *worker_main(void *arg)
         /* reorder: keep it until this city's next request has gone */
         job->hold = 0;
         c->held = job;
-        c->held_since = city_mono_ms();
+        c->held_since = ctk_now_ms();
         continue;
       }
       held = c->held;
@@ -731,7 +723,7 @@ void city_schedule_next(struct ctk_city_sim *sim, city_order *o)
     return;
   memset(&d, 0, sizeof(d));
   o->gen++;
-  o->due_ms = city_mono_ms() +
+  o->due_ms = ctk_now_ms() +
               (long long)(ctk_traffic_delay(&sim->model, actions[a].step, &sim->rng) * 1000.0);
   d.type = CITY_DUE_STEP;
   d.due_ms = o->due_ms;
@@ -744,7 +736,7 @@ void city_schedule_next(struct ctk_city_sim *sim, city_order *o)
 
 void city_speed_up(struct ctk_city_sim *sim, city_order *o)
 {
-  long long now = city_mono_ms();
+  long long now = ctk_now_ms();
   city_due d;
   if(!o->due_ms || o->due_ms <= now)
     return;
@@ -945,7 +937,7 @@ static void *scheduler_main(void *arg)
   struct ctk_city_sim *sim = arg;
   pthread_mutex_lock(&sim->lock);
   while(!sim->stopping) {
-    long long now = city_mono_ms();
+    long long now = ctk_now_ms();
     if(!sim->n_heap) {
       pthread_cond_wait(&sim->due_cond, &sim->lock);
     }
@@ -1102,7 +1094,7 @@ static ctk_code add_city(ctk_city_sim *sim, const ctk_region *r, char *err, size
   /* Without a saved sequence, start from the time of day (tenths of a second since Beijing
    * midnight): a second run on the same day then does not reuse the first run's order ids
    * unless the first made more than ten orders a second per city. */
-  c->seq = (unsigned long)(((time(NULL) + CTK_BEIJING_OFFSET_S) % 86400) * 10);
+  c->seq = (unsigned long)(ctk_beijing_seconds_of_day(time(NULL)) * 10);
   if(cfg->data_dir) {
     char line[32];
     snprintf(c->seq_path, sizeof(c->seq_path), "%s/%s.seq", cfg->data_dir, c->region);
@@ -1209,7 +1201,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
   ctk_mb_init(&sim->rules);
   sim->auto_steps = !cfg->manual;
   sim->lenient = cfg->lenient;
-  sim->started_ms = city_mono_ms();
+  sim->started_ms = ctk_now_ms();
   ctk_rng_seed(&sim->rng, cfg->seed);
   ctk_strlcpy(sim->province, cfg->province, sizeof(sim->province));
   if(ctk_strlcpy(sim->upper_url, cfg->upper_url, sizeof(sim->upper_url))) {

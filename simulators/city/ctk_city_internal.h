@@ -215,8 +215,7 @@ struct ctk_city_sim {
 };
 
 /* ---- core (ctk_city.c), all called with sim->lock held unless said ---- */
-long long city_now_ms(void);       /* realtime */
-long long city_mono_ms(void);      /* monotonic */
+long long city_now_ms(void);       /* ctk_wall_ms */
 ssize_t city_find(struct ctk_city_sim *sim, const char *region);
 /* Orders are per city: two simulated cities may both hold a cross-city order. */
 city_order *city_order_find(struct ctk_city_sim *sim, size_t city, const char *id);

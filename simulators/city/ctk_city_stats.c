@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "ctk_calendar.h"
+#include "ctk_json.h"
+#include "ctk_proc.h"
 
 static void iso_time(long long ms, char *out, size_t outlen)
 {
@@ -200,7 +202,7 @@ ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out)
   json_object_object_add(root, "province", json_object_new_string(sim->province));
   json_object_object_add(root, "cities", json_object_new_int((int)sim->n_cities));
   json_object_object_add(root, "uptime_ms",
-                         json_object_new_int64(city_mono_ms() - sim->started_ms));
+                         json_object_new_int64(ctk_now_ms() - sim->started_ms));
   json_object_object_add(root, "total", stats_object(sum));
   json_object_object_add(root, "per_city", per);
   json_object_object_add(root, "cti_events", json_object_new_object());
@@ -211,8 +213,7 @@ ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out)
                          json_object_new_int64((int64_t)sim->obs_dropped));
   json_object_object_add(root, "misbehave_rules", json_object_new_int((int)sim->rules.count));
   pthread_mutex_unlock(&sim->lock);
-  result = ctk_buf_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
-  json_object_put(root);
+  result = ctk_json_write(root, JSON_C_TO_STRING_PRETTY, out);
   free(sum);
   return result;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_kvfile.h"
 
 static const char *const kind_names[CTK_KIND__COUNT] = {
   "local", "instant", "cross-city", "cross-province"
@@ -234,62 +235,16 @@ ctk_code ctk_traffic_set(ctk_traffic_model *m, const char *key, const char *valu
   return CTK_E_INVAL;
 }
 
-/* Trim spaces at both ends in place. */
-static char *trim(char *s)
+static ctk_code traffic_entry(void *ctx, const char *key, const char *value, int line,
+                              char *why, size_t whylen)
 {
-  char *end;
-  while(*s == ' ' || *s == '\t')
-    s++;
-  end = s + strlen(s);
-  while(end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-    end--;
-  *end = '\0';
-  return s;
+  (void)line;
+  return ctk_traffic_set(ctx, key, value, why, whylen);
 }
 
 ctk_code ctk_traffic_load(const char *path, ctk_traffic_model *m, char *err, size_t errlen)
 {
-  char line[1024];
-  char why[256];
-  unsigned lineno = 0;
-  FILE *f = fopen(path, "r");
-  ctk_code result = CTK_E_OK;
-
-  if(!f) {
-    snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
-    return CTK_E_IO;
-  }
-  while(fgets(line, sizeof(line), f)) {
-    char *hash, *eq, *key, *value;
-    lineno++;
-    if(!strchr(line, '\n') && !feof(f)) {
-      snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
-      result = CTK_E_TOOBIG;
-      break;
-    }
-    hash = strchr(line, '#');
-    if(hash)
-      *hash = '\0';
-    key = trim(line);
-    if(!*key)
-      continue;
-    eq = strchr(key, '=');
-    if(!eq) {
-      snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
-      result = CTK_E_PARSE;
-      break;
-    }
-    *eq = '\0';
-    value = trim(eq + 1);
-    key = trim(key);
-    result = ctk_traffic_set(m, key, value, why, sizeof(why));
-    if(result) {
-      snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
-      break;
-    }
-  }
-  fclose(f);
-  return result;
+  return ctk_kvfile_each(path, traffic_entry, m, err, errlen);
 }
 
 /* ---------- random draws ---------- */

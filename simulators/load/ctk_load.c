@@ -339,7 +339,6 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
   static load_argv a;
   char host[256], sipp[1024], stat_path[700], log_path[700], callers[700];
   ctk_proc proc;
-  long long deadline;
   unsigned timeout_s;
   int port, tcp;
   ctk_code rc;
@@ -462,20 +461,9 @@ ctk_code ctk_load_run(const ctk_load_options *o, ctk_load_result *r)
   CTK_INFO(LOAD_MOD, "sipp started: target=%s scenario=%s calls=%lu rate=%g dir=%s", o->target,
            r->scenario_file, r->asked, o->rate, r->run_dir);
   /* SIPp stops itself at -timeout; this is the backstop if it does not */
-  deadline = ctk_now_ms() + (long long)timeout_s * 1000 + 10000;
-  while(ctk_proc_alive(&proc)) {
-    if(ctk_proc_interrupted()) {
-      r->interrupted = 1;
-      ctk_proc_stop(&proc, 2000);
-      break;
-    }
-    if(ctk_now_ms() >= deadline) {
-      r->timed_out = 1;
-      ctk_proc_stop(&proc, 2000);
-      break;
-    }
-    ctk_sleep_ms(50);
-  }
+  if(ctk_proc_wait_exit(&proc, (long)timeout_s * 1000 + 10000) && !ctk_proc_interrupted())
+    r->timed_out = 1;
+  ctk_proc_stop(&proc, 2000);
   if(ctk_proc_interrupted())
     r->interrupted = 1; /* the signal handler may have stopped SIPp before the loop saw it */
   if(proc.exit_status >= 0 && WIFEXITED(proc.exit_status))

@@ -179,7 +179,6 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   ctk_proc load;
   struct json_object *obj, *v = NULL;
   const char *text;
-  long long until;
 
   run_no++;
   snprintf(json_path, sizeof(json_path), "%s/cti-calls-%d.json", t->env->workdir, run_no);
@@ -214,9 +213,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
     return 0;
   }
   /* ctk load calls bounds SIPp itself (calls/rate + pause + 15 s, killed 10 s later). */
-  until = ctk_now_ms() + (long long)calls * 1000 / CITY_CALL_RATE + CITY_CALL_TALK_MS + 30000;
-  while(ctk_proc_alive(&load) && ctk_now_ms() < until && !ctk_proc_interrupted())
-    ctk_sleep_ms(50);
+  ctk_proc_wait_exit(&load, calls * 1000L / CITY_CALL_RATE + CITY_CALL_TALK_MS + 30000);
   ctk_proc_stop(&load, 2000);
   obj = json_object_from_file(json_path);
   if(!obj) {

@@ -6,6 +6,7 @@
 
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_ct.h"
 #include "ctk_ct_city.h"
 #include "ctk_ct_msg.h"
@@ -412,12 +413,10 @@ static void ctk_ct_j1_overdue(ctk_ct *t)
   char order[24];
   char deadline[40];
   ctk_ct_order_spec spec;
-  time_t past = time(NULL) + 8 * 3600 - 3 * 86400;
-  struct tm tm;
 
   /* Deadline three days ago (Beijing time): overdue the moment it is reported. */
-  gmtime_r(&past, &tm);
-  strftime(deadline, sizeof(deadline), "%Y-%m-%dT17:00:00+08:00", &tm);
+  ctk_beijing_strftime(time(NULL) - 3 * 86400, "%Y-%m-%dT17:00:00+08:00", deadline,
+                       sizeof(deadline));
   ctk_ct_order_id(city, order);
   ctk_ct_spec_order(&spec, order, city, city);
   spec.deadline = deadline;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ctk_buf.h"
+#include "ctk_calendar.h"
 #include "ctk_file.h"
 #include "ctk_ct.h"
 #include "ctk_ct_msg.h"
@@ -419,14 +420,12 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   long found;
   size_t n, i;
   char dir[600];
-  time_t now = time(NULL) + 8 * 3600;
-  struct tm tm;
+  time_t now = time(NULL);
   ctk_ct_as as = ctk_ct_as_city(t, 0);
 
   memset(&x, 0, sizeof(x));
   ctk_msg_now(x.now, sizeof(x.now));
-  gmtime_r(&now, &tm);
-  strftime(x.today, sizeof(x.today), "%Y%m%d", &tm);
+  ctk_beijing_strftime(now, "%Y%m%d", x.today, sizeof(x.today));
   snprintf(x.token, sizeof(x.token), "h%06ld-", (long)(now % 1000000));
   snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR") ? getenv("CTK_HOSTILE_DIR")
                                                              : "fixtures/hostile");
@@ -815,12 +814,9 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
   ctk_node to = ctk_ct_sut_node(t);
   char day[16], url[700], period[48], tmpl[600];
   size_t before, i;
-  time_t now = time(NULL) + 8 * 3600;
-  struct tm tm;
   long reported, held;
 
-  gmtime_r(&now, &tm);
-  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  ctk_beijing_today(day);
   /* Some orders of today, whatever ran before. */
   for(i = 0; i < 2 && !ctk_ct_done(t); i++) {
     ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
