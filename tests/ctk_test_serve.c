@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "city/ctk_city.h"
 #include "ctk_auth.h"
 #include "ctk_http.h"
 #include "ctk_msg.h"
@@ -233,6 +234,48 @@ ctk_code ctk_ts_start_inproc_tls(ctk_test_node *n, const char *role, const char 
   n->port = ctk_node_port(n->engine);
   n->starts = 1;
   return CTK_E_OK;
+}
+
+ctk_code ctk_ts_start_cities(const char *dir, const char *cities, struct ctk_city_sim **out)
+{
+  ctk_city_config cfg;
+  char creds[700];
+  char secret_file[700];
+  char secret[96];
+  char err[1024];
+  ctk_buf b;
+  int rc;
+  ctk_code result;
+
+  *out = NULL;
+  mkdir(dir, 0700);
+  ctk_buf_init(&b, 0);
+  ctk_buf_adds(&b, "region,level,salt_hex,hash_hex\n");
+  add_credential(&b, CTK_TS_PROVINCE, 2);
+  add_credential(&b, CTK_TS_OTHER_CITY, 3);
+  snprintf(creds, sizeof(creds), "%s/credentials.csv", dir);
+  rc = write_text(creds, ctk_buf_str(&b));
+  ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
+  ctk_buf_reset(&b);
+  ctk_buf_printf(&b, "%s\n", secret);
+  snprintf(secret_file, sizeof(secret_file), "%s/city.secret", dir);
+  rc |= write_text(secret_file, ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  if(rc)
+    return CTK_E_IO;
+  ctk_city_config_init(&cfg);
+  cfg.province = CTK_TS_PROVINCE;
+  cfg.cities = cities;
+  cfg.upper_url = "http://127.0.0.1:9";   /* never called: no rate, manual */
+  cfg.rate = 0;
+  cfg.manual = 1;
+  cfg.secret_file = secret_file;
+  cfg.credentials_file = creds;
+  cfg.timeout_ms = 2000;
+  result = ctk_city_sim_start(&cfg, out, err, sizeof(err));
+  if(result)
+    fprintf(stderr, "ctk_test_serve: the city simulator did not start: %s\n", err);
+  return result;
 }
 
 ctk_code ctk_ts_restart(ctk_test_node *n)

@@ -41,6 +41,12 @@ ctk_code ctk_ts_start_inproc(ctk_test_node *n, const char *role, const char *dir
 /* The same, serving HTTPS with this PEM certificate and key. */
 ctk_code ctk_ts_start_inproc_tls(ctk_test_node *n, const char *role, const char *dir,
                                  const char *upstream, const char *cert, const char *key);
+/* The city simulator (`ctk sim city`, in this process) playing cities ("360100,...") below
+ * the test network's province, which may call them with its credentials, as may the other
+ * city (so that a sender it does not authenticate is refused, not unknown). It sends nothing
+ * on its own. Stop it with ctk_city_sim_stop. */
+struct ctk_city_sim;
+ctk_code ctk_ts_start_cities(const char *dir, const char *cities, struct ctk_city_sim **out);
 /* Start again on the same data dir and port (after a stop or a kill). */
 ctk_code ctk_ts_restart(ctk_test_node *n);
 /* SIGTERM and wait; returns the exit status (the process's, 0..255), -1 if it did not exit. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -71,6 +72,32 @@ static int wire_pad(int fd, size_t n)
   return 0;
 }
 
+/* The value of the Content-Type header among the len bytes of a response head. */
+static void wire_content_type(const char *head, size_t len, char *out, size_t outlen)
+{
+  const char *p = head;
+  const char *end = head + len;
+
+  out[0] = '\0';
+  while(p < end) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+    if(n > 13 && !strncasecmp(p, "Content-Type:", 13)) {
+      p += 13;
+      n -= 13;
+      while(n && *p == ' ') {
+        p++;
+        n--;
+      }
+      while(n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+        n--;
+      snprintf(out, outlen, "%.*s", (int)n, p);
+      return;
+    }
+    p += n + 1;
+  }
+}
+
 /* Split the raw response into status and body (Content-Length or read-to-close). */
 static void wire_split(ctk_buf *raw, ctk_wire_answer *a)
 {
@@ -83,6 +110,8 @@ static void wire_split(ctk_buf *raw, ctk_wire_answer *a)
   a->status = status;
   if(!end_of_head)
     return;
+  wire_content_type(data, (size_t)(end_of_head - data), a->content_type,
+                    sizeof(a->content_type));
   end_of_head += 4;
   ctk_buf_add(&a->body, end_of_head, raw->len - (size_t)(end_of_head - data));
 }

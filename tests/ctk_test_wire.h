@@ -16,6 +16,7 @@ typedef struct ctk_wire_answer {
   char code[32];
   char text[512];
   char where[512];
+  char content_type[128];      /* the response's Content-Type, "" if none */
   ctk_buf body;                /* raw response body */
 } ctk_wire_answer;
 

@@ -39,6 +39,7 @@
   X(load, "net,sipp")           \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
+  X(receive, "net") \
   X(profile, "unit") \
   X(profile_lint, "unit") \
   X(msg, "unit") \

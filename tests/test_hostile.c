@@ -1,7 +1,9 @@
 /* test_hostile: every request of fixtures/hostile/ (format in its README) is sent to a reference
  * province running as a child process. Each must get its documented answer (HTTP status,
  * result code, a reason, a where when it applies); afterwards the province must still answer a
- * LinkCheck and must have stored nothing (no work order, no outbox row). */
+ * LinkCheck and must have stored nothing (no work order, no outbox row). The catalogue is also
+ * sent, turned round, to the city simulator, which must refuse what the province refuses in
+ * their shared receive step with the same answer. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "city/ctk_city.h"
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
 #include "ctk_profile.h"
@@ -230,8 +233,26 @@ static int case_load(const char *name, hostile_case *c)
   return 0;
 }
 
+/* Where a case goes. The catalogue is written for the province, called by its city; the city
+ * simulator gets each request turned round: the province calls city 360100, with the
+ * province's credentials where the file names the city's. */
+typedef struct hostile_target {
+  int port;
+  const char *path_prefix;     /* before the file's path */
+  const char *caller;          /* X-Ctk-Auth city and wrong-password: this region */
+  int caller_level;
+  const char *callee;
+  int callee_level;
+} hostile_target;
+
+static hostile_target province_target(const ctk_test_node *province)
+{
+  return (hostile_target){ province->port, "", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2 };
+}
+
 /* The body of a generated case: a valid report whose Content is padded to total bytes. */
-static void generated_body(unsigned seq, ctk_buf *prefix, ctk_buf *tail)
+static void generated_body(unsigned seq, const hostile_target *t, ctk_buf *prefix,
+                           ctk_buf *tail)
 {
   char order_id[32];
   char msg_id[40];
@@ -244,7 +265,8 @@ static void generated_body(unsigned seq, ctk_buf *prefix, ctk_buf *tail)
   ctk_buf_init(&body, 0);
   ctk_buf_init(&msg, 0);
   ctk_ts_report_body(&body, order_id, CTK_TS_CITY, "padded");
-  ctk_ts_message(&msg, msg_id, "1001", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2, ctk_buf_str(&body));
+  ctk_ts_message(&msg, msg_id, "1001", t->caller, t->caller_level, t->callee, t->callee_level,
+                 ctk_buf_str(&body));
   mark = strstr(ctk_buf_str(&msg), "</Content>");
   if(mark) {
     ctk_buf_add(prefix, msg.data, (size_t)(mark - msg.data));
@@ -254,15 +276,39 @@ static void generated_body(unsigned seq, ctk_buf *prefix, ctk_buf *tail)
   ctk_buf_free(&msg);
 }
 
-/* Send a case to the province; fills a. */
-static void case_send(const hostile_case *c, int port, ctk_wire_answer *a)
+/* The body for target t: the head of the city's usual call to the province turned into the
+ * target's caller and callee (other heads are left as the file has them). */
+static void turned_body(const hostile_case *c, const hostile_target *t, ctk_buf *out)
+{
+  char from[256];
+  char to[256];
+  const char *body = ctk_buf_str(&c->body);
+  const char *at;
+
+  snprintf(from, sizeof(from), "<Sender><Region>%s</Region><Level>3</Level></Sender>"
+           "<Receiver><Region>%s</Region><Level>2</Level></Receiver>", CTK_TS_CITY,
+           CTK_TS_PROVINCE);
+  snprintf(to, sizeof(to), "<Sender><Region>%s</Region><Level>%d</Level></Sender>"
+           "<Receiver><Region>%s</Region><Level>%d</Level></Receiver>", t->caller,
+           t->caller_level, t->callee, t->callee_level);
+  while((at = strstr(body, from)) != NULL) {
+    ctk_buf_add(out, body, (size_t)(at - body));
+    ctk_buf_adds(out, to);
+    body = at + strlen(from);
+  }
+  ctk_buf_add(out, body, c->body.len - (size_t)(body - ctk_buf_str(&c->body)));
+}
+
+/* Send a case to target t; fills a. */
+static void case_send(const hostile_case *c, const hostile_target *t, ctk_wire_answer *a)
 {
   ctk_buf head;
   ctk_buf prefix;
   ctk_buf tail;
+  ctk_buf turned;
   size_t pad = 0;
-  const char *body = ctk_buf_str(&c->body);
-  size_t body_len = c->body.len;
+  const char *body;
+  size_t body_len;
   char secret[64];
   char auth[256];
   size_t gen_bytes = 0;
@@ -272,23 +318,28 @@ static void case_send(const hostile_case *c, int port, ctk_wire_answer *a)
   ctk_buf_init(&head, (size_t)4 * 1024 * 1024);
   ctk_buf_init(&prefix, 0);
   ctk_buf_init(&tail, 0);
-  ctk_buf_printf(&head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", c->method, c->path, port);
+  ctk_buf_init(&turned, (size_t)8 * 1024 * 1024);
+  turned_body(c, t, &turned);
+  body = ctk_buf_str(&turned);
+  body_len = turned.len;
+  ctk_buf_printf(&head, "%s %s%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", c->method,
+                 t->path_prefix, c->path, t->port);
   ctk_buf_add(&head, c->headers.data ? c->headers.data : "", c->headers.len);
   auth[0] = '\0';
   if(!strcmp(c->auth, "city")) {
-    ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
-    ctk_wire_basic_auth(CTK_TS_CITY, secret, auth, sizeof(auth));
+    ctk_ts_secret(t->caller, secret, sizeof(secret));
+    ctk_wire_basic_auth(t->caller, secret, auth, sizeof(auth));
   }
   else if(!strcmp(c->auth, "other-city")) {
     ctk_ts_secret(CTK_TS_OTHER_CITY, secret, sizeof(secret));
     ctk_wire_basic_auth(CTK_TS_OTHER_CITY, secret, auth, sizeof(auth));
   }
   else if(!strcmp(c->auth, "wrong-password"))
-    ctk_wire_basic_auth(CTK_TS_CITY, "not-the-secret", auth, sizeof(auth));
+    ctk_wire_basic_auth(t->caller, "not-the-secret", auth, sizeof(auth));
   if(auth[0])
     ctk_buf_printf(&head, "Authorization: %s\r\n", auth);
   if(sscanf(c->generate, "body %zu %u", &gen_bytes, &gen_seq) == 2) {
-    generated_body(gen_seq, &prefix, &tail);
+    generated_body(gen_seq, t, &prefix, &tail);
     body = ctk_buf_str(&prefix);
     body_len = prefix.len;
     pad = gen_bytes > prefix.len + tail.len ? gen_bytes - prefix.len - tail.len : 0;
@@ -302,10 +353,11 @@ static void case_send(const hostile_case *c, int port, ctk_wire_answer *a)
   }
   ctk_buf_printf(&head, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                  body_len + pad + tail.len);
-  ctk_wire_send(port, head.data, head.len, body, body_len, pad, tail.data, tail.len, a);
+  ctk_wire_send(t->port, head.data, head.len, body, body_len, pad, tail.data, tail.len, a);
   ctk_buf_free(&head);
   ctk_buf_free(&prefix);
   ctk_buf_free(&tail);
+  ctk_buf_free(&turned);
 }
 
 /* Is token one of the '|'-separated alternatives of list? */
@@ -477,6 +529,7 @@ static size_t list_cases(char **names, size_t max)
 
 static void run_one(const char *name, ctk_test_node *province, unsigned idx)
 {
+  hostile_target to_province = province_target(province);
   hostile_case c;
   ctk_wire_answer a;
   ctk_ts_counts before;
@@ -495,7 +548,7 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
     ctk_wire_answer pa;
     if(case_load(c.before, &pre) == 0) {
       ctk_wire_answer_init(&pa);
-      case_send(&pre, province->port, &pa);
+      case_send(&pre, &to_province, &pa);
       if(!pa.has_answer || strcmp(pa.code, ctk_profile_rc(hostile_profile, "OK")))
         fail_case(&c, "its X-Ctk-Before request was not answered OK");
       ctk_wire_answer_free(&pa);
@@ -507,7 +560,7 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
   ctk_ts_counts_get(province, &before);
   fetched = canary_count(&hostile_canary);
   ctk_wire_answer_init(&a);
-  case_send(&c, province->port, &a);
+  case_send(&c, &to_province, &a);
   if(getenv("CTK_HOSTILE_VERBOSE"))
     fprintf(stderr, "test_hostile: %-40s HTTP %3d result %-5s %.60s | %.50s\n", c.file, a.status,
             a.is_fault ? "FAULT" : a.code, a.text, a.where);
@@ -544,6 +597,38 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
   case_free(&c);
 }
 
+/* What each catalogue run starts with: the cases, the canary, the profile and a province with
+ * no ministry (its outbox simply keeps what it would forward). Returns how many cases. */
+static size_t catalogue_start(char **names, ctk_profile **p, ctk_test_node *province,
+                              const char *dir_name)
+{
+  char err[512];
+  const char *dir;
+  size_t n;
+
+  run_clock_init();
+  n = list_cases(names, HOSTILE_MAX_CASES);
+  CU_ASSERT_FATAL(n >= 50);
+  CU_ASSERT_FATAL(canary_start(&hostile_canary) == 0);
+  CU_ASSERT_FATAL(ctk_profile_load(ctk_profile_default_dir(), p, err, sizeof(err)) == CTK_E_OK);
+  hostile_profile = *p;
+  dir = ctk_test_tmpdir(dir_name);
+  CU_ASSERT_FATAL(dir != NULL);
+  CU_ASSERT_FATAL(ctk_ts_start_inproc(province, "province", dir, "http://127.0.0.1:9") ==
+                  CTK_E_OK);
+  return n;
+}
+
+static void catalogue_stop(ctk_profile *p, ctk_test_node *province)
+{
+  CU_ASSERT_EQUAL(ctk_ts_stop(province), 0);
+  CU_ASSERT(ctk_ts_integrity_ok(province));
+  CU_ASSERT_EQUAL(canary_count(&hostile_canary), 0);
+  canary_stop(&hostile_canary);
+  ctk_profile_free(p);
+  hostile_profile = NULL;
+}
+
 static void test_hostile_catalogue(void)
 {
   char *names[HOSTILE_MAX_CASES];
@@ -551,30 +636,117 @@ static void test_hostile_catalogue(void)
   size_t i;
   ctk_test_node province;
   ctk_profile *p = NULL;
-  char err[512];
-  const char *dir;
 
-  run_clock_init();
-  n = list_cases(names, HOSTILE_MAX_CASES);
-  CU_ASSERT_FATAL(n >= 50);
-  CU_ASSERT_FATAL(canary_start(&hostile_canary) == 0);
-  CU_ASSERT_FATAL(ctk_profile_load(ctk_profile_default_dir(), &p, err, sizeof(err)) == CTK_E_OK);
-  hostile_profile = p;
-  dir = ctk_test_tmpdir("hostile-province");
-  CU_ASSERT_FATAL(dir != NULL);
-  /* no ministry: the province's outbox simply keeps what it would forward */
-  CU_ASSERT_FATAL(ctk_ts_start_inproc(&province, "province", dir, "http://127.0.0.1:9") ==
-                  CTK_E_OK);
+  n = catalogue_start(names, &p, &province, "hostile-province");
   for(i = 0; i < n; i++) {
     run_one(names[i], &province, (unsigned)i);
     free(names[i]);
   }
-  CU_ASSERT_EQUAL(ctk_ts_stop(&province), 0);
-  CU_ASSERT(ctk_ts_integrity_ok(&province));
-  CU_ASSERT_EQUAL(canary_count(&hostile_canary), 0);
-  canary_stop(&hostile_canary);
-  ctk_profile_free(p);
-  hostile_profile = NULL;
+  catalogue_stop(p, &province);
+}
+
+/* Is a the answer of the shared receive step (lib/proto/ctk_receive) rather than of the
+ * province's business step? HTTP-level refusals, SOAP Faults, and the result codes of the
+ * steps before validation: decoding, size, Content-Type, credentials, and the sender against
+ * them (a DENIED at the Sender; the business step's DENIED names other fields). */
+static int receive_step_answer(const ctk_wire_answer *a)
+{
+  static const char *const names[] = { "MALFORMED", "ENCODING", "FORBIDDEN", "TOO_LARGE",
+                                       "AUTH" };
+  size_t i;
+  if(!a->has_answer || a->is_fault)
+    return 1;
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if(!strcmp(a->code, ctk_profile_rc(hostile_profile, names[i])))
+      return 1;
+  }
+  return !strcmp(a->code, ctk_profile_rc(hostile_profile, "DENIED")) &&
+         !strncmp(a->where, "/Message/Head/Sender", 20);
+}
+
+/* One case to the province and, turned round, to the city simulator: when the province refuses
+ * it in the receive step, the city must answer it alike and as the file expects. Returns 1 when
+ * the answers were compared. */
+static int run_one_both(const char *name, const hostile_target *to_province,
+                        const hostile_target *to_city)
+{
+  hostile_case c;
+  ctk_wire_answer pa;
+  ctk_wire_answer ca;
+  char why[512];
+  char full[1100];
+  unsigned long fetched;
+  int compared = 0;
+
+  if(case_load(name, &c) != 0) {
+    case_free(&c);
+    return 0;
+  }
+  if(c.before[0]) {            /* needs what the province stored before: not the city's */
+    case_free(&c);
+    return 0;
+  }
+  ctk_wire_answer_init(&pa);
+  ctk_wire_answer_init(&ca);
+  case_send(&c, to_province, &pa);
+  fetched = canary_count(&hostile_canary);
+  case_send(&c, to_city, &ca);
+  if(getenv("CTK_HOSTILE_VERBOSE"))
+    fprintf(stderr, "test_hostile: %-40s province HTTP %3d %-5s city HTTP %3d %-5s %.60s\n",
+            c.file, pa.status, pa.is_fault ? "FAULT" : pa.code, ca.status,
+            ca.is_fault ? "FAULT" : ca.code, ca.text);
+  if(canary_count(&hostile_canary) != fetched)
+    fail_case(&c, "the city simulator connected to a URL named in the message");
+  if(receive_step_answer(&pa)) {
+    compared = 1;
+    if(pa.status != ca.status || pa.is_fault != ca.is_fault || strcmp(pa.code, ca.code)) {
+      snprintf(full, sizeof(full), "the province answered HTTP %d %s%s \"%.120s\", the city "
+               "HTTP %d %s%s \"%.120s\"", pa.status, pa.is_fault ? "Fault " : "", pa.code,
+               pa.text, ca.status, ca.is_fault ? "Fault " : "", ca.code, ca.text);
+      fail_case(&c, full);
+    }
+    else if(!status_matches(&c, ca.status) || !result_matches(&c, &ca, why, sizeof(why))) {
+      snprintf(full, sizeof(full), "the city: HTTP %d, %.400s; expected %.60s %.127s",
+               ca.status, why, c.expect_status, c.expect_result);
+      fail_case(&c, full);
+    }
+  }
+  ctk_wire_answer_free(&pa);
+  ctk_wire_answer_free(&ca);
+  case_free(&c);
+  return compared;
+}
+
+static void test_hostile_catalogue_city(void)
+{
+  char *names[HOSTILE_MAX_CASES];
+  size_t n;
+  size_t i;
+  ctk_test_node province;
+  struct ctk_city_sim *cities = NULL;
+  hostile_target to_province;
+  hostile_target to_city;
+  ctk_profile *p = NULL;
+  const char *dir;
+  size_t compared = 0;
+
+  n = catalogue_start(names, &p, &province, "hostile-city-province");
+  dir = ctk_test_tmpdir("hostile-cities");
+  CU_ASSERT_FATAL(dir != NULL);
+  CU_ASSERT_FATAL(ctk_ts_start_cities(dir, CTK_TS_CITY, &cities) == CTK_E_OK);
+  to_province = province_target(&province);
+  to_city = (hostile_target){ ctk_city_sim_port(cities), "/city/" CTK_TS_CITY, CTK_TS_PROVINCE,
+                              2, CTK_TS_CITY, 3 };
+  for(i = 0; i < n; i++) {
+    compared += (size_t)run_one_both(names[i], &to_province, &to_city);
+    free(names[i]);
+  }
+  /* most of the catalogue is refused before validation */
+  if(getenv("CTK_HOSTILE_VERBOSE"))
+    fprintf(stderr, "test_hostile: %zu of %zu cases compared with the city\n", compared, n);
+  CU_ASSERT(compared >= 60);
+  ctk_city_sim_stop(cities);
+  catalogue_stop(p, &province);
 }
 
 static void test_catalogue_files_are_well_formed(void)
@@ -616,4 +788,5 @@ void ctk_test_add_hostile(CU_pSuite suite)
 {
   CTK_TEST(suite, test_catalogue_files_are_well_formed);
   CTK_TEST(suite, test_hostile_catalogue);
+  CTK_TEST(suite, test_hostile_catalogue_city);
 }

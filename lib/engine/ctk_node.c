@@ -466,6 +466,15 @@ static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
   }
   if(result)
     return result;
+  /* The receive step of /exchange and /soap; the fault modes that skip a check leave its
+   * step out. */
+  n->receive.profile = n->profile;
+  n->receive.auth = n->auth;
+  n->receive.self = n->self;
+  if(ctk_node_fault(n, CTK_PF_ignore_auth))
+    n->receive.skip |= CTK_RX_SKIP(CTK_RX_CREDENTIALS) | CTK_RX_SKIP(CTK_RX_SENDER);
+  if(ctk_node_fault(n, CTK_PF_ignore_region))
+    n->receive.skip |= CTK_RX_SKIP(CTK_RX_SENDER);
   result = load_secret(n, err, errlen);
   if(result)
     return result;
@@ -493,15 +502,8 @@ static int node_http(void *ctx, const ctk_http_request *req, ctk_http_response *
   ctk_node_engine *n = ctx;
   if(!strncmp(req->path, "/ctk/", 5))
     return ctk_node_handle_admin(n, req, resp);
-  if(!strcmp(req->path, "/exchange") || !strcmp(req->path, "/soap")) {
-    if(strcmp(req->method, "POST")) {
-      resp->status = 405;
-      ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
-      ctk_buf_adds(&resp->body, "use POST\n");
-      return 0;
-    }
+  if(!strcmp(req->path, "/exchange") || !strcmp(req->path, "/soap"))
     return ctk_node_handle_exchange(n, req, resp);
-  }
   resp->status = 404;
   ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
   ctk_buf_adds(&resp->body, "not found\n");
@@ -594,9 +596,9 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
   hc.port = n->cfg.port;
   hc.tls_cert_file = n->cfg.tls_cert[0] ? n->cfg.tls_cert : NULL;
   hc.tls_key_file = n->cfg.tls_key[0] ? n->cfg.tls_key : NULL;
-  /* Read a little more than the profile allows, so an oversized body is refused with
-   * TOO_LARGE by the profile's rule rather than cut silently. */
-  hc.max_body = n->profile->max_message_bytes ? n->profile->max_message_bytes : 1048576;
+  /* The profile's limit: a longer body is answered 413 with TOO_LARGE (ctk_receive), never
+   * cut silently. */
+  hc.max_body = ctk_receive_max_body(n->profile);
   hc.threads = n->cfg.http_threads;
   hc.max_connections = n->cfg.max_connections;
   hc.timeout_s = 30;

@@ -1,6 +1,7 @@
 /* ctk_node_exchange: the receive pipeline of an endpoint, in the order of docs/ENDPOINTS.md:
- * size, decode, authenticate, validate, route, idempotency, business step in one transaction,
- * commit, answer in the request's binding and encoding. */
+ * the shared receive step (lib/proto/ctk_receive: size, decode, authenticate, validate, route),
+ * then idempotency, business step in one transaction, commit, answer in the request's binding
+ * and encoding. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,57 +11,13 @@
 
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
-#include "ctk_validate.h"
+#include "ctk_receive.h"
 
-/* The encoding of the request: Content-Type charset first, else the XML declaration. */
-static ctk_encoding exchange_encoding(const ctk_http_request *req)
+/* Encode the answer for the wire, applying the answer faults of the province (the encoder of
+ * ctk_receive_answer). */
+static ctk_code exchange_encode(void *ctx, ctk_msg *ans, ctk_buf *out)
 {
-  const char *cs = strcasestr(req->content_type, "charset=");
-  char head[128];
-  size_t n;
-
-  if(cs) {
-    cs += 8;
-    if(*cs == '"')
-      cs++;
-    return strncasecmp(cs, "gb", 2) == 0 ? CTK_ENC_GBK : CTK_ENC_UTF8;
-  }
-  n = req->body_len < sizeof(head) - 1 ? req->body_len : sizeof(head) - 1;
-  memcpy(head, req->body, n);
-  head[n] = '\0';
-  if(strcasestr(head, "encoding=\"gb") || strcasestr(head, "encoding='gb"))
-    return CTK_ENC_GBK;
-  return CTK_ENC_UTF8;
-}
-
-/* An XML media type (application/xml, text/xml, application/...+xml) or none at all. */
-static int exchange_xml_media_type(const char *content_type)
-{
-  const char *semi;
-  size_t n;
-  if(!content_type || !*content_type)
-    return 1;
-  semi = strchr(content_type, ';');
-  n = semi ? (size_t)(semi - content_type) : strlen(content_type);
-  while(n && content_type[n - 1] == ' ')
-    n--;
-  if((n == 15 && !strncasecmp(content_type, "application/xml", n)) ||
-     (n == 8 && !strncasecmp(content_type, "text/xml", n)))
-    return 1;
-  return n > 16 && !strncasecmp(content_type, "application/", 12) &&
-         !strncasecmp(content_type + n - 4, "+xml", 4);
-}
-
-static void exchange_content_type(const ctk_exchange *x, char *out, size_t len)
-{
-  snprintf(out, len, "%s; charset=%s",
-           x->binding == CTK_BIND_SOAP ? "text/xml" : "application/xml",
-           ctk_encoding_name(x->encoding));
-}
-
-/* Encode the answer for the wire, applying the answer faults of the province. */
-static ctk_code exchange_encode(ctk_exchange *x, ctk_msg *ans, ctk_buf *out)
-{
+  ctk_exchange *x = ctx;
   ctk_node_engine *n = x->n;
   ctk_code result;
 
@@ -93,31 +50,17 @@ static ctk_code exchange_encode(ctk_exchange *x, ctk_msg *ans, ctk_buf *out)
   return CTK_E_OK;
 }
 
-/* An answer built from the request when there is one, else from what little is known. */
+/* The answer the flow built (a query, a link check), else the shared one: to the request when
+ * there is one, else from what little is known. */
 static ctk_code exchange_answer(ctk_exchange *x, ctk_buf *out)
 {
-  ctk_node_engine *n = x->n;
-  ctk_msg *ans = NULL;
-  ctk_head blank;
-  ctk_code result;
+  ctk_receive_encoder enc = { exchange_encode, x };
 
   if(x->answer) {
     x->answer->outcome = x->outcome;
     return exchange_encode(x, x->answer, out);
   }
-  if(x->req)
-    result = ctk_msg_new_answer(n->profile, x->req, &x->outcome, 0, &ans);
-  else {
-    /* Nothing could be read: an answer from this node to an unnamed sender. */
-    memset(&blank, 0, sizeof(blank));
-    blank.receiver = n->self;
-    result = ctk_msg_new_answer_to(n->profile, &blank, &x->outcome, 0, &ans);
-  }
-  if(result)
-    return result;
-  result = exchange_encode(x, ans, out);
-  ctk_msg_free(ans);
-  return result;
+  return ctk_receive_answer(&x->n->receive, &x->rx, &x->outcome, &enc, out);
 }
 
 /* The success answer to a decoded request: from the node's template when no answer fault is
@@ -136,50 +79,6 @@ static ctk_code exchange_success_answer(ctk_exchange *x, ctk_buf *out)
       return CTK_E_OK;
   }
   return exchange_answer(x, out);
-}
-
-/* The SOAP envelope itself could not be read: a SOAP 1.1 Fault (soap:Client) carrying the
- * profile's result code, the only case the baseline uses a Fault for (J3-BIND-003). */
-static int exchange_is_envelope_problem(const ctk_exchange *x)
-{
-  return x->binding == CTK_BIND_SOAP && !x->req &&
-         !strcmp(x->outcome.code, ctk_profile_rc(x->n->profile, "MALFORMED")) &&
-         (!strcmp(x->outcome.where, "/") || !strncmp(x->outcome.where, "/Envelope", 9));
-}
-
-static ctk_code exchange_soap_fault(ctk_exchange *x, ctk_buf *out)
-{
-  static const char soap11[] = "http://schemas.xmlsoap.org/soap/envelope/";
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr env, body, fault, detail, result;
-  xmlNsPtr ns;
-  xmlChar *mem = NULL;
-  int len = 0;
-  ctk_code rc = CTK_E_NOMEM;
-
-  if(!doc)
-    return CTK_E_NOMEM;
-  env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
-  xmlDocSetRootElement(doc, env);
-  ns = xmlNewNs(env, BAD_CAST soap11, BAD_CAST "soap");
-  xmlSetNs(env, ns);
-  body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
-  fault = xmlNewChild(body, ns, BAD_CAST "Fault", NULL);
-  xmlNewTextChild(fault, NULL, BAD_CAST "faultcode", BAD_CAST "soap:Client");
-  xmlNewTextChild(fault, NULL, BAD_CAST "faultstring", BAD_CAST x->outcome.text);
-  detail = xmlNewChild(fault, NULL, BAD_CAST "detail", NULL);
-  result = xmlNewChild(detail, NULL, BAD_CAST "Result", NULL);
-  xmlSetNs(result, xmlNewNs(result, BAD_CAST x->n->profile->ns, NULL));
-  xmlNewTextChild(result, result->ns, BAD_CAST "Code", BAD_CAST x->outcome.code);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Text", BAD_CAST x->outcome.text);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Where", BAD_CAST x->outcome.where);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Requirement", BAD_CAST "J3-BIND-003");
-  xmlDocDumpMemoryEnc(doc, &mem, &len, ctk_encoding_name(x->encoding));
-  if(mem && len > 0)
-    rc = ctk_buf_add(out, mem, (size_t)len);
-  xmlFree(mem);
-  xmlFreeDoc(doc);
-  return rc;
 }
 
 /* Log one incoming message with its answer; failures to log are logged, not answered. */
@@ -206,82 +105,6 @@ static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *ver
     m.row_id = &x->accepted_log_id;
   if(ctk_store_log(x->n->store, &m))
     CTK_ERR("exchange", "cannot log message %s", m.msg_id);
-}
-
-/* HTTP Basic against the credentials, then the head against the authenticated region. */
-static int exchange_authenticate(ctk_exchange *x)
-{
-  ctk_node_engine *n = x->n;
-  const ctk_head *h = &x->req->head;
-  const char *user = x->http->auth_user;
-  int level = 0;
-
-  if(ctk_node_fault(n, CTK_PF_ignore_auth))
-    return 0;
-  if(!user || !x->http->auth_pass ||
-     ctk_auth_verify(n->auth, user, x->http->auth_pass, &level) != CTK_E_OK) {
-    CTK_INFO("exchange", "authentication failed for user '%s' from %s", user ? user : "",
-             x->http->peer);
-    ctk_outcome_set(&x->outcome, n->profile, "AUTH", "HTTP Authorization", "J3-SEC-004",
-                    "authentication failed");
-    return -1;
-  }
-  if(ctk_node_fault(n, CTK_PF_ignore_region))
-    return 0;
-  if(strcmp(h->sender.region, user)) {
-    ctk_outcome_set(&x->outcome, n->profile, "DENIED", "/Message/Head/Sender/Region",
-                    "J3-SEC-005", "sender %s is not the authenticated node %s",
-                    h->sender.region, user);
-    return -1;
-  }
-  if((int)h->sender.level != level) {
-    ctk_outcome_set(&x->outcome, n->profile, "DENIED", "/Message/Head/Sender/Level",
-                    "J3-SEC-005", "sender level %d is not the level %d of its credentials",
-                    (int)h->sender.level, level);
-    return -1;
-  }
-  return 0;
-}
-
-/* Validation by the profile; the first problem is the answer. */
-static int exchange_validate(ctk_exchange *x)
-{
-  ctk_node_engine *n = x->n;
-  ctk_problems problems;       /* ctk_validate_msg clears it: 18 KB, not cleared twice */
-  if(ctk_validate_msg(n->profile, x->req, &problems) == CTK_E_OK)
-    return 0;
-  if(problems.count)
-    x->outcome = problems.items[0];
-  else
-    ctk_outcome_set(&x->outcome, n->profile, "SCHEMA", "", "J3-SCH-001", "invalid message");
-  if(ctk_node_fault(n, CTK_PF_wrong_result_code) &&
-     !strcmp(x->outcome.code, ctk_profile_rc(n->profile, "FORMAT")))
-    ctk_strlcpy(x->outcome.code, ctk_profile_rc(n->profile, "SCHEMA"), sizeof(x->outcome.code));
-  return -1;
-}
-
-/* The message must be for this node, from an adjacent level. */
-static int exchange_route(ctk_exchange *x)
-{
-  ctk_node_engine *n = x->n;
-  const ctk_head *h = &x->req->head;
-  if(strcmp(h->receiver.region, n->self.region) || h->receiver.level != n->self.level) {
-    ctk_outcome_set(&x->outcome, n->profile, "ROUTE", "/Message/Head/Receiver", "J3-ENV-006",
-                    "this node is %s level %d, not %s level %d", n->self.region,
-                    (int)n->self.level, h->receiver.region, (int)h->receiver.level);
-    return -1;
-  }
-  if(h->sender.level == n->self.level + 1)
-    x->dir = CTK_DIR_UP;
-  else if(h->sender.level + 1 == n->self.level)
-    x->dir = CTK_DIR_DOWN;
-  else {
-    ctk_outcome_set(&x->outcome, n->profile, "ROUTE", "/Message/Head/Sender/Level",
-                    "J3-ENV-004", "%s and %s are not adjacent levels",
-                    ctk_level_name(h->sender.level), ctk_level_name(n->self.level));
-    return -1;
-  }
-  return 0;
 }
 
 static int exchange_same_outcome(const ctk_outcome *a, const ctk_outcome *b)
@@ -386,7 +209,7 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
     x->queued = 0;
     return EXCHANGE_ANSWER;
   }
-  exchange_content_type(x, job->ctype, sizeof(job->ctype));
+  ctk_receive_content_type(&x->rx, job->ctype, sizeof(job->ctype));
   ctk_buf_reset(out);
   if(ready->len && !x->answer && exchange_same_outcome(&x->outcome, success))
     result = ctk_buf_add(out, ready->data, ready->len);
@@ -451,7 +274,7 @@ static void exchange_reply(ctk_http_response *resp, const ctk_buf *bytes, const 
 
 static void exchange_job_free(exchange_job *job)
 {
-  ctk_msg_free(job->x.req);
+  ctk_msg_free(job->x.rx.msg);
   ctk_msg_free(job->x.answer);
   ctk_buf_free(&job->out);
   free(job);
@@ -471,14 +294,15 @@ static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp
     exchange_log(x, &job->out, "repeat");
   }
   else if(state == EXCHANGE_ANSWER) {
-    exchange_content_type(x, job->ctype, sizeof(job->ctype));
+    ctk_receive_encoder enc = { exchange_encode, x };
     ctk_buf_reset(&job->out);
-    if(exchange_is_envelope_problem(x)) {
-      resp->status = 500;
-      result = exchange_soap_fault(x, &job->out);
+    if(x->answer) {
+      ctk_receive_content_type(&x->rx, job->ctype, sizeof(job->ctype));
+      result = exchange_answer(x, &job->out);
     }
     else
-      result = exchange_answer(x, &job->out);
+      result = ctk_receive_reply(&n->receive, &x->rx, &x->outcome, &enc, &resp->status,
+                                 job->ctype, sizeof(job->ctype), &job->out);
     if(result) {
       exchange_job_free(job);
       return 1;
@@ -523,13 +347,31 @@ static void exchange_resume(void *arg, ctk_http_response *resp)
   exchange_finish_resumed(job, state, resp);
 }
 
+/* A refusal of the receive step that the province's fault modes turn into success. */
+static void exchange_refusal_faults(ctk_exchange *x)
+{
+  ctk_node_engine *n = x->n;
+  ctk_receive_step step = x->rx.refused;
+
+  if(step == CTK_RX_DECODE && x->rx.error == CTK_E_FORBIDDEN &&
+     ctk_node_fault(n, CTK_PF_xxe_accepted))
+    ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
+  if(step == CTK_RX_VALIDATE && ctk_node_fault(n, CTK_PF_wrong_result_code) &&
+     !strcmp(x->outcome.code, ctk_profile_rc(n->profile, "FORMAT")))
+    ctk_strlcpy(x->outcome.code, ctk_profile_rc(n->profile, "SCHEMA"), sizeof(x->outcome.code));
+  if((step == CTK_RX_CREDENTIALS || step == CTK_RX_SENDER || step == CTK_RX_VALIDATE ||
+      step == CTK_RX_ROUTE) &&
+     ctk_node_fault(n, CTK_PF_accept_bad_message) && x->outcome.code[0] == '1')
+    ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
+}
+
 int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
                              ctk_http_response *resp)
 {
   exchange_job *job;
   ctk_exchange *x;
-  ctk_outcome why;
   int state = EXCHANGE_ANSWER;
+  int accepted;
   ctk_code result;
 
   job = calloc(1, sizeof(*job));
@@ -538,39 +380,29 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
   x = &job->x;
   x->n = n;
   x->http = hreq;
-  x->binding = strcmp(hreq->path, "/soap") ? CTK_BIND_XML : CTK_BIND_SOAP;
-  x->encoding = exchange_encoding(hreq);
   ctk_buf_init(&job->out, ctk_node_wire_max(n));
 
-  if(hreq->body_too_large) {
-    ctk_outcome_set(&x->outcome, n->profile, "TOO_LARGE", "", "J3-SEC-002",
-                    "message over %zu bytes", n->profile->max_message_bytes);
-    resp->status = 413;
+  accepted = ctk_receive(&n->receive, hreq, &x->rx) == 0;
+  x->binding = x->rx.binding;
+  x->encoding = x->rx.encoding;
+  x->req = x->rx.msg;
+  x->dir = x->rx.dir;
+  if(x->rx.http_status == 404 || x->rx.http_status == 405) {
+    /* not an exchange at all: answered below the pipeline, not logged */
+    result = ctk_receive_reply(&n->receive, &x->rx, &x->rx.outcome, NULL, &resp->status,
+                               resp->content_type, sizeof(resp->content_type), &resp->body);
+    exchange_job_free(job);
+    return result ? 1 : 0;
   }
-  else if(!exchange_xml_media_type(hreq->content_type)) {
-    ctk_outcome_set(&x->outcome, n->profile, "MALFORMED", "HTTP Content-Type", "J3-BIND-001",
-                    "Content-Type must be application/xml or text/xml");
+  if(!accepted) {
+    x->outcome = x->rx.outcome;
+    resp->status = x->rx.http_status;
+    exchange_refusal_faults(x);
   }
-  else {
-    memset(&why, 0, sizeof(why));
-    result = ctk_msg_decode(n->profile, hreq->body, hreq->body_len, x->binding, &x->req, &why);
-    if(result) {
-      x->outcome = why;
-      if(result == CTK_E_FORBIDDEN && ctk_node_fault(n, CTK_PF_xxe_accepted))
-        ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
-    }
-    else if(x->req->is_answer)
-      ctk_outcome_set(&x->outcome, n->profile, "MALFORMED", "/Answer", "J3-ENV-001",
-                      "an Answer is not a request");
-    else if(exchange_authenticate(x) || exchange_validate(x) || exchange_route(x)) {
-      if(ctk_node_fault(n, CTK_PF_accept_bad_message) && x->outcome.code[0] == '1')
-        ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
-    }
-    else if(ctk_msg_digest(x->req, x->hash))
-      ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
-    else
-      state = exchange_commit(job);
-  }
+  else if(ctk_msg_digest(x->req, x->hash))
+    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "", "cannot hash the message");
+  else
+    state = exchange_commit(job);
   if(state == EXCHANGE_PARKED)
     return 0;                  /* the job is the parked path's now: do not touch it */
   if(ctk_node_fault(n, CTK_PF_late_reply))

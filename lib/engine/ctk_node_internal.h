@@ -14,6 +14,7 @@
 #include "ctk_msg.h"
 #include "ctk_msg_tpl.h"
 #include "ctk_node.h"
+#include "ctk_receive.h"
 #include "ctk_region.h"
 #include "ctk_store.h"
 #include "ctk_province_faults.h"
@@ -37,6 +38,7 @@ struct ctk_node_engine {
   ctk_region_db *regions;
   ctk_calendar *calendar;
   ctk_auth *auth;
+  ctk_receive_config receive;    /* the receive step of /exchange and /soap (ctk_receive) */
   char secret[CTK_NODE_SECRET_MAX];
   ctk_node_peer peers[CTK_NODE_PEERS_MAX];
   size_t n_peers;
@@ -73,9 +75,10 @@ struct ctk_node_engine {
 typedef struct ctk_exchange {
   ctk_node_engine *n;
   const ctk_http_request *http;
-  ctk_binding binding;
+  ctk_received rx;               /* what the shared receive step made of it; owns rx.msg */
+  ctk_binding binding;           /* binding, encoding, req and dir are rx's, for short */
   ctk_encoding encoding;
-  ctk_msg *req;                  /* NULL until decoded */
+  ctk_msg *req;                  /* rx.msg: NULL when it could not be decoded */
   ctk_msg *answer;               /* built by the flow when it needs a body (query, link check) */
   ctk_outcome outcome;
   unsigned dir;                  /* CTK_DIR_UP or CTK_DIR_DOWN, as the message travelled */

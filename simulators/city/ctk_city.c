@@ -12,6 +12,7 @@
 #include "ctk_calendar.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
+#include "ctk_receive.h"
 
 #define MOD "city"
 #define NO_INDEX ((size_t)-1)
@@ -1291,8 +1292,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
   memset(&scfg, 0, sizeof(scfg));
   scfg.bind_addr = cfg->listen_addr ? cfg->listen_addr : "127.0.0.1";
   scfg.port = cfg->listen_port;
-  scfg.max_body = sim->profile->max_message_bytes ? sim->profile->max_message_bytes * 2 :
-                  (size_t)4 * 1024 * 1024;
+  scfg.max_body = ctk_receive_max_body(sim->profile);   /* as the reference nodes */
   scfg.threads = 8;
   result = ctk_http_server_start(&scfg, city_rx_handler, sim, &sim->server);
   if(result) {

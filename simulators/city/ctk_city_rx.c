@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "ctk_log.h"
-#include "ctk_validate.h"
+#include "ctk_receive.h"
 
 #define MOD "city-rx"
 
@@ -33,8 +33,9 @@ static void sleep_ms(long ms)
     ;
 }
 
-/* "/city/360100/exchange" -> region and binding; 0 when the path is not a city's. */
-static int parse_path(const char *path, char region[8], ctk_binding *binding)
+/* "/city/360100/exchange" -> region; 0 when the path is not a city's exchange path. The binding
+ * comes from the path's end in the shared receive step. */
+static int parse_path(const char *path, char region[8])
 {
   size_t i;
   if(strncmp(path, "/city/", 6))
@@ -44,16 +45,10 @@ static int parse_path(const char *path, char region[8], ctk_binding *binding)
     if(path[i] < '0' || path[i] > '9')
       return 0;
   }
-  if(path[6] != '/')
+  if(path[6] != '/' || (strcmp(path + 7, "exchange") && strcmp(path + 7, "soap")))
     return 0;
   memcpy(region, path, 6);
   region[6] = '\0';
-  if(!strcmp(path + 7, "exchange"))
-    *binding = CTK_BIND_XML;
-  else if(!strcmp(path + 7, "soap"))
-    *binding = CTK_BIND_SOAP;
-  else
-    return 0;
   return 1;
 }
 
@@ -277,22 +272,12 @@ static void fill_answer_body(struct ctk_city_sim *sim, const ctk_msg *req, ctk_m
   ctk_xml_add(ans->body, "ServerTime", now);
 }
 
-/* The charset a request declared in its Content-Type, for answering undecodable ones. */
-static ctk_encoding request_encoding(const ctk_http_request *req)
+static int write_answer(struct ctk_city_sim *sim, const ctk_msg *ans, const ctk_received *rx,
+                        ctk_http_response *resp)
 {
-  const char *cs = strcasestr(req->content_type, "charset=");
-  if(cs && !strncasecmp(cs + 8, "gbk", 3))
-    return CTK_ENC_GBK;
-  return CTK_ENC_UTF8;
-}
-
-static int write_answer(struct ctk_city_sim *sim, const ctk_msg *ans, ctk_binding b,
-                        ctk_encoding e, ctk_http_response *resp)
-{
-  if(ctk_msg_encode(sim->profile, ans, b, e, &resp->body))
+  if(ctk_msg_encode(sim->profile, ans, rx->binding, rx->encoding, &resp->body))
     return 1;
-  snprintf(resp->content_type, sizeof(resp->content_type), "%s; charset=%s",
-           b == CTK_BIND_SOAP ? "text/xml" : "application/xml", ctk_encoding_name(e));
+  ctk_receive_content_type(rx, resp->content_type, sizeof(resp->content_type));
   return 0;
 }
 
@@ -301,28 +286,21 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   struct ctk_city_sim *sim = ctx;
   const ctk_profile *p = sim->profile;
   char region[8];
-  ctk_binding binding;
-  ctk_encoding encoding = request_encoding(req);
+  ctk_receive_config cfg;
+  ctk_received rx;
   ctk_msg *m = NULL, *ans = NULL;
-  ctk_head head;
   ctk_outcome outcome;
   ctk_mb_rule rule;
   city_order *query = NULL;
   city_obs e;
   ssize_t ci;
-  int has_rule = 0, rc = 0, decoded = 0;
+  int has_rule = 0, rc = 0, accepted;
   long long t0 = city_now_ms();
 
-  if(!parse_path(req->path, region, &binding)) {
+  if(!parse_path(req->path, region)) {
     resp->status = 404;
     ctk_buf_adds(&resp->body, "not a city endpoint: use /city/<region>/exchange or /soap\n");
     snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
-    return 0;
-  }
-  if(strcmp(req->method, "POST")) {
-    resp->status = 405;
-    snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
-    ctk_buf_adds(&resp->body, "use POST\n");
     return 0;
   }
   pthread_mutex_lock(&sim->lock);
@@ -335,46 +313,31 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
     return 0;
   }
 
-  /* what is known of the request before it is decoded: enough for an answer head */
-  memset(&head, 0, sizeof(head));
-  ctk_strlcpy(head.sender.region, sim->province, sizeof(head.sender.region));
-  head.sender.level = CTK_LEVEL_PROVINCE;
-  ctk_strlcpy(head.receiver.region, region, sizeof(head.receiver.region));
-  head.receiver.level = CTK_LEVEL_CITY;
-  memset(&outcome, 0, sizeof(outcome));
-
-  if(req->body_too_large) {
-    ctk_outcome_set(&outcome, p, "TOO_LARGE", NULL, NULL, "body over %zu bytes",
-                    p->max_message_bytes);
-    resp->status = 413;
+  /* the same receive step as the reference nodes; without credentials anyone may call */
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.profile = p;
+  cfg.auth = sim->auth;
+  ctk_strlcpy(cfg.self.region, region, sizeof(cfg.self.region));
+  cfg.self.level = CTK_LEVEL_CITY;
+  if(!sim->auth)
+    cfg.skip = CTK_RX_SKIP(CTK_RX_CREDENTIALS) | CTK_RX_SKIP(CTK_RX_SENDER);
+  accepted = ctk_receive(&cfg, req, &rx) == 0;
+  m = rx.msg;
+  outcome = rx.outcome;
+  if(rx.http_status == 404 || rx.http_status == 405) {
+    rc = ctk_receive_reply(&cfg, &rx, &outcome, NULL, &resp->status, resp->content_type,
+                           sizeof(resp->content_type), &resp->body) ? 1 : 0;
+    ctk_msg_free(m);
+    return rc;
   }
-  else if(ctk_msg_decode(p, req->body, req->body_len, binding, &m, &outcome) || !m) {
-    if(!outcome.code[0])
-      ctk_outcome_set(&outcome, p, "MALFORMED", NULL, NULL, "cannot decode the message");
-  }
-  else {
-    decoded = 1;
-    head = m->head;
-    encoding = m->encoding;
-  }
-
-  if(decoded && sim->auth) {
-    int level = 0;
-    if(!req->auth_user || !req->auth_pass ||
-       ctk_auth_verify(sim->auth, req->auth_user, req->auth_pass, &level)) {
-      ctk_outcome_set(&outcome, p, "AUTH", NULL, NULL, "HTTP Basic credentials %s",
-                      req->auth_user ? "are wrong" : "are missing");
-      decoded = 0;
-    }
-    else if(strcmp(req->auth_user, m->head.sender.region)) {
-      ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender/Region", NULL,
-                      "authenticated as %s but Sender/Region is %s", req->auth_user,
-                      m->head.sender.region);
-      decoded = 0;
-    }
+  if(accepted && strcmp(m->head.sender.region, sim->province)) {
+    /* the city's own rule: of the adjacent level, only its province calls it */
+    ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender/Region", NULL,
+                    "only province %s calls these cities", sim->province);
+    accepted = 0;
   }
 
-  if(decoded) {
+  if(accepted) {
     pthread_mutex_lock(&sim->lock);
     has_rule = ctk_mb_take(&sim->rules, region, CTK_MB_ON_ANSWER, m->head.interface_code,
                            city_now_ms(), NULL, NULL, &rule);
@@ -390,58 +353,40 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
     }
   }
 
-  if(decoded && has_rule && rule.action == CTK_MB_ERROR_ANSWER) {
+  if(accepted && has_rule && rule.action == CTK_MB_ERROR_ANSWER) {
     ctk_strlcpy(outcome.code, rule.result_code, sizeof(outcome.code));
     snprintf(outcome.text, sizeof(outcome.text), "error-answer misbehaviour (test steering)");
   }
-  else if(decoded) {
-    ctk_problems problems;
-    memset(&problems, 0, sizeof(problems));
-    if(ctk_validate_msg(p, m, &problems) && problems.count) {
-      outcome = problems.items[0];
+  else if(accepted) {
+    unsigned long long digest = message_digest(m);
+    city_seen *seen;
+    pthread_mutex_lock(&sim->lock);
+    seen = seen_find(sim, m->head.msg_id);
+    if(seen && seen->digest == digest) {
+      ctk_strlcpy(outcome.code, seen->result, sizeof(outcome.code));
+      ctk_strlcpy(outcome.text, seen->text, sizeof(outcome.text));
     }
-    else if(strcmp(m->head.receiver.region, region) ||
-            m->head.receiver.level != CTK_LEVEL_CITY) {
-      ctk_outcome_set(&outcome, p, "ROUTE", "/Message/Head/Receiver", NULL,
-                      "sent to %s at /city/%s", m->head.receiver.region, region);
-    }
-    else if(strcmp(m->head.sender.region, sim->province) ||
-            m->head.sender.level != CTK_LEVEL_PROVINCE) {
-      ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender", NULL,
-                      "only province %s calls these cities", sim->province);
+    else if(seen) {
+      ctk_outcome_set(&outcome, p, "DUPLICATE", "/Message/Head/MsgId", NULL,
+                      "MsgId %s was used for another message", m->head.msg_id);
     }
     else {
-      unsigned long long digest = message_digest(m);
-      city_seen *seen;
-      pthread_mutex_lock(&sim->lock);
-      seen = seen_find(sim, m->head.msg_id);
-      if(seen && seen->digest == digest) {
-        ctk_strlcpy(outcome.code, seen->result, sizeof(outcome.code));
-        ctk_strlcpy(outcome.text, seen->text, sizeof(outcome.text));
-      }
-      else if(seen) {
-        ctk_outcome_set(&outcome, p, "DUPLICATE", "/Message/Head/MsgId", NULL,
-                        "MsgId %s was used for another message", m->head.msg_id);
-      }
-      else {
-        rx_apply(sim, (size_t)ci, m, &outcome, &query);
-        seen_add(sim, m->head.msg_id, digest, &outcome);
-      }
-      /* the query answer is built under the lock: the order may change right after */
-      if(!strcmp(outcome.code, ctk_profile_rc(p, "OK")) &&
-         ctk_profile_interface(p, m->head.interface_code) &&
-         ctk_profile_interface(p, m->head.interface_code)->answer_element[0]) {
-        if(!ctk_msg_new_answer(p, m, &outcome, 1, &ans))
-          fill_answer_body(sim, m, ans, query);
-      }
-      pthread_mutex_unlock(&sim->lock);
+      rx_apply(sim, (size_t)ci, m, &outcome, &query);
+      seen_add(sim, m->head.msg_id, digest, &outcome);
     }
+    /* the query answer is built under the lock: the order may change right after */
+    if(!strcmp(outcome.code, ctk_profile_rc(p, "OK")) &&
+       ctk_profile_interface(p, m->head.interface_code) &&
+       ctk_profile_interface(p, m->head.interface_code)->answer_element[0]) {
+      if(!ctk_msg_new_answer(p, m, &outcome, 1, &ans))
+        fill_answer_body(sim, m, ans, query);
+    }
+    pthread_mutex_unlock(&sim->lock);
   }
-  if(!ans && ctk_msg_new_answer_to(p, &head, &outcome, 0, &ans)) {
-    rc = 1;
-    goto observe;
-  }
-  if(write_answer(sim, ans, binding, encoding, resp))
+  if(ans)
+    rc = write_answer(sim, ans, &rx, resp);
+  else if(ctk_receive_reply(&cfg, &rx, &outcome, NULL, &resp->status, resp->content_type,
+                            sizeof(resp->content_type), &resp->body))
     rc = 1;
   if(has_rule && rule.action == CTK_MB_DELAY)
     sleep_ms(rule.delay_ms);
@@ -451,8 +396,8 @@ observe:
   e.city = (size_t)ci;
   e.incoming = 1;
   e.sent = 1;
-  ctk_strlcpy(e.interface_code, head.interface_code, sizeof(e.interface_code));
-  ctk_strlcpy(e.msg_id, head.msg_id, sizeof(e.msg_id));
+  ctk_strlcpy(e.interface_code, m ? m->head.interface_code : "", sizeof(e.interface_code));
+  ctk_strlcpy(e.msg_id, m ? m->head.msg_id : "", sizeof(e.msg_id));
   if(m) {
     const char *id = ctk_msg_get(m, "OrderId");
     if(!id)
@@ -475,14 +420,14 @@ observe:
   }
   pthread_mutex_lock(&sim->lock);
   sim->cities[ci].st.received++;
-  if(head.interface_code[0])
-    city_count(&sim->cities[ci].st.received_by_interface, head.interface_code);
+  if(e.interface_code[0])
+    city_count(&sim->cities[ci].st.received_by_interface, e.interface_code);
   if(!rc)
     city_count(&sim->cities[ci].st.answers_given, outcome.code);
   city_observe(sim, &e);
   pthread_mutex_unlock(&sim->lock);
-  CTK_DEBUG(MOD, "city=%s msg=%s interface=%s result=%s", region, head.msg_id,
-            head.interface_code, e.result);
+  CTK_DEBUG(MOD, "city=%s msg=%s interface=%s result=%s", region, e.msg_id,
+            e.interface_code, e.result);
   ctk_msg_free(ans);
   ctk_msg_free(m);
   return rc;
