@@ -39,7 +39,7 @@ typedef struct bench_shared {
   bench_group *groups;
   size_t n_groups;
   int single;                  /* one target given by url/sender/receiver/max_orders */
-  char ok_tag[64];             /* "<Code>0000</Code>" */
+  char ok_tag[2 * CTK_NAME_MAX + CTK_ID_MAX + 8]; /* the success code as its element */
   double start;                /* CLOCK_MONOTONIC seconds */
   atomic_ulong sent, ok, refused, failed;
   atomic_int stop;
@@ -320,7 +320,8 @@ static ctk_code groups_build(const ctk_bench_config *cfg, const ctk_bench_lane *
     if(l == 0 || strcmp(lanes[l].url, lanes[l - 1].url)) {
       groups[g].lanes = &lanes[l];
       groups[g].tpl = &tpls[l];
-      snprintf(groups[g].url, sizeof(groups[g].url), "%s/exchange", lanes[l].url);
+      snprintf(groups[g].url, sizeof(groups[g].url), "%s%s", lanes[l].url,
+               cfg->profile->xml_path);
       g++;
     }
     groups[g - 1].n_lanes++;
@@ -489,7 +490,8 @@ ctk_code ctk_bench_ingest(const ctk_bench_config *cfg, ctk_bench_result *out)
     free(groups);
     return result;
   }
-  snprintf(sh.ok_tag, sizeof(sh.ok_tag), "<Code>%s</Code>", ctk_profile_rc(cfg->profile, "OK"));
+  snprintf(sh.ok_tag, sizeof(sh.ok_tag), "<%s>%s</%s>", ctk_el(cfg->profile, CTK_EL_RESULT_CODE),
+           ctk_profile_rc(cfg->profile, "OK"), ctk_el(cfg->profile, CTK_EL_RESULT_CODE));
   pthread_mutex_init(&sh.lock, NULL);
   sh.start = now_s();
   out->cpu_s = process_cpu_s();
@@ -553,7 +555,8 @@ ctk_code ctk_bench_bare_start(const ctk_profile *p, unsigned threads, ctk_bench_
   if(!b)
     return CTK_E_NOMEM;
   ctk_buf_init(&b->answer, (size_t)64 * 1024);
-  result = ctk_msg_new_request(p, "1001", &province, &ministry, &req);
+  result = ctk_msg_new_request(p, ctk_profile_iface_code(p, CTK_IF_REPORT), &province, &ministry,
+                               &req);
   if(!result) {
     memset(&ok, 0, sizeof(ok));
     ctk_outcome_set(&ok, p, "OK", "", "", "accepted");

@@ -235,9 +235,10 @@ static void ct_result_name(const ctk_profile *p, const char *code, char *out, si
   ctk_strlcpy(out, "", outlen);
 }
 
-static void ct_url(const ctk_ct_peer *peer, ctk_binding b, char *out, size_t outlen)
+static void ct_url(const ctk_profile *p, const ctk_ct_peer *peer, ctk_binding b, char *out,
+                   size_t outlen)
 {
-  snprintf(out, outlen, "%s%s", peer->base_url, b == CTK_BIND_SOAP ? "/soap" : "/exchange");
+  snprintf(out, outlen, "%s%s", peer->base_url, ctk_binding_path(p, b));
 }
 
 static const char *ct_content_type(ctk_binding b, ctk_encoding e)
@@ -259,12 +260,12 @@ void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const
   ctk_msg *probe = NULL;
   ctk_outcome probe_why;
 
-  ct_url(peer, b, url, sizeof(url));
+  ct_url(p, peer, b, url, sizeof(url));
   snprintf(peer_name, sizeof(peer_name), "%.20s %.130s", peer->name, url);
   memset(&call, 0, sizeof(call));
   call.url = url;
   call.content_type = content_type;
-  call.soap_action = b == CTK_BIND_SOAP ? "\"urn:ctk12328:baseline:1#exchange\"" : NULL;
+  call.soap_action = b == CTK_BIND_SOAP ? p->soap_action_header : NULL;
   call.user = user;
   call.password = user ? secret : NULL;
   call.body = data;

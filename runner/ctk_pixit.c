@@ -171,7 +171,7 @@ static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
   long n;
   ctk_code result;
 
-  if(!strcmp(px->sut_region + 2, "0000"))
+  if(!strcmp(px->sut_region + 2, "0000")) /* not the profile's: GB/T 2260 province */
     return pixit_fail(err, errlen, kv, "sut.region", "a city code, not a province's");
   if(px->fault[0])
     return pixit_fail(err, errlen, kv, "sut.fault", "only the reference province has faults");

@@ -11,11 +11,10 @@
 #include "ctk_msg.h"
 #include "ctk_proc.h"
 
-/* "/soap" or ".../soap" (the city simulator serves /city/<region>/soap). */
-static int relay_is_soap(const char *path)
+/* The profile's SOAP path, or ending in it (the city simulator serves /city/<region>/...). */
+static int relay_is_soap(const ctk_profile *p, const char *path)
 {
-  size_t n = strlen(path);
-  return n >= 5 && !strcmp(path + n - 5, "/soap");
+  return ctk_binding_of_path(p, path) == CTK_BIND_SOAP;
 }
 
 struct ctk_relay {
@@ -36,7 +35,7 @@ static void relay_describe(const ctk_profile *p, const ctk_http_request *req, ct
 {
   ctk_msg *msg = NULL;
   ctk_outcome why;
-  int soap = relay_is_soap(req->path);
+  int soap = relay_is_soap(p, req->path);
   const char *oid;
   if(ctk_msg_decode(p, req->body, req->body_len, soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg,
                     &why) || !msg)
@@ -44,9 +43,12 @@ static void relay_describe(const ctk_profile *p, const ctk_http_request *req, ct
   ctk_strlcpy(m->iface, msg->head.interface_code, sizeof(m->iface));
   ctk_strlcpy(m->msg_id, msg->head.msg_id, sizeof(m->msg_id));
   ctk_strlcpy(m->receiver, msg->head.receiver.region, sizeof(m->receiver));
-  oid = ctk_msg_get(msg, "OrderId");
-  if(!oid)
-    oid = ctk_msg_get(msg, "WorkOrder/OrderId");
+  oid = ctk_msg_get(msg, ctk_el(p, CTK_EL_ORDER_ID));
+  if(!oid) {
+    char path[2 * CTK_NAME_MAX + 2];
+    snprintf(path, sizeof(path), "%s/%s", ctk_el(p, CTK_EL_WORK_ORDER), ctk_el(p, CTK_EL_ORDER_ID));
+    oid = ctk_msg_get(msg, path);
+  }
   ctk_strlcpy(m->order_id, oid ? oid : "", sizeof(m->order_id));
   ctk_msg_free(msg);
 }
@@ -59,7 +61,7 @@ static int relay_answer_ok(ctk_relay *r, const ctk_http_request *req, ctk_http_r
   ctk_msg *ans = NULL;
   ctk_outcome why;
   ctk_outcome ok;
-  int soap = relay_is_soap(req->path);
+  int soap = relay_is_soap(r->profile, req->path);
   ctk_binding b = soap ? CTK_BIND_SOAP : CTK_BIND_XML;
 
   if(ctk_msg_decode(r->profile, req->body, req->body_len, b, &msg, &why) || !msg) {
@@ -89,7 +91,7 @@ static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_res
   char url[640];
   ctk_msg *ans = NULL;
   ctk_outcome why;
-  int soap = relay_is_soap(req->path);
+  int soap = relay_is_soap(r->profile, req->path);
 
   if(!c) {
     resp->status = 503;
@@ -138,7 +140,7 @@ static int relay_handler(void *ctx, const ctk_http_request *req, ctk_http_respon
 
   memset(&m, 0, sizeof(m));
   ctk_strlcpy(m.path, req->path, sizeof(m.path));
-  m.soap = relay_is_soap(req->path);
+  m.soap = relay_is_soap(r->profile, req->path);
   ctk_strlcpy(m.user, req->auth_user ? req->auth_user : "", sizeof(m.user));
   ctk_strlcpy(m.content_type, req->content_type, sizeof(m.content_type));
   relay_describe(r->profile, req, &m);

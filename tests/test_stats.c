@@ -7,6 +7,9 @@
 #include "ctk_stats.h"
 #include "ctk_test.h"
 
+/* The profile whose codes the orders below use. */
+#define P ctk_test_profile()
+
 static void put(ctk_store *s, const char *id, const char *region, const char *bt,
                 const char *status, int instant, const char *deadline, const char *completed,
                 int transferred, const char *revisit, const char *satisfaction, int supervised)
@@ -60,7 +63,7 @@ static void test_stats_province(void)
   ctk_stats st;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
                                     &st), CTK_E_OK);
   CU_ASSERT_EQUAL(st.orders, 5);
   /* enquiries: 1 of 2 answered on the call */
@@ -99,15 +102,15 @@ static void test_stats_regions_and_periods(void)
   ctk_stats_region_prefix("360100", prefix, sizeof(prefix));
   CU_ASSERT_STRING_EQUAL(prefix, "3601");
 
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "100000", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "100000", "", "", "2026-11-25", &st), CTK_E_OK);
   CU_ASSERT_EQUAL(st.orders, 6);
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
   CU_ASSERT_EQUAL(st.orders, 2);
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "100000", "2026-11-03", "2026-11-03", "2026-11-25",
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "100000", "2026-11-03", "2026-11-03", "2026-11-25",
                                     &st), CTK_E_OK);
   CU_ASSERT_EQUAL(st.orders, 2);
   /* no complaint in the period: the rate is undefined, not 0 or 100 */
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
   CU_ASSERT_EQUAL(st.in_time_complaint.den, 0);
   CU_ASSERT(ctk_stats_rate(&st.in_time_complaint) < 0);
   ctk_store_close(s);
@@ -120,7 +123,7 @@ static void test_stats_formats(void)
   ctk_buf out;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-  CU_ASSERT_EQUAL(ctk_stats_compute(s, NULL, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "360000", "2026-11-01", "2026-11-30", "2026-11-25",
                                     &st), CTK_E_OK);
   ctk_buf_init(&out, 65536);
   CU_ASSERT_EQUAL(ctk_stats_write(&st, CTK_STATS_JSON, &out), CTK_E_OK);
@@ -154,7 +157,7 @@ static void test_stats_today_is_beijing(void)
   CU_ASSERT_EQUAL_FATAL(ctk_test_tz_away_from_beijing(&tz), 0);
   ctk_beijing_date(time(NULL), &y, &m, &d);
   snprintf(before, sizeof(before), "%04d-%02d-%02d", y, m, d);
-  rc = ctk_stats_compute(s, NULL, "360000", "", "", NULL, &st);
+  rc = ctk_stats_compute(s, P, "360000", "", "", NULL, &st);
   ctk_beijing_date(time(NULL), &y, &m, &d);
   snprintf(after, sizeof(after), "%04d-%02d-%02d", y, m, d);
   ctk_test_tz_restore(&tz);

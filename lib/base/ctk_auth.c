@@ -46,7 +46,7 @@ static int level_of_code(const char *region)
 {
   if(!strcmp(region, CTK_REGION_MINISTRY))
     return 1;
-  if(!strcmp(region + 2, "0000"))
+  if(!strcmp(region + 2, "0000")) /* not the profile's: a GB/T 2260 province code */
     return 2;
   return 3;
 }

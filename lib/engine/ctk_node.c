@@ -502,7 +502,7 @@ static int node_http(void *ctx, const ctk_http_request *req, ctk_http_response *
   ctk_node_engine *n = ctx;
   if(!strncmp(req->path, "/ctk/", 5))
     return ctk_node_handle_admin(n, req, resp);
-  if(!strcmp(req->path, "/exchange") || !strcmp(req->path, "/soap"))
+  if(!strcmp(req->path, n->profile->xml_path) || !strcmp(req->path, n->profile->soap_path))
     return ctk_node_handle_exchange(n, req, resp);
   resp->status = 404;
   ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));

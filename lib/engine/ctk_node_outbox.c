@@ -94,16 +94,14 @@ static void outbox_attempt(ctk_node_engine *n, ctk_http_client *client, outbox_j
     ctk_strlcpy(j->why, "no such peer", sizeof(j->why));
     return;
   }
-  snprintf(url, sizeof(url), "%s%s", peer->url, peer->binding == CTK_BIND_SOAP ? "/soap" :
-           "/exchange");
+  snprintf(url, sizeof(url), "%s%s", peer->url, ctk_binding_path(n->profile, peer->binding));
   snprintf(ctype, sizeof(ctype), "%s; charset=%s",
            peer->binding == CTK_BIND_SOAP ? "text/xml" : "application/xml",
            ctk_encoding_name(peer->encoding));
   memset(&call, 0, sizeof(call));
   call.url = url;
   call.content_type = ctype;
-  call.soap_action = peer->binding == CTK_BIND_SOAP ? "\"urn:ctk12328:baseline:1#exchange\"" :
-                     NULL;
+  call.soap_action = peer->binding == CTK_BIND_SOAP ? n->profile->soap_action_header : NULL;
   call.user = n->self.region;
   call.password = n->secret;
   call.body = j->body.data;

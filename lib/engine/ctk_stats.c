@@ -22,39 +22,12 @@ typedef struct stats_walk {
   stats_codes codes;
 } stats_walk;
 
-static void code_of(const ctk_profile *p, const char *set, const char *name, const char *dflt,
-                    char *out, size_t len)
-{
-  const ctk_codeset *cs = p ? ctk_profile_codeset(p, set) : NULL;
-  size_t i;
-  ctk_strlcpy(out, dflt, len);
-  if(!cs)
-    return;
-  for(i = 0; i < cs->count; i++) {
-    if(!strcmp(cs->entries[i].name, name)) {
-      ctk_strlcpy(out, cs->entries[i].value, len);
-      return;
-    }
-  }
-}
-
-static void state_of(const ctk_profile *p, const char *name, const char *dflt, char *out,
-                     size_t len)
-{
-  const ctk_state *s = p ? ctk_profile_state(p, name) : NULL;
-  ctk_strlcpy(out, s ? s->code : dflt, len);
-}
-
-/* Satisfied: any answer of the satisfaction code set except "dissatisfied" (ours). */
+/* Satisfied: any answer of the satisfaction code set but the one of role dissatisfied (ours). */
 static int is_satisfied(const stats_codes *c, const char *value)
 {
-  const ctk_code_entry *e;
   if(!value[0])
     return 0;
-  e = c->p ? ctk_profile_code(c->p, "satisfaction", value) : NULL;
-  if(e)
-    return strstr(e->name, "dissatisfied") == NULL;
-  return strcmp(value, "4") != 0;
+  return strcmp(value, ctk_val(c->p, CTK_V_SAT_DISSATISFIED)) != 0;
 }
 
 static void dim_add(ctk_stats_dim *d, const char *value)
@@ -175,12 +148,12 @@ ctk_code ctk_stats_compute(ctk_store *s, const ctk_profile *p, const char *regio
     ctk_beijing_today(out->today);
   w.st = out;
   w.codes.p = p;
-  code_of(p, "business-types", "complaint", "1", w.codes.complaint, CTK_STORE_CODE);
-  code_of(p, "business-types", "enquiry", "2", w.codes.enquiry, CTK_STORE_CODE);
-  state_of(p, "instant-answered", "02", w.codes.instant, CTK_STORE_CODE);
-  state_of(p, "completed", "07", w.codes.done[0], CTK_STORE_CODE);
-  state_of(p, "revisited", "08", w.codes.done[1], CTK_STORE_CODE);
-  state_of(p, "archived", "09", w.codes.done[2], CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.complaint, ctk_val(p, CTK_V_BT_COMPLAINT), CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.enquiry, ctk_val(p, CTK_V_BT_ENQUIRY), CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.instant, ctk_st(p, CTK_ST_INSTANT_ANSWERED), CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.done[0], ctk_st(p, CTK_ST_COMPLETED), CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.done[1], ctk_st(p, CTK_ST_REVISITED), CTK_STORE_CODE);
+  ctk_strlcpy(w.codes.done[2], ctk_st(p, CTK_ST_ARCHIVED), CTK_STORE_CODE);
   ctk_stats_region_prefix(out->region, prefix, sizeof(prefix));
   return ctk_store_orders_each(s, prefix, out->from, out->to, stats_order, &w);
 }

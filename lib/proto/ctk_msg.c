@@ -24,6 +24,7 @@
 #include "ctk_xml_safe.h"
 
 #define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
+#define SOAP11_BODY "Body" /* not the profile's: SOAP 1.1's own Body */
 
 /* ---------- names ---------- */
 
@@ -155,6 +156,32 @@ void ctk_msg_now(char *out, size_t outlen)
   static _Thread_local ctk_clock_text beijing_clock;
   ctk_clock_text_now(&beijing_clock, CTK_BEIJING_OFFSET_S, "%Y-%m-%dT%H:%M:%S+08:00", out,
                      outlen);
+}
+
+/* ---------- binding paths ---------- */
+
+static int path_ends_with(const char *path, const char *tail)
+{
+  size_t n = strlen(path);
+  size_t t = strlen(tail);
+  if(!t || n < t || strcmp(path + n - t, tail))
+    return 0;
+  /* a whole segment: the tail starts with '/' or is the whole path */
+  return n == t || tail[0] == '/';
+}
+
+int ctk_binding_of_path(const ctk_profile *p, const char *path)
+{
+  if(path_ends_with(path, p->soap_path))
+    return CTK_BIND_SOAP;
+  if(path_ends_with(path, p->xml_path))
+    return CTK_BIND_XML;
+  return -1;
+}
+
+const char *ctk_binding_path(const ctk_profile *p, ctk_binding b)
+{
+  return b == CTK_BIND_SOAP ? p->soap_path : p->xml_path;
 }
 
 /* ---------- tree helpers ---------- */
@@ -601,7 +628,7 @@ static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding
     soap = xmlNewNs(root, (const xmlChar *)SOAP11_NS, (const xmlChar *)"soap");
     ex = xmlNewNs(root, (const xmlChar *)p->soap_ns, (const xmlChar *)"ex");
     xmlSetNs(root, soap);
-    op = xmlNewChild(xmlNewChild(root, soap, (const xmlChar *)"Body", NULL), ex,
+    op = xmlNewChild(xmlNewChild(root, soap, BAD_CAST SOAP11_BODY, NULL), ex,
                      BAD_CAST ctk_el(p, m->is_answer ? CTK_EL_SOAP_RESPONSE : CTK_EL_SOAP_REQUEST),
                      NULL);
     part = op ? xmlNewChild(op, ex, BAD_CAST ctk_el(p, m->is_answer ? CTK_EL_SOAP_RESPONSE_PART
@@ -742,7 +769,7 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
                             ctk_outcome *why)
 {
   xmlNodePtr root = xmlDocGetRootElement(env);
-  xmlNodePtr body = ctk_xml_child(root, "Body");
+  xmlNodePtr body = ctk_xml_child(root, SOAP11_BODY);
   xmlNodePtr op = first_element(body);
   xmlNodePtr part = first_element(op);
   const char *rule = ctk_profile_rule(p, "envelope");

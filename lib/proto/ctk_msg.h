@@ -15,6 +15,12 @@ typedef enum { CTK_BIND_XML = 0, CTK_BIND_SOAP = 1 } ctk_binding;
 typedef enum { CTK_ENC_UTF8 = 0, CTK_ENC_GBK = 1 } ctk_encoding;
 
 const char *ctk_binding_name(ctk_binding b);   /* "xml", "soap" */
+struct ctk_profile;
+/* The binding whose profile path (profile.xml <bindings>) path ends with, a whole segment
+ * ("/city/360100" + the path is the city simulator's); -1 when neither. */
+int ctk_binding_of_path(const struct ctk_profile *p, const char *path);
+/* The profile's path of binding b. */
+const char *ctk_binding_path(const struct ctk_profile *p, ctk_binding b);
 int ctk_binding_parse(const char *s);          /* -1 if unknown */
 const char *ctk_encoding_name(ctk_encoding e); /* "UTF-8", "GBK" */
 int ctk_encoding_parse(const char *s);         /* accepts utf-8/utf8/gbk, any case; -1 if unknown */

@@ -472,8 +472,6 @@ static ctk_code load_bindings(loader *ld, xmlNodePtr bindings)
   xmlNodePtr b;
   ctk_code result = CTK_E_OK;
 
-  ctk_strlcpy(ld->p->xml_path, "/exchange", sizeof(ld->p->xml_path));
-  ctk_strlcpy(ld->p->soap_path, "/soap", sizeof(ld->p->soap_path));
   for(b = bindings ? bindings->children : NULL; b && !result; b = b->next) {
     char name[16];
     if(!is_elem(b, "binding"))
@@ -491,6 +489,16 @@ static ctk_code load_bindings(loader *ld, xmlNodePtr bindings)
     else
       result = fail(ld, node_line(b), "unknown binding \"%s\" (xml or soap)", name);
   }
+  if(!result && (!ld->p->xml_path[0] || !ld->p->soap_path[0]))
+    result = fail(ld, bindings ? node_line(bindings) : 0,
+                  "<bindings> needs <binding name=\"xml\" path=\"...\"/> and "
+                  "<binding name=\"soap\" path=\"...\" action=\"...\"/>");
+  if(!result)
+    snprintf(ld->p->soap_action_header, sizeof(ld->p->soap_action_header), "\"%s\"",
+             ld->p->soap_action);
+  if(!result && !strcmp(ld->p->xml_path, ld->p->soap_path))
+    result = fail(ld, node_line(bindings), "the xml and soap bindings have the same path %s",
+                  ld->p->xml_path);
   return result;
 }
 
@@ -1297,7 +1305,10 @@ const ctk_requirement *ctk_profile_requirement(const ctk_profile *p, const char 
 void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, size_t outlen)
 {
   /* Digits first: they pass most formats of a code field, so only the code set refuses it. */
-  static const char *const candidates[] = { "00", "99", "0", "9", "000", "999", "98", "X" };
+  /* not the profile's: candidates, each checked against its code set */
+  static const char *const candidates[] = {
+    "00", "99", "0", "9", "000", "999", "98", "X" /* not the profile's */
+  };
   size_t i;
 
   out[0] = '\0';

@@ -160,6 +160,7 @@ typedef struct ctk_profile {
   char xml_path[64];           /* plain XML binding: POST path, "/exchange" */
   char soap_path[64];          /* SOAP binding: POST path, "/soap" */
   char soap_action[128];       /* SOAPAction value, without quotes */
+  char soap_action_header[132]; /* the same quoted, as a client sends the header */
   char schema_entry[256];      /* entry XSD, relative to dir */
   char wsdl[256];              /* WSDL of the SOAP binding, relative to dir; "" if none */
   unsigned encodings;          /* encodings allowed on the wire: bit (1u << ctk_encoding) */

@@ -66,19 +66,14 @@ typedef int (*receive_step_fn)(const ctk_receive_config *cfg, const ctk_http_req
 static int step_path(const ctk_receive_config *cfg, const ctk_http_request *req,
                      ctk_received *rx)
 {
-  const char *slash = strrchr(req->path, '/');
-  const char *last = slash ? slash + 1 : req->path;
-  (void)cfg;
-  if(!strcmp(last, "exchange"))
-    rx->binding = CTK_BIND_XML;
-  else if(!strcmp(last, "soap"))
-    rx->binding = CTK_BIND_SOAP;
-  else {
+  int binding = ctk_binding_of_path(cfg->profile, req->path);
+  if(binding < 0) {
     rx->http_status = 404;
-    snprintf(rx->outcome.text, sizeof(rx->outcome.text), "not an exchange path: use .../exchange "
-             "or .../soap");
+    snprintf(rx->outcome.text, sizeof(rx->outcome.text), "not an exchange path: use ...%s or ...%s",
+             cfg->profile->xml_path, cfg->profile->soap_path);
     return -1;
   }
+  rx->binding = (ctk_binding)binding;
   return 0;
 }
 

@@ -495,13 +495,14 @@ static void post_job(city_worker *w, city_job *job)
   ctk_http_call call;
   int copy, retry = 0;
 
-  snprintf(url, sizeof(url), "%s/%s", sim->upper_url, soap ? "soap" : "exchange");
+  snprintf(url, sizeof(url), "%s%s", sim->upper_url,
+           ctk_binding_path(sim->profile, soap ? CTK_BIND_SOAP : CTK_BIND_XML));
   snprintf(ctype, sizeof(ctype), "%s; charset=%s", soap ? "text/xml" : "application/xml",
            ctk_encoding_name(sim->cfg.encoding));
   memset(&call, 0, sizeof(call));
   call.url = url;
   call.content_type = ctype;
-  call.soap_action = soap ? "\"urn:ctk12328:baseline:1#exchange\"" : NULL;
+  call.soap_action = soap ? sim->profile->soap_action_header : NULL;
   call.user = c->secret[0] ? c->region : NULL;
   call.password = c->secret[0] ? c->secret : NULL;
   call.body = job->bytes.data;

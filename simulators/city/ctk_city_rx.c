@@ -35,7 +35,7 @@ static void sleep_ms(long ms)
 
 /* "/city/360100/exchange" -> region; 0 when the path is not a city's exchange path. The binding
  * comes from the path's end in the shared receive step. */
-static int parse_path(const char *path, char region[8])
+static int parse_path(const ctk_profile *p, const char *path, char region[8])
 {
   size_t i;
   if(strncmp(path, "/city/", 6))
@@ -45,7 +45,7 @@ static int parse_path(const char *path, char region[8])
     if(path[i] < '0' || path[i] > '9')
       return 0;
   }
-  if(path[6] != '/' || (strcmp(path + 7, "exchange") && strcmp(path + 7, "soap")))
+  if(strcmp(path + 6, p->xml_path) && strcmp(path + 6, p->soap_path))
     return 0;
   memcpy(region, path, 6);
   region[6] = '\0';
@@ -297,9 +297,10 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   int has_rule = 0, rc = 0, accepted;
   long long t0 = city_now_ms();
 
-  if(!parse_path(req->path, region)) {
+  if(!parse_path(p, req->path, region)) {
     resp->status = 404;
-    ctk_buf_adds(&resp->body, "not a city endpoint: use /city/<region>/exchange or /soap\n");
+    ctk_buf_printf(&resp->body, "not a city endpoint: use /city/<region>%s or /city/<region>%s\n",
+                   p->xml_path, p->soap_path);
     snprintf(resp->content_type, sizeof(resp->content_type), "text/plain; charset=UTF-8");
     return 0;
   }
