@@ -19,6 +19,7 @@
   X(buf, "unit")           \
   X(layers, "build")       \
   X(error, "unit")         \
+  X(cli, "unit")           \
   X(faultproxy, "net")     \
   X(http, "net")           \
   X(bench, "net")          \
