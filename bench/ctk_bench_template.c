@@ -1,4 +1,4 @@
-/* ctk_bench_template: build a WorkOrderReport once with the codec, then stamp ids in place.
+/* ctk_bench_template: build a report once with the codec, then stamp ids in place.
  *
  * The client must cost far less than the server it measures, since both share two cores: one
  * message is built and encoded once, then each request is that template with its fixed-width
@@ -9,20 +9,28 @@
 #include <string.h>
 #include <time.h>
 
+/* The first value of the code set the element of role r takes its values from. */
+static const char *template_first_code(const ctk_profile *p, ctk_element_role r)
+{
+  const ctk_codefield *cf = ctk_profile_codefield(p, ctk_el(p, r));
+  const ctk_codeset *cs = cf ? ctk_profile_codeset(p, cf->codeset) : NULL;
+  return cs && cs->count ? cs->entries[0].value : "";
+}
+
 ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
                                   const ctk_node *receiver, ctk_bench_template *tpl)
 {
   ctk_msg *m = NULL;
   char msgid[CTK_BENCH_MSGID_LEN + 1];
   char orderid[32];
-  char now[40];
   const char *hit;
   ctk_buf encoded;
   ctk_code result;
 
   memset(tpl, 0, sizeof(*tpl));
   ctk_buf_init(&tpl->bytes, (size_t)1024 * 1024);
-  result = ctk_msg_new_request(p, "1001", sender, receiver, &m);
+  result = ctk_msg_new_request(p, ctk_profile_iface_code(p, CTK_IF_REPORT), sender, receiver,
+                               &m);
   if(result)
     return result;
   memset(msgid, '0', CTK_BENCH_MSGID_LEN);
@@ -31,15 +39,20 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
   ctk_strlcpy(tpl->region, sender->level == CTK_LEVEL_CITY ? sender->region : "360100",
               sizeof(tpl->region));
   snprintf(orderid, sizeof(orderid), "%s20260101000000", tpl->region);
-  ctk_msg_now(now, sizeof(now));
+  ctk_profile_now(p, tpl->accept_time, sizeof(tpl->accept_time));
+  tpl->channel = ctk_val(p, CTK_V_CH_PHONE);
+  tpl->business_type = ctk_val(p, CTK_V_BT_ENQUIRY);
+  tpl->domain = template_first_code(p, CTK_EL_DOMAIN);
+  tpl->status = ctk_st(p, CTK_ST_INSTANT_ANSWERED);
 
   {
     ctk_workorder_fields f = {
-      .order_id = orderid, .accept_time = now, .accept_region = tpl->region,
-      .handle_region = tpl->region, .channel = "01", .business_type = "2", .domain = "01",
-      .phone = "13800138000", .subject = "高速公路路况咨询",
-      .content = "来电咨询沪昆高速南昌段今日通行情况，已即时答复。", .status = "02",
-      .instant_answer = 1,
+      .order_id = orderid, .accept_time = tpl->accept_time, .accept_region = tpl->region,
+      .handle_region = tpl->region, .channel = tpl->channel,
+      .business_type = tpl->business_type, .domain = tpl->domain, .phone = "13800138000",
+      .subject = "高速公路路况咨询",
+      .content = "来电咨询沪昆高速南昌段今日通行情况，已即时答复。",
+      .status = tpl->status, .instant_answer = 1,
     };
     ctk_msg_add_workorder(m->body, &f);
   }

@@ -18,6 +18,13 @@ typedef struct ctk_bench_template {
   size_t msgid_off;            /* offset of the MsgId value in bytes */
   size_t orderid_off;          /* offset of the OrderId value */
   char region[8];              /* accepting city: prefix of the OrderIds */
+  /* the work order's codes (an instant-answered enquiry by phone) and accept time, as the
+   * profile spells them: what a node stores for each order of the template */
+  const char *channel;
+  const char *business_type;
+  const char *domain;
+  const char *status;
+  char accept_time[40];
 } ctk_bench_template;
 
 /* Build the template of a report from sender to receiver. The accepting city is the sender

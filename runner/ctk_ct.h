@@ -52,6 +52,8 @@ typedef struct ctk_ct_env {
   char broken[512];            /* comma-separated PICS items found not to work */
 } ctk_ct_env;
 
+#define CTK_CT_DECLARED_MAX 16
+
 /* A running test. */
 typedef struct ctk_ct {
   ctk_ct_env *env;
@@ -60,6 +62,9 @@ typedef struct ctk_ct {
   int final;                   /* a non-pass verdict was set: later verdicts are ignored */
   int passed;                  /* ctk_ct_pass was called */
   long long started_ms;
+  /* def->requirements split, on first use (ctk_ct_req.h) */
+  char declared[CTK_CT_DECLARED_MAX][CTK_ID_MAX];
+  size_t n_declared;
 } ctk_ct;
 
 /* ---- verdicts. The first non-pass verdict is final; pass counts only if nothing else was

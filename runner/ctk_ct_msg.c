@@ -8,6 +8,7 @@
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
 #include "ctk_proc.h"
+#include "ctk_ct_req.h"
 #include "ctk_roles.h"
 
 #define CT_ANSWER_MAX ((size_t)8 * 1024 * 1024)
@@ -96,128 +97,202 @@ void ctk_ct_order_id(const char *city_region, char out[24])
 
 /* ---------- building ---------- */
 
-static void ct_add_workorder(xmlNodePtr parent, const ctk_ct_order_spec *s)
+xmlNodePtr ctk_ct_node_path(const ctk_msg *m, ctk_ct_from from, const ctk_element_role *path,
+                            size_t n)
+{
+  xmlNodePtr node;
+  size_t i;
+
+  if(!m || !m->doc)
+    return NULL;
+  node = from == CTK_CT_ROOT ? xmlDocGetRootElement(m->doc) : m->body;
+  for(i = 0; node && i < n; i++)
+    node = ctk_xml_child(node, ctk_el(m->profile, path[i]));
+  return node;
+}
+
+const char *ctk_ct_get_path(const ctk_msg *m, ctk_ct_from from, const ctk_element_role *path,
+                            size_t n)
+{
+  char text[4 * CTK_NAME_MAX];
+  size_t i, used = 0;
+
+  if(!m || !m->profile)
+    return NULL;
+  text[0] = '\0';
+  if(from == CTK_CT_ROOT)
+    used = (size_t)snprintf(text, sizeof(text), "/");
+  for(i = 0; i < n && used < sizeof(text); i++)
+    used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", i ? "/" : "",
+                             ctk_el(m->profile, path[i]));
+  return used < sizeof(text) ? ctk_msg_get(m, text) : NULL;
+}
+
+const char *ctk_ct_first_code(const ctk_profile *p, ctk_element_role r)
+{
+  const ctk_codefield *cf = ctk_profile_codefield(p, ctk_el(p, r));
+  const ctk_codeset *cs = cf ? ctk_profile_codeset(p, cf->codeset) : NULL;
+  return cs && cs->count ? cs->entries[0].value : "";
+}
+
+void ctk_ct_code_outside(const ctk_profile *p, ctk_element_role r, char *out, size_t outlen)
+{
+  const ctk_codefield *cf = ctk_profile_codefield(p, ctk_el(p, r));
+  if(!cf) {
+    ctk_strlcpy(out, "", outlen);
+    return;
+  }
+  ctk_profile_code_outside(p, cf->codeset, out, outlen);
+}
+
+/* Add the element of role r with text as the last child of parent. */
+static xmlNodePtr ct_add(const ctk_profile *p, xmlNodePtr parent, ctk_element_role r,
+                         const char *text)
+{
+  return ctk_xml_add(parent, ctk_el(p, r), text);
+}
+
+static void ct_add_workorder(const ctk_profile *p, xmlNodePtr parent, const ctk_ct_order_spec *s)
 {
   char now[40];
   ctk_workorder_fields f = {
     .order_id = s->order_id, .accept_time = now, .accept_region = s->accept_region,
     .handle_region = s->handle_region ? s->handle_region : s->accept_region,
-    .channel = "01", .business_type = s->business_type ? s->business_type : "1",
-    .domain = "01", .phone = "13800138000", .caller_name = "张先生",
-    .subject = s->subject ? s->subject : "高速公路收费站排队过长",
-    .content = "来电反映收费站排队时间过长，请核查处理。", .status = s->instant ? "02" : "01",
+    .channel = ctk_val(p, CTK_V_CH_PHONE),
+    .business_type = s->business_type ? s->business_type : ctk_val(p, CTK_V_BT_COMPLAINT),
+    .domain = ctk_ct_first_code(p, CTK_EL_DOMAIN), .phone = "13800138000",
+    .caller_name = "张先生", .subject = s->subject ? s->subject : "高速公路收费站排队过长",
+    .content = "来电反映收费站排队时间过长，请核查处理。",
+    .status = ctk_st(p, s->instant ? CTK_ST_INSTANT_ANSWERED : CTK_ST_ACCEPTED),
     .instant_answer = s->instant, .deadline = s->deadline,
   };
-  ctk_msg_now(now, sizeof(now));
+  ctk_profile_now(p, now, sizeof(now));
   ctk_msg_add_workorder(parent, &f);
 }
 
-static void ct_add_body(xmlNodePtr b, const char *iface, const ctk_ct_order_spec *s,
-                        const char *sender_region)
+/* The statistics period the runner reports: October 2026, Beijing time, as the profile writes
+ * times. */
+static void ct_stats_period(const ctk_profile *p, char *start, char *end, size_t len)
+{
+  time_t from = 0, to = 0;
+  ctk_beijing_time(2026, 10, 1, 0, 0, 0, &from);
+  ctk_beijing_time(2026, 10, 31, 23, 59, 59, &to);
+  ctk_profile_time_format(p, from, start, len);
+  ctk_profile_time_format(p, to, end, len);
+}
+
+static void ct_add_body(const ctk_profile *p, xmlNodePtr b, ctk_interface_role iface,
+                        const ctk_ct_order_spec *s, const char *sender_region)
 {
   char now[40];
-  int code = 0;
-  ctk_msg_now(now, sizeof(now));
-  sscanf(iface, "%d", &code);
-  switch(code) {
-  case 1001:
-    ct_add_workorder(b, s);
+  ctk_profile_now(p, now, sizeof(now));
+  switch(iface) {
+  case CTK_IF_REPORT:
+    ct_add_workorder(p, b, s);
     break;
-  case 1002:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "TargetRegion", s->target_region ? s->target_region : s->handle_region);
-    ctk_xml_add(b, "Reason", "属地办理");
-    ct_add_workorder(b, s);
+  case CTK_IF_TRANSFER:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_TARGET_REGION, s->target_region ? s->target_region : s->handle_region);
+    ct_add(p, b, CTK_EL_REASON, "属地办理");
+    ct_add_workorder(p, b, s);
     break;
-  case 1003:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Handler", "李工");
-    ctk_xml_add(b, "SignTime", now);
+  case CTK_IF_SIGN:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_HANDLER, "李工");
+    ct_add(p, b, CTK_EL_SIGN_TIME, now);
     break;
-  case 1004:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Reason", "不属本单位管辖");
-    ctk_xml_add(b, "ReturnTime", now);
+  case CTK_IF_RETURN:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_REASON, "不属本单位管辖");
+    ct_add(p, b, CTK_EL_RETURN_TIME, now);
     break;
-  case 1005:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Handler", "李工");
-    ctk_xml_add(b, "Progress", "已联系收费站核实情况");
-    ctk_xml_add(b, "FeedbackTime", now);
+  case CTK_IF_FEEDBACK:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_HANDLER, "李工");
+    ct_add(p, b, CTK_EL_PROGRESS, "已联系收费站核实情况");
+    ct_add(p, b, CTK_EL_FEEDBACK_TIME, now);
     break;
-  case 1006:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Handler", "李工");
-    ctk_xml_add(b, "Result", "已增开收费车道，来电人表示认可");
-    ctk_xml_add(b, "CompleteTime", now);
+  case CTK_IF_COMPLETE:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_HANDLER, "李工");
+    ct_add(p, b, CTK_EL_OUTCOME, "已增开收费车道，来电人表示认可");
+    ct_add(p, b, CTK_EL_COMPLETE_TIME, now);
     break;
-  case 1007:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Reached", "true");
-    ctk_xml_add(b, "Satisfaction", "2");
-    ctk_xml_add(b, "RevisitTime", now);
+  case CTK_IF_REVISIT:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_REACHED, "true");
+    ct_add(p, b, CTK_EL_SATISFACTION, ctk_val(p, CTK_V_SAT_SATISFIED));
+    ct_add(p, b, CTK_EL_REVISIT_TIME, now);
     break;
-  case 1008:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Reason", "临近办理时限");
-    ctk_xml_add(b, "UrgeTime", now);
+  case CTK_IF_URGE:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_REASON, "临近办理时限");
+    ct_add(p, b, CTK_EL_URGE_TIME, now);
     break;
-  case 1009:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "Reason", "群众反映强烈，挂牌督办");
-    ctk_xml_add(b, "SuperviseTime", now);
+  case CTK_IF_SUPERVISE:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_REASON, "群众反映强烈，挂牌督办");
+    ct_add(p, b, CTK_EL_SUPERVISE_TIME, now);
     break;
-  case 1010:
-    ctk_xml_add(b, "OrderId", s->order_id);
+  case CTK_IF_QUERY:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
     break;
-  case 1011: {
+  case CTK_IF_STATISTICS: {
+    char start[40], end[40];
     xmlNodePtr ind;
-    ctk_xml_add(b, "Region", sender_region);
-    ctk_xml_add(b, "PeriodStart", "2026-10-01T00:00:00+08:00");
-    ctk_xml_add(b, "PeriodEnd", "2026-10-31T23:59:59+08:00");
-    ind = ctk_xml_add(b, "Indicator", NULL);
-    ctk_xml_add(ind, "Name", "calls_total");
-    ctk_xml_add(ind, "Value", "1024");
+    ct_stats_period(p, start, end, sizeof(start));
+    ct_add(p, b, CTK_EL_STATS_REGION, sender_region);
+    ct_add(p, b, CTK_EL_PERIOD_START, start);
+    ct_add(p, b, CTK_EL_PERIOD_END, end);
+    ind = ct_add(p, b, CTK_EL_INDICATOR, NULL);
+    ct_add(p, ind, CTK_EL_INDICATOR_NAME, "calls_total");
+    ct_add(p, ind, CTK_EL_INDICATOR_VALUE, "1024");
     break;
   }
-  case 1012: {
-    xmlNodePtr item = ctk_xml_add(b, "Item", NULL);
+  case CTK_IF_KNOWLEDGE: {
+    xmlNodePtr item = ct_add(p, b, CTK_EL_KB_ITEM, NULL);
     char item_id[40];
     snprintf(item_id, sizeof(item_id), "KB%s", s->order_id ? s->order_id : "000001");
-    ctk_xml_add(item, "ItemId", item_id);
-    ctk_xml_add(item, "Class", "01");
-    ctk_xml_add(item, "Title", "高速公路通行费减免政策");
-    ctk_xml_add(item, "Content", "节假日七座以下小型客车免收通行费。");
-    ctk_xml_add(item, "UpdateTime", now);
-    ctk_xml_add(item, "Action", "1");
+    ct_add(p, item, CTK_EL_KB_ITEM_ID, item_id);
+    ct_add(p, item, CTK_EL_KB_CLASS, ctk_ct_first_code(p, CTK_EL_KB_CLASS));
+    ct_add(p, item, CTK_EL_KB_TITLE, "高速公路通行费减免政策");
+    ct_add(p, item, CTK_EL_KB_CONTENT, "节假日七座以下小型客车免收通行费。");
+    ct_add(p, item, CTK_EL_KB_UPDATE_TIME, now);
+    ct_add(p, item, CTK_EL_KB_ACTION, ctk_val(p, CTK_V_KB_ADD));
     break;
   }
-  case 1013:
-    ctk_xml_add(b, "Echo", "ctk-linkcheck");
+  case CTK_IF_LINK_CHECK:
+    ct_add(p, b, CTK_EL_ECHO, CTK_CT_ECHO);
     break;
-  case 1014:
-    ctk_xml_add(b, "OrderId", s->order_id);
-    ctk_xml_add(b, "ArchiveTime", now);
+  case CTK_IF_ARCHIVE:
+    ct_add(p, b, CTK_EL_ORDER_ID, s->order_id);
+    ct_add(p, b, CTK_EL_ARCHIVE_TIME, now);
     break;
   default:
     break;
   }
 }
 
-ctk_code ctk_ct_build(const ctk_ct *t, const char *iface, const ctk_node *from,
+ctk_code ctk_ct_build(const ctk_ct *t, ctk_interface_role iface, const ctk_node *from,
                       const ctk_node *to, const ctk_ct_order_spec *spec, ctk_msg **out)
 {
+  const ctk_profile *p = t->env->profile;
+  const char *code = ctk_profile_iface_code(p, iface);
   ctk_ct_order_spec empty;
   ctk_code result;
+
+  *out = NULL;
+  if(!*code)
+    return CTK_E_NOTFOUND;
   if(!spec) {
     memset(&empty, 0, sizeof(empty));
     spec = &empty;
   }
-  result = ctk_msg_new_request(t->env->profile, iface, from, to, out);
+  result = ctk_msg_new_request(p, code, from, to, out);
   if(result)
     return result;
   if((*out)->body)
-    ct_add_body((*out)->body, iface, spec, from->region);
+    ct_add_body(p, (*out)->body, iface, spec, from->region);
   return CTK_E_OK;
 }
 
@@ -345,21 +420,22 @@ int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char
     return 0;
   }
   if(!r->answer) {
-    ctk_ct_fail(t, r->why.requirement[0] ? r->why.requirement : "J3-ENV-001",
+    ctk_ct_fail(t, r->why.requirement[0] ? r->why.requirement : ctk_ct_rule(t, "envelope"),
                 "%s: HTTP %ld, the reply is not a readable Answer: %s %s", what,
                 r->http_status, r->why.text, r->why.where);
     return 0;
   }
   if(!strcmp(r->rc_name, "OK") && r->req_msg_id[0] &&
      strcmp(r->answer->head.correl_id, r->req_msg_id)) {
-    ctk_ct_fail(t, "J3-ENV-007", "%s: the answer's CorrelId \"%s\" is not the request's MsgId "
-                "\"%s\"", what, r->answer->head.correl_id, r->req_msg_id);
+    ctk_ct_fail(t, ctk_ct_rule(t, "correlation"), "%s: the answer's correlation id \"%s\" is "
+                "not the request's message id \"%s\"", what, r->answer->head.correl_id,
+                r->req_msg_id);
     return 0;
   }
   if(!strcmp(r->rc_name, "OK") && r->req_iface[0] &&
      strcmp(r->answer->head.interface_code, r->req_iface)) {
-    ctk_ct_fail(t, "J3-ENV-007", "%s: the answer's InterfaceCode %s is not the request's %s",
-                what, r->answer->head.interface_code, r->req_iface);
+    ctk_ct_fail(t, ctk_ct_rule(t, "correlation"), "%s: the answer's interface code %s is not "
+                "the request's %s", what, r->answer->head.interface_code, r->req_iface);
     return 0;
   }
   if(strcmp(r->rc_name, want)) {
@@ -372,15 +448,16 @@ int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char
   return 1;
 }
 
-int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const char *iface,
-                const ctk_node *to, const ctk_ct_order_spec *spec, const char *want,
-                const char *req, const char *what)
+int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
+                ctk_interface_role iface, const ctk_node *to, const ctk_ct_order_spec *spec,
+                const char *want, const char *req, const char *what)
 {
   ctk_msg *m = NULL;
   ctk_ct_reply r;
   int ok;
   if(ctk_ct_build(t, iface, &as->node, to, spec, &m)) {
-    ctk_ct_error(t, 0, "%s: the runner could not build interface %s", what, iface);
+    ctk_ct_error(t, 0, "%s: the runner could not build the %s interface", what,
+                 ctk_interface_role_name(iface));
     return 0;
   }
   ctk_ct_reply_init(&r);
@@ -398,11 +475,10 @@ void ctk_ct_spec_order(ctk_ct_order_spec *spec, const char *order_id, const char
   spec->order_id = order_id;
   spec->accept_region = accept;
   spec->handle_region = handle;
-  spec->business_type = "1";
 }
 
 /* One step of a test to the SUT as as; the SUT's own node is the receiver. */
-static int step_to_sut(ctk_ct *t, const ctk_ct_as *as, const char *iface,
+static int step_to_sut(ctk_ct *t, const ctk_ct_as *as, ctk_interface_role iface,
                        const ctk_ct_order_spec *spec, const char *want, const char *req,
                        const char *what)
 {
@@ -413,7 +489,7 @@ static int step_to_sut(ctk_ct *t, const ctk_ct_as *as, const char *iface,
   return ctk_ct_step(t, &sut, as, iface, &to, spec, want, req, what);
 }
 
-int ctk_ct_city_step(ctk_ct *t, size_t city_index, const char *iface,
+int ctk_ct_city_step(ctk_ct *t, size_t city_index, ctk_interface_role iface,
                      const ctk_ct_order_spec *spec, const char *want, const char *req,
                      const char *what)
 {
@@ -421,7 +497,7 @@ int ctk_ct_city_step(ctk_ct *t, size_t city_index, const char *iface,
   return step_to_sut(t, &as, iface, spec, want, req, what);
 }
 
-int ctk_ct_ministry_step(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec,
+int ctk_ct_ministry_step(ctk_ct *t, ctk_interface_role iface, const ctk_ct_order_spec *spec,
                          const char *want, const char *req, const char *what)
 {
   ctk_ct_as as = ctk_ct_as_ministry(t);
@@ -441,12 +517,12 @@ int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
   ctk_strlcpy(status, "", statuslen);
   memset(&spec, 0, sizeof(spec));
   spec.order_id = order_id;
-  if(ctk_ct_build(t, "1010", &as->node, to, &spec, &m))
+  if(ctk_ct_build(t, CTK_IF_QUERY, &as->node, to, &spec, &m))
     return 0;
   ctk_ct_reply_init(&r);
   ctk_ct_send(t, peer, as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
   if(r.answer && !strcmp(r.rc_name, "OK")) {
-    st = ctk_msg_get(r.answer, "WorkOrder/Status");
+    st = ctk_ct_get(r.answer, CTK_EL_WORK_ORDER, CTK_EL_STATUS);
     if(st) {
       ctk_strlcpy(status, st, statuslen);
       ok = 1;

@@ -55,23 +55,49 @@ ctk_node ctk_ct_ministry_node(void);
  * unique in this runner (time-seeded, so runs against one SUT do not collide). */
 void ctk_ct_order_id(const char *city_region, char out[24]);
 
-/* A request of interface iface from `from` to `to`, every mandatory field filled with valid
- * content about order_id. For 1001/1002 the work order is accepted by accept_region and
- * handled by handle_region (NULL = accept_region); business_type "1".."3"; instant sets
- * Status 02 and InstantAnswer true. */
+/* A request of the interface of role iface from `from` to `to`, every mandatory field filled
+ * with valid content about order_id: names by element role, code values from the profile's
+ * value and state roles and code sets, times in its format. For a report or transfer the work
+ * order is accepted by accept_region and handled by handle_region (NULL = accept_region);
+ * instant makes it instant-answered. */
 typedef struct ctk_ct_order_spec {
   const char *order_id;
   const char *accept_region;
   const char *handle_region;
-  const char *business_type;
+  const char *business_type;   /* a business-type code; NULL = the profile's complaint */
   int instant;
-  const char *target_region;   /* 1002 */
-  const char *deadline;        /* WorkOrder/Deadline (xs:dateTime), NULL = none */
+  const char *target_region;   /* transfer */
+  const char *deadline;        /* the work order's deadline (a profile time), NULL = none */
   const char *subject;         /* default: a fixed Chinese subject */
 } ctk_ct_order_spec;
 
-ctk_code ctk_ct_build(const ctk_ct *t, const char *iface, const ctk_node *from,
+/* The text the runner's link checks carry for the peer to echo. */
+#define CTK_CT_ECHO "ctk-linkcheck"
+
+ctk_code ctk_ct_build(const ctk_ct *t, ctk_interface_role iface, const ctk_node *from,
                       const ctk_node *to, const ctk_ct_order_spec *spec, ctk_msg **out);
+
+/* The element reached from a message's body element (CTK_CT_BODY) or its document element
+ * (CTK_CT_ROOT, for head fields) through the children of the element roles path[0..n); NULL
+ * when absent. The message's profile names them. */
+typedef enum { CTK_CT_BODY, CTK_CT_ROOT } ctk_ct_from;
+xmlNodePtr ctk_ct_node_path(const ctk_msg *m, ctk_ct_from from, const ctk_element_role *path,
+                            size_t n);
+#define ctk_ct_node(m, from, ...)                                                        \
+  ctk_ct_node_path((m), (from), (const ctk_element_role[]){ __VA_ARGS__ },             \
+                   sizeof((ctk_element_role[]){ __VA_ARGS__ }) / sizeof(ctk_element_role))
+/* Its text ("" when empty), NULL when absent: ctk_ct_get(m, CTK_EL_WORK_ORDER, CTK_EL_STATUS). */
+const char *ctk_ct_get_path(const ctk_msg *m, ctk_ct_from from, const ctk_element_role *path,
+                            size_t n);
+#define ctk_ct_get(m, ...)                                                                \
+  ctk_ct_get_path((m), CTK_CT_BODY, (const ctk_element_role[]){ __VA_ARGS__ },         \
+                  sizeof((ctk_element_role[]){ __VA_ARGS__ }) / sizeof(ctk_element_role))
+
+/* The first value of the code set the element of role r takes its values from (valid test
+ * data); "" when the element is free text. */
+const char *ctk_ct_first_code(const ctk_profile *p, ctk_element_role r);
+/* A value that code set does not have (invalid test data); "" when none can be found. */
+void ctk_ct_code_outside(const ctk_profile *p, ctk_element_role r, char *out, size_t outlen);
 
 /* Encode req in binding b and encoding e, POST it to peer as `as`, record both directions as
  * evidence, decode the answer. Always fills r (r->transport says if an answer came). */
@@ -84,30 +110,31 @@ void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const
 
 /* Check the answer's result against want (symbolic name). On mismatch the test fails on
  * requirement req (or fails with slow side "sut" when no answer came) and 0 is returned.
- * Every answer is also checked for its envelope: an Answer at all (J3-ENV-001, or the
- * decoder's requirement such as J3-ENC-001), CorrelId and InterfaceCode (J3-ENV-007). */
+ * Every answer is also checked for its envelope: an answer at all (the envelope rule's
+ * requirement, or the decoder's), its correlation id and interface code (the correlation
+ * rule's). */
 int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char *req,
                   const char *what);
 
 /* Build, send (XML, UTF-8) and expect in one call; 1 when the answer was want. */
-int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as, const char *iface,
-                const ctk_node *to, const ctk_ct_order_spec *spec, const char *want,
-                const char *req, const char *what);
+int ctk_ct_step(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
+                ctk_interface_role iface, const ctk_node *to, const ctk_ct_order_spec *spec,
+                const char *want, const char *req, const char *what);
 
-/* A complaint (business type 1) about order_id, accepted by accept and handled by handle;
- * every other field of spec cleared. */
+/* A complaint (the profile's complaint business type) about order_id, accepted by accept and
+ * handled by handle; every other field of spec cleared. */
 void ctk_ct_spec_order(ctk_ct_order_spec *spec, const char *order_id, const char *accept,
                        const char *handle);
 /* ctk_ct_step from city city_index of the run to the SUT; 0 at once when the test is done. */
-int ctk_ct_city_step(ctk_ct *t, size_t city_index, const char *iface,
+int ctk_ct_city_step(ctk_ct *t, size_t city_index, ctk_interface_role iface,
                      const ctk_ct_order_spec *spec, const char *want, const char *req,
                      const char *what);
 /* The same with the runner speaking as the ministry, down to the SUT. */
-int ctk_ct_ministry_step(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec,
+int ctk_ct_ministry_step(ctk_ct *t, ctk_interface_role iface, const ctk_ct_order_spec *spec,
                          const char *want, const char *req, const char *what);
 
-/* Query (1010) order_id at peer as `as`; status gets the order's Status ("" if none).
- * 1 on an OK answer with a WorkOrderQueryResult, 0 otherwise (no verdict set). */
+/* Query order_id (the query interface) at peer as `as`; status gets the order's state code
+ * ("" if none). 1 on an OK answer that carries the order, 0 otherwise (no verdict set). */
 int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                         const ctk_node *to, const char *order_id, char *status,
                         size_t statuslen);

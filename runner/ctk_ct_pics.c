@@ -6,6 +6,7 @@
 #include "ctk_buf.h"
 #include "ctk_ct.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
 #include "ctk_roles.h"
 
@@ -15,10 +16,11 @@ static void pics_mark_broken(ctk_ct *t, const char *item)
   snprintf(t->env->broken + used, sizeof(t->env->broken) - used, "%s%s", used ? "," : "", item);
 }
 
-/* LinkCheck in binding b and encoding e; marks item broken when it fails. */
-static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char *item,
-                           const char *req)
+/* LinkCheck in binding b and encoding e; marks item broken when it fails. Fails on the
+ * test's first requirement: the binding, encoding or TLS it is about. */
+static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char *item)
 {
+  const char *req = ctk_ct_req(t, 0);
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as as = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
@@ -26,10 +28,10 @@ static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char 
   ctk_ct_reply r;
   char what[96];
 
-  snprintf(what, sizeof(what), "LinkCheck over %s in %s (declared in the PICS)",
+  snprintf(what, sizeof(what), "link check over %s in %s (declared in the PICS)",
            ctk_binding_name(b), ctk_encoding_name(e));
-  if(ctk_ct_build(t, "1013", &as.node, &to, NULL, &m)) {
-    ctk_ct_error(t, 0, "could not build a LinkCheck");
+  if(ctk_ct_build(t, CTK_IF_LINK_CHECK, &as.node, &to, NULL, &m)) {
+    ctk_ct_error(t, 0, "could not build a link check");
     return;
   }
   ctk_ct_reply_init(&r);
@@ -44,28 +46,28 @@ static void pics_linkcheck(ctk_ct *t, ctk_binding b, ctk_encoding e, const char 
 
 static void ctk_ct_pics_xml(ctk_ct *t)
 {
-  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, NULL, "J3-BIND-001");
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, NULL);
 }
 
 static void ctk_ct_pics_soap(ctk_ct *t)
 {
-  pics_linkcheck(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "binding.soap", "J3-BIND-002");
+  pics_linkcheck(t, CTK_BIND_SOAP, CTK_ENC_UTF8, "binding.soap");
 }
 
 static void ctk_ct_pics_gbk(ctk_ct *t)
 {
-  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_GBK, "encoding.gbk", "J3-ENC-002");
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_GBK, "encoding.gbk");
 }
 
 static void ctk_ct_pics_tls(ctk_ct *t)
 {
   if(strncmp(t->env->roles->sut_url, "https://", 8)) {
-    ctk_ct_fail(t, "J3-SEC-006", "TLS is declared but the SUT is reached at %s (PIXIT sut.url "
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "TLS is declared but the SUT is reached at %s (PIXIT sut.url "
                 "must be https://)", t->env->roles->sut_url);
     pics_mark_broken(t, "security.tls");
     return;
   }
-  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, "security.tls", "J3-SEC-006");
+  pics_linkcheck(t, CTK_BIND_XML, CTK_ENC_UTF8, "security.tls");
 }
 
 /* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */

@@ -97,12 +97,41 @@ static void baseline_words(const ctk_profile *p, words *ws)
   words_add(ws, p->soap_action);
 }
 
+/* Is the literal opening at quote the value of a .requirements or .id initializer? In a
+ * conformance test's registry entry (ctk_ct_def) those declare what the test checks: the
+ * tests' own vocabulary, which every profile's requirements.csv must hold, not a spelling the
+ * code relies on. */
+static int registry_declaration(const char *text, const char *quote)
+{
+  static const char *const fields[] = { ".requirements", ".id" };
+  const char *s = quote;
+  size_t i;
+
+  while(s > text && (s[-1] == ' ' || s[-1] == '\t' || s[-1] == '\n'))
+    s--;
+  if(s == text || s[-1] != '=')
+    return 0;
+  s--;
+  while(s > text && (s[-1] == ' ' || s[-1] == '\t'))
+    s--;
+  for(i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+    size_t n = strlen(fields[i]);
+    if((size_t)(s - text) >= n && !memcmp(s - n, fields[i], n))
+      return 1;
+  }
+  return 0;
+}
+
 /* Report each string literal of text that is a baseline word: "path:line: \"word\"". */
 static size_t scan_text(const char *path, const char *text, const words *ws, ctk_buf *report)
 {
   const char *s = text;
   size_t line = 1;
   size_t found = 0;
+  /* only files that define a registry table (ctk_ct_def) may declare requirements */
+  int has_registry = strstr(text, "ctk_ct_def") != NULL;
+  /* the literal just closed was a declaration: a literal concatenated to it is one too */
+  int declaring = 0;
 
   while(*s) {
     if(s[0] == '/' && s[1] == '/') {
@@ -128,9 +157,10 @@ static size_t scan_text(const char *path, const char *text, const words *ws, ctk
     }
     else if(*s == '"') {
       const char *start = ++s;
+      declaring = has_registry && (declaring || registry_declaration(text, start - 1));
       while(*s && *s != '"' && *s != '\n')
         s += (*s == '\\' && s[1]) ? 2 : 1;
-      if(words_has(ws, start, (size_t)(s - start))) {
+      if(!declaring && words_has(ws, start, (size_t)(s - start))) {
         const char *eol = strchr(s, '\n');
         const char *bol = start;
         while(bol > text && bol[-1] != '\n')
@@ -148,6 +178,8 @@ static size_t scan_text(const char *path, const char *text, const words *ws, ctk
     else {
       if(*s == '\n')
         line++;
+      else if(*s != ' ' && *s != '\t')
+        declaring = 0;
       s++;
     }
   }
@@ -281,8 +313,35 @@ static void test_scanner_finds_literals(void)
   words_free(&ws);
 }
 
+/* A registry table's requirement declarations are the tests' own; the same id elsewhere in
+ * that file, or in a file without a table, is a literal. */
+static void test_scanner_skips_declarations(void)
+{
+  words ws;
+  ctk_buf report;
+  const char *table = "const ctk_ct_def tests[] = {\n"
+                      "  { .id = \"J1-X\", .requirements = \"J1-X\",\n"
+                      "    .needs = \"\", .fn = f },\n"
+                      "  { .requirements = \"J1-Y,\"\n"
+                      "                    \"J1-X\",\n"
+                      "    .name = \"J1-X\" },\n"
+                      "};\n"
+                      "fail(t, \"J1-X\");\n";
+  const char *plain = "s.requirements = \"J1-X\";\n";
+  memset(&ws, 0, sizeof(ws));
+  words_add(&ws, "J1-X");
+  ctk_buf_init(&report, 4096);
+  CU_ASSERT_EQUAL(scan_text("t.c", table, &ws, &report), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&report), "t.c:6: \"J1-X\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&report), "t.c:8: \"J1-X\""));
+  CU_ASSERT_EQUAL(scan_text("u.c", plain, &ws, &report), 1);
+  ctk_buf_free(&report);
+  words_free(&ws);
+}
+
 void ctk_test_add_literals(CU_pSuite suite)
 {
   CTK_TEST(suite, test_scanner_finds_literals);
+  CTK_TEST(suite, test_scanner_skips_declarations);
   CTK_TEST(suite, test_no_baseline_literals);
 }

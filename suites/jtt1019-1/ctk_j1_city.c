@@ -11,6 +11,7 @@
 #include "ctk_ct.h"
 #include "ctk_ct_city.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_roles.h"
@@ -40,14 +41,14 @@ static int city_check_up(ctk_ct *t, const ctk_relay_msg *m, const char *req, ctk
     const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
     ctk_msg_free(*msg);
     *msg = NULL;
-    ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : "J3-SCH-001",
+    ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : ctk_ct_rule(t, "schema"),
                 "the city's %s about %s is invalid: %s %s at %s", m->iface, m->order_id,
                 o ? o->code : "?", o ? o->text : "", o ? o->where : "");
     return 0;
   }
   if(strcmp(m->user, px->sut_region)) {
-    ctk_ct_fail(t, "J3-SEC-004", "the city's %s authenticated as \"%s\", not %s", m->iface,
-                m->user, px->sut_region);
+    ctk_ct_fail(t, ctk_ct_rule(t, "auth"), "the city's %s authenticated as \"%s\", not %s",
+                m->iface, m->user, px->sut_region);
     return 0;
   }
   rc = ctk_profile_result_by_code(t->env->profile, m->result);
@@ -60,11 +61,14 @@ static int city_check_up(ctk_ct *t, const ctk_relay_msg *m, const char *req, ctk
   return 1;
 }
 
-/* Wait for the city's message iface about order at the runner's province; check every copy. */
-static int city_expect_up(ctk_ct *t, const char *iface, const char *order, const char *req)
+/* Wait for the city's message of interface role iface about order at the runner's province;
+ * check every copy. Fails on the requirement of the interface's process step. */
+static int city_expect_up(ctk_ct *t, ctk_interface_role role, const char *order)
 {
   ctk_relay *relay = t->env->roles->province_relay;
   const ctk_pixit *px = t->env->pixit;
+  const char *iface = ctk_profile_iface_code(t->env->profile, role);
+  const char *req = ctk_ct_step_req(t, role);
   size_t i, n;
   if(ctk_ct_done(t))
     return 0;
@@ -233,16 +237,10 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   return 1;
 }
 
-/* Is kind the code of a recording in the profile's attachment kinds? */
+/* Is kind the profile's code of a recording (its attachment-kind value role)? */
 static int city_is_recording(const ctk_profile *p, const char *kind)
 {
-  const ctk_codeset *cs = ctk_profile_codeset(p, "attachment-kinds");
-  size_t i;
-  for(i = 0; kind && cs && i < cs->count; i++) {
-    if(!strcmp(cs->entries[i].value, kind))
-      return !strcmp(cs->entries[i].name, "recording");
-  }
-  return 0;
+  return kind && !strcmp(kind, ctk_val(p, CTK_V_ATT_RECORDING));
 }
 
 /* One order the city made from a call. */
@@ -262,13 +260,15 @@ static size_t city_find_call(const city_cti_order *orders, size_t count, const c
   return k;
 }
 
-/* Walk the city's reports (1001) from relay message `from` on: each one that carries a CallId
- * must be valid, accepted by the province, and carry the call's recording; a call may become
- * only one order. Fills orders (distinct calls, at most max) and *count. 1 when all is well. */
-static int city_cti_reports(ctk_ct *t, size_t from, city_cti_order *orders, size_t max,
-                            size_t *count)
+/* Walk the city's reports from relay message `from` on: each one that carries a call id must
+ * be valid, accepted by the province, and carry the call's recording; a call may become only
+ * one order (else the test fails on req). Fills orders (distinct calls, at most max) and
+ * *count. 1 when all is well. */
+static int city_cti_reports(ctk_ct *t, size_t from, const char *req, city_cti_order *orders,
+                            size_t max, size_t *count)
 {
   ctk_relay *relay = t->env->roles->province_relay;
+  const char *report = ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT);
   size_t i, k, n = ctk_relay_count(relay, NULL);
   *count = 0;
   for(i = from; i < n && !ctk_ct_done(t); i++) {
@@ -277,19 +277,22 @@ static int city_cti_reports(ctk_ct *t, size_t from, city_cti_order *orders, size
     const char *call, *kind, *url, *sha;
     if(!ctk_relay_get(relay, i, &m))
       continue;
-    if(!strcmp(m.iface, "1001") && city_check_up(t, &m, "J2-ACD-001", &msg)) {
-      call = ctk_msg_get(msg, "WorkOrder/CallId");
-      kind = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Kind");
-      url = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Url");
-      sha = ctk_msg_get(msg, "WorkOrder/Attachments/Attachment/Sha256");
+    if(!strcmp(m.iface, report) && city_check_up(t, &m, req, &msg)) {
+      call = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_CALL_ID);
+      kind = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_ATTACHMENTS, CTK_EL_ATTACHMENT,
+                        CTK_EL_KIND);
+      url = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_ATTACHMENTS, CTK_EL_ATTACHMENT,
+                       CTK_EL_URL);
+      sha = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_ATTACHMENTS, CTK_EL_ATTACHMENT,
+                       CTK_EL_SHA256);
       if(call && *call) {
         if(!city_is_recording(t->env->profile, kind) || !url || !*url || !sha ||
            strlen(sha) != 64)
-          ctk_ct_fail(t, "J2-ACD-001", "order %s of call %s carries no recording attachment "
-                      "(Kind of the recording, Url, Sha256)", m.order_id, call);
+          ctk_ct_fail(t, req, "order %s of call %s carries no recording attachment (the "
+                      "recording's kind, its address and digest)", m.order_id, call);
         k = city_find_call(orders, *count, call);
         if(k < *count && strcmp(orders[k].order_id, m.order_id))
-          ctk_ct_fail(t, "J2-ACD-001", "call %s became two orders, %s and %s", call,
+          ctk_ct_fail(t, req, "call %s became two orders, %s and %s", call,
                       orders[k].order_id, m.order_id);
         else if(k == *count && *count < max) {
           ctk_strlcpy(orders[k].call_id, call, sizeof(orders[k].call_id));
@@ -310,8 +313,9 @@ static int city_cti_reports(ctk_ct *t, size_t from, city_cti_order *orders, size
 static void city_report_by_call(ctk_ct *t)
 {
   ctk_relay *relay = t->env->roles->province_relay;
+  const char *report = ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT);
   size_t from = ctk_relay_count(relay, NULL);
-  size_t reports = ctk_relay_find(relay, "1001", NULL, NULL);
+  size_t reports = ctk_relay_find(relay, report, NULL, NULL);
   city_cti_order order;
   size_t count = 0;
   city_calls run;
@@ -327,16 +331,17 @@ static void city_report_by_call(ctk_ct *t)
     ctk_ct_error(t, 0, "the queue machine did not complete the call (%s)", run.reason);
     return;
   }
-  ctk_relay_wait(relay, "1001", NULL, NULL, reports + 1, t->env->pixit->propagate_timeout_ms);
-  if(!city_cti_reports(t, from, &order, 1, &count))
+  ctk_relay_wait(relay, report, NULL, NULL, reports + 1, t->env->pixit->propagate_timeout_ms);
+  /* the order of a call: the test's fourth requirement */
+  if(!city_cti_reports(t, from, ctk_ct_req(t, 3), &order, 1, &count))
     return;
   if(!count) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-001", "the city reported no order for the answered call "
-                        "within %ld ms", t->env->pixit->propagate_timeout_ms);
+    ctk_ct_fail_timeout(t, ctk_ct_step_req(t, CTK_IF_REPORT), "the city reported no order for "
+                        "the answered call within %ld ms", t->env->pixit->propagate_timeout_ms);
     return;
   }
-  ctk_ct_pass(t, "the city reported order %s (1001, valid, accepted) for call %s; its "
-              "completion needs the city's operator and is not checked", order.order_id,
+  ctk_ct_pass(t, "the city reported order %s (%s, valid, accepted) for call %s; its "
+              "completion needs the city's operator and is not checked", order.order_id, report,
               order.call_id);
 }
 
@@ -354,17 +359,18 @@ static void ctk_ct_c1_report(ctk_ct *t)
     return;
   }
   if(!ctk_ct_city_create(t, city, "local", NULL, order, sizeof(order)) ||
-     !city_expect_up(t, "1001", order, "J1-FLOW-001") ||
+     !city_expect_up(t, CTK_IF_REPORT, order) ||
      !ctk_ct_city_act(t, city, order, "complete") ||
-     !city_expect_up(t, "1006", order, "J1-FLOW-008"))
+     !city_expect_up(t, CTK_IF_COMPLETE, order))
     return;
-  ctk_ct_pass(t, "order %s: the city reported it (1001) and its completion (1006), both valid "
-              "and accepted by the province", order);
+  ctk_ct_pass(t, "order %s: the city reported it and its completion, both valid and accepted "
+              "by the province", order);
 }
 
-/* The runner's second city sends iface about an order to the reference province. The
- * province is the tool's, so anything but OK is a tool error. */
-static int city_other_to_province(ctk_ct *t, const char *iface, const ctk_ct_order_spec *spec)
+/* The runner's second city sends interface iface about an order to the reference province.
+ * The province is the tool's, so anything but OK is a tool error. */
+static int city_other_to_province(ctk_ct *t, ctk_interface_role iface,
+                                  const ctk_ct_order_spec *spec)
 {
   const ctk_roles *roles = t->env->roles;
   ctk_ct_peer prov = { "province", roles->province_url, NULL };
@@ -382,7 +388,7 @@ static int city_other_to_province(ctk_ct *t, const char *iface, const ctk_ct_ord
   snprintf(to.region, sizeof(to.region), "%.2s0000", t->env->pixit->sut_region);
   to.level = CTK_LEVEL_PROVINCE;
   if(ctk_ct_build(t, iface, &other.node, &to, spec, &req)) {
-    ctk_ct_error(t, 0, "cannot build the second city's %s", iface);
+    ctk_ct_error(t, 0, "cannot build the second city's %s", ctk_interface_role_name(iface));
     return 0;
   }
   ctk_ct_reply_init(&r);
@@ -390,7 +396,8 @@ static int city_other_to_province(ctk_ct *t, const char *iface, const ctk_ct_ord
   ok = !r.transport && !strcmp(r.rc_name, "OK");
   if(!ok)
     ctk_ct_error(t, 0, "the runner's province answered the second city's %s with \"%s\" "
-                 "(log: %s)", iface, r.rc_name, roles->province.log_path);
+                 "(log: %s)", ctk_interface_role_name(iface), r.rc_name,
+                 roles->province.log_path);
   ctk_ct_reply_free(&r);
   ctk_msg_free(req);
   return ok;
@@ -400,6 +407,7 @@ static void ctk_ct_c1_transfer(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
   const ctk_roles *roles = t->env->roles;
+  const char *transferred = ctk_st(t->env->profile, CTK_ST_TRANSFERRED);
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as prov = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
@@ -415,27 +423,28 @@ static void ctk_ct_c1_transfer(ctk_ct *t)
   spec.accept_region = roles->other_city;
   spec.handle_region = px->sut_region;
   spec.target_region = px->sut_region;
-  spec.business_type = "1";
-  if(!city_other_to_province(t, "1001", &spec) || !city_other_to_province(t, "1002", &spec))
+  if(!city_other_to_province(t, CTK_IF_REPORT, &spec) ||
+     !city_other_to_province(t, CTK_IF_TRANSFER, &spec))
     return;
-  if(!ctk_ct_wait_status(t, &sut, &prov, &to, order, "03", st, sizeof(st))) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-003", "%ld ms after the province transferred order %s down, "
-                        "the city shows it as \"%s\", expected 03", px->propagate_timeout_ms,
-                        order, st);
+  if(!ctk_ct_wait_status(t, &sut, &prov, &to, order, transferred, st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, ctk_ct_step_req(t, CTK_IF_TRANSFER), "%ld ms after the province "
+                        "transferred order %s down, the city shows it as \"%s\", expected %s",
+                        px->propagate_timeout_ms, order, st, transferred);
     return;
   }
   if(ctk_ct_city_available(t)) {
     if(!ctk_ct_city_act(t, px->sut_region, order, "sign") ||
-       !city_expect_up(t, "1003", order, "J1-FLOW-005"))
+       !city_expect_up(t, CTK_IF_SIGN, order))
       return;
   }
-  ctk_ct_pass(t, "the province's transfer of %s reached the city, held as 03%s", order,
-              ctk_ct_city_available(t) ? "; the city signed for it (1003), accepted" : "");
+  ctk_ct_pass(t, "the province's transfer of %s reached the city, held as %s%s", order,
+              transferred, ctk_ct_city_available(t) ? "; the city signed for it, accepted" : "");
 }
 
 static void ctk_ct_c1_urge(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
+  const char *transferred = ctk_st(t->env->profile, CTK_ST_TRANSFERRED);
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as prov = ctk_ct_as_peer(t);
   ctk_node to = ctk_ct_sut_node(t);
@@ -450,17 +459,21 @@ static void ctk_ct_c1_urge(ctk_ct *t)
   spec.accept_region = other;
   spec.handle_region = px->sut_region;
   spec.target_region = px->sut_region;
-  spec.business_type = "1";
-  if(!ctk_ct_step(t, &sut, &prov, "1002", &to, &spec, "OK", "J1-FLOW-003",
-                  "transfer (1002) from the province") ||
-     !ctk_ct_step(t, &sut, &prov, "1008", &to, &spec, "OK", "J1-FLOW-010", "urge (1008)") ||
-     !ctk_ct_step(t, &sut, &prov, "1009", &to, &spec, "OK", "J1-FLOW-011", "supervise (1009)"))
+  if(!ctk_ct_step(t, &sut, &prov, CTK_IF_TRANSFER, &to, &spec, "OK",
+                  ctk_ct_step_req(t, CTK_IF_TRANSFER), "transfer from the province") ||
+     !ctk_ct_step(t, &sut, &prov, CTK_IF_URGE, &to, &spec, "OK", ctk_ct_step_req(t, CTK_IF_URGE),
+                  "urge") ||
+     !ctk_ct_step(t, &sut, &prov, CTK_IF_SUPERVISE, &to, &spec, "OK",
+                  ctk_ct_step_req(t, CTK_IF_SUPERVISE), "supervise"))
     return;
-  if(!ctk_ct_query_status(t, &sut, &prov, &to, order, st, sizeof(st)) || strcmp(st, "03")) {
-    ctk_ct_fail(t, "J1-FLOW-010", "urge and supervision changed order %s to \"%s\"", order, st);
+  if(!ctk_ct_query_status(t, &sut, &prov, &to, order, st, sizeof(st)) ||
+     strcmp(st, transferred)) {
+    ctk_ct_fail(t, ctk_ct_step_req(t, CTK_IF_URGE), "urge and supervision changed order %s to "
+                "\"%s\"", order, st);
     return;
   }
-  ctk_ct_pass(t, "urge and supervision of open order %s accepted; state stayed 03", order);
+  ctk_ct_pass(t, "urge and supervision of open order %s accepted; state stayed %s", order,
+              transferred);
 }
 
 static void ctk_ct_c2_cti_calls(ctk_ct *t)
@@ -481,7 +494,8 @@ static void ctk_ct_c2_cti_calls(ctk_ct *t)
     return;
   }
   from = ctk_relay_count(relay, NULL);
-  reports = ctk_relay_find(relay, "1001", NULL, NULL);
+  reports = ctk_relay_find(relay, ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT), NULL,
+                           NULL);
   if(!city_acd_answered(t, &before) || !city_make_calls(t, px->cti_calls, &run) ||
      !city_acd_answered(t, &after))
     return;
@@ -496,21 +510,21 @@ static void ctk_ct_c2_cti_calls(ctk_ct *t)
     return;
   }
   /* Every answered call is reported up by the city: wait for as many new reports. */
-  ctk_relay_wait(relay, "1001", NULL, NULL, reports + (size_t)run.successful,
-                 px->propagate_timeout_ms);
+  ctk_relay_wait(relay, ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT), NULL, NULL,
+                 reports + (size_t)run.successful, px->propagate_timeout_ms);
   orders = calloc((size_t)px->cti_calls + 1, sizeof(*orders));
   if(!orders) {
     ctk_ct_error(t, 0, "out of memory");
     return;
   }
-  if(city_cti_reports(t, from, orders, (size_t)px->cti_calls + 1, &count) &&
+  if(city_cti_reports(t, from, ctk_ct_req(t, 0), orders, (size_t)px->cti_calls + 1, &count) &&
      count != (size_t)run.successful)
-    ctk_ct_fail(t, "J2-ACD-001", "%ld calls were answered, but the city reported %zu orders "
-                "with a CallId to its province within %ld ms", run.successful, count,
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "%ld calls were answered, but the city reported %zu orders "
+                "with a call id to its province within %ld ms", run.successful, count,
                 px->propagate_timeout_ms);
   if(!ctk_ct_done(t))
     ctk_ct_pass(t, "%ld calls: SIPp successful %ld, queue machine answered %ld, the city "
-                "reported %zu orders, one per call, each with its CallId and recording, all "
+                "reported %zu orders, one per call, each with its call id and recording, all "
                 "valid and accepted by the province", (long)px->cti_calls, run.successful,
                 after - before, count);
   free(orders);
@@ -522,7 +536,7 @@ const ctk_ct_def ctk_j1_city_tests[] = {
     .name = "The city reports an order it accepted and its completion to its province",
     .part = "jtt1019-1", .area = "process",
     .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
-    .requirements = "J1-FLOW-001,J1-FLOW-008,J3-IF-001",
+    .requirements = "J1-FLOW-001,J1-FLOW-008,J3-IF-001,J2-ACD-001",
     .needs = "", .sut = "city", .fn = ctk_ct_c1_report },
   { .id = "J1.city-transfer-down",
     .name = "The city takes a transfer from its province and signs for it",

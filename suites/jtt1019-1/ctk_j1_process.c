@@ -10,6 +10,7 @@
 #include "ctk_ct.h"
 #include "ctk_ct_city.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_roles.h"
@@ -20,32 +21,38 @@ static int j1_local_order(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
   const char *city = t->env->pixit->cities[0];
   ctk_ct_order_id(city, order);
   ctk_ct_spec_order(spec, order, city, city);
-  return ctk_ct_city_step(t, 0, "1001", spec, "OK", "J1-FLOW-001",
-                          "report (1001) of a local order") &&
-         ctk_ct_expect_status(t, order, "01", "J1-FLOW-014");
+  return ctk_ct_city_step(t, 0, CTK_IF_REPORT, spec, "OK", ctk_ct_step_req(t, CTK_IF_REPORT),
+                          "report of a local order") &&
+         ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED),
+                              ctk_ct_rule(t, "same-state"));
 }
 
-/* City 0 reports an order and transfers it to city 1 (1002 up); the SUT must route it down. */
+/* City 0 reports an order and transfers it to city 1 (a transfer up); the SUT must route it
+ * down. */
 static int j1_cross_city_order(ctk_ct *t, char order[24], ctk_ct_order_spec *spec)
 {
   const ctk_pixit *px = t->env->pixit;
+  const ctk_profile *p = t->env->profile;
+  const char *transfer = ctk_profile_iface_code(p, CTK_IF_TRANSFER);
   size_t seen;
   ctk_ct_order_id(px->cities[0], order);
   ctk_ct_spec_order(spec, order, px->cities[0], px->cities[0]);
   spec->target_region = px->cities[1];
-  if(!ctk_ct_city_step(t, 0, "1001", spec, "OK", "J1-FLOW-001",
-                       "report (1001) of a cross-city order") ||
-     !ctk_ct_city_step(t, 0, "1002", spec, "OK", "J1-FLOW-003",
-                       "transfer (1002) to the handling city"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, spec, "OK", ctk_ct_step_req(t, CTK_IF_REPORT),
+                       "report of a cross-city order") ||
+     !ctk_ct_city_step(t, 0, CTK_IF_TRANSFER, spec, "OK", ctk_ct_step_req(t, CTK_IF_TRANSFER),
+                       "transfer to the handling city"))
     return 0;
-  seen = ctk_relay_wait(t->env->roles->city_relay, "1002", order, px->cities[1], 1,
+  seen = ctk_relay_wait(t->env->roles->city_relay, transfer, order, px->cities[1], 1,
                         px->propagate_timeout_ms);
   if(!seen) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-003", "no transfer (1002) of order %s reached the handling "
-                        "city %s within %ld ms", order, px->cities[1], px->propagate_timeout_ms);
+    ctk_ct_fail_timeout(t, ctk_ct_step_req(t, CTK_IF_TRANSFER), "no transfer (%s) of order %s "
+                        "reached the handling city %s within %ld ms", transfer, order,
+                        px->cities[1], px->propagate_timeout_ms);
     return 0;
   }
-  return ctk_ct_expect_status(t, order, "03", "J1-FLOW-003");
+  return ctk_ct_expect_status(t, order, ctk_st(p, CTK_ST_TRANSFERRED),
+                              ctk_ct_step_req(t, CTK_IF_TRANSFER));
 }
 
 /* Wait until the SUT shows order in state want; fails on req otherwise. */
@@ -65,42 +72,67 @@ static int j1_wait_sut(ctk_ct *t, const char *order, const char *want, const cha
   return 0;
 }
 
+/* One action of a city simulator on an order: the state the SUT must then show, and the
+ * interface whose process step that is. */
+typedef struct j1_city_step {
+  const char *action;
+  ctk_state_role state;
+  ctk_interface_role iface;
+} j1_city_step;
+
 /* The local case driven through the city simulator: it reports and acts, the runner looks at
  * the city, the SUT and the ministry after every step. */
 static void j1_local_via_city(ctk_ct *t)
 {
-  static const struct { const char *action; const char *state; const char *req; } steps[] = {
-    { "complete", "07", "J1-FLOW-008" },
-    { "revisit", "08", "J1-FLOW-009" },
-    { "archive", "09", "J1-FLOW-012" }
+  static const j1_city_step steps[] = {
+    { "complete", CTK_ST_COMPLETED, CTK_IF_COMPLETE },
+    { "revisit", CTK_ST_REVISITED, CTK_IF_REVISIT },
+    { "archive", CTK_ST_ARCHIVED, CTK_IF_ARCHIVE }
   };
+  const ctk_profile *p = t->env->profile;
   const char *city = t->env->pixit->cities[0];
   char order[40];
   char st[CTK_ID_MAX];
   size_t i;
 
   if(!ctk_ct_city_create(t, city, "local", NULL, order, sizeof(order)) ||
-     !j1_wait_sut(t, order, "01", "J1-FLOW-001") ||
-     !ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
+     !j1_wait_sut(t, order, ctk_st(p, CTK_ST_ACCEPTED), ctk_ct_step_req(t, CTK_IF_REPORT)) ||
+     !ctk_ct_expect_ministry_status(t, order, ctk_st(p, CTK_ST_ACCEPTED),
+                                    ctk_ct_step_req(t, CTK_IF_REPORT)))
     return;
   for(i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
     if(!ctk_ct_city_act(t, city, order, steps[i].action) ||
-       !j1_wait_sut(t, order, steps[i].state, steps[i].req))
+       !j1_wait_sut(t, order, ctk_st(p, steps[i].state), ctk_ct_step_req(t, steps[i].iface)))
       return;
   }
-  if(!ctk_ct_expect_ministry_status(t, order, "09", "J1-FLOW-014"))
+  if(!ctk_ct_expect_ministry_status(t, order, ctk_st(p, CTK_ST_ARCHIVED),
+                                    ctk_ct_rule(t, "same-state")))
     return;
-  if(!ctk_ct_city_state(t, city, order, st, sizeof(st)) || strcmp(st, "09")) {
+  if(!ctk_ct_city_state(t, city, order, st, sizeof(st)) ||
+     strcmp(st, ctk_st(p, CTK_ST_ARCHIVED))) {
     ctk_ct_error(t, 0, "the city simulator shows order %s in state \"%s\" although the SUT and "
-                 "the ministry show 09", order, st);
+                 "the ministry show %s", order, st, ctk_st(p, CTK_ST_ARCHIVED));
     return;
   }
-  ctk_ct_pass(t, "order %s made by city %s: 01 -> 07 -> 08 -> 09, the same at the city, the SUT "
-              "and the ministry", order, city);
+  ctk_ct_pass(t, "order %s made by city %s: %s -> %s -> %s -> %s, the same at the city, the SUT "
+              "and the ministry", order, city, ctk_st(p, CTK_ST_ACCEPTED),
+              ctk_st(p, CTK_ST_COMPLETED), ctk_st(p, CTK_ST_REVISITED),
+              ctk_st(p, CTK_ST_ARCHIVED));
+}
+
+/* City city_index sends interface iface about spec's order to the SUT, which must accept it
+ * (the step's requirement) and then show the order in state `then`. */
+static void j1_step_then(ctk_ct *t, size_t city_index, ctk_interface_role iface,
+                         const ctk_ct_order_spec *spec, ctk_state_role then, const char *what)
+{
+  const char *req = ctk_ct_step_req(t, iface);
+  if(ctk_ct_city_step(t, city_index, iface, spec, "OK", req, what))
+    ctk_ct_expect_status(t, spec->order_id, ctk_st(t->env->profile, then), req);
 }
 
 static void ctk_ct_j1_local(ctk_ct *t)
 {
+  const ctk_profile *p = t->env->profile;
   char order[24];
   ctk_ct_order_spec spec;
   if(ctk_ct_city_available(t)) {
@@ -110,18 +142,18 @@ static void ctk_ct_j1_local(ctk_ct *t)
   /* Without simulators the runner speaks as the city itself. */
   if(!j1_local_order(t, order, &spec))
     return;
-  if(!ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
+  if(!ctk_ct_expect_ministry_status(t, order, ctk_st(p, CTK_ST_ACCEPTED),
+                                    ctk_ct_step_req(t, CTK_IF_REPORT)))
     return;
-  if(ctk_ct_city_step(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
-    ctk_ct_expect_status(t, order, "07", "J1-FLOW-008");
-  if(ctk_ct_city_step(t, 0, "1007", &spec, "OK", "J1-FLOW-009", "revisit result (1007)"))
-    ctk_ct_expect_status(t, order, "08", "J1-FLOW-009");
-  if(ctk_ct_city_step(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
-    ctk_ct_expect_status(t, order, "09", "J1-FLOW-012");
-  if(!ctk_ct_expect_ministry_status(t, order, "09", "J1-FLOW-014"))
+  j1_step_then(t, 0, CTK_IF_COMPLETE, &spec, CTK_ST_COMPLETED, "complete");
+  j1_step_then(t, 0, CTK_IF_REVISIT, &spec, CTK_ST_REVISITED, "revisit result");
+  j1_step_then(t, 0, CTK_IF_ARCHIVE, &spec, CTK_ST_ARCHIVED, "archive");
+  if(!ctk_ct_expect_ministry_status(t, order, ctk_st(p, CTK_ST_ARCHIVED),
+                                    ctk_ct_rule(t, "same-state")))
     return;
-  ctk_ct_pass(t, "order %s: 01 -> 07 -> 08 -> 09 at the city (runner), the SUT and the ministry",
-              order);
+  ctk_ct_pass(t, "order %s: %s -> %s -> %s -> %s at the city (runner), the SUT and the ministry",
+              order, ctk_st(p, CTK_ST_ACCEPTED), ctk_st(p, CTK_ST_COMPLETED),
+              ctk_st(p, CTK_ST_REVISITED), ctk_st(p, CTK_ST_ARCHIVED));
 }
 
 /* Wait until city shows order in state want (the city simulator's view). */
@@ -142,43 +174,48 @@ static int j1_wait_city(ctk_ct *t, const char *city, const char *order, const ch
  * city 1 signs, reports progress and completes; all four nodes must agree. */
 static void j1_cross_city_via_city(ctk_ct *t)
 {
-  static const struct { const char *action; const char *state; const char *req; } steps[] = {
-    { "sign", "04", "J1-FLOW-005" },
-    { "feedback", "06", "J1-FLOW-007" },
-    { "complete", "07", "J1-FLOW-008" }
+  static const j1_city_step steps[] = {
+    { "sign", CTK_ST_SIGNED, CTK_IF_SIGN },
+    { "feedback", CTK_ST_IN_PROGRESS, CTK_IF_FEEDBACK },
+    { "complete", CTK_ST_COMPLETED, CTK_IF_COMPLETE }
   };
+  const ctk_profile *p = t->env->profile;
   const ctk_pixit *px = t->env->pixit;
+  const char *transferred = ctk_st(p, CTK_ST_TRANSFERRED);
+  const char *completed = ctk_st(p, CTK_ST_COMPLETED);
   char order[40];
   char st[CTK_ID_MAX];
   size_t i;
 
   if(!ctk_ct_city_create(t, px->cities[0], "cross-city", px->cities[1], order, sizeof(order)) ||
-     !j1_wait_sut(t, order, "03", "J1-FLOW-003"))
+     !j1_wait_sut(t, order, transferred, ctk_ct_step_req(t, CTK_IF_TRANSFER)))
     return;
-  if(!j1_wait_city(t, px->cities[1], order, "03", st, sizeof(st))) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-003", "the handling city %s never got order %s (state "
-                        "\"%s\" there)", px->cities[1], order, st);
+  if(!j1_wait_city(t, px->cities[1], order, transferred, st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, ctk_ct_step_req(t, CTK_IF_TRANSFER), "the handling city %s never got "
+                        "order %s (state \"%s\" there)", px->cities[1], order, st);
     return;
   }
   for(i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
     if(!ctk_ct_city_act(t, px->cities[1], order, steps[i].action) ||
-       !j1_wait_sut(t, order, steps[i].state, steps[i].req))
+       !j1_wait_sut(t, order, ctk_st(p, steps[i].state), ctk_ct_step_req(t, steps[i].iface)))
       return;
   }
-  if(!ctk_ct_expect_ministry_status(t, order, "07", "J1-FLOW-014"))
+  if(!ctk_ct_expect_ministry_status(t, order, completed, ctk_ct_rule(t, "same-state")))
     return;
-  if(!j1_wait_city(t, px->cities[0], order, "07", st, sizeof(st))) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-014", "the accepting city %s still shows order %s as \"%s\" "
-                        "while the SUT and the ministry show 07", px->cities[0], order, st);
+  if(!j1_wait_city(t, px->cities[0], order, completed, st, sizeof(st))) {
+    ctk_ct_fail_timeout(t, ctk_ct_rule(t, "same-state"), "the accepting city %s still shows "
+                        "order %s as \"%s\" while the SUT and the ministry show %s",
+                        px->cities[0], order, st, completed);
     return;
   }
   ctk_ct_pass(t, "order %s accepted by %s, transferred through the SUT to %s, signed, handled, "
-              "completed: 07 at both cities, the SUT and the ministry", order, px->cities[0],
-              px->cities[1]);
+              "completed: %s at both cities, the SUT and the ministry", order, px->cities[0],
+              px->cities[1], completed);
 }
 
 static void ctk_ct_j1_cross_city(ctk_ct *t)
 {
+  const ctk_profile *p = t->env->profile;
   char order[24];
   ctk_ct_order_spec spec;
   if(ctk_ct_city_available(t)) {
@@ -187,22 +224,23 @@ static void ctk_ct_j1_cross_city(ctk_ct *t)
   }
   if(!j1_cross_city_order(t, order, &spec))
     return;
-  if(ctk_ct_city_step(t, 1, "1003", &spec, "OK", "J1-FLOW-005", "sign (1003) by the handling city"))
-    ctk_ct_expect_status(t, order, "04", "J1-FLOW-005");
-  if(ctk_ct_city_step(t, 1, "1005", &spec, "OK", "J1-FLOW-007", "feedback (1005)"))
-    ctk_ct_expect_status(t, order, "06", "J1-FLOW-007");
-  if(ctk_ct_city_step(t, 1, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
-    ctk_ct_expect_status(t, order, "07", "J1-FLOW-008");
-  if(!ctk_ct_expect_ministry_status(t, order, "07", "J1-FLOW-014"))
+  j1_step_then(t, 1, CTK_IF_SIGN, &spec, CTK_ST_SIGNED, "sign by the handling city");
+  j1_step_then(t, 1, CTK_IF_FEEDBACK, &spec, CTK_ST_IN_PROGRESS, "feedback");
+  j1_step_then(t, 1, CTK_IF_COMPLETE, &spec, CTK_ST_COMPLETED, "complete");
+  if(!ctk_ct_expect_ministry_status(t, order, ctk_st(p, CTK_ST_COMPLETED),
+                                    ctk_ct_rule(t, "same-state")))
     return;
   ctk_ct_pass(t, "order %s accepted by %s, transferred to %s, signed, handled, completed; "
-              "ministry shows 07", order, t->env->pixit->cities[0], t->env->pixit->cities[1]);
+              "ministry shows %s", order, t->env->pixit->cities[0], t->env->pixit->cities[1],
+              ctk_st(p, CTK_ST_COMPLETED));
 }
 
 static void ctk_ct_j1_cross_province(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
+  const char *transfer = ctk_profile_iface_code(t->env->profile, CTK_IF_TRANSFER);
   ctk_roles *roles = t->env->roles;
+  ctk_node ministry = ctk_ct_ministry_node();
   char order[24];
   char peer_city[8];
   ctk_ct_order_spec spec;
@@ -217,20 +255,20 @@ static void ctk_ct_j1_cross_province(ctk_ct *t)
   ctk_ct_order_id(px->cities[0], order);
   ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   spec.target_region = peer_city;
-  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-001",
-                       "report (1001) of a cross-province order")
-     || !ctk_ct_city_step(t, 0, "1002", &spec, "OK", "J1-FLOW-004",
-                          "transfer (1002) to another province"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "OK", ctk_ct_step_req(t, CTK_IF_REPORT),
+                       "report of a cross-province order")
+     || !ctk_ct_city_step(t, 0, CTK_IF_TRANSFER, &spec, "OK", ctk_ct_req(t, 0),
+                          "transfer to another province"))
     return;
-  seen = ctk_relay_wait(roles->ministry_relay, "1002", order, "100000", 1,
+  seen = ctk_relay_wait(roles->ministry_relay, transfer, order, ministry.region, 1,
                         px->propagate_timeout_ms);
   if(!seen) {
-    ctk_ct_fail_timeout(t, "J1-FLOW-004", "the SUT did not transfer order %s (handled in %s) up "
-                        "to the ministry (1002) within %ld ms", order, peer_city,
+    ctk_ct_fail_timeout(t, ctk_ct_req(t, 0), "the SUT did not transfer order %s (handled in %s) "
+                        "up to the ministry (%s) within %ld ms", order, peer_city, transfer,
                         px->propagate_timeout_ms);
     return;
   }
-  seen = roles->peer_city_relay ? ctk_relay_wait(roles->peer_city_relay, "1002", order,
+  seen = roles->peer_city_relay ? ctk_relay_wait(roles->peer_city_relay, transfer, order,
                                                  peer_city, 1, px->propagate_timeout_ms)
                                 : 0;
   if(!seen) {
@@ -238,7 +276,7 @@ static void ctk_ct_j1_cross_province(ctk_ct *t)
                  "province: the reference roles did not route it", order, peer_city);
     return;
   }
-  ctk_ct_expect_status(t, order, "03", "J1-FLOW-004");
+  ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_TRANSFERRED), ctk_ct_req(t, 0));
   if(!ctk_ct_done(t))
     ctk_ct_pass(t, "order %s went up to the ministry and down to %s in province %s", order,
                 peer_city, px->peer_region);
@@ -246,124 +284,132 @@ static void ctk_ct_j1_cross_province(ctk_ct *t)
 
 static void ctk_ct_j1_return(ctk_ct *t)
 {
+  const char *returned = ctk_st(t->env->profile, CTK_ST_RETURNED);
   char order[24];
   ctk_ct_order_spec spec;
   if(!j1_cross_city_order(t, order, &spec))
     return;
-  if(ctk_ct_city_step(t, 1, "1004", &spec, "OK", "J1-FLOW-006",
-                      "return (1004) by the handling city"))
-    ctk_ct_expect_status(t, order, "05", "J1-FLOW-006");
-  if(!ctk_ct_expect_ministry_status(t, order, "05", "J1-FLOW-014"))
+  j1_step_then(t, 1, CTK_IF_RETURN, &spec, CTK_ST_RETURNED, "return by the handling city");
+  if(!ctk_ct_expect_ministry_status(t, order, returned, ctk_ct_rule(t, "same-state")))
     return;
   /* A returned order is open again at the sender: a second return is illegal. */
-  if(!ctk_ct_city_step(t, 1, "1004", &spec, "STATE", "J1-FLOW-016",
+  if(!ctk_ct_city_step(t, 1, CTK_IF_RETURN, &spec, "STATE", ctk_ct_rule(t, "state"),
                        "a second return of the same order"))
     return;
-  ctk_ct_pass(t, "order %s returned by %s: 05 at the SUT and the ministry", order,
-              t->env->pixit->cities[1]);
+  ctk_ct_pass(t, "order %s returned by %s: %s at the SUT and the ministry", order,
+              t->env->pixit->cities[1], returned);
 }
 
 static void ctk_ct_j1_instant(ctk_ct *t)
 {
+  const ctk_profile *p = t->env->profile;
   const char *city = t->env->pixit->cities[0];
+  const char *instant = ctk_st(p, CTK_ST_INSTANT_ANSWERED);
   char order[24];
   ctk_ct_order_spec spec;
   ctk_ct_order_id(city, order);
   ctk_ct_spec_order(&spec, order, city, city);
-  spec.business_type = "2";
+  spec.business_type = ctk_val(p, CTK_V_BT_ENQUIRY);
   spec.instant = 1;
-  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-013",
-                       "report (1001) of an instant answer"))
+  /* the instant answer is the test's own topic: its first requirement */
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "OK", ctk_ct_req(t, 0),
+                       "report of an instant answer"))
     return;
-  if(!ctk_ct_expect_status(t, order, "02", "J1-FLOW-013"))
+  if(!ctk_ct_expect_status(t, order, instant, ctk_ct_req(t, 0)))
     return;
-  if(!ctk_ct_expect_ministry_status(t, order, "02", "J1-FLOW-013"))
+  if(!ctk_ct_expect_ministry_status(t, order, instant, ctk_ct_req(t, 0)))
     return;
-  if(ctk_ct_city_step(t, 0, "1007", &spec, "OK", "J1-FLOW-009",
-                      "revisit (1007) of an instant answer"))
-    ctk_ct_expect_status(t, order, "08", "J1-FLOW-009");
-  if(ctk_ct_city_step(t, 0, "1014", &spec, "OK", "J1-FLOW-012", "archive (1014)"))
-    ctk_ct_expect_status(t, order, "09", "J1-FLOW-012");
+  j1_step_then(t, 0, CTK_IF_REVISIT, &spec, CTK_ST_REVISITED, "revisit of an instant answer");
+  j1_step_then(t, 0, CTK_IF_ARCHIVE, &spec, CTK_ST_ARCHIVED, "archive");
   if(!ctk_ct_done(t))
-    ctk_ct_pass(t, "instant answer %s: 02 -> 08 -> 09", order);
+    ctk_ct_pass(t, "instant answer %s: %s -> %s -> %s", order, instant,
+                ctk_st(p, CTK_ST_REVISITED), ctk_st(p, CTK_ST_ARCHIVED));
 }
 
 /* Urge and supervise: from the ministry, on an open order; state unchanged; passed down. */
-static void j1_from_above(ctk_ct *t, const char *iface, const char *req)
+static void j1_from_above(ctk_ct *t, ctk_interface_role iface)
 {
   const ctk_pixit *px = t->env->pixit;
-  char order[24];
+  const ctk_profile *p = t->env->profile;
+  const char *code = ctk_profile_iface_code(p, iface);
+  const char *req = ctk_ct_step_req(t, iface);
+  const char *accepted = ctk_st(p, CTK_ST_ACCEPTED);
+  char order[24], what[64];
   ctk_ct_order_spec spec;
   size_t seen;
   if(!j1_local_order(t, order, &spec))
     return;
-  if(!ctk_ct_expect_ministry_status(t, order, "01", "J1-FLOW-001"))
+  if(!ctk_ct_expect_ministry_status(t, order, accepted, ctk_ct_step_req(t, CTK_IF_REPORT)))
     return;
-  if(!ctk_ct_ministry_step(t, iface, &spec, "OK", req,
-                           iface[3] == '8' ? "urge (1008) from the ministry"
-                           : "supervise (1009) from the ministry"))
+  snprintf(what, sizeof(what), "%s (%s) from the ministry", ctk_interface_role_name(iface),
+           code);
+  if(!ctk_ct_ministry_step(t, iface, &spec, "OK", req, what))
     return;
-  if(!ctk_ct_expect_status(t, order, "01", req))
+  if(!ctk_ct_expect_status(t, order, accepted, req))
     return;
-  seen = ctk_relay_wait(t->env->roles->city_relay, iface, order, px->cities[0], 1,
+  seen = ctk_relay_wait(t->env->roles->city_relay, code, order, px->cities[0], 1,
                         px->propagate_timeout_ms);
   if(!seen) {
     ctk_ct_fail_timeout(t, req, "the %s for order %s did not reach the handling city %s within "
-                        "%ld ms", iface, order, px->cities[0], px->propagate_timeout_ms);
+                        "%ld ms", code, order, px->cities[0], px->propagate_timeout_ms);
     return;
   }
   /* After completion the order is closed: urging it is illegal. */
-  if(!ctk_ct_city_step(t, 0, "1006", &spec, "OK", "J1-FLOW-008", "complete (1006)"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_COMPLETE, &spec, "OK", ctk_ct_step_req(t, CTK_IF_COMPLETE),
+                       "complete"))
     return;
-  if(!ctk_ct_ministry_step(t, iface, &spec, "STATE", "J1-FLOW-016",
+  if(!ctk_ct_ministry_step(t, iface, &spec, "STATE", ctk_ct_rule(t, "state"),
                            "the same on a completed order"))
     return;
-  ctk_ct_pass(t, "%s on open order %s accepted, state stayed 01, passed to %s; refused once "
-              "completed", iface, order, px->cities[0]);
+  ctk_ct_pass(t, "%s on open order %s accepted, state stayed %s, passed to %s; refused once "
+              "completed", code, order, accepted, px->cities[0]);
 }
 
 static void ctk_ct_j1_urge(ctk_ct *t)
 {
-  j1_from_above(t, "1008", "J1-FLOW-010");
+  j1_from_above(t, CTK_IF_URGE);
 }
 
 static void ctk_ct_j1_supervise(ctk_ct *t)
 {
-  j1_from_above(t, "1009", "J1-FLOW-011");
+  j1_from_above(t, CTK_IF_SUPERVISE);
 }
 
 static void ctk_ct_j1_illegal(ctk_ct *t)
 {
+  const char *state = ctk_ct_rule(t, "state");
+  const char *accepted = ctk_st(t->env->profile, CTK_ST_ACCEPTED);
   char order[24];
   ctk_ct_order_spec spec;
   if(!j1_local_order(t, order, &spec))
     return;
-  if(!ctk_ct_city_step(t, 0, "1014", &spec, "STATE", "J1-FLOW-016",
-                       "archive (1014) of an open order"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_ARCHIVE, &spec, "STATE", state,
+                       "archive of an open order"))
     return;
-  if(!ctk_ct_city_step(t, 0, "1003", &spec, "STATE", "J1-FLOW-016",
-                       "sign (1003) of an order never transferred"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_SIGN, &spec, "STATE", state,
+                       "sign of an order never transferred"))
     return;
-  if(!ctk_ct_city_step(t, 0, "1007", &spec, "STATE", "J1-FLOW-016",
-                       "revisit (1007) of an open order"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REVISIT, &spec, "STATE", state,
+                       "revisit of an open order"))
     return;
-  if(!ctk_ct_expect_status(t, order, "01", "J1-FLOW-016"))
+  if(!ctk_ct_expect_status(t, order, accepted, state))
     return;
-  ctk_ct_pass(t, "archive, sign and revisit of open order %s refused with STATE; still 01",
-              order);
+  ctk_ct_pass(t, "archive, sign and revisit of open order %s refused with STATE; still %s",
+              order, accepted);
 }
 
 static void ctk_ct_j1_unknown(ctk_ct *t)
 {
+  const char *unknown = ctk_ct_rule(t, "unknown-order");
   char order[24];
   ctk_ct_order_spec spec;
   ctk_ct_order_id(t->env->pixit->cities[0], order);
   ctk_ct_spec_order(&spec, order, t->env->pixit->cities[0], NULL);
-  if(!ctk_ct_city_step(t, 0, "1006", &spec, "UNKNOWN_ORDER", "J1-FLOW-017",
-                       "complete (1006) of an order never reported"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_COMPLETE, &spec, "UNKNOWN_ORDER", unknown,
+                       "complete of an order never reported"))
     return;
-  if(!ctk_ct_city_step(t, 0, "1010", &spec, "UNKNOWN_ORDER", "J1-FLOW-017",
-                       "query (1010) of an order never reported"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_QUERY, &spec, "UNKNOWN_ORDER", unknown,
+                       "query of an order never reported"))
     return;
   ctk_ct_pass(t, "complete and query of unknown order %s refused with UNKNOWN_ORDER", order);
 }
@@ -375,61 +421,78 @@ static void ctk_ct_j1_exists(ctk_ct *t)
   if(!j1_local_order(t, order, &spec))
     return;
   spec.subject = "另一内容：公交车拒载";
-  if(!ctk_ct_city_step(t, 0, "1001", &spec, "EXISTS", "J1-FLOW-018",
-                       "a second report of the same OrderId with other content"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "EXISTS", ctk_ct_rule(t, "order-exists"),
+                       "a second report of the same order id with other content"))
     return;
   ctk_ct_pass(t, "second report of %s with other content refused with EXISTS", order);
 }
 
+/* Every business type of the profile's code set is accepted; a value outside it is refused. */
 static void ctk_ct_j1_business_types(ctk_ct *t)
 {
-  static const char *const types[] = { "1", "2", "3" };
+  const ctk_profile *p = t->env->profile;
+  const ctk_codefield *cf = ctk_profile_codefield(p, ctk_el(p, CTK_EL_BUSINESS_TYPE));
+  const ctk_codeset *types = cf ? ctk_profile_codeset(p, cf->codeset) : NULL;
   const char *city = t->env->pixit->cities[0];
-  char order[24];
+  char order[24], outside[CTK_ID_MAX], accepted[128] = "";
   ctk_ct_order_spec spec;
   size_t i;
-  for(i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-    char what[64];
+
+  ctk_ct_code_outside(p, CTK_EL_BUSINESS_TYPE, outside, sizeof(outside));
+  if(!types || !types->count || !outside[0]) {
+    ctk_ct_error(t, 0, "the profile gives the business type no code set to test with");
+    return;
+  }
+  for(i = 0; i < types->count; i++) {
+    char what[96];
+    size_t used = strlen(accepted);
     ctk_ct_order_id(city, order);
     ctk_ct_spec_order(&spec, order, city, city);
-    spec.business_type = types[i];
-    snprintf(what, sizeof(what), "report of business type %s", types[i]);
-    if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-BT-001", what))
+    spec.business_type = types->entries[i].value;
+    snprintf(what, sizeof(what), "report of business type %s", types->entries[i].value);
+    if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "OK", ctk_ct_req(t, 0), what))
       return;
+    snprintf(accepted + used, sizeof(accepted) - used, "%s%s", used ? ", " : "",
+             types->entries[i].value);
   }
   ctk_ct_order_id(city, order);
   ctk_ct_spec_order(&spec, order, city, city);
-  spec.business_type = "9";
-  if(!ctk_ct_city_step(t, 0, "1001", &spec, "CODE_VALUE", "J3-CODE-001",
-                       "report of business type 9"))
+  spec.business_type = outside;
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "CODE_VALUE",
+                       ctk_ct_code_req(t, CTK_EL_BUSINESS_TYPE),
+                       "report of a business type outside the code set"))
     return;
-  ctk_ct_pass(t, "business types 1, 2, 3 accepted; 9 refused with CODE_VALUE");
+  ctk_ct_pass(t, "business types %s accepted; %s refused with CODE_VALUE", accepted, outside);
 }
 
 static void ctk_ct_j1_overdue(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
+  const ctk_profile *p = t->env->profile;
   const char *city = px->cities[0];
+  const char *urge = ctk_profile_iface_code(p, CTK_IF_URGE);
+  time_t three_days_ago = time(NULL) - 3 * 86400;
   char order[24];
   char deadline[40];
   ctk_ct_order_spec spec;
 
-  /* Deadline three days ago (Beijing time): overdue the moment it is reported. */
-  ctk_beijing_strftime(time(NULL) - 3 * 86400, "%Y-%m-%dT17:00:00+08:00", deadline,
-                       sizeof(deadline));
+  /* Deadline 17:00 three days ago (Beijing time): overdue the moment it is reported. */
+  ctk_profile_time_format(p, three_days_ago - ctk_beijing_seconds_of_day(three_days_ago) +
+                               17 * 3600, deadline, sizeof(deadline));
   ctk_ct_order_id(city, order);
   ctk_ct_spec_order(&spec, order, city, city);
   spec.deadline = deadline;
-  if(!ctk_ct_city_step(t, 0, "1001", &spec, "OK", "J1-FLOW-001",
-                       "report (1001) of an order past its deadline"))
+  if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "OK", ctk_ct_step_req(t, CTK_IF_REPORT),
+                       "report of an order past its deadline"))
     return;
-  if(!ctk_relay_wait(t->env->roles->city_relay, "1008", order, city, 1, px->overdue_urge_ms)) {
-    ctk_ct_fail_timeout(t, "J1-TIME-002", "order %s, due %s, was not urged (1008) to %s within "
-                        "%ld ms (PIXIT limits.overdue_urge_ms)", order, deadline, city,
+  if(!ctk_relay_wait(t->env->roles->city_relay, urge, order, city, 1, px->overdue_urge_ms)) {
+    /* the urge of an overdue order: the test's second requirement */
+    ctk_ct_fail_timeout(t, ctk_ct_req(t, 1), "order %s, due %s, was not urged (%s) to %s within "
+                        "%ld ms (PIXIT limits.overdue_urge_ms)", order, deadline, urge, city,
                         px->overdue_urge_ms);
     return;
   }
-  if(ctk_ct_expect_status(t, order, "01", "J1-FLOW-010"))
+  if(ctk_ct_expect_status(t, order, ctk_st(p, CTK_ST_ACCEPTED), ctk_ct_step_req(t, CTK_IF_URGE)))
     ctk_ct_pass(t, "overdue order %s (due %s) urged to %s; state unchanged", order, deadline,
                 city);
 }

@@ -11,6 +11,7 @@
 #include "ctk_file.h"
 #include "ctk_ct.h"
 #include "ctk_ct_msg.h"
+#include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
@@ -32,8 +33,8 @@ static int j2_linkcheck_as(ctk_ct *t, const ctk_ct_as *as, const ctk_node *head_
   int ok;
   if(ctk_ct_done(t))
     return 0;
-  if(ctk_ct_build(t, "1013", head_sender, &to, NULL, &m)) {
-    ctk_ct_error(t, 0, "could not build a LinkCheck");
+  if(ctk_ct_build(t, CTK_IF_LINK_CHECK, head_sender, &to, NULL, &m)) {
+    ctk_ct_error(t, 0, "could not build a link check");
     return 0;
   }
   ctk_ct_reply_init(&r);
@@ -61,15 +62,18 @@ static void ctk_ct_j2_auth(ctk_ct *t)
   ctk_ct_as none = as;
   ctk_ct_as stranger = as;
   ctk_node stranger_node = as.node;
+  const char *auth;
   wrong.secret = "not-the-secret";
   none.secret = NULL;
   ctk_strlcpy(stranger.node.region, "999999", sizeof(stranger.node.region));
   ctk_strlcpy(stranger_node.region, "999999", sizeof(stranger_node.region));
-  if(j2_linkcheck_as(t, &as, &as.node, "OK", "J3-IF-013", "LinkCheck with the right secret") &&
-     j2_linkcheck_as(t, &wrong, &as.node, "AUTH", "J3-SEC-004", "LinkCheck with a wrong secret") &&
-     j2_linkcheck_as(t, &none, &as.node, "AUTH", "J3-SEC-004", "LinkCheck without credentials") &&
-     j2_linkcheck_as(t, &stranger, &stranger_node, "AUTH", "J3-SEC-004",
-                     "LinkCheck from an unknown node"))
+  auth = ctk_ct_rule(t, "auth");
+  if(j2_linkcheck_as(t, &as, &as.node, "OK", ctk_ct_iface_req(t, CTK_IF_LINK_CHECK),
+                     "link check with the right secret") &&
+     j2_linkcheck_as(t, &wrong, &as.node, "AUTH", auth, "link check with a wrong secret") &&
+     j2_linkcheck_as(t, &none, &as.node, "AUTH", auth, "link check without credentials") &&
+     j2_linkcheck_as(t, &stranger, &stranger_node, "AUTH", auth,
+                     "link check from an unknown node"))
     ctk_ct_pass(t, "right secret OK; wrong, missing and unknown credentials refused with AUTH");
 }
 
@@ -80,24 +84,26 @@ static void ctk_ct_j2_denied(ctk_ct *t)
   ctk_node city0 = ctk_ct_city_node(t, 0);
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_node to = ctk_ct_sut_node(t);
+  const char *ownership = ctk_ct_rule(t, "ownership");
   ctk_ct_order_spec spec;
   char order[24];
   ctk_msg *m = NULL;
   ctk_ct_reply r;
 
   /* Authenticated as city 1, the head says city 0. */
-  if(!j2_linkcheck_as(t, &city1, &city0, "DENIED", "J3-SEC-005",
-                      "LinkCheck authenticated as one city with another city's Sender"))
+  if(!j2_linkcheck_as(t, &city1, &city0, "DENIED", ownership,
+                      "link check authenticated as one city with another city's sender"))
     return;
   /* City 1 acts on an order that only city 0 holds. */
   ctk_ct_order_id(px->cities[0], order);
   ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
   {
     ctk_ct_as as0 = ctk_ct_as_city(t, 0);
-    if(!ctk_ct_step(t, &sut, &as0, "1001", &to, &spec, "OK", "J3-IF-001", "report by city 0"))
+    if(!ctk_ct_step(t, &sut, &as0, CTK_IF_REPORT, &to, &spec, "OK",
+                    ctk_ct_iface_req(t, CTK_IF_REPORT), "report by city 0"))
       return;
   }
-  if(ctk_ct_build(t, "1006", &city1.node, &to, &spec, &m)) {
+  if(ctk_ct_build(t, CTK_IF_COMPLETE, &city1.node, &to, &spec, &m)) {
     ctk_ct_error(t, 0, "could not build a completion");
     return;
   }
@@ -106,10 +112,11 @@ static void ctk_ct_j2_denied(ctk_ct *t)
   if(r.answer && !strcmp(r.rc_name, "UNKNOWN_ORDER"))
     ;
   else
-    ctk_ct_expect(t, &r, "DENIED", "J3-SEC-005", "city 1 completes an order of city 0");
+    ctk_ct_expect(t, &r, "DENIED", ownership, "city 1 completes an order of city 0");
   ctk_ct_reply_free(&r);
   ctk_msg_free(m);
-  if(!ctk_ct_done(t) && ctk_ct_expect_status(t, order, "01", "J3-SEC-005"))
+  if(!ctk_ct_done(t) &&
+     ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED), ownership))
     ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged");
 }
 
@@ -237,32 +244,35 @@ static void j2_adapt(ctk_ct *t, const j2_run_ctx *x, ctk_buf *body)
   ctk_ct_replace_all(body, "@C1@", px->cities[1]);
 }
 
-/* The requirement a refusal of this kind belongs to. */
-static const char *j2_requirement(const char *result, const char *name)
+/* The requirement a refusal of this kind belongs to: the engine's check that gives it (a rule
+ * of the catalog), the report's own for an accepted one, else the test's first. */
+static const char *j2_requirement(ctk_ct *t, const char *result, const char *name)
 {
-  static const struct { const char *result; const char *req; } map[] = {
-    { "FORBIDDEN", "J3-SEC-001" }, { "TOO_LARGE", "J3-SEC-002" }, { "MALFORMED", "J3-ENV-001" },
-    { "ENCODING", "J3-ENC-001" }, { "AUTH", "J3-SEC-004" }, { "DENIED", "J3-SEC-005" },
-    { "ROUTE", "J3-ENV-004" }, { "SCHEMA", "J3-SCH-001" }, { "FORMAT", "J3-SCH-001" },
-    { "CODE_VALUE", "J3-SCH-001" }, { "UNKNOWN_INTERFACE", "J3-ENV-003" },
-    { "VERSION", "J3-ENV-005" }, { "STATE", "J1-FLOW-016" }, { "UNKNOWN_ORDER", "J1-FLOW-017" },
-    { "DUPLICATE", "J3-IDEM-002" }, { "EXISTS", "J1-FLOW-018" }, { "FAULT", "J3-BIND-003" },
-    { "OK", "J3-IF-001" }, { "-", "J3-BIND-004" }
+  static const struct { const char *result; const char *rule; } map[] = {
+    { "FORBIDDEN", "forbidden" }, { "TOO_LARGE", "size" }, { "MALFORMED", "envelope" },
+    { "ENCODING", "encoding" }, { "AUTH", "auth" }, { "DENIED", "ownership" },
+    { "ROUTE", "route" }, { "SCHEMA", "schema" }, { "FORMAT", "schema" },
+    { "CODE_VALUE", "schema" }, { "UNKNOWN_INTERFACE", "interface" },
+    { "VERSION", "version" }, { "STATE", "state" }, { "UNKNOWN_ORDER", "unknown-order" },
+    { "DUPLICATE", "duplicate" }, { "EXISTS", "order-exists" }, { "FAULT", "soap-fault" },
+    { "-", "http-status" }
   };
   static const char *const entity_words[] = { "entity", "xxe", "dtd", "xinclude", "doctype",
                                                "laughs", "blowup", "schemalocation" };
   size_t i, n = strcspn(result, "|");
   if(strstr(name, "deep"))
-    return "J3-SEC-003";
+    return ctk_ct_rule(t, "depth");
   for(i = 0; i < sizeof(entity_words) / sizeof(entity_words[0]); i++) {
     if(strstr(name, entity_words[i]))
-      return "J3-SEC-001";
+      return ctk_ct_rule(t, "forbidden");
   }
+  if(n == 2 && !strncmp(result, "OK", n))
+    return ctk_ct_iface_req(t, CTK_IF_REPORT);
   for(i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     if(strlen(map[i].result) == n && !strncmp(result, map[i].result, n))
-      return map[i].req;
+      return ctk_ct_rule(t, map[i].rule);
   }
-  return "J2-SEC-003";
+  return ctk_ct_req(t, 0);
 }
 
 static int j2_alt_has(const char *alts, const char *word)
@@ -296,8 +306,8 @@ static void j2_case_send(ctk_ct *t, j2_run_ctx *x, j2_case *c, int depth)
   ctk_ct_as as = ctk_ct_as_city(t, 0);
   const char *user = as.node.region;
   const char *secret = as.secret;
-  const char *req = j2_requirement(c->expect_result, c->name);
-  int soap = !strcmp(c->path, "/soap");
+  const char *req = j2_requirement(t, c->expect_result, c->name);
+  int soap = ctk_binding_of_path(t->env->profile, c->path) == CTK_BIND_SOAP;
   ctk_ct_reply r;
   int fault, answered_ok;
 
@@ -334,12 +344,13 @@ static void j2_case_send(ctk_ct *t, j2_run_ctx *x, j2_case *c, int depth)
     ;
   else if(!strcmp(c->expect_result, "!OK")) {
     if(answered_ok)
-      ctk_ct_fail(t, "J2-SEC-003", "%s: accepted (OK) although it must be refused", c->name);
+      ctk_ct_fail(t, ctk_ct_req(t, 0), "%s: accepted (OK) although it must be refused",
+                  c->name);
   }
   else if(fault && j2_alt_has(c->expect_result, "FAULT"))
     ;
   else if(!r.answer)
-    ctk_ct_fail(t, r.why.requirement[0] ? r.why.requirement : "J3-ENV-001",
+    ctk_ct_fail(t, r.why.requirement[0] ? r.why.requirement : ctk_ct_rule(t, "envelope"),
                 "%s: HTTP %ld without a readable Answer (expected %s): %s", c->name,
                 r.http_status, c->expect_result, r.why.text);
   else if(!j2_alt_has(c->expect_result, r.rc_name))
@@ -358,7 +369,7 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
 {
   unsigned long bytes = 0, seq = 0;
   j2_case ctl;
-  char from[64], to[64];
+  char from[64], to[64], content_end[CTK_NAME_MAX + 4];
   const char *content;
   ctk_buf out;
   size_t pad;
@@ -374,7 +385,9 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
   snprintf(from, sizeof(from), "%s900000", x->today);
   snprintf(to, sizeof(to), "%s9%05lu", x->today, seq % 100000);
   ctk_ct_replace_all(&ctl.body, from, to);
-  content = strstr(ctk_buf_str(&ctl.body), "</Content>");
+  /* the padding goes at the end of the work order's free text */
+  snprintf(content_end, sizeof(content_end), "</%s>", ctk_el(t->env->profile, CTK_EL_CONTENT));
+  content = strstr(ctk_buf_str(&ctl.body), content_end);
   ctk_buf_init(&out, J2_GENERATE_MAX + 1);
   if(content) {
     ctk_buf_add(&out, ctl.body.data, (size_t)(content - ctl.body.data));
@@ -400,7 +413,7 @@ static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
   }
   /* What curl cannot send as written (other methods, raw paths, hand-made Authorization or
    * headers, the 100 MB body) is covered by tests/test_hostile.c over raw sockets. */
-  if(strcmp(c.method, "POST") || (strcmp(c.path, "/exchange") && strcmp(c.path, "/soap")) ||
+  if(strcmp(c.method, "POST") || ctk_binding_of_path(t->env->profile, c.path) < 0 ||
      c.own_authorization || c.other_headers ||
      (c.generate[0] && !j2_generate(t, x, &c))) {
     x->skipped++;
@@ -452,8 +465,8 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   {
     ctk_node to = ctk_ct_sut_node(t);
     ctk_ct_peer sut = ctk_ct_sut(t);
-    if(!ctk_ct_step(t, &sut, &as, "1013", &to, NULL, "OK", "J2-SEC-003",
-                    "LinkCheck after the hostile catalogue"))
+    if(!ctk_ct_step(t, &sut, &as, CTK_IF_LINK_CHECK, &to, NULL, "OK", ctk_ct_req(t, 0),
+                    "link check after the hostile catalogue"))
       return;
   }
   ctk_ct_pass(t, "%zu hostile requests answered as the catalogue requires (%zu skipped: not "
@@ -495,7 +508,7 @@ static void ctk_ct_j2_secrets(ctk_ct *t)
       for(s = 0; s < 4; s++) {
         if(strlen(secrets[s]) >= 6 && x->raw && memmem(x->raw, x->raw_len, secrets[s],
                                                          strlen(secrets[s]))) {
-          ctk_ct_fail(t, "J2-SEC-004", "the %s secret appears in evidence of test %s", names[s],
+          ctk_ct_fail(t, ctk_ct_req(t, 0), "the %s secret appears in evidence of test %s", names[s],
                       tr->id);
           return;
         }
@@ -510,7 +523,8 @@ static void ctk_ct_j2_secrets(ctk_ct *t)
   for(i = 0; i < 5; i++) {
     for(s = 0; s < 4; s++) {
       if(strlen(secrets[s]) >= 6 && j2_file_has(logs[i], secrets[s])) {
-        ctk_ct_fail(t, "J2-SEC-004", "the %s secret appears in the log %s", names[s], logs[i]);
+        ctk_ct_fail(t, ctk_ct_req(t, 0), "the %s secret appears in the log %s", names[s],
+                    logs[i]);
         return;
       }
     }
@@ -529,6 +543,11 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as as = ctk_ct_as_city(t, 0);
   ctk_node to = ctk_ct_sut_node(t);
+  const char *report = ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT);
+  const char *complete = ctk_profile_iface_code(t->env->profile, CTK_IF_COMPLETE);
+  /* the test's requirements: nothing acknowledged is lost; the outbox delivers it later */
+  const char *recorded = ctk_ct_req(t, 0);
+  const char *delivered = ctk_ct_req(t, 1);
   char orders[J2_OUTAGE_ORDERS][24];
   ctk_ct_order_spec spec;
   size_t i, k, n;
@@ -540,9 +559,9 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
   for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
     ctk_ct_order_id(px->cities[0], orders[i]);
     ctk_ct_spec_order(&spec, orders[i], px->cities[0], px->cities[0]);
-    if(ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J2-REL-001",
+    if(ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK", recorded,
                    "report while the ministry is down"))
-      ctk_ct_step(t, &sut, &as, "1006", &to, &spec, "OK", "J2-REL-001",
+      ctk_ct_step(t, &sut, &as, CTK_IF_COMPLETE, &to, &spec, "OK", recorded,
                   "completion while the ministry is down");
   }
   ctk_sleep_ms(px->outage_ms);
@@ -553,15 +572,16 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
   if(ctk_ct_done(t))
     return;
   for(i = 0; i < J2_OUTAGE_ORDERS; i++) {
-    if(!ctk_relay_wait(roles->ministry_relay, "1006", orders[i], NULL, 1,
+    if(!ctk_relay_wait(roles->ministry_relay, complete, orders[i], NULL, 1,
                        px->propagate_timeout_ms + px->outage_ms)) {
-      ctk_ct_fail_timeout(t, "J2-REL-002", "after the ministry came back, order %s never reached the "
-                          "ministry completely within %ld ms (queued updates lost or not "
+      ctk_ct_fail_timeout(t, delivered, "after the ministry came back, order %s never reached "
+                          "the ministry completely within %ld ms (queued updates lost or not "
                           "retried)", orders[i], px->propagate_timeout_ms + px->outage_ms);
       return;
     }
   }
-  /* Once and in order: per order, exactly one accepted 1001 and 1006, the 1001 first. */
+  /* Once and in order: per order, exactly one accepted report and completion, the report
+   * first. */
   ctk_sleep_ms(300);
   n = ctk_relay_count(roles->ministry_relay, NULL);
   for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
@@ -573,12 +593,12 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
         continue;
       if(!strcmp(m.order_id, orders[i]) && !strcmp(m.result, ctk_profile_rc(t->env->profile,
                                                                              "OK"))) {
-        if(!strcmp(m.iface, "1001")) {
+        if(!strcmp(m.iface, report)) {
           reports++;
           if(!first_report)
             first_report = m.seq;
         }
-        else if(!strcmp(m.iface, "1006")) {
+        else if(!strcmp(m.iface, complete)) {
           completes++;
           if(!first_complete)
             first_complete = m.seq;
@@ -587,14 +607,15 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
       free(m.raw);
     }
     if(reports != 1 || completes != 1)
-      ctk_ct_fail(t, "J2-REL-002", "order %s: the ministry accepted %zu reports and %zu "
+      ctk_ct_fail(t, delivered, "order %s: the ministry accepted %zu reports and %zu "
                   "completions, expected one each", orders[i], reports, completes);
     else if(first_complete < first_report)
-      ctk_ct_fail(t, "J1-FLOW-014", "order %s: the completion reached the ministry before the "
-                  "report", orders[i]);
+      ctk_ct_fail(t, ctk_ct_rule(t, "same-state"), "order %s: the completion reached the "
+                  "ministry before the report", orders[i]);
   }
   for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++)
-    ctk_ct_expect_ministry_status(t, orders[i], "07", "J2-REL-002");
+    ctk_ct_expect_ministry_status(t, orders[i], ctk_st(t->env->profile, CTK_ST_COMPLETED),
+                                  delivered);
   if(!ctk_ct_done(t))
     ctk_ct_pass(t, "%d orders reported and completed during a %ld ms outage reached the ministry "
                 "once each, in order", J2_OUTAGE_ORDERS, px->outage_ms);
@@ -615,6 +636,10 @@ static void ctk_ct_j2_load(ctk_ct *t)
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_ct_as as = ctk_ct_as_city(t, 0);
   ctk_node to = ctk_ct_sut_node(t);
+  const char *report = ctk_profile_iface_code(t->env->profile, CTK_IF_REPORT);
+  /* the test's requirements: every acknowledged order is carried on; answers come in time */
+  const char *carried = ctk_ct_req(t, 0);
+  const char *answered = ctk_ct_req(t, 1);
   size_t total = (size_t)(px->load_rate * (double)px->load_duration_ms / 1000.0);
   char (*orders)[24];
   double *lat;
@@ -652,16 +677,16 @@ static void ctk_ct_j2_load(ctk_ct *t)
     ctk_ct_order_id(px->cities[i % px->n_cities], orders[i]);
     ctk_ct_spec_order(&spec, orders[i], px->cities[i % px->n_cities], px->cities[i % px->n_cities]);
     as = ctk_ct_as_city(t, i % px->n_cities);
-    if(ctk_ct_build(t, "1001", &as.node, &to, &spec, &m)) {
+    if(ctk_ct_build(t, CTK_IF_REPORT, &as.node, &to, &spec, &m)) {
       ctk_ct_error(t, 0, "could not build report %zu", i);
       break;
     }
     ctk_ct_reply_init(&r);
     ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
     if(r.transport == CTK_E_TIMEOUT)
-      ctk_ct_fail_timeout(t, "J2-PERF-002", "report %zu of %zu: no answer within %ld ms at "
+      ctk_ct_fail_timeout(t, answered, "report %zu of %zu: no answer within %ld ms at "
                           "%.1f orders/s", i + 1, total, px->answer_timeout_ms, px->load_rate);
-    else if(ctk_ct_expect(t, &r, "OK", "J2-PERF-001", "report under load")) {
+    else if(ctk_ct_expect(t, &r, "OK", carried, "report under load")) {
       size_t sec = (size_t)((ctk_now_ms() - start) / 1000);
       if(sec < n_secs)
         per_s[sec]++;
@@ -688,7 +713,7 @@ static void ctk_ct_j2_load(ctk_ct *t)
     long long until = ctk_now_ms() + px->propagate_timeout_ms;
     for(i = 0; i < acked; i++) {
       long left = (long)(until - ctk_now_ms());
-      size_t seen = ctk_relay_wait(roles->ministry_relay, "1001", orders[i], NULL, 1,
+      size_t seen = ctk_relay_wait(roles->ministry_relay, report, orders[i], NULL, 1,
                                    left > 0 ? left : 0);
       if(!seen)
         lost++;
@@ -696,11 +721,11 @@ static void ctk_ct_j2_load(ctk_ct *t)
         dup++;
     }
     if(lost)
-      ctk_ct_fail_timeout(t, "J2-PERF-001", "%zu of %zu acknowledged orders never reached the "
+      ctk_ct_fail_timeout(t, carried, "%zu of %zu acknowledged orders never reached the "
                           "ministry within %ld ms after the load", lost, acked,
                           px->propagate_timeout_ms);
     else if(dup)
-      ctk_ct_fail(t, "J2-PERF-001", "%zu orders reached the ministry more than once", dup);
+      ctk_ct_fail(t, carried, "%zu orders reached the ministry more than once", dup);
   }
   if(!ctk_ct_done(t)) {
     qsort(lat, acked, sizeof(lat[0]), j2_dbl_cmp);
@@ -749,6 +774,7 @@ static void j2_trigger_url(const char *tmpl, const char *day, char *out, size_t 
 /* The value of indicator name in the newest StatisticsReport the SUT sent; -1 if none. */
 static long j2_reported(ctk_ct *t, const char *name, char *period, size_t periodlen)
 {
+  const ctk_profile *p = t->env->profile;
   ctk_relay *relay = t->env->roles->ministry_relay;
   size_t i = ctk_relay_count(relay, NULL);
   long value = -1;
@@ -759,14 +785,14 @@ static long j2_reported(ctk_ct *t, const char *name, char *period, size_t period
     xmlNodePtr ind;
     if(!ctk_relay_get(relay, i, &m))
       continue;
-    if(!strcmp(m.iface, "1011") &&
-       !ctk_msg_decode(t->env->profile, m.raw, m.raw_len, m.soap ? CTK_BIND_SOAP : CTK_BIND_XML,
-                       &msg, &why) && msg && msg->body) {
-      const char *ps = ctk_msg_get(msg, "PeriodStart");
+    if(!strcmp(m.iface, ctk_profile_iface_code(p, CTK_IF_STATISTICS)) &&
+       !ctk_msg_decode(p, m.raw, m.raw_len, m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &why) &&
+       msg && msg->body) {
+      const char *ps = ctk_ct_get(msg, CTK_EL_PERIOD_START);
       snprintf(period, periodlen, "%s", ps ? ps : "");
       for(ind = msg->body->children; ind; ind = ind->next) {
-        xmlNodePtr n = ctk_xml_child(ind, "Name");
-        xmlNodePtr v = ctk_xml_child(ind, "Value");
+        xmlNodePtr n = ctk_xml_child(ind, ctk_el(p, CTK_EL_INDICATOR_NAME));
+        xmlNodePtr v = ctk_xml_child(ind, ctk_el(p, CTK_EL_INDICATOR_VALUE));
         xmlChar *nt = n ? xmlNodeGetContent(n) : NULL;
         xmlChar *vt = v ? xmlNodeGetContent(v) : NULL;
         if(nt && vt && !strcmp((const char *)nt, name))
@@ -812,10 +838,15 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_node to = ctk_ct_sut_node(t);
+  const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
   char day[16], url[700], period[48], tmpl[600];
   size_t before, i;
   long reported, held;
 
+  if(!*stats) {
+    ctk_ct_skip(t, "the profile has no statistics interface");
+    return;
+  }
   ctk_beijing_today(day);
   /* Some orders of today, whatever ran before. */
   for(i = 0; i < 2 && !ctk_ct_done(t); i++) {
@@ -824,12 +855,13 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_ct_order_spec spec;
     ctk_ct_order_id(as.node.region, order);
     ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
-    ctk_ct_step(t, &sut, &as, "1001", &to, &spec, "OK", "J3-IF-001", "report (1001)");
+    ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_REPORT), "report");
   }
   if(ctk_ct_done(t))
     return;
   j2_wait_quiet(t);
-  before = ctk_relay_find(t->env->roles->ministry_relay, "1011", NULL, NULL);
+  before = ctk_relay_find(t->env->roles->ministry_relay, stats, NULL, NULL);
   if(px->stats_trigger[0])
     ctk_strlcpy(tmpl, px->stats_trigger, sizeof(tmpl));
   else if(px->self_test)
@@ -856,9 +888,9 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     }
     ctk_buf_free(&hr.body);
   }
-  if(ctk_relay_wait(t->env->roles->ministry_relay, "1011", NULL, NULL, before + 1,
+  if(ctk_relay_wait(t->env->roles->ministry_relay, stats, NULL, NULL, before + 1,
                     px->propagate_timeout_ms) <= before) {
-    ctk_ct_inconc(t, "no StatisticsReport (1011) from the SUT within %ld ms%s",
+    ctk_ct_inconc(t, "no statistics report (%s) from the SUT within %ld ms%s", stats,
                   px->propagate_timeout_ms,
                   tmpl[0] ? "" : " (set PIXIT sut.stats_trigger to make it report now)");
     return;
@@ -870,9 +902,11 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     return;
   }
   if(reported < 0)
-    ctk_ct_fail(t, "J2-STAT-001", "the SUT's StatisticsReport has no \"orders\" indicator");
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's statistics report has no \"orders\" "
+                "indicator");
   else if(reported != held)
-    ctk_ct_fail(t, "J2-STAT-001", "the SUT reported %ld orders for %s (period from %s), but it "
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT reported %ld orders for %s (period from %s), but "
+                "it "
                 "passed %ld orders of that day to the ministry", reported, day, period, held);
   else
     ctk_ct_pass(t, "the SUT's statistics count %ld orders for %s, the same as the ministry "
