@@ -16,6 +16,7 @@
 #include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
+#include "ctk_sock.h"
 
 #define MOD "city"
 #define CITY_CMD "ctk sim city"
@@ -65,24 +66,11 @@ static void usage(FILE *out)
 /* "127.0.0.1:8080" or "8080" or ":8080" for option opt; -1 after saying why. */
 static int parse_addr(const char *opt, const char *s, char *addr, size_t addrlen, int *port)
 {
-  const char *colon = strrchr(s, ':');
-  long p;
-
-  if(ctk_cli_long(CITY_CMD, opt, colon ? colon + 1 : s, 0, 65535, &p))
+  char why[200];
+  if(ctk_sock_parse_hostport(s, "127.0.0.1", 0, addr, addrlen, port, why, sizeof(why))) {
+    fprintf(stderr, "%s: %s: %s\n", CITY_CMD, opt, why);
     return -1;
-  if(colon && colon != s) {
-    size_t len = (size_t)(colon - s);
-    if(len >= addrlen) {
-      fprintf(stderr, "%s: %s: the address of '%s' is too long\n", CITY_CMD, opt, s);
-      return -1;
-    }
-    memcpy(addr, s, len);
-    addr[len] = '\0';
   }
-  else {
-    ctk_strlcpy(addr, "127.0.0.1", addrlen);
-  }
-  *port = (int)p;
   return 0;
 }
 
