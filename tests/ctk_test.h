@@ -31,6 +31,9 @@ int ctk_test_wait_count(pthread_mutex_t *lock, pthread_cond_t *changed, const in
 
 /* The baseline profile, loaded once and freed at exit; NULL if it does not load. */
 const struct ctk_profile *ctk_test_profile(void);
+/* A profile of the caller's (free it with ctk_profile_free); NULL, the reason printed, if it
+ * does not load. */
+struct ctk_profile *ctk_test_load_profile(const char *dir);
 
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 

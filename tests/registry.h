@@ -41,6 +41,8 @@
   X(hostile, "net") \
   X(profile, "unit") \
   X(profile_lint, "unit") \
+  X(schema_model, "unit") \
+  X(compose, "unit") \
   X(msg, "unit") \
   X(validate, "unit") \
   X(fixtures, "unit")      \
