@@ -383,6 +383,63 @@ static void test_compose_sources(void)
   ctk_profile_free(p);
 }
 
+/* An optional element the caller gave a list inside is written; a mandatory value missing in
+ * it, even before the list, is an error naming it, not a reason to leave the element out. */
+static void test_compose_optional_with_missing_value(void)
+{
+  const char *dir = ctk_test_tmpdir("compose-optional");
+  char cmd[2048];
+  ctk_profile *p;
+  ctk_values *v;
+  ctk_values *file;
+  xmlDocPtr doc = NULL;
+  xmlNodePtr parent;
+  xmlNodePtr ticket = NULL;
+  char err[512];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd),
+           "cp -r " VARIANT "/. '%s/' && sed -i 's|<xs:element name=\"File\" type|"
+           "<xs:element name=\"CallRef\" type=\"hl:IdText\"/><xs:element name=\"File\" type|' "
+           "'%s/schemas/ticket.xsd'", dir, dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  p = ctk_test_load_profile(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  v = ctk_values_new(p);
+  ctk_values_set(v, CTK_EL_ORDER_ID, "36010020261129000001");
+  ctk_values_set(v, CTK_EL_STATUS, ctk_st(p, CTK_ST_ACCEPTED));
+  ctk_values_set(v, CTK_EL_ACCEPT_TIME, "20261129091500");
+  ctk_values_set(v, CTK_EL_ACCEPT_REGION, "360100");
+  ctk_values_set(v, CTK_EL_HANDLE_REGION, "360100");
+  ctk_values_set(v, CTK_EL_BUSINESS_TYPE, ctk_val(p, CTK_V_BT_COMPLAINT));
+  ctk_values_set(v, CTK_EL_CHANNEL, ctk_val(p, CTK_V_CH_PHONE));
+  ctk_values_set(v, CTK_EL_DOMAIN, "GL");
+  ctk_values_set(v, CTK_EL_SUBJECT, "s");
+  ctk_values_set(v, CTK_EL_CONTENT, "c");
+  ctk_values_set(v, CTK_EL_PHONE, "13800138000");
+  ctk_values_set(v, CTK_EL_INSTANT_ANSWER, "false");
+  parent = new_parent(p, "TicketReport", &doc);
+  /* no list: the optional Files is left out, its missing CallRef does not matter */
+  CU_ASSERT_EQUAL(ctk_compose_element(p, parent, "Ticket", v, &ticket, err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT(ticket && !ctk_xml_child(ticket, "Files"));
+  /* a list inside it: Files must be written, and its CallRef has no value */
+  file = ctk_values_item(v, CTK_EL_ATTACHMENT);
+  ctk_values_set(file, CTK_EL_KIND, "AUDIO");
+  ctk_values_set(file, CTK_EL_URL, "http://127.0.0.1/1.wav");
+  ctk_values_set(file, CTK_EL_SHA256, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+  CU_ASSERT_EQUAL(ctk_compose_element(p, parent, "Ticket", v, &ticket, err, sizeof(err)),
+                  CTK_E_NOTFOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "no value for mandatory element Files/CallRef"));
+  ctk_values_set(v, CTK_EL_CALL_ID, "CALL-1");
+  CU_ASSERT_EQUAL(ctk_compose_element(p, parent, "Ticket", v, &ticket, err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT(ticket && ctk_xml_child(ctk_xml_child(ticket, "Files"), "File"));
+  xmlFreeDoc(doc);
+  ctk_values_free(v);
+  ctk_profile_free(p);
+}
+
 /* Both bindings under the variant: the SOAP envelope carries the profile's operation and part
  * (roles), the message inside as text; GBK bytes declare GBK. */
 static void test_compose_encode_variant(void)
@@ -476,6 +533,7 @@ void ctk_test_add_compose(CU_pSuite suite)
   CTK_TEST(suite, test_compose_missing_value_names_element);
   CTK_TEST(suite, test_compose_bags_and_lists);
   CTK_TEST(suite, test_compose_sources);
+  CTK_TEST(suite, test_compose_optional_with_missing_value);
   CTK_TEST(suite, test_compose_encode_variant);
   CTK_TEST(suite, test_fixtures_variant);
 }

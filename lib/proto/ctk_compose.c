@@ -93,7 +93,7 @@ static val_entry *entry_get(ctk_values *v, const char *name)
   if(!name[0] || strlen(name) >= CTK_NAME_MAX)
     return NULL;
   if(v->count == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 16;
+    size_t cap = v->cap ? v->cap * 2 : 4;
     val_entry *grown = realloc(v->entries, cap * sizeof(*grown));
     if(!grown)
       return NULL;
@@ -418,6 +418,8 @@ typedef struct composer {
   size_t errlen;
   int failed;
   unsigned long explicit_given; /* bags and lists met: what makes an optional element appear */
+  int trial;                   /* > 0 while an optional element is written on trial: failures
+                                  are counted, not described, and do not stop the walk */
 } composer;
 
 static ctk_code compose_fail(composer *c, ctk_code code, const char *fmt, ...)
@@ -429,7 +431,7 @@ static ctk_code compose_fail(composer *c, ctk_code code, const char *fmt, ...)
   if(c->failed)
     return code;
   c->failed = 1;
-  if(c->err && c->errlen) {
+  if(c->err && c->errlen && !c->trial) {
     va_start(ap, fmt);
     vsnprintf(c->err, c->errlen, fmt, ap);
     va_end(ap);
@@ -475,25 +477,31 @@ static ctk_code compose_complex(composer *c, xmlNodePtr parent, const ctk_sm_chi
 }
 
 /* An optional element with children appears only when the caller gave a bag or a list for
- * something inside it; so it is written on trial and taken back when nothing was. */
+ * something inside it; so it is written on trial, walking all of it to find out, and taken
+ * back when nothing was given. When something was and a value is missing, it is written again
+ * outside the trial, for the error to say what. */
 static ctk_code compose_optional(composer *c, xmlNodePtr parent, const ctk_sm_child *decl,
                                  const scope *s, int depth)
 {
   unsigned long before = c->explicit_given;
   int failed_before = c->failed;
-  ctk_code result = compose_complex(c, parent, decl, NULL, s, 0, depth);
-  xmlNodePtr made = parent->last;
+  ctk_code result;
+  xmlNodePtr made;
 
-  if(c->explicit_given != before)
-    return result;
+  c->trial++;
+  result = compose_complex(c, parent, decl, NULL, s, 0, depth);
+  c->trial--;
+  if(c->explicit_given != before && !result)
+    return CTK_E_OK;
+  made = parent->last;
   if(made && made->type == XML_ELEMENT_NODE && !strcmp((const char *)made->name, decl->name)) {
     xmlUnlinkNode(made);
     xmlFreeNode(made);
   }
   c->failed = failed_before;
-  if(c->err && c->errlen && !failed_before)
-    c->err[0] = '\0';
-  return CTK_E_OK;
+  if(c->explicit_given == before || c->trial)
+    return c->explicit_given == before ? CTK_E_OK : result;
+  return compose_complex(c, parent, decl, NULL, s, 0, depth);
 }
 
 /* A mandatory leaf nobody gave: the profile's source for it, else an error naming it. */
@@ -590,6 +598,8 @@ static ctk_code compose_choice(composer *c, xmlNodePtr parent, const ctk_sm_chil
   }
   if(!choice->min_occurs)
     return CTK_E_OK;
+  if(c->trial)
+    return compose_fail(c, CTK_E_NOTFOUND, "no choice");
   ctk_buf_init(&list, sizeof(names) - 1);
   for(i = 0; i < choice->n_alternatives; i++)
     ctk_buf_printf(&list, "%s%s", i ? ", " : "", choice->alternatives[i]->name);
@@ -605,12 +615,13 @@ static ctk_code compose_content(composer *c, xmlNodePtr node, const ctk_sm_conte
   size_t i;
   ctk_code result = CTK_E_OK;
 
-  for(i = 0; content && i < content->count && !result; i++) {
+  /* on trial the walk goes on past a failure: a list further on decides the element */
+  for(i = 0; content && i < content->count && (!result || c->trial); i++) {
     const ctk_sm_child *k = &content->children[i];
-    if(k->n_alternatives)
-      result = compose_choice(c, node, k, s, depth);
-    else
-      result = compose_decl(c, node, k, k->min_occurs, s, depth);
+    ctk_code r = k->n_alternatives ? compose_choice(c, node, k, s, depth)
+                                   : compose_decl(c, node, k, k->min_occurs, s, depth);
+    if(!result)
+      result = r;
   }
   return result;
 }
