@@ -1,6 +1,7 @@
 /* test_fixtures: every sample message in fixtures/messages/ gives exactly what it promises:
  * files in valid/ validate clean; each file in invalid/ gives one problem whose result code,
- * requirement and (when named) location are those of its NAME.expect sidecar. */
+ * requirement and (when named) location are those of its NAME.expect sidecar. The same holds
+ * for the set `ctk profile fixtures` composes for the baseline. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 
 #define FIXTURES "fixtures/messages"
 
+/* The folder holding valid/ and invalid/: the committed set, or a generated one. */
+static const char *fixtures_root = FIXTURES;
 
 typedef struct expectation {
   char code[CTK_ID_MAX];
@@ -77,7 +80,7 @@ static int each_fixture(const char *folder, void (*fn)(const char *path, const c
   struct dirent *de;
   int n = 0;
 
-  snprintf(dir, sizeof(dir), "%s/%s", FIXTURES, folder);
+  snprintf(dir, sizeof(dir), "%s/%s", fixtures_root, folder);
   d = opendir(dir);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
   de = readdir(d);
@@ -172,9 +175,31 @@ static void test_fixtures_cover_every_interface(void)
   }
 }
 
+/* `ctk profile fixtures` on the baseline: everything it writes passes the real decoder and
+ * validator (the same checks as the committed set), and covers every interface. */
+static void test_fixtures_generated_baseline(void)
+{
+  const char *dir = ctk_test_tmpdir("generated-fixtures");
+  char cmd[1024];
+  char *out = NULL;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd), "'%s' profile fixtures profiles/jtt1019-baseline '%s' 2>&1",
+           ctk_test_ctk_bin(), dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "invalid messages in"));
+  free(out);
+  fixtures_root = dir;
+  test_fixtures_valid_are_valid();
+  test_fixtures_invalid_give_expected_problem();
+  test_fixtures_cover_every_interface();
+  fixtures_root = FIXTURES;
+}
+
 void ctk_test_add_fixtures(CU_pSuite s)
 {
   CTK_TEST(s, test_fixtures_valid_are_valid);
   CTK_TEST(s, test_fixtures_invalid_give_expected_problem);
   CTK_TEST(s, test_fixtures_cover_every_interface);
+  CTK_TEST(s, test_fixtures_generated_baseline);
 }
