@@ -148,9 +148,6 @@ static int profile_fixtures(int argc, char **argv)
   ctk_profile_free(p);
   fprintf(stderr, "ctk profile fixtures: %s: %zu valid and %zu invalid messages in %s", argv[1],
           counts.valid, counts.invalid, argv[2]);
-  if(counts.unlocated)
-    fprintf(stderr, " (%zu invalid ones validation reports without their location)",
-            counts.unlocated);
   if(counts.failed)
     fprintf(stderr, "; %zu failed their check and were not written", counts.failed);
   fputc('\n', stderr);

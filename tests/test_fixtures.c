@@ -12,8 +12,15 @@
 
 #define FIXTURES "fixtures/messages"
 
-/* The folder holding valid/ and invalid/: the committed set, or a generated one. */
+/* The folder holding valid/ and invalid/: the committed set, or a generated one; and the
+ * profile its messages are written in. */
 static const char *fixtures_root = FIXTURES;
+static const ctk_profile *fixtures_profile;
+
+static const ctk_profile *fx_profile(void)
+{
+  return fixtures_profile ? fixtures_profile : ctk_test_profile();
+}
 
 typedef struct expectation {
   char code[CTK_ID_MAX];
@@ -59,7 +66,7 @@ static int check_file(const char *path, ctk_problems *problems)
 
   if(!data)
     return -1;
-  ctk_validate_bytes(ctk_test_profile(), data, len, b, NULL, problems);
+  ctk_validate_bytes(fx_profile(), data, len, b, NULL, problems);
   free(data);
   return 0;
 }
@@ -131,13 +138,13 @@ static void check_invalid(const char *path, const char *name)
 
 static void test_fixtures_valid_are_valid(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fx_profile());
   CU_ASSERT(each_fixture("valid", check_valid) > 0);
 }
 
 static void test_fixtures_invalid_give_expected_problem(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fx_profile());
   CU_ASSERT(each_fixture("invalid", check_invalid) > 0);
 }
 
@@ -158,7 +165,7 @@ static void count_invalid(const char *path, const char *name)
 
 static void test_fixtures_cover_every_interface(void)
 {
-  const ctk_profile *p = ctk_test_profile();
+  const ctk_profile *p = fx_profile();
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -175,25 +182,42 @@ static void test_fixtures_cover_every_interface(void)
   }
 }
 
-/* `ctk profile fixtures` on the baseline: everything it writes passes the real decoder and
- * validator (the same checks as the committed set), and covers every interface. */
-static void test_fixtures_generated_baseline(void)
+/* `ctk profile fixtures` on a profile: everything it writes passes the real decoder and
+ * validator of that profile (the same checks as the committed set), each invalid message at
+ * the exact location its sidecar names, and covers every interface. */
+static void generated_set(const char *profile_dir, const ctk_profile *p)
 {
   const char *dir = ctk_test_tmpdir("generated-fixtures");
   char cmd[1024];
   char *out = NULL;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  snprintf(cmd, sizeof(cmd), "'%s' profile fixtures profiles/jtt1019-baseline '%s' 2>&1",
-           ctk_test_ctk_bin(), dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  snprintf(cmd, sizeof(cmd), "'%s' profile fixtures %s '%s' 2>&1", ctk_test_ctk_bin(),
+           profile_dir, dir);
   CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
   CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "invalid messages in"));
   free(out);
   fixtures_root = dir;
+  fixtures_profile = p;
   test_fixtures_valid_are_valid();
   test_fixtures_invalid_give_expected_problem();
   test_fixtures_cover_every_interface();
   fixtures_root = FIXTURES;
+  fixtures_profile = NULL;
+}
+
+static void test_fixtures_generated_baseline(void)
+{
+  generated_set("profiles/jtt1019-baseline", ctk_test_profile());
+}
+
+/* The second profile: every name, number and code spelt otherwise, the same promises. */
+static void test_fixtures_generated_variant(void)
+{
+  ctk_profile *variant = ctk_test_load_profile("profiles/synthetic-variant");
+  generated_set("profiles/synthetic-variant", variant);
+  ctk_profile_free(variant);
 }
 
 void ctk_test_add_fixtures(CU_pSuite s)
@@ -202,4 +226,5 @@ void ctk_test_add_fixtures(CU_pSuite s)
   CTK_TEST(s, test_fixtures_invalid_give_expected_problem);
   CTK_TEST(s, test_fixtures_cover_every_interface);
   CTK_TEST(s, test_fixtures_generated_baseline);
+  CTK_TEST(s, test_fixtures_generated_variant);
 }

@@ -12,7 +12,6 @@ typedef struct ctk_fixture_counts {
   size_t valid;                /* files written to DIR/valid */
   size_t invalid;              /* files written to DIR/invalid (each with NAME.expect) */
   size_t failed;               /* messages that failed their own check, not written */
-  size_t unlocated;            /* invalid ones whose location validation did not report */
 } ctk_fixture_counts;
 
 /* What went wrong with one message (its file name), or a remark on it. */
