@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctk_bench.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_csv.h"
 #include "ctk_http.h"
@@ -46,6 +47,11 @@ static const char bench_usage[] =
   "count: print the number of orders in DIR/ctk.db (read-only; the node may be running);\n"
   "        with --outbox, the number of outbox rows still pending instead.\n";
 
+#define BENCH_CMD "ctk bench"
+#define BENCH_SECONDS_MAX 604800.0        /* a week */
+#define BENCH_ORDERS_MAX 1000000000000L   /* far beyond any run; keeps OrderIds within 19 digits */
+#define BENCH_RATE_MAX 10000000.0
+
 static volatile sig_atomic_t bench_stop;
 
 static void on_signal(int sig)
@@ -69,14 +75,37 @@ static int read_secret(const char *path, char *out, size_t outlen)
 {
   FILE *f = fopen(path, "r");
   size_t n;
-  if(!f)
+  if(!f) {
+    fprintf(stderr, "ctk bench: cannot read a secret from %s\n", path);
     return -1;
+  }
   n = fread(out, 1, outlen - 1, f);
   fclose(f);
   out[n] = '\0';
   while(n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
     out[--n] = '\0';
+  if(!n)
+    fprintf(stderr, "ctk bench: %s holds no secret\n", path);
   return n ? 0 : -1;
+}
+
+/* The integer options the sub-commands share, into *out (an unsigned of the caller's type). */
+static int bench_whole(const char *opt, const char *text, long min, long max, unsigned long *out)
+{
+  long v;
+  if(ctk_cli_long(BENCH_CMD, opt, text, min, max, &v))
+    return -1;
+  *out = (unsigned long)v;
+  return 0;
+}
+
+static int bench_clients(const char *opt, const char *text, long min, unsigned *out)
+{
+  unsigned long v;
+  if(bench_whole(opt, text, min, CTK_BENCH_CLIENTS_MAX, &v))
+    return -1;
+  *out = (unsigned)v;
+  return 0;
 }
 
 static int run_bare(int argc, char **argv, const ctk_profile *p)
@@ -89,22 +118,24 @@ static int run_bare(int argc, char **argv, const ctk_profile *p)
   unsigned threads = 4;
   const char *port_file = NULL;
   ctk_bench_bare *bare = NULL;
+  unsigned long v;
   int port = 0;
   int c;
 
   while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if(c == 't')
-      threads = (unsigned)atoi(optarg);
+    if(c == 't') {
+      if(bench_whole("--threads", optarg, 1, 64, &v))
+        return CTK_EXIT_USAGE;
+      threads = (unsigned)v;
+    }
     else if(c == 'P')
       port_file = optarg;
-    else {
-      fputs(bench_usage, stderr);
-      return 3;
-    }
+    else
+      return ctk_cli_getopt_error("ctk bench bare", argc, argv);
   }
   if(ctk_bench_bare_start(p, threads, &bare, &port)) {
     fputs("ctk bench bare: cannot start the server\n", stderr);
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   if(port_file) {
     FILE *f = fopen(port_file, "w");
@@ -120,7 +151,7 @@ static int run_bare(int argc, char **argv, const ctk_profile *p)
   while(!bench_stop)
     pause();
   ctk_bench_bare_stop(bare);
-  return 0;
+  return CTK_EXIT_OK;
 }
 
 static int print_result(const char *name, const ctk_bench_result *res, int json)
@@ -140,7 +171,34 @@ static int print_result(const char *name, const ctk_bench_result *res, int json)
     if(res->first_refusal[0])
       printf("first refusal: %s\n", res->first_refusal);
   }
-  return (res->refused || res->failed || !res->ok) ? 1 : 0;
+  return (res->refused || res->failed || !res->ok) ? CTK_EXIT_FAIL : CTK_EXIT_OK;
+}
+
+/* An option ingest and national share: CTK_EXIT_OK when c was one and is taken, an exit status
+ * after saying what is wrong, or -1 when c is none of them. */
+static int shared_option(int c, ctk_bench_config *cfg, const char **name, int *json,
+                         char *secret, size_t secret_len)
+{
+  switch(c) {
+  case 'S':
+    return read_secret(optarg, secret, secret_len) ? CTK_EXIT_ERROR : CTK_EXIT_OK;
+  case 'c':
+    return bench_clients("--clients", optarg, 1, &cfg->clients) ? CTK_EXIT_USAGE : CTK_EXIT_OK;
+  case 'd':
+    return ctk_cli_double(BENCH_CMD, "--duration", optarg, 0.001, BENCH_SECONDS_MAX,
+                          &cfg->duration_s) ? CTK_EXIT_USAGE : CTK_EXIT_OK;
+  case 'f':
+    return bench_whole("--first-seq", optarg, 0, BENCH_ORDERS_MAX, &cfg->first_seq)
+           ? CTK_EXIT_USAGE : CTK_EXIT_OK;
+  case 'N':
+    *name = optarg;
+    return CTK_EXIT_OK;
+  case 'j':
+    *json = 1;
+    return CTK_EXIT_OK;
+  default:
+    return -1;
+  }
 }
 
 static int run_ingest(int argc, char **argv, const ctk_profile *p)
@@ -158,18 +216,17 @@ static int run_ingest(int argc, char **argv, const ctk_profile *p)
     { "first-seq", required_argument, NULL, 'f' },
     { "name", required_argument, NULL, 'N' },
     { "json", no_argument, NULL, 'j' },
-    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
   ctk_bench_config cfg;
   ctk_bench_result res;
   ctk_bench_bare *bare = NULL;
   char url[512] = "";
-  char secret[256];
+  char secret[256] = "";
   const char *name = "ingest";
   int use_bare = 0;
   int json = 0;
-  int c;
+  int c, taken;
   ctk_code result;
 
   memset(&cfg, 0, sizeof(cfg));
@@ -179,48 +236,44 @@ static int run_ingest(int argc, char **argv, const ctk_profile *p)
   cfg.clients = 8;
   cfg.duration_s = 10;
   while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    taken = shared_option(c, &cfg, &name, &json, secret, sizeof(secret));
+    if(taken >= 0) {
+      if(taken != CTK_EXIT_OK)
+        return taken;
+      continue;
+    }
     switch(c) {
     case 'u': snprintf(url, sizeof(url), "%s", optarg); break;
     case 'b': use_bare = 1; break;
     case 's':
-      if(parse_node(optarg, &cfg.sender)) {
-        fprintf(stderr, "ctk bench: --sender wants REGION:LEVEL, got '%s'\n", optarg);
-        return 3;
-      }
+      if(parse_node(optarg, &cfg.sender))
+        return ctk_cli_usage_error(BENCH_CMD, NULL, "--sender wants REGION:LEVEL, got '%s'",
+                                   optarg);
       break;
     case 'r':
-      if(parse_node(optarg, &cfg.receiver)) {
-        fprintf(stderr, "ctk bench: --receiver wants REGION:LEVEL, got '%s'\n", optarg);
-        return 3;
-      }
+      if(parse_node(optarg, &cfg.receiver))
+        return ctk_cli_usage_error(BENCH_CMD, NULL, "--receiver wants REGION:LEVEL, got '%s'",
+                                   optarg);
       break;
-    case 'S':
-      if(read_secret(optarg, secret, sizeof(secret))) {
-        fprintf(stderr, "ctk bench: cannot read a secret from %s\n", optarg);
-        return 3;
-      }
-      cfg.secret = secret;
+    case 'n':
+      if(bench_whole("--orders", optarg, 0, BENCH_ORDERS_MAX, &cfg.max_orders))
+        return CTK_EXIT_USAGE;
       break;
-    case 'c': cfg.clients = (unsigned)atoi(optarg); break;
-    case 'd': cfg.duration_s = atof(optarg); break;
-    case 'n': cfg.max_orders = strtoul(optarg, NULL, 10); break;
-    case 'R': cfg.rate = atof(optarg); break;
-    case 'f': cfg.first_seq = strtoul(optarg, NULL, 10); break;
-    case 'N': name = optarg; break;
-    case 'j': json = 1; break;
-    case 'h': fputs(bench_usage, stdout); return 0;
-    default: fputs(bench_usage, stderr); return 3;
+    case 'R':
+      if(ctk_cli_double(BENCH_CMD, "--rate", optarg, 0, BENCH_RATE_MAX, &cfg.rate))
+        return CTK_EXIT_USAGE;
+      break;
+    default: return ctk_cli_getopt_error("ctk bench ingest", argc, argv);
     }
   }
-  if(!use_bare && !url[0]) {
-    fputs("ctk bench ingest: give --url URL or --bare\n", stderr);
-    return 3;
-  }
+  cfg.secret = secret[0] ? secret : NULL;
+  if(!use_bare && !url[0])
+    return ctk_cli_usage_error("ctk bench ingest", NULL, "give --url URL or --bare");
   if(use_bare) {
     int port = 0;
     if(ctk_bench_bare_start(p, 4, &bare, &port)) {
       fputs("ctk bench: cannot start the bare server\n", stderr);
-      return 2;
+      return CTK_EXIT_ERROR;
     }
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
   }
@@ -230,7 +283,7 @@ static int run_ingest(int argc, char **argv, const ctk_profile *p)
   ctk_bench_bare_stop(bare);
   if(result) {
     fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   return print_result(name, &res, json);
 }
@@ -303,7 +356,7 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
   char secret[256] = "";
   unsigned long orders = 0;
   int json = 0;
-  int c;
+  int c, taken;
   size_t i;
   ctk_code result;
 
@@ -312,36 +365,36 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
   cfg.clients = 2;
   cfg.duration_s = 600;
   while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    taken = shared_option(c, &cfg, &name, &json, secret, sizeof(secret));
+    if(taken >= 0) {
+      if(taken != CTK_EXIT_OK)
+        return taken;
+      continue;
+    }
     switch(c) {
     case 'p': plan = optarg; break;
-    case 'S':
-      if(read_secret(optarg, secret, sizeof(secret))) {
-        fprintf(stderr, "ctk bench: cannot read a secret from %s\n", optarg);
-        return 3;
-      }
+    case 'n':
+      if(bench_whole("--orders", optarg, 1, BENCH_ORDERS_MAX, &orders))
+        return CTK_EXIT_USAGE;
       break;
-    case 'n': orders = strtoul(optarg, NULL, 10); break;
-    case 'c': cfg.clients = (unsigned)atoi(optarg); break;
-    case 'l': cfg.clients_per_lane = (unsigned)atoi(optarg); break;
-    case 'd': cfg.duration_s = atof(optarg); break;
-    case 'f': cfg.first_seq = strtoul(optarg, NULL, 10); break;
-    case 'N': name = optarg; break;
-    case 'j': json = 1; break;
-    default: fputs(bench_usage, stderr); return 3;
+    case 'l':
+      if(bench_clients("--clients-per-lane", optarg, 0, &cfg.clients_per_lane))
+        return CTK_EXIT_USAGE;
+      break;
+    default: return ctk_cli_getopt_error("ctk bench national", argc, argv);
     }
   }
-  if(!plan || !orders) {
-    fputs("ctk bench national: give --plan FILE and --orders N\n", stderr);
-    return 3;
-  }
+  if(!plan || !orders)
+    return ctk_cli_usage_error("ctk bench national", NULL, "give --plan FILE and --orders N");
   lanes = calloc(PLAN_LANES_MAX, sizeof(*lanes));
   if(!lanes)
-    return 2;
+    return CTK_EXIT_ERROR;
   result = plan_load(plan, lanes, &n_lanes, err, sizeof(err));
   if(result || !n_lanes) {
     fprintf(stderr, "ctk bench national: %s\n", err[0] ? err : "the plan has no lanes");
     free(lanes);
-    return 3;
+    /* a plan that cannot be read is the tool's trouble; one that is wrong, the user's */
+    return result && result != CTK_E_PARSE ? CTK_EXIT_ERROR : CTK_EXIT_USAGE;
   }
   for(i = 0; i < n_lanes; i++) {
     /* spread evenly: the first (orders % lanes) lanes send one more */
@@ -356,11 +409,11 @@ static int run_national(int argc, char **argv, const ctk_profile *p)
   if(result == CTK_E_INVAL) {
     fprintf(stderr, "ctk bench national: so many connections for the peers of the plan are more "
             "than %d in all\n", CTK_BENCH_CLIENTS_MAX);
-    return 3;
+    return CTK_EXIT_USAGE;
   }
   if(result) {
     fprintf(stderr, "ctk bench: %s\n", ctk_strerror(result));
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   return print_result(name, &res, json);
 }
@@ -383,27 +436,27 @@ static int run_preload(int argc, char **argv, const ctk_profile *p)
   while((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if(c == 'D')
       dir = optarg;
-    else if(c == 'n')
-      orders = strtoul(optarg, NULL, 10);
-    else if(c == 'b')
-      batch = strtoul(optarg, NULL, 10);
-    else {
-      fputs(bench_usage, stderr);
-      return 3;
+    else if(c == 'n') {
+      if(bench_whole("--orders", optarg, 1, BENCH_ORDERS_MAX, &orders))
+        return CTK_EXIT_USAGE;
     }
+    else if(c == 'b') {
+      if(bench_whole("--batch", optarg, 1, 10000000, &batch))
+        return CTK_EXIT_USAGE;
+    }
+    else
+      return ctk_cli_getopt_error("ctk bench preload", argc, argv);
   }
-  if(!dir || !orders) {
-    fputs("ctk bench preload: give --data DIR and --orders N\n", stderr);
-    return 3;
-  }
+  if(!dir || !orders)
+    return ctk_cli_usage_error("ctk bench preload", NULL, "give --data DIR and --orders N");
   snprintf(path, sizeof(path), "%s/ctk.db", dir);
   result = ctk_bench_preload(p, path, orders, batch,
                              isatty(STDERR_FILENO) && !getenv("CI"));
   if(result) {
     fprintf(stderr, "ctk bench preload: %s: %s\n", path, ctk_strerror(result));
-    return 2;
+    return CTK_EXIT_ERROR;
   }
-  return 0;
+  return CTK_EXIT_OK;
 }
 
 static int count_order(void *ctx, const ctk_order *o)
@@ -434,15 +487,11 @@ static int run_count(int argc, char **argv)
       dir = optarg;
     else if(c == 'o')
       outbox = 1;
-    else {
-      fputs(bench_usage, stderr);
-      return 3;
-    }
+    else
+      return ctk_cli_getopt_error("ctk bench count", argc, argv);
   }
-  if(!dir) {
-    fputs("ctk bench count: give --data DIR\n", stderr);
-    return 3;
-  }
+  if(!dir)
+    return ctk_cli_usage_error("ctk bench count", NULL, "give --data DIR");
   snprintf(path, sizeof(path), "%s/ctk.db", dir);
   result = ctk_store_open(path, 1, &s);
   if(!result && outbox) {
@@ -454,10 +503,10 @@ static int run_count(int argc, char **argv)
   ctk_store_close(s);
   if(result) {
     fprintf(stderr, "ctk bench count: %s: %s\n", path, ctk_strerror(result));
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   printf("%lu\n", n);
-  return 0;
+  return CTK_EXIT_OK;
 }
 
 int ctk_cmd_bench(int argc, char **argv)
@@ -468,9 +517,14 @@ int ctk_cmd_bench(int argc, char **argv)
   int i;
   int rc;
 
-  if(argc < 2 || !strcmp(argv[1], "--help")) {
-    fputs(bench_usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 3 : 0;
+  if(argc < 2) {
+    fputs(bench_usage, stderr);
+    return CTK_EXIT_USAGE;
+  }
+  /* --help anywhere, before the profile is loaded: the usage covers every sub-command */
+  if(ctk_cli_wants_help(argc, argv)) {
+    fputs(bench_usage, stdout);
+    return CTK_EXIT_OK;
   }
   /* --profile may appear anywhere; it is consumed here so the sub-parsers stay simple */
   for(i = 2; i + 1 < argc; i++) {
@@ -479,10 +533,11 @@ int ctk_cmd_bench(int argc, char **argv)
   }
   if(ctk_profile_load(dir ? dir : ctk_profile_default_dir(), &p, err, sizeof(err))) {
     fprintf(stderr, "ctk bench: %s\n", err);
-    return 3;
+    return CTK_EXIT_ERROR;
   }
   ctk_http_global_init();
   optind = 1;
+  opterr = 0; /* ctk_cli_getopt_error says what was wrong, once */
   {
     /* drop --profile DIR from the arguments given to the sub-parser */
     char *args[64];
@@ -505,10 +560,9 @@ int ctk_cmd_bench(int argc, char **argv)
       rc = run_preload(n, args, p);
     else if(!strcmp(args[0], "count"))
       rc = run_count(n, args);
-    else {
-      fputs(bench_usage, stderr);
-      rc = 3;
-    }
+    else
+      rc = ctk_cli_usage_error(BENCH_CMD, NULL, "unknown benchmark '%s' (see ctk bench --help)",
+                               args[0]);
   }
   ctk_profile_free(p);
   return rc;

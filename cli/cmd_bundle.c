@@ -1,14 +1,12 @@
 /* cmd_bundle: `ctk bundle` (make a signed evidence bundle), `ctk bundle keygen` (its key pair)
  * and `ctk verify` (check a bundle's signature and every file's hash). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctk_bundle.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 static void bundle_usage(FILE *out)
 {
@@ -19,7 +17,7 @@ static void bundle_usage(FILE *out)
         "  message logs in DIR with manifest.json (hashes, summary, certifiable flag) and\n"
         "  manifest.sig (Ed25519 signature of manifest.json).\n"
         "  keygen writes PREFIX.pem (private, mode 0600) and PREFIX.pub.pem (public).\n"
-        "Exit status: 0 written, 1 failed (reason on stderr), 2 usage.\n"
+        "Exit status: 0 written, 2 could not (reason on stderr), 3 usage.\n"
         "See ctk-bundle(1).\n",
         out);
 }
@@ -30,7 +28,8 @@ static void verify_usage(FILE *out)
         "\n"
         "  Checks the Ed25519 signature of manifest.json, then every member against its\n"
         "  SHA-256; lists missing, extra and changed files.\n"
-        "Exit status: 0 valid, 1 invalid (reasons on stdout), 2 usage.\n"
+        "Exit status: 0 valid, 1 invalid (reasons on stdout), 2 the bundle or the key cannot\n"
+        "be read, 3 usage.\n"
         "See ctk-verify(1).\n",
         out);
 }
@@ -50,11 +49,9 @@ static int parse_pairs(const char *cmd, int argc, char **argv, int first, const 
       fprintf(stderr, "%s: unknown argument '%s'\n", cmd, argv[i]);
       return -1;
     }
-    if(i + 1 >= argc) {
-      fprintf(stderr, "%s: %s needs a value\n", cmd, argv[i]);
+    values[k] = ctk_cli_value(cmd, argc, argv, &i);
+    if(!values[k])
       return -1;
-    }
-    values[k] = argv[++i];
   }
   return 0;
 }
@@ -68,16 +65,16 @@ static int keygen(int argc, char **argv)
 
   if(parse_pairs("ctk bundle keygen", argc, argv, 2, names, values, 1) || !values[0]) {
     bundle_usage(stderr);
-    return EXIT_USAGE;
+    return CTK_EXIT_USAGE;
   }
   rc = ctk_bundle_keygen(values[0], err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk bundle keygen: %s\n", err);
-    return EXIT_FAILED;
+    return CTK_EXIT_ERROR;
   }
   printf("wrote %s.pem (private, keep it secret) and %s.pub.pem (public)\n", values[0],
          values[0]);
-  return EXIT_OK;
+  return CTK_EXIT_OK;
 }
 
 int ctk_cmd_bundle(int argc, char **argv)
@@ -87,9 +84,9 @@ int ctk_cmd_bundle(int argc, char **argv)
   char err[1024] = "";
   ctk_code rc;
 
-  if(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+  if(ctk_cli_wants_help(argc, argv)) {
     bundle_usage(stdout);
-    return EXIT_OK;
+    return CTK_EXIT_OK;
   }
   if(argc >= 2 && !strcmp(argv[1], "keygen"))
     return keygen(argc, argv);
@@ -98,15 +95,15 @@ int ctk_cmd_bundle(int argc, char **argv)
     if(!values[0] || !values[1] || !values[2])
       fputs("ctk bundle: --results, --key and --out are required\n", stderr);
     bundle_usage(stderr);
-    return EXIT_USAGE;
+    return CTK_EXIT_USAGE;
   }
   rc = ctk_bundle_create(values[0], values[1], values[2], err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk bundle: %s\n", err[0] ? err : ctk_strerror(rc));
-    return EXIT_FAILED;
+    return CTK_EXIT_ERROR;
   }
   printf("wrote %s\n", values[2]);
-  return EXIT_OK;
+  return CTK_EXIT_OK;
 }
 
 int ctk_cmd_verify(int argc, char **argv)
@@ -116,33 +113,37 @@ int ctk_cmd_verify(int argc, char **argv)
   char err[1024] = "";
   ctk_bundle_check check;
   ctk_code rc;
+  FILE *f;
   int i;
 
-  if(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+  if(ctk_cli_wants_help(argc, argv)) {
     verify_usage(stdout);
-    return EXIT_OK;
+    return CTK_EXIT_OK;
   }
   /* The bundle is the one argument that is not an option; it may come first or last. */
   for(i = 1; i < argc; i++) {
     if(!strcmp(argv[i], "--key") && i + 1 < argc) {
       key = argv[++i];
     }
-    else if(!strncmp(argv[i], "--", 2)) {
-      fprintf(stderr, "ctk verify: unknown argument or missing value '%s'\n", argv[i]);
-      return EXIT_USAGE;
-    }
-    else if(bundle) {
-      fprintf(stderr, "ctk verify: one bundle at a time ('%s' and '%s')\n", bundle, argv[i]);
-      return EXIT_USAGE;
-    }
+    else if(!strncmp(argv[i], "--", 2))
+      return ctk_cli_usage_error("ctk verify", NULL, "unknown argument or missing value '%s'",
+                                 argv[i]);
+    else if(bundle)
+      return ctk_cli_usage_error("ctk verify", NULL, "one bundle at a time ('%s' and '%s')",
+                                 bundle, argv[i]);
     else
       bundle = argv[i];
   }
-  if(!bundle || !key) {
-    fputs("ctk verify: a BUNDLE and --key PUBLIC.pem are required\n", stderr);
-    verify_usage(stderr);
-    return EXIT_USAGE;
+  if(!bundle || !key)
+    return ctk_cli_usage_error("ctk verify", verify_usage,
+                               "a BUNDLE and --key PUBLIC.pem are required");
+  /* A bundle that is not there was not checked; one that is there but broken is invalid. */
+  f = fopen(bundle, "rb");
+  if(!f) {
+    fprintf(stderr, "ctk verify: cannot read %s: %s\n", bundle, strerror(errno));
+    return CTK_EXIT_ERROR;
   }
+  fclose(f);
 
   ctk_bundle_check_init(&check);
   rc = ctk_bundle_verify(bundle, key, &check, err, sizeof(err));
@@ -156,14 +157,14 @@ int ctk_cmd_verify(int argc, char **argv)
            check.n_problems == 1 ? "" : "s", ctk_buf_str(&check.problems));
   }
   else {
-    /* An unreadable key is a usage problem; an unreadable bundle is an invalid one. */
+    /* An unusable key means nothing was checked; a bundle that cannot be read is invalid. */
     fprintf(stderr, "ctk verify: %s\n", err[0] ? err : ctk_strerror(rc));
     if(rc == CTK_E_NOTFOUND || rc == CTK_E_CRYPTO) {
       ctk_bundle_check_free(&check);
-      return strstr(err, key) ? EXIT_USAGE : EXIT_FAILED;
+      return strstr(err, key) ? CTK_EXIT_ERROR : CTK_EXIT_FAIL;
     }
     printf("INVALID %s: %s\n", bundle, err[0] ? err : ctk_strerror(rc));
   }
   ctk_bundle_check_free(&check);
-  return rc == CTK_E_OK ? EXIT_OK : EXIT_FAILED;
+  return rc == CTK_E_OK ? CTK_EXIT_OK : CTK_EXIT_FAIL;
 }

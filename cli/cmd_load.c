@@ -1,10 +1,9 @@
 /* ctk_load_main: the `ctk load calls` command: options, one SIPp run, a summary and JSON. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
@@ -35,19 +34,7 @@ static void load_usage(FILE *out)
         out);
 }
 
-static int load_number(const char *opt, const char *text, double min, double max, double *out)
-{
-  char *end = NULL;
-  double v;
-  errno = 0;
-  v = strtod(text, &end);
-  if(errno || !end || end == text || *end || !(v >= min) || v > max) {
-    fprintf(stderr, "ctk load calls: --%s wants a number from %g to %g, not '%s'\n", opt, min, max, text);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
+#define LOAD_CMD "ctk load calls"
 
 enum {
   LOPT_TARGET = 1000, LOPT_SCENARIO, LOPT_RATE, LOPT_DURATION, LOPT_PAUSE, LOPT_TRANSPORT,
@@ -81,18 +68,18 @@ int ctk_cmd_load(int argc, char **argv)
   ctk_load_options o;
   ctk_load_result r;
   const char *json_path = NULL;
-  double v;
+  double rate;
+  long v;
   int ch, lvl;
   ctk_code rc;
 
-  if(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+  if(argc >= 2 && ctk_cli_is_help(argv[1])) {
     load_usage(stdout);
-    return 0;
+    return CTK_EXIT_OK;
   }
-  if(argc < 2 || strcmp(argv[1], "calls")) {
-    fprintf(stderr, "ctk load: the only load kind is 'calls' (ctk load calls --help)\n");
-    return 3;
-  }
+  if(argc < 2 || strcmp(argv[1], "calls"))
+    return ctk_cli_usage_error("ctk load", NULL,
+                               "the only load kind is 'calls' (ctk load calls --help)");
   ctk_load_options_defaults(&o);
   argc--;
   argv++;
@@ -110,28 +97,28 @@ int ctk_cmd_load(int argc, char **argv)
       o.scenario = optarg;
       break;
     case LOPT_RATE:
-      if(load_number("rate", optarg, 0.001, 100000, &v))
-        return 3;
-      o.rate = v;
+      if(ctk_cli_double(LOAD_CMD, "--rate", optarg, 0.001, 100000, &rate))
+        return CTK_EXIT_USAGE;
+      o.rate = rate;
       break;
     case 'l':
-      if(load_number("concurrency", optarg, 1, 1000000, &v))
-        return 3;
+      if(ctk_cli_long(LOAD_CMD, "--concurrency", optarg, 1, 1000000, &v))
+        return CTK_EXIT_USAGE;
       o.concurrency = (unsigned)v;
       break;
     case 'm':
-      if(load_number("calls", optarg, 1, 100000000, &v))
-        return 3;
+      if(ctk_cli_long(LOAD_CMD, "--calls", optarg, 1, 100000000, &v))
+        return CTK_EXIT_USAGE;
       o.calls = (unsigned long)v;
       break;
     case LOPT_DURATION:
-      if(load_number("duration", optarg, 1, 86400, &v))
-        return 3;
+      if(ctk_cli_long(LOAD_CMD, "--duration", optarg, 1, 86400, &v))
+        return CTK_EXIT_USAGE;
       o.duration_s = (unsigned)v;
       break;
     case LOPT_PAUSE:
-      if(load_number("pause-ms", optarg, 0, 3600000, &v))
-        return 3;
+      if(ctk_cli_long(LOAD_CMD, "--pause-ms", optarg, 0, 3600000, &v))
+        return CTK_EXIT_USAGE;
       o.pause_ms = (unsigned)v;
       break;
     case LOPT_TRANSPORT:
@@ -141,8 +128,8 @@ int ctk_cmd_load(int argc, char **argv)
       o.service = optarg;
       break;
     case LOPT_TIMEOUT:
-      if(load_number("timeout", optarg, 1, 86400, &v))
-        return 3;
+      if(ctk_cli_long(LOAD_CMD, "--timeout", optarg, 1, 86400, &v))
+        return CTK_EXIT_USAGE;
       o.timeout_s = (unsigned)v;
       break;
     case LOPT_RUNDIR:
@@ -165,36 +152,30 @@ int ctk_cmd_load(int argc, char **argv)
       break;
     case LOPT_LOG:
       lvl = ctk_log_level_parse(optarg);
-      if(lvl < 0) {
-        fprintf(stderr, "ctk load calls: --log-level is error, warn, info or debug\n");
-        return 3;
-      }
+      if(lvl < 0)
+        return ctk_cli_usage_error(LOAD_CMD, NULL, "--log-level is error, warn, info or debug");
       ctk_log_set_level((ctk_log_level)lvl);
       break;
     case 'h':
     case LOPT_HELP:
       load_usage(stdout);
-      return 0;
+      return CTK_EXIT_OK;
     default:
-      fprintf(stderr, "ctk load calls: unknown or incomplete option '%s' (see --help)\n",
-              optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?");
-      return 3;
+      return ctk_cli_getopt_error(LOAD_CMD, argc, argv);
     }
   }
-  if(optind < argc) {
-    fprintf(stderr, "ctk load calls: unexpected argument '%s'\n", argv[optind]);
-    return 3;
-  }
-  if(!o.target) {
-    fprintf(stderr, "ctk load calls: --target HOST:PORT is required\n");
-    return 3;
-  }
+  if(optind < argc)
+    return ctk_cli_usage_error(LOAD_CMD, NULL, "unexpected argument '%s'", argv[optind]);
+  if(!o.target)
+    return ctk_cli_usage_error(LOAD_CMD, NULL, "--target HOST:PORT is required");
 
   ctk_proc_install_signal_handlers(); /* ^C stops SIPp too, then us */
   rc = ctk_load_run(&o, &r);
   if(rc) {
     fprintf(stderr, "ctk load calls: %s\n", r.reason[0] ? r.reason : ctk_strerror(rc));
-    return (rc == CTK_E_INVAL || rc == CTK_E_DENIED || rc == CTK_E_TOOBIG) ? 3 : 2;
+    /* a target that is malformed, too long or not on loopback is the command line's fault */
+    return (rc == CTK_E_INVAL || rc == CTK_E_DENIED || rc == CTK_E_TOOBIG) ? CTK_EXIT_USAGE
+                                                                            : CTK_EXIT_ERROR;
   }
   printf("%s: %lu of %lu calls successful, %lu failed, %.2f s, SIPp exit %d%s%s\n",
          r.passed ? "PASS" : "FAIL", r.successful, r.asked, r.failed, r.elapsed_s, r.sipp_exit,
@@ -214,8 +195,8 @@ int ctk_cmd_load(int argc, char **argv)
     ctk_buf_free(&json);
     if(rc) {
       fprintf(stderr, "ctk load calls: cannot write %s\n", json_path);
-      return 2;
+      return CTK_EXIT_ERROR;
     }
   }
-  return r.passed ? 0 : 1;
+  return r.passed ? CTK_EXIT_OK : CTK_EXIT_FAIL;
 }

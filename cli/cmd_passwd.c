@@ -10,11 +10,8 @@
 
 #include "ctk_auth.h"
 #include "ctk_buf.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 static void passwd_usage(FILE *out)
 {
@@ -27,7 +24,9 @@ static void passwd_usage(FILE *out)
         "--secret - reads the secret from the first line of stdin (keeps it out of ps).\n"
         "Levels: 1 ministry (region 100000), 2 provincial unit, 3 city.\n"
         "\n"
-        "Exit status: 0 written, 1 failed (reason on stderr), 2 usage.\n", out);
+        "Exit status: 0 written, 2 could not (no randomness, --secret-file not written),\n"
+        "3 usage (also a region that does not fit the level, or a secret of the wrong length).\n",
+        out);
 }
 
 /* The first line of stdin into buf, without its line end. */
@@ -73,16 +72,17 @@ int ctk_cmd_passwd(int argc, char **argv)
   char secret[CTK_AUTH_SECRET_MAX + 2];
   char line[CTK_AUTH_LINE_MAX];
   int generated = 0;
+  long level_number;
   int level;
   int i;
   ctk_code result;
-  int status = EXIT_OK;
+  int status = CTK_EXIT_OK;
 
   for(i = 1; i < argc; i++) {
     const char **slot = NULL;
-    if(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if(ctk_cli_is_help(argv[i])) {
       passwd_usage(stdout);
-      return EXIT_OK;
+      return CTK_EXIT_OK;
     }
     if(!strcmp(argv[i], "--region"))
       slot = &region;
@@ -92,35 +92,29 @@ int ctk_cmd_passwd(int argc, char **argv)
       slot = &secret_arg;
     else if(!strcmp(argv[i], "--secret-file"))
       slot = &secret_file;
-    if(!slot || i + 1 >= argc) {
-      fprintf(stderr, "ctk passwd: %s '%s'\n", slot ? "missing value after" : "unknown option",
-              argv[i]);
+    if(!slot)
+      return ctk_cli_usage_error("ctk passwd", passwd_usage, "unknown option '%s'", argv[i]);
+    *slot = ctk_cli_value("ctk passwd", argc, argv, &i);
+    if(!*slot) {
       passwd_usage(stderr);
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     }
-    *slot = argv[++i];
   }
-  if(!region || !level_text) {
-    fputs("ctk passwd: --region and --level are required\n", stderr);
-    passwd_usage(stderr);
-    return EXIT_USAGE;
-  }
-  if(strlen(level_text) != 1 || level_text[0] < '1' || level_text[0] > '3') {
-    fprintf(stderr, "ctk passwd: --level must be 1, 2 or 3, not '%s'\n", level_text);
-    return EXIT_USAGE;
-  }
-  level = level_text[0] - '0';
-  if(secret_arg && secret_file) {
-    fputs("ctk passwd: --secret-file is only for a generated secret\n", stderr);
-    return EXIT_USAGE;
-  }
+  if(!region || !level_text)
+    return ctk_cli_usage_error("ctk passwd", passwd_usage, "--region and --level are required");
+  if(ctk_cli_long("ctk passwd", "--level", level_text, 1, 3, &level_number))
+    return CTK_EXIT_USAGE;
+  level = (int)level_number;
+  if(secret_arg && secret_file)
+    return ctk_cli_usage_error("ctk passwd", NULL,
+                               "--secret-file is only for a generated secret");
 
   if(!secret_arg) {
     generated = 1;
     result = ctk_auth_generate_secret(secret, sizeof(secret));
     if(result) {
       fprintf(stderr, "ctk passwd: cannot make a secret: %s\n", ctk_strerror(result));
-      return EXIT_FAILED;
+      return CTK_EXIT_ERROR;
     }
   }
   else {
@@ -132,7 +126,7 @@ int ctk_cmd_passwd(int argc, char **argv)
       fprintf(stderr, "ctk passwd: the secret is missing or longer than %d characters\n",
               CTK_AUTH_SECRET_MAX);
       OPENSSL_cleanse(secret, sizeof(secret));
-      return EXIT_FAILED;
+      return CTK_EXIT_USAGE;
     }
   }
 
@@ -141,14 +135,14 @@ int ctk_cmd_passwd(int argc, char **argv)
     fprintf(stderr, "ctk passwd: refused: region must be six digits and fit the level "
             "(100000 = 1, xx0000 = 2, others = 3); a secret is %d to %d characters\n",
             CTK_AUTH_SECRET_MIN, CTK_AUTH_SECRET_MAX);
-    status = EXIT_FAILED;
+    status = CTK_EXIT_USAGE;
   }
   else if(result) {
     fprintf(stderr, "ctk passwd: %s\n", ctk_strerror(result));
-    status = EXIT_FAILED;
+    status = CTK_EXIT_ERROR;
   }
   else if(generated && secret_file && write_secret_file(secret_file, secret))
-    status = EXIT_FAILED;
+    status = CTK_EXIT_ERROR;
   else {
     printf("%s\n", line);
     if(generated && !secret_file)

@@ -1,9 +1,12 @@
 /* cmd_profile: `ctk profile lint DIR`, every problem of a profile with FILE:LINE and how to fix
  * it, including requirement ids the conformance tests use that the profile lacks. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_profile_check.h"
@@ -13,7 +16,7 @@ static void profile_usage(FILE *out)
   fputs("usage: ctk profile lint [PROFILE_DIR]\n"
         "  lint   every problem of a profile, one per line: FILE:LINE: problem (fix: ...);\n"
         "         PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline\n"
-        "exit: 0 clean, 1 problems found, 3 usage\n",
+        "exit: 0 clean, 1 problems found, 3 usage (docs/CLI.md)\n",
         out);
 }
 
@@ -81,41 +84,45 @@ static ctk_required_id *tests_requirements(size_t *n)
 static int profile_lint(int argc, char **argv)
 {
   lint_out lo;
+  struct stat st;
   ctk_required_id *ids;
   size_t n_ids = 0;
   size_t problems;
 
-  if(argc > 2) {
-    profile_usage(stderr);
-    return 3;
+  if(argc > 2)
+    return ctk_cli_usage_error("ctk profile lint", profile_usage, "one profile directory at most");
+  if(argc == 2 && ctk_cli_is_help(argv[1])) {
+    profile_usage(stdout);
+    return CTK_EXIT_OK;
   }
   lo.dir = argc == 2 ? argv[1] : ctk_profile_default_dir();
   lo.out = stdout;
+  if(stat(lo.dir, &st) || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "ctk profile lint: %s: not a profile directory (%s)\n", lo.dir,
+            strerror(errno ? errno : ENOTDIR));
+    return CTK_EXIT_ERROR;
+  }
   ids = tests_requirements(&n_ids);
   problems = ctk_profile_lint(lo.dir, ids, n_ids, print_problem, &lo);
   free_requirements(ids, n_ids);
   if(problems) {
     fprintf(stderr, "ctk profile lint: %s: %zu problem%s\n", lo.dir, problems,
             problems == 1 ? "" : "s");
-    return 1;
+    return CTK_EXIT_FAIL;
   }
   fprintf(stderr, "ctk profile lint: %s: clean\n", lo.dir);
-  return 0;
+  return CTK_EXIT_OK;
 }
 
 int ctk_cmd_profile(int argc, char **argv)
 {
-  if(argc < 2) {
-    profile_usage(stderr);
-    return 3;
-  }
-  if(!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if(argc < 2)
+    return ctk_cli_usage_error("ctk profile", profile_usage, "a subcommand is needed");
+  if(ctk_cli_is_help(argv[1])) {
     profile_usage(stdout);
-    return 0;
+    return CTK_EXIT_OK;
   }
   if(!strcmp(argv[1], "lint"))
     return profile_lint(argc - 1, argv + 1);
-  fprintf(stderr, "ctk profile: unknown subcommand '%s'\n", argv[1]);
-  profile_usage(stderr);
-  return 3;
+  return ctk_cli_usage_error("ctk profile", profile_usage, "unknown subcommand '%s'", argv[1]);
 }

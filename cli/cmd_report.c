@@ -4,15 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_file.h"
 #include "ctk_report.h"
 #include "ctk_report_monthly.h"
 #include "ctk_report_rollout.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 static void usage(FILE *out)
 {
@@ -28,20 +25,9 @@ static void usage(FILE *out)
         "                   HTML: PREFIX.md, PREFIX.html) from its cities' results.json files\n"
         "  rollout          every provincial unit by batch and deadline with its latest\n"
         "                   verified evidence bundle; units without one are listed as missing\n"
-        "Exit status: 0 written, 1 failed (reason on stderr), 2 usage.\n"
+        "Exit status: 0 written, 2 could not (reason on stderr), 3 usage.\n"
         "See ctk-report(1).\n",
         out);
-}
-
-/* The value after an option, or NULL (with a message) when it is missing. */
-static const char *option_value(int argc, char **argv, int *i)
-{
-  if(*i + 1 >= argc) {
-    fprintf(stderr, "ctk report: %s needs a value\n", argv[*i]);
-    return NULL;
-  }
-  (*i)++;
-  return argv[*i];
 }
 
 static int regenerate(const char *kind, int argc, char **argv)
@@ -61,21 +47,21 @@ static int regenerate(const char *kind, int argc, char **argv)
       dst = &out;
     else {
       fprintf(stderr, "ctk report %s: unknown argument '%s'\n", kind, argv[i]);
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     }
-    *dst = option_value(argc, argv, &i);
+    *dst = ctk_cli_value("ctk report", argc, argv, &i);
     if(!*dst)
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
   }
   if(!results || !out) {
     fprintf(stderr, "ctk report %s: --results and --out are required\n", kind);
     usage(stderr);
-    return EXIT_USAGE;
+    return CTK_EXIT_USAGE;
   }
   rc = ctk_report_json_load(results, &run, err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk report %s: %s\n", kind, err);
-    return EXIT_FAILED;
+    return CTK_EXIT_ERROR;
   }
   ctk_buf_init(&buf, CTK_REPORT_MAX_BYTES);
   if(!strcmp(kind, "html"))
@@ -92,7 +78,7 @@ static int regenerate(const char *kind, int argc, char **argv)
     printf("wrote %s (%zu tests, %zu bytes)\n", out, run->n_tests, buf.len);
   ctk_buf_free(&buf);
   ctk_run_free(run);
-  return rc ? EXIT_FAILED : EXIT_OK;
+  return rc ? CTK_EXIT_ERROR : CTK_EXIT_OK;
 }
 
 static int monthly(int argc, char **argv)
@@ -115,7 +101,7 @@ static int monthly(int argc, char **argv)
         if(opt.n_run_dirs >= CTK_MONTHLY_DIRS_MAX) {
           fprintf(stderr, "ctk report monthly: at most %d run directories\n",
                   CTK_MONTHLY_DIRS_MAX);
-          return EXIT_USAGE;
+          return CTK_EXIT_USAGE;
         }
         dirs[opt.n_run_dirs++] = argv[++i];
       }
@@ -124,11 +110,11 @@ static int monthly(int argc, char **argv)
     if(strcmp(a, "--province") && strcmp(a, "--month") && strcmp(a, "--regions") &&
        strcmp(a, "--out") && strcmp(a, "--notes")) {
       fprintf(stderr, "ctk report monthly: unknown argument '%s'\n", a);
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     }
-    v = option_value(argc, argv, &i);
+    v = ctk_cli_value("ctk report", argc, argv, &i);
     if(!v)
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     if(!strcmp(a, "--province"))
       opt.province = v;
     else if(!strcmp(a, "--month"))
@@ -143,16 +129,16 @@ static int monthly(int argc, char **argv)
   if(!opt.province || !opt.month || !opt.n_run_dirs) {
     fprintf(stderr, "ctk report monthly: --province, --month and --runs are required\n");
     usage(stderr);
-    return EXIT_USAGE;
+    return CTK_EXIT_USAGE;
   }
   rc = ctk_monthly_report(&opt, err, sizeof(err));
   if(rc) {
     fprintf(stderr, "ctk report monthly: %s\n", err);
     if(strstr(err, opt.regions_csv))
       fprintf(stderr, "ctk report monthly: run from the ctk source folder or give --regions FILE\n");
-    return rc == CTK_E_INVAL ? EXIT_USAGE : EXIT_FAILED;
+    return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
-  return EXIT_OK;
+  return CTK_EXIT_OK;
 }
 
 static int rollout(int argc, char **argv)
@@ -172,18 +158,18 @@ static int rollout(int argc, char **argv)
     if(strncmp(a, "--", 2)) {
       if(opt.n_bundles >= CTK_ROLLOUT_BUNDLES_MAX) {
         fprintf(stderr, "ctk report rollout: at most %d bundles\n", CTK_ROLLOUT_BUNDLES_MAX);
-        return EXIT_USAGE;
+        return CTK_EXIT_USAGE;
       }
       bundles[opt.n_bundles++] = a;
       continue;
     }
     if(strcmp(a, "--key") && strcmp(a, "--units") && strcmp(a, "--out")) {
       fprintf(stderr, "ctk report rollout: unknown argument '%s'\n", a);
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     }
-    v = option_value(argc, argv, &i);
+    v = ctk_cli_value("ctk report", argc, argv, &i);
     if(!v)
-      return EXIT_USAGE;
+      return CTK_EXIT_USAGE;
     if(!strcmp(a, "--key"))
       opt.pubkey_pem = v;
     else if(!strcmp(a, "--units"))
@@ -196,17 +182,17 @@ static int rollout(int argc, char **argv)
     fprintf(stderr, "ctk report rollout: %s\n", err);
     if(strstr(err, opt.units_csv))
       fprintf(stderr, "ctk report rollout: run from the ctk source folder or give --units FILE\n");
-    return rc == CTK_E_INVAL ? EXIT_USAGE : EXIT_FAILED;
+    return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
-  return EXIT_OK;
+  return CTK_EXIT_OK;
 }
 
 int ctk_cmd_report(int argc, char **argv)
 {
   const char *kind;
-  if(argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if(argc < 2 || ctk_cli_wants_help(argc, argv)) {
     usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    return argc < 2 ? CTK_EXIT_USAGE : CTK_EXIT_OK;
   }
   kind = argv[1];
   if(!strcmp(kind, "html") || !strcmp(kind, "junit") || !strcmp(kind, "json"))
@@ -215,7 +201,5 @@ int ctk_cmd_report(int argc, char **argv)
     return monthly(argc, argv);
   if(!strcmp(kind, "rollout"))
     return rollout(argc, argv);
-  fprintf(stderr, "ctk report: unknown report '%s'\n", kind);
-  usage(stderr);
-  return EXIT_USAGE;
+  return ctk_cli_usage_error("ctk report", usage, "unknown report '%s'", kind);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_coverage.h"
 #include "ctk_profile.h"
@@ -17,7 +18,8 @@ static void req_usage(FILE *out)
         "profiles/jtt1019-baseline)\n"
         "  --uncovered FILE  reasons for untested requirements, CSV id,reason\n"
         "                    (default runner/uncovered.csv)\n"
-        "exit: 0 complete, 1 a requirement lacks both test and reason, 3 usage or profile error\n",
+        "exit: 0 complete, 1 a requirement lacks both test and reason, 2 the profile or FILE\n"
+        "      cannot be read, 3 usage\n",
         out);
 }
 
@@ -27,6 +29,7 @@ int ctk_cmd_requirements(int argc, char **argv)
   const char *uncovered = "runner/uncovered.csv";
   int coverage = 0;
   int i;
+  int status;
   ctk_profile *p = NULL;
   ctk_coverage cov;
   char err[512];
@@ -34,34 +37,37 @@ int ctk_cmd_requirements(int argc, char **argv)
   for(i = 1; i < argc; i++) {
     if(!strcmp(argv[i], "--coverage"))
       coverage = 1;
-    else if(!strcmp(argv[i], "--profile") && i + 1 < argc)
-      profile_dir = argv[++i];
-    else if(!strcmp(argv[i], "--uncovered") && i + 1 < argc)
-      uncovered = argv[++i];
-    else if(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    else if(!strcmp(argv[i], "--profile") || !strcmp(argv[i], "--uncovered")) {
+      const char *value = ctk_cli_value("ctk requirements", argc, argv, &i);
+      if(!value)
+        return CTK_EXIT_USAGE;
+      if(!strcmp(argv[i - 1], "--profile"))
+        profile_dir = value;
+      else
+        uncovered = value;
+    }
+    else if(ctk_cli_is_help(argv[i])) {
       req_usage(stdout);
-      return 0;
+      return CTK_EXIT_OK;
     }
-    else {
-      fprintf(stderr, "ctk requirements: unknown argument '%s'\n", argv[i]);
-      req_usage(stderr);
-      return 3;
-    }
+    else
+      return ctk_cli_usage_error("ctk requirements", req_usage, "unknown argument '%s'",
+                                 argv[i]);
   }
   if(!profile_dir)
     profile_dir = ctk_profile_default_dir();
   if(ctk_profile_load(profile_dir, &p, err, sizeof(err))) {
     fprintf(stderr, "ctk requirements: profile %s: %s\n", profile_dir, err);
-    return 3;
+    return CTK_EXIT_ERROR;
   }
   if(ctk_coverage_build(p, uncovered, &cov, err, sizeof(err))) {
     fprintf(stderr, "ctk requirements: %s\n", err);
     ctk_profile_free(p);
-    return 3;
+    return CTK_EXIT_ERROR;
   }
   ctk_coverage_print(&cov, coverage, stdout);
-  i = coverage && cov.missing ? 1 : 0;
+  status = coverage && cov.missing ? CTK_EXIT_FAIL : CTK_EXIT_OK;
   ctk_coverage_free(&cov);
   ctk_profile_free(p);
-  return i;
+  return status;
 }

@@ -10,6 +10,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_file.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_http.h"
@@ -50,8 +51,9 @@ static void run_usage(FILE *out)
         "  --quiet        only the summary line\n"
         "  --ctk PATH     the ctk program that plays the roles (default: this one)\n"
         "  --list         print the plan (what would run, what is skipped and why) and stop\n"
-        "exit: 0 every mandatory test passed, 1 a test failed, 2 inconclusive or tool error,\n"
-        "      3 usage or configuration error\n",
+        "exit: 0 every mandatory test passed, 1 a test failed, 2 inconclusive or tool error\n"
+        "      (also a profile that does not load), 3 usage or configuration error (options,\n"
+        "      PICS, PIXIT, --select)\n",
         out);
 }
 
@@ -81,7 +83,7 @@ static int run_parse(int argc, char **argv, run_opts *o)
       o->quiet = 1;
     else if(!strcmp(a, "--list"))
       o->list = 1;
-    else if(!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    else if(ctk_cli_is_help(a)) {
       run_usage(stdout);
       return 0;
     }
@@ -90,11 +92,9 @@ static int run_parse(int argc, char **argv, run_opts *o)
       return -1;
     }
     if(slot) {
-      if(i + 1 >= argc) {
-        fprintf(stderr, "ctk run: %s needs a value\n", a);
+      *slot = ctk_cli_value("ctk run", argc, argv, &i);
+      if(!*slot)
         return -1;
-      }
-      *slot = argv[++i];
     }
   }
   if(!o->sut || !o->pics || !o->pixit) {
@@ -207,7 +207,7 @@ int ctk_cmd_run(int argc, char **argv)
   char workdir[PATH_MAX + 16];
   char outdir[PATH_MAX];
   char ctk_bin[PATH_MAX];
-  int rc = 3;
+  int rc = CTK_EXIT_USAGE;
   int progress;
   int parsed = run_parse(argc, argv, &o);
   ctk_summary sum;
@@ -217,7 +217,7 @@ int ctk_cmd_run(int argc, char **argv)
   if(parsed <= 0) {
     if(parsed < 0)
       run_usage(stderr);
-    return parsed < 0 ? 3 : 0;
+    return parsed < 0 ? CTK_EXIT_USAGE : CTK_EXIT_OK;
   }
   memset(&roles, 0, sizeof(roles));
   pics = calloc(1, sizeof(*pics));
@@ -225,12 +225,14 @@ int ctk_cmd_run(int argc, char **argv)
   plan = calloc(ctk_ct_count(), sizeof(*plan));
   if(!pics || !pixit || !plan) {
     fprintf(stderr, "ctk run: out of memory\n");
-    rc = 2;
+    rc = CTK_EXIT_ERROR;
     goto out;
   }
+  /* The profile is the kit's own data: when it does not load, the tool cannot work. */
   if(ctk_profile_load(o.profile ? o.profile : ctk_profile_default_dir(), &profile, err,
                       sizeof(err))) {
     fprintf(stderr, "ctk run: profile: %s\n", err);
+    rc = CTK_EXIT_ERROR;
     goto out;
   }
   if(ctk_pics_load(o.pics, pics, err, sizeof(err))) {
@@ -257,16 +259,16 @@ int ctk_cmd_run(int argc, char **argv)
   }
   if(o.list) {
     run_list(plan);
-    rc = 0;
+    rc = CTK_EXIT_OK;
     goto out;
   }
 
-  rc = 2;
+  rc = CTK_EXIT_ERROR;
   if(run_mkdir(o.out) || !realpath(o.out, outdir))
     goto out;
   if(strlen(outdir) > 400) {
     fprintf(stderr, "ctk run: --out path is too long (400 characters at most)\n");
-    rc = 3;
+    rc = CTK_EXIT_USAGE;
     goto out;
   }
   snprintf(workdir, sizeof(workdir), "%s/work", outdir);
@@ -321,7 +323,7 @@ int ctk_cmd_run(int argc, char **argv)
   run_print_results(run, o.quiet);
   rc = ctk_run_exit_code(run);
   if(ctk_proc_interrupted())
-    rc = 2;
+    rc = CTK_EXIT_ERROR;
   ctk_run_summary(run, &sum);
   printf("ctk run: %zu tests: %zu pass, %zu fail, %zu inconc, %zu skip, %zu error; exit %d; "
          "reports in %s\n", sum.all.total, sum.all.by_verdict[CTK_VERDICT_PASS],

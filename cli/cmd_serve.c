@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
@@ -45,8 +46,9 @@ static void serve_usage(FILE *out)
     const ctk_province_fault_info *f = ctk_province_fault_get((ctk_province_fault)i);
     fprintf(out, "      %-28s %s [%s]\n", f->name, f->description, f->requirement);
   }
-  fputs("\nExit status: 0 after a clean stop, 2 for a bad command line or configuration,\n"
-        "1 when the endpoint cannot start.\n", out);
+  fputs("\nExit status: 0 after a clean stop, 2 when the endpoint cannot start (profile, store,\n"
+        "port...), 3 for a bad command line or configuration (--config, values, TLS pair).\n",
+        out);
 }
 
 int ctk_cmd_serve(int argc, char **argv)
@@ -60,56 +62,45 @@ int ctk_cmd_serve(int argc, char **argv)
   int i;
   ctk_code result;
 
-  if(argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if(argc < 2 || ctk_cli_is_help(argv[1])) {
     serve_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+    return argc < 2 ? CTK_EXIT_USAGE : CTK_EXIT_OK;
   }
   if(!strcmp(argv[1], "ministry"))
     level = CTK_LEVEL_MINISTRY;
   else if(!strcmp(argv[1], "province"))
     level = CTK_LEVEL_PROVINCE;
-  else {
-    fprintf(stderr, "ctk serve: the role is ministry or province, not '%s'\n", argv[1]);
-    return 2;
-  }
+  else
+    return ctk_cli_usage_error("ctk serve", NULL, "the role is ministry or province, not '%s'",
+                               argv[1]);
   ctk_node_config_init(&cfg, level);
 
   /* The config file first, so the command line overrides it. */
   for(i = 2; i < argc; i++) {
-    if(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if(ctk_cli_is_help(argv[i])) {
       serve_usage(stdout);
-      return 0;
+      return CTK_EXIT_OK;
     }
     if(!strcmp(argv[i], "--config")) {
-      if(i + 1 >= argc) {
-        fprintf(stderr, "ctk serve: --config needs a file\n");
-        return 2;
-      }
-      if(ctk_node_config_load(&cfg, argv[i + 1], err, sizeof(err))) {
-        fprintf(stderr, "ctk serve: %s\n", err);
-        return 2;
-      }
+      if(i + 1 >= argc)
+        return ctk_cli_usage_error("ctk serve", NULL, "--config needs a file");
+      if(ctk_node_config_load(&cfg, argv[i + 1], err, sizeof(err)))
+        return ctk_cli_usage_error("ctk serve", NULL, "%s", err);
     }
   }
   for(i = 2; i < argc; i++) {
-    if(strncmp(argv[i], "--", 2) || i + 1 >= argc) {
-      fprintf(stderr, "ctk serve: expected --option VALUE at '%s'\n", argv[i]);
-      return 2;
-    }
+    if(strncmp(argv[i], "--", 2) || i + 1 >= argc)
+      return ctk_cli_usage_error("ctk serve", NULL, "expected --option VALUE at '%s'", argv[i]);
     if(!strcmp(argv[i], "--config")) {
       i++;
       continue;
     }
-    if(ctk_node_config_set(&cfg, argv[i] + 2, argv[i + 1], err, sizeof(err))) {
-      fprintf(stderr, "ctk serve: %s\n", err);
-      return 2;
-    }
+    if(ctk_node_config_set(&cfg, argv[i] + 2, argv[i + 1], err, sizeof(err)))
+      return ctk_cli_usage_error("ctk serve", NULL, "%s", err);
     i++;
   }
-  if(level == CTK_LEVEL_MINISTRY && cfg.faults) {
-    fprintf(stderr, "ctk serve: fault modes belong to the province\n");
-    return 2;
-  }
+  if(level == CTK_LEVEL_MINISTRY && cfg.faults)
+    return ctk_cli_usage_error("ctk serve", NULL, "fault modes belong to the province");
   ctk_log_set_level((ctk_log_level)ctk_log_level_parse(cfg.log_level));
   snprintf(err, sizeof(err), "%s-%s", argv[1], cfg.region);
   ctk_log_set_ident(err);
@@ -125,11 +116,12 @@ int ctk_cmd_serve(int argc, char **argv)
   result = ctk_node_start(&cfg, &node, err, sizeof(err));
   if(result) {
     fprintf(stderr, "ctk serve: %s\n", err);
-    return result == CTK_E_INVAL || result == CTK_E_PARSE ? 2 : 1;
+    /* values that do not fit together or files that do not parse: the configuration's fault */
+    return result == CTK_E_INVAL || result == CTK_E_PARSE ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
   if(sigwait(&sigs, &sig) != 0)
     sig = 0;
   CTK_INFO("serve", "signal %d: stopping", sig);
   ctk_node_stop(node);
-  return 0;
+  return CTK_EXIT_OK;
 }

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctk_commands.h"
-#include "city/ctk_city.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 
 static void usage(FILE *out)
@@ -20,17 +19,15 @@ int ctk_cmd_sim(int argc, char **argv)
 {
   if(argc < 2) {
     usage(stderr);
-    return 3;
+    return CTK_EXIT_USAGE;
   }
-  if(!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if(ctk_cli_is_help(argv[1])) {
     usage(stdout);
-    return 0;
+    return CTK_EXIT_OK;
   }
   if(!strcmp(argv[1], "city"))
     return ctk_cmd_sim_city(argc - 1, argv + 1);
   if(!strcmp(argv[1], "acd"))
     return ctk_cmd_sim_acd(argc - 1, argv + 1);
-  fprintf(stderr, "ctk sim: unknown simulator '%s'\n", argv[1]);
-  usage(stderr);
-  return 3;
+  return ctk_cli_usage_error("ctk sim", usage, "unknown simulator '%s'", argv[1]);
 }

@@ -18,6 +18,7 @@
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
+#include "ctk_cli.h"
 #include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
@@ -80,20 +81,7 @@ static void acd_usage(FILE *out)
         out);
 }
 
-static int acd_number(const char *opt, const char *text, long min, long max, long *out)
-{
-  char *end = NULL;
-  long v;
-  errno = 0;
-  v = strtol(text, &end, 10);
-  if(errno || !end || end == text || *end || v < min || v > max) {
-    fprintf(stderr, "ctk sim acd: --%s wants a whole number from %ld to %ld, not '%s'\n", opt, min,
-            max, text);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
+#define ACD_CMD "ctk sim acd"
 
 enum {
   OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_WRAP, OPT_MAXWAIT, OPT_TALK,
@@ -101,7 +89,7 @@ enum {
   OPT_SEED, OPT_LOG, OPT_HELP
 };
 
-/* Returns 0, 1 for --help, or 3 for a usage error (already reported). */
+/* Returns 0 to go on, -1 after --help (usage on stdout), or CTK_EXIT_USAGE after saying why. */
 static int acd_parse_options(int argc, char **argv, acd_options *o)
 {
   static const struct option longopts[] = {
@@ -141,80 +129,76 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   optind = 1;
   opterr = 0;
   for(;;) {
-    const char *name;
     ch = getopt_long(argc, argv, "h", longopts, NULL);
     if(ch == -1)
       break;
-    name = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
     switch(ch) {
     case OPT_BIND:
       o->bind_addr = optarg;
       break;
     case OPT_PORT:
-      if(acd_number("port", optarg, 0, 65535, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--port", optarg, 0, 65535, &v))
+        return CTK_EXIT_USAGE;
       o->port = (int)v;
       break;
     case OPT_AGENTS:
-      if(acd_number("agents", optarg, 0, 10000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--agents", optarg, 0, 10000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.agents = (unsigned)v;
       break;
     case OPT_QUEUE:
-      if(acd_number("queue-limit", optarg, 0, 1000000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--queue-limit", optarg, 0, 1000000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.queue_limit = (unsigned)v;
       break;
     case OPT_BUSY:
-      if(acd_number("busy-code", optarg, 486, 503, &v) || (v != 486 && v != 503)) {
-        fprintf(stderr, "ctk sim acd: --busy-code is 486 or 503\n");
-        return 3;
-      }
+      if(ctk_cli_long(ACD_CMD, "--busy-code", optarg, 486, 503, &v))
+        return CTK_EXIT_USAGE;
+      if(v != 486 && v != 503)
+        return ctk_cli_usage_error(ACD_CMD, NULL, "--busy-code is 486 or 503, not %ld", v);
       o->cfg.busy_status = (int)v;
       break;
     case OPT_IVR:
-      if(acd_number("ivr-ms", optarg, 0, 3600000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--ivr-ms", optarg, 0, 3600000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.ivr_ms = (unsigned)v;
       break;
     case OPT_RING:
-      if(acd_number("ring-ms", optarg, 0, 600000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--ring-ms", optarg, 0, 600000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.ring_ms = (unsigned)v;
       break;
     case OPT_WRAP:
-      if(acd_number("wrap-ms", optarg, 0, 3600000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--wrap-ms", optarg, 0, 3600000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.wrap_ms = (unsigned)v;
       break;
     case OPT_MAXWAIT:
-      if(acd_number("max-wait-ms", optarg, 0, 3600000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--max-wait-ms", optarg, 0, 3600000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.max_wait_ms = (unsigned)v;
       break;
     case OPT_TALK:
-      if(ctk_acd_talk_parse(optarg, &o->cfg.talk)) {
-        fprintf(stderr, "ctk sim acd: --talk wants caller, fixed:MS, uniform:MIN-MAX or exp:MEAN, not '%s'\n",
-                optarg);
-        return 3;
-      }
+      if(ctk_acd_talk_parse(optarg, &o->cfg.talk))
+        return ctk_cli_usage_error(ACD_CMD, NULL, "--talk wants caller, fixed:MS, "
+                                   "uniform:MIN-MAX or exp:MEAN, not '%s'", optarg);
       break;
     case OPT_LINGER:
-      if(acd_number("linger-ms", optarg, 0, 600000, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--linger-ms", optarg, 0, 600000, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.linger_ms = (unsigned)v;
       break;
     case OPT_CTI:
-      if(acd_number("cti-port", optarg, 0, 65535, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--cti-port", optarg, 0, 65535, &v))
+        return CTK_EXIT_USAGE;
       o->cti_port = (int)v;
       break;
     case OPT_WEBHOOK:
       o->webhook = optarg;
       break;
     case OPT_CONTROL:
-      if(acd_number("control-port", optarg, 0, 65535, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--control-port", optarg, 0, 65535, &v))
+        return CTK_EXIT_USAGE;
       o->control_port = (int)v;
       break;
     case OPT_STATS:
@@ -227,38 +211,34 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
       o->port_file = optarg;
       break;
     case OPT_DURATION:
-      if(acd_number("duration", optarg, 1, 86400 * 7, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--duration", optarg, 1, 86400 * 7, &v))
+        return CTK_EXIT_USAGE;
       o->duration_s = (unsigned)v;
       break;
     case OPT_REC:
       o->cfg.recording_base = optarg;
       break;
     case OPT_SEED:
-      if(acd_number("seed", optarg, 0, 2147483647L, &v))
-        return 3;
+      if(ctk_cli_long(ACD_CMD, "--seed", optarg, 0, 2147483647L, &v))
+        return CTK_EXIT_USAGE;
       o->cfg.seed = (uint64_t)v;
       break;
     case OPT_LOG:
       v = ctk_log_level_parse(optarg);
-      if(v < 0) {
-        fprintf(stderr, "ctk sim acd: --log-level is error, warn, info or debug\n");
-        return 3;
-      }
+      if(v < 0)
+        return ctk_cli_usage_error(ACD_CMD, NULL, "--log-level is error, warn, info or debug");
       ctk_log_set_level((ctk_log_level)v);
       break;
     case 'h':
     case OPT_HELP:
-      return 1;
+      acd_usage(stdout);
+      return -1;
     default:
-      fprintf(stderr, "ctk sim acd: unknown or incomplete option '%s' (see --help)\n", name);
-      return 3;
+      return ctk_cli_getopt_error(ACD_CMD, argc, argv);
     }
   }
-  if(optind < argc) {
-    fprintf(stderr, "ctk sim acd: unexpected argument '%s'\n", argv[optind]);
-    return 3;
-  }
+  if(optind < argc)
+    return ctk_cli_usage_error(ACD_CMD, NULL, "unexpected argument '%s'", argv[optind]);
   return 0;
 }
 
@@ -295,6 +275,7 @@ static void acd_stats_sink(void *ctx, const ctk_acd_event *ev)
     ctk_acd_control_publish(rt->steer, &rt->stats);
 }
 
+/* CTK_EXIT_OK when every listener is up, else the exit status (reason on stderr). */
 static int acd_start(acd_runtime *rt)
 {
   ctk_acd_transport transport;
@@ -305,7 +286,7 @@ static int acd_start(acd_runtime *rt)
   if(rc) {
     fprintf(stderr, "ctk sim acd: cannot listen for SIP on %s:%d (%s)\n", rt->opt.bind_addr,
             rt->opt.port, ctk_strerror(rc));
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   rt->opt.cfg.local_host = rt->opt.bind_addr;
   rt->opt.cfg.local_port = ctk_acd_sip_port(rt->sip);
@@ -313,7 +294,7 @@ static int acd_start(acd_runtime *rt)
   rc = ctk_acd_engine_new(&rt->opt.cfg, &transport, &rt->engine);
   if(rc) {
     fprintf(stderr, "ctk sim acd: bad configuration (%s)\n", ctk_strerror(rc));
-    return 3;
+    return CTK_EXIT_USAGE;
   }
   ctk_acd_sip_set_engine(rt->sip, rt->engine);
   sink.on_event = acd_stats_sink;
@@ -324,7 +305,7 @@ static int acd_start(acd_runtime *rt)
     if(rc) {
       fprintf(stderr, "ctk sim acd: cannot listen for CTI on %s:%d (%s)\n", rt->opt.bind_addr,
               rt->opt.cti_port, ctk_strerror(rc));
-      return 2;
+      return CTK_EXIT_ERROR;
     }
     sink.on_event = ctk_acd_cti_on_event;
     sink.ctx = rt->cti;
@@ -335,7 +316,7 @@ static int acd_start(acd_runtime *rt)
     if(rc) {
       fprintf(stderr, "ctk sim acd: cannot use webhook '%s' (%s; want http:// or https://)\n",
               rt->opt.webhook, ctk_strerror(rc));
-      return rc == CTK_E_INVAL ? 3 : 2;
+      return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
     }
     sink.on_event = ctk_acd_webhook_on_event;
     sink.ctx = rt->webhook;
@@ -354,10 +335,10 @@ static int acd_start(acd_runtime *rt)
     if(rc) {
       fprintf(stderr, "ctk sim acd: cannot start the control server on port %d (%s)\n",
               rt->opt.control_port, ctk_strerror(rc));
-      return 2;
+      return CTK_EXIT_ERROR;
     }
   }
-  return 0;
+  return CTK_EXIT_OK;
 }
 
 static int acd_write_ready(const acd_runtime *rt)
@@ -448,12 +429,8 @@ int ctk_cmd_sim_acd(int argc, char **argv)
 
   memset(&rt, 0, sizeof(rt));
   rc = acd_parse_options(argc, argv, &rt.opt);
-  if(rc == 1) {
-    acd_usage(stdout);
-    return 0;
-  }
   if(rc)
-    return rc;
+    return rc < 0 ? CTK_EXIT_OK : rc;
   ctk_log_set_ident("acd");
   ctk_http_global_init();
   ctk_acd_stats_init(&rt.stats);
@@ -468,7 +445,7 @@ int ctk_cmd_sim_acd(int argc, char **argv)
 
   rc = acd_start(&rt);
   if(!rc && acd_write_ready(&rt))
-    rc = 2;
+    rc = CTK_EXIT_ERROR;
   if(rc) {
     acd_shutdown(&rt);
     sigaction(SIGINT, &old_int, NULL);
@@ -485,7 +462,7 @@ int ctk_cmd_sim_acd(int argc, char **argv)
     ctk_buf_init(&json, 64 * 1024);
     if(ctk_acd_stats_json(&rt.stats, &json) || acd_write_file(rt.opt.stats_json, ctk_buf_str(&json))) {
       fprintf(stderr, "ctk sim acd: cannot write %s: %s\n", rt.opt.stats_json, strerror(errno));
-      rc = 2;
+      rc = CTK_EXIT_ERROR;
     }
     ctk_buf_free(&json);
   }

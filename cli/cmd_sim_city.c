@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "city/ctk_city.h"
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_file.h"
 #include "ctk_http.h"
 #include "ctk_log.h"
+#include "ctk_sock.h"
 
 #define MOD "city"
+#define CITY_CMD "ctk sim city"
 
 static void usage(FILE *out)
 {
@@ -60,40 +63,14 @@ static void usage(FILE *out)
     out);
 }
 
-/* "127.0.0.1:8080" or "8080" or ":8080". */
-static int parse_addr(const char *s, char *addr, size_t addrlen, int *port)
+/* "127.0.0.1:8080" or "8080" or ":8080" for option opt; -1 after saying why. */
+static int parse_addr(const char *opt, const char *s, char *addr, size_t addrlen, int *port)
 {
-  const char *colon = strrchr(s, ':');
-  const char *digits = colon ? colon + 1 : s;
-  char *end = NULL;
-  long p;
-  errno = 0;
-  p = strtol(digits, &end, 10);
-  if(errno || end == digits || *end || p < 0 || p > 65535)
+  char why[200];
+  if(ctk_sock_parse_hostport(s, "127.0.0.1", 0, addr, addrlen, port, why, sizeof(why))) {
+    fprintf(stderr, "%s: %s: %s\n", CITY_CMD, opt, why);
     return -1;
-  if(colon && colon != s) {
-    size_t len = (size_t)(colon - s);
-    if(len >= addrlen)
-      return -1;
-    memcpy(addr, s, len);
-    addr[len] = '\0';
   }
-  else {
-    ctk_strlcpy(addr, "127.0.0.1", addrlen);
-  }
-  *port = (int)p;
-  return 0;
-}
-
-static int parse_number(const char *s, double lo, double hi, double *out)
-{
-  char *end = NULL;
-  double v;
-  errno = 0;
-  v = strtod(s, &end);
-  if(errno || end == s || *end || v < lo || v > hi)
-    return -1;
-  *out = v;
   return 0;
 }
 
@@ -144,16 +121,17 @@ typedef struct cmd_state {
   double duration;
 } cmd_state;
 
-/* Returns 0 to go on, or the exit status. */
+/* Returns 0 to go on, -1 after --help (usage on stdout), or CTK_EXIT_USAGE after saying why. */
 static int parse_args(int argc, char **argv, cmd_state *st)
 {
-  double v;
+  long v;
   int opt, b;
+  int which = 0;
 
   optind = 1;
   opterr = 0;
   for(;;) {
-    opt = getopt_long(argc, argv, "h", options, NULL);
+    opt = getopt_long(argc, argv, "h", options, &which);
     if(opt == -1)
       break;
     switch(opt) {
@@ -161,13 +139,15 @@ static int parse_args(int argc, char **argv, cmd_state *st)
     case OPT_CITIES: st->cfg.cities = optarg; break;
     case OPT_UPPER: st->cfg.upper_url = optarg; break;
     case OPT_LISTEN:
-      if(parse_addr(optarg, st->listen_addr, sizeof(st->listen_addr), &st->cfg.listen_port))
-        goto bad;
+      if(parse_addr("--listen", optarg, st->listen_addr, sizeof(st->listen_addr),
+                    &st->cfg.listen_port))
+        return CTK_EXIT_USAGE;
       st->cfg.listen_addr = st->listen_addr;
       break;
     case OPT_CONTROL:
-      if(parse_addr(optarg, st->control_addr, sizeof(st->control_addr), &st->cfg.control_port))
-        goto bad;
+      if(parse_addr("--control", optarg, st->control_addr, sizeof(st->control_addr),
+                    &st->cfg.control_port))
+        return CTK_EXIT_USAGE;
       st->cfg.control_addr = st->control_addr;
       break;
     case OPT_PORT_FILE: st->port_file = optarg; break;
@@ -177,22 +157,22 @@ static int parse_args(int argc, char **argv, cmd_state *st)
     case OPT_SECRET_FILE: st->cfg.secret_file = optarg; break;
     case OPT_CREDENTIALS: st->cfg.credentials_file = optarg; break;
     case OPT_RATE:
-      if(parse_number(optarg, 0, 1e6, &st->cfg.rate))
-        goto bad;
+      if(ctk_cli_double(CITY_CMD, "--rate", optarg, 0, 1e6, &st->cfg.rate))
+        return CTK_EXIT_USAGE;
       break;
     case OPT_ORDERS:
-      if(parse_number(optarg, 1, 1e9, &v))
-        goto bad;
-      st->cfg.max_orders = (long)v;
+      if(ctk_cli_long(CITY_CMD, "--orders", optarg, 1, 1000000000L, &v))
+        return CTK_EXIT_USAGE;
+      st->cfg.max_orders = v;
       break;
     case OPT_DURATION:
-      if(parse_number(optarg, 0.001, 1e7, &st->duration))
-        goto bad;
+      if(ctk_cli_double(CITY_CMD, "--duration", optarg, 0.001, 1e7, &st->duration))
+        return CTK_EXIT_USAGE;
       break;
     case OPT_MODEL: st->cfg.model_file = optarg; break;
     case OPT_SEED:
-      if(parse_number(optarg, 0, 1e18, &v))
-        goto bad;
+      if(ctk_cli_long(CITY_CMD, "--seed", optarg, 0, 1000000000000000000L, &v))
+        return CTK_EXIT_USAGE;
       st->cfg.seed = (unsigned long long)v;
       break;
     case OPT_BINDING:
@@ -213,14 +193,14 @@ static int parse_args(int argc, char **argv, cmd_state *st)
     case OPT_MANUAL: st->cfg.manual = 1; break;
     case OPT_LENIENT: st->cfg.lenient = 1; break;
     case OPT_WORKERS:
-      if(parse_number(optarg, 1, 64, &v))
-        goto bad;
+      if(ctk_cli_long(CITY_CMD, "--workers", optarg, 1, 64, &v))
+        return CTK_EXIT_USAGE;
       st->cfg.workers = (unsigned)v;
       break;
     case OPT_TIMEOUT:
-      if(parse_number(optarg, 100, 600000, &v))
-        goto bad;
-      st->cfg.timeout_ms = (long)v;
+      if(ctk_cli_long(CITY_CMD, "--timeout-ms", optarg, 100, 600000, &v))
+        return CTK_EXIT_USAGE;
+      st->cfg.timeout_ms = v;
       break;
     case OPT_LOG_LEVEL:
       b = ctk_log_level_parse(optarg);
@@ -233,29 +213,20 @@ static int parse_args(int argc, char **argv, cmd_state *st)
       usage(stdout);
       return -1;
     default:
-      fprintf(stderr, "ctk sim city: unknown option or missing value: %s\n",
-              argv[optind - 1]);
-      usage(stderr);
-      return 3;
+      return ctk_cli_getopt_error(CITY_CMD, argc, argv);
     }
   }
-  if(optind < argc) {
-    fprintf(stderr, "ctk sim city: unexpected argument '%s'\n", argv[optind]);
-    return 3;
-  }
-  if(!st->cfg.province || !st->cfg.upper_url) {
-    fprintf(stderr, "ctk sim city: --province and --upper are required\n");
-    usage(stderr);
-    return 3;
-  }
-  if(st->cfg.secrets_dir && st->cfg.secret_file) {
-    fprintf(stderr, "ctk sim city: give --secrets-dir or --secret-file, not both\n");
-    return 3;
-  }
+  if(optind < argc)
+    return ctk_cli_usage_error(CITY_CMD, NULL, "unexpected argument '%s'", argv[optind]);
+  if(!st->cfg.province || !st->cfg.upper_url)
+    return ctk_cli_usage_error(CITY_CMD, usage, "--province and --upper are required");
+  if(st->cfg.secrets_dir && st->cfg.secret_file)
+    return ctk_cli_usage_error(CITY_CMD, NULL, "give --secrets-dir or --secret-file, not both");
   return 0;
 bad:
-  fprintf(stderr, "ctk sim city: bad value '%s' for %s\n", optarg, argv[optind - 1]);
-  return 3;
+  /* which, not argv: with "--opt VALUE" the word before optind is the value */
+  return ctk_cli_usage_error(CITY_CMD, NULL, "bad value '%s' for --%s", optarg,
+                             options[which].name);
 }
 
 int ctk_cmd_sim_city(int argc, char **argv)
@@ -274,7 +245,7 @@ int ctk_cmd_sim_city(int argc, char **argv)
   ctk_city_config_init(&st.cfg);
   rc = parse_args(argc, argv, &st);
   if(rc)
-    return rc < 0 ? 0 : rc;
+    return rc < 0 ? CTK_EXIT_OK : rc;
   ctk_log_set_ident("city-sim");
   ctk_http_global_init();
 
@@ -287,14 +258,14 @@ int ctk_cmd_sim_city(int argc, char **argv)
 
   if(ctk_city_sim_start(&st.cfg, &sim, err, sizeof(err))) {
     fprintf(stderr, "ctk sim city: %s\n", err);
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   if((st.port_file && ctk_file_write_port(st.port_file, ctk_city_sim_port(sim))) ||
      (st.control_port_file &&
       ctk_file_write_port(st.control_port_file, ctk_city_sim_control_port(sim)))) {
     fprintf(stderr, "ctk sim city: cannot write a port file: %s\n", strerror(errno));
     ctk_city_sim_stop(sim);
-    return 2;
+    return CTK_EXIT_ERROR;
   }
   CTK_INFO(MOD, "ready port=%d control=%d cities=%zu", ctk_city_sim_port(sim),
            ctk_city_sim_control_port(sim), ctk_city_sim_count(sim));
@@ -324,5 +295,5 @@ int ctk_cmd_sim_city(int argc, char **argv)
   ctk_buf_free(&stats);
   fflush(stdout);
   ctk_city_sim_stop(sim);
-  return 0;
+  return CTK_EXIT_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_profile.h"
 #include "ctk_stats.h"
@@ -19,7 +20,8 @@ static void stats_usage(FILE *out)
         "rate and satisfaction; review rate; overdue orders. Region 100000 (the default) is\n"
         "the whole country, a province code its cities, a city code that city. Periods are\n"
         "inclusive days of AcceptTime; overdue is judged on --today (default: today).\n"
-        "Formulas: docs/STATISTICS.md. Exit 0, 2 on a bad command line, 1 on a store error.\n",
+        "Formulas: docs/STATISTICS.md. Exit 0, 2 when the store or --profile cannot be read,\n"
+        "3 on a bad command line.\n",
         out);
 }
 
@@ -51,49 +53,46 @@ int ctk_cmd_stats(int argc, char **argv)
   ctk_buf out;
   int fmt;
   int i;
-  int rc = 0;
+  int rc = CTK_EXIT_OK;
 
   for(i = 1; i < argc; i++) {
     const char *opt = argv[i];
-    if(!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+    const char **slot = NULL;
+    if(ctk_cli_is_help(opt)) {
       stats_usage(stdout);
-      return 0;
-    }
-    if(i + 1 >= argc) {
-      fprintf(stderr, "ctk stats: %s needs a value\n", opt);
-      return 2;
+      return CTK_EXIT_OK;
     }
     if(!strcmp(opt, "--data"))
-      data = argv[++i];
+      slot = &data;
     else if(!strcmp(opt, "--region"))
-      region = argv[++i];
+      slot = &region;
     else if(!strcmp(opt, "--from"))
-      from = argv[++i];
+      slot = &from;
     else if(!strcmp(opt, "--to"))
-      to = argv[++i];
+      slot = &to;
     else if(!strcmp(opt, "--today"))
-      today = argv[++i];
+      slot = &today;
     else if(!strcmp(opt, "--format"))
-      format = argv[++i];
+      slot = &format;
     else if(!strcmp(opt, "--profile"))
-      profile_dir = argv[++i];
-    else {
-      fprintf(stderr, "ctk stats: unknown option %s\n", opt);
-      stats_usage(stderr);
-      return 2;
-    }
+      slot = &profile_dir;
+    else
+      return ctk_cli_usage_error("ctk stats", stats_usage, "unknown option %s", opt);
+    *slot = ctk_cli_value("ctk stats", argc, argv, &i);
+    if(!*slot)
+      return CTK_EXIT_USAGE;
   }
   fmt = ctk_stats_format_parse(format);
   if(!data || fmt < 0 || strlen(region) != 6 || (from[0] && !stats_is_date(from)) ||
      (to[0] && !stats_is_date(to)) || (today && !stats_is_date(today))) {
     fprintf(stderr, "ctk stats: need --data; region is 6 digits; dates are YYYY-MM-DD; "
                     "format is table, csv or json\n");
-    return 2;
+    return CTK_EXIT_USAGE;
   }
   snprintf(path, sizeof(path), "%s/ctk.db", data);
   if(ctk_store_open(path, 1, &store)) {
     fprintf(stderr, "ctk stats: cannot open %s\n", path);
-    return 1;
+    return CTK_EXIT_ERROR;
   }
   /* Without a profile the baseline's code values are assumed (docs/STATISTICS.md). */
   if(ctk_profile_load(profile_dir ? profile_dir : ctk_profile_default_dir(), &profile, err,
@@ -101,7 +100,7 @@ int ctk_cmd_stats(int argc, char **argv)
     if(profile_dir) {
       fprintf(stderr, "ctk stats: %s\n", err);
       ctk_store_close(store);
-      return 2;
+      return CTK_EXIT_ERROR;
     }
     profile = NULL;
   }
@@ -110,7 +109,7 @@ int ctk_cmd_stats(int argc, char **argv)
   if(!st || ctk_stats_compute(store, profile, region, from, to, today, st) ||
      ctk_stats_write(st, (ctk_stats_format)fmt, &out)) {
     fprintf(stderr, "ctk stats: cannot compute statistics from %s\n", path);
-    rc = 1;
+    rc = CTK_EXIT_ERROR;
   }
   else
     fputs(ctk_buf_str(&out), stdout);

@@ -2,12 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_validate.h"
-
-#define EXIT_VALID 0
-#define EXIT_INVALID 1
-#define EXIT_USAGE 2
 
 #define BINDING_AUTO (-2)
 
@@ -24,7 +21,8 @@ static void validate_usage(FILE *out)
         "                  profiles/jtt1019-baseline)\n"
         "  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
         "  --verbose       also print a line for each valid file\n"
-        "Exit status: 0 all valid, 1 some invalid, 2 usage, unreadable file or broken profile.\n"
+        "Exit status: 0 all valid, 1 some invalid, else 2 a file could not be read or the\n"
+        "profile is broken, 3 usage.\n"
         "See ctk-validate(1).\n",
         out);
 }
@@ -74,7 +72,7 @@ static void print_problem(const ctk_profile *p, const char *file, const ctk_outc
          o->requirement[0] ? o->requirement : "-");
 }
 
-/* 0 valid, 1 invalid, 2 unreadable. */
+/* CTK_EXIT_OK valid, CTK_EXIT_FAIL invalid, CTK_EXIT_ERROR unreadable. */
 static int validate_file(const ctk_profile *p, const char *file, int binding, int verbose)
 {
   ctk_buf data;
@@ -88,11 +86,11 @@ static int validate_file(const ctk_profile *p, const char *file, int binding, in
   if(read_bounded(file, p->max_message_bytes, &data)) {
     fprintf(stderr, "ctk validate: cannot read %s\n", file);
     ctk_buf_free(&data);
-    return EXIT_USAGE;
+    return CTK_EXIT_ERROR;
   }
   b = pick_binding(binding, &data);
-  status = ctk_validate_bytes(p, ctk_buf_str(&data), data.len, b, &m, &problems) ? EXIT_INVALID
-                                                                                 : EXIT_VALID;
+  status = ctk_validate_bytes(p, ctk_buf_str(&data), data.len, b, &m, &problems) ? CTK_EXIT_FAIL
+                                                                                 : CTK_EXIT_OK;
   for(i = 0; i < problems.count; i++)
     print_problem(p, file, &problems.items[i]);
   if(problems.dropped)
@@ -111,15 +109,15 @@ int ctk_cmd_validate(int argc, char **argv)
   int binding = BINDING_AUTO;
   int verbose = 0;
   int first_file = 0;
-  int worst = EXIT_VALID;
+  int worst = CTK_EXIT_OK;
   char err[1024];
   ctk_profile *p = NULL;
   int i;
 
   for(i = 1; i < argc && !first_file; i++) {
-    if(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if(ctk_cli_is_help(argv[i])) {
       validate_usage(stdout);
-      return EXIT_VALID;
+      return CTK_EXIT_OK;
     }
     else if(!strcmp(argv[i], "--profile") && i + 1 < argc)
       dir = argv[++i];
@@ -128,32 +126,29 @@ int ctk_cmd_validate(int argc, char **argv)
       binding = !strcmp(name, "auto") ? BINDING_AUTO : ctk_binding_parse(name);
       if(binding == -1) {
         fprintf(stderr, "ctk validate: unknown binding '%s' (xml, soap or auto)\n", name);
-        return EXIT_USAGE;
+        return CTK_EXIT_USAGE;
       }
     }
     else if(!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
       verbose = 1;
     else if(!strcmp(argv[i], "--"))
       first_file = i + 1;
-    else if(argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "ctk validate: unknown or incomplete option '%s'\n", argv[i]);
-      validate_usage(stderr);
-      return EXIT_USAGE;
-    }
+    else if(argv[i][0] == '-' && argv[i][1])
+      return ctk_cli_usage_error("ctk validate", validate_usage,
+                                 "unknown or incomplete option '%s'", argv[i]);
     else
       first_file = i;
   }
-  if(!first_file || first_file >= argc) {
-    validate_usage(stderr);
-    return EXIT_USAGE;
-  }
+  if(!first_file || first_file >= argc)
+    return ctk_cli_usage_error("ctk validate", validate_usage, "no FILE to validate");
   if(ctk_profile_load(dir ? dir : ctk_profile_default_dir(), &p, err, sizeof(err))) {
     fprintf(stderr, "ctk validate: profile: %s\n", err);
-    return EXIT_USAGE;
+    return CTK_EXIT_ERROR;
   }
   for(i = first_file; i < argc; i++) {
     int status = validate_file(p, argv[i], binding, verbose);
-    if(status > worst)
+    /* As for a run: an invalid file outweighs one that could not be read. */
+    if(status == CTK_EXIT_FAIL || (status == CTK_EXIT_ERROR && worst == CTK_EXIT_OK))
       worst = status;
   }
   ctk_profile_free(p);

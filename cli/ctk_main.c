@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctk_cli.h"
 #include "ctk_commands.h"
 
 typedef struct {
@@ -30,11 +31,11 @@ int main(int argc, char **argv)
   size_t i;
   if(argc < 2) {
     usage(stderr);
-    return 3;
+    return CTK_EXIT_USAGE;
   }
-  if(!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+  if(ctk_cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
     usage(stdout);
-    return 0;
+    return CTK_EXIT_OK;
   }
   if(!strcmp(argv[1], "--version"))
     return ctk_cmd_version(1, argv + 1);
@@ -42,7 +43,5 @@ int main(int argc, char **argv)
     if(!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
   }
-  fprintf(stderr, "ctk: unknown command '%s'\n", argv[1]);
-  usage(stderr);
-  return 3;
+  return ctk_cli_usage_error("ctk", usage, "unknown command '%s'", argv[1]);
 }

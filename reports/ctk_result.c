@@ -501,6 +501,6 @@ int ctk_run_exit_code(const ctk_run *run)
     return CTK_EXIT_FAIL;
   if(s.all.by_verdict[CTK_VERDICT_INCONC] || s.all.by_verdict[CTK_VERDICT_ERROR] ||
      m->by_verdict[CTK_VERDICT_PASS] != m->total)
-    return CTK_EXIT_INCONC;
-  return CTK_EXIT_PASS;
+    return CTK_EXIT_ERROR;
+  return CTK_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctk_error.h"
+#include "ctk_exit.h"
 
 struct ctk_profile;
 
@@ -249,13 +250,9 @@ void ctk_run_summary(const ctk_run *run, ctk_summary *out);
 /* Certifiable: at least one mandatory test, every mandatory test passed, no test failed. */
 int ctk_run_certifiable(const ctk_run *run);
 
-#define CTK_EXIT_PASS 0         /* every mandatory test passed */
-#define CTK_EXIT_FAIL 1         /* some test failed */
-#define CTK_EXIT_INCONC 2       /* inconc or tool error (and none failed) */
-#define CTK_EXIT_USAGE 3        /* usage or configuration; returned by the runner itself */
-
-/* 1 if any test failed; else 2 if any test is inconc/error or a mandatory test did not pass
- * (e.g. skipped); else 0. */
+/* The run's exit status in the scheme of every command (ctk_exit.h): CTK_EXIT_FAIL if any test
+ * failed; else CTK_EXIT_ERROR if any test is inconc/error or a mandatory test did not pass
+ * (e.g. skipped); else CTK_EXIT_OK. CTK_EXIT_USAGE is the runner's own, before any test. */
 int ctk_run_exit_code(const ctk_run *run);
 
 /* Now as xs:dateTime with +08:00 offset and milliseconds. */

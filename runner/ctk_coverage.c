@@ -15,6 +15,55 @@ static void cov_add_test(ctk_coverage_row *row, const char *id)
   snprintf(row->tests + used, sizeof(row->tests) - used, "%s%s", used ? "," : "", id);
 }
 
+/* Does the PICS item name an interface (interface.<code>, or the catalog's pics item of an
+ * optional interface)? Then *present says whether p has it. */
+static int cov_names_interface(const ctk_profile *p, const char *item, int *present)
+{
+  size_t i;
+  int named = 0;
+  *present = 0;
+  if(!strncmp(item, "interface.", 10)) {
+    *present = ctk_profile_interface(p, item + 10) != NULL;
+    return 1;
+  }
+  for(i = 0; i < p->n_interfaces; i++) {
+    if(p->interfaces[i].pics[0] && !strcmp(p->interfaces[i].pics, item)) {
+      named = 1;
+      *present = 1;
+    }
+  }
+  /* an item only an optional interface of another profile declares: a PICS-... name */
+  if(!named && !strncmp(item, "PICS-", 5))
+    return 1;
+  return named;
+}
+
+int ctk_coverage_test_runs_under(const ctk_ct_def *d, const ctk_profile *p)
+{
+  char buf[256];
+  char *save = NULL;
+  char *tok;
+  int names_interface = 0;
+  int has_interface = 0;
+
+  ctk_strlcpy(buf, d->requirements ? d->requirements : "", sizeof(buf));
+  for(tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    if(!strchr(tok, '*') && !ctk_profile_requirement(p, tok))
+      return 0;
+  }
+  /* a test of optional interfaces runs when the profile has one of those it names */
+  ctk_strlcpy(buf, d->pics ? d->pics : "", sizeof(buf));
+  save = NULL;
+  for(tok = strtok_r(buf, " ()|&!", &save); tok; tok = strtok_r(NULL, " ()|&!", &save)) {
+    int present;
+    if(cov_names_interface(p, tok, &present)) {
+      names_interface = 1;
+      has_interface |= present;
+    }
+  }
+  return !names_interface || has_interface;
+}
+
 static void cov_check_unknown(const ctk_profile *p, ctk_coverage *c)
 {
   size_t i;
@@ -104,8 +153,12 @@ ctk_code ctk_coverage_build(const ctk_profile *p, const char *uncovered_csv, ctk
     row->req = &p->requirements[i];
     for(k = 0; k < ctk_ct_count(); k++) {
       const ctk_ct_def *d = ctk_ct_at(k);
-      if(ctk_list_has_glob(d->requirements, row->req->id))
+      if(!ctk_list_has_glob(d->requirements, row->req->id))
+        continue;
+      if(ctk_coverage_test_runs_under(d, p))
         cov_add_test(row, d->id);
+      else
+        out->not_runnable++;
     }
     /* A "how" that names something other than a conformance suite is the written reason. */
     if(!row->tests[0] && row->req->how[0] && !strstr(row->req->how, "jtt1019-")) {
@@ -161,4 +214,7 @@ void ctk_coverage_print(const ctk_coverage *c, int coverage_view, FILE *out)
           "%zu missing\n", c->count, c->by_tests, c->by_reason, c->missing);
   if(c->unknown[0])
     fprintf(out, "tests name requirements the profile does not have: %s\n", c->unknown);
+  if(c->not_runnable)
+    fprintf(out, "%zu test-requirement pairs not counted: the test cannot run under this profile "
+            "(a requirement or an optional interface it needs is missing)\n", c->not_runnable);
 }

@@ -24,9 +24,15 @@ typedef struct ctk_coverage {
   size_t by_reason;            /* not checked, with a written reason */
   size_t missing;              /* neither */
   char unknown[512];           /* requirement IDs named by tests but absent from the profile */
+  size_t not_runnable;         /* (test, requirement) pairs left out: the test cannot run here */
 } ctk_coverage;
 
-/* Build the coverage of p by the registry. uncovered_csv (columns id,reason; NULL or a missing
+struct ctk_ct_def;
+/* 1 when the test can run under p: every requirement it names is p's, and when its PICS
+ * condition names optional interfaces, p has one of them. Only such tests cover a requirement. */
+int ctk_coverage_test_runs_under(const struct ctk_ct_def *d, const ctk_profile *p);
+
+/* Build the coverage of p by the registry's tests that can run under p. uncovered_csv (columns id,reason; NULL or a missing
  * file = none) gives reasons. A profile "how" counts as a reason unless it claims a conformance
  * suite ("auto: jtt1019-..."), which a test must then back. err on a malformed CSV. */
 ctk_code ctk_coverage_build(const ctk_profile *p, const char *uncovered_csv, ctk_coverage *out,

@@ -20,6 +20,7 @@
   X(layers, "build")       \
   X(literals, "unit")      \
   X(error, "unit")         \
+  X(cli, "unit")           \
   X(faultproxy, "net")     \
   X(http, "net")           \
   X(bench, "net")          \

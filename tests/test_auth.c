@@ -171,18 +171,19 @@ static void test_auth_passwd_command(void)
   ctk_auth_free(a);
   free(secret);
 
-  /* refusals: level that does not fit, short secret, missing options, existing secret file */
+  /* refusals: level that does not fit, short secret, missing options (all usage, 3), and an
+   * existing secret file (cannot write it: 2) */
   snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360100 --level 2 2>&1", ctk_test_ctk_bin());
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 1);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 3);
   free(out);
   snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360100 --level 3 --secret abc 2>&1",
            ctk_test_ctk_bin());
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 1);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360100 2>&1", ctk_test_ctk_bin());
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360100 --level 3 --secret-file '%s' 2>&1",
            ctk_test_ctk_bin(), secret_path);
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 1);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
 }
 
 void ctk_test_add_auth(CU_pSuite suite)

@@ -148,17 +148,17 @@ static void test_summary_and_exit(void)
 
   /* No failure left: inconc and error make it 2. */
   ctk_test_set_verdict(ctk_run_find_test(run, "J1.cross-city"), CTK_VERDICT_PASS, NULL);
-  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_INCONC);
+  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_ERROR);
   ctk_test_set_verdict(ctk_run_find_test(run, "J2.perf-answer"), CTK_VERDICT_PASS, NULL);
-  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_INCONC);
+  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_ERROR);
   ctk_test_set_verdict(ctk_run_find_test(run, "J3.link-check"), CTK_VERDICT_PASS, NULL);
   /* Every mandatory test passed; the optional one was skipped. */
-  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_PASS);
+  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_OK);
   CU_ASSERT_TRUE(ctk_run_certifiable(run));
   /* A skipped mandatory test is not a pass. */
   t = ctk_run_find_test(run, "J3.link-check");
   ctk_test_set_verdict(t, CTK_VERDICT_SKIP, "no");
-  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_INCONC);
+  CU_ASSERT_EQUAL(ctk_run_exit_code(run), CTK_EXIT_ERROR);
   CU_ASSERT_FALSE(ctk_run_certifiable(run));
   /* A failed optional test still fails the run. */
   ctk_test_set_verdict(t, CTK_VERDICT_PASS, NULL);
@@ -582,15 +582,15 @@ static void test_cli_regenerate(void)
   CU_ASSERT_PTR_NOT_NULL(text ? strstr(text, "<svg") : NULL);
   free(text);
 
-  /* Usage errors exit 2, unreadable input exits 1 with the file named. */
+  /* Usage errors exit 3, unreadable input exits 2 with the file named. */
   snprintf(cmd, sizeof(cmd), "%s report html --results 2>&1", ctk_test_ctk_bin());
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "%s report pdf --results x --out y 2>&1", ctk_test_ctk_bin());
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "%s report html --results %s/none.json --out %s/x.html 2>&1",
            ctk_test_ctk_bin(), dir, dir);
   rc = ctk_test_run(cmd, &out);
-  CU_ASSERT_EQUAL(rc, 1);
+  CU_ASSERT_EQUAL(rc, 2);
   CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "none.json") : NULL);
   free(out);
   ctk_buf_free(&json);
@@ -727,11 +727,11 @@ static void test_cli_monthly(void)
   free(text);
   snprintf(cmd, sizeof(cmd), "%s report monthly --province 360000 --runs %s 2>&1",
            ctk_test_ctk_bin(), dir);
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd),
            "%s report monthly --province 360000 --month 2026-11 --runs %s/none 2>&1",
            ctk_test_ctk_bin(), dir);
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 1);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
 }
 
 void ctk_test_add_report(CU_pSuite s)

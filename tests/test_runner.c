@@ -567,6 +567,63 @@ static void test_coverage_full(void)
   ctk_profile_free(p);
 }
 
+/* Coverage under a profile counts only the tests that can run under it. */
+static void test_coverage_per_profile(void)
+{
+  const ctk_profile *base = ctk_test_profile();
+  ctk_ct_def d;
+  ctk_profile *p = NULL;
+  ctk_coverage full, cut;
+  const char *dir = ctk_test_tmpdir("coverage-profile");
+  char cmd[600];
+  char err[512];
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+  memset(&d, 0, sizeof(d));
+  d.requirements = "J3-IF-001";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 1);
+  d.pics = "binding.soap";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 1);
+  /* a statistics interface the profile has (by its catalog's PICS item) */
+  d.pics = "PICS-STATS";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 1);
+  /* an optional interface the profile does not have */
+  d.pics = "PICS-TRAFFIC-CAMERAS";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 0);
+  d.pics = "interface.9999 || PICS-TRAFFIC-CAMERAS";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 0);
+  /* a requirement the profile lacks */
+  d.pics = NULL;
+  d.requirements = "J3-IF-001,J9-NONE-001";
+  CU_ASSERT_EQUAL(ctk_coverage_test_runs_under(&d, base), 0);
+
+  /* a profile without requirement J1-FLOW-013: the tests that name it no longer cover the
+   * other requirements they name */
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd), "cp -r profiles/jtt1019-baseline/. '%s/' && "
+           "sed -i '/^J1-FLOW-013,/d' '%s/requirements.csv'", dir, dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_coverage_build(base, NULL, &full, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_coverage_build(p, NULL, &cut, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(full.not_runnable, 0);
+  CU_ASSERT(cut.not_runnable > 0);
+  for(i = 0; i < cut.count; i++) {
+    if(!strcmp(cut.rows[i].req->id, "J1-FLOW-009")) {
+      CU_ASSERT_PTR_NULL(strstr(cut.rows[i].tests, "J1.instant-answer"));
+    }
+  }
+  for(i = 0; i < full.count; i++) {
+    if(!strcmp(full.rows[i].req->id, "J1-FLOW-009")) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(full.rows[i].tests, "J1.instant-answer"));
+    }
+  }
+  ctk_coverage_free(&full);
+  ctk_coverage_free(&cut);
+  ctk_profile_free(p);
+}
+
 static void test_proc_port_and_stop(void)
 {
   const char *dir = ctk_test_tmpdir("runner-proc");
@@ -737,6 +794,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_registry_unchanged);
   CTK_TEST(s, test_plan);
   CTK_TEST(s, test_coverage_full);
+  CTK_TEST(s, test_coverage_per_profile);
   CTK_TEST(s, test_proc_port_and_stop);
   CTK_TEST(s, test_proc_wait_exit);
   CTK_TEST(s, test_relay_records);

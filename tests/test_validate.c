@@ -206,11 +206,11 @@ static void test_validate_command(void)
            "1001-WorkOrderReport.xml 2>/dev/null", bin);
   CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
   snprintf(cmd, sizeof(cmd), "'%s' validate --binding rest x.xml 2>/dev/null", bin);
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "'%s' validate fixtures/messages 2>/dev/null", bin);
   CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2); /* a directory is not a message */
   snprintf(cmd, sizeof(cmd), "'%s' validate 2>/dev/null", bin);
-  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 3);
   snprintf(cmd, sizeof(cmd), "'%s' validate --help", bin);
   out = NULL;
   CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);

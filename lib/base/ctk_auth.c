@@ -208,8 +208,6 @@ static ctk_code load_node(void *ctx, const ctk_csv *csv, const int *col, const c
 ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsize)
 {
   static const char *const columns[] = { "region", "level", "salt_hex", "hash_hex" };
-  int col[4];
-  ctk_csv csv;
   ctk_auth *a;
   ctk_code result;
 
@@ -218,19 +216,11 @@ ctk_code ctk_auth_load(const char *path, ctk_auth **out, char *err, size_t errsi
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open_reporting(&csv, path, err, errsize);
-  if(result)
-    return result;
   a = ctk_auth_new();
-  if(!a) {
-    ctk_csv_close(&csv);
+  if(!a)
     return CTK_E_NOMEM;
-  }
-  result = ctk_csv_each_record(&csv, path, columns, 4, col, load_node, a, err, errsize);
-  /* the file held salts and hashes; wipe the reader's copy */
-  if(csv.data)
-    OPENSSL_cleanse(csv.data, csv.len);
-  ctk_csv_close(&csv);
+  /* the file holds salts and hashes: the reader's copy is wiped */
+  result = ctk_csv_load(path, columns, 4, load_node, a, 1, err, errsize);
   if(result) {
     ctk_auth_free(a);
     return result;

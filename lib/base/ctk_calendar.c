@@ -333,8 +333,6 @@ static ctk_code read_entry(void *ctx, const ctk_csv *csv, const int *col, const 
 ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size_t errsize)
 {
   static const char *const columns[] = { "date", "kind" };
-  int col[2];
-  ctk_csv csv;
   calendar_reading rd;
   ctk_calendar *cal = NULL;
   size_t i;
@@ -346,9 +344,6 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open_reporting(&csv, path, err, errsize);
-  if(result)
-    return result;
   memset(&rd, 0, sizeof(rd));
   rd.list = calloc(MAX_ENTRIES, sizeof(*rd.list));
   cal = calloc(1, sizeof(*cal));
@@ -356,7 +351,7 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
     result = CTK_E_NOMEM;
     goto done;
   }
-  result = ctk_csv_each_record(&csv, path, columns, 2, col, read_entry, &rd, err, errsize);
+  result = ctk_csv_load(path, columns, 2, read_entry, &rd, 0, err, errsize);
   if(!result && rd.n == 0)
     result = ctk_csv_error(err, errsize, path, 1, "no entries", NULL);
   if(result)
@@ -386,7 +381,6 @@ ctk_code ctk_calendar_load(const char *path, ctk_calendar **out, char *err, size
   }
 
 done:
-  ctk_csv_close(&csv);
   free(rd.list);
   if(result) {
     ctk_calendar_free(cal);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 static ctk_code start(ctk_csv *c, ctk_buf *file)
 {
   /* an allocation even for an empty file, so data is never NULL */
@@ -248,6 +250,25 @@ ctk_code ctk_csv_each_record(ctk_csv *c, const char *path, const char *const *wa
   if(rc < 0)
     return ctk_csv_error(err, errsize, path, c->record_line, c->error, NULL);
   return CTK_E_OK;
+}
+
+ctk_code ctk_csv_load(const char *path, const char *const *wanted, size_t n_wanted,
+                      ctk_csv_record_fn fn, void *ctx, int wipe, char *err, size_t errsize)
+{
+  int col[CTK_CSV_MAX_FIELDS];
+  ctk_csv csv;
+  ctk_code result;
+
+  if(n_wanted > CTK_CSV_MAX_FIELDS)
+    return CTK_E_INVAL;
+  result = ctk_csv_open_reporting(&csv, path, err, errsize);
+  if(result)
+    return result;
+  result = ctk_csv_each_record(&csv, path, wanted, n_wanted, col, fn, ctx, err, errsize);
+  if(wipe && csv.data)
+    OPENSSL_cleanse(csv.data, csv.len);
+  ctk_csv_close(&csv);
+  return result;
 }
 
 const char *ctk_csv_field(const ctk_csv *c, int index)

@@ -55,6 +55,11 @@ typedef ctk_code (*ctk_csv_record_fn)(void *ctx, const ctk_csv *c, const int *co
 ctk_code ctk_csv_each_record(ctk_csv *c, const char *path, const char *const *wanted,
                              size_t n_wanted, int *col, ctk_csv_record_fn fn, void *ctx,
                              char *err, size_t errsize);
+/* A whole table loader's reading: open path, check the header for the wanted columns, hand
+ * each record to fn, close. When wipe is 1 the file's bytes are cleansed before they are freed
+ * (credentials). err: "PATH: reason" or "PATH:LINE: why". */
+ctk_code ctk_csv_load(const char *path, const char *const *wanted, size_t n_wanted,
+                      ctk_csv_record_fn fn, void *ctx, int wipe, char *err, size_t errsize);
 /* Field number index of the current record, or NULL when the record is shorter. */
 const char *ctk_csv_field(const ctk_csv *c, int index);
 /* Index of the column named name in the header fields, or -1. */

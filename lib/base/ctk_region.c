@@ -144,8 +144,6 @@ static ctk_code check_table(const ctk_region_db *db, const char *path, char *err
 ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_t errsize)
 {
   static const char *const columns[] = { "code", "name", "kind", "parent" };
-  int col[4];
-  ctk_csv csv;
   ctk_region_db *db;
   ctk_code result;
 
@@ -154,20 +152,14 @@ ctk_code ctk_region_load(const char *path, ctk_region_db **out, char *err, size_
   if(!path || !out)
     return CTK_E_INVAL;
   *out = NULL;
-  result = ctk_csv_open_reporting(&csv, path, err, errsize);
-  if(result)
-    return result;
   db = calloc(1, sizeof(*db));
   if(db)
     db->entries = calloc(CTK_REGION_MAX, sizeof(*db->entries));
   if(!db || !db->entries) {
     free(db);
-    ctk_csv_close(&csv);
     return CTK_E_NOMEM;
   }
-
-  result = ctk_csv_each_record(&csv, path, columns, 4, col, add_record, db, err, errsize);
-  ctk_csv_close(&csv);
+  result = ctk_csv_load(path, columns, 4, add_record, db, 0, err, errsize);
   if(!result && db->n == 0)
     result = ctk_csv_error(err, errsize, path, 1, "no regions", NULL);
   if(!result) {

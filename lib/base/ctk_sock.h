@@ -3,6 +3,8 @@
 #ifndef CTK_SOCK_H
 #define CTK_SOCK_H
 
+#include <stddef.h>
+
 #include "ctk_error.h"
 
 /* Binds fd (an AF_INET socket, UDP or TCP) to addr:port with SO_REUSEADDR, so a listener
@@ -15,5 +17,15 @@ ctk_code ctk_sock_bind(int fd, const char *addr, int port, int *bound);
  * its port in *bound. Errors as ctk_sock_bind; *fd is -1 after one. */
 ctk_code ctk_sock_listen(const char *addr, int port, int backlog, int nonblock, int *fd,
                          int *bound);
+
+/* "HOST:PORT", ":PORT" or "PORT" (a whole number from min_port to 65535) into host and *port;
+ * host is default_host when the text names none (default_host NULL: a host is required).
+ * CTK_E_INVAL with why (when not NULL) saying what is wrong; CTK_E_TOOBIG for a long host. */
+ctk_code ctk_sock_parse_hostport(const char *text, const char *default_host, int min_port,
+                                 char *host, size_t hostlen, int *port, char *why,
+                                 size_t whylen);
+
+/* 1 when host is a loopback name or address (localhost, 127.0.0.0/8). */
+int ctk_sock_is_loopback(const char *host);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "ctk_csv.h"
 #include "ctk_file.h"
+#include "ctk_sock.h"
 #include "ctk_kvfile.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
@@ -72,27 +73,16 @@ static ctk_code set_uint(unsigned *dst, const char *value, unsigned min, unsigne
 /* "127.0.0.1:8080", ":8080" or "8080". */
 static ctk_code set_listen(ctk_node_config *c, const char *value, char *err, size_t errlen)
 {
-  const char *colon = strrchr(value, ':');
-  const char *port = colon ? colon + 1 : value;
-  unsigned p;
-  ctk_code result;
+  char why[200];
 
-  if(colon && colon != value) {
-    size_t n = (size_t)(colon - value);
-    if(n >= sizeof(c->listen_addr)) {
-      snprintf(err, errlen, "--listen: address too long");
-      return CTK_E_INVAL;
-    }
-    memcpy(c->listen_addr, value, n);
-    c->listen_addr[n] = '\0';
-  }
-  else if(!colon && strchr(value, '.')) {
+  /* an address alone keeps the port */
+  if(!strchr(value, ':') && strchr(value, '.'))
     return set_path(c->listen_addr, sizeof(c->listen_addr), value, "listen", err, errlen);
+  if(ctk_sock_parse_hostport(value, c->listen_addr, 0, c->listen_addr, sizeof(c->listen_addr),
+                             &c->port, why, sizeof(why))) {
+    snprintf(err, errlen, "--listen: %s", why);
+    return CTK_E_INVAL;
   }
-  result = set_uint(&p, port, 0, 65535, "listen", err, errlen);
-  if(result)
-    return result;
-  c->port = (int)p;
   return CTK_E_OK;
 }
 

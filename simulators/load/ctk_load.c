@@ -18,6 +18,7 @@
 #include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
+#include "ctk_sock.h"
 
 #define LOAD_MOD "load"
 #define LOAD_ARGS_MAX 48
@@ -40,32 +41,12 @@ void ctk_load_options_defaults(ctk_load_options *o)
 ctk_code ctk_load_check_target(const char *target, int allow_remote, char *host, size_t host_size,
                                int *port)
 {
-  const char *colon;
-  char *end = NULL;
-  long p;
-  struct in_addr a4;
-  size_t hlen;
+  ctk_code result;
 
-  if(!target || !*target)
-    return CTK_E_INVAL;
-  colon = strrchr(target, ':');
-  if(!colon || colon == target)
-    return CTK_E_INVAL;
-  hlen = (size_t)(colon - target);
-  if(hlen >= host_size)
-    return CTK_E_TOOBIG;
-  memcpy(host, target, hlen);
-  host[hlen] = '\0';
-  errno = 0;
-  p = strtol(colon + 1, &end, 10);
-  if(errno || !end || end == colon + 1 || *end || p < 1 || p > 65535)
-    return CTK_E_INVAL;
-  *port = (int)p;
-  if(allow_remote)
-    return CTK_E_OK;
-  if(!strcmp(host, "localhost"))
-    return CTK_E_OK;
-  if(inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127)
+  result = ctk_sock_parse_hostport(target, NULL, 1, host, host_size, port, NULL, 0);
+  if(result)
+    return result;
+  if(allow_remote || ctk_sock_is_loopback(host))
     return CTK_E_OK;
   return CTK_E_DENIED;
 }
