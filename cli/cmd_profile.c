@@ -1,5 +1,7 @@
 /* cmd_profile: `ctk profile lint DIR`, every problem of a profile with FILE:LINE and how to fix
- * it, including requirement ids the conformance tests use that the profile lacks. */
+ * it (including requirement ids the conformance tests use that the profile lacks);
+ * `ctk profile fixtures DIR OUT`, the profile's message set; `ctk profile roles [DIR]`, the
+ * table of roles a profile maps. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +12,22 @@
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_profile_check.h"
+#include "ctk_profile_fixtures.h"
 
 static void profile_usage(FILE *out)
 {
   fputs("usage: ctk profile lint [PROFILE_DIR]\n"
-        "  lint   every problem of a profile, one per line: FILE:LINE: problem (fix: ...);\n"
-        "         PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline\n"
-        "exit: 0 clean, 1 problems found, 3 usage (docs/CLI.md)\n",
+        "       ctk profile fixtures PROFILE_DIR OUT_DIR\n"
+        "       ctk profile roles [PROFILE_DIR...]\n"
+        "  lint      every problem of a profile, one per line: FILE:LINE: problem (fix: ...);\n"
+        "            PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline\n"
+        "  fixtures  compose the profile's messages into OUT_DIR/valid (every interface, both\n"
+        "            bindings, every encoding) and OUT_DIR/invalid (one fault each, with\n"
+        "            NAME.expect: code, requirement, where); each is checked before it is written\n"
+        "  roles     the roles a profile maps, as a Markdown table; a column per PROFILE_DIR\n"
+        "            with what that profile calls each\n"
+        "exit: 0 clean (lint) or all written (fixtures), 1 problems found or a message failed\n"
+        "its check, 2 a profile does not load, 3 usage (docs/CLI.md)\n",
         out);
 }
 
@@ -114,6 +125,127 @@ static int profile_lint(int argc, char **argv)
   return CTK_EXIT_OK;
 }
 
+static void print_fixture_note(void *ctx, const char *file, const char *text)
+{
+  fprintf(stderr, "ctk profile fixtures: %s: %s: %s\n", (const char *)ctx, file, text);
+}
+
+static int profile_fixtures(int argc, char **argv)
+{
+  ctk_profile *p = NULL;
+  ctk_fixture_counts counts;
+  char err[1024];
+  ctk_code result;
+
+  if(argc != 3)
+    return ctk_cli_usage_error("ctk profile fixtures", profile_usage,
+                               "a profile directory and an output directory are needed");
+  if(ctk_profile_load(argv[1], &p, err, sizeof(err))) {
+    fprintf(stderr, "ctk profile fixtures: %s\n", err);
+    return CTK_EXIT_ERROR;
+  }
+  result = ctk_profile_fixtures(p, argv[2], &counts, print_fixture_note, argv[1]);
+  ctk_profile_free(p);
+  fprintf(stderr, "ctk profile fixtures: %s: %zu valid and %zu invalid messages in %s", argv[1],
+          counts.valid, counts.invalid, argv[2]);
+  if(counts.failed)
+    fprintf(stderr, "; %zu failed their check and were not written", counts.failed);
+  fputc('\n', stderr);
+  return result ? CTK_EXIT_FAIL : CTK_EXIT_OK;
+}
+
+#define ROLES_PROFILES_MAX 8
+
+/* What one profile calls role i of one kind. */
+typedef const char *(*role_cell_fn)(const ctk_profile *p, int i);
+
+static void roles_cells(ctk_profile *const *ps, size_t n, role_cell_fn cell, int i)
+{
+  size_t k;
+  for(k = 0; k < n; k++) {
+    const char *v = cell(ps[k], i);
+    printf(" %s |", v && v[0] ? v : "-");
+  }
+  putchar('\n');
+}
+
+static const char *element_cell(const ctk_profile *p, int i)
+{
+  return p->el[i];
+}
+
+static const char *interface_cell(const ctk_profile *p, int i)
+{
+  return ctk_profile_iface_code(p, (ctk_interface_role)i);
+}
+
+static const char *state_cell(const ctk_profile *p, int i)
+{
+  return ctk_st(p, (ctk_state_role)i);
+}
+
+static const char *value_cell(const ctk_profile *p, int i)
+{
+  return p->value[i];
+}
+
+/* One row per role, straight from the role tables (so the table cannot drift from the code):
+ * what kind, which role, when a profile must map it, and what each profile given calls it. */
+static int profile_roles(int argc, char **argv)
+{
+  ctk_profile *ps[ROLES_PROFILES_MAX];
+  size_t n = 0;
+  size_t k;
+  char err[1024];
+  int i;
+  int status = 0;
+
+  if(argc - 1 > ROLES_PROFILES_MAX)
+    return ctk_cli_usage_error("ctk profile roles", profile_usage, "at most %d profiles",
+                               ROLES_PROFILES_MAX);
+  for(i = 1; i < argc && !status; i++) {
+    if(ctk_profile_load(argv[i], &ps[n], err, sizeof(err))) {
+      fprintf(stderr, "ctk profile roles: %s\n", err);
+      status = CTK_EXIT_ERROR;
+    }
+    else
+      n++;
+  }
+  if(!status) {
+    printf("| kind | role | must be mapped |");
+    for(k = 0; k < n; k++)
+      printf(" %s |", ps[k]->name);
+    printf("\n|---|---|---|");
+    for(k = 0; k < n; k++)
+      printf("---|");
+    putchar('\n');
+    for(i = 0; i < CTK_EL__COUNT; i++) {
+      ctk_interface_role need = ctk_element_role_need((ctk_element_role)i);
+      printf("| element | %s | %s%s |", ctk_element_role_name((ctk_element_role)i),
+             need == CTK_IF__COUNT ? "always" : "with interface ",
+             need == CTK_IF__COUNT ? "" : ctk_interface_role_name(need));
+      roles_cells(ps, n, element_cell, i);
+    }
+    for(i = 0; i < CTK_IF__COUNT; i++) {
+      printf("| interface | %s | %s |", ctk_interface_role_name((ctk_interface_role)i),
+             ctk_interface_role_required((ctk_interface_role)i) ? "always" : "when it has one");
+      roles_cells(ps, n, interface_cell, i);
+    }
+    for(i = 0; i < CTK_ST__COUNT; i++) {
+      printf("| state | %s | always |", ctk_state_role_name((ctk_state_role)i));
+      roles_cells(ps, n, state_cell, i);
+    }
+    for(i = 0; i < CTK_V__COUNT; i++) {
+      printf("| value | %s | when codes/%s.csv exists |", ctk_value_role_name((ctk_value_role)i),
+             ctk_value_role_codeset((ctk_value_role)i));
+      roles_cells(ps, n, value_cell, i);
+    }
+  }
+  for(k = 0; k < n; k++)
+    ctk_profile_free(ps[k]);
+  return status;
+}
+
 int ctk_cmd_profile(int argc, char **argv)
 {
   if(argc < 2)
@@ -124,5 +256,9 @@ int ctk_cmd_profile(int argc, char **argv)
   }
   if(!strcmp(argv[1], "lint"))
     return profile_lint(argc - 1, argv + 1);
+  if(!strcmp(argv[1], "fixtures"))
+    return profile_fixtures(argc - 1, argv + 1);
+  if(!strcmp(argv[1], "roles"))
+    return profile_roles(argc - 1, argv + 1);
   return ctk_cli_usage_error("ctk profile", profile_usage, "unknown subcommand '%s'", argv[1]);
 }

@@ -150,6 +150,7 @@ static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
 {
   int certifiable = ctk_run_certifiable(run);
   int baseline = !strcmp(run->profile_provenance, "baseline");
+  int synthetic = !strcmp(run->profile_provenance, "synthetic");
   int v;
 
   add(h, "<header><h1>12328 conformance report: ");
@@ -176,6 +177,10 @@ static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
            "ctk12328 project from public facts. It is <b>not the official text</b> of JT/T "
            "1019.3, which is not public. Verdicts say whether the system follows the baseline."
            "</p>");
+  if(synthetic)
+    add(h, "<p>This run used a <b>synthetic</b> profile: a layout made up by the ctk12328 "
+           "project to test the kit itself. It is <b>not any official text</b>; verdicts say "
+           "only whether the system follows this made-up layout.</p>");
   if(run->profile_statement[0]) {
     add(h, "<p>");
     esc(h, run->profile_statement);

@@ -207,3 +207,12 @@ const ctk_profile *ctk_test_profile(void)
     atexit(test_profile_free);
   return test_profile;
 }
+
+ctk_profile *ctk_test_load_profile(const char *dir)
+{
+  char err[1024];
+  ctk_profile *p = NULL;
+  if(ctk_profile_load(dir, &p, err, sizeof(err)))
+    fprintf(stderr, "\n  %s: %s\n", dir, err);
+  return p;
+}

@@ -44,6 +44,9 @@ void ctk_test_tz_restore(const ctk_test_tz *saved);
 
 /* The baseline profile, loaded once and freed at exit; NULL if it does not load. */
 const struct ctk_profile *ctk_test_profile(void);
+/* A profile of the caller's (free it with ctk_profile_free); NULL, the reason printed, if it
+ * does not load. */
+struct ctk_profile *ctk_test_load_profile(const char *dir);
 
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 

@@ -44,6 +44,8 @@
   X(receive, "net") \
   X(profile, "unit") \
   X(profile_lint, "unit") \
+  X(schema_model, "unit") \
+  X(compose, "unit") \
   X(msg, "unit") \
   X(validate, "unit") \
   X(fixtures, "unit")      \

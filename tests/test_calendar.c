@@ -225,7 +225,7 @@ static void test_calendar_clock_text(void)
     time_t t = time(NULL);
     ctk_strlcpy(c.text, "cached", sizeof(c.text));
     c.at = t;
-    c.fmt = year_fmt;
+    ctk_strlcpy(c.fmt, year_fmt, sizeof(c.fmt));
     ctk_clock_text_now(&c, 0, year_fmt, out, sizeof(out));
     if(time(NULL) == t)
       break;

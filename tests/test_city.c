@@ -805,31 +805,53 @@ static void test_city_rule_parsing(void)
     "{\"action\":\"drop\",\"count\":1,\"on\":\"answer\"}",     /* drop is for sends */
     "{\"action\":\"silent\",\"count\":1,\"on\":\"send\"}",     /* silent is for answers */
     "{\"action\":\"error-answer\",\"count\":1,\"result_code\":\"50\"}",
+    "{\"action\":\"error-answer\",\"count\":1,\"result_code\":\"NOT_A_RESULT\"}",
+    "{\"action\":\"drop\",\"count\":1,\"interface\":\"no-such-role\"}",
     "{\"action\":\"drop\",\"count\":1} trailing",
   };
+  const ctk_profile *p = ctk_test_profile();
   const char *good;
   ctk_mb_rule r;
-  char err[256];
+  char err[256], json[256];
   size_t i;
   for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     err[0] = '\0';
-    CU_ASSERT_NOT_EQUAL(ctk_mb_rule_parse(bad[i], strlen(bad[i]), 0, &r, err, sizeof(err)),
+    CU_ASSERT_NOT_EQUAL(ctk_mb_rule_parse(p, bad[i], strlen(bad[i]), 0, &r, err, sizeof(err)),
                         CTK_E_OK);
     CU_ASSERT(err[0] != '\0');
   }
+  /* an interface the profile does not have is refused too */
+  snprintf(json, sizeof(json), "{\"action\":\"drop\",\"count\":1,\"interface\":\"%s9\"}",
+           ctk_profile_iface_code(p, CTK_IF_REPORT));
+  CU_ASSERT_NOT_EQUAL(ctk_mb_rule_parse(p, json, strlen(json), 0, &r, err, sizeof(err)), CTK_E_OK);
   good = "{\"city\":\"360100\",\"action\":\"delay\",\"seconds\":5,\"delay_ms\":250,"
          "\"on\":\"answer\"}";
-  CU_ASSERT_EQUAL(ctk_mb_rule_parse(good, strlen(good), 1000, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(p, good, strlen(good), 1000, &r, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(r.action, CTK_MB_DELAY);
   CU_ASSERT_EQUAL(r.on, CTK_MB_ON_ANSWER);
   CU_ASSERT_EQUAL(r.remaining, -1);
   CU_ASSERT_EQUAL(r.until_ms, 6000);
   CU_ASSERT_EQUAL(r.delay_ms, 250);
   good = "{\"action\":\"error-answer\",\"count\":2}";
-  CU_ASSERT_EQUAL(ctk_mb_rule_parse(good, strlen(good), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(p, good, strlen(good), 0, &r, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_STRING_EQUAL(r.city, "*");
-  CU_ASSERT_STRING_EQUAL(r.result_code, "5001");
+  CU_ASSERT_STRING_EQUAL(r.result_code, ctk_profile_rc(p, "BUSY"));   /* the default */
   CU_ASSERT_EQUAL(r.on, CTK_MB_ON_ANSWER);
+  /* roles and symbolic names become the profile's element name and codes */
+  good = "{\"action\":\"error-answer\",\"count\":1,\"result_code\":\"STATE\","
+         "\"interface\":\"sign\"}";
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(p, good, strlen(good), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(r.result_code, ctk_profile_rc(p, "STATE"));
+  CU_ASSERT_STRING_EQUAL(r.interface_code, ctk_profile_iface_code(p, CTK_IF_SIGN));
+  snprintf(json, sizeof(json), "{\"action\":\"error-answer\",\"count\":1,"
+           "\"result_code\":\"%s\",\"interface\":\"%s\"}", ctk_profile_rc(p, "DENIED"),
+           ctk_profile_iface_code(p, CTK_IF_QUERY));
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(p, json, strlen(json), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(r.result_code, ctk_profile_rc(p, "DENIED"));
+  CU_ASSERT_STRING_EQUAL(r.interface_code, ctk_profile_iface_code(p, CTK_IF_QUERY));
+  good = "{\"action\":\"invalid-field\",\"count\":1,\"field\":\"channel\"}";
+  CU_ASSERT_EQUAL(ctk_mb_rule_parse(p, good, strlen(good), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_STRING_EQUAL(r.field, ctk_el(p, CTK_EL_CHANNEL));
 }
 
 static int has_channel(void *ctx, const char *field)
@@ -853,7 +875,8 @@ static void test_city_rule_take(void)
   const char *json = "{\"city\":\"360100\",\"action\":\"invalid-field\",\"field\":\"Channel\","
                      "\"count\":2,\"interface\":\"1001\"}";
   ctk_mb_init(&set);
-  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(json, strlen(json), 0, &r, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(ctk_test_profile(), json, strlen(json), 0, &r, err,
+                                          sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
   /* other city, other interface, message without the field: not consumed */
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360200", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
@@ -874,8 +897,8 @@ static void test_city_rule_take(void)
   CU_ASSERT_EQUAL(set.count, 0);
   /* a window applies to every message until it ends, then it is gone */
   json = "{\"action\":\"drop\",\"seconds\":2}";
-  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(json, strlen(json), 1000, &r, err, sizeof(err)),
-                        CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(ctk_test_profile(), json, strlen(json), 1000, &r, err,
+                                          sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360300", CTK_MB_ON_SEND, "1005", 1500, NULL, NULL, &got), 1);
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 2999, NULL, NULL, &got), 1);

@@ -1,6 +1,7 @@
 /* test_fixtures: every sample message in fixtures/messages/ gives exactly what it promises:
  * files in valid/ validate clean; each file in invalid/ gives one problem whose result code,
- * requirement and (when named) location are those of its NAME.expect sidecar. */
+ * requirement and (when named) location are those of its NAME.expect sidecar. The same holds
+ * for the set `ctk profile fixtures` composes for the baseline. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,15 @@
 
 #define FIXTURES "fixtures/messages"
 
+/* The folder holding valid/ and invalid/: the committed set, or a generated one; and the
+ * profile its messages are written in. */
+static const char *fixtures_root = FIXTURES;
+static const ctk_profile *fixtures_profile;
+
+static const ctk_profile *fx_profile(void)
+{
+  return fixtures_profile ? fixtures_profile : ctk_test_profile();
+}
 
 typedef struct expectation {
   char code[CTK_ID_MAX];
@@ -56,7 +66,7 @@ static int check_file(const char *path, ctk_problems *problems)
 
   if(!data)
     return -1;
-  ctk_validate_bytes(ctk_test_profile(), data, len, b, NULL, problems);
+  ctk_validate_bytes(fx_profile(), data, len, b, NULL, problems);
   free(data);
   return 0;
 }
@@ -77,7 +87,7 @@ static int each_fixture(const char *folder, void (*fn)(const char *path, const c
   struct dirent *de;
   int n = 0;
 
-  snprintf(dir, sizeof(dir), "%s/%s", FIXTURES, folder);
+  snprintf(dir, sizeof(dir), "%s/%s", fixtures_root, folder);
   d = opendir(dir);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
   de = readdir(d);
@@ -128,13 +138,13 @@ static void check_invalid(const char *path, const char *name)
 
 static void test_fixtures_valid_are_valid(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fx_profile());
   CU_ASSERT(each_fixture("valid", check_valid) > 0);
 }
 
 static void test_fixtures_invalid_give_expected_problem(void)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fx_profile());
   CU_ASSERT(each_fixture("invalid", check_invalid) > 0);
 }
 
@@ -155,7 +165,7 @@ static void count_invalid(const char *path, const char *name)
 
 static void test_fixtures_cover_every_interface(void)
 {
-  const ctk_profile *p = ctk_test_profile();
+  const ctk_profile *p = fx_profile();
   size_t i;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -172,9 +182,49 @@ static void test_fixtures_cover_every_interface(void)
   }
 }
 
+/* `ctk profile fixtures` on a profile: everything it writes passes the real decoder and
+ * validator of that profile (the same checks as the committed set), each invalid message at
+ * the exact location its sidecar names, and covers every interface. */
+static void generated_set(const char *profile_dir, const ctk_profile *p)
+{
+  const char *dir = ctk_test_tmpdir("generated-fixtures");
+  char cmd[1024];
+  char *out = NULL;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  snprintf(cmd, sizeof(cmd), "'%s' profile fixtures %s '%s' 2>&1", ctk_test_ctk_bin(),
+           profile_dir, dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "invalid messages in"));
+  free(out);
+  fixtures_root = dir;
+  fixtures_profile = p;
+  test_fixtures_valid_are_valid();
+  test_fixtures_invalid_give_expected_problem();
+  test_fixtures_cover_every_interface();
+  fixtures_root = FIXTURES;
+  fixtures_profile = NULL;
+}
+
+static void test_fixtures_generated_baseline(void)
+{
+  generated_set("profiles/jtt1019-baseline", ctk_test_profile());
+}
+
+/* The second profile: every name, number and code spelt otherwise, the same promises. */
+static void test_fixtures_generated_variant(void)
+{
+  ctk_profile *variant = ctk_test_load_profile("profiles/synthetic-variant");
+  generated_set("profiles/synthetic-variant", variant);
+  ctk_profile_free(variant);
+}
+
 void ctk_test_add_fixtures(CU_pSuite s)
 {
   CTK_TEST(s, test_fixtures_valid_are_valid);
   CTK_TEST(s, test_fixtures_invalid_give_expected_problem);
   CTK_TEST(s, test_fixtures_cover_every_interface);
+  CTK_TEST(s, test_fixtures_generated_baseline);
+  CTK_TEST(s, test_fixtures_generated_variant);
 }

@@ -228,13 +228,14 @@ void ctk_clock_text_now(ctk_clock_text *c, long offset_s, const char *fmt, char 
 {
   time_t now = time(NULL);
 
-  if(now != c->at || fmt != c->fmt) {
+  if(now != c->at || strcmp(fmt, c->fmt)) {
     time_t shifted = now + offset_s;
     struct tm tm;
     if(!gmtime_r(&shifted, &tm) || !strftime(c->text, sizeof(c->text), fmt, &tm))
       c->text[0] = '\0';
     c->at = now;
-    c->fmt = fmt;
+    if(ctk_strlcpy(c->fmt, fmt, sizeof(c->fmt)))
+      c->at = 0;               /* a format too long to remember is made every time */
   }
   if(ctk_strlcpy(out, c->text, outlen))
     out[0] = '\0';

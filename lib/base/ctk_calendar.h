@@ -58,7 +58,8 @@ long long ctk_wall_ms(void);
  * per thread (_Thread_local) and format. */
 typedef struct ctk_clock_text {
   time_t at;                   /* the second text was made for (0: not yet) */
-  const char *fmt;             /* the format it was made with */
+  char fmt[64];                /* the format it was made with (a copy: a profile's format may
+                                  be freed and another put at the same address) */
   char text[48];
 } ctk_clock_text;
 /* Now, offset_s east of UTC, as strftime writes it with fmt (which must not need more than

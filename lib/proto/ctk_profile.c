@@ -23,6 +23,7 @@
 #include "ctk_csv.h"
 #include "ctk_msg.h"
 #include "ctk_profile_check.h"
+#include "ctk_schema_model.h"
 #include "ctk_validate.h"
 #include "ctk_xml_safe.h"
 
@@ -579,9 +580,10 @@ static ctk_code load_head(loader *ld, xmlNodePtr root)
   result = attr_copy(ld, prov, "kind", p->provenance, sizeof(p->provenance), 1);
   if(result)
     return result;
-  if(strcmp(p->provenance, "baseline") && strcmp(p->provenance, "official"))
-    return fail(ld, node_line(prov), "provenance kind \"%s\" is neither baseline nor official",
-                p->provenance);
+  if(strcmp(p->provenance, "baseline") && strcmp(p->provenance, "official") &&
+     strcmp(p->provenance, "synthetic"))
+    return fail(ld, node_line(prov), "provenance kind \"%s\" is not baseline, official or "
+                "synthetic", p->provenance);
   text = xmlNodeGetContent(prov);
   ctk_strlcpy(p->statement, text ? (const char *)text : "", sizeof(p->statement));
   xmlFree(text);
@@ -895,15 +897,20 @@ static ctk_code load_formats(loader *ld)
   return (ctk_code)ctk_formats_each(ld->p->formats, check_format_refs, ld);
 }
 
+/* Compiled for validation, and read as a content model for composing. */
 static ctk_code load_schema(loader *ld)
 {
   char path[1024];
+  ctk_code result;
 
   set_file(ld, ld->p->schema_entry);
   ctk_strlcpy(path, ld->file, sizeof(path));
   if(access(path, R_OK))
     return fail(ld, 0, "missing file (%s)", strerror(errno));
-  return ctk_schema_load(path, ld->p->dir, &ld->p->schema, ld->err, ld->errlen);
+  result = ctk_schema_load(path, ld->p->dir, &ld->p->schema, ld->err, ld->errlen);
+  if(!result)
+    result = ctk_schema_model_load(path, &ld->p->model, ld->err, ld->errlen);
+  return result;
 }
 
 /* ---------- roles.xml ---------- */
@@ -1125,6 +1132,8 @@ void ctk_profile_free(ctk_profile *p)
   free(p->rules);
   ctk_formats_free(p->formats);
   ctk_schema_free(p->schema);
+  ctk_schema_model_free(p->model);
+  free(p->sources);
   free(p);
 }
 

@@ -120,14 +120,39 @@ typedef struct ctk_rule {
   char requirement[CTK_ID_MAX];
 } ctk_rule;
 
+/* Where a mandatory element's value comes from when whoever composes a message gives none
+ * (roles.xml <source>): a constant, the time now, a generated id, or a value of a code set. */
+typedef enum {
+  CTK_SOURCE_CONSTANT,
+  CTK_SOURCE_NOW,              /* now, Beijing time, in the profile's datetime format */
+  CTK_SOURCE_GENERATED,        /* a fresh value from a template (ctk_compose.h) */
+  CTK_SOURCE_CODE              /* a value of a code set: a named one, or its first */
+} ctk_source_kind;
+
+typedef struct ctk_source {
+  char element[CTK_NAME_MAX];  /* local name of the element */
+  char parent[CTK_NAME_MAX];   /* only inside this parent; "" wherever it stands */
+  ctk_source_kind kind;
+  char value[256];             /* constant: the text; code: the code value; generated: the
+                                  template */
+  char codeset[CTK_ID_MAX];    /* code: the code set the value is from */
+  long line;                   /* in roles.xml */
+} ctk_source;
+
+/* A generated source without template: Beijing time, a counter and randomness (28 of
+ * [0-9a-f]), unique in practice. */
+#define CTK_SOURCE_DEFAULT_TEMPLATE "{now:%Y%m%d%H%M%S}{seq:6}{rand:8}"
+
 struct ctk_formats;            /* compiled PCRE2 field formats, see ctk_validate.h */
 struct ctk_schema;             /* compiled XSD, see ctk_validate.h */
+struct ctk_schema_model;       /* the schemas' content model, see ctk_schema_model.h */
 
 typedef struct ctk_profile {
   char dir[512];
   char name[CTK_NAME_MAX];
   char version[CTK_ID_MAX];
-  char provenance[CTK_ID_MAX]; /* "baseline" (ours) or "official" */
+  char provenance[CTK_ID_MAX]; /* "baseline" (ours), "official", or "synthetic" (a made-up
+                                  variant that tests the kit's genericity) */
   char statement[1024];        /* what the provenance means, shown in every report */
   char ns[256];                /* XML namespace of messages */
   char soap_ns[256];           /* namespace of the SOAP operation wrapper */
@@ -152,6 +177,7 @@ typedef struct ctk_profile {
 
   struct ctk_formats *formats;
   struct ctk_schema *schema;
+  struct ctk_schema_model *model; /* element order and occurrences, for composing messages */
 
   ctk_codefield *codefields;
   size_t n_codefields;
@@ -171,6 +197,9 @@ typedef struct ctk_profile {
   char state_code[CTK_ST__COUNT][CTK_ID_MAX];
   char value[CTK_V__COUNT][CTK_ID_MAX];     /* code value of each value role */
   char datetime_format[64];                 /* strftime format of times written (Beijing) */
+  long datetime_line;                       /* of <datetime> in roles.xml, for lint */
+  ctk_source *sources;                      /* roles.xml <source>: values nobody gives */
+  size_t n_sources;
 } ctk_profile;
 
 /* The profile's local name of an element role ("MsgId" in the baseline for CTK_EL_MSG_ID). */
@@ -188,6 +217,10 @@ static inline const char *ctk_val(const ctk_profile *p, ctk_value_role r)
 {
   return p->value[r];
 }
+/* The source of element's value inside parent: one declared for that parent, else one for
+ * the element wherever it stands; NULL when roles.xml declares none. */
+const ctk_source *ctk_profile_source(const ctk_profile *p, const char *element,
+                                     const char *parent);
 /* The interface that plays a role; NULL when the profile has none (optional interfaces). */
 const ctk_interface *ctk_profile_iface(const ctk_profile *p, ctk_interface_role r);
 /* Its code, "" when the profile has none. */

@@ -11,11 +11,15 @@
 #include <libxml/tree.h>
 
 #include "ctk_buf.h"
+#include "ctk_compose.h"
+#include "ctk_schema_model.h"
 #include "ctk_validate.h"
 #include "ctk_xml_safe.h"
 
 #define WSDL_FILE_MAX ((size_t)8 * 1024 * 1024)
 #define SOAP_WSDL_NS "http://schemas.xmlsoap.org/wsdl/soap/"
+#define COVERAGE_DEPTH_MAX 32
+#define COVERAGE_SEEN_MAX 1024
 
 typedef struct checker {
   const ctk_profile *p;
@@ -205,6 +209,148 @@ static void check_wsdl(checker *c)
   xmlFreeDoc(doc);
 }
 
+/* A file of the model ("DIR/schemas/x.xsd") relative to the profile, as problems name files. */
+static const char *profile_relative(const ctk_profile *p, const char *file)
+{
+  size_t len = strlen(p->dir);
+  if(!strncmp(file, p->dir, len) && file[len] == '/')
+    return file + len + 1;
+  return file;
+}
+
+static int is_role_element(const ctk_profile *p, const char *name)
+{
+  int i;
+  for(i = 0; i < CTK_EL__COUNT; i++) {
+    if(!strcmp(p->el[i], name))
+      return 1;
+  }
+  return 0;
+}
+
+typedef struct coverage {
+  checker *c;
+  const ctk_sm_child *seen[COVERAGE_SEEN_MAX]; /* each declaration is reported once */
+  size_t n_seen;
+} coverage;
+
+static int coverage_seen(coverage *cv, const ctk_sm_child *decl)
+{
+  size_t i;
+  for(i = 0; i < cv->n_seen; i++) {
+    if(cv->seen[i] == decl)
+      return 1;
+  }
+  if(cv->n_seen < COVERAGE_SEEN_MAX)
+    cv->seen[cv->n_seen++] = decl;
+  return 0;
+}
+
+static void coverage_walk(coverage *cv, const ctk_sm_content *content, const char *parent,
+                          int depth);
+
+static void coverage_decl(coverage *cv, const ctk_sm_child *k, const char *parent, int mandatory,
+                          int depth)
+{
+  const ctk_profile *p = cv->c->p;
+  if(!ctk_sm_is_leaf(k)) {
+    coverage_walk(cv, k->content, k->name, depth + 1);
+    return;
+  }
+  if(!mandatory || is_role_element(p, k->name) || ctk_profile_source(p, k->name, parent) ||
+     coverage_seen(cv, k))
+    return;
+  problem(cv->c, profile_relative(p, k->file), k->line,
+          "map a role to it, or declare <source element=\"...\" kind=\"constant|now|generated|"
+          "code\" .../> in roles.xml",
+          "mandatory element %s/%s has no role and no source: nothing can fill it when the "
+          "kit composes this message", parent, k->name);
+}
+
+static void coverage_walk(coverage *cv, const ctk_sm_content *content, const char *parent,
+                          int depth)
+{
+  size_t i;
+  size_t j;
+  if(!content || depth > COVERAGE_DEPTH_MAX)
+    return;
+  for(i = 0; i < content->count; i++) {
+    const ctk_sm_child *k = &content->children[i];
+    if(!k->n_alternatives) {
+      coverage_decl(cv, k, parent, k->min_occurs > 0, depth);
+      continue;
+    }
+    for(j = 0; j < k->n_alternatives; j++)
+      coverage_decl(cv, k->alternatives[j], parent, k->min_occurs > 0, depth);
+  }
+}
+
+/* Every mandatory leaf of every request body can be filled: a role names it (whoever composes
+ * gives its value) or roles.xml declares where its value comes from. */
+static void check_coverage(checker *c)
+{
+  coverage *cv = calloc(1, sizeof(*cv));
+  size_t i;
+  if(!cv)
+    return;
+  cv->c = c;
+  for(i = 0; i < c->p->n_interfaces; i++) {
+    const ctk_sm_child *body = ctk_schema_model_global(c->p->model,
+                                                       c->p->interfaces[i].request_element);
+    if(body)                   /* an undeclared one is check_catalog_elements' to report */
+      coverage_walk(cv, body->content, body->name, 0);
+  }
+  free(cv);
+}
+
+/* Each source gives what the element may hold: a leaf's value, of its format and code set. */
+static void check_sources(checker *c)
+{
+  size_t i;
+  for(i = 0; i < c->p->n_sources; i++) {
+    const ctk_source *s = &c->p->sources[i];
+    const ctk_sm_child *decl = ctk_schema_model_find(c->p->model, s->element);
+    const ctk_codefield *cf = ctk_profile_codefield(c->p, s->element);
+    char value[512];
+
+    if(decl && !ctk_sm_is_leaf(decl)) {
+      problem(c, "roles.xml", s->line, "a source gives a leaf's text; give the leaves inside "
+              "their own sources", "source for %s: %s has children", s->element, s->element);
+      continue;
+    }
+    if(ctk_compose_source_value(c->p, s, value, sizeof(value))) {
+      problem(c, "roles.xml", s->line, "shorten the value or template",
+              "source for %s gives no value", s->element);
+      continue;
+    }
+    if(ctk_format_match(c->p, s->element, value) == 0)
+      problem(c, "roles.xml", s->line, "make the source and formats.csv agree",
+              "source for %s gives \"%.80s\", which does not match its format in formats.csv",
+              s->element, value);
+    if(cf && !ctk_profile_code(c->p, cf->codeset, value))
+      problem(c, "roles.xml", s->line, "give a value of the code set, or kind=\"code\"",
+              "source for %s gives \"%.80s\", which is not in code set %s", s->element, value,
+              cf->codeset);
+  }
+}
+
+/* The times the kit writes (roles.xml <datetime>) have the format formats.csv requires. */
+static void check_datetime(checker *c)
+{
+  char now[64];
+  const char *element = ctk_el(c->p, CTK_EL_SEND_TIME);
+
+  ctk_profile_now(c->p, now, sizeof(now));
+  if(!now[0])
+    problem(c, "roles.xml", c->p->datetime_line, "shorten the format",
+            "datetime format \"%s\" writes nothing", c->p->datetime_format);
+  else if(ctk_format_match(c->p, element, now) == 0)
+    problem(c, "roles.xml", c->p->datetime_line,
+            "make <datetime format> and the format of the time elements in formats.csv agree",
+            "times written with \"%s\" (\"%s\") do not match the format of %s in formats.csv",
+            c->p->datetime_format, now, element);
+}
+
 static void check_required_ids(checker *c, const ctk_required_id *required, size_t n)
 {
   size_t i;
@@ -232,6 +378,9 @@ size_t ctk_profile_check(const ctk_profile *p, const ctk_schema_names *names,
   check_statuses(&c);
   check_transitions(&c);
   check_wsdl(&c);
+  check_coverage(&c);
+  check_sources(&c);
+  check_datetime(&c);
   check_required_ids(&c, required, n_required);
   return c.count;
 }

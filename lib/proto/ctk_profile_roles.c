@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "ctk_buf.h"
+#include "ctk_compose.h"
 #include "ctk_profile.h"
 #include "ctk_xml_safe.h"
 
@@ -226,6 +227,7 @@ typedef struct roles_loader {
   long if_line[CTK_IF__COUNT];
   long st_line[CTK_ST__COUNT];
   long v_line[CTK_V__COUNT];
+  size_t cap_sources;
 } roles_loader;
 
 static ctk_code roles_fail(roles_loader *rl, long line, const char *fmt, ...)
@@ -385,6 +387,121 @@ static ctk_code load_datetime(roles_loader *rl, xmlNodePtr n, long line)
     return roles_fail(rl, line, "datetime format=\"...\" must be a strftime format "
                       "(e.g. %%Y-%%m-%%dT%%H:%%M:%%S+08:00)");
   memcpy(rl->p->datetime_format, format, sizeof(format));
+  rl->p->datetime_line = line;
+  return CTK_E_OK;
+}
+
+static int source_kind(const char *kind, ctk_source_kind *out)
+{
+  static const struct {
+    const char *name;
+    ctk_source_kind kind;
+  } kinds[] = { { "constant", CTK_SOURCE_CONSTANT },
+                { "now", CTK_SOURCE_NOW },
+                { "generated", CTK_SOURCE_GENERATED },
+                { "code", CTK_SOURCE_CODE } };
+  size_t i;
+  for(i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    if(!strcmp(kinds[i].name, kind)) {
+      *out = kinds[i].kind;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* kind="code": the code set (given, or the element's code field) and the value in it (given
+ * by value or by name, or the set's first). */
+static ctk_code source_code(roles_loader *rl, ctk_source *src, const char *value, long line)
+{
+  const ctk_codeset *set;
+  const ctk_codefield *cf = ctk_profile_codefield(rl->p, src->element);
+  size_t i;
+
+  if(!src->codeset[0] && cf)
+    ctk_strlcpy(src->codeset, cf->codeset, sizeof(src->codeset));
+  if(!src->codeset[0])
+    return roles_fail(rl, line, "source for %s: kind=\"code\" needs codeset=\"...\" (%s has no "
+                      "code field in catalog.xml)", src->element, src->element);
+  set = ctk_profile_codeset(rl->p, src->codeset);
+  if(!set || !set->count)
+    return roles_fail(rl, line, "source for %s: code set %s has no file codes/%s.csv, or no "
+                      "value", src->element, src->codeset, src->codeset);
+  if(!value[0]) {
+    ctk_strlcpy(src->value, set->entries[0].value, sizeof(src->value));
+    return CTK_E_OK;
+  }
+  for(i = 0; i < set->count; i++) {
+    if(!strcmp(set->entries[i].value, value) || !strcmp(set->entries[i].name, value)) {
+      ctk_strlcpy(src->value, set->entries[i].value, sizeof(src->value));
+      return CTK_E_OK;
+    }
+  }
+  return roles_fail(rl, line, "source for %s: %s is neither a value nor a name of codes/%s.csv",
+                    src->element, value, src->codeset);
+}
+
+/* <source element="E" [parent="P"] kind="constant|now|generated|code" [value=...]
+ *         [codeset=...] [template=...]/>: where E's value comes from when nobody gives one. */
+static ctk_code load_source(roles_loader *rl, xmlNodePtr n, long line)
+{
+  char kind[32];
+  char value[256];
+  char tpl[256];
+  char why[160];
+  ctk_source src;
+  size_t i;
+
+  memset(&src, 0, sizeof(src));
+  src.line = line;
+  if(attr(n, "element", src.element, sizeof(src.element)) ||
+     attr(n, "parent", src.parent, sizeof(src.parent)) || attr(n, "kind", kind, sizeof(kind)) ||
+     attr(n, "value", value, sizeof(value)) || attr(n, "codeset", src.codeset,
+                                                    sizeof(src.codeset)) ||
+     attr(n, "template", tpl, sizeof(tpl)))
+    return roles_fail(rl, line, "attribute too long");
+  if(!src.element[0])
+    return roles_fail(rl, line, "source: element=\"...\" missing");
+  if(rl->schema && !ctk_schema_names_has(rl->schema, src.element))
+    return roles_fail(rl, line, "source for element %s, which no schema of the profile declares "
+                      "(a misspelling? check schemas/*.xsd)", src.element);
+  if(rl->schema && src.parent[0] && !ctk_schema_names_has(rl->schema, src.parent))
+    return roles_fail(rl, line, "source for %s inside %s, which no schema of the profile "
+                      "declares", src.element, src.parent);
+  if(source_kind(kind, &src.kind))
+    return roles_fail(rl, line, "source for %s: kind \"%s\" is not constant, now, generated or "
+                      "code", src.element, kind);
+  for(i = 0; i < rl->p->n_sources; i++) {
+    if(!strcmp(rl->p->sources[i].element, src.element) &&
+       !strcmp(rl->p->sources[i].parent, src.parent))
+      return roles_fail(rl, line, "element %s has a source already (line %ld)", src.element,
+                        rl->p->sources[i].line);
+  }
+  if(src.kind == CTK_SOURCE_CONSTANT) {
+    if(!xmlHasProp(n, (const xmlChar *)"value"))
+      return roles_fail(rl, line, "source for %s: kind=\"constant\" needs value=\"...\"",
+                        src.element);
+    memcpy(src.value, value, sizeof(value));
+  }
+  else if(src.kind == CTK_SOURCE_GENERATED) {
+    ctk_strlcpy(src.value, tpl[0] ? tpl : CTK_SOURCE_DEFAULT_TEMPLATE, sizeof(src.value));
+    if(ctk_compose_template_check(src.value, why, sizeof(why)))
+      return roles_fail(rl, line, "source for %s: template: %s", src.element, why);
+  }
+  else if(src.kind == CTK_SOURCE_CODE) {
+    ctk_code result = source_code(rl, &src, value, line);
+    if(result)
+      return result;
+  }
+  if(rl->p->n_sources == rl->cap_sources) {
+    size_t cap = rl->cap_sources ? rl->cap_sources * 2 : 8;
+    ctk_source *grown = realloc(rl->p->sources, cap * sizeof(*grown));
+    if(!grown)
+      return roles_fail(rl, line, "out of memory");
+    rl->p->sources = grown;
+    rl->cap_sources = cap;
+  }
+  rl->p->sources[rl->p->n_sources++] = src;
   return CTK_E_OK;
 }
 
@@ -468,14 +585,33 @@ ctk_code ctk_profile_roles_load(ctk_profile *p, const ctk_schema_names *schema, 
       result = load_value_role(&rl, n, line);
     else if(is_elem(n, "datetime"))
       result = load_datetime(&rl, n, line);
+    else if(is_elem(n, "source"))
+      result = load_source(&rl, n, line);
     else
       result = roles_fail(&rl, line, "unknown element <%s> (element, interface, state, value, "
-                          "datetime)", (const char *)n->name);
+                          "datetime, source)", (const char *)n->name);
   }
   xmlFreeDoc(doc);
   if(!result)
     result = check_complete(&rl);
   return result;
+}
+
+const ctk_source *ctk_profile_source(const ctk_profile *p, const char *element,
+                                     const char *parent)
+{
+  const ctk_source *anywhere = NULL;
+  size_t i;
+  for(i = 0; p && element && i < p->n_sources; i++) {
+    const ctk_source *s = &p->sources[i];
+    if(strcmp(s->element, element))
+      continue;
+    if(!s->parent[0])
+      anywhere = s;
+    else if(parent && !strcmp(s->parent, parent))
+      return s;
+  }
+  return anywhere;
 }
 
 ctk_interface_role ctk_profile_interface_role(const ctk_profile *p, const char *code)

@@ -350,6 +350,21 @@ static int format_matches(const ctk_format *f, const char *value)
   return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
+int ctk_format_of_element(const ctk_profile *p, const char *element, const char **field,
+                          const char **result, const char **requirement)
+{
+  const ctk_format *f = p && element ? format_for_element(p->formats, element) : NULL;
+  if(!f)
+    return 0;
+  if(field)
+    *field = f->field;
+  if(result)
+    *result = f->result;
+  if(requirement)
+    *requirement = f->requirement;
+  return 1;
+}
+
 int ctk_format_match(const ctk_profile *p, const char *field, const char *value)
 {
   const ctk_format *f = p && field ? format_by_field(p->formats, field) : NULL;
@@ -483,7 +498,7 @@ void ctk_schema_free(struct ctk_schema *s)
 /* Readable location: /Message/Body/WorkOrderComplete/OrderId, with [n] only where siblings
  * share a name. (xmlGetNodePath writes elements of a default namespace as "*", which tells a
  * reader nothing.) */
-static void node_path(xmlNodePtr node, char *out, size_t outlen)
+void ctk_xml_path(xmlNodePtr node, char *out, size_t outlen)
 {
   xmlNodePtr chain[64];
   size_t depth = 0;
@@ -533,7 +548,7 @@ static void add_problem(ctk_problems *out, const ctk_profile *p, const char *res
   va_start(ap, fmt);
   vsnprintf(reason, sizeof(reason), fmt, ap);
   va_end(ap);
-  node_path(node, where, sizeof(where));
+  ctk_xml_path(node, where, sizeof(where));
   ctk_outcome_set(&out->items[out->count++], p, result, where, requirement, "%s", reason);
 }
 

@@ -24,6 +24,15 @@ ctk_code ctk_validate_msg(const ctk_profile *p, const ctk_msg *m, ctk_problems *
  * -1 if the profile has no format of that name. */
 int ctk_format_match(const ctk_profile *p, const char *field, const char *value);
 
+/* The format validation applies to element (formats.csv, the first listing it): its name,
+ * the symbolic result on mismatch and the requirement. 0 when the element has none. */
+int ctk_format_of_element(const ctk_profile *p, const char *element, const char **field,
+                          const char **result, const char **requirement);
+
+/* Where a node is, as validation reports it: /Message/Body/WorkOrderComplete/OrderId, local
+ * names, "[n]" only where siblings share a name. */
+void ctk_xml_path(xmlNodePtr node, char *out, size_t outlen);
+
 /* Decode and validate raw bytes in one go (what `ctk validate` and the endpoints do):
  * decoding failures become a single problem. *out may be NULL. */
 ctk_code ctk_validate_bytes(const ctk_profile *p, const char *data, size_t len, ctk_binding b,

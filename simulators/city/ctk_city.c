@@ -39,24 +39,55 @@ void city_count(city_counters *c, const char *key)
   }
 }
 
-/* The wire value of a symbolic code name ("enquiry" -> "2"); NULL when the profile lacks it. */
-const char *city_code_of(const ctk_profile *p, const char *set, const char *name)
+const char *city_codeset(const ctk_profile *p, ctk_element_role r)
 {
-  const ctk_codeset *cs = ctk_profile_codeset(p, set);
+  const ctk_codefield *cf = ctk_profile_codefield(p, ctk_el(p, r));
+  return cf ? cf->codeset : NULL;
+}
+
+void city_where(const ctk_profile *p, const char *body, ctk_element_role leaf,
+                ctk_element_role sub, char *out, size_t outlen)
+{
+  int n = snprintf(out, outlen, "/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE),
+                   ctk_el(p, body ? CTK_EL_BODY : CTK_EL_HEAD), body ? body : ctk_el(p, leaf));
+  if(n < 0 || (size_t)n >= outlen)
+    return;
+  if(body)
+    n += snprintf(out + n, outlen - (size_t)n, "/%s", ctk_el(p, leaf));
+  if(sub != CTK_EL__COUNT && n >= 0 && (size_t)n < outlen)
+    snprintf(out + n, outlen - (size_t)n, "/%s", ctk_el(p, sub));
+}
+
+/* The value of a symbolic code name of the set ("enquiry" -> its value); NULL when none. */
+static const char *code_of_name(const ctk_profile *p, const char *set, const char *name)
+{
+  const ctk_codeset *cs = set ? ctk_profile_codeset(p, set) : NULL;
   size_t i;
-  if(!cs)
-    return NULL;
-  for(i = 0; i < cs->count; i++) {
-    if(!strcmp(cs->entries[i].name, name) || !strcmp(cs->entries[i].value, name))
+  for(i = 0; cs && i < cs->count; i++) {
+    if(!strcmp(cs->entries[i].name, name))
       return cs->entries[i].value;
   }
   return NULL;
 }
 
-static const char *code_zh(const ctk_profile *p, const char *set, const char *value)
+/* The Chinese name of the code value of the element of role r, for the order's texts. */
+static const char *code_zh(const ctk_profile *p, ctk_element_role r, const char *value)
 {
-  const ctk_code_entry *e = ctk_profile_code(p, set, value);
+  const char *set = city_codeset(p, r);
+  const ctk_code_entry *e = set ? ctk_profile_code(p, set, value) : NULL;
   return e ? e->name_zh : value;
+}
+
+/* A code of the mix drawn by the model's weights (the name through *name when asked). */
+static const char *draw_code(struct ctk_city_sim *sim, city_mix m, const char **name)
+{
+  const ctk_traffic_mix *mixes[CITY_MIX__COUNT] = { &sim->model.business, &sim->model.domain,
+                                                    &sim->model.channel,
+                                                    &sim->model.satisfaction };
+  int i = ctk_traffic_pick_index(mixes[m], &sim->rng);
+  if(name)
+    *name = i < 0 ? NULL : mixes[m]->names[i];
+  return i < 0 ? NULL : sim->mix_codes[m][i];
 }
 
 ssize_t city_find(struct ctk_city_sim *sim, const char *region)
@@ -120,13 +151,14 @@ city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id
   return o;
 }
 
-void city_history_add(city_order *o, const char *interface_code, const char *region)
+void city_history_add(const ctk_profile *p, city_order *o, const char *interface_code,
+                      const char *region)
 {
   city_event *e;
   if(o->n_history >= CITY_HISTORY_MAX)
     return;
   e = &o->history[o->n_history++];
-  ctk_msg_now(e->time, sizeof(e->time));
+  ctk_profile_now(p, e->time, sizeof(e->time));
   ctk_strlcpy(e->interface_code, interface_code, sizeof(e->interface_code));
   ctk_strlcpy(e->status, o->state, sizeof(e->status));
   ctk_strlcpy(e->region, region, sizeof(e->region));
@@ -217,70 +249,71 @@ void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_
     .subject = o->subject, .content = o->content, .call_id = o->call_id, .status = status,
     .instant_answer = o->kind == CTK_KIND_INSTANT,
   };
+  const ctk_profile *p = sim->profile;
   xmlNodePtr wo = ctk_msg_add_workorder(parent, &f);
   if(o->rec_url[0]) {
-    const char *kind = city_code_of(sim->profile, "attachment-kinds", "recording");
-    xmlNodePtr att = ctk_xml_add(ctk_xml_add(wo, "Attachments", NULL), "Attachment", NULL);
-    ctk_xml_add(att, "Url", o->rec_url);
-    ctk_xml_add(att, "Sha256", o->rec_sha);
-    ctk_xml_add(att, "Kind", kind ? kind : "1");
+    xmlNodePtr att = ctk_xml_add(ctk_xml_add(wo, ctk_el(p, CTK_EL_ATTACHMENTS), NULL),
+                                 ctk_el(p, CTK_EL_ATTACHMENT), NULL);
+    ctk_xml_add(att, ctk_el(p, CTK_EL_URL), o->rec_url);
+    ctk_xml_add(att, ctk_el(p, CTK_EL_SHA256), o->rec_sha);
+    ctk_xml_add(att, ctk_el(p, CTK_EL_KIND), ctk_val(p, CTK_V_ATT_RECORDING));
   }
 }
 
-/* Fill the body of a request of interface iface about order o. */
-static void fill_body(struct ctk_city_sim *sim, const city_order *o, const char *iface,
+/* Fill the body of a request of the interface of role about order o. */
+static void fill_body(struct ctk_city_sim *sim, const city_order *o, ctk_interface_role role,
                       xmlNodePtr body)
 {
+  const ctk_profile *p = sim->profile;
   char now[40], handler[160];
-  ctk_msg_now(now, sizeof(now));
+  ctk_profile_now(p, now, sizeof(now));
   handler_name(sim, o->city, handler, sizeof(handler));
-  if(!strcmp(iface, "1001")) {
+  if(role != CTK_IF_REPORT)
+    ctk_xml_add(body, ctk_el(p, CTK_EL_ORDER_ID), o->id);
+  switch(role) {
+  case CTK_IF_REPORT:
     city_add_workorder(sim, body, o, o->pending_to);
-  }
-  else if(!strcmp(iface, "1002")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "TargetRegion", o->target);
-    ctk_xml_add(body, "Reason", o->kind == CTK_KIND_CROSS_PROVINCE ?
+    break;
+  case CTK_IF_TRANSFER:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_TARGET_REGION), o->target);
+    ctk_xml_add(body, ctk_el(p, CTK_EL_REASON), o->kind == CTK_KIND_CROSS_PROVINCE ?
                 "属外省事项，请部级平台转办" : "属其他地市事项，请省级平台转办");
     city_add_workorder(sim, body, o, o->pending_to);
-  }
-  else if(!strcmp(iface, "1003")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "Handler", handler);
-    ctk_xml_add(body, "SignTime", now);
-  }
-  else if(!strcmp(iface, "1004")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "Reason", "不属本地管辖，退回重新派单");
-    ctk_xml_add(body, "ReturnTime", now);
-  }
-  else if(!strcmp(iface, "1005")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "Handler", handler);
-    ctk_xml_add(body, "Progress", "已联系相关单位核实处理");
-    ctk_xml_add(body, "FeedbackTime", now);
-  }
-  else if(!strcmp(iface, "1006")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "Handler", handler);
-    ctk_xml_add(body, "Result", "已处理完毕并答复来电人");
-    ctk_xml_add(body, "CompleteTime", now);
-  }
-  else if(!strcmp(iface, "1007")) {
+    break;
+  case CTK_IF_SIGN:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
+    ctk_xml_add(body, ctk_el(p, CTK_EL_SIGN_TIME), now);
+    break;
+  case CTK_IF_RETURN:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_REASON), "不属本地管辖，退回重新派单");
+    ctk_xml_add(body, ctk_el(p, CTK_EL_RETURN_TIME), now);
+    break;
+  case CTK_IF_FEEDBACK:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
+    ctk_xml_add(body, ctk_el(p, CTK_EL_PROGRESS), "已联系相关单位核实处理");
+    ctk_xml_add(body, ctk_el(p, CTK_EL_FEEDBACK_TIME), now);
+    break;
+  case CTK_IF_COMPLETE:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
+    ctk_xml_add(body, ctk_el(p, CTK_EL_OUTCOME), "已处理完毕并答复来电人");
+    ctk_xml_add(body, ctk_el(p, CTK_EL_COMPLETE_TIME), now);
+    break;
+  case CTK_IF_REVISIT: {
     int reached = ctk_rng_percent(&sim->rng, sim->model.reached_pct);
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "Reached", reached ? "true" : "false");
+    ctk_xml_add(body, ctk_el(p, CTK_EL_REACHED), reached ? "true" : "false");
     if(reached) {
-      const char *name = ctk_traffic_pick(&sim->model.satisfaction, &sim->rng);
-      const char *code = name ? city_code_of(sim->profile, "satisfaction", name) : NULL;
+      const char *code = draw_code(sim, CITY_MIX_SATISFACTION, NULL);
       if(code)
-        ctk_xml_add(body, "Satisfaction", code);
+        ctk_xml_add(body, ctk_el(p, CTK_EL_SATISFACTION), code);
     }
-    ctk_xml_add(body, "RevisitTime", now);
+    ctk_xml_add(body, ctk_el(p, CTK_EL_REVISIT_TIME), now);
+    break;
   }
-  else if(!strcmp(iface, "1014")) {
-    ctk_xml_add(body, "OrderId", o->id);
-    ctk_xml_add(body, "ArchiveTime", now);
+  case CTK_IF_ARCHIVE:
+    ctk_xml_add(body, ctk_el(p, CTK_EL_ARCHIVE_TIME), now);
+    break;
+  default:
+    break;
   }
 }
 
@@ -364,9 +397,10 @@ static void observe_job(struct ctk_city_sim *sim, const city_job *job, int sent,
   city_observe(sim, &e);
 }
 
-/* Build, misbehave and queue one request of order o. Lock held. */
-static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, const char *iface)
+/* Build, misbehave and queue one request (of the interface of role) of order o. Lock held. */
+static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, ctk_interface_role role)
 {
+  const char *iface = ctk_profile_iface_code(sim->profile, role);
   city_node *c = &sim->cities[o->city];
   ctk_node me, up;
   ctk_msg *m = NULL;
@@ -384,7 +418,7 @@ static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, const char *i
   result = ctk_msg_new_request(sim->profile, iface, &me, &up, &m);
   if(result)
     return result;
-  fill_body(sim, o, iface, m->body);
+  fill_body(sim, o, role, m->body);
   has_rule = ctk_mb_take(&sim->rules, c->region, CTK_MB_ON_SEND, iface, city_now_ms(),
                          body_has_field, m->body, &rule);
   if(has_rule && rule.action == CTK_MB_INVALID_FIELD)
@@ -480,7 +514,7 @@ static void job_settled(struct ctk_city_sim *sim, city_job *job, const char *res
     ctk_strlcpy(o->state, o->pending_to, sizeof(o->state));
     o->pending_to[0] = '\0';
   }
-  city_history_add(o, job->interface_code, c->region);
+  city_history_add(sim->profile, o, job->interface_code, c->region);
   city_schedule_next(sim, o);
 }
 
@@ -638,90 +672,116 @@ static void *worker_main(void *arg)
 
 /* ---------- the city's part ---------- */
 
+/* The city's steps: each is the interface of a role (its name is the action's name in the
+ * control API: sign, return, feedback, complete, revisit, archive). */
 static const struct {
-  const char *action;
-  const char *iface;
+  ctk_interface_role role;
   ctk_step step;
 } actions[] = {
-  { "sign", "1003", CTK_STEP_SIGN },
-  { "return", "1004", CTK_STEP_SIGN },
-  { "feedback", "1005", CTK_STEP_FEEDBACK },
-  { "complete", "1006", CTK_STEP_COMPLETE },
-  { "revisit", "1007", CTK_STEP_REVISIT },
-  { "archive", "1014", CTK_STEP_ARCHIVE },
+  { CTK_IF_SIGN, CTK_STEP_SIGN },
+  { CTK_IF_RETURN, CTK_STEP_SIGN },
+  { CTK_IF_FEEDBACK, CTK_STEP_FEEDBACK },
+  { CTK_IF_COMPLETE, CTK_STEP_COMPLETE },
+  { CTK_IF_REVISIT, CTK_STEP_REVISIT },
+  { CTK_IF_ARCHIVE, CTK_STEP_ARCHIVE },
 };
+#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
 static int action_index(const char *action)
 {
   size_t i;
-  for(i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-    if(!strcmp(actions[i].action, action))
+  for(i = 0; i < N_ACTIONS; i++) {
+    if(!strcmp(ctk_interface_role_name(actions[i].role), action))
       return (int)i;
   }
   return -1;
 }
 
+static int action_of_role(ctk_interface_role role)
+{
+  size_t i;
+  for(i = 0; i < N_ACTIONS; i++) {
+    if(actions[i].role == role)
+      return (int)i;
+  }
+  return -1;
+}
+
+/* The transition of step a from the order's state, as the profile's process allows it. */
+static const ctk_transition *step_transition(struct ctk_city_sim *sim, const city_order *o,
+                                             int a)
+{
+  return ctk_profile_transition(sim->profile, ctk_profile_iface_code(sim->profile,
+                                                                     actions[a].role),
+                                o->state, CTK_DIR_UP);
+}
+
+static ctk_code act(struct ctk_city_sim *sim, city_order *o, int a, char *err, size_t errlen)
+{
+  const ctk_transition *t;
+  if(o->busy) {
+    snprintf(err, errlen, "a request for order %s is still in flight", o->id);
+    return CTK_E_STATE;
+  }
+  t = step_transition(sim, o, a);
+  if(!t) {
+    snprintf(err, errlen, "the profile's process does not allow %s (%s) from state '%s'",
+             ctk_interface_role_name(actions[a].role),
+             ctk_profile_iface_code(sim->profile, actions[a].role), o->state);
+    return CTK_E_STATE;
+  }
+  o->gen++;          /* whatever was scheduled is superseded */
+  o->due_ms = 0;
+  ctk_strlcpy(o->pending_to, t->to[0] ? t->to : o->state, sizeof(o->pending_to));
+  return city_send(sim, o, actions[a].role);
+}
+
 ctk_code city_act(struct ctk_city_sim *sim, city_order *o, const char *action, char *err,
                   size_t errlen)
 {
-  const ctk_transition *t;
   int a = action_index(action);
   if(a < 0) {
     snprintf(err, errlen, "unknown action '%s' (sign, return, feedback, complete, revisit, "
              "archive)", action);
     return CTK_E_INVAL;
   }
-  if(o->busy) {
-    snprintf(err, errlen, "a request for order %s is still in flight", o->id);
-    return CTK_E_STATE;
-  }
-  t = ctk_profile_transition(sim->profile, actions[a].iface, o->state, CTK_DIR_UP);
-  if(!t) {
-    snprintf(err, errlen, "the profile's process does not allow %s (%s) from state '%s'",
-             action, actions[a].iface, o->state);
-    return CTK_E_STATE;
-  }
-  o->gen++;          /* whatever was scheduled is superseded */
-  o->due_ms = 0;
-  ctk_strlcpy(o->pending_to, t->to[0] ? t->to : o->state, sizeof(o->pending_to));
-  return city_send(sim, o, actions[a].iface);
+  return act(sim, o, a, err, errlen);
 }
 
-/* The next automatic step of an order in its present state, or NULL for none. */
-static const char *next_action(struct ctk_city_sim *sim, const city_order *o)
+/* The next automatic step of an order in its present state (an index of actions), or -1. */
+static int next_action(struct ctk_city_sim *sim, const city_order *o)
 {
+  const ctk_profile *p = sim->profile;
   const char *s = o->state;
-  if(!strcmp(s, "03") && o->from_upper)
-    return ctk_rng_percent(&sim->rng, sim->model.return_pct) ? "return" : "sign";
+  ctk_interface_role next = CTK_IF__COUNT;
+  if(!strcmp(s, ctk_st(p, CTK_ST_TRANSFERRED)) && o->from_upper)
+    next = ctk_rng_percent(&sim->rng, sim->model.return_pct) ? CTK_IF_RETURN : CTK_IF_SIGN;
   /* signed and in progress: only the city that handles it acts, not the one that sent it */
-  if(!strcmp(s, "04") && o->from_upper)
-    return ctk_rng_percent(&sim->rng, sim->model.feedback_pct) ? "feedback" : "complete";
-  if(!strcmp(s, "06") && o->from_upper)
-    return "complete";
-  if(!strcmp(s, "01") && !o->from_upper)
-    return "complete";
-  if(!strcmp(s, "02"))
-    return "revisit";
-  if(!strcmp(s, "07") && !o->from_upper)
-    return "revisit";
-  if(!strcmp(s, "08") && !o->from_upper)
-    return "archive";
-  return NULL;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_SIGNED)) && o->from_upper)
+    next = ctk_rng_percent(&sim->rng, sim->model.feedback_pct) ? CTK_IF_FEEDBACK :
+                                                                  CTK_IF_COMPLETE;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_IN_PROGRESS)) && o->from_upper)
+    next = CTK_IF_COMPLETE;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_ACCEPTED)) && !o->from_upper)
+    next = CTK_IF_COMPLETE;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_INSTANT_ANSWERED)))
+    next = CTK_IF_REVISIT;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_COMPLETED)) && !o->from_upper)
+    next = CTK_IF_REVISIT;
+  else if(!strcmp(s, ctk_st(p, CTK_ST_REVISITED)) && !o->from_upper)
+    next = CTK_IF_ARCHIVE;
+  return action_of_role(next);
 }
 
 void city_schedule_next(struct ctk_city_sim *sim, city_order *o)
 {
-  const char *action;
   city_due d;
   int a;
   if(!sim->auto_steps || sim->stopping)
     return;
-  action = next_action(sim, o);
-  if(!action)
-    return;
-  a = action_index(action);
-  /* a step the profile does not allow from here is skipped, not attempted */
-  if(!ctk_profile_transition(sim->profile, actions[a].iface, o->state, CTK_DIR_UP))
+  a = next_action(sim, o);
+  /* none, or a step the profile does not allow from here: skipped, not attempted */
+  if(a < 0 || !step_transition(sim, o, a))
     return;
   memset(&d, 0, sizeof(d));
   o->gen++;
@@ -820,7 +880,7 @@ ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, cons
   static const char *const names[] = { "张先生", "李女士", "王先生", "刘女士", "陈先生" };
   city_node *c = &sim->cities[city];
   const ctk_profile *p = sim->profile;
-  const char *business, *domain, *channel, *code;
+  const char *business_name, *business, *domain, *channel;
   char id[CITY_ORDER_ID_MAX];
   city_order *o;
   int y, mo, d;
@@ -829,10 +889,11 @@ ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, cons
 
   if(out)
     *out = NULL;
-  business = ctk_traffic_pick(&sim->model.business, &sim->rng);
-  domain = ctk_traffic_pick(&sim->model.domain, &sim->rng);
-  channel = phone ? "phone" : ctk_traffic_pick(&sim->model.channel, &sim->rng);
-  k = ctk_traffic_kind(&sim->model, business, &sim->rng);
+  business = draw_code(sim, CITY_MIX_BUSINESS, &business_name);
+  domain = draw_code(sim, CITY_MIX_DOMAIN, NULL);
+  /* a call came in on the 12328 phone line */
+  channel = phone ? ctk_val(p, CTK_V_CH_PHONE) : draw_code(sim, CITY_MIX_CHANNEL, NULL);
+  k = ctk_traffic_kind(&sim->model, business_name, &sim->rng);
   if(kind >= 0)
     k = (ctk_order_kind)kind;
   if((k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) && (!target || !*target)) {
@@ -851,18 +912,15 @@ ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, cons
     return CTK_E_NOMEM;
   o->city = city;
   o->kind = k;
-  ctk_msg_now(o->accept_time, sizeof(o->accept_time));
+  ctk_profile_now(p, o->accept_time, sizeof(o->accept_time));
   ctk_strlcpy(o->accept_region, c->region, sizeof(o->accept_region));
   ctk_strlcpy(o->handle_region, (k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) ?
               target : c->region, sizeof(o->handle_region));
   if(k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE)
     ctk_strlcpy(o->target, target, sizeof(o->target));
-  code = city_code_of(p, "channels", channel);
-  ctk_strlcpy(o->channel, code ? code : channel, sizeof(o->channel));
-  code = city_code_of(p, "business-types", business);
-  ctk_strlcpy(o->business, code ? code : business, sizeof(o->business));
-  code = city_code_of(p, "domains", domain);
-  ctk_strlcpy(o->domain, code ? code : domain, sizeof(o->domain));
+  ctk_strlcpy(o->channel, channel ? channel : "", sizeof(o->channel));
+  ctk_strlcpy(o->business, business ? business : "", sizeof(o->business));
+  ctk_strlcpy(o->domain, domain ? domain : "", sizeof(o->domain));
   if(phone)
     ctk_strlcpy(o->phone, phone, sizeof(o->phone));
   else
@@ -875,27 +933,28 @@ ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, cons
     ctk_strlcpy(o->rec_url, rec_url, sizeof(o->rec_url));
     ctk_strlcpy(o->rec_sha, rec_sha, sizeof(o->rec_sha));
   }
-  snprintf(o->subject, sizeof(o->subject), "%s%s", code_zh(p, "domains", o->domain),
-           code_zh(p, "business-types", o->business));
+  snprintf(o->subject, sizeof(o->subject), "%s%s", code_zh(p, CTK_EL_DOMAIN, o->domain),
+           code_zh(p, CTK_EL_BUSINESS_TYPE, o->business));
   snprintf(o->content, sizeof(o->content), "来电人通过%s反映%s方面的%s事项（模拟工单，序号%lu）。",
-           code_zh(p, "channels", o->channel), code_zh(p, "domains", o->domain),
-           code_zh(p, "business-types", o->business), c->seq);
+           code_zh(p, CTK_EL_CHANNEL, o->channel), code_zh(p, CTK_EL_DOMAIN, o->domain),
+           code_zh(p, CTK_EL_BUSINESS_TYPE, o->business), c->seq);
   c->st.created[k]++;
   sim->created_total++;
   if(call_id)
     c->st.cti_orders++;
 
   if(k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) {
-    const ctk_transition *t = ctk_profile_transition(p, "1002", "", CTK_DIR_UP);
-    ctk_strlcpy(o->pending_to, t && t->to[0] ? t->to : "03", sizeof(o->pending_to));
-    result = city_send(sim, o, "1002");
+    const ctk_transition *t =
+      ctk_profile_transition(p, ctk_profile_iface_code(p, CTK_IF_TRANSFER), "", CTK_DIR_UP);
+    ctk_strlcpy(o->pending_to, t && t->to[0] ? t->to : ctk_st(p, CTK_ST_TRANSFERRED),
+                sizeof(o->pending_to));
+    result = city_send(sim, o, CTK_IF_TRANSFER);
   }
   else {
-    const ctk_state *st = ctk_profile_state(p, k == CTK_KIND_INSTANT ? "instant-answered" :
-                                            "accepted");
-    ctk_strlcpy(o->pending_to, st ? st->code : (k == CTK_KIND_INSTANT ? "02" : "01"),
+    ctk_strlcpy(o->pending_to, ctk_st(p, k == CTK_KIND_INSTANT ? CTK_ST_INSTANT_ANSWERED :
+                                                                 CTK_ST_ACCEPTED),
                 sizeof(o->pending_to));
-    result = city_send(sim, o, "1001");
+    result = city_send(sim, o, CTK_IF_REPORT);
   }
   if(out)
     *out = city_order_find(sim, city, id);
@@ -923,14 +982,15 @@ static void run_due(struct ctk_city_sim *sim, city_due *d)
   }
   if(d->order < sim->n_orders) {
     city_order *o = &sim->orders[d->order];
-    const char *action;
     char err[160];
+    int a;
     if(o->gen != d->gen || o->busy || !sim->auto_steps)
       return;
     o->due_ms = 0;
-    action = next_action(sim, o);
-    if(action && city_act(sim, o, action, err, sizeof(err)))
-      CTK_DEBUG(MOD, "order=%s step=%s skipped: %s", o->id, action, err);
+    a = next_action(sim, o);
+    if(a >= 0 && act(sim, o, a, err, sizeof(err)))
+      CTK_DEBUG(MOD, "order=%s step=%s skipped: %s", o->id,
+                ctk_interface_role_name(actions[a].role), err);
   }
 }
 
@@ -1044,29 +1104,41 @@ static ctk_code read_first_line(const char *path, char *out, size_t outlen)
   return n ? CTK_E_OK : CTK_E_PARSE;
 }
 
-/* Every name of the model must be a code name of the profile (else the orders are invalid). */
-static ctk_code check_model(ctk_city_sim *sim, char *err, size_t errlen)
+/* Every name of the model must be a symbolic code name of the profile (else the orders are
+ * invalid): each is resolved here, once, to its value in the code set of its element. */
+static ctk_code resolve_model(ctk_city_sim *sim, char *err, size_t errlen)
 {
-  const struct { const ctk_traffic_mix *mix; const char *set; const char *key; } checks[] = {
-    { &sim->model.business, "business-types", "business" },
-    { &sim->model.domain, "domains", "domain" },
-    { &sim->model.channel, "channels", "channel" },
-    { &sim->model.instant, "business-types", "instant" },
-    { &sim->model.satisfaction, "satisfaction", "satisfaction" },
+  const struct {
+    const ctk_traffic_mix *mix;
+    ctk_element_role element;
+    const char *key;
+    int codes;                 /* index in sim->mix_codes; -1: names checked only */
+  } mixes[] = {
+    { &sim->model.business, CTK_EL_BUSINESS_TYPE, "business", CITY_MIX_BUSINESS },
+    { &sim->model.domain, CTK_EL_DOMAIN, "domain", CITY_MIX_DOMAIN },
+    { &sim->model.channel, CTK_EL_CHANNEL, "channel", CITY_MIX_CHANNEL },
+    { &sim->model.instant, CTK_EL_BUSINESS_TYPE, "instant", -1 },
+    { &sim->model.satisfaction, CTK_EL_SATISFACTION, "satisfaction", CITY_MIX_SATISFACTION },
   };
+  const ctk_profile *p = sim->profile;
   size_t i, j;
-  for(i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-    for(j = 0; j < checks[i].mix->count; j++) {
-      if(!city_code_of(sim->profile, checks[i].set, checks[i].mix->names[j])) {
+  for(i = 0; i < sizeof(mixes) / sizeof(mixes[0]); i++) {
+    const char *set = city_codeset(p, mixes[i].element);
+    if(!set) {
+      snprintf(err, errlen, "traffic model: the profile gives %s (%s) no code set "
+               "(catalog.xml <codefields>)", ctk_el(p, mixes[i].element), mixes[i].key);
+      return CTK_E_PROFILE;
+    }
+    for(j = 0; j < mixes[i].mix->count; j++) {
+      const char *value = code_of_name(p, set, mixes[i].mix->names[j]);
+      if(!value) {
         snprintf(err, errlen, "traffic model: %s.%s is not a name in the profile's codes/%s.csv",
-                 checks[i].key, checks[i].mix->names[j], checks[i].set);
+                 mixes[i].key, mixes[i].mix->names[j], set);
         return CTK_E_PROFILE;
       }
+      if(mixes[i].codes >= 0)
+        ctk_strlcpy(sim->mix_codes[mixes[i].codes][j], value, CTK_ID_MAX);
     }
-  }
-  if(!city_code_of(sim->profile, "channels", "phone")) {
-    snprintf(err, errlen, "the profile's codes/channels.csv has no 'phone' (needed for CTI)");
-    return CTK_E_PROFILE;
   }
   return CTK_E_OK;
 }
@@ -1240,7 +1312,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
   }
   if(cfg->rate >= 0)
     sim->model.rate = cfg->rate;
-  result = check_model(sim, err, errlen);
+  result = resolve_model(sim, err, errlen);
   if(result)
     goto fail;
   if(cfg->data_dir && mkdir(cfg->data_dir, 0700) && errno != EEXIST) {

@@ -12,7 +12,7 @@
 typedef struct ctk_city_config {
   const char *province;        /* six-digit provincial code, required */
   const char *cities;          /* "360100,360200"; NULL = every city of the province */
-  const char *upper_url;       /* the province's base URL (…/exchange and …/soap are added) */
+  const char *upper_url;       /* the province's base URL (the profile's binding path is added) */
   const char *listen_addr;     /* where provinces call the cities; default 127.0.0.1 */
   int listen_port;             /* 0 = any free port */
   const char *control_addr;    /* control API and CTI intake; default 127.0.0.1 */

@@ -158,7 +158,7 @@ static int do_misbehave(struct ctk_city_sim *sim, const char *method, const char
   }
   if(strcmp(method, "POST"))
     return reply_error(out, 405, "use GET, POST or DELETE on /control/misbehave");
-  if(ctk_mb_rule_parse(body, len, city_now_ms(), &rule, err, sizeof(err)))
+  if(ctk_mb_rule_parse(sim->profile, body, len, city_now_ms(), &rule, err, sizeof(err)))
     return reply_error(out, 400, "%s", err);
   pthread_mutex_lock(&sim->lock);
   if(strcmp(rule.city, "*") && city_find(sim, rule.city) < 0) {
@@ -514,15 +514,17 @@ static int do_cti(struct ctk_city_sim *sim, const char *body, size_t len, ctk_bu
                        "\"caller\"", CTK_MSGID_MAX - 1);
   }
   caller_number(caller, phone, sizeof(phone));
-  if(ctk_format_match(sim->profile, "Phone", phone) == 0) {
+  /* formats are found by the element they apply to */
+  if(ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_PHONE), phone) == 0) {
     json_object_put(req);
     return reply_error(out, 422, "caller '%s' is not a phone number the profile accepts", phone);
   }
   if(json_object_object_get_ex(req, "recording", &rec) && !json_object_is_type(rec, json_type_null)) {
     url = member_string(rec, "url", &bad);
     sha = member_string(rec, "sha256", &bad);
-    if(bad || !url || !sha || ctk_format_match(sim->profile, "Url", url) == 0 ||
-       ctk_format_match(sim->profile, "Sha256", sha) == 0) {
+    if(bad || !url || !sha ||
+       ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_URL), url) == 0 ||
+       ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_SHA256), sha) == 0) {
       json_object_put(req);
       return reply_error(out, 422, "recording needs an http(s) \"url\" and a 64-hex \"sha256\"");
     }

@@ -26,9 +26,9 @@
 #define CITY_REORDER_HOLD_MS 2000    /* a held (reordered) request goes anyway after this */
 #define CITY_NOTE_MAX 128
 
-/* A small named counter set: "0000" -> 12, "answered" -> 3, ... */
+/* A small named counter set: result code -> 12, "answered" -> 3, ... */
 typedef struct city_counters {
-  char keys[CITY_COUNTERS_MAX][24];
+  char keys[CITY_COUNTERS_MAX][CTK_ID_MAX];
   unsigned long values[CITY_COUNTERS_MAX];
   size_t count;
 } city_counters;
@@ -39,7 +39,7 @@ typedef struct city_stats {
   unsigned long created[CTK_KIND__COUNT];
   unsigned long cti_orders;
   unsigned long sent;              /* requests that went on the wire (first attempt) */
-  unsigned long sent_ok;           /* answered 0000 */
+  unsigned long sent_ok;           /* answered OK */
   unsigned long sent_failed;       /* answered another code, or no answer after retries */
   unsigned long retries;
   unsigned long transfers_received;
@@ -53,10 +53,11 @@ typedef struct city_stats {
   city_counters received_by_interface;
 } city_stats;
 
+/* Codes (interface, state, channel...) are the profile's, as long as it makes them. */
 typedef struct city_event {
-  char time[40];
-  char interface_code[8];
-  char status[4];
+  char time[40];                   /* in the profile's format: it goes on the wire */
+  char interface_code[CTK_ID_MAX];
+  char status[CTK_ID_MAX];
   char region[8];
 } city_event;
 
@@ -65,16 +66,16 @@ typedef struct city_order {
   size_t city;                     /* index of the city holding it */
   ctk_order_kind kind;
   int from_upper;                  /* the province transferred it to this city */
-  char state[4];                   /* status code; "" before the first OK answer */
-  char pending_to[4];              /* state the request in flight leads to */
+  char state[CTK_ID_MAX];           /* state code; "" before the first OK answer */
+  char pending_to[CTK_ID_MAX];     /* state the request in flight leads to */
   int busy;                        /* a request for it is queued or in flight */
   char accept_time[40];
   char accept_region[8];
   char handle_region[8];
   char target[8];                  /* cross-region kinds */
-  char channel[8];
-  char business[8];
-  char domain[8];
+  char channel[CTK_ID_MAX];        /* the profile's code values */
+  char business[CTK_ID_MAX];
+  char domain[CTK_ID_MAX];
   char phone[24];
   char caller_name[32];
   char call_id[CTK_MSGID_MAX];
@@ -106,7 +107,7 @@ typedef struct city_node {
 /* One request to send up: bytes built once, so retries and duplicates are identical. */
 typedef struct city_job {
   size_t city;
-  char interface_code[8];
+  char interface_code[CTK_ID_MAX];
   char order_id[CITY_ORDER_ID_MAX];  /* looked up again when settled: a reset may intervene */
   char msg_id[CTK_MSGID_MAX];
   ctk_buf bytes;
@@ -132,10 +133,10 @@ typedef struct city_obs {
   unsigned long seq;
   size_t city;
   int incoming;                    /* 1: the province called the city */
-  char interface_code[8];
+  char interface_code[CTK_ID_MAX];
   char msg_id[CTK_MSGID_MAX];
   char order_id[CITY_ORDER_ID_MAX];
-  char result[16];                 /* wire result code, "" when no answer */
+  char result[CTK_ID_MAX];         /* wire result code, "" when no answer */
   long long t_start;               /* ms since the epoch */
   long long t_end;
   int sent;                        /* outgoing: 0 when dropped */
@@ -157,10 +158,19 @@ typedef struct city_worker {
   int busy;
 } city_worker;
 
+/* The traffic model's mixes that name code values (business, domain, channel, satisfaction). */
+typedef enum {
+  CITY_MIX_BUSINESS = 0,
+  CITY_MIX_DOMAIN,
+  CITY_MIX_CHANNEL,
+  CITY_MIX_SATISFACTION,
+  CITY_MIX__COUNT
+} city_mix;
+
 typedef struct city_seen {         /* a message id the cities already answered */
   char msg_id[CTK_MSGID_MAX];
-  unsigned long long digest;       /* of the body and head without SendTime */
-  char result[16];
+  unsigned long long digest;       /* of the body and head without the send time */
+  char result[CTK_ID_MAX];
   char text[128];
 } city_seen;
 
@@ -172,6 +182,8 @@ struct ctk_city_sim {
   ctk_region_db *regions;
   ctk_auth *auth;                  /* who may call the cities; NULL = no check */
   ctk_traffic_model model;
+  /* each mix's names resolved at load to the profile's code values, index for index */
+  char mix_codes[CITY_MIX__COUNT][CTK_TRAFFIC_CHOICES_MAX][CTK_ID_MAX];
   ctk_rng rng;
 
   pthread_mutex_t lock;            /* guards everything below */
@@ -220,7 +232,7 @@ ssize_t city_find(struct ctk_city_sim *sim, const char *region);
 /* Orders are per city: two simulated cities may both hold a cross-city order. */
 city_order *city_order_find(struct ctk_city_sim *sim, size_t city, const char *id);
 city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id);
-/* Append <WorkOrder> with the order's fields and the given status under parent. */
+/* Append the work order with the order's fields and the given status under parent. */
 void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
                         const char *status);
 ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen);
@@ -230,17 +242,25 @@ void city_auth_free(struct ctk_city_sim *sim);
 ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, const char *target,
                            const char *phone, const char *call_id, const char *rec_url,
                            const char *rec_sha, city_order **out);
-/* Do one step of the city's part now ("sign", "return", ...). err says why not. */
+/* Do one step of the city's part now: action is the name of its interface role ("sign",
+ * "return", "feedback", "complete", "revisit", "archive"). err says why not. */
 ctk_code city_act(struct ctk_city_sim *sim, city_order *o, const char *action, char *err,
                   size_t errlen);
 /* Schedule the order's next automatic step after its state changed. */
 void city_schedule_next(struct ctk_city_sim *sim, city_order *o);
 /* An urge or supervise arrived: bring the scheduled step forward. */
 void city_speed_up(struct ctk_city_sim *sim, city_order *o);
-void city_history_add(city_order *o, const char *interface_code, const char *region);
+/* Add an event (now, in the profile's time format) to the order's history. */
+void city_history_add(const ctk_profile *p, city_order *o, const char *interface_code,
+                      const char *region);
 /* Clear orders, observed, stats, rules and schedules (sequences are kept). */
 void city_reset(struct ctk_city_sim *sim);
-const char *city_code_of(const ctk_profile *p, const char *set, const char *name);
+/* The code set the profile's code fields give the element of role r; NULL when it has none. */
+const char *city_codeset(const ctk_profile *p, ctk_element_role r);
+/* Where a refusal points: "/Message/Body/<body>/<leaf>" in the profile's names (body NULL:
+ * "/Message/Head/<leaf>", and sub, when not CTK_EL__COUNT, one level further down). */
+void city_where(const ctk_profile *p, const char *body, ctk_element_role leaf,
+                ctk_element_role sub, char *out, size_t outlen);
 
 /* ---- observations and statistics (ctk_city_stats.c), lock held ---- */
 /* Keep an observed entry (copies the raw bytes) and write it to the city's log. */

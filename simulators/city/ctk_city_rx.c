@@ -1,5 +1,5 @@
 /* ctk_city_rx: what the simulated cities answer when their province calls them at
- * /city/<region>/exchange or /city/<region>/soap: transfers, updates, urges, queries. */
+ * /city/<region> + a binding path of the profile: transfers, updates, urges, queries. */
 #include "ctk_city_internal.h"
 
 #include <libxml/tree.h>
@@ -33,8 +33,8 @@ static void sleep_ms(long ms)
     ;
 }
 
-/* "/city/360100/exchange" -> region; 0 when the path is not a city's exchange path. The binding
- * comes from the path's end in the shared receive step. */
+/* "/city/360100" + a binding path of the profile -> region; 0 when the path is not a city's
+ * exchange path. The binding comes from the path's end in the shared receive step. */
 static int parse_path(const ctk_profile *p, const char *path, char region[8])
 {
   size_t i;
@@ -52,7 +52,7 @@ static int parse_path(const ctk_profile *p, const char *path, char region[8])
   return 1;
 }
 
-/* A digest of what makes a repeat "the same message": head without SendTime, and the body. */
+/* A digest of what makes a repeat "the same message": head without the send time, and the body. */
 static unsigned long long message_digest(const ctk_msg *m)
 {
   unsigned long long h = 1469598103934665603ULL;   /* FNV-1a 64 */
@@ -98,32 +98,59 @@ static void seen_add(struct ctk_city_sim *sim, const char *msg_id, unsigned long
   sim->n_seen++;
 }
 
-static void copy_field(const ctk_msg *m, const char *path, char *dst, size_t size)
+/* The text of the element of role leaf under the work order of the body (under its child of
+ * role mid too, unless mid is CTK_EL__COUNT) into dst; "" when absent. */
+static void copy_field(const ctk_msg *m, ctk_element_role mid, ctk_element_role leaf, char *dst,
+                       size_t size)
 {
-  const char *v = ctk_msg_get(m, path);
+  const ctk_profile *p = m->profile;
+  char path[3 * CTK_NAME_MAX + 3];
+  const char *v;
+  if(mid == CTK_EL__COUNT)
+    snprintf(path, sizeof(path), "%s/%s", ctk_el(p, CTK_EL_WORK_ORDER), ctk_el(p, leaf));
+  else
+    snprintf(path, sizeof(path), "%s/%s/%s", ctk_el(p, CTK_EL_WORK_ORDER), ctk_el(p, mid),
+             ctk_el(p, leaf));
+  v = ctk_msg_get(m, path);
   ctk_strlcpy(dst, v ? v : "", size);
 }
 
-/* A transfer (1002) down to city ci. Lock held. */
+/* The first attachment's field of role leaf (the recording a CTI order carries). */
+static void copy_attachment(const ctk_msg *m, ctk_element_role leaf, char *dst, size_t size)
+{
+  const ctk_profile *p = m->profile;
+  char path[4 * CTK_NAME_MAX + 4];
+  const char *v;
+  snprintf(path, sizeof(path), "%s/%s/%s/%s", ctk_el(p, CTK_EL_WORK_ORDER),
+           ctk_el(p, CTK_EL_ATTACHMENTS), ctk_el(p, CTK_EL_ATTACHMENT), ctk_el(p, leaf));
+  v = ctk_msg_get(m, path);
+  ctk_strlcpy(dst, v ? v : "", size);
+}
+
+/* A transfer down to city ci. Lock held. */
 static void rx_transfer(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_outcome *out)
 {
   const ctk_profile *p = sim->profile;
   city_node *c = &sim->cities[ci];
-  const char *id = ctk_msg_get(m, "OrderId");
-  const char *target = ctk_msg_get(m, "TargetRegion");
+  const char *id = ctk_msg_get(m, ctk_el(p, CTK_EL_ORDER_ID));
+  const char *target = ctk_msg_get(m, ctk_el(p, CTK_EL_TARGET_REGION));
+  const char *body = m->body ? (const char *)m->body->name : "";
   const ctk_transition *t;
   city_order *o;
+  char where[4 * CTK_NAME_MAX];
 
   if(!target || strcmp(target, c->region)) {
-    ctk_outcome_set(out, p, "ROUTE", "/Message/Body/WorkOrderTransfer/TargetRegion", NULL,
-                    "TargetRegion %s is not this city (%s)", target ? target : "", c->region);
+    city_where(p, body, CTK_EL_TARGET_REGION, CTK_EL__COUNT, where, sizeof(where));
+    ctk_outcome_set(out, p, "ROUTE", where, NULL, "%s %s is not this city (%s)",
+                    ctk_el(p, CTK_EL_TARGET_REGION), target ? target : "", c->region);
     return;
   }
   o = city_order_find(sim, ci, id);
-  t = ctk_profile_transition(p, "1002", o ? o->state : "", CTK_DIR_DOWN);
+  t = ctk_profile_transition(p, m->head.interface_code, o ? o->state : "", CTK_DIR_DOWN);
   if(!t) {
-    ctk_outcome_set(out, p, "STATE", "/Message/Body/WorkOrderTransfer/OrderId", NULL,
-                    "order %s is in state %s: no transfer", id, o ? o->state : "");
+    city_where(p, body, CTK_EL_ORDER_ID, CTK_EL__COUNT, where, sizeof(where));
+    ctk_outcome_set(out, p, "STATE", where, NULL, "order %s is in state %s: no transfer", id,
+                    o ? o->state : "");
     return;
   }
   if(!o) {
@@ -133,23 +160,24 @@ static void rx_transfer(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, c
       return;
     }
     o->kind = CTK_KIND_LOCAL;
-    copy_field(m, "WorkOrder/AcceptTime", o->accept_time, sizeof(o->accept_time));
-    copy_field(m, "WorkOrder/AcceptRegion", o->accept_region, sizeof(o->accept_region));
-    copy_field(m, "WorkOrder/Channel", o->channel, sizeof(o->channel));
-    copy_field(m, "WorkOrder/BusinessType", o->business, sizeof(o->business));
-    copy_field(m, "WorkOrder/Domain", o->domain, sizeof(o->domain));
-    copy_field(m, "WorkOrder/Caller/Phone", o->phone, sizeof(o->phone));
-    copy_field(m, "WorkOrder/Caller/Name", o->caller_name, sizeof(o->caller_name));
-    copy_field(m, "WorkOrder/Subject", o->subject, sizeof(o->subject));
-    copy_field(m, "WorkOrder/Content", o->content, sizeof(o->content));
-    copy_field(m, "WorkOrder/CallId", o->call_id, sizeof(o->call_id));
-    copy_field(m, "WorkOrder/Attachments/Attachment/Url", o->rec_url, sizeof(o->rec_url));
-    copy_field(m, "WorkOrder/Attachments/Attachment/Sha256", o->rec_sha, sizeof(o->rec_sha));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_ACCEPT_TIME, o->accept_time, sizeof(o->accept_time));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_ACCEPT_REGION, o->accept_region,
+               sizeof(o->accept_region));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_CHANNEL, o->channel, sizeof(o->channel));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_BUSINESS_TYPE, o->business, sizeof(o->business));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_DOMAIN, o->domain, sizeof(o->domain));
+    copy_field(m, CTK_EL_CALLER, CTK_EL_PHONE, o->phone, sizeof(o->phone));
+    copy_field(m, CTK_EL_CALLER, CTK_EL_CALLER_NAME, o->caller_name, sizeof(o->caller_name));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_SUBJECT, o->subject, sizeof(o->subject));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_CONTENT, o->content, sizeof(o->content));
+    copy_field(m, CTK_EL__COUNT, CTK_EL_CALL_ID, o->call_id, sizeof(o->call_id));
+    copy_attachment(m, CTK_EL_URL, o->rec_url, sizeof(o->rec_url));
+    copy_attachment(m, CTK_EL_SHA256, o->rec_sha, sizeof(o->rec_sha));
   }
   ctk_strlcpy(o->handle_region, c->region, sizeof(o->handle_region));
   o->from_upper = 1;
-  ctk_strlcpy(o->state, t->to[0] ? t->to : "03", sizeof(o->state));
-  city_history_add(o, "1002", sim->province);
+  ctk_strlcpy(o->state, t->to[0] ? t->to : ctk_st(p, CTK_ST_TRANSFERRED), sizeof(o->state));
+  city_history_add(p, o, m->head.interface_code, sim->province);
   c->st.transfers_received++;
   ctk_outcome_set(out, p, "OK", NULL, NULL, "transfer received");
   city_schedule_next(sim, o);
@@ -175,31 +203,34 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
   city_node *c = &sim->cities[ci];
   const char *code = m->head.interface_code;
   const ctk_interface *in = ctk_profile_interface(p, code);
+  ctk_interface_role role = ctk_profile_interface_role(p, code);
   const ctk_transition *t;
   const char *id;
   city_order *o;
-  char where[CTK_NAME_MAX + 32];
+  char where[4 * CTK_NAME_MAX];
 
   *query = NULL;
   if(!in) {
-    ctk_outcome_set(out, p, "UNKNOWN_INTERFACE", "/Message/Head/InterfaceCode", NULL,
-                    "unknown interface %s", code);
+    city_where(p, NULL, CTK_EL_INTERFACE_CODE, CTK_EL__COUNT, where, sizeof(where));
+    ctk_outcome_set(out, p, "UNKNOWN_INTERFACE", where, NULL, "unknown interface %s", code);
     return;
   }
   if(!(in->directions & CTK_DIR_DOWN)) {
-    ctk_outcome_set(out, p, "ROUTE", "/Message/Head/InterfaceCode", NULL,
-                    "%s (%s) does not travel down to a city", code, in->name);
+    city_where(p, NULL, CTK_EL_INTERFACE_CODE, CTK_EL__COUNT, where, sizeof(where));
+    ctk_outcome_set(out, p, "ROUTE", where, NULL, "%s (%s) does not travel down to a city", code,
+                    in->name);
     return;
   }
-  if(!strcmp(in->name, "LinkCheck") || !strcmp(in->name, "KnowledgeSync")) {
+  /* a link check, a knowledge update: nothing of an order changes */
+  if(in->stateless || role == CTK_IF_LINK_CHECK || role == CTK_IF_KNOWLEDGE) {
     ctk_outcome_set(out, p, "OK", NULL, NULL, "%s received", in->name);
     return;
   }
-  if(!strcmp(code, "1002")) {
+  if(role == CTK_IF_TRANSFER) {
     rx_transfer(sim, ci, m, out);
     return;
   }
-  id = ctk_msg_get(m, "OrderId");
+  id = ctk_msg_get(m, ctk_el(p, CTK_EL_ORDER_ID));
   o = id ? city_order_find(sim, ci, id) : NULL;
   if(!o && id && sim->lenient) {
     /* lenient: someone else spoke for this city; take the order as the province has it */
@@ -210,7 +241,7 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
       ctk_strlcpy(o->handle_region, c->region, sizeof(o->handle_region));
     }
   }
-  snprintf(where, sizeof(where), "/Message/Body/%s/OrderId", in->request_element);
+  city_where(p, in->request_element, CTK_EL_ORDER_ID, CTK_EL__COUNT, where, sizeof(where));
   if(!o) {
     ctk_outcome_set(out, p, "UNKNOWN_ORDER", where, NULL, "city %s has no order %s",
                     c->region, id ? id : "");
@@ -225,29 +256,33 @@ static void rx_apply(struct ctk_city_sim *sim, size_t ci, const ctk_msg *m, ctk_
     return;
   }
   ctk_outcome_set(out, p, "OK", NULL, NULL, "%s recorded", in->name);
-  if(!strcmp(in->name, "WorkOrderQuery")) {
+  if(role == CTK_IF_QUERY) {
     *query = o;
     return;
   }
-  if(!strcmp(in->name, "WorkOrderUrge") || !strcmp(in->name, "WorkOrderSupervise")) {
-    if(!strcmp(in->name, "WorkOrderUrge"))
+  if(role == CTK_IF_URGE || role == CTK_IF_SUPERVISE) {
+    if(role == CTK_IF_URGE)
       c->st.urges++;
     else
       c->st.supervises++;
     o->urged++;
-    city_history_add(o, code, sim->province);
+    city_history_add(p, o, code, sim->province);
     city_speed_up(sim, o);
     return;
   }
   if(t->to[0])
     ctk_strlcpy(o->state, t->to, sizeof(o->state));
-  city_history_add(o, code, sim->province);
+  city_history_add(p, o, code, sim->province);
   city_schedule_next(sim, o);
 }
 
+/* The answer's body: the order and its history for a query, the echo and the time for a link
+ * check. */
 static void fill_answer_body(struct ctk_city_sim *sim, const ctk_msg *req, ctk_msg *ans,
                              const city_order *o)
 {
+  const ctk_profile *p = sim->profile;
+  const char *echo;
   char now[40];
   if(!ans->body)
     return;
@@ -255,21 +290,23 @@ static void fill_answer_body(struct ctk_city_sim *sim, const ctk_msg *req, ctk_m
     xmlNodePtr hist;
     size_t i;
     city_add_workorder(sim, ans->body, o, o->state);
-    hist = ctk_xml_add(ans->body, "History", NULL);
+    hist = ctk_xml_add(ans->body, ctk_el(p, CTK_EL_HISTORY), NULL);
     for(i = 0; i < o->n_history; i++) {
-      xmlNodePtr ev = ctk_xml_add(hist, "Event", NULL);
-      ctk_xml_add(ev, "Time", o->history[i].time);
-      ctk_xml_add(ev, "InterfaceCode", o->history[i].interface_code);
-      ctk_xml_add(ev, "Status", o->history[i].status);
-      ctk_xml_add(ev, "Region", o->history[i].region);
+      xmlNodePtr ev = ctk_xml_add(hist, ctk_el(p, CTK_EL_EVENT), NULL);
+      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_TIME), o->history[i].time);
+      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_INTERFACE), o->history[i].interface_code);
+      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_STATUS), o->history[i].status);
+      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_REGION), o->history[i].region);
     }
     return;
   }
-  /* LinkCheckResult */
-  if(ctk_msg_get(req, "Echo"))
-    ctk_xml_add(ans->body, "Echo", ctk_msg_get(req, "Echo"));
-  ctk_msg_now(now, sizeof(now));
-  ctk_xml_add(ans->body, "ServerTime", now);
+  if(ctk_profile_interface_role(p, req->head.interface_code) != CTK_IF_LINK_CHECK)
+    return;
+  echo = ctk_msg_get(req, ctk_el(p, CTK_EL_ECHO));
+  if(echo)
+    ctk_xml_add(ans->body, ctk_el(p, CTK_EL_ECHO), echo);
+  ctk_profile_now(p, now, sizeof(now));
+  ctk_xml_add(ans->body, ctk_el(p, CTK_EL_SERVER_TIME), now);
 }
 
 static int write_answer(struct ctk_city_sim *sim, const ctk_msg *ans, const ctk_received *rx,
@@ -333,8 +370,10 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   }
   if(accepted && strcmp(m->head.sender.region, sim->province)) {
     /* the city's own rule: of the adjacent level, only its province calls it */
-    ctk_outcome_set(&outcome, p, "DENIED", "/Message/Head/Sender/Region", NULL,
-                    "only province %s calls these cities", sim->province);
+    char where[4 * CTK_NAME_MAX];
+    city_where(p, NULL, CTK_EL_SENDER, CTK_EL_NODE_REGION, where, sizeof(where));
+    ctk_outcome_set(&outcome, p, "DENIED", where, NULL, "only province %s calls these cities",
+                    sim->province);
     accepted = 0;
   }
 
@@ -368,8 +407,10 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
       ctk_strlcpy(outcome.text, seen->text, sizeof(outcome.text));
     }
     else if(seen) {
-      ctk_outcome_set(&outcome, p, "DUPLICATE", "/Message/Head/MsgId", NULL,
-                      "MsgId %s was used for another message", m->head.msg_id);
+      char where[4 * CTK_NAME_MAX];
+      city_where(p, NULL, CTK_EL_MSG_ID, CTK_EL__COUNT, where, sizeof(where));
+      ctk_outcome_set(&outcome, p, "DUPLICATE", where, NULL, "%s %s was used for another message",
+                      ctk_el(p, CTK_EL_MSG_ID), m->head.msg_id);
     }
     else {
       rx_apply(sim, (size_t)ci, m, &outcome, &query);
@@ -400,9 +441,11 @@ observe:
   ctk_strlcpy(e.interface_code, m ? m->head.interface_code : "", sizeof(e.interface_code));
   ctk_strlcpy(e.msg_id, m ? m->head.msg_id : "", sizeof(e.msg_id));
   if(m) {
-    const char *id = ctk_msg_get(m, "OrderId");
+    char path[2 * CTK_NAME_MAX + 2];
+    const char *id = ctk_msg_get(m, ctk_el(p, CTK_EL_ORDER_ID));
+    snprintf(path, sizeof(path), "%s/%s", ctk_el(p, CTK_EL_WORK_ORDER), ctk_el(p, CTK_EL_ORDER_ID));
     if(!id)
-      id = ctk_msg_get(m, "WorkOrder/OrderId");
+      id = ctk_msg_get(m, path);
     ctk_strlcpy(e.order_id, id ? id : "", sizeof(e.order_id));
   }
   ctk_strlcpy(e.result, rc ? "" : outcome.code, sizeof(e.result));

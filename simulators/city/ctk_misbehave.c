@@ -87,6 +87,47 @@ static int get_long(struct json_object *obj, const char *key, long lo, long hi, 
   return 0;
 }
 
+/* The element a rule names, by element role ("channel") or by the profile's own name. */
+static void resolve_field(const ctk_profile *p, char *field, size_t size)
+{
+  int r;
+  for(r = 0; r < CTK_EL__COUNT; r++) {
+    if(!strcmp(field, ctk_element_role_name((ctk_element_role)r)) &&
+       ctk_el(p, (ctk_element_role)r)[0]) {
+      ctk_strlcpy(field, ctk_el(p, (ctk_element_role)r), size);
+      return;
+    }
+  }
+}
+
+/* The profile's wire result code for a code or a symbolic name; 0 when it has neither. */
+static int resolve_result(const ctk_profile *p, char *code, size_t size)
+{
+  const ctk_result_code *rc = ctk_profile_result_by_code(p, code);
+  if(!rc)
+    rc = ctk_profile_result(p, code);
+  if(!rc)
+    return 0;
+  ctk_strlcpy(code, rc->code, size);
+  return 1;
+}
+
+/* The profile's interface code for a code or an interface role; 0 when it has neither. */
+static int resolve_interface(const ctk_profile *p, char *code, size_t size)
+{
+  int r;
+  if(ctk_profile_interface(p, code))
+    return 1;
+  for(r = 0; r < CTK_IF__COUNT; r++) {
+    if(!strcmp(code, ctk_interface_role_name((ctk_interface_role)r)) &&
+       ctk_profile_iface(p, (ctk_interface_role)r)) {
+      ctk_strlcpy(code, ctk_profile_iface_code(p, (ctk_interface_role)r), size);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int all_digits(const char *s, size_t n)
 {
   size_t i;
@@ -99,8 +140,8 @@ static int all_digits(const char *s, size_t n)
   return 1;
 }
 
-static ctk_code parse_object(struct json_object *obj, long long now_ms, ctk_mb_rule *r,
-                             char *err, size_t errlen)
+static ctk_code parse_object(const ctk_profile *p, struct json_object *obj, long long now_ms,
+                             ctk_mb_rule *r, char *err, size_t errlen)
 {
   char action[32] = "";
   char on[16] = "";
@@ -158,19 +199,25 @@ static ctk_code parse_object(struct json_object *obj, long long now_ms, ctk_mb_r
   r->remaining = has_count ? count : -1;
   r->until_ms = has_seconds ? now_ms + (long long)seconds * 1000 : 0;
   if(r->action == CTK_MB_INVALID_FIELD && !r->field[0]) {
-    snprintf(err, errlen, "invalid-field needs \"field\" (an element name, e.g. \"Channel\")");
+    snprintf(err, errlen, "invalid-field needs \"field\" (an element name of the profile, or "
+             "an element role such as \"channel\")");
     return CTK_E_INVAL;
   }
+  resolve_field(p, r->field, sizeof(r->field));
   if(r->action == CTK_MB_ERROR_ANSWER) {
+    /* by default the province is told to try again later */
     if(!r->result_code[0])
-      ctk_strlcpy(r->result_code, "5001", sizeof(r->result_code));
-    if(!all_digits(r->result_code, 4)) {
-      snprintf(err, errlen, "\"result_code\" must be four digits");
+      ctk_strlcpy(r->result_code, "BUSY", sizeof(r->result_code));
+    if(!resolve_result(p, r->result_code, sizeof(r->result_code))) {
+      snprintf(err, errlen, "\"result_code\" must be a result code of the profile or its "
+               "name (codes/result-codes.csv)");
       return CTK_E_INVAL;
     }
   }
-  if(r->interface_code[0] && !all_digits(r->interface_code, 4)) {
-    snprintf(err, errlen, "\"interface\" must be a four-digit interface code");
+  if(r->interface_code[0] && !resolve_interface(p, r->interface_code,
+                                                sizeof(r->interface_code))) {
+    snprintf(err, errlen, "\"interface\" must be an interface code of the profile or an "
+             "interface role (\"report\", \"sign\"...)");
     return CTK_E_INVAL;
   }
   if(r->action == CTK_MB_DELAY && !has_delay) {
@@ -188,8 +235,8 @@ static ctk_code parse_object(struct json_object *obj, long long now_ms, ctk_mb_r
   return CTK_E_OK;
 }
 
-ctk_code ctk_mb_rule_parse(const char *json, size_t len, long long now_ms, ctk_mb_rule *out,
-                           char *err, size_t errlen)
+ctk_code ctk_mb_rule_parse(const ctk_profile *p, const char *json, size_t len, long long now_ms,
+                           ctk_mb_rule *out, char *err, size_t errlen)
 {
   struct json_tokener *tok;
   struct json_object *obj;
@@ -217,7 +264,7 @@ ctk_code ctk_mb_rule_parse(const char *json, size_t len, long long now_ms, ctk_m
     return CTK_E_PARSE;
   }
   json_tokener_free(tok);
-  result = parse_object(obj, now_ms, out, err, errlen);
+  result = parse_object(p, obj, now_ms, out, err, errlen);
   json_object_put(obj);
   return result;
 }

@@ -6,12 +6,13 @@
 #include <stddef.h>
 
 #include "ctk_error.h"
+#include "ctk_profile.h"
 
 typedef enum {
   CTK_MB_DELAY = 0,            /* send: hold the request delay_ms; answer: answer delay_ms late */
   CTK_MB_DROP,                 /* send: the request is never sent */
   CTK_MB_INVALID_FIELD,        /* send: field gets a value that is not valid for it */
-  CTK_MB_DUPLICATE,            /* send: the same bytes (same MsgId) are sent twice */
+  CTK_MB_DUPLICATE,            /* send: the same bytes (same message id) sent twice */
   CTK_MB_REORDER,              /* send: held back and sent after the city's next request */
   CTK_MB_ERROR_ANSWER,         /* answer: result_code instead of the real outcome, no effect */
   CTK_MB_SILENT,               /* answer: none; the request is held delay_ms, then cut */
@@ -34,9 +35,9 @@ typedef struct ctk_mb_rule {
   long remaining;              /* messages still to affect; -1 for a time window */
   long long until_ms;          /* end of the window (ms since the epoch); 0 for a count */
   long delay_ms;               /* delay and silent */
-  char field[48];              /* invalid-field: element name, e.g. "Channel" */
-  char result_code[16];        /* error-answer: wire code to answer with */
-  char interface_code[16];     /* only messages of this interface; "" for any */
+  char field[CTK_NAME_MAX];     /* invalid-field: the profile's element name */
+  char result_code[CTK_ID_MAX]; /* error-answer: the profile's wire code to answer with */
+  char interface_code[CTK_ID_MAX]; /* only messages of this interface code; "" for any */
   unsigned long applied;       /* how many messages it has affected so far */
 } ctk_mb_rule;
 
@@ -53,10 +54,13 @@ unsigned ctk_mb_action_places(ctk_mb_action action);
 
 /* Parse one rule from the control API's JSON object:
  *   {"city":"360100"|"*", "action":"...", "count":N | "seconds":S, "delay_ms":D,
- *    "field":"Channel", "result_code":"5001", "interface":"1001", "on":"send"|"answer"}
- * now_ms turns "seconds" into an end time. On error err names the member and the problem. */
-ctk_code ctk_mb_rule_parse(const char *json, size_t len, long long now_ms, ctk_mb_rule *out,
-                           char *err, size_t errlen);
+ *    "field":F, "result_code":R, "interface":I, "on":"send"|"answer"}
+ * in the terms of profile p: F an element name or element role ("channel"), R a result code
+ * or its symbolic name ("BUSY", the default), I an interface code or interface role
+ * ("report"); the rule keeps the profile's element name and codes. now_ms turns "seconds"
+ * into an end time. On error err names the member and the problem. */
+ctk_code ctk_mb_rule_parse(const ctk_profile *p, const char *json, size_t len, long long now_ms,
+                           ctk_mb_rule *out, char *err, size_t errlen);
 
 void ctk_mb_init(ctk_mb_set *set);
 /* Add a rule; CTK_E_TOOBIG when the set is full. Sets rule->id. */
@@ -64,7 +68,7 @@ ctk_code ctk_mb_add(ctk_mb_set *set, ctk_mb_rule *rule);
 void ctk_mb_clear(ctk_mb_set *set);
 
 /* Tells whether a message has the element a rule names (invalid-field only affects messages
- * that carry it, so "invalid-field Channel 1" always spoils exactly one Channel). */
+ * that carry it, so "invalid-field channel 1" always spoils exactly one channel element). */
 typedef int (*ctk_mb_has_field)(void *ctx, const char *field);
 
 /* The first live rule for this city, place and interface: consumes one of its count, copies

@@ -305,26 +305,32 @@ double ctk_traffic_next_arrival(const ctk_traffic_model *m, ctk_rng *r)
   return -log(1.0 - ctk_rng_uniform(r)) / m->rate;
 }
 
-const char *ctk_traffic_pick(const ctk_traffic_mix *mix, ctk_rng *r)
+int ctk_traffic_pick_index(const ctk_traffic_mix *mix, ctk_rng *r)
 {
   double total = 0, x;
   size_t i;
   for(i = 0; i < mix->count; i++)
     total += mix->weights[i];
   if(total <= 0)
-    return mix->count ? mix->names[0] : NULL;
+    return mix->count ? 0 : -1;
   x = ctk_rng_uniform(r) * total;
   for(i = 0; i < mix->count; i++) {
     if(x < mix->weights[i])
-      return mix->names[i];
+      return (int)i;
     x -= mix->weights[i];
   }
   /* rounding left x at the very top: the last choice with weight */
   for(i = mix->count; i > 0; i--) {
     if(mix->weights[i - 1] > 0)
-      return mix->names[i - 1];
+      return (int)(i - 1);
   }
-  return NULL;
+  return -1;
+}
+
+const char *ctk_traffic_pick(const ctk_traffic_mix *mix, ctk_rng *r)
+{
+  int i = ctk_traffic_pick_index(mix, r);
+  return i < 0 ? NULL : mix->names[i];
 }
 
 double ctk_traffic_weight(const ctk_traffic_mix *mix, const char *name)

@@ -9,10 +9,10 @@
 
 /* What happens to a new order, decided once when it is created. */
 typedef enum {
-  CTK_KIND_LOCAL = 0,          /* reported (1001) and handled by the accepting city */
+  CTK_KIND_LOCAL = 0,          /* reported (report) and handled by the accepting city */
   CTK_KIND_INSTANT,            /* answered during the call; reported as instant-answered */
-  CTK_KIND_CROSS_CITY,         /* belongs to another city of the province (1002 up) */
-  CTK_KIND_CROSS_PROVINCE,     /* belongs to another province (1002 up, routed by the ministry) */
+  CTK_KIND_CROSS_CITY,         /* belongs to another city of the province (transfer up) */
+  CTK_KIND_CROSS_PROVINCE,     /* another province (transfer up, routed by the ministry) */
   CTK_KIND__COUNT
 } ctk_order_kind;
 
@@ -23,11 +23,11 @@ int ctk_order_kind_parse(const char *s);
 
 /* The steps of the city's part, each with its own delay distribution. */
 typedef enum {
-  CTK_STEP_SIGN = 0,           /* transfer received -> sign (1003) or return (1004) */
-  CTK_STEP_FEEDBACK,           /* signed -> progress feedback (1005) */
-  CTK_STEP_COMPLETE,           /* feedback -> completion (1006) */
-  CTK_STEP_REVISIT,            /* completed -> revisit result (1007) */
-  CTK_STEP_ARCHIVE,            /* revisited -> archive (1014) */
+  CTK_STEP_SIGN = 0,           /* transfer received -> sign or return */
+  CTK_STEP_FEEDBACK,           /* signed -> progress feedback */
+  CTK_STEP_COMPLETE,           /* feedback -> complete */
+  CTK_STEP_REVISIT,            /* completed -> revisit result */
+  CTK_STEP_ARCHIVE,            /* revisited -> archive */
   CTK_STEP__COUNT
 } ctk_step;
 
@@ -93,6 +93,8 @@ int ctk_rng_percent(ctk_rng *r, double pct);             /* 1 with probability p
 double ctk_traffic_next_arrival(const ctk_traffic_model *m, ctk_rng *r);
 /* A name drawn from the mix by weight; NULL when the mix is empty. */
 const char *ctk_traffic_pick(const ctk_traffic_mix *mix, ctk_rng *r);
+/* The same draw as its index in the mix (for tables kept beside it); -1 when it is empty. */
+int ctk_traffic_pick_index(const ctk_traffic_mix *mix, ctk_rng *r);
 /* Weight of name in the mix, 0 when absent. */
 double ctk_traffic_weight(const ctk_traffic_mix *mix, const char *name);
 /* Kind of a new order of this business type. */
