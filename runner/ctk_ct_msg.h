@@ -55,11 +55,13 @@ ctk_node ctk_ct_ministry_node(void);
  * unique in this runner (time-seeded, so runs against one SUT do not collide). */
 void ctk_ct_order_id(const char *city_region, char out[24]);
 
-/* A request of the interface of role iface from `from` to `to`, every mandatory field filled
- * with valid content about order_id: names by element role, code values from the profile's
- * value and state roles and code sets, times in its format. For a report or transfer the work
- * order is accepted by accept_region and handled by handle_region (NULL = accept_region);
- * instant makes it instant-answered. */
+/* A request of the interface of role iface from `from` to `to`, composed from the profile
+ * (ctk_compose: its schemas' element order, its sources for mandatory fields nobody gives),
+ * every field filled with valid content about order_id: values by element role, codes from
+ * the profile's value and state roles and code sets, times in its format. For a report or
+ * transfer the work order is accepted by accept_region and handled by handle_region (NULL =
+ * accept_region); instant makes it instant-answered. When it cannot be composed the test
+ * ends in error, saying why. */
 typedef struct ctk_ct_order_spec {
   const char *order_id;
   const char *accept_region;
@@ -74,7 +76,7 @@ typedef struct ctk_ct_order_spec {
 /* The text the runner's link checks carry for the peer to echo. */
 #define CTK_CT_ECHO "ctk-linkcheck"
 
-ctk_code ctk_ct_build(const ctk_ct *t, ctk_interface_role iface, const ctk_node *from,
+ctk_code ctk_ct_build(ctk_ct *t, ctk_interface_role iface, const ctk_node *from,
                       const ctk_node *to, const ctk_ct_order_spec *spec, ctk_msg **out);
 
 /* The element reached from a message's body element (CTK_CT_BODY) or its document element

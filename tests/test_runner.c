@@ -10,6 +10,8 @@
 #include "ctk_coverage.h"
 #include "ctk_csv.h"
 #include "ctk_ct.h"
+#include "ctk_ct_msg.h"
+#include "ctk_ct_req.h"
 #include "ctk_http.h"
 #include "ctk_kvfile.h"
 #include "ctk_msg.h"
@@ -20,6 +22,7 @@
 #include "ctk_relay.h"
 #include "ctk_select.h"
 #include "ctk_test.h"
+#include "ctk_validate.h"
 
 static void test_kvfile_sections(void)
 {
@@ -780,6 +783,95 @@ static void test_run_usage(void)
   CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
 }
 
+/* The runner speaks the profile in use: under the baseline and under the synthetic variant
+ * (other names, order, codes, times, an extra mandatory field) every request it sends is
+ * valid, its fields read back by role, and the requirements its checks name are the ones the
+ * profile puts behind them. */
+static void runner_speaks(const ctk_profile *p)
+{
+  ctk_ct_env env;
+  ctk_ct t;
+  ctk_run *run = NULL;
+  ctk_node city, province;
+  ctk_ct_order_spec spec;
+  char order[24];
+  size_t r;
+
+  memset(&env, 0, sizeof(env));
+  memset(&t, 0, sizeof(t));
+  CU_ASSERT_EQUAL_FATAL(ctk_run_new(&run), CTK_E_OK);
+  env.profile = p;
+  env.run = run;
+  t.env = &env;
+  t.def = ctk_ct_find("J1.local-case");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t.def);
+  CU_ASSERT_EQUAL_FATAL(ctk_run_add_test(run, t.def->id, t.def->name, t.def->part,
+                                         t.def->conf_class, &t.res), CTK_E_OK);
+  memset(&city, 0, sizeof(city));
+  memset(&province, 0, sizeof(province));
+  ctk_strlcpy(city.region, "360100", sizeof(city.region));
+  city.level = CTK_LEVEL_CITY;
+  ctk_strlcpy(province.region, "360000", sizeof(province.region));
+  province.level = CTK_LEVEL_PROVINCE;
+  ctk_ct_order_id(city.region, order);
+  ctk_ct_spec_order(&spec, order, city.region, city.region);
+  spec.target_region = "360200";
+  for(r = 0; r < CTK_IF__COUNT; r++) {
+    const ctk_interface *in = ctk_profile_iface(p, (ctk_interface_role)r);
+    int up = in && (in->directions & CTK_DIR_UP);
+    ctk_msg *m = NULL;
+    ctk_problems pr;
+    if(!in)
+      continue;
+    memset(&pr, 0, sizeof(pr));
+    CU_ASSERT_EQUAL_FATAL(ctk_ct_build(&t, (ctk_interface_role)r, up ? &city : &province,
+                                       up ? &province : &city, &spec, &m), CTK_E_OK);
+    if(ctk_validate_msg(p, m, &pr) != CTK_E_OK)
+      fprintf(stderr, "\n  %s: the runner's %s request is invalid: %s at %s\n", p->name,
+              ctk_interface_role_name((ctk_interface_role)r), pr.items[0].text,
+              pr.items[0].where);
+    CU_ASSERT_EQUAL(pr.count, 0);
+    CU_ASSERT_STRING_EQUAL(m->head.interface_code, in->code);
+    ctk_msg_free(m);
+  }
+  {
+    ctk_msg *m = NULL;
+    spec.instant = 1;
+    CU_ASSERT_EQUAL_FATAL(ctk_ct_build(&t, CTK_IF_REPORT, &city, &province, &spec, &m),
+                          CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(ctk_ct_get(m, CTK_EL_WORK_ORDER, CTK_EL_ORDER_ID), order);
+    CU_ASSERT_STRING_EQUAL(ctk_ct_get(m, CTK_EL_WORK_ORDER, CTK_EL_STATUS),
+                           ctk_st(p, CTK_ST_INSTANT_ANSWERED));
+    CU_ASSERT_PTR_NOT_NULL(ctk_ct_node(m, CTK_CT_ROOT, CTK_EL_HEAD, CTK_EL_MSG_ID));
+    ctk_msg_free(m);
+  }
+  /* the requirements: declared, an engine rule, a process step, a code field, a format */
+  CU_ASSERT_STRING_EQUAL(ctk_ct_req(&t, 0), "J1-FLOW-001");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_req(&t, 6), "J2-IF-001");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_req(&t, 99), "J1-FLOW-001");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_rule(&t, "same-state"), "J1-FLOW-014");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_step_req(&t, CTK_IF_COMPLETE), "J1-FLOW-008");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_step_req(&t, CTK_IF_LINK_CHECK), "J3-IF-013");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_iface_req(&t, CTK_IF_QUERY), "J3-IF-010");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_code_req(&t, CTK_EL_CHANNEL), "J3-CODE-003");
+  CU_ASSERT_STRING_EQUAL(ctk_ct_format_req(&t, CTK_EL_ORDER_ID), "J3-FMT-001");
+  CU_ASSERT_EQUAL(ctk_ct_format_match(&t, CTK_EL_ORDER_ID, "AB12345"), 0);
+  CU_ASSERT_EQUAL(ctk_ct_format_match(&t, CTK_EL_ORDER_ID, order), 1);
+  /* the verdict the build left: none (every request composed) */
+  CU_ASSERT_FALSE(ctk_ct_done(&t));
+  ctk_run_free(run);
+}
+
+static void test_runner_speaks_both_profiles(void)
+{
+  ctk_profile *variant = ctk_test_load_profile("profiles/synthetic-variant");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ctk_test_profile());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(variant);
+  runner_speaks(ctk_test_profile());
+  runner_speaks(variant);
+  ctk_profile_free(variant);
+}
+
 void ctk_test_add_runner(CU_pSuite s)
 {
   CTK_TEST(s, test_kvfile_sections);
@@ -799,4 +891,5 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_proc_wait_exit);
   CTK_TEST(s, test_relay_records);
   CTK_TEST(s, test_run_usage);
+  CTK_TEST(s, test_runner_speaks_both_profiles);
 }

@@ -736,6 +736,12 @@ static ctk_code msg_from_doc(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out,
   return CTK_E_OK;
 }
 
+ctk_code ctk_msg_adopt(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out, ctk_outcome *why)
+{
+  *out = NULL;
+  return msg_from_doc(p, doc, out, why);
+}
+
 static ctk_code fault_to_outcome(const ctk_profile *p, const ctk_xml_fault *f, ctk_outcome *why)
 {
   char where[32] = "";

@@ -105,6 +105,11 @@ void ctk_profile_day(const ctk_profile *p, const char *text, char out[11]);
 ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,
                         ctk_buf *out);
 
+/* Take doc, a Message or an Answer of p's names (one ctk_compose built), into a new message
+ * that owns it: head and outcome read from it. On failure doc is freed, *out is NULL and why
+ * says what is wrong with the document element. */
+ctk_code ctk_msg_adopt(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out, ctk_outcome *why);
+
 /* Decode bytes from the wire. Safe parsing: no network, no DTD, no entities, size and depth
  * limits of the profile. On failure *out is NULL and why says the result code (MALFORMED,
  * TOO_LARGE, FORBIDDEN, ENCODING...), reason and where. Decoding does not validate the schema. */
