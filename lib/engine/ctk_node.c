@@ -298,12 +298,7 @@ static ctk_code load_peers(ctk_node_engine *n, char *err, size_t errlen)
   }
   result = ctk_csv_header(&csv, wanted, 3, idx);
   if(result) {
-    const char *first = ctk_csv_field(&csv, 0);
-    if(first && strlen(first) == 6 && strspn(first, "0123456789") == 6)
-      snprintf(err, errlen, "%s:1: no header line: the file starts with "
-               "region,level,url[,binding[,encoding]]", n->cfg.peers_file);
-    else
-      snprintf(err, errlen, "%s:1: %s", n->cfg.peers_file, csv.error);
+    snprintf(err, errlen, "%s:1: %s", n->cfg.peers_file, csv.error);
     ctk_csv_close(&csv);
     return result;
   }
