@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "ctk_buf.h"
 #include "ctk_http.h"
+#include "ctk_msg.h"
 #include "ctk_node.h"
+#include "ctk_profile.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
 #include "ctk_test_wire.h"
+#include "ctk_validate.h"
 
 /* A bodiless request to port with this Host header (NULL: 127.0.0.1:port). */
 static void conv_get(int port, const char *request_line, const char *host, ctk_wire_answer *a)
@@ -189,10 +195,291 @@ static void test_conventions_routes_allow_head_options(void)
   ctk_node_stop(n);
 }
 
+/* ---- the exchange paths of the test province (ctk_test_serve's network) ---- */
+
+/* POST body to path of the province as user (NULL: no Authorization) with this Content-Type
+ * and, when soap, a SOAPAction. scheme: the Basic scheme name as sent ("Basic", "basic"). */
+static void conv_post(const ctk_test_node *node, const char *path, const char *user,
+                      const char *scheme, const char *content_type, const char *body,
+                      ctk_wire_answer *a)
+{
+  char head[2048];
+  char auth[512] = "";
+  char secret[96];
+
+  if(user) {
+    char basic[400];
+    ctk_ts_secret(user, secret, sizeof(secret));
+    ctk_wire_basic_auth(user, secret, basic, sizeof(basic));
+    snprintf(auth, sizeof(auth), "Authorization: %s %s\r\n", scheme, basic + 6);
+  }
+  snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: %s\r\n"
+           "%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n", path, node->port,
+           content_type, strcmp(path, "/soap") ? "" :
+           "SOAPAction: \"urn:ctk12328:baseline:1#exchange\"\r\n", auth, strlen(body));
+  ctk_wire_answer_init(a);
+  ctk_wire_send(node->port, head, strlen(head), body, strlen(body), 0, NULL, 0, a);
+}
+
+/* A LinkCheck from the test city to the province (receiver may be changed). */
+static void conv_linkcheck(ctk_buf *out, const char *msg_id, const char *receiver)
+{
+  ctk_buf_init(out, 65536);
+  ctk_ts_message(out, msg_id, "1013", CTK_TS_CITY, 3, receiver, 2, "<LinkCheck/>");
+}
+
+/* The answer body (plain XML) must pass our own profile: schema, formats, envelope rules. */
+static void conv_assert_valid_answer(const ctk_wire_answer *a, ctk_binding b, ctk_msg **out)
+{
+  ctk_problems problems;
+  ctk_code rc;
+
+  *out = NULL;
+  rc = ctk_validate_bytes(ctk_test_profile(), ctk_buf_str(&a->body), a->body.len, b, out,
+                          &problems);
+  if(rc != CTK_E_OK)
+    fprintf(stderr, "test_conventions: answer fails the profile: %s at %s: %s\n",
+            problems.count ? problems.items[0].code : "?",
+            problems.count ? problems.items[0].where : "?",
+            problems.count ? problems.items[0].text : ctk_buf_str(&a->body));
+  CU_ASSERT_EQUAL(rc, CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(*out);
+}
+
+/* Issue 18, points 2 and 4. RFC 9110 15.5.2 / RFC 7617: missing or wrong credentials get 401
+ * with a Basic challenge (they got 200 and no WWW-Authenticate), the body still the AUTH
+ * Answer; RFC 9110 11.1: the scheme name in any case authenticates. */
+static void test_conventions_auth_challenge_and_scheme_case(void)
+{
+  ctk_test_node node;
+  ctk_wire_answer a;
+  ctk_buf msg;
+  char v[128];
+
+  CU_ASSERT_EQUAL_FATAL(ctk_ts_start_inproc(&node, "province", ctk_test_tmpdir("conv-auth"),
+                                            NULL), CTK_E_OK);
+  conv_linkcheck(&msg, "3601002026120700000000000000a1", CTK_TS_PROVINCE);
+  conv_post(&node, "/exchange", NULL, NULL, "application/xml", ctk_buf_str(&msg), &a);
+  CU_ASSERT_EQUAL(a.status, 401);
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "WWW-Authenticate", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "Basic realm=\"12328 360000\", charset=\"UTF-8\"");
+  CU_ASSERT_STRING_EQUAL(a.code, ctk_profile_rc(ctk_test_profile(), "AUTH"));
+  ctk_wire_answer_free(&a);
+
+  /* the same request, credentials with the scheme in lower case: accepted */
+  conv_post(&node, "/exchange", CTK_TS_CITY, "basic", "application/xml", ctk_buf_str(&msg), &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  CU_ASSERT_STRING_EQUAL(a.code, ctk_profile_rc(ctk_test_profile(), "OK"));
+  ctk_wire_answer_free(&a);
+  ctk_buf_free(&msg);
+  ctk_ts_stop(&node);
+}
+
+/* Issue 18, point 5: a request that is not XML, or not sent as XML, gets an Answer that our
+ * own schema and formats accept (it had empty InterfaceCode, Receiver, CorrelId, Level 0):
+ * from this node, to the caller HTTP names, the link-check interface, its own MsgId as
+ * CorrelId. */
+static void test_conventions_unread_requests_get_valid_answers(void)
+{
+  static const struct {
+    const char *content_type;
+    const char *body;
+  } cases[] = {
+    { "application/json", "{\"MsgId\": 1}" },
+    { "application/xml", "{\"MsgId\": 1}" },
+    { "text/plain", "<Message/>" },
+  };
+  ctk_test_node node;
+  size_t i;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_ts_start_inproc(&node, "province", ctk_test_tmpdir("conv-unread"),
+                                            NULL), CTK_E_OK);
+  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ctk_wire_answer a;
+    ctk_msg *ans = NULL;
+    conv_post(&node, "/exchange", CTK_TS_CITY, "Basic", cases[i].content_type, cases[i].body,
+              &a);
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.code, ctk_profile_rc(ctk_test_profile(), "MALFORMED"));
+    conv_assert_valid_answer(&a, CTK_BIND_XML, &ans);
+    if(ans) {
+      CU_ASSERT_STRING_EQUAL(ans->head.sender.region, CTK_TS_PROVINCE);
+      CU_ASSERT_STRING_EQUAL(ans->head.receiver.region, CTK_TS_CITY);
+      CU_ASSERT_EQUAL(ans->head.receiver.level, CTK_LEVEL_CITY);
+      CU_ASSERT_STRING_EQUAL(ans->head.interface_code, "1013");
+      CU_ASSERT_STRING_EQUAL(ans->head.correl_id, ans->head.msg_id);
+    }
+    ctk_msg_free(ans);
+    ctk_wire_answer_free(&a);
+  }
+  {
+    /* nobody named at all: to the province's upper neighbour, still valid */
+    ctk_wire_answer a;
+    ctk_msg *ans = NULL;
+    conv_post(&node, "/exchange", NULL, NULL, "text/plain", "hello", &a);
+    conv_assert_valid_answer(&a, CTK_BIND_XML, &ans);
+    if(ans)
+      CU_ASSERT_STRING_EQUAL(ans->head.receiver.region, "100000");
+    ctk_msg_free(ans);
+    ctk_wire_answer_free(&a);
+  }
+  ctk_ts_stop(&node);
+}
+
+/* Issue 18, point 6: refusals come in this node's name: a request for another receiver, or
+ * with wrong credentials, is answered with Sender = this node and a MsgId of its own range
+ * (it was the receiver the request named, and its range). */
+static void test_conventions_refusals_in_own_name(void)
+{
+  ctk_test_node node;
+  ctk_wire_answer a;
+  ctk_msg *ans = NULL;
+  ctk_buf msg;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_ts_start_inproc(&node, "province", ctk_test_tmpdir("conv-name"),
+                                            NULL), CTK_E_OK);
+  conv_linkcheck(&msg, "3601002026120700000000000000b1", "440000");
+  conv_post(&node, "/exchange", CTK_TS_CITY, "Basic", "application/xml", ctk_buf_str(&msg), &a);
+  CU_ASSERT_STRING_EQUAL(a.code, ctk_profile_rc(ctk_test_profile(), "ROUTE"));
+  conv_assert_valid_answer(&a, CTK_BIND_XML, &ans);
+  if(ans) {
+    CU_ASSERT_STRING_EQUAL(ans->head.sender.region, CTK_TS_PROVINCE);
+    CU_ASSERT_EQUAL(strncmp(ans->head.msg_id, CTK_TS_PROVINCE, 6), 0);
+    CU_ASSERT_STRING_EQUAL(ans->head.correl_id, "3601002026120700000000000000b1");
+  }
+  ctk_msg_free(ans);
+  ctk_wire_answer_free(&a);
+  /* without credentials, addressed to another province */
+  conv_post(&node, "/exchange", NULL, NULL, "application/xml", ctk_buf_str(&msg), &a);
+  CU_ASSERT_EQUAL(a.status, 401);
+  conv_assert_valid_answer(&a, CTK_BIND_XML, &ans);
+  if(ans) {
+    CU_ASSERT_STRING_EQUAL(ans->head.sender.region, CTK_TS_PROVINCE);
+    CU_ASSERT_EQUAL(strncmp(ans->head.msg_id, CTK_TS_PROVINCE, 6), 0);
+  }
+  ctk_msg_free(ans);
+  ctk_wire_answer_free(&a);
+  ctk_buf_free(&msg);
+  ctk_ts_stop(&node);
+}
+
+/* The faultcode and the namespaces of the Fault's children, read the way a SOAP stack reads
+ * them: the children of soap:Fault by local name in no namespace. */
+typedef struct conv_fault {
+  int found;
+  int children_unqualified;
+  char code[64];
+  char detail_code[16];
+} conv_fault;
+
+static void conv_read_fault(const ctk_wire_answer *a, conv_fault *f)
+{
+  xmlDocPtr doc = xmlReadMemory(ctk_buf_str(&a->body), (int)a->body.len, "fault.xml", NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlNodePtr n;
+
+  memset(f, 0, sizeof(*f));
+  n = doc ? xmlDocGetRootElement(doc) : NULL;
+  n = n ? ctk_xml_child(n, "Body") : NULL;
+  n = n ? ctk_xml_child(n, "Fault") : NULL;
+  if(n) {
+    xmlNodePtr c;
+    f->found = 1;
+    f->children_unqualified = 1;
+    for(c = n->children; c; c = c->next) {
+      if(c->type != XML_ELEMENT_NODE)
+        continue;
+      if(c->ns)
+        f->children_unqualified = 0;
+      if(!strcmp((const char *)c->name, "faultcode")) {
+        xmlChar *t = xmlNodeGetContent(c);
+        ctk_strlcpy(f->code, t ? (const char *)t : "", sizeof(f->code));
+        xmlFree(t);
+      }
+    }
+  }
+  xmlFreeDoc(doc);
+  ctk_wire_xml_text(ctk_buf_str(&a->body), a->body.len, "detail", "Code", f->detail_code,
+                    sizeof(f->detail_code));
+}
+
+/* Issue 18, points 1 and 7. SOAP 1.1 4.4 and WS-I BP R1001: faultcode, faultstring and detail
+ * are unqualified (they were soap:faultcode..., unreadable to zeep and gSOAP). SOAP 1.1 4.4.1:
+ * a SOAP 1.2 envelope is VersionMismatch (it was Client); 4.2.3: a header block meant for us
+ * with mustUnderstand="1" is MustUnderstand (it was accepted). */
+static void test_conventions_soap_faults_readable_and_precise(void)
+{
+  static const char v12[] =
+    "<?xml version=\"1.0\"?><e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\">"
+    "<e:Body><ex:exchange xmlns:ex=\"urn:ctk12328:baseline:1:soap\"><ex:message>x</ex:message>"
+    "</ex:exchange></e:Body></e:Envelope>";
+  static const char no_body[] =
+    "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+    "</s:Envelope>";
+  ctk_test_node node;
+  ctk_wire_answer a;
+  conv_fault f;
+  ctk_buf msg, env;
+  char *escaped;
+  size_t i;
+  const char *malformed = ctk_profile_rc(ctk_test_profile(), "MALFORMED");
+
+  CU_ASSERT_EQUAL_FATAL(ctk_ts_start_inproc(&node, "province", ctk_test_tmpdir("conv-fault"),
+                                            NULL), CTK_E_OK);
+  conv_post(&node, "/soap", CTK_TS_CITY, "Basic", "text/xml; charset=UTF-8", v12, &a);
+  CU_ASSERT_EQUAL(a.status, 500);
+  conv_read_fault(&a, &f);
+  CU_ASSERT(f.found && f.children_unqualified);
+  CU_ASSERT_STRING_EQUAL(f.code, "soap:VersionMismatch");
+  CU_ASSERT_STRING_EQUAL(f.detail_code, malformed);
+  ctk_wire_answer_free(&a);
+
+  conv_post(&node, "/soap", CTK_TS_CITY, "Basic", "text/xml; charset=UTF-8", no_body, &a);
+  conv_read_fault(&a, &f);
+  CU_ASSERT(f.found && f.children_unqualified);
+  CU_ASSERT_STRING_EQUAL(f.code, "soap:Client");
+  ctk_wire_answer_free(&a);
+
+  /* a good exchange, but with a header block that must be understood */
+  conv_linkcheck(&msg, "3601002026120700000000000000c1", CTK_TS_PROVINCE);
+  escaped = (char *)xmlEncodeSpecialChars(NULL, BAD_CAST ctk_buf_str(&msg));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(escaped);
+  for(i = 0; i < 2; i++) {
+    ctk_buf_init(&env, 1 << 20);
+    ctk_buf_printf(&env, "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap."
+                   "org/soap/envelope/\"><s:Header><t:Trace xmlns:t=\"urn:example:trace\" "
+                   "s:mustUnderstand=\"%s\"/></s:Header><s:Body><ex:exchange xmlns:ex=\"urn:"
+                   "ctk12328:baseline:1:soap\"><ex:message>%s</ex:message></ex:exchange>"
+                   "</s:Body></s:Envelope>", i ? "0" : "1", escaped);
+    conv_post(&node, "/soap", CTK_TS_CITY, "Basic", "text/xml; charset=UTF-8",
+              ctk_buf_str(&env), &a);
+    if(!i) {
+      conv_read_fault(&a, &f);
+      CU_ASSERT_EQUAL(a.status, 500);
+      CU_ASSERT(f.found && f.children_unqualified);
+      CU_ASSERT_STRING_EQUAL(f.code, "soap:MustUnderstand");
+      CU_ASSERT_STRING_EQUAL(f.detail_code, malformed);
+    }
+    else {                     /* mustUnderstand="0": the header may be ignored */
+      CU_ASSERT_EQUAL(a.status, 200);
+      CU_ASSERT_STRING_EQUAL(a.code, ctk_profile_rc(ctk_test_profile(), "OK"));
+    }
+    ctk_wire_answer_free(&a);
+    ctk_buf_free(&env);
+  }
+  xmlFree(escaped);
+  ctk_buf_free(&msg);
+  ctk_ts_stop(&node);
+}
+
 void ctk_test_add_conventions(CU_pSuite suite)
 {
   ctk_http_global_init();
   CTK_TEST(suite, test_conventions_wsdl_has_the_nodes_address);
   CTK_TEST(suite, test_conventions_wsdl_configured_address);
   CTK_TEST(suite, test_conventions_routes_allow_head_options);
+  CTK_TEST(suite, test_conventions_auth_challenge_and_scheme_case);
+  CTK_TEST(suite, test_conventions_unread_requests_get_valid_answers);
+  CTK_TEST(suite, test_conventions_refusals_in_own_name);
+  CTK_TEST(suite, test_conventions_soap_faults_readable_and_precise);
 }

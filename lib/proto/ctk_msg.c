@@ -834,10 +834,10 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
     xmlNodePtr block = in_ns(header, SOAP11_NS) ? soap_must_understand(header) : NULL;
     if(block) {
       ctk_outcome_set(why, p, "MALFORMED", "", rule,
-                      "header %s%s%s has mustUnderstand=\"1\" and this binding understands "
+                      "header %s%s%s%s has mustUnderstand=\"1\" and this binding understands "
                       "no SOAP header", block->ns ? "{" : "",
                       block->ns ? (const char *)block->ns->href : "",
-                      block->ns ? "}" : "");
+                      block->ns ? "}" : "", (const char *)block->name);
       snprintf(why->where, sizeof(why->where), SOAP_WHERE_HEADER "%s",
                (const char *)block->name);
       return CTK_E_PARSE;
