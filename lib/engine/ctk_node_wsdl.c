@@ -1,4 +1,4 @@
-/* ctk_node_wsdl: GET /soap?wsdl, the profile's WSDL with the node's own address in each
+/* ctk_node_wsdl: GET /soap?wsdl (the profile's SOAP path), the profile's WSDL with the node's own address in each
  * soap:address, so SOAP toolkits (zeep, gSOAP wsdl2h, JAX-WS wsimport) can start from the URL.
  *
  * The address is the request's Host only when that names this node (one of its own names, on
@@ -218,7 +218,7 @@ int ctk_node_handle_wsdl(ctk_node_engine *n, const ctk_http_request *req,
 {
   const char *text = ctk_buf_str(&n->wsdl);
   char authority[300];
-  char url[340];
+  char url[400];
   const char *mark;
 
   if(!n->wsdl.len) {
@@ -228,9 +228,10 @@ int ctk_node_handle_wsdl(ctk_node_engine *n, const ctk_http_request *req,
     return 0;
   }
   wsdl_authority(n, req, authority, sizeof(authority));
-  /* the authority is letters, digits and . - : [ ] (checked), so it needs no XML escape */
-  snprintf(url, sizeof(url), "%s://%s/soap", n->cfg.tls_cert[0] ? "https" : "http",
-           wsdl_host_chars_ok(authority) ? authority : "127.0.0.1");
+  /* the authority is letters, digits and . - : [ ] (checked), so it needs no XML escape;
+   * the path is the profile's SOAP binding path */
+  snprintf(url, sizeof(url), "%s://%s%s", n->cfg.tls_cert[0] ? "https" : "http",
+           wsdl_host_chars_ok(authority) ? authority : "127.0.0.1", n->profile->soap_path);
   ctk_strlcpy(resp->content_type, "text/xml; charset=UTF-8", sizeof(resp->content_type));
   for(mark = strstr(text, WSDL_MARK); mark; mark = strstr(text, WSDL_MARK)) {
     if(ctk_buf_add(&resp->body, text, (size_t)(mark - text)) || ctk_buf_adds(&resp->body, url))
