@@ -85,6 +85,7 @@ enum {
 /* Everything one request collects between its first and last access-handler call. */
 typedef struct request_state {
   int headers_seen;    /* the first call (headers only) has happened */
+  int answered_early;  /* answered at the headers (request_refused_before_body) */
   int too_large;       /* the body passed max_body; the rest is being discarded */
   int out_of_memory;
   ctk_buf body;
@@ -539,6 +540,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     st->headers_seen = 1;
     if(request_refused_before_body(connection, s->max_body)) {
       st->too_large = 1;       /* answered now: no 100 Continue, the body is never sent */
+      st->answered_early = 1;
       ctk_buf_free(&st->body);
       return dispatch(s, connection, url, method, st);
     }
@@ -546,6 +548,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
   }
   if(atomic_load(&st->park) == PARK_WOKEN && !st->resumed)
     return resume_parked(st);
+  if(st->answered_early) {
+    /* a client that sends the body anyway: nothing more to answer, it is dropped */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   if(*upload_data_size) {
     if(!st->too_large && !st->out_of_memory) {
       ctk_code result = ctk_buf_add(&st->body, upload_data, *upload_data_size);
