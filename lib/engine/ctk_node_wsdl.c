@@ -14,6 +14,7 @@
 
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
+#include "ctk_sock.h"
 #include "ctk_xml_safe.h"
 
 #define WSDL_FILE_MAX ((size_t)1024 * 1024)
@@ -43,8 +44,9 @@ static int wsdl_host_chars_ok(const char *s)
   return 1;
 }
 
-/* "host", "host:port", "[v6]" or "[v6]:port" into host (no brackets) and port (0 = none).
- * -1 when it is none of these. */
+/* An HTTP Host (RFC 9110 7.2: uri-host [ ":" port ]), "host", "host:port", "[v6]" or
+ * "[v6]:port", into host (no brackets) and port (0 = none); -1 when it is none of these.
+ * (ctk_sock_parse_hostport wants a port and takes no brackets: it reads our own options.) */
 static int wsdl_split_host(const char *text, char *host, size_t hostlen, int *port)
 {
   const char *end;
@@ -114,7 +116,7 @@ static void wsdl_collect_names(ctk_node_engine *n)
     wsdl_add_name(n, host);
   if(!wsdl_wildcard(listen))
     wsdl_add_name(n, listen);
-  if(wsdl_wildcard(listen) || !strncmp(listen, "127.", 4) || !strcmp(listen, "::1")) {
+  if(wsdl_wildcard(listen) || ctk_sock_is_loopback(listen) || !strcmp(listen, "::1")) {
     wsdl_add_name(n, "localhost");
     wsdl_add_name(n, "127.0.0.1");
     wsdl_add_name(n, "::1");
