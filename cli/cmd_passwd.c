@@ -1,4 +1,5 @@
-/* cmd_passwd: `ctk passwd` makes one credentials.csv line for a node (see lib/ctk_auth.h). */
+/* cmd_passwd: `ctk passwd` makes one credentials.csv line for a node (see lib/ctk_auth.h),
+ * after the file's header line unless told not to. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,8 +17,11 @@
 static void passwd_usage(FILE *out)
 {
   fputs("usage: ctk passwd --region CODE --level 1|2|3 [--secret TEXT|-] [--secret-file PATH]\n"
+        "                  [--no-header]\n"
         "\n"
-        "Prints one line for credentials.csv (region,level,salt_hex,hash_hex) on stdout.\n"
+        "Prints credentials.csv's header line (region,level,salt_hex,hash_hex) and one line\n"
+        "for the node on stdout: `> credentials.csv` makes a file the node loads. To add a\n"
+        "node to an existing file, use --no-header and `>> credentials.csv`.\n"
         "Without --secret a new secret of 256 random bits is made: it is written to\n"
         "--secret-file (created, mode 0600, must not exist) or else to stderr, once.\n"
         "Give that secret to the node; the credentials file holds only its salted hash.\n"
@@ -69,6 +73,7 @@ int ctk_cmd_passwd(int argc, char **argv)
   const char *level_text = NULL;
   const char *secret_arg = NULL;
   const char *secret_file = NULL;
+  int header = 1;
   char secret[CTK_AUTH_SECRET_MAX + 2];
   char line[CTK_AUTH_LINE_MAX];
   int generated = 0;
@@ -83,6 +88,10 @@ int ctk_cmd_passwd(int argc, char **argv)
     if(ctk_cli_is_help(argv[i])) {
       passwd_usage(stdout);
       return CTK_EXIT_OK;
+    }
+    if(!strcmp(argv[i], "--no-header")) {
+      header = 0;
+      continue;
     }
     if(!strcmp(argv[i], "--region"))
       slot = &region;
@@ -144,6 +153,9 @@ int ctk_cmd_passwd(int argc, char **argv)
   else if(generated && secret_file && write_secret_file(secret_file, secret))
     status = CTK_EXIT_ERROR;
   else {
+    /* the loader reads the columns by name from the first line (lib/ctk_csv) */
+    if(header)
+      printf("region,level,salt_hex,hash_hex\n");
     printf("%s\n", line);
     if(generated && !secret_file)
       fprintf(stderr, "secret for %s (give it to that node; it is not stored anywhere): %s\n",

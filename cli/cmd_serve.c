@@ -21,6 +21,8 @@ static void serve_usage(FILE *out)
         "  --config FILE          key = value lines, same names as these options\n"
         "  --region CODE          the province's code (the ministry is always 100000)\n"
         "  --listen ADDR:PORT     default 127.0.0.1:0 (port 0 = any free port)\n"
+        "  --address HOST[:PORT]  where clients reach this node: the address in its WSDL\n"
+        "                         (GET /soap?wsdl; default the listen address and port)\n"
         "  --port-file FILE       write the bound port here once ready\n"
         "  --data DIR             store directory (ctk.db), default .\n"
         "  --credentials FILE     region,level,salt_hex,hash_hex: who may call this node\n"

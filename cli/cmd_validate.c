@@ -18,8 +18,11 @@ static void validate_usage(FILE *out)
         "    FILE: CODE NAME at WHERE: reason [REQUIREMENT]\n"
         "\n"
         "  --profile DIR   profile directory (default: $CTK_PROFILE, else\n"
-        "                  profiles/jtt1019-baseline)\n"
-        "  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
+        "                  ./profiles/jtt1019-baseline when the current directory has it,\n",
+        out);
+  /* outside a checkout the profile comes from the installed copy: name where that is */
+  fprintf(out, "                  else %s)\n", ctk_profile_installed_dir());
+  fputs("  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
         "  --verbose       also print a line for each valid file\n"
         "Exit status: 0 all valid, 1 some invalid, else 2 a file could not be read or the\n"
         "profile is broken, 3 usage.\n"
@@ -143,6 +146,9 @@ int ctk_cmd_validate(int argc, char **argv)
     return ctk_cli_usage_error("ctk validate", validate_usage, "no FILE to validate");
   if(ctk_profile_load(dir ? dir : ctk_profile_default_dir(), &p, err, sizeof(err))) {
     fprintf(stderr, "ctk validate: profile: %s\n", err);
+    if(!dir)
+      fprintf(stderr, "ctk validate: looked in %s (set --profile DIR or $CTK_PROFILE)\n",
+              ctk_profile_default_dir());
     return CTK_EXIT_ERROR;
   }
   for(i = first_file; i < argc; i++) {

@@ -72,32 +72,6 @@ static int wire_pad(int fd, size_t n)
   return 0;
 }
 
-/* The value of the Content-Type header among the len bytes of a response head. */
-static void wire_content_type(const char *head, size_t len, char *out, size_t outlen)
-{
-  const char *p = head;
-  const char *end = head + len;
-
-  out[0] = '\0';
-  while(p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
-    if(n > 13 && !strncasecmp(p, "Content-Type:", 13)) {
-      p += 13;
-      n -= 13;
-      while(n && *p == ' ') {
-        p++;
-        n--;
-      }
-      while(n && (p[n - 1] == '\r' || p[n - 1] == ' '))
-        n--;
-      snprintf(out, outlen, "%.*s", (int)n, p);
-      return;
-    }
-    p += n + 1;
-  }
-}
-
 /* Split the raw response into status and body (Content-Length or read-to-close). */
 static void wire_split(ctk_buf *raw, ctk_wire_answer *a)
 {
@@ -110,8 +84,14 @@ static void wire_split(ctk_buf *raw, ctk_wire_answer *a)
   a->status = status;
   if(!end_of_head)
     return;
-  wire_content_type(data, (size_t)(end_of_head - data), a->content_type,
-                    sizeof(a->content_type));
+  {
+    size_t n = (size_t)(end_of_head - data);
+    if(n >= sizeof(a->head))
+      n = sizeof(a->head) - 1;
+    memcpy(a->head, data, n);
+    a->head[n] = '\0';
+  }
+  ctk_wire_header(a, "Content-Type", a->content_type, sizeof(a->content_type));
   end_of_head += 4;
   ctk_buf_add(&a->body, end_of_head, raw->len - (size_t)(end_of_head - data));
 }
@@ -147,6 +127,33 @@ int ctk_wire_send(int port, const char *head, size_t head_len, const char *body,
   if(a->status)
     ctk_wire_parse_answer(a);
   return a->status ? 0 : -1;
+}
+
+int ctk_wire_header(const ctk_wire_answer *a, const char *name, char *out, size_t outlen)
+{
+  size_t n = strlen(name);
+  const char *line = strstr(a->head, "\r\n");
+
+  for(; line; line = strstr(line + 2, "\r\n")) {
+    const char *v = line + 2;
+    if(!strncasecmp(v, name, n) && v[n] == ':') {
+      const char *end = strstr(v, "\r\n");
+      size_t len;
+      v += n + 1;
+      while(*v == ' ' || *v == '\t')
+        v++;
+      len = end ? (size_t)(end - v) : strlen(v);
+      while(len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+      if(len >= outlen)
+        len = outlen - 1;
+      memcpy(out, v, len);
+      out[len] = '\0';
+      return 0;
+    }
+  }
+  out[0] = '\0';
+  return -1;
 }
 
 static xmlDocPtr wire_read_xml(const char *xml, size_t len)

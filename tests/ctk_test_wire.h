@@ -17,6 +17,7 @@ typedef struct ctk_wire_answer {
   char text[512];
   char where[512];
   char content_type[128];      /* the response's Content-Type, "" if none */
+  char head[4096];             /* status line and headers as received, cut at 4095 bytes */
   ctk_buf body;                /* raw response body */
 } ctk_wire_answer;
 
@@ -29,6 +30,9 @@ void ctk_wire_answer_free(ctk_wire_answer *a);
  * line came back, -1 when not (connect failed, or closed without answer: a->status = 0). */
 int ctk_wire_send(int port, const char *head, size_t head_len, const char *body, size_t body_len,
                   size_t pad_bytes, const char *tail, size_t tail_len, ctk_wire_answer *a);
+
+/* Value of response header name (case-insensitive) into out; 0 when found, -1 when not. */
+int ctk_wire_header(const ctk_wire_answer *a, const char *name, char *out, size_t outlen);
 
 /* Find the Answer's Result in an XML response body (plain, or SOAP carrying it as text). */
 void ctk_wire_parse_answer(ctk_wire_answer *a);

@@ -8,6 +8,7 @@
  *   browser  runs headless Chromium
  *   valgrind runs daemons under valgrind
  *   preload  runs daemons with an LD_PRELOAD library (not with a sanitized ctk)
+ *   interop  runs third-party clients: python3-zeep, gSOAP (wsdl2h, soapcpp2, cc), curl, SIPp
  *   fuzz     a short, bounded fuzz run
  *   build    runs make and the C compiler on the source tree
  *   soak     long; only with `--tags soak` (make soak), never in make test
@@ -58,6 +59,8 @@
   X(runner, "net") \
   X(selftest, "net") \
   X(storeconc, "unit") \
-  X(syncfail, "net,preload")
+  X(syncfail, "net,preload") \
+  X(conventions, "net") \
+  X(interop, "net,interop")
 
 #endif

@@ -203,6 +203,99 @@ static void test_acd_call_answered_and_cleared(void)
   cap_reset(&cap);
 }
 
+/* RFC 3261 8.2.2.3: an INVITE requiring an extension we do not support (100rel) gets 420 Bad
+ * Extension naming it in Unsupported, with a To-tag (8.2.6.2), and no call starts. Issue 18,
+ * point 9: it was answered 200. */
+static void test_acd_require_100rel_is_420(void)
+{
+  static const char invite[] =
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKrel1\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-rel\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: rel@test\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Require: 100rel\r\n"
+    "Require: timer\r\n"
+    "Contact: <sip:13800000000@127.0.0.1:5999>\r\n"
+    "Max-Forwards: 70\r\n"
+    "Content-Length: 0\r\n\r\n";
+  capture cap;
+  ctk_acd_engine *e;
+  char v[128];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 2, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, invite, strlen(invite), udp_peer(), 0), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 1);
+  CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 420);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[0], "\r\nUnsupported: 100rel, timer\r\n"));
+  cap_to_tag(&cap, 0, v, sizeof(v));
+  CU_ASSERT(v[0] != '\0');
+  CU_ASSERT_EQUAL(cap.nev, 0);                 /* no call was offered */
+  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 0);
+  /* Supported: 100rel (the caller could do without) is no reason to refuse */
+  CU_ASSERT_EQUAL(feed(e, "INVITE", "plain@test", 1, NULL, NULL, 10), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap_status(&cap, cap.nsent - 1, NULL, 0), 200);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+/* RFC 3261 19.3: tags are cryptographically random (at least 32 bits): two machines with
+ * the same seed must not hand out the same tag to their first call. Issue 18, point 9: call
+ * 1 of every run was tagged acd17c15. */
+static void test_acd_tags_are_random(void)
+{
+  capture cap1, cap2;
+  ctk_acd_engine *e1, *e2;
+  char t1[64], t2[64], t3[64];
+
+  memset(&cap1, 0, sizeof(cap1));
+  memset(&cap2, 0, sizeof(cap2));
+  e1 = new_engine(&cap1, 2, 5, NULL);
+  e2 = new_engine(&cap2, 2, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e2);
+  feed(e1, "INVITE", "first@test", 1, NULL, NULL, 0);
+  feed(e2, "INVITE", "first@test", 1, NULL, NULL, 0);
+  feed(e1, "INVITE", "second@test", 1, NULL, NULL, 0);
+  cap_to_tag(&cap1, 2, t1, sizeof(t1));
+  cap_to_tag(&cap2, 2, t2, sizeof(t2));
+  cap_to_tag(&cap1, 5, t3, sizeof(t3));
+  CU_ASSERT(strlen(t1) >= 8 + 3);              /* 32 bits at least, as hex, after "acd" */
+  CU_ASSERT_STRING_NOT_EQUAL(t1, t2);
+  CU_ASSERT_STRING_NOT_EQUAL(t1, t3);
+  ctk_acd_engine_free(e1);
+  ctk_acd_engine_free(e2);
+  cap_reset(&cap1);
+  cap_reset(&cap2);
+}
+
+/* RFC 3261 20.5 and 8.2.1: a method the queue machine does not implement gets 501 with the
+ * methods it does in Allow (issue 18, point 9); OPTIONS lists the same. */
+static void test_acd_501_names_allowed_methods(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char v[128];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 2, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "SUBSCRIBE", "sub@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 1);
+  CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 501);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[0], "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"));
+  cap_to_tag(&cap, 0, v, sizeof(v));
+  CU_ASSERT(v[0] != '\0');                     /* RFC 3261 8.2.6.2 */
+  feed(e, "OPTIONS", "opt@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[1], "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"));
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 static void test_acd_queue_then_cancel(void)
 {
   capture cap;
@@ -790,6 +883,9 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_webhook_json_exact);
   CTK_TEST(s, test_acd_csta_event_document);
   CTK_TEST(s, test_acd_tcp_framing);
+  CTK_TEST(s, test_acd_require_100rel_is_420);
+  CTK_TEST(s, test_acd_tags_are_random);
+  CTK_TEST(s, test_acd_501_names_allowed_methods);
   CTK_TEST(s, test_load_target_and_stats_file);
   CTK_TEST(s, test_load_judge_counts_calls);
   CTK_TEST(s, test_load_scenarios_are_found);

@@ -23,6 +23,7 @@
 #include "ctk_http.h"
 #include "ctk_sock.h"
 #include "ctk_test.h"
+#include "ctk_test_wire.h"
 
 /* ---------- a webhook receiver ---------- */
 
@@ -285,6 +286,16 @@ static long control_post(int port, const char *body, char *out, size_t size)
   return status;
 }
 
+/* A bodiless request (request line only) to the control port. */
+static void control_raw(int port, const char *request_line, ctk_wire_answer *a)
+{
+  char head[512];
+  snprintf(head, sizeof(head), "%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+           request_line);
+  ctk_wire_answer_init(a);
+  ctk_wire_send(port, head, strlen(head), NULL, 0, 0, NULL, 0, a);
+}
+
 static void test_acd_net_steered_by_control(void)
 {
   const char *dir = ctk_test_tmpdir("acd-steer");
@@ -320,6 +331,26 @@ static void test_acd_net_steered_by_control(void)
   CU_ASSERT_EQUAL(control_post(acd.control_port, NULL, body, sizeof(body)), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":1"));
   CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"busy_code\":503"));
+  {
+    /* RFC 9110 15.5.6: a 405 names the methods in Allow; HEAD (9.3.2) and OPTIONS (9.3.7)
+     * work on the GET resources (issue 18, point 3) */
+    ctk_wire_answer a;
+    char allow[128];
+    control_raw(acd.control_port, "DELETE /control", &a);
+    CU_ASSERT_EQUAL(a.status, 405);
+    ctk_wire_header(&a, "Allow", allow, sizeof(allow));
+    CU_ASSERT_STRING_EQUAL(allow, "GET, POST, HEAD, OPTIONS");
+    ctk_wire_answer_free(&a);
+    control_raw(acd.control_port, "HEAD /stats", &a);
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_EQUAL(a.body.len, 0);
+    ctk_wire_answer_free(&a);
+    control_raw(acd.control_port, "OPTIONS /stats", &a);
+    CU_ASSERT_EQUAL(a.status, 200);
+    ctk_wire_header(&a, "Allow", allow, sizeof(allow));
+    CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD, OPTIONS");
+    ctk_wire_answer_free(&a);
+  }
   CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
 }
 

@@ -126,6 +126,36 @@ static void test_auth_malformed_files(void)
                   CTK_E_IO);
 }
 
+/* A credentials file made the wrong way says how to make it right: a file without its header
+ * line, and a second header from appending without --no-header (issue 18, point 10). */
+static void test_auth_header_line_mistakes_are_explained(void)
+{
+  const char *dir = ctk_test_tmpdir("auth-header");
+  char cmd[2048];
+  char path[512];
+  char err[256];
+  ctk_auth *a = NULL;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/credentials.csv", dir);
+  snprintf(cmd, sizeof(cmd), "echo 'province-secret-0123456789' | '%s' passwd --region 360000 "
+           "--level 2 --secret - --no-header > '%s'", ctk_test_ctk_bin(), path);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  CU_ASSERT_EQUAL(ctk_auth_load(path, &a, err, sizeof(err)), CTK_E_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "no header line: the file must start with the line "
+                                     "region,level,salt_hex,hash_hex"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1:"));
+
+  snprintf(cmd, sizeof(cmd), "echo 'province-secret-0123456789' | '%s' passwd --region 360000 "
+           "--level 2 --secret - > '%s' && echo 'city-secret-0123456789' | '%s' passwd "
+           "--region 360100 --level 3 --secret - >> '%s'", ctk_test_ctk_bin(), path,
+           ctk_test_ctk_bin(), path);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  CU_ASSERT_EQUAL(ctk_auth_load(path, &a, err, sizeof(err)), CTK_E_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3:"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--no-header"));
+}
+
 /* The command end to end: its line loads, its secret verifies, the secret file is private. */
 static void test_auth_passwd_command(void)
 {
@@ -143,13 +173,13 @@ static void test_auth_passwd_command(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   snprintf(path, sizeof(path), "%s/credentials.csv", dir);
   snprintf(secret_path, sizeof(secret_path), "%s/secret", dir);
-  write_text(path, "region,level,salt_hex,hash_hex\n");
-  snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360000 --level 2 --secret-file '%s' >> '%s'",
+  /* the first node makes the file, header line included (the loader needs it) */
+  snprintf(cmd, sizeof(cmd), "'%s' passwd --region 360000 --level 2 --secret-file '%s' > '%s'",
            ctk_test_ctk_bin(), secret_path, path);
   CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
-  /* a secret given on stdin */
+  /* a secret given on stdin, appended without a second header */
   snprintf(cmd, sizeof(cmd), "echo 'city-secret-0123456789' | '%s' passwd --region 360100 "
-           "--level 3 --secret - >> '%s'", ctk_test_ctk_bin(), path);
+           "--level 3 --secret - --no-header >> '%s'", ctk_test_ctk_bin(), path);
   CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
 
   CU_ASSERT_EQUAL(stat(secret_path, &st), 0);
@@ -192,4 +222,5 @@ void ctk_test_add_auth(CU_pSuite suite)
   CTK_TEST(suite, test_auth_in_memory_set);
   CTK_TEST(suite, test_auth_malformed_files);
   CTK_TEST(suite, test_auth_passwd_command);
+  CTK_TEST(suite, test_auth_header_line_mistakes_are_explained);
 }

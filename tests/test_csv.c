@@ -67,6 +67,12 @@ static void test_csv_header_lookup(void)
   open_text(&c, "");
   CU_ASSERT_EQUAL(ctk_csv_header(&c, missing, 2, idx), CTK_E_PARSE);
   ctk_csv_close(&c);
+
+  /* data where the header should be (issue 18, point 10): the line the file must start with */
+  open_text(&c, "110000,Beijing,municipality\n");
+  CU_ASSERT_EQUAL(ctk_csv_header(&c, wanted, 2, idx), CTK_E_PARSE);
+  CU_ASSERT_STRING_EQUAL(c.error, "no header line: the file must start with the line kind,code");
+  ctk_csv_close(&c);
 }
 
 /* Each bad text fails with a reason and the line where the record began. */

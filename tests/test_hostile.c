@@ -534,7 +534,7 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
   ctk_wire_answer a;
   ctk_ts_counts before;
   ctk_ts_counts after;
-  char why[512];
+  char why[512] = "";
   unsigned long fetched;
 
   if(case_load(name, &c) != 0) {
@@ -673,7 +673,7 @@ static int run_one_both(const char *name, const hostile_target *to_province,
   hostile_case c;
   ctk_wire_answer pa;
   ctk_wire_answer ca;
-  char why[512];
+  char why[512] = "";
   char full[1100];
   unsigned long fetched;
   int compared = 0;

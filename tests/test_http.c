@@ -15,6 +15,7 @@
 
 #include "ctk_http.h"
 #include "ctk_test.h"
+#include "ctk_test_wire.h"
 
 /* What the handler saw last; the handler is called on server threads. */
 typedef struct seen {
@@ -56,6 +57,18 @@ static int handler(void *ctx, const ctk_http_request *req, ctk_http_response *re
     struct timespec ts = { 1, 500000000L };
     nanosleep(&ts, NULL);
     return 0;
+  }
+  if(!strcmp(req->path, "/resource")) {
+    if(!ctk_http_method_ok(req, "GET", resp))
+      return 0;
+    return ctk_buf_adds(&resp->body, "resource\n") ? -1 : 0;
+  }
+  if(!strcmp(req->path, "/challenge")) {
+    if(!req->auth_user) {
+      ctk_http_challenge_basic(resp, "ctk-test");
+      return ctk_buf_adds(&resp->body, "who is it?\n") ? -1 : 0;
+    }
+    return ctk_buf_adds(&resp->body, "welcome\n") ? -1 : 0;
   }
   if(!strcmp(req->path, "/big")) {
     int i;
@@ -965,6 +978,186 @@ static void test_http_stop_waits_for_parked(void)
   park_lab_free(&lab);
 }
 
+/* A raw request to the fixture's server (Connection: close is added). */
+static void fixture_raw(http_fixture *fx, const char *head_lines, const char *body,
+                        ctk_wire_answer *a)
+{
+  char head[2048];
+  snprintf(head, sizeof(head), "%sHost: 127.0.0.1\r\nContent-Length: %zu\r\n"
+           "Connection: close\r\n\r\n", head_lines, body ? strlen(body) : (size_t)0);
+  ctk_wire_answer_init(a);
+  ctk_wire_send(ctk_http_server_port(fx->srv), head, strlen(head), body, body ? strlen(body) : 0,
+                0, NULL, 0, a);
+}
+
+/* RFC 9110: a 405 must carry Allow (15.5.6); HEAD is GET without its body (9.3.2); OPTIONS
+ * tells the methods (9.3.7). Issue 18, point 3: 405 came without Allow, HEAD was refused. */
+static void test_http_methods_allow_head_and_options(void)
+{
+  http_fixture fx;
+  ctk_wire_answer a;
+  char v[256];
+
+  fixture_start(&fx, 0, 4096);
+  fixture_raw(&fx, "GET /resource HTTP/1.1\r\n", NULL, &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  CU_ASSERT_STRING_EQUAL(ctk_buf_str(&a.body), "resource\n");
+  ctk_wire_answer_free(&a);
+
+  fixture_raw(&fx, "HEAD /resource HTTP/1.1\r\n", NULL, &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  CU_ASSERT_EQUAL(a.body.len, 0);            /* the same answer without its body */
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "Content-Length", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "9");
+  ctk_wire_answer_free(&a);
+
+  fixture_raw(&fx, "OPTIONS /resource HTTP/1.1\r\n", NULL, &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "Allow", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "GET, HEAD, OPTIONS");
+  ctk_wire_answer_free(&a);
+
+  fixture_raw(&fx, "DELETE /resource HTTP/1.1\r\n", NULL, &a);
+  CU_ASSERT_EQUAL(a.status, 405);
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "Allow", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "GET, HEAD, OPTIONS");
+  ctk_wire_answer_free(&a);
+  fixture_stop(&fx);
+}
+
+/* RFC 9110 11.1: the scheme name is case-insensitive; RFC 7617 2: user-id ends at the first
+ * colon. Issue 18, point 4: "basic" was refused. */
+static void test_http_basic_scheme_any_case(void)
+{
+  static const char *const schemes[] = { "Basic", "basic", "BASIC", "bAsIc" };
+  http_fixture fx;
+  ctk_wire_answer a;
+  char auth[256];
+  char line[512];
+  size_t i;
+
+  fixture_start(&fx, 0, 4096);
+  ctk_wire_basic_auth("360100", "pass:with:colons", auth, sizeof(auth));
+  for(i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+    snprintf(line, sizeof(line), "POST /echo HTTP/1.1\r\nAuthorization: %s %s\r\n",
+             schemes[i], auth + 6);
+    fixture_raw(&fx, line, "x", &a);
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_EQUAL(fx.s.had_user, 1);
+    CU_ASSERT_STRING_EQUAL(fx.s.user, "360100");
+    CU_ASSERT_STRING_EQUAL(fx.s.pass, "pass:with:colons");
+    ctk_wire_answer_free(&a);
+  }
+  /* not base64, no colon, another scheme: no user */
+  fixture_raw(&fx, "POST /echo HTTP/1.1\r\nAuthorization: basic !!!!\r\n", "x", &a);
+  CU_ASSERT_EQUAL(fx.s.had_user, 0);
+  ctk_wire_answer_free(&a);
+  fixture_raw(&fx, "POST /echo HTTP/1.1\r\nAuthorization: Basic MzYwMTAw\r\n", "x", &a);
+  CU_ASSERT_EQUAL(fx.s.had_user, 0);          /* "360100" without a colon */
+  ctk_wire_answer_free(&a);
+  fixture_raw(&fx, "POST /echo HTTP/1.1\r\nAuthorization: Bearer MzYwMTAwOng=\r\n", "x", &a);
+  CU_ASSERT_EQUAL(fx.s.had_user, 0);
+  ctk_wire_answer_free(&a);
+  fixture_stop(&fx);
+}
+
+/* RFC 7617 / RFC 9110 11.6.1: a 401 with a Basic challenge, and a client that only sends
+ * credentials when challenged (libcurl with CURLAUTH_ANY, as curl --anyauth) gets in. */
+static void test_http_challenge_then_credentials(void)
+{
+  http_fixture fx;
+  ctk_wire_answer a;
+  char v[256];
+  char url[128];
+  long status = 0;
+  unsigned long calls;
+  CURL *easy;
+
+  fixture_start(&fx, 0, 4096);
+  fixture_raw(&fx, "GET /challenge HTTP/1.1\r\n", NULL, &a);
+  CU_ASSERT_EQUAL(a.status, 401);
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "WWW-Authenticate", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "Basic realm=\"ctk-test\", charset=\"UTF-8\"");
+  ctk_wire_answer_free(&a);
+
+  url_for(url, sizeof(url), fx.srv, "http", "/challenge");
+  calls = fx.s.calls;
+  easy = curl_easy_init();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(easy);
+  curl_easy_setopt(easy, CURLOPT_URL, url);
+  curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+  curl_easy_setopt(easy, CURLOPT_USERPWD, "360100:secret");
+  curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT, 10L);
+  CU_ASSERT_EQUAL(curl_easy_perform(easy), CURLE_OK);
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  CU_ASSERT_EQUAL(status, 200);
+  CU_ASSERT_EQUAL(fx.s.calls, calls + 2);      /* the challenge, then the request with them */
+  CU_ASSERT_STRING_EQUAL(fx.s.user, "360100");
+  curl_easy_cleanup(easy);
+  fixture_stop(&fx);
+}
+
+/* RFC 9110 10.1.1: a request with Expect: 100-continue whose body will be refused gets its
+ * final status at once, not 100 Continue (the client would send the body for nothing).
+ * Issue 18, point 10. */
+static void test_http_expect_continue_refused_before_the_body(void)
+{
+  static const char head[] = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n";
+  http_fixture fx;
+  char got[512];
+  size_t n = 0;
+  int fd;
+
+  fixture_start(&fx, 1024, 4096);
+  fd = ctk_test_connect(ctk_http_server_port(fx.srv), 5);
+  CU_ASSERT_FATAL(fd >= 0);
+  CU_ASSERT_EQUAL(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL), (ssize_t)(sizeof(head) - 1));
+  /* no body is sent: read what the server says to the headers alone */
+  while(n < sizeof(got) - 1 && !memmem(got, n, "\r\n\r\n", 4)) {
+    ssize_t r = recv(fd, got + n, sizeof(got) - 1 - n, 0);
+    if(r <= 0)
+      break;
+    n += (size_t)r;
+  }
+  got[n] = '\0';
+  close(fd);
+  CU_ASSERT_PTR_NOT_NULL(strstr(got, "HTTP/1.1 413"));
+  CU_ASSERT_PTR_NULL(strstr(got, "100 Continue"));
+  CU_ASSERT_EQUAL(fx.s.too_large, 1);
+
+  /* within the limit, 100 Continue is still what a client gets (libcurl waits for it) */
+  fx.call.body = "hello";
+  fx.call.body_len = 5;
+  CU_ASSERT_EQUAL(ctk_http_post(fx.c, &fx.call, &fx.reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(fx.reply.status, 200);
+  fixture_stop(&fx);
+}
+
+/* RFC 9110 15.5.16 and 12.5.3: a body in a content coding the server does not decode gets
+ * 415 with Accept-Encoding, not a parse error of compressed bytes. Issue 18, point 10. */
+static void test_http_content_coding_is_415(void)
+{
+  http_fixture fx;
+  ctk_wire_answer a;
+  char v[64];
+  unsigned long calls;
+
+  fixture_start(&fx, 0, 4096);
+  calls = fx.s.calls;
+  fixture_raw(&fx, "POST /echo HTTP/1.1\r\nContent-Encoding: gzip\r\n", "\x1f\x8b\x08", &a);
+  CU_ASSERT_EQUAL(a.status, 415);
+  CU_ASSERT_EQUAL(ctk_wire_header(&a, "Accept-Encoding", v, sizeof(v)), 0);
+  CU_ASSERT_STRING_EQUAL(v, "identity");
+  CU_ASSERT_EQUAL(fx.s.calls, calls);          /* the handler never saw it */
+  ctk_wire_answer_free(&a);
+  fixture_raw(&fx, "POST /echo HTTP/1.1\r\nContent-Encoding: identity\r\n", "plain", &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  ctk_wire_answer_free(&a);
+  fixture_stop(&fx);
+}
+
 void ctk_test_add_http(CU_pSuite suite)
 {
   ctk_http_global_init();
@@ -985,4 +1178,9 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_parked_requests_free_the_worker);
   CTK_TEST(suite, test_http_unparked_before_return);
   CTK_TEST(suite, test_http_stop_waits_for_parked);
+  CTK_TEST(suite, test_http_methods_allow_head_and_options);
+  CTK_TEST(suite, test_http_basic_scheme_any_case);
+  CTK_TEST(suite, test_http_challenge_then_credentials);
+  CTK_TEST(suite, test_http_expect_continue_refused_before_the_body);
+  CTK_TEST(suite, test_http_content_coding_is_415);
 }

@@ -69,10 +69,11 @@ static const rx_case rx_cases[] = {
     RX_HEAD_OWN, 0, 0, 0, 200, "MALFORMED", "UTF-8" },
   { "application/json Content-Type", "POST", 0, 0, "application/json", "UTF-8", "ping",
     RX_AUTH_OWN, RX_HEAD_OWN, 0, 0, 0, 200, "MALFORMED", "UTF-8" },
+  /* 401 with a Basic challenge and the AUTH Answer (RFC 9110 15.5.2, RFC 7617) */
   { "missing credentials", "POST", 0, 0, "application/xml; charset=UTF-8", "UTF-8", "ping",
-    RX_AUTH_NONE, RX_HEAD_OWN, 0, 0, 0, 200, "AUTH", "UTF-8" },
+    RX_AUTH_NONE, RX_HEAD_OWN, 0, 0, 0, 401, "AUTH", "UTF-8" },
   { "wrong password", "POST", 0, 0, "application/xml; charset=UTF-8", "UTF-8", "ping",
-    RX_AUTH_WRONG_PASSWORD, RX_HEAD_OWN, 0, 0, 0, 200, "AUTH", "UTF-8" },
+    RX_AUTH_WRONG_PASSWORD, RX_HEAD_OWN, 0, 0, 0, 401, "AUTH", "UTF-8" },
   { "credentials of another node", "POST", 0, 0, "application/xml; charset=UTF-8", "UTF-8",
     "ping", RX_AUTH_OTHER_NODE, RX_HEAD_OWN, 0, 0, 0, 200, "DENIED", "UTF-8" },
   { "sender level other than its credentials'", "POST", 0, 0,

@@ -245,7 +245,7 @@ static void test_external_sut(void)
     static const char *const nodes[][2] = { { "100000", "1" }, { "360100", "3" },
                                             { "360200", "3" } };
     for(i = 0; i < 3; i++) {
-      snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region %s --level %s --secret -",
+      snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region %s --level %s --secret - --no-header",
                secret[i ? 2 : 1], ctk_test_ctk_bin(), nodes[i][0], nodes[i][1]);
       CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
       ctk_buf_adds(&cred, out);
@@ -346,7 +346,7 @@ static void test_external_city(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   CU_ASSERT_TRUE_FATAL(province_port > 0);
   sipp = ctk_test_run("command -v sipp >/dev/null 2>&1", NULL) == 0;
-  snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region 360000 --level 2 --secret -",
+  snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region 360000 --level 2 --secret - --no-header",
            province_secret, ctk_test_ctk_bin());
   CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
   snprintf(text, sizeof(text), "region,level,salt_hex,hash_hex\n%s", out);

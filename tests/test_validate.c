@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctk_test.h"
 #include "ctk_validate.h"
@@ -218,6 +219,32 @@ static void test_validate_command(void)
   free(out);
 }
 
+/* Outside a checkout the profile comes from the installed copy: the help names that place and
+ * a failed load names the place it tried (issue 18, point 10). */
+static void test_validate_names_where_the_profile_is(void)
+{
+  char cmd[1024];
+  char *help = NULL;
+  char *out = NULL;
+  const char *outside = ctk_test_tmpdir("validate-outside");
+  const char *installed = ctk_profile_installed_dir();
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(outside);
+  snprintf(cmd, sizeof(cmd), "'%s' validate --help", ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &help), 0);
+  CU_ASSERT_PTR_NOT_NULL(help ? strstr(help, installed) : NULL);
+  if(access(installed, F_OK) != 0) {
+    /* not installed here: the failure says where it looked, the same place */
+    snprintf(cmd, sizeof(cmd), "cd '%s' && env -u CTK_PROFILE '%s' validate x.xml 2>&1",
+             outside, ctk_test_ctk_bin());
+    CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 2);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "looked in") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, installed) : NULL);
+  }
+  free(help);
+  free(out);
+}
+
 void ctk_test_add_validate(CU_pSuite s)
 {
   CTK_TEST(s, test_validate_field_format);
@@ -228,4 +255,5 @@ void ctk_test_add_validate(CU_pSuite s)
   CTK_TEST(s, test_validate_format_match);
   CTK_TEST(s, test_validate_bytes_reports_decode_failure);
   CTK_TEST(s, test_validate_command);
+  CTK_TEST(s, test_validate_names_where_the_profile_is);
 }

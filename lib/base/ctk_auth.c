@@ -184,6 +184,9 @@ static ctk_code load_node(void *ctx, const ctk_csv *csv, const int *col, const c
 
   if(!region || !level || !salt || !hash)
     return ctk_csv_error(err, errsize, path, line, "too few fields", NULL);
+  if(!strcmp(region, "region"))
+    return ctk_csv_error(err, errsize, path, line, "a second header line (append further "
+                         "lines with ctk passwd --no-header)", NULL);
   if(a->n >= CTK_AUTH_MAX_NODES)
     return ctk_csv_error(err, errsize, path, line, "too many nodes", NULL);
   if(strlen(level) != 1)

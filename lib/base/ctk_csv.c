@@ -209,6 +209,32 @@ int ctk_csv_next(ctk_csv *c)
   return 1;
 }
 
+/* Does the first row name any wanted column? */
+static int csv_names_any(const ctk_csv *c, const char *const *wanted, size_t n_wanted)
+{
+  size_t i;
+  for(i = 0; i < n_wanted; i++) {
+    if(ctk_csv_column(c->fields, c->n_fields, wanted[i]) >= 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* A first row that names none of the columns is data where the header should be (a file made
+ * of lines without their header): say so, and which line the file must start with. */
+static void csv_no_header(ctk_csv *c, const char *const *wanted, size_t n_wanted)
+{
+  size_t used;
+  size_t i;
+
+  snprintf(c->error, sizeof(c->error), "no header line: the file must start with the line ");
+  used = strlen(c->error);
+  for(i = 0; i < n_wanted && used < sizeof(c->error) - 1; i++) {
+    snprintf(c->error + used, sizeof(c->error) - used, "%s%s", i ? "," : "", wanted[i]);
+    used = strlen(c->error);
+  }
+}
+
 ctk_code ctk_csv_header(ctk_csv *c, const char *const *wanted, size_t n_wanted, int *index)
 {
   size_t i;
@@ -224,6 +250,8 @@ ctk_code ctk_csv_header(ctk_csv *c, const char *const *wanted, size_t n_wanted, 
     index[i] = ctk_csv_column(c->fields, c->n_fields, wanted[i]);
     if(index[i] < 0) {
       snprintf(c->error, sizeof(c->error), "header has no column '%.60s'", wanted[i]);
+      if(!csv_names_any(c, wanted, n_wanted))
+        csv_no_header(c, wanted, n_wanted);
       return CTK_E_PARSE;
     }
   }

@@ -44,7 +44,8 @@ void ctk_csv_close(ctk_csv *c);
 
 /* Reads the header row and finds each wanted column: index[i] is the column of wanted[i].
  * CTK_E_PARSE when the file is empty, the row is malformed or a column is missing (c->error
- * names it). Columns may appear in any order; extra columns are allowed. */
+ * names it, or, when the row names none of them, says the header line is missing and which
+ * line the file must start with). Columns may appear in any order; extra columns are allowed. */
 ctk_code ctk_csv_header(ctk_csv *c, const char *const *wanted, size_t n_wanted, int *index);
 /* A loader's handler of one record; col holds the indexes of the wanted columns. It returns
  * CTK_E_OK or, having written err (ctk_csv_error), the error that stops the file. */

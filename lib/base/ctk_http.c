@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ctk_log.h"
 
@@ -83,6 +85,7 @@ enum {
 /* Everything one request collects between its first and last access-handler call. */
 typedef struct request_state {
   int headers_seen;    /* the first call (headers only) has happened */
+  int answered_early;  /* answered at the headers (request_refused_before_body) */
   int too_large;       /* the body passed max_body; the rest is being discarded */
   int out_of_memory;
   ctk_buf body;
@@ -90,7 +93,7 @@ typedef struct request_state {
   ctk_http_server *server;
   struct MHD_Connection *conn;
   ctk_http_request req; /* here, not on the stack, so a parked request stays readable */
-  char *auth_user;     /* from libmicrohttpd, freed with the request */
+  char *auth_user;     /* HTTP Basic, malloc'd, freed with the request */
   char *auth_pass;
   atomic_int park;
   int resumed;         /* the resume function was called */
@@ -128,10 +131,9 @@ static void request_state_free(request_state *st)
     return;
   if(st->auth_pass) {
     OPENSSL_cleanse(st->auth_pass, strlen(st->auth_pass));
-    MHD_free(st->auth_pass);
+    free(st->auth_pass);
   }
-  if(st->auth_user)
-    MHD_free(st->auth_user);
+  free(st->auth_user);
   ctk_buf_free(&st->body);
   free(st->query);
   free(st);
@@ -218,12 +220,185 @@ const char *ctk_http_request_header(const ctk_http_request *req, const char *nam
   return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+/* extra: the handler's further headers (NULL for none). */
+int ctk_http_request_local_port(const ctk_http_request *req)
+{
+  const union MHD_ConnectionInfo *ci;
+  const union MHD_DaemonInfo *di;
+
+  if(!req || !req->conn)
+    return 0;
+  /* the daemon's own record, so a handler never reads the server struct while it is made */
+  ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_DAEMON);
+  di = ci && ci->daemon ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+  return di ? (int)di->port : 0;
+}
+
+/* ---------- what every resource answers the same way (RFC 9110) ---------- */
+
+#define AUTHORIZATION_MAX 4096
+
+ctk_code ctk_http_response_add_header(ctk_http_response *resp, const char *name,
+                                      const char *value)
+{
+  ctk_http_response_header *h;
+
+  if(!resp || !name || !value || strpbrk(name, "\r\n: ") || strpbrk(value, "\r\n"))
+    return CTK_E_INVAL;
+  if(resp->n_headers >= CTK_HTTP_RESPONSE_HEADERS)
+    return CTK_E_TOOBIG;
+  h = &resp->headers[resp->n_headers];
+  if(ctk_strlcpy(h->name, name, sizeof(h->name)) || ctk_strlcpy(h->value, value, sizeof(h->value)))
+    return CTK_E_INVAL;
+  resp->n_headers++;
+  return CTK_E_OK;
+}
+
+/* Is method one of the comma-separated list (method names are case-sensitive, RFC 9110 9.1)? */
+static int method_listed(const char *list, const char *method)
+{
+  size_t n = strlen(method);
+  const char *p = list;
+
+  while(n && *p) {
+    while(*p == ',' || *p == ' ')
+      p++;
+    if(!strncmp(p, method, n) && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+      return 1;
+    p += strcspn(p, ",");
+  }
+  return 0;
+}
+
+int ctk_http_method_ok(const ctk_http_request *req, const char *allow, ctk_http_response *resp)
+{
+  char value[160];
+  int get = method_listed(allow, "GET");
+
+  if(method_listed(allow, req->method) || (get && !strcmp(req->method, "HEAD")))
+    return 1;
+  snprintf(value, sizeof(value), "%s%s%s", allow, get && !method_listed(allow, "HEAD") ?
+           ", HEAD" : "", method_listed(allow, "OPTIONS") ? "" : ", OPTIONS");
+  ctk_http_response_add_header(resp, "Allow", value);
+  ctk_buf_reset(&resp->body);
+  if(!strcmp(req->method, "OPTIONS")) {
+    resp->status = 200;        /* no content: Content-Length 0 */
+    resp->content_type[0] = '\0';
+    return 0;
+  }
+  ctk_strlcpy(resp->content_type, "text/plain; charset=UTF-8", sizeof(resp->content_type));
+  resp->status = 405;
+  ctk_buf_printf(&resp->body, "method not allowed; allowed: %s\n", value);
+  return 0;
+}
+
+void ctk_http_challenge_basic(ctk_http_response *resp, const char *realm)
+{
+  char value[160];
+
+  /* the realm is a quoted-string: ours are fixed names, anything else falls back to one */
+  if(!realm || !*realm || strpbrk(realm, "\"\\") || strlen(realm) > 64)
+    realm = "ctk12328";
+  snprintf(value, sizeof(value), "Basic realm=\"%s\", charset=\"UTF-8\"", realm);
+  resp->status = 401;
+  ctk_http_response_add_header(resp, "WWW-Authenticate", value);
+}
+
+/* HTTP Basic credentials (RFC 7617 2) into *user and *pass (malloc'd; both NULL when the
+ * header is absent or unreadable). The scheme name is case-insensitive (RFC 9110 11.1), but
+ * libmicrohttpd 0.9.75 only knows "Basic ", refusing "basic" and "BASIC": so the header is
+ * read here, the base64 by OpenSSL. The user id ends at the first colon (RFC 7617 2). */
+static void request_basic_auth(struct MHD_Connection *connection, char **user, char **pass)
+{
+  const char *h = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                              MHD_HTTP_HEADER_AUTHORIZATION);
+  unsigned char *plain;
+  const char *colon;
+  size_t len, pad = 0;
+  int n;
+
+  *user = NULL;
+  *pass = NULL;
+  if(!h || strncasecmp(h, "Basic", 5) || (h[5] != ' ' && h[5] != '\t'))
+    return;
+  h += 5;
+  while(*h == ' ' || *h == '\t')
+    h++;
+  len = strlen(h);
+  while(len && (h[len - 1] == ' ' || h[len - 1] == '\t'))
+    len--;
+  if(!len || len % 4 || len > AUTHORIZATION_MAX)
+    return;
+  while(pad < 2 && h[len - 1 - pad] == '=')
+    pad++;
+  plain = malloc(len / 4 * 3 + 1);
+  if(!plain)
+    return;
+  n = EVP_DecodeBlock(plain, (const unsigned char *)h, (int)len);
+  if(n >= (int)pad) {
+    n -= (int)pad;             /* EVP_DecodeBlock counts the padding as zero bytes */
+    plain[n] = '\0';
+    colon = memchr(plain, ':', (size_t)n);
+    if(colon && !memchr(plain, '\0', (size_t)n)) {
+      *user = strndup((const char *)plain, (size_t)(colon - (const char *)plain));
+      *pass = strdup(colon + 1);
+      if(!*user || !*pass) {
+        free(*user);
+        free(*pass);
+        *user = NULL;
+        *pass = NULL;
+      }
+    }
+  }
+  OPENSSL_cleanse(plain, len / 4 * 3 + 1);
+  free(plain);
+}
+
+/* Expect: 100-continue with a Content-Length over max: the body is refused before it is
+ * sent. RFC 9110 10.1.1 lets a server answer such a request with its final status instead
+ * of 100 Continue; sending 100 first would make the client send the whole body for nothing. */
+static int request_refused_before_body(struct MHD_Connection *connection, size_t max)
+{
+  const char *expect = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_EXPECT);
+  const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_LENGTH);
+  unsigned long long n;
+  char *end = NULL;
+
+  if(!expect || strcasecmp(expect, "100-continue") || !length || *length < '0' || *length > '9')
+    return 0;
+  n = strtoull(length, &end, 10);
+  return end && *end == '\0' && n > (unsigned long long)max;
+}
+
+/* A body in a content coding this server does not decode (gzip, deflate, br). RFC 9110
+ * 15.5.16: 415, with Accept-Encoding naming what would do (12.5.3): only identity. Without
+ * this the handler would read compressed bytes as its own format and answer nonsense. */
+static int request_coding_unsupported(struct MHD_Connection *connection)
+{
+  const char *ce = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_CONTENT_ENCODING);
+  size_t n;
+
+  if(!ce)
+    return 0;
+  while(*ce == ' ' || *ce == '\t')
+    ce++;
+  n = strlen(ce);
+  while(n && (ce[n - 1] == ' ' || ce[n - 1] == '\t'))
+    n--;
+  return n && !(n == 8 && !strncasecmp(ce, "identity", 8));
+}
+
 static enum MHD_Result queue_response(struct MHD_Connection *connection, int status,
-                                      const char *content_type, ctk_buf *body)
+                                      const char *content_type, ctk_buf *body,
+                                      const ctk_http_response *extra)
 {
   struct MHD_Response *response;
   enum MHD_Result ret;
   size_t len = 0;
+  size_t i;
   char *data = body ? ctk_buf_detach(body, &len) : NULL;
 
   if(data)
@@ -236,6 +411,8 @@ static enum MHD_Result queue_response(struct MHD_Connection *connection, int sta
   }
   if(content_type && *content_type)
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  for(i = 0; extra && i < extra->n_headers && i < CTK_HTTP_RESPONSE_HEADERS; i++)
+    MHD_add_response_header(response, extra->headers[i].name, extra->headers[i].value);
   ret = MHD_queue_response(connection, (unsigned int)status, response);
   MHD_destroy_response(response);
   return ret;
@@ -258,15 +435,15 @@ static enum MHD_Result answer(struct MHD_Connection *connection, const ctk_http_
   if(rc) {
     CTK_WARN(HTTP_MOD, "handler failed (%d) for %s %s from %s; answering 500", rc, req->method,
              req->path, req->peer);
-    ret = queue_response(connection, 500, NULL, NULL);
+    ret = queue_response(connection, 500, NULL, NULL, NULL);
   }
   else if(resp->status < 100 || resp->status > 599) {
     CTK_ERR(HTTP_MOD, "handler set impossible status %d for %s %s; answering 500", resp->status,
             req->method, req->path);
-    ret = queue_response(connection, 500, NULL, NULL);
+    ret = queue_response(connection, 500, NULL, NULL, NULL);
   }
   else
-    ret = queue_response(connection, resp->status, resp->content_type, &resp->body);
+    ret = queue_response(connection, resp->status, resp->content_type, &resp->body, resp);
   ctk_buf_free(&resp->body);
   return ret;
 }
@@ -302,12 +479,11 @@ static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *conne
 {
   ctk_http_request *req = &st->req;
   ctk_http_response resp;
-  char *password = NULL;
   int rc;
 
   if(st->out_of_memory) {
     CTK_ERR(HTTP_MOD, "out of memory while reading a request body");
-    return queue_response(connection, 500, NULL, NULL);
+    return queue_response(connection, 500, NULL, NULL, NULL);
   }
 
   memset(req, 0, sizeof(*req));
@@ -322,12 +498,18 @@ static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *conne
   req->conn = connection;
   req->state = st;
   format_peer(connection, req->peer, sizeof(req->peer));
-  st->auth_user = MHD_basic_auth_get_username_password(connection, &password);
-  st->auth_pass = password;
+  request_basic_auth(connection, &st->auth_user, &st->auth_pass);
   req->auth_user = st->auth_user;
-  req->auth_pass = st->auth_user ? password : NULL;
+  req->auth_pass = st->auth_pass;
 
   response_init(&resp);
+  if(request_coding_unsupported(connection) && (req->body_len || req->body_too_large)) {
+    resp.status = 415;
+    ctk_strlcpy(resp.content_type, "text/plain; charset=UTF-8", sizeof(resp.content_type));
+    ctk_http_response_add_header(&resp, "Accept-Encoding", "identity");
+    ctk_buf_adds(&resp.body, "content codings are not accepted: send the body as it is\n");
+    return answer(connection, req, 0, &resp);
+  }
   rc = s->handler(s->ctx, req, &resp);
   if(atomic_load(&st->park) != PARK_NONE) {
     if(rc || resp.body.len)
@@ -356,10 +538,21 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
   if(!st->headers_seen) {
     /* The first call carries only the headers; the body (if any) comes in later calls. */
     st->headers_seen = 1;
+    if(request_refused_before_body(connection, s->max_body)) {
+      st->too_large = 1;       /* answered now: no 100 Continue, the body is never sent */
+      st->answered_early = 1;
+      ctk_buf_free(&st->body);
+      return dispatch(s, connection, url, method, st);
+    }
     return MHD_YES;
   }
   if(atomic_load(&st->park) == PARK_WOKEN && !st->resumed)
     return resume_parked(st);
+  if(st->answered_early) {
+    /* a client that sends the body anyway: nothing more to answer, it is dropped */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   if(*upload_data_size) {
     if(!st->too_large && !st->out_of_memory) {
       ctk_code result = ctk_buf_add(&st->body, upload_data, *upload_data_size);

@@ -26,10 +26,20 @@ typedef struct ctk_http_request {
   void *state;                 /* opaque, for ctk_http_park() */
 } ctk_http_request;
 
+#define CTK_HTTP_RESPONSE_HEADERS 4
+
+typedef struct ctk_http_response_header {
+  char name[32];
+  char value[224];
+} ctk_http_response_header;
+
 typedef struct ctk_http_response {
   int status;                  /* default 200 */
   char content_type[128];      /* default "application/xml; charset=UTF-8" */
   ctk_buf body;                /* handler appends here */
+  /* further headers (Allow, WWW-Authenticate): add them with ctk_http_response_add_header */
+  ctk_http_response_header headers[CTK_HTTP_RESPONSE_HEADERS];
+  size_t n_headers;
 } ctk_http_response;
 
 /* Handlers run on the server's worker threads; they must be thread-safe. Return 0; a non-zero
@@ -80,6 +90,27 @@ unsigned long ctk_http_server_connections(const ctk_http_server *s);
 void ctk_http_server_stop(ctk_http_server *s);
 /* Any request header by name (case-insensitive), NULL if absent. */
 const char *ctk_http_request_header(const ctk_http_request *req, const char *name);
+
+/* The port the request came in on (the server's bound port), 0 if unknown. */
+int ctk_http_request_local_port(const ctk_http_request *req);
+
+/* One more header on the answer. CTK_E_INVAL for a name or value with CR or LF, or too long;
+ * CTK_E_TOOBIG past CTK_HTTP_RESPONSE_HEADERS. */
+ctk_code ctk_http_response_add_header(ctk_http_response *resp, const char *name,
+                                      const char *value);
+
+/* The method check of one resource, allow being its methods ("GET", "POST", "GET, POST").
+ * Returns 1 when the handler should go on: the method is listed, or it is HEAD on a GET
+ * resource (RFC 9110 9.3.2: HEAD is GET without the body; the server leaves the body out).
+ * Otherwise it answers and returns 0: OPTIONS gets 204 with Allow (RFC 9110 9.3.7), any
+ * other method 405 with Allow, which RFC 9110 15.5.6 makes mandatory. */
+int ctk_http_method_ok(const ctk_http_request *req, const char *allow, ctk_http_response *resp);
+
+/* Answer 401 with the challenge `WWW-Authenticate: Basic realm="REALM", charset="UTF-8"`
+ * (RFC 9110 11.6.1 and 15.5.2, RFC 7617 2): clients that send credentials only when asked
+ * (curl --anyauth, urllib, Java's Authenticator, .NET) need it to authenticate at all. The
+ * handler keeps writing the body (e.g. an Answer saying AUTH). */
+void ctk_http_challenge_basic(ctk_http_response *resp, const char *realm);
 
 /* ---------- client ---------- */
 

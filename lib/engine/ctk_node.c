@@ -122,6 +122,15 @@ ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *va
     return set_path(c->region, sizeof(c->region), value, key, err, errlen);
   if(!strcmp(key, "listen"))
     return set_listen(c, value, err, errlen);
+  if(!strcmp(key, "address")) {
+    /* goes into the WSDL: a host name or address and a port, nothing else */
+    if(!*value || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789.-:[]") != strlen(value)) {
+      snprintf(err, errlen, "--address: expected HOST[:PORT], got '%s'", value);
+      return CTK_E_INVAL;
+    }
+    return set_path(c->address, sizeof(c->address), value, key, err, errlen);
+  }
   if(!strcmp(key, "port-file"))
     return set_path(c->port_file, sizeof(c->port_file), value, key, err, errlen);
   if(!strcmp(key, "data"))
@@ -438,6 +447,9 @@ static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
     return result;
   collect_open_states(n);
   build_templates(n);
+  result = ctk_node_wsdl_load(n, err, errlen);
+  if(result)
+    return result;
   result = ctk_region_load(n->cfg.regions_file, &n->regions, err, errlen);
   if(result)
     return result;
@@ -492,6 +504,13 @@ static int node_http(void *ctx, const ctk_http_request *req, ctk_http_response *
   ctk_node_engine *n = ctx;
   if(!strncmp(req->path, "/ctk/", 5))
     return ctk_node_handle_admin(n, req, resp);
+  if(!strcmp(req->path, n->profile->soap_path) && ctk_node_wsdl_asked(req->query)) {
+    /* SOAP path?wsdl: the WSDL to GET; a POST there is an exchange all the same */
+    if(!ctk_http_method_ok(req, "GET, POST", resp))
+      return 0;
+    return strcmp(req->method, "POST") ? ctk_node_handle_wsdl(n, req, resp) :
+           ctk_node_handle_exchange(n, req, resp);
+  }
   if(!strcmp(req->path, n->profile->xml_path) || !strcmp(req->path, n->profile->soap_path))
     return ctk_node_handle_exchange(n, req, resp);
   resp->status = 404;
@@ -648,6 +667,7 @@ void ctk_node_stop(ctk_node_engine *n)
       ctk_msg_tpl_free(n->forward_tpl[b][i]);
     free(n->forward_tpl[b]);
   }
+  ctk_node_wsdl_free(n);
   ctk_profile_free(n->profile);
   /* The secret leaves memory with the engine. */
   memset(n->secret, 0, sizeof(n->secret));

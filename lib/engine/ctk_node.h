@@ -24,6 +24,8 @@ typedef struct ctk_node_config {
   char region[8];                         /* ministry: 100000 (the default) */
   char listen_addr[64];                   /* default 127.0.0.1 */
   int port;                               /* 0 = ephemeral */
+  char address[256];                      /* HOST[:PORT] clients reach the node at, for the
+                                             WSDL; "" = the listen address and bound port */
   char port_file[CTK_NODE_PATH_MAX];      /* bound port written here once ready */
   char data_dir[CTK_NODE_PATH_MAX];       /* holds ctk.db; default "." */
   char credentials_file[CTK_NODE_PATH_MAX]; /* who may call this node (ctk_auth) */

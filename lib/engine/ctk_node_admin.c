@@ -273,24 +273,24 @@ int ctk_node_handle_admin(ctk_node_engine *n, const ctk_http_request *req,
                           ctk_http_response *resp)
 {
   const char *path = req->path;
-  int get = !strcmp(req->method, "GET");
-  int post = !strcmp(req->method, "POST");
 
   if(!admin_is_loopback(req->peer))
     return admin_text(resp, 403, "loopback only\n");
+  /* each resource's methods: a wrong one gets 405 with Allow, OPTIONS the Allow, HEAD the
+   * GET without its body (ctk_http_method_ok) */
   if(!strcmp(path, "/ctk/health"))
-    return get ? admin_text(resp, 200, "ok") : admin_text(resp, 405, "use GET\n");
+    return ctk_http_method_ok(req, "GET", resp) ? admin_text(resp, 200, "ok") : 0;
   if(!strncmp(path, "/ctk/orders/", 12))
-    return get ? admin_order(n, path + 12, resp) : admin_text(resp, 405, "use GET\n");
+    return ctk_http_method_ok(req, "GET", resp) ? admin_order(n, path + 12, resp) : 0;
   if(!strcmp(path, "/ctk/outbox"))
-    return get ? admin_outbox(n, resp) : admin_text(resp, 405, "use GET\n");
+    return ctk_http_method_ok(req, "GET", resp) ? admin_outbox(n, resp) : 0;
   if(!strcmp(path, "/ctk/store"))
-    return get ? admin_store(n, resp) : admin_text(resp, 405, "use GET\n");
+    return ctk_http_method_ok(req, "GET", resp) ? admin_store(n, resp) : 0;
   if(!strcmp(path, "/ctk/stats"))
-    return get ? admin_stats(n, req, resp) : admin_text(resp, 405, "use GET\n");
+    return ctk_http_method_ok(req, "GET", resp) ? admin_stats(n, req, resp) : 0;
   if(!strcmp(path, "/ctk/report-stats"))
-    return post ? admin_report_stats(n, req, resp) : admin_text(resp, 405, "use POST\n");
+    return ctk_http_method_ok(req, "POST", resp) ? admin_report_stats(n, req, resp) : 0;
   if(!strcmp(path, "/ctk/urge"))
-    return post ? admin_urge(n, req, resp) : admin_text(resp, 405, "use POST\n");
+    return ctk_http_method_ok(req, "POST", resp) ? admin_urge(n, req, resp) : 0;
   return admin_text(resp, 404, "not found\n");
 }

@@ -301,8 +301,8 @@ static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp
       result = exchange_answer(x, &job->out);
     }
     else
-      result = ctk_receive_reply(&n->receive, &x->rx, &x->outcome, &enc, &resp->status,
-                                 job->ctype, sizeof(job->ctype), &job->out);
+      result = ctk_receive_reply(&n->receive, &x->rx, &x->outcome, &enc, resp, job->ctype,
+                                 sizeof(job->ctype), &job->out);
     if(result) {
       exchange_job_free(job);
       return 1;
@@ -387,9 +387,9 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
   x->encoding = x->rx.encoding;
   x->req = x->rx.msg;
   x->dir = x->rx.dir;
-  if(x->rx.http_status == 404 || x->rx.http_status == 405) {
+  if(ctk_receive_below_exchange(&x->rx)) {
     /* not an exchange at all: answered below the pipeline, not logged */
-    result = ctk_receive_reply(&n->receive, &x->rx, &x->rx.outcome, NULL, &resp->status,
+    result = ctk_receive_reply(&n->receive, &x->rx, &x->rx.outcome, NULL, resp,
                                resp->content_type, sizeof(resp->content_type), &resp->body);
     exchange_job_free(job);
     return result ? 1 : 0;

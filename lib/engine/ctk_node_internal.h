@@ -20,6 +20,7 @@
 #include "ctk_province_faults.h"
 
 #define CTK_NODE_PEERS_MAX 64
+#define CTK_NODE_NAMES_MAX 8
 #define CTK_NODE_SECRET_MAX 256
 
 /* One neighbour this node sends to (peers.csv). */
@@ -45,6 +46,11 @@ struct ctk_node_engine {
   ctk_store *store;
   ctk_http_server *http;
   char open_states[256];         /* comma-separated codes of open states (process.xml) */
+  /* GET /soap?wsdl (ctk_node_wsdl.c): the profile's WSDL, each soap:address a mark (empty:
+   * the profile has none), and the host names that mean this node */
+  ctk_buf wsdl;
+  char names[CTK_NODE_NAMES_MAX][256];
+  size_t n_names;
   /* the success answer of each binding and encoding, ready to fill in (NULL: no template,
    * the answer is built and encoded) */
   ctk_msg_tpl *success_tpl[2][2];
@@ -132,6 +138,14 @@ ctk_code ctk_node_flow_urge_overdue(ctk_node_engine *n, const char *today, int *
 /* ctk_node_outbox.c */
 ctk_code ctk_node_outbox_start(ctk_node_engine *n);
 void ctk_node_outbox_stop(ctk_node_engine *n);
+
+/* ctk_node_wsdl.c: the WSDL of GET /soap?wsdl. load keeps the profile's WSDL and the node's
+ * names (before the server starts); asked says whether a query asks for it. */
+ctk_code ctk_node_wsdl_load(ctk_node_engine *n, char *err, size_t errlen);
+void ctk_node_wsdl_free(ctk_node_engine *n);
+int ctk_node_wsdl_asked(const char *query);
+int ctk_node_handle_wsdl(ctk_node_engine *n, const ctk_http_request *req,
+                         ctk_http_response *resp);
 
 /* ctk_node_admin.c: GET /ctk/... (loopback only). */
 int ctk_node_handle_admin(ctk_node_engine *n, const ctk_http_request *req,

@@ -770,6 +770,44 @@ static int soap_part_ok(const ctk_profile *p, xmlNodePtr op, xmlNodePtr part)
   return 0;
 }
 
+/* Where a decode failure points for the two SOAP 1.1 faults that are not Client. */
+#define SOAP_WHERE_VERSION "/Envelope"
+#define SOAP_WHERE_HEADER "/Envelope/Header/"
+#define SOAP11_ACTOR_NEXT "http://schemas.xmlsoap.org/soap/actor/next"
+
+const char *ctk_msg_soap_faultcode(const ctk_outcome *why)
+{
+  if(!strcmp(why->where, SOAP_WHERE_VERSION))
+    return "VersionMismatch";
+  if(!strncmp(why->where, SOAP_WHERE_HEADER, strlen(SOAP_WHERE_HEADER)))
+    return "MustUnderstand";
+  return "Client";
+}
+
+/* A header block meant for us (no actor, or the "next" one) with mustUnderstand="1".
+ * SOAP 1.1 4.2.3: a recipient that does not understand such a block must fault with
+ * MustUnderstand rather than go on; this binding defines no header, so none is understood. */
+static xmlNodePtr soap_must_understand(xmlNodePtr header)
+{
+  xmlNodePtr h;
+  for(h = header ? header->children : NULL; h; h = h->next) {
+    xmlChar *mu;
+    xmlChar *actor;
+    int must;
+    if(h->type != XML_ELEMENT_NODE)
+      continue;
+    mu = xmlGetNsProp(h, (const xmlChar *)"mustUnderstand", (const xmlChar *)SOAP11_NS);
+    actor = xmlGetNsProp(h, (const xmlChar *)"actor", (const xmlChar *)SOAP11_NS);
+    must = mu && (!strcmp((const char *)mu, "1") || !strcmp((const char *)mu, "true")) &&
+           (!actor || !strcmp((const char *)actor, SOAP11_ACTOR_NEXT));
+    xmlFree(mu);
+    xmlFree(actor);
+    if(must)
+      return h;
+  }
+  return NULL;
+}
+
 /* The business XML inside a SOAP envelope: the characters of ex:message (or ex:answer). */
 static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inner,
                             ctk_outcome *why)
@@ -784,10 +822,32 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
   xmlChar *text;
 
   *inner = NULL;
+  if(root && !strcmp((const char *)root->name, "Envelope") && !in_ns(root, SOAP11_NS)) {
+    /* SOAP 1.1 4.4.1: an Envelope in another namespace (SOAP 1.2's) is VersionMismatch */
+    ctk_outcome_set(why, p, "MALFORMED", SOAP_WHERE_VERSION, rule,
+                    "the Envelope's namespace is %s, not SOAP 1.1's %s",
+                    root->ns && root->ns->href ? (const char *)root->ns->href : "none",
+                    SOAP11_NS);
+    return CTK_E_PARSE;
+  }
   if(!in_ns(root, SOAP11_NS) || strcmp((const char *)root->name, "Envelope") ||
      !in_ns(body, SOAP11_NS)) {
     ctk_outcome_set(why, p, "MALFORMED", "/", rule, "not a SOAP 1.1 Envelope with a Body");
     return CTK_E_PARSE;
+  }
+  {
+    xmlNodePtr header = ctk_xml_child(root, "Header");
+    xmlNodePtr block = in_ns(header, SOAP11_NS) ? soap_must_understand(header) : NULL;
+    if(block) {
+      ctk_outcome_set(why, p, "MALFORMED", "", rule,
+                      "header %s%s%s%s has mustUnderstand=\"1\" and this binding understands "
+                      "no SOAP header", block->ns ? "{" : "",
+                      block->ns ? (const char *)block->ns->href : "",
+                      block->ns ? "}" : "", (const char *)block->name);
+      snprintf(why->where, sizeof(why->where), SOAP_WHERE_HEADER "%s",
+               (const char *)block->name);
+      return CTK_E_PARSE;
+    }
   }
   if(op && in_ns(op, SOAP11_NS) && !strcmp((const char *)op->name, "Fault")) {
     ctk_outcome_set(why, p, "MALFORMED", "/Envelope/Body/Fault", rule, "SOAP Fault: %s",

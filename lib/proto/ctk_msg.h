@@ -116,6 +116,11 @@ ctk_code ctk_msg_adopt(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out, ctk_o
 ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_binding b,
                         ctk_msg **out, ctk_outcome *why);
 
+/* The SOAP 1.1 faultcode (SOAP 1.1 4.4.1, without prefix) for a SOAP decode failure why:
+ * "VersionMismatch" when the Envelope is not SOAP 1.1's, "MustUnderstand" when a header block
+ * meant for us must be understood (we understand none), else "Client". */
+const char *ctk_msg_soap_faultcode(const ctk_outcome *why);
+
 /* SHA-256 (64 hex digits) of the message's content without its SendTime: element names with
  * their namespace, attributes, and the text of each element, CDATA read as text, comments and
  * indentation between elements left out. Two sends of the same message digest the same

@@ -1145,6 +1145,11 @@ const char *ctk_profile_default_dir(void)
     return env;
   if(!access("profiles/jtt1019-baseline/profile.xml", R_OK))
     return "profiles/jtt1019-baseline";
+  return ctk_profile_installed_dir();
+}
+
+const char *ctk_profile_installed_dir(void)
+{
   return CTK_SHARE_DIR "/profiles/jtt1019-baseline";
 }
 

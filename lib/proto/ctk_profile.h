@@ -240,6 +240,8 @@ void ctk_profile_free(ctk_profile *p);
 /* Default profile directory: env CTK_PROFILE, else "profiles/jtt1019-baseline"
  * relative to the current directory, else the installed share path. */
 const char *ctk_profile_default_dir(void);
+/* The installed share path, the last place ctk_profile_default_dir looks (for help texts). */
+const char *ctk_profile_installed_dir(void);
 
 const ctk_interface *ctk_profile_interface(const ctk_profile *p, const char *code);
 const ctk_interface *ctk_profile_interface_by_name(const ctk_profile *p, const char *name);

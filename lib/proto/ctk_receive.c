@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "ctk_log.h"
+#include "ctk_region.h"
 #include "ctk_validate.h"
 
 #define MOD "receive"
@@ -77,13 +78,15 @@ static int step_path(const ctk_receive_config *cfg, const ctk_http_request *req,
   return 0;
 }
 
+/* POST only; OPTIONS is answered with the Allow (RFC 9110 9.3.7), any other method 405 with it
+ * (15.5.6): see ctk_receive_reply. */
 static int step_method(const ctk_receive_config *cfg, const ctk_http_request *req,
                        ctk_received *rx)
 {
   (void)cfg;
   if(!strcmp(req->method, "POST"))
     return 0;
-  rx->http_status = 405;
+  rx->http_status = strcmp(req->method, "OPTIONS") ? 405 : 200;
   snprintf(rx->outcome.text, sizeof(rx->outcome.text), "use POST");
   return -1;
 }
@@ -232,6 +235,32 @@ static const struct {
   { CTK_RX_ROUTE, step_route },
 };
 
+/* The level a region code stands for: 1 for the ministry's, 2 for a provincial unit's
+ * (xx0000), 3 otherwise; 0 when it is not six digits. */
+static ctk_level receive_level_of_code(const char *region)
+{
+  if(!region || strlen(region) != 6 || strspn(region, "0123456789") != 6 || region[0] == '0')
+    return CTK_LEVEL_NONE;
+  if(!strcmp(region, CTK_REGION_MINISTRY))
+    return CTK_LEVEL_MINISTRY;
+  return strcmp(region + 2, "0000") ? CTK_LEVEL_CITY : CTK_LEVEL_PROVINCE;
+}
+
+/* Who HTTP says is calling (rx->caller): the Basic user, when it is a region code. */
+static void receive_caller(const ctk_http_request *req, ctk_received *rx)
+{
+  ctk_level level = receive_level_of_code(req->auth_user);
+  if(level == CTK_LEVEL_NONE)
+    return;
+  ctk_strlcpy(rx->caller.region, req->auth_user, sizeof(rx->caller.region));
+  rx->caller.level = level;
+}
+
+int ctk_receive_below_exchange(const ctk_received *rx)
+{
+  return rx->refused == CTK_RX_PATH || rx->refused == CTK_RX_METHOD;
+}
+
 int ctk_receive(const ctk_receive_config *cfg, const ctk_http_request *req, ctk_received *rx)
 {
   size_t i;
@@ -239,6 +268,7 @@ int ctk_receive(const ctk_receive_config *cfg, const ctk_http_request *req, ctk_
   memset(rx, 0, sizeof(*rx));
   rx->http_status = 200;
   rx->encoding = receive_encoding(req);
+  receive_caller(req, rx);
   for(i = 0; i < sizeof(receive_order) / sizeof(receive_order[0]); i++) {
     if(cfg->skip & CTK_RX_SKIP(receive_order[i].step))
       continue;
@@ -258,21 +288,68 @@ void ctk_receive_content_type(const ctk_received *rx, char *out, size_t outlen)
            "application/xml", ctk_encoding_name(rx->encoding));
 }
 
+/* Where an answer goes when neither the request nor HTTP names the caller: a neighbour that
+ * exists whatever the network, the node's upper one by code (a city's province, a province's
+ * ministry); the ministry has none and names the first provincial unit, 110000. */
+static void receive_unknown_caller(const ctk_receive_config *cfg, const ctk_received *rx,
+                                   ctk_node *out)
+{
+  const ctk_node *self = &cfg->self;
+  int adjacent = rx->caller.level == self->level + 1 || rx->caller.level + 1 == self->level;
+
+  memset(out, 0, sizeof(*out));
+  if(rx->caller.region[0] && adjacent) {
+    *out = rx->caller;
+    return;
+  }
+  if(self->level == CTK_LEVEL_CITY) {
+    snprintf(out->region, sizeof(out->region), "%.2s0000", self->region);
+    out->level = CTK_LEVEL_PROVINCE;
+  }
+  else if(self->level == CTK_LEVEL_PROVINCE) {
+    ctk_strlcpy(out->region, CTK_REGION_MINISTRY, sizeof(out->region));
+    out->level = CTK_LEVEL_MINISTRY;
+  }
+  else {
+    ctk_strlcpy(out->region, "110000", sizeof(out->region));
+    out->level = CTK_LEVEL_PROVINCE;
+  }
+}
+
+/* The head of the answer to rx. An answer always speaks for this node: answering a request
+ * for another receiver in that receiver's name (and with a MsgId of its range) would be a
+ * node impersonating another (issue 18, point 6). What the request could not tell is filled
+ * so that the answer passes our own schema and formats (point 5). */
+static void receive_answer_head(const ctk_receive_config *cfg, const ctk_received *rx,
+                                ctk_head *h)
+{
+  const ctk_profile *p = cfg->profile;
+  ctk_head req;
+
+  if(rx->msg)
+    req = rx->msg->head;
+  else
+    memset(&req, 0, sizeof(req));
+  if(!req.interface_code[0])
+    ctk_strlcpy(req.interface_code, ctk_profile_iface_code(p, CTK_IF_LINK_CHECK),
+                sizeof(req.interface_code));
+  if(!req.sender.region[0])
+    receive_unknown_caller(cfg, rx, &req.sender);
+  req.receiver = cfg->self;
+  ctk_msg_answer_head(p, &req, h);
+  if(!h->correl_id[0])         /* no MsgId to answer: the answer correlates to itself */
+    ctk_strlcpy(h->correl_id, h->msg_id, sizeof(h->correl_id));
+}
+
 ctk_code ctk_receive_answer(const ctk_receive_config *cfg, const ctk_received *rx,
                             const ctk_outcome *o, const ctk_receive_encoder *enc, ctk_buf *out)
 {
   ctk_msg *ans = NULL;
-  ctk_head blank;
+  ctk_head h;
   ctk_code result;
 
-  if(rx->msg)
-    result = ctk_msg_new_answer(cfg->profile, rx->msg, o, 0, &ans);
-  else {
-    /* Nothing could be read: an answer from this node to an unnamed sender. */
-    memset(&blank, 0, sizeof(blank));
-    blank.receiver = cfg->self;
-    result = ctk_msg_new_answer_to(cfg->profile, &blank, o, 0, &ans);
-  }
+  receive_answer_head(cfg, rx, &h);
+  result = ctk_msg_new_answer_head(cfg->profile, &h, o, 0, &ans);
   if(result)
     return result;
   if(enc && enc->encode)
@@ -283,14 +360,27 @@ ctk_code ctk_receive_answer(const ctk_receive_config *cfg, const ctk_received *r
   return result;
 }
 
-/* The SOAP envelope itself could not be read: a SOAP 1.1 Fault (soap:Client) carrying the
- * profile's result code, the only case the baseline uses a Fault for (J3-BIND-003). */
+/* The SOAP envelope itself could not be read: a SOAP 1.1 Fault carrying the profile's result
+ * code, the only case the baseline uses a Fault for (J3-BIND-003). */
 static int receive_is_envelope_problem(const ctk_receive_config *cfg, const ctk_received *rx,
                                        const ctk_outcome *o)
 {
   return rx->binding == CTK_BIND_SOAP && !rx->msg &&
          !strcmp(o->code, ctk_profile_rc(cfg->profile, "MALFORMED")) &&
          (!strcmp(o->where, "/") || !strncmp(o->where, "/Envelope", 9));
+}
+
+/* A child of soap:Fault in no namespace. SOAP 1.1 4.4 and WS-I Basic Profile R1001: faultcode,
+ * faultstring and detail are unqualified; zeep and gSOAP find nothing in soap:faultcode.
+ * (xmlNewTextChild with a NULL namespace would give the child its parent's.) */
+static xmlNodePtr receive_fault_child(xmlNodePtr fault, const char *name, const char *text)
+{
+  xmlNodePtr child = xmlNewDocNode(fault->doc, NULL, BAD_CAST name, NULL);
+  if(!child)
+    return NULL;
+  if(text)
+    xmlNodeAddContent(child, BAD_CAST text);
+  return xmlAddChild(fault, child);
 }
 
 static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_received *rx,
@@ -301,6 +391,7 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
   xmlNodePtr env, body, fault, detail, result;
   xmlNsPtr ns;
   xmlChar *mem = NULL;
+  char code[64];
   int len = 0;
   ctk_code rc = CTK_E_NOMEM;
 
@@ -312,9 +403,12 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
   xmlSetNs(env, ns);
   body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
   fault = xmlNewChild(body, ns, BAD_CAST "Fault", NULL);
-  xmlNewTextChild(fault, NULL, BAD_CAST "faultcode", BAD_CAST "soap:Client");
-  xmlNewTextChild(fault, NULL, BAD_CAST "faultstring", BAD_CAST o->text);
-  detail = xmlNewChild(fault, NULL, BAD_CAST "detail", NULL);
+  /* VersionMismatch, MustUnderstand or Client (SOAP 1.1 4.4.1), a QName of the envelope's
+   * namespace, so the prefix declared on Envelope */
+  snprintf(code, sizeof(code), "soap:%s", ctk_msg_soap_faultcode(o));
+  receive_fault_child(fault, "faultcode", code);
+  receive_fault_child(fault, "faultstring", o->text);
+  detail = receive_fault_child(fault, "detail", NULL);
   result = xmlNewChild(detail, NULL, BAD_CAST "Result", NULL);
   xmlSetNs(result, xmlNewNs(result, BAD_CAST cfg->profile->ns, NULL));
   xmlNewTextChild(result, result->ns, BAD_CAST "Code", BAD_CAST o->code);
@@ -330,20 +424,36 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
 }
 
 ctk_code ctk_receive_reply(const ctk_receive_config *cfg, const ctk_received *rx,
-                           const ctk_outcome *o, const ctk_receive_encoder *enc, int *status,
-                           char *content_type, size_t content_type_len, ctk_buf *out)
+                           const ctk_outcome *o, const ctk_receive_encoder *enc,
+                           ctk_http_response *resp, char *content_type, size_t content_type_len,
+                           ctk_buf *out)
 {
-  if(rx->http_status == 404 || rx->http_status == 405) {
-    /* below the exchange: no Answer, a line of text */
-    *status = rx->http_status;
+  if(ctk_receive_below_exchange(rx)) {
+    /* below the exchange: no Answer, a line of text; the methods where they are asked for
+     * or refused (RFC 9110 9.3.7, 15.5.6) */
+    resp->status = rx->http_status;
+    if(rx->refused == CTK_RX_METHOD)
+      ctk_http_response_add_header(resp, "Allow", "POST, OPTIONS");
+    if(resp->status == 200) {
+      content_type[0] = '\0';
+      return CTK_E_OK;
+    }
     snprintf(content_type, content_type_len, "text/plain; charset=UTF-8");
     return ctk_buf_printf(out, "%s\n", rx->outcome.text);
   }
   ctk_receive_content_type(rx, content_type, content_type_len);
   if(receive_is_envelope_problem(cfg, rx, o)) {
-    *status = 500;
+    resp->status = 500;
     return receive_soap_fault(cfg, rx, o, out);
   }
-  *status = rx->http_status;
+  resp->status = rx->http_status;
+  if(!strcmp(o->code, ctk_profile_rc(cfg->profile, "AUTH"))) {
+    /* RFC 9110 15.5.2: wrong or missing credentials are 401 with a challenge (RFC 7617), or
+     * clients that authenticate when asked (urllib, curl --anyauth, Java, .NET) never do; the
+     * body is still the Answer saying AUTH */
+    char realm[32];
+    snprintf(realm, sizeof(realm), "12328 %s", cfg->self.region);
+    ctk_http_challenge_basic(resp, realm);
+  }
   return ctk_receive_answer(cfg, rx, o, enc, out);
 }

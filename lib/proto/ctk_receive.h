@@ -52,6 +52,9 @@ typedef struct ctk_received {
                                   also when a later step refused it. The caller frees it. */
   const char *user;            /* the authenticated node (req->auth_user), NULL if not checked */
   int level;                   /* its level in the credentials, 0 if not checked */
+  ctk_node caller;             /* who HTTP says is calling, for answers to what names nobody:
+                                  the Basic user when it is a region code (verified or not) and
+                                  the level its code stands for; region "" when none */
   unsigned dir;                /* CTK_DIR_UP or CTK_DIR_DOWN, as it travelled (after ROUTE) */
   ctk_outcome outcome;         /* the refusal: result code, reason, where, requirement */
 } ctk_received;
@@ -64,6 +67,10 @@ size_t ctk_receive_max_body(const ctk_profile *p);
  * which, why, and with what HTTP status). Either way free rx->msg. */
 int ctk_receive(const ctk_receive_config *cfg, const ctk_http_request *req, ctk_received *rx);
 
+/* 1 when the request was no exchange at all (wrong path, method other than POST): it is
+ * answered by ctk_receive_reply with a line of text, or the Allow of OPTIONS, and not logged. */
+int ctk_receive_below_exchange(const ctk_received *rx);
+
 /* How an answer message becomes bytes: NULL, or encode NULL, is ctk_msg_encode in the
  * request's binding and encoding. The reference province's answer faults hook in here. */
 typedef struct ctk_receive_encoder {
@@ -74,18 +81,23 @@ typedef struct ctk_receive_encoder {
 /* The Content-Type of answers to rx: text/xml (SOAP) or application/xml, and the charset. */
 void ctk_receive_content_type(const ctk_received *rx, char *out, size_t outlen);
 
-/* The Answer carrying o: to rx->msg when it was decoded, else from cfg->self to an unnamed
- * sender. */
+/* The Answer carrying o, always from cfg->self (a refused request may name another receiver):
+ * to rx->msg's sender when it was decoded. What the request does not tell is filled so the
+ * answer passes the profile's own schema: the caller HTTP names (else the node's upper
+ * neighbour by code), the link-check interface, and the answer's own MsgId as CorrelId. */
 ctk_code ctk_receive_answer(const ctk_receive_config *cfg, const ctk_received *rx,
                             const ctk_outcome *o, const ctk_receive_encoder *enc, ctk_buf *out);
 
 /* The whole reply to a request answered with o (a refusal of the receive step, of the endpoint
- * after it, or a plain success): HTTP status, Content-Type and body. 404 and 405 get a line of
- * text; a SOAP envelope that could not be read gets a SOAP 1.1 Fault carrying the profile's
- * Result (HTTP 500, J3-BIND-003); everything else the Answer in the request's binding and
- * encoding, HTTP 200 (413 for an oversized body). */
+ * after it, or a plain success): HTTP status and headers into resp, Content-Type and body into
+ * content_type and out (which may be resp's own). 404 and 405 get a line of text, 405 and
+ * OPTIONS the Allow header; a SOAP envelope that could not be read gets a SOAP 1.1 Fault with
+ * unqualified children carrying the profile's Result (HTTP 500, J3-BIND-003); an AUTH refusal
+ * its Answer with HTTP 401 and a Basic challenge; everything else the Answer in the request's
+ * binding and encoding, HTTP 200 (413 for an oversized body). */
 ctk_code ctk_receive_reply(const ctk_receive_config *cfg, const ctk_received *rx,
-                           const ctk_outcome *o, const ctk_receive_encoder *enc, int *status,
-                           char *content_type, size_t content_type_len, ctk_buf *out);
+                           const ctk_outcome *o, const ctk_receive_encoder *enc,
+                           ctk_http_response *resp, char *content_type, size_t content_type_len,
+                           ctk_buf *out);
 
 #endif

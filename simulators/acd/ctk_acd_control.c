@@ -251,8 +251,9 @@ int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_res
 
   ctk_strlcpy(resp->content_type, "application/json", sizeof(resp->content_type));
   if(!strcmp(req->path, "/stats")) {
-    if(strcmp(req->method, "GET"))
-      return control_error(resp, 405, "GET /stats");
+    /* a wrong method gets 405 with Allow; HEAD and OPTIONS work (ctk_http_method_ok) */
+    if(!ctk_http_method_ok(req, "GET", resp))
+      return 0;
     pthread_mutex_lock(&c->lock);
     stats = c->stats;
     pthread_mutex_unlock(&c->lock);
@@ -260,14 +261,14 @@ int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_res
   }
   if(strcmp(req->path, "/control"))
     return control_error(resp, 404, "unknown path: GET /stats, GET or POST /control");
-  if(!strcmp(req->method, "GET")) {
+  if(!ctk_http_method_ok(req, "GET, POST", resp))
+    return 0;
+  if(strcmp(req->method, "POST")) {
     pthread_mutex_lock(&c->lock);
     cfg = c->current;
     pthread_mutex_unlock(&c->lock);
     return ctk_acd_config_json(&cfg, &resp->body) ? 1 : 0;
   }
-  if(strcmp(req->method, "POST"))
-    return control_error(resp, 405, "GET or POST /control");
   if(req->body_too_large || req->body_len > CONTROL_BODY_MAX)
     return control_error(resp, 413, "the body is larger than 4096 bytes");
   /* read, change and submit under one lock, so two POSTs never undo each other */

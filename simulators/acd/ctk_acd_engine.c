@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <osipparser2/osip_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ struct ctk_acd_engine {
   unsigned ivr_len;
 
   uint64_t rng;
-  unsigned long seq;           /* calls seen; names recordings and tags */
+  unsigned long seq;           /* calls seen; names recordings */
   unsigned long bye_seq;       /* BYEs sent; makes their branches unique */
   uint64_t now;
 };
@@ -236,6 +237,23 @@ static unsigned acd_talk_sample(ctk_acd_engine *e)
   default:
     return 0;
   }
+}
+
+/* A fresh tag for our side of a dialog. RFC 3261 19.3: a tag must be globally unique and
+ * cryptographically random with at least 32 bits of randomness; 64 bits from OpenSSL's
+ * generator, so no two runs hand out the same tags (nor the recordings named after them). */
+static void acd_new_tag(ctk_acd_engine *e, char *out, size_t size)
+{
+  unsigned char r[8];
+  char hex[2 * sizeof(r) + 1];
+
+  if(RAND_bytes(r, (int)sizeof(r)) != 1) {
+    /* no entropy to be had: at least unique within the run and unlikely across runs */
+    uint64_t x = e->rng ^ ((uint64_t)time(NULL) << 20) ^ (uint64_t)e->seq;
+    memcpy(r, &x, sizeof(r));
+  }
+  ctk_hex(r, sizeof(r), hex);
+  snprintf(out, size, "acd%s", hex);
 }
 
 static size_t acd_hash(const char *s)
@@ -434,13 +452,19 @@ static void acd_send(ctk_acd_engine *e, const ctk_acd_peer *to, const char *data
     CTK_WARN(ACD_MOD, "send failed: %s", ctk_strerror((ctk_code)rc));
 }
 
-/* Answer a request once, without keeping the answer. */
+/* Answer a request once, without keeping the answer. A final answer outside a call gets a
+ * tag of its own (to_tag NULL): RFC 3261 8.2.6.2 wants one on every answer but 100. */
 static void acd_reply(ctk_acd_engine *e, const osip_message_t *req, const ctk_acd_peer *peer,
                       int status, const char *to_tag)
 {
   ctk_acd_local local = acd_local(e, peer);
+  char tag[32];
   char *s = NULL;
   size_t len = 0;
+  if(!to_tag && status > 100) {
+    acd_new_tag(e, tag, sizeof(tag));
+    to_tag = tag;
+  }
   if(ctk_acd_msg_response(req, status, to_tag, &local, NULL, &s, &len)) {
     CTK_WARN(ACD_MOD, "could not build a %d response", status);
     return;
@@ -722,7 +746,7 @@ static void acd_on_invite(ctk_acd_engine *e, osip_message_t *msg, const ctk_acd_
   e->seq++;
   c->peer = *peer;
   c->offered_ms = e->now;
-  snprintf(c->to_tag, sizeof(c->to_tag), "acd%lx%lx", e->seq, (unsigned long)(e->rng & 0xffffu));
+  acd_new_tag(e, c->to_tag, sizeof(c->to_tag));
   ctk_strlcpy(c->caller, acd_user(msg->from->url), sizeof(c->caller));
   ctk_strlcpy(c->called, acd_user(msg->req_uri), sizeof(c->called));
   ctk_strlcpy(c->invite_cseq, msg->cseq->number, sizeof(c->invite_cseq));
@@ -819,9 +843,54 @@ static void acd_on_response(ctk_acd_engine *e, osip_message_t *msg, const char *
   }
 }
 
+/* The option tags req requires (every Require header, comma lists joined) into out; 0 when
+ * it requires none. The queue machine supports no SIP extension (no 100rel, no timer), and
+ * RFC 3261 8.2.2.3 says a UAS must then refuse with 420 naming them in Unsupported, rather
+ * than go on as if it did (a caller with Require: 100rel waits for reliable provisionals). */
+static int acd_required_options(const osip_message_t *req, char *out, size_t size)
+{
+  osip_header_t *h = NULL;
+  size_t used = 0;
+  int pos = 0;
+
+  out[0] = '\0';
+  /* ACK and CANCEL must be taken whatever they carry (RFC 3261 8.2.2.3) */
+  if(MSG_IS_ACK(req) || MSG_IS_CANCEL(req))
+    return 0;
+  for(pos = osip_message_header_get_byname(req, "require", 0, &h); pos >= 0 && h;
+      pos = osip_message_header_get_byname(req, "require", pos + 1, &h)) {
+    if(!h->hvalue || !h->hvalue[strspn(h->hvalue, " \t,")])
+      continue;
+    if(used + 2 < size) {
+      int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", h->hvalue);
+      if(n > 0)                /* a list too long for out is cut, still naming some */
+        used += (size_t)n < size - used ? (size_t)n : size - used - 1;
+    }
+  }
+  return out[0] != '\0';
+}
+
+static void acd_bad_extension(ctk_acd_engine *e, const osip_message_t *req,
+                              const ctk_acd_peer *peer, const char *unsupported)
+{
+  ctk_acd_local local = acd_local(e, peer);
+  char tag[32];
+  char *s = NULL;
+  size_t len = 0;
+
+  acd_new_tag(e, tag, sizeof(tag));
+  if(ctk_acd_msg_bad_extension(req, tag, &local, unsupported, &s, &len)) {
+    CTK_WARN(ACD_MOD, "could not build a 420 response");
+    return;
+  }
+  acd_send(e, peer, s, len);
+  free(s);
+}
+
 ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
                               const ctk_acd_peer *from, uint64_t now_ms)
 {
+  char required[256];
   osip_message_t *msg = NULL;
   char *call_id = NULL;
 
@@ -839,6 +908,8 @@ ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
     acd_on_response(e, msg, call_id);
   else if(!msg->sip_method)
     ; /* osip accepted it but it has no method: nothing to do */
+  else if(acd_required_options(msg, required, sizeof(required)))
+    acd_bad_extension(e, msg, from, required);
   else if(MSG_IS_INVITE(msg))
     acd_on_invite(e, msg, from, call_id);
   else if(MSG_IS_ACK(msg))
@@ -848,7 +919,7 @@ ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
   else if(MSG_IS_BYE(msg))
     acd_on_bye(e, msg, from, call_id);
   else if(MSG_IS_OPTIONS(msg))
-    acd_reply(e, msg, from, 200, "acdopt");
+    acd_reply(e, msg, from, 200, NULL);
   else
     acd_reply(e, msg, from, 501, NULL);
   osip_free(call_id);

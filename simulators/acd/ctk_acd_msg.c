@@ -72,21 +72,24 @@ void ctk_acd_msg_sdp(const char *host, int agent, char *out, size_t size)
            agent + 1, host, host, 40000 + 2 * (agent < 0 ? 0 : agent));
 }
 
-ctk_code ctk_acd_msg_response(const osip_message_t *req, int status, const char *to_tag,
-                              const ctk_acd_local *local, const char *sdp, char **out,
-                              size_t *out_len)
+/* The methods the queue machine understands, for Allow. RFC 3261 20.5: Allow lists every
+ * method the UA understands; 8.2.1 asks for it on 405 and it tells a client what a 501 left
+ * out, so it goes on 405, 501 and the 200 to OPTIONS (11.2). */
+#define MSG_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+
+/* The answer to req with everything but a body into *out; 0, or non-zero when osip failed. */
+static int msg_response_new(const osip_message_t *req, int status, const char *to_tag,
+                            const ctk_acd_local *local, osip_message_t **out)
 {
   osip_message_t *resp = NULL;
   osip_generic_param_t *tag = NULL;
   const char *reason = osip_message_get_reason(status);
   char contact[160];
-  ctk_code rc;
   int err;
 
   *out = NULL;
-  *out_len = 0;
   if(osip_message_init(&resp))
-    return CTK_E_NOMEM;
+    return -1;
   osip_message_set_version(resp, osip_strdup("SIP/2.0"));
   osip_message_set_status_code(resp, status);
   osip_message_set_reason_phrase(resp, osip_strdup(reason ? reason : "Unknown"));
@@ -108,13 +111,50 @@ ctk_code ctk_acd_msg_response(const osip_message_t *req, int status, const char 
              local->tcp ? ";transport=tcp" : "");
     err = osip_message_set_contact(resp, contact);
   }
-  if(!err && status == 200 && MSG_IS_OPTIONS(req))
-    err = osip_message_set_allow(resp, "INVITE, ACK, CANCEL, BYE, OPTIONS");
+  if(!err && ((status == 200 && MSG_IS_OPTIONS(req)) || status == 405 || status == 501))
+    err = osip_message_set_allow(resp, MSG_ALLOW);
+  if(err) {
+    osip_message_free(resp);
+    return err;
+  }
+  *out = resp;
+  return 0;
+}
+
+ctk_code ctk_acd_msg_response(const osip_message_t *req, int status, const char *to_tag,
+                              const ctk_acd_local *local, const char *sdp, char **out,
+                              size_t *out_len)
+{
+  osip_message_t *resp = NULL;
+  ctk_code rc;
+  int err;
+
+  *out = NULL;
+  *out_len = 0;
+  err = msg_response_new(req, status, to_tag, local, &resp);
   if(!err && sdp) {
     err = osip_message_set_content_type(resp, "application/sdp");
     if(!err)
       err = osip_message_set_body(resp, sdp, strlen(sdp));
   }
+  rc = err ? CTK_E_SIP : msg_text(resp, out, out_len);
+  osip_message_free(resp);
+  return rc;
+}
+
+ctk_code ctk_acd_msg_bad_extension(const osip_message_t *req, const char *to_tag,
+                                   const ctk_acd_local *local, const char *unsupported,
+                                   char **out, size_t *out_len)
+{
+  osip_message_t *resp = NULL;
+  ctk_code rc;
+  int err;
+
+  *out = NULL;
+  *out_len = 0;
+  err = msg_response_new(req, 420, to_tag, local, &resp);
+  if(!err)
+    err = osip_message_set_header(resp, "Unsupported", unsupported);
   rc = err ? CTK_E_SIP : msg_text(resp, out, out_len);
   osip_message_free(resp);
   return rc;

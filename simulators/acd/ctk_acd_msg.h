@@ -20,11 +20,16 @@ typedef struct ctk_acd_local {
 void ctk_acd_msg_init(void);
 
 /* An answer to req: Via, From, To, Call-ID and CSeq copied; to_tag added to To when it has
- * none (not for 100); Contact on 18x/2xx to INVITE; Allow on 200 to OPTIONS; sdp as body when
- * not NULL. *out is malloc'd at its exact size (free it). */
+ * none (not for 100); Contact on 18x/2xx to INVITE; Allow on 200 to OPTIONS, 405 and 501; sdp
+ * as body when not NULL. *out is malloc'd at its exact size (free it). */
 ctk_code ctk_acd_msg_response(const osip_message_t *req, int status, const char *to_tag,
                               const ctk_acd_local *local, const char *sdp, char **out,
                               size_t *out_len);
+/* 420 Bad Extension to req, naming the option tags it required that we do not support in
+ * Unsupported (RFC 3261 8.2.2.3). */
+ctk_code ctk_acd_msg_bad_extension(const osip_message_t *req, const char *to_tag,
+                                   const ctk_acd_local *local, const char *unsupported,
+                                   char **out, size_t *out_len);
 
 /* The agent hangs up: BYE in the dialog of invite (From and To swapped, to_tag ours), sent to
  * the caller's Contact (or From when there is none). branch must be unique. */

@@ -362,8 +362,8 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   accepted = ctk_receive(&cfg, req, &rx) == 0;
   m = rx.msg;
   outcome = rx.outcome;
-  if(rx.http_status == 404 || rx.http_status == 405) {
-    rc = ctk_receive_reply(&cfg, &rx, &outcome, NULL, &resp->status, resp->content_type,
+  if(ctk_receive_below_exchange(&rx)) {
+    rc = ctk_receive_reply(&cfg, &rx, &outcome, NULL, resp, resp->content_type,
                            sizeof(resp->content_type), &resp->body) ? 1 : 0;
     ctk_msg_free(m);
     return rc;
@@ -427,7 +427,7 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   }
   if(ans)
     rc = write_answer(sim, ans, &rx, resp);
-  else if(ctk_receive_reply(&cfg, &rx, &outcome, NULL, &resp->status, resp->content_type,
+  else if(ctk_receive_reply(&cfg, &rx, &outcome, NULL, resp, resp->content_type,
                             sizeof(resp->content_type), &resp->body))
     rc = 1;
   if(has_rule && rule.action == CTK_MB_DELAY)
