@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctk_compose.h"
+
 /* The first value of the code set the element of role r takes its values from. */
 static const char *template_first_code(const ctk_profile *p, ctk_element_role r)
 {
@@ -17,10 +19,24 @@ static const char *template_first_code(const ctk_profile *p, ctk_element_role r)
   return cs && cs->count ? cs->entries[0].value : "";
 }
 
+/* Set, leaving out a role the profile does not map; the first failure is kept. */
+static void template_set(ctk_values *v, ctk_element_role r, const char *text, ctk_code *result)
+{
+  ctk_code set;
+  if(*result)
+    return;
+  set = ctk_values_set(v, r, text);
+  if(set != CTK_E_NOTFOUND)
+    *result = set;
+}
+
 ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
                                   const ctk_node *receiver, ctk_bench_template *tpl)
 {
-  ctk_msg *m = NULL;
+  ctk_head h;
+  ctk_values *v;
+  xmlDocPtr doc = NULL;
+  char err[256];
   char msgid[CTK_BENCH_MSGID_LEN + 1];
   char orderid[32];
   const char *hit;
@@ -29,10 +45,6 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
 
   memset(tpl, 0, sizeof(*tpl));
   ctk_buf_init(&tpl->bytes, (size_t)1024 * 1024);
-  result = ctk_msg_new_request(p, ctk_profile_iface_code(p, CTK_IF_REPORT), sender, receiver,
-                               &m);
-  if(result)
-    return result;
   memset(msgid, '0', CTK_BENCH_MSGID_LEN);
   memcpy(msgid, "BENCH", 5);
   msgid[CTK_BENCH_MSGID_LEN] = '\0';
@@ -45,22 +57,32 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
   tpl->domain = template_first_code(p, CTK_EL_DOMAIN);
   tpl->status = ctk_st(p, CTK_ST_INSTANT_ANSWERED);
 
-  {
-    ctk_workorder_fields f = {
-      .order_id = orderid, .accept_time = tpl->accept_time, .accept_region = tpl->region,
-      .handle_region = tpl->region, .channel = tpl->channel,
-      .business_type = tpl->business_type, .domain = tpl->domain, .phone = "13800138000",
-      .subject = "高速公路路况咨询",
-      .content = "来电咨询沪昆高速南昌段今日通行情况，已即时答复。",
-      .status = tpl->status, .instant_answer = 1,
-    };
-    ctk_msg_add_workorder(m->body, &f);
-  }
+  /* composed in the order of the profile's schemas, like every message the kit sends */
+  ctk_msg_request_head(p, ctk_profile_iface_code(p, CTK_IF_REPORT), sender, receiver, &h);
+  v = ctk_values_new(p);
+  result = v ? CTK_E_OK : CTK_E_NOMEM;
+  template_set(v, CTK_EL_ORDER_ID, orderid, &result);
+  template_set(v, CTK_EL_ACCEPT_TIME, tpl->accept_time, &result);
+  template_set(v, CTK_EL_ACCEPT_REGION, tpl->region, &result);
+  template_set(v, CTK_EL_HANDLE_REGION, tpl->region, &result);
+  template_set(v, CTK_EL_CHANNEL, tpl->channel, &result);
+  template_set(v, CTK_EL_BUSINESS_TYPE, tpl->business_type, &result);
+  template_set(v, CTK_EL_DOMAIN, tpl->domain, &result);
+  template_set(v, CTK_EL_PHONE, "13800138000", &result);
+  template_set(v, CTK_EL_SUBJECT, "高速公路路况咨询", &result);
+  template_set(v, CTK_EL_CONTENT, "来电咨询沪昆高速南昌段今日通行情况，已即时答复。", &result);
+  template_set(v, CTK_EL_STATUS, tpl->status, &result);
+  template_set(v, CTK_EL_INSTANT_ANSWER, "true", &result);
+  if(!result)
+    result = ctk_compose_request(p, &h, v, &doc, err, sizeof(err));
+  ctk_values_free(v);
+  if(result)
+    return result;
 
   ctk_buf_init(&encoded, (size_t)1024 * 1024);
-  result = ctk_msg_encode(p, m, CTK_BIND_XML, CTK_ENC_UTF8, &encoded);
+  result = ctk_compose_encode(p, doc, 0, CTK_BIND_XML, CTK_ENC_UTF8, &encoded);
   /* the codec's own MsgId varies in length: swap it for a fixed-width one we can stamp */
-  hit = result ? NULL : strstr(ctk_buf_str(&encoded), m->head.msg_id);
+  hit = result ? NULL : strstr(ctk_buf_str(&encoded), h.msg_id);
   if(hit) {
     size_t at = (size_t)(hit - encoded.data);
     tpl->msgid_off = at;
@@ -68,12 +90,12 @@ ctk_code ctk_bench_template_build(const ctk_profile *p, const ctk_node *sender,
     if(!result)
       result = ctk_buf_add(&tpl->bytes, msgid, CTK_BENCH_MSGID_LEN);
     if(!result)
-      result = ctk_buf_adds(&tpl->bytes, hit + strlen(m->head.msg_id));
+      result = ctk_buf_adds(&tpl->bytes, hit + strlen(h.msg_id));
   }
   else if(!result)
     result = CTK_E_INTERNAL;
   ctk_buf_free(&encoded);
-  ctk_msg_free(m);
+  xmlFreeDoc(doc);
   if(result)
     return result;
   hit = strstr(ctk_buf_str(&tpl->bytes), orderid);
