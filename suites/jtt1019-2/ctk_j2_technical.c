@@ -458,7 +458,10 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   if(ctk_ct_done(t))
     return;
   if(!x.checked) {
-    ctk_ct_error(t, 0, "no hostile case could be sent from %s", dir);
+    ctk_ct_error(t, 0, "no hostile case could be sent from %s: none is a POST to this profile's "
+                 "binding paths %s and %s (the catalogue is written for another profile)", dir,
+                 ctk_binding_path(t->env->profile, CTK_BIND_XML),
+                 ctk_binding_path(t->env->profile, CTK_BIND_SOAP));
     return;
   }
   /* The SUT must still be standing. */
