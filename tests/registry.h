@@ -41,6 +41,7 @@
   X(acd_net, "net") \
   X(load, "net,sipp")           \
   X(cti_interop, "net,sipp,node") \
+  X(cti_link, "net") \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(receive, "net") \

@@ -342,14 +342,15 @@ static void csta_monitor_stop(ctk_acd_link_client *c, unsigned invoke_id, xmlNod
   xmlChar *text = ref ? xmlNodeGetContent(ref) : NULL;
   char *end = NULL;
   unsigned long xref = text ? strtoul((const char *)text, &end, 10) : 0;
+  int number = text && *text && end && !*end;
   size_t i;
   char doc[256];
   int n;
 
-  for(i = 0; text && end && !*end && i < cc->nmonitors && cc->monitors[i].xref != xref; i++)
-    ;
   xmlFree(text);
-  if(!end || *end || i >= cc->nmonitors) {
+  for(i = 0; number && i < cc->nmonitors && cc->monitors[i].xref != xref; i++)
+    ;
+  if(!number || i >= cc->nmonitors) {
     csta_error(c, invoke_id, "invalidMonitorCrossRefID");
     return;
   }
