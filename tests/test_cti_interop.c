@@ -359,6 +359,36 @@ static void cti_check_sipp(const cti_plan *plan, const cti_plan *got)
   CU_ASSERT_EQUAL(got->answered, plan->answered);
 }
 
+/* Starts the queue machine with the family's options (fam) and its node client, which is told
+ * the family's port, then args, then how many calls to wait for and a time bound. 0 when both
+ * run; the queue machine is stopped again when the client does not get ready. */
+static int cti_begin(ctk_acd_proc *acd, const char *dir, const char *const *fam, const char *script,
+                     int esl, char *const *args, const cti_plan *plan, cti_watch *w,
+                     char *stats_path, size_t size)
+{
+  char port[16], calls[16];
+  char *argv[10];
+  int n = 0;
+
+  if(cti_start_acd(acd, dir, fam, stats_path, size)) {
+    CU_FAIL("ctk sim acd did not start");
+    return -1;
+  }
+  snprintf(port, sizeof(port), "%d", esl ? acd->esl_port : acd->ami_port);
+  snprintf(calls, sizeof(calls), "%ld", plan->answered + plan->abandoned + plan->ring_cancel);
+  argv[n++] = port;
+  while(*args && n < 7)
+    argv[n++] = *args++;
+  argv[n++] = calls;
+  argv[n++] = (char *)"120000";
+  argv[n] = NULL;
+  if(cti_watch_start(w, dir, script, argv)) {
+    ctk_acd_test_stop(acd);
+    return -1;
+  }
+  return 0;
+}
+
 /* ---------- AMI through asterisk-manager ---------- */
 
 static void test_cti_ami_asterisk_manager(void)
@@ -366,7 +396,8 @@ static void test_cti_ami_asterisk_manager(void)
   const char *dir = ctk_test_tmpdir("cti-ami");
   static const char *const fam[] = { "--cti", "ami", "--ami-port", "0", "--ami-user", "city",
                                      "--ami-secret", "s3cret", NULL };
-  char stats_path[600], port[16], hangups[16], timeout[16];
+  static char *const args[] = { (char *)"city", (char *)"s3cret", NULL };
+  char stats_path[600];
   cti_plan plan, got;
   ctk_acd_proc acd;
   cti_watch w;
@@ -376,17 +407,8 @@ static void test_cti_ami_asterisk_manager(void)
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   cti_plan_get(&plan);
-  CU_ASSERT_EQUAL_FATAL(cti_start_acd(&acd, dir, fam, stats_path, sizeof(stats_path)), 0);
-  snprintf(port, sizeof(port), "%d", acd.ami_port);
-  snprintf(hangups, sizeof(hangups), "%ld", plan.answered + plan.abandoned + plan.ring_cancel);
-  snprintf(timeout, sizeof(timeout), "%d", 120000);
-  {
-    char *args[] = { port, (char *)"city", (char *)"s3cret", hangups, timeout, NULL };
-    if(cti_watch_start(&w, dir, "ami-watch.js", args)) {
-      ctk_acd_test_stop(&acd);
-      return;
-    }
-  }
+  if(cti_begin(&acd, dir, fam, "ami-watch.js", 0, args, &plan, &w, stats_path, sizeof(stats_path)))
+    return;
   cti_drive(&acd, dir, &plan, &got);
   cti_check_sipp(&plan, &got);
   lines = cti_watch_finish(&w, 30000);
@@ -435,7 +457,8 @@ static void cti_esl_run(const char *format)
   const char *dir;
   static const char *const fam[] = { "--cti", "esl", "--esl-port", "0", "--esl-password",
                                      "Open12328", NULL };
-  char stats_path[600], port[16], hangups[16], timeout[16];
+  char *const args[] = { (char *)"Open12328", (char *)format, NULL };
+  char stats_path[600];
   cti_plan plan, got;
   ctk_acd_proc acd;
   cti_watch w;
@@ -447,17 +470,8 @@ static void cti_esl_run(const char *format)
   dir = ctk_test_tmpdir(name);
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   cti_plan_get(&plan);
-  CU_ASSERT_EQUAL_FATAL(cti_start_acd(&acd, dir, fam, stats_path, sizeof(stats_path)), 0);
-  snprintf(port, sizeof(port), "%d", acd.esl_port);
-  snprintf(hangups, sizeof(hangups), "%ld", plan.answered + plan.abandoned + plan.ring_cancel);
-  snprintf(timeout, sizeof(timeout), "%d", 120000);
-  {
-    char *args[] = { port, (char *)"Open12328", (char *)format, hangups, timeout, NULL };
-    if(cti_watch_start(&w, dir, "esl-watch.js", args)) {
-      ctk_acd_test_stop(&acd);
-      return;
-    }
-  }
+  if(cti_begin(&acd, dir, fam, "esl-watch.js", 1, args, &plan, &w, stats_path, sizeof(stats_path)))
+    return;
   cti_drive(&acd, dir, &plan, &got);
   cti_check_sipp(&plan, &got);
   lines = cti_watch_finish(&w, 30000);

@@ -14,7 +14,6 @@
 #include "ctk_log.h"
 
 #define AMI_MOD "acd-ami"
-#define AMI_OUT_MAX ((size_t)8 * 1024 * 1024)
 #define AMI_EV_AGENT 1u               /* event classes a client may ask for at Login */
 #define AMI_EV_CALL 2u
 #define AMI_EV_SYSTEM 4u
@@ -457,7 +456,7 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
   int ours = ami_our_queue(m);
 
   ctk_acd_cti_hub_status(srv->hub, &st);
-  ctk_buf_init(&b, AMI_OUT_MAX / 2);
+  ctk_buf_init(&b, CTK_ACD_CTI_OUT_MAX / 2);
   ami_kv(&b, "Response", "Success");
   ami_aid(&b, aid);
   ami_kv(&b, "EventList", "start");
@@ -636,18 +635,10 @@ static void ami_on_overflow(void *ctx, ctk_acd_link_client *c)
   ami_respond(c, "Error", NULL, "Message too long", NULL);
 }
 
-static void ami_on_close(void *ctx, ctk_acd_link_client *c)
-{
-  (void)ctx;
-  free(c->proto);
-  c->proto = NULL;
-}
-
 static ctk_code ami_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
                           ctk_acd_cti_hub *hub)
 {
-  static const ctk_acd_link_ops ops = { ami_on_open, ami_on_input, ami_on_overflow, ami_on_close };
-  ctk_acd_link_limits lim;
+  static const ctk_acd_link_ops ops = { ami_on_open, ami_on_input, ami_on_overflow };
   ami_server *srv = calloc(1, sizeof(*srv));
   ctk_code rc;
 
@@ -660,29 +651,13 @@ static ctk_code ami_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
     free(srv);
     return CTK_E_TOOBIG;
   }
-  memset(&lim, 0, sizeof(lim));
-  lim.max_clients = opt->max_clients;
-  lim.in_max = CTK_AMI_MESSAGE_MAX;
-  lim.out_max = AMI_OUT_MAX;
-  lim.login_ms = opt->login_ms;
-  lim.idle_ms = opt->idle_ms;
-  rc = ctk_acd_link_new(AMI_MOD, opt->bind_addr, opt->port, &lim, &ops, srv, &srv->link);
+  rc = ctk_acd_cti_link_open(AMI_MOD, opt, CTK_AMI_MESSAGE_MAX, &ops, srv, &srv->link);
   if(rc) {
     free(srv);
     return rc;
   }
   p->ctx = srv;
   return CTK_E_OK;
-}
-
-static void ami_stop(ctk_acd_cti_plugin *p)
-{
-  ami_server *srv = p->ctx;
-  if(!srv)
-    return;
-  ctk_acd_link_free(srv->link);
-  free(srv);
-  p->ctx = NULL;
 }
 
 /* The messages of all whose privilege begins with the class ("agent," or "call,"). */
@@ -753,7 +728,7 @@ void ctk_acd_ami_plugin(ctk_acd_cti_plugin *out)
   memset(out, 0, sizeof(*out));
   out->name = "ami";
   out->start = ami_start;
-  out->stop = ami_stop;
+  out->stop = ctk_acd_cti_link_stop;
   out->port = ctk_acd_cti_link_port;
   out->clients = ctk_acd_cti_link_clients;
   out->pollfds = ctk_acd_cti_link_pollfds;

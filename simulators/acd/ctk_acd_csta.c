@@ -19,7 +19,6 @@
 #include "ctk_log.h"
 
 #define CSTA_MOD "acd-csta"
-#define CSTA_OUT_MAX ((size_t)8 * 1024 * 1024) /* a client this far behind is dropped */
 #define CSTA_MONITORS 16                       /* per client */
 #define CSTA_NS_PREFIX "http://www.ecma-international.org/standards/ecma-323/csta/"
 
@@ -425,48 +424,24 @@ static void csta_on_overflow(void *ctx, ctk_acd_link_client *c)
   csta_error(c, 0, "generic");
 }
 
-static void csta_on_close(void *ctx, ctk_acd_link_client *c)
-{
-  (void)ctx;
-  free(c->proto);
-  c->proto = NULL;
-}
-
 static ctk_code csta_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
                            ctk_acd_cti_hub *hub)
 {
-  static const ctk_acd_link_ops ops = { csta_on_open, csta_on_input, csta_on_overflow,
-                                        csta_on_close };
-  ctk_acd_link_limits lim;
+  static const ctk_acd_link_ops ops = { csta_on_open, csta_on_input, csta_on_overflow };
   csta_server *srv = calloc(1, sizeof(*srv));
   ctk_code rc;
   (void)hub;
   if(!srv)
     return CTK_E_NOMEM;
   srv->next_xref = 1;
-  memset(&lim, 0, sizeof(lim));
-  lim.max_clients = opt->max_clients;
-  lim.in_max = CTK_CSTA_FRAME_MAX; /* one whole frame always fits */
-  lim.out_max = CSTA_OUT_MAX;
-  lim.login_ms = opt->login_ms;
-  lim.idle_ms = opt->idle_ms;
-  rc = ctk_acd_link_new(CSTA_MOD, opt->bind_addr, opt->port, &lim, &ops, srv, &srv->link);
+  /* one whole frame always fits */
+  rc = ctk_acd_cti_link_open(CSTA_MOD, opt, CTK_CSTA_FRAME_MAX, &ops, srv, &srv->link);
   if(rc) {
     free(srv);
     return rc;
   }
   p->ctx = srv;
   return CTK_E_OK;
-}
-
-static void csta_stop(ctk_acd_cti_plugin *p)
-{
-  csta_server *srv = p->ctx;
-  if(!srv)
-    return;
-  ctk_acd_link_free(srv->link);
-  free(srv);
-  p->ctx = NULL;
 }
 
 static void csta_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
@@ -501,7 +476,7 @@ void ctk_acd_csta_plugin(ctk_acd_cti_plugin *out)
   memset(out, 0, sizeof(*out));
   out->name = "csta";
   out->start = csta_start;
-  out->stop = csta_stop;
+  out->stop = ctk_acd_cti_link_stop;
   out->port = ctk_acd_cti_link_port;
   out->clients = ctk_acd_cti_link_clients;
   out->pollfds = ctk_acd_cti_link_pollfds;

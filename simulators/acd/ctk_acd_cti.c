@@ -77,6 +77,28 @@ static ctk_acd_link *cti_link_of(const ctk_acd_cti_plugin *p)
   return *first;
 }
 
+ctk_code ctk_acd_cti_link_open(const char *mod, const ctk_acd_cti_options *opt, size_t request_max,
+                               const ctk_acd_link_ops *ops, void *ctx, ctk_acd_link **out)
+{
+  ctk_acd_link_limits lim;
+  memset(&lim, 0, sizeof(lim));
+  lim.max_clients = opt->max_clients;
+  lim.in_max = request_max;
+  lim.out_max = CTK_ACD_CTI_OUT_MAX;
+  lim.login_ms = opt->login_ms;
+  lim.idle_ms = opt->idle_ms;
+  return ctk_acd_link_new(mod, opt->bind_addr, opt->port, &lim, ops, ctx, out);
+}
+
+void ctk_acd_cti_link_stop(ctk_acd_cti_plugin *p)
+{
+  if(!p->ctx)
+    return;
+  ctk_acd_link_free(cti_link_of(p));
+  free(p->ctx);
+  p->ctx = NULL;
+}
+
 int ctk_acd_cti_link_port(const ctk_acd_cti_plugin *p)
 {
   return ctk_acd_link_port(cti_link_of(p));

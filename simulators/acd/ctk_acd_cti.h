@@ -90,8 +90,16 @@ ctk_code ctk_acd_cti_plugin_init(const char *name, ctk_acd_cti_plugin *out);
 /* "csta,ami,esl" */
 const char *ctk_acd_cti_families(void);
 
-/* A family built on ctk_acd_link whose ctx begins with its `ctk_acd_link *` uses these four as
- * its port, clients, pollfds and handle. */
+/* A family built on ctk_acd_link keeps its link first in its ctx (one malloc'd struct). It opens
+ * the link with the options' limits, its own largest request and ops; it uses the five below as
+ * its stop, port, clients, pollfds and handle. */
+struct ctk_acd_link;
+struct ctk_acd_link_ops;
+#define CTK_ACD_CTI_OUT_MAX ((size_t)8 * 1024 * 1024) /* a client further behind is dropped */
+ctk_code ctk_acd_cti_link_open(const char *mod, const ctk_acd_cti_options *opt, size_t request_max,
+                               const struct ctk_acd_link_ops *ops, void *ctx,
+                               struct ctk_acd_link **out);
+void ctk_acd_cti_link_stop(ctk_acd_cti_plugin *p);
 int ctk_acd_cti_link_port(const ctk_acd_cti_plugin *p);
 size_t ctk_acd_cti_link_clients(const ctk_acd_cti_plugin *p);
 size_t ctk_acd_cti_link_pollfds(ctk_acd_cti_plugin *p, struct pollfd *fds, size_t max);

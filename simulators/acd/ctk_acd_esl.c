@@ -18,7 +18,6 @@
 #include "ctk_log.h"
 
 #define ESL_MOD "acd-esl"
-#define ESL_OUT_MAX ((size_t)8 * 1024 * 1024)
 #define ESL_HOST "ctk-acd"
 #define ESL_API_MAX ((size_t)4 * 1024 * 1024)
 
@@ -362,7 +361,7 @@ static void esl_urlencode(ctk_buf *b, const char *s)
 static void esl_frame(json_object *o, int json, ctk_buf *out)
 {
   ctk_buf body;
-  ctk_buf_init(&body, ESL_OUT_MAX);
+  ctk_buf_init(&body, CTK_ACD_CTI_OUT_MAX);
   if(json)
     ctk_buf_adds(&body, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
   else {
@@ -667,7 +666,7 @@ static void esl_bgapi(esl_server *srv, ctk_acd_link_client *c, char *line, char 
     esl_set(o, "Job-UUID", job);
     esl_set(o, "Job-Command", cmd);
     esl_set(o, "_body", ctk_buf_str(&body));
-    ctk_buf_init(&frame, ESL_OUT_MAX);
+    ctk_buf_init(&frame, CTK_ACD_CTI_OUT_MAX);
     esl_frame(o, ec->format == ESL_FMT_JSON, &frame);
     ctk_acd_link_send(c, frame.data, frame.len);
     ctk_buf_free(&frame);
@@ -780,18 +779,10 @@ static void esl_on_overflow(void *ctx, ctk_acd_link_client *c)
   esl_goodbye(c);
 }
 
-static void esl_on_close(void *ctx, ctk_acd_link_client *c)
-{
-  (void)ctx;
-  free(c->proto);
-  c->proto = NULL;
-}
-
 static ctk_code esl_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
                           ctk_acd_cti_hub *hub)
 {
-  static const ctk_acd_link_ops ops = { esl_on_open, esl_on_input, esl_on_overflow, esl_on_close };
-  ctk_acd_link_limits lim;
+  static const ctk_acd_link_ops ops = { esl_on_open, esl_on_input, esl_on_overflow };
   esl_server *srv = calloc(1, sizeof(*srv));
   ctk_code rc;
 
@@ -805,29 +796,13 @@ static ctk_code esl_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
   }
   snprintf(srv->core_uuid, sizeof(srv->core_uuid), "%08x-ffff-4000-8000-000000000000",
            (unsigned)ctk_acd_cti_hub_run_id(hub));
-  memset(&lim, 0, sizeof(lim));
-  lim.max_clients = opt->max_clients;
-  lim.in_max = CTK_ESL_COMMAND_MAX;
-  lim.out_max = ESL_OUT_MAX;
-  lim.login_ms = opt->login_ms;
-  lim.idle_ms = opt->idle_ms;
-  rc = ctk_acd_link_new(ESL_MOD, opt->bind_addr, opt->port, &lim, &ops, srv, &srv->link);
+  rc = ctk_acd_cti_link_open(ESL_MOD, opt, CTK_ESL_COMMAND_MAX, &ops, srv, &srv->link);
   if(rc) {
     free(srv);
     return rc;
   }
   p->ctx = srv;
   return CTK_E_OK;
-}
-
-static void esl_stop(ctk_acd_cti_plugin *p)
-{
-  esl_server *srv = p->ctx;
-  if(!srv)
-    return;
-  ctk_acd_link_free(srv->link);
-  free(srv);
-  p->ctx = NULL;
 }
 
 /* Does a client with these subscriptions want event o? */
@@ -864,8 +839,8 @@ static void esl_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
     return;
   }
   n = json_object_array_length(list);
-  ctk_buf_init(&plain, ESL_OUT_MAX);
-  ctk_buf_init(&json, ESL_OUT_MAX);
+  ctk_buf_init(&plain, CTK_ACD_CTI_OUT_MAX);
+  ctk_buf_init(&json, CTK_ACD_CTI_OUT_MAX);
   for(k = 0; k < n; k++) {
     json_object *o = json_object_array_get_idx(list, k);
     ctk_buf_reset(&plain);
@@ -892,7 +867,7 @@ void ctk_acd_esl_plugin(ctk_acd_cti_plugin *out)
   memset(out, 0, sizeof(*out));
   out->name = "esl";
   out->start = esl_start;
-  out->stop = esl_stop;
+  out->stop = ctk_acd_cti_link_stop;
   out->port = ctk_acd_cti_link_port;
   out->clients = ctk_acd_cti_link_clients;
   out->pollfds = ctk_acd_cti_link_pollfds;

@@ -73,8 +73,7 @@ static void link_drop(ctk_acd_link *l, size_t i)
 {
   ctk_acd_link_client *c = l->clients[i];
   CTK_INFO(l->mod, "client %u closed: %s", c->id, c->dead ? c->dead : "closed");
-  if(l->ops.on_close)
-    l->ops.on_close(l->ctx, c);
+  free(c->proto);
   close(c->fd);
   ctk_buf_free(&c->in);
   ctk_buf_free(&c->out);

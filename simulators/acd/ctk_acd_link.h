@@ -28,7 +28,7 @@ typedef struct ctk_acd_link_client {
   ctk_buf in;                  /* what the client sent that is not handled yet */
   ctk_buf out;
   size_t out_off;
-  void *proto;                 /* the protocol's per-client state */
+  void *proto;                 /* the protocol's per-client state (malloc'd; the link frees it) */
 } ctk_acd_link_client;
 
 typedef struct ctk_acd_link_ops {
@@ -40,8 +40,6 @@ typedef struct ctk_acd_link_ops {
   /* c->in is full and holds no whole request: answer with the protocol's error; the link then
    * closes the connection once the answer is written. */
   void (*on_overflow)(void *ctx, ctk_acd_link_client *c);
-  /* c is about to go: free c->proto. May be NULL. */
-  void (*on_close)(void *ctx, ctk_acd_link_client *c);
 } ctk_acd_link_ops;
 
 typedef struct ctk_acd_link ctk_acd_link;
