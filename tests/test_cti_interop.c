@@ -438,6 +438,13 @@ static void test_cti_ami_asterisk_manager(void)
     if(!strcmp(name, "QueueCallerJoin") && (!jstr(ev, "queue") || strcmp(jstr(ev, "queue"), "12328") ||
                                             atoi(jstr(ev, "position") ? jstr(ev, "position") : "0") < 1))
       st->bad = 1;
+    /* a caller who gave up had a place no worse than the one it joined at */
+    if(!strcmp(name, "QueueCallerAbandon")) {
+      int place = atoi(jstr(ev, "position") ? jstr(ev, "position") : "0");
+      int joined = atoi(jstr(ev, "originalposition") ? jstr(ev, "originalposition") : "0");
+      if(place < 1 || joined < place)
+        st->bad = 1;
+    }
   }
   cti_check_stories("ami", &s, &ami_rows, &got);
   /* the last QueueSummary, asked once every call was over: no caller left, 8 agents in */
