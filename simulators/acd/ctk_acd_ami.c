@@ -14,6 +14,14 @@
 #include "ctk_log.h"
 
 #define AMI_MOD "acd-ami"
+/* AMI's own header names. Some are spelt like elements of the 12328 profile; they are AMI's. */
+#define AMI_ACTION "Action"            /* not the profile's */
+#define AMI_CHANNEL "Channel"          /* not the profile's */
+#define AMI_EVENT "Event"              /* not the profile's */
+#define AMI_MESSAGE "Message"          /* not the profile's */
+#define AMI_NAME "Name"                /* not the profile's */
+#define AMI_REASON "Reason"            /* not the profile's */
+#define AMI_STATUS "Status"            /* not the profile's */
 #define AMI_EV_AGENT 1u               /* event classes a client may ask for at Login */
 #define AMI_EV_CALL 2u
 #define AMI_EV_SYSTEM 4u
@@ -50,7 +58,7 @@ static void ami_begin(ctk_buf *b, ctk_buf *names, const char *event, const char 
                       int64_t wall_ms)
 {
   char ts[40];
-  ami_kv(b, "Event", event);
+  ami_kv(b, AMI_EVENT, event);
   ami_kv(b, "Privilege", privilege);
   snprintf(ts, sizeof(ts), "%lld.%06lld", (long long)(wall_ms / 1000),
            (long long)(wall_ms % 1000) * 1000);
@@ -76,7 +84,7 @@ static void ami_channel(ctk_buf *b, const ctk_acd_cti_call *call, int agent_leg,
   else
     snprintf(val, sizeof(val), "SIP/%s-%08lx", call->caller[0] ? call->caller : "anonymous",
              call->seq * 2 - 1);
-  ami_kv(b, AMI_K("Channel"), val);
+  ami_kv(b, AMI_K(AMI_CHANNEL), val);
   /* the caller's channel rings (4) until answered; the agent's phone rings (5) */
   ami_kl(b, AMI_K("ChannelState"), up ? 6 : agent_leg ? 5 : 4);
   ami_kv(b, AMI_K("ChannelStateDesc"), up ? "Up" : agent_leg ? "Ringing" : "Ring");
@@ -214,7 +222,7 @@ ctk_code ctk_acd_ami_render(const ctk_acd_event *ev, const ctk_acd_cti_call *cal
       ami_member(out, call);
       ami_kl(out, "HoldTime", ev->wait_ms / 1000);
       ami_kl(out, "TalkTime", ev->talk_ms / 1000);
-      ami_kv(out, "Reason", ev->agent_hangup ? "agent" : "caller");
+      ami_kv(out, AMI_REASON, ev->agent_hangup ? "agent" : "caller");
       ami_vars(out, ev);
       ami_end(out);
     }
@@ -330,7 +338,7 @@ static void ami_respond(ctk_acd_link_client *c, const char *response, const char
   if(action_id)
     ami_kv(&b, "ActionID", action_id);
   if(message)
-    ami_kv(&b, "Message", message);
+    ami_kv(&b, AMI_MESSAGE, message);
   if(extra)
     ctk_buf_adds(&b, extra);
   ami_end(&b);
@@ -390,7 +398,7 @@ static void ami_login(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m,
     ctk_buf b;
     ctk_buf_init(&b, 1024);
     ami_begin(&b, NULL, "FullyBooted", "system,all", ctk_wall_ms());
-    ami_kv(&b, "Status", "Fully Booted");
+    ami_kv(&b, AMI_STATUS, "Fully Booted");
     ami_end(&b);
     ami_send(c, &b);
     ctk_buf_free(&b);
@@ -422,10 +430,10 @@ static void ami_queue_summary(ami_server *srv, ctk_acd_link_client *c, const ami
   ami_kv(&b, "Response", "Success");
   ami_aid(&b, aid);
   ami_kv(&b, "EventList", "start");
-  ami_kv(&b, "Message", "Queue summary will follow");
+  ami_kv(&b, AMI_MESSAGE, "Queue summary will follow");
   ami_end(&b);
   if(ours) {
-    ami_kv(&b, "Event", "QueueSummary");
+    ami_kv(&b, AMI_EVENT, "QueueSummary");
     ami_kv(&b, "Queue", CTK_ACD_QUEUE_NAME);
     ami_kl(&b, "LoggedIn", st.agents);
     ami_kl(&b, "Available", st.agents_idle);
@@ -436,7 +444,7 @@ static void ami_queue_summary(ami_server *srv, ctk_acd_link_client *c, const ami
     ami_aid(&b, aid);
     ami_end(&b);
   }
-  ami_kv(&b, "Event", "QueueSummaryComplete");
+  ami_kv(&b, AMI_EVENT, "QueueSummaryComplete");
   ami_aid(&b, aid);
   ami_kv(&b, "EventList", "Complete");
   ami_kl(&b, "ListItems", ours ? 1 : 0);
@@ -460,11 +468,11 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
   ami_kv(&b, "Response", "Success");
   ami_aid(&b, aid);
   ami_kv(&b, "EventList", "start");
-  ami_kv(&b, "Message", "Queue status will follow");
+  ami_kv(&b, AMI_MESSAGE, "Queue status will follow");
   ami_end(&b);
   if(ours) {
     const ctk_acd_stats *s = st.stats;
-    ami_kv(&b, "Event", "QueueParams");
+    ami_kv(&b, AMI_EVENT, "QueueParams");
     ami_kv(&b, "Queue", CTK_ACD_QUEUE_NAME);
     ami_kl(&b, "Max", 0);
     ami_kv(&b, "Strategy", "leastrecent");
@@ -486,9 +494,9 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
       if(ctk_acd_cti_hub_agent(srv->hub, i, &a) || !a.logged_in)
         continue;
       snprintf(iface, sizeof(iface), "SIP/%s", a.id);
-      ami_kv(&b, "Event", "QueueMember");
+      ami_kv(&b, AMI_EVENT, "QueueMember");
       ami_kv(&b, "Queue", CTK_ACD_QUEUE_NAME);
-      ami_kv(&b, "Name", a.id);
+      ami_kv(&b, AMI_NAME, a.id);
       ami_kv(&b, "Location", iface);
       ami_kv(&b, "StateInterface", iface);
       ami_kv(&b, "Membership", "static");
@@ -498,7 +506,7 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
       ami_kl(&b, "LastPause", 0);
       ami_kl(&b, "InCall", a.state == CTK_ACD_CALL_TALKING);
       /* AST_DEVICE_NOT_INUSE 1, INUSE 2, RINGING 6 */
-      ami_kl(&b, "Status", a.state == CTK_ACD_CALL_TALKING ? 2 : a.state == CTK_ACD_CALL_RINGING ? 6 : 1);
+      ami_kl(&b, AMI_STATUS, a.state == CTK_ACD_CALL_TALKING ? 2 : a.state == CTK_ACD_CALL_RINGING ? 6 : 1);
       ami_kl(&b, "Paused", 0);
       ami_kv(&b, "PausedReason", "");
       ami_kl(&b, "Wrapuptime", 0);
@@ -511,10 +519,10 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
       ctk_acd_ami_uniqueid(q, 0, uid, sizeof(uid));
       snprintf(chan, sizeof(chan), "SIP/%s-%08lx", q->caller[0] ? q->caller : "anonymous",
                q->seq * 2 - 1);
-      ami_kv(&b, "Event", "QueueEntry");
+      ami_kv(&b, AMI_EVENT, "QueueEntry");
       ami_kv(&b, "Queue", CTK_ACD_QUEUE_NAME);
       ami_kl(&b, "Position", place);
-      ami_kv(&b, "Channel", chan);
+      ami_kv(&b, AMI_CHANNEL, chan);
       ami_kv(&b, "Uniqueid", uid);
       ami_kv(&b, "CallerIDNum", q->caller);
       ami_kv(&b, "CallerIDName", "<unknown>");
@@ -527,7 +535,7 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
       items++;
     }
   }
-  ami_kv(&b, "Event", "QueueStatusComplete");
+  ami_kv(&b, AMI_EVENT, "QueueStatusComplete");
   ami_aid(&b, aid);
   ami_kv(&b, "EventList", "Complete");
   ami_kl(&b, "ListItems", items);
@@ -540,7 +548,7 @@ static void ami_action(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m
 {
   ami_client *ac = c->proto;
   const char *aid = ami_get(m, "ActionID");
-  const char *action = ami_get(m, "Action");
+  const char *action = ami_get(m, AMI_ACTION);
 
   if(m->problem) {
     ami_respond(c, "Error", aid, m->problem, NULL);
