@@ -1,12 +1,14 @@
 # ctk12328 — top-level build. Everything is built out of tree into $(BUILD)/.
 #
 #   make            build the ctk command and the test runner
-#   make deps       install the Debian packages the project needs (root), or print the command
+#   make deps       install the Debian packages the project needs (root), or print the command,
+#                   and the npm clients of the CTI tests into $(BUILD)/npm-cti
 #   make test       deps + build + every test of the toolkit itself (CUnit)
 #   make demo       deps + build + full conformance run against the reference province
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make tsan       the tests under ThreadSanitizer (threads: store committer, parked requests)
 #   make bench | soak | fuzz    long-running work, never part of `make test`
+#   make cti-check  each CTI family watched by its real client through 200 SIPp calls
 
 BUILD    ?= build
 CC       ?= cc
@@ -69,7 +71,7 @@ $(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -DCTK_FUZZ_NO_MAIN
 CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
-.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps layercheck
+.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps layercheck cti-check
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -125,6 +127,7 @@ print-inc:
 
 deps:
 	@sh scripts/deps.sh
+	@sh scripts/deps-npm.sh $(BUILD)
 
 # CTK_TEST_TAGS_SKIP lets a machine without e.g. a browser skip tagged suites (see tests/registry.h).
 test: deps
@@ -151,6 +154,11 @@ tsan: deps
 bench: deps
 	$(MAKE) all
 	sh bench/run.sh $(abspath $(CTK))
+
+# The 200-call version of the cti_interop suite (20 calls in make test).
+cti-check: deps
+	$(MAKE) all
+	CTK_CTI_CALLS=200 CTK_BIN=$(abspath $(CTK)) ./$(TESTBIN) --suite cti_interop
 
 soak: deps
 	$(MAKE) all

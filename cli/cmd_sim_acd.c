@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "acd/ctk_acd_control.h"
-#include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_cti.h"
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
@@ -32,7 +32,10 @@ typedef struct acd_options {
   ctk_acd_config cfg;
   const char *bind_addr;
   int port;
-  int cti_port;          /* -1 = no CTI link */
+  int cti_port[3];       /* CSTA, AMI, ESL; -1 = that family is off (acd_families order) */
+  const char *ami_user, *ami_secret, *esl_password;
+  unsigned cti_max_clients;
+  unsigned cti_login_s, cti_idle_s;
   int control_port;      /* -1 = no control server */
   const char *webhook;
   const char *stats_json;
@@ -67,7 +70,18 @@ static void acd_usage(FILE *out)
         "  --talk SPEC          caller | fixed:MS | uniform:MIN-MAX | exp:MEAN (default caller:\n"
         "                       the caller hangs up; otherwise the agent sends BYE)\n"
         "  --linger-ms MS       keep finished calls for retransmissions (default 32000)\n"
-        "  --cti-port N         CSTA XML event link on TCP port N (0 = pick one; default off)\n"
+        "  --cti LIST           CTI families to serve, any of csta,ami,esl (default none)\n"
+        "  --cti-port N         CSTA XML (ECMA-323) link on TCP port N (0 = pick one; turns csta\n"
+        "                       on; default 5071 when --cti names csta)\n"
+        "  --ami-port N         Asterisk Manager Interface port (turns ami on; default 5038)\n"
+        "  --ami-user NAME      AMI Username (default ctk)\n"
+        "  --ami-secret TEXT    AMI Secret (default ctk12328)\n"
+        "  --esl-port N         FreeSWITCH Event Socket port (turns esl on; default 8021)\n"
+        "  --esl-password TEXT  ESL auth password (default ClueCon)\n"
+        "  --cti-max-clients N  clients per CTI family (default 64)\n"
+        "  --cti-login-s S      a CTI client must log in (or start a monitor) within S (default 10)\n"
+        "  --cti-idle-s S       a CTI client silent both ways S seconds is dropped (default 600;\n"
+        "                       0 = never)\n"
         "  --webhook URL        POST every call event as JSON to URL\n"
         "  --control-port N     HTTP GET /stats, GET/POST /control on port N (0 = pick one;\n"
         "                       default off)\n"
@@ -83,9 +97,37 @@ static void acd_usage(FILE *out)
 
 #define ACD_CMD "ctk sim acd"
 
+/* The CTI families in the order of acd_options.cti_port, and the port each takes when named in
+ * --cti without a port of its own: AMI's and ESL's usual ports; CSTA has none, 5071 is ours. */
+static const char *const acd_families[3] = { "csta", "ami", "esl" };
+static const int acd_family_ports[3] = { 5071, 5038, 8021 };
+
+/* --cti csta,ami,esl: turns the named families on (their port options may come before or after). */
+static int acd_parse_families(const char *list, acd_options *o)
+{
+  const char *p = list;
+  while(*p) {
+    size_t n = strcspn(p, ","), i;
+    for(i = 0; i < 3; i++) {
+      if(strlen(acd_families[i]) == n && !strncmp(p, acd_families[i], n))
+        break;
+    }
+    if(i == 3)
+      return ctk_cli_usage_error(ACD_CMD, NULL, "--cti takes a list of %s, not '%.*s'",
+                                 ctk_acd_cti_families(), (int)n, p);
+    if(o->cti_port[i] < 0)
+      o->cti_port[i] = -2; /* on, port to be chosen after all options are read */
+    p += n;
+    if(*p)
+      p++;
+  }
+  return 0;
+}
+
 enum {
   OPT_BIND = 1000, OPT_PORT, OPT_AGENTS, OPT_QUEUE, OPT_BUSY, OPT_IVR, OPT_RING, OPT_WRAP, OPT_MAXWAIT, OPT_TALK,
-  OPT_LINGER, OPT_CTI, OPT_WEBHOOK, OPT_CONTROL, OPT_STATS, OPT_READY, OPT_PORTFILE, OPT_DURATION, OPT_REC,
+  OPT_LINGER, OPT_CTI, OPT_CTI_LIST, OPT_AMI_PORT, OPT_AMI_USER, OPT_AMI_SECRET, OPT_ESL_PORT,
+  OPT_ESL_PASSWORD, OPT_CTI_MAX, OPT_CTI_LOGIN, OPT_CTI_IDLE, OPT_WEBHOOK, OPT_CONTROL, OPT_STATS, OPT_READY, OPT_PORTFILE, OPT_DURATION, OPT_REC,
   OPT_SEED, OPT_LOG, OPT_HELP
 };
 
@@ -105,6 +147,15 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
     { "talk", required_argument, NULL, OPT_TALK },
     { "linger-ms", required_argument, NULL, OPT_LINGER },
     { "cti-port", required_argument, NULL, OPT_CTI },
+    { "cti", required_argument, NULL, OPT_CTI_LIST },
+    { "ami-port", required_argument, NULL, OPT_AMI_PORT },
+    { "ami-user", required_argument, NULL, OPT_AMI_USER },
+    { "ami-secret", required_argument, NULL, OPT_AMI_SECRET },
+    { "esl-port", required_argument, NULL, OPT_ESL_PORT },
+    { "esl-password", required_argument, NULL, OPT_ESL_PASSWORD },
+    { "cti-max-clients", required_argument, NULL, OPT_CTI_MAX },
+    { "cti-login-s", required_argument, NULL, OPT_CTI_LOGIN },
+    { "cti-idle-s", required_argument, NULL, OPT_CTI_IDLE },
     { "webhook", required_argument, NULL, OPT_WEBHOOK },
     { "control-port", required_argument, NULL, OPT_CONTROL },
     { "stats-json", required_argument, NULL, OPT_STATS },
@@ -124,7 +175,10 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   ctk_acd_config_defaults(&o->cfg);
   o->bind_addr = "127.0.0.1";
   o->port = 5060;
-  o->cti_port = -1;
+  o->cti_port[0] = o->cti_port[1] = o->cti_port[2] = -1;
+  o->cti_max_clients = 64;
+  o->cti_login_s = 10;
+  o->cti_idle_s = 600;
   o->control_port = -1;
   optind = 1;
   opterr = 0;
@@ -189,9 +243,40 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
       o->cfg.linger_ms = (unsigned)v;
       break;
     case OPT_CTI:
-      if(ctk_cli_long(ACD_CMD, "--cti-port", optarg, 0, 65535, &v))
+    case OPT_AMI_PORT:
+    case OPT_ESL_PORT:
+      if(ctk_cli_long(ACD_CMD, ch == OPT_CTI ? "--cti-port" : ch == OPT_AMI_PORT ? "--ami-port"
+                      : "--esl-port", optarg, 0, 65535, &v))
         return CTK_EXIT_USAGE;
-      o->cti_port = (int)v;
+      o->cti_port[ch == OPT_CTI ? 0 : ch == OPT_AMI_PORT ? 1 : 2] = (int)v;
+      break;
+    case OPT_CTI_LIST:
+      if(acd_parse_families(optarg, o))
+        return CTK_EXIT_USAGE;
+      break;
+    case OPT_AMI_USER:
+      o->ami_user = optarg;
+      break;
+    case OPT_AMI_SECRET:
+      o->ami_secret = optarg;
+      break;
+    case OPT_ESL_PASSWORD:
+      o->esl_password = optarg;
+      break;
+    case OPT_CTI_MAX:
+      if(ctk_cli_long(ACD_CMD, "--cti-max-clients", optarg, 1, 1024, &v))
+        return CTK_EXIT_USAGE;
+      o->cti_max_clients = (unsigned)v;
+      break;
+    case OPT_CTI_LOGIN:
+      if(ctk_cli_long(ACD_CMD, "--cti-login-s", optarg, 1, 3600, &v))
+        return CTK_EXIT_USAGE;
+      o->cti_login_s = (unsigned)v;
+      break;
+    case OPT_CTI_IDLE:
+      if(ctk_cli_long(ACD_CMD, "--cti-idle-s", optarg, 0, 86400, &v))
+        return CTK_EXIT_USAGE;
+      o->cti_idle_s = (unsigned)v;
       break;
     case OPT_WEBHOOK:
       o->webhook = optarg;
@@ -239,6 +324,10 @@ static int acd_parse_options(int argc, char **argv, acd_options *o)
   }
   if(optind < argc)
     return ctk_cli_usage_error(ACD_CMD, NULL, "unexpected argument '%s'", argv[optind]);
+  for(ch = 0; ch < 3; ch++) {
+    if(o->cti_port[ch] == -2)
+      o->cti_port[ch] = acd_family_ports[ch];
+  }
   return 0;
 }
 
@@ -257,7 +346,7 @@ static int acd_write_file(const char *path, const char *text)
 typedef struct acd_runtime {
   acd_options opt;
   ctk_acd_sip *sip;
-  ctk_acd_cti *cti;
+  ctk_acd_cti_hub *cti;        /* NULL when no CTI family is on */
   ctk_acd_engine *engine;
   ctk_acd_webhook *webhook;
   ctk_http_server *control;
@@ -273,6 +362,57 @@ static void acd_stats_sink(void *ctx, const ctk_acd_event *ev)
   ctk_acd_stats_on_event(&rt->stats, ev);
   if(rt->steer)
     ctk_acd_control_publish(rt->steer, &rt->stats);
+}
+
+/* Starts the hub and every CTI family asked for; 0, or -1 after saying why on stderr. */
+static int acd_start_cti(acd_runtime *rt)
+{
+  const acd_options *o = &rt->opt;
+  ctk_acd_cti_options co;
+  ctk_acd_sink sink;
+  size_t i;
+  ctk_code rc;
+
+  if(o->cti_port[0] < 0 && o->cti_port[1] < 0 && o->cti_port[2] < 0)
+    return 0;
+  rc = ctk_acd_cti_hub_new(&rt->cti);
+  if(rc) {
+    fprintf(stderr, "ctk sim acd: cannot start the CTI link (%s)\n", ctk_strerror(rc));
+    return -1;
+  }
+  ctk_acd_cti_hub_set_engine(rt->cti, rt->engine);
+  for(i = 0; i < 3; i++) {
+    ctk_acd_cti_plugin plugin;
+    if(o->cti_port[i] < 0)
+      continue;
+    memset(&co, 0, sizeof(co));
+    co.bind_addr = o->bind_addr;
+    co.port = o->cti_port[i];
+    co.user = i == 1 ? o->ami_user : NULL;
+    co.secret = i == 1 ? o->ami_secret : i == 2 ? o->esl_password : NULL;
+    co.max_clients = o->cti_max_clients;
+    co.login_ms = o->cti_login_s * 1000u;
+    co.idle_ms = o->cti_idle_s * 1000u;
+    rc = ctk_acd_cti_plugin_init(acd_families[i], &plugin);
+    if(!rc)
+      rc = ctk_acd_cti_hub_start(rt->cti, &plugin, &co);
+    if(rc) {
+      fprintf(stderr, "ctk sim acd: cannot serve %s on %s:%d (%s)\n", acd_families[i],
+              o->bind_addr, o->cti_port[i], ctk_strerror(rc));
+      return -1;
+    }
+  }
+  sink.on_event = ctk_acd_cti_hub_on_event;
+  sink.ctx = rt->cti;
+  ctk_acd_engine_add_sink(rt->engine, &sink);
+  return 0;
+}
+
+/* The port a CTI family listens on, -1 when it is off. */
+static int acd_cti_port(const acd_runtime *rt, const char *family)
+{
+  const ctk_acd_cti_plugin *p = rt->cti ? ctk_acd_cti_hub_find(rt->cti, family) : NULL;
+  return p ? p->port(p) : -1;
 }
 
 /* CTK_EXIT_OK when every listener is up, else the exit status (reason on stderr). */
@@ -300,17 +440,8 @@ static int acd_start(acd_runtime *rt)
   sink.on_event = acd_stats_sink;
   sink.ctx = rt;
   ctk_acd_engine_add_sink(rt->engine, &sink);
-  if(rt->opt.cti_port >= 0) {
-    rc = ctk_acd_cti_new(rt->opt.bind_addr, rt->opt.cti_port, &rt->cti);
-    if(rc) {
-      fprintf(stderr, "ctk sim acd: cannot listen for CTI on %s:%d (%s)\n", rt->opt.bind_addr,
-              rt->opt.cti_port, ctk_strerror(rc));
-      return CTK_EXIT_ERROR;
-    }
-    sink.on_event = ctk_acd_cti_on_event;
-    sink.ctx = rt->cti;
-    ctk_acd_engine_add_sink(rt->engine, &sink);
-  }
+  if(acd_start_cti(rt))
+    return CTK_EXIT_ERROR;
   if(rt->opt.webhook) {
     rc = ctk_acd_webhook_start(rt->opt.webhook, 0, 0, &rt->webhook);
     if(rc) {
@@ -355,8 +486,9 @@ static int acd_write_ready(const acd_runtime *rt)
   if(!rt->opt.ready_file)
     return 0;
   snprintf(text, sizeof(text),
-           "{\"pid\":%ld,\"sip_port\":%d,\"cti_port\":%d,\"control_port\":%d}", (long)getpid(),
-           ctk_acd_sip_port(rt->sip), rt->cti ? ctk_acd_cti_port(rt->cti) : -1,
+           "{\"pid\":%ld,\"sip_port\":%d,\"cti_port\":%d,\"ami_port\":%d,\"esl_port\":%d,"
+           "\"control_port\":%d}", (long)getpid(), ctk_acd_sip_port(rt->sip),
+           acd_cti_port(rt, "csta"), acd_cti_port(rt, "ami"), acd_cti_port(rt, "esl"),
            rt->control ? ctk_http_server_port(rt->control) : -1);
   if(acd_write_file(rt->opt.ready_file, text)) {
     fprintf(stderr, "ctk sim acd: cannot write ready file %s: %s\n", rt->opt.ready_file,
@@ -383,7 +515,7 @@ static void acd_loop(acd_runtime *rt)
       wait = ACD_TICK_MS;
     nsip = ctk_acd_sip_pollfds(rt->sip, fds, ACD_POLL_MAX);
     if(rt->cti)
-      ncti = ctk_acd_cti_pollfds(rt->cti, fds + nsip, ACD_POLL_MAX - nsip);
+      ncti = ctk_acd_cti_hub_pollfds(rt->cti, fds + nsip, ACD_POLL_MAX - nsip);
     if(rt->steer && nsip + ncti < ACD_POLL_MAX) {
       fds[nsip + ncti].fd = ctk_acd_control_fd(rt->steer);
       fds[nsip + ncti].events = POLLIN;
@@ -394,11 +526,12 @@ static void acd_loop(acd_runtime *rt)
     now = (uint64_t)ctk_now_ms();
     if(ready > 0) {
       ctk_acd_sip_handle(rt->sip, fds, nsip, now);
-      if(rt->cti)
-        ctk_acd_cti_handle(rt->cti, fds + nsip, ncti);
       if(nctl && fds[nsip + ncti].revents)
         ctk_acd_control_apply(rt->steer, rt->engine);
     }
+    /* every turn, not only when poll saw something: the CTI links time out idle clients */
+    if(rt->cti)
+      ctk_acd_cti_hub_handle(rt->cti, fds + nsip, ready > 0 ? ncti : 0, now);
     if(live && now >= next_print) {
       ctk_acd_stats_print(&rt->stats, stdout, 1);
       next_print = now + 1000;
@@ -415,7 +548,7 @@ static void acd_shutdown(acd_runtime *rt)
   ctk_http_server_stop(rt->control);
   ctk_acd_webhook_stop(rt->webhook, 2000);
   ctk_acd_engine_free(rt->engine);
-  ctk_acd_cti_free(rt->cti);
+  ctk_acd_cti_hub_free(rt->cti);
   ctk_acd_sip_free(rt->sip);
   ctk_acd_control_free(rt->steer);
 }

@@ -12,6 +12,10 @@ for p in $PKGS; do
     missing="$missing $p"
   fi
 done
+# node and npm run the CTI clients of the tests (scripts/deps-npm.sh); a node from elsewhere that
+# brings its own npm will do, so look for the commands, not the packages
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "ctk12328: missing Debian packages:$missing"
 if [ "$(id -u)" != 0 ]; then

@@ -17,6 +17,7 @@
 
 #include "acd/ctk_acd_csta.h"
 #include "ctk_buf.h"
+#include "ctk_http.h"
 #include "ctk_test.h"
 
 #define TL_ARGS_MAX 48
@@ -41,6 +42,8 @@ static int tl_ready(void *ctx)
     return 0;
   w->p->sip_port = tl_json_int(o, "sip_port");
   w->p->cti_port = tl_json_int(o, "cti_port");
+  w->p->ami_port = tl_json_int(o, "ami_port");
+  w->p->esl_port = tl_json_int(o, "esl_port");
   w->p->control_port = tl_json_int(o, "control_port");
   json_object_put(o);
   return w->p->sip_port > 0;
@@ -55,6 +58,8 @@ int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args
 
   memset(p, 0, sizeof(*p));
   p->cti_port = -1;
+  p->ami_port = -1;
+  p->esl_port = -1;
   p->control_port = -1;
   snprintf(ready, sizeof(ready), "%s/acd-ready.json", dir);
   snprintf(p->log_path, sizeof(p->log_path), "%s/acd.log", dir);
@@ -91,6 +96,47 @@ int ctk_acd_test_stop(ctk_acd_proc *p)
   ctk_proc_stop(&p->proc, 5000);
   status = p->proc.exit_status;
   return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int ctk_acd_test_load(const ctk_acd_proc *p, const char *dir, const char *name, const char *opts,
+                      json_object **result)
+{
+  char cmd[2048], json_path[600];
+  int rc;
+  snprintf(json_path, sizeof(json_path), "%s/%s-result.json", dir, name);
+  snprintf(cmd, sizeof(cmd),
+           "'%s' load calls --target 127.0.0.1:%d --run-dir '%s/%s-run' --json '%s' %s >/dev/null 2>&1",
+           ctk_test_ctk_bin(), p->sip_port, dir, name, json_path, opts);
+  rc = ctk_test_run(cmd, NULL);
+  *result = json_object_from_file(json_path);
+  return rc;
+}
+
+int ctk_acd_test_steer(const ctk_acd_proc *p, const char *json)
+{
+  ctk_http_client *client = ctk_http_client_new();
+  ctk_http_call call;
+  ctk_http_reply reply;
+  char url[128];
+  int status = -1;
+
+  if(!client || p->control_port <= 0) {
+    ctk_http_client_free(client);
+    return -1;
+  }
+  memset(&call, 0, sizeof(call));
+  memset(&reply, 0, sizeof(reply));
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/control", p->control_port);
+  call.url = url;
+  call.content_type = "application/json";
+  call.body = json;
+  call.body_len = strlen(json);
+  ctk_buf_init(&reply.body, 65536);
+  if(ctk_http_post(client, &call, &reply) == CTK_E_OK)
+    status = reply.status;
+  ctk_buf_free(&reply.body);
+  ctk_http_client_free(client);
+  return status;
 }
 
 int ctk_acd_test_cti_connect(int port)
@@ -164,18 +210,32 @@ int ctk_acd_test_cti_monitor(int fd)
   return n > 0 && strstr(buf, "<MonitorStartResponse") && strstr(buf, "monitorCrossRefID") ? 0 : -1;
 }
 
-static unsigned *tl_call_seen(ctk_acd_cti_tally *t, const char *call_id)
+static int tl_call(ctk_acd_cti_tally *t, const char *call_id)
 {
   unsigned i;
   for(i = 0; i < t->ncalls; i++) {
     if(!strcmp(t->calls[i].call_id, call_id))
-      return &t->calls[i].seen;
+      return (int)i;
   }
   if(t->ncalls == CTK_ACD_TALLY_CALLS)
-    return NULL;
+    return -1;
   snprintf(t->calls[t->ncalls].call_id, sizeof(t->calls[0].call_id), "%s", call_id);
   t->calls[t->ncalls].seen = 0;
-  return &t->calls[t->ncalls++].seen;
+  t->calls[t->ncalls].events[0] = '\0';
+  return (int)t->ncalls++;
+}
+
+/* Appends the event's letter to the call's story. */
+static void tl_story(ctk_acd_cti_tally *t, int call, char letter)
+{
+  size_t n;
+  if(call < 0)
+    return;
+  n = strlen(t->calls[call].events);
+  if(n + 1 < sizeof(t->calls[0].events)) {
+    t->calls[call].events[n] = letter;
+    t->calls[call].events[n + 1] = '\0';
+  }
 }
 
 /* The callID inside the first child element that is a connection. */
@@ -210,6 +270,7 @@ static void tl_tally(ctk_acd_cti_tally *t, const char *xml, long len)
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   xmlChar *call_id, *cause;
   unsigned *seen;
+  int call;
 
   if(!root || !root->ns || xmlStrcmp(root->ns->href, BAD_CAST CTK_CSTA_NS)) {
     t->bad_frames++;
@@ -218,34 +279,43 @@ static void tl_tally(ctk_acd_cti_tally *t, const char *xml, long len)
   }
   call_id = tl_call_id(root);
   cause = tl_child_text(root, "cause");
-  seen = call_id ? tl_call_seen(t, (const char *)call_id) : NULL;
+  call = call_id ? tl_call(t, (const char *)call_id) : -1;
+  seen = call >= 0 ? &t->calls[call].seen : NULL;
   if(!xmlStrcmp(root->name, BAD_CAST "OfferedEvent")) {
+    tl_story(t, call, 'O');
     xmlChar *caller = tl_child_text(root, "callingDevice");
     if(!t->offered && caller)
       snprintf(t->first_caller, sizeof(t->first_caller), "%s", (const char *)caller);
     xmlFree(caller);
     t->offered++;
   }
-  else if(!xmlStrcmp(root->name, BAD_CAST "QueuedEvent"))
+  else if(!xmlStrcmp(root->name, BAD_CAST "QueuedEvent")) {
+    tl_story(t, call, 'Q');
     t->queued++;
+  }
   else if(!xmlStrcmp(root->name, BAD_CAST "DeliveredEvent")) {
+    tl_story(t, call, 'D');
     t->delivered++;
     if(seen)
       *seen |= CTK_ACD_SEEN_DELIVERED;
   }
   else if(!xmlStrcmp(root->name, BAD_CAST "EstablishedEvent")) {
+    tl_story(t, call, 'E');
     t->established++;
     if(seen)
       *seen |= CTK_ACD_SEEN_ESTABLISHED;
   }
   else if(!xmlStrcmp(root->name, BAD_CAST "ConnectionClearedEvent")) {
     if(cause && !xmlStrcmp(cause, BAD_CAST "normalClearing")) {
+      tl_story(t, call, 'C');
       t->cleared_normal++;
       if(seen)
         *seen |= CTK_ACD_SEEN_CLEARED;
     }
-    else
+    else {
+      tl_story(t, call, cause && !xmlStrcmp(cause, BAD_CAST "callCancelled") ? 'A' : 'X');
       t->cleared_other++;
+    }
   }
   else
     t->bad_frames++;

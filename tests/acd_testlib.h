@@ -5,10 +5,14 @@
 
 #include "ctk_proc.h"
 
+struct json_object;
+
 typedef struct ctk_acd_proc {
   ctk_proc proc;
   int sip_port;
-  int cti_port;                /* -1 when not asked for */
+  int cti_port;                /* CSTA; -1 when not asked for */
+  int ami_port;                /* -1 when not asked for */
+  int esl_port;                /* -1 when not asked for */
   int control_port;
   char log_path[600];
 } ctk_acd_proc;
@@ -18,6 +22,14 @@ typedef struct ctk_acd_proc {
 int ctk_acd_test_start(ctk_acd_proc *p, const char *dir, const char *const *args);
 /* SIGTERM, then waits up to 5 s (SIGKILL after). Returns the exit code, -1 if it had to be killed. */
 int ctk_acd_test_stop(ctk_acd_proc *p);
+
+/* Runs `ctk load calls --target 127.0.0.1:SIP_PORT --run-dir DIR/NAME-run --json ... OPTS`;
+ * returns its exit code and loads its JSON result into *result (NULL when none). */
+int ctk_acd_test_load(const ctk_acd_proc *p, const char *dir, const char *name, const char *opts,
+                      struct json_object **result);
+/* POST /control with a JSON object (the simulator must run with --control-port); returns the
+ * HTTP status, or -1 when the request failed. */
+int ctk_acd_test_steer(const ctk_acd_proc *p, const char *json);
 
 #define CTK_ACD_TALLY_CALLS 256
 #define CTK_ACD_SEEN_DELIVERED 1u
@@ -31,6 +43,9 @@ typedef struct ctk_acd_cti_tally {
   struct {
     char call_id[128];
     unsigned seen;             /* CTK_ACD_SEEN_* */
+    char events[16];           /* one letter per event in order: O offered, Q queued,
+                                * D delivered, E established, C cleared (normalClearing),
+                                * A cleared (callCancelled), X cleared (other causes) */
   } calls[CTK_ACD_TALLY_CALLS];
   unsigned ncalls;
   char first_caller[32];       /* callingDevice of the first OfferedEvent */

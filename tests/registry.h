@@ -5,6 +5,7 @@
  *   unit     nothing but the process itself
  *   net      listens and connects on 127.0.0.1
  *   sipp     runs the external SIPp program
+ *   node     runs node with the npm clients `make deps` installs (tests/interop/cti)
  *   browser  runs headless Chromium
  *   valgrind runs daemons under valgrind
  *   preload  runs daemons with an LD_PRELOAD library (not with a sanitized ctk)
@@ -40,6 +41,8 @@
   X(acd, "unit") \
   X(acd_net, "net") \
   X(load, "net,sipp")           \
+  X(cti_interop, "net,sipp,node") \
+  X(cti_link, "net") \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(receive, "net") \

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acd/ctk_acd_ami.h"
 #include "acd/ctk_acd_control.h"
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_cti.h"
+#include "acd/ctk_acd_esl.h"
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
@@ -866,8 +869,124 @@ static void test_load_scenarios_are_found(void)
   CU_ASSERT_EQUAL(ctk_load_find_scenario(&o, path, sizeof(path)), CTK_E_NOTFOUND);
 }
 
+/* ---------- the CTI hub: one call model for every family ---------- */
+
+typedef struct spy {
+  char last[8192];             /* AMI text of the last event */
+  unsigned position, orig_position;
+  int esl_ok;                  /* the ESL rendering of the last event worked */
+} spy;
+
+static ctk_code spy_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
+                          ctk_acd_cti_hub *hub)
+{
+  (void)opt;
+  (void)hub;
+  (void)p;
+  return CTK_E_OK;
+}
+
+static void spy_stop(ctk_acd_cti_plugin *p)
+{
+  (void)p;
+}
+
+static void spy_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
+                         const ctk_acd_cti_call *call)
+{
+  spy *s = p->ctx;
+  ctk_buf b;
+  json_object *list = NULL;
+  unsigned long seq = 0;
+  ctk_buf_init(&b, sizeof(s->last) - 1);
+  s->last[0] = '\0';
+  if(!ctk_acd_ami_render(ev, call, &b, NULL))
+    snprintf(s->last, sizeof(s->last), "%s", ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  s->position = call->position;
+  s->orig_position = call->orig_position;
+  s->esl_ok = !ctk_acd_esl_render(ev, call, 7, "core", &seq, &list) && list &&
+              json_object_array_length(list) > 0;
+  json_object_put(list);
+}
+
+static void test_acd_cti_hub_places_and_families(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  ctk_acd_cti_hub *hub = NULL;
+  ctk_acd_cti_plugin plugin;
+  ctk_acd_cti_options opt;
+  ctk_acd_sink sink;
+  ctk_acd_config cfg;
+  const ctk_acd_cti_call *q;
+  ctk_acd_cti_status st;
+  spy s;
+
+  memset(&cap, 0, sizeof(cap));
+  memset(&s, 0, sizeof(s));
+  memset(&plugin, 0, sizeof(plugin));
+  memset(&opt, 0, sizeof(opt));
+  plugin.name = "spy";
+  plugin.ctx = &s;
+  plugin.start = spy_start;
+  plugin.stop = spy_stop;
+  plugin.on_event = spy_on_event;
+  e = new_engine(&cap, 0, 10, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_new(&hub), CTK_E_OK);
+  ctk_acd_cti_hub_set_engine(hub, e);
+  CU_ASSERT_EQUAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_EXISTS);
+  sink.on_event = ctk_acd_cti_hub_on_event;
+  sink.ctx = hub;
+  ctk_acd_engine_add_sink(e, &sink);
+
+  /* three callers wait, in order of arrival */
+  feed(e, "INVITE", "a@hub", 1, NULL, NULL, 0);
+  feed(e, "INVITE", "b@hub", 1, NULL, NULL, 10);
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: QueueCallerJoin\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Position: 2\r\nCount: 2\r\n"));
+  feed(e, "INVITE", "c@hub", 1, NULL, NULL, 20);
+  CU_ASSERT_EQUAL(s.position, 3);
+  /* the second gives up: it was second, and the third moves up */
+  feed(e, "CANCEL", "b@hub", 1, NULL, NULL, 2020);
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: QueueCallerAbandon\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Position: 2\r\nOriginalPosition: 2\r\nHoldTime: "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: QueueCallerLeave\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: Hangup\r\n"));
+  CU_ASSERT(s.esl_ok);
+  q = ctk_acd_cti_hub_queue(hub);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+  CU_ASSERT_STRING_EQUAL(q->call_id, "a@hub");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(q->qnext);
+  CU_ASSERT_STRING_EQUAL(q->qnext->call_id, "c@hub");
+  CU_ASSERT_PTR_NULL(q->qnext->qnext);
+  ctk_acd_cti_hub_status(hub, &st);
+  CU_ASSERT_EQUAL(st.queued, 2);
+  CU_ASSERT_EQUAL(st.stats->abandoned, 1);
+  /* an agent logs in: the first in line is delivered and answered at once, leaving from place 1 */
+  ctk_acd_engine_config(e, &cfg);
+  cfg.agents = 1;
+  CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: QueueCallerLeave\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "Event: AgentConnect\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.last, "DestChannel: SIP/A01-"));
+  CU_ASSERT_EQUAL(s.position, 1);
+  ctk_acd_cti_hub_status(hub, &st);
+  CU_ASSERT_EQUAL(st.queued, 1);
+  CU_ASSERT_EQUAL(st.talking, 1);
+  CU_ASSERT_EQUAL(st.agents, 1);
+  CU_ASSERT_EQUAL(st.agents_idle, 0);
+  CU_ASSERT_STRING_EQUAL(ctk_acd_cti_hub_queue(hub)->call_id, "c@hub");
+  ctk_acd_engine_free(e);
+  ctk_acd_cti_hub_free(hub);
+  cap_reset(&cap);
+}
+
 void ctk_test_add_acd(CU_pSuite s)
 {
+  CTK_TEST(s, test_acd_cti_hub_places_and_families);
   CTK_TEST(s, test_acd_call_answered_and_cleared);
   CTK_TEST(s, test_acd_queue_then_cancel);
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);

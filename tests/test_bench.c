@@ -174,6 +174,11 @@ static void test_bench_lanes_share_their_targets(void)
   cfg.first_seq = 100;
   CU_ASSERT_EQUAL(ctk_bench_ingest(&cfg, &r), CTK_E_OK);
   CU_ASSERT_EQUAL(r.ok, 96);
+  if(ctk_http_server_connections(ctk_bench_bare_server(bare[0])) != 3 + 2 ||
+     ctk_http_server_connections(ctk_bench_bare_server(bare[1])) != 3 + 1)
+    fprintf(stderr, "\n  connections: %lu and %lu\n",
+            ctk_http_server_connections(ctk_bench_bare_server(bare[0])),
+            ctk_http_server_connections(ctk_bench_bare_server(bare[1])));
   CU_ASSERT_EQUAL(ctk_http_server_connections(ctk_bench_bare_server(bare[0])), 3 + 2);
   CU_ASSERT_EQUAL(ctk_http_server_connections(ctk_bench_bare_server(bare[1])), 3 + 1);
   /* more connections than the generator may open is refused before anything is sent */

@@ -13,21 +13,6 @@
 #include "ctk_proc.h"
 #include "ctk_test.h"
 
-/* Runs `ctk load calls` with extra options; returns its exit code and loads its JSON result. */
-static int run_load(const ctk_acd_proc *acd, const char *dir, const char *name, const char *opts,
-                    json_object **result)
-{
-  char cmd[2048], json_path[600];
-  int rc;
-  snprintf(json_path, sizeof(json_path), "%s/%s-result.json", dir, name);
-  snprintf(cmd, sizeof(cmd),
-           "'%s' load calls --target 127.0.0.1:%d --run-dir '%s/%s-run' --json '%s' %s >/dev/null 2>&1",
-           ctk_test_ctk_bin(), acd->sip_port, dir, name, json_path, opts);
-  rc = ctk_test_run(cmd, NULL);
-  *result = json_object_from_file(json_path);
-  return rc;
-}
-
 static long jint(json_object *o, const char *key)
 {
   json_object *v = NULL;
@@ -39,7 +24,7 @@ static void expect_load(const ctk_acd_proc *acd, const char *dir, const char *na
                         const char *opts, int want_rc, long want_successful)
 {
   json_object *res = NULL;
-  CU_ASSERT_EQUAL(run_load(acd, dir, name, opts, &res), want_rc);
+  CU_ASSERT_EQUAL(ctk_acd_test_load(acd, dir, name, opts, &res), want_rc);
   CU_ASSERT_EQUAL(jint(res, "successful"), want_successful);
   json_object_put(res);
 }
@@ -90,9 +75,10 @@ static void test_load_fifty_calls_five_agents(void)
 
   cti = ctk_acd_test_cti_connect(acd.cti_port);
   CU_ASSERT_FATAL(cti >= 0);
-  usleep(100000); /* the simulator accepts the CTI client before the first call */
+  /* events flow inside a monitor; once it is answered, the first call cannot be missed */
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_cti_monitor(cti), 0);
 
-  rc = run_load(&acd, dir, "talk", "--scenario talk -m 50 --rate 100 -l 50 --pause-ms 100", &res);
+  rc = ctk_acd_test_load(&acd, dir, "talk", "--scenario talk -m 50 --rate 100 -l 50 --pause-ms 100", &res);
   CU_ASSERT_EQUAL(rc, 0);
   CU_ASSERT_PTR_NOT_NULL(res);
   CU_ASSERT_EQUAL(jint(res, "successful"), 50);
@@ -171,7 +157,7 @@ static void test_load_agent_hangs_up_and_short_runs_fail(void)
 
   expect_load(&acd, dir, "hangup", "--scenario agent-hangup -m 6 --rate 50", 0, 6);
   /* asked for 200 calls but bounded to 2 s: fewer completed, so the run fails */
-  rc = run_load(&acd, dir, "short", "--scenario agent-hangup -m 200 --rate 5 --timeout 2", &res);
+  rc = ctk_acd_test_load(&acd, dir, "short", "--scenario agent-hangup -m 200 --rate 5 --timeout 2", &res);
   CU_ASSERT_EQUAL(rc, 1);
   CU_ASSERT_PTR_NOT_NULL(res);
   CU_ASSERT(jint(res, "successful") < 200);

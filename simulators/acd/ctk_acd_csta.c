@@ -1,8 +1,8 @@
-/* ctk_acd_csta: ECMA-323 event documents (libxml2), their TCP framing, and the CTI server that
- * streams them. Each client is monitoring the whole queue from the moment it connects (an
- * implicit monitor); a MonitorStart it sends is answered with the same monitorCrossRefID. */
+/* ctk_acd_csta: ECMA-323 event documents (libxml2), their TCP framing, and the CSTA family of the
+ * CTI link. Events flow only inside a monitor: MonitorStart opens one (the queue device, or one
+ * agent's device), MonitorStop closes it; each carries its own monitorCrossRefID. */
 #include "acd/ctk_acd_csta.h"
-#include "acd/ctk_acd_stream.h"
+#include "acd/ctk_acd_link.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,12 +17,10 @@
 #include <unistd.h>
 
 #include "ctk_log.h"
-#include "ctk_sock.h"
 
-#define CTI_MOD "acd-cti"
-#define CTI_MAX_CLIENTS 64
-#define CTI_OUT_MAX ((size_t)8 * 1024 * 1024) /* a client this far behind is dropped */
-#define CTI_IN_MAX ((size_t)CTK_CSTA_FRAME_MAX * 2)
+#define CSTA_MOD "acd-csta"
+#define CSTA_MONITORS 16                       /* per client */
+#define CSTA_NS_PREFIX "http://www.ecma-international.org/standards/ecma-323/csta/"
 
 /* ---------- documents ---------- */
 
@@ -144,9 +142,10 @@ ctk_code ctk_acd_csta_event_xml(const ctk_acd_event *ev, const char *monitor_xre
   case CTK_ACD_EV__COUNT:
   default:
     csta_connection(root, ns, "droppedConnection", ev->call_id, agent_or_queue);
-    /* who hung up: the agent when talk time ran out is not known here; the caller otherwise */
+    /* who hung up: the queue when it refused or gave up, the agent when its talk time ran out */
     csta_device(root, ns, "releasingDevice",
-                ev->busy_status || ev->queue_timeout ? ev->called : ev->caller);
+                ev->busy_status || ev->queue_timeout ? ev->called
+                : ev->agent_hangup ? ev->agent : ev->caller);
     break;
   }
   if(ev->kind != CTK_ACD_EV_CLEARED && ev->kind != CTK_ACD_EV_ABANDONED) {
@@ -237,240 +236,250 @@ int ctk_acd_csta_frame_next(const unsigned char *data, size_t len, size_t *frame
   return 1;
 }
 
-/* ---------- server ---------- */
+/* ---------- the CSTA family ---------- */
 
-typedef struct cti_client {
-  int fd;
+typedef struct csta_monitor {
   unsigned xref;
-  ctk_buf out;
-  size_t out_off;
-  ctk_buf in;
-} cti_client;
+  int agent;                   /* agent index the monitor is on, -1 = the whole queue */
+} csta_monitor;
 
-struct ctk_acd_cti {
-  int listen_fd;
-  int port;
+typedef struct csta_client {
+  csta_monitor monitors[CSTA_MONITORS];
+  size_t nmonitors;
+} csta_client;
+
+typedef struct csta_server {
+  ctk_acd_link *link;          /* first: the shared ctk_acd_cti_link_* functions read it */
   unsigned next_xref;
-  cti_client clients[CTI_MAX_CLIENTS];
-  size_t nclients;
-};
+} csta_server;
 
-static void cti_drop(ctk_acd_cti *cti, size_t i, const char *why)
+/* Sends one framed document; errors mark the client dead (the link drops it). */
+static void csta_send(ctk_acd_link_client *c, unsigned invoke_id, const char *xml, size_t len)
 {
-  cti_client *c = &cti->clients[i];
-  CTK_INFO(CTI_MOD, "CTI client %u closed: %s", c->xref, why);
-  close(c->fd);
-  ctk_buf_free(&c->out);
-  ctk_buf_free(&c->in);
-  cti->clients[i] = cti->clients[--cti->nclients];
+  ctk_buf frame;
+  ctk_buf_init(&frame, CTK_CSTA_FRAME_MAX);
+  if(ctk_acd_csta_frame(&frame, invoke_id, xml, len))
+    c->dead = "answer too big for a frame";
+  else
+    ctk_acd_link_send(c, frame.data, frame.len);
+  ctk_buf_free(&frame);
 }
 
-ctk_code ctk_acd_cti_new(const char *bind_addr, int port, ctk_acd_cti **out)
+/* CSTAErrorCode with an operation error (ECMA-269 OperationErrors, ECMA-323 spelling). */
+static void csta_error(ctk_acd_link_client *c, unsigned invoke_id, const char *operation)
 {
-  ctk_acd_cti *cti;
-  ctk_code rc;
+  char doc[512];
+  int n = snprintf(doc, sizeof(doc),
+                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                   "<CSTAErrorCode xmlns=\"%s\"><operation>%s</operation></CSTAErrorCode>\n",
+                   CTK_CSTA_NS, operation);
+  if(n > 0 && (size_t)n < sizeof(doc))
+    csta_send(c, invoke_id, doc, (size_t)n);
+}
 
-  *out = NULL;
-  cti = calloc(1, sizeof(*cti));
-  if(!cti)
+static xmlNodePtr csta_child(xmlNodePtr parent, const char *name)
+{
+  xmlNodePtr n;
+  for(n = parent ? parent->children : NULL; n; n = n->next) {
+    if(n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name))
+      return n;
+  }
+  return NULL;
+}
+
+/* An agent's device "A01".."A10000" gives its index; anything else is the queue (-1). */
+static int csta_agent_device(const char *device)
+{
+  char *end = NULL;
+  long v;
+  if(device[0] != 'A' || device[1] < '0' || device[1] > '9')
+    return -1;
+  v = strtol(device + 1, &end, 10);
+  return *end || v < 1 || v > (long)CTK_ACD_AGENTS_MAX ? -1 : (int)(v - 1);
+}
+
+static void csta_monitor_start(csta_server *srv, ctk_acd_link_client *c, unsigned invoke_id,
+                               xmlNodePtr root)
+{
+  csta_client *cc = c->proto;
+  xmlNodePtr obj = csta_child(root, "monitorObject");
+  xmlNodePtr dev = csta_child(obj, "deviceObject");
+  xmlChar *text = dev ? xmlNodeGetContent(dev) : NULL;
+  char doc[512];
+  int n;
+
+  if(!text || !*text || xmlStrlen(text) > 64) {
+    /* a callObject monitor, or no object at all: only device monitors are modelled */
+    csta_error(c, invoke_id, "invalidMonitorObject");
+    xmlFree(text);
+    return;
+  }
+  if(cc->nmonitors == CSTA_MONITORS) {
+    xmlFree(text);
+    csta_error(c, invoke_id, "invalidMonitorObject");
+    return;
+  }
+  cc->monitors[cc->nmonitors].xref = srv->next_xref++;
+  cc->monitors[cc->nmonitors].agent = csta_agent_device((const char *)text);
+  CTK_INFO(CSTA_MOD, "client %u: monitor %u on %s", c->id, cc->monitors[cc->nmonitors].xref,
+           (const char *)text);
+  xmlFree(text);
+  n = snprintf(doc, sizeof(doc),
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<MonitorStartResponse xmlns=\"%s\"><monitorCrossRefID>%u</monitorCrossRefID>"
+               "</MonitorStartResponse>\n", CTK_CSTA_NS, cc->monitors[cc->nmonitors].xref);
+  cc->nmonitors++;
+  c->logged_in = 1;
+  if(n > 0 && (size_t)n < sizeof(doc))
+    csta_send(c, invoke_id, doc, (size_t)n);
+}
+
+static void csta_monitor_stop(ctk_acd_link_client *c, unsigned invoke_id, xmlNodePtr root)
+{
+  csta_client *cc = c->proto;
+  xmlNodePtr ref = csta_child(root, "monitorCrossRefID");
+  xmlChar *text = ref ? xmlNodeGetContent(ref) : NULL;
+  char *end = NULL;
+  unsigned long xref = text ? strtoul((const char *)text, &end, 10) : 0;
+  int number = text && *text && end && !*end;
+  size_t i;
+  char doc[256];
+  int n;
+
+  xmlFree(text);
+  for(i = 0; number && i < cc->nmonitors && cc->monitors[i].xref != xref; i++)
+    ;
+  if(!number || i >= cc->nmonitors) {
+    csta_error(c, invoke_id, "invalidMonitorCrossRefID");
+    return;
+  }
+  cc->monitors[i] = cc->monitors[--cc->nmonitors];
+  n = snprintf(doc, sizeof(doc),
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<MonitorStopResponse xmlns=\"%s\"/>\n", CTK_CSTA_NS);
+  if(n > 0 && (size_t)n < sizeof(doc))
+    csta_send(c, invoke_id, doc, (size_t)n);
+}
+
+/* One request document from the client. */
+static void csta_request(csta_server *srv, ctk_acd_link_client *c, unsigned invoke_id,
+                         const char *xml, size_t len)
+{
+  xmlDocPtr doc = xmlReadMemory(xml, (int)len, "csta.xml", NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                                XML_PARSE_NOWARNING);
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+  if(!root || doc->intSubset || !root->ns ||
+     xmlStrncmp(root->ns->href, BAD_CAST CSTA_NS_PREFIX, (int)strlen(CSTA_NS_PREFIX)))
+    csta_error(c, invoke_id, "generic"); /* not an ECMA-323 document */
+  else if(!xmlStrcmp(root->name, BAD_CAST "MonitorStart"))
+    csta_monitor_start(srv, c, invoke_id, root);
+  else if(!xmlStrcmp(root->name, BAD_CAST "MonitorStop"))
+    csta_monitor_stop(c, invoke_id, root);
+  else if(!xmlStrcmp(root->name, BAD_CAST "SystemStatus")) {
+    static const char answer[] =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<SystemStatusResponse xmlns=\"" CTK_CSTA_NS "\"/>\n";
+    csta_send(c, invoke_id, answer, sizeof(answer) - 1);
+  }
+  else
+    csta_error(c, invoke_id, "requestIncompatibleWithObject");
+  xmlFreeDoc(doc);
+}
+
+static int csta_on_open(void *ctx, ctk_acd_link_client *c)
+{
+  (void)ctx;
+  c->proto = calloc(1, sizeof(csta_client));
+  return c->proto ? 0 : -1;
+}
+
+static long csta_on_input(void *ctx, ctk_acd_link_client *c)
+{
+  csta_server *srv = ctx;
+  size_t used = 0;
+  while(!c->dead && !c->closing) {
+    size_t flen = 0;
+    unsigned id = 0;
+    int got = ctk_acd_csta_frame_next((const unsigned char *)c->in.data + used, c->in.len - used,
+                                      &flen, &id);
+    if(got < 0) {
+      /* the header is not ours: there is no way to find the next frame, so say so and close */
+      csta_error(c, 0, "generic");
+      ctk_acd_link_close_after(c);
+      return (long)c->in.len;
+    }
+    if(got == 0)
+      break;
+    csta_request(srv, c, id, c->in.data + used + CTK_CSTA_HEADER_LEN, flen - CTK_CSTA_HEADER_LEN);
+    used += flen;
+  }
+  return (long)used;
+}
+
+static void csta_on_overflow(void *ctx, ctk_acd_link_client *c)
+{
+  (void)ctx;
+  csta_error(c, 0, "generic");
+}
+
+static ctk_code csta_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
+                           ctk_acd_cti_hub *hub)
+{
+  static const ctk_acd_link_ops ops = { csta_on_open, csta_on_input, csta_on_overflow };
+  csta_server *srv = calloc(1, sizeof(*srv));
+  ctk_code rc;
+  (void)hub;
+  if(!srv)
     return CTK_E_NOMEM;
-  cti->next_xref = 1;
-  rc = ctk_sock_listen(bind_addr ? bind_addr : "127.0.0.1", port, 16, 1, &cti->listen_fd,
-                       &cti->port);
+  srv->next_xref = 1;
+  /* one whole frame always fits */
+  rc = ctk_acd_cti_link_open(CSTA_MOD, opt, CTK_CSTA_FRAME_MAX, &ops, srv, &srv->link);
   if(rc) {
-    if(rc == CTK_E_IO)
-      CTK_ERR(CTI_MOD, "cannot listen on CTI port %d: %s", port, strerror(errno));
-    free(cti);
+    free(srv);
     return rc;
   }
-  *out = cti;
+  p->ctx = srv;
   return CTK_E_OK;
 }
 
-int ctk_acd_cti_port(const ctk_acd_cti *cti)
+static void csta_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
+                          const ctk_acd_cti_call *call)
 {
-  return cti->port;
-}
-
-size_t ctk_acd_cti_clients(const ctk_acd_cti *cti)
-{
-  return cti->nclients;
-}
-
-void ctk_acd_cti_free(ctk_acd_cti *cti)
-{
-  if(!cti)
-    return;
-  while(cti->nclients)
-    cti_drop(cti, cti->nclients - 1, "shutdown");
-  close(cti->listen_fd);
-  free(cti);
-}
-
-size_t ctk_acd_cti_pollfds(ctk_acd_cti *cti, struct pollfd *fds, size_t max)
-{
-  size_t n = 0, i;
-  if(max < 1)
-    return 0;
-  fds[n].fd = cti->listen_fd;
-  fds[n].events = cti->nclients < CTI_MAX_CLIENTS ? POLLIN : 0;
-  fds[n].revents = 0;
-  n++;
-  for(i = 0; i < cti->nclients && n < max; i++, n++) {
-    fds[n].fd = cti->clients[i].fd;
-    fds[n].events = POLLIN;
-    if(cti->clients[i].out.len > cti->clients[i].out_off)
-      fds[n].events |= POLLOUT;
-    fds[n].revents = 0;
-  }
-  return n;
-}
-
-/* Writes what the socket takes now. Returns -1 when the client is gone. */
-static int cti_flush(cti_client *c)
-{
-  while(c->out_off < c->out.len) {
-    ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-    if(w < 0) {
-      if(errno == EINTR)
-        continue;
-      if(errno == EAGAIN || errno == EWOULDBLOCK)
-        return 0;
-      return -1;
-    }
-    c->out_off += (size_t)w;
-  }
-  ctk_buf_reset(&c->out);
-  c->out_off = 0;
-  return 0;
-}
-
-static ctk_code cti_queue(cti_client *c, unsigned invoke_id, const char *xml, size_t len)
-{
-  ctk_code rc = ctk_acd_csta_frame(&c->out, invoke_id, xml, len);
-  if(rc)
-    return rc;
-  return cti_flush(c) ? CTK_E_IO : CTK_E_OK;
-}
-
-/* A request from the client: MonitorStart is answered; anything else gets a CSTA error. */
-static ctk_code cti_request(cti_client *c, unsigned invoke_id, const char *xml, size_t len)
-{
-  xmlDocPtr doc = xmlReadMemory(xml, (int)len, "cti.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-  char answer[512];
-  int n;
-
-  if(root && !doc->intSubset && !xmlStrcmp(root->name, BAD_CAST "MonitorStart"))
-    n = snprintf(answer, sizeof(answer),
-                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<MonitorStartResponse xmlns=\"%s\"><monitorCrossRefID>%u</monitorCrossRefID>"
-                 "</MonitorStartResponse>\n", CTK_CSTA_NS, c->xref);
-  else
-    n = snprintf(answer, sizeof(answer),
-                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<CSTAErrorCode xmlns=\"%s\"><operation>%s</operation></CSTAErrorCode>\n",
-                 CTK_CSTA_NS, root ? "requestIncompatibleWithObject" : "generic");
-  xmlFreeDoc(doc);
-  if(n < 0 || (size_t)n >= sizeof(answer))
-    return CTK_E_INTERNAL;
-  return cti_queue(c, invoke_id, answer, (size_t)n);
-}
-
-/* Reads what arrived; returns -1 when the client must be dropped. */
-static int cti_read(cti_client *c)
-{
-  for(;;) {
-    size_t used = 0;
-    int got_bytes = ctk_acd_stream_read(c->fd, &c->in, 4096);
-    if(got_bytes <= 0)
-      return got_bytes;
-    for(;;) {
-      size_t flen = 0;
-      unsigned id = 0;
-      int got = ctk_acd_csta_frame_next((const unsigned char *)c->in.data + used, c->in.len - used,
-                                        &flen, &id);
-      if(got < 0)
-        return -1;
-      if(got == 0)
-        break;
-      if(cti_request(c, id, c->in.data + used + CTK_CSTA_HEADER_LEN, flen - CTK_CSTA_HEADER_LEN))
-        return -1;
-      used += flen;
-    }
-    ctk_acd_stream_consume(&c->in, used);
-  }
-}
-
-static void cti_accept(ctk_acd_cti *cti)
-{
-  while(cti->nclients < CTI_MAX_CLIENTS) {
-    int fd = accept4(cti->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    cti_client *c;
-    if(fd < 0)
-      return;
-    c = &cti->clients[cti->nclients++];
-    memset(c, 0, sizeof(*c));
-    c->fd = fd;
-    c->xref = cti->next_xref++;
-    ctk_buf_init(&c->out, CTI_OUT_MAX);
-    ctk_buf_init(&c->in, CTI_IN_MAX);
-    CTK_INFO(CTI_MOD, "CTI client connected, monitorCrossRefID %u", c->xref);
-  }
-}
-
-void ctk_acd_cti_handle(ctk_acd_cti *cti, const struct pollfd *fds, size_t n)
-{
-  size_t i;
-  int accept_ready = 0;
-
-  if(n && fds[0].fd == cti->listen_fd && (fds[0].revents & POLLIN))
-    accept_ready = 1;
-  /* clients are matched by fd: dropping one reorders the array */
-  for(i = 1; i < n; i++) {
-    size_t k;
-    if(!fds[i].revents)
-      continue;
-    for(k = 0; k < cti->nclients && cti->clients[k].fd != fds[i].fd; k++)
-      ;
-    if(k == cti->nclients)
-      continue;
-    if(fds[i].revents & (POLLERR | POLLNVAL)) {
-      cti_drop(cti, k, "socket error");
-      continue;
-    }
-    if((fds[i].revents & (POLLIN | POLLHUP)) && cti_read(&cti->clients[k])) {
-      cti_drop(cti, k, "closed by peer or bad frame");
-      continue;
-    }
-    if((fds[i].revents & POLLOUT) && cti_flush(&cti->clients[k]))
-      cti_drop(cti, k, "write failed");
-  }
-  if(accept_ready)
-    cti_accept(cti);
-}
-
-void ctk_acd_cti_on_event(void *ctx, const ctk_acd_event *ev)
-{
-  ctk_acd_cti *cti = ctx;
+  csta_server *srv = p->ctx;
   ctk_buf xml;
-  size_t i = 0;
+  size_t i, m;
   char xref[16];
 
   ctk_buf_init(&xml, CTK_CSTA_FRAME_MAX);
-  while(i < cti->nclients) {
-    cti_client *c = &cti->clients[i];
-    ctk_code rc;
-    ctk_buf_reset(&xml);
-    snprintf(xref, sizeof(xref), "%u", c->xref);
-    rc = ctk_acd_csta_event_xml(ev, xref, &xml);
-    if(!rc)
-      rc = cti_queue(c, CTK_CSTA_EVENT_INVOKE_ID, xml.data, xml.len);
-    if(rc) {
-      cti_drop(cti, i, rc == CTK_E_TOOBIG ? "too far behind" : ctk_strerror(rc));
-      continue;
+  for(i = 0; i < ctk_acd_link_clients(srv->link); i++) {
+    ctk_acd_link_client *c = ctk_acd_link_client_at(srv->link, i);
+    csta_client *cc = c->proto;
+    for(m = 0; cc && !c->dead && m < cc->nmonitors; m++) {
+      /* an agent's monitor sees the call once it reaches that agent */
+      if(cc->monitors[m].agent >= 0 && cc->monitors[m].agent != call->agent_index)
+        continue;
+      ctk_buf_reset(&xml);
+      snprintf(xref, sizeof(xref), "%u", cc->monitors[m].xref);
+      if(ctk_acd_csta_event_xml(ev, xref, &xml))
+        c->dead = "event not built";
+      else
+        csta_send(c, CTK_CSTA_EVENT_INVOKE_ID, xml.data, xml.len);
     }
-    i++;
   }
   ctk_buf_free(&xml);
+}
+
+void ctk_acd_csta_plugin(ctk_acd_cti_plugin *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->name = "csta";
+  out->start = csta_start;
+  out->stop = ctk_acd_cti_link_stop;
+  out->port = ctk_acd_cti_link_port;
+  out->clients = ctk_acd_cti_link_clients;
+  out->pollfds = ctk_acd_cti_link_pollfds;
+  out->handle = ctk_acd_cti_link_handle;
+  out->on_event = csta_on_event;
 }

@@ -1,11 +1,12 @@
-/* ctk_acd_csta: the CTI link of the queue machine: call events as ECMA-323 (CSTA XML, ed. 5)
- * event messages streamed over TCP to every connected client (framing in docs/ACD.md). */
+/* ctk_acd_csta: the CSTA family of the queue machine's CTI link: call events as ECMA-323 (CSTA XML,
+ * ed. 5) event messages over TCP to the clients that started a monitor (framing in docs/ACD.md). */
 #ifndef CTK_ACD_CSTA_H
 #define CTK_ACD_CSTA_H
 
 #include <poll.h>
 #include <stddef.h>
 
+#include "acd/ctk_acd_cti.h"
 #include "acd/ctk_acd_engine.h"
 #include "ctk_buf.h"
 
@@ -28,20 +29,9 @@ ctk_code ctk_acd_csta_frame(ctk_buf *out, unsigned invoke_id, const char *xml, s
 int ctk_acd_csta_frame_next(const unsigned char *data, size_t len, size_t *frame_len,
                             unsigned *invoke_id);
 
-/* ---------- the TCP server (runs inside the simulator's poll loop) ---------- */
-
-typedef struct ctk_acd_cti ctk_acd_cti;
-
-/* Listens on bind_addr:port (port 0 = ephemeral). */
-ctk_code ctk_acd_cti_new(const char *bind_addr, int port, ctk_acd_cti **out);
-int ctk_acd_cti_port(const ctk_acd_cti *cti);
-size_t ctk_acd_cti_clients(const ctk_acd_cti *cti);
-void ctk_acd_cti_free(ctk_acd_cti *cti);
-/* Fills up to max pollfds (listener and clients); returns how many. */
-size_t ctk_acd_cti_pollfds(ctk_acd_cti *cti, struct pollfd *fds, size_t max);
-/* Handles what poll reported on the pollfds filled just before. */
-void ctk_acd_cti_handle(ctk_acd_cti *cti, const struct pollfd *fds, size_t n);
-/* Sink: ctx is the ctk_acd_cti. Queues the event to every client. */
-void ctk_acd_cti_on_event(void *ctx, const ctk_acd_event *ev);
+/* The CSTA family of the CTI plugin interface (ctk_acd_cti.h): a client starts a monitor with
+ * MonitorStart (deviceObject: the queue, or an agent "A01") and gets the events of that monitor,
+ * each with its monitorCrossRefID, until MonitorStop. */
+void ctk_acd_csta_plugin(ctk_acd_cti_plugin *out);
 
 #endif

@@ -65,6 +65,7 @@ typedef struct acd_call {
   ctk_acd_peer peer;
   int agent;                   /* index into agents, -1 when none */
   int answered;
+  int agent_hung_up;           /* the talk time ran out: the agent ended the call */
   int queued;                  /* has joined the queue (queued_ms is valid) */
   uint64_t offered_ms, queued_ms, answered_ms;
   long wait_ms;                /* queue wait, fixed at answer */
@@ -530,6 +531,7 @@ static void acd_emit_ev(ctk_acd_engine *e, acd_call *c, ctk_acd_event_kind kind,
   ev.cause = cause;
   ev.busy_status = busy_status;
   ev.answered = c->answered;
+  ev.agent_hangup = c->agent_hung_up;
   ev.queue_length = e->q_len;
   if(c->answered) {
     ev.recording_url = c->rec_url;
@@ -959,6 +961,7 @@ static void acd_fire(ctk_acd_engine *e, acd_call *c, acd_timer_kind kind)
     if(c->state != ACD_S_ANSWERED && c->state != ACD_S_CONFIRMED)
       break;
     acd_timer_cancel(c, ACD_T_RETRANS);
+    c->agent_hung_up = 1;
     if(acd_build_bye(e, c)) {
       CTK_WARN(ACD_MOD, "could not build BYE for %s", c->call_id);
       acd_clear(e, c);

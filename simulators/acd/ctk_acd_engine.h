@@ -75,6 +75,7 @@ typedef struct ctk_acd_event {
   int busy_status;            /* for CLEARED of a refused call: 486 or 503, else 0 */
   int queue_timeout;          /* for CLEARED of a call that waited max_wait_ms: 1 */
   int answered;               /* the call was answered at some point */
+  int agent_hangup;           /* for CLEARED of an answered call: the agent hung up (--talk) */
   unsigned queue_length;      /* calls waiting in the queue after this event */
   const char *recording_url;  /* NULL when the call has no recording (not answered) */
   const char *recording_sha256;

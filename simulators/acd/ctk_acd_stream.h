@@ -1,4 +1,4 @@
-/* ctk_acd_stream: reading a nonblocking TCP connection of the queue machine (SIP over TCP, CSTA)
+/* ctk_acd_stream: reading a nonblocking TCP connection of the queue machine (SIP over TCP)
  * into its bounded input buffer, and dropping the frames already handled from the front. */
 #ifndef CTK_ACD_STREAM_H
 #define CTK_ACD_STREAM_H
