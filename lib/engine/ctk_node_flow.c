@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "ctk_compose.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
 
@@ -874,6 +875,26 @@ static const ctk_node_peer *urge_city(ctk_node_engine *n, const ctk_order *o)
   return p && p->level == CTK_LEVEL_CITY ? p : NULL;
 }
 
+/* The urge's body in the profile's schema order (extra mandatory fields from its sources). */
+static ctk_code urge_body(const ctk_profile *p, ctk_msg *m, const char *order_id,
+                          const char *reason, const char *now)
+{
+  ctk_values *v = ctk_values_new(p);
+  char why[256];
+  ctk_code result;
+
+  if(!v)
+    return CTK_E_NOMEM;
+  ctk_values_set(v, CTK_EL_ORDER_ID, order_id);
+  ctk_values_set(v, CTK_EL_REASON, reason);
+  ctk_values_set(v, CTK_EL_URGE_TIME, now);
+  result = ctk_compose_msg_body(p, m, v, why, sizeof(why));
+  if(result)
+    CTK_WARN("flow", "cannot compose an urge of %s: %s", order_id, why);
+  ctk_values_free(v);
+  return result;
+}
+
 static ctk_code urge_one(ctk_node_engine *n, ctk_order *o, const char *today, int *sent)
 {
   const ctk_node_peer *city = urge_city(n, o);
@@ -903,11 +924,10 @@ static ctk_code urge_one(ctk_node_engine *n, ctk_order *o, const char *today, in
   if(!result) {
     ctk_profile_now(n->profile, now, sizeof(now));
     snprintf(reason, sizeof(reason), "overdue since %s", o->deadline);
-    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_ORDER_ID), o->order_id);
-    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_REASON), reason);
-    ctk_xml_add(m->body, ctk_el(n->profile, CTK_EL_URGE_TIME), now);
-    result = ctk_node_enqueue(n, city, m, o->order_id, 0);
+    result = urge_body(n->profile, m, o->order_id, reason, now);
   }
+  if(!result)
+    result = ctk_node_enqueue(n, city, m, o->order_id, 0);
   if(!result) {
     o->urged++;
     ctk_msg_now(o->updated_at, sizeof(o->updated_at));

@@ -717,6 +717,27 @@ ctk_code ctk_compose_element(const ctk_profile *p, xmlNodePtr parent, const char
   return CTK_E_OK;
 }
 
+ctk_code ctk_compose_msg_body(const ctk_profile *p, ctk_msg *m, const ctk_values *v, char *err,
+                              size_t errlen)
+{
+  xmlNodePtr parent;
+  xmlNodePtr body;
+  ctk_code result;
+
+  if(!m || !m->body || !m->body->parent) {
+    snprintf(err, errlen, "the message has no body element to compose");
+    return CTK_E_INVAL;
+  }
+  parent = m->body->parent;
+  result = ctk_compose_element(p, parent, (const char *)m->body->name, v, &body, err, errlen);
+  if(result)
+    return result;
+  xmlUnlinkNode(m->body);
+  xmlFreeNode(m->body);
+  m->body = body;
+  return CTK_E_OK;
+}
+
 /* The root's bag: the head's values, and each of extra (role, name of child, its bag). */
 static ctk_code compose_envelope(const ctk_profile *p, ctk_element_role root, const ctk_head *h,
                                  ctk_values *top, const char *body_element,

@@ -59,6 +59,11 @@ ctk_code ctk_compose_document(const ctk_profile *p, const char *name, const ctk_
  * last child of parent. */
 ctk_code ctk_compose_element(const ctk_profile *p, xmlNodePtr parent, const char *name,
                              const ctk_values *v, xmlNodePtr *out, char *err, size_t errlen);
+/* Compose the body element of message m (made by ctk_msg_new_request or _answer, whose body
+ * element is still empty) from v, in schema order, in place of the empty one. On failure m is
+ * unchanged and err names what is missing. */
+ctk_code ctk_compose_msg_body(const ctk_profile *p, ctk_msg *m, const ctk_values *v, char *err,
+                              size_t errlen);
 /* A request document: the message role's root, the head from h, and the body element of h's
  * interface from body (NULL: only what sources give). */
 ctk_code ctk_compose_request(const ctk_profile *p, const ctk_head *h, const ctk_values *body,

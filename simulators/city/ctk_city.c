@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctk_calendar.h"
+#include "ctk_compose.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
 #include "ctk_receive.h"
@@ -239,78 +240,90 @@ static void handler_name(struct ctk_city_sim *sim, size_t city, char *out, size_
   snprintf(out, outlen, "%s12328中心", sim->cities[city].name);
 }
 
-void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
-                        const char *status)
+void city_workorder_values(struct ctk_city_sim *sim, ctk_values *body, const city_order *o,
+                           const char *status)
 {
-  ctk_workorder_fields f = {
-    .order_id = o->id, .accept_time = o->accept_time, .accept_region = o->accept_region,
-    .handle_region = o->handle_region, .channel = o->channel, .business_type = o->business,
-    .domain = o->domain, .phone = o->phone, .caller_name = o->caller_name,
-    .subject = o->subject, .content = o->content, .call_id = o->call_id, .status = status,
-    .instant_answer = o->kind == CTK_KIND_INSTANT,
-  };
   const ctk_profile *p = sim->profile;
-  xmlNodePtr wo = ctk_msg_add_workorder(parent, &f);
+  ctk_values *wo = ctk_values_sub(body, CTK_EL_WORK_ORDER);
+
+  if(!wo)
+    return;
+  /* schema order and the profile's extra fields are the composer's: only values here */
+  ctk_values_set(wo, CTK_EL_ORDER_ID, o->id);
+  ctk_values_set(wo, CTK_EL_ACCEPT_TIME, o->accept_time);
+  ctk_values_set(wo, CTK_EL_ACCEPT_REGION, o->accept_region);
+  ctk_values_set(wo, CTK_EL_HANDLE_REGION, o->handle_region);
+  ctk_values_set(wo, CTK_EL_CHANNEL, o->channel);
+  ctk_values_set(wo, CTK_EL_BUSINESS_TYPE, o->business);
+  ctk_values_set(wo, CTK_EL_DOMAIN, o->domain);
+  ctk_values_set(ctk_values_sub(wo, CTK_EL_CALLER), CTK_EL_PHONE, o->phone);
+  if(o->caller_name[0])
+    ctk_values_set(ctk_values_sub(wo, CTK_EL_CALLER), CTK_EL_CALLER_NAME, o->caller_name);
+  ctk_values_set(wo, CTK_EL_SUBJECT, o->subject);
+  ctk_values_set(wo, CTK_EL_CONTENT, o->content);
+  if(o->call_id[0])
+    ctk_values_set(wo, CTK_EL_CALL_ID, o->call_id);
+  ctk_values_set(wo, CTK_EL_STATUS, status);
+  ctk_values_set(wo, CTK_EL_INSTANT_ANSWER, o->kind == CTK_KIND_INSTANT ? "true" : "false");
   if(o->rec_url[0]) {
-    xmlNodePtr att = ctk_xml_add(ctk_xml_add(wo, ctk_el(p, CTK_EL_ATTACHMENTS), NULL),
-                                 ctk_el(p, CTK_EL_ATTACHMENT), NULL);
-    ctk_xml_add(att, ctk_el(p, CTK_EL_URL), o->rec_url);
-    ctk_xml_add(att, ctk_el(p, CTK_EL_SHA256), o->rec_sha);
-    ctk_xml_add(att, ctk_el(p, CTK_EL_KIND), ctk_val(p, CTK_V_ATT_RECORDING));
+    ctk_values *att = ctk_values_item(ctk_values_sub(wo, CTK_EL_ATTACHMENTS), CTK_EL_ATTACHMENT);
+    ctk_values_set(att, CTK_EL_URL, o->rec_url);
+    ctk_values_set(att, CTK_EL_SHA256, o->rec_sha);
+    ctk_values_set(att, CTK_EL_KIND, ctk_val(p, CTK_V_ATT_RECORDING));
   }
 }
 
-/* Fill the body of a request of the interface of role about order o. */
+/* The body's values of a request of the interface of role about order o. */
 static void fill_body(struct ctk_city_sim *sim, const city_order *o, ctk_interface_role role,
-                      xmlNodePtr body)
+                      ctk_values *body)
 {
   const ctk_profile *p = sim->profile;
   char now[40], handler[160];
   ctk_profile_now(p, now, sizeof(now));
   handler_name(sim, o->city, handler, sizeof(handler));
   if(role != CTK_IF_REPORT)
-    ctk_xml_add(body, ctk_el(p, CTK_EL_ORDER_ID), o->id);
+    ctk_values_set(body, CTK_EL_ORDER_ID, o->id);
   switch(role) {
   case CTK_IF_REPORT:
-    city_add_workorder(sim, body, o, o->pending_to);
+    city_workorder_values(sim, body, o, o->pending_to);
     break;
   case CTK_IF_TRANSFER:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_TARGET_REGION), o->target);
-    ctk_xml_add(body, ctk_el(p, CTK_EL_REASON), o->kind == CTK_KIND_CROSS_PROVINCE ?
-                "属外省事项，请部级平台转办" : "属其他地市事项，请省级平台转办");
-    city_add_workorder(sim, body, o, o->pending_to);
+    ctk_values_set(body, CTK_EL_TARGET_REGION, o->target);
+    ctk_values_set(body, CTK_EL_REASON, o->kind == CTK_KIND_CROSS_PROVINCE ?
+                   "属外省事项，请部级平台转办" : "属其他地市事项，请省级平台转办");
+    city_workorder_values(sim, body, o, o->pending_to);
     break;
   case CTK_IF_SIGN:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
-    ctk_xml_add(body, ctk_el(p, CTK_EL_SIGN_TIME), now);
+    ctk_values_set(body, CTK_EL_HANDLER, handler);
+    ctk_values_set(body, CTK_EL_SIGN_TIME, now);
     break;
   case CTK_IF_RETURN:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_REASON), "不属本地管辖，退回重新派单");
-    ctk_xml_add(body, ctk_el(p, CTK_EL_RETURN_TIME), now);
+    ctk_values_set(body, CTK_EL_REASON, "不属本地管辖，退回重新派单");
+    ctk_values_set(body, CTK_EL_RETURN_TIME, now);
     break;
   case CTK_IF_FEEDBACK:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
-    ctk_xml_add(body, ctk_el(p, CTK_EL_PROGRESS), "已联系相关单位核实处理");
-    ctk_xml_add(body, ctk_el(p, CTK_EL_FEEDBACK_TIME), now);
+    ctk_values_set(body, CTK_EL_HANDLER, handler);
+    ctk_values_set(body, CTK_EL_PROGRESS, "已联系相关单位核实处理");
+    ctk_values_set(body, CTK_EL_FEEDBACK_TIME, now);
     break;
   case CTK_IF_COMPLETE:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_HANDLER), handler);
-    ctk_xml_add(body, ctk_el(p, CTK_EL_OUTCOME), "已处理完毕并答复来电人");
-    ctk_xml_add(body, ctk_el(p, CTK_EL_COMPLETE_TIME), now);
+    ctk_values_set(body, CTK_EL_HANDLER, handler);
+    ctk_values_set(body, CTK_EL_OUTCOME, "已处理完毕并答复来电人");
+    ctk_values_set(body, CTK_EL_COMPLETE_TIME, now);
     break;
   case CTK_IF_REVISIT: {
     int reached = ctk_rng_percent(&sim->rng, sim->model.reached_pct);
-    ctk_xml_add(body, ctk_el(p, CTK_EL_REACHED), reached ? "true" : "false");
+    ctk_values_set(body, CTK_EL_REACHED, reached ? "true" : "false");
     if(reached) {
       const char *code = draw_code(sim, CITY_MIX_SATISFACTION, NULL);
       if(code)
-        ctk_xml_add(body, ctk_el(p, CTK_EL_SATISFACTION), code);
+        ctk_values_set(body, CTK_EL_SATISFACTION, code);
     }
-    ctk_xml_add(body, ctk_el(p, CTK_EL_REVISIT_TIME), now);
+    ctk_values_set(body, CTK_EL_REVISIT_TIME, now);
     break;
   }
   case CTK_IF_ARCHIVE:
-    ctk_xml_add(body, ctk_el(p, CTK_EL_ARCHIVE_TIME), now);
+    ctk_values_set(body, CTK_EL_ARCHIVE_TIME, now);
     break;
   default:
     break;
@@ -404,6 +417,8 @@ static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, ctk_interface
   city_node *c = &sim->cities[o->city];
   ctk_node me, up;
   ctk_msg *m = NULL;
+  ctk_values *body;
+  char why[256];
   ctk_mb_rule rule;
   city_job *job;
   int has_rule;
@@ -418,7 +433,19 @@ static ctk_code city_send(struct ctk_city_sim *sim, city_order *o, ctk_interface
   result = ctk_msg_new_request(sim->profile, iface, &me, &up, &m);
   if(result)
     return result;
-  fill_body(sim, o, role, m->body);
+  body = ctk_values_new(sim->profile);
+  if(!body) {
+    ctk_msg_free(m);
+    return CTK_E_NOMEM;
+  }
+  fill_body(sim, o, role, body);
+  result = ctk_compose_msg_body(sim->profile, m, body, why, sizeof(why));
+  ctk_values_free(body);
+  if(result) {
+    CTK_WARN(MOD, "cannot compose %s of %s: %s", iface, o->id, why);
+    ctk_msg_free(m);
+    return result;
+  }
   has_rule = ctk_mb_take(&sim->rules, c->region, CTK_MB_ON_SEND, iface, city_now_ms(),
                          body_has_field, m->body, &rule);
   if(has_rule && rule.action == CTK_MB_INVALID_FIELD)

@@ -232,9 +232,11 @@ ssize_t city_find(struct ctk_city_sim *sim, const char *region);
 /* Orders are per city: two simulated cities may both hold a cross-city order. */
 city_order *city_order_find(struct ctk_city_sim *sim, size_t city, const char *id);
 city_order *city_order_add(struct ctk_city_sim *sim, size_t city, const char *id);
-/* Append the work order with the order's fields and the given status under parent. */
-void city_add_workorder(struct ctk_city_sim *sim, xmlNodePtr parent, const city_order *o,
-                        const char *status);
+/* The work order's values (the order's fields, the given status) in body's bag, for the
+ * composer (ctk_compose), which writes them in the profile's schema order. */
+struct ctk_values;
+void city_workorder_values(struct ctk_city_sim *sim, struct ctk_values *body,
+                           const city_order *o, const char *status);
 ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen);
 void city_auth_free(struct ctk_city_sim *sim);
 /* Create an order in city; kind < 0 draws it; target may be NULL or "". cti: caller, call id,

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ctk_compose.h"
 #include "ctk_log.h"
 #include "ctk_receive.h"
 
@@ -282,31 +283,41 @@ static void fill_answer_body(struct ctk_city_sim *sim, const ctk_msg *req, ctk_m
                              const city_order *o)
 {
   const ctk_profile *p = sim->profile;
-  const char *echo;
+  ctk_values *v;
+  char why[256];
   char now[40];
   if(!ans->body)
     return;
+  v = ctk_values_new(p);
+  if(!v)
+    return;
   if(o) {
-    xmlNodePtr hist;
+    ctk_values *hist;
     size_t i;
-    city_add_workorder(sim, ans->body, o, o->state);
-    hist = ctk_xml_add(ans->body, ctk_el(p, CTK_EL_HISTORY), NULL);
-    for(i = 0; i < o->n_history; i++) {
-      xmlNodePtr ev = ctk_xml_add(hist, ctk_el(p, CTK_EL_EVENT), NULL);
-      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_TIME), o->history[i].time);
-      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_INTERFACE), o->history[i].interface_code);
-      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_STATUS), o->history[i].status);
-      ctk_xml_add(ev, ctk_el(p, CTK_EL_EVENT_REGION), o->history[i].region);
+    city_workorder_values(sim, v, o, o->state);
+    hist = ctk_values_sub(v, CTK_EL_HISTORY);
+    for(i = 0; hist && i < o->n_history; i++) {
+      ctk_values *ev = ctk_values_item(hist, CTK_EL_EVENT);
+      ctk_values_set(ev, CTK_EL_EVENT_TIME, o->history[i].time);
+      ctk_values_set(ev, CTK_EL_EVENT_INTERFACE, o->history[i].interface_code);
+      ctk_values_set(ev, CTK_EL_EVENT_STATUS, o->history[i].status);
+      ctk_values_set(ev, CTK_EL_EVENT_REGION, o->history[i].region);
     }
+  }
+  else if(ctk_profile_interface_role(p, req->head.interface_code) == CTK_IF_LINK_CHECK) {
+    const char *echo = ctk_msg_get(req, ctk_el(p, CTK_EL_ECHO));
+    if(echo)
+      ctk_values_set(v, CTK_EL_ECHO, echo);
+    ctk_profile_now(p, now, sizeof(now));
+    ctk_values_set(v, CTK_EL_SERVER_TIME, now);
+  }
+  else {
+    ctk_values_free(v);
     return;
   }
-  if(ctk_profile_interface_role(p, req->head.interface_code) != CTK_IF_LINK_CHECK)
-    return;
-  echo = ctk_msg_get(req, ctk_el(p, CTK_EL_ECHO));
-  if(echo)
-    ctk_xml_add(ans->body, ctk_el(p, CTK_EL_ECHO), echo);
-  ctk_profile_now(p, now, sizeof(now));
-  ctk_xml_add(ans->body, ctk_el(p, CTK_EL_SERVER_TIME), now);
+  if(ctk_compose_msg_body(p, ans, v, why, sizeof(why)))
+    CTK_WARN("city", "cannot compose the answer to %s: %s", req->head.msg_id, why);
+  ctk_values_free(v);
 }
 
 static int write_answer(struct ctk_city_sim *sim, const ctk_msg *ans, const ctk_received *rx,
