@@ -23,6 +23,7 @@
   X(literals, "unit")      \
   X(error, "unit")         \
   X(cli, "unit")           \
+  X(log, "unit")           \
   X(faultproxy, "net")     \
   X(http, "net")           \
   X(bench, "net")          \
