@@ -2,6 +2,7 @@
  * that survives a reopen. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctk_store.h"
 #include "ctk_test.h"
@@ -271,8 +272,46 @@ static void test_store_log_and_reports(void)
   ctk_store_close(s);
 }
 
+/* The store holds people's names, numbers and complaints: its files are the owner's only,
+ * whatever the umask, and a file an earlier run left readable is narrowed. */
+static void test_store_files_are_private(void)
+{
+  char path[600];
+  char side[640];
+  const char *dir = ctk_test_tmpdir("store-private");
+  mode_t old = umask(022);
+  struct stat st;
+  ctk_store *s = NULL;
+  ctk_order o;
+  FILE *f;
+
+  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  snprintf(side, sizeof(side), "%s-shm", path);
+  /* a leftover of a run under another umask */
+  f = fopen(side, "w");
+  if(f)
+    fclose(f);
+  chmod(side, 0644);
+  CU_ASSERT_EQUAL_FATAL(ctk_store_open(path, 0, &s), CTK_E_OK);
+  fill_order(&o, "360100202611029000001", "01");
+  CU_ASSERT_EQUAL(ctk_store_begin(s), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_order_add(s, &o, "<WorkOrder/>", 12), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_store_commit(s), CTK_E_OK);
+  umask(old);
+  CU_ASSERT_EQUAL(stat(path, &st), 0);
+  CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+  snprintf(side, sizeof(side), "%s-wal", path);
+  CU_ASSERT_EQUAL(stat(side, &st), 0);
+  CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+  snprintf(side, sizeof(side), "%s-shm", path);
+  CU_ASSERT_EQUAL(stat(side, &st), 0);
+  CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+  ctk_store_close(s);
+}
+
 void ctk_test_add_store(CU_pSuite suite)
 {
+  CTK_TEST(suite, test_store_files_are_private);
   CTK_TEST(suite, test_store_order_roundtrip);
   CTK_TEST(suite, test_store_rollback_leaves_nothing);
   CTK_TEST(suite, test_store_msgid);

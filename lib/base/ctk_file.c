@@ -79,6 +79,18 @@ ctk_code ctk_file_write_atomic(const char *path, const void *data, size_t len, m
   return ctk_file_commit(tmp, path);
 }
 
+ctk_code ctk_file_private(const char *path)
+{
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int failed;
+
+  if(fd < 0)
+    return CTK_E_IO;
+  failed = fchmod(fd, 0600) != 0;
+  close(fd);
+  return failed ? CTK_E_IO : CTK_E_OK;
+}
+
 ctk_code ctk_file_write_port(const char *path, int port)
 {
   char text[32];

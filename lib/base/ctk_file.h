@@ -17,6 +17,11 @@ ctk_code ctk_file_read(const char *path, size_t max, ctk_buf *buf);
  * On failure the temporary file is removed and path is untouched. */
 ctk_code ctk_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Make path a file only its owner may read and write (0600): created empty when missing, its
+ * mode narrowed when it exists. For files that hold people's data (the store, message logs),
+ * whatever the umask. CTK_E_IO (errno set) when it cannot; a symbolic link is not followed. */
+ctk_code ctk_file_private(const char *path);
+
 /* Write "N\n" atomically: a port file a watcher polls. */
 ctk_code ctk_file_write_port(const char *path, int port);
 

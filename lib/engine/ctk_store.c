@@ -26,10 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctk_calendar.h"
+#include "ctk_file.h"
 #include "ctk_log.h"
 
 static const char ctk_store_schema[] =
@@ -569,6 +571,25 @@ static void store_dirname(char *path)
     *slash = '\0';
 }
 
+/* The database file 0600, created if needed, and any -wal or -shm an earlier run left
+ * narrowed to it too. */
+static int store_make_private(const char *path)
+{
+  static const char *const sidecars[] = { "-wal", "-shm" };
+  char side[1100];
+  size_t i;
+
+  if(ctk_file_private(path))
+    return -1;
+  for(i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+    if(snprintf(side, sizeof(side), "%s%s", path, sidecars[i]) >= (int)sizeof(side))
+      return -1;
+    if(chmod(side, 0600) && errno != ENOENT)
+      return -1;
+  }
+  return 0;
+}
+
 ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
 {
   ctk_store *s;
@@ -595,6 +616,13 @@ ctk_code ctk_store_open(const char *path, int readonly, ctk_store **out)
   }
   store_dirname(s->dir_path);
 
+  /* The store holds names, phone numbers and complaints: its files are the owner's only.
+   * SQLite gives the -wal and -shm files it creates the main file's mode. */
+  if(!readonly && store_make_private(path)) {
+    CTK_ERR("store", "cannot make %s private (mode 0600): %s", path, strerror(errno));
+    ctk_store_close(s);
+    return CTK_E_IO;
+  }
   /* NOMUTEX: our own mutex serialises every use of the connection. */
   if(sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
     CTK_ERR("store", "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
