@@ -88,6 +88,12 @@ static int write_files(ctk_test_node *n)
   ctk_buf_adds(&b, "region,level,url\n");
   if(!strcmp(n->role, "province") && n->upstream[0])
     ctk_buf_printf(&b, "%s,1,%s\n", CTK_TS_MINISTRY, n->upstream);
+  if(!strcmp(n->role, "province")) {
+    /* the cities are routes (a transfer between them is accepted) that nobody answers on:
+     * what the province sends them waits in its outbox */
+    ctk_buf_printf(&b, "%s,3,http://127.0.0.1:9\n%s,3,http://127.0.0.1:9\n", CTK_TS_CITY,
+                   CTK_TS_OTHER_CITY);
+  }
   snprintf(path, sizeof(path), "%s/peers.csv", n->dir);
   rc |= write_text(path, ctk_buf_str(&b));
   ctk_buf_free(&b);

@@ -539,8 +539,14 @@ static void test_endpoints_cross_city_and_return(void)
   CU_ASSERT_STRING_EQUAL(o.origin, P1_CITY);
   CU_ASSERT_STRING_EQUAL(o.target, P1_CITY2);
 
+  /* the first city gave the order away: it may neither sign nor finish it (DENIED) */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY, P1, id, code), "2002");
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "03");
+
   /* the handling city signs; the state flows back to the first city and up */
   CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY2, P1, id, code), OK_CODE);
+  CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "04");
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1006", P1_CITY, P1, id, code), "2002");
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), "04");
   CU_ASSERT(inbox_wait(&t.inbox, "1003", P1_CITY, id));
   CU_ASSERT(wait_status(t.ministry, id, "04"));
@@ -583,6 +589,8 @@ static void test_endpoints_cross_province(void)
   CU_ASSERT_STRING_EQUAL(o.origin, MIN);
   CU_ASSERT_STRING_EQUAL(o.target, P2_CITY);
 
+  /* the accepting city gave it to another province: it may not sign it at its own */
+  CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P1_CITY, P1, id, code), "2002");
   /* the handling city signs and completes: back along the same path */
   CU_ASSERT_STRING_EQUAL(city_update(&t, "1003", P2_CITY, P2, id, code), OK_CODE);
   CU_ASSERT(wait_status(t.ministry, id, "04"));

@@ -61,7 +61,7 @@ static void flow_refuse(ctk_exchange *x, const char *result, ctk_element_role pa
 {
   const ctk_profile *p = x->n->profile;
   const char *body = x->req->body ? (const char *)x->req->body->name : "";
-  char where[256];
+  char where[1024];        /* five names of up to CTK_NAME_MAX; ctk_outcome_set cuts it */
 
   if(parent == FLOW_BODY)
     snprintf(where, sizeof(where), "/%s/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE),
@@ -122,26 +122,71 @@ static void flow_deadline(ctk_node_engine *n, const char *accept_time, const cha
     ctk_strlcpy(out, full, 11);
 }
 
-/* May the sender act on this order? A city: only orders of its region or sent to it. A
- * province (at the ministry): orders of its cities or routed through it. The upper level: any. */
+/* The city that holds the order now: the target of its last transfer until that city
+ * returns it, else the city that accepted it. */
+static const char *flow_holder(const ctk_exchange *x, const ctk_order *o)
+{
+  if(!o->transferred || !o->transfer_to[0])
+    return o->accept_region;
+  if(!strcmp(o->status, ctk_st(x->n->profile, CTK_ST_RETURNED)))
+    return o->accept_region;  /* returned: back with the city that gave it away */
+  return o->transfer_to;
+}
+
+/* Is region (a city, or a province at the ministry) the given city or its province? */
+static int flow_speaks_for(const ctk_exchange *x, const char *region, const char *city)
+{
+  char prov[8];
+
+  if(!city[0])
+    return 0;
+  if(!strcmp(region, city))
+    return 1;
+  if(x->req->head.sender.level == CTK_LEVEL_CITY)
+    return 0;
+  ctk_node_province_of(x->n, city, prov);
+  return !strcmp(prov, region);
+}
+
+/* Has the sender any standing on this order? From above: always. From below: if the order
+ * passed it (accepted, handled, transferred to, came from or went to it), or its province at
+ * the ministry. Without standing it learns nothing of the order, not even its state: DENIED
+ * comes first. Enough to read it (a query). */
+static int flow_has_standing(const ctk_exchange *x, const ctk_order *o)
+{
+  const char *s = x->req->head.sender.region;
+
+  if(ctk_node_fault(x->n, CTK_PF_ignore_region) || x->dir == CTK_DIR_DOWN)
+    return 1;
+  return !strcmp(o->origin, s) || !strcmp(o->target, s) || !strcmp(o->up, s) ||
+         flow_speaks_for(x, s, o->accept_region) || flow_speaks_for(x, s, o->handle_region) ||
+         flow_speaks_for(x, s, o->transfer_to);
+}
+
+/* May the sender change this order, once its state allows the step? Revisit and archive close
+ * the case with the citizen: the accepting city or the one holding the order. Every other step
+ * (transfer, sign, return, feedback, complete) handles it: only the holder. A city that
+ * transferred an order away may not finish it behind the new handler's back. */
 static int flow_may_act(const ctk_exchange *x, const ctk_order *o)
 {
   ctk_node_engine *n = x->n;
   const char *s = x->req->head.sender.region;
-  char prov[8];
+  ctk_interface_role role = ctk_profile_interface_role(n->profile, x->req->head.interface_code);
+  const char *holder = flow_holder(x, o);
 
   if(ctk_node_fault(n, CTK_PF_ignore_region) || x->dir == CTK_DIR_DOWN)
     return 1;
-  if(!strcmp(o->origin, s) || !strcmp(o->target, s) || !strcmp(o->up, s))
-    return 1;
-  if(x->req->head.sender.level == CTK_LEVEL_CITY)
-    return !strcmp(o->accept_region, s) || !strcmp(o->handle_region, s) ||
-           !strcmp(o->transfer_to, s);
-  ctk_node_province_of(n, o->accept_region, prov);
-  if(!strcmp(prov, s))
-    return 1;
-  ctk_node_province_of(n, o->transfer_to, prov);
-  return !strcmp(prov, s);
+  if(role == CTK_IF_REVISIT || role == CTK_IF_ARCHIVE)
+    return flow_speaks_for(x, s, o->accept_region) || flow_speaks_for(x, s, holder);
+  return flow_speaks_for(x, s, holder);
+}
+
+/* DENIED for a sender that may not do this to the order; returns 1 when refused. */
+static int flow_refuse_act(ctk_exchange *x)
+{
+  flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "ownership"),
+              "the sender may not act on this order");
+  return 1;
 }
 
 /* The transition this message makes from state from; NULL (and the STATE answer set) when the
@@ -459,11 +504,8 @@ static ctk_code flow_transfer(ctk_exchange *x)
   memset(&o, 0, sizeof(o));
   ctk_strlcpy(x->order_id, flow_get(x, CTK_EL_ORDER_ID), sizeof(x->order_id));
   exists = ctk_store_order_get(n->store, x->order_id, &o) == CTK_E_OK;
-  if(exists && !flow_may_act(x, &o)) {
-    flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "ownership"),
-                "the sender may not act on this order");
+  if(exists && !flow_has_standing(x, &o) && flow_refuse_act(x))
     return CTK_E_OK;
-  }
   if(!exists) {
     flow_order_from(x, &o);
     ctk_strlcpy(o.order_id, x->order_id, sizeof(o.order_id));
@@ -475,6 +517,8 @@ static ctk_code flow_transfer(ctk_exchange *x)
     ctk_strlcpy(o.origin, sender, sizeof(o.origin));
   }
   if(!flow_transition(x, exists ? o.status : "", &to))
+    return CTK_E_OK;
+  if(exists && !flow_may_act(x, &o) && flow_refuse_act(x))
     return CTK_E_OK;
 
   /* Route. A transfer goes to a city (or, at a province, to the province itself); anything
@@ -564,10 +608,9 @@ static ctk_code flow_load(ctk_exchange *x, ctk_order *o, int *found)
   }
   if(result)
     return result;
-  if(!flow_may_act(x, o)) {
+  if(!flow_has_standing(x, o)) {
     *found = 0;
-    flow_refuse(x, "DENIED", FLOW_BODY, CTK_EL_ORDER_ID, flow_rule(x, "ownership"),
-                "the sender may not act on this order");
+    flow_refuse_act(x);
   }
   return CTK_E_OK;
 }
@@ -583,7 +626,9 @@ static ctk_code flow_load_for_update(ctk_exchange *x, ctk_order *o, const char *
   *go = 0;
   if(result || !found)
     return result;
-  *go = flow_transition(x, o->status, to) != NULL;
+  /* the state first (a step the process does not allow is STATE for anyone with standing),
+   * then whether this sender may take it */
+  *go = flow_transition(x, o->status, to) != NULL && (flow_may_act(x, o) || !flow_refuse_act(x));
   return CTK_E_OK;
 }
 
