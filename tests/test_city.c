@@ -17,6 +17,7 @@
 #include "ctk_node.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
+#include "ctk_test_wire.h"
 #include "ctk_validate.h"
 
 #define FAKE_MAX 256
@@ -934,6 +935,47 @@ static void test_city_control_errors(void)
   sim_stop(sim, &fp);
 }
 
+/* The status of one raw request to the control port, with this Host and Content-Type. */
+static int control_raw(ctk_city_sim *sim, const char *method, const char *path, const char *host,
+                       const char *ctype)
+{
+  char head[512];
+  ctk_wire_answer a;
+  int status;
+  int n = snprintf(head, sizeof(head),
+                   "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: 2\r\n"
+                   "Connection: close\r\n\r\n",
+                   method, path, host, ctype);
+  ctk_wire_answer_init(&a);
+  ctk_wire_send(ctk_city_sim_control_port(sim), head, (size_t)n, "{}", 2, 0, NULL, 0, &a);
+  status = a.status;
+  ctk_wire_answer_free(&a);
+  return status;
+}
+
+/* A web page in a browser on the same machine must not drive the simulator: it can POST only
+ * forms and text/plain across sites (CSRF), and through DNS rebinding its requests carry its
+ * own name as Host. */
+static void test_city_control_refuses_web_pages(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  char host[64];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  snprintf(host, sizeof(host), "127.0.0.1:%d", ctk_city_sim_control_port(sim));
+  CU_ASSERT_EQUAL(control_raw(sim, "POST", "/control/reset", host, "text/plain"), 415);
+  CU_ASSERT_EQUAL(control_raw(sim, "POST", "/cti", host, "application/x-www-form-urlencoded"),
+                  415);
+  CU_ASSERT_EQUAL(control_raw(sim, "POST", "/control/reset", "rebind.example:80",
+                              "application/json"), 403);
+  CU_ASSERT_EQUAL(control_raw(sim, "GET", "/control/stats", "rebind.example", "text/plain"), 403);
+  CU_ASSERT_EQUAL(control_raw(sim, "GET", "/control/health", "localhost", "text/plain"), 200);
+  CU_ASSERT_EQUAL(control_raw(sim, "POST", "/control/reset", host,
+                              "application/json; charset=UTF-8"), 200);
+  sim_stop(sim, &fp);
+}
+
 /* ---------- the command line ---------- */
 
 static void test_city_command_line(void)
@@ -1225,6 +1267,7 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_lenient_mode);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
   CTK_TEST(s, test_city_control_errors);
+  CTK_TEST(s, test_city_control_refuses_web_pages);
   CTK_TEST(s, test_city_command_line);
   CTK_TEST(s, test_city_with_reference_province_and_ministry);
 }

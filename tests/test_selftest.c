@@ -470,7 +470,8 @@ static void test_external_city(void)
   /* The city now spoils the Channel of its next report: the call's order must fail on the
    * requirement the validator names. */
   if(sipp) {
-    snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' -d "
+    snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
+             "-H 'Content-Type: application/json' -d "
              "'{\"city\":\"360100\",\"action\":\"invalid-field\",\"field\":\"Channel\","
              "\"count\":1}' http://127.0.0.1:%d/control/misbehave", control_port);
     CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);

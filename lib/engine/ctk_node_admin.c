@@ -1,21 +1,16 @@
 /* ctk_node_admin: the observation API of a reference endpoint for the runner and the tests
  * (health, one order with its history, outbox counts, statistics; on a province, a statistics
- * report and an urge scan on demand). Loopback callers only. */
+ * report and an urge scan on demand). Local callers only (ctk_http_local). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_http_local.h"
 #include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_node_internal.h"
 #include "ctk_stats.h"
-
-static int admin_is_loopback(const char *peer)
-{
-  return !strncmp(peer, "127.", 4) || !strncmp(peer, "::1", 3) ||
-         !strncmp(peer, "[::1]", 5) || !strncmp(peer, "::ffff:127.", 11);
-}
 
 static int admin_text(ctk_http_response *resp, int status, const char *text)
 {
@@ -273,9 +268,14 @@ int ctk_node_handle_admin(ctk_node_engine *n, const ctk_http_request *req,
                           ctk_http_response *resp)
 {
   const char *path = req->path;
+  char why[128];
+  int refused = ctk_http_local_check(req, why, sizeof(why));
 
-  if(!admin_is_loopback(req->peer))
-    return admin_text(resp, 403, "loopback only\n");
+  if(refused) {
+    admin_text(resp, refused, why);
+    ctk_buf_adds(&resp->body, "\n");
+    return 0;
+  }
   /* each resource's methods: a wrong one gets 405 with Allow, OPTIONS the Allow, HEAD the
    * GET without its body (ctk_http_method_ok) */
   if(!strcmp(path, "/ctk/health"))

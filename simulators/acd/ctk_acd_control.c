@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctk_http_local.h"
 #include "ctk_json.h"
 
 #define CONTROL_WAIT_S 2
@@ -247,9 +248,13 @@ int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_res
   ctk_acd_stats stats;
   ctk_acd_config cfg;
   char why[256];
+  int refused;
   ctk_code rc;
 
   ctk_strlcpy(resp->content_type, "application/json", sizeof(resp->content_type));
+  refused = ctk_http_local_check(req, why, sizeof(why));
+  if(refused)
+    return control_error(resp, refused, why);
   if(!strcmp(req->path, "/stats")) {
     /* a wrong method gets 405 with Allow; HEAD and OPTIONS work (ctk_http_method_ok) */
     if(!ctk_http_method_ok(req, "GET", resp))

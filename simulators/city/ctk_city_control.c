@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_http_local.h"
 #include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_validate.h"
@@ -618,7 +619,12 @@ int ctk_city_sim_control(ctk_city_sim *sim, const char *method, const char *path
 int city_control_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp)
 {
   struct ctk_city_sim *sim = ctx;
-  if(req->body_too_large) {
+  char why[128];
+  int refused = ctk_http_local_check(req, why, sizeof(why));
+
+  if(refused)
+    resp->status = reply_error(&resp->body, refused, "%s", why);
+  else if(req->body_too_large) {
     resp->status = reply_error(&resp->body, 413, "body too large");
   }
   else {

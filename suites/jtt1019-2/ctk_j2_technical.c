@@ -881,7 +881,7 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_buf_init(&hr.body, 64 * 1024);
     call.url = url;
     call.body = "";
-    call.content_type = "text/plain";
+    call.content_type = "application/json"; /* a control route refuses what a web page can send */
     call.timeout_ms = px->answer_timeout_ms;
     if(ctk_http_post(t->env->http, &call, &hr) || hr.status >= 300) {
       ctk_ct_inconc(t, "the statistics trigger %s did not work (HTTP %ld %s)", url, hr.status,
