@@ -41,7 +41,12 @@ static void serve_usage(FILE *out)
         "  --retry-max-ms MS      cap of the retry delay (default 30000)\n"
         "  --retry-max-attempts N give a delivery up after N attempts (default 0 = never)\n"
         "  --http-threads N       server threads (default 8)\n"
-        "  --max-connections N    open HTTP connections at once (default 1024)\n"
+        "  --max-connections N    open HTTP connections at once (default 1024); more are\n"
+        "                         closed at once\n"
+        "  --max-connections-per-address N\n"
+        "                         of them from one client address (default 512)\n"
+        "  --request-timeout S    a whole request (headers and body) must arrive within S\n"
+        "                         seconds, however slowly it trickles (default 30)\n"
         "  --fault NAME           province only: misbehave on purpose (repeatable):\n",
         out);
   for(i = 0; i < CTK_PF__COUNT; i++) {

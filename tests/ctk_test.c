@@ -148,11 +148,26 @@ int ctk_test_free_port(void)
 
 int ctk_test_connect(int port, int timeout_s)
 {
+  return ctk_test_connect_from(NULL, port, timeout_s);
+}
+
+int ctk_test_connect_from(const char *source, int port, int timeout_s)
+{
   struct sockaddr_in sa;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   if(fd < 0)
     return -1;
+  if(source) {
+    /* any 127.x.y.z is this machine's loopback: a second client address without setup */
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    if(inet_pton(AF_INET, source, &sa.sin_addr) != 1 ||
+       bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+      close(fd);
+      return -1;
+    }
+  }
   loopback_addr(&sa, port);
   if(timeout_s > 0) {
     struct timeval tv;

@@ -20,6 +20,9 @@ int ctk_test_free_port(void);
 /* A TCP connection to 127.0.0.1:port (close-on-exec) whose reads and writes give up after
  * timeout_s seconds (0: no timeout). -1 when it fails, errno saying why (ECONNREFUSED...). */
 int ctk_test_connect(int port, int timeout_s);
+/* The same from a given source address (a "127.x.y.z" other than 127.0.0.1 is a second
+ * client on this machine); NULL = any. */
+int ctk_test_connect_from(const char *source, int port, int timeout_s);
 /* A TCP socket listening on 127.0.0.1 at an ephemeral port with this backlog; the port goes to
  * *port. -1 when it fails. */
 int ctk_test_listen(int backlog, int *port);

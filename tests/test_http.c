@@ -2,7 +2,9 @@
  * (and that TLS below 1.2 is refused), many clients at once, many calls from one thread
  * (the multi client), parked requests. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,7 +472,8 @@ static void test_http_abandoned_request(void)
   pthread_mutex_destroy(&s.lock);
 }
 
-/* Connections beyond max_connections wait unserved; the ones inside keep working. */
+/* Connections beyond max_connections are closed at once (a queued one would only wait); the
+ * ones inside keep working. */
 static void test_http_connection_limit(void)
 {
   seen s;
@@ -497,9 +500,10 @@ static void test_http_connection_limit(void)
   ctk_buf_init(&reply.body, 4096);
   c1 = ctk_http_client_new();
   c2 = ctk_http_client_new();
-  /* c1 keeps its connection open (keep-alive), so c2 is one too many and gets no answer */
+  /* c1 keeps its connection open (keep-alive), so c2 is one too many: closed, not kept
+   * waiting until its own timeout */
   CU_ASSERT_EQUAL(ctk_http_post(c1, &call, &reply), CTK_E_OK);
-  CU_ASSERT_EQUAL(ctk_http_post(c2, &call, &reply), CTK_E_TIMEOUT);
+  CU_ASSERT_EQUAL(ctk_http_post(c2, &call, &reply), CTK_E_HTTP);
   CU_ASSERT_EQUAL(reply.status, 0);
   CU_ASSERT_EQUAL(s.calls, 1);
   CU_ASSERT_EQUAL(ctk_http_post(c1, &call, &reply), CTK_E_OK);
@@ -1158,6 +1162,130 @@ static void test_http_content_coding_is_415(void)
   fixture_stop(&fx);
 }
 
+/* ---------- slow and idle clients ---------- */
+
+#define CROWD 300              /* connections from one address in the test */
+#define CROWD_PER_ADDRESS 16   /* the server's limit per address in the test */
+
+/* 1 when the server has closed fd (end of input or reset) within wait_ms. */
+static int closed_by_server(int fd, int wait_ms)
+{
+  struct pollfd p;
+  char c;
+  ssize_t n;
+
+  p.fd = fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  if(poll(&p, 1, wait_ms) <= 0)
+    return 0;
+  n = recv(fd, &c, 1, MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* A request from a second address, answered within timeout_s: its HTTP status (0 if none). */
+static int good_request(int port, const char *source, int timeout_s)
+{
+  char req[256];
+  char answer[512];
+  size_t got = 0;
+  int status = 0;
+  int n = snprintf(req, sizeof(req),
+                   "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 2\r\n"
+                   "Connection: close\r\n\r\nok", port);
+  int fd = ctk_test_connect_from(source, port, timeout_s);
+
+  if(fd < 0)
+    return 0;
+  if(write(fd, req, (size_t)n) == n) {
+    for(;;) {
+      ssize_t r = recv(fd, answer + got, sizeof(answer) - 1 - got, 0);
+      if(r <= 0)
+        break;
+      got += (size_t)r;
+      if(got == sizeof(answer) - 1)
+        break;
+    }
+  }
+  answer[got] = '\0';
+  close(fd);
+  if(sscanf(answer, "HTTP/1.1 %d", &status) != 1)
+    status = 0;
+  return status;
+}
+
+/* Slowloris: many connections from one address that send a request a few bytes at a time.
+ * Beyond the per-address limit they are closed at once; the ones let in are closed when their
+ * request is not whole by the deadline, though never idle; and a client at another address is
+ * served all along. (The full-size run, 2,000 connections and the timings, is the "measure"
+ * suite: bench/hostile.sh.) */
+static void test_http_slow_clients_cannot_crowd_out_a_good_one(void)
+{
+  seen s;
+  ctk_http_server_config cfg;
+  ctk_http_server *srv = NULL;
+  static int fds[CROWD];
+  int port;
+  int i;
+  int refused = 0;
+  int open_left = 0;
+  int dribbler;
+  int dribble_closed_ms = -1;
+  char head[128];
+  int n;
+
+  ctk_http_allow_files(CROWD + 256);
+  memset(&s, 0, sizeof(s));
+  pthread_mutex_init(&s.lock, NULL);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.threads = 2;
+  cfg.max_connections = 64;
+  cfg.max_per_address = CROWD_PER_ADDRESS;
+  cfg.request_timeout_s = 2;
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&cfg, handler, &s, &srv), CTK_E_OK);
+  port = ctk_http_server_port(srv);
+  n = snprintf(head, sizeof(head), "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", port);
+  for(i = 0; i < CROWD; i++) {
+    fds[i] = ctk_test_connect_from("127.0.0.1", port, 5);
+    if(fds[i] >= 0 && write(fds[i], head, 10) != 10) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
+  }
+  /* beyond the per-address limit: closed at once, not queued */
+  for(i = 0; i < CROWD; i++) {
+    if(fds[i] >= 0 && closed_by_server(fds[i], i == 0 ? 1000 : 5)) {
+      refused++;
+      close(fds[i]);
+      fds[i] = -1;
+    }
+  }
+  CU_ASSERT(refused >= CROWD - CROWD_PER_ADDRESS - 4);
+  /* a client elsewhere is answered while they hold their connections */
+  CU_ASSERT_EQUAL(good_request(port, "127.0.0.2", 5), 200);
+  /* one more, never idle (a byte every 200 ms), from a third address: cut at the deadline */
+  dribbler = ctk_test_connect_from("127.0.0.3", port, 5);
+  CU_ASSERT_FATAL(dribbler >= 0);
+  for(i = 0; i < 40 && dribble_closed_ms < 0; i++) {
+    if(send(dribbler, head + (i % n), 1, MSG_NOSIGNAL) != 1 || closed_by_server(dribbler, 200))
+      dribble_closed_ms = i * 200;
+  }
+  close(dribbler);
+  CU_ASSERT(dribble_closed_ms >= 1000 && dribble_closed_ms <= 5000);
+  /* and the crowd that was let in is gone by now too */
+  for(i = 0; i < CROWD; i++) {
+    if(fds[i] < 0)
+      continue;
+    if(!closed_by_server(fds[i], 100))
+      open_left++;
+    close(fds[i]);
+  }
+  CU_ASSERT_EQUAL(open_left, 0);
+  CU_ASSERT_EQUAL(good_request(port, "127.0.0.2", 5), 200);
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
 void ctk_test_add_http(CU_pSuite suite)
 {
   ctk_http_global_init();
@@ -1183,4 +1311,5 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_challenge_then_credentials);
   CTK_TEST(suite, test_http_expect_continue_refused_before_the_body);
   CTK_TEST(suite, test_http_content_coding_is_415);
+  CTK_TEST(suite, test_http_slow_clients_cannot_crowd_out_a_good_one);
 }

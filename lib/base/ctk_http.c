@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -61,6 +62,17 @@ void ctk_http_allow_files(unsigned n)
 
 /* ====================================================================== server */
 
+/* One open connection as the guard sees it (the socket context of libmicrohttpd). */
+typedef struct conn_watch {
+  struct conn_watch *prev;
+  struct conn_watch *next;
+  int fd;
+  atomic_llong awaited_ms;     /* since when a request is awaited; 0 while one is handled */
+  int cut;                     /* shut down by the guard (under watch_lock) */
+  int linked;                  /* in the server's list (under watch_lock) */
+  char peer[64];
+} conn_watch;
+
 struct ctk_http_server {
   struct MHD_Daemon *daemon;
   ctk_http_handler handler;
@@ -71,6 +83,17 @@ struct ctk_http_server {
   atomic_uint parked;  /* requests parked and not yet resumed: stop waits for them */
   ctk_buf tls_cert;  /* PEM kept alive while the daemon runs */
   ctk_buf tls_key;   /* wiped before it is freed */
+
+  /* the connection guard (see "connection guard" below) */
+  unsigned max_connections;
+  atomic_uint open_now;        /* connections open at this moment */
+  long long request_timeout_ms;
+  pthread_mutex_t watch_lock;  /* the list of open connections */
+  pthread_cond_t watch_wake;
+  conn_watch *watch_head;
+  pthread_t watcher;
+  int watcher_running;
+  int watch_stop;
 };
 
 /* Where a parked request is (ctk_http_park). The handler's thread and the thread that unparks
@@ -100,6 +123,140 @@ typedef struct request_state {
   ctk_http_resume_fn resume;
   void *resume_arg;
 } request_state;
+
+static void format_peer(struct MHD_Connection *connection, char *out, size_t outsize);
+
+/* ---------- connection guard ----------
+ * libmicrohttpd's timeout counts idle time only: a client that sends a byte every few seconds
+ * keeps a connection for ever, and it keeps no count per address. The guard adds three
+ * bounds: at most max_connections open (refused at once beyond, in on_accept, rather than
+ * left in the listen queue), at most max_per_address from one address (libmicrohttpd's own
+ * per-IP limit, also refused at once), and a deadline for each whole request: a watcher
+ * thread shuts down the socket of a connection whose request has not fully arrived in
+ * request_timeout_s, and libmicrohttpd then closes it as a connection the client dropped. */
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The guard's record of a connection, NULL when there is none. */
+static conn_watch *watch_of(struct MHD_Connection *connection)
+{
+  const union MHD_ConnectionInfo *ci =
+    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci ? ci->socket_context : NULL;
+}
+
+/* The request on connection has fully arrived (awaited = 0) or been answered (now). */
+static void watch_set(struct MHD_Connection *connection, long long awaited)
+{
+  conn_watch *w = watch_of(connection);
+  if(w)
+    atomic_store(&w->awaited_ms, awaited);
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+  ctk_http_server *s = cls;
+  (void)addr;
+  (void)addrlen;
+  /* at the cap a connection is closed at once: a queued one would wait unanswered */
+  return atomic_load(&s->open_now) >= s->max_connections ? MHD_NO : MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+  ctk_http_server *s = cls;
+  conn_watch *w;
+
+  if(toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    atomic_fetch_add(&s->connections, 1);
+    atomic_fetch_add(&s->open_now, 1);
+    w = calloc(1, sizeof(*w));
+    *socket_context = w;
+    if(!w || !ci)
+      return;  /* unwatched: still bounded by the idle timeout */
+    w->fd = ci->connect_fd;
+    atomic_init(&w->awaited_ms, now_ms());
+    format_peer(connection, w->peer, sizeof(w->peer));
+    pthread_mutex_lock(&s->watch_lock);
+    w->next = s->watch_head;
+    if(s->watch_head)
+      s->watch_head->prev = w;
+    s->watch_head = w;
+    w->linked = 1;
+    pthread_mutex_unlock(&s->watch_lock);
+    return;
+  }
+  /* closed: forget it before libmicrohttpd closes the socket, so the watcher never shuts
+   * down a descriptor that another connection has been given since */
+  atomic_fetch_sub(&s->open_now, 1);
+  w = *socket_context;
+  *socket_context = NULL;
+  if(!w)
+    return;
+  pthread_mutex_lock(&s->watch_lock);
+  if(w->linked) {
+    if(w->prev)
+      w->prev->next = w->next;
+    else
+      s->watch_head = w->next;
+    if(w->next)
+      w->next->prev = w->prev;
+  }
+  pthread_mutex_unlock(&s->watch_lock);
+  free(w);
+}
+
+/* Cut every connection whose request is overdue; runs until watch_stop. */
+static void *watch_main(void *arg)
+{
+  ctk_http_server *s = arg;
+
+  pthread_mutex_lock(&s->watch_lock);
+  while(!s->watch_stop) {
+    struct timespec until;
+    long long now = now_ms();
+    conn_watch *w;
+
+    for(w = s->watch_head; w; w = w->next) {
+      long long since = atomic_load(&w->awaited_ms);
+      if(w->cut || !since || now - since <= s->request_timeout_ms)
+        continue;
+      w->cut = 1;
+      shutdown(w->fd, SHUT_RDWR);
+      CTK_INFO(HTTP_MOD, "closed the connection from %s: no whole request within %lld s", w->peer,
+               s->request_timeout_ms / 1000);
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200 * 1000000L;
+    if(until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+  }
+  pthread_mutex_unlock(&s->watch_lock);
+  return NULL;
+}
+
+static void watch_stop(ctk_http_server *s)
+{
+  if(!s->watcher_running)
+    return;
+  pthread_mutex_lock(&s->watch_lock);
+  s->watch_stop = 1;
+  pthread_cond_signal(&s->watch_wake);
+  pthread_mutex_unlock(&s->watch_lock);
+  pthread_join(s->watcher, NULL);
+  s->watcher_running = 0;
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
 {
@@ -144,8 +301,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 {
   ctk_http_server *s = cls;
   request_state *st = *req_cls;
-  (void)connection;
   (void)toe;
+  watch_set(connection, now_ms());  /* from now the next request is awaited */
   if(st && atomic_load(&st->park) != PARK_NONE && !st->resumed) {
     if(atomic_load(&st->park) != PARK_WOKEN) {
       /* whoever parked it will still unpark it: keep the state rather than free it under them */
@@ -160,16 +317,6 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
   }
   request_state_free(st);
   *req_cls = NULL;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe)
-{
-  ctk_http_server *s = cls;
-  (void)connection;
-  (void)socket_context;
-  if(toe == MHD_CONNECTION_NOTIFY_STARTED)
-    atomic_fetch_add(&s->connections, 1);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -481,6 +628,7 @@ static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *conne
   ctk_http_response resp;
   int rc;
 
+  watch_set(connection, 0);  /* all of it arrived: the request deadline is met */
   if(st->out_of_memory) {
     CTK_ERR(HTTP_MOD, "out of memory while reading a request body");
     return queue_response(connection, 500, NULL, NULL, NULL);
@@ -595,6 +743,9 @@ static void server_free(ctk_http_server *s)
 {
   if(!s)
     return;
+  watch_stop(s);
+  pthread_mutex_destroy(&s->watch_lock);
+  pthread_cond_destroy(&s->watch_wake);
   if(s->tls_key.data)
     OPENSSL_cleanse(s->tls_key.data, s->tls_key.len);
   ctk_buf_free(&s->tls_key);
@@ -607,13 +758,14 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
 {
   ctk_http_server *s;
   struct sockaddr_storage addr;
-  struct MHD_OptionItem opts[12];
+  struct MHD_OptionItem opts[16];
   const union MHD_DaemonInfo *info;
   const char *bind_addr;
   unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads;
   unsigned timeout_s;
   unsigned max_connections;
+  unsigned per_address;
   size_t n = 0;
   ctk_code result;
 
@@ -636,6 +788,9 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   s->max_body = cfg->max_body ? cfg->max_body : CTK_HTTP_MAX_BODY_DEFAULT;
   atomic_init(&s->connections, 0);
   atomic_init(&s->parked, 0);
+  atomic_init(&s->open_now, 0);
+  pthread_mutex_init(&s->watch_lock, NULL);
+  pthread_cond_init(&s->watch_wake, NULL);
 
   bind_addr = cfg->bind_addr && *cfg->bind_addr ? cfg->bind_addr : DEFAULT_BIND;
   memset(&addr, 0, sizeof(addr));
@@ -664,12 +819,20 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
   timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
   max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
-  ctk_http_allow_files(max_connections + 64);  /* and the store, logs, peers' connections */
+  per_address = cfg->max_per_address ? cfg->max_per_address : (max_connections + 1) / 2;
+  s->max_connections = max_connections;
+  s->request_timeout_ms = 1000LL * (cfg->request_timeout_s ? cfg->request_timeout_s : timeout_s);
+  /* refused connections hold a descriptor for a moment too */
+  ctk_http_allow_files(max_connections + 64 + threads * 16);
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &addr };
   if(threads > 1)  /* one thread is the polling thread itself, not a pool */
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL };
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL };
-  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_connections,
+  /* on_accept holds the cap; libmicrohttpd's own limit (shared out among its threads, and
+   * at which it stops accepting) only backs it up */
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+                                       (intptr_t)(max_connections * 2 + threads), NULL };
+  opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_address,
                                        NULL };
 
   if(cfg->tls_cert_file) {
@@ -694,7 +857,7 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
   /* the logger first, so that microhttpd reports problems with the other options through it */
-  s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+  s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, on_accept, s, on_access, s,
                                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                                MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -709,6 +872,10 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   }
   info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? (int)info->port : cfg->port;
+  if(pthread_create(&s->watcher, NULL, watch_main, s) == 0)
+    s->watcher_running = 1;
+  else
+    CTK_ERR(HTTP_MOD, "no watcher thread: requests are bounded by the idle timeout only");
   CTK_INFO(HTTP_MOD, "listening on %s port %d%s", bind_addr, s->port,
            cfg->tls_cert_file ? " (TLS)" : "");
   *out = s;
@@ -743,6 +910,8 @@ void ctk_http_server_stop(ctk_http_server *s)
   if(atomic_load(&s->parked))
     CTK_ERR(HTTP_MOD, "%u parked requests were not unparked in %u ms", atomic_load(&s->parked),
             PARKED_DRAIN_MS);
+  /* the watcher first: it must not shut down sockets the daemon is closing */
+  watch_stop(s);
   /* MHD_stop_daemon joins the worker threads, so handlers that are running finish first. */
   if(s->daemon)
     MHD_stop_daemon(s->daemon);

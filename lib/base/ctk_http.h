@@ -73,8 +73,14 @@ typedef struct ctk_http_server_config {
                                   0 = CTK_HTTP_MAX_BODY_DEFAULT */
   unsigned threads;            /* worker threads, default 4 */
   unsigned timeout_s;          /* idle connection timeout, default 30 */
-  unsigned max_connections;    /* open connections at once, default 256; further ones wait
-                                  in the listen queue until one closes */
+  unsigned max_connections;    /* open connections at once, default 256; further ones are
+                                  closed at once, not queued */
+  unsigned max_per_address;    /* open connections from one client address, default half of
+                                  max_connections; further ones are closed at once */
+  unsigned request_timeout_s;  /* a whole request (headers and body) must arrive within this,
+                                  counted from the connection's start or the end of its
+                                  previous request, however slowly it trickles; default
+                                  timeout_s. Handling and answering do not count. */
 } ctk_http_server_config;
 
 typedef struct ctk_http_server ctk_http_server;

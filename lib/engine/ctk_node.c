@@ -41,6 +41,8 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level)
    * each: at 256, connections past the limit waited in the listen queue until an idle one
    * timed out (30 s) */
   c->max_connections = 1024;
+  c->max_per_address = 512;
+  c->request_timeout_s = 30;
   c->late_reply_ms = 15000;
 }
 
@@ -185,6 +187,10 @@ ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *va
     return set_uint(&c->http_threads, value, 1, 256, key, err, errlen);
   if(!strcmp(key, "max-connections"))
     return set_uint(&c->max_connections, value, 1, 65536, key, err, errlen);
+  if(!strcmp(key, "max-connections-per-address"))
+    return set_uint(&c->max_per_address, value, 1, 65536, key, err, errlen);
+  if(!strcmp(key, "request-timeout"))
+    return set_uint(&c->request_timeout_s, value, 1, 3600, key, err, errlen);
   if(!strcmp(key, "late-reply-ms"))
     return set_uint(&c->late_reply_ms, value, 0, 600000, key, err, errlen);
   snprintf(err, errlen, "unknown option '%s'", key);
@@ -610,6 +616,8 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
   hc.max_body = ctk_receive_max_body(n->profile);
   hc.threads = n->cfg.http_threads;
   hc.max_connections = n->cfg.max_connections;
+  hc.max_per_address = n->cfg.max_per_address;
+  hc.request_timeout_s = n->cfg.request_timeout_s;
   hc.timeout_s = 30;
   result = ctk_http_server_start(&hc, node_http, n, &n->http);
   if(result) {

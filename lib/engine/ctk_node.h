@@ -48,6 +48,8 @@ typedef struct ctk_node_config {
   unsigned retry_max_attempts;            /* then the row is failed (0 = never give up) */
   unsigned http_threads;                  /* server worker threads (8) */
   unsigned max_connections;               /* open HTTP connections at once (1024) */
+  unsigned max_per_address;               /* of them from one address (512); more are refused */
+  unsigned request_timeout_s;             /* a whole request must arrive within this (30 s) */
   unsigned late_reply_ms;                 /* the late-reply fault's delay (15000) */
 } ctk_node_config;
 
