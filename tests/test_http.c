@@ -1162,6 +1162,60 @@ static void test_http_content_coding_is_415(void)
   fixture_stop(&fx);
 }
 
+/* One raw client that sends its request, half-closes (shutdown(SHUT_WR), as many clients
+ * do once they have said everything) and reads the answer. */
+typedef struct half_client {
+  int port;
+  char body[32];
+  ctk_wire_answer a;
+} half_client;
+
+static void *half_client_main(void *arg)
+{
+  half_client *hc = arg;
+  char head[256];
+  int n = snprintf(head, sizeof(head),
+                   "POST /park HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %zu\r\n\r\n",
+                   hc->port, strlen(hc->body));
+  ctk_wire_send(hc->port, head, (size_t)n, hc->body, strlen(hc->body), 0, NULL, 0, &hc->a);
+  return NULL;
+}
+
+/* Clients that half-close after sending still get the answer of a parked request: the server
+ * must not take their end of input for a hang-up while the request waits. */
+static void test_http_half_closed_clients_get_parked_answers(void)
+{
+  park_lab lab;
+  ctk_http_server *srv = park_server(&lab);
+  pthread_t th[PARK_CLIENTS];
+  half_client hc[PARK_CLIENTS];
+  struct timespec settle = { 0, 100000000L };
+  int i;
+
+  for(i = 0; i < PARK_CLIENTS; i++) {
+    memset(&hc[i], 0, sizeof(hc[i]));
+    hc[i].port = ctk_http_server_port(srv);
+    snprintf(hc[i].body, sizeof(hc[i].body), "half %d", i);
+    ctk_wire_answer_init(&hc[i].a);
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, half_client_main, &hc[i]), 0);
+  }
+  CU_ASSERT_EQUAL(park_wait(&lab, PARK_CLIENTS), PARK_CLIENTS);
+  nanosleep(&settle, NULL);  /* every end of input has arrived while they wait */
+  pthread_mutex_lock(&lab.lock);
+  for(i = 0; i < PARK_CLIENTS && i < lab.parked; i++)
+    ctk_http_unpark(lab.waiting[i]);
+  pthread_mutex_unlock(&lab.lock);
+  for(i = 0; i < PARK_CLIENTS; i++) {
+    pthread_join(th[i], NULL);
+    CU_ASSERT_EQUAL(hc[i].a.status, 202);
+    ctk_wire_answer_free(&hc[i].a);
+  }
+  ctk_http_server_stop(srv);
+  CU_ASSERT_EQUAL(lab.resumed, PARK_CLIENTS);
+  CU_ASSERT_EQUAL(lab.dropped, 0);
+  park_lab_free(&lab);
+}
+
 /* ---------- slow and idle clients ---------- */
 
 #define CROWD 300              /* connections from one address in the test */
@@ -1311,5 +1365,6 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_challenge_then_credentials);
   CTK_TEST(suite, test_http_expect_continue_refused_before_the_body);
   CTK_TEST(suite, test_http_content_coding_is_415);
+  CTK_TEST(suite, test_http_half_closed_clients_get_parked_answers);
   CTK_TEST(suite, test_http_slow_clients_cannot_crowd_out_a_good_one);
 }

@@ -109,6 +109,7 @@ enum {
 typedef struct request_state {
   int headers_seen;    /* the first call (headers only) has happened */
   int answered_early;  /* answered at the headers (request_refused_before_body) */
+  int dispatched;      /* the handler has run (a parked request is called again) */
   int too_large;       /* the body passed max_body; the rest is being discarded */
   int out_of_memory;
   ctk_buf body;
@@ -607,7 +608,15 @@ static enum MHD_Result resume_parked(request_state *st)
   return answer(st->conn, &st->req, 0, &resp);
 }
 
-/* The handler parked its request: suspend the connection, unless it was unparked already. */
+/* The handler parked its request: suspend the connection, unless it was unparked already.
+ *
+ * Only from the access handler's second call for the request, never from the call that ran
+ * the handler: libmicrohttpd 0.9.75 keeps a connection's wait state (read, write, block) as
+ * it was when it was suspended, and in the call that ran the handler that is still "read".
+ * After the resume it would read again, and a client that had half-closed its side after
+ * sending (shutdown(SHUT_WR), as many do) would be read as gone: the answer never left.
+ * Returning without an answer first lets libmicrohttpd note that it waits for the
+ * application (block, no reading), and it calls again at once. */
 static enum MHD_Result suspend_parked(request_state *st)
 {
   int expected = PARK_ASKED;
@@ -658,13 +667,16 @@ static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *conne
     ctk_buf_adds(&resp.body, "content codings are not accepted: send the body as it is\n");
     return answer(connection, req, 0, &resp);
   }
+  st->dispatched = 1;
   rc = s->handler(s->ctx, req, &resp);
   if(atomic_load(&st->park) != PARK_NONE) {
     if(rc || resp.body.len)
       CTK_ERR(HTTP_MOD, "a handler parked %s %s and answered too; the answer is dropped",
               method, url);
     ctk_buf_free(&resp.body);
-    return suspend_parked(st);
+    if(atomic_load(&st->park) == PARK_WOKEN)
+      return resume_parked(st);
+    return MHD_YES;  /* suspended on the next call, see suspend_parked */
   }
   return answer(connection, req, rc, &resp);
 }
@@ -701,6 +713,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if(st->dispatched)
+    return atomic_load(&st->park) == PARK_ASKED ? suspend_parked(st) : MHD_YES;
   if(*upload_data_size) {
     if(!st->too_large && !st->out_of_memory) {
       ctk_code result = ctk_buf_add(&st->body, upload_data, *upload_data_size);
