@@ -46,6 +46,7 @@
   X(cti_link, "net") \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
+  X(hardening, "net") \
   X(receive, "net") \
   X(profile, "unit") \
   X(profile_lint, "unit") \

@@ -25,6 +25,9 @@
 #include "ctk_test_serve.h"
 #include "ctk_test_wire.h"
 
+/* Rows of received messages in a node's log (its outbox logs what it sends, at any time). */
+#define INBOUND_ROWS "SELECT count(*) FROM messages WHERE direction='in'"
+
 #define HOSTILE_DIR "fixtures/hostile"
 #define HOSTILE_MAX_CASES 400
 
@@ -40,6 +43,7 @@ typedef struct hostile_case {
   char expect_result[128];
   int expect_where;
   int stores;
+  int keeps_nothing;           /* X-Ctk-Stores: nothing: not even a message-log row */
   char echo[64];
   int own_host;                /* the file names its own Host: the test adds none */
   ctk_buf body;                /* placeholders already replaced */
@@ -220,8 +224,10 @@ static int case_load(const char *name, hostile_case *c)
       ctk_strlcpy(c->expect_result, value, sizeof(c->expect_result));
     else if(!strcmp(line, "X-Ctk-Expect-Where"))
       c->expect_where = !strcmp(value, "yes");
-    else if(!strcmp(line, "X-Ctk-Stores"))
+    else if(!strcmp(line, "X-Ctk-Stores")) {
       c->stores = !strcmp(value, "yes");
+      c->keeps_nothing = !strcmp(value, "nothing");
+    }
     else if(!strcmp(line, "X-Ctk-Echo"))
       ctk_strlcpy(c->echo, value, sizeof(c->echo));
     else if(!strncmp(line, "X-Ctk-", 6))
@@ -542,6 +548,7 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
   ctk_ts_counts after;
   char why[512] = "";
   unsigned long fetched;
+  long logged;
 
   if(case_load(name, &c) != 0) {
     CU_FAIL("a hostile case file does not follow fixtures/hostile/README.md");
@@ -564,9 +571,12 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
   memset(&before, 0, sizeof(before));
   memset(&after, 0, sizeof(after));
   ctk_ts_counts_get(province, &before);
+  logged = ctk_ts_query_long(province, INBOUND_ROWS);
   fetched = canary_count(&hostile_canary);
   ctk_wire_answer_init(&a);
   case_send(&c, &to_province, &a);
+  if(c.keeps_nothing && ctk_ts_query_long(province, INBOUND_ROWS) != logged)
+    fail_case(&c, "a request refused without credentials left a row in the message log");
   if(getenv("CTK_HOSTILE_VERBOSE"))
     fprintf(stderr, "test_hostile: %-40s HTTP %3d result %-5s %.60s | %.50s\n", c.file, a.status,
             a.is_fault ? "FAULT" : a.code, a.text, a.where);

@@ -576,6 +576,7 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
     return CTK_E_NOMEM;
   n->cfg = *cfg;
   pthread_mutex_init(&n->wake_lock, NULL);
+  pthread_mutex_init(&n->refusal_lock, NULL);
   pthread_cond_init(&n->wake, NULL);
   pthread_cond_init(&n->outbox_wake, NULL);
   pthread_cond_init(&n->late_wake, NULL);
@@ -683,6 +684,7 @@ void ctk_node_stop(ctk_node_engine *n)
   pthread_cond_destroy(&n->outbox_wake);
   pthread_cond_destroy(&n->late_wake);
   pthread_mutex_destroy(&n->wake_lock);
+  pthread_mutex_destroy(&n->refusal_lock);
   free(n);
 }
 

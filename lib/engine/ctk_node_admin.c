@@ -138,6 +138,13 @@ static int admin_store(ctk_node_engine *n, ctk_http_response *resp)
   json_object_object_add(obj, "callers", json_object_new_int64((int64_t)cs.callers));
   json_object_object_add(obj, "batches", json_object_new_int64((int64_t)cs.batches));
   json_object_object_add(obj, "syncs", json_object_new_int64((int64_t)cs.syncs));
+  /* refusals kept nowhere: without credentials, or past their sender's budget */
+  pthread_mutex_lock(&n->refusal_lock);
+  json_object_object_add(obj, "refused_unauthenticated",
+                         json_object_new_int64((int64_t)n->refused_unauthenticated));
+  json_object_object_add(obj, "refusals_not_kept",
+                         json_object_new_int64((int64_t)n->refusals_not_kept));
+  pthread_mutex_unlock(&n->refusal_lock);
   return admin_json(resp, obj);
 }
 

@@ -81,10 +81,58 @@ static ctk_code exchange_success_answer(ctk_exchange *x, ctk_buf *out)
   return exchange_answer(x, out);
 }
 
-/* Log one incoming message with its answer; failures to log are logged, not answered. */
-static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *verdict)
+/* What one peer's refusals may keep in the message log: of each refused message its first
+ * REFUSAL_RAW_MAX bytes, and of all of them REFUSAL_BUDGET bytes (raw bytes, answer and the
+ * row) per REFUSAL_WINDOW_MS. Past it a refusal is counted, not stored, until the window ends:
+ * a node with valid credentials cannot fill the disk with refused messages either. */
+#define REFUSAL_RAW_MAX ((size_t)64 * 1024)
+#define REFUSAL_BUDGET ((size_t)8 * 1024 * 1024)
+#define REFUSAL_WINDOW_MS ((int64_t)3600 * 1000)
+#define REFUSAL_ROW_BYTES 512
+
+/* Take cost bytes of peer's budget: 0 when it had them, -1 when the refusal is not kept. */
+static int refusal_budget_take(ctk_node_engine *n, const char *peer, size_t cost)
+{
+  int64_t now = ctk_node_now_ms();
+  ctk_node_refusal_budget *b = NULL;
+  int kept = 0;
+  size_t i;
+
+  pthread_mutex_lock(&n->refusal_lock);
+  for(i = 0; i < CTK_NODE_REFUSAL_PEERS && !b; i++) {
+    if(!n->refusal[i].region[0] || !strcmp(n->refusal[i].region, peer) ||
+       i == CTK_NODE_REFUSAL_PEERS - 1)
+      b = &n->refusal[i];
+  }
+  if(!b->region[0] || now - b->window_ms >= REFUSAL_WINDOW_MS) {
+    if(!b->region[0])
+      ctk_strlcpy(b->region, peer, sizeof(b->region));
+    b->window_ms = now;
+    b->used = 0;
+    b->warned = 0;
+  }
+  if(b->used + cost <= REFUSAL_BUDGET)
+    b->used += cost;
+  else {
+    kept = -1;
+    n->refusals_not_kept++;
+    if(!b->warned)
+      CTK_WARN("exchange", "refusals from %s passed %zu bytes this hour: further ones are "
+               "counted, not kept", peer, REFUSAL_BUDGET);
+    b->warned = 1;
+  }
+  pthread_mutex_unlock(&n->refusal_lock);
+  return kept;
+}
+
+/* Log one incoming message with its answer; failures to log are logged, not answered.
+ * raw_keep: how many of the request's bytes to keep (all of an accepted one). */
+static void exchange_log_raw(ctk_exchange *x, const ctk_buf *answer, const char *verdict,
+                             size_t raw_keep)
 {
   ctk_logged_msg m;
+  char reason[sizeof(x->outcome.text) + 64];
+
   memset(&m, 0, sizeof(m));
   m.direction = "in";
   m.peer = x->http->peer;
@@ -95,16 +143,44 @@ static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *ver
   m.binding = ctk_binding_name(x->binding);
   m.encoding = ctk_encoding_name(x->encoding);
   m.raw = x->http->body;
-  m.raw_len = x->http->body_len;
+  m.raw_len = raw_keep < x->http->body_len ? raw_keep : x->http->body_len;
   m.answer = answer ? answer->data : NULL;
   m.answer_len = answer ? answer->len : 0;
   m.result_code = x->outcome.code;
   m.verdict = verdict;
   m.reason = x->outcome.text;
+  if(m.raw_len < x->http->body_len) {
+    snprintf(reason, sizeof(reason), "%s [first %zu of %zu bytes kept]", x->outcome.text,
+             m.raw_len, x->http->body_len);
+    m.reason = reason;
+  }
   if(!strcmp(verdict, "accepted"))
     m.row_id = &x->accepted_log_id;
   if(ctk_store_log(x->n->store, &m))
     CTK_ERR("exchange", "cannot log message %s", m.msg_id);
+}
+
+static void exchange_log(ctk_exchange *x, const ctk_buf *answer, const char *verdict)
+{
+  exchange_log_raw(x, answer, verdict, x->http->body_len);
+}
+
+/* Log a refused message within what its sender may keep: nothing of one refused before its
+ * credentials were checked (counted only), a part of an authenticated one. */
+static void exchange_log_refusal(ctk_exchange *x, const ctk_buf *answer, const char *verdict)
+{
+  ctk_node_engine *n = x->n;
+  size_t raw = x->http->body_len < REFUSAL_RAW_MAX ? x->http->body_len : REFUSAL_RAW_MAX;
+
+  if(!ctk_receive_keeps_body(&x->rx)) {
+    pthread_mutex_lock(&n->refusal_lock);
+    n->refused_unauthenticated++;
+    pthread_mutex_unlock(&n->refusal_lock);
+    return;
+  }
+  if(refusal_budget_take(n, x->rx.user ? x->rx.user : "", raw + answer->len + REFUSAL_ROW_BYTES))
+    return;
+  exchange_log_raw(x, answer, verdict, raw);
 }
 
 static int exchange_same_outcome(const ctk_outcome *a, const ctk_outcome *b)
@@ -307,8 +383,9 @@ static int exchange_finish(exchange_job *job, int state, ctk_http_response *resp
       exchange_job_free(job);
       return 1;
     }
-    exchange_log(x, &job->out, strcmp(x->outcome.code, ctk_profile_rc(n->profile, "OK")) ?
-                 "rejected" : "accepted");
+    exchange_log_refusal(x, &job->out,
+                         strcmp(x->outcome.code, ctk_profile_rc(n->profile, "OK")) ? "rejected"
+                                                                                  : "accepted");
   }
   if(x->queued)
     ctk_node_outbox_kick(n);

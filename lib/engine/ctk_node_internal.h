@@ -32,6 +32,15 @@ typedef struct ctk_node_peer {
   ctk_encoding encoding;
 } ctk_node_peer;
 
+/* What refusals of one authenticated peer have kept in the message log this window. */
+#define CTK_NODE_REFUSAL_PEERS 64
+typedef struct ctk_node_refusal_budget {
+  char region[8];              /* "" = unused; the last slot is shared by any further peer */
+  int64_t window_ms;           /* start of the window (ctk_node_now_ms) */
+  size_t used;                 /* bytes kept in it */
+  int warned;                  /* the window's "over budget" line was logged */
+} ctk_node_refusal_budget;
+
 struct ctk_node_engine {
   ctk_node_config cfg;
   ctk_node self;                 /* region and level, as in message heads */
@@ -75,6 +84,13 @@ struct ctk_node_engine {
   int late_now;                  /* the node is stopping: let every late answer go at once */
   pthread_t late_thread;
   int late_running;
+
+  /* what refusals may keep (ctk_node_exchange.c): nothing of an unauthenticated request, and
+   * of an authenticated peer's refusals a budget per window; guarded by refusal_lock */
+  pthread_mutex_t refusal_lock;
+  ctk_node_refusal_budget refusal[CTK_NODE_REFUSAL_PEERS];
+  unsigned long refused_unauthenticated;  /* refused before credentials: counted, not kept */
+  unsigned long refusals_not_kept;        /* authenticated, over their peer's budget */
 };
 
 /* One request being handled: what the pipeline learnt so far. */

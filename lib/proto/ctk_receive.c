@@ -139,7 +139,8 @@ static int step_credentials(const ctk_receive_config *cfg, const ctk_http_reques
 
   if(!user || !req->auth_pass ||
      ctk_auth_verify(cfg->auth, user, req->auth_pass, &level) != CTK_E_OK) {
-    CTK_INFO(MOD, "authentication failed for user '%s' from %s", user ? user : "", req->peer);
+    /* bounded: the name is whatever the peer sent */
+    CTK_INFO(MOD, "authentication failed for user '%.32s' from %s", user ? user : "", req->peer);
     rx->error = CTK_E_AUTH;
     ctk_outcome_set(&rx->outcome, cfg->profile, "AUTH", "HTTP Authorization", "J3-SEC-004",
                     "authentication failed");
@@ -215,21 +216,22 @@ static int step_route(const ctk_receive_config *cfg, const ctk_http_request *req
   return 0;
 }
 
-/* The order of the steps, the one place to change it. REQUEST, SENDER, VALIDATE and ROUTE read
- * the decoded message, so they come after DECODE; SENDER compares it with the node CREDENTIALS
- * authenticated, so it comes after CREDENTIALS too. CREDENTIALS needs only the HTTP request: it
- * may move before MEDIA_TYPE and DECODE, so that nobody unauthenticated gets a body parsed. */
+/* The order of the steps, the one place to change it. CREDENTIALS comes before anything looks
+ * at the body: nobody unauthenticated gets a byte parsed (a 1 MB body of 90,000 attributes cost
+ * seconds of CPU in the parser) or kept (ctk_receive_keeps_body). REQUEST, SENDER, VALIDATE and
+ * ROUTE read the decoded message, so they come after DECODE; SENDER compares it with the node
+ * CREDENTIALS authenticated. */
 static const struct {
   ctk_receive_step step;
   receive_step_fn run;
 } receive_order[] = {
   { CTK_RX_PATH, step_path },
   { CTK_RX_METHOD, step_method },
+  { CTK_RX_CREDENTIALS, step_credentials },
   { CTK_RX_SIZE, step_size },
   { CTK_RX_MEDIA_TYPE, step_media_type },
   { CTK_RX_DECODE, step_decode },
   { CTK_RX_REQUEST, step_request },
-  { CTK_RX_CREDENTIALS, step_credentials },
   { CTK_RX_SENDER, step_sender },
   { CTK_RX_VALIDATE, step_validate },
   { CTK_RX_ROUTE, step_route },
@@ -278,6 +280,12 @@ int ctk_receive(const ctk_receive_config *cfg, const ctk_http_request *req, ctk_
     }
   }
   return 0;
+}
+
+int ctk_receive_keeps_body(const ctk_received *rx)
+{
+  return rx->refused != CTK_RX_PATH && rx->refused != CTK_RX_METHOD &&
+         rx->refused != CTK_RX_CREDENTIALS;
 }
 
 /* ---- answers ---- */

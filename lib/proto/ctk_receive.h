@@ -18,11 +18,11 @@ typedef enum ctk_receive_step {
   CTK_RX_ACCEPTED = 0,         /* no step refused */
   CTK_RX_PATH,                 /* the path ends in /exchange or /soap, which gives the binding: 404 */
   CTK_RX_METHOD,               /* POST: else 405 */
+  CTK_RX_CREDENTIALS,          /* HTTP Basic against the credentials (constant time): else AUTH */
   CTK_RX_SIZE,                 /* the body was within the server's limit: else 413, TOO_LARGE */
   CTK_RX_MEDIA_TYPE,           /* an XML media type, or none: else MALFORMED, not parsed */
   CTK_RX_DECODE,               /* ctk_msg_decode: size, encoding, no DTD or entity, depth, SOAP */
   CTK_RX_REQUEST,              /* a Message, not an Answer: else MALFORMED */
-  CTK_RX_CREDENTIALS,          /* HTTP Basic against the credentials (constant time): else AUTH */
   CTK_RX_SENDER,               /* Sender/Region and Level are the authenticated node's: DENIED */
   CTK_RX_VALIDATE,             /* ctk_validate_msg: else its first problem */
   CTK_RX_ROUTE,                /* Receiver is this node, Sender an adjacent level: else ROUTE */
@@ -70,6 +70,11 @@ int ctk_receive(const ctk_receive_config *cfg, const ctk_http_request *req, ctk_
 /* 1 when the request was no exchange at all (wrong path, method other than POST): it is
  * answered by ctk_receive_reply with a line of text, or the Allow of OPTIONS, and not logged. */
 int ctk_receive_below_exchange(const ctk_received *rx);
+
+/* May anything of the request's body be kept (a message log, an observation)? Not when it was
+ * refused before its sender was known to be a node (path, method, credentials): whoever can
+ * reach the port must not be able to fill the disk. Such a refusal is counted, not stored. */
+int ctk_receive_keeps_body(const ctk_received *rx);
 
 /* How an answer message becomes bytes: NULL, or encode NULL, is ctk_msg_encode in the
  * request's binding and encoding. The reference province's answer faults hook in here. */

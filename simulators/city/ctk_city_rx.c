@@ -467,8 +467,11 @@ observe:
   e.t_start = t0;
   e.t_end = city_now_ms();
   e.http_status = rc ? 500 : resp->status;
-  e.raw_request = (char *)req->body;
-  e.raw_request_len = req->body_len;
+  if(ctk_receive_keeps_body(&rx)) {
+    /* without valid credentials nothing of a request is kept, in memory or in the log */
+    e.raw_request = (char *)req->body;
+    e.raw_request_len = req->body_len;
+  }
   if(!rc) {
     e.raw_answer = resp->body.data;
     e.raw_answer_len = resp->body.len;
