@@ -451,7 +451,7 @@ static void test_compose_encode_variant(void)
   xmlDocPtr inner;
   xmlNodePtr op;
   ctk_xml_fault fault;
-  ctk_xml_limits lim = { 1 << 20, 32 };
+  ctk_xml_limits lim = { 1 << 20, 32, 0, 0, 0 };
   ctk_head h;
   ctk_buf out;
   char err[512];

@@ -287,6 +287,31 @@ static void generated_body(unsigned seq, const hostile_target *t, ctk_buf *prefi
   ctk_buf_free(&msg);
 }
 
+/* The body of an "attributes COUNT SEQ" case: the valid report with COUNT attributes on its
+ * root element, into out. */
+static void attributes_body(size_t count, unsigned seq, const hostile_target *t, ctk_buf *out)
+{
+  ctk_buf prefix;
+  ctk_buf tail;
+  const char *root;
+  size_t i;
+
+  ctk_buf_init(&prefix, 0);
+  ctk_buf_init(&tail, 0);
+  generated_body(seq, t, &prefix, &tail);
+  ctk_buf_add(&prefix, tail.data ? tail.data : "", tail.len);
+  ctk_buf_reset(out);
+  root = strstr(ctk_buf_str(&prefix), "<Message");
+  if(root) {
+    ctk_buf_add(out, prefix.data, (size_t)(root - prefix.data) + 8);
+    for(i = 0; i < count; i++)
+      ctk_buf_printf(out, " a%zu=\"x\"", i);
+    ctk_buf_adds(out, root + 8);
+  }
+  ctk_buf_free(&prefix);
+  ctk_buf_free(&tail);
+}
+
 /* The body for target t: the head of the city's usual call to the province turned into the
  * target's caller and callee (other heads are left as the file has them). */
 static void turned_body(const hostile_case *c, const hostile_target *t, ctk_buf *out)
@@ -355,6 +380,11 @@ static void case_send(const hostile_case *c, const hostile_target *t, ctk_wire_a
     body = ctk_buf_str(&prefix);
     body_len = prefix.len;
     pad = gen_bytes > prefix.len + tail.len ? gen_bytes - prefix.len - tail.len : 0;
+  }
+  else if(sscanf(c->generate, "attributes %zu %u", &gen_bytes, &gen_seq) == 2) {
+    attributes_body(gen_bytes, gen_seq, t, &turned);
+    body = ctk_buf_str(&turned);
+    body_len = turned.len;
   }
   else if(sscanf(c->generate, "header %63s %zu", gen_name, &gen_bytes) == 2) {
     size_t i;

@@ -6,14 +6,23 @@
 #include <libxml/tree.h>
 #include <stddef.h>
 
+/* Limits of one document; 0 in any field = none of ours. The shape limits (attributes,
+ * elements, text, depth) are held while libxml2 parses, through its SAX callbacks, and the
+ * attributes also before: libxml2 reads all of an element's attributes and compares each with
+ * every other before it calls back, so a start tag with many is refused on a first pass over
+ * the bytes that only counts. */
 typedef struct ctk_xml_limits {
-  size_t max_bytes;            /* refuse longer input; 0 = no limit of ours */
-  int max_depth;               /* refuse deeper element nesting; 0 = libxml2's own limit */
+  size_t max_bytes;            /* refuse longer input */
+  int max_depth;               /* refuse deeper element nesting (else libxml2's own limit) */
+  int max_attributes;          /* attributes and namespace declarations of one element */
+  long max_elements;           /* elements in the document */
+  size_t max_text;             /* bytes of character data (UTF-8) in the document */
 } ctk_xml_limits;
 
 /* Why a parse failed, in the profile's vocabulary: result is a symbolic result name
  * ("MALFORMED", "ENCODING", "FORBIDDEN", "TOO_LARGE", "INTERNAL") and rule the profile rule
- * that names the requirement ("envelope", "encoding", "forbidden", "size", "depth"). */
+ * that names the requirement ("envelope", "encoding", "forbidden", "size", "depth"; the
+ * shape limits are "size" too). */
 typedef struct ctk_xml_fault {
   const char *result;
   const char *rule;

@@ -808,6 +808,16 @@ static xmlNodePtr soap_must_understand(xmlNodePtr header)
   return NULL;
 }
 
+/* The profile's limits of one document. */
+static void msg_limits(const ctk_profile *p, ctk_xml_limits *lim)
+{
+  lim->max_bytes = p->max_message_bytes;
+  lim->max_depth = p->max_depth;
+  lim->max_attributes = p->max_attributes;
+  lim->max_elements = p->max_elements;
+  lim->max_text = p->max_text;
+}
+
 /* The business XML inside a SOAP envelope: the characters of ex:message (or ex:answer). */
 static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inner,
                             ctk_outcome *why)
@@ -863,8 +873,7 @@ static ctk_code soap_unwrap(const ctk_profile *p, xmlDocPtr env, xmlDocPtr *inne
     return CTK_E_PARSE;
   }
   text = xmlNodeGetContent(part);
-  lim.max_bytes = p->max_message_bytes;
-  lim.max_depth = p->max_depth;
+  msg_limits(p, &lim);
   *inner = text ? ctk_xml_parse_utf8((const char *)text, strlen((const char *)text), &lim, &fault)
                 : NULL;
   xmlFree(text);
@@ -900,8 +909,7 @@ ctk_code ctk_msg_decode(const ctk_profile *p, const char *data, size_t len, ctk_
       return CTK_E_ENCODING;
     }
   }
-  lim.max_bytes = p->max_message_bytes;
-  lim.max_depth = p->max_depth;
+  msg_limits(p, &lim);
   doc = ctk_xml_parse_bytes(data ? data : "", len, &lim, &fault);
   if(!doc)
     return fault_to_outcome(p, &fault, why);

@@ -468,6 +468,21 @@ static ctk_code parse_size(loader *ld, xmlNodePtr node, const char *attr, long l
   return CTK_E_OK;
 }
 
+/* parse_size for an attribute a profile may leave out (then dflt). */
+static ctk_code parse_size_or(loader *ld, xmlNodePtr node, const char *attr, long long min,
+                              long long max, long long dflt, long long *out)
+{
+  xmlChar *v = xmlGetProp(node, BAD_CAST attr);
+  int absent = v == NULL;
+
+  xmlFree(v);
+  if(absent) {
+    *out = dflt;
+    return CTK_E_OK;
+  }
+  return parse_size(ld, node, attr, min, max, out);
+}
+
 static ctk_code load_bindings(loader *ld, xmlNodePtr bindings)
 {
   xmlNodePtr b;
@@ -601,6 +616,21 @@ static ctk_code load_head(loader *ld, xmlNodePtr root)
   if(result)
     return result;
   p->max_depth = (int)v;
+  /* the document's shape: checked while it is parsed, before libxml2's costly paths (a root
+   * with 90,000 attributes cost seconds in its duplicate check) */
+  result = parse_size_or(ld, lim, "maxAttributes", 1, 1024, 32, &v);
+  if(result)
+    return result;
+  p->max_attributes = (int)v;
+  result = parse_size_or(ld, lim, "maxElements", 16, 10000000, 100000, &v);
+  if(result)
+    return result;
+  p->max_elements = (long)v;
+  result = parse_size_or(ld, lim, "maxTextBytes", 1024, 1024LL * 1024 * 1024,
+                         (long long)p->max_message_bytes, &v);
+  if(result)
+    return result;
+  p->max_text = (size_t)v;
   result = attr_copy(ld, schema, "entry", p->schema_entry, sizeof(p->schema_entry), 1);
   if(!result)
     result = attr_copy(ld, schema, "wsdl", p->wsdl, sizeof(p->wsdl), 0);

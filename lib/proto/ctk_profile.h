@@ -159,6 +159,9 @@ typedef struct ctk_profile {
   char sha256[65];             /* hash over every file of the profile, for evidence */
   size_t max_message_bytes;    /* refuse bigger messages */
   int max_depth;               /* refuse deeper XML */
+  int max_attributes;          /* attributes (and namespace declarations) of one element */
+  long max_elements;           /* elements of one document */
+  size_t max_text;             /* characters (bytes of UTF-8 text) of one document */
 
   ctk_interface *interfaces;
   size_t n_interfaces;
