@@ -5,7 +5,8 @@
  * channel (stderr) and then only as a truncated document. Converting first gives a precise
  * ENCODING answer with the byte offset and keeps every libxml2 error on the per-context
  * structured handler. libxml2 then parses UTF-8 with XML_PARSE_IGNORE_ENC. Input that is
- * already clean UTF-8 (the usual case) skips the conversion and is parsed where it lies. */
+ * already clean UTF-8 (the usual case) skips the conversion and is parsed where it lies. A NUL
+ * byte ends it there: libxml2 would read NULs at the start as UTF-16 or UCS-4 on its own. */
 #include "ctk_xml_safe.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -353,6 +354,15 @@ static xmlDocPtr parse_utf8(const char *data, size_t len, const ctk_xml_limits *
   }
   if(len > INT_MAX) {
     fault_set(f, "TOO_LARGE", "size", 0, "message of %zu bytes", len);
+    return NULL;
+  }
+  if(memchr(data, '\0', len)) {
+    /* U+0000 is never XML text. Without this libxml2 would take the NULs of UTF-16 or UCS-4
+     * without a byte-order mark for a sign of that encoding and read it, whatever was declared:
+     * only the encodings the profile lists are read. */
+    size_t at = (size_t)((const char *)memchr(data, '\0', len) - data);
+    fault_set(f, "ENCODING", "encoding", 0, "byte %zu is NUL: not text in the declared encoding "
+              "(UTF-16 or UCS-4 without a byte-order mark?)", at);
     return NULL;
   }
   if(prescan_attributes(data, len, lim->max_attributes, f))
