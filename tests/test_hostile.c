@@ -46,6 +46,7 @@ typedef struct hostile_case {
   int keeps_nothing;           /* X-Ctk-Stores: nothing: not even a message-log row */
   char echo[64];
   int own_host;                /* the file names its own Host: the test adds none */
+  int own_framing;             /* X-Ctk-Framing: as-written: the test adds no Content-Length */
   ctk_buf body;                /* placeholders already replaced */
 } hostile_case;
 
@@ -230,6 +231,8 @@ static int case_load(const char *name, hostile_case *c)
     }
     else if(!strcmp(line, "X-Ctk-Echo"))
       ctk_strlcpy(c->echo, value, sizeof(c->echo));
+    else if(!strcmp(line, "X-Ctk-Framing"))
+      c->own_framing = !strcmp(value, "as-written");
     else if(!strncmp(line, "X-Ctk-", 6))
       have_request = -1; /* an unknown directive is a broken file */
     else {
@@ -393,8 +396,9 @@ static void case_send(const hostile_case *c, const hostile_target *t, ctk_wire_a
       ctk_buf_addc(&head, 'v');
     ctk_buf_adds(&head, "\r\n");
   }
-  ctk_buf_printf(&head, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                 body_len + pad + tail.len);
+  if(!c->own_framing)
+    ctk_buf_printf(&head, "Content-Length: %zu\r\n", body_len + pad + tail.len);
+  ctk_buf_adds(&head, "Connection: close\r\n\r\n");
   ctk_wire_send(t->port, head.data, head.len, body, body_len, pad, tail.data, tail.len, a);
   ctk_buf_free(&head);
   ctk_buf_free(&prefix);

@@ -1340,6 +1340,68 @@ static void test_http_slow_clients_cannot_crowd_out_a_good_one(void)
   pthread_mutex_destroy(&s.lock);
 }
 
+/* Everything the server sends on one connection (until it closes, at most 5 s): raw. */
+static void read_all(int fd, char *out, size_t outlen)
+{
+  size_t got = 0;
+  for(;;) {
+    ssize_t r = recv(fd, out + got, outlen - 1 - got, 0);
+    if(r <= 0)
+      break;
+    got += (size_t)r;
+    if(got == outlen - 1)
+      break;
+  }
+  out[got] = '\0';
+}
+
+/* How many status lines in s. */
+static int answers_in(const char *s)
+{
+  int n = 0;
+  while((s = strstr(s, "HTTP/1.1 ")) != NULL) {
+    n++;
+    s++;
+  }
+  return n;
+}
+
+/* Where a body ends must be beyond doubt: a request with two framings, with a second request
+ * smuggled behind its chunked end, gets one 400 and a closed connection; two Content-Lengths
+ * that disagree get 400; a body never to be read (2^63 bytes) gets 413 at once. */
+static void test_http_ambiguous_framing_is_refused(void)
+{
+  seen s;
+  ctk_http_server *srv;
+  char answer[4096];
+  int port;
+  int fd;
+  size_t i;
+  static const char *const heads[] = {
+    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 38\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n"
+    "0\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nokok",
+    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775808\r\n\r\nok",
+  };
+  static const char *const want[] = { "HTTP/1.1 400", "HTTP/1.1 400", "HTTP/1.1 413" };
+
+  srv = start_server(&s, 0, NULL, NULL);
+  port = ctk_http_server_port(srv);
+  for(i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+    fd = ctk_test_connect(port, 5);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT(write(fd, heads[i], strlen(heads[i])) == (ssize_t)strlen(heads[i]));
+    read_all(fd, answer, sizeof(answer));  /* returns once the server closes */
+    close(fd);
+    CU_ASSERT_EQUAL(strncmp(answer, want[i], strlen(want[i])), 0);
+    CU_ASSERT_EQUAL(answers_in(answer), 1);
+  }
+  CU_ASSERT_EQUAL(s.calls, 0);  /* none reached the handler */
+  ctk_http_server_stop(srv);
+  pthread_mutex_destroy(&s.lock);
+}
+
 void ctk_test_add_http(CU_pSuite suite)
 {
   ctk_http_global_init();
@@ -1367,4 +1429,5 @@ void ctk_test_add_http(CU_pSuite suite)
   CTK_TEST(suite, test_http_content_coding_is_415);
   CTK_TEST(suite, test_http_half_closed_clients_get_parked_answers);
   CTK_TEST(suite, test_http_slow_clients_cannot_crowd_out_a_good_one);
+  CTK_TEST(suite, test_http_ambiguous_framing_is_refused);
 }

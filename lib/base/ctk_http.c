@@ -2,6 +2,7 @@
 #include "ctk_http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -629,6 +630,90 @@ static enum MHD_Result suspend_parked(request_state *st)
   return MHD_YES;
 }
 
+/* ---------- framing ----------
+ * Where a request's body ends must be beyond doubt: a front proxy and this server that read it
+ * differently would see different requests (request smuggling). libmicrohttpd takes the first
+ * Content-Length and lets Transfer-Encoding win over it, keeping the connection: a "second"
+ * request hidden in a chunked body was answered. Such a request is refused before its body is
+ * read, and the connection is closed after the answer. So is a declared body too long to read
+ * and throw away (the usual oversized body is read to its end and answered 413 by the handler,
+ * so the client, still sending, sees the answer). */
+
+/* Bodies declared longer than this are answered 413 at once instead of read and dropped. */
+#define DRAIN_MAX ((unsigned long long)256 * 1024 * 1024)
+
+typedef struct framing_seen {
+  int lengths;                 /* Content-Length headers */
+  int length_differs;          /* a second one says something else, or one is not a number */
+  unsigned long long length;
+  int encodings;               /* Transfer-Encoding headers */
+  int not_chunked;             /* one says something other than "chunked" */
+} framing_seen;
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+  framing_seen *f = cls;
+  (void)kind;
+  if(!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    char *end = NULL;
+    unsigned long long n;
+    errno = 0;
+    n = strtoull(value, &end, 10);
+    if(!*value || *value == '-' || *value == '+' || errno || !end || *end ||
+       (f->lengths && n != f->length))
+      f->length_differs = 1;
+    f->length = n;
+    f->lengths++;
+  }
+  else if(!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+    f->encodings++;
+    if(strcasecmp(value, "chunked"))
+      f->not_chunked = 1;
+  }
+  return MHD_YES;
+}
+
+/* 0 when the request's framing is clear, else the status to refuse it with and why. */
+static int framing_refusal(struct MHD_Connection *connection, char *why, size_t whylen)
+{
+  framing_seen f;
+
+  memset(&f, 0, sizeof(f));
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, framing_header, &f);
+  if(f.length_differs) {
+    snprintf(why, whylen, "Content-Length headers that disagree, or one that is not a number");
+    return 400;
+  }
+  if(f.lengths && f.encodings) {
+    snprintf(why, whylen, "both Content-Length and Transfer-Encoding: where the body ends is "
+             "ambiguous");
+    return 400;
+  }
+  if(f.encodings > 1 || f.not_chunked) {
+    snprintf(why, whylen, "the only transfer coding taken is one \"chunked\"");
+    return 501;
+  }
+  if(f.lengths && f.length > DRAIN_MAX) {
+    snprintf(why, whylen, "a body of %llu bytes is never read", f.length);
+    return 413;
+  }
+  return 0;
+}
+
+/* Answer a framing refusal before the body is read; libmicrohttpd closes the connection after
+ * it (an answer queued early ends the connection). */
+static enum MHD_Result refuse_framing(request_state *st, int status, const char *why)
+{
+  ctk_buf body;
+
+  CTK_INFO(HTTP_MOD, "refused a request framed ambiguously (%d): %s", status, why);
+  ctk_buf_init(&body, 1024);
+  ctk_buf_printf(&body, "%s\n", why);
+  st->dispatched = 1;
+  return queue_response(st->conn, status, "text/plain; charset=UTF-8", &body, NULL);
+}
+
 /* Runs the user's handler once the whole body is in (or discarded). */
 static enum MHD_Result dispatch(ctk_http_server *s, struct MHD_Connection *connection,
                                 const char *url, const char *method, request_state *st)
@@ -697,7 +782,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
   }
   if(!st->headers_seen) {
     /* The first call carries only the headers; the body (if any) comes in later calls. */
+    char why[128];
+    int refused;
     st->headers_seen = 1;
+    refused = framing_refusal(connection, why, sizeof(why));
+    if(refused)
+      return refuse_framing(st, refused, why);
     if(request_refused_before_body(connection, s->max_body)) {
       st->too_large = 1;       /* answered now: no 100 Continue, the body is never sent */
       st->answered_early = 1;
