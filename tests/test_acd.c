@@ -614,6 +614,60 @@ static void test_acd_garbage_and_other_methods(void)
   cap_reset(&cap);
 }
 
+/* One OPTIONS with these request line version, CSeq and Content-Length; the engine's answer
+ * (status, and its status line in line). */
+static int feed_odd(ctk_acd_engine *e, capture *cap, const char *version, const char *cseq,
+                    const char *clen, char *line, size_t linelen)
+{
+  char msg[1024];
+  size_t before = cap->nsent;
+  const char *eol;
+  snprintf(msg, sizeof(msg),
+           "OPTIONS sip:12328@127.0.0.1:5060 %s\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKodd\r\n"
+           "From: <sip:13800000000@127.0.0.1:5999>;tag=odd\r\n"
+           "To: <sip:12328@127.0.0.1:5060>\r\n"
+           "Call-ID: odd@test\r\nCSeq: %s\r\nMax-Forwards: 70\r\n"
+           "Content-Length: %s\r\n\r\n",
+           version, cseq, clen);
+  ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 0);
+  line[0] = '\0';
+  if(cap->nsent != before + 1)
+    return 0;
+  eol = strstr(cap->sent[before], "\r\n");
+  snprintf(line, linelen, "%.*s", eol ? (int)(eol - cap->sent[before]) : 0, cap->sent[before]);
+  return cap_status(cap, before, NULL, 0);
+}
+
+/* What libosip2 reads without a word but is not SIP 2.0 as RFC 3261 has it is answered 400
+ * (505 for another version), and the reason phrase says what is wrong. */
+static void test_acd_malformed_requests_get_400(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char line[256];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 1, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "1 OPTIONS", "0", line, sizeof(line)), 200);
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "1 BYE", "0", line, sizeof(line)), 400);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "CSeq method"));
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "2147483648 OPTIONS", "0", line, sizeof(line)),
+                  400);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "CSeq number"));
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "2147483647 OPTIONS", "0", line, sizeof(line)),
+                  200);
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "3 OPTIONS", "-5", line, sizeof(line)), 400);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "Content-Length"));
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/2.0", "4 OPTIONS", "40", line, sizeof(line)), 400);
+  CU_ASSERT_EQUAL(feed_odd(e, &cap, "SIP/3.0", "5 OPTIONS", "0", line, sizeof(line)), 505);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "SIP/2.0"));
+  CU_ASSERT_EQUAL(cap.nev, 0);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 /* Mutated SIP (bytes flipped, cut short, headers lost) must never crash the engine or make
  * it answer what it cannot read; a bounded, seeded run. */
 static void test_acd_mutated_sip_is_survived(void)
@@ -997,6 +1051,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_control_json);
   CTK_TEST(s, test_acd_agent_hangs_up);
   CTK_TEST(s, test_acd_garbage_and_other_methods);
+  CTK_TEST(s, test_acd_malformed_requests_get_400);
   CTK_TEST(s, test_acd_mutated_sip_is_survived);
   CTK_TEST(s, test_acd_talk_parse);
   CTK_TEST(s, test_acd_webhook_json_exact);

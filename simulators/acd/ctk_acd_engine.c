@@ -474,6 +474,31 @@ static void acd_reply(ctk_acd_engine *e, const osip_message_t *req, const ctk_ac
   free(s);
 }
 
+/* A request libosip2 read although it is not well-formed SIP 2.0: answered 400 (or 505) with
+ * the reason in the phrase, an ACK (which gets no answer) dropped. 1 when it was one. */
+static int acd_refuse_malformed(ctk_acd_engine *e, const osip_message_t *req, const char *data,
+                                size_t len, const ctk_acd_peer *peer)
+{
+  ctk_acd_local local = acd_local(e, peer);
+  int status = 0;
+  const char *why = ctk_acd_msg_request_problem(req, data, len, &status);
+  char *s = NULL;
+  size_t n = 0;
+
+  if(!why)
+    return 0;
+  CTK_DEBUG(ACD_MOD, "malformed %s refused: %s", req->sip_method, why);
+  if(MSG_IS_ACK(req))
+    return 1;
+  if(ctk_acd_msg_refusal(req, status, why, &local, &s, &n)) {
+    CTK_WARN(ACD_MOD, "could not build a %d response", status);
+    return 1;
+  }
+  acd_send(e, peer, s, n);
+  free(s);
+  return 1;
+}
+
 /* The final answer to the call's INVITE: sent, kept for retransmission until ACK. */
 static void acd_final(ctk_acd_engine *e, acd_call *c, int status, const char *sdp)
 {
@@ -910,6 +935,8 @@ ctk_code ctk_acd_engine_input(ctk_acd_engine *e, const char *data, size_t len,
     acd_on_response(e, msg, call_id);
   else if(!msg->sip_method)
     ; /* osip accepted it but it has no method: nothing to do */
+  else if(acd_refuse_malformed(e, msg, data, len, from))
+    ; /* answered 400 or 505 with the reason */
   else if(acd_required_options(msg, required, sizeof(required)))
     acd_bad_extension(e, msg, from, required);
   else if(MSG_IS_INVITE(msg))

@@ -6,9 +6,12 @@
 #include <osipparser2/osip_parser.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ctk_buf.h"
 
 static pthread_once_t msg_once = PTHREAD_ONCE_INIT;
 
@@ -156,6 +159,64 @@ ctk_code ctk_acd_msg_bad_extension(const osip_message_t *req, const char *to_tag
   if(!err)
     err = osip_message_set_header(resp, "Unsupported", unsupported);
   rc = err ? CTK_E_SIP : msg_text(resp, out, out_len);
+  osip_message_free(resp);
+  return rc;
+}
+
+/* 1 when s is all decimal digits (at least one) and at most max. */
+static int msg_count(const char *s, unsigned long long max)
+{
+  unsigned long long v = 0;
+  if(!s || !*s)
+    return 0;
+  for(; *s; s++) {
+    if(*s < '0' || *s > '9')
+      return 0;
+    v = v * 10 + (unsigned long long)(*s - '0');
+    if(v > max)
+      return 0;
+  }
+  return 1;
+}
+
+const char *ctk_acd_msg_request_problem(const osip_message_t *req, const char *data, size_t len,
+                                        int *status)
+{
+  const char *end = memmem(data, len, "\r\n\r\n", 4);
+  size_t body = end ? len - (size_t)(end + 4 - data) : 0;
+
+  *status = 400;
+  if(!req->sip_version || strcmp(req->sip_version, "SIP/2.0")) {
+    *status = 505;
+    return "Version Not Supported: only SIP/2.0";
+  }
+  if(!req->cseq || !req->cseq->method || !req->sip_method ||
+     strcmp(req->cseq->method, req->sip_method))
+    return "Bad Request: CSeq method differs from the request's";
+  /* RFC 3261 8.1.1.5: a 32-bit unsigned number below 2^31 */
+  if(!msg_count(req->cseq->number, 2147483647ULL))
+    return "Bad Request: CSeq number out of range";
+  if(req->content_length && !msg_count(req->content_length->value, SIZE_MAX))
+    return "Bad Request: Content-Length is not a count";
+  if(req->content_length && strtoull(req->content_length->value, NULL, 10) > body)
+    return "Bad Request: Content-Length runs past the message";
+  return NULL;
+}
+
+ctk_code ctk_acd_msg_refusal(const osip_message_t *req, int status, const char *reason,
+                             const ctk_acd_local *local, char **out, size_t *out_len)
+{
+  osip_message_t *resp = NULL;
+  ctk_code rc;
+
+  *out = NULL;
+  *out_len = 0;
+  if(msg_response_new(req, status, NULL, local, &resp))
+    return CTK_E_SIP;
+  /* the phrase says why (libosip2 keeps the pointer it is given: the old one is freed here) */
+  osip_free(resp->reason_phrase);
+  osip_message_set_reason_phrase(resp, osip_strdup(reason));
+  rc = msg_text(resp, out, out_len);
   osip_message_free(resp);
   return rc;
 }

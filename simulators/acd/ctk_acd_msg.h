@@ -31,6 +31,17 @@ ctk_code ctk_acd_msg_bad_extension(const osip_message_t *req, const char *to_tag
                                    const ctk_acd_local *local, const char *unsupported,
                                    char **out, size_t *out_len);
 
+/* What is wrong with a request libosip2 did read (data: its len bytes as received), or NULL
+ * when nothing is: *status is 400 (a CSeq of another method or out of 1..2^31-1, a
+ * Content-Length that is not a count or runs past the message) or 505 (not SIP/2.0), and the
+ * text is the reason phrase to answer with. libosip2 takes all of these without a word. */
+const char *ctk_acd_msg_request_problem(const osip_message_t *req, const char *data, size_t len,
+                                        int *status);
+
+/* ctk_acd_msg_response with the reason phrase reason (a fixed text, no line breaks). */
+ctk_code ctk_acd_msg_refusal(const osip_message_t *req, int status, const char *reason,
+                             const ctk_acd_local *local, char **out, size_t *out_len);
+
 /* The agent hangs up: BYE in the dialog of invite (From and To swapped, to_tag ours), sent to
  * the caller's Contact (or From when there is none). branch must be unique. */
 ctk_code ctk_acd_msg_bye(const osip_message_t *invite, const char *to_tag,
