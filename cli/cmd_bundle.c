@@ -7,6 +7,7 @@
 #include "ctk_bundle.h"
 #include "ctk_cli.h"
 #include "ctk_commands.h"
+#include "ctk_log.h"
 
 static void bundle_usage(FILE *out)
 {
@@ -111,6 +112,7 @@ int ctk_cmd_verify(int argc, char **argv)
   const char *key = NULL;
   const char *bundle = NULL;
   char err[1024] = "";
+  char shown[4096];
   ctk_bundle_check check;
   ctk_code rc;
   FILE *f;
@@ -147,9 +149,15 @@ int ctk_cmd_verify(int argc, char **argv)
 
   ctk_bundle_check_init(&check);
   rc = ctk_bundle_verify(bundle, key, &check, err, sizeof(err));
+  /* what the bundle says is printed escaped: it cannot print a line of its own */
+  ctk_log_escape(shown, sizeof(shown), err, strlen(err));
   if(rc == CTK_E_OK) {
+    char kind[64];
+    char region[32];
+    ctk_log_escape(kind, sizeof(kind), check.sut_kind, strlen(check.sut_kind));
+    ctk_log_escape(region, sizeof(region), check.sut_region, strlen(check.sut_region));
     printf("VALID %s: signature ok (key %s), %zu files ok; SUT %s %s, %s\n", bundle,
-           check.key_fingerprint, check.files_ok, check.sut_kind, check.sut_region,
+           check.key_fingerprint, check.files_ok, kind, region,
            check.certifiable ? "certifiable" : "NOT certifiable");
   }
   else if(rc == CTK_E_INVALID) {
@@ -158,12 +166,12 @@ int ctk_cmd_verify(int argc, char **argv)
   }
   else {
     /* An unusable key means nothing was checked; a bundle that cannot be read is invalid. */
-    fprintf(stderr, "ctk verify: %s\n", err[0] ? err : ctk_strerror(rc));
+    fprintf(stderr, "ctk verify: %s\n", err[0] ? shown : ctk_strerror(rc));
     if(rc == CTK_E_NOTFOUND || rc == CTK_E_CRYPTO) {
       ctk_bundle_check_free(&check);
       return strstr(err, key) ? CTK_EXIT_ERROR : CTK_EXIT_FAIL;
     }
-    printf("INVALID %s: %s\n", bundle, err[0] ? err : ctk_strerror(rc));
+    printf("INVALID %s: %s\n", bundle, err[0] ? shown : ctk_strerror(rc));
   }
   ctk_bundle_check_free(&check);
   return rc == CTK_E_OK ? CTK_EXIT_OK : CTK_EXIT_FAIL;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctk_log.h"
 #include "ctk_report.h"
 
 #define ED25519_SIG_LEN 64
@@ -220,6 +221,8 @@ typedef struct member {
   ctk_buf mem;
   char sha256[65];
   size_t size;
+  dev_t dev;                   /* of file, when it was found: it is read only if it is still */
+  ino_t ino;                   /* the same regular file with one link */
 } member;
 
 typedef struct member_list {
@@ -262,9 +265,31 @@ static member *member_add(member_list *l, const char *path)
   return m;
 }
 
-static ctk_code hash_file(const char *path, char out[65], size_t *size)
+/* Open a member's file for reading: only the regular file with one link it was when the folder
+ * was walked (no symbolic link, no hard link to a file outside, nothing swapped in since). */
+static FILE *member_open(const member *m)
 {
-  FILE *f = fopen(path, "rb");
+  int fd = open(m->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  FILE *f;
+
+  if(fd < 0)
+    return NULL;
+  if(fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_dev != m->dev ||
+     st.st_ino != m->ino) {
+    close(fd);
+    errno = EPERM;
+    return NULL;
+  }
+  f = fdopen(fd, "rb");
+  if(!f)
+    close(fd);
+  return f;
+}
+
+static ctk_code hash_file(const member *m, char out[65], size_t *size)
+{
+  FILE *f = member_open(m);
   unsigned char chunk[65536];
   sha_ctx s;
   ctk_code rc;
@@ -291,11 +316,14 @@ static ctk_code hash_file(const char *path, char out[65], size_t *size)
   return sha_end(&s, out);
 }
 
-/* Message logs are kept; keys, secrets, credentials and anything else are not: a bundle is
- * handed to others. */
+/* What a bundle holds besides the reports, by kind: the logs a run writes (daemons' logfmt
+ * lines, message logs as JSON lines, packet captures) and raw messages (XML). Everything else
+ * stays out, whatever its name: a bundle is handed to others, and the results folder also
+ * holds credentials, secrets, keys, stores and peers' lists (.csv, .txt, .secret, .pem, .db).
+ * Names that speak of secrets stay out even of an allowed kind. */
 static int is_log_name(const char *name)
 {
-  static const char *const exts[] = { ".log", ".xml", ".jsonl", ".txt", ".csv", ".pcap" };
+  static const char *const kinds[] = { ".log", ".jsonl", ".pcap", ".xml" };
   static const char *const sensitive[] = { "key", "secret", "credential", "passw", "token",
                                            ".pem" };
   size_t n = strlen(name), i;
@@ -305,9 +333,9 @@ static int is_log_name(const char *name)
     if(strcasestr(name, sensitive[i]))
       return 0;
   }
-  for(i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-    size_t e = strlen(exts[i]);
-    if(n > e && !strcmp(name + n - e, exts[i]))
+  for(i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    size_t e = strlen(kinds[i]);
+    if(n > e && !strcmp(name + n - e, kinds[i]))
       return 1;
   }
   return 0;
@@ -325,7 +353,8 @@ static int cmp_member(const void *a, const void *b)
 }
 
 /* Walk dir (relative name rel inside the bundle), adding message logs. Symbolic links are
- * not followed: the bundle holds what the run wrote, nothing it points at. */
+ * not followed and a file with more than one link refuses the bundle: it holds what the run
+ * wrote, nothing it points at. */
 static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, int depth,
                              char *err, size_t errlen)
 {
@@ -360,7 +389,15 @@ static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, i
     }
     else if(S_ISREG(st.st_mode) && is_log_name(e->d_name) &&
             !(depth == 0 && is_report_name(e->d_name))) {
-      member *m = member_add(l, inner);
+      member *m;
+      if(st.st_nlink != 1) {
+        /* a hard link may be a file from anywhere, made to look like the run's own */
+        ctk_report_set_err(err, errlen, "%s has %lu links: a bundle takes only files that are "
+                           "the results folder's own", full, (unsigned long)st.st_nlink);
+        rc = CTK_E_INVALID;
+        break;
+      }
+      m = member_add(l, inner);
       if(!m) {
         ctk_report_set_err(err, errlen, "%s: too many files (at most %d) or path too long", dir,
                            CTK_BUNDLE_FILES_MAX);
@@ -372,7 +409,9 @@ static ctk_code collect_logs(member_list *l, const char *dir, const char *rel, i
         rc = CTK_E_NOMEM;
         break;
       }
-      rc = hash_file(full, m->sha256, &m->size);
+      m->dev = st.st_dev;
+      m->ino = st.st_ino;
+      rc = hash_file(m, m->sha256, &m->size);
       if(rc)
         ctk_report_set_err(err, errlen, "%s: %s", full, ctk_strerror(rc));
       l->total += m->size;
@@ -592,7 +631,7 @@ static ctk_code write_mem_entry(struct archive *a, const char *path, const void 
 static ctk_code write_file_entry(struct archive *a, const member *m, time_t mtime, char *err,
                                  size_t errlen)
 {
-  FILE *f = fopen(m->file, "rb");
+  FILE *f = member_open(m);
   unsigned char chunk[65536];
   char again[65];
   sha_ctx s;
@@ -788,20 +827,47 @@ static void problem(ctk_bundle_check *c, const char *fmt, ...)
 
 static void problem(ctk_bundle_check *c, const char *fmt, ...)
 {
+  char line[2048];
+  char shown[4096];
   va_list ap;
+  int n;
+
   va_start(ap, fmt);
-  /* A full problem list still counts; the first lines are the ones people read. */
-  if(!ctk_buf_vprintf(&c->problems, fmt, ap))
-    ctk_buf_addc(&c->problems, '\n');
+  n = vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
+  /* names come from the bundle: escaped, a name cannot print a line of its own ("VALID ...") */
+  if(n >= 0) {
+    ctk_log_escape(shown, sizeof(shown), line, (size_t)n < sizeof(line) ? (size_t)n
+                                                                         : sizeof(line) - 1);
+    /* A full problem list still counts; the first lines are the ones people read. */
+    if(!ctk_buf_adds(&c->problems, shown))
+      ctk_buf_addc(&c->problems, '\n');
+  }
   c->n_problems++;
 }
 
-/* Names a tar may carry but a bundle never does: absolute, climbing, empty. */
+/* Names a tar may carry but a bundle never does, because tar -x would write them somewhere
+ * else or onto another member: empty, absolute, with an empty, "." or ".." segment ("./a" and
+ * "a" are one file), a trailing or doubled slash, a backslash or a control character. */
 static int unsafe_name(const char *p)
 {
-  return !p || !*p || p[0] == '/' || !strcmp(p, "..") || !strncmp(p, "../", 3) ||
-         strstr(p, "/../") || (strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/.."));
+  const char *seg;
+
+  if(!p || !*p || p[0] == '/')
+    return 1;
+  for(seg = p; *seg; seg++) {
+    if((unsigned char)*seg < 0x20 || *seg == 0x7f || *seg == '\\')
+      return 1;
+  }
+  for(seg = p;;) {
+    const char *slash = strchr(seg, '/');
+    size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
+    if(n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+      return 1;
+    if(!slash)
+      return 0;
+    seg = slash + 1;
+  }
 }
 
 /* Read every member: manifest and signature into memory, the rest hashed. */
@@ -809,6 +875,7 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
                              ctk_bundle_check *c, char *err, size_t errlen)
 {
   size_t total = 0;
+  uint64_t declared = 0;
   unsigned char chunk[65536];
 
   for(;;) {
@@ -827,11 +894,24 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
       return CTK_E_PARSE;
     }
     name = archive_entry_pathname(e);
+    /* sizes first, as declared: a member is never read (or skipped, which reads it too) past
+     * the limits, so a bundle claiming 8 GiB costs nothing */
+    declared += archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+    if(archive_entry_size(e) > (la_int64_t)CTK_BUNDLE_FILE_MAX ||
+       declared > CTK_BUNDLE_TOTAL_MAX) {
+      char shown[600];
+      ctk_log_escape(shown, sizeof(shown), name ? name : "", name ? strlen(name) : 0);
+      ctk_report_set_err(err, errlen, "%s: declares %lld bytes: over the limit of %zu for a "
+                         "member or %zu in all", shown, (long long)archive_entry_size(e),
+                         CTK_BUNDLE_FILE_MAX, CTK_BUNDLE_TOTAL_MAX);
+      return CTK_E_TOOBIG;
+    }
     if(unsafe_name(name)) {
       problem(c, "unsafe member name: %s", name ? name : "(none)");
       continue;
     }
-    if(archive_entry_filetype(e) != AE_IFREG) {
+    if(archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+       archive_entry_symlink(e)) {
       problem(c, "not a regular file: %s", name);
       continue;
     }
@@ -1010,6 +1090,71 @@ static void check_files(json_object *root, found_list *fl, ctk_bundle_check *c)
   }
 }
 
+/* A bundle is one gzip stream holding one tar archive, and nothing after either: bytes there
+ * are not checked here but another reader may take them (gzip readers go on to a second
+ * stream, some tar readers past the end marker). tar_end is where the tar reader stopped in
+ * the decompressed bytes; after it only the zeros that fill the archive's last 10 KiB record
+ * may follow. Read again decompressed and raw, bounded by that record. */
+#define TAR_RECORD 10240
+
+static void check_stream_end(const char *path, int64_t tar_end, ctk_bundle_check *c)
+{
+  struct archive *a = archive_read_new();
+  struct archive_entry *e;
+  unsigned char chunk[65536];
+  int64_t at = 0;
+  int64_t consumed;
+  int after_end = 0;
+  struct stat st;
+
+  if(!a)
+    return;
+  archive_read_support_filter_gzip(a);
+  archive_read_support_format_raw(a);
+  if(archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+     archive_read_next_header(a, &e) != ARCHIVE_OK) {
+    problem(c, "not one gzip stream: %s", archive_error_string(a));
+    archive_read_free(a);
+    return;
+  }
+  while(!after_end) {
+    la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
+    la_ssize_t i;
+    if(n <= 0)
+      break;
+    for(i = 0; i < n && !after_end; i++)
+      after_end = at + i >= tar_end && (chunk[i] || at + i >= tar_end + TAR_RECORD);
+    at += n;
+  }
+  consumed = archive_filter_bytes(a, 1);
+  archive_read_free(a);
+  if(after_end)
+    problem(c, "data after the end of the tar archive (a second archive?)");
+  else if(stat(path, &st) == 0 && (int64_t)st.st_size != consumed)
+    problem(c, "%lld bytes after the end of the gzip stream",
+            (long long)st.st_size - (long long)consumed);
+}
+
+/* The manifest exactly as ctk writes it (ctk_json_write_document): a JSON parser that kept the
+ * first of two "certifiable" keys, or read past the document, would see another manifest than
+ * the one checked here, under the same signature. */
+static void check_manifest_canonical(json_tokener *tok, json_object *root, const ctk_buf *text,
+                                     ctk_bundle_check *c)
+{
+  size_t end = json_tokener_get_parse_end(tok);
+  ctk_buf again;
+
+  if(end != text->len) {       /* the tokener stops after the document and its white space */
+    problem(c, "manifest: %zu bytes after the JSON document", text->len - end);
+    return;
+  }
+  ctk_buf_init(&again, CTK_BUNDLE_MANIFEST_MAX);
+  if(ctk_json_write_document(json_object_get(root), &again) || again.len != text->len ||
+     memcmp(again.data, text->data, text->len))
+    problem(c, "manifest: not in the form ctk writes it (a key given twice?)");
+  ctk_buf_free(&again);
+}
+
 ctk_code ctk_bundle_verify(const char *bundle_path, const char *pubkey_pem,
                            ctk_bundle_check *c, char *err, size_t errlen)
 {
@@ -1049,6 +1194,7 @@ ctk_code ctk_bundle_verify(const char *bundle_path, const char *pubkey_pem,
   rc = read_members(a, &fl, &manifest, &sig, c, err, errlen);
   if(rc)
     goto out;
+  check_stream_end(bundle_path, archive_filter_bytes(a, 0), c);
   /* Duplicate names would let one copy be checked and another extracted. */
   qsort(fl.items, fl.count, sizeof(fl.items[0]), cmp_found);
   for(i = 1; i < fl.count; i++) {
@@ -1074,6 +1220,7 @@ ctk_code ctk_bundle_verify(const char *bundle_path, const char *pubkey_pem,
     rc = CTK_E_INVALID;
     goto out;
   }
+  check_manifest_canonical(tok, root, &manifest, c);
   read_identity(root, c);
   if(k) {
     if(!found_lookup(&fl, CTK_BUNDLE_SIGNATURE)) {

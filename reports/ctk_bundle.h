@@ -28,9 +28,11 @@ ctk_code ctk_bundle_key_fingerprint(const char *pem_path, char out[65], char *er
                                     size_t errlen);
 
 /* Build the bundle from a results directory: DIR/results.json (required), DIR/junit.xml and
- * DIR/report.html (generated from results.json when absent), and every message log found in
- * DIR (*.log, *.xml, *.jsonl, *.txt, *.csv, *.pcap; never hidden files, symbolic links, or
- * names containing key, secret, credential, passw, token or .pem, in any case).
+ * DIR/report.html (generated from results.json when absent), and the kinds of file a bundle
+ * holds found in DIR: logs and raw messages (*.log, *.jsonl, *.pcap, *.xml). Nothing else
+ * (.csv, .txt, .secret, .pem, .db stay out whatever their names), never hidden files or
+ * symbolic links, nor names containing key, secret, credential, passw, token or .pem in any
+ * case; a regular file with more than one link refuses the bundle (CTK_E_INVALID).
  * The bundle is written to a temporary file and renamed, so out_path is never half-written. */
 ctk_code ctk_bundle_create(const char *results_dir, const char *privkey_pem, const char *out_path,
                            char *err, size_t errlen);
@@ -61,7 +63,12 @@ void ctk_bundle_check_init(ctk_bundle_check *c);
 void ctk_bundle_check_free(ctk_bundle_check *c);
 
 /* Verify a bundle: the signature over manifest.json (when pubkey_pem is not NULL), then every
- * member against its hash; missing, extra and changed members are all listed. Returns
+ * member against its hash; missing, extra and changed members are all listed. Only a
+ * canonical bundle is valid: one gzip stream of one tar archive with nothing after either,
+ * regular members only, names without "."/".." or empty segments, a manifest exactly as ctk
+ * writes it (no key twice, nothing after it). A member declaring more than
+ * CTK_BUNDLE_FILE_MAX (or all more than CTK_BUNDLE_TOTAL_MAX) ends the check at its header
+ * (CTK_E_TOOBIG). Problem lines escape what they quote from the bundle. Returns
  * CTK_E_OK when valid, CTK_E_INVALID when not (check->problems says why), or another code
  * when it could not be checked at all (err says why: unreadable key, not a tar.gz...). */
 ctk_code ctk_bundle_verify(const char *bundle_path, const char *pubkey_pem,

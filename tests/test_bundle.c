@@ -3,10 +3,14 @@
 #include <CUnit/CUnit.h>
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ctk_bundle.h"
 #include "ctk_file.h"
@@ -69,6 +73,10 @@ static void make_results_dir(const char *dir, const char *fixture, const char *r
   write_text(dir, "messages/credentials.csv", "region,hash\n");
   write_text(dir, "DB_Password.txt", "x\n");
   write_text(dir, "api-token.log", "x\n");
+  /* what a deny-list of words missed: only the kinds a bundle holds go in */
+  write_text(dir, "id_ed25519.txt", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+  write_text(dir, "creds.csv", "360100,secret\n");
+  write_text(dir, "ctk.db", "SQLite format 3");
 }
 
 static ctk_code verify(const char *bundle, const char *key, ctk_bundle_check *c)
@@ -78,7 +86,12 @@ static ctk_code verify(const char *bundle, const char *key, ctk_bundle_check *c)
   return ctk_bundle_verify(bundle, key, c, err, sizeof(err));
 }
 
-typedef enum { EDIT_FLIP, EDIT_REMOVE, EDIT_ADD, EDIT_UNSAFE, EDIT_DUPLICATE } edit_kind;
+typedef enum { EDIT_FLIP, EDIT_REMOVE, EDIT_ADD, EDIT_UNSAFE, EDIT_DUPLICATE, EDIT_LINK,
+               EDIT_REPLACE } edit_kind;
+
+/* EDIT_REPLACE: the new bytes of the target member. */
+static const char *replace_with;
+static size_t replace_len;
 
 /* Copy the archive src to dst, editing the member named target. */
 static void rewrite(const char *src, const char *dst, const char *target, edit_kind kind)
@@ -102,12 +115,27 @@ static void rewrite(const char *src, const char *dst, const char *target, edit_k
       continue;
     if(is_target && kind == EDIT_FLIP)
       data[n / 2] ^= 0x01;
+    if(is_target && kind == EDIT_REPLACE) {
+      memcpy(data, replace_with, replace_len);
+      n = (la_ssize_t)replace_len;
+      archive_entry_set_size(e, n);
+    }
     archive_write_header(out, e);
     archive_write_data(out, data, (size_t)n);
     if(is_target && kind == EDIT_DUPLICATE) {
       archive_write_header(out, e);
       archive_write_data(out, data, (size_t)n);
     }
+  }
+  if(kind == EDIT_LINK) {
+    /* a hard link: tar -x makes the name another name of the target's file */
+    struct archive_entry *x = archive_entry_new();
+    archive_entry_set_pathname(x, "extra.log");
+    archive_entry_set_hardlink(x, target);
+    archive_entry_set_filetype(x, AE_IFREG);
+    archive_entry_set_perm(x, 0644);
+    archive_write_header(out, x);
+    archive_entry_free(x);
   }
   if(kind == EDIT_ADD || kind == EDIT_UNSAFE) {
     struct archive_entry *x = archive_entry_new();
@@ -280,6 +308,213 @@ static void test_missing_extra_duplicate_unsafe(void)
 }
 
 /* A bundle cut at any length is refused with a reason, never read past its end. */
+/* ---- canonical bundles only ---- */
+
+/* The test signer's raw Ed25519 signature of text, into sig. */
+static void sign_with_test_key(const char *text, size_t len, unsigned char sig[64])
+{
+  FILE *f = fopen(priv, "r");
+  EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  size_t siglen = 64;
+
+  if(f)
+    fclose(f);
+  CU_ASSERT_FATAL(k && ctx);
+  CU_ASSERT_EQUAL(EVP_DigestSignInit(ctx, NULL, NULL, NULL, k), 1);
+  CU_ASSERT_EQUAL(EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)text, len), 1);
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(k);
+}
+
+/* bundle with its manifest replaced by text, signed by the signer: out. */
+static void resigned(const char *bundle, const char *text, const char *out)
+{
+  char mid[800];
+  static unsigned char sig[64];
+  snprintf(mid, sizeof(mid), "%s.mid.tar.gz", out);
+  replace_with = text;
+  replace_len = strlen(text);
+  rewrite(bundle, mid, "manifest.json", EDIT_REPLACE);
+  sign_with_test_key(text, strlen(text), sig);
+  replace_with = (const char *)sig;
+  replace_len = sizeof(sig);
+  rewrite(mid, out, "manifest.sig", EDIT_REPLACE);
+}
+
+/* Problems of verifying path, which must be refused: the text of its problems (static). */
+static const char *refused_for(const char *path)
+{
+  static char text[8192];
+  ctk_bundle_check c;
+  CU_ASSERT_EQUAL(verify(path, pub, &c), CTK_E_INVALID);
+  ctk_strlcpy(text, ctk_buf_str(&c.problems), sizeof(text));
+  ctk_bundle_check_free(&c);
+  return text;
+}
+
+/* Everything another reader might take differently is refused, with a valid signature or
+ * not: bytes after the gzip stream, a second archive after the first, a name that tar -x
+ * writes onto another member, a link, a manifest that says one key twice or has more after
+ * it. A name with a line break cannot print a line of its own. */
+static void test_canonical_bundles_only(void)
+{
+  char bundle[700], bad[760];
+  size_t len = 0;
+  char *data;
+  char *manifest;
+  char *at;
+  ctk_buf b;
+  const char *problems;
+
+  build_bundle("bundle-canon", PASS_FIXTURE, NULL, bundle, sizeof(bundle));
+  snprintf(bad, sizeof(bad), "%s.bad.tar.gz", bundle);
+  data = ctk_test_read_file(bundle, &len);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+  ctk_buf_init(&b, 2 * len + 64);
+
+  ctk_buf_add(&b, data, len);
+  ctk_buf_adds(&b, "appended after the bundle");
+  CU_ASSERT_EQUAL(ctk_file_write_atomic(bad, b.data, b.len, 0644), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "after the end of the gzip stream"));
+
+  ctk_buf_reset(&b);
+  ctk_buf_add(&b, data, len);
+  ctk_buf_add(&b, data, len);  /* a second gzip stream: gzip -d reads on */
+  CU_ASSERT_EQUAL(ctk_file_write_atomic(bad, b.data, b.len, 0644), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "after the end of the tar archive"));
+
+  rewrite(bundle, bad, "./report.html", EDIT_ADD);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "unsafe member name: ./report.html"));
+  rewrite(bundle, bad, "messages//0001-out.xml", EDIT_ADD);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "unsafe member name"));
+  rewrite(bundle, bad, "run.log", EDIT_LINK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "not a regular file: extra.log"));
+  rewrite(bundle, bad, "x\nVALID bundle.tar.gz: signature ok", EDIT_ADD);
+  problems = refused_for(bad);
+  CU_ASSERT_PTR_NULL(strstr(problems, "\nVALID"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(problems, "x\\nVALID"));
+
+  /* the signer's own manifest, made ambiguous and signed again */
+  free(data);
+  data = NULL;
+  {
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    static char text[1024 * 1024];
+    la_ssize_t n = 0;
+    archive_read_support_filter_gzip(a);
+    archive_read_support_format_tar(a);
+    CU_ASSERT_EQUAL_FATAL(archive_read_open_filename(a, bundle, 16384), ARCHIVE_OK);
+    CU_ASSERT_EQUAL_FATAL(archive_read_next_header(a, &e), ARCHIVE_OK);
+    n = archive_read_data(a, text, sizeof(text) - 64);
+    archive_read_free(a);
+    CU_ASSERT_FATAL(n > 0);
+    text[n] = '\0';
+    manifest = text;
+  }
+  resigned(bundle, manifest, bad);  /* the control: re-signed as it was, it is valid */
+  {
+    ctk_bundle_check c;
+    CU_ASSERT_EQUAL(verify(bad, pub, &c), CTK_E_OK);
+    ctk_bundle_check_free(&c);
+  }
+  at = strstr(manifest, "\"certifiable\": true");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+  ctk_buf_reset(&b);
+  ctk_buf_add(&b, manifest, (size_t)(at - manifest));
+  ctk_buf_adds(&b, "\"certifiable\": false,\n  ");
+  ctk_buf_adds(&b, at);
+  resigned(bundle, ctk_buf_str(&b), bad);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "a key given twice"));
+  ctk_buf_reset(&b);
+  ctk_buf_adds(&b, manifest);
+  ctk_buf_adds(&b, "{\"certifiable\": false}\n");
+  resigned(bundle, ctk_buf_str(&b), bad);
+  CU_ASSERT_PTR_NOT_NULL(strstr(refused_for(bad), "bytes after the JSON document"));
+  ctk_buf_free(&b);
+}
+
+/* A member that declares more than a bundle may hold is refused at its header, without being
+ * read or skipped (which reads it too): a tar header patched to ~8 GiB over 4 bytes of data. */
+static void test_oversized_member_costs_nothing(void)
+{
+  struct archive *w;
+  struct archive_entry *e;
+  static unsigned char tar[3 * 512 + 10240];
+  size_t used = 0;
+  unsigned sum = 0;
+  size_t i;
+  char path[700], err[512] = "";
+  ctk_bundle_check c;
+  clock_t cpu;
+
+  /* a plain tar of one 4-byte member, written by libarchive into memory */
+  w = archive_write_new();
+  archive_write_set_format_ustar(w);
+  archive_write_open_memory(w, tar, sizeof(tar), &used);
+  e = archive_entry_new();
+  archive_entry_set_pathname(e, "run.log");
+  archive_entry_set_size(e, 4);
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_write_header(w, e);
+  archive_write_data(w, "evil", 4);
+  archive_entry_free(e);
+  archive_write_close(w);
+  archive_write_free(w);
+  CU_ASSERT_FATAL(used >= 1024);
+  /* its size field says 8 GiB - 1 now, its checksum is made again */
+  memcpy(tar + 124, "77777777777", 12);
+  memset(tar + 148, ' ', 8);
+  for(i = 0; i < 512; i++)
+    sum += tar[i];
+  snprintf((char *)tar + 148, 8, "%06o", sum);
+  snprintf(path, sizeof(path), "%s/huge.tar.gz", ctk_test_tmpdir("bundle-huge"));
+  w = archive_write_new();
+  archive_write_add_filter_gzip(w);
+  archive_write_set_format_raw(w);
+  CU_ASSERT_EQUAL_FATAL(archive_write_open_filename(w, path), ARCHIVE_OK);
+  e = archive_entry_new();
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_write_header(w, e);
+  archive_write_data(w, tar, used);
+  archive_entry_free(e);
+  archive_write_close(w);
+  archive_write_free(w);
+
+  ensure_keys();
+  ctk_bundle_check_init(&c);
+  cpu = clock();
+  CU_ASSERT_EQUAL(ctk_bundle_verify(path, pub, &c, err, sizeof(err)), CTK_E_TOOBIG);
+  CU_ASSERT((double)(clock() - cpu) / CLOCKS_PER_SEC < 1.0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "run.log: declares 8589934591 bytes"));
+  ctk_bundle_check_free(&c);
+}
+
+/* ctk bundle takes only the results folder's own regular files: not a hard link to a file
+ * elsewhere (it might be anything), and only the kinds a bundle holds (build_and_verify). */
+static void test_bundle_refuses_hard_links(void)
+{
+  char dir[600], outside[700], linked[700], out[700], err[512] = "";
+  FILE *f;
+
+  ensure_keys();
+  ctk_strlcpy(dir, ctk_test_tmpdir("bundle-hardlink"), sizeof(dir));
+  make_results_dir(dir, PASS_FIXTURE, NULL);
+  snprintf(outside, sizeof(outside), "%s/outside-secret", ctk_test_tmpdir("bundle-outside"));
+  f = fopen(outside, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("not the run's\n", f);
+  fclose(f);
+  snprintf(linked, sizeof(linked), "%s/stolen.log", dir);
+  CU_ASSERT_EQUAL_FATAL(link(outside, linked), 0);
+  snprintf(out, sizeof(out), "%s/bundle.tar.gz", dir);
+  CU_ASSERT_NOT_EQUAL(ctk_bundle_create(dir, priv, out, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "stolen.log has 2 links"));
+  CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+}
+
 static void test_truncated(void)
 {
   char bundle[700], cut[760];
@@ -441,6 +676,9 @@ void ctk_test_add_bundle(CU_pSuite s)
   CTK_TEST(s, test_every_member_tampered);
   CTK_TEST(s, test_missing_extra_duplicate_unsafe);
   CTK_TEST(s, test_truncated);
+  CTK_TEST(s, test_canonical_bundles_only);
+  CTK_TEST(s, test_oversized_member_costs_nothing);
+  CTK_TEST(s, test_bundle_refuses_hard_links);
   CTK_TEST(s, test_wrong_key);
   CTK_TEST(s, test_not_certifiable);
   CTK_TEST(s, test_cli);
