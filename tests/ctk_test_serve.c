@@ -72,6 +72,8 @@ static int write_files(ctk_test_node *n)
     add_credential(&b, CTK_TS_CITY, 3);
     add_credential(&b, CTK_TS_OTHER_CITY, 3);
     add_credential(&b, CTK_TS_MINISTRY, 1);
+    /* a copy-paste slip: a city of another province (hostile 122 shows it counts for nothing) */
+    add_credential(&b, CTK_TS_FOREIGN_CITY, 3);
   }
   else
     add_credential(&b, CTK_TS_PROVINCE, 2);

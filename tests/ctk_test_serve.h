@@ -15,6 +15,7 @@
 #define CTK_TS_PROVINCE "360000"
 #define CTK_TS_CITY "360100"
 #define CTK_TS_OTHER_CITY "360200"
+#define CTK_TS_FOREIGN_CITY "370100" /* Jinan, Shandong: in the province's credentials by mistake */
 
 typedef struct ctk_test_node {
   char role[16];               /* "ministry" or "province" */

@@ -154,6 +154,11 @@ static void test_validate_format_match(void)
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-02-30T10:00:00Z"), 0);
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-04-31T10:00:00+08:00"), 0);
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59+08:00"), 1);
+  /* no zone is further from UTC than 14 hours (issue 17) */
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59+14:00"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59-14:00"), 1);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59+14:01"), 0);
+  CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2026-12-31T23:59:59+13:59"), 1);
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2024-02-29T00:00:00Z"), 1);  /* leap */
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2000-02-29T00:00:00Z"), 1);  /* 400 */
   CU_ASSERT_EQUAL(ctk_format_match(p, "DateTime", "2100-02-29T00:00:00Z"), 0);  /* 100 */

@@ -479,6 +479,7 @@ static ctk_code load_all(ctk_node_engine *n, char *err, size_t errlen)
   n->receive.profile = n->profile;
   n->receive.auth = n->auth;
   n->receive.self = n->self;
+  n->receive.regions = n->regions;
   if(ctk_node_fault(n, CTK_PF_ignore_auth))
     n->receive.skip |= CTK_RX_SKIP(CTK_RX_CREDENTIALS) | CTK_RX_SKIP(CTK_RX_SENDER);
   if(ctk_node_fault(n, CTK_PF_ignore_region))

@@ -769,8 +769,16 @@ static ctk_code flow_statistics(ctk_exchange *x)
   char from[11], to[11];
   char prov[8];
   xmlNodePtr c;
+  time_t start, end;
   ctk_code result = CTK_E_OK;
 
+  /* a period that ends before it starts counts nothing it could be compared with */
+  if(!ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_START), &start, NULL, 0) &&
+     !ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_END), &end, NULL, 0) && end < start) {
+    flow_refuse(x, "FORMAT", FLOW_BODY, CTK_EL_PERIOD_END, flow_rule(x, "schema"),
+                "the period ends before it starts");
+    return CTK_E_OK;
+  }
   /* periods are kept as days (the Beijing day of the period's times) */
   ctk_profile_day(p, flow_get(x, CTK_EL_PERIOD_START), from);
   ctk_profile_day(p, flow_get(x, CTK_EL_PERIOD_END), to);

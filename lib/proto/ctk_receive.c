@@ -131,6 +131,39 @@ static int step_request(const ctk_receive_config *cfg, const ctk_http_request *r
   return -1;
 }
 
+/* Credentials count only for a neighbour in the region table: at a province its own cities and
+ * the ministry, at the ministry the provinces, at a city its province, each at the level the
+ * table gives it. A credentials line for a city of another province (a copy-paste slip) must
+ * not let that city act here. */
+static int receive_neighbour(const ctk_receive_config *cfg, ctk_received *rx)
+{
+  const ctk_region_db *db = cfg->regions;
+  const ctk_region *of = NULL;
+  int table_level;
+  int ok;
+
+  if(!db)
+    return 0;
+  table_level = ctk_region_level(db, rx->user);
+  if(table_level == CTK_LEVEL_CITY)
+    of = ctk_region_province_of(db, rx->user);
+  if(cfg->self.level == CTK_LEVEL_PROVINCE)
+    ok = (table_level == CTK_LEVEL_CITY && of && !strcmp(of->code, cfg->self.region)) ||
+         table_level == CTK_LEVEL_MINISTRY;
+  else if(cfg->self.level == CTK_LEVEL_MINISTRY)
+    ok = table_level == CTK_LEVEL_PROVINCE;
+  else {
+    of = ctk_region_province_of(db, cfg->self.region);
+    ok = table_level == CTK_LEVEL_PROVINCE && of && !strcmp(of->code, rx->user);
+  }
+  if(ok && table_level == rx->level)
+    return 0;
+  ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", "HTTP Authorization", "J3-SEC-005",
+                  "%s (level %d) is not a neighbour of %s in the region table", rx->user,
+                  rx->level, cfg->self.region);
+  return -1;
+}
+
 static int step_credentials(const ctk_receive_config *cfg, const ctk_http_request *req,
                             ctk_received *rx)
 {
@@ -148,7 +181,7 @@ static int step_credentials(const ctk_receive_config *cfg, const ctk_http_reques
   }
   rx->user = user;
   rx->level = level;
-  return 0;
+  return receive_neighbour(cfg, rx);
 }
 
 /* Against the node CREDENTIALS authenticated: nothing to compare when that step was left out. */

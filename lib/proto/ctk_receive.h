@@ -11,6 +11,7 @@
 #include "ctk_http.h"
 #include "ctk_msg.h"
 #include "ctk_profile.h"
+#include "ctk_region.h"
 
 /* The steps. ctk_receive runs them in the order of one table in ctk_receive.c (receive_order),
  * which is the one place to change it; the values here only name them. */
@@ -18,7 +19,8 @@ typedef enum ctk_receive_step {
   CTK_RX_ACCEPTED = 0,         /* no step refused */
   CTK_RX_PATH,                 /* the path ends in /exchange or /soap, which gives the binding: 404 */
   CTK_RX_METHOD,               /* POST: else 405 */
-  CTK_RX_CREDENTIALS,          /* HTTP Basic against the credentials (constant time): else AUTH */
+  CTK_RX_CREDENTIALS,          /* HTTP Basic against the credentials (constant time): else AUTH;
+                                  a node that is no neighbour in the region table: DENIED */
   CTK_RX_SIZE,                 /* the body was within the server's limit: else 413, TOO_LARGE */
   CTK_RX_MEDIA_TYPE,           /* an XML media type, or none: else MALFORMED, not parsed */
   CTK_RX_DECODE,               /* ctk_msg_decode: size, encoding, no DTD or entity, depth, SOAP */
@@ -37,6 +39,8 @@ typedef struct ctk_receive_config {
   const ctk_auth *auth;        /* who may call; NULL or empty refuses everyone (leave the
                                   CREDENTIALS and SENDER steps out to let anyone in) */
   ctk_node self;               /* the receiving node: the Receiver of what it accepts */
+  const ctk_region_db *regions; /* when set, credentials count only for this node's neighbours
+                                  in the region table (its cities, its province or ministry) */
   unsigned skip;               /* CTK_RX_SKIP() of the steps left out */
 } ctk_receive_config;
 

@@ -366,6 +366,7 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
   memset(&cfg, 0, sizeof(cfg));
   cfg.profile = p;
   cfg.auth = sim->auth;
+  cfg.regions = sim->regions;
   ctk_strlcpy(cfg.self.region, region, sizeof(cfg.self.region));
   cfg.self.level = CTK_LEVEL_CITY;
   if(!sim->auth)
