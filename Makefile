@@ -7,7 +7,7 @@
 #   make demo       deps + build + full conformance run against the reference province
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make tsan       the tests under ThreadSanitizer (threads: store committer, parked requests)
-#   make bench | soak | fuzz    long-running work, never part of `make test`
+#   make bench | bench-hostile | soak | fuzz    long-running work, never part of `make test`
 #   make cti-check  each CTI family watched by its real client through 200 SIPp calls
 
 BUILD    ?= build
@@ -71,7 +71,8 @@ $(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -DCTK_FUZZ_NO_MAIN
 CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
-.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps layercheck cti-check
+.PHONY: all deps test demo asan tsan bench bench-hostile soak fuzz clean check-deps layercheck \
+        cti-check
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -159,6 +160,12 @@ bench: deps
 cti-check: deps
 	$(MAKE) all
 	CTK_CTI_CALLS=200 CTK_BIN=$(abspath $(CTK)) ./$(TESTBIN) --suite cti_interop
+
+# issue 17's targets, measured (bench/hostile.sh): store growth, CPU per refusal, a good
+# client's answers under 2,000 slow connections
+bench-hostile: deps
+	$(MAKE) all
+	sh bench/hostile.sh $(BUILD)
 
 soak: deps
 	$(MAKE) all

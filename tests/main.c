@@ -56,7 +56,7 @@ static int tags_intersect(const char *list, const char *tags)
 static void usage(void)
 {
   fputs("usage: ctk-tests [--tags T,...] [--suite NAME] [--list]\n"
-        "  --tags T   run only suites with one of these tags (soak runs only this way)\n"
+        "  --tags T   run only suites with one of these tags (soak and measure run only this way)\n"
         "  --suite N  run only the suite named N\n"
         "  env CTK_TEST_SKIP=tag,...  skip suites with these tags\n",
         stderr);
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
       continue;
     if(only_tags && !tags_intersect(only_tags, e->tags))
       continue;
-    if(!only_tags && !only_suite && tags_intersect("soak", e->tags))
+    if(!only_tags && !only_suite && tags_intersect("soak,measure", e->tags))
       continue;
     if(tags_intersect(skip, e->tags)) {
       printf("skipping suite %s (tags %s listed in CTK_TEST_SKIP)\n", e->name, e->tags);

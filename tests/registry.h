@@ -13,6 +13,8 @@
  *   fuzz     a short, bounded fuzz run
  *   build    runs make and the C compiler on the source tree
  *   soak     long; only with `--tags soak` (make soak), never in make test
+ *   measure  measures issue 17's targets (bench/hostile.sh, make bench-hostile); never in
+ *            make test
  */
 #ifndef CTK_TEST_REGISTRY_H
 #define CTK_TEST_REGISTRY_H
@@ -60,6 +62,7 @@
   X(city, "net")           \
   X(crash, "net")          \
   X(crash_soak, "soak")    \
+  X(measure, "measure")    \
   X(valgrind, "valgrind") \
   X(runner, "net") \
   X(selftest, "net") \
