@@ -23,8 +23,9 @@ static ctk_code exchange_encode(void *ctx, ctk_msg *ans, ctk_buf *out)
 
   if(ctk_node_fault(n, CTK_PF_wrong_correl_id)) {
     /* the encoder writes the document, so change the CorrelId there */
-    xmlNodePtr head = ctk_xml_child(xmlDocGetRootElement(ans->doc), "Head");
-    xmlNodePtr correl = head ? ctk_xml_child(head, "CorrelId") : NULL;
+    xmlNodePtr root = xmlDocGetRootElement(ans->doc);
+    xmlNodePtr head = ctk_xml_child(root, ctk_el(n->profile, CTK_EL_HEAD));
+    xmlNodePtr correl = head ? ctk_xml_child(head, ctk_el(n->profile, CTK_EL_CORREL_ID)) : NULL;
     ctk_msg_make_id(n->self.region, ans->head.correl_id);
     if(correl)
       xmlNodeSetContent(correl, BAD_CAST ans->head.correl_id);
@@ -220,8 +221,8 @@ static void exchange_not_committed(ctk_exchange *x, ctk_buf *out)
   x->accepted_log_id = 0;
   ctk_buf_reset(out);
   x->queued = 0;
-  ctk_outcome_set(&x->outcome, x->n->profile, "INTERNAL", "", "J2-REL-001",
-                  "could not record the message");
+  ctk_outcome_set(&x->outcome, x->n->profile, "INTERNAL", "",
+                  ctk_profile_rule(x->n->profile, "reliability"), "could not record the message");
 }
 
 /* On the store's committer thread: the parked request's batch is durable (or failed). */
@@ -249,7 +250,8 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
 
   result = ctk_store_begin(n->store);
   if(result) {
-    ctk_outcome_set(&x->outcome, n->profile, "BUSY", "", "J2-REL-001", "store unavailable");
+    ctk_outcome_set(&x->outcome, n->profile, "BUSY", "",
+                    ctk_profile_rule(n->profile, "reliability"), "store unavailable");
     return EXCHANGE_ANSWER;
   }
   if(!ctk_node_fault(n, CTK_PF_no_idempotency)) {
@@ -260,13 +262,17 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
       if(!strcmp(stored_hash, x->hash))
         return EXCHANGE_REPEAT;
       ctk_buf_reset(out);
-      ctk_outcome_set(&x->outcome, n->profile, "DUPLICATE", "/Message/Head/MsgId",
-                      "J3-IDEM-002", "MsgId %s was already used for other content", h->msg_id);
+      char where[3 * CTK_NAME_MAX + 4];
+      ctk_msg_head_path(n->profile, CTK_EL_MSG_ID, CTK_EL__COUNT, where, sizeof(where));
+      ctk_outcome_set(&x->outcome, n->profile, "DUPLICATE", where,
+                      ctk_profile_rule(n->profile, "duplicate"),
+                      "message id %s was already used for other content", h->msg_id);
       return EXCHANGE_ANSWER;
     }
     if(result != CTK_E_NOTFOUND) {
       ctk_store_rollback(n->store);
-      ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001", "store error");
+      ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "",
+                      ctk_profile_rule(n->profile, "reliability"), "store error");
       return EXCHANGE_ANSWER;
     }
   }
@@ -274,8 +280,9 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
   result = ctk_node_flow(x);
   if(result) {
     ctk_store_rollback(n->store);
-    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "", "J2-REL-001",
-                    "internal error (%s)", ctk_strerror(result));
+    ctk_outcome_set(&x->outcome, n->profile, "INTERNAL", "",
+                    ctk_profile_rule(n->profile, "reliability"), "internal error (%s)",
+                    ctk_strerror(result));
     x->queued = 0;
     return EXCHANGE_ANSWER;
   }

@@ -184,6 +184,15 @@ const char *ctk_binding_path(const ctk_profile *p, ctk_binding b)
   return b == CTK_BIND_SOAP ? p->soap_path : p->xml_path;
 }
 
+void ctk_msg_head_path(const ctk_profile *p, ctk_element_role field, ctk_element_role sub,
+                       char *out, size_t outlen)
+{
+  int n = snprintf(out, outlen, "/%s/%s/%s", ctk_el(p, CTK_EL_MESSAGE), ctk_el(p, CTK_EL_HEAD),
+                   ctk_el(p, field));
+  if(sub != CTK_EL__COUNT && n > 0 && (size_t)n < outlen)
+    snprintf(out + n, outlen - (size_t)n, "/%s", ctk_el(p, sub));
+}
+
 /* ---------- tree helpers ---------- */
 
 xmlNodePtr ctk_xml_add(xmlNodePtr parent, const char *name, const char *text)

@@ -110,6 +110,11 @@ ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, c
  * says what is wrong with the document element. */
 ctk_code ctk_msg_adopt(const ctk_profile *p, xmlDocPtr doc, ctk_msg **out, ctk_outcome *why);
 
+/* The XPath of a head field in the profile's names: "/Message/Head/MsgId" in the baseline for
+ * CTK_EL_MSG_ID; with sub (not CTK_EL__COUNT) one level deeper ("/.../Sender/Level"). */
+void ctk_msg_head_path(const ctk_profile *p, ctk_element_role field, ctk_element_role sub,
+                       char *out, size_t outlen);
+
 /* Decode bytes from the wire. Safe parsing: no network, no DTD, no entities, size and depth
  * limits of the profile. On failure *out is NULL and why says the result code (MALFORMED,
  * TOO_LARGE, FORBIDDEN, ENCODING...), reason and where. Decoding does not validate the schema. */

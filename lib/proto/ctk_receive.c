@@ -61,6 +61,12 @@ static int receive_xml_media_type(const char *content_type)
 
 /* ---- the steps: each returns 0 to go on, -1 with rx->outcome (and status) set to refuse ---- */
 
+/* The requirement behind one of the checks (catalog.xml <rules>). */
+static const char *rx_rule(const ctk_receive_config *cfg, const char *rule)
+{
+  return ctk_profile_rule(cfg->profile, rule);
+}
+
 typedef int (*receive_step_fn)(const ctk_receive_config *cfg, const ctk_http_request *req,
                                ctk_received *rx);
 
@@ -97,7 +103,7 @@ static int step_size(const ctk_receive_config *cfg, const ctk_http_request *req,
   if(!req->body_too_large)
     return 0;
   rx->http_status = 413;
-  ctk_outcome_set(&rx->outcome, cfg->profile, "TOO_LARGE", "", "J3-SEC-002",
+  ctk_outcome_set(&rx->outcome, cfg->profile, "TOO_LARGE", "", rx_rule(cfg, "size"),
                   "message over %zu bytes", cfg->profile->max_message_bytes);
   return -1;
 }
@@ -107,8 +113,8 @@ static int step_media_type(const ctk_receive_config *cfg, const ctk_http_request
 {
   if(receive_xml_media_type(req->content_type))
     return 0;
-  ctk_outcome_set(&rx->outcome, cfg->profile, "MALFORMED", "HTTP Content-Type", "J3-BIND-001",
-                  "Content-Type must be application/xml or text/xml");
+  ctk_outcome_set(&rx->outcome, cfg->profile, "MALFORMED", "HTTP Content-Type",
+                  rx_rule(cfg, "binding"), "Content-Type must be application/xml or text/xml");
   return -1;
 }
 
@@ -126,8 +132,10 @@ static int step_request(const ctk_receive_config *cfg, const ctk_http_request *r
   (void)req;
   if(!rx->msg->is_answer)
     return 0;
-  ctk_outcome_set(&rx->outcome, cfg->profile, "MALFORMED", "/Answer", "J3-ENV-001",
-                  "an Answer is not a request");
+  char where[CTK_NAME_MAX + 2];
+  snprintf(where, sizeof(where), "/%s", ctk_el(cfg->profile, CTK_EL_ANSWER));
+  ctk_outcome_set(&rx->outcome, cfg->profile, "MALFORMED", where,
+                  rx_rule(cfg, "envelope"), "an answer is not a request");
   return -1;
 }
 
@@ -158,7 +166,8 @@ static int receive_neighbour(const ctk_receive_config *cfg, ctk_received *rx)
   }
   if(ok && table_level == rx->level)
     return 0;
-  ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", "HTTP Authorization", "J3-SEC-005",
+  ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", "HTTP Authorization",
+                  rx_rule(cfg, "ownership"),
                   "%s (level %d) is not a neighbour of %s in the region table", rx->user,
                   rx->level, cfg->self.region);
   return -1;
@@ -175,7 +184,7 @@ static int step_credentials(const ctk_receive_config *cfg, const ctk_http_reques
     /* bounded: the name is whatever the peer sent */
     CTK_INFO(MOD, "authentication failed for user '%.32s' from %s", user ? user : "", req->peer);
     rx->error = CTK_E_AUTH;
-    ctk_outcome_set(&rx->outcome, cfg->profile, "AUTH", "HTTP Authorization", "J3-SEC-004",
+    ctk_outcome_set(&rx->outcome, cfg->profile, "AUTH", "HTTP Authorization", rx_rule(cfg, "auth"),
                     "authentication failed");
     return -1;
   }
@@ -189,18 +198,21 @@ static int step_sender(const ctk_receive_config *cfg, const ctk_http_request *re
                        ctk_received *rx)
 {
   const ctk_head *h = &rx->msg->head;
+  char where[4 * CTK_NAME_MAX + 5];
   (void)req;
   if(!rx->user)
     return 0;
   if(strcmp(h->sender.region, rx->user)) {
-    ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", "/Message/Head/Sender/Region",
-                    "J3-SEC-005", "sender %s is not the authenticated node %s",
+    ctk_msg_head_path(cfg->profile, CTK_EL_SENDER, CTK_EL_NODE_REGION, where, sizeof(where));
+    ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", where,
+                    rx_rule(cfg, "ownership"), "sender %s is not the authenticated node %s",
                     h->sender.region, rx->user);
     return -1;
   }
   if((int)h->sender.level != rx->level) {
-    ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", "/Message/Head/Sender/Level",
-                    "J3-SEC-005", "sender level %d is not the level %d of its credentials",
+    ctk_msg_head_path(cfg->profile, CTK_EL_SENDER, CTK_EL_NODE_LEVEL, where, sizeof(where));
+    ctk_outcome_set(&rx->outcome, cfg->profile, "DENIED", where, rx_rule(cfg, "ownership"),
+                    "sender level %d is not the level %d of its credentials",
                     (int)h->sender.level, rx->level);
     return -1;
   }
@@ -219,7 +231,8 @@ static int step_validate(const ctk_receive_config *cfg, const ctk_http_request *
   if(problems.count)
     rx->outcome = problems.items[0];
   else
-    ctk_outcome_set(&rx->outcome, cfg->profile, "SCHEMA", "", "J3-SCH-001", "invalid message");
+    ctk_outcome_set(&rx->outcome, cfg->profile, "SCHEMA", "", rx_rule(cfg, "schema"),
+                    "invalid message");
   return -1;
 }
 
@@ -231,7 +244,11 @@ static int step_route(const ctk_receive_config *cfg, const ctk_http_request *req
   const ctk_node *self = &cfg->self;
   (void)req;
   if(strcmp(h->receiver.region, self->region) || h->receiver.level != self->level) {
-    ctk_outcome_set(&rx->outcome, cfg->profile, "ROUTE", "/Message/Head/Receiver", "J3-ENV-006",
+    char where[3 * CTK_NAME_MAX + 4];
+    snprintf(where, sizeof(where), "/%s/%s/%s", ctk_el(cfg->profile, CTK_EL_MESSAGE),
+             ctk_el(cfg->profile, CTK_EL_HEAD), ctk_el(cfg->profile, CTK_EL_RECEIVER));
+    ctk_outcome_set(&rx->outcome, cfg->profile, "ROUTE", where,
+                    rx_rule(cfg, "receiver"),
                     "this node is %s level %d, not %s level %d", self->region,
                     (int)self->level, h->receiver.region, (int)h->receiver.level);
     return -1;
@@ -241,8 +258,12 @@ static int step_route(const ctk_receive_config *cfg, const ctk_http_request *req
   else if(h->sender.level + 1 == self->level)
     rx->dir = CTK_DIR_DOWN;
   else {
-    ctk_outcome_set(&rx->outcome, cfg->profile, "ROUTE", "/Message/Head/Sender/Level",
-                    "J3-ENV-004", "%s and %s are not adjacent levels",
+    char where[4 * CTK_NAME_MAX + 5];
+    snprintf(where, sizeof(where), "/%s/%s/%s/%s", ctk_el(cfg->profile, CTK_EL_MESSAGE),
+             ctk_el(cfg->profile, CTK_EL_HEAD), ctk_el(cfg->profile, CTK_EL_SENDER),
+             ctk_el(cfg->profile, CTK_EL_NODE_LEVEL));
+    ctk_outcome_set(&rx->outcome, cfg->profile, "ROUTE", where,
+                    rx_rule(cfg, "route"), "%s and %s are not adjacent levels",
                     ctk_level_name(h->sender.level), ctk_level_name(self->level));
     return -1;
   }
@@ -278,7 +299,8 @@ static ctk_level receive_level_of_code(const char *region)
     return CTK_LEVEL_NONE;
   if(!strcmp(region, CTK_REGION_MINISTRY))
     return CTK_LEVEL_MINISTRY;
-  return strcmp(region + 2, "0000") ? CTK_LEVEL_CITY : CTK_LEVEL_PROVINCE;
+  /* not the profile's: a GB/T 2260 province code ends in 0000 */
+  return strcmp(region + 2, "0000") ? CTK_LEVEL_CITY : CTK_LEVEL_PROVINCE; /* not the profile's */
 }
 
 /* Who HTTP says is calling (rx->caller): the Basic user, when it is a region code. */
@@ -428,6 +450,7 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
                                    const ctk_outcome *o, ctk_buf *out)
 {
   static const char soap11[] = "http://schemas.xmlsoap.org/soap/envelope/";
+  const ctk_profile *p = cfg->profile;
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xmlNodePtr env, body, fault, detail, result;
   xmlNsPtr ns;
@@ -438,11 +461,11 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
 
   if(!doc)
     return CTK_E_NOMEM;
-  env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
+  env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL); /* not the profile's: SOAP 1.1 */
   xmlDocSetRootElement(doc, env);
   ns = xmlNewNs(env, BAD_CAST soap11, BAD_CAST "soap");
   xmlSetNs(env, ns);
-  body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
+  body = xmlNewChild(env, ns, BAD_CAST "Body", NULL); /* not the profile's: SOAP 1.1 */
   fault = xmlNewChild(body, ns, BAD_CAST "Fault", NULL);
   /* VersionMismatch, MustUnderstand or Client (SOAP 1.1 4.4.1), a QName of the envelope's
    * namespace, so the prefix declared on Envelope */
@@ -450,12 +473,15 @@ static ctk_code receive_soap_fault(const ctk_receive_config *cfg, const ctk_rece
   receive_fault_child(fault, "faultcode", code);
   receive_fault_child(fault, "faultstring", o->text);
   detail = receive_fault_child(fault, "detail", NULL);
-  result = xmlNewChild(detail, NULL, BAD_CAST "Result", NULL);
-  xmlSetNs(result, xmlNewNs(result, BAD_CAST cfg->profile->ns, NULL));
-  xmlNewTextChild(result, result->ns, BAD_CAST "Code", BAD_CAST o->code);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Text", BAD_CAST o->text);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Where", BAD_CAST o->where);
-  xmlNewTextChild(result, result->ns, BAD_CAST "Requirement", BAD_CAST "J3-BIND-003");
+  /* the detail carries the profile's own result element */
+  result = xmlNewChild(detail, NULL, BAD_CAST ctk_el(p, CTK_EL_RESULT), NULL);
+  xmlSetNs(result, xmlNewNs(result, BAD_CAST p->ns, NULL));
+  xmlNewTextChild(result, result->ns, BAD_CAST ctk_el(p, CTK_EL_RESULT_CODE), BAD_CAST o->code);
+  xmlNewTextChild(result, result->ns, BAD_CAST ctk_el(p, CTK_EL_RESULT_TEXT), BAD_CAST o->text);
+  xmlNewTextChild(result, result->ns, BAD_CAST ctk_el(p, CTK_EL_RESULT_WHERE),
+                  BAD_CAST o->where);
+  xmlNewTextChild(result, result->ns, BAD_CAST ctk_el(p, CTK_EL_RESULT_REQUIREMENT),
+                  BAD_CAST ctk_profile_rule(p, "soap-fault"));
   xmlDocDumpMemoryEnc(doc, &mem, &len, ctk_encoding_name(rx->encoding));
   if(mem && len > 0)
     rc = ctk_buf_add(out, mem, (size_t)len);
