@@ -7,6 +7,7 @@
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make tsan       the tests under ThreadSanitizer (threads: store committer, parked requests)
 #   make bench | soak | fuzz    long-running work, never part of `make test`
+#   make mutation   mutation score of the conformance suites (docs/MUTATION.md), not in make test
 
 BUILD    ?= build
 CC       ?= cc
@@ -69,7 +70,7 @@ $(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -DCTK_FUZZ_NO_MAIN
 CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
-.PHONY: all deps test demo asan tsan bench soak fuzz clean check-deps layercheck
+.PHONY: all deps test demo asan tsan bench soak fuzz mutation clean check-deps layercheck
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -158,6 +159,15 @@ soak: deps
 
 fuzz: deps
 	sh scripts/fuzz.sh
+
+# The committed sample of tests/mutation/sample.conf, or one file:
+#   make mutation FILE=lib/engine/ctk_node_flow.c N=20 SEED=7 [OPS=ror,sdl] [JOBS=2]
+# Reports: $(BUILD)/mutation/mutation.json and mutation.html.
+mutation: deps
+	$(MAKE) all
+	python3 tests/mutation/ctk_mutate.py run --conf tests/mutation/sample.conf --build $(BUILD) \
+	  --out $(BUILD)/mutation --jobs $(or $(JOBS),2) $(if $(FILE),--file $(FILE)) \
+	  $(if $(N),-n $(N)) $(if $(SEED),--seed $(SEED)) $(if $(OPS),--ops $(OPS))
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
