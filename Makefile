@@ -9,6 +9,7 @@
 #   make tsan       the tests under ThreadSanitizer (threads: store committer, parked requests)
 #   make bench | bench-hostile | soak | fuzz    long-running work, never part of `make test`
 #   make cti-check  each CTI family watched by its real client through 200 SIPp calls
+#   make mutation   mutation score of the conformance suites (docs/MUTATION.md), not in make test
 
 BUILD    ?= build
 CC       ?= cc
@@ -72,7 +73,7 @@ CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
 .PHONY: all deps test demo asan tsan bench bench-hostile soak fuzz clean check-deps layercheck \
-        cti-check
+        cti-check mutation
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -173,6 +174,15 @@ soak: deps
 
 fuzz: deps
 	sh scripts/fuzz.sh
+
+# The committed sample of tests/mutation/sample.conf, or one file:
+#   make mutation FILE=lib/engine/ctk_node_flow.c N=20 SEED=7 [OPS=ror,sdl] [JOBS=2]
+# Reports: $(BUILD)/mutation/mutation.json and mutation.html.
+mutation: deps
+	$(MAKE) all
+	python3 tests/mutation/ctk_mutate.py run --conf tests/mutation/sample.conf --build $(BUILD) \
+	  --out $(BUILD)/mutation --jobs $(or $(JOBS),2) $(if $(FILE),--file $(FILE)) \
+	  $(if $(N),-n $(N)) $(if $(SEED),--seed $(SEED)) $(if $(OPS),--ops $(OPS))
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

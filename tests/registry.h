@@ -22,6 +22,7 @@
 #define CTK_TEST_SUITES(X) \
   X(buf, "unit")           \
   X(layers, "build")       \
+  X(mutation, "build")     \
   X(literals, "unit")      \
   X(error, "unit")         \
   X(cli, "unit")           \
