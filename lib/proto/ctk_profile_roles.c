@@ -271,19 +271,29 @@ static ctk_code check_twice(roles_loader *rl, long *seen, long line, const char 
   return CTK_E_OK;
 }
 
+/* The start every mapping line shares: its role (one of names, a kind of role) and its other
+ * attribute into value; the role's index in *r, refused when unknown or mapped before. */
+static ctk_code role_line(roles_loader *rl, xmlNodePtr n, long line, const char *kind,
+                          const char *const *names, size_t count, long *seen, const char *attr_name,
+                          char role[64], char *value, size_t valuelen, int *r)
+{
+  if(attr(n, "role", role, 64) || attr(n, attr_name, value, valuelen))
+    return roles_fail(rl, line, "attribute too long");
+  *r = role_index(names, count, role);
+  if(*r < 0)
+    return roles_fail(rl, line, "unknown %s role '%s' (docs/PROFILE.md lists the roles)", kind,
+                      role);
+  return check_twice(rl, &seen[*r], line, role);
+}
+
 static ctk_code load_element_role(roles_loader *rl, xmlNodePtr n, long line)
 {
   char role[64], name[CTK_NAME_MAX];
   int r;
   ctk_code result;
 
-  if(attr(n, "role", role, sizeof(role)) || attr(n, "name", name, sizeof(name)))
-    return roles_fail(rl, line, "attribute too long");
-  r = role_index(element_role_names, CTK_EL__COUNT, role);
-  if(r < 0)
-    return roles_fail(rl, line, "unknown element role '%s' (docs/PROFILE.md lists the roles)",
-                      role);
-  result = check_twice(rl, &rl->el_line[r], line, role);
+  result = role_line(rl, n, line, "element", element_role_names, CTK_EL__COUNT, rl->el_line,
+                     "name", role, name, sizeof(name), &r);
   if(result)
     return result;
   if(!name[0])
@@ -303,13 +313,8 @@ static ctk_code load_interface_role(roles_loader *rl, xmlNodePtr n, long line)
   size_t i;
   ctk_code result;
 
-  if(attr(n, "role", role, sizeof(role)) || attr(n, "code", code, sizeof(code)))
-    return roles_fail(rl, line, "attribute too long");
-  r = role_index(interface_role_names, CTK_IF__COUNT, role);
-  if(r < 0)
-    return roles_fail(rl, line, "unknown interface role '%s' (docs/PROFILE.md lists the roles)",
-                      role);
-  result = check_twice(rl, &rl->if_line[r], line, role);
+  result = role_line(rl, n, line, "interface", interface_role_names, CTK_IF__COUNT, rl->if_line,
+                     "code", role, code, sizeof(code), &r);
   if(result)
     return result;
   for(i = 0; i < rl->p->n_interfaces; i++) {
@@ -333,13 +338,8 @@ static ctk_code load_state_role(roles_loader *rl, xmlNodePtr n, long line)
   int r;
   ctk_code result;
 
-  if(attr(n, "role", role, sizeof(role)) || attr(n, "code", code, sizeof(code)))
-    return roles_fail(rl, line, "attribute too long");
-  r = role_index(state_role_names, CTK_ST__COUNT, role);
-  if(r < 0)
-    return roles_fail(rl, line, "unknown state role '%s' (docs/PROFILE.md lists the roles)",
-                      role);
-  result = check_twice(rl, &rl->st_line[r], line, role);
+  result = role_line(rl, n, line, "state", state_role_names, CTK_ST__COUNT, rl->st_line, "code",
+                     role, code, sizeof(code), &r);
   if(result)
     return result;
   if(!ctk_profile_state(rl->p, code))
