@@ -733,13 +733,5 @@ static void ami_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
 
 void ctk_acd_ami_plugin(ctk_acd_cti_plugin *out)
 {
-  memset(out, 0, sizeof(*out));
-  out->name = "ami";
-  out->start = ami_start;
-  out->stop = ctk_acd_cti_link_stop;
-  out->port = ctk_acd_cti_link_port;
-  out->clients = ctk_acd_cti_link_clients;
-  out->pollfds = ctk_acd_cti_link_pollfds;
-  out->handle = ctk_acd_cti_link_handle;
-  out->on_event = ami_on_event;
+  ctk_acd_cti_link_plugin(out, "ami", ami_start, ami_on_event);
 }

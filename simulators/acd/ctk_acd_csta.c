@@ -473,13 +473,5 @@ static void csta_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
 
 void ctk_acd_csta_plugin(ctk_acd_cti_plugin *out)
 {
-  memset(out, 0, sizeof(*out));
-  out->name = "csta";
-  out->start = csta_start;
-  out->stop = ctk_acd_cti_link_stop;
-  out->port = ctk_acd_cti_link_port;
-  out->clients = ctk_acd_cti_link_clients;
-  out->pollfds = ctk_acd_cti_link_pollfds;
-  out->handle = ctk_acd_cti_link_handle;
-  out->on_event = csta_on_event;
+  ctk_acd_cti_link_plugin(out, "csta", csta_start, csta_on_event);
 }

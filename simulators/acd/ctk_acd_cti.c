@@ -489,3 +489,21 @@ uint32_t ctk_acd_cti_hub_run_id(const ctk_acd_cti_hub *hub)
 {
   return hub->run_id;
 }
+
+void ctk_acd_cti_link_plugin(ctk_acd_cti_plugin *out, const char *name,
+                             ctk_code (*start)(ctk_acd_cti_plugin *p,
+                                               const ctk_acd_cti_options *opt,
+                                               ctk_acd_cti_hub *hub),
+                             void (*on_event)(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
+                                              const ctk_acd_cti_call *call))
+{
+  memset(out, 0, sizeof(*out));
+  out->name = name;
+  out->start = start;
+  out->stop = ctk_acd_cti_link_stop;
+  out->port = ctk_acd_cti_link_port;
+  out->clients = ctk_acd_cti_link_clients;
+  out->pollfds = ctk_acd_cti_link_pollfds;
+  out->handle = ctk_acd_cti_link_handle;
+  out->on_event = on_event;
+}

@@ -100,6 +100,14 @@ ctk_code ctk_acd_cti_link_open(const char *mod, const ctk_acd_cti_options *opt, 
                                const struct ctk_acd_link_ops *ops, void *ctx,
                                struct ctk_acd_link **out);
 void ctk_acd_cti_link_stop(ctk_acd_cti_plugin *p);
+/* A plugin over a link: name, start and on_event its own; stop, port, clients, pollfds and
+ * handle the link's (each family's ctk_acd_*_plugin is this one call). */
+void ctk_acd_cti_link_plugin(ctk_acd_cti_plugin *out, const char *name,
+                             ctk_code (*start)(ctk_acd_cti_plugin *p,
+                                               const ctk_acd_cti_options *opt,
+                                               ctk_acd_cti_hub *hub),
+                             void (*on_event)(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
+                                              const ctk_acd_cti_call *call));
 int ctk_acd_cti_link_port(const ctk_acd_cti_plugin *p);
 size_t ctk_acd_cti_link_clients(const ctk_acd_cti_plugin *p);
 size_t ctk_acd_cti_link_pollfds(ctk_acd_cti_plugin *p, struct pollfd *fds, size_t max);

@@ -864,13 +864,5 @@ static void esl_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
 
 void ctk_acd_esl_plugin(ctk_acd_cti_plugin *out)
 {
-  memset(out, 0, sizeof(*out));
-  out->name = "esl";
-  out->start = esl_start;
-  out->stop = ctk_acd_cti_link_stop;
-  out->port = ctk_acd_cti_link_port;
-  out->clients = ctk_acd_cti_link_clients;
-  out->pollfds = ctk_acd_cti_link_pollfds;
-  out->handle = ctk_acd_cti_link_handle;
-  out->on_event = esl_on_event;
+  ctk_acd_cti_link_plugin(out, "esl", esl_start, esl_on_event);
 }
