@@ -599,19 +599,16 @@ static long ami_on_input(void *ctx, ctk_acd_link_client *c)
   ami_server *srv = ctx;
   size_t used = 0;
   while(!c->dead && !c->closing && used < c->in.len) {
-    const char *start = c->in.data + used;
-    size_t left = c->in.len - used, end;
+    const char *start;
+    size_t skip, end;
     char *text;
     ami_msg m;
 
-    /* blank lines between messages carry nothing */
-    if(start[0] == '\n' || (left >= 2 && start[0] == '\r' && start[1] == '\n')) {
-      used += start[0] == '\n' ? 1 : 2;
-      continue;
-    }
-    end = ctk_acd_link_block_end(start, left);
+    end = ctk_acd_link_next_block(c->in.data + used, c->in.len - used, &skip);
+    used += skip;
     if(!end)
       break;
+    start = c->in.data + used;
     text = malloc(end + 1);
     if(!text)
       return -1;

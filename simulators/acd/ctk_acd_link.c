@@ -187,6 +187,16 @@ size_t ctk_acd_link_block_end(const char *data, size_t len)
   return 0;
 }
 
+size_t ctk_acd_link_next_block(const char *data, size_t len, size_t *skip)
+{
+  size_t at = 0;
+  while(at < len && (data[at] == '\n' ||
+                     (at + 1 < len && data[at] == '\r' && data[at + 1] == '\n')))
+    at += data[at] == '\n' ? 1 : 2;
+  *skip = at;
+  return ctk_acd_link_block_end(data + at, len - at);
+}
+
 void ctk_acd_link_close_after(ctk_acd_link_client *c)
 {
   c->closing = 1;

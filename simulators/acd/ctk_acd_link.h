@@ -66,6 +66,9 @@ ctk_code ctk_acd_link_send(ctk_acd_link_client *c, const void *data, size_t len)
 /* Where a block of lines ended by a blank line ("\n\n" or "\n\r\n": an AMI message, an ESL
  * command) that starts at data ends, just past the blank line; 0 when it has not ended yet. */
 size_t ctk_acd_link_block_end(const char *data, size_t len);
+/* The next such block of data: blank lines before it (which carry nothing) are counted into
+ * *skip; returns the block's length from data + *skip, 0 when it has not ended yet. */
+size_t ctk_acd_link_next_block(const char *data, size_t len, size_t *skip);
 
 /* Close c once what is queued for it has been written (at most 2 s). */
 void ctk_acd_link_close_after(ctk_acd_link_client *c);
