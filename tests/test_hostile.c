@@ -223,6 +223,8 @@ static int case_load(const char *name, hostile_case *c)
       ctk_strlcpy(c->expect_status, value, sizeof(c->expect_status));
     else if(!strcmp(line, "X-Ctk-Expect-Result"))
       ctk_strlcpy(c->expect_result, value, sizeof(c->expect_result));
+    else if(!strcmp(line, "X-Ctk-Expect-Translated"))
+      ;                          /* for the runner under another profile (README) */
     else if(!strcmp(line, "X-Ctk-Expect-Where"))
       c->expect_where = !strcmp(value, "yes");
     else if(!strcmp(line, "X-Ctk-Stores")) {

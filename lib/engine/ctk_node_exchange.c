@@ -432,6 +432,21 @@ static void exchange_resume(void *arg, ctk_http_response *resp)
 }
 
 /* A refusal of the receive step that the province's fault modes turn into success. */
+/* Is code one of the refusals of a message's own content (its XML, schema, formats, codes,
+ * interface, route, encoding, size, version)? Named, not numbered: profiles number them apart. */
+static int exchange_content_refusal(const ctk_profile *p, const char *code)
+{
+  static const char *const names[] = { "MALFORMED", "SCHEMA", "FORMAT", "CODE_VALUE",
+                                       "UNKNOWN_INTERFACE", "ROUTE", "ENCODING", "TOO_LARGE",
+                                       "FORBIDDEN", "VERSION" };
+  size_t i;
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if(!strcmp(code, ctk_profile_rc(p, names[i])))
+      return 1;
+  }
+  return 0;
+}
+
 static void exchange_refusal_faults(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
@@ -445,7 +460,8 @@ static void exchange_refusal_faults(ctk_exchange *x)
     ctk_strlcpy(x->outcome.code, ctk_profile_rc(n->profile, "SCHEMA"), sizeof(x->outcome.code));
   if((step == CTK_RX_CREDENTIALS || step == CTK_RX_SENDER || step == CTK_RX_VALIDATE ||
       step == CTK_RX_ROUTE) &&
-     ctk_node_fault(n, CTK_PF_accept_bad_message) && x->outcome.code[0] == '1')
+     ctk_node_fault(n, CTK_PF_accept_bad_message) &&
+     exchange_content_refusal(n->profile, x->outcome.code))
     ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
 }
 

@@ -773,8 +773,8 @@ static ctk_code flow_statistics(ctk_exchange *x)
   ctk_code result = CTK_E_OK;
 
   /* a period that ends before it starts counts nothing it could be compared with */
-  if(!ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_START), &start, NULL, 0) &&
-     !ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_END), &end, NULL, 0) && end < start) {
+  if(!ctk_profile_time_parse(p, flow_get(x, CTK_EL_PERIOD_START), &start) &&
+     !ctk_profile_time_parse(p, flow_get(x, CTK_EL_PERIOD_END), &end) && end < start) {
     flow_refuse(x, "FORMAT", FLOW_BODY, CTK_EL_PERIOD_END, flow_rule(x, "schema"),
                 "the period ends before it starts");
     return CTK_E_OK;

@@ -16,6 +16,7 @@
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_roles.h"
+#include "ctk_translate.h"
 
 #define J2_FILE_MAX ((size_t)2 * 1024 * 1024)
 #define J2_GENERATE_MAX ((size_t)8 * 1024 * 1024)
@@ -132,6 +133,7 @@ typedef struct j2_case {
   char generate[64];
   char expect_status[64];
   char expect_result[128];
+  char expect_translated[128]; /* the expectation when the case is translated (README) */
   char expect_where[8];
   int own_authorization;
   int other_headers;
@@ -166,6 +168,8 @@ static void j2_case_header(j2_case *c, const char *line)
     ctk_strlcpy(c->expect_status, v, sizeof(c->expect_status));
   else if(!strcasecmp(name, "X-Ctk-Expect-Result"))
     ctk_strlcpy(c->expect_result, v, sizeof(c->expect_result));
+  else if(!strcasecmp(name, "X-Ctk-Expect-Translated"))
+    ctk_strlcpy(c->expect_translated, v, sizeof(c->expect_translated));
   else if(!strcasecmp(name, "X-Ctk-Expect-Where"))
     ctk_strlcpy(c->expect_where, v, sizeof(c->expect_where));
   else if(!strcasecmp(name, "Authorization"))
@@ -227,6 +231,7 @@ typedef struct j2_run_ctx {
   char today[16];
   char token[16];              /* replaces "hostile-" so MsgIds are fresh for each run */
   const char *dir;
+  const ctk_translate *tr;     /* the catalogue's profile into the one in use; NULL: the same */
   size_t sent, skipped, checked;
 } j2_run_ctx;
 
@@ -385,6 +390,10 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
   snprintf(from, sizeof(from), "%s900000", x->today);
   snprintf(to, sizeof(to), "%s9%05lu", x->today, seq % 100000);
   ctk_ct_replace_all(&ctl.body, from, to);
+  if(x->tr && ctk_translate_buf(x->tr, &ctl.body)) {
+    ctk_buf_free(&ctl.body);
+    return 0;
+  }
   /* the padding goes at the end of the work order's free text */
   snprintf(content_end, sizeof(content_end), "</%s>", ctk_el(t->env->profile, CTK_EL_CONTENT));
   content = strstr(ctk_buf_str(&ctl.body), content_end);
@@ -411,6 +420,13 @@ static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
     ctk_buf_free(&c.body);
     return;
   }
+  if(x->tr) {
+    char path[sizeof(c.path)];
+    ctk_translate_path(x->tr, c.path, path, sizeof(path));
+    ctk_strlcpy(c.path, path, sizeof(c.path));
+    if(c.expect_translated[0])
+      ctk_strlcpy(c.expect_result, c.expect_translated, sizeof(c.expect_result));
+  }
   /* What curl cannot send as written (other methods, raw paths, hand-made Authorization or
    * headers, the 100 MB body) is covered by tests/test_hostile.c over raw sockets. */
   if(strcmp(c.method, "POST") || ctk_binding_of_path(t->env->profile, c.path) < 0 ||
@@ -420,8 +436,14 @@ static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
     ctk_buf_free(&c.body);
     return;
   }
-  if(!c.generate[0])
+  if(!c.generate[0]) {
     j2_adapt(t, x, &c.body);
+    if(x->tr && ctk_translate_buf(x->tr, &c.body)) {
+      ctk_ct_error(t, 0, "hostile case %s does not translate into this profile", file);
+      ctk_buf_free(&c.body);
+      return;
+    }
+  }
   j2_case_send(t, x, &c, depth);
   ctk_buf_free(&c.body);
 }
@@ -433,8 +455,11 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   long found;
   size_t n, i;
   char dir[600];
+  char err[700];
   time_t now = time(NULL);
   ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_profile *source = NULL;
+  ctk_translate *tr = NULL;
 
   memset(&x, 0, sizeof(x));
   ctk_msg_now(x.now, sizeof(x.now));
@@ -450,16 +475,27 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
     return;
   }
   n = (size_t)found;
+  /* The catalogue is written in one profile (its source-profile file): into the one in use. */
+  if(ctk_translate_for_dir(dir, t->env->profile, &source, &tr, err, sizeof(err))) {
+    ctk_ct_error(t, 0, "the hostile catalogue's profile: %s", err);
+    for(i = 0; i < n; i++)
+      free(names[i]);
+    return;
+  }
+  x.tr = tr;
   for(i = 0; i < n; i++) {
     if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
       j2_case_run(t, &x, names[i], 0);
     free(names[i]);
   }
+  ctk_translate_free(tr);
+  ctk_profile_free(source);
   if(ctk_ct_done(t))
     return;
   if(!x.checked) {
     ctk_ct_error(t, 0, "no hostile case could be sent from %s: none is a POST to this profile's "
-                 "binding paths %s and %s (the catalogue is written for another profile)", dir,
+                 "binding paths %s and %s (the catalogue is written for another profile and "
+                 "has no source-profile file)", dir,
                  ctk_binding_path(t->env->profile, CTK_BIND_XML),
                  ctk_binding_path(t->env->profile, CTK_BIND_SOAP));
     return;
