@@ -987,7 +987,7 @@ const ctk_ct_def ctk_j2_technical_tests[] = {
   { .id = "J2.statistics",
     .name = "The SUT's statistics report counts the orders it passed up",
     .part = "jtt1019-2", .area = "technical",
-    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1011 || PICS-STATS",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.statistics",
     .requirements = "J2-STAT-001,J3-IF-011",
     .needs = "stats", .sut = "province", .fn = ctk_ct_j2_statistics },
   { .id = "J2.secrets-hidden",
