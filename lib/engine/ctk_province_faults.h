@@ -31,7 +31,10 @@
   X(xxe_accepted, "answers 0000 to messages with a DTD or entity declaration", "J3-SEC-001") \
   X(wrong_correl_id, "answers carry a CorrelId other than the request's MsgId", "J3-ENV-007") \
   X(unknown_order_accepted, "answers 0000 to updates about orders it does not hold",         \
-    "J1-FLOW-017")
+    "J1-FLOW-017")                                                                           \
+  X(slow_answer, "answers every exchange request only after 1 s", "J2-PERF-001")             \
+  X(unknown_region_up, "forwards reports upward with the accepting region 999999 (no region " \
+    "of GB/T 2260)", "J3-FMT-002")
 
 typedef enum {
 #define CTK_PF_ENUM(name, desc, req) CTK_PF_##name,
