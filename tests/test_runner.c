@@ -224,6 +224,16 @@ static void test_pixit_errors(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "only for a city"));
 }
 
+static void expect_load_limits(const ctk_pixit *px, int connections, double min_rate, long p50,
+                               long p95, long p99)
+{
+  CU_ASSERT_EQUAL(px->load_connections, connections);
+  CU_ASSERT_DOUBLE_EQUAL(px->load_min_rate, min_rate, 1e-9);
+  CU_ASSERT_EQUAL(px->load_p50_ms, p50);
+  CU_ASSERT_EQUAL(px->load_p95_ms, p95);
+  CU_ASSERT_EQUAL(px->load_p99_ms, p99);
+}
+
 /* What J2.load may use and must reach: defaults from the rate and the answer timeout, each
  * limit in range, the percentiles in order. */
 static void test_pixit_load_limits(void)
@@ -236,19 +246,11 @@ static void test_pixit_load_limits(void)
   char text[512];
 
   CU_ASSERT_EQUAL_FATAL(ctk_pixit_parse("x", head, &px, err, sizeof(err)), CTK_E_OK);
-  CU_ASSERT_EQUAL(px.load_connections, 8);
-  CU_ASSERT_DOUBLE_EQUAL(px.load_min_rate, 18.0, 1e-9);
-  CU_ASSERT_EQUAL(px.load_p99_ms, 4000);
-  CU_ASSERT_EQUAL(px.load_p95_ms, 2000);
-  CU_ASSERT_EQUAL(px.load_p50_ms, 400);
+  expect_load_limits(&px, 8, 18.0, 400, 2000, 4000);
   snprintf(text, sizeof(text), "%sconnections = 2\nmin_rate = 12.5\np50_ms = 10\n"
            "p95_ms = 50\np99_ms = 90\n", head);
   CU_ASSERT_EQUAL_FATAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
-  CU_ASSERT_EQUAL(px.load_connections, 2);
-  CU_ASSERT_DOUBLE_EQUAL(px.load_min_rate, 12.5, 1e-9);
-  CU_ASSERT_EQUAL(px.load_p50_ms, 10);
-  CU_ASSERT_EQUAL(px.load_p95_ms, 50);
-  CU_ASSERT_EQUAL(px.load_p99_ms, 90);
+  expect_load_limits(&px, 2, 12.5, 10, 50, 90);
   snprintf(text, sizeof(text), "%sconnections = 0\n", head);
   CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "load.connections"));
