@@ -443,9 +443,11 @@ static void write_test(html_ctx *h, const ctk_test_result *t)
   if(t->n_measures) {
     add(h, "<table class=\"measures\"><tbody>");
     for(i = 0; i < t->n_measures; i++) {
+      char value[48];
+      ctk_report_measure_text(&t->measures[i], 0, value, sizeof(value));
       add(h, "<tr><th>");
       esc(h, t->measures[i].name);
-      addf(h, "</th><td class=\"n\">%.1f</td><td>", t->measures[i].value);
+      addf(h, "</th><td class=\"n\">%s</td><td>", value);
       esc(h, t->measures[i].unit);
       add(h, "</td></tr>");
     }

@@ -148,7 +148,7 @@ static void write_testcase(junit_writer *j, const ctk_test_result *t)
     const ctk_measure *m = &t->measures[i];
     char key[sizeof(m->name) + 8], value[sizeof(m->unit) + 40];
     snprintf(key, sizeof(key), "measure.%s", m->name);
-    snprintf(value, sizeof(value), "%.1f%s%s", m->value, m->unit[0] ? " " : "", m->unit);
+    ctk_report_measure_text(m, 1, value, sizeof(value));
     property(j, key, value);
   }
   end(j);

@@ -89,6 +89,7 @@ static ctk_run *sample_run(void)
   CU_ASSERT_EQUAL(ctk_test_measure(t, "achieved_rate", "orders/s", 1.0), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_test_measure(t, "achieved_rate", "orders/s", 7.25), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_test_measure(t, "", "ms", 1.0), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "sent", "orders", 50.0), CTK_E_OK);
 
   ctk_run_add_test(run, "J3.kb-sync", "knowledge base sync", "jtt1019-3", CTK_CLASS_OPTIONAL,
                    &t);
@@ -256,7 +257,7 @@ static void test_json_round_trip(void)
   CU_ASSERT_EQUAL(t->series[0].count, 30);
   CU_ASSERT_DOUBLE_EQUAL(t->series[0].step_s, 1.0, 1e-9);
   /* measures come back by name, a second value of one name replacing the first */
-  CU_ASSERT_EQUAL_FATAL(t->n_measures, 2);
+  CU_ASSERT_EQUAL_FATAL(t->n_measures, 3);
   CU_ASSERT_STRING_EQUAL(t->measures[1].name, "achieved_rate");
   CU_ASSERT_STRING_EQUAL(t->measures[1].unit, "orders/s");
   CU_ASSERT_DOUBLE_EQUAL(t->measures[1].value, 7.25, 1e-9);
@@ -432,6 +433,9 @@ static void test_junit(void)
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J2.perf')]/properties/"
                            "property[@name='measure.achieved_rate']/@value",
                       "7.2 orders/s");
+  assert_xpath_string(doc, "//testcase[starts-with(@name,'J2.perf')]/properties/"
+                           "property[@name='measure.sent']/@value",
+                      "50 orders");
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J3.link')]/error/@type", "tool-error");
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J3.kb')]/skipped/@message",
                       "PICS kb.sync = no");
@@ -497,7 +501,7 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//table[@id='pixit']//td[.='****']"), 3);
   /* a test's measures are a table of its own */
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J2.perf-answer']//table[@class='measures']"
-                                   "//tr"), 2);
+                                   "//tr"), 3);
   assert_xpath_string(doc, "//details[@id='t-J2.perf-answer']//table[@class='measures']"
                            "//tr[th='achieved_rate']/td[1]", "7.2");
   /* Fail, inconc and error are listed at the top, linked to their details. */
