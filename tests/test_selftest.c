@@ -176,6 +176,32 @@ static int selftest_excepted(const char *exceptions, const char *name)
   return 0;
 }
 
+/* The slow-answer fault (every answer after 1 s) fails J2.load on the rate it reached, and
+ * the reason says that rate, as its measures do. */
+static void selftest_slow_answer_reason(const char *dir)
+{
+  char path[700], err[256], rate[48];
+  ctk_run *run = NULL;
+  const ctk_test_result *t;
+  size_t i;
+
+  snprintf(path, sizeof(path), "%s/slow-answer/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  t = ctk_run_find_test(run, "J2.load");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->verdict, CTK_VERDICT_FAIL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->reason, "[J2-PERF-001] achieved "));
+  for(i = 0; i < t->n_measures && strcmp(t->measures[i].name, "achieved_rate"); i++)
+    ;
+  CU_ASSERT_FATAL(i < t->n_measures);
+  CU_ASSERT_TRUE(t->measures[i].value < 22.5);
+  snprintf(rate, sizeof(rate), "achieved %.1f orders/s", t->measures[i].value);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->reason, rate));
+  if(!strstr(t->reason, rate))
+    fprintf(stderr, "selftest: slow-answer: '%s' not in the reason: %s\n", rate, t->reason);
+  ctk_run_free(run);
+}
+
 #define FAULT_REQUIREMENTS "tests/data/expected/faults.txt"
 
 /* Each fault: the suite selected by the requirement tests/data/expected/faults.txt names for it,
@@ -260,6 +286,7 @@ static void fault_modes_under(const char *profile, const char *tmpname)
   }
   fprintf(stderr, "selftest: %zu of %d faults caught with their requirement%s%s\n", caught,
           (int)CTK_PF__COUNT, profile ? " under " : "", profile ? profile : "");
+  selftest_slow_answer_reason(dir);
   CU_ASSERT_TRUE(caught >= 15);
   CU_ASSERT_TRUE(checked >= 15);
   ctk_buf_free(&cmd);

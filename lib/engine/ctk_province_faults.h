@@ -25,7 +25,9 @@
   X(stats_wrong, "statistics it reports and serves are off by one")                               \
   X(xxe_accepted, "answers OK to messages with a DTD or entity declaration")                      \
   X(wrong_correl_id, "answers carry a correlation id other than the request's message id")        \
-  X(unknown_order_accepted, "answers OK to updates about orders it does not hold")
+  X(unknown_order_accepted, "answers OK to updates about orders it does not hold")             \
+  X(slow_answer, "answers every exchange request only after 1 s")                                 \
+  X(unknown_region_up, "forwards reports upward with accepting region 999999 (not in GB/T 2260)")
 
 typedef enum {
 #define CTK_PF_ENUM(name, desc) CTK_PF_##name,
