@@ -45,6 +45,7 @@ LAYER_lib/engine := engine
 LAYER_reports := reports
 LAYER_simulators/acd := sim_base
 LAYER_simulators/load := sim_base
+LAYER_simulators/cti := sim_base
 LAYER_simulators/city := sim_city
 LAYER_bench := bench
 LAYER_runner := runner
@@ -56,7 +57,7 @@ LAYER_tests := tests
 LAYER_tests/server := tests
 LAYER_tests/fuzz := tests
 
-LIB_DIRS := lib/base lib/proto lib/engine reports simulators/acd simulators/load simulators/city \
+LIB_DIRS := lib/base lib/proto lib/engine reports simulators/cti simulators/acd simulators/load simulators/city \
             bench runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

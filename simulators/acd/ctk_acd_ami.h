@@ -10,7 +10,6 @@
 #define CTK_AMI_DEFAULT_USER "ctk"
 #define CTK_AMI_DEFAULT_SECRET "ctk12328"
 #define CTK_AMI_MESSAGE_MAX 16384  /* one action, headers and blank line included */
-#define CTK_AMI_HEADERS_MAX 64
 
 /* The Uniqueid of the call's caller channel ("1764400000.7"); agent_leg = 1 for the channel to
  * its agent. Linkedid is the caller channel's Uniqueid. */
