@@ -102,7 +102,7 @@ static void acd_usage(FILE *out)
 /* The CTI families in the order of acd_options.cti_port, and the port each takes when named in
  * --cti without a port of its own: AMI's and ESL's usual ports; CSTA has none, 5071 is ours. */
 static const char *const acd_families[3] = { "csta", "ami", "esl" };
-static const int acd_family_ports[3] = { 5071, 5038, 8021 };
+static const int acd_family_ports[3] = { CTK_CTI_CSTA_PORT, CTK_CTI_AMI_PORT, CTK_CTI_ESL_PORT };
 
 /* --cti csta,ami,esl: turns the named families on (their port options may come before or after). */
 static int acd_parse_families(const char *list, acd_options *o)

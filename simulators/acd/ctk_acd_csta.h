@@ -11,8 +11,6 @@
 #include "cti/ctk_cti_wire.h"
 #include "ctk_buf.h"
 
-#define CTK_CSTA_NS "http://www.ecma-international.org/standards/ecma-323/csta/ed5"
-#define CTK_CSTA_PRIVATE_NS "urn:ctk12328:acd:1"
 
 /* The element name used for an event kind: DeliveredEvent, EstablishedEvent, ... */
 const char *ctk_acd_csta_element(const ctk_acd_event *ev);

@@ -9,9 +9,10 @@
 
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_stats.h"
+#include "cti/ctk_cti_wire.h"
 
 /* The simulator has one queue; this is its name in AMI and (with "@default") in ESL. */
-#define CTK_ACD_QUEUE_NAME "12328"
+#define CTK_ACD_QUEUE_NAME CTK_CTI_QUEUE
 #define CTK_ACD_CTI_MAX_PLUGINS 8
 
 typedef enum {

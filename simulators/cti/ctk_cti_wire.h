@@ -9,6 +9,16 @@
 #include "ctk_buf.h"
 #include "ctk_error.h"
 
+/* What both ends assume unless told otherwise: the one queue's name (AMI; ESL adds "@default";
+ * CSTA's queue device) and the families' usual credentials. */
+#define CTK_CTI_QUEUE "12328"
+#define CTK_CTI_AMI_USER "ctk"
+#define CTK_CTI_AMI_SECRET "ctk12328"
+#define CTK_CTI_ESL_PASSWORD "ClueCon"
+#define CTK_CTI_AMI_PORT 5038
+#define CTK_CTI_ESL_PORT 8021
+#define CTK_CTI_CSTA_PORT 5071
+
 /* ---------- blocks of lines ended by a blank line (an AMI message, an ESL command or header) */
 
 /* Where a block that starts at data ends, just past the blank line ("\n\n" or "\n\r\n"); 0 when
@@ -43,6 +53,10 @@ void ctk_cti_urlencode(ctk_buf *b, const char *s);
 void ctk_cti_urldecode(char *s);
 
 /* ---------- CSTA XML over TCP: the frame header (docs/ACD.md) ---------- */
+
+/* Edition 5's namespace (answers and events), and our private data's (times, recording). */
+#define CTK_CSTA_NS "http://www.ecma-international.org/standards/ecma-323/csta/ed5"
+#define CTK_CSTA_PRIVATE_NS "urn:ctk12328:acd:1"
 
 /* 0x00 0x00, total length (header included, 2 bytes big-endian), invokeID as 4 ASCII digits.
  * Unsolicited events carry invokeID 9999. */
