@@ -251,7 +251,7 @@ static int control_calls(ctk_acd_control *c, const char *query, ctk_http_respons
   json_object_object_add(root, "calls", list);
   ok = !ctk_json_write(root, JSON_C_TO_STRING_PLAIN, &resp->body);
   json_object_put(root);
-  return ok ? 1 : 0;
+  return ok ? 0 : 1;
 }
 
 void ctk_acd_control_publish(ctk_acd_control *c, const ctk_acd_stats *stats)

@@ -1421,6 +1421,18 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
              ctk_strerror(result));
     goto fail;
   }
+  if(cfg->misbehave && *cfg->misbehave) {
+    ctk_mb_rule rule;
+    char reason[256];
+    result = ctk_mb_rule_parse(sim->profile, cfg->misbehave, strlen(cfg->misbehave),
+                               city_now_ms(), &rule, reason, sizeof(reason));
+    if(!result)
+      result = ctk_mb_add(&sim->rules, &rule);
+    if(result) {
+      snprintf(err, errlen, "--misbehave: %s", result == CTK_E_TOOBIG ? "too many rules" : reason);
+      goto fail;
+    }
+  }
   if(cfg->dock && *cfg->dock) {
     ctk_dock_login login;
     login.user = cfg->dock_user;
