@@ -249,8 +249,7 @@ static int control_calls(ctk_acd_control *c, const char *query, ctk_http_respons
   json_object_object_add(root, "kept_from", json_object_new_int64((int64_t)first + 1));
   pthread_mutex_unlock(&c->lock);
   json_object_object_add(root, "calls", list);
-  ok = !ctk_json_write(root, JSON_C_TO_STRING_PLAIN, &resp->body);
-  json_object_put(root);
+  ok = !ctk_json_write(root, JSON_C_TO_STRING_PLAIN, &resp->body); /* frees root */
   return ok ? 0 : 1;
 }
 
