@@ -546,6 +546,9 @@ static void ctk_ct_c2_cti_calls(ctk_ct *t)
 #define DOCK_ABANDONED 2
 #define DOCK_CANCELLED 2
 #define DOCK_HOLD_MS 300            /* how long an abandoning caller waits */
+#define DOCK_RELINK_CALLS 2          /* answered calls before and after the link is cut */
+#define DOCK_RECONNECT_MS 3000      /* a city docks again within this after its queue machine
+                                     * restarted (ours: 2 s of backoff at most) */
 #define DOCK_TIME_SLACK_MS 2000     /* accept time vs the answer: the profile's time is to the
                                      * second, and the city may stamp it a moment later */
 
@@ -728,6 +731,16 @@ static void dock_link_orders(ctk_ct *t, size_t from, dock_call *calls, size_t n)
   }
 }
 
+/* Waits until the city has reported want orders more than seen (or the propagation time has
+ * passed), then a moment more for any second order of a call. */
+static void dock_wait_orders(ctk_ct *t, size_t seen, size_t want)
+{
+  long long until = ctk_now_ms() + t->env->pixit->propagate_timeout_ms;
+  while(dock_orders_seen(t) < seen + want && ctk_now_ms() < until)
+    ctk_sleep_ms(50);
+  ctk_sleep_ms(300);
+}
+
 /* One docking test: the city docks to a queue machine of family fam (index of the PIXIT's
  * cti.*_port) and must make exactly one order per answered call, linked by the queue machine's
  * call id and accepted at the answer, and none for an abandoned or cancelled call. */
@@ -738,7 +751,6 @@ static void dock_check(ctk_ct *t, size_t fam)
   dock_call calls[DOCK_ANSWERED + DOCK_ABANDONED + DOCK_CANCELLED + 8];
   unsigned long since = 0, last = 0;
   size_t n = 0, k, from, seen, answered = 0, abandoned = 0;
-  long long until;
 
   if(!t->env->roles->dock[fam].control[0]) {
     ctk_ct_error(t, 0, "no %s queue machine for the city to dock to: the PIXIT gives no "
@@ -769,10 +781,7 @@ static void dock_check(ctk_ct *t, size_t fam)
     return;
   }
   /* as many orders as answered calls, then a moment for any second order of a call */
-  until = ctk_now_ms() + px->propagate_timeout_ms;
-  while(dock_orders_seen(t) < seen + answered && ctk_now_ms() < until)
-    ctk_sleep_ms(50);
-  ctk_sleep_ms(300);
+  dock_wait_orders(t, seen, answered);
   dock_link_orders(t, from, calls, n);
   for(k = 0; k < n && !ctk_ct_done(t); k++) {
     if(calls[k].answered && calls[k].orders != 1)
@@ -788,6 +797,73 @@ static void dock_check(ctk_ct *t, size_t fam)
     ctk_ct_pass(t, "docked by %s: %zu answered calls, one order each linked by the queue "
                 "machine's call id and accepted at the answer; %zu abandoned or cancelled "
                 "calls, no order", family, answered, abandoned);
+}
+
+/* Answered calls through the dock's queue machine; 1 when SIPp completed them all. */
+static int dock_answered_calls(ctk_ct *t, size_t fam, int calls)
+{
+  city_calls run;
+  if(!dock_steer(t, fam, "{\"agents\":2,\"ring_ms\":0}") ||
+     !city_make_calls_to(t, t->env->roles->dock[fam].sip_port, "talk", calls, CITY_CALL_TALK_MS,
+                         &run))
+    return 0;
+  if(run.successful != calls) {
+    ctk_ct_error(t, 0, "SIPp completed %ld of %d answered calls (%s)", run.successful, calls,
+                 run.reason);
+    return 0;
+  }
+  return 1;
+}
+
+/* The CTI link cut mid-run: the queue machine restarts between two sets of calls; the city must
+ * dock again by itself and make one order per answered call, none lost and none twice. */
+static void ctk_ct_dock_relink(ctk_ct *t)
+{
+  ctk_roles *roles = t->env->roles;
+  dock_call calls[2 * DOCK_RELINK_CALLS + 8];
+  unsigned long since = 0, last = 0;
+  size_t fam, n = 0, nb = 0, k, from, seen;
+  char why[256];
+
+  for(fam = 0; fam < CTK_PIXIT_DOCK_FAMILIES && !roles->dock[fam].control[0]; fam++)
+    ;
+  if(fam == CTK_PIXIT_DOCK_FAMILIES) {
+    ctk_ct_error(t, 0, "no queue machine for the city to dock to: the PIXIT gives no "
+                 "cti.csta_port, cti.ami_port or cti.esl_port");
+    return;
+  }
+  if(!city_sipp_found()) {
+    ctk_ct_skip(t, "SIPp (sipp, Debian package sip-tester) is not on PATH");
+    return;
+  }
+  if(!dock_calls(t, fam, 0, calls, sizeof(calls) / sizeof(calls[0]), &n, &since))
+    return;
+  from = ctk_relay_count(roles->province_relay, NULL);
+  seen = dock_orders_seen(t);
+  if(!dock_answered_calls(t, fam, DOCK_RELINK_CALLS) ||
+     !dock_calls(t, fam, since, calls, DOCK_RELINK_CALLS + 4, &n, &last))
+    return;
+  if(ctk_roles_dock_restart(roles, fam, why, sizeof(why))) {
+    ctk_ct_error(t, 0, "the %s queue machine could not be restarted: %s",
+                 ctk_roles_dock_family(fam), why);
+    return;
+  }
+  ctk_sleep_ms(DOCK_RECONNECT_MS);
+  if(!dock_answered_calls(t, fam, DOCK_RELINK_CALLS) ||
+     !dock_calls(t, fam, 0, calls + n, DOCK_RELINK_CALLS + 4, &nb, &last))
+    return;
+  n += nb;
+  dock_wait_orders(t, seen, 2 * DOCK_RELINK_CALLS);
+  dock_link_orders(t, from, calls, n);
+  for(k = 0; k < n && !ctk_ct_done(t); k++) {
+    if(calls[k].answered && calls[k].orders != 1)
+      ctk_ct_fail(t, ctk_ct_req(t, 0), "call %s, answered %s the %s link was cut, became %u "
+                  "orders (exactly one)", calls[k].id, k < n - nb ? "before" : "after",
+                  ctk_roles_dock_family(fam), calls[k].orders);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "%zu answered calls around a restart of the %s queue machine: one order each, "
+                "none lost, none twice", n, ctk_roles_dock_family(fam));
 }
 
 static void ctk_ct_dock_csta(ctk_ct *t)
@@ -853,6 +929,13 @@ const ctk_ct_def ctk_j1_city_tests[] = {
     .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.esl",
     .requirements = "J2-DOCK-001,J2-DOCK-002,J2-DOCK-003",
     .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_esl },
+  { .id = "J2.dock-relink",
+    .name = "The CTI link cut mid-run (the queue machine restarted): the city docks again, no "
+            "order lost or doubled",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.csta || cti.ami || cti.esl",
+    .requirements = "J2-DOCK-001",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_relink },
 };
 
 const size_t ctk_j1_city_count =
