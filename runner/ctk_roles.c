@@ -577,49 +577,68 @@ static int acd_ready_read(void *ctx)
   return 1;
 }
 
+/* The arguments every queue machine of the run starts with: its SIP port (0: any free one), the
+ * agents, a control port and the ready file. */
+static void roles_acd_argv(ctk_roles *r, roles_argv *a, int sip_port, const char *ready)
+{
+  memset(a, 0, sizeof(*a));
+  roles_arg(a, "%s", r->ctk_bin);
+  roles_arg(a, "sim");
+  roles_arg(a, "acd");
+  roles_arg(a, "--port");
+  roles_arg(a, "%d", sip_port > 0 ? sip_port : 0);
+  roles_arg(a, "--agents");
+  roles_arg(a, "%d", ROLES_ACD_AGENTS);
+  roles_arg(a, "--control-port");
+  roles_arg(a, "0");
+  roles_arg(a, "--ready-file");
+  roles_arg(a, "%s", ready);
+}
+
+/* Spawns the queue machine p (named name) with argv a, then reads its ready file: the control
+ * URL into control, and when cti_key is not NULL that family's port into *cti_port. */
+static ctk_code roles_acd_spawn(ctk_roles *r, ctk_proc *p, const char *name, roles_argv *a,
+                                const char *ready, int *sip_port, const char *cti_key,
+                                int *cti_port, char *control, size_t control_len, char *why,
+                                size_t whylen)
+{
+  acd_ready ar;
+  ctk_code result = roles_spawn(r, p, name, a, sip_port, why, whylen);
+  if(result)
+    return result;
+  ar.path = ready;
+  ar.cti_key = cti_key;
+  ar.port = 0;
+  ar.cti_port = 0;
+  result = ctk_proc_wait_ready(p, r->pixit->start_timeout_ms, acd_ready_read, &ar);
+  if(result || (cti_key && ar.cti_port <= 0)) {
+    snprintf(why, whylen, "the queue machine %s wrote no ports to %s (log: %s)", name, ready,
+             p->log_path);
+    return result ? result : CTK_E_IO;
+  }
+  if(cti_port)
+    *cti_port = ar.cti_port;
+  roles_url(control, control_len, ar.port);
+  return CTK_E_OK;
+}
+
 /* The queue machine of one family for the city to dock to (its own SIP port and control). */
 static ctk_code roles_start_dock(ctk_roles *r, size_t i, int cti_port, char *why, size_t whylen)
 {
   char ready[600], name[16];
-  acd_ready ar;
   roles_argv a;
-  ctk_code result;
 
   snprintf(ready, sizeof(ready), "%s/dock-%s.ready", r->workdir, dock_families[i]);
   snprintf(name, sizeof(name), "dock-%s", dock_families[i]);
   remove(ready);
-  memset(&a, 0, sizeof(a));
-  roles_arg(&a, "%s", r->ctk_bin);
-  roles_arg(&a, "sim");
-  roles_arg(&a, "acd");
-  roles_arg(&a, "--port");
-  roles_arg(&a, "%d", r->dock[i].sip_port > 0 ? r->dock[i].sip_port : 0);
-  roles_arg(&a, "--agents");
-  roles_arg(&a, "%d", ROLES_ACD_AGENTS);
+  roles_acd_argv(r, &a, r->dock[i].sip_port, ready);
   roles_arg(&a, "--cti");
   roles_arg(&a, "%s", dock_families[i]);
   roles_arg(&a, "%s", dock_port_opts[i]);
   roles_arg(&a, "%d", cti_port);
-  roles_arg(&a, "--control-port");
-  roles_arg(&a, "0");
-  roles_arg(&a, "--ready-file");
-  roles_arg(&a, "%s", ready);
-  result = roles_spawn(r, &r->dock[i].proc, name, &a, &r->dock[i].sip_port, why, whylen);
-  if(result)
-    return result;
-  ar.path = ready;
-  ar.cti_key = dock_ready_keys[i];
-  ar.port = 0;
-  ar.cti_port = 0;
-  result = ctk_proc_wait_ready(&r->dock[i].proc, r->pixit->start_timeout_ms, acd_ready_read, &ar);
-  if(result || ar.cti_port <= 0) {
-    snprintf(why, whylen, "the %s queue machine wrote no ports to %s (log: %s)",
-             dock_families[i], ready, r->dock[i].proc.log_path);
-    return result ? result : CTK_E_IO;
-  }
-  r->dock[i].cti_port = ar.cti_port;
-  roles_url(r->dock[i].control, sizeof(r->dock[i].control), ar.port);
-  return CTK_E_OK;
+  return roles_acd_spawn(r, &r->dock[i].proc, name, &a, ready, &r->dock[i].sip_port,
+                         dock_ready_keys[i], &r->dock[i].cti_port, r->dock[i].control,
+                         sizeof(r->dock[i].control), why, whylen);
 }
 
 static ctk_code roles_start_docks(ctk_roles *r, char *why, size_t whylen)
@@ -648,53 +667,19 @@ ctk_code ctk_roles_dock_restart(ctk_roles *r, size_t i, char *why, size_t whylen
   return roles_start_dock(r, i, r->dock[i].cti_port, why, whylen);
 }
 
-/* Read the acd's control port from its ready file (written just after the port file). */
-static ctk_code roles_acd_control(ctk_roles *r, const char *ready, char *why, size_t whylen)
-{
-  acd_ready ar;
-  ctk_code result;
-
-  ar.path = ready;
-  ar.cti_key = NULL;
-  ar.port = 0;
-  ar.cti_port = 0;
-  result = ctk_proc_wait_ready(&r->acd, r->pixit->start_timeout_ms, acd_ready_read, &ar);
-  if(result) {
-    snprintf(why, whylen, "the queue machine wrote no control port to %s (log: %s)", ready,
-             r->acd.log_path);
-    return result;
-  }
-  roles_url(r->acd_control, sizeof(r->acd_control), ar.port);
-  return CTK_E_OK;
-}
-
 /* The queue machine beside the city: answered calls go to the city's CTI webhook. */
 static ctk_code roles_start_acd(ctk_roles *r, char *why, size_t whylen)
 {
   char ready[600];
   roles_argv a;
-  ctk_code result;
 
   snprintf(ready, sizeof(ready), "%s/acd.ready", r->workdir);
   remove(ready);
-  memset(&a, 0, sizeof(a));
-  roles_arg(&a, "%s", r->ctk_bin);
-  roles_arg(&a, "sim");
-  roles_arg(&a, "acd");
-  roles_arg(&a, "--port");
-  roles_arg(&a, "0");
-  roles_arg(&a, "--agents");
-  roles_arg(&a, "%d", ROLES_ACD_AGENTS);
-  roles_arg(&a, "--control-port");
-  roles_arg(&a, "0");
+  roles_acd_argv(r, &a, 0, ready);
   roles_arg(&a, "--webhook");
   roles_arg(&a, "%s", r->cti_webhook);
-  roles_arg(&a, "--ready-file");
-  roles_arg(&a, "%s", ready);
-  result = roles_spawn(r, &r->acd, "acd", &a, &r->acd_sip_port, why, whylen);
-  if(!result)
-    result = roles_acd_control(r, ready, why, whylen);
-  return result;
+  return roles_acd_spawn(r, &r->acd, "acd", &a, ready, &r->acd_sip_port, NULL, NULL,
+                         r->acd_control, sizeof(r->acd_control), why, whylen);
 }
 
 /* A city SUT: the runner's province above it (relay, then the reference province), in

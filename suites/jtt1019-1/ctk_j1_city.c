@@ -650,34 +650,52 @@ static size_t dock_orders_seen(ctk_ct *t)
          ctk_relay_find(relay, ctk_profile_iface_code(p, CTK_IF_TRANSFER), NULL, NULL);
 }
 
+/* One run of calls through a dock's queue machine: how it is steered first, then SIPp's part. */
+typedef struct dock_run {
+  const char *steer;                /* POST /control body */
+  const char *scenario;
+  int calls;
+  int pause_ms;
+  const char *what;
+} dock_run;
+
+static const dock_run dock_answer_run = {
+  "{\"agents\":2,\"ring_ms\":0}", "talk", DOCK_ANSWERED, CITY_CALL_TALK_MS, "answered calls"
+};
+
+/* Steers the queue machine and places the run's calls (calls overrides its count when > 0);
+ * 1 when SIPp completed each. */
+static int dock_run_calls(ctk_ct *t, size_t fam, const dock_run *r, int calls)
+{
+  city_calls run;
+  int want = calls > 0 ? calls : r->calls;
+  if(!dock_steer(t, fam, r->steer) ||
+     !city_make_calls_to(t, t->env->roles->dock[fam].sip_port, r->scenario, want, r->pause_ms,
+                         &run))
+    return 0;
+  if(run.successful != want) {
+    ctk_ct_error(t, 0, "SIPp completed %ld of %d %s (%s)", run.successful, want, r->what,
+                 run.reason);
+    return 0;
+  }
+  return 1;
+}
+
 /* Places the three kinds of call through the dock's queue machine; 1 when SIPp completed each. */
 static int dock_place_calls(ctk_ct *t, size_t fam)
 {
-  int sip = t->env->roles->dock[fam].sip_port;
-  city_calls run;
-  if(!dock_steer(t, fam, "{\"agents\":2,\"ring_ms\":0}") ||
-     !city_make_calls_to(t, sip, "talk", DOCK_ANSWERED, CITY_CALL_TALK_MS, &run))
+  static const dock_run runs[] = {
+    { "{\"agents\":0}", "abandon", DOCK_ABANDONED, DOCK_HOLD_MS,
+      "calls abandoned in the queue" },
+    { "{\"agents\":2,\"ring_ms\":20000}", "abandon", DOCK_CANCELLED, DOCK_HOLD_MS,
+      "calls cancelled while ringing" },
+  };
+  size_t i;
+  if(!dock_run_calls(t, fam, &dock_answer_run, 0))
     return 0;
-  if(run.successful != DOCK_ANSWERED) {
-    ctk_ct_error(t, 0, "SIPp completed %ld of %d answered calls (%s)", run.successful,
-                 DOCK_ANSWERED, run.reason);
-    return 0;
-  }
-  if(!dock_steer(t, fam, "{\"agents\":0}") ||
-     !city_make_calls_to(t, sip, "abandon", DOCK_ABANDONED, DOCK_HOLD_MS, &run))
-    return 0;
-  if(run.successful != DOCK_ABANDONED) {
-    ctk_ct_error(t, 0, "SIPp completed %ld of %d calls abandoned in the queue (%s)",
-                 run.successful, DOCK_ABANDONED, run.reason);
-    return 0;
-  }
-  if(!dock_steer(t, fam, "{\"agents\":2,\"ring_ms\":20000}") ||
-     !city_make_calls_to(t, sip, "abandon", DOCK_CANCELLED, DOCK_HOLD_MS, &run))
-    return 0;
-  if(run.successful != DOCK_CANCELLED) {
-    ctk_ct_error(t, 0, "SIPp completed %ld of %d calls cancelled while ringing (%s)",
-                 run.successful, DOCK_CANCELLED, run.reason);
-    return 0;
+  for(i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+    if(!dock_run_calls(t, fam, &runs[i], 0))
+      return 0;
   }
   return dock_steer(t, fam, "{\"ring_ms\":0}");
 }
@@ -799,22 +817,6 @@ static void dock_check(ctk_ct *t, size_t fam)
                 "calls, no order", family, answered, abandoned);
 }
 
-/* Answered calls through the dock's queue machine; 1 when SIPp completed them all. */
-static int dock_answered_calls(ctk_ct *t, size_t fam, int calls)
-{
-  city_calls run;
-  if(!dock_steer(t, fam, "{\"agents\":2,\"ring_ms\":0}") ||
-     !city_make_calls_to(t, t->env->roles->dock[fam].sip_port, "talk", calls, CITY_CALL_TALK_MS,
-                         &run))
-    return 0;
-  if(run.successful != calls) {
-    ctk_ct_error(t, 0, "SIPp completed %ld of %d answered calls (%s)", run.successful, calls,
-                 run.reason);
-    return 0;
-  }
-  return 1;
-}
-
 /* The CTI link cut mid-run: the queue machine restarts between two sets of calls; the city must
  * dock again by itself and make one order per answered call, none lost and none twice. */
 static void ctk_ct_dock_relink(ctk_ct *t)
@@ -840,7 +842,7 @@ static void ctk_ct_dock_relink(ctk_ct *t)
     return;
   from = ctk_relay_count(roles->province_relay, NULL);
   seen = dock_orders_seen(t);
-  if(!dock_answered_calls(t, fam, DOCK_RELINK_CALLS) ||
+  if(!dock_run_calls(t, fam, &dock_answer_run, DOCK_RELINK_CALLS) ||
      !dock_calls(t, fam, since, calls, DOCK_RELINK_CALLS + 4, &n, &last))
     return;
   if(ctk_roles_dock_restart(roles, fam, why, sizeof(why))) {
@@ -849,7 +851,7 @@ static void ctk_ct_dock_relink(ctk_ct *t)
     return;
   }
   ctk_sleep_ms(DOCK_RECONNECT_MS);
-  if(!dock_answered_calls(t, fam, DOCK_RELINK_CALLS) ||
+  if(!dock_run_calls(t, fam, &dock_answer_run, DOCK_RELINK_CALLS) ||
      !dock_calls(t, fam, 0, calls + n, DOCK_RELINK_CALLS + 4, &nb, &last))
     return;
   n += nb;
