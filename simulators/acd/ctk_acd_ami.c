@@ -18,8 +18,8 @@
 /* AMI's own header names. Some are spelt like elements of the 12328 profile; they are AMI's. */
 #define AMI_ACTION "Action"            /* not the profile's */
 #define AMI_CHANNEL "Channel"          /* not the profile's */
-#define AMI_EVENT "Event"              /* not the profile's */
-#define AMI_MESSAGE "Message"          /* not the profile's */
+#define AMI_EVENT CTK_CTI_AMI_EVENT
+#define AMI_MESSAGE CTK_CTI_AMI_MESSAGE
 #define AMI_NAME "Name"                /* not the profile's */
 #define AMI_REASON "Reason"            /* not the profile's */
 #define AMI_STATUS "Status"            /* not the profile's */

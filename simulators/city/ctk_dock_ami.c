@@ -56,10 +56,10 @@ static void ami_message(ami_conn *c, ctk_cti_headers *h, ctk_buf *out, ctk_dock_
                         void *fn_ctx, int *fatal, char *why, size_t whylen)
 {
   const char *response = ctk_cti_header(h, "Response");
-  const char *event = ctk_cti_header(h, "Event");
+  const char *event = ctk_cti_header(h, CTK_CTI_AMI_EVENT);
   if(response && !c->logged_in) {
     if(strcasecmp(response, "Success")) {
-      const char *msg = ctk_cti_header(h, "Message");
+      const char *msg = ctk_cti_header(h, CTK_CTI_AMI_MESSAGE);
       snprintf(why, whylen, "login refused: %s", msg ? msg : response);
       *fatal = 1;
       return;

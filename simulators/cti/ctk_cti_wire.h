@@ -18,6 +18,9 @@
 #define CTK_CTI_AMI_PORT 5038
 #define CTK_CTI_ESL_PORT 8021
 #define CTK_CTI_CSTA_PORT 5071
+/* AMI's header names both ends read (they happen to be element names of the baseline too) */
+#define CTK_CTI_AMI_EVENT "Event"              /* not the profile's */
+#define CTK_CTI_AMI_MESSAGE "Message"          /* not the profile's */
 
 /* ---------- blocks of lines ended by a blank line (an AMI message, an ESL command or header) */
 
