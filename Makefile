@@ -158,10 +158,14 @@ bench: deps
 	$(MAKE) all
 	sh bench/run.sh $(abspath $(CTK))
 
-# The 200-call version of the cti_interop suite (20 calls in make test).
+# The 200-call version of the cti_interop suite (20 calls in make test), then the reference
+# city docked by each family through 200 answered calls (J2.dock-*; 10 in make test).
 cti-check: deps
 	$(MAKE) all
 	CTK_CTI_CALLS=200 CTK_BIN=$(abspath $(CTK)) ./$(TESTBIN) --suite cti_interop
+	d=$$(mktemp -d) && sed 's/^calls = .*/calls = 200/' fixtures/pixit/reference-city.pixit \
+	  > $$d/city.pixit && $(CTK) run --sut city --pics fixtures/pics/reference-city.pics \
+	  --pixit $$d/city.pixit --select 'id:J2.dock-*' --out $$d/out
 
 # issue 17's targets, measured (bench/hostile.sh): store growth, CPU per refusal, a good
 # client's answers under 2,000 slow connections

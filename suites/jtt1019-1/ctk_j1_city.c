@@ -540,9 +540,9 @@ static void ctk_ct_c2_cti_calls(ctk_ct *t)
 
 /* ---------- docking: the city as a CTI client of its queue machine ---------- */
 
-/* Calls of each kind one docking test places: answered, abandoned in the queue (no agent),
- * cancelled while ringing (the agent's phone rings longer than the caller waits). */
-#define DOCK_ANSWERED 3
+/* Calls of each kind one docking test places: answered (the PIXIT's cti.calls), abandoned in
+ * the queue (no agent), cancelled while ringing (the agent's phone rings longer than the caller
+ * waits). */
 #define DOCK_ABANDONED 2
 #define DOCK_CANCELLED 2
 #define DOCK_HOLD_MS 300            /* how long an abandoning caller waits */
@@ -622,9 +622,15 @@ static int dock_calls(ctk_ct *t, size_t fam, unsigned long since, dock_call *out
   }
   *n = 0;
   *last = since;
-  for(i = 0; i < json_object_array_length(list) && *n < max; i++) {
+  for(i = 0; i < json_object_array_length(list); i++) {
     struct json_object *c = json_object_array_get_idx(list, i), *ids = NULL, *v = NULL;
-    dock_call *d = &out[*n];
+    dock_call *d;
+    if(json_object_object_get_ex(c, "seq", &v) &&
+       (unsigned long)json_object_get_int64(v) > *last)
+      *last = (unsigned long)json_object_get_int64(v);
+    if(*n == max)
+      continue;                 /* only the highest seq is wanted of the rest */
+    d = &out[*n];
     memset(d, 0, sizeof(*d));
     if(json_object_object_get_ex(c, "ids", &ids) && json_object_object_get_ex(ids, family, &v))
       ctk_strlcpy(d->id, json_object_get_string(v), sizeof(d->id));
@@ -632,9 +638,6 @@ static int dock_calls(ctk_ct *t, size_t fam, unsigned long since, dock_call *out
                   !strcmp(json_object_get_string(v), "answered");
     if(json_object_object_get_ex(c, "answered_ms", &v))
       d->answered_ms = (long long)json_object_get_int64(v);
-    if(json_object_object_get_ex(c, "seq", &v) &&
-       (unsigned long)json_object_get_int64(v) > *last)
-      *last = (unsigned long)json_object_get_int64(v);
     (*n)++;
   }
   json_object_put(obj);
@@ -660,7 +663,8 @@ typedef struct dock_run {
 } dock_run;
 
 static const dock_run dock_answer_run = {
-  "{\"agents\":2,\"ring_ms\":0}", "talk", DOCK_ANSWERED, CITY_CALL_TALK_MS, "answered calls"
+  /* enough agents that calls at SIPp's rate never wait for long */
+  "{\"agents\":8,\"ring_ms\":0}", "talk", 0, CITY_CALL_TALK_MS, "answered calls"
 };
 
 /* Steers the queue machine and places the run's calls (calls overrides its count when > 0);
@@ -691,7 +695,7 @@ static int dock_place_calls(ctk_ct *t, size_t fam)
       "calls cancelled while ringing" },
   };
   size_t i;
-  if(!dock_run_calls(t, fam, &dock_answer_run, 0))
+  if(!dock_run_calls(t, fam, &dock_answer_run, t->env->pixit->cti_calls))
     return 0;
   for(i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
     if(!dock_run_calls(t, fam, &runs[i], 0))
@@ -759,6 +763,9 @@ static void dock_wait_orders(ctk_ct *t, size_t seen, size_t want)
   ctk_sleep_ms(300);
 }
 
+static void dock_judge(ctk_ct *t, size_t fam, dock_call *calls, size_t n, size_t from,
+                       size_t seen);
+
 /* One docking test: the city docks to a queue machine of family fam (index of the PIXIT's
  * cti.*_port) and must make exactly one order per answered call, linked by the queue machine's
  * call id and accepted at the answer, and none for an abandoned or cancelled call. */
@@ -766,9 +773,10 @@ static void dock_check(ctk_ct *t, size_t fam)
 {
   const char *family = ctk_roles_dock_family(fam);
   const ctk_pixit *px = t->env->pixit;
-  dock_call calls[DOCK_ANSWERED + DOCK_ABANDONED + DOCK_CANCELLED + 8];
+  size_t max = (size_t)px->cti_calls + DOCK_ABANDONED + DOCK_CANCELLED + 8;
+  dock_call *calls;
   unsigned long since = 0, last = 0;
-  size_t n = 0, k, from, seen, answered = 0, abandoned = 0;
+  size_t n = 0, from, seen;
 
   if(!t->env->roles->dock[fam].control[0]) {
     ctk_ct_error(t, 0, "no %s queue machine for the city to dock to: the PIXIT gives no "
@@ -779,22 +787,37 @@ static void dock_check(ctk_ct *t, size_t fam)
     ctk_ct_skip(t, "SIPp (sipp, Debian package sip-tester) is not on PATH");
     return;
   }
-  if(!dock_calls(t, fam, 0, calls, sizeof(calls) / sizeof(calls[0]), &n, &since))
+  calls = calloc(max, sizeof(*calls));
+  if(!calls) {
+    ctk_ct_error(t, 0, "out of memory");
     return;
-  from = ctk_relay_count(t->env->roles->province_relay, NULL);
-  seen = dock_orders_seen(t);
-  if(!dock_place_calls(t, fam) ||
-     !dock_calls(t, fam, since, calls, sizeof(calls) / sizeof(calls[0]), &n, &last))
-    return;
+  }
+  if(dock_calls(t, fam, 0, calls, max, &n, &since)) {
+    from = ctk_relay_count(t->env->roles->province_relay, NULL);
+    seen = dock_orders_seen(t);
+    if(dock_place_calls(t, fam) && dock_calls(t, fam, since, calls, max, &n, &last))
+      dock_judge(t, fam, calls, n, from, seen);
+  }
+  free(calls);
+}
+
+/* The verdict of a docking test on the n calls the queue machine ended during it. */
+static void dock_judge(ctk_ct *t, size_t fam, dock_call *calls, size_t n, size_t from,
+                       size_t seen)
+{
+  const char *family = ctk_roles_dock_family(fam);
+  const ctk_pixit *px = t->env->pixit;
+  size_t k, answered = 0, abandoned = 0;
+
   for(k = 0; k < n; k++) {
     if(calls[k].answered)
       answered++;
     else
       abandoned++;
   }
-  if(answered != DOCK_ANSWERED || abandoned != DOCK_ABANDONED + DOCK_CANCELLED) {
+  if(answered != (size_t)px->cti_calls || abandoned != DOCK_ABANDONED + DOCK_CANCELLED) {
     ctk_ct_error(t, 0, "the queue machine ended %zu answered and %zu unanswered calls, SIPp "
-                 "placed %d and %d", answered, abandoned, DOCK_ANSWERED,
+                 "placed %d and %d", answered, abandoned, px->cti_calls,
                  DOCK_ABANDONED + DOCK_CANCELLED);
     return;
   }
