@@ -135,6 +135,26 @@ static void test_variant_city_verdicts(void)
                           "selftest-variant-city");
 }
 
+#define SAMPLE_B "profiles/province-sample-b"
+
+/* A third profile, made apart from the kit's authors from the documentation alone (pinyin
+ * names, interfaces A01-A14, its own codes and time format, extra mandatory fields): the
+ * baseline's verdicts with no exception. */
+static void test_sample_b_province_verdicts(void)
+{
+  selftest_verdicts_under("province", SAMPLE_B, SELFTEST_PICS, SELFTEST_PIXIT,
+                          "tests/data/expected/reference-province.verdicts", NULL,
+                          "selftest-sample-b");
+}
+
+static void test_sample_b_city_verdicts(void)
+{
+  selftest_verdicts_under("city", SAMPLE_B, "fixtures/pics/reference-city.pics",
+                          "fixtures/pixit/reference-city.pixit",
+                          "tests/data/expected/reference-city.verdicts", NULL,
+                          "selftest-sample-b-city");
+}
+
 static void test_reference_verdicts(void)
 {
   selftest_verdicts("province", SELFTEST_PICS, SELFTEST_PIXIT,
@@ -591,6 +611,8 @@ void ctk_test_add_selftest(CU_pSuite s)
   CTK_TEST(s, test_city_verdicts);
   CTK_TEST(s, test_variant_province_verdicts);
   CTK_TEST(s, test_variant_city_verdicts);
+  CTK_TEST(s, test_sample_b_province_verdicts);
+  CTK_TEST(s, test_sample_b_city_verdicts);
   CTK_TEST(s, test_external_city);
   CTK_TEST(s, test_fault_modes);
   CTK_TEST(s, test_fault_modes_variant);
