@@ -220,6 +220,14 @@ static void test_fixtures_generated_variant(void)
   ctk_profile_free(variant);
 }
 
+/* The profile made apart from the kit's authors (non-numeric interface codes A01-A14). */
+static void test_fixtures_generated_sample_b(void)
+{
+  ctk_profile *sample_b = ctk_test_load_profile("profiles/province-sample-b");
+  generated_set("profiles/province-sample-b", sample_b);
+  ctk_profile_free(sample_b);
+}
+
 void ctk_test_add_fixtures(CU_pSuite s)
 {
   CTK_TEST(s, test_fixtures_valid_are_valid);
@@ -227,4 +235,5 @@ void ctk_test_add_fixtures(CU_pSuite s)
   CTK_TEST(s, test_fixtures_cover_every_interface);
   CTK_TEST(s, test_fixtures_generated_baseline);
   CTK_TEST(s, test_fixtures_generated_variant);
+  CTK_TEST(s, test_fixtures_generated_sample_b);
 }

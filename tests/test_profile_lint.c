@@ -1,6 +1,7 @@
 /* test_profile_lint: `ctk profile lint` on the baseline and the synthetic variant (clean) and
  * on broken copies of them, one per row of tests/data/profile-lint.csv (the baseline) and
- * tests/data/profile-lint-variant.csv (the variant): each must fail with file, line, problem. */
+ * tests/data/profile-lint-variant.csv (the variant): each must fail with file, line, problem.
+ * profiles/province-sample-b, made apart from the kit's authors, must lint clean too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #define LINT_CASES_VARIANT "tests/data/profile-lint-variant.csv"
 #define BASELINE "profiles/jtt1019-baseline"
 #define VARIANT "profiles/synthetic-variant"
+#define SAMPLE_B "profiles/province-sample-b"
 
 static void lint_clean(const char *dir)
 {
@@ -34,6 +36,12 @@ static void test_lint_baseline_clean(void)
 static void test_lint_variant_clean(void)
 {
   lint_clean(VARIANT);
+}
+
+/* The profile made apart from the kit's authors, from the documentation alone. */
+static void test_lint_sample_b_clean(void)
+{
+  lint_clean(SAMPLE_B);
 }
 
 /* Copy profile to dir, apply one sed edit to one file, lint it. */
@@ -144,6 +152,7 @@ void ctk_test_add_profile_lint(CU_pSuite suite)
 {
   CTK_TEST(suite, test_lint_baseline_clean);
   CTK_TEST(suite, test_lint_variant_clean);
+  CTK_TEST(suite, test_lint_sample_b_clean);
   CTK_TEST(suite, test_lint_broken_copies);
   CTK_TEST(suite, test_lint_broken_variants);
   CTK_TEST(suite, test_roles_table_in_docs);
