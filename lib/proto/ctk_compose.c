@@ -845,3 +845,144 @@ ctk_code ctk_compose_encode(const ctk_profile *p, xmlDocPtr doc, int is_answer, 
   wire.doc = doc;
   return ctk_msg_encode(p, &wire, b, e, out);
 }
+
+/* ---------- schema order for documents built by hand ---------- */
+
+#define CONFORM_CHILDREN_MAX 256
+#define CONFORM_DEPTH_MAX 64
+
+/* Where child stands in content c (a choice's alternatives stand where the choice does);
+ * children c does not have go after every known one, in their own order. */
+static size_t conform_rank(const ctk_sm_content *c, const xmlNode *child, size_t position)
+{
+  const ctk_sm_child *choice = NULL;
+  const ctk_sm_child *d = ctk_sm_child_named(c, (const char *)child->name, &choice);
+  if(choice)
+    d = choice;
+  return d ? (size_t)(d - c->children) : c->count + position;
+}
+
+static const xmlNode *conform_child(const xmlNode *e, const char *name)
+{
+  const xmlNode *k;
+  for(k = e->children; k; k = k->next) {
+    if(k->type == XML_ELEMENT_NODE && !strcmp((const char *)k->name, name))
+      return k;
+  }
+  return NULL;
+}
+
+/* A mandatory leaf of c that e lacks and a source of p fills: its declaration, else NULL. */
+static const ctk_sm_child *conform_missing(const ctk_profile *p, const xmlNode *e,
+                                           const ctk_sm_content *c, size_t from)
+{
+  size_t i;
+  for(i = from; i < c->count; i++) {
+    const ctk_sm_child *d = &c->children[i];
+    if(d->min_occurs && ctk_sm_is_leaf(d) && !conform_child(e, d->name) &&
+       ctk_profile_source(p, d->name, (const char *)e->name))
+      return d;
+  }
+  return NULL;
+}
+
+static int in_order(const ctk_profile *p, const xmlNode *e, const ctk_sm_content *c, int depth)
+{
+  const xmlNode *k;
+  size_t last = 0, position = 0;
+
+  if(!c || depth > CONFORM_DEPTH_MAX)
+    return 1;
+  for(k = e->children; k; k = k->next) {
+    const ctk_sm_child *d;
+    size_t rank;
+    if(k->type != XML_ELEMENT_NODE)
+      continue;
+    rank = conform_rank(c, k, position++);
+    if(rank < last)
+      return 0;
+    last = rank;
+    d = ctk_sm_child_named(c, (const char *)k->name, NULL);
+    if(d && !in_order(p, k, d->content, depth + 1))
+      return 0;
+  }
+  return 1;
+}
+
+static void fill_sources(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c)
+{
+  const ctk_sm_child *missing;
+  for(missing = conform_missing(p, e, c, 0); missing;
+      missing = conform_missing(p, e, c, (size_t)(missing - c->children) + 1)) {
+    const ctk_source *src = ctk_profile_source(p, missing->name, (const char *)e->name);
+    char value[256];
+    if(ctk_compose_source_value(p, src, value, sizeof(value)) == CTK_E_OK)
+      xmlNewTextChild(e, e->ns, (const xmlChar *)missing->name, (const xmlChar *)value);
+  }
+}
+
+void ctk_compose_fill_sources(const ctk_profile *p, xmlNodePtr e)
+{
+  const ctk_sm_child *d;
+  if(!p || !p->model || !e || p->n_sources == 0)
+    return;
+  d = ctk_schema_model_find(p->model, (const char *)e->name);
+  if(d && d->content)
+    fill_sources(p, e, d->content);
+}
+
+static void conform(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c, int depth)
+{
+  xmlNodePtr kids[CONFORM_CHILDREN_MAX];
+  size_t ranks[CONFORM_CHILDREN_MAX];
+  size_t n = 0, i, j;
+  xmlNodePtr k;
+
+  if(!c || depth > CONFORM_DEPTH_MAX)
+    return;
+  for(k = e->children; k; k = k->next) {
+    if(k->type != XML_ELEMENT_NODE)
+      continue;
+    if(n == CONFORM_CHILDREN_MAX)
+      return;                  /* more children than a message has: left as they are */
+    ranks[n] = conform_rank(c, k, n);
+    kids[n++] = k;
+  }
+  for(i = 1; i < n; i++) {     /* insertion sort: stable, and n is small */
+    xmlNodePtr kid = kids[i];
+    size_t rank = ranks[i];
+    for(j = i; j > 0 && ranks[j - 1] > rank; j--) {
+      kids[j] = kids[j - 1];
+      ranks[j] = ranks[j - 1];
+    }
+    kids[j] = kid;
+    ranks[j] = rank;
+  }
+  for(i = 0; i < n; i++) {
+    const ctk_sm_child *d = ctk_sm_child_named(c, (const char *)kids[i]->name, NULL);
+    xmlUnlinkNode(kids[i]);
+    xmlAddChild(e, kids[i]);
+    if(d)
+      conform(p, kids[i], d->content, depth + 1);
+  }
+}
+
+static const ctk_sm_child *conform_root(const ctk_profile *p, const xmlNode *root)
+{
+  if(!p || !p->model || !root || root->type != XML_ELEMENT_NODE)
+    return NULL;
+  return ctk_schema_model_global(p->model, (const char *)root->name);
+}
+
+int ctk_compose_in_order(const ctk_profile *p, const xmlNode *root)
+{
+  const ctk_sm_child *g = conform_root(p, root);
+  return !g || in_order(p, root, g->content, 0);
+}
+
+void ctk_compose_conform(const ctk_profile *p, xmlNodePtr root)
+{
+  const ctk_sm_child *g = conform_root(p, root);
+  if(g && !in_order(p, root, g->content, 0))
+    conform(p, root, g->content, 0);
+}

@@ -88,6 +88,19 @@ ctk_code ctk_compose_encode(const ctk_profile *p, xmlDocPtr doc, int is_answer, 
 
 /* ---------- sources ---------- */
 
+/* Schema order for documents built another way than by composing (the engine's heads, results,
+ * history events, statistics; translated test material): ctk_compose_in_order says whether
+ * every element under root has its children in the order of p's schemas; ctk_compose_conform
+ * makes it so (children of unknown names keep their place after the known ones); a root that
+ * is no global element of p's schemas is left alone. Nothing is added or taken away: a
+ * message missing a field on purpose stays without it. */
+int ctk_compose_in_order(const ctk_profile *p, const xmlNode *root);
+void ctk_compose_conform(const ctk_profile *p, xmlNodePtr root);
+/* Add to e the mandatory leaves its declaration in p's schemas (the first one of its name) has
+ * and it lacks, where a roles.xml <source> gives their value: the fields of a profile that no
+ * role names, in a part of a message the engine builds itself (the head). */
+void ctk_compose_fill_sources(const ctk_profile *p, xmlNodePtr e);
+
 /* The value a source gives now (constant, time, fresh id, code value). */
 ctk_code ctk_compose_source_value(const ctk_profile *p, const ctk_source *s, char *out,
                                   size_t outlen);

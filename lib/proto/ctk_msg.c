@@ -20,6 +20,8 @@
 #include <libxml/xmlsave.h>
 #include <openssl/evp.h>
 
+#include "ctk_compose.h"
+
 #include "ctk_calendar.h"
 #include "ctk_xml_safe.h"
 
@@ -406,6 +408,8 @@ static ctk_code add_head(const ctk_profile *p, xmlNodePtr root, const ctk_head *
 
   if(ok && is_answer)
     ok = ctk_xml_add(head, ctk_el(p, CTK_EL_CORREL_ID), h->correl_id) != NULL;
+  if(ok)
+    ctk_compose_fill_sources(p, head);  /* head fields of the profile that no role names */
   return ok ? CTK_E_OK : CTK_E_NOMEM;
 }
 
@@ -613,7 +617,8 @@ static ctk_code save_doc(xmlDocPtr doc, const char *encoding, int no_decl, ctk_b
 }
 
 /* The SOAP envelope around the business XML, which travels as CDATA text. */
-static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding e, ctk_buf *out)
+static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, xmlDocPtr doc, ctk_encoding e,
+                            ctk_buf *out)
 {
   ctk_buf inner;
   xmlDocPtr env = NULL;
@@ -625,7 +630,7 @@ static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding
   ctk_code result;
 
   ctk_buf_init(&inner, out->max);
-  result = save_doc(m->doc, "UTF-8", 1, &inner);
+  result = save_doc(doc, "UTF-8", 1, &inner);
   while(!result && inner.len && inner.data[inner.len - 1] == '\n')
     inner.data[--inner.len] = '\0'; /* the serialiser's final newline is not content */
   if(!result) {
@@ -660,11 +665,29 @@ static ctk_code encode_soap(const ctk_profile *p, const ctk_msg *m, ctk_encoding
 ctk_code ctk_msg_encode(const ctk_profile *p, const ctk_msg *m, ctk_binding b, ctk_encoding e,
                         ctk_buf *out)
 {
+  xmlDocPtr doc, copy = NULL;
+  ctk_code result;
+
   if(!p || !m || !m->doc || !out)
     return CTK_E_INVAL;
+  /* Builders write heads, results and bodies in one order; a profile may want another: a copy
+   * put in its schema order goes out. */
+  doc = m->doc;
+  if(!ctk_compose_in_order(p, xmlDocGetRootElement(doc))) {
+    copy = xmlCopyDoc(doc, 1);
+    if(!copy)
+      return CTK_E_NOMEM;
+    copy->_private = doc->_private;
+    ctk_compose_conform(p, xmlDocGetRootElement(copy));
+    doc = copy;
+  }
   if(b == CTK_BIND_SOAP)
-    return encode_soap(p, m, e, out);
-  return save_doc(m->doc, ctk_encoding_name(e), 0, out);
+    result = encode_soap(p, m, doc, e, out);
+  else
+    result = save_doc(doc, ctk_encoding_name(e), 0, out);
+  if(copy)
+    xmlFreeDoc(copy);
+  return result;
 }
 
 /* ---------- decoding ---------- */
