@@ -588,6 +588,8 @@ static int wait_status(ctk_node_engine *n, const char *id, const char *status)
   return 0;
 }
 
+static long admin_get(net *t, const char *to, const char *path, ctk_buf *out);
+
 /* The day put_workorder's order is due: 2026-11-02 plus the profile's working days for a
  * complaint, counted with the calendar the nodes use. */
 static void working_days_after_accept(const net *t, char out[CTK_BEIJING_DATE_LEN])
@@ -624,6 +626,16 @@ static void test_endpoints_local_case(void)
   CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY, P1, id, code), rc(&t, "OK"));
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), st(&t, CTK_ST_COMPLETED));
   CU_ASSERT(wait_status(t.ministry, id, st(&t, CTK_ST_COMPLETED)));
+  /* completed on 2026-11-03, long before its deadline: in time */
+  {
+    ctk_buf b;
+    ctk_buf_init(&b, 1 << 16);
+    CU_ASSERT_EQUAL(admin_get(&t, P1, "/ctk/stats?region=360000&from=2026-11-01&to=2026-11-30",
+                              &b), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "\"in_time_rate_complaint\":{\"rate\":100.00,"
+                                                   "\"num\":1,\"den\":1}"));
+    ctk_buf_free(&b);
+  }
   CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_REVISIT, P1_CITY, P1, id, code), rc(&t, "OK"));
   CU_ASSERT(wait_status(t.ministry, id, st(&t, CTK_ST_REVISITED)));
   CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_ARCHIVE, P1_CITY, P1, id, code), rc(&t, "OK"));
