@@ -906,10 +906,12 @@ static void test_endpoints_refusals(void)
   CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id, P2, code), rc(&t, "ROUTE"));
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), st(&t, CTK_ST_ACCEPTED));
   /* unknown order */
-  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY, P1, "36010020261102999999", code),
+  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY, P1, "36010020261102999999",
+                                     code),
                          rc(&t, "UNKNOWN_ORDER"));
   /* another city may not act on this city's own order */
-  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY2, P1, id, code), rc(&t, "DENIED"));
+  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY2, P1, id, code),
+                         rc(&t, "DENIED"));
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), st(&t, CTK_ST_ACCEPTED));
   /* nor report an order in its name */
   CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY2, P1, "36010020261102000007", NULL, code),
@@ -1244,7 +1246,8 @@ static void test_endpoints_faults_break_flows(void)
   CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id, NULL, code), rc(&t, "OK"));
   CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_SIGN, P1_CITY, P1, id, code), rc(&t, "OK"));
   CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY2, P1, id, code), rc(&t, "OK"));
-  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY, P1, "36010020261102999999", code),
+  CU_ASSERT_STRING_EQUAL(city_update(&t, CTK_IF_COMPLETE, P1_CITY, P1, "36010020261102999999",
+                                     code),
                          rc(&t, "OK"));
   {
     ctk_msg *m = new_msg(&t, CTK_IF_LINK_CHECK, P1_CITY, CTK_LEVEL_CITY, P1, CTK_LEVEL_PROVINCE);
@@ -1541,9 +1544,9 @@ static void test_endpoints_tls_to_ministry(void)
   snprintf(cert, sizeof(cert), "%.250s/cert.pem", dir);
   snprintf(key, sizeof(key), "%.250s/key.pem", dir);
   snprintf(cmd, sizeof(cmd),
-           "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-           "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1", key,
-           cert);
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' "
+           ">/dev/null 2>&1", key, cert);
   CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
   CU_ASSERT_FATAL(net_up_full(&t, "ep-tls", 0, cert, key) == 0);
   CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id1, NULL, code), rc(&t, "OK"));
