@@ -439,6 +439,7 @@ static ctk_msg *report_msg(net *t, const char *city, const char *prov, const cha
                    v);
 }
 
+/* A request to the province `to` whose body names one order and nothing else (a query). */
 static ctk_msg *order_msg(net *t, ctk_interface_role iface, const char *from,
                           ctk_level from_level, const char *to, const char *id)
 {
