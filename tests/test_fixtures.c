@@ -1,7 +1,8 @@
 /* test_fixtures: every sample message in fixtures/messages/ gives exactly what it promises:
  * files in valid/ validate clean; each file in invalid/ gives one problem whose result code,
  * requirement and (when named) location are those of its NAME.expect sidecar. The same holds
- * for the set `ctk profile fixtures` composes for the baseline. */
+ * for the set `ctk profile fixtures` composes for the baseline and for the synthetic variant,
+ * read in-process and by `ctk validate --profile`, with the same verdicts under both. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,12 @@ static void check_invalid(const char *path, const char *name)
   CU_ASSERT(matches);
 }
 
+static void count_nothing(const char *path, const char *name)
+{
+  (void)path;
+  (void)name;
+}
+
 static void test_fixtures_valid_are_valid(void)
 {
   CU_ASSERT_PTR_NOT_NULL_FATAL(fx_profile());
@@ -182,10 +189,91 @@ static void test_fixtures_cover_every_interface(void)
   }
 }
 
+/* The verdicts `ctk validate` gave on each profile's generated invalid set: the result name
+ * of each file, one a line, sorted (file names, codes and, where a profile's generator picks
+ * another code field, requirements differ between profiles; what kind of fault was found
+ * must not). */
+#define VERDICTS_MAX 65536
+static char verdicts_baseline[VERDICTS_MAX];
+static char verdicts_variant[VERDICTS_MAX];
+static char verdicts_sample_b[VERDICTS_MAX];
+
+static int compare_lines(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One line of `ctk validate`: "FILE: CODE NAME at WHERE: reason [REQUIREMENT]". Checked against
+ * FILE's sidecar and the profile's name of CODE; NAME into verdict. 0 when it holds. */
+static int cli_line(const ctk_profile *p, const char *line, char *verdict, size_t len)
+{
+  char file[600], code[CTK_ID_MAX], name[CTK_ID_MAX], expect_path[600];
+  const char *colon = strstr(line, ".xml: ");
+  const char *open = strrchr(line, '[');
+  const char *close = strrchr(line, ']');
+  const ctk_result_code *r;
+  expectation e;
+  int ok;
+
+  if(!colon || !open || !close || close < open || (size_t)(colon + 4 - line) >= sizeof(file))
+    return -1;
+  snprintf(file, sizeof(file), "%.*s", (int)(colon + 4 - line), line);
+  if(sscanf(colon + 6, "%31s %31s", code, name) != 2)
+    return -1;
+  snprintf(expect_path, sizeof(expect_path), "%.*s.expect", (int)(strlen(file) - 4), file);
+  r = ctk_profile_result_by_code(p, code);
+  ok = !read_expect(expect_path, &e) && !strcmp(e.code, code) && r && !strcmp(r->name, name) &&
+       strlen(e.requirement) == (size_t)(close - open - 1) &&
+       !strncmp(open + 1, e.requirement, strlen(e.requirement));
+  if(!ok)
+    fprintf(stderr, "\n  ctk validate: %s (expected code=%s requirement=%s)", line, e.code,
+            e.requirement);
+  snprintf(verdict, len, "%s", name);
+  return ok ? 0 : -1;
+}
+
+/* `ctk validate --profile` on a generated set, as a user runs it: the valid messages exit 0
+ * and print nothing; the invalid ones exit 1 with one line per file, the sidecar's code and
+ * requirement, the profile's name of the code. */
+static void cli_validate_set(const char *profile_dir, const ctk_profile *p, const char *dir,
+                             char *verdicts)
+{
+  char cmd[1200];
+  char *out = NULL, *save = NULL, *line;
+  char *lines[512];
+  char verdict[512][80];
+  size_t n = 0, i, used = 0;
+  int files;
+
+  snprintf(cmd, sizeof(cmd), "'%s' validate --profile %s '%s'/valid/*.xml 2>&1",
+           ctk_test_ctk_bin(), profile_dir, dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+  CU_ASSERT_STRING_EQUAL(out ? out : "-", "");
+  free(out);
+  out = NULL;
+  snprintf(cmd, sizeof(cmd), "'%s' validate --profile %s '%s'/invalid/*.xml",
+           ctk_test_ctk_bin(), profile_dir, dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  for(line = strtok_r(out, "\n", &save); line && n < 512; line = strtok_r(NULL, "\n", &save)) {
+    CU_ASSERT_EQUAL(cli_line(p, line, verdict[n], sizeof(verdict[n])), 0);
+    lines[n] = verdict[n];
+    n++;
+  }
+  free(out);
+  files = each_fixture("invalid", count_nothing);
+  CU_ASSERT_EQUAL((int)n, files);
+  qsort(lines, n, sizeof(lines[0]), compare_lines);
+  verdicts[0] = '\0';
+  for(i = 0; i < n && used + strlen(lines[i]) + 2 < VERDICTS_MAX; i++)
+    used += (size_t)snprintf(verdicts + used, VERDICTS_MAX - used, "%s\n", lines[i]);
+}
+
 /* `ctk profile fixtures` on a profile: everything it writes passes the real decoder and
  * validator of that profile (the same checks as the committed set), each invalid message at
- * the exact location its sidecar names, and covers every interface. */
-static void generated_set(const char *profile_dir, const ctk_profile *p)
+ * the exact location its sidecar names, and covers every interface; `ctk validate` says the
+ * same (its verdicts into verdicts). */
+static void generated_set(const char *profile_dir, const ctk_profile *p, char *verdicts)
 {
   const char *dir = ctk_test_tmpdir("generated-fixtures");
   char cmd[1024];
@@ -203,20 +291,21 @@ static void generated_set(const char *profile_dir, const ctk_profile *p)
   test_fixtures_valid_are_valid();
   test_fixtures_invalid_give_expected_problem();
   test_fixtures_cover_every_interface();
+  cli_validate_set(profile_dir, p, dir, verdicts);
   fixtures_root = FIXTURES;
   fixtures_profile = NULL;
 }
 
 static void test_fixtures_generated_baseline(void)
 {
-  generated_set("profiles/jtt1019-baseline", ctk_test_profile());
+  generated_set("profiles/jtt1019-baseline", ctk_test_profile(), verdicts_baseline);
 }
 
 /* The second profile: every name, number and code spelt otherwise, the same promises. */
 static void test_fixtures_generated_variant(void)
 {
   ctk_profile *variant = ctk_test_load_profile("profiles/synthetic-variant");
-  generated_set("profiles/synthetic-variant", variant);
+  generated_set("profiles/synthetic-variant", variant, verdicts_variant);
   ctk_profile_free(variant);
 }
 
@@ -224,8 +313,17 @@ static void test_fixtures_generated_variant(void)
 static void test_fixtures_generated_sample_b(void)
 {
   ctk_profile *sample_b = ctk_test_load_profile("profiles/province-sample-b");
-  generated_set("profiles/province-sample-b", sample_b);
+  generated_set("profiles/province-sample-b", sample_b, verdicts_sample_b);
   ctk_profile_free(sample_b);
+}
+
+/* What `ctk validate` found in the three generated sets (the tests above): as many files of each
+ * result name, however each profile spells the codes. */
+static void test_fixtures_cli_same_verdicts(void)
+{
+  CU_ASSERT(strlen(verdicts_baseline) > 0);
+  CU_ASSERT_STRING_EQUAL(verdicts_variant, verdicts_baseline);
+  CU_ASSERT_STRING_EQUAL(verdicts_sample_b, verdicts_baseline);
 }
 
 void ctk_test_add_fixtures(CU_pSuite s)
@@ -236,4 +334,5 @@ void ctk_test_add_fixtures(CU_pSuite s)
   CTK_TEST(s, test_fixtures_generated_baseline);
   CTK_TEST(s, test_fixtures_generated_variant);
   CTK_TEST(s, test_fixtures_generated_sample_b);
+  CTK_TEST(s, test_fixtures_cli_same_verdicts);
 }

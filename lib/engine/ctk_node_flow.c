@@ -402,6 +402,8 @@ static void flow_order_from(ctk_exchange *x, ctk_order *o)
   FIELD(o->domain, CTK_EL_DOMAIN);
   FIELD(o->status, CTK_EL_STATUS);
 #undef FIELD
+  /* the date the store filters on, whatever the profile's time format */
+  ctk_profile_day(x->n->profile, o->accept_time, o->accept_date);
   {
     const char *ia = flow_get_in(x, CTK_EL_WORK_ORDER, CTK_EL_INSTANT_ANSWER);
     o->instant_answer = !strcmp(ia, "true") || !strcmp(ia, "1");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctk_calendar.h"
+#include "ctk_msg.h"
 
 /* The code values the formulas need, looked up by symbolic name in the profile. */
 typedef struct stats_codes {
@@ -85,7 +86,13 @@ static int stats_order(void *ctx, const ctk_order *o)
   /* In time: orders that needed handling and had a deadline, judged once completed or once
    * the deadline has passed. */
   if(!instant && o->deadline[0]) {
-    ctk_strlcpy(completed_day, o->completed_time, sizeof(completed_day));
+    /* the day of CompleteTime, written in the profile's datetime format; the first 10
+     * characters of an xs:dateTime when the profile's format does not read it */
+    completed_day[0] = '\0';
+    if(o->completed_time[0])
+      ctk_profile_day(c->p, o->completed_time, completed_day);
+    if(!completed_day[0])
+      ctk_strlcpy(completed_day, o->completed_time, sizeof(completed_day));
     if(done) {
       in_time->den++;
       if(completed_day[0] && strcmp(completed_day, o->deadline) <= 0)

@@ -74,7 +74,7 @@ static const char ctk_store_schema[] =
   "order_id, accept_time, accept_region, handle_region, channel, business_type, domain,"   \
   " status, instant_answer, deadline, origin, target, up, transfer_to, transferred,"       \
   " completed_time, revisit_time, revisit_reached, satisfaction, supervised, urged,"       \
-  " created_at, updated_at"
+  " created_at, updated_at, accept_date"
 
 /* Every statement the store runs, prepared once. */
 #define CTK_STORE_STMTS(X)                                                                   \
@@ -95,7 +95,7 @@ static const char ctk_store_schema[] =
   X(MSGID_PUT, "INSERT OR REPLACE INTO msgids(sender, msg_id, req_hash, answer,"             \
                " content_type, at) VALUES(?,?,?,?,?,?)")                                     \
   X(ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE order_id = ?")                       \
-  X(ORDER_INSERT, "INSERT INTO orders(" ORDER_COLS ", accept_date, order_xml)"               \
+  X(ORDER_INSERT, "INSERT INTO orders(" ORDER_COLS ", order_xml)"               \
                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")              \
   X(ORDER_UPDATE, "UPDATE orders SET accept_time=?2, accept_region=?3, handle_region=?4,"    \
                   " channel=?5, business_type=?6, domain=?7, status=?8, instant_answer=?9,"  \
@@ -923,6 +923,7 @@ static void order_from_row(sqlite3_stmt *st, ctk_order *o)
   o->urged = sqlite3_column_int(st, 20);
   col_text(st, 21, o->created_at, sizeof(o->created_at));
   col_text(st, 22, o->updated_at, sizeof(o->updated_at));
+  col_text(st, 23, o->accept_date, sizeof(o->accept_date));
 }
 
 ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
@@ -945,11 +946,13 @@ ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
   return store_leave(s, result);
 }
 
-/* Bind the 23 order columns in ORDER_COLS order, then accept_date and the XML. */
+/* Bind the 24 order columns in ORDER_COLS order, then the XML. */
 static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, size_t xml_len)
 {
-  /* accept_date: the first 10 characters of accept_time, bound in place (see bind_text) */
-  sqlite3_bind_text(st, 24, o->accept_time, (int)strnlen(o->accept_time, 10), SQLITE_STATIC);
+  /* accept_date: the order's date of acceptance, else the first 10 characters of accept_time
+   * (an xs:dateTime), bound in place (see bind_text) */
+  const char *day = o->accept_date[0] ? o->accept_date : o->accept_time;
+  sqlite3_bind_text(st, 24, day, (int)strnlen(day, 10), SQLITE_STATIC);
   bind_text(st, 1, o->order_id);
   bind_text(st, 2, o->accept_time);
   bind_text(st, 3, o->accept_region);

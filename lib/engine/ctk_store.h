@@ -27,6 +27,9 @@ typedef struct ctk_store ctk_store;
 typedef struct ctk_order {
   char order_id[CTK_STORE_ORDER_ID];
   char accept_time[CTK_STORE_TIME];
+  char accept_date[11];                 /* YYYY-MM-DD (Beijing) of accept_time, which is in
+                                           the profile's format, for date ranges; "" = the
+                                           first 10 characters of accept_time */
   char accept_region[CTK_STORE_REGION];
   char handle_region[CTK_STORE_REGION];
   char channel[CTK_STORE_CODE];

@@ -1364,6 +1364,51 @@ void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, 
   }
 }
 
+/* Does code fit the format of the interface-code element (or has that element none)? */
+static int interface_code_fits(const ctk_profile *p, const char *code)
+{
+  const char *field = NULL;
+  if(!ctk_format_of_element(p, ctk_el(p, CTK_EL_INTERFACE_CODE), &field, NULL, NULL))
+    return 1;
+  return ctk_format_match(p, field, code) == 1;
+}
+
+void ctk_profile_interface_outside(const ctk_profile *p, char *out, size_t outlen)
+{
+  size_t i;
+  int k;
+
+  out[0] = '\0';
+  /* four digits first (most profiles number their interfaces), then each interface's code
+   * with its last run of digits counted up: A01 gives A02, A03... */
+  for(k = 0; k < 10000; k++) {
+    char cand[CTK_ID_MAX];
+    snprintf(cand, sizeof(cand), "%04d", k);
+    if(!ctk_profile_interface(p, cand) && interface_code_fits(p, cand)) {
+      ctk_strlcpy(out, cand, outlen);
+      return;
+    }
+  }
+  for(i = 0; i < p->n_interfaces; i++) {
+    const char *code = p->interfaces[i].code;
+    size_t end = strlen(code), start = end;
+    while(start > 0 && code[start - 1] >= '0' && code[start - 1] <= '9')
+      start--;
+    if(start == end || end - start > 9)
+      continue;
+    for(k = atoi(code + start) + 1; k < 1000000000; k++) {
+      char cand[CTK_ID_MAX];
+      int n = snprintf(cand, sizeof(cand), "%.*s%0*d", (int)start, code, (int)(end - start), k);
+      if(n < 0 || (size_t)n >= sizeof(cand) || (size_t)n > end)
+        break;                 /* the digits would grow: another interface may do better */
+      if(!ctk_profile_interface(p, cand) && interface_code_fits(p, cand)) {
+        ctk_strlcpy(out, cand, outlen);
+        return;
+      }
+    }
+  }
+}
+
 int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type)
 {
   size_t i;

@@ -269,6 +269,9 @@ const char *ctk_profile_rule(const ctk_profile *p, const char *rule);
 /* A value that codes/<set>.csv does not have (for deliberate faults and invalid test data);
  * "" when every short candidate is taken. */
 void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, size_t outlen);
+/* An interface code in the format of the profile's interface-code element that is no
+ * interface of it (for an unknown-interface test); "" when none is found. */
+void ctk_profile_interface_outside(const ctk_profile *p, char *out, size_t outlen);
 /* Working days to complete an order of this business type; -1 if the profile sets none. */
 int ctk_profile_deadline_days(const ctk_profile *p, const char *business_type);
 

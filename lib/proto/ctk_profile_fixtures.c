@@ -415,14 +415,8 @@ static void gen_missing(gen *g, const ctk_interface *in, const ctk_head *h)
 /* A code that names no interface but has the interface code's format. */
 static int unknown_code(const ctk_profile *p, char *out, size_t outlen)
 {
-  int i;
-  for(i = 0; i < 10000; i++) {
-    snprintf(out, outlen, "%04d", i);
-    if(!ctk_profile_interface(p, out) &&
-       ctk_format_match(p, ctk_el(p, CTK_EL_INTERFACE_CODE), out) != 0)
-      return 1;
-  }
-  return 0;
+  ctk_profile_interface_outside(p, out, outlen);
+  return out[0] != '\0';
 }
 
 /* A fault of the head: the message composed with head sent (the text at role `at` then set
@@ -457,6 +451,8 @@ static void gen_head_faults(gen *g, const ctk_interface *in, const ctk_head *h)
   if(unknown_code(g->p, bad.interface_code, sizeof(bad.interface_code)))
     head_fault(g, name, h, &bad, CTK_EL_INTERFACE_CODE, bad.interface_code,
                "UNKNOWN_INTERFACE", "interface");
+  else
+    note(g, name, "not written: no code in the interface-code format is free of interfaces");
   /* another profile version */
   bad = *h;
   ctk_strlcpy(bad.profile_version, strcmp(g->p->version, "0.0") ? "0.0" : "9.9",

@@ -169,30 +169,6 @@ static int format_fits(const ctk_profile *p, const char *element, const char *va
   return ctk_format_match(p, field, value) == 1;
 }
 
-/* An interface code of to's format that is no interface of to: the first interface's code,
- * counted up. */
-static void interface_outside(const ctk_translate *t, const char *element, char *out,
-                              size_t outlen)
-{
-  const char *base = t->to->n_interfaces ? t->to->interfaces[0].code : "";
-  size_t len = strlen(base);
-  long n, k;
-  char *end;
-
-  out[0] = '\0';
-  n = strtol(base, &end, 10);
-  if(!len || *end)
-    return;
-  for(k = 1; k < 1000; k++) {
-    char cand[CTK_ID_MAX];
-    snprintf(cand, sizeof(cand), "%0*ld", (int)len, n + k);
-    if(!ctk_profile_interface(t->to, cand) && format_fits(t->to, element, cand) != 0) {
-      ctk_strlcpy(out, cand, outlen);
-      return;
-    }
-  }
-}
-
 static void map_interface(const ctk_translate *t, const name_map *m, const char *v, char *out,
                           size_t outlen)
 {
@@ -200,7 +176,7 @@ static void map_interface(const ctk_translate *t, const name_map *m, const char 
   if(r < CTK_IF__COUNT && ctk_profile_iface_code(t->to, r)[0])
     ctk_strlcpy(out, ctk_profile_iface_code(t->to, r), outlen);
   else if(!ctk_profile_interface(t->from, v) && format_fits(t->from, m->from, v) != 0)
-    interface_outside(t, m->to, out, outlen);
+    ctk_profile_interface_outside(t->to, out, outlen);
 }
 
 static void map_state(const ctk_translate *t, const char *v, char *out, size_t outlen)
