@@ -18,7 +18,8 @@ static void validate_usage(FILE *out)
         "    FILE: CODE NAME at WHERE: reason [REQUIREMENT]\n"
         "\n"
         "  --profile DIR   profile directory (default: $CTK_PROFILE, else\n"
-        "                  ./profiles/jtt1019-baseline when the current directory has it,\n",
+        "                  profiles/jtt1019-baseline of ctk's data folder: $CTK_DATA_DIR, a\n"
+        "                  checkout (here or above ctk), the installed copy beside ctk,\n",
         out);
   /* outside a checkout the profile comes from the installed copy: name where that is */
   fprintf(out, "                  else %s)\n", ctk_profile_installed_dir());

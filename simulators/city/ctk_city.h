@@ -28,7 +28,7 @@ typedef struct ctk_city_config {
   ctk_binding binding;
   ctk_encoding encoding;
   const char *profile_dir;     /* NULL = ctk_profile_default_dir() */
-  const char *regions_file;    /* NULL = data/regions.csv */
+  const char *regions_file;    /* NULL = data/regions.csv of ctk_datadir */
   const char *cti_city;        /* CTI orders go to this city; NULL = round robin */
   int manual;                  /* 1: the city's part happens only on /control/act */
   int lenient;                 /* 1: updates about orders the city does not know, or in a state
