@@ -140,7 +140,8 @@ static int monthly(int argc, char **argv)
   if(rc) {
     fprintf(stderr, "ctk report monthly: %s\n", err);
     if(strstr(err, opt.regions_csv))
-      fprintf(stderr, "ctk report monthly: set CTK_DATA_DIR to ctk's data folder or give --regions FILE\n");
+      fprintf(stderr, "ctk report monthly: set CTK_DATA_DIR to ctk's data folder or give "
+                      "--regions FILE\n");
     return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
   return CTK_EXIT_OK;
@@ -187,7 +188,8 @@ static int rollout(int argc, char **argv)
   if(rc) {
     fprintf(stderr, "ctk report rollout: %s\n", err);
     if(strstr(err, opt.units_csv))
-      fprintf(stderr, "ctk report rollout: set CTK_DATA_DIR to ctk's data folder or give --units FILE\n");
+      fprintf(stderr, "ctk report rollout: set CTK_DATA_DIR to ctk's data folder or give "
+                      "--units FILE\n");
     return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
   return CTK_EXIT_OK;

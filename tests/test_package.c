@@ -20,28 +20,6 @@
 static char pkg_deb[1024];
 static char pkg_root[600];
 
-/* The build folder of the ctk under test, as make wants it: relative to the source tree when
- * it lies inside it (build, not /abs/path/build). */
-static void pkg_build_dir(char *out, size_t outlen)
-{
-  char cwd[PATH_MAX];
-  char *slash;
-  size_t n;
-
-  ctk_strlcpy(out, ctk_test_ctk_bin(), outlen);
-  slash = strrchr(out, '/');
-  if(!slash) {
-    ctk_strlcpy(out, ".", outlen);
-    return;
-  }
-  *slash = '\0';
-  if(!getcwd(cwd, sizeof(cwd)))
-    return;
-  n = strlen(cwd);
-  if(!strncmp(out, cwd, n) && out[n] == '/')
-    memmove(out, out + n + 1, strlen(out + n + 1) + 1);
-}
-
 /* The next line of a data file that is neither blank nor a comment, NUL-terminated in line;
  * NULL at the end. *p walks the text. */
 static const char *pkg_next_line(const char **p, char *line, size_t linelen)
@@ -106,7 +84,7 @@ static void test_package_builds(void)
   char *last;
   size_t n;
 
-  pkg_build_dir(build, sizeof(build));
+  ctk_test_build_dir(build, sizeof(build));
   snprintf(cmd, sizeof(cmd), "make -s --no-print-directory BUILD='%s' deb 2>&1", build);
   out = pkg_output(cmd);
   CU_ASSERT_PTR_NOT_NULL_FATAL(out);
@@ -428,7 +406,8 @@ static void test_package_units(void)
       const char *want = line;
       char lined[1100];
       if(bar) {
-        if(strncmp(line, names[i], (size_t)(bar - line)) || strlen(names[i]) != (size_t)(bar - line))
+        size_t len = (size_t)(bar - line);
+        if(strlen(names[i]) != len || strncmp(line, names[i], len))
           continue;
         want = bar + 2;
       }
