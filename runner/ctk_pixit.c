@@ -21,7 +21,8 @@ static const char *const pixit_keys[] = {
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
-  "load.rate", "load.duration_ms"
+  "load.rate", "load.duration_ms", "load.connections", "load.min_rate", "load.p50_ms",
+  "load.p95_ms", "load.p99_ms"
 };
 
 static int pixit_fail(char *err, size_t errlen, const ctk_kvfile *kv, const char *key,
@@ -121,6 +122,40 @@ static ctk_code pixit_cities(ctk_pixit *px, char *err, size_t errlen)
   return CTK_E_OK;
 }
 
+/* What J2.load may use and must reach: connections, the achieved rate and the latency
+ * percentiles, by default derived from the rate and the answer timeout. */
+static ctk_code pixit_load_limits(ctk_pixit *px, char *err, size_t errlen)
+{
+  const ctk_kvfile *kv = &px->kv;
+  const char *v = ctk_kvfile_get(kv, "load.min_rate");
+  long n;
+  ctk_code result;
+
+  result = pixit_long(kv, "load.connections", 8, 1, 1024, &n, err, errlen);
+  px->load_connections = (int)n;
+  if(!result)
+    result = pixit_long(kv, "load.p99_ms", px->answer_timeout_ms, 1, 600000, &px->load_p99_ms,
+                        err, errlen);
+  if(!result)
+    result = pixit_long(kv, "load.p95_ms", px->load_p99_ms / 2 > 0 ? px->load_p99_ms / 2 : 1,
+                        1, px->load_p99_ms, &px->load_p95_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "load.p50_ms", px->load_p95_ms / 5 > 0 ? px->load_p95_ms / 5 : 1,
+                        1, px->load_p95_ms, &px->load_p50_ms, err, errlen);
+  if(result)
+    return result;
+  px->load_min_rate = px->load_rate * 0.9;
+  if(v && *v) {
+    char *end;
+    errno = 0;
+    px->load_min_rate = strtod(v, &end);
+    if(errno || *end || px->load_min_rate <= 0.0 || px->load_min_rate > px->load_rate)
+      return pixit_fail(err, errlen, kv, "load.min_rate",
+                        "orders per second, above 0 up to load.rate");
+  }
+  return CTK_E_OK;
+}
+
 /* [limits] and [load]: the same for every SUT role. */
 static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
 {
@@ -160,7 +195,7 @@ static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
     if(errno || *end || px->load_rate <= 0.0 || px->load_rate > 10000.0)
       return pixit_fail(err, errlen, kv, "load.rate", "orders per second, above 0 up to 10000");
   }
-  return CTK_E_OK;
+  return pixit_load_limits(px, err, errlen);
 }
 
 /* A city SUT: the runner plays its province above it (the region's provincial code). */

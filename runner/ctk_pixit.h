@@ -61,6 +61,11 @@ typedef struct ctk_pixit {
   /* [load] */
   double load_rate;              /* work orders per second */
   long load_duration_ms;         /* how long the sustained load lasts */
+  int load_connections;          /* at most this many requests in flight at once [8] */
+  double load_min_rate;          /* the achieved rate the verdict needs [90 % of load_rate] */
+  long load_p50_ms;              /* latency limits of the answers under load, from when each */
+  long load_p95_ms;              /* request was due: [answer_timeout_ms / 10, / 2, and */
+  long load_p99_ms;              /* answer_timeout_ms itself] */
 } ctk_pixit;
 
 /* Load and check a PIXIT file; err holds "FILE:LINE: problem". Secrets given as "generate"

@@ -26,6 +26,7 @@
   X(layers, "build")       \
   X(mutation, "build")     \
   X(literals, "unit")      \
+  X(translate, "unit")     \
   X(error, "unit")         \
   X(cli, "unit")           \
   X(log, "unit")           \
