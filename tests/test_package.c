@@ -302,6 +302,18 @@ static void test_package_installed_ctk_runs(void)
   free(out);
   snprintf(want, sizeof(want), "%s/elsewhere/run/results.json", pkg_root);
   CU_ASSERT_EQUAL(access(want, R_OK), 0);
+
+  /* the other lookups of the data folder: the region table (ctk validate warns when it has
+   * none) and the hostile catalogue with the profile it is written in (ctk profile fixtures) */
+  snprintf(cmd, sizeof(cmd), "cd '%s/elsewhere' && env -u CTK_DATA_DIR -u CTK_PROFILE "
+           "-u CTK_HOSTILE_DIR '%s/root/usr/bin/ctk' validate %s/fixtures/messages/valid/*.xml "
+           "2>&1 && '%s/root/usr/bin/ctk' profile fixtures '%s/profiles/synthetic-variant' fx "
+           "2>&1", pkg_root, pkg_root, share, pkg_root, share);
+  out = pkg_output(cmd);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  CU_ASSERT_PTR_NULL(strstr(out, "format only"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, " hostile requests in fx/hostile"));
+  free(out);
 }
 
 /* The ministry's unit line, pointed at the scratch root (and a free loopback port), starts the
