@@ -13,7 +13,8 @@
  * or a profile's interface code. */
 static const char *const pics_items[] = {
   "binding.xml", "binding.soap", "encoding.utf8", "encoding.gbk", "security.tls",
-  "cti.webhook"                  /* a city takes queue-machine events (JSON webhook) */
+  "cti.webhook",                 /* a city takes queue-machine events (JSON webhook) */
+  "cti.csta", "cti.ami", "cti.esl" /* a city docks to its queue machine by that CTI family */
 };
 
 static int pics_known_bool(const char *key)
@@ -48,7 +49,8 @@ static ctk_code pics_check(ctk_pics *pics, char *err, size_t errlen)
       continue;
     if(!pics_known_bool(e->key)) {
       snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (binding.xml|soap, encoding.utf8|gbk, "
-               "interface.ROLE or CODE, security.tls, cti.webhook, sut.*, or a profile item PICS-...)", pics->kv.path, e->line, e->key);
+               "interface.ROLE or CODE, security.tls, cti.webhook|csta|ami|esl, sut.*, or a "
+               "profile item PICS-...)", pics->kv.path, e->line, e->key);
       return CTK_E_PARSE;
     }
     if(ctk_kvfile_bool_value(e->value) < 0) {

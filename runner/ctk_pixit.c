@@ -18,6 +18,7 @@ static const char *const pixit_keys[] = {
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "province.secret", "province.port", "cti.webhook_url", "cti.calls",
+  "cti.csta_port", "cti.ami_port", "cti.esl_port",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
@@ -203,15 +204,31 @@ static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
 {
   const ctk_kvfile *kv = &px->kv;
   const char *v;
-  long n;
+  long n = 0;
+  size_t i;
   ctk_code result;
 
   if(!strcmp(px->sut_region + 2, "0000")) /* not the profile's: GB/T 2260 province */
     return pixit_fail(err, errlen, kv, "sut.region", "a city code, not a province's");
-  if(px->fault[0])
-    return pixit_fail(err, errlen, kv, "sut.fault", "only the reference province has faults");
+  /* the reference city's faults are its docking misbehaviours (docs/CITY.md) */
+  if(px->fault[0] && strcmp(px->fault, "drop-order") && strcmp(px->fault, "double-order") &&
+     strcmp(px->fault, "wrong-call"))
+    return pixit_fail(err, errlen, kv, "sut.fault", "a reference city's fault is drop-order, "
+                      "double-order or wrong-call");
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);
+  for(i = 0; !result && i < CTK_PIXIT_DOCK_FAMILIES; i++) {
+    static const char *const keys[CTK_PIXIT_DOCK_FAMILIES] = {
+      "cti.csta_port", "cti.ami_port", "cti.esl_port"
+    };
+    px->dock_port[i] = -1;
+    if(!ctk_kvfile_find(kv, keys[i]))
+      continue;
+    result = pixit_long(kv, keys[i], 0, 0, 65535, &n, err, errlen);
+    if(!result && !px->self_test && !n)
+      return pixit_fail(err, errlen, kv, keys[i], "an external city docks to a fixed port");
+    px->dock_port[i] = (int)n;
+  }
   if(!result)
     result = pixit_secret(kv, "province.secret", px->self_test, px->province_secret,
                           sizeof(px->province_secret), err, errlen);
@@ -248,6 +265,9 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   const ctk_kvfile *kv = &px->kv;
   const char *v;
   size_t i, k;
+
+  for(i = 0; i < CTK_PIXIT_DOCK_FAMILIES; i++)
+    px->dock_port[i] = -1;
   long n;
   ctk_code result;
 
@@ -320,6 +340,11 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
     return pixit_fail(err, errlen, kv, "cti.webhook_url", "only for a city under test");
   if(ctk_kvfile_find(kv, "cti.calls"))
     return pixit_fail(err, errlen, kv, "cti.calls", "only for a city under test");
+  if(ctk_kvfile_find(kv, "cti.csta_port") || ctk_kvfile_find(kv, "cti.ami_port") ||
+     ctk_kvfile_find(kv, "cti.esl_port"))
+    return pixit_fail(err, errlen, kv, ctk_kvfile_find(kv, "cti.csta_port") ? "cti.csta_port" :
+                      ctk_kvfile_find(kv, "cti.ami_port") ? "cti.ami_port" : "cti.esl_port",
+                      "only for a city under test");
 
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);

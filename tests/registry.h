@@ -51,6 +51,7 @@
   X(load, "net,sipp")           \
   X(cti_interop, "net,sipp,node") \
   X(cti_link, "net") \
+  X(dock, "net,sipp") \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(hardening, "net") \
