@@ -10,6 +10,9 @@
 #   make bench | bench-hostile | soak | fuzz    long-running work, never part of `make test`
 #   make cti-check  each CTI family watched by its real client through 200 SIPp calls
 #   make mutation   mutation score of the conformance suites (docs/MUTATION.md), not in make test
+#   make install    [PREFIX=/usr/local] [DESTDIR=stage]: ctk, man pages, profiles, data,
+#                   fixtures, docs, systemd units, /etc/ctk12328 (docs/INSTALL.md); make uninstall
+#   make deb        $(BUILD)/ctk12328_VERSION_ARCH.deb, built with dpkg-deb (docs/INSTALL.md)
 
 BUILD    ?= build
 CC       ?= cc
@@ -74,7 +77,7 @@ CTK      := $(BUILD)/ctk
 TESTBIN  := $(BUILD)/ctk-tests
 
 .PHONY: all deps test demo asan tsan bench bench-hostile soak fuzz clean check-deps layercheck \
-        cti-check mutation
+        cti-check mutation install uninstall install-files uninstall-files deb FORCE
 
 # An LD_PRELOAD library that makes the WAL's fdatasync fail, for tests/test_syncfail.c; built
 # without sanitizers (make asan skips the suite: a sanitized ctk cannot take a preload).
@@ -85,6 +88,22 @@ all: $(CTK) $(TESTBIN) $(PRELOAD)
 $(PRELOAD): tests/server/preload/fail_wal.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
+
+# Where `make install` puts things. ctk is built to look for its data in DATADIR (lib/base/
+# ctk_datadir); $(BUILD)/datadir.stamp holds the value, so a new PREFIX rebuilds that one file.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/ctk12328
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/ctk12328
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(BUILD)/obj/lib/base/ctk_datadir.o: $(BUILD)/datadir.stamp
+$(BUILD)/obj/lib/base/ctk_datadir.o: CPPFLAGS += -DCTK_DATADIR_INSTALLED='"$(DATADIR)"'
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 $(BUILD)/obj/lib/base/ctk_version.o: CPPFLAGS += -DCTK_GIT_COMMIT='"$(GIT_COMMIT)"'
@@ -151,7 +170,7 @@ asan: deps
 # ThreadSanitizer: the same suite (the daemons it starts are sanitized too); a report fails it.
 tsan: deps
 	$(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="-fsanitize=thread" all
-	TSAN_OPTIONS=halt_on_error=1 CTK_TEST_SKIP=valgrind,preload \
+	TSAN_OPTIONS=halt_on_error=1 CTK_TEST_SKIP=valgrind,preload,package \
 	  CTK_BIN=$(abspath build-tsan/ctk) ./build-tsan/ctk-tests
 
 bench: deps
@@ -188,6 +207,37 @@ mutation: deps
 	python3 tests/mutation/ctk_mutate.py run --conf tests/mutation/sample.conf --build $(BUILD) \
 	  --out $(BUILD)/mutation --jobs $(or $(JOBS),2) $(if $(FILE),--file $(FILE)) \
 	  $(if $(N),-n $(N)) $(if $(SEED),--seed $(SEED)) $(if $(OPS),--ops $(OPS))
+
+# install-files and uninstall-files copy and remove only (tests/test_package.c stages with them);
+# install builds first, so the program knows DATADIR.
+INSTALL_ENV = DESTDIR='$(DESTDIR)' BINDIR='$(BINDIR)' DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' \
+              DOCDIR='$(DOCDIR)' UNITDIR='$(UNITDIR)' SYSCONFDIR='$(SYSCONFDIR)'
+install: $(CTK)
+	$(MAKE) --no-print-directory install-files CTK_BIN=$(CTK)
+
+install-files:
+	$(INSTALL_ENV) CTK_BIN='$(CTK_BIN)' sh scripts/install.sh install
+
+uninstall uninstall-files:
+	$(INSTALL_ENV) sh scripts/install.sh uninstall
+
+# The package's program is the same build linked with a ctk_datadir.o that looks in /usr, so
+# `make deb` never rebuilds $(BUILD)/ctk; scripts/mkdeb.sh turns the staged tree into the .deb.
+DEB_DIR := $(BUILD)/deb
+$(DEB_DIR)/ctk_datadir.o: lib/base/ctk_datadir.c lib/base/ctk_datadir.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(INC_base) $(PKG_CFLAGS) $(CFLAGS) \
+	  -DCTK_DATADIR_INSTALLED='"/usr/share/ctk12328"' -c $< -o $@
+
+$(DEB_DIR)/ctk: $(BUILD)/obj/cli/ctk_main.o $(DEB_DIR)/ctk_datadir.o $(BUILD)/libctk-cli.a \
+                $(BUILD)/libctk.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deb: $(DEB_DIR)/ctk
+	rm -rf $(DEB_DIR)/root
+	$(MAKE) --no-print-directory install-files DESTDIR=$(abspath $(DEB_DIR)/root) PREFIX=/usr \
+	  CTK_BIN=$(DEB_DIR)/ctk
+	sh scripts/mkdeb.sh $(DEB_DIR)/root $(BUILD)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -3,6 +3,7 @@
  * `ctk profile fixtures DIR OUT`, the profile's message set; `ctk profile roles [DIR]`, the
  * table of roles a profile maps. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_ct.h"
+#include "ctk_datadir.h"
 #include "ctk_profile_check.h"
 #include "ctk_file.h"
 #include "ctk_profile_fixtures.h"
@@ -22,11 +24,13 @@ static void profile_usage(FILE *out)
         "       ctk profile fixtures PROFILE_DIR OUT_DIR\n"
         "       ctk profile roles [PROFILE_DIR...]\n"
         "  lint      every problem of a profile, one per line: FILE:LINE: problem (fix: ...);\n"
-        "            PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline\n"
+        "            PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline of\n"
+        "            ctk's data folder (`ctk version` names it)\n"
         "  fixtures  compose the profile's messages into OUT_DIR/valid (every interface, both\n"
         "            bindings, every encoding) and OUT_DIR/invalid (one fault each, with\n"
         "            NAME.expect: code, requirement, where); each is checked before it is written;\n"
-        "            and the kit's hostile catalogue (fixtures/hostile, or $CTK_HOSTILE_DIR)\n"
+        "            and the kit's hostile catalogue (fixtures/hostile of ctk's data folder,\n"
+        "            or $CTK_HOSTILE_DIR)\n"
         "            translated into the profile, into OUT_DIR/hostile\n"
         "  roles     the roles a profile maps, as a Markdown table; a column per PROFILE_DIR\n"
         "            with what that profile calls each\n"
@@ -142,7 +146,9 @@ static void print_fixture_note(void *ctx, const char *file, const char *text)
 static long hostile_fixtures(const ctk_profile *p, const char *out_dir)
 {
   const char *env = getenv("CTK_HOSTILE_DIR");
-  const char *dir = env && *env ? env : "fixtures/hostile";
+  char kit_dir[PATH_MAX];
+  const char *dir = env && *env ? env
+                                : ctk_datadir_path("fixtures/hostile", kit_dir, sizeof(kit_dir));
   char *names[HOSTILE_CASES_MAX];
   char err[1024], path[1200];
   ctk_profile *source = NULL;
@@ -151,7 +157,8 @@ static long hostile_fixtures(const ctk_profile *p, const char *out_dir)
 
   found = ctk_ct_list_files(dir, ".http", names, HOSTILE_CASES_MAX);
   if(found < 0) {
-    fprintf(stderr, "ctk profile fixtures: no hostile catalogue at %s (set CTK_HOSTILE_DIR)\n",
+    fprintf(stderr, "ctk profile fixtures: no hostile catalogue at %s (set CTK_DATA_DIR or "
+            "CTK_HOSTILE_DIR)\n",
             dir);
     return -1;
   }

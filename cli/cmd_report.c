@@ -1,13 +1,16 @@
 /* cmd_report: `ctk report html|junit|json|monthly|rollout`, regenerating reports from
  * results.json, and the province's monthly progress and the rollout acceptance view. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctk_cli.h"
 #include "ctk_commands.h"
+#include "ctk_datadir.h"
 #include "ctk_file.h"
 #include "ctk_report.h"
+#include "ctk_region.h"
 #include "ctk_report_monthly.h"
 #include "ctk_report_rollout.h"
 
@@ -25,6 +28,7 @@ static void usage(FILE *out)
         "                   HTML: PREFIX.md, PREFIX.html) from its cities' results.json files\n"
         "  rollout          every provincial unit by batch and deadline with its latest\n"
         "                   verified evidence bundle; units without one are listed as missing\n"
+        "  --regions, --units  default: that file of ctk's data folder (ctk(1), FILES)\n"
         "Exit status: 0 written, 2 could not (reason on stderr), 3 usage.\n"
         "See ctk-report(1).\n",
         out);
@@ -85,12 +89,13 @@ static int monthly(int argc, char **argv)
 {
   ctk_monthly_options opt;
   const char *dirs[CTK_MONTHLY_DIRS_MAX];
+  char regions[PATH_MAX];
   char err[1024];
   ctk_code rc;
   int i;
 
   memset(&opt, 0, sizeof(opt));
-  opt.regions_csv = "data/regions.csv";
+  opt.regions_csv = ctk_datadir_path(CTK_REGION_DEFAULT_FILE, regions, sizeof(regions));
   opt.run_dirs = dirs;
   for(i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -135,7 +140,8 @@ static int monthly(int argc, char **argv)
   if(rc) {
     fprintf(stderr, "ctk report monthly: %s\n", err);
     if(strstr(err, opt.regions_csv))
-      fprintf(stderr, "ctk report monthly: run from the ctk source folder or give --regions FILE\n");
+      fprintf(stderr, "ctk report monthly: set CTK_DATA_DIR to ctk's data folder or give "
+                      "--regions FILE\n");
     return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
   return CTK_EXIT_OK;
@@ -145,12 +151,13 @@ static int rollout(int argc, char **argv)
 {
   ctk_rollout_options opt;
   const char *bundles[CTK_ROLLOUT_BUNDLES_MAX];
+  char units[PATH_MAX];
   char err[1024];
   ctk_code rc;
   int i;
 
   memset(&opt, 0, sizeof(opt));
-  opt.units_csv = "data/rollout-2016.csv";
+  opt.units_csv = ctk_datadir_path(CTK_ROLLOUT_DEFAULT_FILE, units, sizeof(units));
   opt.bundles = bundles;
   for(i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -181,7 +188,8 @@ static int rollout(int argc, char **argv)
   if(rc) {
     fprintf(stderr, "ctk report rollout: %s\n", err);
     if(strstr(err, opt.units_csv))
-      fprintf(stderr, "ctk report rollout: run from the ctk source folder or give --units FILE\n");
+      fprintf(stderr, "ctk report rollout: set CTK_DATA_DIR to ctk's data folder or give "
+                      "--units FILE\n");
     return rc == CTK_E_INVAL ? CTK_EXIT_USAGE : CTK_EXIT_ERROR;
   }
   return CTK_EXIT_OK;

@@ -1,11 +1,13 @@
 /* cmd_requirements: `ctk requirements [--coverage] [--profile DIR] [--uncovered FILE]`:
  * every requirement of the profile with the conformance tests that check it. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_coverage.h"
+#include "ctk_datadir.h"
 #include "ctk_profile.h"
 
 static void req_usage(FILE *out)
@@ -15,9 +17,10 @@ static void req_usage(FILE *out)
         "  --coverage        one line per requirement: tested, reason (why no test), MISSING;\n"
         "                    exit 1 when any requirement has neither a test nor a reason\n"
         "  --profile DIR     profile directory (default: $CTK_PROFILE or "
-        "profiles/jtt1019-baseline)\n"
+        "profiles/jtt1019-baseline\n"
+        "                    of ctk's data folder, ctk(1))\n"
         "  --uncovered FILE  reasons for untested requirements, CSV id,reason\n"
-        "                    (default runner/uncovered.csv)\n"
+        "                    (default runner/uncovered.csv of ctk's data folder)\n"
         "exit: 0 complete, 1 a requirement lacks both test and reason, 2 the profile or FILE\n"
         "      cannot be read, 3 usage\n",
         out);
@@ -26,7 +29,9 @@ static void req_usage(FILE *out)
 int ctk_cmd_requirements(int argc, char **argv)
 {
   const char *profile_dir = NULL;
-  const char *uncovered = "runner/uncovered.csv";
+  char uncovered_default[PATH_MAX];
+  const char *uncovered = ctk_datadir_path("runner/uncovered.csv", uncovered_default,
+                                           sizeof(uncovered_default));
   int coverage = 0;
   int i;
   int status;

@@ -33,6 +33,7 @@ static void serve_usage(FILE *out)
         "  --profile DIR          profile directory (default $CTK_PROFILE or the baseline)\n"
         "  --regions FILE         region table (default data/regions.csv)\n"
         "  --calendar FILE        working-day calendar (default data/cn-calendar.csv)\n"
+        "                         (defaults inside ctk's data folder: `ctk version` names it)\n"
         "  --log-level L          error, warn, info (default), debug\n"
         "  --deadline TYPE=DAYS   working days to complete business type TYPE (repeatable)\n"
         "  --urge-interval S      province: seconds between overdue scans (default 60)\n"

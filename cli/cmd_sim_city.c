@@ -51,6 +51,7 @@ static void usage(FILE *out)
     "  --encoding UTF-8|GBK     encoding of requests (default UTF-8)\n"
     "  --profile DIR            profile directory (default profiles/jtt1019-baseline)\n"
     "  --regions FILE           region table (default data/regions.csv)\n"
+    "                           (defaults inside ctk's data folder: `ctk version` names it)\n"
     "  --cti-city CODE          CTI orders go to this city (default round robin)\n"
     "  --dock FAMILY:HOST:PORT  dock to a queue machine as a CTI client (csta, ami, esl;\n"
     "                           comma-separated for several): one order per answered call,\n"

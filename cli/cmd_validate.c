@@ -21,13 +21,14 @@ static void validate_usage(FILE *out)
         "    FILE: CODE NAME at WHERE: reason [REQUIREMENT]\n"
         "\n"
         "  --profile DIR   profile directory (default: $CTK_PROFILE, else\n"
-        "                  ./profiles/jtt1019-baseline when the current directory has it,\n",
+        "                  profiles/jtt1019-baseline of ctk's data folder: $CTK_DATA_DIR, a\n"
+        "                  checkout (here or above ctk), the installed copy beside ctk,\n",
         out);
   /* outside a checkout the profile comes from the installed copy: name where that is */
   fprintf(out, "                  else %s)\n", ctk_profile_installed_dir());
   fputs("  --regions FILE  region table (default: the profile's regions.csv, else\n"
-        "                  ./" CTK_REGION_DEFAULT_FILE "; without one, region codes are checked\n"
-        "                  by their format only, with a warning)\n"
+        "                  " CTK_REGION_DEFAULT_FILE " of ctk's data folder; without one, region\n"
+        "                  codes are checked by their format only, with a warning)\n"
         "  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
         "  --verbose       also print a line for each valid file\n"
         "Exit status: 0 all valid, 1 some invalid, else 2 a file could not be read or the\n"

@@ -4,11 +4,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ctk_datadir.h"
 #include "ctk_region.h"
 #include "ctk_report.h"
 #include "ctk_result.h"
@@ -214,6 +216,7 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
 {
   const ctk_region *list[MONTHLY_CITIES_MAX];
   ctk_region_db *db = NULL;
+  char regions[PATH_MAX];
   size_t i, n;
 
   int year, mon;
@@ -226,8 +229,10 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
   }
   snprintf(d->due, sizeof(d->due), "%04d-%02d-10", mon == 12 ? year + 1 : year,
            mon == 12 ? 1 : mon + 1);
-  rc = ctk_region_load(d->opt->regions_csv ? d->opt->regions_csv : CTK_REGION_DEFAULT_FILE, &db,
-                       err, errlen);
+  rc = ctk_region_load(d->opt->regions_csv ? d->opt->regions_csv
+                                           : ctk_datadir_path(CTK_REGION_DEFAULT_FILE, regions,
+                                                              sizeof(regions)),
+                       &db, err, errlen);
   if(rc)
     return rc;
   d->db = db;

@@ -16,7 +16,7 @@ typedef struct ctk_monthly_options {
   const char *month;           /* "YYYY-MM": runs up to the end of it count */
   const char **run_dirs;       /* searched for *.json results (three folder levels deep) */
   size_t n_run_dirs;
-  const char *regions_csv;     /* the region table (data/regions.csv) */
+  const char *regions_csv;     /* the region table; NULL = data/regions.csv of ctk_datadir */
   const char *out_prefix;      /* writes PREFIX.md and PREFIX.html; NULL = "monthly-CODE-MONTH" */
   const char *notes_md;        /* optional Markdown of the province's own progress notes
                                   (equipment, transmission network, software, knowledge base) */

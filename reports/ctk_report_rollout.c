@@ -2,6 +2,7 @@
 #include "ctk_report_rollout.h"
 #include "ctk_file.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "ctk_bundle.h"
 #include "ctk_calendar.h"
 #include "ctk_csv.h"
+#include "ctk_datadir.h"
 #include "ctk_report.h"
 #include "ctk_html_out.h"
 
@@ -281,6 +283,7 @@ ctk_code ctk_rollout_build(const ctk_rollout_options *opt, ctk_buf *html, ctk_bu
                            char *err, size_t errlen)
 {
   rollout_data *d = calloc(1, sizeof(*d));
+  char units[PATH_MAX];
   size_t i;
   ctk_code rc;
 
@@ -294,7 +297,10 @@ ctk_code ctk_rollout_build(const ctk_rollout_options *opt, ctk_buf *html, ctk_bu
     ctk_strlcpy(d->today, opt->today, sizeof(d->today));
   else
     ctk_beijing_today(d->today);
-  rc = load_units(d, opt->units_csv ? opt->units_csv : "data/rollout-2016.csv", err, errlen);
+  rc = load_units(d, opt->units_csv ? opt->units_csv
+                                    : ctk_datadir_path(CTK_ROLLOUT_DEFAULT_FILE, units,
+                                                       sizeof(units)),
+                  err, errlen);
   for(i = 0; i < opt->n_bundles && !rc; i++)
     rc = take_bundle(d, opt, opt->bundles[i]);
   if(!rc && text)

@@ -11,12 +11,14 @@
 
 #define CTK_ROLLOUT_BUNDLES_MAX 1024
 #define CTK_ROLLOUT_UNITS_MAX 64
+/* The 2016 rollout plan inside ctk's data folder (ctk_datadir_path makes it a path). */
+#define CTK_ROLLOUT_DEFAULT_FILE "data/rollout-2016.csv"
 
 typedef struct ctk_rollout_options {
   const char **bundles;        /* evidence bundles (.tar.gz) */
   size_t n_bundles;
   const char *pubkey_pem;      /* NULL: hashes are checked but signatures are not (shown) */
-  const char *units_csv;       /* batch,deadline,code,name (data/rollout-2016.csv) */
+  const char *units_csv;       /* batch,deadline,code,name; NULL = the default file */
   const char *out_html;        /* NULL: text only */
   const char *today;           /* "YYYY-MM-DD" to judge overdue units; NULL = today */
 } ctk_rollout_options;

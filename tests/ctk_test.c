@@ -27,6 +27,20 @@ const char *ctk_test_ctk_bin(void)
   return bin && *bin ? bin : "build/ctk";
 }
 
+void ctk_test_build_dir(char *out, size_t outlen)
+{
+  char cwd[512];
+  const char *bin = ctk_test_ctk_bin();
+  const char *slash = strrchr(bin, '/');
+  size_t n = slash ? (size_t)(slash - bin) : 0;
+  if(getcwd(cwd, sizeof(cwd)) && !strncmp(bin, cwd, strlen(cwd)) && bin[strlen(cwd)] == '/' &&
+     n > strlen(cwd)) {
+    bin += strlen(cwd) + 1;
+    n -= strlen(cwd) + 1;
+  }
+  snprintf(out, outlen, "%.*s", (int)(n ? n : 5), n ? bin : "build");
+}
+
 const char *ctk_test_tmpdir(const char *name)
 {
   static char path[512];

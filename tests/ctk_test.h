@@ -9,6 +9,9 @@
 
 /* Absolute path of the ctk binary under test (env CTK_BIN, default build/ctk). */
 const char *ctk_test_ctk_bin(void);
+/* The build folder of the ctk under test, as make's BUILD wants it: relative to the tree when
+ * it is in it ("build", not "/abs/tree/build"). */
+void ctk_test_build_dir(char *out, size_t outlen);
 /* A fresh empty directory under the test scratch area; valid until exit. */
 const char *ctk_test_tmpdir(const char *name);
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL on error. */

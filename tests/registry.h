@@ -12,6 +12,8 @@
  *   interop  runs third-party clients: python3-zeep, gSOAP (wsdl2h, soapcpp2, cc), curl, SIPp
  *   fuzz     a short, bounded fuzz run
  *   build    runs make and the C compiler on the source tree
+ *   package  builds the .deb (make deb) from the plain build and unpacks it; skipped under the
+ *            sanitizers (make asan, make tsan), whose ctk cannot be linked into it
  *   soak     long; only with `--tags soak` (make soak), never in make test
  *   measure  measures issue 17's targets (bench/hostile.sh, make bench-hostile); never in
  *            make test
@@ -33,6 +35,7 @@
   X(bench, "net")          \
   X(csv, "unit")           \
   X(region, "unit")        \
+  X(datadir, "unit")       \
   X(calendar, "unit")      \
   X(auth, "unit") \
   X(store, "unit") \
@@ -72,6 +75,7 @@
   X(storeconc, "unit") \
   X(syncfail, "net,preload") \
   X(conventions, "net") \
-  X(interop, "net,interop")
+  X(interop, "net,interop") \
+  X(package, "build,package,net")
 
 #endif

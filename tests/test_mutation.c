@@ -137,21 +137,6 @@ static void test_seeded_sample(void)
   free(all);
 }
 
-/* The build folder of the ctk under test, relative to the tree when it is in it. */
-static void build_dir(char *out, size_t outlen)
-{
-  char cwd[512];
-  const char *bin = ctk_test_ctk_bin();
-  const char *slash = strrchr(bin, '/');
-  size_t n = slash ? (size_t)(slash - bin) : 0;
-  if(getcwd(cwd, sizeof(cwd)) && !strncmp(bin, cwd, strlen(cwd)) && bin[strlen(cwd)] == '/' &&
-     n > strlen(cwd)) {
-    bin += strlen(cwd) + 1;
-    n -= strlen(cwd) + 1;
-  }
-  snprintf(out, outlen, "%.*s", (int)(n ? n : 5), n ? bin : "build");
-}
-
 /* One mutant of lib/engine/ctk_stats.c (the order count no longer counted), built into ctk
  * and the test runner; the check is a shell command. Returns the parsed mutation.json. */
 static struct json_object *e2e_run(const char *check, const char *name)
@@ -163,7 +148,7 @@ static struct json_object *e2e_run(const char *check, const char *name)
 
   if(!dir)
     return NULL;
-  build_dir(build, sizeof(build));
+  ctk_test_build_dir(build, sizeof(build));
   snprintf(path, sizeof(path), "%s/mutation.json", dir);
   snprintf(cmd, sizeof(cmd), MUTATE " run --file lib/engine/ctk_stats.c --ops sdl --match "
            "'st->orders++;' -n 0 --build %s --out %s --jobs 1 --no-baseline --quiet "

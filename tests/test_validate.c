@@ -275,11 +275,13 @@ static void test_validate_command(void)
   free(out);
 }
 
-/* Outside a checkout the profile comes from the installed copy: the help names that place and
- * a failed load names the place it tried (issue 18, point 10). */
+/* Outside a checkout the profile comes from ctk's data folder: the help names the installed
+ * place, and a failed load names the place it tried (issue 18, point 10) -- here a data folder
+ * given by CTK_DATA_DIR that holds nothing. */
 static void test_validate_names_where_the_profile_is(void)
 {
   char cmd[1024];
+  char nowhere[600];
   char *help = NULL;
   char *out = NULL;
   const char *outside = ctk_test_tmpdir("validate-outside");
@@ -289,14 +291,12 @@ static void test_validate_names_where_the_profile_is(void)
   snprintf(cmd, sizeof(cmd), "'%s' validate --help", ctk_test_ctk_bin());
   CU_ASSERT_EQUAL(ctk_test_run(cmd, &help), 0);
   CU_ASSERT_PTR_NOT_NULL(help ? strstr(help, installed) : NULL);
-  if(access(installed, F_OK) != 0) {
-    /* not installed here: the failure says where it looked, the same place */
-    snprintf(cmd, sizeof(cmd), "cd '%s' && env -u CTK_PROFILE '%s' validate x.xml 2>&1",
-             outside, ctk_test_ctk_bin());
-    CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 2);
-    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "looked in") : NULL);
-    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, installed) : NULL);
-  }
+  snprintf(nowhere, sizeof(nowhere), "%s/no-data", outside);
+  snprintf(cmd, sizeof(cmd), "cd '%s' && env -u CTK_PROFILE CTK_DATA_DIR='%s' '%s' validate "
+           "x.xml 2>&1", outside, nowhere, ctk_test_ctk_bin());
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 2);
+  CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "looked in") : NULL);
+  CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, nowhere) : NULL);
   free(help);
   free(out);
 }

@@ -8,6 +8,7 @@
 
 #include "ctk_error.h"
 
+/* The calendar inside ctk's data folder (ctk_datadir_path makes it a path). */
 #define CTK_CALENDAR_DEFAULT_FILE "data/cn-calendar.csv"
 /* Beijing time is UTC+8 all year: China has had no daylight saving time since 1991. */
 #define CTK_BEIJING_OFFSET_S (8 * 3600)

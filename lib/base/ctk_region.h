@@ -7,6 +7,7 @@
 
 #include "ctk_error.h"
 
+/* The region table inside ctk's data folder (ctk_datadir_path makes it a path). */
 #define CTK_REGION_DEFAULT_FILE "data/regions.csv"
 /* The ministry's node code (docs/BASELINE.md); it is not a GB/T 2260 region. */
 #define CTK_REGION_MINISTRY "100000"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctk_csv.h"
+#include "ctk_datadir.h"
 #include "ctk_file.h"
 #include "ctk_sock.h"
 #include "ctk_kvfile.h"
@@ -28,8 +29,8 @@ void ctk_node_config_init(ctk_node_config *c, ctk_level level)
     ctk_strlcpy(c->region, CTK_REGION_MINISTRY, sizeof(c->region));
   ctk_strlcpy(c->listen_addr, "127.0.0.1", sizeof(c->listen_addr));
   ctk_strlcpy(c->data_dir, ".", sizeof(c->data_dir));
-  ctk_strlcpy(c->regions_file, CTK_REGION_DEFAULT_FILE, sizeof(c->regions_file));
-  ctk_strlcpy(c->calendar_file, CTK_CALENDAR_DEFAULT_FILE, sizeof(c->calendar_file));
+  ctk_datadir_path(CTK_REGION_DEFAULT_FILE, c->regions_file, sizeof(c->regions_file));
+  ctk_datadir_path(CTK_CALENDAR_DEFAULT_FILE, c->calendar_file, sizeof(c->calendar_file));
   ctk_strlcpy(c->log_level, "info", sizeof(c->log_level));
   c->urge_interval_s = 60;
   c->outbox_workers = 8;

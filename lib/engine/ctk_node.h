@@ -35,8 +35,8 @@ typedef struct ctk_node_config {
   char tls_key[CTK_NODE_PATH_MAX];
   char peer_ca[CTK_NODE_PATH_MAX];        /* CA (PEM) that signs https peers; "" = system store */
   char profile_dir[CTK_NODE_PATH_MAX];    /* default ctk_profile_default_dir() */
-  char regions_file[CTK_NODE_PATH_MAX];   /* default data/regions.csv */
-  char calendar_file[CTK_NODE_PATH_MAX];  /* default data/cn-calendar.csv */
+  char regions_file[CTK_NODE_PATH_MAX];   /* default data/regions.csv of ctk_datadir */
+  char calendar_file[CTK_NODE_PATH_MAX];  /* default data/cn-calendar.csv, the same */
   char log_level[16];
   unsigned long faults;                   /* bit 1ul << ctk_province_fault (province only) */
   ctk_node_deadline deadlines[CTK_NODE_DEADLINES_MAX];

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "ctk_buf.h"
 #include "ctk_csv.h"
+#include "ctk_datadir.h"
 #include "ctk_msg.h"
 #include "ctk_profile_check.h"
 #include "ctk_schema_model.h"
@@ -31,9 +33,8 @@
 #define PROFILE_ITEMS_MAX 10000
 #define PROFILE_WALK_DEPTH 8
 
-#ifndef CTK_SHARE_DIR
-#define CTK_SHARE_DIR "/usr/local/share/ctk12328"
-#endif
+/* The profile ctk uses when none is named, inside the data folder (ctk_datadir). */
+#define PROFILE_DEFAULT_REL "profiles/jtt1019-baseline"
 
 /* Result names the engine answers with; a profile must define every one. */
 static const char *const required_results[] = {
@@ -1169,18 +1170,19 @@ void ctk_profile_free(ctk_profile *p)
 
 const char *ctk_profile_default_dir(void)
 {
+  static _Thread_local char dir[PATH_MAX];
   const char *env = getenv("CTK_PROFILE");
 
   if(env && *env)
     return env;
-  if(!access("profiles/jtt1019-baseline/profile.xml", R_OK))
-    return "profiles/jtt1019-baseline";
-  return ctk_profile_installed_dir();
+  return ctk_datadir_path(PROFILE_DEFAULT_REL, dir, sizeof(dir));
 }
 
 const char *ctk_profile_installed_dir(void)
 {
-  return CTK_SHARE_DIR "/profiles/jtt1019-baseline";
+  static _Thread_local char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%s/%s", ctk_datadir_installed(), PROFILE_DEFAULT_REL);
+  return dir;
 }
 
 const char *ctk_level_name(ctk_level level)

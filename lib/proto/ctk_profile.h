@@ -240,10 +240,11 @@ ctk_code ctk_profile_load_unchecked(const char *dir, ctk_profile **out, char *er
                                     size_t errlen);
 void ctk_profile_free(ctk_profile *p);
 
-/* Default profile directory: env CTK_PROFILE, else "profiles/jtt1019-baseline"
- * relative to the current directory, else the installed share path. */
+/* Default profile directory: env CTK_PROFILE, else profiles/jtt1019-baseline inside ctk's data
+ * folder (ctk_datadir: $CTK_DATA_DIR, a checkout, beside the program, the installed one). */
 const char *ctk_profile_default_dir(void);
-/* The installed share path, the last place ctk_profile_default_dir looks (for help texts). */
+/* The default profile in the folder `make install` fills, the last place ctk_profile_default_dir
+ * looks (for help texts). */
 const char *ctk_profile_installed_dir(void);
 
 const ctk_interface *ctk_profile_interface(const ctk_profile *p, const char *code);

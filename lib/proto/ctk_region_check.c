@@ -1,11 +1,13 @@
 /* ctk_region_check: region codes looked up in the GB/T 2260 table, the elements found by role. */
 #include "ctk_region_check.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
+#include "ctk_datadir.h"
 
 /* The element roles whose values are region codes. */
 static const ctk_element_role region_roles[] = {
@@ -18,15 +20,16 @@ ctk_code ctk_region_check_load(const ctk_profile *p, ctk_region_db **out, char *
                                size_t errlen)
 {
   char own[sizeof(p->dir) + 16];
+  char kit[PATH_MAX];
 
   *out = NULL;
   snprintf(own, sizeof(own), "%s/regions.csv", p->dir);
   if(!access(own, R_OK))
     return ctk_region_load(own, out, err, errlen);
-  if(!access(CTK_REGION_DEFAULT_FILE, R_OK))
-    return ctk_region_load(CTK_REGION_DEFAULT_FILE, out, err, errlen);
-  snprintf(err, errlen, "no region table: neither %s nor %s can be read", own,
-           CTK_REGION_DEFAULT_FILE);
+  ctk_datadir_path(CTK_REGION_DEFAULT_FILE, kit, sizeof(kit));
+  if(!access(kit, R_OK))
+    return ctk_region_load(kit, out, err, errlen);
+  snprintf(err, errlen, "no region table: neither %s nor %s can be read", own, kit);
   return CTK_E_NOTFOUND;
 }
 

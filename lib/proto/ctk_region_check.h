@@ -9,8 +9,8 @@
 #include "ctk_validate.h"
 
 /* The table a profile's messages are checked with: the profile's own regions.csv when it has
- * one, else the kit's (CTK_REGION_DEFAULT_FILE). On failure err says what was tried and why;
- * CTK_E_NOTFOUND when neither file exists. */
+ * one, else the kit's (CTK_REGION_DEFAULT_FILE of ctk's data folder, ctk_datadir). On
+ * failure err says what was tried and why; CTK_E_NOTFOUND when neither file exists. */
 ctk_code ctk_region_check_load(const ctk_profile *p, ctk_region_db **out, char *err,
                                size_t errlen);
 

@@ -3,6 +3,7 @@
 #include "ctk_city_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "ctk_calendar.h"
 #include "ctk_compose.h"
+#include "ctk_datadir.h"
 #include "ctk_dock.h"
 #include "ctk_file.h"
 #include "ctk_log.h"
@@ -1287,6 +1289,7 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
   ctk_http_server_config scfg;
   pthread_condattr_t cattr;
   char why[512];
+  char path[PATH_MAX];
   ctk_code result;
   size_t i;
 
@@ -1330,7 +1333,9 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
     snprintf(err, errlen, "profile: %s", why);
     goto fail;
   }
-  result = ctk_region_load(cfg->regions_file ? cfg->regions_file : CTK_REGION_DEFAULT_FILE,
+  result = ctk_region_load(cfg->regions_file ? cfg->regions_file
+                                            : ctk_datadir_path(CTK_REGION_DEFAULT_FILE, path,
+                                                               sizeof(path)),
                            &sim->regions, why, sizeof(why));
   if(result) {
     snprintf(err, errlen, "regions: %s", why);

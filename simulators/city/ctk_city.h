@@ -28,7 +28,7 @@ typedef struct ctk_city_config {
   ctk_binding binding;
   ctk_encoding encoding;
   const char *profile_dir;     /* NULL = ctk_profile_default_dir() */
-  const char *regions_file;    /* NULL = data/regions.csv */
+  const char *regions_file;    /* NULL = data/regions.csv of ctk_datadir */
   const char *cti_city;        /* CTI orders go to this city; NULL = round robin */
   const char *dock;            /* dock to queue machines as a CTI client:
                                   "FAMILY:HOST:PORT[,...]" (csta, ami, esl); NULL = none */

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctk_datadir.h"
 #include "ctk_json.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
@@ -101,8 +102,7 @@ ctk_code ctk_load_find_scenario(const ctk_load_options *o, char *path, size_t si
 {
   static const char *const names[] = { "talk", "abandon", "burst", "busy", "agent-hangup" };
   char file[64];
-  char exe_dir[PATH_MAX];
-  ssize_t n;
+  char dir[PATH_MAX];
   size_t i;
 
   if(!o->scenario || !*o->scenario)
@@ -120,24 +120,9 @@ ctk_code ctk_load_find_scenario(const ctk_load_options *o, char *path, size_t si
   if(load_try_dir(o->scenario_dir, file, path, size) ||
      load_try_dir(getenv("CTK_LOAD_SCENARIOS"), file, path, size))
     return CTK_E_OK;
-  /* next to the binary: BUILD/ctk finds ../simulators/load */
-  n = readlink("/proc/self/exe", exe_dir, sizeof(exe_dir) - 1);
-  if(n > 0) {
-    char *slash;
-    char dir[PATH_MAX + 32];
-    exe_dir[n] = '\0';
-    slash = strrchr(exe_dir, '/');
-    if(slash) {
-      *slash = '\0';
-      snprintf(dir, sizeof(dir), "%s/../simulators/load", exe_dir);
-      if(load_try_dir(dir, file, path, size))
-        return CTK_E_OK;
-      snprintf(dir, sizeof(dir), "%s/../share/ctk12328/load", exe_dir);
-      if(load_try_dir(dir, file, path, size))
-        return CTK_E_OK;
-    }
-  }
-  if(load_try_dir("simulators/load", file, path, size))
+  /* the data folder: a checkout's simulators/load, or the installed copy */
+  ctk_datadir_path("simulators/load", dir, sizeof(dir));
+  if(load_try_dir(dir, file, path, size))
     return CTK_E_OK;
   return CTK_E_NOTFOUND;
 }

@@ -14,6 +14,7 @@
 #include "ctk_ct_msg.h"
 #include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
+#include "ctk_datadir.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_roles.h"
@@ -467,13 +468,15 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   ctk_msg_now(x.now, sizeof(x.now));
   ctk_beijing_strftime(now, "%Y%m%d", x.today, sizeof(x.today));
   snprintf(x.token, sizeof(x.token), "h%06ld-", (long)(now % 1000000));
-  snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR") ? getenv("CTK_HOSTILE_DIR")
-                                                             : "fixtures/hostile");
+  if(getenv("CTK_HOSTILE_DIR"))
+    snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR"));
+  else
+    ctk_datadir_path("fixtures/hostile", dir, sizeof(dir));
   x.dir = dir;
   found = ctk_ct_list_files(dir, ".http", names, sizeof(names) / sizeof(names[0]));
   if(found < 0) {
-    ctk_ct_error(t, 0, "the hostile catalogue %s is missing (run from the ctk12328 tree or set "
-                 "CTK_HOSTILE_DIR)", dir);
+    ctk_ct_error(t, 0, "the hostile catalogue %s is missing (set CTK_DATA_DIR to ctk's data "
+                 "folder or CTK_HOSTILE_DIR)", dir);
     return;
   }
   n = (size_t)found;

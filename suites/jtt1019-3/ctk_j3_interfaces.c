@@ -11,6 +11,7 @@
 #include "ctk_ct_msg.h"
 #include "ctk_ct_req.h"
 #include "ctk_ct_suites.h"
+#include "ctk_datadir.h"
 #include "ctk_proc.h"
 #include "ctk_profile_fixtures.h"
 #include "ctk_region_check.h"
@@ -1157,9 +1158,10 @@ static void j3_fixture_note(void *ctx, const char *file, const char *text)
   (void)file;
 }
 
-/* The invalid messages to send: CTK_FIXTURES_DIR's; else fixtures/messages/invalid when they
- * are written in the profile in use; else the profile's own set, composed into the run's work
- * directory (what `ctk profile fixtures` writes). dir gets the folder, names its files. */
+/* The invalid messages to send: CTK_FIXTURES_DIR's; else fixtures/messages/invalid of ctk's data
+ * folder when they are written in the profile in use; else the profile's own set, composed into
+ * the run's work directory (what `ctk profile fixtures` writes). dir gets the folder, names its
+ * files. */
 static long j3_invalid_set(ctk_ct *t, char *dir, size_t dirlen, char **names, size_t max)
 {
   const char *env = getenv("CTK_FIXTURES_DIR");
@@ -1168,7 +1170,10 @@ static long j3_invalid_set(ctk_ct *t, char *dir, size_t dirlen, char **names, si
   ctk_code result;
   long found, i;
 
-  snprintf(dir, dirlen, "%s/messages/invalid", env && *env ? env : "fixtures");
+  if(env && *env)
+    snprintf(dir, dirlen, "%s/messages/invalid", env);
+  else
+    ctk_datadir_path("fixtures/messages/invalid", dir, dirlen);
   found = ctk_ct_list_files(dir, ".xml", names, max);
   if((env && *env) || (found > 0 && j3_dir_speaks(t->env->profile, dir, names, (size_t)found)))
     return found;
@@ -1194,8 +1199,8 @@ static void ctk_ct_j3_fixtures_invalid(ctk_ct *t)
 
   found = j3_invalid_set(t, dir, sizeof(dir), names, sizeof(names) / sizeof(names[0]));
   if(found < 0) {
-    ctk_ct_error(t, 0, "the invalid messages %s are missing (run from the ctk12328 tree or set "
-                 "CTK_FIXTURES_DIR)", dir);
+    ctk_ct_error(t, 0, "the invalid messages %s are missing (set CTK_DATA_DIR to ctk's data folder "
+                 "or CTK_FIXTURES_DIR)", dir);
     return;
   }
   n = (size_t)found;
