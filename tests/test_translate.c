@@ -2,7 +2,8 @@
  * ctk_translate), means there what it meant here: every valid sample message of the baseline
  * validates clean under the synthetic variant, every invalid one is refused for the same reason
  * (but for the listed differences of layout), the variant's own set translates back, and
- * `ctk profile fixtures` writes the hostile catalogue in the variant's words. */
+ * `ctk profile fixtures` writes the hostile catalogue in the variant's words, which the runner
+ * then sends as it is. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,7 @@ static void hostile_file(const char *dir, const char *name, void *ctx)
 static void test_hostile_catalogue_translated(void)
 {
   const char *dir = ctk_test_tmpdir("translate-hostile");
-  char cmd[1024], hostile[1024];
+  char cmd[4096], hostile[1024];
   size_t written;
   tr_ctx c;
 
@@ -245,6 +246,13 @@ static void test_hostile_catalogue_translated(void)
   written = each_file(hostile, ".http", hostile_file, &c);
   CU_ASSERT(written >= 100);
   CU_ASSERT_EQUAL(c.bad, 0);
+  /* the written set, sent as it is by J2.hostile-input against a variant province */
+  snprintf(cmd, sizeof(cmd), "CTK_HOSTILE_DIR='%s' '%s' run --sut province --profile %s "
+           "--pics fixtures/pics/reference-province.pics "
+           "--pixit fixtures/pixit/reference-province.pixit --select id:J2.hostile-input "
+           "--out '%s/run' --quiet > '%s/run.log' 2>&1", hostile, ctk_test_ctk_bin(), VARIANT,
+           dir, dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
 }
 
 /* Any prefix of any hostile request translates without a fault (under ASan in make asan):

@@ -488,6 +488,8 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
     return;
   }
   x.tr = tr;
+  /* @NOW@ in the time format of the profile the catalogue is written in */
+  ctk_profile_now(source ? source : t->env->profile, x.now, sizeof(x.now));
   for(i = 0; i < n; i++) {
     if(names[i] && !ctk_ct_done(t) && !ctk_proc_interrupted())
       j2_case_run(t, &x, names[i], 0);
