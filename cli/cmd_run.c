@@ -31,6 +31,7 @@ typedef struct run_opts {
   const char *out;
   const char *profile;
   const char *ctk_bin;
+  const char *progress;
   int quiet;
   int list;
 } run_opts;
@@ -51,6 +52,7 @@ static void run_usage(FILE *out)
         "  --quiet        only the summary line\n"
         "  --ctk PATH     the ctk program that plays the roles (default: this one)\n"
         "  --list         print the plan (what would run, what is skipped and why) and stop\n"
+        "  --progress FILE  append one JSON line per finished test (n, total, id, verdict)\n"
         "exit: 0 every mandatory test passed, 1 a test failed, 2 inconclusive or tool error\n"
         "      (also a profile that does not load), 3 usage or configuration error (options,\n"
         "      PICS, PIXIT, --select)\n",
@@ -79,6 +81,8 @@ static int run_parse(int argc, char **argv, run_opts *o)
       slot = &o->profile;
     else if(!strcmp(a, "--ctk"))
       slot = &o->ctk_bin;
+    else if(!strcmp(a, "--progress"))
+      slot = &o->progress;
     else if(!strcmp(a, "--quiet"))
       o->quiet = 1;
     else if(!strcmp(a, "--list"))
@@ -310,8 +314,15 @@ int ctk_cmd_run(int argc, char **argv)
     goto out;
   }
   progress = !o.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+  if(o.progress) {
+    env.progress_log = fopen(o.progress, "a");
+    if(!env.progress_log)
+      fprintf(stderr, "ctk run: --progress %s: cannot open; no progress lines\n", o.progress);
+  }
   if(ctk_ct_run_plan(&env, plan, progress))
     fprintf(stderr, "ctk run: the test frame failed (CUnit)\n");
+  if(env.progress_log)
+    fclose(env.progress_log);
   ctk_http_client_free(env.http);
   ctk_roles_stop(&roles);
   ctk_run_finish(run);
