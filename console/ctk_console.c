@@ -373,7 +373,7 @@ static int api_upload(ctk_console *c, const session *s, const ctk_http_request *
   snprintf(key_path, sizeof(key_path), "%s/keys/%s.pub.pem", c->data_dir, region);
   if(stat(key_path, &st) != 0)
     return ctk_console_reply_error(resp, 409, "err.no_key", region);
-  ctk_console_sha256_hex(req->body, hash); /* a name only; the bundle's own hashes judge */
+  ctk_console_sha256_hex(req->body, req->body_len, hash);
   snprintf(tmp_path, sizeof(tmp_path), "%s/bundles/upload-%s.tar.gz", c->data_dir, hash);
   result = ctk_file_write_atomic(tmp_path, req->body, req->body_len, 0600);
   if(result)

@@ -112,11 +112,11 @@ ctk_code ctk_console_token(char out[CTK_CONSOLE_TOKEN_HEX])
   return CTK_E_OK;
 }
 
-void ctk_console_sha256_hex(const char *text, char out[CTK_CONSOLE_HASH_HEX])
+void ctk_console_sha256_hex(const void *data, size_t len, char out[CTK_CONSOLE_HASH_HEX])
 {
   unsigned char md[SHA256_DIGEST_LENGTH];
 
-  SHA256((const unsigned char *)text, strlen(text), md);
+  SHA256((const unsigned char *)data, len, md);
   ctk_hex(md, sizeof(md), out);
 }
 

@@ -39,8 +39,8 @@ int ctk_console_kdf_check(const char *password, const char *salt_hex, long itera
 
 /* 32 random bytes as hex (session ids, CSRF tokens). */
 ctk_code ctk_console_token(char out[CTK_CONSOLE_TOKEN_HEX]);
-/* SHA-256 of text as hex: what the store keeps of a session id. */
-void ctk_console_sha256_hex(const char *text, char out[CTK_CONSOLE_HASH_HEX]);
+/* SHA-256 of len bytes as hex: what the store keeps of a session id; an upload's name. */
+void ctk_console_sha256_hex(const void *data, size_t len, char out[CTK_CONSOLE_HASH_HEX]);
 /* 1 when a and b are equal strings, in time independent of where they differ. */
 int ctk_console_same(const char *a, const char *b);
 

@@ -302,6 +302,7 @@ static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
   json_object_put(body);
   if(ctk_console_run_get(r->store, id, &row))
     return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  json_object_object_del(row, "dir");
   return ctk_console_reply(resp, 201, row);
 }
 
@@ -520,8 +521,11 @@ int ctk_console_runs_api(ctk_console_runs *r, const ctk_console_user *u,
   if(!*rest) {
     if(!strcmp(req->method, "POST"))
       return runs_start(r, u, req, resp);
+    size_t i;
     if(ctk_console_run_list(r->store, u->role == CTK_CONSOLE_PROVINCE ? u->region : "", &row))
       return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+    for(i = 0; i < json_object_array_length(row); i++)
+      json_object_object_del(json_object_array_get_idx(row, i), "dir");
     return ctk_console_reply(resp, 200, row);
   }
   if(!strcmp(rest, "/faults"))

@@ -368,7 +368,7 @@ ctk_code ctk_console_session_add(ctk_console_store *s, const char *token, const 
   char id[CTK_CONSOLE_HASH_HEX], exp[24];
   const char *p[4];
 
-  ctk_console_sha256_hex(token, id);
+  ctk_console_sha256_hex(token, strlen(token), id);
   snprintf(exp, sizeof(exp), "%lld", expires);
   p[0] = id;
   p[1] = user;
@@ -388,7 +388,7 @@ ctk_code ctk_console_session_find(ctk_console_store *s, const char *token, long 
 
   if(!token || strlen(token) != CTK_CONSOLE_TOKEN_HEX - 1)
     return CTK_E_NOTFOUND;
-  ctk_console_sha256_hex(token, id);
+  ctk_console_sha256_hex(token, strlen(token), id);
   snprintf(at, sizeof(at), "%lld", now);
   p[0] = id;
   p[1] = at;
@@ -409,7 +409,7 @@ ctk_code ctk_console_session_delete(ctk_console_store *s, const char *token)
   char id[CTK_CONSOLE_HASH_HEX];
   const char *p = id;
 
-  ctk_console_sha256_hex(token, id);
+  ctk_console_sha256_hex(token, strlen(token), id);
   return exec(s, "DELETE FROM sessions WHERE id_sha256 = ?", &p, 1, NULL);
 }
 
@@ -498,7 +498,9 @@ ctk_code ctk_console_submission_get(ctk_console_store *s, long long id, json_obj
   const char *p = num;
 
   snprintf(num, sizeof(num), "%lld", id);
-  return query_one(s, "SELECT * FROM submissions WHERE id = ?", &p, 1, out);
+  return query_one(s, "SELECT id, region, user, at, size, sha256, verdict, problems, sut_name,"
+                       " started, finished, failing, key_fingerprint, decision, decided_by,"
+                       " decided_at, comment FROM submissions WHERE id = ?", &p, 1, out);
 }
 
 ctk_code ctk_console_submission_list(ctk_console_store *s, const char *region,

@@ -240,20 +240,40 @@ async function renderRuns() {
     el('tbody', {}, rows)));
 }
 
-/* The lines of a raw message, those holding what the failure names marked. */
+/* A message one element a line, indented, so a person can read it. */
+function prettyXml(raw) {
+  if (!raw || raw.trim()[0] !== '<') return raw || '';
+  let depth = 0;
+  return raw.replace(/>\s*</g, '>\n<').split('\n').map((line) => {
+    if (/^<\//.test(line)) depth--;
+    const out = '  '.repeat(Math.max(depth, 0)) + line;
+    if (/^<[^?!/][^>]*[^/]>$/.test(line) || /^<[^?!/]>$/.test(line)) depth++;
+    return out;
+  }).join('\n');
+}
+
+/* What a failure names: the element of its "where" path, the result code it got. */
+function marksOf(test) {
+  const why = test.reason || '', marks = [];
+  const where = why.match(/where "([^"]+)"/);
+  if (where && where[1]) {
+    const leaf = where[1].split('/').filter(Boolean).pop().replace(/\[.*$/, '').replace(/^@/, '');
+    if (leaf) marks.push({ dir: 'out', text: '<' + leaf.replace(/^.*:/, '') + '>' });
+  }
+  const got = why.match(/got (\d{4})\b/);
+  if (got) marks.push({ dir: 'in', text: '>' + got[1] + '<' });
+  return marks;
+}
+
+/* An exchange pretty-printed, the lines holding what the failure names marked. */
 function exchangeView(x, marks) {
-  const lines = (x.raw || '').split('\n');
+  const lines = prettyXml(x.raw).split('\n');
   return el('div', { class: 'exchange' },
     el('div', { class: 'x-head', text: `${t('run.dir_' + x.direction)} · ${x.interface || ''} · HTTP ${x.http_status || '—'} · ${x.result_code || ''}` }),
     el('pre', {}, lines.map((l) => {
-      const hit = marks.some((m) => m && l.includes(m));
+      const hit = marks.some((m) => m.dir === x.direction && l.includes(m.text));
       return el('span', { class: hit ? 'mark' : '', text: l + '\n' });
     })));
-}
-
-function marksOf(test) {
-  const m = (test.reason || '').match(/\b\d{4}\b|<\w+>|\b[A-Z][A-Za-z]+(?=[ :])/g) || [];
-  return m.filter((s) => s.length > 3).map((s) => s.replace(/[<>]/g, '')).map((s) => /^\d{4}$/.test(s) ? s : '<' + s + '>');
 }
 
 async function renderRun(id) {
