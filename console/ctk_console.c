@@ -50,16 +50,6 @@ typedef struct session {
 
 /* ---------- small helpers ---------- */
 
-static void peer_address(const ctk_http_request *req, char *out, size_t outlen)
-{
-  char *colon;
-
-  ctk_strlcpy(out, req->peer, outlen);
-  colon = strrchr(out, ':');
-  if(colon)
-    *colon = '\0';
-}
-
 /* The value of name in an x-www-form/query string, percent-decoded; "" when absent. */
 static void query_param(const char *query, const char *name, char *out, size_t outlen)
 {
@@ -142,7 +132,7 @@ static void audit(ctk_console *c, const session *s, const ctk_http_request *req,
 {
   char addr[64];
 
-  peer_address(req, addr, sizeof(addr));
+  ctk_console_peer(req, addr, sizeof(addr));
   if(ctk_console_audit(c->store, s && s->ok ? s->user.name : NULL, region, action, target,
                        detail, addr))
     ctk_log(CTK_LOG_ERROR, "console", "msg=\"audit write failed\" action=%s", action);
@@ -198,7 +188,7 @@ static int api_login(ctk_console *c, const ctk_http_request *req, ctk_http_respo
     json_object_put(body);
     return ctk_console_reply_error(resp, 400, "err.bad_request", NULL);
   }
-  peer_address(req, addr, sizeof(addr));
+  ctk_console_peer(req, addr, sizeof(addr));
   snprintf(user_key, sizeof(user_key), "user:%s", name);
   snprintf(addr_key, sizeof(addr_key), "addr:%s", addr);
   if(ctk_console_failure_count(c->store, user_key, since) >= CTK_CONSOLE_USER_FAILURES_MAX ||
@@ -347,18 +337,37 @@ static int api_keys(ctk_console *c, const session *s, const ctk_http_request *re
 
 /* ---------- submissions ---------- */
 
+/* The verifier's problem lines as a province may read them: the key's place on the server
+ * becomes "the registered key of REGION". */
+static const char *shown_problems(const ctk_buf *found, const char *key_path, const char *region,
+                                  ctk_buf *out)
+{
+  const char *p = ctk_buf_str(found), *hit;
+  size_t n = strlen(key_path);
+
+  while((hit = strstr(p, key_path)) != NULL) {
+    ctk_buf_add(out, p, (size_t)(hit - p));
+    ctk_buf_printf(out, "the registered key of %s", region);
+    p = hit + n;
+  }
+  ctk_buf_adds(out, p);
+  return ctk_buf_str(out);
+}
+
 static int api_upload(ctk_console *c, const session *s, const ctk_http_request *req,
                       ctk_http_response *resp)
 {
   char region[16], key_path[700], tmp_path[700], final_path[700], hash[CTK_CONSOLE_HASH_HEX];
   char err[512], note[160];
   ctk_bundle_check check;
+  ctk_buf problems;
   ctk_console_submission sub;
   struct stat st;
   json_object *o;
   long long id = 0;
   ctk_code verified, result;
 
+  ctk_buf_init(&problems, CTK_BUF_MAX_DEFAULT);
   query_param(req->query, "region", region, sizeof(region));
   if(!region[0])
     ctk_strlcpy(region, s->user.region, sizeof(region));
@@ -398,7 +407,7 @@ static int api_upload(ctk_console *c, const session *s, const ctk_http_request *
   sub.verdict = verified != CTK_E_OK ? "invalid"
                 : check.certifiable  ? "verified"
                                      : "not-certifiable";
-  sub.problems = ctk_buf_str(&check.problems);
+  sub.problems = shown_problems(&check.problems, key_path, region, &problems);
   sub.sut_name = check.sut_name;
   sub.started = check.started;
   sub.finished = check.finished;
@@ -417,6 +426,7 @@ static int api_upload(ctk_console *c, const session *s, const ctk_http_request *
     audit(c, s, req, "submission.upload", region, target, sub.verdict);
   }
   ctk_bundle_check_free(&check);
+  ctk_buf_free(&problems);
   if(result)
     return ctk_console_reply_error(resp, 500, "err.internal", NULL);
   if(ctk_console_submission_get(c->store, id, &o))

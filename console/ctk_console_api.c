@@ -1,4 +1,6 @@
 /* ctk_console_api: JSON answers of the console's routes. */
+#include <string.h>
+
 #include "ctk_buf.h"
 #include "ctk_console_api.h"
 #include "ctk_json.h"
@@ -30,4 +32,14 @@ const char *ctk_console_json_str(json_object *o, const char *key)
   if(o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
     return json_object_get_string(v);
   return NULL;
+}
+
+void ctk_console_peer(const ctk_http_request *req, char *out, size_t outlen)
+{
+  char *colon;
+
+  ctk_strlcpy(out, req->peer, outlen);
+  colon = strrchr(out, ':');
+  if(colon)
+    *colon = '\0';
 }

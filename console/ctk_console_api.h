@@ -15,4 +15,7 @@ int ctk_console_reply_error(ctk_http_response *resp, int status, const char *key
 /* The string member key of o, NULL when absent or not a string. */
 const char *ctk_console_json_str(json_object *o, const char *key);
 
+/* The client's address without its port ("127.0.0.1"), for rate limits and the audit log. */
+void ctk_console_peer(const ctk_http_request *req, char *out, size_t outlen);
+
 #endif

@@ -143,6 +143,7 @@ static void *waiter(void *arg)
     ctk_strlcpy(dir, ctk_console_json_str(row, "dir") ? ctk_console_json_str(row, "dir") : "", sizeof(dir));
     snprintf(log, sizeof(log), "%s/run.log", dir);
     last_line(log, summary, sizeof(summary));
+    summary[strcspn(summary, ";")] = '\0'; /* not "; exit N; reports in DIR": no server paths */
     ctk_console_run_finish(r->store, slot->id, status, code, summary);
     json_object_put(row);
   }
@@ -244,7 +245,7 @@ static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
   int i;
 
   if(!region || !region[0])
-    region = u->region[0] ? u->region : "000000";
+    region = u->region; /* "" for the centre's own runs, which provinces do not see */
   if(!ctk_console_may_run(u->role, u->region, region)) {
     json_object_put(body);
     return ctk_console_reply_error(resp, 403, "err.forbidden", NULL);
@@ -295,9 +296,10 @@ static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
   else
     pthread_detach(slot->waiter);
   {
-    char target[32];
+    char target[32], addr[64];
     snprintf(target, sizeof(target), "run %lld", id);
-    ctk_console_audit(r->store, u->name, region, "run.start", target, fault, NULL);
+    ctk_console_peer(req, addr, sizeof(addr));
+    ctk_console_audit(r->store, u->name, region, "run.start", target, fault, addr);
   }
   json_object_put(body);
   if(ctk_console_run_get(r->store, id, &row))
@@ -386,8 +388,9 @@ static json_object *compare(ctk_console_runs *r, json_object *row, json_object *
   for(i = 0; i < json_object_array_length(list) && !prev; i++) {
     json_object *x = json_object_array_get_idx(list, i);
     const char *st = ctk_console_json_str(x, "status");
+    const char *xr = ctk_console_json_str(x, "region"), *rr = ctk_console_json_str(row, "region");
     if(json_object_object_get_ex(x, "id", &v) && json_object_get_int64(v) < id && st &&
-       strcmp(st, "running") && strcmp(st, "cancelled")) {
+       strcmp(st, "running") && strcmp(st, "cancelled") && xr && rr && !strcmp(xr, rr)) {
       prev = json_object_get_int64(v);
       prev_results = results_of(ctk_console_json_str(x, "dir"));
       if(!prev_results) {
@@ -479,10 +482,10 @@ static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request
 }
 
 static int runs_cancel(ctk_console_runs *r, const ctk_console_user *u, long long id,
-                       ctk_http_response *resp)
+                       const ctk_http_request *req, ctk_http_response *resp)
 {
   int i, found = 0;
-  char target[32];
+  char target[32], addr[64];
 
   pthread_mutex_lock(&r->lock);
   for(i = 0; i < CTK_CONSOLE_RUNS_MAX; i++)
@@ -495,7 +498,8 @@ static int runs_cancel(ctk_console_runs *r, const ctk_console_user *u, long long
   if(!found)
     return ctk_console_reply_error(resp, 409, "err.not_running", NULL);
   snprintf(target, sizeof(target), "run %lld", id);
-  ctk_console_audit(r->store, u->name, u->region, "run.cancel", target, NULL, NULL);
+  ctk_console_peer(req, addr, sizeof(addr));
+  ctk_console_audit(r->store, u->name, u->region, "run.cancel", target, NULL, addr);
   return ctk_console_reply(resp, 202, json_object_new_object());
 }
 
@@ -545,6 +549,6 @@ int ctk_console_runs_api(ctk_console_runs *r, const ctk_console_user *u,
   }
   json_object_put(row);
   if(!strcmp(end, "/cancel") && !strcmp(req->method, "POST"))
-    return runs_cancel(r, u, id, resp);
+    return runs_cancel(r, u, id, req, resp);
   return ctk_console_reply_error(resp, 404, "err.not_found", NULL);
 }

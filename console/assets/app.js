@@ -51,7 +51,7 @@ function errorText(res) {
 
 function main(...kids) {
   const m = document.getElementById('main');
-  m.replaceChildren(...kids.flat());
+  m.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined));
 }
 
 function badge(status) {
@@ -96,7 +96,7 @@ function startApp() {
   document.getElementById('nav').hidden = false;
   document.getElementById('logout').hidden = false;
   document.getElementById('nav-keys').hidden = S.me.role !== 'admin';
-  document.getElementById('who').textContent = t('who', {
+  document.getElementById('who').textContent = t(S.me.region ? 'who.province' : 'who', {
     user: S.me.user, role: t('role.' + S.me.role), region: S.me.region });
   if (!location.hash || location.hash === '#/') location.hash = '#/board';
   else route();
@@ -257,8 +257,10 @@ function marksOf(test) {
   const why = test.reason || '', marks = [];
   const where = why.match(/where "([^"]+)"/);
   if (where && where[1]) {
-    const leaf = where[1].split('/').filter(Boolean).pop().replace(/\[.*$/, '').replace(/^@/, '');
-    if (leaf) marks.push({ dir: 'out', text: '<' + leaf.replace(/^.*:/, '') + '>' });
+    const steps = where[1].split('/').filter(Boolean).map((x) => x.replace(/\[.*$/, '').replace(/^@/, '').replace(/^.*:/, ''));
+    const leaf = steps.pop();
+    /* only in a message that has the whole path: the failing request, not every one */
+    if (leaf) marks.push({ dir: 'out', text: '<' + leaf + '>', within: steps.map((x) => '<' + x) });
   }
   const got = why.match(/got (\d{4})\b/);
   if (got) marks.push({ dir: 'in', text: '>' + got[1] + '<' });
@@ -271,7 +273,8 @@ function exchangeView(x, marks) {
   return el('div', { class: 'exchange' },
     el('div', { class: 'x-head', text: `${t('run.dir_' + x.direction)} · ${x.interface || ''} · HTTP ${x.http_status || '—'} · ${x.result_code || ''}` }),
     el('pre', {}, lines.map((l) => {
-      const hit = marks.some((m) => m.dir === x.direction && l.includes(m.text));
+      const hit = marks.some((m) => m.dir === x.direction && l.includes(m.text) &&
+        (m.within || []).every((w) => (x.raw || '').includes(w)));
       return el('span', { class: hit ? 'mark' : '', text: l + '\n' });
     })));
 }

@@ -28,8 +28,8 @@ function check(cond, what) {
   console.log('ok: ' + what);
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+async function shot(page, name, visibleOnly) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: !visibleOnly });
 }
 
 async function text(page, sel) {
@@ -201,13 +201,15 @@ async function phase1(browser) {
   await centre.waitForSelector('#tests', { timeout: 90000 });
   check((await centre.$eval('.badge', (e) => e.dataset.status)) === 'failed', 'the faulty run ends failed');
   check((await text(centre, '#newly-failing')).includes('J1.'), 'the comparison names the newly failing tests');
-  const failing = await centre.$('details.v-fail');
-  check(failing !== null, 'a failing test is listed');
-  await failing.click('summary');
-  await centre.evaluate((d) => d.setAttribute('open', ''), failing);
-  check(await centre.$('details.v-fail[open] pre .mark') !== null, 'the failing test shows the failing field marked');
-  await centre.evaluate(() => document.querySelector('details.v-fail[open] pre .mark').scrollIntoView());
-  await shot(centre, '11-run-failing-field');
+  const failing = await centre.$$('details.v-fail');
+  check(failing.length > 0, 'the failing tests are listed');
+  await failing[0].click('summary');
+  check(await centre.$('details.v-fail[open]') !== null, 'a failing test opens');
+  await centre.evaluate(() => document.querySelectorAll('details.v-fail').forEach((d) => d.setAttribute('open', '')));
+  const marked = await centre.$$eval('details.v-fail', (ds) => ds.filter((d) => d.querySelector('pre .mark')).map((d) => d.dataset.test));
+  check(marked.length > 0, 'the failing field is marked in the exchanges (' + marked.join(', ') + ')');
+  await centre.evaluate(() => document.querySelector('details.v-fail pre .mark').scrollIntoView({ block: 'center' }));
+  await shot(centre, '11-run-failing-field', true);
 
   /* The language switch. */
   await go(centre, '#/board', '#board');
