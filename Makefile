@@ -2,7 +2,7 @@
 #
 #   make            build the ctk command and the test runner
 #   make deps       install the Debian packages the project needs (root), or print the command,
-#                   and the npm clients of the CTI tests into $(BUILD)/npm-cti
+#                   and the npm packages of the tests into $(BUILD)/npm-cti and $(BUILD)/npm-browser
 #   make test       deps + build + every test of the toolkit itself (CUnit)
 #   make demo       deps + build + full conformance run against the reference province
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer

@@ -173,6 +173,9 @@ static int serve_asset(const ctk_http_request *req, ctk_http_response *resp)
 
 static int api_login(ctk_console *c, const ctk_http_request *req, ctk_http_response *resp)
 {
+  static const char unknown_salt[] = "00000000000000000000000000000000";
+  static const char unknown_hash[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
   json_object *body = parse_body(req), *o;
   const char *name = ctk_console_json_str(body, "user"), *password = ctk_console_json_str(body, "password");
   char addr[64], user_key[96], addr_key[96], csrf[CTK_CONSOLE_TOKEN_HEX];
@@ -200,9 +203,9 @@ static int api_login(ctk_console *c, const ctk_http_request *req, ctk_http_respo
   }
   known = !ctk_console_user_get(c->store, name, &u);
   /* An unknown name costs the same KDF work as a known one: no timing tells them apart. */
-  good = ctk_console_kdf_check(password, known ? u.salt : "00000000000000000000000000000000",
+  good = ctk_console_kdf_check(password, known ? u.salt : unknown_salt,
                                known ? u.iterations : CTK_CONSOLE_KDF_ITERATIONS,
-                               known ? u.hash : "") && known && !u.disabled;
+                               known ? u.hash : unknown_hash) && known && !u.disabled;
   json_object_put(body);
   if(!good) {
     ctk_console_failure_add(c->store, user_key, now);
