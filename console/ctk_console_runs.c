@@ -187,7 +187,7 @@ static ctk_code write_pixit(const ctk_console_runs *r, const char *fault, const 
 static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *select)
 {
   char pixit[760], out[760], progress[760], log[760];
-  char *argv[20];
+  char *argv[24];
   int argc = 0;
   pid_t pid;
 
@@ -208,6 +208,8 @@ static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *selec
   argv[argc++] = "--progress";
   argv[argc++] = progress;
   argv[argc++] = "--quiet";
+  argv[argc++] = "--lang";
+  argv[argc++] = (char *)(r->cfg.lang ? r->cfg.lang : "zh-CN");
   if(select && select[0]) {
     argv[argc++] = "--select";
     argv[argc++] = (char *)select;

@@ -189,6 +189,28 @@ const char *ctk_i18n_key_at(const ctk_i18n *c, size_t i)
   return i < c->n ? c->entries[i].key : NULL;
 }
 
+ctk_code ctk_i18n_fill(const ctk_i18n *c, const char *key, const char *const *vars,
+                       ctk_buf *out)
+{
+  const char *p = ctk_i18n_get(c, key);
+  ctk_code result = CTK_E_OK;
+
+  while(*p && !result) {
+    const char *close = *p == '{' ? strchr(p, '}') : NULL;
+    size_t k, n = close ? (size_t)(close - p - 1) : 0;
+    int done = 0;
+    for(k = 0; close && vars && vars[k] && vars[k + 1] && !done; k += 2)
+      if(strlen(vars[k]) == n && !strncmp(p + 1, vars[k], n)) {
+        result = ctk_buf_adds(out, vars[k + 1]);
+        p = close + 1;
+        done = 1;
+      }
+    if(!done)
+      result = ctk_buf_addc(out, *p++);
+  }
+  return result;
+}
+
 ctk_code ctk_i18n_json(const ctk_i18n *c, ctk_buf *out)
 {
   size_t i;

@@ -35,6 +35,10 @@ const char *ctk_i18n_get(const ctk_i18n *c, const char *key);
 int ctk_i18n_has(const ctk_i18n *c, const char *key);
 /* The i-th key in file order (i < count). */
 const char *ctk_i18n_key_at(const ctk_i18n *c, size_t i);
+/* The text of key with its {name} placeholders filled: vars holds name, value pairs and ends
+ * with NULL ({"n", "12", NULL}). Appended to out; a placeholder not in vars stays as it is. */
+ctk_code ctk_i18n_fill(const ctk_i18n *c, const char *key, const char *const *vars,
+                       ctk_buf *out);
 /* The whole catalogue as one JSON object {"key": "text", ...} appended to out. */
 ctk_code ctk_i18n_json(const ctk_i18n *c, ctk_buf *out);
 
