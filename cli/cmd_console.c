@@ -1,6 +1,5 @@
 /* cmd_console: `ctk console`: serve the acceptance console (until SIGINT or SIGTERM), and its
  * offline administration: accounts (user add|passwd|disable|list) and provinces' keys (key). */
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,11 +366,7 @@ static int serve(const console_opts *o)
   cfg.pixit = o->pixit ? o->pixit : "fixtures/pixit/reference-province.pixit";
   cfg.profile = o->profile;
   ctk_http_global_init();
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  ctk_cli_block_stop_signals(&sigs);
   result = ctk_console_start(&cfg, &c, err, sizeof(err));
   if(result) {
     fprintf(stderr, CMD ": %s\n", err);

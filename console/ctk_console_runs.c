@@ -61,10 +61,28 @@ ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
   return CTK_E_OK;
 }
 
+/* Wait until every waiter thread has let its slot go, or until the clock passes until_ms
+ * (0: no limit). 1 when idle. */
+static int runs_wait_idle(ctk_console_runs *r, long long until_ms)
+{
+  int i, any = 1;
+
+  while(any) {
+    any = 0;
+    pthread_mutex_lock(&r->lock);
+    for(i = 0; i < CTK_CONSOLE_RUNS_MAX; i++)
+      any |= r->slots[i].used;
+    pthread_mutex_unlock(&r->lock);
+    if(!any || (until_ms && ctk_now_ms() >= until_ms))
+      break;
+    ctk_sleep_ms(50);
+  }
+  return !any;
+}
+
 void ctk_console_runs_free(ctk_console_runs *r)
 {
   int i, any = 0;
-  long long until;
 
   if(!r)
     return;
@@ -76,29 +94,13 @@ void ctk_console_runs_free(ctk_console_runs *r)
       any = 1;
     }
   pthread_mutex_unlock(&r->lock);
-  until = ctk_now_ms() + 10000;
-  while(any && ctk_now_ms() < until) {
-    any = 0;
+  if(any && !runs_wait_idle(r, ctk_now_ms() + 10000)) {
     pthread_mutex_lock(&r->lock);
     for(i = 0; i < CTK_CONSOLE_RUNS_MAX; i++)
-      any |= r->slots[i].used;
+      if(r->slots[i].used && r->slots[i].pid > 0)
+        kill(-r->slots[i].pid, SIGKILL);
     pthread_mutex_unlock(&r->lock);
-    if(any)
-      ctk_sleep_ms(50);
-  }
-  pthread_mutex_lock(&r->lock);
-  for(i = 0; i < CTK_CONSOLE_RUNS_MAX; i++)
-    if(r->slots[i].used && r->slots[i].pid > 0)
-      kill(-r->slots[i].pid, SIGKILL);
-  pthread_mutex_unlock(&r->lock);
-  while(any) {
-    any = 0;
-    pthread_mutex_lock(&r->lock);
-    for(i = 0; i < CTK_CONSOLE_RUNS_MAX; i++)
-      any |= r->slots[i].used;
-    pthread_mutex_unlock(&r->lock);
-    if(any)
-      ctk_sleep_ms(50);
+    runs_wait_idle(r, 0);
   }
   pthread_mutex_destroy(&r->lock);
   free(r);
