@@ -589,6 +589,52 @@ static void test_restart_keeps_everything(void)
   console = NULL;
 }
 
+/* Under TLS the session cookie is Secure as well. */
+static void test_tls_cookie(void)
+{
+  ctk_console_config cfg;
+  ctk_console *tls = NULL;
+  char err[512], cert[760], key[760], cmd[2000], url[128];
+  const char *dir = ctk_test_tmpdir("console-tls");
+  static const char body[] = "{\"user\":\"jx\",\"password\":\"jiangxi-password\"}";
+  api_reply r;
+  CURL *c;
+
+  prepare();
+  snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+  snprintf(key, sizeof(key), "%s/key.pem", dir);
+  snprintf(cmd, sizeof(cmd),
+           "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
+           key, cert);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.data_dir = data_dir;
+  cfg.tls_cert_file = cert;
+  cfg.tls_key_file = key;
+  CU_ASSERT_EQUAL_FATAL(ctk_console_start(&cfg, &tls, err, sizeof(err)), CTK_E_OK);
+  memset(&r, 0, sizeof(r));
+  ctk_buf_init(&r.body, 65536);
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/login", ctk_console_port(tls));
+  c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  CU_ASSERT_EQUAL(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(c);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.cookie, "; Secure"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.cookie, "HttpOnly"));
+  ctk_buf_free(&r.body);
+  ctk_console_stop(tls);
+}
+
 void ctk_test_add_console(CU_pSuite s)
 {
   CTK_TEST(s, test_kdf);
@@ -596,6 +642,7 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_catalogues);
   CTK_TEST(s, test_apply_by);
   CTK_TEST(s, test_sessions_and_csrf);
+  CTK_TEST(s, test_tls_cookie);
   CTK_TEST(s, test_role_isolation);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
