@@ -177,7 +177,8 @@ static int api_login(ctk_console *c, const ctk_http_request *req, ctk_http_respo
   static const char unknown_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
   json_object *body = parse_body(req), *o;
-  const char *name = ctk_console_json_str(body, "user"), *password = ctk_console_json_str(body, "password");
+  const char *name = ctk_console_json_str(body, "user");
+  const char *password = ctk_console_json_str(body, "password");
   char addr[64], user_key[96], addr_key[96], csrf[CTK_CONSOLE_TOKEN_HEX];
   char token[CTK_CONSOLE_TOKEN_HEX], cookie[224];
   long long now = (long long)time(NULL), since = now - CTK_CONSOLE_LOGIN_WINDOW_S;
@@ -206,13 +207,14 @@ static int api_login(ctk_console *c, const ctk_http_request *req, ctk_http_respo
   good = ctk_console_kdf_check(password, known ? u.salt : unknown_salt,
                                known ? u.iterations : CTK_CONSOLE_KDF_ITERATIONS,
                                known ? u.hash : unknown_hash) && known && !u.disabled;
-  json_object_put(body);
   if(!good) {
     ctk_console_failure_add(c->store, user_key, now);
     ctk_console_failure_add(c->store, addr_key, now);
     audit(c, &none, req, "login.failed", known ? u.region : "", name, NULL);
+    json_object_put(body);
     return ctk_console_reply_error(resp, 401, "err.login_failed", NULL);
   }
+  json_object_put(body); /* name and password point into it: not used below */
   ctk_console_failure_clear(c->store, user_key);
   if(ctk_console_token(token) || ctk_console_token(csrf) ||
      ctk_console_session_add(c->store, token, u.name, csrf, now + CTK_CONSOLE_SESSION_S))
@@ -482,7 +484,8 @@ static int api_decide(ctk_console *c, const session *s, const ctk_http_request *
      (comment && strlen(comment) > 2000)) {
     json_object_put(body);
     json_object_put(o);
-    return ctk_console_reply_error(resp, 400, stored ? "err.comment_needed" : "err.bad_request", NULL);
+    return ctk_console_reply_error(resp, 400, stored ? "err.comment_needed" : "err.bad_request",
+                                   NULL);
   }
   result = ctk_console_submission_decide(c->store, id, stored, s->user.name,
                                          comment ? comment : "");

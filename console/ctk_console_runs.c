@@ -18,6 +18,8 @@
 #include "ctk_console_runs.h"
 #include "ctk_file.h"
 #include "ctk_json.h"
+#include "ctk_pics.h"
+#include "ctk_pixit.h"
 #include "ctk_proc.h"
 #include "ctk_province_faults.h"
 
@@ -106,6 +108,13 @@ void ctk_console_runs_free(ctk_console_runs *r)
   free(r);
 }
 
+/* A run row's folder, "" when it has none. */
+static const char *run_dir(json_object *row)
+{
+  const char *dir = ctk_console_json_str(row, "dir");
+  return dir ? dir : "";
+}
+
 /* The last line of a text file ("" when none): ctk run's summary line. */
 static void last_line(const char *path, char *out, size_t outlen)
 {
@@ -142,7 +151,7 @@ static void *waiter(void *arg)
            : code == 3     ? "refused"
                            : "inconclusive";
   if(!ctk_console_run_get(r->store, slot->id, &row)) {
-    ctk_strlcpy(dir, ctk_console_json_str(row, "dir") ? ctk_console_json_str(row, "dir") : "", sizeof(dir));
+    ctk_strlcpy(dir, run_dir(row), sizeof(dir));
     snprintf(log, sizeof(log), "%s/run.log", dir);
     last_line(log, summary, sizeof(summary));
     summary[strcspn(summary, ";")] = '\0'; /* not "; exit N; reports in DIR": no server paths */
@@ -156,16 +165,21 @@ static void *waiter(void *arg)
   return NULL;
 }
 
-/* The self-test PIXIT with the chosen fault put into its [sut] section. */
-static ctk_code write_pixit(const ctk_console_runs *r, const char *fault, const char *path)
+/* The run's PIXIT: the registered one's text, or the self-test file's, with the chosen fault
+ * put into its [sut] section. */
+static ctk_code write_pixit(const ctk_console_runs *r, const char *text, const char *fault,
+                           const char *path)
 {
   ctk_buf in, out;
   const char *sut;
-  ctk_code result;
+  ctk_code result = CTK_E_OK;
 
   ctk_buf_init(&in, RUN_FILE_MAX);
   ctk_buf_init(&out, RUN_FILE_MAX);
-  result = ctk_file_read(r->cfg.pixit, RUN_FILE_MAX, &in);
+  if(text)
+    result = ctk_buf_adds(&in, text);
+  else
+    result = ctk_file_read(r->cfg.pixit, RUN_FILE_MAX, &in);
   if(!result) {
     sut = strstr(ctk_buf_str(&in), "[sut]\n");
     if(fault && fault[0] && sut) {
@@ -186,7 +200,9 @@ static ctk_code write_pixit(const ctk_console_runs *r, const char *fault, const 
   return result;
 }
 
-static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *select)
+/* ctk run on the run folder's pixit.conf with pics (a path), as role. */
+static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *pics, const char *role,
+                   const char *select)
 {
   char pixit[760], out[760], progress[760], log[760];
   char *argv[24];
@@ -200,9 +216,9 @@ static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *selec
   argv[argc++] = (char *)r->cfg.ctk_bin;
   argv[argc++] = "run";
   argv[argc++] = "--sut";
-  argv[argc++] = "province";
+  argv[argc++] = (char *)role;
   argv[argc++] = "--pics";
-  argv[argc++] = (char *)r->cfg.pics;
+  argv[argc++] = (char *)pics;
   argv[argc++] = "--pixit";
   argv[argc++] = pixit;
   argv[argc++] = "--out";
@@ -237,35 +253,66 @@ static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *selec
   return pid;
 }
 
+/* The run's files: pixit.conf (and pics.conf for a registered system) in dir. */
+static ctk_code run_files(const ctk_console_runs *r, json_object *sut, const char *fault,
+                          const char *dir, char *pics, size_t picslen)
+{
+  char pixit[760];
+  const char *pics_text = sut ? ctk_console_json_str(sut, "pics") : NULL;
+  ctk_code result;
+
+  snprintf(pixit, sizeof(pixit), "%s/pixit.conf", dir);
+  if(mkdir(dir, 0700) != 0)
+    return CTK_E_IO;
+  result = write_pixit(r, sut ? ctk_console_json_str(sut, "pixit") : NULL, fault, pixit);
+  if(result || !pics_text) {
+    ctk_strlcpy(pics, r->cfg.pics ? r->cfg.pics : "", picslen);
+    return result;
+  }
+  snprintf(pics, picslen, "%s/pics.conf", dir);
+  return ctk_file_write_atomic(pics, pics_text, strlen(pics_text), 0600);
+}
+
+/* POST /api/runs {"sut_id" (a registered system; none: the self-test), "fault", "select"}. */
 static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
                       const ctk_http_request *req, ctk_http_response *resp)
 {
-  json_object *body = req->body_len ? json_tokener_parse(req->body) : NULL, *row;
-  const char *fault = ctk_console_json_str(body, "fault"), *select = ctk_console_json_str(body, "select");
-  const char *region = ctk_console_json_str(body, "region");
-  char dir[700], pixit[760], stamp[32], rnd[CTK_CONSOLE_TOKEN_HEX];
+  json_object *body = req->body_len ? json_tokener_parse(req->body) : NULL, *sut = NULL;
+  json_object *row = NULL, *v;
+  const char *fault = ctk_console_json_str(body, "fault");
+  const char *select = ctk_console_json_str(body, "select");
+  const char *region = u->region; /* "" for the centre's own runs, which provinces do not see */
+  const char *sut_name = "self-test", *role = "province", *error = NULL;
+  char dir[700], pics[760], stamp[32], rnd[CTK_CONSOLE_TOKEN_HEX], target[32], addr[64];
   run_slot *slot = NULL;
   long long id = 0;
-  int i;
+  int i, status = 201;
 
-  if(!region || !region[0])
-    region = u->region; /* "" for the centre's own runs, which provinces do not see */
-  if(!ctk_console_may_run(u->role, u->region, region)) {
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 403, "err.forbidden", NULL);
+  if(body && json_object_object_get_ex(body, "sut_id", &v) && json_object_get_int64(v) > 0) {
+    if(ctk_console_sut_get(r->store, json_object_get_int64(v), &sut) ||
+       !ctk_console_may_run(u->role, u->region, ctk_console_json_str(sut, "region"))) {
+      status = 404;
+      error = "err.not_found";
+      goto done;
+    }
+    region = ctk_console_json_str(sut, "region");
+    sut_name = ctk_console_json_str(sut, "name");
+    role = ctk_console_json_str(sut, "role");
   }
   if(!r->cfg.ctk_bin || !r->cfg.pics || !r->cfg.pixit) {
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 503, "err.runs_off", NULL);
+    status = 503;
+    error = "err.runs_off";
   }
-  if(fault && fault[0] && ctk_province_fault_parse(fault) < 0) {
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 400, "err.bad_fault", fault);
+  else if(fault && fault[0] && ctk_province_fault_parse(fault) < 0) {
+    status = 400;
+    error = "err.bad_fault";
   }
-  if(select && (strlen(select) > 200 || strchr(select, '\n'))) {
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 400, "err.bad_request", NULL);
+  else if(select && (strlen(select) > 200 || strchr(select, '\n'))) {
+    status = 400;
+    error = "err.bad_request";
   }
+  if(error)
+    goto done;
   pthread_mutex_lock(&r->lock);
   for(i = 0; i < CTK_CONSOLE_RUNS_MAX && !slot; i++)
     if(!r->slots[i].used) {
@@ -276,40 +323,123 @@ static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
     }
   pthread_mutex_unlock(&r->lock);
   if(!slot) {
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 429, "err.busy", NULL);
+    status = 429;
+    error = "err.busy";
+    goto done;
   }
   ctk_console_token(rnd);
   rnd[12] = '\0';
   snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
   snprintf(dir, sizeof(dir), "%s/runs/%s-%s", r->data_dir, stamp, rnd);
-  snprintf(pixit, sizeof(pixit), "%s/pixit.conf", dir);
-  if(mkdir(dir, 0700) != 0 || write_pixit(r, fault, pixit) ||
-     ctk_console_run_add(r->store, region, u->name, "self-test", fault ? fault : "", dir, &id)) {
+  if(run_files(r, sut, fault, dir, pics, sizeof(pics)) ||
+     ctk_console_run_add(r->store, region, u->name, sut_name, fault ? fault : "", dir, &id)) {
     slot->used = 0;
-    json_object_put(body);
-    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+    status = 500;
+    error = "err.internal";
+    goto done;
   }
   slot->id = id;
   slot->owner = r;
-  slot->pid = spawn(r, dir, select);
+  slot->pid = spawn(r, dir, pics, role, select);
   if(slot->pid <= 0 || pthread_create(&slot->waiter, NULL, waiter, slot) != 0) {
     ctk_console_run_finish(r->store, id, "inconclusive", 2, "could not start ctk run");
     slot->used = 0;
   }
   else
     pthread_detach(slot->waiter);
-  {
-    char target[32], addr[64];
-    snprintf(target, sizeof(target), "run %lld", id);
-    ctk_console_peer(req, addr, sizeof(addr));
-    ctk_console_audit(r->store, u->name, region, "run.start", target, fault, addr);
+  snprintf(target, sizeof(target), "run %lld", id);
+  ctk_console_peer(req, addr, sizeof(addr));
+  ctk_console_audit(r->store, u->name, region, "run.start", target, fault, addr);
+  if(ctk_console_run_get(r->store, id, &row)) {
+    status = 500;
+    error = "err.internal";
   }
+done:
+  json_object_put(sut);
   json_object_put(body);
-  if(ctk_console_run_get(r->store, id, &row))
-    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  if(error)
+    return ctk_console_reply_error(resp, status, error, fault && status == 400 ? fault : NULL);
   json_object_object_del(row, "dir");
-  return ctk_console_reply(resp, 201, row);
+  return ctk_console_reply(resp, status, row);
+}
+
+/* The province a system's PIXIT names: its sut.region's first two digits and "0000". */
+static void province_of(const char *region, char out[8])
+{
+  snprintf(out, 8, "%.2s0000", region);
+}
+
+/* POST /api/runs/suts {"name", "pics", "pixit"}: checked as ctk run checks them, then saved. */
+static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_http_request *req,
+                     ctk_http_response *resp)
+{
+  json_object *body = req->body_len ? json_tokener_parse(req->body) : NULL, *row;
+  const char *name = ctk_console_json_str(body, "name");
+  const char *pics_text = ctk_console_json_str(body, "pics");
+  const char *pixit_text = ctk_console_json_str(body, "pixit");
+  ctk_pics *pics = calloc(1, sizeof(*pics));
+  ctk_pixit *pixit = calloc(1, sizeof(*pixit));
+  char err[512], province[8], addr[64], target[96];
+  const char *error = NULL;
+  int status = 201;
+  long long id = 0;
+
+  err[0] = '\0';
+  if(!pics || !pixit) {
+    status = 500;
+    error = "err.internal";
+  }
+  else if(!ctk_console_name_ok(name) || !pics_text || !pixit_text) {
+    status = 400;
+    error = "err.bad_request";
+  }
+  else if(ctk_pics_parse("PICS", pics_text, pics, err, sizeof(err))) {
+    status = 400;
+    error = "err.pics";
+  }
+  else if(ctk_pixit_parse("PIXIT", pixit_text, pixit, err, sizeof(err))) {
+    status = 400;
+    error = "err.pixit";
+  }
+  if(!error) {
+    province_of(pixit->sut_region, province);
+    if(!ctk_console_may_run(u->role, u->region, province)) {
+      status = 403;
+      error = "err.forbidden";
+    }
+    else if(ctk_console_sut_save(r->store, province, name, pixit->sut_role, pics_text,
+                                 pixit_text, u->name, &id) || ctk_console_sut_get(r->store, id,
+                                                                                  &row)) {
+      status = 500;
+      error = "err.internal";
+    }
+  }
+  free(pics);
+  free(pixit);
+  json_object_put(body);
+  if(error)
+    return ctk_console_reply_error(resp, status, error, err[0] ? err : NULL);
+  snprintf(target, sizeof(target), "sut %s", name);
+  ctk_console_peer(req, addr, sizeof(addr));
+  ctk_console_audit(r->store, u->name, province, "sut.save", target, NULL, addr);
+  return ctk_console_reply(resp, status, row);
+}
+
+/* The self-test's PICS and PIXIT as text: what a new registration starts from. */
+static int suts_template(ctk_console_runs *r, ctk_http_response *resp)
+{
+  ctk_buf pics, pixit;
+  json_object *o = json_object_new_object();
+
+  ctk_buf_init(&pics, RUN_FILE_MAX);
+  ctk_buf_init(&pixit, RUN_FILE_MAX);
+  if(r->cfg.pics && !ctk_file_read(r->cfg.pics, RUN_FILE_MAX, &pics))
+    json_object_object_add(o, "pics", json_object_new_string(ctk_buf_str(&pics)));
+  if(r->cfg.pixit && !ctk_file_read(r->cfg.pixit, RUN_FILE_MAX, &pixit))
+    json_object_object_add(o, "pixit", json_object_new_string(ctk_buf_str(&pixit)));
+  ctk_buf_free(&pics);
+  ctk_buf_free(&pixit);
+  return ctk_console_reply(resp, 200, o);
 }
 
 /* The run, when this account may see it. */
@@ -453,7 +583,7 @@ static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request
   size_t i, n;
   int over;
 
-  ctk_strlcpy(dir, ctk_console_json_str(row, "dir") ? ctk_console_json_str(row, "dir") : "", sizeof(dir));
+  ctk_strlcpy(dir, run_dir(row), sizeof(dir));
   resp->status = 200;
   ctk_strlcpy(resp->content_type, "text/event-stream; charset=UTF-8",
               sizeof(resp->content_type));
@@ -538,6 +668,15 @@ int ctk_console_runs_api(ctk_console_runs *r, const ctk_console_user *u,
   }
   if(!strcmp(rest, "/faults"))
     return runs_faults(resp);
+  if(!strcmp(rest, "/template"))
+    return suts_template(r, resp);
+  if(!strcmp(rest, "/suts")) {
+    if(!strcmp(req->method, "POST"))
+      return suts_save(r, u, req, resp);
+    if(ctk_console_sut_list(r->store, u->role == CTK_CONSOLE_PROVINCE ? u->region : "", &row))
+      return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+    return ctk_console_reply(resp, 200, row);
+  }
   id = strtoll(rest + 1, &end, 10);
   if(rest[0] != '/' || id <= 0)
     return ctk_console_reply_error(resp, 404, "err.not_found", NULL);

@@ -37,7 +37,10 @@ static const char schema[] =
   "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, region TEXT NOT NULL,"
   " user TEXT NOT NULL, sut TEXT NOT NULL, fault TEXT NOT NULL DEFAULT '', dir TEXT NOT NULL,"
   " started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL DEFAULT 'running',"
-  " exit_code INTEGER, summary TEXT);";
+  " exit_code INTEGER, summary TEXT);"
+  "CREATE TABLE IF NOT EXISTS suts(id INTEGER PRIMARY KEY, region TEXT NOT NULL,"
+  " name TEXT NOT NULL, role TEXT NOT NULL, pics TEXT NOT NULL, pixit TEXT NOT NULL,"
+  " user TEXT NOT NULL, updated TEXT NOT NULL, UNIQUE(region, name));";
 
 static void now_text(char out[32])
 {
@@ -620,4 +623,49 @@ ctk_code ctk_console_run_orphans(ctk_console_store *s)
 {
   return exec(s, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'", NULL, 0,
               NULL);
+}
+
+ctk_code ctk_console_sut_save(ctk_console_store *s, const char *region, const char *name,
+                              const char *role, const char *pics, const char *pixit,
+                              const char *user, long long *id)
+{
+  char at[32];
+  const char *p[7];
+  ctk_code result;
+
+  now_text(at);
+  p[0] = region;
+  p[1] = name;
+  p[2] = role;
+  p[3] = pics;
+  p[4] = pixit;
+  p[5] = user;
+  p[6] = at;
+  result = exec(s, "INSERT INTO suts(region, name, role, pics, pixit, user, updated)"
+                   " VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(region, name) DO UPDATE SET"
+                   " role = excluded.role, pics = excluded.pics, pixit = excluded.pixit,"
+                   " user = excluded.user, updated = excluded.updated", p, 7, NULL);
+  if(result)
+    return result;
+  *id = query_int(s, "SELECT id FROM suts WHERE region = ? AND name = ?", p, 2);
+  return *id > 0 ? CTK_E_OK : CTK_E_DB;
+}
+
+ctk_code ctk_console_sut_get(ctk_console_store *s, long long id, json_object **out)
+{
+  char num[24];
+  const char *p = num;
+
+  snprintf(num, sizeof(num), "%lld", id);
+  return query_one(s, "SELECT * FROM suts WHERE id = ?", &p, 1, out);
+}
+
+ctk_code ctk_console_sut_list(ctk_console_store *s, const char *region, json_object **out)
+{
+  const char *p[2];
+
+  p[0] = region;
+  p[1] = region;
+  return query_json(s, "SELECT * FROM suts WHERE ? = '' OR region = ? ORDER BY region, name", p,
+                    2, out);
 }

@@ -1,6 +1,6 @@
 /* ctk_console_store: the console's SQLite database under --data (WAL, synchronous FULL, so a
  * kill -9 loses nothing answered): accounts, sessions, login failures, audit log, provinces'
- * public keys, submissions and runs. */
+ * public keys, submissions, registered systems under test and runs. */
 #ifndef CTK_CONSOLE_STORE_H
 #define CTK_CONSOLE_STORE_H
 
@@ -109,5 +109,13 @@ ctk_code ctk_console_run_get(ctk_console_store *s, long long id, json_object **o
 ctk_code ctk_console_run_list(ctk_console_store *s, const char *region, json_object **out);
 /* Runs still marked running (after a restart: they died with the old process). */
 ctk_code ctk_console_run_orphans(ctk_console_store *s);
+
+/* Systems under test a province registered: its PICS and PIXIT as text, checked before they
+ * are saved; one per region and name (saving again replaces it). */
+ctk_code ctk_console_sut_save(ctk_console_store *s, const char *region, const char *name,
+                              const char *role, const char *pics, const char *pixit,
+                              const char *user, long long *id);
+ctk_code ctk_console_sut_get(ctk_console_store *s, long long id, json_object **out);
+ctk_code ctk_console_sut_list(ctk_console_store *s, const char *region, json_object **out);
 
 #endif

@@ -635,6 +635,71 @@ static void test_tls_cookie(void)
   ctk_console_stop(tls);
 }
 
+/* A province registers its system: PICS and PIXIT checked as ctk run checks them; another
+ * province neither sees nor runs it. */
+static void test_registered_systems(void)
+{
+  login jx, hb;
+  api_reply r;
+  ctk_buf pics, pixit;
+  json_object *body;
+  char run[64];
+  long long id = 0;
+
+  prepare();
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("hb", "hubei-password", &hb), 200);
+  ctk_buf_init(&pics, 65536);
+  ctk_buf_init(&pixit, 65536);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_read("fixtures/pics/reference-province.pics", 65536, &pics),
+                        CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_read("fixtures/pixit/reference-province.pixit", 65536, &pixit),
+                        CTK_E_OK);
+  body = json_object_new_object();
+  json_object_object_add(body, "name", json_object_new_string("jx-reference"));
+  json_object_object_add(body, "pics", json_object_new_string(ctk_buf_str(&pics)));
+  json_object_object_add(body, "pixit", json_object_new_string("[sut]\nrole = nobody\n"));
+  post_json("/api/runs/suts", json_object_to_json_string(body), jx.session, jx.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.pixit");
+  CU_ASSERT_PTR_NOT_NULL(strstr(member(&r, "detail"), "PIXIT:2"));
+  api_free(&r);
+  json_object_object_add(body, "pixit", json_object_new_string(ctk_buf_str(&pixit)));
+  /* the PIXIT's system is in Jiangxi: Hubei may not register it */
+  post_json("/api/runs/suts", json_object_to_json_string(body), hb.session, hb.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 403);
+  api_free(&r);
+  post_json("/api/runs/suts", json_object_to_json_string(body), jx.session, jx.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 201);
+  CU_ASSERT_STRING_EQUAL(member(&r, "region"), "360000");
+  CU_ASSERT_STRING_EQUAL(member(&r, "role"), "province");
+  if(r.json) {
+    json_object *v;
+    if(json_object_object_get_ex(r.json, "id", &v))
+      id = json_object_get_int64(v);
+  }
+  api_free(&r);
+  CU_ASSERT(id > 0);
+  api("GET", "/api/runs/suts", NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 99, 0);
+  api_free(&r);
+  api("GET", "/api/runs/suts", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 1);
+  api_free(&r);
+  snprintf(run, sizeof(run), "{\"sut_id\":%lld}", id);
+  post_json("/api/runs", run, hb.session, hb.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 404);
+  api_free(&r);
+  /* this console starts no runs (no ctk program given): Jiangxi is told so */
+  post_json("/api/runs", run, jx.session, jx.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 503);
+  CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.runs_off");
+  api_free(&r);
+  json_object_put(body);
+  ctk_buf_free(&pics);
+  ctk_buf_free(&pixit);
+}
+
 void ctk_test_add_console(CU_pSuite s)
 {
   CTK_TEST(s, test_kdf);
@@ -644,6 +709,7 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_sessions_and_csrf);
   CTK_TEST(s, test_tls_cookie);
   CTK_TEST(s, test_role_isolation);
+  CTK_TEST(s, test_registered_systems);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
 }

@@ -216,28 +216,50 @@ async function renderSubmission(id) {
 /* ---------- runs ---------- */
 
 async function renderRuns() {
-  const [r, f] = await Promise.all([api('GET', '/api/runs'), api('GET', '/api/runs/faults')]);
+  const [r, f, su, tpl] = await Promise.all([api('GET', '/api/runs'), api('GET', '/api/runs/faults'),
+    api('GET', '/api/runs/suts'), api('GET', '/api/runs/template')]);
   if (r.status !== 200) return main(el('p', { class: 'error', text: errorText(r) }));
+  const suts = su.data || [];
   const fault = el('select', { id: 'run-fault' }, el('option', { value: '', text: t('run.no_fault') }),
     (f.data || []).map((n) => el('option', { value: n, text: n })));
+  const system = el('select', { id: 'run-sut' }, el('option', { value: '', text: t('run.self_test') }),
+    suts.map((x) => el('option', { value: String(x.id), text: `${x.name} (${x.region})` })));
   const select = el('input', { id: 'run-select', size: 30, placeholder: 'part:1' });
   const msg = el('p', { id: 'run-result' });
   const form = el('form', { class: 'card', id: 'run-start', onsubmit: async (ev) => {
     ev.preventDefault();
-    const res = await api('POST', '/api/runs', { fault: fault.value, select: select.value });
+    const res = await api('POST', '/api/runs', { sut_id: Number(system.value || 0), fault: fault.value, select: select.value });
     if (res.status !== 201) { msg.className = 'error'; msg.textContent = errorText(res); return; }
     location.hash = '#/run/' + res.data.id;
   } }, el('h2', { text: t('run.start') }), el('p', { class: 'hint', text: t('run.hint') }),
+  el('label', {}, t('run.system'), system),
   el('label', {}, t('run.fault'), fault), el('label', {}, t('run.select'), select),
   el('button', { type: 'submit', id: 'run-submit', text: t('run.go') }), msg);
+  const name = el('input', { id: 'sut-name', size: 24 });
+  const pics = el('textarea', { id: 'sut-pics', rows: 8, cols: 90, spellcheck: 'false' });
+  const pixit = el('textarea', { id: 'sut-pixit', rows: 12, cols: 90, spellcheck: 'false' });
+  pics.value = (tpl.data && tpl.data.pics) || '';
+  pixit.value = (tpl.data && tpl.data.pixit) || '';
+  const smsg = el('p', { id: 'sut-result' });
+  const register = el('form', { class: 'card', id: 'sut-form', onsubmit: async (ev) => {
+    ev.preventDefault();
+    const res = await api('POST', '/api/runs/suts', { name: name.value, pics: pics.value, pixit: pixit.value });
+    if (res.status !== 201) { smsg.className = 'error'; smsg.textContent = errorText(res); return; }
+    renderRuns();
+  } }, el('h2', { text: t('sut.title') }), el('p', { class: 'hint', text: t('sut.hint') }),
+  el('table', { id: 'suts' }, el('thead', {}, el('tr', {}, ['sut.name', 'sub.region', 'sut.role', 'sut.updated'].map((k) => el('th', { text: t(k) })))),
+    el('tbody', {}, suts.map((x) => el('tr', {}, [x.name, x.region, x.role, x.updated].map((v) => el('td', { text: v })))))),
+  el('label', {}, t('sut.name'), name), el('label', {}, el('span', { text: t('sut.pics') }), pics),
+  el('label', {}, el('span', { text: t('sut.pixit') }), pixit),
+  el('button', { type: 'submit', id: 'sut-submit', text: t('sut.save') }), smsg);
   const rows = r.data.map((x) => el('tr', {},
     el('td', {}, el('a', { href: '#/run/' + x.id, text: '#' + x.id })), el('td', { text: x.region }),
-    el('td', { text: x.user }), el('td', { text: x.fault || '—' }), el('td', { text: x.started }),
+    el('td', { text: x.user }), el('td', { text: x.sut }), el('td', { text: x.fault || '-' }), el('td', { text: x.started }),
     el('td', {}, badge(x.status)), el('td', { text: x.summary || '' })));
   main(el('h1', { text: t('run.title') }), form,
     el('table', { id: 'runs' }, el('thead', {}, el('tr', {},
-      ['run.id', 'sub.region', 'sub.user', 'run.fault', 'run.started', 'run.status', 'run.summary'].map((k) => el('th', { text: t(k) })))),
-    el('tbody', {}, rows)));
+      ['run.id', 'sub.region', 'sub.user', 'run.system', 'run.fault', 'run.started', 'run.status', 'run.summary'].map((k) => el('th', { text: t(k) })))),
+    el('tbody', {}, rows)), register);
 }
 
 /* A message one element a line, indented, so a person can read it. */

@@ -177,24 +177,44 @@ async function phase1(browser) {
   r = await pageFetch(centre, 'POST', `/api/submissions/${bad.id}/decision`, { decision: 'return', comment: '签名不符，请重新打包。' }, true);
   check(r.status === 200, 'with the token the same change goes through');
 
-  /* A self-test run watched to its end, live. */
-  await go(centre, '#/runs', '#run-start');
-  await shot(centre, '09-runs');
-  await centre.type('#run-select', 'part:1');
-  await centre.click('#run-submit');
-  await centre.waitForSelector('#progress-bar', { timeout: STEP_MS });
-  await centre.waitForFunction(() => document.querySelectorAll('#progress li').length > 0, { timeout: 60000 });
+  /* Jiangxi registers its system (PICS and PIXIT checked as ctk run checks them), runs it
+   * and watches the run to its end, live. */
+  await go(jx, '#/runs', '#sut-form');
+  await jx.type('#sut-name', 'jx-reference');
+  const template = await jx.$eval('#sut-pixit', (e) => e.value);
+  await jx.$eval('#sut-pixit', (e) => { e.value = '[sut]\nrole = nobody\n'; });
+  await jx.click('#sut-submit');
+  await jx.waitForFunction(() => document.querySelector('#sut-result').textContent.length > 0, { timeout: STEP_MS });
+  check((await text(jx, '#sut-result')).includes('PIXIT'), 'a broken PIXIT is refused with where and why');
+  await jx.$eval('#sut-pixit', (e, v) => { e.value = v; }, template);
+  await jx.click('#sut-submit');
+  await jx.waitForFunction(() => document.querySelectorAll('#suts tbody tr').length === 1, { timeout: STEP_MS });
+  check(true, 'the province registers its system under test');
+  await shot(jx, '09-runs');
+  const sutId = await jx.$eval('#run-sut option:nth-child(2)', (o) => o.value);
+  await jx.select('#run-sut', sutId);
+  await jx.type('#run-select', 'part:1');
+  await jx.click('#run-submit');
+  await jx.waitForSelector('#progress-bar', { timeout: STEP_MS });
+  await jx.waitForFunction(() => document.querySelectorAll('#progress li').length > 0, { timeout: 60000 });
   check(true, 'progress arrives test by test while the run goes');
-  await centre.waitForSelector('#tests', { timeout: 90000 });
-  const st = await centre.$eval('.badge', (e) => e.dataset.status);
-  check(st === 'passed', 'the self-test run ends passed');
-  const n = await centre.$$eval('#tests details', (d) => d.length);
-  const done = await centre.$$eval('#progress li', (d) => d.length);
+  await jx.waitForSelector('#tests', { timeout: 90000 });
+  const st = await jx.$eval('.badge', (e) => e.dataset.status);
+  check(st === 'passed', 'the run of the registered system ends passed');
+  const n = await jx.$$eval('#tests details', (d) => d.length);
+  const done = await jx.$$eval('#progress li', (d) => d.length);
   check(n > 0 && done === n, `every test's verdict was shown live (${done} of ${n})`);
-  await shot(centre, '10-run-passed');
+  await shot(jx, '10-run-passed');
+  r = await pageFetch(hb, 'GET', '/api/runs/suts', null, false);
+  const hbSuts = await hb.evaluate(async () => (await (await fetch('/api/runs/suts')).json()).length);
+  check(r.status === 200 && hbSuts === 0, 'another province does not see Jiangxi\'s system');
+  r = await pageFetch(hb, 'POST', '/api/runs', { sut_id: Number(sutId), select: 'part:1' }, true);
+  check(r.status === 404, 'nor can it run it');
 
-  /* A faulty run: compared with the one before, its failing test's field marked. */
+  /* The centre runs Jiangxi's system with a fault: compared with the run before, its failing
+   * test's field marked. */
   await go(centre, '#/runs', '#run-start');
+  await centre.select('#run-sut', sutId);
   await centre.select('#run-fault', 'illegal-transition-accepted');
   await centre.type('#run-select', 'part:1');
   await centre.click('#run-submit');
@@ -238,6 +258,7 @@ async function phase2(browser) {
   check(rows.some((x) => x.includes('已接受')) && rows.some((x) => x.includes('已退回')), 'and so did the decisions');
   await go(centre, '#/runs', '#runs');
   const runs = await centre.$$eval('#runs tbody .badge', (b) => b.map((x) => x.dataset.status));
+  check((await centre.$$eval('#suts tbody tr', (x) => x.length)) === 1, 'and the registered system');
   check(runs.includes('passed') && runs.includes('failed'), 'and the runs with their results');
   await shot(centre, '15-after-restart');
 }
