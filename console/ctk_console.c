@@ -331,12 +331,13 @@ static int api_keys(ctk_console *c, const session *s, const ctk_http_request *re
     result = ctk_bundle_key_fingerprint(path, fp, err, sizeof(err));
   if(!result)
     result = ctk_console_key_set(c->store, region, pem, fp);
-  json_object_put(body);
-  if(result) {
+  if(result)
     remove(path);
+  else
+    audit(c, s, req, "key.register", region, region, fp);
+  json_object_put(body); /* region and pem point into it */
+  if(result)
     return ctk_console_reply_error(resp, 400, "err.bad_key", NULL);
-  }
-  audit(c, s, req, "key.register", region, region, fp);
   return ctk_console_reply(resp, 200, json_object_new_object());
 }
 

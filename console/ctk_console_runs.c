@@ -355,12 +355,15 @@ static int runs_start(ctk_console_runs *r, const ctk_console_user *u,
     error = "err.internal";
   }
 done:
-  json_object_put(sut);
-  json_object_put(body);
   if(error)
-    return ctk_console_reply_error(resp, status, error, fault && status == 400 ? fault : NULL);
-  json_object_object_del(row, "dir");
-  return ctk_console_reply(resp, status, row);
+    i = ctk_console_reply_error(resp, status, error, fault && status == 400 ? fault : NULL);
+  else {
+    json_object_object_del(row, "dir");
+    i = ctk_console_reply(resp, status, row);
+  }
+  json_object_put(sut); /* after the answer: fault and region point into these */
+  json_object_put(body);
+  return i;
 }
 
 /* The province a system's PIXIT names: its sut.region's first two digits and "0000". */
@@ -416,12 +419,14 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
   }
   free(pics);
   free(pixit);
-  json_object_put(body);
+  if(!error) {
+    snprintf(target, sizeof(target), "sut %s", name);
+    ctk_console_peer(req, addr, sizeof(addr));
+    ctk_console_audit(r->store, u->name, province, "sut.save", target, NULL, addr);
+  }
+  json_object_put(body); /* name and the texts point into it */
   if(error)
     return ctk_console_reply_error(resp, status, error, err[0] ? err : NULL);
-  snprintf(target, sizeof(target), "sut %s", name);
-  ctk_console_peer(req, addr, sizeof(addr));
-  ctk_console_audit(r->store, u->name, province, "sut.save", target, NULL, addr);
   return ctk_console_reply(resp, status, row);
 }
 
