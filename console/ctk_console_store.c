@@ -164,6 +164,28 @@ static ctk_code query_one(ctk_console_store *s, const char *sql, const char *con
   return CTK_E_OK;
 }
 
+/* The row of table with this id (sql: "... WHERE id = ?"). */
+static ctk_code query_by_id(ctk_console_store *s, const char *sql, long long id,
+                            json_object **out)
+{
+  char num[24];
+  const char *p = num;
+
+  snprintf(num, sizeof(num), "%lld", id);
+  return query_one(s, sql, &p, 1, out);
+}
+
+/* The rows of one province, or of all for region "" (sql: "... WHERE ? = '' OR region = ?"). */
+static ctk_code query_in_region(ctk_console_store *s, const char *sql, const char *region,
+                                json_object **out)
+{
+  const char *p[2];
+
+  p[0] = region;
+  p[1] = region;
+  return query_json(s, sql, p, 2, out);
+}
+
 static long long query_int(ctk_console_store *s, const char *sql, const char *const *params,
                            int n)
 {
@@ -497,25 +519,17 @@ ctk_code ctk_console_submission_add(ctk_console_store *s, const ctk_console_subm
 
 ctk_code ctk_console_submission_get(ctk_console_store *s, long long id, json_object **out)
 {
-  char num[24];
-  const char *p = num;
-
-  snprintf(num, sizeof(num), "%lld", id);
-  return query_one(s, "SELECT id, region, user, at, size, sha256, verdict, problems, sut_name,"
-                       " started, finished, failing, key_fingerprint, decision, decided_by,"
-                       " decided_at, comment FROM submissions WHERE id = ?", &p, 1, out);
+  return query_by_id(s, "SELECT id, region, user, at, size, sha256, verdict, problems, sut_name,"
+                        " started, finished, failing, key_fingerprint, decision, decided_by,"
+                        " decided_at, comment FROM submissions WHERE id = ?", id, out);
 }
 
 ctk_code ctk_console_submission_list(ctk_console_store *s, const char *region,
                                      json_object **out)
 {
-  const char *p[2];
-
-  p[0] = region;
-  p[1] = region;
-  return query_json(s, "SELECT id, region, user, at, size, verdict, sut_name, decision,"
-                       " decided_by, comment FROM submissions WHERE ? = '' OR region = ?"
-                       " ORDER BY id DESC", p, 2, out);
+  return query_in_region(s, "SELECT id, region, user, at, size, verdict, sut_name, decision,"
+                            " decided_by, comment FROM submissions WHERE ? = '' OR region = ?"
+                            " ORDER BY id DESC", region, out);
 }
 
 ctk_code ctk_console_submission_latest(ctk_console_store *s, json_object **out)
@@ -602,21 +616,13 @@ ctk_code ctk_console_run_finish(ctk_console_store *s, long long id, const char *
 
 ctk_code ctk_console_run_get(ctk_console_store *s, long long id, json_object **out)
 {
-  char num[24];
-  const char *p = num;
-
-  snprintf(num, sizeof(num), "%lld", id);
-  return query_one(s, "SELECT * FROM runs WHERE id = ?", &p, 1, out);
+  return query_by_id(s, "SELECT * FROM runs WHERE id = ?", id, out);
 }
 
 ctk_code ctk_console_run_list(ctk_console_store *s, const char *region, json_object **out)
 {
-  const char *p[2];
-
-  p[0] = region;
-  p[1] = region;
-  return query_json(s, "SELECT * FROM runs WHERE ? = '' OR region = ? ORDER BY id DESC", p, 2,
-                    out);
+  return query_in_region(s, "SELECT * FROM runs WHERE ? = '' OR region = ? ORDER BY id DESC",
+                         region, out);
 }
 
 ctk_code ctk_console_run_orphans(ctk_console_store *s)
@@ -653,19 +659,11 @@ ctk_code ctk_console_sut_save(ctk_console_store *s, const char *region, const ch
 
 ctk_code ctk_console_sut_get(ctk_console_store *s, long long id, json_object **out)
 {
-  char num[24];
-  const char *p = num;
-
-  snprintf(num, sizeof(num), "%lld", id);
-  return query_one(s, "SELECT * FROM suts WHERE id = ?", &p, 1, out);
+  return query_by_id(s, "SELECT * FROM suts WHERE id = ?", id, out);
 }
 
 ctk_code ctk_console_sut_list(ctk_console_store *s, const char *region, json_object **out)
 {
-  const char *p[2];
-
-  p[0] = region;
-  p[1] = region;
-  return query_json(s, "SELECT * FROM suts WHERE ? = '' OR region = ? ORDER BY region, name", p,
-                    2, out);
+  return query_in_region(s, "SELECT * FROM suts WHERE ? = '' OR region = ? ORDER BY region, name",
+                         region, out);
 }
