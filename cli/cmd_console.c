@@ -49,7 +49,9 @@ static void console_usage(FILE *out)
         "  --pics F --pixit F   the self-test a browser run starts from (default\n"
         "                       fixtures/pics/reference-province.pics and\n"
         "                       fixtures/pixit/reference-province.pixit)\n"
-        "  --profile DIR        passed to ctk run\n"
+        "  --profile DIR        the requirements page's profile, passed to ctk run too\n"
+        "  --uncovered FILE     reasons for untested requirements (default\n"
+        "                       runner/uncovered.csv)\n"
         "  --ctk PATH           the ctk program a run starts (default: this one)\n"
         "  --log-level L        error, warn, info (default), debug\n"
         "\n"
@@ -75,6 +77,7 @@ typedef struct console_opts {
   const char *pics;
   const char *pixit;
   const char *profile;
+  const char *uncovered;
   const char *ctk_bin;
   const char *log_level;
   const char *role;
@@ -106,6 +109,7 @@ static int console_parse(int argc, char **argv, int first, console_opts *o)
       { "--pics", offsetof(console_opts, pics) },
       { "--pixit", offsetof(console_opts, pixit) },
       { "--profile", offsetof(console_opts, profile) },
+      { "--uncovered", offsetof(console_opts, uncovered) },
       { "--ctk", offsetof(console_opts, ctk_bin) },
       { "--log-level", offsetof(console_opts, log_level) },
       { "--role", offsetof(console_opts, role) },
@@ -365,6 +369,7 @@ static int serve(const console_opts *o)
   cfg.pics = o->pics ? o->pics : "fixtures/pics/reference-province.pics";
   cfg.pixit = o->pixit ? o->pixit : "fixtures/pixit/reference-province.pixit";
   cfg.profile = o->profile;
+  cfg.uncovered_csv = o->uncovered;
   ctk_http_global_init();
   ctk_cli_block_stop_signals(&sigs);
   result = ctk_console_start(&cfg, &c, err, sizeof(err));

@@ -14,6 +14,7 @@
 #include "ctk_console_api.h"
 #include "ctk_console_auth.h"
 #include "ctk_console_board.h"
+#include "ctk_console_reqs.h"
 #include "ctk_console_runs.h"
 #include "ctk_console_store.h"
 #include "ctk_embed.h"
@@ -37,6 +38,7 @@ struct ctk_console {
   ctk_calendar *cal;
   ctk_console_board board;
   ctk_console_runs *runs;
+  ctk_console_reqs *reqs;
   ctk_http_server *http;
 };
 
@@ -596,6 +598,11 @@ static int handle(void *ctx, const ctk_http_request *req, ctk_http_response *res
     return api_board(c, &s, req, resp);
   if(!strcmp(req->path, "/api/audit"))
     return api_audit(c, &s, resp);
+  if(!strcmp(req->path, "/api/requirements")) {
+    ctk_strlcpy(resp->content_type, "application/json; charset=UTF-8",
+                sizeof(resp->content_type));
+    return ctk_buf_adds(&resp->body, ctk_console_reqs_json(c->reqs)) ? -1 : 0;
+  }
   if(!strcmp(req->path, "/api/keys"))
     return api_keys(c, &s, req, resp);
   if(!strncmp(req->path, "/api/submissions", 16))
@@ -652,7 +659,11 @@ ctk_code ctk_console_start(const ctk_console_config *cfg, ctk_console **out, cha
                                                      : "data/rollout-2016.csv",
                                     c->cal, &c->board, err, errlen);
   if(!result)
-    result = ctk_console_runs_new(c->store, c->data_dir, cfg, &c->runs, err, errlen);
+    result = ctk_console_reqs_build(cfg->profile, cfg->uncovered_csv ? cfg->uncovered_csv
+                                                                     : "runner/uncovered.csv",
+                                    &c->reqs, err, errlen);
+  if(!result)
+    result = ctk_console_runs_new(c->store, c->data_dir, cfg, c->reqs, &c->runs, err, errlen);
   if(result) {
     ctk_console_stop(c);
     return result;
@@ -687,6 +698,7 @@ void ctk_console_stop(ctk_console *c)
     return;
   ctk_http_server_stop(c->http);
   ctk_console_runs_free(c->runs);
+  ctk_console_reqs_free(c->reqs);
   ctk_calendar_free(c->cal);
   ctk_console_store_close(c->store);
   free(c);

@@ -25,7 +25,10 @@ typedef struct ctk_console_config {
   const char *ctk_bin;         /* the ctk program a run starts; NULL: runs are refused */
   const char *pics;            /* the PICS and PIXIT a self-test run starts from */
   const char *pixit;
-  const char *profile;         /* passed to ctk run when set */
+  const char *profile;         /* passed to ctk run when set; the requirements page's profile
+                                  (NULL: the default) */
+  const char *uncovered_csv;   /* reasons for untested requirements, default
+                                  runner/uncovered.csv */
 } ctk_console_config;
 
 typedef struct ctk_console ctk_console;

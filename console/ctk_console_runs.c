@@ -36,6 +36,7 @@ typedef struct run_slot {
 
 struct ctk_console_runs {
   ctk_console_store *store;
+  const ctk_console_reqs *reqs;
   char data_dir[512];
   ctk_console_config cfg;
   pthread_mutex_t lock;
@@ -43,8 +44,8 @@ struct ctk_console_runs {
 };
 
 ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
-                              const ctk_console_config *cfg, ctk_console_runs **out, char *err,
-                              size_t errlen)
+                              const ctk_console_config *cfg, const ctk_console_reqs *reqs,
+                              ctk_console_runs **out, char *err, size_t errlen)
 {
   ctk_console_runs *r = calloc(1, sizeof(*r));
 
@@ -54,6 +55,7 @@ ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
   if(!r)
     return CTK_E_NOMEM;
   r->store = store;
+  r->reqs = reqs;
   ctk_strlcpy(r->data_dir, data_dir, sizeof(r->data_dir));
   r->cfg = *cfg;
   pthread_mutex_init(&r->lock, NULL);
@@ -560,6 +562,28 @@ static json_object *compare(ctk_console_runs *r, json_object *row, json_object *
   return o;
 }
 
+/* Each test's requirements with their text: {"id", "text"} in "requirement_texts". */
+static void add_requirement_texts(const ctk_console_runs *r, json_object *tests)
+{
+  size_t i, k;
+
+  for(i = 0; i < json_object_array_length(tests); i++) {
+    json_object *t = json_object_array_get_idx(tests, i), *ids, *texts;
+    if(!json_object_object_get_ex(t, "requirements", &ids))
+      continue;
+    texts = json_object_new_array();
+    for(k = 0; k < json_object_array_length(ids); k++) {
+      const char *id = json_object_get_string(json_object_array_get_idx(ids, k));
+      const char *text = ctk_console_reqs_text(r->reqs, id);
+      json_object *q = json_object_new_object();
+      json_object_object_add(q, "id", json_object_new_string(id ? id : ""));
+      json_object_object_add(q, "text", json_object_new_string(text ? text : ""));
+      json_object_array_add(texts, q);
+    }
+    json_object_object_add(t, "requirement_texts", texts);
+  }
+}
+
 static int runs_get(ctk_console_runs *r, json_object *row, ctk_http_response *resp)
 {
   const char *dir = ctk_console_json_str(row, "dir");
@@ -567,8 +591,10 @@ static int runs_get(ctk_console_runs *r, json_object *row, ctk_http_response *re
 
   json_object_object_add(row, "progress", progress_of(dir ? dir : ""));
   json_object_object_add(row, "compare", compare(r, row, results));
-  if(results && json_object_object_get_ex(results, "tests", &tests))
+  if(results && json_object_object_get_ex(results, "tests", &tests)) {
+    add_requirement_texts(r, tests);
     json_object_object_add(row, "tests", json_object_get(tests));
+  }
   json_object_put(results);
   json_object_object_del(row, "dir");
   return ctk_console_reply(resp, 200, row);

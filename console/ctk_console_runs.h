@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ctk_console.h"
+#include "ctk_console_reqs.h"
 #include "ctk_console_store.h"
 #include "ctk_http.h"
 
@@ -15,9 +16,10 @@
 
 typedef struct ctk_console_runs ctk_console_runs;
 
+/* reqs (may be NULL) gives the requirement texts a run's results show. */
 ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
-                              const ctk_console_config *cfg, ctk_console_runs **out, char *err,
-                              size_t errlen);
+                              const ctk_console_config *cfg, const ctk_console_reqs *reqs,
+                              ctk_console_runs **out, char *err, size_t errlen);
 /* Stops every running run (TERM, then KILL) and frees. NULL is fine. */
 void ctk_console_runs_free(ctk_console_runs *r);
 

@@ -683,6 +683,12 @@ static void test_registered_systems(void)
   api("GET", "/api/runs/suts", NULL, 0, hb.session, NULL, &r);
   CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 99, 0);
   api_free(&r);
+  /* the requirements page: every requirement of the profile, its text and its coverage */
+  api("GET", "/api/requirements", NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "\"id\":\"J3-SEC-004\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "\"missing\":0"));
+  api_free(&r);
   api("GET", "/api/runs/suts", NULL, 0, jx.session, NULL, &r);
   CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 1);
   api_free(&r);

@@ -318,7 +318,8 @@ async function renderRun(id) {
     const marks = x.verdict === 'fail' ? marksOf(x) : [];
     return el('details', { class: 'test v-' + x.verdict, 'data-test': x.id },
       el('summary', {}, badge(x.verdict), ' ', el('b', { text: x.id }), ' ', x.name || ''),
-      el('p', { text: t('run.requirements') + ': ' + (x.requirements || []).join(', ') }),
+      el('ul', { class: 'reqs' }, (x.requirement_texts || (x.requirements || []).map((id) => ({ id, text: '' })))
+        .map((q) => el('li', {}, el('span', { class: 'req-id', text: q.id }), ' ', q.text))),
       x.reason ? el('p', { class: 'reason', text: t('run.reason') + ': ' + x.reason }) : null,
       (x.exchanges || []).map((e) => exchangeView(e, marks)));
   });
@@ -341,6 +342,22 @@ async function renderRun(id) {
     };
     src.addEventListener('end', () => { src.close(); S.source = null; if (location.hash === '#/run/' + id) renderRun(id); });
   }
+}
+
+/* ---------- requirements ---------- */
+
+async function renderRequirements() {
+  const r = await api('GET', '/api/requirements');
+  if (r.status !== 200) return main(el('p', { class: 'error', text: errorText(r) }));
+  const d = r.data;
+  main(el('h1', { text: t('req.title') }),
+    el('p', { class: 'hint', id: 'req-summary', text: t('req.summary', { profile: d.profile, provenance: d.provenance, tested: d.tested, reason: d.by_reason, missing: d.missing }) }),
+    el('table', { id: 'requirements' }, el('thead', {}, el('tr', {},
+      ['req.id', 'req.part', 'req.strength', 'req.text', 'req.tests'].map((k) => el('th', { text: t(k) })))),
+    el('tbody', {}, d.requirements.map((q) => el('tr', { 'data-req': q.id, class: q.tests ? '' : (q.reason ? 'untested' : 'late') },
+      el('td', { class: 'mono', text: q.id }), el('td', { text: String(q.part) }), el('td', { text: q.strength }),
+      el('td', { text: q.text }),
+      el('td', { class: q.tests ? 'mono' : '', text: q.tests || (q.reason ? t('req.not_tested', { reason: q.reason }) : t('req.missing')) }))))));
 }
 
 /* ---------- audit and keys ---------- */
@@ -385,6 +402,7 @@ async function route() {
   if (h === '#/submissions') return renderSubmissions();
   if (h === '#/runs') return renderRuns();
   if (h === '#/audit') return renderAudit();
+  if (h === '#/requirements') return renderRequirements();
   if (h === '#/keys') return renderKeys();
   return renderBoard();
 }

@@ -201,6 +201,7 @@ async function phase1(browser) {
   await jx.waitForSelector('#tests', { timeout: 90000 });
   const st = await jx.$eval('.badge', (e) => e.dataset.status);
   check(st === 'passed', 'the run of the registered system ends passed');
+  check((await text(jx, '#tests ul.reqs li')).length > 20, 'each test shows its requirements with their text');
   const n = await jx.$$eval('#tests details', (d) => d.length);
   const done = await jx.$$eval('#progress li', (d) => d.length);
   check(n > 0 && done === n, `every test's verdict was shown live (${done} of ${n})`);
@@ -231,21 +232,27 @@ async function phase1(browser) {
   await centre.evaluate(() => document.querySelector('details.v-fail pre .mark').scrollIntoView({ block: 'center' }));
   await shot(centre, '11-run-failing-field', true);
 
+  /* Requirements and coverage. */
+  await go(centre, '#/requirements', '#requirements');
+  const nreq = await centre.$$eval('#requirements tbody tr', (x) => x.length);
+  check(nreq > 20, `the requirements page lists the profile's ${nreq} requirements with their tests`);
+  await shot(centre, '12-requirements', true);
+
   /* The language switch. */
   await go(centre, '#/board', '#board');
   await centre.select('#lang', 'en');
   await centre.waitForFunction(() => document.querySelector('#nav a').textContent === 'Rollout', { timeout: STEP_MS });
   check((await text(centre, 'h1')) === 'Rollout board', 'the switch turns the pages into English');
-  await shot(centre, '12-board-en');
+  await shot(centre, '13-board-en');
   await go(centre, '#/audit', '#audit');
   const audit = await text(centre, '#audit');
   check(audit.includes('submission accepted') && audit.includes('refused (no right)'), 'the audit log holds the decisions and the refusals');
-  await shot(centre, '13-audit-en');
+  await shot(centre, '14-audit-en');
   await centre.select('#lang', 'zh-CN');
   await centre.waitForFunction(() => document.querySelector('#nav a').textContent === '上线进度', { timeout: STEP_MS });
   check(true, 'and back to Chinese');
   await go(centre, '#/submissions', '#submissions');
-  await shot(centre, '14-submissions-zh');
+  await shot(centre, '15-submissions-zh');
 }
 
 async function phase2(browser) {
@@ -260,7 +267,7 @@ async function phase2(browser) {
   const runs = await centre.$$eval('#runs tbody .badge', (b) => b.map((x) => x.dataset.status));
   check((await centre.$$eval('#suts tbody tr', (x) => x.length)) === 1, 'and the registered system');
   check(runs.includes('passed') && runs.includes('failed'), 'and the runs with their results');
-  await shot(centre, '15-after-restart');
+  await shot(centre, '16-after-restart');
 }
 
 (async () => {
