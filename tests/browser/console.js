@@ -232,6 +232,15 @@ async function phase1(browser) {
   await centre.evaluate(() => document.querySelector('details.v-fail pre .mark').scrollIntoView({ block: 'center' }));
   await shot(centre, '11-run-failing-field', true);
 
+  /* A whole self-test run, cancelled once it has begun. */
+  await go(centre, '#/runs', '#run-start');
+  await centre.click('#run-submit');
+  await centre.waitForSelector('#run-cancel', { timeout: STEP_MS });
+  await centre.waitForFunction(() => document.querySelectorAll('#progress li').length > 0, { timeout: 60000 });
+  await centre.click('#run-cancel');
+  await centre.waitForFunction(() => { const b = document.querySelector('.badge'); return b && b.dataset.status === 'cancelled'; }, { timeout: 60000 });
+  check(true, 'a run is cancelled from the browser');
+
   /* Requirements and coverage. */
   await go(centre, '#/requirements', '#requirements');
   const nreq = await centre.$$eval('#requirements tbody tr', (x) => x.length);
