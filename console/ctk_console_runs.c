@@ -41,6 +41,7 @@ struct ctk_console_runs {
   ctk_console_config cfg;
   pthread_mutex_t lock;
   run_slot slots[CTK_CONSOLE_RUNS_MAX];
+  int sse_waiting;             /* events requests holding a worker now (under lock) */
 };
 
 ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
@@ -609,12 +610,22 @@ static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request
   const char *last = ctk_http_request_header(req, "Last-Event-ID");
   long from = last ? atol(last) : 0;
   long long until = ctk_now_ms() + CTK_CONSOLE_SSE_WAIT_MS;
+  int waits;
   char dir[700];
   json_object *lines;
   size_t i, n;
   int over;
 
   ctk_strlcpy(dir, run_dir(row), sizeof(dir));
+  /* A waiting request holds one of the server's workers: only a few may wait at once, the
+   * others are answered with what there is now and ask again. */
+  pthread_mutex_lock(&r->lock);
+  waits = r->sse_waiting < CTK_CONSOLE_SSE_WAITERS_MAX;
+  if(waits)
+    r->sse_waiting++;
+  pthread_mutex_unlock(&r->lock);
+  if(!waits)
+    until = 0;
   resp->status = 200;
   ctk_strlcpy(resp->content_type, "text/event-stream; charset=UTF-8",
               sizeof(resp->content_type));
@@ -635,7 +646,12 @@ static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request
     json_object_put(lines);
     ctk_sleep_ms(200);
   }
-  ctk_buf_adds(&resp->body, "retry: 500\n\n");
+  if(waits) {
+    pthread_mutex_lock(&r->lock);
+    r->sse_waiting--;
+    pthread_mutex_unlock(&r->lock);
+  }
+  ctk_buf_adds(&resp->body, waits ? "retry: 500\n\n" : "retry: 2000\n\n");
   for(i = (size_t)(from > 0 ? from : 0); i < n; i++)
     ctk_buf_printf(&resp->body, "id: %zu\ndata: %s\n\n", i + 1,
                    json_object_to_json_string_ext(json_object_array_get_idx(lines, i),

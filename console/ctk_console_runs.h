@@ -13,6 +13,7 @@
 
 #define CTK_CONSOLE_RUNS_MAX 4          /* runs at once; more are refused (429) */
 #define CTK_CONSOLE_SSE_WAIT_MS 10000   /* an events request waits this long for news */
+#define CTK_CONSOLE_SSE_WAITERS_MAX 4   /* events requests waiting at once (of 8 workers) */
 
 typedef struct ctk_console_runs ctk_console_runs;
 
