@@ -2,7 +2,7 @@
 #
 #   make            build the ctk command and the test runner
 #   make deps       install the Debian packages the project needs (root), or print the command,
-#                   and the npm clients of the CTI tests into $(BUILD)/npm-cti
+#                   and the npm packages of the tests into $(BUILD)/npm-cti and $(BUILD)/npm-browser
 #   make test       deps + build + every test of the toolkit itself (CUnit)
 #   make demo       deps + build + full conformance run against the reference province
 #   make asan       the tests under AddressSanitizer and UndefinedBehaviorSanitizer
@@ -28,7 +28,8 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 
 # Layers. Each folder is compiled with the include paths of its own layer and the layers below
 # it, never above, so a header included against the direction fails the build (make layercheck):
-#   lib/base < lib/proto < lib/engine < reports, simulators, bench < runner < suites < cli < tests
+#   lib/base < lib/proto < lib/engine < reports, simulators, bench < runner < suites, console
+#   < cli < tests
 INC_base     := -Ilib/base
 INC_proto    := $(INC_base) -Ilib/proto
 INC_engine   := $(INC_proto) -Ilib/engine
@@ -38,7 +39,8 @@ INC_sim_city := $(INC_proto) -Isimulators
 INC_bench    := $(INC_engine) -Ibench
 INC_runner   := $(INC_engine) -Ireports -Irunner
 INC_suites   := $(INC_runner) -Isuites
-INC_cli      := $(INC_suites) -Isimulators -Ibench -Icli
+INC_console  := $(INC_runner) -Iconsole
+INC_cli      := $(INC_suites) -Isimulators -Ibench -Iconsole -Icli
 INC_tests    := $(INC_cli) -Itests -Itests/server -Itests/fuzz
 
 # folder -> layer; every .c of these folders goes into libctk.a (cli/ into libctk-cli.a).
@@ -55,15 +57,22 @@ LAYER_runner := runner
 LAYER_suites/jtt1019-1 := suites
 LAYER_suites/jtt1019-2 := suites
 LAYER_suites/jtt1019-3 := suites
+LAYER_console := console
 LAYER_cli := cli
 LAYER_tests := tests
 LAYER_tests/server := tests
 LAYER_tests/fuzz := tests
 
 LIB_DIRS := lib/base lib/proto lib/engine reports simulators/cti simulators/acd simulators/load simulators/city \
-            bench runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3
+            bench runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3 console
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# Files built into the binary (lib/base/ctk_embed): the console's pages and the message
+# catalogues, turned into a C file by scripts/embed.sh; nothing is read from outside at run time.
+EMBED_FILES := $(sort $(wildcard console/assets/*.html console/assets/*.js console/assets/*.css)) \
+               $(sort $(wildcard i18n/*.txt))
+EMBED_C  := $(BUILD)/gen/ctk_embedded.c
+EMBED_OBJ := $(BUILD)/obj/gen/ctk_embedded.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
 CLI_SRC  := $(filter-out cli/ctk_main.c,$(wildcard cli/*.c))
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 # The fuzz targets are compiled into the test runner without their libFuzzer hooks.
@@ -114,6 +123,14 @@ layer_inc = $(INC_$(LAYER_$(patsubst %/,%,$(dir $(1)))))
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(call layer_inc,$<) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(EMBED_C): scripts/embed.sh $(EMBED_FILES)
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $@ $(EMBED_FILES)
+
+$(EMBED_OBJ): $(EMBED_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(INC_base) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libctk.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -14,8 +14,8 @@ command -v valgrind >/dev/null 2>&1 || { echo "callgrind.sh: valgrind is not ins
 OUT=$(mktemp -d /tmp/ctk-callgrind-XXXXXX)
 trap 'kill "$PID" 2>/dev/null; rm -rf "$OUT"' EXIT INT TERM
 
-"$CTK" passwd --region 360000 --level 2 --secret-file "$OUT/province.secret" > "$OUT/line" || exit 2
-{ echo "region,level,salt_hex,hash_hex"; cat "$OUT/line"; } > "$OUT/credentials.csv"
+"$CTK" passwd --region 360000 --level 2 --secret-file "$OUT/province.secret" \
+  > "$OUT/credentials.csv" || exit 2
 mkdir -p "$OUT/ministry"
 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" \
   "$CTK" serve ministry --data "$OUT/ministry" --credentials "$OUT/credentials.csv" \

@@ -9,6 +9,7 @@
 #include "ctk_commands.h"
 #include "ctk_datadir.h"
 #include "ctk_file.h"
+#include "ctk_i18n.h"
 #include "ctk_report.h"
 #include "ctk_region.h"
 #include "ctk_report_monthly.h"
@@ -16,14 +17,15 @@
 
 static void usage(FILE *out)
 {
-  fputs("usage: ctk report html|junit|json --results results.json --out FILE\n"
+  fputs("usage: ctk report html|junit|json --results results.json --out FILE [--lang LANG]\n"
         "       ctk report monthly --province CODE --month YYYY-MM --runs DIR [DIR...]\n"
         "                          [--regions data/regions.csv] [--out PREFIX]\n"
         "                          [--notes FILE.md]\n"
         "       ctk report rollout BUNDLE.tar.gz... [--key PUB.pem]\n"
         "                          [--units data/rollout-2016.csv] [--out FILE.html]\n"
         "\n"
-        "  html|junit|json  regenerate one report from a results.json\n"
+        "  html|junit|json  regenerate one report from a results.json; --lang: the HTML's\n"
+        "                   language, zh-CN (default) or en\n"
         "  monthly          the monthly networking-progress report of a province (Markdown and\n"
         "                   HTML: PREFIX.md, PREFIX.html) from its cities' results.json files\n"
         "  rollout          every provincial unit by batch and deadline with its latest\n"
@@ -36,7 +38,7 @@ static void usage(FILE *out)
 
 static int regenerate(const char *kind, int argc, char **argv)
 {
-  const char *results = NULL, *out = NULL;
+  const char *results = NULL, *out = NULL, *lang = CTK_I18N_DEFAULT_LANG;
   char err[1024];
   ctk_run *run = NULL;
   ctk_buf buf;
@@ -49,6 +51,8 @@ static int regenerate(const char *kind, int argc, char **argv)
       dst = &results;
     else if(!strcmp(argv[i], "--out"))
       dst = &out;
+    else if(!strcmp(argv[i], "--lang") && !strcmp(kind, "html"))
+      dst = &lang;
     else {
       fprintf(stderr, "ctk report %s: unknown argument '%s'\n", kind, argv[i]);
       return CTK_EXIT_USAGE;
@@ -56,6 +60,11 @@ static int regenerate(const char *kind, int argc, char **argv)
     *dst = ctk_cli_value("ctk report", argc, argv, &i);
     if(!*dst)
       return CTK_EXIT_USAGE;
+  }
+  if(!ctk_i18n_lang_ok(lang)) {
+    fprintf(stderr, "ctk report %s: --lang: '%s' is not one of %s\n", kind, lang,
+            ctk_i18n_langs());
+    return CTK_EXIT_USAGE;
   }
   if(!results || !out) {
     fprintf(stderr, "ctk report %s: --results and --out are required\n", kind);
@@ -69,7 +78,7 @@ static int regenerate(const char *kind, int argc, char **argv)
   }
   ctk_buf_init(&buf, CTK_REPORT_MAX_BYTES);
   if(!strcmp(kind, "html"))
-    rc = ctk_report_html_write(run, &buf);
+    rc = ctk_report_html_write_lang(run, lang, &buf);
   else if(!strcmp(kind, "junit"))
     rc = ctk_report_junit_write(run, &buf);
   else

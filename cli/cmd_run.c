@@ -14,6 +14,7 @@
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_http.h"
+#include "ctk_i18n.h"
 #include "ctk_log.h"
 #include "ctk_pics.h"
 #include "ctk_pixit.h"
@@ -31,9 +32,19 @@ typedef struct run_opts {
   const char *out;
   const char *profile;
   const char *ctk_bin;
+  const char *progress;
+  const char *lang;
   int quiet;
   int list;
 } run_opts;
+
+/* report.html's language (--lang): run_write's writers take no options. */
+static const char *run_html_lang = CTK_I18N_DEFAULT_LANG;
+
+static ctk_code run_html_write(const ctk_run *run, ctk_buf *out)
+{
+  return ctk_report_html_write_lang(run, run_html_lang, out);
+}
 
 static void run_usage(FILE *out)
 {
@@ -52,6 +63,8 @@ static void run_usage(FILE *out)
         "  --quiet        only the summary line\n"
         "  --ctk PATH     the ctk program that plays the roles (default: this one)\n"
         "  --list         print the plan (what would run, what is skipped and why) and stop\n"
+        "  --progress FILE  append one JSON line per finished test (n, total, id, verdict)\n"
+        "  --lang LANG    report.html's language: zh-CN (default) or en\n"
         "exit: 0 every mandatory test passed, 1 a test failed, 2 inconclusive or tool error\n"
         "      (also a profile that does not load), 3 usage or configuration error (options,\n"
         "      PICS, PIXIT, --select)\n",
@@ -80,6 +93,10 @@ static int run_parse(int argc, char **argv, run_opts *o)
       slot = &o->profile;
     else if(!strcmp(a, "--ctk"))
       slot = &o->ctk_bin;
+    else if(!strcmp(a, "--progress"))
+      slot = &o->progress;
+    else if(!strcmp(a, "--lang"))
+      slot = &o->lang;
     else if(!strcmp(a, "--quiet"))
       o->quiet = 1;
     else if(!strcmp(a, "--list"))
@@ -102,6 +119,12 @@ static int run_parse(int argc, char **argv, run_opts *o)
     fprintf(stderr, "ctk run: --sut, --pics and --pixit are required\n");
     return -1;
   }
+  if(o->lang && !ctk_i18n_lang_ok(o->lang)) {
+    fprintf(stderr, "ctk run: --lang: '%s' is not one of %s\n", o->lang, ctk_i18n_langs());
+    return -1;
+  }
+  if(o->lang)
+    run_html_lang = o->lang;
   if(strcmp(o->sut, "province") && strcmp(o->sut, "city")) {
     fprintf(stderr, "ctk run: --sut must be province or city\n");
     return -1;
@@ -312,15 +335,22 @@ int ctk_cmd_run(int argc, char **argv)
     goto out;
   }
   progress = !o.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+  if(o.progress) {
+    env.progress_log = fopen(o.progress, "a");
+    if(!env.progress_log)
+      fprintf(stderr, "ctk run: --progress %s: cannot open; no progress lines\n", o.progress);
+  }
   if(ctk_ct_run_plan(&env, plan, progress))
     fprintf(stderr, "ctk run: the test frame failed (CUnit)\n");
+  if(env.progress_log)
+    fclose(env.progress_log);
   ctk_http_client_free(env.http);
   ctk_roles_stop(&roles);
   ctk_run_finish(run);
 
   if(run_write(run, outdir, "results.json", ctk_report_json_write) ||
      run_write(run, outdir, "junit.xml", ctk_report_junit_write) ||
-     run_write(run, outdir, "report.html", ctk_report_html_write))
+     run_write(run, outdir, "report.html", run_html_write))
     goto out;
   run_print_results(run, o.quiet);
   rc = ctk_run_exit_code(run);

@@ -115,11 +115,7 @@ int ctk_cmd_serve(int argc, char **argv)
   ctk_http_global_init();
 
   /* Block the stop signals before any thread starts, so only sigwait below receives them. */
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  ctk_cli_block_stop_signals(&sigs);
 
   result = ctk_node_start(&cfg, &node, err, sizeof(err));
   if(result) {

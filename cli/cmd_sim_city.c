@@ -266,11 +266,7 @@ int ctk_cmd_sim_city(int argc, char **argv)
   ctk_http_global_init();
 
   /* every thread inherits the blocked set; only this one takes the signals, with sigtimedwait */
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  ctk_cli_block_stop_signals(&stop_signals);
 
   if(ctk_city_sim_start(&st.cfg, &sim, err, sizeof(err))) {
     fprintf(stderr, "ctk sim city: %s\n", err);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +87,13 @@ int ctk_cli_getopt_error(const char *cmd, int argc, char **argv)
   const char *name = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
   return ctk_cli_usage_error(cmd, NULL, "unknown option or missing value: '%s' (see %s --help)",
                              name, cmd);
+}
+
+void ctk_cli_block_stop_signals(sigset_t *stop)
+{
+  sigemptyset(stop);
+  sigaddset(stop, SIGINT);
+  sigaddset(stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
 }

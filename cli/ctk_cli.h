@@ -3,6 +3,7 @@
 #ifndef CTK_CLI_H
 #define CTK_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "ctk_exit.h"
@@ -35,5 +36,10 @@ int ctk_cli_usage_error(const char *cmd, ctk_cli_usage_fn *usage, const char *fm
 /* After getopt_long (with opterr = 0) returned '?' or ':': names the option it stopped at
  * ("CMD: unknown option or missing value: '--x' (see CMD --help)"); returns CTK_EXIT_USAGE. */
 int ctk_cli_getopt_error(const char *cmd, int argc, char **argv);
+
+/* For a daemon command: SIGINT and SIGTERM blocked in this thread and every thread it starts
+ * later (so only the caller's sigwait or sigtimedwait on *stop takes them), SIGPIPE ignored.
+ * Call before any thread starts. */
+void ctk_cli_block_stop_signals(sigset_t *stop);
 
 #endif

@@ -17,7 +17,8 @@
   X(run, ctk_cmd_run, "run the conformance suites against a province or city system (--sut; PICS, PIXIT, verdicts, reports)") \
   X(profile, ctk_cmd_profile, "check a profile: every problem with FILE:LINE and a fix (profile lint)") \
   X(requirements, ctk_cmd_requirements, "every requirement of the profile and the tests that check it (--coverage)") \
-  X(bench, ctk_cmd_bench, "load benchmarks: work-order ingest against an endpoint or the bare ceiling")
+  X(bench, ctk_cmd_bench, "load benchmarks: work-order ingest against an endpoint or the bare ceiling") \
+  X(console, ctk_cmd_console, "the acceptance console: a web application for the centre and the provinces")
 
 #define CTK_DECLARE_CMD(name, fn, summary) int fn(int argc, char **argv);
 CTK_COMMANDS(CTK_DECLARE_CMD)

@@ -25,8 +25,12 @@ ctk_code ctk_report_json_load(const char *path, ctk_run **out, char *err, size_t
 /* JUnit XML in the common Jenkins/GitLab schema: one <testsuite> per part. */
 ctk_code ctk_report_junit_write(const ctk_run *run, ctk_buf *out);
 
-/* One self-contained HTML page (inline CSS and SVG, no external resources). */
+/* One self-contained HTML page (inline CSS and SVG, no external resources), in Simplified
+ * Chinese. */
 ctk_code ctk_report_html_write(const ctk_run *run, ctk_buf *out);
+/* The same in a language of the message catalogues ("zh-CN", the default above, or "en");
+ * CTK_E_NOTFOUND for one that is not built in. */
+ctk_code ctk_report_html_write_lang(const ctk_run *run, const char *lang, ctk_buf *out);
 
 /* ---------- shared helpers of the report writers ---------- */
 

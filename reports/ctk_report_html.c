@@ -1,10 +1,13 @@
 /* ctk_report_html: the result model as one self-contained HTML page: inline CSS and SVG,
- * no external resources, no script (expand/collapse is <details>). All text is escaped. */
+ * no external resources, no script (expand/collapse is <details>). All text is escaped; every
+ * word of the page's own comes from the message catalogue (lib/base/ctk_i18n), zh-CN unless
+ * another language is asked for. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctk_i18n.h"
 #include "ctk_report.h"
 #include "ctk_svg.h"
 
@@ -78,6 +81,7 @@ static const char page_css[] =
   "@media print{details{break-inside:avoid}}";
 
 typedef struct html_ctx {
+  const ctk_i18n *cat;
   ctk_buf *out;
   ctk_buf scratch;             /* cleaned text before escaping */
   ctk_code rc;                 /* first failure; later writes are skipped */
@@ -99,6 +103,40 @@ static void addf(html_ctx *h, const char *fmt, ...)
   va_start(ap, fmt);
   h->rc = ctk_buf_vprintf(h->out, fmt, ap);
   va_end(ap);
+}
+
+/* A catalogue text, escaped; vars as ctk_i18n_fill's (NULL for none). */
+static void tr_vars(html_ctx *h, const char *key, const char *const *vars)
+{
+  ctk_buf text;
+
+  if(h->rc)
+    return;
+  ctk_buf_init(&text, CTK_REPORT_MAX_BYTES);
+  h->rc = ctk_i18n_fill(h->cat, key, vars, &text);
+  if(!h->rc)
+    h->rc = ctk_buf_add_xml_escaped(h->out, ctk_buf_str(&text), text.len);
+  ctk_buf_free(&text);
+}
+
+static void tr(html_ctx *h, const char *key)
+{
+  tr_vars(h, key, NULL);
+}
+
+/* A catalogue text that holds markup of its own (the catalogue is built in, not input). */
+static void tr_markup(html_ctx *h, const char *key)
+{
+  add(h, ctk_i18n_get(h->cat, key));
+}
+
+/* "status.pass" and the like: the catalogue key of a verdict's or class's name. */
+static void tr_name(html_ctx *h, const char *prefix, const char *name)
+{
+  char key[CTK_I18N_KEY_MAX];
+
+  snprintf(key, sizeof(key), "%s%s", prefix, name);
+  tr(h, key);
 }
 
 /* Escaped text of arbitrary bytes (cleaned to UTF-8 first). */
@@ -132,6 +170,16 @@ static void anchor(html_ctx *h, const char *id)
   addf(h, "t-%s", safe);
 }
 
+/* A row whose label is a catalogue key. */
+static void kv_row_tr(html_ctx *h, const char *label_key, const char *value)
+{
+  add(h, "<tr><th>");
+  tr(h, label_key);
+  add(h, "</th><td>");
+  esc(h, value);
+  add(h, "</td></tr>");
+}
+
 static void kv_row(html_ctx *h, const char *key, const char *value)
 {
   add(h, "<tr><th>");
@@ -143,7 +191,9 @@ static void kv_row(html_ctx *h, const char *key, const char *value)
 
 static void verdict_badge(html_ctx *h, ctk_verdict v)
 {
-  addf(h, "<span class=\"v v-%s\">%s</span>", ctk_verdict_name(v), ctk_verdict_name(v));
+  addf(h, "<span class=\"v v-%s\">", ctk_verdict_name(v));
+  tr_name(h, "status.", ctk_verdict_name(v));
+  add(h, "</span>");
 }
 
 static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
@@ -153,8 +203,16 @@ static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
   int synthetic = !strcmp(run->profile_provenance, "synthetic");
   int v;
 
-  add(h, "<header><h1>12328 conformance report: ");
-  esc(h, run->sut.name[0] ? run->sut.name : run->sut.region);
+  const char *title_vars[] = { "sut", run->sut.name[0] ? run->sut.name : run->sut.region, NULL };
+  const char *profile_vars[] = { "name", run->profile_name, "version", run->profile_version,
+                                 "provenance", run->profile_provenance[0]
+                                                 ? run->profile_provenance
+                                                 : "unknown", NULL };
+  char code[16], tests[32], exchanges[32];
+  const char *count_vars[] = { "tests", tests, "exchanges", exchanges, NULL };
+
+  add(h, "<header><h1>");
+  tr_vars(h, "report.title", title_vars);
   add(h, "</h1><div class=\"sub\">");
   esc(h, ctk_sut_kind_name(run->sut.kind));
   add(h, " ");
@@ -165,44 +223,53 @@ static void write_header(html_ctx *h, const ctk_run *run, const ctk_summary *s)
   esc(h, run->started);
   add(h, "</div></header>");
 
-  add(h, "<section class=\"card provenance\" id=\"provenance\"><strong>Profile: ");
-  esc(h, run->profile_name);
-  add(h, " ");
-  esc(h, run->profile_version);
-  add(h, " &mdash; provenance: ");
-  esc(h, run->profile_provenance[0] ? run->profile_provenance : "unknown");
+  add(h, "<section class=\"card provenance\" id=\"provenance\"><strong>");
+  tr_vars(h, "report.profile", profile_vars);
   add(h, "</strong>");
-  if(baseline)
-    add(h, "<p>This run used the <b>baseline</b> profile: the message layout was written by the "
-           "ctk12328 project from public facts. It is <b>not the official text</b> of JT/T "
-           "1019.3, which is not public. Verdicts say whether the system follows the baseline."
-           "</p>");
-  if(synthetic)
-    add(h, "<p>This run used a <b>synthetic</b> profile: a layout made up by the ctk12328 "
-           "project to test the kit itself. It is <b>not any official text</b>; verdicts say "
-           "only whether the system follows this made-up layout.</p>");
+  if(baseline) {
+    add(h, "<p>");
+    tr_markup(h, "report.baseline_note");
+    add(h, "</p>");
+  }
+  if(synthetic) {
+    add(h, "<p>");
+    tr_markup(h, "report.synthetic_note");
+    add(h, "</p>");
+  }
   if(run->profile_statement[0]) {
     add(h, "<p>");
     esc(h, run->profile_statement);
     add(h, "</p>");
   }
-  add(h, "<div class=\"meta\">profile sha256 ");
+  add(h, "<div class=\"meta\">");
+  tr(h, "report.profile_sha256");
+  add(h, " ");
   esc(h, run->profile_sha256);
   add(h, "</div></section>");
 
-  addf(h, "<section class=\"card banner\"><span class=\"cert %s\" id=\"certifiable\">%s</span>",
-       certifiable ? "yes" : "no", certifiable ? "CERTIFIABLE" : "NOT CERTIFIABLE");
-  addf(h, "<span>exit code <b id=\"exit-code\">%d</b> &middot; %zu tests, %zu exchanges</span>"
-          "</section>",
-       ctk_run_exit_code(run), s->all.total, s->exchanges);
+  addf(h, "<section class=\"card banner\"><span class=\"cert %s\" id=\"certifiable\">",
+       certifiable ? "yes" : "no");
+  tr(h, certifiable ? "report.certifiable" : "report.not_certifiable");
+  add(h, "</span><span>");
+  tr(h, "report.exit_code");
+  snprintf(code, sizeof(code), "%d", ctk_run_exit_code(run));
+  snprintf(tests, sizeof(tests), "%zu", s->all.total);
+  snprintf(exchanges, sizeof(exchanges), "%zu", s->exchanges);
+  addf(h, " <b id=\"exit-code\">%s</b> &middot; ", code);
+  tr_vars(h, "report.counts", count_vars);
+  add(h, "</span></section>");
 
   add(h, "<section class=\"cards\" id=\"summary\">");
-  addf(h, "<div class=\"count total\"><span class=\"num\" id=\"n-total\">%zu</span>total</div>",
+  addf(h, "<div class=\"count total\"><span class=\"num\" id=\"n-total\">%zu</span>",
        s->all.total);
+  tr(h, "report.total");
+  add(h, "</div>");
   for(v = 0; v < CTK_VERDICT__COUNT; v++) {
     const char *name = ctk_verdict_name((ctk_verdict)v);
-    addf(h, "<div class=\"count %s\"><span class=\"num\" id=\"n-%s\">%zu</span>%s</div>", name,
-         name, s->all.by_verdict[v], name);
+    addf(h, "<div class=\"count %s\"><span class=\"num\" id=\"n-%s\">%zu</span>", name, name,
+         s->all.by_verdict[v]);
+    tr_name(h, "status.", name);
+    add(h, "</div>");
   }
   add(h, "</section>");
 }
@@ -216,7 +283,11 @@ static void write_attention(html_ctx *h, const ctk_run *run)
     if(t->verdict == CTK_VERDICT_PASS || t->verdict == CTK_VERDICT_SKIP)
       continue;
     if(!shown++)
-      add(h, "<section class=\"card\" id=\"attention\"><b>Needs attention</b><ul>");
+    {
+      add(h, "<section class=\"card\" id=\"attention\"><b>");
+      tr(h, "report.attention");
+      add(h, "</b><ul>");
+    }
     add(h, "<li>");
     verdict_badge(h, t->verdict);
     add(h, " <a href=\"#");
@@ -231,11 +302,15 @@ static void write_attention(html_ctx *h, const ctk_run *run)
     add(h, "</ul></section>");
 }
 
-static void counts_row(html_ctx *h, const char *label, const ctk_counts *c)
+/* label_key: a catalogue key when label is NULL. */
+static void counts_row(html_ctx *h, const char *label, const char *label_key, const ctk_counts *c)
 {
   int v;
   add(h, "<tr><th>");
-  esc(h, label);
+  if(label)
+    esc(h, label);
+  else
+    tr(h, label_key);
   add(h, "</th>");
   for(v = 0; v < CTK_VERDICT__COUNT; v++)
     addf(h, "<td class=\"n\">%zu</td>", c->by_verdict[v]);
@@ -246,35 +321,49 @@ static void write_summary_tables(html_ctx *h, const ctk_summary *s)
 {
   size_t i;
   int v;
-  add(h, "<h2>Summary by part and conformance class</h2>"
-         "<table class=\"counts\" id=\"by-part\"><thead><tr><th></th>");
-  for(v = 0; v < CTK_VERDICT__COUNT; v++)
-    addf(h, "<th>%s</th>", ctk_verdict_name((ctk_verdict)v));
-  add(h, "<th>total</th></tr></thead><tbody>");
+  char key[CTK_I18N_KEY_MAX];
+
+  add(h, "<h2>");
+  tr(h, "report.by_part");
+  add(h, "</h2><table class=\"counts\" id=\"by-part\"><thead><tr><th></th>");
+  for(v = 0; v < CTK_VERDICT__COUNT; v++) {
+    add(h, "<th>");
+    tr_name(h, "status.", ctk_verdict_name((ctk_verdict)v));
+    add(h, "</th>");
+  }
+  add(h, "<th>");
+  tr(h, "report.total");
+  add(h, "</th></tr></thead><tbody>");
   for(i = 0; i < s->n_parts; i++)
-    counts_row(h, s->parts[i].part[0] ? s->parts[i].part : "(no part)", &s->parts[i].counts);
-  for(v = 0; v < CTK_CLASS__COUNT; v++)
-    counts_row(h, ctk_conf_class_name((ctk_conf_class)v), &s->by_class[v]);
-  counts_row(h, "all", &s->all);
+    counts_row(h, s->parts[i].part[0] ? s->parts[i].part : NULL, "report.no_part",
+               &s->parts[i].counts);
+  for(v = 0; v < CTK_CLASS__COUNT; v++) {
+    snprintf(key, sizeof(key), "report.class.%s", ctk_conf_class_name((ctk_conf_class)v));
+    counts_row(h, NULL, key, &s->by_class[v]);
+  }
+  counts_row(h, NULL, "report.all", &s->all);
   add(h, "</tbody></table>");
 }
 
 static void write_identity(html_ctx *h, const ctk_run *run)
 {
   size_t i;
-  add(h, "<h2>Run</h2><table class=\"kv\" id=\"identity\">");
-  kv_row(h, "system under test", run->sut.name);
-  kv_row(h, "kind", ctk_sut_kind_name(run->sut.kind));
-  kv_row(h, "region", run->sut.region);
-  kv_row(h, "endpoint", run->sut.endpoint);
-  kv_row(h, "tool", run->tool_version);
-  kv_row(h, "tool commit", run->tool_commit);
-  kv_row(h, "started", run->started);
-  kv_row(h, "finished", run->finished);
-  kv_row(h, "host", run->host);
+  add(h, "<h2>");
+  tr(h, "report.run");
+  add(h, "</h2><table class=\"kv\" id=\"identity\">");
+  kv_row_tr(h, "report.sut", run->sut.name);
+  kv_row_tr(h, "report.kind", ctk_sut_kind_name(run->sut.kind));
+  kv_row_tr(h, "report.region", run->sut.region);
+  kv_row_tr(h, "report.endpoint", run->sut.endpoint);
+  kv_row_tr(h, "report.tool", run->tool_version);
+  kv_row_tr(h, "report.tool_commit", run->tool_commit);
+  kv_row_tr(h, "report.started", run->started);
+  kv_row_tr(h, "report.finished", run->finished);
+  kv_row_tr(h, "report.host", run->host);
   add(h, "</table>");
-  add(h, "<details class=\"card\"><summary>PICS (capabilities) and PIXIT (parameters; secrets "
-         "masked)</summary><table class=\"kv\" id=\"pics\">");
+  add(h, "<details class=\"card\"><summary>");
+  tr(h, "report.pics_pixit");
+  add(h, "</summary><table class=\"kv\" id=\"pics\">");
   for(i = 0; i < run->pics.count; i++)
     kv_row(h, run->pics.items[i].key, run->pics.items[i].value);
   add(h, "</table><br><table class=\"kv\" id=\"pixit\">");
@@ -329,48 +418,76 @@ static void write_charts(html_ctx *h, const ctk_run *run)
     h->rc = h->rc ? h->rc : CTK_E_NOMEM;
     return;
   }
-  add(h, "<h2>Charts</h2><div class=\"charts\" id=\"charts\">");
+  add(h, "<h2>");
+  tr(h, "report.charts");
+  add(h, "</h2><div class=\"charts\" id=\"charts\">");
   if(n) {
     if(!h->rc)
-      h->rc = ctk_svg_histogram(h->out, "chart latency", "Latency of all answered exchanges",
-                                lat, n, HTML_LATENCY_BINS, "milliseconds");
+      h->rc = ctk_svg_histogram(h->out, "chart latency", ctk_i18n_get(h->cat, "report.latency"),
+                                lat, n, HTML_LATENCY_BINS, ctk_i18n_get(h->cat, "report.ms"));
   }
   for(i = 0; i < run->n_tests; i++) {
     const ctk_test_result *t = run->tests[i];
     for(j = 0; j < t->n_series && !h->rc; j++) {
       const ctk_series *s = &t->series[j];
-      char title[256];
+      const char *vars[] = { "test", t->id, "series", s->name, NULL };
+      ctk_buf title;
       if(s->step_s <= 0 || !s->count)
         continue;
-      snprintf(title, sizeof(title), "%s: %s over time", t->id, s->name);
-      h->rc = ctk_svg_timeline(h->out, "chart load", title, s->values, s->count, s->step_s,
-                               s->unit[0] ? s->unit : s->name);
+      ctk_buf_init(&title, 1024);
+      h->rc = ctk_i18n_fill(h->cat, "report.over_time", vars, &title);
+      if(!h->rc)
+        h->rc = ctk_svg_timeline(h->out, "chart load", ctk_buf_str(&title), s->values, s->count,
+                                 s->step_s, s->unit[0] ? s->unit : s->name);
+      ctk_buf_free(&title);
     }
   }
   add(h, "</div>");
   if(n && !h->rc) {
+    char num[6][32];
+    const char *vars[] = { "n", num[0], "min", num[1], "p50", num[2], "p95", num[3],
+                           "p99", num[4], "max", num[5], NULL };
     h->rc = ctk_stats_of(lat, n, &st);
-    addf(h, "<p class=\"meta\" id=\"latency-stats\">%zu latencies: min %.1f ms, median %.1f ms,"
-            " p95 %.1f ms, p99 %.1f ms, max %.1f ms</p>",
-         st.count, st.min, st.p50, st.p95, st.p99, st.max);
+    snprintf(num[0], sizeof(num[0]), "%zu", st.count);
+    snprintf(num[1], sizeof(num[1]), "%.1f", st.min);
+    snprintf(num[2], sizeof(num[2]), "%.1f", st.p50);
+    snprintf(num[3], sizeof(num[3]), "%.1f", st.p95);
+    snprintf(num[4], sizeof(num[4]), "%.1f", st.p99);
+    snprintf(num[5], sizeof(num[5]), "%.1f", st.max);
+    add(h, "<p class=\"meta\" id=\"latency-stats\">");
+    tr_vars(h, "report.latency_stats", vars);
+    add(h, "</p>");
   }
-  else if(!n)
-    add(h, "<p class=\"meta\">No answered exchanges: no latency chart.</p>");
+  else if(!n) {
+    add(h, "<p class=\"meta\">");
+    tr(h, "report.no_latency");
+    add(h, "</p>");
+  }
   free(lat);
 }
 
 static void write_exchanges(html_ctx *h, const ctk_test_result *t)
 {
+  static const char *const columns[] = { "report.col.time", "report.col.dir",
+                                         "report.col.peer", "report.col.interface",
+                                         "report.col.http", "report.col.result",
+                                         "report.col.latency", "report.col.bytes" };
   size_t i, rows = t->n_exchanges < HTML_ROWS_MAX ? t->n_exchanges : HTML_ROWS_MAX;
+  char num[3][32];
+  const char *vars[] = { "n", num[0], "dir", num[1], "bytes", num[2], NULL };
+
   if(!t->n_exchanges)
     return;
-  addf(h, "<details class=\"xchgs\"%s><summary>%zu exchanged message%s</summary>"
-          "<div class=\"scroll\"><table class=\"xchg\"><thead>",
-       t->verdict == CTK_VERDICT_PASS ? "" : " open", t->n_exchanges,
-       t->n_exchanges == 1 ? "" : "s");
-  add(h, "<tr><th>#</th><th>time</th><th>dir</th><th>peer</th>"
-         "<th>interface</th><th>HTTP</th><th>result</th><th>latency ms</th><th>bytes</th></tr>"
-         "</thead><tbody>");
+  snprintf(num[0], sizeof(num[0]), "%zu", t->n_exchanges);
+  addf(h, "<details class=\"xchgs\"%s><summary>", t->verdict == CTK_VERDICT_PASS ? "" : " open");
+  tr_vars(h, "report.exchanged", vars);
+  add(h, "</summary><div class=\"scroll\"><table class=\"xchg\"><thead><tr><th>#</th>");
+  for(i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
+    add(h, "<th>");
+    tr(h, columns[i]);
+    add(h, "</th>");
+  }
+  add(h, "</tr></thead><tbody>");
   for(i = 0; i < rows; i++) {
     const ctk_exchange *x = &t->exchanges[i];
     const char *clock = strchr(x->time, 'T');
@@ -389,20 +506,30 @@ static void write_exchanges(html_ctx *h, const ctk_test_result *t)
          x->raw_total);
   }
   add(h, "</tbody></table></div>");
-  if(t->n_exchanges > rows || t->dropped_exchanges)
-    addf(h, "<p class=\"meta\">%zu more exchanges not listed here (see results.json).</p>",
-         t->n_exchanges - rows + t->dropped_exchanges);
+  if(t->n_exchanges > rows || t->dropped_exchanges) {
+    snprintf(num[0], sizeof(num[0]), "%zu", t->n_exchanges - rows + t->dropped_exchanges);
+    add(h, "<p class=\"meta\">");
+    tr_vars(h, "report.more_exchanges", vars);
+    add(h, "</p>");
+  }
   rows = rows < HTML_RAW_MESSAGES_MAX ? rows : HTML_RAW_MESSAGES_MAX;
   for(i = 0; i < rows; i++) {
     const ctk_exchange *x = &t->exchanges[i];
     size_t shown = x->raw_len < HTML_RAW_SHOWN ? x->raw_len : HTML_RAW_SHOWN;
     if(!x->raw_len)
       continue;
-    addf(h, "<details class=\"raw\"><summary>message %zu (%s, %zu bytes)</summary><pre>", i + 1,
-         ctk_xchg_dir_name(x->direction), x->raw_total);
+    snprintf(num[0], sizeof(num[0]), "%zu", i + 1);
+    snprintf(num[1], sizeof(num[1]), "%s", ctk_xchg_dir_name(x->direction));
+    snprintf(num[2], sizeof(num[2]), "%zu", x->raw_total);
+    add(h, "<details class=\"raw\"><summary>");
+    tr_vars(h, "report.message_n", vars);
+    add(h, "</summary><pre>");
     esc_n(h, x->raw, shown);
-    if(shown < x->raw_total)
-      addf(h, "\n[... %zu more bytes]", x->raw_total - shown);
+    if(shown < x->raw_total) {
+      snprintf(num[0], sizeof(num[0]), "%zu", x->raw_total - shown);
+      add(h, "\n");
+      tr_vars(h, "report.more_bytes", vars);
+    }
     add(h, "</pre></details>");
   }
   add(h, "</details>");
@@ -426,8 +553,9 @@ static void write_test(html_ctx *h, const ctk_test_result *t)
   esc(h, t->name);
   add(h, "</span><span class=\"meta\">");
   esc(h, t->part);
-  addf(h, " &middot; %s &middot; %.1f ms</span></summary>", ctk_conf_class_name(t->conf_class),
-       t->duration_ms);
+  add(h, " &middot; ");
+  tr_name(h, "report.class.", ctk_conf_class_name(t->conf_class));
+  addf(h, " &middot; %.1f ms</span></summary>", t->duration_ms);
   add(h, "<div>");
   for(i = 0; i < t->n_requirements; i++) {
     add(h, "<span class=\"req\">");
@@ -453,10 +581,15 @@ static void write_test(html_ctx *h, const ctk_test_result *t)
     }
     add(h, "</tbody></table>");
   }
-  add(h, "<div class=\"meta\">started ");
+  add(h, "<div class=\"meta\">");
+  tr(h, "report.started");
+  add(h, " ");
   esc(h, t->started[0] ? t->started : "-");
-  if(t->slow_side != CTK_SLOW_NONE)
-    addf(h, " &middot; timed out, slow side: <b>%s</b>", ctk_slow_side_name(t->slow_side));
+  if(t->slow_side != CTK_SLOW_NONE) {
+    add(h, " &middot; ");
+    tr(h, "report.slow_side");
+    addf(h, " <b>%s</b>", ctk_slow_side_name(t->slow_side));
+  }
   add(h, "</div>");
   write_exchanges(h, t);
   add(h, "</details>");
@@ -464,20 +597,33 @@ static void write_test(html_ctx *h, const ctk_test_result *t)
 
 ctk_code ctk_report_html_write(const ctk_run *run, ctk_buf *out)
 {
+  return ctk_report_html_write_lang(run, CTK_I18N_DEFAULT_LANG, out);
+}
+
+ctk_code ctk_report_html_write_lang(const ctk_run *run, const char *lang, ctk_buf *out)
+{
   html_ctx h;
   ctk_summary s;
+  ctk_i18n *cat = NULL;
+  char err[256], version[64], commit[64];
+  const char *title_vars[] = { "sut", run->sut.name[0] ? run->sut.name : run->sut.region, NULL };
+  const char *footer_vars[] = { "version", version, "commit", commit, NULL };
   size_t i;
   int v;
+  ctk_code result = ctk_i18n_load(lang ? lang : CTK_I18N_DEFAULT_LANG, &cat, err, sizeof(err));
 
+  if(result)
+    return result;
   memset(&h, 0, sizeof(h));
+  h.cat = cat;
   h.out = out;
   ctk_buf_init(&h.scratch, CTK_REPORT_MAX_BYTES);
   ctk_run_summary(run, &s);
 
-  add(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-          "<title>ctk12328 report: ");
-  esc(&h, run->sut.name[0] ? run->sut.name : run->sut.region);
+  addf(&h, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           "<title>", ctk_i18n_lang(cat));
+  tr_vars(&h, "report.page_title", title_vars);
   add(&h, "</title><style>");
   add(&h, page_css);
   add(&h, "</style></head><body><main>");
@@ -487,7 +633,9 @@ ctk_code ctk_report_html_write(const ctk_run *run, ctk_buf *out)
   write_charts(&h, run);
   write_identity(&h, run);
   /* Tests grouped by verdict, worst first: fail, error, inconc, skip, pass. */
-  add(&h, "<h2>Tests</h2><section id=\"tests\">");
+  add(&h, "<h2>");
+  tr(&h, "report.tests");
+  add(&h, "</h2><section id=\"tests\">");
   {
     static const ctk_verdict order[] = { CTK_VERDICT_FAIL, CTK_VERDICT_ERROR,
                                          CTK_VERDICT_INCONC, CTK_VERDICT_SKIP,
@@ -499,13 +647,13 @@ ctk_code ctk_report_html_write(const ctk_run *run, ctk_buf *out)
       }
     }
   }
-  add(&h, "</section><footer>Generated by ctk12328 ");
-  esc(&h, run->tool_version);
-  add(&h, " (commit ");
-  esc(&h, run->tool_commit);
-  add(&h, "). Verdicts: pass, fail, inconc (could not decide), skip (not applicable), error "
-          "(fault of the tool).</footer></main></body></html>\n");
+  add(&h, "</section><footer>");
+  ctk_strlcpy(version, run->tool_version, sizeof(version));
+  ctk_strlcpy(commit, run->tool_commit, sizeof(commit));
+  tr_vars(&h, "report.footer", footer_vars);
+  add(&h, "</footer></main></body></html>\n");
   ctk_buf_free(&h.scratch);
+  ctk_i18n_free(cat);
   if(!h.rc && s.other_parts)
     h.rc = CTK_E_TOOBIG;
   return h.rc;

@@ -253,6 +253,11 @@ static void ct_cu_test(void)
     ctk_test_set_verdict(t.res, CTK_VERDICT_ERROR, "run interrupted during this test (%s)", was);
   }
   ctk_test_set_timing(t.res, started, (double)(ctk_now_ms() - t.started_ms));
+  if(t.env->progress_log) {
+    fprintf(t.env->progress_log, "{\"n\":%zu,\"total\":%zu,\"id\":\"%s\",\"verdict\":\"%s\"}\n",
+            ct_frame.n_run, ct_frame.n_total, e->def->id, ctk_verdict_name(t.res->verdict));
+    fflush(t.env->progress_log);
+  }
   if(t.res->verdict == CTK_VERDICT_FAIL)
     CU_FAIL(t.res->reason);
 }

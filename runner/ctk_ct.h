@@ -4,6 +4,7 @@
 #define CTK_CT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ctk_http.h"
 #include "ctk_msg.h"
@@ -50,6 +51,9 @@ typedef struct ctk_ct_env {
   /* Set by the PICS self-check when a declared capability does not work, so the tests that
    * need it end inconc instead of failing for the same cause many times over. */
   char broken[512];            /* comma-separated PICS items found not to work */
+  /* When set, one JSON line per finished test ({"n","total","id","verdict"}), flushed at
+   * once: what the console shows live (ctk run --progress FILE). */
+  FILE *progress_log;
 } ctk_ct_env;
 
 #define CTK_CT_DECLARED_MAX 16

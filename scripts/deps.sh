@@ -1,11 +1,12 @@
 #!/bin/sh
 # Install the Debian packages ctk12328 needs, when any is missing.
 # As root: apt-get update, then apt-get install. Otherwise: print the exact command and stop.
+# fonts-wqy-microhei: a CJK font, so the console's Chinese pages render in chromium (tests).
 set -u
 PKGS="gcc make pkg-config libcunit1-dev libcurl4-openssl-dev libxml2-dev libpcre2-dev
 libmicrohttpd-dev libsqlite3-dev libosip2-dev libssl-dev libjson-c-dev libarchive-dev
 sip-tester openssl sqlite3 chromium valgrind clang libclang-rt-14-dev
-curl python3-zeep gsoap libgsoap-dev python3
+curl python3-zeep gsoap libgsoap-dev python3 fonts-wqy-microhei
 dpkg-dev systemd"
 missing=""
 for p in $PKGS; do

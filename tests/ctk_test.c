@@ -245,3 +245,46 @@ ctk_profile *ctk_test_load_profile(const char *dir)
     fprintf(stderr, "\n  %s: %s\n", dir, err);
   return p;
 }
+
+int ctk_test_npm_modules(const char *name, const char *env_var, char *out, size_t size)
+{
+  const char *env = env_var ? getenv(env_var) : NULL;
+  const char *bin = ctk_test_ctk_bin();
+  const char *slash = strrchr(bin, '/');
+  struct stat st;
+
+  if(env)
+    snprintf(out, size, "%s/node_modules", env);
+  else
+    snprintf(out, size, "%.*s/%s/node_modules", slash ? (int)(slash - bin) : 1,
+             slash ? bin : ".", name);
+  if(stat(out, &st) == 0)
+    return 0;
+  snprintf(out, size, "build/%s/node_modules", name);
+  return stat(out, &st) == 0 ? 0 : -1;
+}
+
+int ctk_test_node_bin(char *out, size_t size)
+{
+  const char *path = getenv("PATH");
+  const char *names[] = { "node", "nodejs" };
+  size_t k;
+
+  if(getenv("CTK_NODE")) {
+    snprintf(out, size, "%s", getenv("CTK_NODE"));
+    return access(out, X_OK);
+  }
+  for(k = 0; k < 2; k++) {
+    const char *p = path ? path : "/usr/bin";
+    while(*p) {
+      size_t n = strcspn(p, ":");
+      snprintf(out, size, "%.*s/%s", (int)n, p, names[k]);
+      if(n && access(out, X_OK) == 0)
+        return 0;
+      p += n;
+      if(*p)
+        p++;
+    }
+  }
+  return -1;
+}

@@ -48,6 +48,13 @@ int ctk_test_tz_away_from_beijing(ctk_test_tz *saved);
 /* Puts TZ back as it was. */
 void ctk_test_tz_restore(const ctk_test_tz *saved);
 
+/* Where `make deps` put an npm folder's node_modules (scripts/deps-npm.sh): the folder named by
+ * env_var when set, else BUILD/name next to the ctk binary, else build/name. -1 when absent. */
+int ctk_test_npm_modules(const char *name, const char *env_var, char *out, size_t size);
+/* node's path (ctk_proc_start does not search PATH): CTK_NODE, else node or nodejs on PATH.
+ * -1 when there is none. */
+int ctk_test_node_bin(char *out, size_t size);
+
 /* The baseline profile, loaded once and freed at exit; NULL if it does not load. */
 const struct ctk_profile *ctk_test_profile(void);
 /* A profile of the caller's (free it with ctk_profile_free); NULL, the reason printed, if it

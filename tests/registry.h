@@ -46,6 +46,8 @@
   X(report, "unit") \
   X(bundle, "unit") \
   X(html_browser, "browser") \
+  X(console, "net") \
+  X(console_browser, "browser,node") \
   X(acd, "unit") \
   X(acd_net, "net") \
   X(load, "net,sipp")           \

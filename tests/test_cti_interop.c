@@ -175,51 +175,6 @@ static void cti_check_stories(const char *family, const cti_stories *s, const ct
 
 /* ---------- the node clients ---------- */
 
-/* Where `make deps` put the node clients: CTK_NPM_DIR, else next to the ctk binary, else build/. */
-static int cti_node_path(char *out, size_t size)
-{
-  const char *env = getenv("CTK_NPM_DIR");
-  const char *bin = ctk_test_ctk_bin();
-  const char *slash = strrchr(bin, '/');
-  struct stat st;
-
-  if(env)
-    snprintf(out, size, "%s/node_modules", env);
-  else
-    snprintf(out, size, "%.*s/npm-cti/node_modules", slash ? (int)(slash - bin) : 1,
-             slash ? bin : ".");
-  if(stat(out, &st) == 0)
-    return 0;
-  snprintf(out, size, "build/npm-cti/node_modules");
-  return stat(out, &st) == 0 ? 0 : -1;
-}
-
-/* node's path (ctk_proc_start does not search PATH): CTK_NODE, else node or nodejs on PATH. */
-static int cti_node_bin(char *out, size_t size)
-{
-  const char *path = getenv("PATH");
-  const char *names[] = { "node", "nodejs" };
-  size_t k;
-
-  if(getenv("CTK_NODE")) {
-    snprintf(out, size, "%s", getenv("CTK_NODE"));
-    return access(out, X_OK);
-  }
-  for(k = 0; k < 2; k++) {
-    const char *p = path ? path : "/usr/bin";
-    while(*p) {
-      size_t n = strcspn(p, ":");
-      snprintf(out, size, "%.*s/%s", (int)n, p, names[k]);
-      if(n && access(out, X_OK) == 0)
-        return 0;
-      p += n;
-      if(*p)
-        p++;
-    }
-  }
-  return -1;
-}
-
 typedef struct cti_watch {
   ctk_proc proc;
   char out_path[600];
@@ -241,12 +196,12 @@ static int cti_watch_start(cti_watch *w, const char *dir, const char *script, ch
   char *argv[12];
   int argc = 0;
 
-  if(cti_node_bin(node, sizeof(node))) {
+  if(ctk_test_node_bin(node, sizeof(node))) {
     CU_FAIL("node is not installed: run `make deps` (Debian's nodejs and npm), "
             "or skip the suite with CTK_TEST_SKIP=node");
     return -1;
   }
-  if(cti_node_path(node_path, sizeof(node_path))) {
+  if(ctk_test_npm_modules("npm-cti", "CTK_NPM_DIR", node_path, sizeof(node_path))) {
     CU_FAIL("the node CTI clients are not installed: run `make deps` (needs npm), "
             "or skip the suite with CTK_TEST_SKIP=node");
     return -1;

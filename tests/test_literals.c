@@ -17,7 +17,7 @@
 #define EXEMPT_MARK "not the profile's"
 
 static const char *const product_dirs[] = { "lib", "simulators", "runner", "suites", "bench",
-                                            "cli", "reports" };
+                                            "cli", "reports", "console" };
 
 typedef struct words {
   char *w[MAX_WORDS];

@@ -473,7 +473,12 @@ static void test_html(void)
   /* Hostile message text is escaped. */
   CU_ASSERT_PTR_NOT_NULL(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
   CU_ASSERT_PTR_NOT_NULL(strstr(html, "江西省 12328 &lt;staging&gt;"));
-  CU_ASSERT_PTR_NOT_NULL(strstr(html, "not the official text"));
+  /* Chinese first: the page's own words come from the zh-CN catalogue */
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "<html lang=\"zh-CN\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "不是 JT/T 1019.3 的官方文本"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "需要关注"));
+  CU_ASSERT_PTR_NULL(strstr(html, "Needs attention"));
+  CU_ASSERT_PTR_NULL(strstr(html, "exchanged message"));
 
   doc = htmlReadMemory(out.data, (int)out.len, "report.html", "UTF-8",
                        HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
@@ -484,7 +489,7 @@ static void test_html(void)
   assert_xpath_string(doc, "//*[@id='n-inconc']", "1");
   assert_xpath_string(doc, "//*[@id='n-skip']", "1");
   assert_xpath_string(doc, "//*[@id='n-error']", "1");
-  assert_xpath_string(doc, "//*[@id='certifiable']", "NOT CERTIFIABLE");
+  assert_xpath_string(doc, "//*[@id='certifiable']", "不可认证");
   assert_xpath_string(doc, "//*[@id='exit-code']", "1");
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[contains(@class,'test')]"), 5);
   /* Failing tests come first and open. */
@@ -508,6 +513,17 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//li"), 3);
   CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//a[@href='#t-J1.cross-city']"), 1);
   xmlFreeDoc(doc);
+
+  /* English on request, the same page otherwise */
+  ctk_buf_reset(&out);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_html_write_lang(run, "en", &out), CTK_E_OK);
+  html = ctk_buf_str(&out);
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "<html lang=\"en\""));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "not the official text"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, ">NOT CERTIFIABLE<"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "Needs attention"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(html, "id=\"n-total\">5<"));
+  CU_ASSERT_EQUAL(ctk_report_html_write_lang(run, "fr", &out), CTK_E_NOTFOUND);
   ctk_buf_free(&out);
   ctk_run_free(run);
 }
