@@ -1,5 +1,6 @@
 /* ctk_ct: verdicts, the run plan and the CUnit frame of the conformance tests. */
 #include "ctk_ct.h"
+#include "ctk_ct_runid.h"
 
 #include <dirent.h>
 
@@ -281,6 +282,9 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
       ct_frame.n_total++;
   }
 
+  /* Every id the tests make is scoped to this run (ctk_ct_runid.h). */
+  if(ct_frame.n_total)
+    ctk_ct_runid_begin(env);
   if(CU_initialize_registry() != CUE_SUCCESS)
     return CTK_E_INTERNAL;
   for(i = 0; i < ctk_ct_count(); i++) {

@@ -81,21 +81,6 @@ ctk_node ctk_ct_sut_node(const ctk_ct *t)
   return n;
 }
 
-void ctk_ct_order_id(const char *city_region, char out[24])
-{
-  static unsigned counter;
-  static unsigned base;
-  time_t now = time(NULL);
-  char day[16];
-  /* Beijing date, as the accepting city would write it. */
-  ctk_beijing_strftime(now, "%Y%m%d", day, sizeof(day));
-  if(!base)
-    base = (unsigned)(ctk_beijing_seconds_of_day(now) * 9 % 800000);
-  counter++;
-  /* Sequences 900000 and above are left to the hostile catalogue (fixtures/hostile). */
-  snprintf(out, 24, "%.6s%.8s%06u", city_region, day, (base + counter) % 900000u);
-}
-
 /* ---------- building ---------- */
 
 xmlNodePtr ctk_ct_node_path(const ctk_msg *m, ctk_ct_from from, const ctk_element_role *path,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctk_ct.h"
+#include "ctk_ct_runid.h"
 
 /* Somebody the runner talks to. */
 typedef struct ctk_ct_peer {
@@ -51,9 +52,7 @@ ctk_ct_peer ctk_ct_ministry(const ctk_ct *t);
 ctk_ct_as ctk_ct_as_sut(const ctk_ct *t);
 ctk_node ctk_ct_ministry_node(void);
 
-/* A fresh work-order id for an order accepted by city: region + today + 6-digit sequence
- * unique in this runner (time-seeded, so runs against one SUT do not collide). */
-void ctk_ct_order_id(const char *city_region, char out[24]);
+/* Work-order ids (ctk_ct_order_id) come from ctk_ct_runid.h: scoped to the run. */
 
 /* A request of the interface of role iface from `from` to `to`, composed from the profile
  * (ctk_compose: its schemas' element order, its sources for mandatory fields nobody gives),

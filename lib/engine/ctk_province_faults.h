@@ -27,7 +27,7 @@
   X(wrong_result_code, "answers SCHEMA (1002) where FORMAT (1003) is due", "J3-FMT-001")     \
   X(missing_urge, "never urges its cities about overdue orders", "J1-TIME-002")              \
   X(gbk_broken, "answers GBK requests with UTF-8 bytes while declaring GBK", "J3-ENC-001")    \
-  X(stats_wrong, "statistics it reports and serves are off by one", "J2-STAT-001")           \
+  X(stats_wrong, "statistics it reports and serves count every order twice", "J2-STAT-001")\
   X(xxe_accepted, "answers 0000 to messages with a DTD or entity declaration", "J3-SEC-001") \
   X(wrong_correl_id, "answers carry a CorrelId other than the request's MsgId", "J3-ENV-007") \
   X(unknown_order_accepted, "answers 0000 to updates about orders it does not hold",         \
