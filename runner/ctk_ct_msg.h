@@ -150,6 +150,23 @@ int ctk_ct_wait_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                        const ctk_node *to, const char *order_id, const char *want, char *last,
                        size_t lastlen);
 
+/* When the counterpart behind relay ("ministry", "city") refused a message of iface ("" =
+ * any) about order_id that the SUT sent (and never accepted a copy of it): fail with the
+ * refusal's code, text, where and requirement, and return 1. 0 when nothing was refused. */
+struct ctk_relay;
+int ctk_ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                        const char *iface, const char *order_id);
+/* The same for messages that arrived after seq since_seq; order_id NULL = any. */
+int ctk_ct_fail_refused_since(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                              const char *iface, const char *order_id, long since_seq);
+/* Remember where the SUT's links to the ministry and the cities stand (the frame calls it as
+ * a test starts) ... */
+void ctk_ct_mark_links(ctk_ct *t);
+/* ... and, once the test would pass, fail it when the ministry or a city refused something
+ * the SUT sent since about an order of this test (its id in the test's evidence): a pass must
+ * not hide what the SUT's counterparts said no to. */
+int ctk_ct_fail_refused_links(ctk_ct *t);
+
 /* Check the SUT holds order_id in state want (one query); fails on req otherwise. */
 int ctk_ct_expect_status(ctk_ct *t, const char *order_id, const char *want, const char *req);
 /* Wait until the ministry holds order_id in state want; fails on req otherwise. */

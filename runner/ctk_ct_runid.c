@@ -13,6 +13,7 @@
 #include "ctk_calendar.h"
 #include "ctk_ct_msg.h"
 #include "ctk_log.h"
+#include "ctk_roles.h"
 
 /* Candidates tried before the run takes one unasked: enough to pass over a day of runs that
  * cluster, few enough that a SUT answering slowly costs seconds, not minutes. */
@@ -62,7 +63,9 @@ static int runid_used(ctk_ct *t, unsigned id, const char *day)
   size_t c;
   int asked = 0;
 
-  if(!strcmp(px->sut_role, "city") || !px->n_cities)
+  /* a fresh reference SUT holds nothing; a city SUT is not asked as its cities */
+  if(px->self_test || !strcmp(px->sut_role, "city") || !px->n_cities || !t->env->roles ||
+     !t->env->roles->sut_url[0])
     return -1;
   for(c = 0; c < px->n_cities; c++) {
     ctk_ct_as as = ctk_ct_as_city(t, c);

@@ -7,14 +7,17 @@
 
 /* The id scheme (docs/RUNNER.md, "Run ids"): an order id is the accepting city's region, the
  * Beijing date and a 6-digit sequence RRRCCC, where RRR is the run id (000-999, unique per SUT
- * and day) and CCC a counter per city: 001-799 for the run's own orders, 800-999 reserved for
- * the fixtures it replays (the hostile catalogue). */
+ * and day) and CCC a counter per city: 001-599 for the orders the tests make, 600-799 for the
+ * city simulators' own, 800-999 reserved for the fixtures the run replays (the hostile
+ * catalogue). */
 #define CTK_CT_RUN_IDS 1000u
-#define CTK_CT_RUN_COUNTER_MAX 799u
+#define CTK_CT_RUN_COUNTER_MAX 599u
+#define CTK_CT_RUN_SIM_BASE 600u
 #define CTK_CT_RUN_RESERVED_BASE 800u
 #define CTK_CT_RUN_TAG_LEN 16
 
-/* Choose the run id, once, before the first test: a random one the SUT holds no order of (for
+/* Choose the run id, once, before the roles start (cmd_run; env->roles needs only sut_url)
+ * or at the latest before the first test: a random one the SUT holds no order of (for
  * a province SUT the first order id of each city is queried; a candidate it holds is passed
  * over), then scope every MsgId to the run's tag. A SUT that cannot be asked keeps the
  * random candidate. Later calls do nothing. */
