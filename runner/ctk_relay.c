@@ -339,7 +339,7 @@ int ctk_relay_refused(ctk_relay *r, const char *iface, const char *order_id, con
   size_t i;
   int found = 0;
   pthread_mutex_lock(&r->lock);
-  for(i = r->count; i-- > 0 && !found;) {
+  for(i = 0; i < r->count && !found; i++) {
     const ctk_relay_msg *m = &r->msgs[i];
     size_t k;
     int taken = 0;

@@ -68,7 +68,7 @@ size_t ctk_relay_find(ctk_relay *r, const char *iface, const char *order_id, con
  * at least once; *first_seq (may be NULL) the arrival of the first of them, 0 when none. */
 size_t ctk_relay_find_answered(ctk_relay *r, const char *iface, const char *order_id,
                                const char *rc, long *first_seq);
-/* The newest message of iface ("" = any) about order_id (NULL = any), arrived after seq
+/* The first (the cause; later refusals tend to follow from it) message of iface ("" = any) about order_id (NULL = any), arrived after seq
  * since_seq, that the counterpart refused: its Answer carried a result code other than ok_rc
  * and no copy of it (same MsgId) was accepted. Copied into out (free out->raw); 0 when none.
  * What a test names when the SUT sent something that was refused. A link that was down (503
