@@ -443,7 +443,8 @@ int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char
     return 0;
   }
   if(r->transport) {
-    ctk_ct_fail(t, req, "%s: %s", what, r->why.text);
+    /* the connection broke or the answer was cut short: no Answer is the envelope's failure */
+    ctk_ct_fail(t, ctk_ct_rule(t, "envelope"), "%s: no readable answer: %s", what, r->why.text);
     return 0;
   }
   if(!r->answer) {
@@ -657,8 +658,12 @@ static int ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *count
                         own ? ct_own_order : NULL, t, &m))
     return 0;
   ct_result_name(t->env->profile, m.result, name, sizeof(name));
-  /* the refusal's own requirement; else the interface's (its message is what broke) */
+  /* the refusal's own requirement; else the interface's (its message is what broke). A
+   * counterpart that refuses a step for its state holds the order in another state than the
+   * SUT: the levels no longer agree (updates lost or out of order), whatever step it was. */
   req = m.answer_req[0] ? m.answer_req : "";
+  if(!strcmp(name, "STATE") && ctk_ct_rule(t, "same-state")[0])
+    req = ctk_ct_rule(t, "same-state");
   if(!req[0]) {
     const ctk_interface *ifc = ctk_profile_interface(t->env->profile, m.iface);
     req = ifc && ifc->n_requirements ? ifc->requirements[0] : ctk_ct_req(t, 0);
@@ -668,9 +673,10 @@ static int ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *count
                 m.order_id, m.msg_id, counterpart, m.answer_text);
   else
     ctk_ct_fail(t, req, "the %s refused what the SUT sent: %s of order %s (MsgId %s) answered "
-                "HTTP %d, result %s %s \"%s\"%s%s", counterpart, m.iface, m.order_id, m.msg_id,
-                m.answer_status, m.result[0] ? m.result : "(none)", name[0] ? name : "",
-                m.answer_text, m.answer_where[0] ? " where " : "", m.answer_where);
+                "HTTP %d, result %s %s \"%s\"%s%s%s%s%s", counterpart, m.iface, m.order_id,
+                m.msg_id, m.answer_status, m.result[0] ? m.result : "(none)", name[0] ? name : "",
+                m.answer_text, m.answer_where[0] ? " where " : "", m.answer_where,
+                m.answer_req[0] ? " (it names " : "", m.answer_req, m.answer_req[0] ? ")" : "");
   free(m.raw);
   return 1;
 }

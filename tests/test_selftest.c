@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_faultproxy.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_result.h"
@@ -375,6 +376,155 @@ static void test_external_kit(void)
   ctk_buf_free(&now);
 }
 
+/* One fault-proxy mode on one link of an external province, and what the run must give. */
+typedef struct proxy_case {
+  int link;                    /* 0 runner -> SUT, 1 SUT -> ministry, 2 SUT -> cities */
+  const char *command;         /* ctk_faultproxy_command; "clear" = a clean link */
+  int exit_status;             /* 0: the province still does what it must; 1: caught */
+  const char *says;            /* in a failing reason ("[J" = any requirement), or NULL */
+} proxy_case;
+
+static const proxy_case proxy_cases[] = {
+  { 0, "clear", 0, NULL },
+  /* modes a conforming province rides out: slow links, answers lost after the ministry had
+   * the message (the province sends the same MsgId again, which is legal) */
+  { 0, "delay 100", 0, NULL },
+  { 1, "cut down 1 3", 0, NULL },
+  { 1, "delay 100", 0, NULL },
+  { 2, "delay 100", 0, NULL },
+  /* modes that change what the province does as its counterparts see it */
+  { 0, "delay 1500", 1, "within 1000 ms" },
+  { 0, "cut down 30 0", 1, "[J3-ENV-001]" },
+  { 1, "down reset", 1, "[J" },
+  { 2, "down refuse", 1, "[J1-FLOW-" },
+};
+
+/* Replace the first "from" in text (at most size bytes) by "to". */
+static void selftest_swap(char *text, size_t size, const char *from, const char *to)
+{
+  char *hit = strstr(text, from);
+  size_t flen = strlen(from), tlen = strlen(to), rest;
+  if(!hit)
+    return;
+  rest = strlen(hit + flen);
+  if((size_t)(hit - text) + tlen + rest + 1 > size)
+    return;
+  memmove(hit + tlen, hit + flen, rest + 1);
+  memcpy(hit, to, tlen);
+}
+
+/* A province behind a fault-injecting proxy on each of its three links (runner -> SUT,
+ * SUT -> ministry, SUT -> cities), started from a kit: every mode that changes what the
+ * province does is caught with a fitting requirement, every mode it rides out passes. */
+static void test_external_proxy(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-proxy");
+  int port[3], proxied[3], sut_port = 0;
+  ctk_faultproxy *fp[3] = { NULL, NULL, NULL };
+  char kit[700], cmd[4096], path[800], from[64], to[64], err[256];
+  char *text;
+  ctk_proc prov;
+  size_t i, k;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  for(i = 0; i < 3; i++) {
+    port[i] = ctk_test_free_port();
+    CU_ASSERT_TRUE_FATAL(port[i] > 0);
+  }
+  CU_ASSERT_TRUE_FATAL(port[0] != port[1] && port[1] != port[2] && port[0] != port[2]);
+  snprintf(kit, sizeof(kit), "%s/kit", dir);
+  snprintf(cmd, sizeof(cmd), "'%s' init province --region 360000 '%s' --sut-port %d "
+           "--ministry-port %d --cities-port %d > /dev/null", ctk_test_ctk_bin(), kit, port[0],
+           port[1], port[2]);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  /* a proxy in front of each: the runner reaches the SUT through proxy 0, the province its
+   * ministry and cities through proxies 1 and 2 */
+  for(i = 0; i < 3; i++) {
+    ctk_faultproxy_config pc;
+    memset(&pc, 0, sizeof(pc));
+    pc.target_port = port[i];
+    CU_ASSERT_EQUAL_FATAL(ctk_faultproxy_start(&pc, &fp[i]), CTK_E_OK);
+    proxied[i] = ctk_faultproxy_port(fp[i]);
+  }
+  snprintf(path, sizeof(path), "%s/peers.csv", kit);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  {
+    char peers[4096];
+    ctk_strlcpy(peers, text, sizeof(peers));
+    snprintf(from, sizeof(from), ":%d\n", port[1]);
+    snprintf(to, sizeof(to), ":%d\n", proxied[1]);
+    selftest_swap(peers, sizeof(peers), from, to);
+    for(k = 0; k < 2; k++) {
+      snprintf(from, sizeof(from), ":%d/", port[2]);
+      snprintf(to, sizeof(to), ":%d/", proxied[2]);
+      selftest_swap(peers, sizeof(peers), from, to);
+    }
+    selftest_write(path, peers);
+  }
+  free(text);
+  snprintf(path, sizeof(path), "%s/province.pixit", kit);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  {
+    char pixit[8192];
+    ctk_strlcpy(pixit, text, sizeof(pixit));
+    snprintf(from, sizeof(from), "url = http://127.0.0.1:%d ", port[0]);
+    snprintf(to, sizeof(to), "url = http://127.0.0.1:%d ", proxied[0]);
+    selftest_swap(pixit, sizeof(pixit), from, to);
+    selftest_swap(pixit, sizeof(pixit), "answer_timeout_ms = 5000", "answer_timeout_ms = 1000");
+    selftest_swap(pixit, sizeof(pixit), "propagate_timeout_ms = 8000",
+                  "propagate_timeout_ms = 3000");
+    snprintf(path, sizeof(path), "%s/proxy.pixit", kit);
+    selftest_write(path, pixit);
+  }
+  free(text);
+  CU_ASSERT_EQUAL_FATAL(selftest_kit_province(&prov, kit, &sut_port), 0);
+
+  for(i = 0; i < sizeof(proxy_cases) / sizeof(proxy_cases[0]); i++) {
+    const proxy_case *c = &proxy_cases[i];
+    ctk_run *run = NULL;
+    int rc, said = 0;
+    CU_ASSERT_EQUAL(ctk_faultproxy_command(fp[c->link], c->command), CTK_E_OK);
+    snprintf(cmd, sizeof(cmd), "'%s' run --sut province --pics '%s/province.pics' --pixit "
+             "'%s/proxy.pixit' --out '%s/case%zu' --quiet --select "
+             "'J1.local-case,J1.cross-city,J3.idempotent-repeat' > '%s/case%zu.log' 2>&1",
+             ctk_test_ctk_bin(), kit, kit, dir, i, dir, i);
+    rc = ctk_test_run(cmd, NULL);
+    ctk_faultproxy_clear(fp[c->link]);
+    snprintf(path, sizeof(path), "%s/case%zu/results.json", dir, i);
+    if(ctk_report_json_load(path, &run, err, sizeof(err)) != CTK_E_OK) {
+      fprintf(stderr, "selftest proxy: link %d \"%s\": no results (%s)\n", c->link, c->command,
+              err);
+      CU_FAIL("a proxied run wrote no results");
+      continue;
+    }
+    for(k = 0; k < run->n_tests; k++) {
+      const ctk_test_result *t = run->tests[k];
+      if(t->verdict == CTK_VERDICT_FAIL && c->says && strstr(t->reason, c->says))
+        said = 1;
+      /* a province fault is a fail, never a tool error */
+      CU_ASSERT_NOT_EQUAL(t->verdict, CTK_VERDICT_ERROR);
+    }
+    if(rc != c->exit_status || (c->says && !said)) {
+      fprintf(stderr, "selftest proxy: link %d \"%s\": exit %d (want %d)%s%s\n", c->link,
+              c->command, rc, c->exit_status, c->says ? ", want a failure saying " : "",
+              c->says ? c->says : "");
+      for(k = 0; k < run->n_tests; k++)
+        fprintf(stderr, "  %s %s %s\n", run->tests[k]->id,
+                ctk_verdict_name(run->tests[k]->verdict), run->tests[k]->reason);
+    }
+    CU_ASSERT_EQUAL(rc, c->exit_status);
+    CU_ASSERT_TRUE(!c->says || said);
+    ctk_run_free(run);
+    /* what a broken link left queued drains before the next case */
+    ctk_sleep_ms(c->exit_status ? 1500 : 200);
+  }
+  ctk_proc_stop(&prov, 3000);
+  for(i = 0; i < 3; i++)
+    ctk_faultproxy_stop(fp[i]);
+}
+
 /* An external city with a CTI intake, as a city operator would test it: the city simulator
  * started by hand, reporting to the runner's fixed province port; the queue machine posts to
  * the city's webhook URL of the PIXIT. A city that then sends an invalid report fails. */
@@ -568,6 +718,7 @@ void ctk_test_add_selftest(CU_pSuite s)
 {
   CTK_TEST(s, test_tls_sut);
   CTK_TEST(s, test_external_kit);
+  CTK_TEST(s, test_external_proxy);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_city_verdicts);
   CTK_TEST(s, test_variant_province_verdicts);

@@ -391,6 +391,8 @@ static void flow_order_from(ctk_exchange *x, ctk_order *o)
 #define FIELD(dst, role) ctk_strlcpy(dst, flow_get_in(x, CTK_EL_WORK_ORDER, role), sizeof(dst))
   FIELD(o->order_id, CTK_EL_ORDER_ID);
   FIELD(o->accept_time, CTK_EL_ACCEPT_TIME);
+  /* the day as the profile writes times, so statistics find the order under any profile */
+  ctk_profile_day(x->n->profile, o->accept_time, o->accept_date);
   FIELD(o->accept_region, CTK_EL_ACCEPT_REGION);
   FIELD(o->handle_region, CTK_EL_HANDLE_REGION);
   FIELD(o->channel, CTK_EL_CHANNEL);

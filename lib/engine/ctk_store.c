@@ -94,7 +94,7 @@ static const char ctk_store_schema[] =
                " WHERE sender = ? AND msg_id = ?")                                           \
   X(MSGID_PUT, "INSERT OR REPLACE INTO msgids(sender, msg_id, req_hash, answer,"             \
                " content_type, at) VALUES(?,?,?,?,?,?)")                                     \
-  X(ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE order_id = ?")                       \
+  X(ORDER_GET, "SELECT " ORDER_COLS ", accept_date FROM orders WHERE order_id = ?")         \
   X(ORDER_INSERT, "INSERT INTO orders(" ORDER_COLS ", accept_date, order_xml)"               \
                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")              \
   X(ORDER_UPDATE, "UPDATE orders SET accept_time=?2, accept_region=?3, handle_region=?4,"    \
@@ -109,10 +109,12 @@ static const char ctk_store_schema[] =
                  " msg_id) VALUES(?,?,?,?,?,?)")                                             \
   X(HISTORY_EACH, "SELECT time, interface_code, status, region, msg_id FROM history"         \
                   " WHERE order_id = ? ORDER BY id")                                         \
-  X(ORDERS_EACH, "SELECT " ORDER_COLS " FROM orders WHERE accept_region LIKE ?1 || '%'"      \
+  X(ORDERS_EACH, "SELECT " ORDER_COLS ", accept_date FROM orders"                           \
+                 " WHERE accept_region LIKE ?1 || '%'"                                       \
                  " AND (?2 = '' OR accept_date >= ?2) AND (?3 = '' OR accept_date <= ?3)"    \
                  " ORDER BY order_id")                                                       \
-  X(OVERDUE_EACH, "SELECT " ORDER_COLS " FROM orders WHERE deadline <> '' AND deadline < ?1" \
+  X(OVERDUE_EACH, "SELECT " ORDER_COLS ", accept_date FROM orders"                          \
+                  " WHERE deadline <> '' AND deadline < ?1"                                  \
                   " AND instr(',' || ?2 || ',', ',' || status || ',') > 0 ORDER BY order_id") \
   X(URGE_MARK, "INSERT OR IGNORE INTO urges(order_id, day) VALUES(?,?)")                     \
   X(OUTBOX_ADD, "INSERT INTO outbox(fifo_key, peer, interface_code, msg_id, order_id, body,"  \
@@ -923,6 +925,7 @@ static void order_from_row(sqlite3_stmt *st, ctk_order *o)
   o->urged = sqlite3_column_int(st, 20);
   col_text(st, 21, o->created_at, sizeof(o->created_at));
   col_text(st, 22, o->updated_at, sizeof(o->updated_at));
+  col_text(st, 23, o->accept_date, sizeof(o->accept_date));
 }
 
 ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
@@ -948,8 +951,12 @@ ctk_code ctk_store_order_get(ctk_store *s, const char *order_id, ctk_order *o)
 /* Bind the 23 order columns in ORDER_COLS order, then accept_date and the XML. */
 static void bind_order(sqlite3_stmt *st, const ctk_order *o, const char *xml, size_t xml_len)
 {
-  /* accept_date: the first 10 characters of accept_time, bound in place (see bind_text) */
-  sqlite3_bind_text(st, 24, o->accept_time, (int)strnlen(o->accept_time, 10), SQLITE_STATIC);
+  /* accept_date: the day the node read from accept_time in its profile's format; else the
+   * first 10 characters of accept_time, bound in place (see bind_text) */
+  if(o->accept_date[0])
+    sqlite3_bind_text(st, 24, o->accept_date, (int)strnlen(o->accept_date, 10), SQLITE_STATIC);
+  else
+    sqlite3_bind_text(st, 24, o->accept_time, (int)strnlen(o->accept_time, 10), SQLITE_STATIC);
   bind_text(st, 1, o->order_id);
   bind_text(st, 2, o->accept_time);
   bind_text(st, 3, o->accept_region);

@@ -27,6 +27,9 @@ typedef struct ctk_store ctk_store;
 typedef struct ctk_order {
   char order_id[CTK_STORE_ORDER_ID];
   char accept_time[CTK_STORE_TIME];
+  /* YYYY-MM-DD of accept_time (Beijing), what statistics select days by; "" = the first ten
+   * characters of accept_time (right for xs:dateTime, not for every profile's format) */
+  char accept_date[11];
   char accept_region[CTK_STORE_REGION];
   char handle_region[CTK_STORE_REGION];
   char channel[CTK_STORE_CODE];
