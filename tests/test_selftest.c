@@ -484,14 +484,22 @@ static void test_external_proxy(void)
   for(i = 0; i < sizeof(proxy_cases) / sizeof(proxy_cases[0]); i++) {
     const proxy_case *c = &proxy_cases[i];
     ctk_run *run = NULL;
+    ctk_faultproxy_stats before, after;
     int rc, said = 0;
+    ctk_faultproxy_get_stats(fp[c->link], &before);
     CU_ASSERT_EQUAL(ctk_faultproxy_command(fp[c->link], c->command), CTK_E_OK);
     snprintf(cmd, sizeof(cmd), "'%s' run --sut province --pics '%s/province.pics' --pixit "
              "'%s/proxy.pixit' --out '%s/case%zu' --quiet --select "
              "'J1.local-case,J1.cross-city,J3.idempotent-repeat' > '%s/case%zu.log' 2>&1",
              ctk_test_ctk_bin(), kit, kit, dir, i, dir, i);
     rc = ctk_test_run(cmd, NULL);
+    ctk_faultproxy_get_stats(fp[c->link], &after);
     ctk_faultproxy_clear(fp[c->link]);
+    /* the mode was exercised: traffic went through the link, and a cut did cut */
+    CU_ASSERT_TRUE(after.accepted + after.reset > before.accepted + before.reset ||
+                   !strncmp(c->command, "down refuse", 11));
+    if(!strncmp(c->command, "cut", 3))
+      CU_ASSERT_TRUE(after.cut > before.cut);
     snprintf(path, sizeof(path), "%s/case%zu/results.json", dir, i);
     if(ctk_report_json_load(path, &run, err, sizeof(err)) != CTK_E_OK) {
       fprintf(stderr, "selftest proxy: link %d \"%s\": no results (%s)\n", c->link, c->command,
@@ -523,6 +531,55 @@ static void test_external_proxy(void)
   ctk_proc_stop(&prov, 3000);
   for(i = 0; i < 3; i++)
     ctk_faultproxy_stop(fp[i]);
+}
+
+/* A province whose upward reports the ministry refuses fails with the refusal: its code, the
+ * field and the requirement in the reason, exit 1 (never a tool error, never "not passed up"). */
+static void test_refusal_named(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-refusal");
+  char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
+  char path[700], cmd[2048], err[256];
+  const char *start;
+  ctk_run *run = NULL;
+  size_t i, refused = 0;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pixit);
+  start = strstr(pixit, "start = reference");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+  {
+    FILE *out;
+    snprintf(path, sizeof(path), "%s/refused.pixit", dir);
+    out = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    fprintf(out, "%.*sstart = reference\nfault = wrong-code-value\n%s", (int)(start - pixit),
+            pixit, start + strlen("start = reference"));
+    fclose(out);
+  }
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s/out --quiet "
+           "--select 'J1.local-case,J1.instant-answer,J3.idempotent-repeat' > %s/run.log 2>&1",
+           ctk_test_ctk_bin(), SELFTEST_PICS, path, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 1);
+  snprintf(path, sizeof(path), "%s/out/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *t = run->tests[i];
+    CU_ASSERT_EQUAL(t->verdict, CTK_VERDICT_FAIL);
+    if(strstr(t->reason, "the ministry refused what the SUT sent") &&
+       strstr(t->reason, "CODE_VALUE") && strstr(t->reason, " where /") &&
+       !strncmp(t->reason, "[J3-CODE-", 9))
+      refused++;
+    else
+      fprintf(stderr, "selftest refusal: %s %s %s\n", t->id, ctk_verdict_name(t->verdict),
+              t->reason);
+  }
+  CU_ASSERT_EQUAL(refused, run->n_tests);
+  CU_ASSERT_EQUAL(run->n_tests, 3);
+  ctk_run_free(run);
+  free(pixit);
 }
 
 /* An external city with a CTI intake, as a city operator would test it: the city simulator
@@ -719,6 +776,7 @@ void ctk_test_add_selftest(CU_pSuite s)
   CTK_TEST(s, test_tls_sut);
   CTK_TEST(s, test_external_kit);
   CTK_TEST(s, test_external_proxy);
+  CTK_TEST(s, test_refusal_named);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_city_verdicts);
   CTK_TEST(s, test_variant_province_verdicts);
