@@ -14,6 +14,7 @@
 #include "ctk_ct_msg.h"
 #include "ctk_log.h"
 #include "ctk_roles.h"
+#include "ctk_validate.h"
 
 /* Candidates tried before the run takes one unasked: enough to pass over a day of runs that
  * cluster, few enough that a SUT answering slowly costs seconds, not minutes. */
@@ -121,6 +122,25 @@ static unsigned runid_probe(ctk_ct_env *env, unsigned from, const char *day)
   return id;
 }
 
+/* The scheme must stay within the profile's own format of order ids (formats.csv): say so
+ * loudly when a profile's format does not take it, since every order of the run would then
+ * be refused for its id rather than for what the test checks. */
+static void runid_check_format(const ctk_ct_env *env, unsigned id, const char *day)
+{
+  const char *field = NULL, *result = NULL, *req = NULL;
+  char sample[24];
+  const ctk_profile *p = env ? env->profile : NULL;
+  const ctk_pixit *px = env ? env->pixit : NULL;
+  if(!p || !px || !px->n_cities ||
+     !ctk_format_of_element(p, ctk_el(p, CTK_EL_ORDER_ID), &field, &result, &req))
+    return;
+  runid_format(px->cities[0], day, id, 1, sample);
+  if(ctk_format_match(p, field, sample) == 0)
+    ctk_log(CTK_LOG_WARN, "run-id", "order id %s of the run's scheme does not match the "
+            "profile's format %s (%s): orders the tests make will be refused for it", sample,
+            field, req);
+}
+
 static void runid_set(unsigned id, const char *day)
 {
   runid.id = (int)id;
@@ -145,6 +165,7 @@ void ctk_ct_runid_begin(ctk_ct_env *env)
     unsigned first = from && *from ? (unsigned)strtoul(from, NULL, 10) : runid_random();
     id = runid_probe(env, first, day);
     runid_set(id, day);
+    runid_check_format(env, id, day);
     if(env && env->run)
       ctk_run_set_pixit(env->run, "run.id", runid.tag);
   }
