@@ -208,8 +208,11 @@ static int init_peers(const init_kit *k)
  * its own configuration instead. */
 static int init_province_conf(const init_kit *k, const char *absdir)
 {
+  char profile[PATH_MAX];
   ctk_buf b;
   int rc;
+  if(!realpath(k->profile->dir, profile))
+    ctk_strlcpy(profile, k->profile->dir, sizeof(profile));
   ctk_buf_init(&b, 8192);
   ctk_buf_printf(&b,
     "# ctk serve province --config %s/province.conf\n"
@@ -223,8 +226,9 @@ static int init_province_conf(const init_kit *k, const char *absdir)
     "secret-file = %s/secrets/sut.secret\n"
     "peers = %s/peers.csv             # where it reaches the runner's ministry and cities\n"
     "urge-interval = 1                # overdue scan every second (PIXIT limits.overdue_urge_ms)\n"
-    "retry-initial-ms = 100           # first retry of a delivery the ministry did not take\n",
-    absdir, k->region, k->sut_port, absdir, absdir, absdir, absdir, absdir);
+    "retry-initial-ms = 100           # first retry of a delivery the ministry did not take\n"
+    "profile = %s   # the profile of the kit (ctk run --profile the same)\n",
+    absdir, k->region, k->sut_port, absdir, absdir, absdir, absdir, absdir, profile);
   rc = init_write(k, "province.conf", &b, 0644);
   ctk_buf_free(&b);
   return rc;
