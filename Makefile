@@ -45,6 +45,7 @@ LAYER_lib/engine := engine
 LAYER_reports := reports
 LAYER_simulators/acd := sim_base
 LAYER_simulators/load := sim_base
+LAYER_simulators/cti := sim_base
 LAYER_simulators/city := sim_city
 LAYER_bench := bench
 LAYER_runner := runner
@@ -56,7 +57,7 @@ LAYER_tests := tests
 LAYER_tests/server := tests
 LAYER_tests/fuzz := tests
 
-LIB_DIRS := lib/base lib/proto lib/engine reports simulators/acd simulators/load simulators/city \
+LIB_DIRS := lib/base lib/proto lib/engine reports simulators/cti simulators/acd simulators/load simulators/city \
             bench runner suites/jtt1019-1 suites/jtt1019-2 suites/jtt1019-3
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -157,10 +158,14 @@ bench: deps
 	$(MAKE) all
 	sh bench/run.sh $(abspath $(CTK))
 
-# The 200-call version of the cti_interop suite (20 calls in make test).
+# The 200-call version of the cti_interop suite (20 calls in make test), then the reference
+# city docked by each family through 200 answered calls (J2.dock-*; 10 in make test).
 cti-check: deps
 	$(MAKE) all
 	CTK_CTI_CALLS=200 CTK_BIN=$(abspath $(CTK)) ./$(TESTBIN) --suite cti_interop
+	d=$$(mktemp -d) && sed 's/^calls = .*/calls = 200/' fixtures/pixit/reference-city.pixit \
+	  > $$d/city.pixit && $(CTK) run --sut city --pics fixtures/pics/reference-city.pics \
+	  --pixit $$d/city.pixit --select 'id:J2.dock-*' --out $$d/out
 
 # issue 17's targets, measured (bench/hostile.sh): store growth, CPU per refusal, a good
 # client's answers under 2,000 slow connections

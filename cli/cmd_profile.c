@@ -12,7 +12,9 @@
 #include "ctk_commands.h"
 #include "ctk_ct.h"
 #include "ctk_profile_check.h"
+#include "ctk_file.h"
 #include "ctk_profile_fixtures.h"
+#include "ctk_translate.h"
 
 static void profile_usage(FILE *out)
 {
@@ -23,7 +25,9 @@ static void profile_usage(FILE *out)
         "            PROFILE_DIR defaults to $CTK_PROFILE or profiles/jtt1019-baseline\n"
         "  fixtures  compose the profile's messages into OUT_DIR/valid (every interface, both\n"
         "            bindings, every encoding) and OUT_DIR/invalid (one fault each, with\n"
-        "            NAME.expect: code, requirement, where); each is checked before it is written\n"
+        "            NAME.expect: code, requirement, where); each is checked before it is written;\n"
+        "            and the kit's hostile catalogue (fixtures/hostile, or $CTK_HOSTILE_DIR)\n"
+        "            translated into the profile, into OUT_DIR/hostile\n"
         "  roles     the roles a profile maps, as a Markdown table; a column per PROFILE_DIR\n"
         "            with what that profile calls each\n"
         "exit: 0 clean (lint) or all written (fixtures), 1 problems found or a message failed\n"
@@ -130,8 +134,70 @@ static void print_fixture_note(void *ctx, const char *file, const char *text)
   fprintf(stderr, "ctk profile fixtures: %s: %s: %s\n", (const char *)ctx, file, text);
 }
 
+#define HOSTILE_FILE_MAX ((size_t)4 * 1024 * 1024)
+#define HOSTILE_CASES_MAX 512
+
+/* The hostile catalogue, translated from the profile it is written in into p, file by file.
+ * Returns how many files were written; -1 when the catalogue cannot be read or translated. */
+static long hostile_fixtures(const ctk_profile *p, const char *out_dir)
+{
+  const char *env = getenv("CTK_HOSTILE_DIR");
+  const char *dir = env && *env ? env : "fixtures/hostile";
+  char *names[HOSTILE_CASES_MAX];
+  char err[1024], path[1200];
+  ctk_profile *source = NULL;
+  ctk_translate *tr = NULL;
+  long found, i, written = 0;
+
+  found = ctk_ct_list_files(dir, ".http", names, HOSTILE_CASES_MAX);
+  if(found < 0) {
+    fprintf(stderr, "ctk profile fixtures: no hostile catalogue at %s (set CTK_HOSTILE_DIR)\n",
+            dir);
+    return -1;
+  }
+  if(ctk_translate_for_dir(dir, p, &source, &tr, err, sizeof(err))) {
+    fprintf(stderr, "ctk profile fixtures: %s\n", err);
+    for(i = 0; i < found; i++)
+      free(names[i]);
+    return -1;
+  }
+  snprintf(path, sizeof(path), "%s/hostile", out_dir);
+  if(mkdir(path, 0755) && errno != EEXIST) {
+    fprintf(stderr, "ctk profile fixtures: %s: %s\n", path, strerror(errno));
+    written = -1;
+  }
+  for(i = 0; i < found; i++) {
+    ctk_buf in, out;
+    ctk_code result;
+    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+    ctk_buf_init(&in, HOSTILE_FILE_MAX);
+    ctk_buf_init(&out, HOSTILE_FILE_MAX * 2);
+    result = written < 0 ? CTK_E_IO : ctk_file_read(path, HOSTILE_FILE_MAX, &in);
+    if(!result)
+      result = tr ? ctk_translate_http(tr, in.data ? in.data : "", in.len, &out)
+                  : ctk_buf_add(&out, in.data ? in.data : "", in.len);
+    if(!result) {
+      snprintf(path, sizeof(path), "%s/hostile/%s", out_dir, names[i]);
+      result = ctk_file_write_atomic(path, out.data ? out.data : "", out.len, 0644);
+    }
+    if(result && written >= 0) {
+      fprintf(stderr, "ctk profile fixtures: %s: %s\n", path, ctk_strerror(result));
+      written = -1;
+    }
+    else if(!result)
+      written++;
+    ctk_buf_free(&in);
+    ctk_buf_free(&out);
+    free(names[i]);
+  }
+  ctk_translate_free(tr);
+  ctk_profile_free(source);
+  return written;
+}
+
 static int profile_fixtures(int argc, char **argv)
 {
+  long hostile;
   ctk_profile *p = NULL;
   ctk_fixture_counts counts;
   char err[1024];
@@ -145,13 +211,16 @@ static int profile_fixtures(int argc, char **argv)
     return CTK_EXIT_ERROR;
   }
   result = ctk_profile_fixtures(p, argv[2], &counts, print_fixture_note, argv[1]);
+  hostile = result && result != CTK_E_INVALID ? -1 : hostile_fixtures(p, argv[2]);
   ctk_profile_free(p);
   fprintf(stderr, "ctk profile fixtures: %s: %zu valid and %zu invalid messages in %s", argv[1],
           counts.valid, counts.invalid, argv[2]);
+  if(hostile >= 0)
+    fprintf(stderr, ", %ld hostile requests in %s/hostile", hostile, argv[2]);
   if(counts.failed)
     fprintf(stderr, "; %zu failed their check and were not written", counts.failed);
   fputc('\n', stderr);
-  return result ? CTK_EXIT_FAIL : CTK_EXIT_OK;
+  return result || hostile < 0 ? CTK_EXIT_FAIL : CTK_EXIT_OK;
 }
 
 #define ROLES_PROFILES_MAX 8

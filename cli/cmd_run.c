@@ -240,6 +240,7 @@ int ctk_cmd_run(int argc, char **argv)
     fprintf(stderr, "ctk run: PICS: %s\n", err);
     goto out;
   }
+  ctk_pics_use_profile(pics, profile);
   if(ctk_pixit_load(o.pixit, pixit, err, sizeof(err))) {
     fprintf(stderr, "ctk run: PIXIT: %s\n", err);
     goto out;

@@ -51,7 +51,7 @@ static void serve_usage(FILE *out)
         out);
   for(i = 0; i < CTK_PF__COUNT; i++) {
     const ctk_province_fault_info *f = ctk_province_fault_get((ctk_province_fault)i);
-    fprintf(out, "      %-28s %s [%s]\n", f->name, f->description, f->requirement);
+    fprintf(out, "      %-28s %s\n", f->name, f->description);
   }
   fputs("\nExit status: 0 after a clean stop, 2 when the endpoint cannot start (profile, store,\n"
         "port...), 3 for a bad command line or configuration (--config, values, TLS pair).\n",

@@ -12,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acd/ctk_acd_ami.h"
 #include "acd/ctk_acd_control.h"
 #include "acd/ctk_acd_cti.h"
 #include "acd/ctk_acd_engine.h"
+#include "acd/ctk_acd_esl.h"
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
@@ -100,7 +102,7 @@ static void acd_usage(FILE *out)
 /* The CTI families in the order of acd_options.cti_port, and the port each takes when named in
  * --cti without a port of its own: AMI's and ESL's usual ports; CSTA has none, 5071 is ours. */
 static const char *const acd_families[3] = { "csta", "ami", "esl" };
-static const int acd_family_ports[3] = { 5071, 5038, 8021 };
+static const int acd_family_ports[3] = { CTK_CTI_CSTA_PORT, CTK_CTI_AMI_PORT, CTK_CTI_ESL_PORT };
 
 /* --cti csta,ami,esl: turns the named families on (their port options may come before or after). */
 static int acd_parse_families(const char *list, acd_options *o)
@@ -364,6 +366,27 @@ static void acd_stats_sink(void *ctx, const ctk_acd_event *ev)
     ctk_acd_control_publish(rt->steer, &rt->stats);
 }
 
+/* A call has ended: keep it, with the id each family gave it, for the control port's GET /calls. */
+static void acd_call_ended(void *ctx, const ctk_acd_event *ev, const ctk_acd_cti_call *call)
+{
+  acd_runtime *rt = ctx;
+  ctk_acd_call_record rec;
+  if(!rt->steer)
+    return;                    /* no control port: nobody can ask */
+  memset(&rec, 0, sizeof(rec));
+  rec.seq = call->seq;
+  ctk_strlcpy(rec.outcome, call->answered_ms ? "answered" :
+              ev->kind == CTK_ACD_EV_ABANDONED ? "abandoned" : "cleared", sizeof(rec.outcome));
+  ctk_strlcpy(rec.caller, call->caller, sizeof(rec.caller));
+  rec.offered_ms = call->offered_ms;
+  rec.answered_ms = call->answered_ms;
+  rec.ended_ms = call->ended_ms;
+  ctk_strlcpy(rec.sip_call_id, call->call_id, sizeof(rec.sip_call_id));
+  ctk_acd_ami_uniqueid(call, 0, rec.ami_uniqueid, sizeof(rec.ami_uniqueid));
+  ctk_acd_esl_uuid(ctk_acd_cti_hub_run_id(rt->cti), call, 0, rec.esl_uuid);
+  ctk_acd_control_publish_call(rt->steer, &rec);
+}
+
 /* Starts the hub and every CTI family asked for; 0, or -1 after saying why on stderr. */
 static int acd_start_cti(acd_runtime *rt)
 {
@@ -402,6 +425,7 @@ static int acd_start_cti(acd_runtime *rt)
       return -1;
     }
   }
+  ctk_acd_cti_hub_on_ended(rt->cti, acd_call_ended, rt);
   sink.on_event = ctk_acd_cti_hub_on_event;
   sink.ctx = rt->cti;
   ctk_acd_engine_add_sink(rt->engine, &sink);

@@ -52,6 +52,13 @@ static void usage(FILE *out)
     "  --profile DIR            profile directory (default profiles/jtt1019-baseline)\n"
     "  --regions FILE           region table (default data/regions.csv)\n"
     "  --cti-city CODE          CTI orders go to this city (default round robin)\n"
+    "  --dock FAMILY:HOST:PORT  dock to a queue machine as a CTI client (csta, ami, esl;\n"
+    "                           comma-separated for several): one order per answered call,\n"
+    "                           linked by the queue machine's call id; reconnects with backoff\n"
+    "  --dock-user U            AMI Username (default ctk)\n"
+    "  --dock-secret S          AMI Secret (default ctk12328), ESL password (default ClueCon)\n"
+    "  --misbehave JSON         a misbehaviour rule in force from the start (as POST\n"
+    "                           /control/misbehave), e.g. {\"action\":\"drop-order\",\"count\":1}\n"
     "  --manual                 the city's part happens only on POST /control/act\n"
     "  --lenient                accept updates about orders the cities do not know (when the\n"
     "                           tests speak for the cities themselves)\n"
@@ -78,7 +85,7 @@ enum {
   OPT_PROVINCE = 256, OPT_CITIES, OPT_UPPER, OPT_LISTEN, OPT_PORT_FILE, OPT_CONTROL,
   OPT_CONTROL_PORT_FILE, OPT_DATA, OPT_SECRETS_DIR, OPT_SECRET_FILE, OPT_CREDENTIALS, OPT_RATE,
   OPT_ORDERS, OPT_DURATION, OPT_MODEL, OPT_SEED, OPT_BINDING, OPT_ENCODING, OPT_PROFILE,
-  OPT_REGIONS, OPT_CTI_CITY, OPT_MANUAL, OPT_LENIENT, OPT_WORKERS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP
+  OPT_REGIONS, OPT_CTI_CITY, OPT_DOCK, OPT_DOCK_USER, OPT_DOCK_SECRET, OPT_MISBEHAVE, OPT_MANUAL, OPT_LENIENT, OPT_WORKERS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP
 };
 
 static const struct option options[] = {
@@ -103,6 +110,10 @@ static const struct option options[] = {
   { "profile", required_argument, NULL, OPT_PROFILE },
   { "regions", required_argument, NULL, OPT_REGIONS },
   { "cti-city", required_argument, NULL, OPT_CTI_CITY },
+  { "dock", required_argument, NULL, OPT_DOCK },
+  { "dock-user", required_argument, NULL, OPT_DOCK_USER },
+  { "dock-secret", required_argument, NULL, OPT_DOCK_SECRET },
+  { "misbehave", required_argument, NULL, OPT_MISBEHAVE },
   { "manual", no_argument, NULL, OPT_MANUAL },
   { "lenient", no_argument, NULL, OPT_LENIENT },
   { "workers", required_argument, NULL, OPT_WORKERS },
@@ -190,6 +201,10 @@ static int parse_args(int argc, char **argv, cmd_state *st)
     case OPT_PROFILE: st->cfg.profile_dir = optarg; break;
     case OPT_REGIONS: st->cfg.regions_file = optarg; break;
     case OPT_CTI_CITY: st->cfg.cti_city = optarg; break;
+    case OPT_DOCK: st->cfg.dock = optarg; break;
+    case OPT_DOCK_USER: st->cfg.dock_user = optarg; break;
+    case OPT_DOCK_SECRET: st->cfg.dock_secret = optarg; break;
+    case OPT_MISBEHAVE: st->cfg.misbehave = optarg; break;
     case OPT_MANUAL: st->cfg.manual = 1; break;
     case OPT_LENIENT: st->cfg.lenient = 1; break;
     case OPT_WORKERS:

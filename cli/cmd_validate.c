@@ -4,17 +4,20 @@
 
 #include "ctk_cli.h"
 #include "ctk_commands.h"
+#include "ctk_region_check.h"
 #include "ctk_validate.h"
 
 #define BINDING_AUTO (-2)
 
 static void validate_usage(FILE *out)
 {
-  fputs("usage: ctk validate [--profile DIR] [--binding xml|soap|auto] [--verbose] FILE...\n"
+  fputs("usage: ctk validate [--profile DIR] [--regions FILE] [--binding xml|soap|auto]\n"
+        "                    [--verbose] FILE...\n"
         "\n"
         "  Decodes each FILE (plain XML or SOAP 1.1 binding, UTF-8 or GBK) and validates it\n"
         "  against the profile: safe parsing (no DTD, size, depth, encoding), XSD, envelope\n"
-        "  rules, field formats and code values. Prints one line per problem:\n"
+        "  rules, field formats, code values and region codes (GB/T 2260 table). Prints one\n"
+        "  line per problem:\n"
         "    FILE: CODE NAME at WHERE: reason [REQUIREMENT]\n"
         "\n"
         "  --profile DIR   profile directory (default: $CTK_PROFILE, else\n"
@@ -22,7 +25,10 @@ static void validate_usage(FILE *out)
         out);
   /* outside a checkout the profile comes from the installed copy: name where that is */
   fprintf(out, "                  else %s)\n", ctk_profile_installed_dir());
-  fputs("  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
+  fputs("  --regions FILE  region table (default: the profile's regions.csv, else\n"
+        "                  ./" CTK_REGION_DEFAULT_FILE "; without one, region codes are checked\n"
+        "                  by their format only, with a warning)\n"
+        "  --binding B     xml, soap, or auto (default: soap when the file is a SOAP envelope)\n"
         "  --verbose       also print a line for each valid file\n"
         "Exit status: 0 all valid, 1 some invalid, else 2 a file could not be read or the\n"
         "profile is broken, 3 usage.\n"
@@ -76,7 +82,8 @@ static void print_problem(const ctk_profile *p, const char *file, const ctk_outc
 }
 
 /* CTK_EXIT_OK valid, CTK_EXIT_FAIL invalid, CTK_EXIT_ERROR unreadable. */
-static int validate_file(const ctk_profile *p, const char *file, int binding, int verbose)
+static int validate_file(const ctk_profile *p, const ctk_region_db *regions, const char *file,
+                         int binding, int verbose)
 {
   ctk_buf data;
   ctk_problems problems;
@@ -92,8 +99,10 @@ static int validate_file(const ctk_profile *p, const char *file, int binding, in
     return CTK_EXIT_ERROR;
   }
   b = pick_binding(binding, &data);
-  status = ctk_validate_bytes(p, ctk_buf_str(&data), data.len, b, &m, &problems) ? CTK_EXIT_FAIL
-                                                                                 : CTK_EXIT_OK;
+  status = ctk_validate_bytes(p, ctk_buf_str(&data), data.len, b, &m, &problems) ||
+               ctk_region_check_msg(p, regions, m, &problems)
+             ? CTK_EXIT_FAIL
+             : CTK_EXIT_OK;
   for(i = 0; i < problems.count; i++)
     print_problem(p, file, &problems.items[i]);
   if(problems.dropped)
@@ -106,9 +115,28 @@ static int validate_file(const ctk_profile *p, const char *file, int binding, in
   return status;
 }
 
+/* The region table: the one named (it must load), else the profile's or the kit's; without
+ * any, a warning and none. Non-zero when a table is there but broken. */
+static int validate_regions(const ctk_profile *p, const char *file, ctk_region_db **out)
+{
+  char err[1024];
+  ctk_code result = file ? ctk_region_load(file, out, err, sizeof(err))
+                         : ctk_region_check_load(p, out, err, sizeof(err));
+  if(result == CTK_E_NOTFOUND && !file) {
+    fprintf(stderr, "ctk validate: %s; region codes are checked by their format only "
+            "(--regions FILE)\n", err);
+    return 0;
+  }
+  if(result)
+    fprintf(stderr, "ctk validate: regions: %s\n", err);
+  return result ? -1 : 0;
+}
+
 int ctk_cmd_validate(int argc, char **argv)
 {
   const char *dir = NULL;
+  const char *regions_file = NULL;
+  ctk_region_db *regions = NULL;
   int binding = BINDING_AUTO;
   int verbose = 0;
   int first_file = 0;
@@ -124,6 +152,8 @@ int ctk_cmd_validate(int argc, char **argv)
     }
     else if(!strcmp(argv[i], "--profile") && i + 1 < argc)
       dir = argv[++i];
+    else if(!strcmp(argv[i], "--regions") && i + 1 < argc)
+      regions_file = argv[++i];
     else if(!strcmp(argv[i], "--binding") && i + 1 < argc) {
       const char *name = argv[++i];
       binding = !strcmp(name, "auto") ? BINDING_AUTO : ctk_binding_parse(name);
@@ -151,12 +181,17 @@ int ctk_cmd_validate(int argc, char **argv)
               ctk_profile_default_dir());
     return CTK_EXIT_ERROR;
   }
+  if(validate_regions(p, regions_file, &regions)) {
+    ctk_profile_free(p);
+    return CTK_EXIT_ERROR;
+  }
   for(i = first_file; i < argc; i++) {
-    int status = validate_file(p, argv[i], binding, verbose);
+    int status = validate_file(p, regions, argv[i], binding, verbose);
     /* As for a run: an invalid file outweighs one that could not be read. */
     if(status == CTK_EXIT_FAIL || (status == CTK_EXIT_ERROR && worst == CTK_EXIT_OK))
       worst = status;
   }
+  ctk_region_free(regions);
   ctk_profile_free(p);
   return worst;
 }

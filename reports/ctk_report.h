@@ -44,6 +44,10 @@ void ctk_report_set_err(char *err, size_t errlen, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
 
+/* A measure's value for people: a whole number without decimals ("50"), else one ("7.0"),
+ * followed by " UNIT" when it has one. */
+void ctk_report_measure_text(const ctk_measure *m, int with_unit, char *out, size_t outlen);
+
 /* The failing requirement IDs of a run (tests with verdict fail), unique, in order of first
  * appearance, separated by ", " into out; tests without requirement IDs contribute their id. */
 ctk_code ctk_report_failing_requirements(const ctk_run *run, ctk_buf *out);

@@ -440,6 +440,19 @@ static void write_test(html_ctx *h, const ctk_test_result *t)
     esc(h, t->reason);
     add(h, "</div>");
   }
+  if(t->n_measures) {
+    add(h, "<table class=\"measures\"><tbody>");
+    for(i = 0; i < t->n_measures; i++) {
+      char value[48];
+      ctk_report_measure_text(&t->measures[i], 0, value, sizeof(value));
+      add(h, "<tr><th>");
+      esc(h, t->measures[i].name);
+      addf(h, "</th><td class=\"n\">%s</td><td>", value);
+      esc(h, t->measures[i].unit);
+      add(h, "</td></tr>");
+    }
+    add(h, "</tbody></table>");
+  }
   add(h, "<div class=\"meta\">started ");
   esc(h, t->started[0] ? t->started : "-");
   if(t->slow_side != CTK_SLOW_NONE)

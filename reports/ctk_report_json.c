@@ -170,19 +170,34 @@ static json_object *series_to_json(json_builder *b, const ctk_series *s)
   return o;
 }
 
+static json_object *measure_to_json(json_builder *b, const ctk_measure *m)
+{
+  json_object *o = json_object_new_object();
+  if(!o) {
+    b->failed = 1;
+    return NULL;
+  }
+  put(b, o, "name", jstr(m->name));
+  put(b, o, "unit", jstr(m->unit));
+  put(b, o, "value", jnum(m->value));
+  return o;
+}
+
 static json_object *test_to_json(json_builder *b, const ctk_test_result *t)
 {
   json_object *o = json_object_new_object();
   json_object *reqs = json_object_new_array();
   json_object *xs = json_object_new_array();
   json_object *ss = json_object_new_array();
+  json_object *ms = json_object_new_array();
   size_t i;
 
-  if(!o || !reqs || !xs || !ss) {
+  if(!o || !reqs || !xs || !ss || !ms) {
     json_object_put(o);
     json_object_put(reqs);
     json_object_put(xs);
     json_object_put(ss);
+    json_object_put(ms);
     b->failed = 1;
     return NULL;
   }
@@ -205,6 +220,9 @@ static json_object *test_to_json(json_builder *b, const ctk_test_result *t)
   for(i = 0; i < t->n_series && !b->failed; i++)
     push(b, ss, series_to_json(b, &t->series[i]));
   put(b, o, "series", ss);
+  for(i = 0; i < t->n_measures && !b->failed; i++)
+    push(b, ms, measure_to_json(b, &t->measures[i]));
+  put(b, o, "measures", ms);
   return o;
 }
 
@@ -488,6 +506,22 @@ static void read_series(json_reader *r, json_object *so, const char *path, ctk_t
   s->dropped += (size_t)get_count(r, so, path, "dropped", 1e15);
 }
 
+static void read_measure(json_reader *r, json_object *mo, const char *path, ctk_test_result *t)
+{
+  char name[48] = "", unit[16] = "";
+  double value;
+  ctk_code rc;
+
+  get_str(r, mo, path, "name", name, sizeof(name));
+  get_str(r, mo, path, "unit", unit, sizeof(unit));
+  value = get_num(r, mo, path, "value");
+  if(r->rc)
+    return;
+  rc = ctk_test_measure(t, name, unit, value);
+  if(rc)
+    fail(r, rc, "%s: no name, or more than %d measures", path, CTK_RESULT_MEASURES_MAX);
+}
+
 /* Every element of the array to.key must be an object; reader takes each with its path
  * ("PATH.key[i]"). A missing array reads as empty. */
 static void read_object_array(json_reader *r, json_object *to, const char *path,
@@ -566,6 +600,7 @@ static void read_test(json_reader *r, json_object *to, size_t idx, ctk_run *run)
   read_object_array(r, to, path, "exchanges", read_exchange, t);
   t->dropped_exchanges += (size_t)get_count(r, to, path, "dropped_exchanges", 1e15);
   read_object_array(r, to, path, "series", read_series, t);
+  read_object_array(r, to, path, "measures", read_measure, t);
 }
 
 ctk_code ctk_report_json_read(const char *data, size_t len, ctk_run **out, char *err,

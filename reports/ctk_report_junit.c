@@ -144,6 +144,13 @@ static void write_testcase(junit_writer *j, const ctk_test_result *t)
   property(j, "verdict", ctk_verdict_name(t->verdict));
   if(t->slow_side != CTK_SLOW_NONE)
     property(j, "slow_side", ctk_slow_side_name(t->slow_side));
+  for(i = 0; i < t->n_measures; i++) {
+    const ctk_measure *m = &t->measures[i];
+    char key[sizeof(m->name) + 8], value[sizeof(m->unit) + 40];
+    snprintf(key, sizeof(key), "measure.%s", m->name);
+    ctk_report_measure_text(m, 1, value, sizeof(value));
+    property(j, key, value);
+  }
   end(j);
 
   switch(t->verdict) {

@@ -222,3 +222,11 @@ ctk_code ctk_report_failing_requirements(const ctk_run *run, ctk_buf *out)
   }
   return rc;
 }
+
+void ctk_report_measure_text(const ctk_measure *m, int with_unit, char *out, size_t outlen)
+{
+  double v = m->value;
+  int whole = v == (double)(long long)v && v > -1e15 && v < 1e15;
+  const char *sep = with_unit && m->unit[0] ? " " : "";
+  snprintf(out, outlen, whole ? "%.0f%s%s" : "%.1f%s%s", v, sep, with_unit ? m->unit : "");
+}

@@ -418,6 +418,27 @@ ctk_series *ctk_test_series(ctk_test_result *t, const char *name, const char *un
   return s;
 }
 
+ctk_code ctk_test_measure(ctk_test_result *t, const char *name, const char *unit, double value)
+{
+  ctk_measure *m = NULL;
+  size_t i;
+  if(!name || !*name)
+    return CTK_E_INVAL;
+  for(i = 0; i < t->n_measures && !m; i++) {
+    if(!strcmp(t->measures[i].name, name))
+      m = &t->measures[i];
+  }
+  if(!m) {
+    if(t->n_measures >= CTK_RESULT_MEASURES_MAX)
+      return CTK_E_TOOBIG;
+    m = &t->measures[t->n_measures++];
+    ctk_strlcpy(m->name, name, sizeof(m->name));
+  }
+  ctk_strlcpy(m->unit, unit ? unit : "", sizeof(m->unit));
+  m->value = value;
+  return CTK_E_OK;
+}
+
 ctk_code ctk_series_add(ctk_series *s, double value)
 {
   if(s->count >= CTK_RESULT_SAMPLES_MAX) {

@@ -68,6 +68,7 @@ int ctk_xchg_dir_parse(const char *s);              /* -1 if unknown */
 #define CTK_RESULT_RAW_MAX ((size_t)256 * 1024)   /* raw bytes kept per exchange */
 #define CTK_RESULT_EXCHANGES_MAX 5000             /* exchanges kept per test */
 #define CTK_RESULT_SERIES_MAX 16                  /* metric series per test */
+#define CTK_RESULT_MEASURES_MAX 16                /* single measured values per test */
 #define CTK_RESULT_SAMPLES_MAX 100000             /* values per series */
 #define CTK_RESULT_TESTS_MAX 20000                /* tests per run */
 #define CTK_RESULT_KV_MAX 256                     /* PICS or PIXIT entries */
@@ -113,6 +114,13 @@ typedef struct ctk_series {
   size_t dropped;               /* values beyond SAMPLES_MAX */
 } ctk_series;
 
+/* One value a test measured, for the reports: "achieved_rate" 24.8 "orders/s". */
+typedef struct ctk_measure {
+  char name[48];
+  char unit[16];
+  double value;
+} ctk_measure;
+
 typedef struct ctk_test_result {
   char id[64];                  /* "J1.local-case" */
   char name[256];               /* for people */
@@ -133,6 +141,9 @@ typedef struct ctk_test_result {
 
   ctk_series series[CTK_RESULT_SERIES_MAX];
   size_t n_series;
+
+  ctk_measure measures[CTK_RESULT_MEASURES_MAX];
+  size_t n_measures;
 } ctk_test_result;
 
 typedef struct ctk_sut {
@@ -218,6 +229,10 @@ ctk_series *ctk_test_series(ctk_test_result *t, const char *name, const char *un
                             double step_s);
 /* Append one value; beyond CTK_RESULT_SAMPLES_MAX only counted (dropped). */
 ctk_code ctk_series_add(ctk_series *s, double value);
+
+/* Set the measured value name (replacing an earlier one of that name); CTK_E_INVAL for no
+ * name, CTK_E_TOOBIG beyond CTK_RESULT_MEASURES_MAX measures. */
+ctk_code ctk_test_measure(ctk_test_result *t, const char *name, const char *unit, double value);
 
 /* Test by id, NULL if absent. */
 ctk_test_result *ctk_run_find_test(const ctk_run *run, const char *id);

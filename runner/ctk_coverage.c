@@ -15,7 +15,7 @@ static void cov_add_test(ctk_coverage_row *row, const char *id)
   snprintf(row->tests + used, sizeof(row->tests) - used, "%s%s", used ? "," : "", id);
 }
 
-/* Does the PICS item name an interface (interface.<code>, or the catalog's pics item of an
+/* Does the PICS item name an interface (interface.<role> or <code>, or the catalog's pics item of an
  * optional interface)? Then *present says whether p has it. */
 static int cov_names_interface(const ctk_profile *p, const char *item, int *present)
 {
@@ -23,6 +23,13 @@ static int cov_names_interface(const ctk_profile *p, const char *item, int *pres
   int named = 0;
   *present = 0;
   if(!strncmp(item, "interface.", 10)) {
+    size_t r;
+    for(r = 0; r < CTK_IF__COUNT; r++) {
+      if(!strcmp(item + 10, ctk_interface_role_name((ctk_interface_role)r))) {
+        *present = ctk_profile_iface(p, (ctk_interface_role)r) != NULL;
+        return 1;
+      }
+    }
     *present = ctk_profile_interface(p, item + 10) != NULL;
     return 1;
   }

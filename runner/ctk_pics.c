@@ -7,11 +7,14 @@
 #include <strings.h>
 
 #include "ctk_buf.h"
+#include "ctk_profile.h"
 
-/* The items a PICS may declare (docs/RUNNER.md); "interface." takes any 4-digit code. */
+/* The items a PICS may declare (docs/RUNNER.md); "interface." takes an interface role's name
+ * or a profile's interface code. */
 static const char *const pics_items[] = {
   "binding.xml", "binding.soap", "encoding.utf8", "encoding.gbk", "security.tls",
-  "cti.webhook"                  /* a city takes queue-machine events (JSON webhook) */
+  "cti.webhook",                 /* a city takes queue-machine events (JSON webhook) */
+  "cti.csta", "cti.ami", "cti.esl" /* a city docks to its queue machine by that CTI family */
 };
 
 static int pics_known_bool(const char *key)
@@ -19,8 +22,13 @@ static int pics_known_bool(const char *key)
   size_t i;
   if(!strncmp(key, "interface.", 10)) {
     const char *c = key + 10;
-    return strlen(c) == 4 && isdigit((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
-           isdigit((unsigned char)c[2]) && isdigit((unsigned char)c[3]);
+    if(!*c)
+      return 0;
+    for(; *c; c++) {
+      if(!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+        return 0;
+    }
+    return 1;
   }
   for(i = 0; i < sizeof(pics_items) / sizeof(pics_items[0]); i++) {
     if(!strcmp(key, pics_items[i]))
@@ -41,7 +49,8 @@ static ctk_code pics_check(ctk_pics *pics, char *err, size_t errlen)
       continue;
     if(!pics_known_bool(e->key)) {
       snprintf(err, errlen, "%s:%d: unknown PICS item '%s' (binding.xml|soap, encoding.utf8|gbk, "
-               "interface.NNNN, security.tls, cti.webhook, sut.*, or a profile item PICS-...)", pics->kv.path, e->line, e->key);
+               "interface.ROLE or CODE, security.tls, cti.webhook|csta|ami|esl, sut.*, or a "
+               "profile item PICS-...)", pics->kv.path, e->line, e->key);
       return CTK_E_PARSE;
     }
     if(ctk_kvfile_bool_value(e->value) < 0) {
@@ -70,8 +79,55 @@ ctk_code ctk_pics_parse(const char *name, const char *text, ctk_pics *pics, char
   return pics_check(pics, err, errlen);
 }
 
+void ctk_pics_use_profile(ctk_pics *pics, const ctk_profile *p)
+{
+  pics->profile = p;
+}
+
+/* Is key declared yes? Keys as the kv reader keeps them: in lower case. */
+static int pics_declared(const ctk_pics *pics, const char *key)
+{
+  char lower[CTK_KVFILE_KEY_MAX];
+  size_t i;
+  for(i = 0; key[i] && i + 1 < sizeof(lower); i++)
+    lower[i] = (char)tolower((unsigned char)key[i]);
+  lower[i] = '\0';
+  return ctk_kvfile_bool_value(ctk_kvfile_get(&pics->kv, lower)) == 1;
+}
+
+/* interface.<role>: declared by its role's name, by the profile's code, or by the catalog's
+ * pics item of the interface. -1 when item is no interface role. */
+static int pics_interface_role(const ctk_pics *pics, const char *item)
+{
+  const ctk_interface *in = NULL;
+  char key[CTK_KVFILE_KEY_MAX];
+  size_t r;
+
+  if(strncmp(item, "interface.", 10))
+    return -1;
+  for(r = 0; r < CTK_IF__COUNT; r++) {
+    if(!strcmp(item + 10, ctk_interface_role_name((ctk_interface_role)r)))
+      break;
+  }
+  if(r == CTK_IF__COUNT)
+    return -1;
+  if(pics_declared(pics, item))
+    return 1;
+  if(pics->profile)
+    in = ctk_profile_iface(pics->profile, (ctk_interface_role)r);
+  if(!in)
+    return 0;
+  snprintf(key, sizeof(key), "interface.%s", in->code);
+  if(pics_declared(pics, key))
+    return 1;
+  return in->pics[0] && pics_declared(pics, in->pics);
+}
+
 int ctk_pics_has(const ctk_pics *pics, const char *item)
 {
+  int role = pics_interface_role(pics, item);
+  if(role >= 0)
+    return role;
   return ctk_kvfile_bool_value(ctk_kvfile_get(&pics->kv, item)) == 1;
 }
 

@@ -7,8 +7,11 @@
 
 #include "ctk_kvfile.h"
 
+struct ctk_profile;
+
 typedef struct ctk_pics {
   ctk_kvfile kv;
+  const struct ctk_profile *profile; /* resolves interface.<role> items; NULL: names only */
 } ctk_pics;
 
 /* Load and check a PICS file: every item must be a known one (see docs/RUNNER.md) with a
@@ -17,6 +20,10 @@ ctk_code ctk_pics_load(const char *path, ctk_pics *pics, char *err, size_t errle
 ctk_code ctk_pics_parse(const char *name, const char *text, ctk_pics *pics, char *err,
                         size_t errlen);
 
+/* Read interface items by the profile's roles from now on: a condition's interface.<role>
+ * ("interface.statistics") holds when the PICS declares interface.<role>, the role's code
+ * (interface.1011 in the baseline) or the catalog's pics item of that interface (PICS-STATS). */
+void ctk_pics_use_profile(ctk_pics *pics, const struct ctk_profile *p);
 /* 1 when the item is declared yes, 0 otherwise (absent items are "no"). */
 int ctk_pics_has(const ctk_pics *pics, const char *item);
 /* Text value of an item, or def when absent. */

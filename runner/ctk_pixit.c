@@ -18,10 +18,12 @@ static const char *const pixit_keys[] = {
   "ministry.port", "ministry.secret",
   "cities.regions", "cities.secret", "cities.port", "cities.simulator",
   "province.secret", "province.port", "cti.webhook_url", "cti.calls",
+  "cti.csta_port", "cti.ami_port", "cti.esl_port",
   "peer.region",
   "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
   "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
-  "load.rate", "load.duration_ms"
+  "load.rate", "load.duration_ms", "load.connections", "load.min_rate", "load.p50_ms",
+  "load.p95_ms", "load.p99_ms"
 };
 
 static int pixit_fail(char *err, size_t errlen, const ctk_kvfile *kv, const char *key,
@@ -121,6 +123,40 @@ static ctk_code pixit_cities(ctk_pixit *px, char *err, size_t errlen)
   return CTK_E_OK;
 }
 
+/* What J2.load may use and must reach: connections, the achieved rate and the latency
+ * percentiles, by default derived from the rate and the answer timeout. */
+static ctk_code pixit_load_limits(ctk_pixit *px, char *err, size_t errlen)
+{
+  const ctk_kvfile *kv = &px->kv;
+  const char *v = ctk_kvfile_get(kv, "load.min_rate");
+  long n;
+  ctk_code result;
+
+  result = pixit_long(kv, "load.connections", 8, 1, 1024, &n, err, errlen);
+  px->load_connections = (int)n;
+  if(!result)
+    result = pixit_long(kv, "load.p99_ms", px->answer_timeout_ms, 1, 600000, &px->load_p99_ms,
+                        err, errlen);
+  if(!result)
+    result = pixit_long(kv, "load.p95_ms", px->load_p99_ms / 2 > 0 ? px->load_p99_ms / 2 : 1,
+                        1, px->load_p99_ms, &px->load_p95_ms, err, errlen);
+  if(!result)
+    result = pixit_long(kv, "load.p50_ms", px->load_p95_ms / 5 > 0 ? px->load_p95_ms / 5 : 1,
+                        1, px->load_p95_ms, &px->load_p50_ms, err, errlen);
+  if(result)
+    return result;
+  px->load_min_rate = px->load_rate * 0.9;
+  if(v && *v) {
+    char *end;
+    errno = 0;
+    px->load_min_rate = strtod(v, &end);
+    if(errno || *end || px->load_min_rate <= 0.0 || px->load_min_rate > px->load_rate)
+      return pixit_fail(err, errlen, kv, "load.min_rate",
+                        "orders per second, above 0 up to load.rate");
+  }
+  return CTK_E_OK;
+}
+
 /* [limits] and [load]: the same for every SUT role. */
 static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
 {
@@ -160,7 +196,7 @@ static ctk_code pixit_limits(ctk_pixit *px, char *err, size_t errlen)
     if(errno || *end || px->load_rate <= 0.0 || px->load_rate > 10000.0)
       return pixit_fail(err, errlen, kv, "load.rate", "orders per second, above 0 up to 10000");
   }
-  return CTK_E_OK;
+  return pixit_load_limits(px, err, errlen);
 }
 
 /* A city SUT: the runner plays its province above it (the region's provincial code). */
@@ -168,15 +204,31 @@ static ctk_code pixit_check_city(ctk_pixit *px, char *err, size_t errlen)
 {
   const ctk_kvfile *kv = &px->kv;
   const char *v;
-  long n;
+  long n = 0;
+  size_t i;
   ctk_code result;
 
   if(!strcmp(px->sut_region + 2, "0000")) /* not the profile's: GB/T 2260 province */
     return pixit_fail(err, errlen, kv, "sut.region", "a city code, not a province's");
-  if(px->fault[0])
-    return pixit_fail(err, errlen, kv, "sut.fault", "only the reference province has faults");
+  /* the reference city's faults are its docking misbehaviours (docs/CITY.md) */
+  if(px->fault[0] && strcmp(px->fault, "drop-order") && strcmp(px->fault, "double-order") &&
+     strcmp(px->fault, "wrong-call"))
+    return pixit_fail(err, errlen, kv, "sut.fault", "a reference city's fault is drop-order, "
+                      "double-order or wrong-call");
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);
+  for(i = 0; !result && i < CTK_PIXIT_DOCK_FAMILIES; i++) {
+    static const char *const keys[CTK_PIXIT_DOCK_FAMILIES] = {
+      "cti.csta_port", "cti.ami_port", "cti.esl_port"
+    };
+    px->dock_port[i] = -1;
+    if(!ctk_kvfile_find(kv, keys[i]))
+      continue;
+    result = pixit_long(kv, keys[i], 0, 0, 65535, &n, err, errlen);
+    if(!result && !px->self_test && !n)
+      return pixit_fail(err, errlen, kv, keys[i], "an external city docks to a fixed port");
+    px->dock_port[i] = (int)n;
+  }
   if(!result)
     result = pixit_secret(kv, "province.secret", px->self_test, px->province_secret,
                           sizeof(px->province_secret), err, errlen);
@@ -213,6 +265,9 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   const ctk_kvfile *kv = &px->kv;
   const char *v;
   size_t i, k;
+
+  for(i = 0; i < CTK_PIXIT_DOCK_FAMILIES; i++)
+    px->dock_port[i] = -1;
   long n;
   ctk_code result;
 
@@ -285,6 +340,11 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
     return pixit_fail(err, errlen, kv, "cti.webhook_url", "only for a city under test");
   if(ctk_kvfile_find(kv, "cti.calls"))
     return pixit_fail(err, errlen, kv, "cti.calls", "only for a city under test");
+  if(ctk_kvfile_find(kv, "cti.csta_port") || ctk_kvfile_find(kv, "cti.ami_port") ||
+     ctk_kvfile_find(kv, "cti.esl_port"))
+    return pixit_fail(err, errlen, kv, ctk_kvfile_find(kv, "cti.csta_port") ? "cti.csta_port" :
+                      ctk_kvfile_find(kv, "cti.ami_port") ? "cti.ami_port" : "cti.esl_port",
+                      "only for a city under test");
 
   result = pixit_secret(kv, "sut.secret", px->self_test, px->sut_secret,
                         sizeof(px->sut_secret), err, errlen);

@@ -9,6 +9,8 @@
 
 #define CTK_PIXIT_CITIES_MAX 32
 #define CTK_PIXIT_SECRET_MAX 128
+/* The CTI families a city docks by, in this order: csta, ami, esl. */
+#define CTK_PIXIT_DOCK_FAMILIES 3
 
 typedef struct ctk_pixit {
   ctk_kvfile kv;
@@ -19,7 +21,8 @@ typedef struct ctk_pixit {
   char sut_url[512];             /* base URL (".../exchange" and ".../soap" below it) */
   char sut_secret[CTK_PIXIT_SECRET_MAX]; /* the SUT's own secret (HTTP Basic at the ministry) */
   int self_test;                 /* sut.start = reference: the runner starts the reference */
-  char fault[64];                /* sut.fault: fault mode of the reference province */
+  char fault[64];                /* sut.fault: fault mode of the reference province, or the
+                                    reference city's docking misbehaviour */
   char tls_ca[512];              /* sut.tls_ca: CA file to trust for an https SUT */
   char tls_cert[512];            /* sut.tls_cert, sut.tls_key: self-test only, the reference */
   char tls_key[512];             /* province then serves HTTPS with them */
@@ -46,6 +49,9 @@ typedef struct ctk_pixit {
   char cti_webhook_url[512];     /* cti.webhook_url: where the queue machine posts its events
                                     (external; in self-test the city simulator's /cti) */
   int cti_calls;                 /* cti.calls: calls SIPp makes in the CTI test [10] */
+  /* cti.csta_port, cti.ami_port, cti.esl_port: the runner starts a queue machine speaking that
+   * family on that port (0 = ephemeral, self-test only) for the city to dock to; -1 = none */
+  int dock_port[CTK_PIXIT_DOCK_FAMILIES];
 
   /* [peer]: the province on the other side of cross-province cases (runner starts it) */
   char peer_region[8];
@@ -61,6 +67,11 @@ typedef struct ctk_pixit {
   /* [load] */
   double load_rate;              /* work orders per second */
   long load_duration_ms;         /* how long the sustained load lasts */
+  int load_connections;          /* at most this many requests in flight at once [8] */
+  double load_min_rate;          /* the achieved rate the verdict needs [90 % of load_rate] */
+  long load_p50_ms;              /* latency limits of the answers under load, from when each */
+  long load_p95_ms;              /* request was due: [answer_timeout_ms / 10, / 2, and */
+  long load_p99_ms;              /* answer_timeout_ms itself] */
 } ctk_pixit;
 
 /* Load and check a PIXIT file; err holds "FILE:LINE: problem". Secrets given as "generate"

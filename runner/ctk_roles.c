@@ -307,6 +307,20 @@ static ctk_code roles_start_province(ctk_roles *r, ctk_proc *p, const char *name
   return roles_spawn(r, p, name, &a, port, why, whylen);
 }
 
+static const char *const dock_families[CTK_PIXIT_DOCK_FAMILIES] = { "csta", "ami", "esl" };
+/* the family's port option of ctk sim acd, and its key in the ready file */
+static const char *const dock_port_opts[CTK_PIXIT_DOCK_FAMILIES] = {
+  "--cti-port", "--ami-port", "--esl-port"
+};
+static const char *const dock_ready_keys[CTK_PIXIT_DOCK_FAMILIES] = {
+  "cti_port", "ami_port", "esl_port"
+};
+
+const char *ctk_roles_dock_family(size_t i)
+{
+  return i < CTK_PIXIT_DOCK_FAMILIES ? dock_families[i] : "";
+}
+
 /* How the runner starts `ctk sim city`: always steered (--manual, no random arrivals), its
  * control port on loopback; the rest differs between a province run and a city run. */
 typedef struct roles_city_sim {
@@ -318,6 +332,8 @@ typedef struct roles_city_sim {
   const char *credentials;     /* who may call the cities */
   int lenient;                 /* accept updates about orders the cities did not make */
   const char *cti_city;        /* --cti-city, or NULL */
+  const char *dock;            /* --dock, or NULL */
+  const char *misbehave;       /* a CTI misbehaviour for its first answered call, or NULL */
 } roles_city_sim;
 
 static ctk_code roles_spawn_city_sim(ctk_roles *r, const roles_city_sim *c, char *why,
@@ -355,6 +371,14 @@ static ctk_code roles_spawn_city_sim(ctk_roles *r, const roles_city_sim *c, char
   if(c->cti_city) {
     roles_arg(&a, "--cti-city");
     roles_arg(&a, "%s", c->cti_city);
+  }
+  if(c->dock && *c->dock) {
+    roles_arg(&a, "--dock");
+    roles_arg(&a, "%s", c->dock);
+  }
+  if(c->misbehave && *c->misbehave) {
+    roles_arg(&a, "--misbehave");
+    roles_arg(&a, "{\"action\":\"%s\",\"on\":\"cti\",\"count\":1}", c->misbehave);
   }
   roles_arg(&a, "--secret-file");
   roles_arg(&a, "%s/%s", r->workdir, c->secret_name);
@@ -464,7 +488,18 @@ static ctk_code roles_start_reference_city(ctk_roles *r, const char *province, c
   c.secret_name = "city.secret";
   c.credentials = path;
   c.cti_city = px->sut_region;
-  result = roles_spawn_city_sim(r, &c, why, whylen);
+  c.misbehave = px->fault[0] ? px->fault : NULL;
+  {
+    char dock[256] = "";
+    size_t i, n = 0;
+    for(i = 0; i < CTK_PIXIT_DOCK_FAMILIES; i++) {
+      if(r->dock[i].control[0])
+        n += (size_t)snprintf(dock + n, sizeof(dock) - n, "%s%s:127.0.0.1:%d", n ? "," : "",
+                              dock_families[i], r->dock[i].cti_port);
+    }
+    c.dock = dock;
+    result = roles_spawn_city_sim(r, &c, why, whylen);
+  }
   if(result)
     return result;
   snprintf(r->sut_url, sizeof(r->sut_url), "http://127.0.0.1:%d/city/%s", r->city_port,
@@ -545,7 +580,9 @@ static ctk_code roles_start_city_province(ctk_roles *r, const char *province, ch
 
 typedef struct acd_ready {
   const char *path;
+  const char *cti_key;         /* the family's port in the ready file, NULL for none */
   int port;
+  int cti_port;
 } acd_ready;
 
 static int acd_ready_read(void *ctx)
@@ -556,6 +593,8 @@ static int acd_ready_read(void *ctx)
   int port = 0;
   if(obj && json_object_object_get_ex(obj, "control_port", &v))
     port = json_object_get_int(v);
+  if(obj && ar->cti_key && json_object_object_get_ex(obj, ar->cti_key, &v))
+    ar->cti_port = json_object_get_int(v);
   json_object_put(obj);
   if(port <= 0 || port >= 65536)
     return 0;
@@ -563,22 +602,94 @@ static int acd_ready_read(void *ctx)
   return 1;
 }
 
-/* Read the acd's control port from its ready file (written just after the port file). */
-static ctk_code roles_acd_control(ctk_roles *r, const char *ready, char *why, size_t whylen)
+/* The arguments every queue machine of the run starts with: its SIP port (0: any free one), the
+ * agents, a control port and the ready file. */
+static void roles_acd_argv(ctk_roles *r, roles_argv *a, int sip_port, const char *ready)
+{
+  memset(a, 0, sizeof(*a));
+  roles_arg(a, "%s", r->ctk_bin);
+  roles_arg(a, "sim");
+  roles_arg(a, "acd");
+  roles_arg(a, "--port");
+  roles_arg(a, "%d", sip_port > 0 ? sip_port : 0);
+  roles_arg(a, "--agents");
+  roles_arg(a, "%d", ROLES_ACD_AGENTS);
+  roles_arg(a, "--control-port");
+  roles_arg(a, "0");
+  roles_arg(a, "--ready-file");
+  roles_arg(a, "%s", ready);
+}
+
+/* Spawns the queue machine p (named name) with argv a, then reads its ready file: the control
+ * URL into control, and when cti_key is not NULL that family's port into *cti_port. */
+static ctk_code roles_acd_spawn(ctk_roles *r, ctk_proc *p, const char *name, roles_argv *a,
+                                const char *ready, int *sip_port, const char *cti_key,
+                                int *cti_port, char *control, size_t control_len, char *why,
+                                size_t whylen)
 {
   acd_ready ar;
-  ctk_code result;
-
-  ar.path = ready;
-  ar.port = 0;
-  result = ctk_proc_wait_ready(&r->acd, r->pixit->start_timeout_ms, acd_ready_read, &ar);
-  if(result) {
-    snprintf(why, whylen, "the queue machine wrote no control port to %s (log: %s)", ready,
-             r->acd.log_path);
+  ctk_code result = roles_spawn(r, p, name, a, sip_port, why, whylen);
+  if(result)
     return result;
+  ar.path = ready;
+  ar.cti_key = cti_key;
+  ar.port = 0;
+  ar.cti_port = 0;
+  result = ctk_proc_wait_ready(p, r->pixit->start_timeout_ms, acd_ready_read, &ar);
+  if(result || (cti_key && ar.cti_port <= 0)) {
+    snprintf(why, whylen, "the queue machine %s wrote no ports to %s (log: %s)", name, ready,
+             p->log_path);
+    return result ? result : CTK_E_IO;
   }
-  roles_url(r->acd_control, sizeof(r->acd_control), ar.port);
+  if(cti_port)
+    *cti_port = ar.cti_port;
+  roles_url(control, control_len, ar.port);
   return CTK_E_OK;
+}
+
+/* The queue machine of one family for the city to dock to (its own SIP port and control). */
+static ctk_code roles_start_dock(ctk_roles *r, size_t i, int cti_port, char *why, size_t whylen)
+{
+  char ready[600], name[16];
+  roles_argv a;
+
+  snprintf(ready, sizeof(ready), "%s/dock-%s.ready", r->workdir, dock_families[i]);
+  snprintf(name, sizeof(name), "dock-%s", dock_families[i]);
+  remove(ready);
+  roles_acd_argv(r, &a, r->dock[i].sip_port, ready);
+  roles_arg(&a, "--cti");
+  roles_arg(&a, "%s", dock_families[i]);
+  roles_arg(&a, "%s", dock_port_opts[i]);
+  roles_arg(&a, "%d", cti_port);
+  return roles_acd_spawn(r, &r->dock[i].proc, name, &a, ready, &r->dock[i].sip_port,
+                         dock_ready_keys[i], &r->dock[i].cti_port, r->dock[i].control,
+                         sizeof(r->dock[i].control), why, whylen);
+}
+
+static ctk_code roles_start_docks(ctk_roles *r, char *why, size_t whylen)
+{
+  size_t i;
+  for(i = 0; i < CTK_PIXIT_DOCK_FAMILIES; i++) {
+    ctk_code result;
+    if(r->pixit->dock_port[i] < 0)
+      continue;
+    result = roles_start_dock(r, i, r->pixit->dock_port[i], why, whylen);
+    if(result)
+      return result;
+  }
+  return CTK_E_OK;
+}
+
+ctk_code ctk_roles_dock_restart(ctk_roles *r, size_t i, char *why, size_t whylen)
+{
+  if(i >= CTK_PIXIT_DOCK_FAMILIES || !r->dock[i].control[0]) {
+    snprintf(why, whylen, "no queue machine to restart");
+    return CTK_E_INVAL;
+  }
+  ctk_proc_stop(&r->dock[i].proc, ROLES_GRACE_MS);
+  r->dock[i].control[0] = '\0';
+  /* the same SIP and CTI ports: the city reconnects where it docked */
+  return roles_start_dock(r, i, r->dock[i].cti_port, why, whylen);
 }
 
 /* The queue machine beside the city: answered calls go to the city's CTI webhook. */
@@ -586,28 +697,14 @@ static ctk_code roles_start_acd(ctk_roles *r, char *why, size_t whylen)
 {
   char ready[600];
   roles_argv a;
-  ctk_code result;
 
   snprintf(ready, sizeof(ready), "%s/acd.ready", r->workdir);
   remove(ready);
-  memset(&a, 0, sizeof(a));
-  roles_arg(&a, "%s", r->ctk_bin);
-  roles_arg(&a, "sim");
-  roles_arg(&a, "acd");
-  roles_arg(&a, "--port");
-  roles_arg(&a, "0");
-  roles_arg(&a, "--agents");
-  roles_arg(&a, "%d", ROLES_ACD_AGENTS);
-  roles_arg(&a, "--control-port");
-  roles_arg(&a, "0");
+  roles_acd_argv(r, &a, 0, ready);
   roles_arg(&a, "--webhook");
   roles_arg(&a, "%s", r->cti_webhook);
-  roles_arg(&a, "--ready-file");
-  roles_arg(&a, "%s", ready);
-  result = roles_spawn(r, &r->acd, "acd", &a, &r->acd_sip_port, why, whylen);
-  if(!result)
-    result = roles_acd_control(r, ready, why, whylen);
-  return result;
+  return roles_acd_spawn(r, &r->acd, "acd", &a, ready, &r->acd_sip_port, NULL, NULL,
+                         r->acd_control, sizeof(r->acd_control), why, whylen);
 }
 
 /* A city SUT: the runner's province above it (relay, then the reference province), in
@@ -633,9 +730,11 @@ static ctk_code roles_start_city_sut(ctk_roles *r, char *why, size_t whylen)
     result = roles_relay(r, "province-cities", 0, &r->province_city_relay, why, whylen);
   if(result)
     return result;
-  if(px->self_test)
+  /* the queue machines first: the reference city docks to them as it starts */
+  result = roles_start_docks(r, why, whylen);
+  if(!result && px->self_test)
     result = roles_start_reference_city(r, province, why, whylen);
-  else {
+  else if(!result) {
     ctk_strlcpy(r->sut_url, px->sut_url, sizeof(r->sut_url));
     ctk_strlcpy(r->cti_webhook, px->cti_webhook_url, sizeof(r->cti_webhook));
   }
@@ -747,6 +846,9 @@ ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p
 
 void ctk_roles_stop(ctk_roles *r)
 {
+  size_t i;
+  for(i = 0; i < CTK_PIXIT_DOCK_FAMILIES; i++)
+    ctk_proc_stop(&r->dock[i].proc, ROLES_GRACE_MS);
   ctk_proc_stop(&r->acd, ROLES_GRACE_MS);
   ctk_proc_stop(&r->cities, ROLES_GRACE_MS);
   ctk_proc_stop(&r->province, ROLES_GRACE_MS);

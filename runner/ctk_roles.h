@@ -65,12 +65,27 @@ typedef struct ctk_roles {
   int acd_sip_port;
   char acd_control[CTK_ROLES_URL_MAX];    /* its GET /stats, "" if not started */
   char cti_webhook[CTK_ROLES_URL_MAX];    /* the city's CTI intake, "" if none */
+
+  /* A queue machine per CTI family the PIXIT names a port for (cti.csta_port, ...), which the
+   * city docks to as a client; index as ctk_pixit.dock_port (csta, ami, esl). */
+  struct {
+    ctk_proc proc;
+    int sip_port;
+    int cti_port;                         /* where the city docks */
+    char control[CTK_ROLES_URL_MAX];      /* its GET /calls, POST /control; "" if not started */
+  } dock[CTK_PIXIT_DOCK_FAMILIES];
 } ctk_roles;
+
+/* "csta", "ami", "esl" for a dock index. */
+const char *ctk_roles_dock_family(size_t i);
 
 /* Write files and start every role the PIXIT asks for. why says what failed (which role,
  * its log file). A failure is the tool's or the environment's, never the SUT's. */
 ctk_code ctk_roles_start(ctk_roles *r, const ctk_pixit *px, const ctk_profile *p,
                          const char *ctk_bin, const char *workdir, char *why, size_t whylen);
+/* Restart the queue machine of dock family i on the same ports (a CTI link cut: the city must
+ * reconnect). */
+ctk_code ctk_roles_dock_restart(ctk_roles *r, size_t i, char *why, size_t whylen);
 /* Stop every child (TERM, then KILL) and the link proxy. Safe to call twice. */
 void ctk_roles_stop(ctk_roles *r);
 

@@ -198,7 +198,7 @@ int ctk_acd_test_cti_monitor(int fd)
   int ok;
 
   ctk_buf_init(&frame, 70000);
-  if(ctk_acd_csta_frame(&frame, 1, req, sizeof(req) - 1)) {
+  if(ctk_cti_csta_frame(&frame, 1, req, sizeof(req) - 1)) {
     ctk_buf_free(&frame);
     return -1;
   }

@@ -1,5 +1,7 @@
 /* ctk_test_wire: raw HTTP over loopback and Answer parsing for the hostile and fault tests. */
 #include "ctk_test_wire.h"
+
+#include "ctk_profile.h"
 #include "ctk_test.h"
 
 #include <arpa/inet.h>
@@ -200,6 +202,30 @@ void ctk_wire_xml_text(const char *xml, size_t len, const char *under, const cha
   xmlFreeDoc(doc);
 }
 
+/* The names answers are read in: the baseline's, or a profile's (ctk_wire_use_profile). */
+static struct {
+  const char *answer, *result, *code, *text, *where, *soap_part;
+} wire_names = { "Answer", "Result", "Code", "Text", "Where", "answer" };
+
+void ctk_wire_use_profile(const ctk_profile *p)
+{
+  if(!p) {
+    wire_names.answer = "Answer";
+    wire_names.result = "Result";
+    wire_names.code = "Code";
+    wire_names.text = "Text";
+    wire_names.where = "Where";
+    wire_names.soap_part = "answer";
+    return;
+  }
+  wire_names.answer = ctk_el(p, CTK_EL_ANSWER);
+  wire_names.result = ctk_el(p, CTK_EL_RESULT);
+  wire_names.code = ctk_el(p, CTK_EL_RESULT_CODE);
+  wire_names.text = ctk_el(p, CTK_EL_RESULT_TEXT);
+  wire_names.where = ctk_el(p, CTK_EL_RESULT_WHERE);
+  wire_names.soap_part = ctk_el(p, CTK_EL_SOAP_RESPONSE_PART);
+}
+
 void ctk_wire_parse_answer(ctk_wire_answer *a)
 {
   xmlDocPtr doc = wire_read_xml(ctk_buf_str(&a->body), a->body.len);
@@ -217,9 +243,9 @@ void ctk_wire_parse_answer(ctk_wire_answer *a)
     if(wire_find(root, NULL, "Fault", 0))
       a->is_fault = 1;
     /* the SOAP binding carries the Answer as text of ex:answer (or as child elements) */
-    carrier = wire_find(root, NULL, "answer", 0);
-    if(carrier && wire_find(carrier->children, NULL, "Answer", 0))
-      root = wire_find(carrier->children, NULL, "Answer", 0);
+    carrier = wire_find(root, NULL, wire_names.soap_part, 0);
+    if(carrier && wire_find(carrier->children, NULL, wire_names.answer, 0))
+      root = wire_find(carrier->children, NULL, wire_names.answer, 0);
     else if(carrier) {
       xmlChar *t = xmlNodeGetContent(carrier);
       if(t)
@@ -229,12 +255,14 @@ void ctk_wire_parse_answer(ctk_wire_answer *a)
     }
   }
   if(root) {
-    xmlNodePtr code = wire_find(root, "Result", "Code", 0);
+    xmlNodePtr code = wire_find(root, wire_names.result, wire_names.code, 0);
     if(code) {
       a->has_answer = 1;
       wire_copy_text(code, a->code, sizeof(a->code));
-      wire_copy_text(wire_find(root, "Result", "Text", 0), a->text, sizeof(a->text));
-      wire_copy_text(wire_find(root, "Result", "Where", 0), a->where, sizeof(a->where));
+      wire_copy_text(wire_find(root, wire_names.result, wire_names.text, 0), a->text,
+                     sizeof(a->text));
+      wire_copy_text(wire_find(root, wire_names.result, wire_names.where, 0), a->where,
+                     sizeof(a->where));
     }
   }
   if(inner)

@@ -34,6 +34,10 @@ int ctk_wire_send(int port, const char *head, size_t head_len, const char *body,
 /* Value of response header name (case-insensitive) into out; 0 when found, -1 when not. */
 int ctk_wire_header(const ctk_wire_answer *a, const char *name, char *out, size_t outlen);
 
+/* Read answers in the names of profile p from now on (NULL: the baseline's). */
+struct ctk_profile;
+void ctk_wire_use_profile(const struct ctk_profile *p);
+
 /* Find the Answer's Result in an XML response body (plain, or SOAP carrying it as text). */
 void ctk_wire_parse_answer(ctk_wire_answer *a);
 

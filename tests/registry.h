@@ -24,6 +24,7 @@
   X(layers, "build")       \
   X(mutation, "build")     \
   X(literals, "unit")      \
+  X(translate, "unit")     \
   X(error, "unit")         \
   X(cli, "unit")           \
   X(log, "unit")           \
@@ -47,6 +48,7 @@
   X(load, "net,sipp")           \
   X(cti_interop, "net,sipp,node") \
   X(cti_link, "net") \
+  X(dock, "net,sipp") \
   X(fuzz_short, "fuzz")    \
   X(hostile, "net") \
   X(hardening, "net") \

@@ -802,14 +802,14 @@ static void test_acd_csta_event_document(void)
   xmlFreeDoc(doc);
 
   /* framing: header + the document, read back whole; short input asks for more */
-  CU_ASSERT_EQUAL(ctk_acd_csta_frame(&frame, CTK_CSTA_EVENT_INVOKE_ID, b.data, b.len), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_cti_csta_frame(&frame, CTK_CSTA_EVENT_INVOKE_ID, b.data, b.len), CTK_E_OK);
   CU_ASSERT_EQUAL(frame.len, b.len + 8);
   CU_ASSERT_EQUAL(memcmp(frame.data + 4, "9999", 4), 0);
-  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)frame.data, frame.len, &flen, &id), 1);
+  CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)frame.data, frame.len, &flen, &id), 1);
   CU_ASSERT_EQUAL(flen, frame.len);
   CU_ASSERT_EQUAL(id, 9999);
-  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)frame.data, 20, &flen, &id), 0);
-  CU_ASSERT_EQUAL(ctk_acd_csta_frame_next((const unsigned char *)"\x01\x00\x00\x10" "0001", 8, &flen, &id), -1);
+  CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)frame.data, 20, &flen, &id), 0);
+  CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)"\x01\x00\x00\x10" "0001", 8, &flen, &id), -1);
   ev = sample_event(CTK_ACD_EV_ANSWERED);
   CU_ASSERT_STRING_EQUAL(ctk_acd_csta_element(&ev), "EstablishedEvent");
   ev.kind = CTK_ACD_EV_CLEARED;

@@ -22,6 +22,7 @@ typedef struct cli_case {
 
 #define VALID_MSG "fixtures/messages/valid/1001-WorkOrderReport.xml"
 #define INVALID_MSG "fixtures/messages/invalid/1001-bad-channel.xml"
+#define UNKNOWN_REGION_MSG "tests/data/messages/1001-unknown-handle-region.xml"
 #define PICS "--pics fixtures/pics/reference-province.pics"
 #define PIXIT "--pixit fixtures/pixit/reference-province.pixit"
 #define CITY "sim city --province 360000 --upper http://127.0.0.1:9"
@@ -129,6 +130,11 @@ static const cli_case cli_cases[] = {
   { "validate @/none.xml", CTK_EXIT_ERROR, "cannot read" },
   { "validate fixtures/messages", CTK_EXIT_ERROR, "cannot read" },
   { "validate --profile @/no-profile " VALID_MSG, CTK_EXIT_ERROR, "profile" },
+  /* the shape of a region code, but no region of the GB/T 2260 table */
+  { "validate " UNKNOWN_REGION_MSG, CTK_EXIT_FAIL, "999999 is not a region code" },
+  { "validate " UNKNOWN_REGION_MSG, CTK_EXIT_FAIL, "[J3-FMT-002]" },
+  { "validate --regions @/none.csv " VALID_MSG, CTK_EXIT_ERROR, "none.csv" },
+  { "validate --regions data/regions.csv " VALID_MSG, CTK_EXIT_OK, NULL },
   /* an invalid message outweighs an unreadable one, as a failed test outweighs an inconc */
   { "validate @/none.xml " INVALID_MSG, CTK_EXIT_FAIL, "CODE_VALUE" },
 

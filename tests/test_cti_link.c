@@ -192,7 +192,7 @@ static void csta_send(int fd, unsigned invoke_id, const char *xml)
 {
   ctk_buf frame;
   ctk_buf_init(&frame, CTK_CSTA_FRAME_MAX);
-  CU_ASSERT_EQUAL(ctk_acd_csta_frame(&frame, invoke_id, xml, strlen(xml)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_cti_csta_frame(&frame, invoke_id, xml, strlen(xml)), CTK_E_OK);
   CU_ASSERT_EQUAL(send(fd, frame.data, frame.len, MSG_NOSIGNAL), (ssize_t)frame.len);
   ctk_buf_free(&frame);
 }

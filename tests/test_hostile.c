@@ -20,10 +20,12 @@
 #include "city/ctk_city.h"
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
+#include "ctk_msg.h"
 #include "ctk_profile.h"
 #include "ctk_test.h"
 #include "ctk_test_serve.h"
 #include "ctk_test_wire.h"
+#include "ctk_translate.h"
 
 /* Rows of received messages in a node's log (its outbox logs what it sends, at any time). */
 #define INBOUND_ROWS "SELECT count(*) FROM messages WHERE direction='in'"
@@ -41,6 +43,7 @@ typedef struct hostile_case {
   char generate[128];
   char expect_status[64];
   char expect_result[128];
+  char expect_translated[128]; /* X-Ctk-Expect-Translated: in place of the above, translated */
   int expect_where;
   int stores;
   int keeps_nothing;           /* X-Ctk-Stores: nothing: not even a message-log row */
@@ -54,6 +57,23 @@ typedef struct hostile_case {
 static char run_now[40];
 static char run_today[16];
 static const ctk_profile *hostile_profile;
+/* The catalogue is written in the baseline (its source-profile file). Under another profile
+ * (CTK_PROFILE) each request is translated before it is sent; NULL under the baseline. */
+static ctk_translate *hostile_tr;
+static ctk_profile *hostile_source;
+
+/* b, written in the catalogue's profile, into the one in use. */
+static void to_profile(ctk_buf *b)
+{
+  if(hostile_tr)
+    CU_ASSERT(ctk_translate_buf(hostile_tr, b) == CTK_E_OK);
+}
+
+/* An element name of the catalogue's profile as the profile in use spells it. */
+static const char *el_name(const char *baseline_name)
+{
+  return hostile_tr ? ctk_translate_element(hostile_tr, baseline_name) : baseline_name;
+}
 
 /* ---- the canary: a listener that URLs in hostile messages point at (@CANARY@). The server
  * must never connect to it: that would be a fetch the message asked for. ---- */
@@ -223,6 +243,8 @@ static int case_load(const char *name, hostile_case *c)
       ctk_strlcpy(c->expect_status, value, sizeof(c->expect_status));
     else if(!strcmp(line, "X-Ctk-Expect-Result"))
       ctk_strlcpy(c->expect_result, value, sizeof(c->expect_result));
+    else if(!strcmp(line, "X-Ctk-Expect-Translated"))
+      ctk_strlcpy(c->expect_translated, value, sizeof(c->expect_translated));
     else if(!strcmp(line, "X-Ctk-Expect-Where"))
       c->expect_where = !strcmp(value, "yes");
     else if(!strcmp(line, "X-Ctk-Stores")) {
@@ -244,6 +266,14 @@ static int case_load(const char *name, hostile_case *c)
   free(data);
   if(have_request != 1 || !c->expect_status[0] || !c->expect_result[0] || !c->auth[0])
     return -1;
+  if(hostile_tr) {
+    char translated[sizeof(c->path)];
+    ctk_translate_path(hostile_tr, c->path, translated, sizeof(translated));
+    ctk_strlcpy(c->path, translated, sizeof(c->path));
+    to_profile(&c->headers);
+    if(c->expect_translated[0])
+      ctk_strlcpy(c->expect_result, c->expect_translated, sizeof(c->expect_result));
+  }
   return 0;
 }
 
@@ -270,6 +300,7 @@ static void generated_body(unsigned seq, const hostile_target *t, ctk_buf *prefi
 {
   char order_id[32];
   char msg_id[40];
+  char content_end[CTK_NAME_MAX + 4];
   ctk_buf body;
   ctk_buf msg;
   const char *mark;
@@ -281,7 +312,9 @@ static void generated_body(unsigned seq, const hostile_target *t, ctk_buf *prefi
   ctk_ts_report_body(&body, order_id, CTK_TS_CITY, "padded");
   ctk_ts_message(&msg, msg_id, "1001", t->caller, t->caller_level, t->callee, t->callee_level,
                  ctk_buf_str(&body));
-  mark = strstr(ctk_buf_str(&msg), "</Content>");
+  to_profile(&msg);
+  snprintf(content_end, sizeof(content_end), "</%s>", el_name("Content"));
+  mark = strstr(ctk_buf_str(&msg), content_end);
   if(mark) {
     ctk_buf_add(prefix, msg.data, (size_t)(mark - msg.data));
     ctk_buf_adds(tail, mark);
@@ -297,19 +330,22 @@ static void attributes_body(size_t count, unsigned seq, const hostile_target *t,
   ctk_buf prefix;
   ctk_buf tail;
   const char *root;
-  size_t i;
+  char open[CTK_NAME_MAX + 2];
+  size_t i, n;
 
   ctk_buf_init(&prefix, 0);
   ctk_buf_init(&tail, 0);
   generated_body(seq, t, &prefix, &tail);
   ctk_buf_add(&prefix, tail.data ? tail.data : "", tail.len);
   ctk_buf_reset(out);
-  root = strstr(ctk_buf_str(&prefix), "<Message");
+  snprintf(open, sizeof(open), "<%s", el_name("Message"));
+  n = strlen(open);
+  root = strstr(ctk_buf_str(&prefix), open);
   if(root) {
-    ctk_buf_add(out, prefix.data, (size_t)(root - prefix.data) + 8);
+    ctk_buf_add(out, prefix.data, (size_t)(root - prefix.data) + n);
     for(i = 0; i < count; i++)
       ctk_buf_printf(out, " a%zu=\"x\"", i);
-    ctk_buf_adds(out, root + 8);
+    ctk_buf_adds(out, root + n);
   }
   ctk_buf_free(&prefix);
   ctk_buf_free(&tail);
@@ -359,6 +395,8 @@ static void case_send(const hostile_case *c, const hostile_target *t, ctk_wire_a
   ctk_buf_init(&tail, 0);
   ctk_buf_init(&turned, (size_t)8 * 1024 * 1024);
   turned_body(c, t, &turned);
+  if(!c->generate[0])
+    to_profile(&turned);
   body = ctk_buf_str(&turned);
   body_len = turned.len;
   ctk_buf_printf(&head, "%s %s%s HTTP/1.1\r\n", c->method, t->path_prefix, c->path);
@@ -476,23 +514,45 @@ static int status_matches(const hostile_case *c, int status)
   return one_of(c->expect_status, s);
 }
 
+/* A message of the catalogue's profile from the city to the province, in the profile in use,
+ * over the plain XML binding; the answer into a. */
+static void post_as_city(const ctk_test_node *province, ctk_buf *msg, ctk_wire_answer *a)
+{
+  ctk_buf head;
+  char secret[64];
+  char auth[256];
+
+  to_profile(msg);
+  ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
+  ctk_wire_basic_auth(CTK_TS_CITY, secret, auth, sizeof(auth));
+  ctk_buf_init(&head, 0);
+  ctk_buf_printf(&head,
+                 "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"
+                 "Content-Type: application/xml; charset=UTF-8\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n",
+                 ctk_binding_path(hostile_profile, CTK_BIND_XML), province->port, auth, msg->len);
+  ctk_wire_send(province->port, head.data, head.len, msg->data, msg->len, 0, NULL, 0, a);
+  ctk_buf_free(&head);
+}
+
 /* A LinkCheck from the city must still be answered with success. */
 static int still_answers(const ctk_test_node *province, unsigned n)
 {
-  char url[128];
   char msg_id[48];
-  char code[32];
   ctk_buf msg;
-  int status;
+  ctk_wire_answer a;
+  int ok;
 
-  ctk_ts_url(province, url, sizeof(url));
   snprintf(msg_id, sizeof(msg_id), "hostile-linkcheck-%06u", n);
   ctk_buf_init(&msg, 0);
   ctk_ts_message(&msg, msg_id, "1013", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2,
                  "<LinkCheck><Echo>still there?</Echo></LinkCheck>");
-  status = ctk_ts_post(url, CTK_TS_CITY, msg.data, msg.len, code, sizeof(code), 10000);
+  ctk_wire_answer_init(&a);
+  post_as_city(province, &msg, &a);
+  ok = a.status == 200 && a.has_answer && !strcmp(a.code, ctk_profile_rc(hostile_profile, "OK"));
+  ctk_wire_answer_free(&a);
   ctk_buf_free(&msg);
-  return status == 200 && !strcmp(code, ctk_profile_rc(hostile_profile, "OK"));
+  return ok;
 }
 
 /* After an OK: a WorkOrderQuery must give back the field exactly as it was sent. */
@@ -502,41 +562,29 @@ static int echo_matches(const hostile_case *c, const ctk_test_node *province, ch
   char sent[4096];
   char order_id[64];
   char back[4096];
-  char url[128];
   char body[256];
   char msg_id[48];
   ctk_buf msg;
   ctk_wire_answer a;
-  ctk_buf head;
-  char secret[64];
-  char auth[256];
   int ok;
 
+  /* c->body is as the file wrote it (the catalogue's profile); the answer is the profile's */
   ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", c->echo, sent, sizeof(sent));
   ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", "OrderId", order_id,
                     sizeof(order_id));
-  ctk_ts_url(province, url, sizeof(url));
   snprintf(msg_id, sizeof(msg_id), "hostile-echo-%.3s-query", c->file);
   snprintf(body, sizeof(body), "<WorkOrderQuery><OrderId>%s</OrderId></WorkOrderQuery>",
            order_id);
   ctk_buf_init(&msg, 0);
   ctk_ts_message(&msg, msg_id, "1010", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2, body);
-  ctk_ts_secret(CTK_TS_CITY, secret, sizeof(secret));
-  ctk_wire_basic_auth(CTK_TS_CITY, secret, auth, sizeof(auth));
-  ctk_buf_init(&head, 0);
-  ctk_buf_printf(&head,
-                 "POST /exchange HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"
-                 "Content-Type: application/xml; charset=UTF-8\r\nContent-Length: %zu\r\n"
-                 "Connection: close\r\n\r\n",
-                 province->port, auth, msg.len);
   ctk_wire_answer_init(&a);
-  ctk_wire_send(province->port, head.data, head.len, msg.data, msg.len, 0, NULL, 0, &a);
-  ctk_wire_xml_text(a.body.data, a.body.len, "WorkOrder", c->echo, back, sizeof(back));
+  post_as_city(province, &msg, &a);
+  ctk_wire_xml_text(a.body.data, a.body.len, el_name("WorkOrder"), el_name(c->echo), back,
+                    sizeof(back));
   ok = a.status == 200 && !strcmp(sent, back);
   if(!ok)
     snprintf(why, whylen, "query gave %s \"%.60s\", sent \"%.60s\"", a.code, back, sent);
   ctk_wire_answer_free(&a);
-  ctk_buf_free(&head);
   ctk_buf_free(&msg);
   return ok;
 }
@@ -662,6 +710,13 @@ static size_t catalogue_start(char **names, ctk_profile **p, ctk_test_node *prov
   CU_ASSERT_FATAL(canary_start(&hostile_canary) == 0);
   CU_ASSERT_FATAL(ctk_profile_load(ctk_profile_default_dir(), p, err, sizeof(err)) == CTK_E_OK);
   hostile_profile = *p;
+  CU_ASSERT_FATAL(ctk_translate_for_dir(HOSTILE_DIR, *p, &hostile_source, &hostile_tr, err,
+                                        sizeof(err)) == CTK_E_OK);
+  if(hostile_tr && ctk_translate_is_identity(hostile_tr)) {
+    ctk_translate_free(hostile_tr);
+    hostile_tr = NULL;
+  }
+  ctk_wire_use_profile(*p);
   dir = ctk_test_tmpdir(dir_name);
   CU_ASSERT_FATAL(dir != NULL);
   CU_ASSERT_FATAL(ctk_ts_start_inproc(province, "province", dir, "http://127.0.0.1:9") ==
@@ -675,11 +730,16 @@ static void catalogue_stop(ctk_profile *p, ctk_test_node *province)
   CU_ASSERT(ctk_ts_integrity_ok(province));
   CU_ASSERT_EQUAL(canary_count(&hostile_canary), 0);
   canary_stop(&hostile_canary);
+  ctk_translate_free(hostile_tr);
+  hostile_tr = NULL;
+  ctk_profile_free(hostile_source);
+  hostile_source = NULL;
+  ctk_wire_use_profile(NULL);
   ctk_profile_free(p);
   hostile_profile = NULL;
 }
 
-static void test_hostile_catalogue(void)
+static void hostile_catalogue(void)
 {
   char *names[HOSTILE_MAX_CASES];
   size_t n;
@@ -710,8 +770,11 @@ static int receive_step_answer(const ctk_wire_answer *a)
     if(!strcmp(a->code, ctk_profile_rc(hostile_profile, names[i])))
       return 1;
   }
+  char sender[3 * CTK_NAME_MAX + 4];
+  snprintf(sender, sizeof(sender), "/%s/%s/%s", ctk_el(hostile_profile, CTK_EL_MESSAGE),
+           ctk_el(hostile_profile, CTK_EL_HEAD), ctk_el(hostile_profile, CTK_EL_SENDER));
   return !strcmp(a->code, ctk_profile_rc(hostile_profile, "DENIED")) &&
-         !strncmp(a->where, "/Message/Head/Sender", 20);
+         !strncmp(a->where, sender, strlen(sender));
 }
 
 /* One case to the province and, turned round, to the city simulator: when the province refuses
@@ -771,7 +834,7 @@ static int run_one_both(const char *name, const hostile_target *to_province,
   return compared;
 }
 
-static void test_hostile_catalogue_city(void)
+static void hostile_catalogue_city(void)
 {
   char *names[HOSTILE_MAX_CASES];
   size_t n;
@@ -801,6 +864,34 @@ static void test_hostile_catalogue_city(void)
   CU_ASSERT(compared >= 60);
   ctk_city_sim_stop(cities);
   catalogue_stop(p, &province);
+}
+
+static void test_hostile_catalogue(void)
+{
+  hostile_catalogue();
+}
+
+static void test_hostile_catalogue_city(void)
+{
+  hostile_catalogue_city();
+}
+
+#define VARIANT "profiles/synthetic-variant"
+
+/* The same catalogue against a province and cities that speak the synthetic variant: each
+ * request translated (lib/proto/ctk_translate), each answer read in the variant's names. */
+static void test_hostile_catalogue_variant(void)
+{
+  setenv("CTK_PROFILE", VARIANT, 1);
+  hostile_catalogue();
+  unsetenv("CTK_PROFILE");
+}
+
+static void test_hostile_catalogue_city_variant(void)
+{
+  setenv("CTK_PROFILE", VARIANT, 1);
+  hostile_catalogue_city();
+  unsetenv("CTK_PROFILE");
 }
 
 static void test_catalogue_files_are_well_formed(void)
@@ -843,4 +934,6 @@ void ctk_test_add_hostile(CU_pSuite suite)
   CTK_TEST(suite, test_catalogue_files_are_well_formed);
   CTK_TEST(suite, test_hostile_catalogue);
   CTK_TEST(suite, test_hostile_catalogue_city);
+  CTK_TEST(suite, test_hostile_catalogue_variant);
+  CTK_TEST(suite, test_hostile_catalogue_city_variant);
 }

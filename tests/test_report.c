@@ -85,6 +85,11 @@ static ctk_run *sample_run(void)
   s = ctk_test_series(t, "latency_ms", "ms", 0);
   for(i = 0; i < 200; i++)
     ctk_series_add(s, 5.0 + (i % 40));
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "offered_rate", "orders/s", 25.0), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "achieved_rate", "orders/s", 1.0), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "achieved_rate", "orders/s", 7.25), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "", "ms", 1.0), CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_test_measure(t, "sent", "orders", 50.0), CTK_E_OK);
 
   ctk_run_add_test(run, "J3.kb-sync", "knowledge base sync", "jtt1019-3", CTK_CLASS_OPTIONAL,
                    &t);
@@ -251,6 +256,11 @@ static void test_json_round_trip(void)
   CU_ASSERT_EQUAL(t->n_series, 2);
   CU_ASSERT_EQUAL(t->series[0].count, 30);
   CU_ASSERT_DOUBLE_EQUAL(t->series[0].step_s, 1.0, 1e-9);
+  /* measures come back by name, a second value of one name replacing the first */
+  CU_ASSERT_EQUAL_FATAL(t->n_measures, 3);
+  CU_ASSERT_STRING_EQUAL(t->measures[1].name, "achieved_rate");
+  CU_ASSERT_STRING_EQUAL(t->measures[1].unit, "orders/s");
+  CU_ASSERT_DOUBLE_EQUAL(t->measures[1].value, 7.25, 1e-9);
   CU_ASSERT_EQUAL(ctk_run_exit_code(back), ctk_run_exit_code(run));
   ctk_buf_free(&a);
   ctk_buf_free(&b);
@@ -420,6 +430,12 @@ static void test_junit(void)
                                    "property[@name='requirement' and @value='J3-IF-002']"),
                   1);
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J2.perf')]/error/@type", "inconc");
+  assert_xpath_string(doc, "//testcase[starts-with(@name,'J2.perf')]/properties/"
+                           "property[@name='measure.achieved_rate']/@value",
+                      "7.2 orders/s");
+  assert_xpath_string(doc, "//testcase[starts-with(@name,'J2.perf')]/properties/"
+                           "property[@name='measure.sent']/@value",
+                      "50 orders");
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J3.link')]/error/@type", "tool-error");
   assert_xpath_string(doc, "//testcase[starts-with(@name,'J3.kb')]/skipped/@message",
                       "PICS kb.sync = no");
@@ -483,6 +499,11 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg[contains(@class,'load')]//polyline"), 1);
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J1.cross-city']//details[@class='raw']"), 2);
   CU_ASSERT_EQUAL(xpath_count(doc, "//table[@id='pixit']//td[.='****']"), 3);
+  /* a test's measures are a table of its own */
+  CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J2.perf-answer']//table[@class='measures']"
+                                   "//tr"), 3);
+  assert_xpath_string(doc, "//details[@id='t-J2.perf-answer']//table[@class='measures']"
+                           "//tr[th='achieved_rate']/td[1]", "7.2");
   /* Fail, inconc and error are listed at the top, linked to their details. */
   CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//li"), 3);
   CU_ASSERT_EQUAL(xpath_count(doc, "//section[@id='attention']//a[@href='#t-J1.cross-city']"), 1);

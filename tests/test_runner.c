@@ -224,6 +224,44 @@ static void test_pixit_errors(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "only for a city"));
 }
 
+static void expect_load_limits(const ctk_pixit *px, int connections, double min_rate, long p50,
+                               long p95, long p99)
+{
+  CU_ASSERT_EQUAL(px->load_connections, connections);
+  CU_ASSERT_DOUBLE_EQUAL(px->load_min_rate, min_rate, 1e-9);
+  CU_ASSERT_EQUAL(px->load_p50_ms, p50);
+  CU_ASSERT_EQUAL(px->load_p95_ms, p95);
+  CU_ASSERT_EQUAL(px->load_p99_ms, p99);
+}
+
+/* What J2.load may use and must reach: defaults from the rate and the answer timeout, each
+ * limit in range, the percentiles in order. */
+static void test_pixit_load_limits(void)
+{
+  static ctk_pixit px;
+  char err[256];
+  const char *head = "[sut]\nregion = 360000\nstart = reference\n"
+                     "[cities]\nregions = 360100,360200\n[limits]\nanswer_timeout_ms = 4000\n"
+                     "[load]\nrate = 20\n";
+  char text[512];
+
+  CU_ASSERT_EQUAL_FATAL(ctk_pixit_parse("x", head, &px, err, sizeof(err)), CTK_E_OK);
+  expect_load_limits(&px, 8, 18.0, 400, 2000, 4000);
+  snprintf(text, sizeof(text), "%sconnections = 2\nmin_rate = 12.5\np50_ms = 10\n"
+           "p95_ms = 50\np99_ms = 90\n", head);
+  CU_ASSERT_EQUAL_FATAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
+  expect_load_limits(&px, 2, 12.5, 10, 50, 90);
+  snprintf(text, sizeof(text), "%sconnections = 0\n", head);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "load.connections"));
+  snprintf(text, sizeof(text), "%smin_rate = 21\n", head);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "x:10: load.min_rate"));
+  snprintf(text, sizeof(text), "%sp95_ms = 100\np99_ms = 50\n", head);
+  CU_ASSERT_NOT_EQUAL(ctk_pixit_parse("x", text, &px, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "load.p95_ms"));
+}
+
 static void test_select(void)
 {
   ctk_select_item it;
@@ -541,11 +579,29 @@ static void test_plan(void)
   for(i = 0; i < ctk_ct_count(); i++) {
     if(plan[i].selected) {
       selected++;
-      CU_ASSERT_STRING_EQUAL(plan[i].def->id, "J2.cti-calls");
-      CU_ASSERT_TRUE(plan[i].applicable);
+      /* the webhook test applies; the docking tests need a family declared (cti.csta...) */
+      if(!strcmp(plan[i].def->id, "J2.cti-calls")) {
+        CU_ASSERT_TRUE(plan[i].applicable);
+      }
+      else {
+        CU_ASSERT_PTR_NOT_NULL(strstr(plan[i].def->id, "J2.dock-"));
+        CU_ASSERT_FALSE(plan[i].applicable);
+        CU_ASSERT_PTR_NOT_NULL(strstr(plan[i].skip_reason, "cti."));
+      }
     }
   }
-  CU_ASSERT_EQUAL(selected, 1);
+  CU_ASSERT_EQUAL(selected, 5);
+  CU_ASSERT_EQUAL_FATAL(ctk_pics_parse("p", "[sut]\nrole = city\n[cti]\nami = yes\n", &pics,
+                                       err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "city", "tag:sipp", plan, err, sizeof(err)), 0);
+  for(i = 0; i < ctk_ct_count(); i++) {
+    if(!strcmp(plan[i].def->id, "J2.dock-ami") || !strcmp(plan[i].def->id, "J2.dock-relink")) {
+      CU_ASSERT_TRUE(plan[i].applicable);
+    }
+    if(!strcmp(plan[i].def->id, "J2.dock-esl") || !strcmp(plan[i].def->id, "J2.cti-calls")) {
+      CU_ASSERT_FALSE(plan[i].applicable);
+    }
+  }
   CU_ASSERT_EQUAL(ctk_ct_plan(&pics, "province", "part:", plan, err, sizeof(err)), -1);
   free(plan);
 }
@@ -919,6 +975,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_pics_conditions);
   CTK_TEST(s, test_pixit_reference);
   CTK_TEST(s, test_pixit_errors);
+  CTK_TEST(s, test_pixit_load_limits);
   CTK_TEST(s, test_select);
   CTK_TEST(s, test_registry);
   CTK_TEST(s, test_registry_check_catches);

@@ -1,6 +1,6 @@
 /* test_selftest: the self-test of the conformance suite. The whole suite against the reference
  * province must give the verdicts of tests/data/expected; each fault mode of the reference
- * province must make the suite fail with the requirement ID its table names. */
+ * province must make the suite fail with the requirement tests/data/expected/faults.txt names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +155,7 @@ static int selftest_caught(const ctk_run *run, const char *req)
 {
   char tag[48];
   size_t i;
-  snprintf(tag, sizeof(tag), "[%s]", req);
+  snprintf(tag, sizeof(tag), "[%.40s]", req);
   for(i = 0; i < run->n_tests; i++) {
     if(run->tests[i]->verdict == CTK_VERDICT_FAIL && strstr(run->tests[i]->reason, tag))
       return 1;
@@ -177,13 +177,45 @@ static int selftest_excepted(const char *exceptions, const char *name)
   return 0;
 }
 
-/* Each fault: the suite selected by the fault's requirement, against `ctk serve province
- * --fault NAME`, all faults SELFTEST_PARALLEL at a time. */
-static void test_fault_modes(void)
+/* The slow-answer fault (every answer after 1 s) fails J2.load on the rate it reached, and
+ * the reason says that rate, as its measures do. */
+static void selftest_slow_answer_reason(const char *dir)
 {
-  const char *dir = ctk_test_tmpdir("selftest-faults");
+  char path[700], err[256], rate[48];
+  ctk_run *run = NULL;
+  const ctk_test_result *t;
+  size_t i;
+
+  snprintf(path, sizeof(path), "%s/slow-answer/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  t = ctk_run_find_test(run, "J2.load");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->verdict, CTK_VERDICT_FAIL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->reason, "[J2-PERF-001] achieved "));
+  for(i = 0; i < t->n_measures && strcmp(t->measures[i].name, "achieved_rate"); i++)
+    ;
+  CU_ASSERT_FATAL(i < t->n_measures);
+  CU_ASSERT_TRUE(t->measures[i].value < 22.5);
+  snprintf(rate, sizeof(rate), "achieved %.1f orders/s", t->measures[i].value);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->reason, rate));
+  if(!strstr(t->reason, rate))
+    fprintf(stderr, "selftest: slow-answer: '%s' not in the reason: %s\n", rate, t->reason);
+  ctk_run_free(run);
+}
+
+#define FAULT_REQUIREMENTS "tests/data/expected/faults.txt"
+
+/* Each fault: the suite selected by the requirement tests/data/expected/faults.txt names for it,
+ * against `ctk serve province --fault NAME` under profile (NULL: the default), all faults
+ * SELFTEST_PARALLEL at a time. Every fault must be caught with its requirement. */
+static void fault_modes_under(const char *profile, const char *tmpname)
+{
+  const char *dir = ctk_test_tmpdir(tmpname);
   char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
   char *exceptions = ctk_test_read_file("tests/data/expected/fault-exceptions.txt", NULL);
+  char *wanted = ctk_test_read_file(FAULT_REQUIREMENTS, NULL);
+  char req[CTK_PF__COUNT][48];
+  char profile_opt[300] = "";
   ctk_buf list, cmd;
   size_t f, caught = 0, checked = 0;
   char path[700];
@@ -191,11 +223,20 @@ static void test_fault_modes(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   CU_ASSERT_PTR_NOT_NULL_FATAL(pixit);
   CU_ASSERT_PTR_NOT_NULL_FATAL(exceptions);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(wanted);
+  if(profile)
+    snprintf(profile_opt, sizeof(profile_opt), "--profile %s", profile);
   ctk_buf_init(&list, 64 * 1024);
   for(f = 0; f < CTK_PF__COUNT; f++) {
     const ctk_province_fault_info *info = ctk_province_fault_get((ctk_province_fault)f);
     FILE *out;
     const char *start = strstr(pixit, "start = reference");
+    if(!selftest_expected(wanted, info->name, req[f], sizeof(req[f]))) {
+      fprintf(stderr, "selftest: fault %s has no line in %s\n", info->name, FAULT_REQUIREMENTS);
+      CU_FAIL("a fault mode without the requirement the suite must see fail");
+      req[f][0] = '\0';
+      continue;
+    }
     snprintf(path, sizeof(path), "%s/%s.pixit", dir, info->name);
     out = fopen(path, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
@@ -204,7 +245,7 @@ static void test_fault_modes(void)
     fprintf(out, "start = reference\nfault = %s\n%s", info->name,
             start + strlen("start = reference"));
     fclose(out);
-    ctk_buf_printf(&list, "%s %s\n", info->name, info->requirement);
+    ctk_buf_printf(&list, "%s %s\n", info->name, req[f]);
   }
   snprintf(path, sizeof(path), "%s/faults.txt", dir);
   {
@@ -214,42 +255,57 @@ static void test_fault_modes(void)
     fclose(out);
   }
   ctk_buf_init(&cmd, 8192);
-  ctk_buf_printf(&cmd, "xargs -P %d -L 1 sh -c '\"%s\" run --sut province --pics %s "
+  ctk_buf_printf(&cmd, "xargs -P %d -L 1 sh -c '\"%s\" run --sut province %s --pics %s "
                  "--pixit %s/$0.pixit --select req:$1 --out %s/$0 --quiet > %s/$0.log 2>&1; "
-                 "true' < %s", SELFTEST_PARALLEL, ctk_test_ctk_bin(), SELFTEST_PICS, dir, dir, dir,
-                 path);
+                 "true' < %s", SELFTEST_PARALLEL, ctk_test_ctk_bin(), profile_opt, SELFTEST_PICS,
+                 dir, dir, dir, path);
   CU_ASSERT_EQUAL(ctk_test_run(ctk_buf_str(&cmd), NULL), 0);
   for(f = 0; f < CTK_PF__COUNT; f++) {
     const ctk_province_fault_info *info = ctk_province_fault_get((ctk_province_fault)f);
     ctk_run *run = NULL;
     char err[256];
     int hit;
+    if(!req[f][0])
+      continue;
     snprintf(path, sizeof(path), "%s/%s/results.json", dir, info->name);
     if(ctk_report_json_load(path, &run, err, sizeof(err))) {
       fprintf(stderr, "selftest: fault %s: no results (%s)\n", info->name, err);
       CU_FAIL("a fault run wrote no results");
       continue;
     }
-    hit = selftest_caught(run, info->requirement);
+    hit = selftest_caught(run, req[f]);
     caught += hit;
     if(!selftest_excepted(exceptions, info->name)) {
       checked++;
       if(!hit) {
-        fprintf(stderr, "selftest: fault %s was not caught with %s\n", info->name,
-                info->requirement);
+        fprintf(stderr, "selftest: fault %s was not caught with %s%s%s\n", info->name, req[f],
+                profile ? " under " : "", profile ? profile : "");
         CU_FAIL("a fault of the reference province went unnoticed");
       }
     }
     ctk_run_free(run);
   }
-  fprintf(stderr, "selftest: %zu of %d faults caught with their requirement\n", caught,
-          (int)CTK_PF__COUNT);
+  fprintf(stderr, "selftest: %zu of %d faults caught with their requirement%s%s\n", caught,
+          (int)CTK_PF__COUNT, profile ? " under " : "", profile ? profile : "");
+  selftest_slow_answer_reason(dir);
   CU_ASSERT_TRUE(caught >= 15);
   CU_ASSERT_TRUE(checked >= 15);
   ctk_buf_free(&cmd);
   ctk_buf_free(&list);
   free(pixit);
   free(exceptions);
+  free(wanted);
+}
+
+static void test_fault_modes(void)
+{
+  fault_modes_under(NULL, "selftest-faults");
+}
+
+/* The same faults under the second profile: caught with the same requirements. */
+static void test_fault_modes_variant(void)
+{
+  fault_modes_under(VARIANT, "selftest-faults-variant");
 }
 
 static void selftest_write(const char *path, const char *text)
@@ -783,4 +839,5 @@ void ctk_test_add_selftest(CU_pSuite s)
   CTK_TEST(s, test_variant_city_verdicts);
   CTK_TEST(s, test_external_city);
   CTK_TEST(s, test_fault_modes);
+  CTK_TEST(s, test_fault_modes_variant);
 }

@@ -599,7 +599,7 @@ ctk_code ctk_node_start(const ctk_node_config *cfg, ctk_node_engine **out, char 
     ctk_node_stop(n);
     return result;
   }
-  if(ctk_node_fault(n, CTK_PF_late_reply) && ctk_node_late_start(n)) {
+  if(ctk_node_answer_delay_ms(n) && ctk_node_late_start(n)) {
     snprintf(err, errlen, "cannot start the late-reply thread");
     ctk_node_stop(n);
     return CTK_E_INTERNAL;

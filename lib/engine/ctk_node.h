@@ -51,6 +51,7 @@ typedef struct ctk_node_config {
   unsigned max_per_address;               /* of them from one address (512); more are refused */
   unsigned request_timeout_s;             /* a whole request must arrive within this (30 s) */
   unsigned late_reply_ms;                 /* the late-reply fault's delay (15000) */
+#define CTK_NODE_SLOW_ANSWER_MS 1000     /* the slow-answer fault's delay */
 } ctk_node_config;
 
 typedef struct ctk_node_engine ctk_node_engine;

@@ -311,7 +311,7 @@ static int exchange_commit_stored(exchange_job *job, const ctk_outcome *success,
    * it, park the request: the worker takes other connections meanwhile, and the batch's
    * commit unparks it (exchange_durable, then exchange_resume on a worker). From here on
    * the job belongs to that path. */
-  job->parked = ctk_node_fault(n, CTK_PF_late_reply) ? NULL :  /* parked later, see below */
+  job->parked = ctk_node_answer_delay_ms(n) ? NULL :  /* parked later, see below */
                 ctk_http_park(x->http, exchange_resume, job);
   if(job->parked) {
     ctk_store_commit_then(n->store, exchange_durable, job);
@@ -432,6 +432,21 @@ static void exchange_resume(void *arg, ctk_http_response *resp)
 }
 
 /* A refusal of the receive step that the province's fault modes turn into success. */
+/* Is code one of the refusals of a message's own content (its XML, schema, formats, codes,
+ * interface, route, encoding, size, version)? Named, not numbered: profiles number them apart. */
+static int exchange_content_refusal(const ctk_profile *p, const char *code)
+{
+  static const char *const names[] = { "MALFORMED", "SCHEMA", "FORMAT", "CODE_VALUE",
+                                       "UNKNOWN_INTERFACE", "ROUTE", "ENCODING", "TOO_LARGE",
+                                       "FORBIDDEN", "VERSION" };
+  size_t i;
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if(!strcmp(code, ctk_profile_rc(p, names[i])))
+      return 1;
+  }
+  return 0;
+}
+
 static void exchange_refusal_faults(ctk_exchange *x)
 {
   ctk_node_engine *n = x->n;
@@ -445,7 +460,8 @@ static void exchange_refusal_faults(ctk_exchange *x)
     ctk_strlcpy(x->outcome.code, ctk_profile_rc(n->profile, "SCHEMA"), sizeof(x->outcome.code));
   if((step == CTK_RX_CREDENTIALS || step == CTK_RX_SENDER || step == CTK_RX_VALIDATE ||
       step == CTK_RX_ROUTE) &&
-     ctk_node_fault(n, CTK_PF_accept_bad_message) && x->outcome.code[0] == '1')
+     ctk_node_fault(n, CTK_PF_accept_bad_message) &&
+     exchange_content_refusal(n->profile, x->outcome.code))
     ctk_outcome_set(&x->outcome, n->profile, "OK", "", "", "success");
 }
 
@@ -489,7 +505,7 @@ int ctk_node_handle_exchange(ctk_node_engine *n, const ctk_http_request *hreq,
     state = exchange_commit(job);
   if(state == EXCHANGE_PARKED)
     return 0;                  /* the job is the parked path's now: do not touch it */
-  if(ctk_node_fault(n, CTK_PF_late_reply))
+  if(ctk_node_answer_delay_ms(n))
     return exchange_answer_late(job, state, resp);
   return exchange_finish(job, state, resp);
 }
@@ -568,7 +584,7 @@ static int late_queue(ctk_node_engine *n, ctk_http_parked *parked)
   if(!l)
     return -1;
   l->parked = parked;
-  l->due_ms = ctk_node_now_ms() + n->cfg.late_reply_ms;
+  l->due_ms = ctk_node_now_ms() + ctk_node_answer_delay_ms(n);
   pthread_mutex_lock(&n->wake_lock);
   if(!n->late_running || n->late_now) {
     pthread_mutex_unlock(&n->wake_lock);

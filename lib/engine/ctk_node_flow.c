@@ -311,7 +311,7 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
   ctk_node to;
   ctk_head h;
   ctk_buf bytes;
-  int wrong_code;
+  int wrong_code, wrong_region;
   int64_t delay = 0;
   ctk_code result;
 
@@ -329,12 +329,14 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
     delay = 1000; /* hold updates a moment so a later one can overtake (LIFO claim) */
   wrong_code = peer->level == CTK_LEVEL_MINISTRY && role == CTK_IF_REPORT &&
                ctk_node_fault(n, CTK_PF_wrong_code_value);
+  wrong_region = peer->level == CTK_LEVEL_MINISTRY && role == CTK_IF_REPORT &&
+                 ctk_node_fault(n, CTK_PF_unknown_region_up);
   memset(&to, 0, sizeof(to));
   ctk_strlcpy(to.region, peer->region, sizeof(to.region));
   to.level = peer->level;
   ctk_msg_request_head(n->profile, code, &n->self, &to, &h);
   ctk_buf_init(&bytes, ctk_node_wire_max(n));
-  if(!wrong_code && flow_forward_from_template(x, peer, &h, &bytes)) {
+  if(!wrong_code && !wrong_region && flow_forward_from_template(x, peer, &h, &bytes)) {
     result = flow_enqueue_bytes(n, peer, &h, &bytes, order_id, delay);
   }
   else {
@@ -346,6 +348,8 @@ static ctk_code flow_forward(ctk_exchange *x, const char *region, const char *or
       ctk_profile_code_outside(n->profile, cf ? cf->codeset : "", outside, sizeof(outside));
       flow_set_leaf(n->profile, m, CTK_EL_WORK_ORDER, CTK_EL_CHANNEL, outside);
     }
+    if(!result && wrong_region) /* the shape of a region code, but no region of GB/T 2260 */
+      flow_set_leaf(n->profile, m, CTK_EL_WORK_ORDER, CTK_EL_ACCEPT_REGION, "999999");
     if(!result)
       result = ctk_msg_encode(n->profile, m, peer->binding, peer->encoding, &bytes);
     if(!result)
@@ -775,8 +779,8 @@ static ctk_code flow_statistics(ctk_exchange *x)
   ctk_code result = CTK_E_OK;
 
   /* a period that ends before it starts counts nothing it could be compared with */
-  if(!ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_START), &start, NULL, 0) &&
-     !ctk_datetime_parse(flow_get(x, CTK_EL_PERIOD_END), &end, NULL, 0) && end < start) {
+  if(!ctk_profile_time_parse(p, flow_get(x, CTK_EL_PERIOD_START), &start) &&
+     !ctk_profile_time_parse(p, flow_get(x, CTK_EL_PERIOD_END), &end) && end < start) {
     flow_refuse(x, "FORMAT", FLOW_BODY, CTK_EL_PERIOD_END, flow_rule(x, "schema"),
                 "the period ends before it starts");
     return CTK_E_OK;

@@ -122,6 +122,14 @@ static inline int ctk_node_fault(const ctk_node_engine *n, ctk_province_fault f)
   return n->self.level == CTK_LEVEL_PROVINCE && (n->cfg.faults & (1ul << (unsigned)f));
 }
 
+/* How long the late-reply or slow-answer fault holds every answer; 0 without them. */
+static inline unsigned ctk_node_answer_delay_ms(const ctk_node_engine *n)
+{
+  if(ctk_node_fault(n, CTK_PF_late_reply))
+    return n->cfg.late_reply_ms;
+  return ctk_node_fault(n, CTK_PF_slow_answer) ? CTK_NODE_SLOW_ANSWER_MS : 0;
+}
+
 /* ctk_node.c */
 const ctk_node_peer *ctk_node_peer_find(const ctk_node_engine *n, const char *region);
 /* The (first) peer of a level, e.g. the ministry of a province. */

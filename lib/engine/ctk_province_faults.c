@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const ctk_province_fault_info ctk_province_fault_table[] = {
-#define CTK_PF_INFO(name, desc, req) { #name, desc, req },
+#define CTK_PF_INFO(name, desc) { #name, desc },
   CTK_PROVINCE_FAULTS(CTK_PF_INFO)
 #undef CTK_PF_INFO
 };

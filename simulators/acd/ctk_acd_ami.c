@@ -4,6 +4,7 @@
  * its events are those app_queue raises for a queue named CTK_ACD_QUEUE_NAME. */
 #include "acd/ctk_acd_ami.h"
 #include "acd/ctk_acd_link.h"
+#include "cti/ctk_cti_wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,8 @@
 /* AMI's own header names. Some are spelt like elements of the 12328 profile; they are AMI's. */
 #define AMI_ACTION "Action"            /* not the profile's */
 #define AMI_CHANNEL "Channel"          /* not the profile's */
-#define AMI_EVENT "Event"              /* not the profile's */
-#define AMI_MESSAGE "Message"          /* not the profile's */
+#define AMI_EVENT CTK_CTI_AMI_EVENT
+#define AMI_MESSAGE CTK_CTI_AMI_MESSAGE
 #define AMI_NAME "Name"                /* not the profile's */
 #define AMI_REASON "Reason"            /* not the profile's */
 #define AMI_STATUS "Status"            /* not the profile's */
@@ -266,60 +267,6 @@ typedef struct ami_server {
   char secret[128];
 } ami_server;
 
-typedef struct ami_msg {
-  const char *key[CTK_AMI_HEADERS_MAX];
-  const char *val[CTK_AMI_HEADERS_MAX];
-  size_t n;
-  const char *problem;         /* why the message cannot be read; NULL when it can */
-} ami_msg;
-
-static const char *ami_get(const ami_msg *m, const char *key)
-{
-  size_t i;
-  for(i = 0; i < m->n; i++) {
-    if(!strcasecmp(m->key[i], key))
-      return m->val[i];
-  }
-  return NULL;
-}
-
-/* Splits text (one message, NUL-terminated, modified in place) into headers. */
-static void ami_parse(char *text, ami_msg *m)
-{
-  char *line = text;
-  memset(m, 0, sizeof(*m));
-  while(*line) {
-    char *eol = strchr(line, '\n');
-    char *colon;
-    if(eol) {
-      *eol = '\0';
-      if(eol > line && eol[-1] == '\r')
-        eol[-1] = '\0';
-    }
-    if(*line) {
-      colon = strchr(line, ':');
-      if(!colon || colon == line) {
-        m->problem = "Malformed header line";
-        return;
-      }
-      if(m->n == CTK_AMI_HEADERS_MAX) {
-        m->problem = "Too many lines in message";
-        return;
-      }
-      *colon = '\0';
-      colon++;
-      while(*colon == ' ' || *colon == '\t')
-        colon++;
-      m->key[m->n] = line;
-      m->val[m->n] = colon;
-      m->n++;
-    }
-    if(!eol)
-      break;
-    line = eol + 1;
-  }
-}
-
 static void ami_send(ctk_acd_link_client *c, ctk_buf *b)
 {
   if(b->len >= b->max)
@@ -377,12 +324,12 @@ static unsigned ami_event_mask(const char *value)
   return mask;
 }
 
-static void ami_login(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m, const char *aid)
+static void ami_login(ami_server *srv, ctk_acd_link_client *c, const ctk_cti_headers *m, const char *aid)
 {
   ami_client *ac = c->proto;
-  const char *user = ami_get(m, "Username");
-  const char *secret = ami_get(m, "Secret");
-  const char *events = ami_get(m, "Events");
+  const char *user = ctk_cti_header(m, "Username");
+  const char *secret = ctk_cti_header(m, "Secret");
+  const char *events = ctk_cti_header(m, "Events");
 
   if(!user || !secret || strcmp(user, srv->user) || strcmp(secret, srv->secret)) {
     /* Asterisk closes the session after a failed login */
@@ -412,13 +359,13 @@ static void ami_aid(ctk_buf *b, const char *aid)
 }
 
 /* Does the action's Queue header (if any) name our queue? */
-static int ami_our_queue(const ami_msg *m)
+static int ami_our_queue(const ctk_cti_headers *m)
 {
-  const char *q = ami_get(m, "Queue");
+  const char *q = ctk_cti_header(m, "Queue");
   return !q || !*q || !strcmp(q, CTK_ACD_QUEUE_NAME);
 }
 
-static void ami_queue_summary(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m,
+static void ami_queue_summary(ami_server *srv, ctk_acd_link_client *c, const ctk_cti_headers *m,
                               const char *aid)
 {
   ctk_acd_cti_status st;
@@ -453,7 +400,7 @@ static void ami_queue_summary(ami_server *srv, ctk_acd_link_client *c, const ami
   ctk_buf_free(&b);
 }
 
-static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m,
+static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ctk_cti_headers *m,
                              const char *aid)
 {
   ctk_acd_cti_status st;
@@ -544,11 +491,11 @@ static void ami_queue_status(ami_server *srv, ctk_acd_link_client *c, const ami_
   ctk_buf_free(&b);
 }
 
-static void ami_action(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m)
+static void ami_action(ami_server *srv, ctk_acd_link_client *c, const ctk_cti_headers *m)
 {
   ami_client *ac = c->proto;
-  const char *aid = ami_get(m, "ActionID");
-  const char *action = ami_get(m, AMI_ACTION);
+  const char *aid = ctk_cti_header(m, "ActionID");
+  const char *action = ctk_cti_header(m, AMI_ACTION);
 
   if(m->problem) {
     ami_respond(c, "Error", aid, m->problem, NULL);
@@ -582,7 +529,7 @@ static void ami_action(ami_server *srv, ctk_acd_link_client *c, const ami_msg *m
     ami_respond(c, "Success", aid, NULL, extra);
   }
   else if(!strcasecmp(action, "Events")) {
-    const char *mask = ami_get(m, "EventMask");
+    const char *mask = ctk_cti_header(m, "EventMask");
     ac->events = ami_event_mask(mask ? mask : "on");
     ami_respond(c, "Success", aid, NULL, ac->events ? "Events: On\r\n" : "Events: Off\r\n");
   }
@@ -602,9 +549,9 @@ static long ami_on_input(void *ctx, ctk_acd_link_client *c)
     const char *start;
     size_t skip, end;
     char *text;
-    ami_msg m;
+    ctk_cti_headers m;
 
-    end = ctk_acd_link_next_block(c->in.data + used, c->in.len - used, &skip);
+    end = ctk_cti_next_block(c->in.data + used, c->in.len - used, &skip);
     used += skip;
     if(!end)
       break;
@@ -614,7 +561,7 @@ static long ami_on_input(void *ctx, ctk_acd_link_client *c)
       return -1;
     memcpy(text, start, end);
     text[end] = '\0';
-    ami_parse(text, &m);
+    ctk_cti_headers_parse(text, &m);
     ami_action(srv, c, &m);
     free(text);
     used += end;

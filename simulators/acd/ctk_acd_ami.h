@@ -5,12 +5,12 @@
 
 #include "acd/ctk_acd_cti.h"
 #include "ctk_buf.h"
+#include "cti/ctk_cti_wire.h"
 
 #define CTK_AMI_BANNER "Asterisk Call Manager/7.0.3"
-#define CTK_AMI_DEFAULT_USER "ctk"
-#define CTK_AMI_DEFAULT_SECRET "ctk12328"
+#define CTK_AMI_DEFAULT_USER CTK_CTI_AMI_USER
+#define CTK_AMI_DEFAULT_SECRET CTK_CTI_AMI_SECRET
 #define CTK_AMI_MESSAGE_MAX 16384  /* one action, headers and blank line included */
-#define CTK_AMI_HEADERS_MAX 64
 
 /* The Uniqueid of the call's caller channel ("1764400000.7"); agent_leg = 1 for the channel to
  * its agent. Linkedid is the caller channel's Uniqueid. */

@@ -30,6 +30,8 @@ struct ctk_acd_control {
   int has_pending;
   unsigned long applied;       /* bumped each time the loop takes a pending change */
   ctk_code last_result;
+  ctk_acd_call_record *calls;  /* ring of the last CTK_ACD_CALLS_KEPT ended calls */
+  unsigned long ncalls;        /* ever published; calls[i % KEPT] */
 };
 
 void ctk_acd_talk_format(const ctk_acd_talk *t, char *out, size_t size)
@@ -160,6 +162,12 @@ ctk_code ctk_acd_control_new(const ctk_acd_config *cfg, ctk_acd_control **out)
   }
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->changed, NULL);
+  c->calls = calloc(CTK_ACD_CALLS_KEPT, sizeof(*c->calls));
+  if(!c->calls) {
+    close(c->wake_fd);
+    free(c);
+    return CTK_E_NOMEM;
+  }
   c->current = *cfg;
   ctk_acd_stats_init(&c->stats);
   *out = c;
@@ -173,6 +181,7 @@ void ctk_acd_control_free(ctk_acd_control *c)
   close(c->wake_fd);
   pthread_mutex_destroy(&c->lock);
   pthread_cond_destroy(&c->changed);
+  free(c->calls);
   free(c);
 }
 
@@ -195,6 +204,53 @@ void ctk_acd_control_apply(ctk_acd_control *c, ctk_acd_engine *engine)
     pthread_cond_broadcast(&c->changed);
   }
   pthread_mutex_unlock(&c->lock);
+}
+
+void ctk_acd_control_publish_call(ctk_acd_control *c, const ctk_acd_call_record *rec)
+{
+  pthread_mutex_lock(&c->lock);
+  c->calls[c->ncalls % CTK_ACD_CALLS_KEPT] = *rec;
+  c->ncalls++;
+  pthread_mutex_unlock(&c->lock);
+}
+
+/* GET /calls[?since=SEQ]: the ended calls still kept whose seq is above SEQ, oldest first. */
+static int control_calls(ctk_acd_control *c, const char *query, ctk_http_response *resp)
+{
+  json_object *root = json_object_new_object();
+  json_object *list = json_object_new_array();
+  unsigned long since = 0, i, first;
+  const char *at = query ? strstr(query, "since=") : NULL;
+  int ok;
+
+  if(at)
+    since = strtoul(at + 6, NULL, 10);
+  pthread_mutex_lock(&c->lock);
+  first = c->ncalls > CTK_ACD_CALLS_KEPT ? c->ncalls - CTK_ACD_CALLS_KEPT : 0;
+  for(i = first; i < c->ncalls; i++) {
+    const ctk_acd_call_record *r = &c->calls[i % CTK_ACD_CALLS_KEPT];
+    json_object *o, *ids;
+    if(r->seq <= since)
+      continue;
+    o = json_object_new_object();
+    ids = json_object_new_object();
+    json_object_object_add(o, "seq", json_object_new_int64((int64_t)r->seq));
+    json_object_object_add(o, "outcome", json_object_new_string(r->outcome));
+    json_object_object_add(o, "caller", json_object_new_string(r->caller));
+    json_object_object_add(o, "offered_ms", json_object_new_int64(r->offered_ms));
+    json_object_object_add(o, "answered_ms", json_object_new_int64(r->answered_ms));
+    json_object_object_add(o, "ended_ms", json_object_new_int64(r->ended_ms));
+    json_object_object_add(ids, "csta", json_object_new_string(r->sip_call_id));
+    json_object_object_add(ids, "ami", json_object_new_string(r->ami_uniqueid));
+    json_object_object_add(ids, "esl", json_object_new_string(r->esl_uuid));
+    json_object_object_add(o, "ids", ids);
+    json_object_array_add(list, o);
+  }
+  json_object_object_add(root, "kept_from", json_object_new_int64((int64_t)first + 1));
+  pthread_mutex_unlock(&c->lock);
+  json_object_object_add(root, "calls", list);
+  ok = !ctk_json_write(root, JSON_C_TO_STRING_PLAIN, &resp->body); /* frees root */
+  return ok ? 0 : 1;
 }
 
 void ctk_acd_control_publish(ctk_acd_control *c, const ctk_acd_stats *stats)
@@ -264,8 +320,13 @@ int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_res
     pthread_mutex_unlock(&c->lock);
     return ctk_acd_stats_json(&stats, &resp->body) ? 1 : 0;
   }
+  if(!strcmp(req->path, "/calls")) {
+    if(!ctk_http_method_ok(req, "GET", resp))
+      return 0;
+    return control_calls(c, req->query, resp);
+  }
   if(strcmp(req->path, "/control"))
-    return control_error(resp, 404, "unknown path: GET /stats, GET or POST /control");
+    return control_error(resp, 404, "unknown path: GET /stats, GET /calls, GET or POST /control");
   if(!ctk_http_method_ok(req, "GET, POST", resp))
     return 0;
   if(strcmp(req->method, "POST")) {

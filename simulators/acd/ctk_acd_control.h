@@ -23,6 +23,21 @@ void ctk_acd_control_apply(ctk_acd_control *c, ctk_acd_engine *engine);
 /* Publishes the statistics for GET /stats (call after counting each event). */
 void ctk_acd_control_publish(ctk_acd_control *c, const ctk_acd_stats *stats);
 
+/* One ended call as GET /calls lists it: the ids each CTI family gave it, so a checker can
+ * find the work order a city made for it. */
+#define CTK_ACD_CALLS_KEPT 2048
+typedef struct ctk_acd_call_record {
+  unsigned long seq;           /* 1, 2, ... in the order calls were offered in this run */
+  char outcome[16];            /* "answered", "abandoned", "cleared" (refused or timed out) */
+  char caller[64];
+  int64_t offered_ms, answered_ms, ended_ms; /* wall clock; answered_ms 0 when never */
+  char sip_call_id[128];       /* also CSTA's callID */
+  char ami_uniqueid[32];
+  char esl_uuid[40];
+} ctk_acd_call_record;
+/* Keeps the record for GET /calls (the last CTK_ACD_CALLS_KEPT). */
+void ctk_acd_control_publish_call(ctk_acd_control *c, const ctk_acd_call_record *rec);
+
 /* The ctk_http handler (ctx is the control). */
 int ctk_acd_control_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
 

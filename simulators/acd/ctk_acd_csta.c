@@ -189,53 +189,6 @@ ctk_code ctk_acd_csta_event_xml(const ctk_acd_event *ev, const char *monitor_xre
   return rc;
 }
 
-ctk_code ctk_acd_csta_frame(ctk_buf *out, unsigned invoke_id, const char *xml, size_t len)
-{
-  unsigned char head[CTK_CSTA_HEADER_LEN];
-  char id[8];
-  size_t total = len + CTK_CSTA_HEADER_LEN;
-  ctk_code rc;
-
-  if(total > CTK_CSTA_FRAME_MAX || invoke_id > 9999)
-    return CTK_E_TOOBIG;
-  snprintf(id, sizeof(id), "%04u", invoke_id);
-  head[0] = 0;
-  head[1] = 0;
-  head[2] = (unsigned char)(total >> 8);
-  head[3] = (unsigned char)(total & 0xff);
-  memcpy(head + 4, id, 4);
-  rc = ctk_buf_add(out, head, sizeof(head));
-  if(!rc)
-    rc = ctk_buf_add(out, xml, len);
-  return rc;
-}
-
-int ctk_acd_csta_frame_next(const unsigned char *data, size_t len, size_t *frame_len,
-                            unsigned *invoke_id)
-{
-  size_t total;
-  unsigned id = 0;
-  int i;
-
-  if(len < CTK_CSTA_HEADER_LEN)
-    return 0;
-  if(data[0] || data[1])
-    return -1;
-  total = ((size_t)data[2] << 8) | data[3];
-  if(total < CTK_CSTA_HEADER_LEN)
-    return -1;
-  for(i = 4; i < 8; i++) {
-    if(data[i] < '0' || data[i] > '9')
-      return -1;
-    id = id * 10 + (unsigned)(data[i] - '0');
-  }
-  if(len < total)
-    return 0;
-  *frame_len = total;
-  *invoke_id = id;
-  return 1;
-}
-
 /* ---------- the CSTA family ---------- */
 
 typedef struct csta_monitor {
@@ -258,7 +211,7 @@ static void csta_send(ctk_acd_link_client *c, unsigned invoke_id, const char *xm
 {
   ctk_buf frame;
   ctk_buf_init(&frame, CTK_CSTA_FRAME_MAX);
-  if(ctk_acd_csta_frame(&frame, invoke_id, xml, len))
+  if(ctk_cti_csta_frame(&frame, invoke_id, xml, len))
     c->dead = "answer too big for a frame";
   else
     ctk_acd_link_send(c, frame.data, frame.len);
@@ -402,7 +355,7 @@ static long csta_on_input(void *ctx, ctk_acd_link_client *c)
   while(!c->dead && !c->closing) {
     size_t flen = 0;
     unsigned id = 0;
-    int got = ctk_acd_csta_frame_next((const unsigned char *)c->in.data + used, c->in.len - used,
+    int got = ctk_cti_csta_frame_next((const unsigned char *)c->in.data + used, c->in.len - used,
                                       &flen, &id);
     if(got < 0) {
       /* the header is not ours: there is no way to find the next frame, so say so and close */

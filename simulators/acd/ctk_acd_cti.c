@@ -39,6 +39,8 @@ struct ctk_acd_cti_hub {
   ctk_acd_stats stats;
   int64_t started_ms;
   uint32_t run_id;
+  ctk_acd_cti_ended_fn ended;
+  void *ended_ctx;
 };
 
 typedef void (*plugin_fill)(ctk_acd_cti_plugin *out);
@@ -424,8 +426,16 @@ void ctk_acd_cti_hub_on_event(void *ctx, const ctk_acd_event *ev)
   ends = hub_apply(hub, c, ev);
   for(i = 0; i < hub->nplugins; i++)
     hub->plugins[i].on_event(&hub->plugins[i], ev, c);
+  if(ends && hub->ended)
+    hub->ended(hub->ended_ctx, ev, c);
   if(ends)
     hub_remove(hub, c);
+}
+
+void ctk_acd_cti_hub_on_ended(ctk_acd_cti_hub *hub, ctk_acd_cti_ended_fn fn, void *ctx)
+{
+  hub->ended = fn;
+  hub->ended_ctx = ctx;
 }
 
 /* ---------- status ---------- */

@@ -9,9 +9,10 @@
 
 #include "acd/ctk_acd_engine.h"
 #include "acd/ctk_acd_stats.h"
+#include "cti/ctk_cti_wire.h"
 
 /* The simulator has one queue; this is its name in AMI and (with "@default") in ESL. */
-#define CTK_ACD_QUEUE_NAME "12328"
+#define CTK_ACD_QUEUE_NAME CTK_CTI_QUEUE
 #define CTK_ACD_CTI_MAX_PLUGINS 8
 
 typedef enum {
@@ -124,6 +125,11 @@ void ctk_acd_cti_hub_set_engine(ctk_acd_cti_hub *hub, const ctk_acd_engine *engi
 /* Starts the plugin and adds it; on failure nothing is added. */
 ctk_code ctk_acd_cti_hub_start(ctk_acd_cti_hub *hub, const ctk_acd_cti_plugin *plugin,
                                const ctk_acd_cti_options *opt);
+/* Something that wants each call once it has ended, with the hub's record (the control port's
+ * list of calls). Called after the families have told their clients. NULL fn: nobody. */
+typedef void (*ctk_acd_cti_ended_fn)(void *ctx, const ctk_acd_event *ev,
+                                     const ctk_acd_cti_call *call);
+void ctk_acd_cti_hub_on_ended(ctk_acd_cti_hub *hub, ctk_acd_cti_ended_fn fn, void *ctx);
 /* The started plugin of that family, or NULL. */
 const ctk_acd_cti_plugin *ctk_acd_cti_hub_find(const ctk_acd_cti_hub *hub, const char *name);
 size_t ctk_acd_cti_hub_pollfds(ctk_acd_cti_hub *hub, struct pollfd *fds, size_t max);

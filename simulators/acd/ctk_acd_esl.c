@@ -5,6 +5,7 @@
  * strings (json-c keeps their order) and written in the format each client asked for. */
 #include "acd/ctk_acd_esl.h"
 #include "acd/ctk_acd_link.h"
+#include "cti/ctk_cti_wire.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -340,22 +341,6 @@ ctk_code ctk_acd_esl_render(const ctk_acd_event *ev, const ctk_acd_cti_call *cal
 
 /* ---------- frames ---------- */
 
-/* Percent-encodes everything but letters, digits and -_.~ (what FreeSWITCH's plain events do). */
-static void esl_urlencode(ctk_buf *b, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for(; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if(isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
-      ctk_buf_addc(b, (char)ch);
-    else {
-      ctk_buf_addc(b, '%');
-      ctk_buf_addc(b, hex[ch >> 4]);
-      ctk_buf_addc(b, hex[ch & 15]);
-    }
-  }
-}
-
 /* The whole frame of one event: outer headers and the body in the client's format. A "_body"
  * member becomes the event's own body (Content-Length inside the plain body). */
 static void esl_frame(json_object *o, int json, ctk_buf *out)
@@ -373,7 +358,7 @@ static void esl_frame(json_object *o, int json, ctk_buf *out)
       }
       ctk_buf_adds(&body, key);
       ctk_buf_adds(&body, ": ");
-      esl_urlencode(&body, json_object_get_string(val));
+      ctk_cti_urlencode(&body, json_object_get_string(val));
       ctk_buf_addc(&body, '\n');
     }
     if(inner) {
@@ -736,7 +721,7 @@ static long esl_on_input(void *ctx, ctk_acd_link_client *c)
     size_t skip, end, i, k;
     char *text;
 
-    end = ctk_acd_link_next_block(c->in.data + used, c->in.len - used, &skip);
+    end = ctk_cti_next_block(c->in.data + used, c->in.len - used, &skip);
     used += skip;
     if(!end)
       break;

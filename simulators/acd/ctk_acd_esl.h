@@ -6,8 +6,9 @@
 #include <json-c/json.h>
 
 #include "acd/ctk_acd_cti.h"
+#include "cti/ctk_cti_wire.h"
 
-#define CTK_ESL_DEFAULT_PASSWORD "ClueCon"
+#define CTK_ESL_DEFAULT_PASSWORD CTK_CTI_ESL_PASSWORD
 #define CTK_ESL_COMMAND_MAX 16384  /* one command, its header lines and blank line */
 #define CTK_ESL_QUEUE CTK_ACD_QUEUE_NAME "@default"
 

@@ -173,30 +173,6 @@ ctk_code ctk_acd_link_send(ctk_acd_link_client *c, const void *data, size_t len)
   return c->dead ? CTK_E_IO : CTK_E_OK;
 }
 
-size_t ctk_acd_link_block_end(const char *data, size_t len)
-{
-  size_t i;
-  for(i = 0; i < len; i++) {
-    if(data[i] != '\n')
-      continue;
-    if(i + 1 < len && data[i + 1] == '\n')
-      return i + 2;
-    if(i + 2 < len && data[i + 1] == '\r' && data[i + 2] == '\n')
-      return i + 3;
-  }
-  return 0;
-}
-
-size_t ctk_acd_link_next_block(const char *data, size_t len, size_t *skip)
-{
-  size_t at = 0;
-  while(at < len && (data[at] == '\n' ||
-                     (at + 1 < len && data[at] == '\r' && data[at + 1] == '\n')))
-    at += data[at] == '\n' ? 1 : 2;
-  *skip = at;
-  return ctk_acd_link_block_end(data + at, len - at);
-}
-
 void ctk_acd_link_close_after(ctk_acd_link_client *c)
 {
   c->closing = 1;

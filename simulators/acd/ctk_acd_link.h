@@ -63,12 +63,6 @@ void ctk_acd_link_handle(ctk_acd_link *l, const struct pollfd *fds, size_t n, ui
 /* Queues data to c and writes what the socket takes now. A client too far behind is marked dead
  * (CTK_E_TOOBIG); a failed write marks it dead (CTK_E_IO). */
 ctk_code ctk_acd_link_send(ctk_acd_link_client *c, const void *data, size_t len);
-/* Where a block of lines ended by a blank line ("\n\n" or "\n\r\n": an AMI message, an ESL
- * command) that starts at data ends, just past the blank line; 0 when it has not ended yet. */
-size_t ctk_acd_link_block_end(const char *data, size_t len);
-/* The next such block of data: blank lines before it (which carry nothing) are counted into
- * *skip; returns the block's length from data + *skip, 0 when it has not ended yet. */
-size_t ctk_acd_link_next_block(const char *data, size_t len, size_t *skip);
 
 /* Close c once what is queued for it has been written (at most 2 s). */
 void ctk_acd_link_close_after(ctk_acd_link_client *c);

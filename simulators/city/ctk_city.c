@@ -11,6 +11,7 @@
 
 #include "ctk_calendar.h"
 #include "ctk_compose.h"
+#include "ctk_dock.h"
 #include "ctk_file.h"
 #include "ctk_log.h"
 #include "ctk_proc.h"
@@ -902,9 +903,12 @@ static void save_seq(const city_node *c)
 }
 
 ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, const char *target,
-                           const char *phone, const char *call_id, const char *rec_url,
-                           const char *rec_sha, city_order **out)
+                           const city_cti_call *cti, city_order **out)
 {
+  const char *phone = cti ? cti->phone : NULL;
+  const char *call_id = cti ? cti->call_id : NULL;
+  const char *rec_url = cti ? cti->rec_url : NULL;
+  const char *rec_sha = cti ? cti->rec_sha : NULL;
   static const char *const names[] = { "张先生", "李女士", "王先生", "刘女士", "陈先生" };
   city_node *c = &sim->cities[city];
   const ctk_profile *p = sim->profile;
@@ -940,7 +944,12 @@ ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, cons
     return CTK_E_NOMEM;
   o->city = city;
   o->kind = k;
-  ctk_profile_now(p, o->accept_time, sizeof(o->accept_time));
+  /* a call's order is accepted when the call was answered, as the queue machine says */
+  if(cti && cti->answered_ms > 0)
+    ctk_profile_time_format(p, (time_t)(cti->answered_ms / 1000), o->accept_time,
+                            sizeof(o->accept_time));
+  else
+    ctk_profile_now(p, o->accept_time, sizeof(o->accept_time));
   ctk_strlcpy(o->accept_region, c->region, sizeof(o->accept_region));
   ctk_strlcpy(o->handle_region, (k == CTK_KIND_CROSS_CITY || k == CTK_KIND_CROSS_PROVINCE) ?
               target : c->region, sizeof(o->handle_region));
@@ -1001,8 +1010,7 @@ static void run_due(struct ctk_city_sim *sim, city_due *d)
     double next;
     if(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders)
       return;
-    city_create_order(sim, ctk_rng_below(&sim->rng, sim->n_cities), -1, NULL, NULL, NULL,
-                      NULL, NULL, NULL);
+    city_create_order(sim, ctk_rng_below(&sim->rng, sim->n_cities), -1, NULL, NULL, NULL);
     next = ctk_traffic_next_arrival(&sim->model, &sim->rng);
     if(next >= 0 && !(sim->cfg.max_orders > 0 && sim->created_total >= sim->cfg.max_orders))
       push_arrival(sim, d->due_ms + (long long)(next * 1000.0));
@@ -1413,6 +1421,26 @@ ctk_code ctk_city_sim_start(const ctk_city_config *cfg, ctk_city_sim **out, char
              ctk_strerror(result));
     goto fail;
   }
+  if(cfg->misbehave && *cfg->misbehave) {
+    ctk_mb_rule rule;
+    char reason[256];
+    result = ctk_mb_rule_parse(sim->profile, cfg->misbehave, strlen(cfg->misbehave),
+                               city_now_ms(), &rule, reason, sizeof(reason));
+    if(!result)
+      result = ctk_mb_add(&sim->rules, &rule);
+    if(result) {
+      snprintf(err, errlen, "--misbehave: %s", result == CTK_E_TOOBIG ? "too many rules" : reason);
+      goto fail;
+    }
+  }
+  if(cfg->dock && *cfg->dock) {
+    ctk_dock_login login;
+    login.user = cfg->dock_user;
+    login.secret = cfg->dock_secret;
+    result = ctk_dock_start(cfg->dock, &login, city_dock_answered, sim, &sim->dock, err, errlen);
+    if(result)
+      goto fail;
+  }
   pthread_condattr_destroy(&cattr);
   CTK_INFO(MOD, "province=%s cities=%zu upper=%s port=%d control=%d rate=%g seed=%llu",
            sim->province, sim->n_cities, sim->upper_url, ctk_http_server_port(sim->server),
@@ -1430,7 +1458,9 @@ void ctk_city_sim_stop(ctk_city_sim *sim)
   size_t i;
   if(!sim)
     return;
-  /* no new requests from the province, then no new work, then the threads */
+  /* no new calls, no new requests from the province, then no new work, then the threads */
+  ctk_dock_stop(sim->dock);
+  sim->dock = NULL;
   ctk_http_server_stop(sim->control);
   ctk_http_server_stop(sim->server);
   pthread_mutex_lock(&sim->lock);

@@ -30,6 +30,12 @@ typedef struct ctk_city_config {
   const char *profile_dir;     /* NULL = ctk_profile_default_dir() */
   const char *regions_file;    /* NULL = data/regions.csv */
   const char *cti_city;        /* CTI orders go to this city; NULL = round robin */
+  const char *dock;            /* dock to queue machines as a CTI client:
+                                  "FAMILY:HOST:PORT[,...]" (csta, ami, esl); NULL = none */
+  const char *dock_user;       /* AMI Username; NULL = the family's default */
+  const char *dock_secret;     /* AMI Secret, ESL password; NULL = the family's default */
+  const char *misbehave;       /* one misbehaviour rule (JSON, as POST /control/misbehave) in
+                                  force from the start; NULL = none */
   int manual;                  /* 1: the city's part happens only on /control/act */
   int lenient;                 /* 1: updates about orders the city does not know, or in a state
                                   the process does not allow, are recorded and answered OK (for

@@ -1,6 +1,7 @@
 /* ctk_city_control: the city simulator's control API (HTTP + JSON on loopback, for the runner
  * and tests: misbehave, observe, stats, orders on command, act, reset) and its CTI intake. */
 #include "ctk_city_internal.h"
+#include "ctk_dock.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -307,7 +308,7 @@ static int do_orders(struct ctk_city_sim *sim, const char *body, size_t len, ctk
     ssize_t ci = city_of_request(sim, city, &next);
     city_order *o = NULL;
     struct json_object *item;
-    ctk_code rc = city_create_order(sim, (size_t)ci, kind, target, NULL, NULL, NULL, NULL, &o);
+    ctk_code rc = city_create_order(sim, (size_t)ci, kind, target, NULL, &o);
     if(rc && !o) {
       ctk_strlcpy(err, ctk_strerror(rc), sizeof(err));
       break;
@@ -478,17 +479,133 @@ static void caller_number(const char *caller, char *out, size_t outlen)
   out[len] = '\0';
 }
 
+/* The order a known call id was linked to, or NULL. Lock held. */
+static const char *cti_known(struct ctk_city_sim *sim, const char *call_id)
+{
+  size_t i, idlen = strlen(call_id);
+  for(i = 0; i < sim->n_cti && i < CITY_CTI_MAX; i++) {
+    const char *entry = sim->cti_calls[i];
+    if(!strncmp(entry, call_id, idlen) && entry[idlen] == '\t')
+      return entry + idlen + 1;
+  }
+  return NULL;
+}
+
+/* One order for the call, linked by link_id; NULL when it cannot be made. Lock held. */
+static city_order *cti_make(struct ctk_city_sim *sim, size_t ci, const city_cti_call *call,
+                            const char *link_id, ctk_code *rc)
+{
+  city_cti_call c = *call;
+  city_order *o = NULL;
+  c.call_id = link_id;
+  *rc = city_create_order(sim, ci, -1, NULL, &c, &o);
+  return o;
+}
+
+int city_cti_answered(struct ctk_city_sim *sim, const city_cti_call *call, char *order_id,
+                      size_t order_id_len, char *city, size_t city_len, char *why,
+                      size_t whylen)
+{
+  char link_id[CTK_MSGID_MAX];
+  const char *known;
+  city_order *o = NULL;
+  ctk_mb_rule rule;
+  int has_rule;
+  ssize_t ci;
+  ctk_code rc = CTK_E_OK;
+
+  if(ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_PHONE), call->phone) == 0) {
+    snprintf(why, whylen, "caller '%s' is not a phone number the profile accepts", call->phone);
+    return 422;
+  }
+  pthread_mutex_lock(&sim->lock);
+  /* the call id is kept with its order: an event told again (a replay after a reconnect, a
+   * webhook retried) finds it and makes nothing */
+  known = cti_known(sim, call->call_id);
+  if(known) {
+    ctk_strlcpy(order_id, known, order_id_len);
+    pthread_mutex_unlock(&sim->lock);
+    return 200;
+  }
+  ci = sim->cfg.cti_city ? city_find(sim, sim->cfg.cti_city) : -1;
+  if(ci < 0)
+    ci = city_of_request(sim, NULL, &sim->cti_next);
+  ctk_strlcpy(link_id, call->call_id, sizeof(link_id));
+  has_rule = ctk_mb_take(&sim->rules, sim->cities[ci].region, CTK_MB_ON_CTI, "", city_now_ms(),
+                         NULL, NULL, &rule);
+  if(has_rule) {
+    city_count(&sim->cities[ci].st.misbehaved, ctk_mb_action_name(rule.action));
+    CTK_INFO(MOD, "misbehave action=%s call=%s", ctk_mb_action_name(rule.action),
+             call->call_id);
+    if(rule.action == CTK_MB_WRONG_CALL) {
+      /* the previous call's id, or one no call has */
+      if(sim->cti_last[0] && strcmp(sim->cti_last, call->call_id))
+        ctk_strlcpy(link_id, sim->cti_last, sizeof(link_id));
+      else
+        snprintf(link_id, sizeof(link_id), "%.*s-x", (int)sizeof(link_id) - 3, call->call_id);
+    }
+  }
+  ctk_strlcpy(sim->cti_last, call->call_id, sizeof(sim->cti_last));
+  if(!has_rule || rule.action != CTK_MB_DROP_ORDER) {
+    o = cti_make(sim, (size_t)ci, call, link_id, &rc);
+    if(!o) {
+      pthread_mutex_unlock(&sim->lock);
+      snprintf(why, whylen, "cannot create the order: %s", ctk_strerror(rc));
+      return 500;
+    }
+    ctk_strlcpy(order_id, o->id, order_id_len);
+    if(has_rule && rule.action == CTK_MB_DOUBLE_ORDER)
+      cti_make(sim, (size_t)ci, call, link_id, &rc);
+  }
+  else
+    ctk_strlcpy(order_id, "", order_id_len);
+  /* remembered by the call's own id, even when misbehaving, so a replay changes nothing */
+  snprintf(sim->cti_calls[sim->n_cti % CITY_CTI_MAX], sizeof(sim->cti_calls[0]), "%s\t%s",
+           call->call_id, order_id);
+  sim->n_cti++;
+  ctk_strlcpy(city, sim->cities[ci].region, city_len);
+  pthread_mutex_unlock(&sim->lock);
+  return 201;
+}
+
+void city_dock_answered(void *ctx, const char *family, const ctk_dock_call *dc)
+{
+  struct ctk_city_sim *sim = ctx;
+  char why[256], order_id[CITY_ORDER_ID_MAX], city[8] = "";
+  city_cti_call call;
+  int status;
+
+  memset(&call, 0, sizeof(call));
+  call.phone = dc->caller;
+  call.call_id = dc->call_id;
+  call.answered_ms = dc->answered_ms;
+  if(dc->rec_url[0] && dc->rec_sha[0] &&
+     ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_URL), dc->rec_url) != 0 &&
+     ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_SHA256), dc->rec_sha) != 0) {
+    call.rec_url = dc->rec_url;
+    call.rec_sha = dc->rec_sha;
+  }
+  pthread_mutex_lock(&sim->lock);
+  city_count(&sim->cti_events, "answered");
+  pthread_mutex_unlock(&sim->lock);
+  status = city_cti_answered(sim, &call, order_id, sizeof(order_id), city, sizeof(city), why,
+                             sizeof(why));
+  if(status >= 400)
+    CTK_WARN(MOD, "family=%s call=%s no order: %s", family, dc->call_id, why);
+  else
+    CTK_DEBUG(MOD, "family=%s call=%s order=%s%s", family, dc->call_id, order_id,
+              status == 200 ? " (known call)" : "");
+}
+
 static int do_cti(struct ctk_city_sim *sim, const char *body, size_t len, ctk_buf *out)
 {
-  char err[256], phone[32];
+  char err[256], phone[32], order_id[CITY_ORDER_ID_MAX], city[8] = "";
   struct json_object *req = parse_body(body, len, err, sizeof(err));
   struct json_object *rec = NULL, *obj;
   const char *event, *call_id, *caller, *url = NULL, *sha = NULL;
-  city_order *o = NULL;
-  size_t i, idlen;
-  ssize_t ci;
+  city_cti_call call;
+  size_t idlen;
   int bad = 0, status;
-  ctk_code rc;
 
   if(!req)
     return reply_error(out, 400, "%s", err);
@@ -515,11 +632,6 @@ static int do_cti(struct ctk_city_sim *sim, const char *body, size_t len, ctk_bu
                        "\"caller\"", CTK_MSGID_MAX - 1);
   }
   caller_number(caller, phone, sizeof(phone));
-  /* formats are found by the element they apply to */
-  if(ctk_format_match(sim->profile, ctk_el(sim->profile, CTK_EL_PHONE), phone) == 0) {
-    json_object_put(req);
-    return reply_error(out, 422, "caller '%s' is not a phone number the profile accepts", phone);
-  }
   if(json_object_object_get_ex(req, "recording", &rec) && !json_object_is_type(rec, json_type_null)) {
     url = member_string(rec, "url", &bad);
     sha = member_string(rec, "sha256", &bad);
@@ -530,39 +642,23 @@ static int do_cti(struct ctk_city_sim *sim, const char *body, size_t len, ctk_bu
       return reply_error(out, 422, "recording needs an http(s) \"url\" and a 64-hex \"sha256\"");
     }
   }
-
-  pthread_mutex_lock(&sim->lock);
-  for(i = 0; i < sim->n_cti && i < CITY_CTI_MAX; i++) {
-    const char *entry = sim->cti_calls[i];
-    if(!strncmp(entry, call_id, idlen) && entry[idlen] == '\t') {
-      obj = json_object_new_object();
-      json_object_object_add(obj, "duplicate", json_object_new_boolean(1));
-      json_object_object_add(obj, "order_id", json_object_new_string(entry + idlen + 1));
-      pthread_mutex_unlock(&sim->lock);
-      json_object_put(req);
-      return reply_json(out, 200, obj);
-    }
-  }
-  ci = sim->cfg.cti_city ? city_find(sim, sim->cfg.cti_city) : -1;
-  if(ci < 0)
-    ci = city_of_request(sim, NULL, &sim->cti_next);
-  rc = city_create_order(sim, (size_t)ci, -1, NULL, phone, call_id, url, sha, &o);
-  if(!o) {
-    pthread_mutex_unlock(&sim->lock);
-    json_object_put(req);
-    return reply_error(out, 500, "cannot create the order: %s", ctk_strerror(rc));
-  }
-  snprintf(sim->cti_calls[sim->n_cti % CITY_CTI_MAX], sizeof(sim->cti_calls[0]), "%s\t%s",
-           call_id, o->id);
-  sim->n_cti++;
-  obj = json_object_new_object();
-  json_object_object_add(obj, "order_id", json_object_new_string(o->id));
-  json_object_object_add(obj, "city", json_object_new_string(sim->cities[ci].region));
-  json_object_object_add(obj, "kind", json_object_new_string(ctk_order_kind_name(o->kind)));
-  pthread_mutex_unlock(&sim->lock);
-  status = reply_json(out, 201, obj);
+  memset(&call, 0, sizeof(call));
+  call.phone = phone;
+  call.call_id = call_id;
+  call.rec_url = url;
+  call.rec_sha = sha;
+  status = city_cti_answered(sim, &call, order_id, sizeof(order_id), city, sizeof(city), err,
+                             sizeof(err));
   json_object_put(req);
-  return status;
+  if(status >= 400)
+    return reply_error(out, status, "%s", err);
+  obj = json_object_new_object();
+  if(status == 200)
+    json_object_object_add(obj, "duplicate", json_object_new_boolean(1));
+  json_object_object_add(obj, "order_id", json_object_new_string(order_id));
+  if(status == 201)
+    json_object_object_add(obj, "city", json_object_new_string(city));
+  return reply_json(out, status, obj);
 }
 
 int ctk_city_sim_control(ctk_city_sim *sim, const char *method, const char *path,

@@ -213,6 +213,8 @@ struct ctk_city_sim {
   city_seen *seen;
   size_t n_seen;
   char (*cti_calls)[CTK_MSGID_MAX + 24]; /* "call_id\torder_id" */
+  char cti_last[CTK_MSGID_MAX];    /* the last answered call's id (wrong-call links to it) */
+  struct ctk_dock *dock;           /* the CTI client links (--dock), NULL if none */
   size_t n_cti;
   city_counters cti_events;
 
@@ -239,11 +241,25 @@ void city_workorder_values(struct ctk_city_sim *sim, struct ctk_values *body,
                            const city_order *o, const char *status);
 ctk_code city_auth_load(struct ctk_city_sim *sim, const char *path, char *err, size_t errlen);
 void city_auth_free(struct ctk_city_sim *sim);
-/* Create an order in city; kind < 0 draws it; target may be NULL or "". cti: caller, call id,
- * recording url and sha256 (all NULL for traffic). Sends it up. */
+/* What an answered call gives its order. */
+typedef struct city_cti_call {
+  const char *phone;               /* the caller's number */
+  const char *call_id;             /* the queue machine's call id the order is linked by */
+  const char *rec_url, *rec_sha;   /* the recording, or both NULL */
+  long long answered_ms;           /* the answer (the order's accept time); 0 = now */
+} city_cti_call;
+
+/* Create an order in city; kind < 0 draws it; target may be NULL or "". cti: the call it comes
+ * from (NULL for traffic). Sends it up. */
 ctk_code city_create_order(struct ctk_city_sim *sim, size_t city, int kind, const char *target,
-                           const char *phone, const char *call_id, const char *rec_url,
-                           const char *rec_sha, city_order **out);
+                           const city_cti_call *cti, city_order **out);
+/* An answered call (webhook or docking): one order per call_id, whatever arrives twice; the
+ * CTI misbehaviours apply here. Lock NOT held. Returns 201 (made), 200 (a call already known:
+ * *order_id names its order), 422 (a caller the profile does not accept) or 500; order_id
+ * and city (the order's city) are filled when there is an order. */
+int city_cti_answered(struct ctk_city_sim *sim, const city_cti_call *call, char *order_id,
+                      size_t order_id_len, char *city, size_t city_len, char *why,
+                      size_t whylen);
 /* Do one step of the city's part now: action is the name of its interface role ("sign",
  * "return", "feedback", "complete", "revisit", "archive"). err says why not. */
 ctk_code city_act(struct ctk_city_sim *sim, city_order *o, const char *action, char *err,
@@ -276,5 +292,8 @@ int city_rx_handler(void *ctx, const ctk_http_request *req, ctk_http_response *r
 
 /* ---- control API and CTI (ctk_city_control.c) ---- */
 int city_control_handler(void *ctx, const ctk_http_request *req, ctk_http_response *resp);
+/* The docking's report of an answered call (ctk_dock_answered_fn; ctx is the simulator). */
+struct ctk_dock_call;
+void city_dock_answered(void *ctx, const char *family, const struct ctk_dock_call *call);
 
 #endif

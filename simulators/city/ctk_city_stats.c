@@ -1,6 +1,7 @@
 /* ctk_city_stats: what the simulated cities sent and received (the observed log kept in memory
  * and in each city's message log file) and their statistics as JSON. */
 #include "ctk_city_internal.h"
+#include "ctk_dock.h"
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -205,6 +206,15 @@ ctk_code ctk_city_sim_stats_json(ctk_city_sim *sim, ctk_buf *out)
                          json_object_new_int64(ctk_now_ms() - sim->started_ms));
   json_object_object_add(root, "total", stats_object(sum));
   json_object_object_add(root, "per_city", per);
+  if(sim->dock) {
+    struct json_object *dock = json_object_new_object();
+    unsigned up;
+    unsigned long connects;
+    ctk_dock_status(sim->dock, &up, &connects);
+    json_object_object_add(dock, "links_up", json_object_new_int((int)up));
+    json_object_object_add(dock, "connects", json_object_new_int64((int64_t)connects));
+    json_object_object_add(root, "dock", dock);
+  }
   json_object_object_add(root, "cti_events", json_object_new_object());
   counters_add(json_object_object_get(root, "cti_events"), &sim->cti_events);
   json_object_object_add(root, "pending", json_object_new_int64((int64_t)sim->in_flight));

@@ -8,7 +8,8 @@
 #include "ctk_buf.h"
 
 static const char *const action_names[CTK_MB__COUNT] = {
-  "delay", "drop", "invalid-field", "duplicate", "reorder", "error-answer", "silent"
+  "delay", "drop", "invalid-field", "duplicate", "reorder", "error-answer", "silent",
+  "drop-order", "double-order", "wrong-call"
 };
 
 const char *ctk_mb_action_name(ctk_mb_action action)
@@ -41,6 +42,10 @@ unsigned ctk_mb_action_places(ctk_mb_action action)
   case CTK_MB_ERROR_ANSWER:
   case CTK_MB_SILENT:
     return CTK_MB_ON_ANSWER;
+  case CTK_MB_DROP_ORDER:
+  case CTK_MB_DOUBLE_ORDER:
+  case CTK_MB_WRONG_CALL:
+    return CTK_MB_ON_CTI;
   default:
     return 0;
   }
@@ -173,18 +178,20 @@ static ctk_code parse_object(const ctk_profile *p, struct json_object *obj, long
   a = ctk_mb_action_parse(action);
   if(a < 0) {
     snprintf(err, errlen, "\"action\" must be one of delay, drop, invalid-field, duplicate, "
-             "reorder, error-answer, silent");
+             "reorder, error-answer, silent, drop-order, double-order, wrong-call");
     return CTK_E_INVAL;
   }
   r->action = (ctk_mb_action)a;
   r->on = ctk_mb_action_places(r->action);
   if(on[0]) {
     unsigned want = !strcmp(on, "send") ? CTK_MB_ON_SEND :
-                    !strcmp(on, "answer") ? CTK_MB_ON_ANSWER : 0;
+                    !strcmp(on, "answer") ? CTK_MB_ON_ANSWER :
+                    !strcmp(on, "cti") ? CTK_MB_ON_CTI : 0;
     if(!want || !(want & r->on)) {
       snprintf(err, errlen, "\"on\": %s applies to %s", action,
                r->on == CTK_MB_ON_SEND ? "\"send\" only" :
-               r->on == CTK_MB_ON_ANSWER ? "\"answer\" only" : "\"send\" or \"answer\"");
+               r->on == CTK_MB_ON_ANSWER ? "\"answer\" only" :
+               r->on == CTK_MB_ON_CTI ? "\"cti\" only" : "\"send\" or \"answer\"");
       return CTK_E_INVAL;
     }
     r->on = want;

@@ -16,12 +16,16 @@ typedef enum {
   CTK_MB_REORDER,              /* send: held back and sent after the city's next request */
   CTK_MB_ERROR_ANSWER,         /* answer: result_code instead of the real outcome, no effect */
   CTK_MB_SILENT,               /* answer: none; the request is held delay_ms, then cut */
+  CTK_MB_DROP_ORDER,           /* cti: an answered call makes no order */
+  CTK_MB_DOUBLE_ORDER,         /* cti: an answered call makes two orders */
+  CTK_MB_WRONG_CALL,           /* cti: the order is linked to the previous call's id */
   CTK_MB__COUNT
 } ctk_mb_action;
 
 /* Where a rule applies. */
 #define CTK_MB_ON_SEND 1u      /* requests the simulated cities send up */
 #define CTK_MB_ON_ANSWER 2u    /* answers to requests the province sends down */
+#define CTK_MB_ON_CTI 4u       /* answered calls the queue machine reports (webhook, docking) */
 
 #define CTK_MB_RULES_MAX 64
 #define CTK_MB_SILENT_MAX_MS 120000L

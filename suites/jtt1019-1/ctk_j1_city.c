@@ -171,9 +171,11 @@ static long city_json_long(struct json_object *obj, const char *key)
   return json_object_object_get_ex(obj, key, &v) ? (long)json_object_get_int64(v) : -1;
 }
 
-/* Make calls calls to the queue machine with SIPp (`ctk load calls`, scenario talk), bounded
- * in time. 1 when SIPp's result was read; else an error verdict (the tool's side). */
-static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
+/* Make calls calls to the queue machine on sip_port with SIPp (`ctk load calls`, scenario
+ * talk or abandon, each call lasting pause_ms), bounded in time. 1 when SIPp's result was read;
+ * else an error verdict (the tool's side). */
+static int city_make_calls_to(ctk_ct *t, int sip_port, const char *scenario, int calls,
+                              int pause_ms, city_calls *out)
 {
   static int run_no;
   const ctk_roles *roles = t->env->roles;
@@ -190,8 +192,8 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   snprintf(rundir, sizeof(rundir), "%s/cti-calls-%d", t->env->workdir, run_no);
   snprintf(n, sizeof(n), "%d", calls);
   snprintf(rate, sizeof(rate), "%d", CITY_CALL_RATE);
-  snprintf(talk, sizeof(talk), "%d", CITY_CALL_TALK_MS);
-  snprintf(target, sizeof(target), "127.0.0.1:%d", roles->acd_sip_port);
+  snprintf(talk, sizeof(talk), "%d", pause_ms);
+  snprintf(target, sizeof(target), "127.0.0.1:%d", sip_port);
   remove(json_path);
   argv[a++] = (char *)roles->ctk_bin;
   argv[a++] = "load";
@@ -199,7 +201,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   argv[a++] = "--target";
   argv[a++] = target;
   argv[a++] = "--scenario";
-  argv[a++] = "talk";
+  argv[a++] = (char *)scenario;
   argv[a++] = "--calls";
   argv[a++] = n;
   argv[a++] = "--rate";
@@ -217,7 +219,7 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
     return 0;
   }
   /* ctk load calls bounds SIPp itself (calls/rate + pause + 15 s, killed 10 s later). */
-  ctk_proc_wait_exit(&load, calls * 1000L / CITY_CALL_RATE + CITY_CALL_TALK_MS + 30000);
+  ctk_proc_wait_exit(&load, calls * 1000L / CITY_CALL_RATE + pause_ms + 30000);
   ctk_proc_stop(&load, 2000);
   obj = json_object_from_file(json_path);
   if(!obj) {
@@ -235,6 +237,12 @@ static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
   ctk_ct_record(t, CTK_XCHG_IN, "ctk load calls", "", 0, 0, NULL, text, strlen(text));
   json_object_put(obj);
   return 1;
+}
+
+static int city_make_calls(ctk_ct *t, int calls, city_calls *out)
+{
+  return city_make_calls_to(t, t->env->roles->acd_sip_port, "talk", calls, CITY_CALL_TALK_MS,
+                            out);
 }
 
 /* Is kind the profile's code of a recording (its attachment-kind value role)? */
@@ -530,6 +538,374 @@ static void ctk_ct_c2_cti_calls(ctk_ct *t)
   free(orders);
 }
 
+/* ---------- docking: the city as a CTI client of its queue machine ---------- */
+
+/* Calls of each kind one docking test places: answered (the PIXIT's cti.calls), abandoned in
+ * the queue (no agent), cancelled while ringing (the agent's phone rings longer than the caller
+ * waits). */
+#define DOCK_ABANDONED 2
+#define DOCK_CANCELLED 2
+#define DOCK_HOLD_MS 300            /* how long an abandoning caller waits */
+#define DOCK_RELINK_CALLS 2          /* answered calls before and after the link is cut */
+#define DOCK_RECONNECT_MS 3000      /* a city docks again within this after its queue machine
+                                     * restarted (ours: 2 s of backoff at most) */
+#define DOCK_TIME_SLACK_MS 2000     /* accept time vs the answer: the profile's time is to the
+                                     * second, and the city may stamp it a moment later */
+
+/* One call the queue machine ended, as its GET /calls lists it. */
+typedef struct dock_call {
+  char id[128];                     /* the family's call id */
+  int answered;
+  long long answered_ms;
+  unsigned orders;                  /* distinct orders linked to it */
+  char order[32];
+} dock_call;
+
+/* POST /control to the dock's queue machine (a JSON object); 1 on 200, else an error verdict. */
+static int dock_steer(ctk_ct *t, size_t fam, const char *json)
+{
+  ctk_http_call call;
+  ctk_http_reply hr;
+  char url[CTK_ROLES_URL_MAX + 16];
+  ctk_code result;
+  int ok;
+
+  snprintf(url, sizeof(url), "%s/control", t->env->roles->dock[fam].control);
+  memset(&call, 0, sizeof(call));
+  memset(&hr, 0, sizeof(hr));
+  ctk_buf_init(&hr.body, CITY_STATS_MAX);
+  call.url = url;
+  call.content_type = "application/json";
+  call.body = json;
+  call.body_len = strlen(json);
+  call.timeout_ms = t->env->pixit->answer_timeout_ms;
+  result = ctk_http_post(t->env->http, &call, &hr);
+  ok = !result && hr.status == 200;
+  if(!ok)
+    ctk_ct_error(t, 0, "the queue machine refused %s (%s, HTTP %d; log: %s)", json,
+                 result ? hr.error : "answered", (int)hr.status,
+                 t->env->roles->dock[fam].proc.log_path);
+  ctk_buf_free(&hr.body);
+  return ok;
+}
+
+/* The calls the dock's queue machine ended after seq since; *last gets the highest seq. 0 and
+ * an error verdict when they cannot be read (the queue machine is the tool's). */
+static int dock_calls(ctk_ct *t, size_t fam, unsigned long since, dock_call *out, size_t max,
+                      size_t *n, unsigned long *last)
+{
+  ctk_http_call call;
+  ctk_http_reply hr;
+  char url[CTK_ROLES_URL_MAX + 48];
+  struct json_object *obj = NULL, *list = NULL;
+  const char *family = ctk_roles_dock_family(fam);
+  size_t i;
+  ctk_code result;
+
+  snprintf(url, sizeof(url), "%s/calls?since=%lu", t->env->roles->dock[fam].control, since);
+  memset(&call, 0, sizeof(call));
+  memset(&hr, 0, sizeof(hr));
+  ctk_buf_init(&hr.body, (size_t)4 * 1024 * 1024);
+  call.url = url;
+  call.timeout_ms = t->env->pixit->answer_timeout_ms;
+  result = ctk_http_get(t->env->http, &call, &hr);
+  ctk_ct_record(t, CTK_XCHG_IN, "queue machine /calls", "", hr.total_ms, (int)hr.status, NULL,
+                ctk_buf_str(&hr.body), hr.body.len);
+  if(!result && hr.status == 200)
+    obj = json_tokener_parse(ctk_buf_str(&hr.body));
+  ctk_buf_free(&hr.body);
+  if(!obj || !json_object_object_get_ex(obj, "calls", &list)) {
+    json_object_put(obj);
+    ctk_ct_error(t, 0, "the %s queue machine's calls could not be read (log: %s)", family,
+                 t->env->roles->dock[fam].proc.log_path);
+    return 0;
+  }
+  *n = 0;
+  *last = since;
+  for(i = 0; i < json_object_array_length(list); i++) {
+    struct json_object *c = json_object_array_get_idx(list, i), *ids = NULL, *v = NULL;
+    dock_call *d;
+    if(json_object_object_get_ex(c, "seq", &v) &&
+       (unsigned long)json_object_get_int64(v) > *last)
+      *last = (unsigned long)json_object_get_int64(v);
+    if(*n == max)
+      continue;                 /* only the highest seq is wanted of the rest */
+    d = &out[*n];
+    memset(d, 0, sizeof(*d));
+    if(json_object_object_get_ex(c, "ids", &ids) && json_object_object_get_ex(ids, family, &v))
+      ctk_strlcpy(d->id, json_object_get_string(v), sizeof(d->id));
+    d->answered = json_object_object_get_ex(c, "outcome", &v) &&
+                  !strcmp(json_object_get_string(v), "answered");
+    if(json_object_object_get_ex(c, "answered_ms", &v))
+      d->answered_ms = (long long)json_object_get_int64(v);
+    (*n)++;
+  }
+  json_object_put(obj);
+  return 1;
+}
+
+/* Orders the city has reported (as an order or a transfer) since relay message from. */
+static size_t dock_orders_seen(ctk_ct *t)
+{
+  ctk_relay *relay = t->env->roles->province_relay;
+  const ctk_profile *p = t->env->profile;
+  return ctk_relay_find(relay, ctk_profile_iface_code(p, CTK_IF_REPORT), NULL, NULL) +
+         ctk_relay_find(relay, ctk_profile_iface_code(p, CTK_IF_TRANSFER), NULL, NULL);
+}
+
+/* One run of calls through a dock's queue machine: how it is steered first, then SIPp's part. */
+typedef struct dock_run {
+  const char *steer;                /* POST /control body */
+  const char *scenario;
+  int calls;
+  int pause_ms;
+  const char *what;
+} dock_run;
+
+static const dock_run dock_answer_run = {
+  /* enough agents that calls at SIPp's rate never wait for long */
+  "{\"agents\":8,\"ring_ms\":0}", "talk", 0, CITY_CALL_TALK_MS, "answered calls"
+};
+
+/* Steers the queue machine and places the run's calls (calls overrides its count when > 0);
+ * 1 when SIPp completed each. */
+static int dock_run_calls(ctk_ct *t, size_t fam, const dock_run *r, int calls)
+{
+  city_calls run;
+  int want = calls > 0 ? calls : r->calls;
+  if(!dock_steer(t, fam, r->steer) ||
+     !city_make_calls_to(t, t->env->roles->dock[fam].sip_port, r->scenario, want, r->pause_ms,
+                         &run))
+    return 0;
+  if(run.successful != want) {
+    ctk_ct_error(t, 0, "SIPp completed %ld of %d %s (%s)", run.successful, want, r->what,
+                 run.reason);
+    return 0;
+  }
+  return 1;
+}
+
+/* Places the three kinds of call through the dock's queue machine; 1 when SIPp completed each. */
+static int dock_place_calls(ctk_ct *t, size_t fam)
+{
+  static const dock_run runs[] = {
+    { "{\"agents\":0}", "abandon", DOCK_ABANDONED, DOCK_HOLD_MS,
+      "calls abandoned in the queue" },
+    { "{\"agents\":2,\"ring_ms\":20000}", "abandon", DOCK_CANCELLED, DOCK_HOLD_MS,
+      "calls cancelled while ringing" },
+  };
+  size_t i;
+  if(!dock_run_calls(t, fam, &dock_answer_run, t->env->pixit->cti_calls))
+    return 0;
+  for(i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+    if(!dock_run_calls(t, fam, &runs[i], 0))
+      return 0;
+  }
+  return dock_steer(t, fam, "{\"ring_ms\":0}");
+}
+
+/* Links the city's orders since relay message from to the calls: each order carrying a call id
+ * counts once for that call; an order linked to no call of the run fails the test. */
+static void dock_link_orders(ctk_ct *t, size_t from, dock_call *calls, size_t n)
+{
+  ctk_relay *relay = t->env->roles->province_relay;
+  const ctk_profile *p = t->env->profile;
+  const char *report = ctk_profile_iface_code(p, CTK_IF_REPORT);
+  const char *transfer = ctk_profile_iface_code(p, CTK_IF_TRANSFER);
+  size_t i, k, total = ctk_relay_count(relay, NULL);
+
+  for(i = from; i < total && !ctk_ct_done(t); i++) {
+    ctk_relay_msg m;
+    ctk_msg *msg = NULL;
+    const char *call, *accept;
+    if(!ctk_relay_get(relay, i, &m))
+      continue;
+    if((!strcmp(m.iface, report) || !strcmp(m.iface, transfer)) &&
+       city_check_up(t, &m, ctk_ct_req(t, 0), &msg)) {
+      call = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_CALL_ID);
+      accept = ctk_ct_get(msg, CTK_EL_WORK_ORDER, CTK_EL_ACCEPT_TIME);
+      for(k = 0; call && *call && k < n; k++) {
+        if(strcmp(calls[k].id, call))
+          continue;
+        if(!calls[k].orders || strcmp(calls[k].order, m.order_id)) {
+          calls[k].orders++;
+          ctk_strlcpy(calls[k].order, m.order_id, sizeof(calls[k].order));
+          if(calls[k].answered) {
+            time_t at = 0;
+            long long diff;
+            if(!accept || ctk_profile_time_parse(p, accept, &at))
+              at = 0;
+            diff = (long long)at * 1000 - calls[k].answered_ms;
+            if(diff < -DOCK_TIME_SLACK_MS || diff > DOCK_TIME_SLACK_MS)
+              ctk_ct_fail(t, ctk_ct_req(t, 2), "order %s of call %s was accepted at %s, but "
+                          "the queue machine answered the call %lld ms away from that",
+                          m.order_id, call, accept ? accept : "(none)", diff);
+          }
+        }
+        break;
+      }
+      if(call && *call && k == n)
+        ctk_ct_fail(t, ctk_ct_req(t, 0), "order %s is linked to call %s, which the queue "
+                    "machine never had in this test", m.order_id, call);
+    }
+    ctk_msg_free(msg);
+    free(m.raw);
+  }
+}
+
+/* Waits until the city has reported want orders more than seen (or the propagation time has
+ * passed), then a moment more for any second order of a call. */
+static void dock_wait_orders(ctk_ct *t, size_t seen, size_t want)
+{
+  long long until = ctk_now_ms() + t->env->pixit->propagate_timeout_ms;
+  while(dock_orders_seen(t) < seen + want && ctk_now_ms() < until)
+    ctk_sleep_ms(50);
+  ctk_sleep_ms(300);
+}
+
+static void dock_judge(ctk_ct *t, size_t fam, dock_call *calls, size_t n, size_t from,
+                       size_t seen);
+
+/* One docking test: the city docks to a queue machine of family fam (index of the PIXIT's
+ * cti.*_port) and must make exactly one order per answered call, linked by the queue machine's
+ * call id and accepted at the answer, and none for an abandoned or cancelled call. */
+static void dock_check(ctk_ct *t, size_t fam)
+{
+  const char *family = ctk_roles_dock_family(fam);
+  const ctk_pixit *px = t->env->pixit;
+  size_t max = (size_t)px->cti_calls + DOCK_ABANDONED + DOCK_CANCELLED + 8;
+  dock_call *calls;
+  unsigned long since = 0, last = 0;
+  size_t n = 0, from, seen;
+
+  if(!t->env->roles->dock[fam].control[0]) {
+    ctk_ct_error(t, 0, "no %s queue machine for the city to dock to: the PIXIT gives no "
+                 "cti.%s_port", family, family);
+    return;
+  }
+  if(!city_sipp_found()) {
+    ctk_ct_skip(t, "SIPp (sipp, Debian package sip-tester) is not on PATH");
+    return;
+  }
+  calls = calloc(max, sizeof(*calls));
+  if(!calls) {
+    ctk_ct_error(t, 0, "out of memory");
+    return;
+  }
+  if(dock_calls(t, fam, 0, calls, max, &n, &since)) {
+    from = ctk_relay_count(t->env->roles->province_relay, NULL);
+    seen = dock_orders_seen(t);
+    if(dock_place_calls(t, fam) && dock_calls(t, fam, since, calls, max, &n, &last))
+      dock_judge(t, fam, calls, n, from, seen);
+  }
+  free(calls);
+}
+
+/* The verdict of a docking test on the n calls the queue machine ended during it. */
+static void dock_judge(ctk_ct *t, size_t fam, dock_call *calls, size_t n, size_t from,
+                       size_t seen)
+{
+  const char *family = ctk_roles_dock_family(fam);
+  const ctk_pixit *px = t->env->pixit;
+  size_t k, answered = 0, abandoned = 0;
+
+  for(k = 0; k < n; k++) {
+    if(calls[k].answered)
+      answered++;
+    else
+      abandoned++;
+  }
+  if(answered != (size_t)px->cti_calls || abandoned != DOCK_ABANDONED + DOCK_CANCELLED) {
+    ctk_ct_error(t, 0, "the queue machine ended %zu answered and %zu unanswered calls, SIPp "
+                 "placed %d and %d", answered, abandoned, px->cti_calls,
+                 DOCK_ABANDONED + DOCK_CANCELLED);
+    return;
+  }
+  /* as many orders as answered calls, then a moment for any second order of a call */
+  dock_wait_orders(t, seen, answered);
+  dock_link_orders(t, from, calls, n);
+  for(k = 0; k < n && !ctk_ct_done(t); k++) {
+    if(calls[k].answered && calls[k].orders != 1)
+      ctk_ct_fail(t, ctk_ct_req(t, 0), "answered call %s became %u orders within %ld ms%s%s "
+                  "(exactly one, linked by the queue machine's call id)", calls[k].id,
+                  calls[k].orders, px->propagate_timeout_ms, calls[k].orders ? ", one is " : "",
+                  calls[k].orders ? calls[k].order : "");
+    else if(!calls[k].answered && calls[k].orders)
+      ctk_ct_fail(t, ctk_ct_req(t, 1), "call %s was never answered (abandoned or cancelled), "
+                  "yet became order %s", calls[k].id, calls[k].order);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "docked by %s: %zu answered calls, one order each linked by the queue "
+                "machine's call id and accepted at the answer; %zu abandoned or cancelled "
+                "calls, no order", family, answered, abandoned);
+}
+
+/* The CTI link cut mid-run: the queue machine restarts between two sets of calls; the city must
+ * dock again by itself and make one order per answered call, none lost and none twice. */
+static void ctk_ct_dock_relink(ctk_ct *t)
+{
+  ctk_roles *roles = t->env->roles;
+  dock_call calls[2 * DOCK_RELINK_CALLS + 8];
+  unsigned long since = 0, last = 0;
+  size_t fam, n = 0, nb = 0, k, from, seen;
+  char why[256];
+
+  for(fam = 0; fam < CTK_PIXIT_DOCK_FAMILIES && !roles->dock[fam].control[0]; fam++)
+    ;
+  if(fam == CTK_PIXIT_DOCK_FAMILIES) {
+    ctk_ct_error(t, 0, "no queue machine for the city to dock to: the PIXIT gives no "
+                 "cti.csta_port, cti.ami_port or cti.esl_port");
+    return;
+  }
+  if(!city_sipp_found()) {
+    ctk_ct_skip(t, "SIPp (sipp, Debian package sip-tester) is not on PATH");
+    return;
+  }
+  if(!dock_calls(t, fam, 0, calls, sizeof(calls) / sizeof(calls[0]), &n, &since))
+    return;
+  from = ctk_relay_count(roles->province_relay, NULL);
+  seen = dock_orders_seen(t);
+  if(!dock_run_calls(t, fam, &dock_answer_run, DOCK_RELINK_CALLS) ||
+     !dock_calls(t, fam, since, calls, DOCK_RELINK_CALLS + 4, &n, &last))
+    return;
+  if(ctk_roles_dock_restart(roles, fam, why, sizeof(why))) {
+    ctk_ct_error(t, 0, "the %s queue machine could not be restarted: %s",
+                 ctk_roles_dock_family(fam), why);
+    return;
+  }
+  ctk_sleep_ms(DOCK_RECONNECT_MS);
+  if(!dock_run_calls(t, fam, &dock_answer_run, DOCK_RELINK_CALLS) ||
+     !dock_calls(t, fam, 0, calls + n, DOCK_RELINK_CALLS + 4, &nb, &last))
+    return;
+  n += nb;
+  dock_wait_orders(t, seen, 2 * DOCK_RELINK_CALLS);
+  dock_link_orders(t, from, calls, n);
+  for(k = 0; k < n && !ctk_ct_done(t); k++) {
+    if(calls[k].answered && calls[k].orders != 1)
+      ctk_ct_fail(t, ctk_ct_req(t, 0), "call %s, answered %s the %s link was cut, became %u "
+                  "orders (exactly one)", calls[k].id, k < n - nb ? "before" : "after",
+                  ctk_roles_dock_family(fam), calls[k].orders);
+  }
+  if(!ctk_ct_done(t))
+    ctk_ct_pass(t, "%zu answered calls around a restart of the %s queue machine: one order each, "
+                "none lost, none twice", n, ctk_roles_dock_family(fam));
+}
+
+static void ctk_ct_dock_csta(ctk_ct *t)
+{
+  dock_check(t, 0);
+}
+
+static void ctk_ct_dock_ami(ctk_ct *t)
+{
+  dock_check(t, 1);
+}
+
+static void ctk_ct_dock_esl(ctk_ct *t)
+{
+  dock_check(t, 2);
+}
+
 /* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
 const ctk_ct_def ctk_j1_city_tests[] = {
   { .id = "J1.city-report-up",
@@ -557,6 +933,34 @@ const ctk_ct_def ctk_j1_city_tests[] = {
     .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.webhook",
     .requirements = "J2-ACD-001",
     .needs = "sipp", .sut = "city", .fn = ctk_ct_c2_cti_calls },
+  { .id = "J2.dock-csta",
+    .name = "Docked by CSTA XML: one order per answered call, linked by the queue machine's "
+            "call id and accepted at the answer; none for abandoned or cancelled calls",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.csta",
+    .requirements = "J2-DOCK-001,J2-DOCK-002,J2-DOCK-003",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_csta },
+  { .id = "J2.dock-ami",
+    .name = "Docked by AMI: one order per answered call, linked by the queue machine's call id "
+            "and accepted at the answer; none for abandoned or cancelled calls",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.ami",
+    .requirements = "J2-DOCK-001,J2-DOCK-002,J2-DOCK-003",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_ami },
+  { .id = "J2.dock-esl",
+    .name = "Docked by ESL: one order per answered call, linked by the queue machine's call id "
+            "and accepted at the answer; none for abandoned or cancelled calls",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.esl",
+    .requirements = "J2-DOCK-001,J2-DOCK-002,J2-DOCK-003",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_esl },
+  { .id = "J2.dock-relink",
+    .name = "The CTI link cut mid-run (the queue machine restarted): the city docks again, no "
+            "order lost or doubled",
+    .part = "jtt1019-2", .area = "technical",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "cti.csta || cti.ami || cti.esl",
+    .requirements = "J2-DOCK-001",
+    .needs = "sipp", .sut = "city", .fn = ctk_ct_dock_relink },
 };
 
 const size_t ctk_j1_city_count =

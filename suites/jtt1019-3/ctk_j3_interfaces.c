@@ -13,6 +13,7 @@
 #include "ctk_ct_suites.h"
 #include "ctk_proc.h"
 #include "ctk_profile_fixtures.h"
+#include "ctk_region_check.h"
 #include "ctk_report.h"
 #include "ctk_roles.h"
 #include "ctk_validate.h"
@@ -906,8 +907,10 @@ static void ctk_ct_j3_soap_gbk(ctk_ct *t)
 
 /* ---------- what the SUT sends ---------- */
 
-static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_ministry,
-                         size_t *count)
+/* Each message on the link: valid against the profile, its region codes in the region table
+ * (regions), authenticated as the SUT and addressed right. */
+static int j3_check_link(ctk_ct *t, ctk_relay *relay, const ctk_region_db *regions,
+                         const char *link, int to_ministry, size_t *count)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_node ministry = ctk_ct_ministry_node();
@@ -921,7 +924,8 @@ static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_m
     memset(&pr, 0, sizeof(pr));
     (*count)++;
     if(ctk_validate_bytes(t->env->profile, m.raw, m.raw_len,
-                          m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &pr)) {
+                          m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &pr) ||
+       ctk_region_check_msg(t->env->profile, regions, msg, &pr)) {
       const ctk_outcome *o = pr.count ? &pr.items[0] : NULL;
       ctk_ct_fail(t, o && o->requirement[0] ? o->requirement : ctk_ct_rule(t, "schema"),
                   "message %s (interface %s) the SUT sent to the %s is invalid: %s %s at %s",
@@ -943,7 +947,7 @@ static int j3_check_link(ctk_ct *t, ctk_relay *relay, const char *link, int to_m
   return !ctk_ct_done(t);
 }
 
-static void ctk_ct_j3_outgoing(ctk_ct *t)
+static void j3_check_outgoing(ctk_ct *t, const ctk_region_db *regions)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_roles *roles = t->env->roles;
@@ -965,8 +969,8 @@ static void ctk_ct_j3_outgoing(ctk_ct *t)
   arrived = ctk_relay_wait(roles->ministry_relay,
                            ctk_profile_iface_code(t->env->profile, CTK_IF_COMPLETE), order, NULL,
                            1, px->propagate_timeout_ms);
-  if(!j3_check_link(t, roles->ministry_relay, "ministry", 1, &count) ||
-     !j3_check_link(t, roles->city_relay, "cities", 0, &count))
+  if(!j3_check_link(t, roles->ministry_relay, regions, "ministry", 1, &count) ||
+     !j3_check_link(t, roles->city_relay, regions, "cities", 0, &count))
     return;
   if(!arrived) {
     ctk_ct_fail_timeout(t, ctk_ct_step_req(t, CTK_IF_COMPLETE), "the completion of %s never "
@@ -975,7 +979,20 @@ static void ctk_ct_j3_outgoing(ctk_ct *t)
     return;
   }
   ctk_ct_pass(t, "all %zu messages the SUT sent to the ministry and the cities in this run are "
-              "valid, authenticated as the SUT and correctly addressed", count);
+              "valid, with known region codes, authenticated as the SUT and correctly addressed", count);
+}
+
+static void ctk_ct_j3_outgoing(ctk_ct *t)
+{
+  ctk_region_db *regions = NULL;
+  char err[600];
+
+  if(ctk_region_check_load(t->env->profile, &regions, err, sizeof(err))) {
+    ctk_ct_error(t, 0, "the region table of the profile: %s", err);
+    return;
+  }
+  j3_check_outgoing(t, regions);
+  ctk_region_free(regions);
 }
 
 /* ---------- the codec's invalid fixtures ---------- */
@@ -1211,16 +1228,16 @@ const ctk_ct_def ctk_j3_interfaces_tests[] = {
     .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
     .requirements = "J3-IF-004",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_return },
-  { .id = "J3.if-1011-statistics",
+  { .id = "J3.if-statistics",
     .name = "StatisticsReport from a city is accepted",
     .part = "jtt1019-3", .area = "interfaces",
-    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1011 || PICS-STATS",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.statistics",
     .requirements = "J3-IF-011",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_stats },
-  { .id = "J3.if-1012-knowledge",
+  { .id = "J3.if-knowledge",
     .name = "KnowledgeSync from a city is accepted",
     .part = "jtt1019-3", .area = "interfaces",
-    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.1012 || PICS-KB",
+    .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.knowledge",
     .requirements = "J3-IF-012",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_knowledge },
   { .id = "J3.invalid-envelope",
@@ -1290,8 +1307,8 @@ const ctk_ct_def ctk_j3_interfaces_tests[] = {
     .name = "Every message the SUT sent to the ministry and the cities in this run is valid",
     .part = "jtt1019-3", .area = "outgoing",
     .conf_class = CTK_CLASS_MANDATORY, .pics = NULL,
-    .requirements = "J3-ENV-001,J3-ENV-004,J3-SCH-001,J3-FMT-004,J3-FMT-005,J3-CODE-001,"
-                    "J3-CODE-002,J3-CODE-003,J3-CODE-004,J3-SEC-004",
+    .requirements = "J3-ENV-001,J3-ENV-004,J3-SCH-001,J3-FMT-002,J3-FMT-004,J3-FMT-005,"
+                    "J3-CODE-001,J3-CODE-002,J3-CODE-003,J3-CODE-004,J3-SEC-004",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_outgoing },
 };
 
