@@ -13,6 +13,7 @@
 #include "ctk_cli.h"
 #include "ctk_commands.h"
 #include "ctk_ct.h"
+#include "ctk_ct_runid.h"
 #include "ctk_http.h"
 #include "ctk_i18n.h"
 #include "ctk_log.h"
@@ -313,6 +314,18 @@ int ctk_cmd_run(int argc, char **argv)
   ctk_http_global_init();
   ctk_proc_install_signal_handlers();
   run_ctk_bin(&o, ctk_bin, sizeof(ctk_bin));
+  /* The run id first: the roles (the city simulators' order sequences) are scoped to it. */
+  memset(&env, 0, sizeof(env));
+  env.profile = profile;
+  env.pics = pics;
+  env.pixit = pixit;
+  env.roles = &roles;
+  env.run = run;
+  env.http = ctk_http_client_new();
+  ctk_strlcpy(roles.sut_url, pixit->self_test ? "" : pixit->sut_url, sizeof(roles.sut_url));
+  if(env.http)
+    ctk_ct_runid_begin(&env);
+  ctk_http_client_free(env.http);
   if(ctk_roles_start(&roles, pixit, profile, ctk_bin, workdir, err, sizeof(err))) {
     fprintf(stderr, "ctk run: could not start the counterpart roles: %s\n", err);
     ctk_roles_stop(&roles);

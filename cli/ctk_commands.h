@@ -14,6 +14,7 @@
   X(validate, ctk_cmd_validate, "check message files against the profile (XSD, formats, codes, envelope)") \
   X(serve, ctk_cmd_serve, "run a reference ministry or province endpoint") \
   X(stats, ctk_cmd_stats, "statistics of a region and period from an endpoint's store") \
+  X(init, ctk_cmd_init, "write a ready kit for testing a province's own system (init province --region CODE DIR)") \
   X(run, ctk_cmd_run, "run the conformance suites against a province or city system (--sut; PICS, PIXIT, verdicts, reports)") \
   X(profile, ctk_cmd_profile, "check a profile: every problem with FILE:LINE and a fix (profile lint)") \
   X(requirements, ctk_cmd_requirements, "every requirement of the profile and the tests that check it (--coverage)") \

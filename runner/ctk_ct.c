@@ -1,5 +1,7 @@
 /* ctk_ct: verdicts, the run plan and the CUnit frame of the conformance tests. */
 #include "ctk_ct.h"
+#include "ctk_ct_msg.h"
+#include "ctk_ct_runid.h"
 
 #include <dirent.h>
 
@@ -214,6 +216,24 @@ static void ct_progress(const ctk_ct_def *d)
   fflush(stderr);
 }
 
+static void ct_blame_refusal(ctk_ct *t)
+{
+  char was[900];
+  ctk_verdict v = t->res->verdict;
+  ctk_slow_side slow = t->res->slow_side;
+  ctk_strlcpy(was, t->res->reason, sizeof(was));
+  t->final = 0;
+  if(ctk_ct_fail_refused_links(t)) {
+    char now[900];
+    ctk_strlcpy(now, t->res->reason, sizeof(now));
+    ctk_test_set_verdict(t->res, CTK_VERDICT_FAIL, "%s (and so: %s)", now, was);
+    return;
+  }
+  t->final = 1;
+  t->res->verdict = v;
+  t->res->slow_side = slow;
+}
+
 static void ct_cu_test(void)
 {
   CU_pTest cu = CU_get_current_test();
@@ -241,8 +261,18 @@ static void ct_cu_test(void)
     ctk_ct_error(&t, 0, "run interrupted before this test");
   else if(broken)
     ctk_ct_inconc(&t, "the PICS self-check found declared capability %s not working", broken);
-  else
+  else {
+    ctk_ct_mark_links(&t);
     e->def->fn(&t);
+    /* a pass that hides a refusal by the SUT's counterparts is no pass */
+    if(t.passed && !t.final)
+      ctk_ct_fail_refused_links(&t);
+    /* something never arrived, or a reference role seemed not to route it: when a counterpart
+     * refused what the SUT sent in the meantime, that refusal is the true cause */
+    else if(t.final && ((t.res->verdict == CTK_VERDICT_FAIL && t.res->slow_side == CTK_SLOW_SUT) ||
+                        t.res->verdict == CTK_VERDICT_ERROR))
+      ct_blame_refusal(&t);
+  }
   if(!t.final && !t.passed)
     ctk_ct_error(&t, 0, "the test set no verdict (a bug in the test)");
   /* A stop signal took the roles away mid-test: whatever failed is not the SUT's doing. */
@@ -286,6 +316,9 @@ ctk_code ctk_ct_run_plan(ctk_ct_env *env, ctk_ct_plan_entry *plan, int progress)
       ct_frame.n_total++;
   }
 
+  /* Every id the tests make is scoped to this run (ctk_ct_runid.h). */
+  if(ct_frame.n_total)
+    ctk_ct_runid_begin(env);
   if(CU_initialize_registry() != CUE_SUCCESS)
     return CTK_E_INTERNAL;
   for(i = 0; i < ctk_ct_count(); i++) {

@@ -66,6 +66,7 @@ typedef struct ctk_ct {
   int final;                   /* a non-pass verdict was set: later verdicts are ignored */
   int passed;                  /* ctk_ct_pass was called */
   long long started_ms;
+  long link_mark[2];           /* the SUT's links (ministry, city) as the test started */
   /* def->requirements split, on first use (ctk_ct_req.h) */
   char declared[CTK_CT_DECLARED_MAX][CTK_ID_MAX];
   size_t n_declared;

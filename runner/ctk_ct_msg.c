@@ -2,6 +2,7 @@
 #include "ctk_ct_msg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -79,21 +80,6 @@ ctk_node ctk_ct_sut_node(const ctk_ct *t)
   ctk_strlcpy(n.region, t->env->pixit->sut_region, sizeof(n.region));
   n.level = strcmp(t->env->pixit->sut_role, "city") ? CTK_LEVEL_PROVINCE : CTK_LEVEL_CITY;
   return n;
-}
-
-void ctk_ct_order_id(const char *city_region, char out[24])
-{
-  static unsigned counter;
-  static unsigned base;
-  time_t now = time(NULL);
-  char day[16];
-  /* Beijing date, as the accepting city would write it. */
-  ctk_beijing_strftime(now, "%Y%m%d", day, sizeof(day));
-  if(!base)
-    base = (unsigned)(ctk_beijing_seconds_of_day(now) * 9 % 800000);
-  counter++;
-  /* Sequences 900000 and above are left to the hostile catalogue (fixtures/hostile). */
-  snprintf(out, 24, "%.6s%.8s%06u", city_region, day, (base + counter) % 900000u);
 }
 
 /* ---------- building ---------- */
@@ -457,7 +443,8 @@ int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char
     return 0;
   }
   if(r->transport) {
-    ctk_ct_fail(t, req, "%s: %s", what, r->why.text);
+    /* the connection broke or the answer was cut short: no Answer is the envelope's failure */
+    ctk_ct_fail(t, ctk_ct_rule(t, "envelope"), "%s: no readable answer: %s", what, r->why.text);
     return 0;
   }
   if(!r->answer) {
@@ -562,6 +549,15 @@ int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
     return 0;
   ctk_ct_reply_init(&r);
   ctk_ct_send(t, peer, as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  /* The SUT's answer to the runner's own query: when none comes, or none can be read, that is
+   * the SUT's envelope or binding at fault, not the order's state. */
+  if(!strcmp(peer->name, "sut") && r.transport)
+    ctk_ct_fail_timeout(t, ctk_ct_rule(t, "envelope"), "no answer to the runner's status "
+                        "query (%s) of order %s: %s", r.req_iface, order_id, r.why.text);
+  else if(!strcmp(peer->name, "sut") && !r.answer)
+    ctk_ct_fail(t, r.why.requirement[0] ? r.why.requirement : ctk_ct_rule(t, "envelope"),
+                "the SUT's answer to the runner's status query (%s) of order %s cannot be read "
+                "(HTTP %ld): %s", r.req_iface, order_id, r.http_status, r.why.text);
   if(r.answer && !strcmp(r.rc_name, "OK")) {
     st = ctk_ct_get(r.answer, CTK_EL_WORK_ORDER, CTK_EL_STATUS);
     if(st) {
@@ -612,11 +608,20 @@ int ctk_ct_wait_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                        size_t lastlen)
 {
   long long until = ctk_now_ms() + t->env->pixit->propagate_timeout_ms;
+  ctk_relay *up = !strcmp(peer->name, "ministry") && t->env->roles ?
+                  t->env->roles->ministry_relay : NULL;
   for(;;) {
+    ctk_relay_msg m;
     if(ctk_ct_query_status(t, peer, as, to, order_id, last, lastlen) && !strcmp(last, want))
       return 1;
     if(ctk_now_ms() >= until || ctk_proc_interrupted() || ctk_ct_done(t))
       return 0;
+    /* the ministry already refused what the SUT sent about the order: it will not get there */
+    if(up && ctk_relay_refused(up, "", order_id, ctk_profile_rc(t->env->profile, "OK"), 0, NULL,
+                               NULL, &m)) {
+      free(m.raw);
+      return 0;
+    }
     ctk_sleep_ms(100);
   }
 }
@@ -636,6 +641,91 @@ int ctk_ct_expect_status(ctk_ct *t, const char *order_id, const char *want, cons
   return 0;
 }
 
+/* Is the message about an order this test dealt with (its id in the test's evidence)? */
+static int ct_own_order(void *ctx, const ctk_relay_msg *m)
+{
+  const ctk_ct *t = ctx;
+  size_t i;
+  if(!m->order_id[0])
+    return 0;
+  for(i = 0; i < t->res->n_exchanges; i++) {
+    if(t->res->exchanges[i].raw && strstr(t->res->exchanges[i].raw, m->order_id))
+      return 1;
+  }
+  return 0;
+}
+
+static int ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                           const char *iface, const char *order_id, long since_seq, int own)
+{
+  ctk_relay_msg m;
+  char name[CTK_ID_MAX];
+  const char *req;
+
+  if(!relay || ctk_ct_done(t) ||
+     !ctk_relay_refused(relay, iface, order_id, ctk_profile_rc(t->env->profile, "OK"), since_seq,
+                        own ? ct_own_order : NULL, t, &m))
+    return 0;
+  ct_result_name(t->env->profile, m.result, name, sizeof(name));
+  /* the refusal's own requirement; else the interface's (its message is what broke). A
+   * counterpart that refuses a step for its state holds the order in another state than the
+   * SUT: the levels no longer agree (updates lost or out of order), whatever step it was. */
+  req = m.answer_req[0] ? m.answer_req : "";
+  if(!strcmp(name, "STATE") && ctk_ct_rule(t, "same-state")[0])
+    req = ctk_ct_rule(t, "same-state");
+  if(!req[0]) {
+    const ctk_interface *ifc = ctk_profile_interface(t->env->profile, m.iface);
+    req = ifc && ifc->n_requirements ? ifc->requirements[0] : ctk_ct_req(t, 0);
+  }
+  if(!m.answer_status)
+    ctk_ct_fail(t, req, "%s of order %s (MsgId %s) to the %s got no answer: %s", m.iface,
+                m.order_id, m.msg_id, counterpart, m.answer_text);
+  else
+    ctk_ct_fail(t, req, "the %s refused what the SUT sent: %s of order %s (MsgId %s) answered "
+                "HTTP %d, result %s %s \"%s\"%s%s%s%s%s", counterpart, m.iface, m.order_id,
+                m.msg_id, m.answer_status, m.result[0] ? m.result : "(none)", name[0] ? name : "",
+                m.answer_text, m.answer_where[0] ? " where " : "", m.answer_where,
+                m.answer_req[0] ? " (it names " : "", m.answer_req, m.answer_req[0] ? ")" : "");
+  free(m.raw);
+  return 1;
+}
+
+int ctk_ct_fail_refused_since(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                              const char *iface, const char *order_id, long since_seq)
+{
+  return ct_fail_refused(t, relay, counterpart, iface, order_id, since_seq, 0);
+}
+
+int ctk_ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                        const char *iface, const char *order_id)
+{
+  return ct_fail_refused(t, relay, counterpart, iface, order_id, 0, 0);
+}
+
+void ctk_ct_mark_links(ctk_ct *t)
+{
+  size_t total = 0;
+  ctk_roles *roles = t->env->roles;
+  t->link_mark[0] = t->link_mark[1] = 0;
+  if(roles && roles->ministry_relay) {
+    ctk_relay_count(roles->ministry_relay, &total);
+    t->link_mark[0] = (long)total;
+  }
+  if(roles && roles->city_relay) {
+    ctk_relay_count(roles->city_relay, &total);
+    t->link_mark[1] = (long)total;
+  }
+}
+
+int ctk_ct_fail_refused_links(ctk_ct *t)
+{
+  ctk_roles *roles = t->env->roles;
+  if(!roles)
+    return 0;
+  return ct_fail_refused(t, roles->ministry_relay, "ministry", "", NULL, t->link_mark[0], 1) ||
+         ct_fail_refused(t, roles->city_relay, "city", "", NULL, t->link_mark[1], 1);
+}
+
 int ctk_ct_expect_ministry_status(ctk_ct *t, const char *order_id, const char *want,
                                   const char *req)
 {
@@ -647,6 +737,9 @@ int ctk_ct_expect_ministry_status(ctk_ct *t, const char *order_id, const char *w
     return 0;
   if(ctk_ct_wait_status(t, &m, &as, &to, order_id, want, st, sizeof(st)))
     return 1;
+  /* the SUT did send it, and the ministry said no: that refusal is the cause */
+  if(ctk_ct_fail_refused(t, t->env->roles->ministry_relay, "ministry", "", order_id))
+    return 0;
   ctk_ct_fail_timeout(t, req, "after %ld ms the ministry shows order %s in state \"%s\", "
                       "expected %s (the SUT did not pass the change up)",
                       t->env->pixit->propagate_timeout_ms, order_id,

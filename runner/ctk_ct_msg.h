@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctk_ct.h"
+#include "ctk_ct_runid.h"
 
 /* Somebody the runner talks to. */
 typedef struct ctk_ct_peer {
@@ -51,9 +52,7 @@ ctk_ct_peer ctk_ct_ministry(const ctk_ct *t);
 ctk_ct_as ctk_ct_as_sut(const ctk_ct *t);
 ctk_node ctk_ct_ministry_node(void);
 
-/* A fresh work-order id for an order accepted by city: region + today + 6-digit sequence
- * unique in this runner (time-seeded, so runs against one SUT do not collide). */
-void ctk_ct_order_id(const char *city_region, char out[24]);
+/* Work-order ids (ctk_ct_order_id) come from ctk_ct_runid.h: scoped to the run. */
 
 /* A request of the interface of role iface from `from` to `to`, composed from the profile
  * (ctk_compose: its schemas' element order, its sources for mandatory fields nobody gives),
@@ -150,6 +149,23 @@ void ctk_ct_replace_all(ctk_buf *b, const char *from, const char *to);
 int ctk_ct_wait_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                        const ctk_node *to, const char *order_id, const char *want, char *last,
                        size_t lastlen);
+
+/* When the counterpart behind relay ("ministry", "city") refused a message of iface ("" =
+ * any) about order_id that the SUT sent (and never accepted a copy of it): fail with the
+ * refusal's code, text, where and requirement, and return 1. 0 when nothing was refused. */
+struct ctk_relay;
+int ctk_ct_fail_refused(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                        const char *iface, const char *order_id);
+/* The same for messages that arrived after seq since_seq; order_id NULL = any. */
+int ctk_ct_fail_refused_since(ctk_ct *t, struct ctk_relay *relay, const char *counterpart,
+                              const char *iface, const char *order_id, long since_seq);
+/* Remember where the SUT's links to the ministry and the cities stand (the frame calls it as
+ * a test starts) ... */
+void ctk_ct_mark_links(ctk_ct *t);
+/* ... and, once the test would pass, fail it when the ministry or a city refused something
+ * the SUT sent since about an order of this test (its id in the test's evidence): a pass must
+ * not hide what the SUT's counterparts said no to. */
+int ctk_ct_fail_refused_links(ctk_ct *t);
 
 /* Check the SUT holds order_id in state want (one query); fails on req otherwise. */
 int ctk_ct_expect_status(ctk_ct *t, const char *order_id, const char *want, const char *req);

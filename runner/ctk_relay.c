@@ -53,9 +53,18 @@ static void relay_describe(const ctk_profile *p, const ctk_http_request *req, ct
   ctk_msg_free(msg);
 }
 
+/* What the answer says: its result code and, for a refusal, why. */
+static void relay_note_answer(const ctk_msg *ans, ctk_relay_msg *m)
+{
+  ctk_strlcpy(m->result, ans->outcome.code, sizeof(m->result));
+  ctk_strlcpy(m->answer_text, ans->outcome.text, sizeof(m->answer_text));
+  ctk_strlcpy(m->answer_where, ans->outcome.where, sizeof(m->answer_where));
+  ctk_strlcpy(m->answer_req, ans->outcome.requirement, sizeof(m->answer_req));
+}
+
 /* Our own OK answer when no role stands behind the link. */
 static int relay_answer_ok(ctk_relay *r, const ctk_http_request *req, ctk_http_response *resp,
-                           char *rc, size_t rclen)
+                           ctk_relay_msg *m)
 {
   ctk_msg *msg = NULL;
   ctk_msg *ans = NULL;
@@ -66,14 +75,17 @@ static int relay_answer_ok(ctk_relay *r, const ctk_http_request *req, ctk_http_r
 
   if(ctk_msg_decode(r->profile, req->body, req->body_len, b, &msg, &why) || !msg) {
     resp->status = 400;
-    ctk_strlcpy(rc, "", rclen);
+    m->answer_status = 400;
+    ctk_strlcpy(m->answer_text, why.text, sizeof(m->answer_text));
+    ctk_strlcpy(m->answer_req, why.requirement, sizeof(m->answer_req));
     return 0;
   }
   memset(&ok, 0, sizeof(ok));
   ctk_outcome_set(&ok, r->profile, "OK", "", "", "accepted by the runner's stand-in");
   if(!ctk_msg_new_answer(r->profile, msg, &ok, 0, &ans)) {
     ctk_msg_encode(r->profile, ans, b, CTK_ENC_UTF8, &resp->body);
-    ctk_strlcpy(rc, ok.code, rclen);
+    relay_note_answer(ans, m);
+    m->answer_status = 200;
   }
   if(soap)
     ctk_strlcpy(resp->content_type, "text/xml; charset=UTF-8", sizeof(resp->content_type));
@@ -83,7 +95,7 @@ static int relay_answer_ok(ctk_relay *r, const ctk_http_request *req, ctk_http_r
 }
 
 static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_response *resp,
-                         char *rc, size_t rclen)
+                         ctk_relay_msg *m)
 {
   ctk_http_client *c = ctk_http_client_new();
   ctk_http_call call;
@@ -115,6 +127,8 @@ static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_res
   if(ctk_http_post(c, &call, &reply)) {
     /* The role behind is down: the SUT sees what a broken link would give it. */
     resp->status = 503;
+    ctk_strlcpy(m->answer_text, "the counterpart behind the link is down (503)",
+                sizeof(m->answer_text));
   }
   else {
     resp->status = (int)reply.status;
@@ -123,9 +137,13 @@ static int relay_forward(ctk_relay *r, const ctk_http_request *req, ctk_http_res
     ctk_buf_add(&resp->body, ctk_buf_str(&reply.body), reply.body.len);
     if(!ctk_msg_decode(r->profile, ctk_buf_str(&reply.body), reply.body.len,
                        soap ? CTK_BIND_SOAP : CTK_BIND_XML, &ans, &why) && ans)
-      ctk_strlcpy(rc, ans->outcome.code, rclen);
+      relay_note_answer(ans, m);
+    else
+      snprintf(m->answer_text, sizeof(m->answer_text), "HTTP %ld without a readable Answer",
+               reply.status);
     ctk_msg_free(ans);
   }
+  m->answer_status = resp->status;
   ctk_buf_free(&reply.body);
   ctk_http_client_free(c);
   return 0;
@@ -135,8 +153,8 @@ static int relay_handler(void *ctx, const ctk_http_request *req, ctk_http_respon
 {
   ctk_relay *r = ctx;
   ctk_relay_msg m;
-  char rc[8] = "";
   int forward;
+  size_t i;
 
   memset(&m, 0, sizeof(m));
   ctk_strlcpy(m.path, req->path, sizeof(m.path));
@@ -151,14 +169,18 @@ static int relay_handler(void *ctx, const ctk_http_request *req, ctk_http_respon
   forward = r->target[0] != '\0';
   pthread_mutex_unlock(&r->lock);
   if(forward)
-    relay_forward(r, req, resp, rc, sizeof(rc));
+    relay_forward(r, req, resp, &m);
   else
-    relay_answer_ok(r, req, resp, rc, sizeof(rc));
-  ctk_strlcpy(m.result, rc, sizeof(m.result));
+    relay_answer_ok(r, req, resp, &m);
 
   pthread_mutex_lock(&r->lock);
   r->total++;
   m.seq = (long)r->total;
+  for(i = r->count; m.msg_id[0] && i-- > 0 && !m.resend;) {
+    const ctk_relay_msg *e = &r->msgs[i];
+    m.resend = !strcmp(e->msg_id, m.msg_id) && e->raw_total == m.raw_total &&
+               e->raw_len == m.raw_len && !memcmp(e->raw, req->body, m.raw_len);
+  }
   if(r->count < CTK_RELAY_KEEP_MAX) {
     m.raw = malloc(m.raw_len + 1);
     if(m.raw) {
@@ -268,10 +290,76 @@ size_t ctk_relay_find(ctk_relay *r, const char *iface, const char *order_id, con
       continue;
     if(receiver && strcmp(m->receiver, receiver))
       continue;
+    if(m->resend)
+      continue;
     n++;
   }
   pthread_mutex_unlock(&r->lock);
   return n;
+}
+
+static int relay_matches(const ctk_relay_msg *m, const char *iface, const char *order_id)
+{
+  return (!iface || !*iface || !strcmp(m->iface, iface)) &&
+         (!order_id || !strcmp(m->order_id, order_id));
+}
+
+size_t ctk_relay_find_answered(ctk_relay *r, const char *iface, const char *order_id,
+                               const char *rc, long *first_seq)
+{
+  size_t i, k, n = 0;
+  if(first_seq)
+    *first_seq = 0;
+  pthread_mutex_lock(&r->lock);
+  for(i = 0; i < r->count; i++) {
+    const ctk_relay_msg *m = &r->msgs[i];
+    int counted = 0;
+    if(!relay_matches(m, iface, order_id) || strcmp(m->result, rc))
+      continue;
+    /* a copy of this message (the same MsgId and bytes) that got rc earlier counts for both */
+    for(k = 0; k < i && !counted; k++) {
+      const ctk_relay_msg *e = &r->msgs[k];
+      counted = !strcmp(e->result, rc) && e->msg_id[0] && !strcmp(e->msg_id, m->msg_id) &&
+                e->raw_len == m->raw_len && !memcmp(e->raw, m->raw, m->raw_len);
+    }
+    if(counted)
+      continue;
+    if(first_seq && !*first_seq)
+      *first_seq = m->seq;
+    n++;
+  }
+  pthread_mutex_unlock(&r->lock);
+  return n;
+}
+
+int ctk_relay_refused(ctk_relay *r, const char *iface, const char *order_id, const char *ok_rc,
+                      long since_seq, ctk_relay_keep_fn keep, void *keep_ctx,
+                      ctk_relay_msg *out)
+{
+  size_t i;
+  int found = 0;
+  pthread_mutex_lock(&r->lock);
+  for(i = 0; i < r->count && !found; i++) {
+    const ctk_relay_msg *m = &r->msgs[i];
+    size_t k;
+    int taken = 0;
+    if(m->seq <= since_seq || !m->result[0] || !relay_matches(m, iface, order_id) ||
+       !strcmp(m->result, ok_rc) || (keep && !keep(keep_ctx, m)))
+      continue;
+    /* refused once, then accepted when sent again (a retry after an outage): not refused */
+    for(k = 0; k < r->count && !taken; k++)
+      taken = m->msg_id[0] && !strcmp(r->msgs[k].msg_id, m->msg_id) &&
+              !strcmp(r->msgs[k].result, ok_rc);
+    if(taken)
+      continue;
+    *out = *m;
+    out->raw = malloc(m->raw_len + 1);
+    if(out->raw)
+      memcpy(out->raw, m->raw, m->raw_len + 1);
+    found = 1;
+  }
+  pthread_mutex_unlock(&r->lock);
+  return found;
 }
 
 size_t ctk_relay_wait(ctk_relay *r, const char *iface, const char *order_id,

@@ -1,6 +1,11 @@
 /* ctk_roles: files, child processes and relays of the counterpart roles of one run. */
 #include "ctk_roles.h"
 
+#include <sys/stat.h>
+
+#include "ctk_ct_runid.h"
+#include "ctk_file.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +401,25 @@ static ctk_code roles_spawn_city_sim(ctk_roles *r, const roles_city_sim *c, char
   return CTK_E_OK;
 }
 
+/* The simulators' orders are the run's too: each city's sequence starts at the run's
+ * simulator band (ctk_ct_runid.h), so they never meet another run's orders at the SUT. */
+static void roles_city_sequences(ctk_roles *r)
+{
+  char path[700], line[32];
+  size_t i;
+  int id = ctk_ct_run_id();
+  if(id < 0)
+    return;
+  snprintf(path, sizeof(path), "%s/cities-data", r->workdir);
+  mkdir(path, 0700);
+  for(i = 0; i < r->pixit->n_cities; i++) {
+    int n = snprintf(line, sizeof(line), "%u\n",
+                     (unsigned)id * 1000u + CTK_CT_RUN_SIM_BASE - 1u);
+    snprintf(path, sizeof(path), "%s/cities-data/%s.seq", r->workdir, r->pixit->cities[i]);
+    ctk_file_write_atomic(path, line, (size_t)n, 0600);
+  }
+}
+
 static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
 {
   const ctk_pixit *px = r->pixit;
@@ -421,6 +445,7 @@ static ctk_code roles_start_cities(ctk_roles *r, char *why, size_t whylen)
    * the updates the province passes down about orders it did not create (never when a city
    * is the system under test) */
   c.lenient = 1;
+  roles_city_sequences(r);
   result = roles_spawn_city_sim(r, &c, why, whylen);
   ctk_buf_free(&list);
   if(result)

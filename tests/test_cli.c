@@ -2,6 +2,7 @@
  * (0 ok, 1 the check failed, 2 tool error, 3 usage), checked on the built program; and the
  * number parsers of cli/ctk_cli.h take exactly the numbers in range. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,20 @@ static const cli_case cli_cases[] = {
   { "stats --colour red", CTK_EXIT_USAGE, "unknown option --colour" },
   { "stats --data @/none", CTK_EXIT_ERROR, "cannot open" },
 
+  { "init", CTK_EXIT_USAGE, "usage: ctk init province" },
+  { "init --help", CTK_EXIT_OK, "usage: ctk init province" },
+  { "init city --region 360100 @/kit", CTK_EXIT_USAGE, "unknown kit 'city'" },
+  { "init province @/kit", CTK_EXIT_USAGE, "--region CODE and DIR are required" },
+  { "init province --region 360100 @/kit", CTK_EXIT_USAGE, "360100 is not a provincial unit" },
+  { "init province --region 360000 @/kit --cities-port 70000", CTK_EXIT_USAGE,
+    "--cities-port: '70000' is not a whole number from 1 to 65535" },
+  { "init province --region 360000 @/kit --sut-port 18328", CTK_EXIT_USAGE, "must differ" },
+  { "init province --region 360000 @/kit --sut-url ftp://x", CTK_EXIT_USAGE, "http://" },
+  { "init province --region 360000 @/kit --colour red", CTK_EXIT_USAGE, "'--colour'" },
+  { "init province --region 360000 @/kit --regions @/none.csv", CTK_EXIT_ERROR, "none.csv" },
+  { "init province --region 360000 @/kit", CTK_EXIT_OK, "README.md" },
+  /* a second kit never overwrites the first one's secrets */
+  { "init province --region 360000 @/kit", CTK_EXIT_USAGE, "already holds a kit" },
   { "run --help", CTK_EXIT_OK, "usage: ctk run" },
   { "run --sut province", CTK_EXIT_USAGE, "are required" },
   { "run --sut mayor " PICS " " PIXIT, CTK_EXIT_USAGE, "province or city" },
@@ -351,6 +366,76 @@ static void test_cli_table_covers_every_command(void)
   }
 }
 
+/* `ctk init province`: secrets and the PIXIT are the owner's alone, every item of the PICS and
+ * PIXIT says what it is, and the kit is one `ctk run` accepts as it is. */
+static void test_cli_init_kit(void)
+{
+  static const char *const private_files[] = { "province.pixit", "credentials.csv",
+                                                "secrets/sut.secret", "secrets/ministry.secret",
+                                                "secrets/cities.secret" };
+  static const char *const commented[] = { "province.pics", "province.pixit" };
+  const char *dir = ctk_test_tmpdir("cli-init");
+  char cmd[2048], path[700];
+  char *out = NULL;
+  size_t i;
+  struct stat st;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd), "'%s' init province --region 420000 '%s/kit' --ministry-port 1001 "
+           "--cities-port 1002 --sut-url http://127.0.0.1:1003", ctk_test_ctk_bin(), dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
+  free(out);
+  out = NULL;
+  for(i = 0; i < sizeof(private_files) / sizeof(private_files[0]); i++) {
+    snprintf(path, sizeof(path), "%s/kit/%s", dir, private_files[i]);
+    CU_ASSERT_EQUAL(stat(path, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+  }
+  for(i = 0; i < sizeof(commented) / sizeof(commented[0]); i++) {
+    char *text, *line, *save = NULL;
+    size_t items = 0;
+    snprintf(path, sizeof(path), "%s/kit/%s", dir, commented[i]);
+    text = ctk_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    for(line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+      if(line[0] == '#' || line[0] == '[' || line[0] == ' ' || !strchr(line, '='))
+        continue;
+      items++;
+      if(!strstr(line, " #")) {
+        fprintf(stderr, "test_cli: %s: item without a comment: %s\n", commented[i], line);
+        CU_FAIL("a kit item without a comment");
+      }
+    }
+    CU_ASSERT_TRUE(items >= 8);
+    free(text);
+  }
+  /* the cities of the province and its ports are in the PIXIT; the secrets are the files' */
+  snprintf(path, sizeof(path), "%s/kit/province.pixit", dir);
+  out = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "regions = 420100, 420200"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "port = 1001"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "url = http://127.0.0.1:1003"));
+  {
+    char *secret;
+    snprintf(path, sizeof(path), "%s/kit/secrets/sut.secret", dir);
+    secret = ctk_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(secret);
+    secret[strcspn(secret, "\n")] = '\0';
+    CU_ASSERT_TRUE(strlen(secret) >= 32);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, secret));
+    free(secret);
+  }
+  free(out);
+  out = NULL;
+  /* ctk run takes the kit as written */
+  snprintf(cmd, sizeof(cmd), "'%s' run --sut province --pics '%s/kit/province.pics' "
+           "--pixit '%s/kit/province.pixit' --list", ctk_test_ctk_bin(), dir, dir);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 0);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "J1.local-case"));
+  free(out);
+}
+
 /* The refusals below each print a line on stderr; they go to /dev/null while the test runs. */
 static int cli_quiet(void)
 {
@@ -421,6 +506,7 @@ static void test_cli_numbers(void)
 void ctk_test_add_cli(CU_pSuite suite)
 {
   CTK_TEST(suite, test_cli_numbers);
+  CTK_TEST(suite, test_cli_init_kit);
   CTK_TEST(suite, test_cli_table_covers_every_command);
   CTK_TEST(suite, test_cli_exit_status_table);
 }

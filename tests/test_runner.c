@@ -786,12 +786,33 @@ static void test_relay_records(void)
   CU_ASSERT_STRING_EQUAL(got.user, "360000");
   CU_ASSERT_STRING_EQUAL(got.msg_id, m->head.msg_id);
   CU_ASSERT_EQUAL(got.raw_len, body.len);
+  CU_ASSERT_EQUAL(got.answer_status, 200);
+  CU_ASSERT_STRING_EQUAL(got.result, "0000");
+  CU_ASSERT_FALSE(got.resend);
   free(got.raw);
-  /* Forwarding to a role that is down gives the SUT a 503, as a stopped ministry would. */
+  /* The same MsgId and bytes again (a resend after a lost answer) is one message... */
+  ctk_buf_reset(&reply.body);
+  CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_relay_count(relay, NULL), 2);
+  CU_ASSERT_EQUAL(ctk_relay_find(relay, "1013", NULL, "100000"), 1);
+  CU_ASSERT_EQUAL(ctk_relay_find_answered(relay, "1013", "", "0000", NULL), 1);
+  CU_ASSERT_TRUE_FATAL(ctk_relay_get(relay, 1, &got));
+  CU_ASSERT_TRUE(got.resend);
+  free(got.raw);
+  /* ...and nothing was refused */
+  CU_ASSERT_FALSE(ctk_relay_refused(relay, "", NULL, "0000", 0, NULL, NULL, &got));
+  /* Forwarding to a role that is down gives the SUT a 503, as a stopped ministry would; that
+   * is no refusal by the counterpart (no Answer came from it). */
   ctk_relay_set_target(relay, "http://127.0.0.1:1");
   ctk_buf_reset(&reply.body);
   CU_ASSERT_EQUAL(ctk_http_post(c, &call, &reply), CTK_E_OK);
   CU_ASSERT_EQUAL(reply.status, 503);
+  CU_ASSERT_FALSE(ctk_relay_refused(relay, "", NULL, "0000", 0, NULL, NULL, &got));
+  /* an answer other than OK is a refusal, with its code */
+  CU_ASSERT_FALSE(!ctk_relay_refused(relay, "", NULL, "9999", 0, NULL, NULL, &got));
+  CU_ASSERT_STRING_EQUAL(got.result, "0000");
+  CU_ASSERT_EQUAL(got.seq, 1);
+  free(got.raw);
   ctk_buf_free(&reply.body);
   ctk_http_client_free(c);
   ctk_buf_free(&body);
@@ -913,6 +934,24 @@ static void runner_speaks(const ctk_profile *p)
   CU_ASSERT_STRING_EQUAL(ctk_ct_format_req(&t, CTK_EL_ORDER_ID), "J3-FMT-001");
   CU_ASSERT_EQUAL(ctk_ct_format_match(&t, CTK_EL_ORDER_ID, "AB12345"), 0);
   CU_ASSERT_EQUAL(ctk_ct_format_match(&t, CTK_EL_ORDER_ID, order), 1);
+  /* ids of one run: the same run id, a fresh counter; the replayed fixtures' band above */
+  {
+    char next[24], other[24], reserved[24], tail[24];
+    ctk_ct_order_id(city.region, next);
+    ctk_ct_order_id("360200", other);
+    ctk_ct_order_id_reserved(city.region, 5, reserved);
+    ctk_ct_order_id_reserved("", 199, tail);
+    CU_ASSERT_EQUAL(strlen(next), 20);
+    CU_ASSERT_STRING_NOT_EQUAL(next, order);
+    CU_ASSERT_EQUAL(strncmp(next, order, 17), 0);
+    CU_ASSERT_EQUAL(atoi(next + 17), atoi(order + 17) + 1);
+    CU_ASSERT_EQUAL(strncmp(other + 6, order + 6, 11), 0);
+    CU_ASSERT_EQUAL(atoi(reserved + 17), 805);
+    CU_ASSERT_EQUAL(strlen(tail), 14);
+    CU_ASSERT_EQUAL(atoi(tail + 11), 999);
+    CU_ASSERT_EQUAL(ctk_ct_format_match(&t, CTK_EL_ORDER_ID, reserved), 1);
+    CU_ASSERT_TRUE(ctk_ct_run_id() >= 0 && ctk_ct_run_id() < 1000);
+  }
   /* the verdict the build left: none (every request composed) */
   CU_ASSERT_FALSE(ctk_ct_done(&t));
   ctk_run_free(run);

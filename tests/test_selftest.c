@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctk_buf.h"
+#include "ctk_faultproxy.h"
 #include "ctk_proc.h"
 #include "ctk_report.h"
 #include "ctk_result.h"
@@ -336,110 +337,326 @@ static void selftest_write(const char *path, const char *text)
   fclose(f);
 }
 
-/* An external SUT, as a province would run it against its own system: the reference province
- * started by hand with the PIXIT's secrets, talking to the runner's fixed ports. */
-static void test_external_sut(void)
+/* The reference province started from a `ctk init province` kit, as its operator would. */
+static int selftest_kit_province(ctk_proc *prov, const char *kit, int *port)
 {
-  const char *dir = ctk_test_tmpdir("selftest-external");
-  static const char *const secret[] = { "sut-secret-0123456789abcdef", "ministry-secret-0123456789",
-                                        "city-secret-0123456789abcdef" };
-  char path[700], cmd[2048], text[4096], line[256];
-  char *argv[24];
-  ctk_proc prov;
+  char conf[700], pf[700], log[700];
+  char *argv[8];
+  snprintf(conf, sizeof(conf), "%s/province.conf", kit);
+  snprintf(pf, sizeof(pf), "%s/province.port", kit);
+  snprintf(log, sizeof(log), "%s/province.log", kit);
+  remove(pf);
+  argv[0] = (char *)ctk_test_ctk_bin();
+  argv[1] = "serve";
+  argv[2] = "province";
+  argv[3] = "--config";
+  argv[4] = conf;
+  argv[5] = NULL;
+  if(ctk_proc_start(prov, "province", argv, log) != CTK_E_OK)
+    return -1;
+  return ctk_proc_wait_port(prov, pf, 15000, port) == CTK_E_OK ? 0 : -1;
+}
+
+/* One full run against the kit's province: "ID VERDICT" lines into verdicts, the run id into
+ * run_id; the exit status. */
+static int selftest_kit_run(const char *kit, const char *out, const char *env, ctk_buf *verdicts,
+                            char *run_id, size_t run_id_len)
+{
+  char cmd[4096], path[900], err[256];
   ctk_run *run = NULL;
-  char err[256];
-  int ministry_port = ctk_test_free_port();
-  int city_port = ctk_test_free_port();
-  int sut_port = 0, rc;
-  ctk_buf cred;
+  const char *id;
   size_t i;
-  char *out = NULL;
-
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  CU_ASSERT_TRUE_FATAL(ministry_port > 0 && city_port > 0 && ministry_port != city_port);
-  ctk_buf_init(&cred, 4096);
-  ctk_buf_adds(&cred, "region,level,salt_hex,hash_hex\n");
-  {
-    static const char *const nodes[][2] = { { "100000", "1" }, { "360100", "3" },
-                                            { "360200", "3" } };
-    for(i = 0; i < 3; i++) {
-      snprintf(cmd, sizeof(cmd), "echo %s | %s passwd --region %s --level %s --secret - --no-header",
-               secret[i ? 2 : 1], ctk_test_ctk_bin(), nodes[i][0], nodes[i][1]);
-      CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &out), 0);
-      ctk_buf_adds(&cred, out);
-      free(out);
-      out = NULL;
-    }
-  }
-  snprintf(path, sizeof(path), "%s/credentials.csv", dir);
-  selftest_write(path, ctk_buf_str(&cred));
-  ctk_buf_free(&cred);
-  snprintf(path, sizeof(path), "%s/sut.secret", dir);
-  snprintf(line, sizeof(line), "%s\n", secret[0]);
-  selftest_write(path, line);
-  snprintf(text, sizeof(text), "region,level,url\n100000,1,http://127.0.0.1:%d\n"
-           "360100,3,http://127.0.0.1:%d/city/360100\n360200,3,http://127.0.0.1:%d/city/360200\n",
-           ministry_port, city_port, city_port);
-  snprintf(path, sizeof(path), "%s/peers.csv", dir);
-  selftest_write(path, text);
-
-  i = 0;
-  argv[i++] = (char *)ctk_test_ctk_bin();
-  argv[i++] = "serve";
-  argv[i++] = "province";
-  argv[i++] = "--region";
-  argv[i++] = "360000";
-  argv[i++] = "--listen";
-  argv[i++] = "127.0.0.1:0";
-  {
-    static char pf[600], data[600], cr[600], sf[600], pe[600];
-    snprintf(pf, sizeof(pf), "%s/port", dir);
-    snprintf(data, sizeof(data), "%s/data", dir);
-    snprintf(cr, sizeof(cr), "%s/credentials.csv", dir);
-    snprintf(sf, sizeof(sf), "%s/sut.secret", dir);
-    snprintf(pe, sizeof(pe), "%s/peers.csv", dir);
-    argv[i++] = "--port-file";
-    argv[i++] = pf;
-    argv[i++] = "--data";
-    argv[i++] = data;
-    argv[i++] = "--credentials";
-    argv[i++] = cr;
-    argv[i++] = "--secret-file";
-    argv[i++] = sf;
-    argv[i++] = "--peers";
-    argv[i++] = pe;
-    argv[i++] = "--retry-initial-ms";
-    argv[i++] = "100";
-    argv[i] = NULL;
-    snprintf(path, sizeof(path), "%s/province.log", dir);
-    CU_ASSERT_EQUAL_FATAL(ctk_proc_start(&prov, "province", argv, path), CTK_E_OK);
-    CU_ASSERT_EQUAL_FATAL(ctk_proc_wait_port(&prov, pf, 15000, &sut_port), CTK_E_OK);
-  }
-  snprintf(text, sizeof(text),
-           "[sut]\nregion = 360000\nstart = external\nurl = http://127.0.0.1:%d\nsecret = %s\n"
-           "[ministry]\nport = %d\nsecret = %s\n[cities]\nregions = 360100, 360200\n"
-           "port = %d\nsecret = %s\n[limits]\npropagate_timeout_ms = 8000\n",
-           sut_port, secret[0], ministry_port, secret[1], city_port, secret[2]);
-  snprintf(path, sizeof(path), "%s/external.pixit", dir);
-  selftest_write(path, text);
-  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s/out --quiet "
-           "--select 'J1.local-case,J1.cross-city,J3.if-*,J3.outgoing-valid,J2.auth' > %s/run.log "
-           "2>&1", ctk_test_ctk_bin(), SELFTEST_PICS, path, dir, dir);
+  int rc;
+  snprintf(cmd, sizeof(cmd), "%s '%s' run --sut province --pics '%s/province.pics' "
+           "--pixit '%s/province.pixit' --out '%s' --quiet > '%s.log' 2>&1", env,
+           ctk_test_ctk_bin(), kit, kit, out, out);
   rc = ctk_test_run(cmd, NULL);
-  ctk_proc_stop(&prov, 3000);
-  CU_ASSERT_EQUAL(rc, 0);
-  snprintf(path, sizeof(path), "%s/out/results.json", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
-  CU_ASSERT_TRUE(run->n_tests >= 8);
-  for(i = 0; i < run->n_tests; i++) {
-    if(run->tests[i]->verdict != CTK_VERDICT_PASS)
-      fprintf(stderr, "selftest external: %s %s %s\n", run->tests[i]->id,
-              ctk_verdict_name(run->tests[i]->verdict), run->tests[i]->reason);
-    CU_ASSERT_EQUAL(run->tests[i]->verdict, CTK_VERDICT_PASS);
+  snprintf(path, sizeof(path), "%s/results.json", out);
+  ctk_buf_reset(verdicts);
+  ctk_strlcpy(run_id, "", run_id_len);
+  if(ctk_report_json_load(path, &run, err, sizeof(err)) != CTK_E_OK) {
+    fprintf(stderr, "selftest kit: %s wrote no results (%s)\n", out, err);
+    return -1;
   }
-  /* The secrets of the PIXIT are masked in the report. */
+  for(i = 0; i < run->n_tests; i++) {
+    ctk_buf_printf(verdicts, "%s %s\n", run->tests[i]->id,
+                   ctk_verdict_name(run->tests[i]->verdict));
+    if(run->tests[i]->verdict != CTK_VERDICT_PASS && run->tests[i]->verdict != CTK_VERDICT_SKIP)
+      fprintf(stderr, "selftest kit %s: %s %s %s\n", out, run->tests[i]->id,
+              ctk_verdict_name(run->tests[i]->verdict), run->tests[i]->reason);
+  }
+  id = ctk_kvlist_get(&run->pixit, "run.id");
+  ctk_strlcpy(run_id, id ? id : "", run_id_len);
+  /* the secrets of the kit's PIXIT are masked in the report */
   CU_ASSERT_STRING_EQUAL(ctk_kvlist_get(&run->pixit, "sut.secret"), CTK_RESULT_MASK);
   ctk_run_free(run);
+  return rc;
+}
+
+/* A province's own system, run after run: the whole suite against the reference province
+ * started from a `ctk init province` kit, keeping its store. Three runs in a row give the same
+ * verdicts, all exit 0, each under its own run id (the last two are told to try the same one
+ * first: the second of them must pass it over); so does a run after the province restarts. */
+static void test_external_kit(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-kit");
+  char kit[700], cmd[2048], out[800], ids[4][32];
+  ctk_buf first, now;
+  ctk_proc prov;
+  int ministry_port = ctk_test_free_port();
+  int city_port = ctk_test_free_port();
+  int sut_port = ctk_test_free_port();
+  int port = 0, n;
+  static const char *const env[] = { "CTK_RUN_ID_FROM=500", "CTK_RUN_ID_FROM=7", "CTK_RUN_ID_FROM=7", "" };
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_TRUE_FATAL(ministry_port > 0 && city_port > 0 && sut_port > 0 &&
+                       ministry_port != city_port && city_port != sut_port &&
+                       ministry_port != sut_port);
+  snprintf(kit, sizeof(kit), "%s/kit", dir);
+  snprintf(cmd, sizeof(cmd), "'%s' init province --region 360000 '%s' --ministry-port %d "
+           "--cities-port %d --sut-port %d > /dev/null", ctk_test_ctk_bin(), kit, ministry_port,
+           city_port, sut_port);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  CU_ASSERT_EQUAL_FATAL(selftest_kit_province(&prov, kit, &port), 0);
+  CU_ASSERT_EQUAL(port, sut_port);
+  ctk_buf_init(&first, 64 * 1024);
+  ctk_buf_init(&now, 64 * 1024);
+  for(n = 0; n < 4; n++) {
+    if(n == 3) {
+      /* the province restarts on its store, as after a deployment */
+      ctk_proc_stop(&prov, 3000);
+      if(selftest_kit_province(&prov, kit, &port)) {
+        CU_FAIL("the kit's province did not start again");
+        break;
+      }
+    }
+    snprintf(out, sizeof(out), "%s/run%d", dir, n + 1);
+    CU_ASSERT_EQUAL(selftest_kit_run(kit, out, env[n], n ? &now : &first, ids[n],
+                                     sizeof(ids[n])), 0);
+    CU_ASSERT_TRUE(ids[n][0] != '\0');
+    if(n) {
+      if(strcmp(ctk_buf_str(&first), ctk_buf_str(&now)))
+        fprintf(stderr, "selftest kit: run %d gave other verdicts than run 1:\n%s\n", n + 1,
+                ctk_buf_str(&now));
+      CU_ASSERT_STRING_EQUAL(ctk_buf_str(&now), ctk_buf_str(&first));
+    }
+  }
+  ctk_proc_stop(&prov, 3000);
+  /* every expected test ran, and the second run told to try run id 007 found it taken */
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&first), "J2.statistics pass"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&first), "J2.hostile-input pass"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ids[1], "r007"));
+  CU_ASSERT_PTR_NULL(strstr(ids[2], "r007"));
+  CU_ASSERT_STRING_NOT_EQUAL(ids[0], ids[3]);
+  ctk_buf_free(&first);
+  ctk_buf_free(&now);
+}
+
+/* One fault-proxy mode on one link of an external province, and what the run must give. */
+typedef struct proxy_case {
+  int link;                    /* 0 runner -> SUT, 1 SUT -> ministry, 2 SUT -> cities */
+  const char *command;         /* ctk_faultproxy_command; "clear" = a clean link */
+  int exit_status;             /* 0: the province still does what it must; 1: caught */
+  const char *says;            /* in a failing reason ("[J" = any requirement), or NULL */
+} proxy_case;
+
+static const proxy_case proxy_cases[] = {
+  { 0, "clear", 0, NULL },
+  /* modes a conforming province rides out: slow links, answers lost after the ministry had
+   * the message (the province sends the same MsgId again, which is legal) */
+  { 0, "delay 20", 0, NULL },
+  { 1, "cut down 1 3", 0, NULL },
+  { 1, "delay 100", 0, NULL },
+  { 2, "delay 100", 0, NULL },
+  /* modes that change what the province does as its counterparts see it */
+  { 0, "delay 1500", 1, "within 1000 ms" },
+  { 0, "cut down 30 0", 1, "[J3-ENV-001]" },
+  { 1, "down reset", 1, "[J" },
+  { 2, "down refuse", 1, "[J1-FLOW-" },
+};
+
+/* Replace the first "from" in text (at most size bytes) by "to". */
+static void selftest_swap(char *text, size_t size, const char *from, const char *to)
+{
+  char *hit = strstr(text, from);
+  size_t flen = strlen(from), tlen = strlen(to), rest;
+  if(!hit)
+    return;
+  rest = strlen(hit + flen);
+  if((size_t)(hit - text) + tlen + rest + 1 > size)
+    return;
+  memmove(hit + tlen, hit + flen, rest + 1);
+  memcpy(hit, to, tlen);
+}
+
+/* A province behind a fault-injecting proxy on each of its three links (runner -> SUT,
+ * SUT -> ministry, SUT -> cities), started from a kit: every mode that changes what the
+ * province does is caught with a fitting requirement, every mode it rides out passes. */
+static void test_external_proxy(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-proxy");
+  int port[3], proxied[3], sut_port = 0;
+  ctk_faultproxy *fp[3] = { NULL, NULL, NULL };
+  char kit[700], cmd[4096], path[800], from[64], to[64], err[256];
+  char *text;
+  ctk_proc prov;
+  size_t i, k;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  for(i = 0; i < 3; i++) {
+    port[i] = ctk_test_free_port();
+    CU_ASSERT_TRUE_FATAL(port[i] > 0);
+  }
+  CU_ASSERT_TRUE_FATAL(port[0] != port[1] && port[1] != port[2] && port[0] != port[2]);
+  snprintf(kit, sizeof(kit), "%s/kit", dir);
+  snprintf(cmd, sizeof(cmd), "'%s' init province --region 360000 '%s' --sut-port %d "
+           "--ministry-port %d --cities-port %d > /dev/null", ctk_test_ctk_bin(), kit, port[0],
+           port[1], port[2]);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  /* a proxy in front of each: the runner reaches the SUT through proxy 0, the province its
+   * ministry and cities through proxies 1 and 2 */
+  for(i = 0; i < 3; i++) {
+    ctk_faultproxy_config pc;
+    memset(&pc, 0, sizeof(pc));
+    pc.target_port = port[i];
+    CU_ASSERT_EQUAL_FATAL(ctk_faultproxy_start(&pc, &fp[i]), CTK_E_OK);
+    proxied[i] = ctk_faultproxy_port(fp[i]);
+  }
+  snprintf(path, sizeof(path), "%s/peers.csv", kit);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  {
+    char peers[4096];
+    ctk_strlcpy(peers, text, sizeof(peers));
+    snprintf(from, sizeof(from), ":%d\n", port[1]);
+    snprintf(to, sizeof(to), ":%d\n", proxied[1]);
+    selftest_swap(peers, sizeof(peers), from, to);
+    for(k = 0; k < 2; k++) {
+      snprintf(from, sizeof(from), ":%d/", port[2]);
+      snprintf(to, sizeof(to), ":%d/", proxied[2]);
+      selftest_swap(peers, sizeof(peers), from, to);
+    }
+    selftest_write(path, peers);
+  }
+  free(text);
+  snprintf(path, sizeof(path), "%s/province.pixit", kit);
+  text = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  {
+    char pixit[8192];
+    ctk_strlcpy(pixit, text, sizeof(pixit));
+    snprintf(from, sizeof(from), "url = http://127.0.0.1:%d ", port[0]);
+    snprintf(to, sizeof(to), "url = http://127.0.0.1:%d ", proxied[0]);
+    selftest_swap(pixit, sizeof(pixit), from, to);
+    selftest_swap(pixit, sizeof(pixit), "answer_timeout_ms = 5000", "answer_timeout_ms = 1000");
+    selftest_swap(pixit, sizeof(pixit), "propagate_timeout_ms = 8000",
+                  "propagate_timeout_ms = 2000");
+    snprintf(path, sizeof(path), "%s/proxy.pixit", kit);
+    selftest_write(path, pixit);
+  }
+  free(text);
+  CU_ASSERT_EQUAL_FATAL(selftest_kit_province(&prov, kit, &sut_port), 0);
+
+  for(i = 0; i < sizeof(proxy_cases) / sizeof(proxy_cases[0]); i++) {
+    const proxy_case *c = &proxy_cases[i];
+    ctk_run *run = NULL;
+    ctk_faultproxy_stats before, after;
+    int rc, said = 0;
+    ctk_faultproxy_get_stats(fp[c->link], &before);
+    CU_ASSERT_EQUAL(ctk_faultproxy_command(fp[c->link], c->command), CTK_E_OK);
+    snprintf(cmd, sizeof(cmd), "'%s' run --sut province --pics '%s/province.pics' --pixit "
+             "'%s/proxy.pixit' --out '%s/case%zu' --quiet --select "
+             "'J1.cross-city,J3.idempotent-repeat' > '%s/case%zu.log' 2>&1",
+             ctk_test_ctk_bin(), kit, kit, dir, i, dir, i);
+    rc = ctk_test_run(cmd, NULL);
+    ctk_faultproxy_get_stats(fp[c->link], &after);
+    ctk_faultproxy_clear(fp[c->link]);
+    /* the mode was exercised: traffic went through the link, and a cut did cut */
+    CU_ASSERT_TRUE(after.accepted + after.reset > before.accepted + before.reset ||
+                   !strncmp(c->command, "down refuse", 11));
+    if(!strncmp(c->command, "cut", 3))
+      CU_ASSERT_TRUE(after.cut > before.cut);
+    snprintf(path, sizeof(path), "%s/case%zu/results.json", dir, i);
+    if(ctk_report_json_load(path, &run, err, sizeof(err)) != CTK_E_OK) {
+      fprintf(stderr, "selftest proxy: link %d \"%s\": no results (%s)\n", c->link, c->command,
+              err);
+      CU_FAIL("a proxied run wrote no results");
+      continue;
+    }
+    for(k = 0; k < run->n_tests; k++) {
+      const ctk_test_result *t = run->tests[k];
+      if(t->verdict == CTK_VERDICT_FAIL && c->says && strstr(t->reason, c->says))
+        said = 1;
+      /* a province fault is a fail, never a tool error */
+      CU_ASSERT_NOT_EQUAL(t->verdict, CTK_VERDICT_ERROR);
+    }
+    if(rc != c->exit_status || (c->says && !said)) {
+      fprintf(stderr, "selftest proxy: link %d \"%s\": exit %d (want %d)%s%s\n", c->link,
+              c->command, rc, c->exit_status, c->says ? ", want a failure saying " : "",
+              c->says ? c->says : "");
+      for(k = 0; k < run->n_tests; k++)
+        fprintf(stderr, "  %s %s %s\n", run->tests[k]->id,
+                ctk_verdict_name(run->tests[k]->verdict), run->tests[k]->reason);
+    }
+    CU_ASSERT_EQUAL(rc, c->exit_status);
+    CU_ASSERT_TRUE(!c->says || said);
+    ctk_run_free(run);
+    /* what a broken link left queued drains before the next case */
+    ctk_sleep_ms(c->exit_status ? 1000 : 100);
+  }
+  ctk_proc_stop(&prov, 3000);
+  for(i = 0; i < 3; i++)
+    ctk_faultproxy_stop(fp[i]);
+}
+
+/* A province whose upward reports the ministry refuses fails with the refusal: its code, the
+ * field and the requirement in the reason, exit 1 (never a tool error, never "not passed up"). */
+static void test_refusal_named(void)
+{
+  const char *dir = ctk_test_tmpdir("selftest-refusal");
+  char *pixit = ctk_test_read_file(SELFTEST_PIXIT, NULL);
+  char path[700], cmd[2048], err[256];
+  const char *start;
+  ctk_run *run = NULL;
+  size_t i, refused = 0;
+  int rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pixit);
+  start = strstr(pixit, "start = reference");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+  {
+    FILE *out;
+    snprintf(path, sizeof(path), "%s/refused.pixit", dir);
+    out = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    fprintf(out, "%.*sstart = reference\nfault = wrong-code-value\n%s", (int)(start - pixit),
+            pixit, start + strlen("start = reference"));
+    fclose(out);
+  }
+  snprintf(cmd, sizeof(cmd), "%s run --sut province --pics %s --pixit %s --out %s/out --quiet "
+           "--select 'J1.local-case,J1.instant-answer,J3.idempotent-repeat' > %s/run.log 2>&1",
+           ctk_test_ctk_bin(), SELFTEST_PICS, path, dir, dir);
+  rc = ctk_test_run(cmd, NULL);
+  CU_ASSERT_EQUAL(rc, 1);
+  snprintf(path, sizeof(path), "%s/out/results.json", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_load(path, &run, err, sizeof(err)), CTK_E_OK);
+  for(i = 0; i < run->n_tests; i++) {
+    const ctk_test_result *t = run->tests[i];
+    CU_ASSERT_EQUAL(t->verdict, CTK_VERDICT_FAIL);
+    if(strstr(t->reason, "the ministry refused what the SUT sent") &&
+       strstr(t->reason, "CODE_VALUE") && strstr(t->reason, " where /") &&
+       !strncmp(t->reason, "[J3-CODE-", 9))
+      refused++;
+    else
+      fprintf(stderr, "selftest refusal: %s %s %s\n", t->id, ctk_verdict_name(t->verdict),
+              t->reason);
+  }
+  CU_ASSERT_EQUAL(refused, run->n_tests);
+  CU_ASSERT_EQUAL(run->n_tests, 3);
+  ctk_run_free(run);
+  free(pixit);
 }
 
 /* An external city with a CTI intake, as a city operator would test it: the city simulator
@@ -634,7 +851,9 @@ static void test_tls_sut(void)
 void ctk_test_add_selftest(CU_pSuite s)
 {
   CTK_TEST(s, test_tls_sut);
-  CTK_TEST(s, test_external_sut);
+  CTK_TEST(s, test_external_kit);
+  CTK_TEST(s, test_external_proxy);
+  CTK_TEST(s, test_refusal_named);
   CTK_TEST(s, test_reference_verdicts);
   CTK_TEST(s, test_city_verdicts);
   CTK_TEST(s, test_variant_province_verdicts);

@@ -22,7 +22,7 @@
   X(wrong_result_code, "answers SCHEMA where FORMAT is due")                                      \
   X(missing_urge, "never urges its cities about overdue orders")                                  \
   X(gbk_broken, "answers GBK requests with UTF-8 bytes while declaring GBK")                      \
-  X(stats_wrong, "statistics it reports and serves are off by one")                               \
+  X(stats_wrong, "statistics it reports and serves count every order twice")                      \
   X(xxe_accepted, "answers OK to messages with a DTD or entity declaration")                      \
   X(wrong_correl_id, "answers carry a correlation id other than the request's message id")        \
   X(unknown_order_accepted, "answers OK to updates about orders it does not hold")             \

@@ -85,9 +85,23 @@ static void id_init(void)
   process_nonce = r & 0xffffffUL;
 }
 
-/* region (6) + UTC yyyymmddhhmmss (14) + counter (6) + pid (7 hex) + per-process random
- * (6 hex) = 39 characters of [0-9a-zA-Z]. Unique across threads (atomic counter) and
- * processes (pid and random), also when clocks agree to the second. */
+/* The scope a run sets (ctk_msg_id_scope): at most 8 of [0-9a-zA-Z], "" = none. */
+static char id_scope[9];
+
+void ctk_msg_id_scope(const char *scope)
+{
+  size_t i, n = 0;
+  for(i = 0; scope && scope[i] && n + 1 < sizeof(id_scope); i++) {
+    char c = scope[i];
+    if((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+      id_scope[n++] = c;
+  }
+  id_scope[n] = '\0';
+}
+
+/* region (6) + UTC yyyymmddhhmmss (14) + scope (0..8) + counter (6) + pid (7 hex) +
+ * per-process random (6 hex) = 39 to 47 characters of [0-9a-zA-Z]. Unique across threads
+ * (atomic counter) and processes (pid and random), also when clocks agree to the second. */
 void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
 {
   static _Thread_local ctk_clock_text stamp_clock;
@@ -104,7 +118,7 @@ void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX])
   }
   reg[6] = '\0';
   ctk_clock_text_now(&stamp_clock, 0, "%Y%m%d%H%M%S", stamp, sizeof(stamp));
-  snprintf(out, CTK_MSGID_MAX, "%s%s%06lu%07x%06lx", reg, stamp, n,
+  snprintf(out, CTK_MSGID_MAX, "%s%s%s%06lu%07x%06lx", reg, stamp, id_scope, n,
            (unsigned int)getpid() & 0xfffffffU, process_nonce);
 }
 

@@ -88,6 +88,10 @@ void ctk_msg_free(ctk_msg *m);
 
 /* Fresh message id: sender region + UTC time + process-wide counter + random, unique per run. */
 void ctk_msg_make_id(const char *region, char out[CTK_MSGID_MAX]);
+/* Put scope (its first 8 letters and digits) into every id ctk_msg_make_id makes from now on,
+ * after the time: `ctk run` puts its run tag there, so each run's MsgIds are its own. Call it
+ * before threads make ids. */
+void ctk_msg_id_scope(const char *scope);
 /* Now as xs:dateTime with +08:00 offset (Beijing time). */
 void ctk_msg_now(char *out, size_t outlen);
 /* Now in the profile's datetime format (roles.xml), Beijing time: what messages carry. */

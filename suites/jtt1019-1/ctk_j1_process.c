@@ -271,6 +271,10 @@ static void ctk_ct_j1_cross_province(ctk_ct *t)
   seen = roles->peer_city_relay ? ctk_relay_wait(roles->peer_city_relay, transfer, order,
                                                  peer_city, 1, px->propagate_timeout_ms)
                                 : 0;
+  /* the ministry or the other province refused what the SUT sent up: the SUT's fault */
+  if(!seen && (ctk_ct_fail_refused(t, roles->ministry_relay, "ministry", transfer, order) ||
+               ctk_ct_fail_refused(t, roles->peer_in_relay, "other province", transfer, order)))
+    return;
   if(!seen) {
     ctk_ct_error(t, 1, "the transfer of %s reached the ministry but not city %s of the other "
                  "province: the reference roles did not route it", order, peer_city);

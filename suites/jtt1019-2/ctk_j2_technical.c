@@ -232,17 +232,56 @@ static int j2_case_load(const char *dir, const char *file, j2_case *c)
 typedef struct j2_run_ctx {
   char now[40];
   char today[16];
-  char token[16];              /* replaces "hostile-" so MsgIds are fresh for each run */
+  char token[CTK_CT_RUN_TAG_LEN + 4]; /* replaces "hostile-": MsgIds of this run */
   const char *dir;
   const ctk_translate *tr;     /* the catalogue's profile into the one in use; NULL: the same */
   size_t sent, skipped, checked;
 } j2_run_ctx;
+
+/* The catalogue's order ids are @TODAY@ and a sequence 9NNNNN: each becomes the run's
+ * reserved order id NNNNN (ctk_ct_order_id_reserved), so no two runs send the same order. */
+static void j2_adapt_orders(ctk_buf *body)
+{
+  static const char mark[] = "@TODAY@";
+  const size_t mlen = sizeof(mark) - 1;
+  ctk_buf out;
+  const char *p = ctk_buf_str(body);
+  const char *hit;
+
+  if(!strstr(p, mark))
+    return;
+  ctk_buf_init(&out, body->max);
+  hit = strstr(p, mark);
+  while(hit) {
+    size_t k = 0;
+    while(k < 6 && hit[mlen + k] >= '0' && hit[mlen + k] <= '9')
+      k++;
+    ctk_buf_add(&out, p, (size_t)(hit - p));
+    if(k == 6 && hit[mlen] == '9') {
+      char tail[24];
+      unsigned n = (unsigned)strtoul(hit + mlen + 1, NULL, 10);
+      ctk_ct_order_id_reserved("", n, tail);
+      ctk_buf_adds(&out, tail);
+      p = hit + mlen + 6;
+    }
+    else {
+      ctk_buf_add(&out, mark, mlen);
+      p = hit + mlen;
+    }
+    hit = strstr(p, mark);
+  }
+  ctk_buf_adds(&out, p);
+  ctk_buf_reset(body);
+  ctk_buf_add(body, out.data ? out.data : "", out.len);
+  ctk_buf_free(&out);
+}
 
 /* Adapt the catalogue's Jiangxi nodes to the SUT's regions and fill the placeholders. */
 static void j2_adapt(ctk_ct *t, const j2_run_ctx *x, ctk_buf *body)
 {
   const ctk_pixit *px = t->env->pixit;
   ctk_ct_replace_all(body, "@NOW@", x->now);
+  j2_adapt_orders(body);
   ctk_ct_replace_all(body, "@TODAY@", x->today);
   ctk_ct_replace_all(body, "hostile-", x->token);
   ctk_ct_replace_all(body, "360100", "@C0@");
@@ -390,8 +429,8 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
   snprintf(from, sizeof(from), "%s%s-0000", x->token, t->env->pixit->cities[0]);
   snprintf(to, sizeof(to), "%s%s-%04lu", x->token, t->env->pixit->cities[0], seq % 10000);
   ctk_ct_replace_all(&ctl.body, from, to);
-  snprintf(from, sizeof(from), "%s900000", x->today);
-  snprintf(to, sizeof(to), "%s9%05lu", x->today, seq % 100000);
+  ctk_ct_order_id_reserved("", 0, from);
+  ctk_ct_order_id_reserved("", (unsigned)(seq % 200), to);
   ctk_ct_replace_all(&ctl.body, from, to);
   if(x->tr && ctk_translate_buf(x->tr, &ctl.body)) {
     ctk_buf_free(&ctl.body);
@@ -467,7 +506,8 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   memset(&x, 0, sizeof(x));
   ctk_msg_now(x.now, sizeof(x.now));
   ctk_beijing_strftime(now, "%Y%m%d", x.today, sizeof(x.today));
-  snprintf(x.token, sizeof(x.token), "h%06ld-", (long)(now % 1000000));
+  /* MsgIds of the catalogue are the run's: "h" + the run tag. */
+  snprintf(x.token, sizeof(x.token), "h%s-", ctk_ct_run_tag());
   if(getenv("CTK_HOSTILE_DIR"))
     snprintf(dir, sizeof(dir), "%s", getenv("CTK_HOSTILE_DIR"));
   else
@@ -596,7 +636,7 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
   const char *delivered = ctk_ct_req(t, 1);
   char orders[J2_OUTAGE_ORDERS][24];
   ctk_ct_order_spec spec;
-  size_t i, k, n;
+  size_t i;
 
   if(ctk_roles_ministry_link(roles, 0)) {
     ctk_ct_error(t, 0, "could not stop the reference ministry");
@@ -629,29 +669,17 @@ static void ctk_ct_j2_recovery(ctk_ct *t)
   /* Once and in order: per order, exactly one accepted report and completion, the report
    * first. */
   ctk_sleep_ms(300);
-  n = ctk_relay_count(roles->ministry_relay, NULL);
   for(i = 0; i < J2_OUTAGE_ORDERS && !ctk_ct_done(t); i++) {
     long first_report = 0, first_complete = 0;
-    size_t reports = 0, completes = 0;
-    for(k = 0; k < n; k++) {
-      ctk_relay_msg m;
-      if(!ctk_relay_get(roles->ministry_relay, k, &m))
-        continue;
-      if(!strcmp(m.order_id, orders[i]) && !strcmp(m.result, ctk_profile_rc(t->env->profile,
-                                                                             "OK"))) {
-        if(!strcmp(m.iface, report)) {
-          reports++;
-          if(!first_report)
-            first_report = m.seq;
-        }
-        else if(!strcmp(m.iface, complete)) {
-          completes++;
-          if(!first_complete)
-            first_complete = m.seq;
-        }
-      }
-      free(m.raw);
-    }
+    /* by message: a resend of the same MsgId (its answer was lost) is the same delivery */
+    const char *ok = ctk_profile_rc(t->env->profile, "OK");
+    size_t reports = ctk_relay_find_answered(roles->ministry_relay, report, orders[i], ok,
+                                             &first_report);
+    size_t completes = ctk_relay_find_answered(roles->ministry_relay, complete, orders[i], ok,
+                                               &first_complete);
+    if((reports != 1 || completes != 1) &&
+       ctk_ct_fail_refused(t, roles->ministry_relay, "ministry", "", orders[i]))
+      break;
     if(reports != 1 || completes != 1)
       ctk_ct_fail(t, delivered, "order %s: the ministry accepted %zu reports and %zu "
                   "completions, expected one each", orders[i], reports, completes);
@@ -971,42 +999,20 @@ static long j2_ministry_orders(ctk_ct *t, const char *day)
   return orders;
 }
 
-static void ctk_ct_j2_statistics(ctk_ct *t)
+/* One round of statistics: make the SUT report now (the trigger template, when there is
+ * one) and wait for its report; *reported is the report's "orders", *held what the ministry
+ * of this run holds from the SUT for day. 0 when both are known; else the test has its
+ * verdict. */
+static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *reported,
+                          long *held, char *period, size_t periodlen)
 {
   const ctk_pixit *px = t->env->pixit;
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_node to = ctk_ct_sut_node(t);
   const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
-  char day[16], url[700], period[48], tmpl[600];
-  size_t before, i;
-  long reported, held;
+  size_t before;
+  char url[700];
 
-  if(!*stats) {
-    ctk_ct_skip(t, "the profile has no statistics interface");
-    return;
-  }
-  ctk_beijing_today(day);
-  /* Some orders of today, whatever ran before. */
-  for(i = 0; i < 2 && !ctk_ct_done(t); i++) {
-    ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
-    char order[24];
-    ctk_ct_order_spec spec;
-    ctk_ct_order_id(as.node.region, order);
-    ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
-    ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
-                ctk_ct_iface_req(t, CTK_IF_REPORT), "report");
-  }
-  if(ctk_ct_done(t))
-    return;
   j2_wait_quiet(t);
   before = ctk_relay_find(t->env->roles->ministry_relay, stats, NULL, NULL);
-  if(px->stats_trigger[0])
-    ctk_strlcpy(tmpl, px->stats_trigger, sizeof(tmpl));
-  else if(px->self_test)
-    snprintf(tmpl, sizeof(tmpl), "%s/ctk/report-stats?from={from}&to={to}",
-             t->env->roles->sut_url);
-  else
-    tmpl[0] = '\0';
   if(tmpl[0]) {
     ctk_http_call call;
     ctk_http_reply hr;
@@ -1022,7 +1028,7 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
       ctk_ct_inconc(t, "the statistics trigger %s did not work (HTTP %ld %s)", url, hr.status,
                     hr.error);
       ctk_buf_free(&hr.body);
-      return;
+      return -1;
     }
     ctk_buf_free(&hr.body);
   }
@@ -1031,24 +1037,78 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_ct_inconc(t, "no statistics report (%s) from the SUT within %ld ms%s", stats,
                   px->propagate_timeout_ms,
                   tmpl[0] ? "" : " (set PIXIT sut.stats_trigger to make it report now)");
-    return;
+    return -1;
   }
-  reported = j2_reported(t, "orders", period, sizeof(period));
-  held = j2_ministry_orders(t, day);
-  if(held < 0) {
+  *reported = j2_reported(t, "orders", period, periodlen);
+  *held = j2_ministry_orders(t, day);
+  if(*held < 0) {
     ctk_ct_error(t, 0, "the reference ministry did not give its own count for %s", day);
-    return;
+    return -1;
   }
-  if(reported < 0)
+  if(*reported < 0) {
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's statistics report has no \"orders\" "
                 "indicator");
-  else if(reported != held)
-    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT reported %ld orders for %s (period from %s), but "
-                "it "
-                "passed %ld orders of that day to the ministry", reported, day, period, held);
+    return -1;
+  }
+  return 0;
+}
+
+/* What this run caused, never the SUT's whole day (it keeps earlier runs' orders and other
+ * traffic): a report before and one after the run's own orders; the SUT's count must grow
+ * by what it passed up to this run's ministry in between. */
+static void ctk_ct_j2_statistics(ctk_ct *t)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
+  char day[16], period[48], tmpl[600];
+  size_t i;
+  long reported0, held0, reported1, held1;
+  const size_t own = 2;
+
+  if(!*stats) {
+    ctk_ct_skip(t, "the profile has no statistics interface");
+    return;
+  }
+  ctk_beijing_today(day);
+  if(px->stats_trigger[0])
+    ctk_strlcpy(tmpl, px->stats_trigger, sizeof(tmpl));
+  else if(px->self_test)
+    snprintf(tmpl, sizeof(tmpl), "%s/ctk/report-stats?from={from}&to={to}",
+             t->env->roles->sut_url);
   else
-    ctk_ct_pass(t, "the SUT's statistics count %ld orders for %s, the same as the ministry "
-                "holds from it", reported, day);
+    tmpl[0] = '\0';
+  if(j2_stats_round(t, tmpl, day, &reported0, &held0, period, sizeof(period)))
+    return;
+  /* This run's own orders of today. */
+  for(i = 0; i < own && !ctk_ct_done(t); i++) {
+    ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
+    char order[24];
+    ctk_ct_order_spec spec;
+    ctk_ct_order_id(as.node.region, order);
+    ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
+    ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_REPORT), "report");
+  }
+  if(ctk_ct_done(t))
+    return;
+  if(j2_stats_round(t, tmpl, day, &reported1, &held1, period, sizeof(period)))
+    return;
+  if(held1 - held0 < (long)own &&
+     ctk_ct_fail_refused_since(t, t->env->roles->ministry_relay, "ministry", "", NULL, 0))
+    return;
+  if(held1 - held0 < (long)own)
+    ctk_ct_fail(t, ctk_ct_iface_req(t, CTK_IF_REPORT), "the SUT passed %ld of this run's %zu "
+                "new orders up to the ministry", held1 - held0, own);
+  else if(reported1 - reported0 != held1 - held0)
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"orders\" for %s (period from %s) went from "
+                "%ld to %ld (+%ld) while it passed %ld new orders of that day up to the ministry",
+                day, period, reported0, reported1, reported1 - reported0, held1 - held0);
+  else
+    ctk_ct_pass(t, "the SUT's statistics for %s grew by %ld orders (%ld to %ld), as many as it "
+                "passed up to the ministry in that time", day, reported1 - reported0,
+                reported0, reported1);
 }
 
 /* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
