@@ -1,6 +1,8 @@
 /* ctk_ct_msg: building, sending and checking messages inside conformance tests. */
 #include "ctk_ct_msg.h"
 
+#include "ctk_validate.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,8 +401,15 @@ void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const
     if(hr.body.len &&
        !ctk_msg_decode(p, ctk_buf_str(&hr.body), hr.body.len, b, &r->answer, &r->why) &&
        r->answer && r->answer->is_answer) {
+      ctk_problems problems;
       ctk_strlcpy(r->rc, r->answer->outcome.code, sizeof(r->rc));
       ct_result_name(p, r->rc, r->rc_name, sizeof(r->rc_name));
+      /* an answer is a message of the profile too: its layout is checked like any request's */
+      memset(&problems, 0, sizeof(problems));
+      if(ctk_validate_msg(p, r->answer, &problems) && problems.count) {
+        r->answer_invalid = 1;
+        r->invalid = problems.items[0];
+      }
     }
     else if(r->answer && !r->answer->is_answer) {
       snprintf(r->why.text, sizeof(r->why.text), "the reply is a Message, not an Answer");
@@ -451,6 +460,13 @@ int ctk_ct_expect(ctk_ct *t, const ctk_ct_reply *r, const char *want, const char
     ctk_ct_fail(t, r->why.requirement[0] ? r->why.requirement : ctk_ct_rule(t, "envelope"),
                 "%s: HTTP %ld, the reply is not a readable Answer: %s %s", what,
                 r->http_status, r->why.text, r->why.where);
+    return 0;
+  }
+  if(r->answer_invalid) {
+    ctk_ct_fail(t, r->invalid.requirement[0] ? r->invalid.requirement
+                                             : ctk_ct_rule(t, "schema"),
+                "%s: the answer (%s %s) is not a valid message of the profile: %s %s at %s",
+                what, r->rc, r->rc_name, r->invalid.code, r->invalid.text, r->invalid.where);
     return 0;
   }
   if(!strcmp(r->rc_name, "OK") && r->req_msg_id[0] &&

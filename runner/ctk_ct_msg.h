@@ -26,6 +26,9 @@ typedef struct ctk_ct_reply {
   long http_status;
   ctk_msg *answer;             /* the decoded Answer, NULL when none could be read */
   ctk_outcome why;             /* why the answer could not be decoded */
+  int answer_invalid;          /* the Answer decoded but breaks the profile (schema, formats,
+                                  codes): invalid says how */
+  ctk_outcome invalid;
   char rc_name[CTK_ID_MAX];    /* symbolic result ("OK", "STATE"); "" when none */
   char rc[CTK_ID_MAX];         /* wire result code; "" when none */
   double ms;

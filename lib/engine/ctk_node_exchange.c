@@ -30,6 +30,14 @@ static ctk_code exchange_encode(void *ctx, ctk_msg *ans, ctk_buf *out)
     if(correl)
       xmlNodeSetContent(correl, BAD_CAST ans->head.correl_id);
   }
+  if(ctk_node_fault(n, CTK_PF_invalid_answer_time)) {
+    /* an answer that decodes but breaks the profile: its send time is no time */
+    xmlNodePtr root = xmlDocGetRootElement(ans->doc);
+    xmlNodePtr head = ctk_xml_child(root, ctk_el(n->profile, CTK_EL_HEAD));
+    xmlNodePtr sent = head ? ctk_xml_child(head, ctk_el(n->profile, CTK_EL_SEND_TIME)) : NULL;
+    if(sent)
+      xmlNodeSetContent(sent, BAD_CAST "soon");
+  }
   if(x->encoding == CTK_ENC_GBK && ctk_node_fault(n, CTK_PF_gbk_broken)) {
     /* UTF-8 bytes under a GBK label */
     char *decl;
@@ -74,7 +82,8 @@ static ctk_code exchange_success_answer(ctk_exchange *x, ctk_buf *out)
   ctk_head h;
 
   if(tpl && x->req && !x->answer && !ctk_node_fault(n, CTK_PF_wrong_correl_id) &&
-     !ctk_node_fault(n, CTK_PF_gbk_broken) && !ctk_node_fault(n, CTK_PF_bad_answer_xml)) {
+     !ctk_node_fault(n, CTK_PF_gbk_broken) && !ctk_node_fault(n, CTK_PF_bad_answer_xml) &&
+     !ctk_node_fault(n, CTK_PF_invalid_answer_time)) {
     ctk_msg_answer_head(n->profile, &x->req->head, &h);
     if(ctk_msg_tpl_fill(tpl, &h, NULL, out) == CTK_E_OK)
       return CTK_E_OK;

@@ -27,7 +27,8 @@
   X(wrong_correl_id, "answers carry a correlation id other than the request's message id")        \
   X(unknown_order_accepted, "answers OK to updates about orders it does not hold")             \
   X(slow_answer, "answers every exchange request only after 1 s")                                 \
-  X(unknown_region_up, "forwards reports upward with accepting region 999999 (not in GB/T 2260)")
+  X(unknown_region_up, "forwards reports upward with accepting region 999999 (not in GB/T 2260)") \
+  X(invalid_answer_time, "stamps its answers' send time in a form the profile's format refuses")
 
 typedef enum {
 #define CTK_PF_ENUM(name, desc) CTK_PF_##name,
