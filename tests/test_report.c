@@ -502,6 +502,9 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg"), 2);
   CU_ASSERT_TRUE(xpath_count(doc, "//svg[contains(@class,'latency')]//rect") > 0);
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg[contains(@class,'load')]//polyline"), 1);
+  /* the charts' axes speak the catalogue too */
+  assert_xpath_string(doc, "//svg[contains(@class,'latency')]//*[@class='yu']", "次数");
+  assert_xpath_string(doc, "//svg[contains(@class,'load')]//*[@class='xu']", "秒");
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J1.cross-city']//details[@class='raw']"), 2);
   CU_ASSERT_EQUAL(xpath_count(doc, "//table[@id='pixit']//td[.='****']"), 3);
   /* a test's measures are a table of its own */
@@ -725,8 +728,20 @@ static void test_monthly(void)
   assert_has(m, "*to be completed by the province*");
   assert_has(m, "3 results of other units or later months were left out.");
   assert_has(m, "junk.json");
-  assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked</b>");
+  /* the HTML speaks the catalogue: Chinese by default, English when asked */
+  assert_has(ctk_buf_str(&html), "<html lang=\"zh-CN\">");
+  assert_has(ctk_buf_str(&html), "11 个城市中 1 个已联网；3 个已测试但未联网；7 个尚未测试。");
+  assert_has(ctk_buf_str(&html), "<td class=\"fail\">曾联网，现未通过</td>");
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&html), "cities networked"));
+  opt.lang = "en";
+  ctk_buf_reset(&md);
+  ctk_buf_reset(&html);
+  CU_ASSERT_EQUAL_FATAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_OK);
+  assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked; 3 tested but not networked");
   assert_has(ctk_buf_str(&html), "<td class=\"fail\">regressed</td>");
+  opt.lang = "fr";
+  CU_ASSERT_EQUAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_NOTFOUND);
+  opt.lang = NULL;
 
   /* Bad options are refused with a reason. */
   opt.month = "2026-13";
