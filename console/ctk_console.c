@@ -541,18 +541,24 @@ static int api_submissions(ctk_console *c, const session *s, const ctk_http_requ
 
 /* ---------- one province: monthly report, requirement status ---------- */
 
-/* The province a request names (?region=, a province operator's own by default) when the
- * account may see it; "" after answering 404 (and auditing a reach for another's). */
-static const char *province_asked(ctk_console *c, const session *s, const ctk_http_request *req,
-                                  char region[16])
+/* The province a request names (?region=, a province operator's own by default): 0 when the
+ * account may see it, else the status answered: 400 when none is named, 404 (audited) for
+ * another's, as if it did not exist. */
+static int province_asked(ctk_console *c, const session *s, const ctk_http_request *req,
+                          char region[16], ctk_http_response *resp)
 {
   query_param(req->query, "region", region, 16);
   if(!region[0])
     ctk_strlcpy(region, s->user.region, 16);
-  if(region[0] && ctk_console_may_see(s->user.role, s->user.region, region))
-    return region;
+  if(!region[0]) {
+    ctk_console_reply_error(resp, 400, "err.bad_request", "region");
+    return 400;
+  }
+  if(ctk_console_may_see(s->user.role, s->user.region, region))
+    return 0;
   audit(c, s, req, "denied", s->user.region, req->path, region);
-  return "";
+  ctk_console_reply_error(resp, 404, "err.not_found", NULL);
+  return 404;
 }
 
 static int api_monthly(ctk_console *c, const session *s, const ctk_http_request *req,
@@ -561,8 +567,8 @@ static int api_monthly(ctk_console *c, const session *s, const ctk_http_request 
   char region[16], month[16], lang[16], day[CTK_BEIJING_DATE_LEN], err[256];
   ctk_code result;
 
-  if(!province_asked(c, s, req, region)[0])
-    return ctk_console_reply_error(resp, 404, "err.not_found", NULL);
+  if(province_asked(c, s, req, region, resp))
+    return 0;
   query_param(req->query, "month", month, sizeof(month));
   query_param(req->query, "lang", lang, sizeof(lang));
   if(!month[0]) {
@@ -594,8 +600,8 @@ static int api_province_reqs(ctk_console *c, const session *s, const ctk_http_re
   char region[16];
   json_object *o;
 
-  if(!province_asked(c, s, req, region)[0])
-    return ctk_console_reply_error(resp, 404, "err.not_found", NULL);
+  if(province_asked(c, s, req, region, resp))
+    return 0;
   if(ctk_console_province_reqs(c->store, c->reqs, region, &o))
     return ctk_console_reply_error(resp, 500, "err.internal", NULL);
   return ctk_console_reply(resp, 200, o);

@@ -830,6 +830,9 @@ static void test_province_views(void)
   api("GET", "/api/requirements/province?region=360000", NULL, 0, hb.session, NULL, &r);
   CU_ASSERT_EQUAL(r.status, 404);
   api_free(&r);
+  api("GET", "/api/requirements/province", NULL, 0, tester.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 400); /* the centre names the province */
+  api_free(&r);
   api("GET", "/api/requirements/province?region=420000", NULL, 0, tester.session, NULL, &r);
   CU_ASSERT_EQUAL(r.status, 200);
   CU_ASSERT_STRING_EQUAL(req_status_of(&r, "J1-FLOW-001"), "not_run");
