@@ -357,7 +357,7 @@ async function provinceChoice(id, selected, onchange) {
 
 async function renderRequirements() {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
-  const region = S.me.region || params.get('region') || '';
+  const region = params.get('region') || S.me.region || '';
   const r = await api('GET', '/api/requirements');
   if (r.status !== 200) return main(el('p', { class: 'error', text: errorText(r) }));
   const d = r.data;
@@ -389,7 +389,7 @@ async function renderRequirements() {
 
 async function renderMonthly() {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
-  const region = S.me.region || params.get('region') || '';
+  const region = params.get('region') || S.me.region || '';
   const b = await api('GET', '/api/board');
   const today = b.status === 200 ? b.data.today : new Date().toISOString().slice(0, 10);
   const month = params.get('month') || today.slice(0, 7);
@@ -400,6 +400,9 @@ async function renderMonthly() {
   };
   const pick = await provinceChoice('monthly-province', region, go);
   const src = region ? `/api/monthly?region=${encodeURIComponent(region)}&month=${encodeURIComponent(month)}&lang=${encodeURIComponent(S.lang)}` : null;
+  /* the server decides who may read which province's report: ask before framing it */
+  const probe = src ? await api('GET', src) : null;
+  if (probe && probe.status !== 200) return main(el('h1', { text: t('month.title') }), el('p', { class: 'error', id: 'monthly-error', text: errorText(probe) }));
   main(el('h1', { text: t('month.title') }),
     el('p', { class: 'hint', text: t('month.hint') }),
     el('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); go(); } },

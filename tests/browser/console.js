@@ -272,9 +272,11 @@ async function phase1(browser) {
   await shot(jx, '12c-monthly-province');
   r = await pageFetch(hb, 'GET', `/api/monthly?region=360000&month=${month}`, null, false);
   check(r.status === 404, 'another province\'s monthly report is refused');
+  await go(hb, `#/monthly?region=360000&month=${month}`, '#monthly-error');
+  check(await hb.$('#monthly-frame') === null, 'the page shows the refusal, not the report: ' + await text(hb, '#monthly-error'));
+  await shot(hb, '12d-monthly-other-refused');
   const hbNav = await hb.goto(`${URL}/api/monthly?region=360000&month=${month}`);
   check(hbNav.status() === 404 && !(await hb.content()).includes('江西省'), 'even when opened as a page');
-  await shot(hb, '12d-monthly-other-refused');
   await hb.goto(URL + '/', { waitUntil: 'networkidle0' });
   m = await monthly(centre, `#/monthly?region=420000&month=${month}`);
   check(m.heading.includes('湖北省'), 'the centre opens any province\'s monthly report');
