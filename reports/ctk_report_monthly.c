@@ -505,19 +505,29 @@ static void hesc(mhtml *h, const char *s)
     h->rc = ctk_buf_add_xml_escaped(h->html, s, strlen(s));
 }
 
+/* <table id=ID><tr><th>...</th></tr> with the catalogue's words of keys (NULL-ended). */
+static void table_head(mhtml *h, const char *id, const char *const *keys)
+{
+  if(!h->rc)
+    h->rc = ctk_buf_printf(h->html, "<table id=\"%s\"><tr>", id);
+  for(; *keys; keys++)
+    htag(h, "<th>", *keys, "</th>");
+  hadd(h, "</tr>");
+}
+
 static void write_html_rows(const monthly_data *d, mhtml *h)
 {
+  static const char *const networked[] = { "monthly.col.city", "monthly.col.code",
+                                           "monthly.col.since", "monthly.col.latest",
+                                           "monthly.col.passed", "monthly.col.latency",
+                                           "monthly.col.runs_month", NULL };
+  static const char *const not_networked[] = { "monthly.col.city", "monthly.col.code",
+                                               "monthly.col.status", "monthly.col.reason",
+                                               "monthly.col.latest", NULL };
   char d1[11], d2[11], passed[48], ms[32], runs[24];
   size_t i;
 
-  hadd(h, "<table id=\"networked\"><tr>");
-  htag(h, "<th>", "monthly.col.city", "</th>");
-  htag(h, "<th>", "monthly.col.code", "</th>");
-  htag(h, "<th>", "monthly.col.since", "</th>");
-  htag(h, "<th>", "monthly.col.latest", "</th>");
-  htag(h, "<th>", "monthly.col.passed", "</th>");
-  htag(h, "<th>", "monthly.col.latency", "</th>");
-  htag(h, "<th>", "monthly.col.runs_month", "</th></tr>");
+  table_head(h, "networked", networked);
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
     if(!c->runs || !c->latest_certifiable)
@@ -547,12 +557,7 @@ static void write_html_rows(const monthly_data *d, mhtml *h)
   hadd(h, "</table>");
 
   htag(h, "<h2>", "monthly.section_not_networked", "</h2>");
-  hadd(h, "<table id=\"not-networked\"><tr>");
-  htag(h, "<th>", "monthly.col.city", "</th>");
-  htag(h, "<th>", "monthly.col.code", "</th>");
-  htag(h, "<th>", "monthly.col.status", "</th>");
-  htag(h, "<th>", "monthly.col.reason", "</th>");
-  htag(h, "<th>", "monthly.col.latest", "</th></tr>");
+  table_head(h, "not-networked", not_networked);
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
     const char *const why[] = { "reason", ctk_buf_str(&c->reason), NULL };

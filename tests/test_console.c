@@ -22,8 +22,6 @@
 #include "ctk_embed.h"
 #include "ctk_file.h"
 #include "ctk_i18n.h"
-#include "ctk_report.h"
-#include "ctk_result.h"
 #include "ctk_test.h"
 
 #define FIXTURE_PASS "tests/data/results/province-360000-pass.json"
@@ -714,30 +712,14 @@ static void store_city_run(ctk_console_store *s, const char *province, const cha
                            const char *name, const char *started, ctk_verdict v1,
                            ctk_verdict v2)
 {
-  ctk_run *run = NULL;
-  ctk_test_result *t;
-  ctk_buf b;
   char dir[800], path[900];
   long long id = 0;
 
   snprintf(dir, sizeof(dir), "%s/runs/%s", data_dir, name);
   snprintf(path, sizeof(path), "mkdir -p '%s/results'", dir);
   CU_ASSERT_EQUAL_FATAL(ctk_test_run(path, NULL), 0);
-  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
-  ctk_run_set_sut(run, CTK_SUT_CITY, city, city, "http://127.0.0.1:1");
-  ctk_strlcpy(run->started, started, sizeof(run->started));
-  ctk_run_add_test(run, "J1.local-case", "local", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-001");
-  ctk_test_set_verdict(t, v1, "first");
-  ctk_run_add_test(run, "J1.cross-city", "cross", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-004");
-  ctk_test_set_verdict(t, v2, "second");
-  ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/results/results.json", dir);
-  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0600), CTK_E_OK);
-  ctk_buf_free(&b);
-  ctk_run_free(run);
+  ctk_test_write_city_results(path, CTK_SUT_CITY, city, started, v1, v2);
   CU_ASSERT_EQUAL(ctk_console_run_add(s, province, "jx", city, "", dir, &id), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, v1 == CTK_VERDICT_PASS && v2 == CTK_VERDICT_PASS
                                                   ? "passed" : "failed", 0, ""), CTK_E_OK);

@@ -640,31 +640,14 @@ static void test_cli_regenerate(void)
 
 /* ---------- monthly progress report ---------- */
 
-/* A city run into dir/name: two mandatory tests with the given verdicts. */
+/* A city run into dir/name (tests/ctk_test). */
 static void city_run(const char *dir, const char *name, ctk_sut_kind kind, const char *region,
                      const char *started, ctk_verdict v1, ctk_verdict v2)
 {
-  ctk_run *run = NULL;
-  ctk_test_result *t;
-  ctk_buf b;
   char path[700];
 
-  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
-  ctk_run_set_sut(run, kind, region, region, "http://127.0.0.1:1");
-  ctk_strlcpy(run->started, started, sizeof(run->started));
-  ctk_run_add_test(run, "J1.local-case", "local", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-001");
-  ctk_test_set_verdict(t, v1, "first");
-  add_xchg(t, CTK_XCHG_IN, "1001", 20.0, 200, "0000", "<Answer/>", 9);
-  ctk_run_add_test(run, "J1.cross-city", "cross", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-004");
-  ctk_test_set_verdict(t, v2, "second");
-  ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/%s", dir, name);
-  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0644), CTK_E_OK);
-  ctk_buf_free(&b);
-  ctk_run_free(run);
+  ctk_test_write_city_results(path, kind, region, started, v1, v2);
 }
 
 static void assert_has(const char *text, const char *want)
