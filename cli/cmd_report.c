@@ -20,14 +20,15 @@ static void usage(FILE *out)
   fputs("usage: ctk report html|junit|json --results results.json --out FILE [--lang LANG]\n"
         "       ctk report monthly --province CODE --month YYYY-MM --runs DIR [DIR...]\n"
         "                          [--regions data/regions.csv] [--out PREFIX]\n"
-        "                          [--notes FILE.md]\n"
+        "                          [--notes FILE.md] [--lang LANG]\n"
         "       ctk report rollout BUNDLE.tar.gz... [--key PUB.pem]\n"
         "                          [--units data/rollout-2016.csv] [--out FILE.html]\n"
         "\n"
         "  html|junit|json  regenerate one report from a results.json; --lang: the HTML's\n"
         "                   language, zh-CN (default) or en\n"
         "  monthly          the monthly networking-progress report of a province (Markdown and\n"
-        "                   HTML: PREFIX.md, PREFIX.html) from its cities' results.json files\n"
+        "                   HTML: PREFIX.md, PREFIX.html) from its cities' results.json files;\n"
+        "                   --lang: the HTML's language, zh-CN (default) or en\n"
         "  rollout          every provincial unit by batch and deadline with its latest\n"
         "                   verified evidence bundle; units without one are listed as missing\n"
         "  --regions, --units  default: that file of ctk's data folder (ctk(1), FILES)\n"
@@ -122,7 +123,7 @@ static int monthly(int argc, char **argv)
       continue;
     }
     if(strcmp(a, "--province") && strcmp(a, "--month") && strcmp(a, "--regions") &&
-       strcmp(a, "--out") && strcmp(a, "--notes")) {
+       strcmp(a, "--out") && strcmp(a, "--notes") && strcmp(a, "--lang")) {
       fprintf(stderr, "ctk report monthly: unknown argument '%s'\n", a);
       return CTK_EXIT_USAGE;
     }
@@ -137,8 +138,15 @@ static int monthly(int argc, char **argv)
       opt.regions_csv = v;
     else if(!strcmp(a, "--out"))
       opt.out_prefix = v;
+    else if(!strcmp(a, "--lang"))
+      opt.lang = v;
     else
       opt.notes_md = v;
+  }
+  if(opt.lang && !ctk_i18n_lang_ok(opt.lang)) {
+    fprintf(stderr, "ctk report monthly: --lang: '%s' is not one of %s\n", opt.lang,
+            ctk_i18n_langs());
+    return CTK_EXIT_USAGE;
   }
   if(!opt.province || !opt.month || !opt.n_run_dirs) {
     fprintf(stderr, "ctk report monthly: --province, --month and --runs are required\n");

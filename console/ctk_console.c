@@ -16,6 +16,7 @@
 #include "ctk_console_api.h"
 #include "ctk_console_auth.h"
 #include "ctk_console_board.h"
+#include "ctk_console_province.h"
 #include "ctk_console_reqs.h"
 #include "ctk_console_runs.h"
 #include "ctk_console_store.h"
@@ -538,6 +539,74 @@ static int api_submissions(ctk_console *c, const session *s, const ctk_http_requ
   return ctk_console_reply(resp, 200, o);
 }
 
+/* ---------- one province: monthly report, requirement status ---------- */
+
+/* The province a request names (?region=, a province operator's own by default): 0 when the
+ * account may see it, else the status answered: 400 when none is named, 404 (audited) for
+ * another's, as if it did not exist. */
+static int province_asked(ctk_console *c, const session *s, const ctk_http_request *req,
+                          char region[16], ctk_http_response *resp)
+{
+  query_param(req->query, "region", region, 16);
+  if(!region[0])
+    ctk_strlcpy(region, s->user.region, 16);
+  if(!region[0]) {
+    ctk_console_reply_error(resp, 400, "err.bad_request", "region");
+    return 400;
+  }
+  if(ctk_console_may_see(s->user.role, s->user.region, region))
+    return 0;
+  audit(c, s, req, "denied", s->user.region, req->path, region);
+  ctk_console_reply_error(resp, 404, "err.not_found", NULL);
+  return 404;
+}
+
+static int api_monthly(ctk_console *c, const session *s, const ctk_http_request *req,
+                       ctk_http_response *resp)
+{
+  char region[16], month[16], lang[16], day[CTK_BEIJING_DATE_LEN], err[256];
+  ctk_code result;
+
+  if(province_asked(c, s, req, region, resp))
+    return 0;
+  query_param(req->query, "month", month, sizeof(month));
+  query_param(req->query, "lang", lang, sizeof(lang));
+  if(!month[0]) {
+    today(c, day);
+    ctk_strlcpy(month, day, 8);
+  }
+  if(lang[0] && !ctk_i18n_lang_ok(lang))
+    return ctk_console_reply_error(resp, 400, "err.bad_request", lang);
+  result = ctk_console_monthly_html(c->store, region, month, lang[0] ? lang : c->lang,
+                                    &resp->body, err, sizeof(err));
+  if(result == CTK_E_INVAL) {
+    ctk_buf_reset(&resp->body);
+    return ctk_console_reply_error(resp, 400, "err.bad_request", err);
+  }
+  if(result) {
+    ctk_buf_reset(&resp->body);
+    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  }
+  ctk_strlcpy(resp->content_type, "text/html; charset=UTF-8", sizeof(resp->content_type));
+  ctk_http_response_add_header(resp, "Cache-Control", "no-store");
+  ctk_http_response_add_header(resp, "Content-Security-Policy",
+                               "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+  return 0;
+}
+
+static int api_province_reqs(ctk_console *c, const session *s, const ctk_http_request *req,
+                             ctk_http_response *resp)
+{
+  char region[16];
+  json_object *o;
+
+  if(province_asked(c, s, req, region, resp))
+    return 0;
+  if(ctk_console_province_reqs(c->store, c->reqs, region, &o))
+    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  return ctk_console_reply(resp, 200, o);
+}
+
 /* ---------- the router ---------- */
 
 static int api_public(ctk_console *c, const ctk_http_request *req, ctk_http_response *resp,
@@ -605,6 +674,10 @@ static int handle(void *ctx, const ctk_http_request *req, ctk_http_response *res
                 sizeof(resp->content_type));
     return ctk_buf_adds(&resp->body, ctk_console_reqs_json(c->reqs)) ? -1 : 0;
   }
+  if(!strcmp(req->path, "/api/requirements/province"))
+    return api_province_reqs(c, &s, req, resp);
+  if(!strcmp(req->path, "/api/monthly"))
+    return api_monthly(c, &s, req, resp);
   if(!strcmp(req->path, "/api/keys"))
     return api_keys(c, &s, req, resp);
   if(!strncmp(req->path, "/api/submissions", 16))

@@ -88,3 +88,13 @@ const char *ctk_console_reqs_text(const ctk_console_reqs *r, const char *id)
   const ctk_requirement *q = r ? ctk_profile_requirement(r->profile, id) : NULL;
   return q ? q->text : NULL;
 }
+
+size_t ctk_console_reqs_count(const ctk_console_reqs *r)
+{
+  return r ? r->profile->n_requirements : 0;
+}
+
+const char *ctk_console_reqs_id(const ctk_console_reqs *r, size_t i)
+{
+  return i < ctk_console_reqs_count(r) ? r->profile->requirements[i].id : NULL;
+}

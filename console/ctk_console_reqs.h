@@ -21,5 +21,8 @@ void ctk_console_reqs_free(ctk_console_reqs *r);
 const char *ctk_console_reqs_json(const ctk_console_reqs *r);
 /* The text of requirement id, NULL when the profile has none such. */
 const char *ctk_console_reqs_text(const ctk_console_reqs *r, const char *id);
+/* The number of the profile's requirements, and the id of the i-th (NULL past the end). */
+size_t ctk_console_reqs_count(const ctk_console_reqs *r);
+const char *ctk_console_reqs_id(const ctk_console_reqs *r, size_t i);
 
 #endif

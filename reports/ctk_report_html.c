@@ -424,7 +424,8 @@ static void write_charts(html_ctx *h, const ctk_run *run)
   if(n) {
     if(!h->rc)
       h->rc = ctk_svg_histogram(h->out, "chart latency", ctk_i18n_get(h->cat, "report.latency"),
-                                lat, n, HTML_LATENCY_BINS, ctk_i18n_get(h->cat, "report.ms"));
+                                lat, n, HTML_LATENCY_BINS, ctk_i18n_get(h->cat, "report.ms"),
+                                ctk_i18n_get(h->cat, "report.axis_count"));
   }
   for(i = 0; i < run->n_tests; i++) {
     const ctk_test_result *t = run->tests[i];
@@ -438,7 +439,8 @@ static void write_charts(html_ctx *h, const ctk_run *run)
       h->rc = ctk_i18n_fill(h->cat, "report.over_time", vars, &title);
       if(!h->rc)
         h->rc = ctk_svg_timeline(h->out, "chart load", ctk_buf_str(&title), s->values, s->count,
-                                 s->step_s, s->unit[0] ? s->unit : s->name);
+                                 s->step_s, s->unit[0] ? s->unit : s->name,
+                                 ctk_i18n_get(h->cat, "report.axis_seconds"));
       ctk_buf_free(&title);
     }
   }

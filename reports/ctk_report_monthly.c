@@ -15,7 +15,7 @@
 #include "ctk_report.h"
 #include "ctk_result.h"
 #include "ctk_svg.h"
-#include "ctk_html_out.h"
+#include "ctk_i18n.h"
 
 #define MONTHLY_CITIES_MAX 64
 #define MONTHLY_SCAN_DEPTH 3
@@ -67,6 +67,25 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static ctk_code add_file(monthly_data *d, const char *path)
+{
+  if(d->n_files >= CTK_MONTHLY_FILES_MAX)
+    return CTK_E_TOOBIG;
+  if(d->n_files == d->cap_files) {
+    size_t ncap = d->cap_files ? d->cap_files * 2 : 64;
+    char **nf = realloc(d->files, ncap * sizeof(*nf));
+    if(!nf)
+      return CTK_E_NOMEM;
+    d->files = nf;
+    d->cap_files = ncap;
+  }
+  d->files[d->n_files] = strdup(path);
+  if(!d->files[d->n_files])
+    return CTK_E_NOMEM;
+  d->n_files++;
+  return CTK_E_OK;
+}
+
 static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err, size_t errlen)
 {
   DIR *dh;
@@ -101,22 +120,7 @@ static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err,
       rc = CTK_E_TOOBIG;
       break;
     }
-    if(d->n_files == d->cap_files) {
-      size_t ncap = d->cap_files ? d->cap_files * 2 : 64;
-      char **nf = realloc(d->files, ncap * sizeof(*nf));
-      if(!nf) {
-        rc = CTK_E_NOMEM;
-        break;
-      }
-      d->files = nf;
-      d->cap_files = ncap;
-    }
-    d->files[d->n_files] = strdup(full);
-    if(!d->files[d->n_files]) {
-      rc = CTK_E_NOMEM;
-      break;
-    }
-    d->n_files++;
+    rc = add_file(d, full);
   }
   closedir(dh);
   return rc;
@@ -253,6 +257,8 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
 
   for(i = 0; i < d->opt->n_run_dirs && !rc; i++)
     rc = scan_dir(d, d->opt->run_dirs[i], 0, err, errlen);
+  for(i = 0; i < d->opt->n_files && !rc; i++)
+    rc = add_file(d, d->opt->files[i]);
   if(!rc && d->n_files)
     qsort(d->files, d->n_files, sizeof(d->files[0]), cmp_str);
   for(i = 0; i < d->n_files && !rc; i++) {
@@ -458,123 +464,230 @@ static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
 
 /* ---------- HTML ---------- */
 
+/* The HTML speaks the catalogue's language (lib/base/ctk_i18n): every word is a monthly.* key. */
+typedef struct mhtml {
+  const ctk_i18n *cat;
+  ctk_buf *html;
+  ctk_code rc;
+} mhtml;
 
-static ctk_code write_html(const monthly_data *d, ctk_buf *html)
+static void hadd(mhtml *h, const char *s)
 {
-  char now[CTK_RESULT_TIME_LEN], d1[11], d2[11];
-  ctk_code rc = CTK_E_OK;
-  double pct;
-  tally t;
+  if(!h->rc)
+    h->rc = ctk_buf_adds(h->html, s);
+}
+
+/* A catalogue text with its {name} placeholders filled (vars may be NULL), escaped. */
+static void htr(mhtml *h, const char *key, const char *const *vars)
+{
+  ctk_buf text;
+
+  if(h->rc)
+    return;
+  ctk_buf_init(&text, 64 * 1024);
+  h->rc = ctk_i18n_fill(h->cat, key, vars, &text);
+  if(!h->rc)
+    h->rc = ctk_buf_add_xml_escaped(h->html, ctk_buf_str(&text), text.len);
+  ctk_buf_free(&text);
+}
+
+/* <tag>catalogue text</tag> */
+static void htag(mhtml *h, const char *open, const char *key, const char *close)
+{
+  hadd(h, open);
+  htr(h, key, NULL);
+  hadd(h, close);
+}
+
+static void hesc(mhtml *h, const char *s)
+{
+  if(!h->rc)
+    h->rc = ctk_buf_add_xml_escaped(h->html, s, strlen(s));
+}
+
+/* <table id=ID><tr><th>...</th></tr> with the catalogue's words of keys (NULL-ended). */
+static void table_head(mhtml *h, const char *id, const char *const *keys)
+{
+  if(!h->rc)
+    h->rc = ctk_buf_printf(h->html, "<table id=\"%s\"><tr>", id);
+  for(; *keys; keys++)
+    htag(h, "<th>", *keys, "</th>");
+  hadd(h, "</tr>");
+}
+
+static void write_html_rows(const monthly_data *d, mhtml *h)
+{
+  static const char *const networked[] = { "monthly.col.city", "monthly.col.code",
+                                           "monthly.col.since", "monthly.col.latest",
+                                           "monthly.col.passed", "monthly.col.latency",
+                                           "monthly.col.runs_month", NULL };
+  static const char *const not_networked[] = { "monthly.col.city", "monthly.col.code",
+                                               "monthly.col.status", "monthly.col.reason",
+                                               "monthly.col.latest", NULL };
+  char d1[11], d2[11], passed[48], ms[32], runs[24];
   size_t i;
 
-  count(d, &t);
-  pct = d->n_cities ? 100.0 * (double)t.networked / (double)d->n_cities : 0.0;
-  ctk_result_now(now);
-  H("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
-  HE(d->province->name);
-  HF(" %s 12328 联网运行情况月报</title><style>", d->opt->month);
-  H("body{font:14px/1.5 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;"
-    "background:#f6f8fa;color:#1f2328}main{max-width:1000px;margin:0 auto;padding:24px}"
-    "table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}"
-    "th,td{border:1px solid #d0d7de;padding:5px 8px;text-align:left}th{background:#eef1f4}"
-    ".bar{height:14px;background:#eaeef2;border-radius:7px;overflow:hidden;max-width:480px}"
-    ".bar div{height:100%;background:#1a7f37}.fail{color:#cf222e}.todo{color:#9a6700}"
-    ".meta{color:#59636e}pre{background:#fff;border:1px solid #d0d7de;padding:8px;"
-    "white-space:pre-wrap}</style></head><body><main>");
-  H("<h1>12328 联网运行情况月报<br><small>Monthly networking-progress report</small></h1>");
-  H("<p><b>");
-  HE(d->province->name);
-  HF(" (%s)</b>, month %s. Due to the ministry by %s.</p>", d->province->code, d->opt->month,
-     d->due);
-  HF("<p id=\"networked-count\"><b>%zu of %zu cities networked</b>; %zu tested but not "
-     "networked; %zu not yet tested.</p><div class=\"bar\"><div style=\"width:%.0f%%\"></div>"
-     "</div>",
-     t.networked, d->n_cities, t.failing, t.untested, pct);
-
-  H("<h2>1. 已联网城市及运行情况 / Networked cities and how they run</h2>");
-  H("<table id=\"networked\"><tr><th>City</th><th>Code</th><th>Networked since</th>"
-    "<th>Latest run</th><th>Tests passed</th><th>Median latency</th><th>Runs this month</th></tr>");
+  table_head(h, "networked", networked);
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
     if(!c->runs || !c->latest_certifiable)
       continue;
-    H("<tr><td>");
-    HE(c->region->name);
-    HF("</td><td>%s</td><td>%s</td><td>%s</td><td>%zu/%zu</td><td>%.1f ms</td><td>%zu</td></tr>",
-       c->region->code, day_of(c->first_networked, d1), day_of(c->latest, d2),
-       c->latest_passed, c->latest_total, c->latest_p50_ms, c->runs_in_month);
-  }
-  H("</table>");
-
-  H("<h2>2. 未联网城市及原因 / Cities not networked and why</h2>");
-  H("<table id=\"not-networked\"><tr><th>City</th><th>Code</th><th>Status</th><th>Reason</th>"
-    "<th>Latest run</th></tr>");
-  for(i = 0; i < d->n_cities; i++) {
-    const city_status *c = &d->cities[i];
-    if(c->runs && c->latest_certifiable)
-      continue;
-    H("<tr><td>");
-    HE(c->region->name);
-    HF("</td><td>%s</td>", c->region->code);
-    if(!c->runs)
-      H("<td class=\"todo\">not yet tested</td><td>no conformance run</td><td>-</td></tr>");
-    else {
-      HF("<td class=\"fail\">%s</td><td>failing requirements: ",
-         c->first_networked[0] ? "regressed" : "failing");
-      HE(ctk_buf_str(&c->reason));
-      HF("</td><td>%s</td></tr>", day_of(c->latest, d1));
+    snprintf(passed, sizeof(passed), "%zu/%zu", c->latest_passed, c->latest_total);
+    snprintf(ms, sizeof(ms), "%.1f", c->latest_p50_ms);
+    snprintf(runs, sizeof(runs), "%zu", c->runs_in_month);
+    {
+      const char *const row[] = { "ms", ms, NULL };
+      hadd(h, "<tr><td>");
+      hesc(h, c->region->name);
+      hadd(h, "</td><td>");
+      hesc(h, c->region->code);
+      hadd(h, "</td><td>");
+      hesc(h, day_of(c->first_networked, d1));
+      hadd(h, "</td><td>");
+      hesc(h, day_of(c->latest, d2));
+      hadd(h, "</td><td>");
+      hesc(h, passed);
+      hadd(h, "</td><td>");
+      htr(h, "monthly.latency_ms", row);
+      hadd(h, "</td><td>");
+      hesc(h, runs);
+      hadd(h, "</td></tr>");
     }
   }
-  H("</table>");
+  hadd(h, "</table>");
 
-  H("<h2>3. 工作进展 / Progress</h2><ul>");
-  HF("<li>Networked cities: %zu of %zu (%.0f %%).</li>", t.networked, d->n_cities, pct);
-  HF("<li>Newly networked in %s: %zu.</li>", d->opt->month, t.new_this_month);
-  HF("<li>Conformance runs of the province's cities in %s: %zu.</li></ul>", d->opt->month,
-     t.runs_in_month);
-  H("<p>Equipment, transmission network, own software, provincial knowledge base:</p>");
-  if(d->notes.len) {
-    H("<pre>");
-    HE(ctk_buf_str(&d->notes));
-    H("</pre>");
-  }
-  else
-    H("<p class=\"todo\">to be completed by the province</p>");
-
-  H("<h2>4. 下一步工作及建议 / Next steps and suggestions</h2><ul id=\"next-steps\">");
-  if(!t.failing && !t.untested)
-    H("<li>All cities are networked: this is the last monthly progress report required.</li>");
+  htag(h, "<h2>", "monthly.section_not_networked", "</h2>");
+  table_head(h, "not-networked", not_networked);
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
+    const char *const why[] = { "reason", ctk_buf_str(&c->reason), NULL };
     if(c->runs && c->latest_certifiable)
       continue;
-    H("<li>");
-    HE(c->region->name);
-    if(!c->runs)
-      HF(" (%s): connect to the provincial platform and run the conformance test.</li>",
-         c->region->code);
-    else {
-      HF(" (%s): correct ", c->region->code);
-      HE(ctk_buf_str(&c->reason));
-      H(" and run the conformance test again.</li>");
+    hadd(h, "<tr><td>");
+    hesc(h, c->region->name);
+    hadd(h, "</td><td>");
+    hesc(h, c->region->code);
+    hadd(h, "</td>");
+    if(!c->runs) {
+      htag(h, "<td class=\"todo\">", "monthly.not_tested", "</td>");
+      htag(h, "<td>", "monthly.no_run", "</td><td>-</td></tr>");
+      continue;
     }
+    htag(h, "<td class=\"fail\">",
+         c->first_networked[0] ? "monthly.regressed" : "monthly.failing", "</td><td>");
+    htr(h, "monthly.failing_requirements", why);
+    hadd(h, "</td><td>");
+    hesc(h, day_of(c->latest, d1));
+    hadd(h, "</td></tr>");
   }
-  H("</ul>");
-  if(d->n_ignored) {
-    HF("<h2>Files not readable as results (%zu)</h2><pre>", d->n_ignored);
-    HE(ctk_buf_str(&d->ignored));
-    H("</pre>");
+  hadd(h, "</table>");
+}
+
+static void write_html_steps(const monthly_data *d, const tally *t, mhtml *h)
+{
+  size_t i;
+
+  htag(h, "<h2>", "monthly.section_next", "</h2><ul id=\"next-steps\">");
+  if(!t->failing && !t->untested)
+    htag(h, "<li>", "monthly.all_networked", "</li>");
+  for(i = 0; i < d->n_cities; i++) {
+    const city_status *c = &d->cities[i];
+    const char *const vars[] = { "city", c->region->name, "code", c->region->code, "reason",
+                                 ctk_buf_str(&c->reason), NULL };
+    if(c->runs && c->latest_certifiable)
+      continue;
+    hadd(h, "<li>");
+    htr(h, c->runs ? "monthly.next_failing" : "monthly.next_untested", vars);
+    hadd(h, "</li>");
   }
-  HF("<p class=\"meta\">Generated %s by ctk12328 from %zu results files.</p></main></body>"
-     "</html>\n",
-     now, d->n_files);
-  return rc;
+  hadd(h, "</ul>");
+}
+
+static ctk_code write_html(const monthly_data *d, const ctk_i18n *cat, ctk_buf *html)
+{
+  char now[CTK_RESULT_TIME_LEN], n_net[24], n_cities[24], n_fail[24], n_todo[24], pct_s[16];
+  char n_new[24], n_runs[24], n_files[24], n_ign[24];
+  mhtml h;
+  double pct;
+  tally t;
+
+  h.cat = cat;
+  h.html = html;
+  h.rc = CTK_E_OK;
+  count(d, &t);
+  pct = d->n_cities ? 100.0 * (double)t.networked / (double)d->n_cities : 0.0;
+  ctk_result_now(now);
+  snprintf(n_net, sizeof(n_net), "%zu", t.networked);
+  snprintf(n_cities, sizeof(n_cities), "%zu", d->n_cities);
+  snprintf(n_fail, sizeof(n_fail), "%zu", t.failing);
+  snprintf(n_todo, sizeof(n_todo), "%zu", t.untested);
+  snprintf(pct_s, sizeof(pct_s), "%.0f", pct);
+  snprintf(n_new, sizeof(n_new), "%zu", t.new_this_month);
+  snprintf(n_runs, sizeof(n_runs), "%zu", t.runs_in_month);
+  snprintf(n_files, sizeof(n_files), "%zu", d->n_files);
+  snprintf(n_ign, sizeof(n_ign), "%zu", d->n_ignored);
+  {
+    const char *const vars[] = { "province", d->province->name, "code", d->province->code,
+                                 "month", d->opt->month, "due", d->due, "networked", n_net,
+                                 "cities", n_cities, "failing", n_fail, "untested", n_todo,
+                                 "pct", pct_s, "new", n_new, "runs", n_runs, "files", n_files,
+                                 "ignored", n_ign, "now", now, NULL };
+    if(!h.rc)
+      h.rc = ctk_buf_printf(html, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
+                                  "charset=\"utf-8\"><title>", ctk_i18n_lang(cat));
+    htr(&h, "monthly.page_title", vars);
+    hadd(&h, "</title><style>"
+      "body{font:14px/1.5 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;"
+      "background:#f6f8fa;color:#1f2328}main{max-width:1000px;margin:0 auto;padding:24px}"
+      "table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}"
+      "th,td{border:1px solid #d0d7de;padding:5px 8px;text-align:left}th{background:#eef1f4}"
+      ".bar{height:14px;background:#eaeef2;border-radius:7px;overflow:hidden;max-width:480px}"
+      ".bar div{height:100%;background:#1a7f37}.fail{color:#cf222e}.todo{color:#9a6700}"
+      ".meta{color:#59636e}pre{background:#fff;border:1px solid #d0d7de;padding:8px;"
+      "white-space:pre-wrap}</style></head><body><main>");
+    htag(&h, "<h1>", "monthly.title", "</h1><p id=\"monthly-heading\"><b>");
+    htr(&h, "monthly.heading", vars);
+    hadd(&h, "</b></p><p id=\"networked-count\"><b>");
+    htr(&h, "monthly.counts", vars);
+    if(!h.rc)
+      h.rc = ctk_buf_printf(html, "</b></p><div class=\"bar\"><div style=\"width:%s%%\"></div>"
+                                  "</div>", pct_s);
+    htag(&h, "<h2>", "monthly.section_networked", "</h2>");
+    write_html_rows(d, &h);
+    htag(&h, "<h2>", "monthly.section_progress", "</h2><ul><li>");
+    htr(&h, "monthly.progress_networked", vars);
+    hadd(&h, "</li><li>");
+    htr(&h, "monthly.progress_new", vars);
+    hadd(&h, "</li><li>");
+    htr(&h, "monthly.progress_runs", vars);
+    htag(&h, "</li></ul><p>", "monthly.notes", "</p>");
+    if(d->notes.len) {
+      hadd(&h, "<pre>");
+      hesc(&h, ctk_buf_str(&d->notes));
+      hadd(&h, "</pre>");
+    }
+    else
+      htag(&h, "<p class=\"todo\">", "monthly.notes_todo", "</p>");
+    write_html_steps(d, &t, &h);
+    if(d->n_ignored) {
+      hadd(&h, "<h2>");
+      htr(&h, "monthly.unreadable", vars);
+      hadd(&h, "</h2><pre>");
+      hesc(&h, ctk_buf_str(&d->ignored));
+      hadd(&h, "</pre>");
+    }
+    hadd(&h, "<p class=\"meta\">");
+    htr(&h, "monthly.generated", vars);
+    hadd(&h, "</p></main></body></html>\n");
+  }
+  return h.rc;
 }
 
 ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ctk_buf *html,
                            char *err, size_t errlen)
 {
   monthly_data d;
+  ctk_i18n *cat = NULL;
   ctk_code rc;
 
   memset(&d, 0, sizeof(d));
@@ -583,11 +696,14 @@ ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ct
   ctk_buf_init(&d.notes, 1024 * 1024);
   if(err && errlen)
     err[0] = '\0';
-  rc = gather(&d, err, errlen);
+  rc = ctk_i18n_load(opt->lang ? opt->lang : CTK_I18N_DEFAULT_LANG, &cat, err, errlen);
+  if(!rc)
+    rc = gather(&d, err, errlen);
   if(!rc)
     rc = write_markdown(&d, markdown);
   if(!rc)
-    rc = write_html(&d, html);
+    rc = write_html(&d, cat, html);
+  ctk_i18n_free(cat);
   if(rc && err && !err[0])
     ctk_report_set_err(err, errlen, "%s", ctk_strerror(rc));
   data_free(&d);

@@ -16,6 +16,10 @@ typedef struct ctk_monthly_options {
   const char *month;           /* "YYYY-MM": runs up to the end of it count */
   const char **run_dirs;       /* searched for *.json results (three folder levels deep) */
   size_t n_run_dirs;
+  const char **files;          /* results files read as they are (the console's runs) */
+  size_t n_files;
+  const char *lang;            /* the HTML's catalogue (lib/base/ctk_i18n); NULL = zh-CN.
+                                  The Markdown stays bilingual, as the ministry's form is */
   const char *regions_csv;     /* the region table; NULL = data/regions.csv of ctk_datadir */
   const char *out_prefix;      /* writes PREFIX.md and PREFIX.html; NULL = "monthly-CODE-MONTH" */
   const char *notes_md;        /* optional Markdown of the province's own progress notes

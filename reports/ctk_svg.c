@@ -142,7 +142,8 @@ static ctk_code axes(ctk_buf *out, double ymax, double xmax, double xfrac, const
 }
 
 ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *title,
-                           const double *values, size_t n, size_t bins, const char *unit)
+                           const double *values, size_t n, size_t bins, const char *unit,
+                           const char *count_label)
 {
   size_t counts[HIST_BINS_MAX];
   size_t i, top = 0, regular;
@@ -187,7 +188,8 @@ ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *titl
 
   rc = open_svg(out, css_class, title);
   if(!rc)
-    rc = axes(out, ymax, xmax, (double)regular / (double)bins, unit, "count");
+    rc = axes(out, ymax, xmax, (double)regular / (double)bins, unit,
+              count_label ? count_label : "count");
   for(i = 0; i < regular && !rc; i++) {
     double h = PLOT_H * (double)counts[i] / ymax;
     if(!counts[i])
@@ -215,7 +217,8 @@ ctk_code ctk_svg_histogram(ctk_buf *out, const char *css_class, const char *titl
 }
 
 ctk_code ctk_svg_timeline(ctk_buf *out, const char *css_class, const char *title,
-                          const double *values, size_t n, double step_s, const char *yunit)
+                          const double *values, size_t n, double step_s, const char *yunit,
+                          const char *seconds_label)
 {
   double ymax = 0, xmax;
   size_t i;
@@ -232,7 +235,7 @@ ctk_code ctk_svg_timeline(ctk_buf *out, const char *css_class, const char *title
 
   rc = open_svg(out, css_class, title);
   if(!rc)
-    rc = axes(out, ymax, xmax, 1.0, "seconds", yunit);
+    rc = axes(out, ymax, xmax, 1.0, seconds_label ? seconds_label : "seconds", yunit);
   if(!rc && n)
     rc = ctk_buf_adds(out, "<polyline class=\"line\" points=\"");
   for(i = 0; i < n && !rc; i++) {

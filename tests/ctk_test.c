@@ -16,7 +16,9 @@
 
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
+#include "ctk_file.h"
 #include "ctk_profile.h"
+#include "ctk_report.h"
 #include "ctk_sock.h"
 
 static char scratch_root[256];
@@ -287,4 +289,39 @@ int ctk_test_node_bin(char *out, size_t size)
     }
   }
   return -1;
+}
+
+void ctk_test_write_city_results(const char *path, ctk_sut_kind kind, const char *region,
+                                 const char *started, ctk_verdict v1, ctk_verdict v2)
+{
+  ctk_exchange_info x;
+  ctk_run *run = NULL;
+  ctk_test_result *t;
+  ctk_buf b;
+
+  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
+  ctk_run_set_sut(run, kind, region, region, "http://127.0.0.1:1");
+  ctk_strlcpy(run->started, started, sizeof(run->started));
+  ctk_run_add_test(run, "J1.local-case", "local", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
+  ctk_test_add_requirement(t, "J1-FLOW-001");
+  ctk_test_set_verdict(t, v1, "first");
+  memset(&x, 0, sizeof(x));
+  x.direction = CTK_XCHG_IN;
+  x.peer = "http://127.0.0.1:8080/exchange";
+  x.interface_code = "1001";
+  x.time = started;
+  x.latency_ms = 20.0;
+  x.http_status = 200;
+  x.result_code = "0000";
+  x.raw = "<Answer/>";
+  x.raw_len = 9;
+  CU_ASSERT_EQUAL(ctk_test_add_exchange(t, &x), CTK_E_OK);
+  ctk_run_add_test(run, "J1.cross-city", "cross", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
+  ctk_test_add_requirement(t, "J1-FLOW-004");
+  ctk_test_set_verdict(t, v2, "second");
+  ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
+  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0644), CTK_E_OK);
+  ctk_buf_free(&b);
+  ctk_run_free(run);
 }

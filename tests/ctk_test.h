@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "ctk_result.h"
+
 /* Absolute path of the ctk binary under test (env CTK_BIN, default build/ctk). */
 const char *ctk_test_ctk_bin(void);
 /* The build folder of the ctk under test, as make's BUILD wants it: relative to the tree when
@@ -63,4 +65,9 @@ struct ctk_profile *ctk_test_load_profile(const char *dir);
 
 #define CTK_TEST(suite, fn) CU_add_test((suite), #fn, (fn))
 
+/* A city's results.json written at path (as the monthly report reads them): two mandatory
+ * tests, J1.local-case (checks J1-FLOW-001; one answered exchange of 20 ms) and J1.cross-city
+ * (checks J1-FLOW-004), with verdicts v1 and v2; kind and region name the system under test. */
+void ctk_test_write_city_results(const char *path, ctk_sut_kind kind, const char *region,
+                                 const char *started, ctk_verdict v1, ctk_verdict v2);
 #endif

@@ -116,6 +116,8 @@ static const cli_case cli_cases[] = {
   { "report monthly --province 360000 --month 2026-13 --runs @/res", CTK_EXIT_USAGE,
     "--month must be YYYY-MM" },
   { "report monthly --province 360000 --month 2026-11 --runs @/none", CTK_EXIT_ERROR, "none" },
+  { "report monthly --province 360000 --month 2026-11 --runs @/res --lang fr", CTK_EXIT_USAGE,
+    "--lang" },
   { "report rollout --colour red", CTK_EXIT_USAGE, "unknown argument '--colour'" },
 
   { "passwd --help", CTK_EXIT_OK, "usage: ctk passwd" },

@@ -706,6 +706,122 @@ static void test_registered_systems(void)
   ctk_buf_free(&pixit);
 }
 
+/* A city's run in the store as the console keeps it: runs/NAME/results/results.json, two
+ * mandatory tests (each checking one requirement) with the verdicts given. */
+static void store_city_run(ctk_console_store *s, const char *province, const char *city,
+                           const char *name, const char *started, ctk_verdict v1,
+                           ctk_verdict v2)
+{
+  char dir[800], path[900];
+  long long id = 0;
+
+  snprintf(dir, sizeof(dir), "%s/runs/%s", data_dir, name);
+  snprintf(path, sizeof(path), "mkdir -p '%s/results'", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(path, NULL), 0);
+  snprintf(path, sizeof(path), "%s/results/results.json", dir);
+  ctk_test_write_city_results(path, CTK_SUT_CITY, city, started, v1, v2);
+  CU_ASSERT_EQUAL(ctk_console_run_add(s, province, "jx", city, "", dir, &id), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, v1 == CTK_VERDICT_PASS && v2 == CTK_VERDICT_PASS
+                                                  ? "passed" : "failed", 0, ""), CTK_E_OK);
+}
+
+/* The requirement status row of id in a /api/requirements/province answer. */
+static const char *req_status_of(const api_reply *r, const char *id)
+{
+  json_object *list, *q;
+  size_t i;
+
+  if(!r->json || !json_object_object_get_ex(r->json, "requirements", &list))
+    return "";
+  for(i = 0; i < json_object_array_length(list); i++) {
+    q = json_object_array_get_idx(list, i);
+    json_object *v;
+    if(json_object_object_get_ex(q, "id", &v) && !strcmp(json_object_get_string(v), id) &&
+       json_object_object_get_ex(q, "status", &v))
+      return json_object_get_string(v);
+  }
+  return "";
+}
+
+static void test_province_views(void)
+{
+  login jx, hb, tester;
+  ctk_console_store *s = NULL;
+  char err[256];
+  api_reply r;
+
+  prepare();
+  CU_ASSERT_EQUAL_FATAL(ctk_console_store_open(data_dir, &s, err, sizeof(err)), CTK_E_OK);
+  store_city_run(s, "360000", "360100", "nanchang", "2026-11-05T10:00:00.000+08:00",
+                 CTK_VERDICT_PASS, CTK_VERDICT_PASS);
+  store_city_run(s, "360000", "360200", "jingdezhen", "2026-11-06T10:00:00.000+08:00",
+                 CTK_VERDICT_PASS, CTK_VERDICT_FAIL);
+  ctk_console_store_close(s);
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("hb", "hubei-password", &hb), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("tester", "tester-password", &tester), 200);
+
+  /* Jiangxi's own monthly report, in Chinese by default: built from the runs the store holds */
+  api("GET", "/api/monthly?month=2026-11", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "<html lang=\"zh-CN\">"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "11 个城市中 1 个已联网；1 个已测试但未联网"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "未满足的要求：J1-FLOW-004"));
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&r.body), "cities networked"));
+  api_free(&r);
+  /* the centre reads any province's, in English when asked */
+  api("GET", "/api/monthly?region=360000&month=2026-11&lang=en", NULL, 0, tester.session, NULL,
+      &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "1 of 11 cities networked"));
+  api_free(&r);
+  /* Hubei does not get Jiangxi's: 404, as if there were none, and it is audited */
+  api("GET", "/api/monthly?region=360000&month=2026-11", NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 404);
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&r.body), "360100"));
+  api_free(&r);
+  api("GET", "/api/monthly?month=2026-11", NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "420000"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "个城市中 0 个已联网"));
+  api_free(&r);
+  api("GET", "/api/audit", NULL, 0, tester.session, NULL, &r);
+  /* the refusal is audited (json-c writes "/" as "\/": match the path's end) */
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "monthly\""));
+  api_free(&r);
+  /* bad input gets a reason */
+  api("GET", "/api/monthly?region=360000&month=2026-13", NULL, 0, tester.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "--month"));
+  api_free(&r);
+  api("GET", "/api/monthly?region=360100&month=2026-11", NULL, 0, tester.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  api_free(&r);
+  api("GET", "/api/monthly?region=360000&month=2026-11&lang=fr", NULL, 0, tester.session, NULL,
+      &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  api_free(&r);
+
+  /* which requirements Jiangxi's latest run (Jingdezhen's) met */
+  api("GET", "/api/requirements/province", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_STRING_EQUAL(req_status_of(&r, "J1-FLOW-001"), "pass");
+  CU_ASSERT_STRING_EQUAL(req_status_of(&r, "J1-FLOW-004"), "fail");
+  CU_ASSERT_STRING_EQUAL(req_status_of(&r, "J3-SEC-004"), "not_run");
+  api_free(&r);
+  api("GET", "/api/requirements/province?region=360000", NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 404);
+  api_free(&r);
+  api("GET", "/api/requirements/province", NULL, 0, tester.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 400); /* the centre names the province */
+  api_free(&r);
+  api("GET", "/api/requirements/province?region=420000", NULL, 0, tester.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_STRING_EQUAL(req_status_of(&r, "J1-FLOW-001"), "not_run");
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "\"run\":null"));
+  api_free(&r);
+}
+
 void ctk_test_add_console(CU_pSuite s)
 {
   CTK_TEST(s, test_kdf);
@@ -716,6 +832,7 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_tls_cookie);
   CTK_TEST(s, test_role_isolation);
   CTK_TEST(s, test_registered_systems);
+  CTK_TEST(s, test_province_views);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
 }

@@ -137,7 +137,9 @@ static void test_console_in_browser(void)
   char shot[800];
   static const char *const pages[] = { "01-login-zh", "04-submission-verified",
                                        "06-board-centre", "11-run-failing-field",
-                                       "12-requirements", "13-board-en",
+                                       "12-requirements", "12b-requirements-province",
+                                       "12c-monthly-province", "12e-monthly-centre",
+                                       "13-board-en",
                                        "16-after-restart" };
   size_t i;
 

@@ -502,6 +502,9 @@ static void test_html(void)
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg"), 2);
   CU_ASSERT_TRUE(xpath_count(doc, "//svg[contains(@class,'latency')]//rect") > 0);
   CU_ASSERT_EQUAL(xpath_count(doc, "//svg[contains(@class,'load')]//polyline"), 1);
+  /* the charts' axes speak the catalogue too */
+  assert_xpath_string(doc, "//svg[contains(@class,'latency')]//*[@class='yu']", "次数");
+  assert_xpath_string(doc, "//svg[contains(@class,'load')]//*[@class='xu']", "秒");
   CU_ASSERT_EQUAL(xpath_count(doc, "//details[@id='t-J1.cross-city']//details[@class='raw']"), 2);
   CU_ASSERT_EQUAL(xpath_count(doc, "//table[@id='pixit']//td[.='****']"), 3);
   /* a test's measures are a table of its own */
@@ -637,31 +640,14 @@ static void test_cli_regenerate(void)
 
 /* ---------- monthly progress report ---------- */
 
-/* A city run into dir/name: two mandatory tests with the given verdicts. */
+/* A city run into dir/name (tests/ctk_test). */
 static void city_run(const char *dir, const char *name, ctk_sut_kind kind, const char *region,
                      const char *started, ctk_verdict v1, ctk_verdict v2)
 {
-  ctk_run *run = NULL;
-  ctk_test_result *t;
-  ctk_buf b;
   char path[700];
 
-  CU_ASSERT_FATAL(ctk_run_new(&run) == CTK_E_OK);
-  ctk_run_set_sut(run, kind, region, region, "http://127.0.0.1:1");
-  ctk_strlcpy(run->started, started, sizeof(run->started));
-  ctk_run_add_test(run, "J1.local-case", "local", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-001");
-  ctk_test_set_verdict(t, v1, "first");
-  add_xchg(t, CTK_XCHG_IN, "1001", 20.0, 200, "0000", "<Answer/>", 9);
-  ctk_run_add_test(run, "J1.cross-city", "cross", "jtt1019-1", CTK_CLASS_MANDATORY, &t);
-  ctk_test_add_requirement(t, "J1-FLOW-004");
-  ctk_test_set_verdict(t, v2, "second");
-  ctk_buf_init(&b, CTK_REPORT_MAX_BYTES);
-  CU_ASSERT_EQUAL_FATAL(ctk_report_json_write(run, &b), CTK_E_OK);
   snprintf(path, sizeof(path), "%s/%s", dir, name);
-  CU_ASSERT_EQUAL_FATAL(ctk_file_write_atomic(path, b.data, b.len, 0644), CTK_E_OK);
-  ctk_buf_free(&b);
-  ctk_run_free(run);
+  ctk_test_write_city_results(path, kind, region, started, v1, v2);
 }
 
 static void assert_has(const char *text, const char *want)
@@ -725,8 +711,20 @@ static void test_monthly(void)
   assert_has(m, "*to be completed by the province*");
   assert_has(m, "3 results of other units or later months were left out.");
   assert_has(m, "junk.json");
-  assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked</b>");
+  /* the HTML speaks the catalogue: Chinese by default, English when asked */
+  assert_has(ctk_buf_str(&html), "<html lang=\"zh-CN\">");
+  assert_has(ctk_buf_str(&html), "11 个城市中 1 个已联网；3 个已测试但未联网；7 个尚未测试。");
+  assert_has(ctk_buf_str(&html), "<td class=\"fail\">曾联网，现未通过</td>");
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&html), "cities networked"));
+  opt.lang = "en";
+  ctk_buf_reset(&md);
+  ctk_buf_reset(&html);
+  CU_ASSERT_EQUAL_FATAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_OK);
+  assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked; 3 tested but not networked");
   assert_has(ctk_buf_str(&html), "<td class=\"fail\">regressed</td>");
+  opt.lang = "fr";
+  CU_ASSERT_EQUAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_NOTFOUND);
+  opt.lang = NULL;
 
   /* Bad options are refused with a reason. */
   opt.month = "2026-13";

@@ -346,18 +346,71 @@ async function renderRun(id) {
 
 /* ---------- requirements ---------- */
 
+/* The provinces an account may choose: its own, or (the centre) every unit of the board. */
+async function provinceChoice(id, selected, onchange) {
+  if (S.me.region) return el('span', { id, 'data-region': S.me.region, text: S.me.region });
+  const b = await api('GET', '/api/board');
+  const units = b.status === 200 ? b.data.units : [];
+  return el('select', { id, onchange }, el('option', { value: '', text: t('prov.choose') }),
+    units.map((u) => el('option', { value: u.code, selected: u.code === selected, text: `${u.name} (${u.code})` })));
+}
+
 async function renderRequirements() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const region = params.get('region') || S.me.region || '';
   const r = await api('GET', '/api/requirements');
   if (r.status !== 200) return main(el('p', { class: 'error', text: errorText(r) }));
   const d = r.data;
+  let met = null;
+  if (region) {
+    const p = await api('GET', '/api/requirements/province?region=' + encodeURIComponent(region));
+    if (p.status !== 200) return main(el('p', { class: 'error', id: 'req-error', text: errorText(p) }));
+    met = {};
+    for (const q of p.data.requirements) met[q.id] = q.status;
+    met.$run = p.data.run;
+  }
+  const pick = await provinceChoice('req-province', region, (ev) => { location.hash = '#/requirements?region=' + ev.target.value; });
+  const runText = !met ? t('req.pick_province')
+    : met.$run ? t('req.latest_run', { id: met.$run.id, started: met.$run.started, status: t('status.' + met.$run.status) })
+      : t('req.no_run');
   main(el('h1', { text: t('req.title') }),
     el('p', { class: 'hint', id: 'req-summary', text: t('req.summary', { profile: d.profile, provenance: d.provenance, tested: d.tested, reason: d.by_reason, missing: d.missing }) }),
+    el('p', { class: 'filters' }, el('label', {}, t('prov.label'), ' ', pick), ' ', el('span', { id: 'req-run', text: runText })),
     el('table', { id: 'requirements' }, el('thead', {}, el('tr', {},
-      ['req.id', 'req.part', 'req.strength', 'req.text', 'req.tests'].map((k) => el('th', { text: t(k) })))),
+      ['req.id', 'req.part', 'req.strength', 'req.text', 'req.tests'].concat(met ? ['req.met'] : []).map((k) => el('th', { text: t(k) })))),
     el('tbody', {}, d.requirements.map((q) => el('tr', { 'data-req': q.id, class: q.tests ? '' : (q.reason ? 'untested' : 'late') },
       el('td', { class: 'mono', text: q.id }), el('td', { text: String(q.part) }), el('td', { text: q.strength }),
       el('td', { text: q.text }),
-      el('td', { class: q.tests ? 'mono' : '', text: q.tests || (q.reason ? t('req.not_tested', { reason: q.reason }) : t('req.missing')) }))))));
+      el('td', { class: q.tests ? 'mono' : '', text: q.tests || (q.reason ? t('req.not_tested', { reason: q.reason }) : t('req.missing')) }),
+      met ? el('td', { class: 'req-met' }, badge(met[q.id] || 'not_run')) : null)))));
+}
+
+/* ---------- monthly report ---------- */
+
+async function renderMonthly() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const region = params.get('region') || S.me.region || '';
+  const b = await api('GET', '/api/board');
+  const today = b.status === 200 ? b.data.today : new Date().toISOString().slice(0, 10);
+  const month = params.get('month') || today.slice(0, 7);
+  const input = el('input', { type: 'month', id: 'monthly-month', value: month });
+  const go = () => {
+    const r = S.me.region || (document.getElementById('monthly-province') || {}).value || '';
+    location.hash = `#/monthly?region=${encodeURIComponent(r)}&month=${encodeURIComponent(input.value)}`;
+  };
+  const pick = await provinceChoice('monthly-province', region, go);
+  const src = region ? `/api/monthly?region=${encodeURIComponent(region)}&month=${encodeURIComponent(month)}&lang=${encodeURIComponent(S.lang)}` : null;
+  /* the server decides who may read which province's report: ask before framing it */
+  const probe = src ? await api('GET', src) : null;
+  if (probe && probe.status !== 200) return main(el('h1', { text: t('month.title') }), el('p', { class: 'error', id: 'monthly-error', text: errorText(probe) }));
+  main(el('h1', { text: t('month.title') }),
+    el('p', { class: 'hint', text: t('month.hint') }),
+    el('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); go(); } },
+      el('label', {}, t('prov.label'), ' ', pick), ' ',
+      el('label', {}, t('month.month'), ' ', input), ' ',
+      el('button', { type: 'submit', id: 'monthly-show', text: t('month.show') }),
+      src ? el('a', { href: src, target: '_blank', rel: 'noopener', id: 'monthly-open', text: t('month.open') }) : null),
+    src ? el('iframe', { id: 'monthly-frame', src, title: t('month.title') }) : el('p', { text: t('req.pick_province') }));
 }
 
 /* ---------- audit and keys ---------- */
@@ -403,6 +456,7 @@ async function route() {
   if (h === '#/runs') return renderRuns();
   if (h === '#/audit') return renderAudit();
   if (h === '#/requirements') return renderRequirements();
+  if (h === '#/monthly') return renderMonthly();
   if (h === '#/keys') return renderKeys();
   return renderBoard();
 }

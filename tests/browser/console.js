@@ -247,6 +247,41 @@ async function phase1(browser) {
   check(nreq > 20, `the requirements page lists the profile's ${nreq} requirements with their tests`);
   await shot(centre, '12-requirements', true);
 
+  /* Which requirements Jiangxi's latest run (the centre's faulty run of its system) met. */
+  await go(jx, '#/requirements', '#requirements .req-met');
+  const met = await jx.$$eval('#requirements .req-met .badge', (b) => b.map((x) => x.dataset.status));
+  const count = (st) => met.filter((x) => x === st).length;
+  check(met.length === nreq && count('pass') > 0 && count('fail') > 0 && count('not_run') > 0,
+    `the province sees what its latest run met (${count('pass')} pass, ${count('fail')} fail, ${count('not_run')} not run of ${nreq})`);
+  check((await text(jx, '#req-run')).includes('#'), 'and which run that was');
+  await shot(jx, '12b-requirements-province', true);
+  r = await pageFetch(hb, 'GET', '/api/requirements/province?region=360000', null, false);
+  check(r.status === 404, 'another province\'s requirement status is refused');
+
+  /* Each province's monthly report: a province its own, the centre any. */
+  const month = new Date().toISOString().slice(0, 7);
+  const monthly = async (page, hash) => {
+    await go(page, hash, '#monthly-frame');
+    const frame = await (await page.$('#monthly-frame')).contentFrame();
+    await frame.waitForSelector('#networked-count', { timeout: STEP_MS });
+    return { heading: await frame.$eval('#monthly-heading', (e) => e.textContent), count: await frame.$eval('#networked-count', (e) => e.textContent) };
+  };
+  let m = await monthly(jx, '#/monthly?month=' + month);
+  check(m.heading.includes('江西省') && m.heading.includes(month) && m.count.includes('个城市中'),
+    'the province opens its monthly report, in Chinese: ' + m.count);
+  await shot(jx, '12c-monthly-province');
+  r = await pageFetch(hb, 'GET', `/api/monthly?region=360000&month=${month}`, null, false);
+  check(r.status === 404, 'another province\'s monthly report is refused');
+  await go(hb, `#/monthly?region=360000&month=${month}`, '#monthly-error');
+  check(await hb.$('#monthly-frame') === null, 'the page shows the refusal, not the report: ' + await text(hb, '#monthly-error'));
+  await shot(hb, '12d-monthly-other-refused');
+  const hbNav = await hb.goto(`${URL}/api/monthly?region=360000&month=${month}`);
+  check(hbNav.status() === 404 && !(await hb.content()).includes('江西省'), 'even when opened as a page');
+  await hb.goto(URL + '/', { waitUntil: 'networkidle0' });
+  m = await monthly(centre, `#/monthly?region=420000&month=${month}`);
+  check(m.heading.includes('湖北省'), 'the centre opens any province\'s monthly report');
+  await shot(centre, '12e-monthly-centre');
+
   /* The language switch. */
   await go(centre, '#/board', '#board');
   await centre.select('#lang', 'en');
