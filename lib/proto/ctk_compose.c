@@ -931,7 +931,13 @@ void ctk_compose_fill_sources(const ctk_profile *p, xmlNodePtr e)
     fill_sources(p, e, d->content);
 }
 
-static void conform(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c, int depth)
+typedef struct conform_hook {
+  ctk_compose_visit_fn fn;
+  void *ctx;
+} conform_hook;
+
+static void conform(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c, int depth,
+                    const conform_hook *hook)
 {
   xmlNodePtr kids[CONFORM_CHILDREN_MAX];
   size_t ranks[CONFORM_CHILDREN_MAX];
@@ -940,6 +946,8 @@ static void conform(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c,
 
   if(!c || depth > CONFORM_DEPTH_MAX)
     return;
+  if(hook && hook->fn)
+    hook->fn(hook->ctx, e, c);
   for(k = e->children; k; k = k->next) {
     if(k->type != XML_ELEMENT_NODE)
       continue;
@@ -963,7 +971,7 @@ static void conform(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c,
     xmlUnlinkNode(kids[i]);
     xmlAddChild(e, kids[i]);
     if(d)
-      conform(p, kids[i], d->content, depth + 1);
+      conform(p, kids[i], d->content, depth + 1, hook);
   }
 }
 
@@ -984,5 +992,20 @@ void ctk_compose_conform(const ctk_profile *p, xmlNodePtr root)
 {
   const ctk_sm_child *g = conform_root(p, root);
   if(g && !in_order(p, root, g->content, 0))
-    conform(p, root, g->content, 0);
+    conform(p, root, g->content, 0, NULL);
+}
+
+void ctk_compose_conform_visit(const ctk_profile *p, xmlNodePtr root, ctk_compose_visit_fn fn,
+                               void *ctx)
+{
+  const ctk_sm_child *g = conform_root(p, root);
+  conform_hook hook = { fn, ctx };
+  if(g)
+    conform(p, root, g->content, 0, &hook);
+}
+
+void ctk_compose_fill_content(const ctk_profile *p, xmlNodePtr e, const ctk_sm_content *c)
+{
+  if(p && e && c && p->n_sources)
+    fill_sources(p, e, c);
 }

@@ -96,6 +96,16 @@ ctk_code ctk_compose_encode(const ctk_profile *p, xmlDocPtr doc, int is_answer, 
  * message missing a field on purpose stays without it. */
 int ctk_compose_in_order(const ctk_profile *p, const xmlNode *root);
 void ctk_compose_conform(const ctk_profile *p, xmlNodePtr root);
+/* The same, with fn called on every element the model knows before its children are put in
+ * order (with the element's content model): what a caller changes there (renames children,
+ * drops some, adds some) is then put in order too. Always walks, in order or not. */
+struct ctk_sm_content;
+typedef void (*ctk_compose_visit_fn)(void *ctx, xmlNodePtr e, const struct ctk_sm_content *c);
+void ctk_compose_conform_visit(const ctk_profile *p, xmlNodePtr root, ctk_compose_visit_fn fn,
+                               void *ctx);
+/* Add to e the mandatory leaves content c has and e lacks, where a roles.xml <source> of p
+ * gives their value. */
+void ctk_compose_fill_content(const ctk_profile *p, xmlNodePtr e, const struct ctk_sm_content *c);
 /* Add to e the mandatory leaves its declaration in p's schemas (the first one of its name) has
  * and it lacks, where a roles.xml <source> gives their value: the fields of a profile that no
  * role names, in a part of a message the engine builds itself (the head). */

@@ -504,44 +504,6 @@ static ctk_code replace_words(const ctk_translate *t, const char *in, size_t len
 
 /* ---- the schema pass: order and missing mandatory fields ---- */
 
-/* Where a child stands in its parent's content; children the content lacks go last. */
-static size_t child_rank(const ctk_sm_content *c, const xmlNode *child, size_t position)
-{
-  const ctk_sm_child *choice = NULL;
-  const ctk_sm_child *d = ctk_sm_child_named(c, (const char *)child->name, &choice);
-  if(choice)
-    d = choice;
-  if(!d)
-    return c->count + position;
-  return (size_t)(d - c->children);
-}
-
-static xmlNodePtr element_child(xmlNodePtr e, const char *name)
-{
-  xmlNodePtr k;
-  for(k = e->children; k; k = k->next) {
-    if(k->type == XML_ELEMENT_NODE && !strcmp((const char *)k->name, name))
-      return k;
-  }
-  return NULL;
-}
-
-/* A mandatory leaf of to that from's text lacks, from to's sources (roles.xml). */
-static void add_missing(const ctk_translate *t, xmlNodePtr e, const ctk_sm_content *c)
-{
-  size_t i;
-  for(i = 0; i < c->count; i++) {
-    const ctk_sm_child *d = &c->children[i];
-    const ctk_source *src;
-    char value[256];
-    if(d->min_occurs == 0 || !ctk_sm_is_leaf(d) || element_child(e, d->name))
-      continue;
-    src = ctk_profile_source(t->to, d->name, (const char *)e->name);
-    if(src && !ctk_compose_source_value(t->to, src, value, sizeof(value)))
-      xmlNewTextChild(e, e->ns, (const xmlChar *)d->name, (const xmlChar *)value);
-  }
-}
-
 /* A child the content does not have, named by the text pass after a shared name's first role:
  * the name of another of its roles that the content does have. */
 static void rename_shared(const ctk_translate *t, xmlNodePtr k, const ctk_sm_content *c)
@@ -579,19 +541,13 @@ static int only_in_from(const ctk_translate *t, const xmlNode *k, const ctk_sm_c
          ctk_schema_model_find(t->to->model, name) == NULL;
 }
 
-#define TRANSLATE_CHILDREN_MAX 256
-
-/* Put e's element children in the order of content c (stable), then their own children. */
-static void reorder(const ctk_translate *t, xmlNodePtr e, const ctk_sm_content *c, int depth)
+/* What the schema pass does to each element of to's model before its children are put in
+ * order: names a shared name's other role where the content wants it, leaves out what only
+ * from declares, adds mandatory fields to's sources fill. */
+static void translate_visit(void *ctx, xmlNodePtr e, const ctk_sm_content *c)
 {
-  xmlNodePtr kids[TRANSLATE_CHILDREN_MAX];
-  size_t ranks[TRANSLATE_CHILDREN_MAX];
-  size_t n = 0, i, j;
+  const ctk_translate *t = ctx;
   xmlNodePtr k, next;
-
-  if(!c || depth > 64)
-    return;
-  add_missing(t, e, c);
   for(k = e->children; k; k = next) {
     next = k->next;
     if(k->type != XML_ELEMENT_NODE)
@@ -600,31 +556,9 @@ static void reorder(const ctk_translate *t, xmlNodePtr e, const ctk_sm_content *
     if(only_in_from(t, k, c)) {
       xmlUnlinkNode(k);
       xmlFreeNode(k);
-      continue;
     }
-    if(n == TRANSLATE_CHILDREN_MAX)
-      return;                  /* more children than a message has: leave them be */
-    ranks[n] = child_rank(c, k, n);
-    kids[n++] = k;
   }
-  for(i = 1; i < n; i++) {     /* insertion sort: stable, and n is small */
-    xmlNodePtr kid = kids[i];
-    size_t rank = ranks[i];
-    for(j = i; j > 0 && ranks[j - 1] > rank; j--) {
-      kids[j] = kids[j - 1];
-      ranks[j] = ranks[j - 1];
-    }
-    kids[j] = kid;
-    ranks[j] = rank;
-  }
-  for(i = 0; i < n; i++) {
-    const ctk_sm_child *choice = NULL;
-    const ctk_sm_child *d = ctk_sm_child_named(c, (const char *)kids[i]->name, &choice);
-    xmlUnlinkNode(kids[i]);
-    xmlAddChild(e, kids[i]);
-    if(d)
-      reorder(t, kids[i], d->content, depth + 1);
-  }
+  ctk_compose_fill_content(t->to, e, c);
 }
 
 static ctk_code translate_inner(const ctk_translate *t, const char *text, size_t len,
@@ -640,7 +574,7 @@ static void walk(const ctk_translate *t, xmlNodePtr node, int depth)
                                                                      (const char *)k->name)
                                            : NULL;
       if(g && k->ns && k->ns->href && !strcmp((const char *)k->ns->href, t->to->ns))
-        reorder(t, k, g->content, 0);
+        ctk_compose_conform_visit(t->to, k, translate_visit, (void *)t);
       else
         walk(t, k->children, depth + 1);
     }
