@@ -182,7 +182,7 @@ asan: deps
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 	# valgrind cannot run a sanitized binary; the daemons' valgrind run is part of make test
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  CTK_TEST_SKIP=valgrind,preload CTK_BIN=$(abspath build-asan/ctk) ./build-asan/ctk-tests
+	  CTK_TEST_SKIP=valgrind,preload,package CTK_BIN=$(abspath build-asan/ctk) ./build-asan/ctk-tests
 
 # ThreadSanitizer: the same suite (the daemons it starts are sanitized too); a report fails it.
 tsan: deps
