@@ -119,9 +119,27 @@ static void ctk_ct_j2_denied(ctk_ct *t)
     ctk_ct_expect(t, &r, "DENIED", ownership, "city 1 completes an order of city 0");
   ctk_ct_reply_free(&r);
   ctk_msg_free(m);
-  if(!ctk_ct_done(t) &&
-     ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED), ownership))
-    ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged");
+  if(ctk_ct_done(t) ||
+     !ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED), ownership))
+    return;
+  /* An order id starts with the accepting city's whole code (J3-FMT-001): city 0 reporting an
+   * id whose code differs from its own in the last digit only is acting for another region,
+   * and the refused order must not be stored. */
+  {
+    char other[8];
+    ctk_strlcpy(other, px->cities[0], sizeof(other));
+    other[5] = other[5] == '9' ? '8' : (char)(other[5] + 1);
+    ctk_ct_order_id(other, order);
+    ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
+    if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "DENIED", ownership,
+                         "city 0 reports an order whose id carries another region's code"))
+      return;
+    if(!ctk_ct_city_step(t, 0, CTK_IF_QUERY, &spec, "UNKNOWN_ORDER",
+                         ctk_ct_rule(t, "unknown-order"), "query of the refused order"))
+      return;
+  }
+  ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged; an "
+              "order id of another region's code refused and not stored");
 }
 
 /* ---------- hostile input: the catalogue of fixtures/hostile ---------- */
