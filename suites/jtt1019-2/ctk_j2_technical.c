@@ -98,6 +98,15 @@ static void ctk_ct_j2_denied(ctk_ct *t)
   if(!j2_linkcheck_as(t, &city1, &city0, "DENIED", ownership,
                       "link check authenticated as one city with another city's sender"))
     return;
+  /* Authenticated as city 0, the head names city 0 at another level (a province's). */
+  {
+    ctk_ct_as as0 = ctk_ct_as_city(t, 0);
+    ctk_node higher = city0;
+    higher.level = CTK_LEVEL_PROVINCE;
+    if(!j2_linkcheck_as(t, &as0, &higher, "DENIED", ownership,
+                        "link check authenticated as a city whose head gives another level"))
+      return;
+  }
   /* City 1 acts on an order that only city 0 holds. */
   ctk_ct_order_id(px->cities[0], order);
   ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
