@@ -337,11 +337,6 @@ static int j1_history_ends_with(ctk_ct *t, const char *order, const char *code,
                                 const char *status, const char *sender, const char *req)
 {
   const ctk_profile *p = t->env->profile;
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
-  ctk_node to = ctk_ct_sut_node(t);
-  ctk_ct_order_spec spec;
-  ctk_msg *m = NULL;
   ctk_ct_reply r;
   xmlNodePtr h, e, last = NULL;
   size_t n = 0;
@@ -351,14 +346,10 @@ static int j1_history_ends_with(ctk_ct *t, const char *order, const char *code,
   size_t i;
   int ok;
 
-  memset(&spec, 0, sizeof(spec));
-  spec.order_id = order;
-  if(ctk_ct_build(t, CTK_IF_QUERY, &as.node, &to, &spec, &m)) {
+  if(!ctk_ct_query_sut(t, order, &r)) {
     ctk_ct_error(t, 0, "could not build a query");
     return 0;
   }
-  ctk_ct_reply_init(&r);
-  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
   ok = ctk_ct_expect(t, &r, "OK", ctk_ct_iface_req(t, CTK_IF_QUERY), "query of the history");
   h = ok ? ctk_ct_node(r.answer, CTK_CT_BODY, CTK_EL_HISTORY) : NULL;
   for(e = h ? h->children : NULL; e; e = e->next) {
@@ -380,7 +371,6 @@ static int j1_history_ends_with(ctk_ct *t, const char *order, const char *code,
     ok = 0;
   }
   ctk_ct_reply_free(&r);
-  ctk_msg_free(m);
   return ok;
 }
 

@@ -774,19 +774,10 @@ static void ctk_ct_j3_soap_fault(ctk_ct *t)
 
 static int j3_history_len(ctk_ct *t, const char *order)
 {
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_ct_as as = ctk_ct_as_city(t, 0);
-  ctk_node to = ctk_ct_sut_node(t);
-  ctk_ct_order_spec spec;
-  ctk_msg *m = NULL;
   ctk_ct_reply r;
   int n = -1;
-  memset(&spec, 0, sizeof(spec));
-  spec.order_id = order;
-  if(ctk_ct_build(t, CTK_IF_QUERY, &as.node, &to, &spec, &m))
+  if(!ctk_ct_query_sut(t, order, &r))
     return -1;
-  ctk_ct_reply_init(&r);
-  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
   if(r.answer && !strcmp(r.rc_name, "OK") && r.answer->body) {
     xmlNodePtr h = ctk_ct_node(r.answer, CTK_CT_BODY, CTK_EL_HISTORY);
     xmlNodePtr e;
@@ -795,7 +786,6 @@ static int j3_history_len(ctk_ct *t, const char *order)
       n += e->type == XML_ELEMENT_NODE;
   }
   ctk_ct_reply_free(&r);
-  ctk_msg_free(m);
   return n;
 }
 
