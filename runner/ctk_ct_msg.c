@@ -548,6 +548,24 @@ int ctk_ct_ministry_step(ctk_ct *t, ctk_interface_role iface, const ctk_ct_order
   return step_to_sut(t, &as, iface, spec, want, req, what);
 }
 
+int ctk_ct_query_sut(ctk_ct *t, const char *order_id, ctk_ct_reply *r)
+{
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_ct_order_spec spec;
+  ctk_msg *m = NULL;
+
+  ctk_ct_reply_init(r);
+  memset(&spec, 0, sizeof(spec));
+  spec.order_id = order_id;
+  if(ctk_ct_build(t, CTK_IF_QUERY, &as.node, &to, &spec, &m))
+    return 0;
+  ctk_ct_send(t, &sut, &as, m, CTK_BIND_XML, CTK_ENC_UTF8, r);
+  ctk_msg_free(m);
+  return 1;
+}
+
 int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,
                         const ctk_node *to, const char *order_id, char *status,
                         size_t statuslen)

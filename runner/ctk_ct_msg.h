@@ -137,6 +137,10 @@ int ctk_ct_city_step(ctk_ct *t, size_t city_index, ctk_interface_role iface,
 int ctk_ct_ministry_step(ctk_ct *t, ctk_interface_role iface, const ctk_ct_order_spec *spec,
                          const char *want, const char *req, const char *what);
 
+/* The SUT's answer to a query of order_id by the runner's first city (its own look at the
+ * order, no verdict set); r is initialised here and the caller frees it. 0 when the query
+ * could not be built. */
+int ctk_ct_query_sut(ctk_ct *t, const char *order_id, ctk_ct_reply *r);
 /* Query order_id (the query interface) at peer as `as`; status gets the order's state code
  * ("" if none). 1 on an OK answer that carries the order, 0 otherwise (no verdict set). */
 int ctk_ct_query_status(ctk_ct *t, const ctk_ct_peer *peer, const ctk_ct_as *as,

@@ -331,6 +331,49 @@ static void ctk_ct_j1_instant(ctk_ct *t)
 }
 
 /* Urge and supervise: from the ministry, on an open order; state unchanged; passed down. */
+/* The SUT's history of order ends with the step just taken: the last of at least two events
+ * has interface code, state status and region sender. 1 when it does; else the test failed. */
+static int j1_history_ends_with(ctk_ct *t, const char *order, const char *code,
+                                const char *status, const char *sender, const char *req)
+{
+  const ctk_profile *p = t->env->profile;
+  ctk_ct_reply r;
+  xmlNodePtr h, e, last = NULL;
+  size_t n = 0;
+  char got[3][CTK_ID_MAX * 2];
+  const ctk_element_role fields[3] = { CTK_EL_EVENT_INTERFACE, CTK_EL_EVENT_STATUS,
+                                       CTK_EL_EVENT_REGION };
+  size_t i;
+  int ok;
+
+  if(!ctk_ct_query_sut(t, order, &r)) {
+    ctk_ct_error(t, 0, "could not build a query");
+    return 0;
+  }
+  ok = ctk_ct_expect(t, &r, "OK", ctk_ct_iface_req(t, CTK_IF_QUERY), "query of the history");
+  h = ok ? ctk_ct_node(r.answer, CTK_CT_BODY, CTK_EL_HISTORY) : NULL;
+  for(e = h ? h->children : NULL; e; e = e->next) {
+    if(e->type == XML_ELEMENT_NODE) {
+      last = e;
+      n++;
+    }
+  }
+  for(i = 0; i < 3; i++) {
+    xmlNodePtr f = last ? ctk_xml_child(last, ctk_el(p, fields[i])) : NULL;
+    xmlChar *v = f ? xmlNodeGetContent(f) : NULL;
+    snprintf(got[i], sizeof(got[i]), "%s", v ? (const char *)v : "");
+    xmlFree(v);
+  }
+  if(ok && (n < 2 || strcmp(got[0], code) || strcmp(got[1], status) || strcmp(got[2], sender))) {
+    ctk_ct_fail(t, req, "order %s: the history (%zu events) ends with interface \"%s\", state "
+                "\"%s\", region \"%s\"; expected the %s just accepted: %s, %s, %s", order, n,
+                got[0], got[1], got[2], code, code, status, sender);
+    ok = 0;
+  }
+  ctk_ct_reply_free(&r);
+  return ok;
+}
+
 static void j1_from_above(ctk_ct *t, ctk_interface_role iface)
 {
   const ctk_pixit *px = t->env->pixit;
@@ -350,6 +393,9 @@ static void j1_from_above(ctk_ct *t, ctk_interface_role iface)
   if(!ctk_ct_ministry_step(t, iface, &spec, "OK", req, what))
     return;
   if(!ctk_ct_expect_status(t, order, accepted, req))
+    return;
+  /* recorded in the order's history, with its sender and the state it left */
+  if(!j1_history_ends_with(t, order, code, accepted, ctk_ct_ministry_node().region, req))
     return;
   seen = ctk_relay_wait(t->env->roles->city_relay, code, order, px->cities[0], 1,
                         px->propagate_timeout_ms);

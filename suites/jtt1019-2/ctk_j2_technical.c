@@ -98,6 +98,15 @@ static void ctk_ct_j2_denied(ctk_ct *t)
   if(!j2_linkcheck_as(t, &city1, &city0, "DENIED", ownership,
                       "link check authenticated as one city with another city's sender"))
     return;
+  /* Authenticated as city 0, the head names city 0 at another level (a province's). */
+  {
+    ctk_ct_as as0 = ctk_ct_as_city(t, 0);
+    ctk_node higher = city0;
+    higher.level = CTK_LEVEL_PROVINCE;
+    if(!j2_linkcheck_as(t, &as0, &higher, "DENIED", ownership,
+                        "link check authenticated as a city whose head gives another level"))
+      return;
+  }
   /* City 1 acts on an order that only city 0 holds. */
   ctk_ct_order_id(px->cities[0], order);
   ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
@@ -119,9 +128,27 @@ static void ctk_ct_j2_denied(ctk_ct *t)
     ctk_ct_expect(t, &r, "DENIED", ownership, "city 1 completes an order of city 0");
   ctk_ct_reply_free(&r);
   ctk_msg_free(m);
-  if(!ctk_ct_done(t) &&
-     ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED), ownership))
-    ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged");
+  if(ctk_ct_done(t) ||
+     !ctk_ct_expect_status(t, order, ctk_st(t->env->profile, CTK_ST_ACCEPTED), ownership))
+    return;
+  /* An order id starts with the accepting city's whole code (J3-FMT-001): city 0 reporting an
+   * id whose code differs from its own in the last digit only is acting for another region,
+   * and the refused order must not be stored. */
+  {
+    char other[8];
+    ctk_strlcpy(other, px->cities[0], sizeof(other));
+    other[5] = other[5] == '9' ? '8' : (char)(other[5] + 1);
+    ctk_ct_order_id(other, order);
+    ctk_ct_spec_order(&spec, order, px->cities[0], px->cities[0]);
+    if(!ctk_ct_city_step(t, 0, CTK_IF_REPORT, &spec, "DENIED", ownership,
+                         "city 0 reports an order whose id carries another region's code"))
+      return;
+    if(!ctk_ct_city_step(t, 0, CTK_IF_QUERY, &spec, "UNKNOWN_ORDER",
+                         ctk_ct_rule(t, "unknown-order"), "query of the refused order"))
+      return;
+  }
+  ctk_ct_pass(t, "acting for another region refused (DENIED); the order is unchanged; an "
+              "order id of another region's code refused and not stored");
 }
 
 /* ---------- hostile input: the catalogue of fixtures/hostile ---------- */
@@ -937,14 +964,23 @@ static void j2_trigger_url(const char *tmpl, const char *day, char *out, size_t 
   ctk_buf_free(&b);
 }
 
-/* The value of indicator name in the newest StatisticsReport the SUT sent; -1 if none. */
-static long j2_reported(ctk_ct *t, const char *name, char *period, size_t periodlen)
+/* The newest StatisticsReport the SUT sent: its head, period and region, and the value of
+ * one indicator (-1 when there is no such report or indicator). */
+typedef struct j2_report {
+  long value;
+  ctk_node sender, receiver;
+  char period_start[48], period_end[48], region[16];
+} j2_report;
+
+static void j2_reported(ctk_ct *t, const char *name, j2_report *out)
 {
   const ctk_profile *p = t->env->profile;
   ctk_relay *relay = t->env->roles->ministry_relay;
   size_t i = ctk_relay_count(relay, NULL);
-  long value = -1;
-  while(i-- > 0 && value < 0) {
+  int found = 0;
+  memset(out, 0, sizeof(*out));
+  out->value = -1;
+  while(i-- > 0 && !found) {
     ctk_relay_msg m;
     ctk_msg *msg = NULL;
     ctk_outcome why;
@@ -955,14 +991,21 @@ static long j2_reported(ctk_ct *t, const char *name, char *period, size_t period
        !ctk_msg_decode(p, m.raw, m.raw_len, m.soap ? CTK_BIND_SOAP : CTK_BIND_XML, &msg, &why) &&
        msg && msg->body) {
       const char *ps = ctk_ct_get(msg, CTK_EL_PERIOD_START);
-      snprintf(period, periodlen, "%s", ps ? ps : "");
+      const char *pe = ctk_ct_get(msg, CTK_EL_PERIOD_END);
+      const char *rg = ctk_ct_get(msg, CTK_EL_STATS_REGION);
+      found = 1;
+      out->sender = msg->head.sender;
+      out->receiver = msg->head.receiver;
+      ctk_strlcpy(out->period_start, ps ? ps : "", sizeof(out->period_start));
+      ctk_strlcpy(out->period_end, pe ? pe : "", sizeof(out->period_end));
+      ctk_strlcpy(out->region, rg ? rg : "", sizeof(out->region));
       for(ind = msg->body->children; ind; ind = ind->next) {
         xmlNodePtr n = ctk_xml_child(ind, ctk_el(p, CTK_EL_INDICATOR_NAME));
         xmlNodePtr v = ctk_xml_child(ind, ctk_el(p, CTK_EL_INDICATOR_VALUE));
         xmlChar *nt = n ? xmlNodeGetContent(n) : NULL;
         xmlChar *vt = v ? xmlNodeGetContent(v) : NULL;
         if(nt && vt && !strcmp((const char *)nt, name))
-          value = strtol((const char *)vt, NULL, 10);
+          out->value = strtol((const char *)vt, NULL, 10);
         xmlFree(nt);
         xmlFree(vt);
       }
@@ -970,7 +1013,41 @@ static long j2_reported(ctk_ct *t, const char *name, char *period, size_t period
     ctk_msg_free(msg);
     free(m.raw);
   }
-  return value;
+}
+
+/* A report asked for one day (the trigger's {from} and {to}) comes from the SUT, goes to the
+ * ministry, is of the SUT's region and covers exactly that Beijing day: it starts at its
+ * midnight and ends at its last second or at the next midnight. 0 when it does; else the
+ * test has failed. */
+static int j2_report_check(ctk_ct *t, const j2_report *r, const char *day)
+{
+  const ctk_profile *p = t->env->profile;
+  ctk_node sut = ctk_ct_sut_node(t), ministry = ctk_ct_ministry_node();
+  const char *req = ctk_ct_iface_req(t, CTK_IF_STATISTICS);
+  time_t midnight = 0, start = 0, end = 0;
+
+  if(strcmp(r->sender.region, sut.region) || r->sender.level != sut.level ||
+     strcmp(r->receiver.region, ministry.region) || r->receiver.level != ministry.level) {
+    ctk_ct_fail(t, ctk_ct_rule(t, "envelope"), "the statistics report goes from %s (level %d) "
+                "to %s (level %d), not from the SUT %s to the ministry %s", r->sender.region,
+                (int)r->sender.level, r->receiver.region, (int)r->receiver.level, sut.region,
+                ministry.region);
+    return -1;
+  }
+  if(strcmp(r->region, sut.region)) {
+    ctk_ct_fail(t, req, "the statistics report for %s is of region \"%s\", not the SUT's %s",
+                day, r->region, sut.region);
+    return -1;
+  }
+  if(ctk_date_parse(day, &midnight) ||
+     ctk_profile_time_parse(p, r->period_start, &start) ||
+     ctk_profile_time_parse(p, r->period_end, &end) || start != midnight ||
+     (end != midnight + 86399 && end != midnight + 86400)) {
+    ctk_ct_fail(t, req, "the statistics report asked for %s covers \"%s\" to \"%s\", not "
+                "that whole day", day, r->period_start, r->period_end);
+    return -1;
+  }
+  return 0;
 }
 
 /* What the ministry counts for the SUT's region on day (reference ministry's admin API). */
@@ -1010,6 +1087,7 @@ static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *re
   const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
   size_t before;
   char url[700];
+  j2_report rep;
 
   j2_wait_quiet(t);
   before = ctk_relay_find(t->env->roles->ministry_relay, stats, NULL, NULL);
@@ -1039,12 +1117,17 @@ static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *re
                   tmpl[0] ? "" : " (set PIXIT sut.stats_trigger to make it report now)");
     return -1;
   }
-  *reported = j2_reported(t, "orders", period, periodlen);
+  j2_reported(t, "orders", &rep);
+  *reported = rep.value;
+  ctk_strlcpy(period, rep.period_start, periodlen);
   *held = j2_ministry_orders(t, day);
   if(*held < 0) {
     ctk_ct_error(t, 0, "the reference ministry did not give its own count for %s", day);
     return -1;
   }
+  /* a report made for the day asked for must be that day's, sent by the SUT to the ministry */
+  if(strstr(tmpl, "{from}") && strstr(tmpl, "{to}") && j2_report_check(t, &rep, day))
+    return -1;
   if(*reported < 0) {
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's statistics report has no \"orders\" "
                 "indicator");
