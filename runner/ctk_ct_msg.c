@@ -407,8 +407,15 @@ void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const
       /* an answer is a message of the profile too: its layout is checked like any request's */
       memset(&problems, 0, sizeof(problems));
       if(ctk_validate_msg(p, r->answer, &problems) && problems.count) {
-        r->answer_invalid = 1;
-        r->invalid = problems.items[0];
+        /* ...but its route: an answer goes back to whoever sent the request, whatever levels
+         * a refused request claimed */
+        size_t i;
+        for(i = 0; i < problems.count && !r->answer_invalid; i++) {
+          if(strcmp(problems.items[i].code, ctk_profile_rc(p, "ROUTE"))) {
+            r->answer_invalid = 1;
+            r->invalid = problems.items[i];
+          }
+        }
       }
     }
     else if(r->answer && !r->answer->is_answer) {
