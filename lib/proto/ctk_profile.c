@@ -1369,10 +1369,7 @@ void ctk_profile_code_outside(const ctk_profile *p, const char *set, char *out, 
 /* Does code fit the format of the interface-code element (or has that element none)? */
 static int interface_code_fits(const ctk_profile *p, const char *code)
 {
-  const char *field = NULL;
-  if(!ctk_format_of_element(p, ctk_el(p, CTK_EL_INTERFACE_CODE), &field, NULL, NULL))
-    return 1;
-  return ctk_format_match(p, field, code) == 1;
+  return ctk_format_fits(p, ctk_el(p, CTK_EL_INTERFACE_CODE), code) != 0;
 }
 
 void ctk_profile_interface_outside(const ctk_profile *p, char *out, size_t outlen)

@@ -160,22 +160,13 @@ const char *ctk_translate_element(const ctk_translate *t, const char *name)
 
 /* ---- values ---- */
 
-/* Does value fit element's format in p? 1 yes, 0 no, -1 the element has no format. */
-static int format_fits(const ctk_profile *p, const char *element, const char *value)
-{
-  const char *field = NULL;
-  if(!ctk_format_of_element(p, element, &field, NULL, NULL))
-    return -1;
-  return ctk_format_match(p, field, value) == 1;
-}
-
 static void map_interface(const ctk_translate *t, const name_map *m, const char *v, char *out,
                           size_t outlen)
 {
   ctk_interface_role r = ctk_profile_interface_role(t->from, v);
   if(r < CTK_IF__COUNT && ctk_profile_iface_code(t->to, r)[0])
     ctk_strlcpy(out, ctk_profile_iface_code(t->to, r), outlen);
-  else if(!ctk_profile_interface(t->from, v) && format_fits(t->from, m->from, v) != 0)
+  else if(!ctk_profile_interface(t->from, v) && ctk_format_fits(t->from, m->from, v) != 0)
     ctk_profile_interface_outside(t->to, out, outlen);
 }
 
@@ -238,11 +229,11 @@ static void map_format(const ctk_translate *t, const name_map *m, const char *v,
   size_t n = 0;
   time_t when;
 
-  if(format_fits(t->from, m->from, v) != 1 || format_fits(t->to, m->to, v) != 0)
+  if(ctk_format_fits(t->from, m->from, v) != 1 || ctk_format_fits(t->to, m->to, v) != 0)
     return;
   if(!ctk_profile_time_parse(t->from, v, &when)) {
     ctk_profile_time_format(t->to, when, cand, sizeof(cand));
-    if(cand[0] && format_fits(t->to, m->to, cand) == 1) {
+    if(cand[0] && ctk_format_fits(t->to, m->to, cand) == 1) {
       ctk_strlcpy(out, cand, outlen);
       return;
     }
@@ -252,11 +243,11 @@ static void map_format(const ctk_translate *t, const name_map *m, const char *v,
       cand[n++] = *v;
   }
   cand[n] = '\0';
-  while(n < 65 && format_fits(t->to, m->to, cand) != 1 && n + 1 < sizeof(cand)) {
+  while(n < 65 && ctk_format_fits(t->to, m->to, cand) != 1 && n + 1 < sizeof(cand)) {
     cand[n++] = '0';
     cand[n] = '\0';
   }
-  if(format_fits(t->to, m->to, cand) == 1)
+  if(ctk_format_fits(t->to, m->to, cand) == 1)
     ctk_strlcpy(out, cand, outlen);
 }
 

@@ -365,6 +365,14 @@ int ctk_format_of_element(const ctk_profile *p, const char *element, const char 
   return 1;
 }
 
+int ctk_format_fits(const ctk_profile *p, const char *element, const char *value)
+{
+  const char *field = NULL;
+  if(!ctk_format_of_element(p, element, &field, NULL, NULL))
+    return -1;
+  return ctk_format_match(p, field, value) == 1;
+}
+
 int ctk_format_match(const ctk_profile *p, const char *field, const char *value)
 {
   const ctk_format *f = p && field ? format_by_field(p->formats, field) : NULL;

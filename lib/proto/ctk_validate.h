@@ -29,6 +29,10 @@ int ctk_format_match(const ctk_profile *p, const char *field, const char *value)
 int ctk_format_of_element(const ctk_profile *p, const char *element, const char **field,
                           const char **result, const char **requirement);
 
+/* Does value fit the format validation applies to element? 1 yes, 0 no, -1 the element has
+ * no format (formats.csv). */
+int ctk_format_fits(const ctk_profile *p, const char *element, const char *value);
+
 /* Where a node is, as validation reports it: /Message/Body/WorkOrderComplete/OrderId, local
  * names, "[n]" only where siblings share a name. */
 void ctk_xml_path(xmlNodePtr node, char *out, size_t outlen);

@@ -531,7 +531,6 @@ static void ctk_ct_j2_hostile(ctk_ct *t)
   ctk_translate *tr = NULL;
 
   memset(&x, 0, sizeof(x));
-  ctk_msg_now(x.now, sizeof(x.now));
   ctk_beijing_strftime(now, "%Y%m%d", x.today, sizeof(x.today));
   /* MsgIds of the catalogue are the run's: "h" + the run tag. */
   snprintf(x.token, sizeof(x.token), "h%s-", ctk_ct_run_tag());
