@@ -20,7 +20,6 @@ import hashlib
 import html
 import json
 import os
-import random
 import re
 import shlex
 import shutil
@@ -634,7 +633,10 @@ def read_equivalent(path):
 
 def sample(all_mutants, n, seed):
     """n mutants, shared evenly between the operators (constants and deletions are the most
-    numerous sites and would crowd out the rest), each share drawn with the seed."""
+    numerous sites and would crowd out the rest). Within an operator the mutants whose keyed
+    hash (seed, id) is smallest are taken: an edit elsewhere in the source neither adds nor
+    removes a mutant of the sample unless it adds or removes a site whose hash ranks in the
+    share, so the committed sample stays the same 200 while the suites are sharpened."""
     if n <= 0 or n >= len(all_mutants):
         return list(all_mutants)
     pools = {}
@@ -648,10 +650,14 @@ def sample(all_mutants, n, seed):
         for o in open_ops[:left] if len(open_ops) > left else open_ops:
             share[o] += 1
             left -= 1
-    rng = random.Random(seed)
+
+    def rank(k):
+        key = ("%d:%s" % (seed, all_mutants[k].id)).encode()
+        return hashlib.sha256(key).hexdigest()
+
     picked = []
     for o in ops:
-        picked.extend(rng.sample(pools[o], share[o]))
+        picked.extend(sorted(pools[o], key=rank)[:share[o]])
     return [all_mutants[i] for i in sorted(picked)]
 
 
@@ -917,8 +923,17 @@ class Checker:
                 return checks
         return self.checks
 
-    def needs_tests_binary(self):
-        return any("{ctk_tests}" in c for c in self.checks)
+    def all_checks(self):
+        """Every check some file runs, each once, in the order first named."""
+        out = []
+        for c in self.checks + [c for _, cs in self.per_file for c in cs]:
+            if c not in out:
+                out.append(c)
+        return out
+
+    def needs_tests_binary(self, rel=None):
+        checks = self.checks_for(rel) if rel else self.all_checks()
+        return any("{ctk_tests}" in c or c.startswith("unit:") for c in checks)
 
     def _argv(self, check, ctk, ctk_tests, outdir):
         if check.startswith("selftest:"):
@@ -929,6 +944,11 @@ class Checker:
             if ctk:
                 argv += ["--ctk", ctk]
             return argv, False
+        if check.startswith("unit:"):
+            # the kit's own test suites (tests/registry.h), linked with the mutant: the
+            # simulators' and the reference's unit tests, each suite in its own process
+            check = " && ".join("{ctk_tests} --suite %s" % shlex.quote(s)
+                                for s in check.split(":", 1)[1].split("+"))
         cmd = check.replace("{ctk}", shlex.quote(ctk or self.orig_ctk))
         cmd = cmd.replace("{ctk_tests}", shlex.quote(ctk_tests or ""))
         return cmd, True
@@ -965,10 +985,10 @@ class Checker:
             return "killed", "%s: exit %d" % (check, rc), secs
         return "survived", "", secs
 
-    def measure_baseline(self, scratch):
-        for check in self.checks:
+    def measure_baseline(self, scratch, ctk_tests=None):
+        for check in self.all_checks():
             d = tempfile.mkdtemp(prefix="baseline-", dir=scratch)
-            outcome, detail, secs = self.run_one(check, None, None, d, 600)
+            outcome, detail, secs = self.run_one(check, None, ctk_tests, d, 600)
             if outcome != "survived":
                 raise ToolError("ctk_mutate: the unmutated program fails its check (%s); "
                                  "fix that first (logs in %s)" % (detail, d))
@@ -1034,10 +1054,10 @@ def run_mutant(m, src, builder, checker, scratch, equivalent, keep):
         t1 = time.monotonic()
         ctk, err = builder.link("ctk", obj, work)
         ctk_tests = None
-        if ctk and checker.needs_tests_binary():
+        if ctk and checker.needs_tests_binary(m.file):
             ctk_tests, err = builder.link("ctk-tests", obj, work)
         times["link"] = round(time.monotonic() - t1, 1)
-        if not ctk or (checker.needs_tests_binary() and not ctk_tests):
+        if not ctk or (checker.needs_tests_binary(m.file) and not ctk_tests):
             res["outcome"], res["detail"] = "did_not_compile", "link: " + (err or "")
             return res
         for check in checker.checks_for(m.file):
@@ -1046,6 +1066,8 @@ def run_mutant(m, src, builder, checker, scratch, equivalent, keep):
             times[check] = round(secs, 1)
             if outcome != "survived":
                 res["outcome"], res["detail"] = outcome, detail
+                if outcome == "killed":
+                    res["killed_by"] = check
                 break
         if m.id in equivalent:
             eq = equivalent[m.id]
@@ -1068,6 +1090,10 @@ def summarize(results):
     for r in results:
         s[r["outcome"]] += 1
     s["total"] = len(results)
+    # which kind of check noticed: the conformance self-tests, or the kit's unit suites
+    s["killed_by_selftest"] = sum(1 for r in results if r["outcome"] == "killed" and
+                                  not r.get("killed_by", "").startswith("unit:"))
+    s["killed_by_unit"] = s["killed"] - s["killed_by_selftest"]
     den = s["total"] - s["did_not_compile"] - s["equivalent"]
     s["score"] = round(100.0 * s["killed"] / den, 1) if den else None
     return s
@@ -1157,11 +1183,14 @@ def write_html(doc, path, root):
     score = s.get("score")
     out.append('<section class="card banner"><span class="score%s" id="score">score %s</span>'
                '<span>killed / (total &minus; did not compile &minus; equivalent) &middot; '
-               '%d of %d candidate mutants sampled &middot; %d jobs &middot; %.1f min</span>'
+               '%d of %d candidate mutants sampled &middot; %d jobs &middot; %.1f min'
+               ' &middot; killed by the self-tests %d, by unit suites %d</span>'
                '</section>' % ("" if score is not None and score >= 85 else " low",
                                "%.1f %%" % score if score is not None else "n/a",
                                s["total"], doc.get("candidates", 0), doc.get("jobs", 0),
-                               doc.get("wall_seconds", 0) / 60.0))
+                               doc.get("wall_seconds", 0) / 60.0,
+                               s.get("killed_by_selftest", s["killed"]),
+                               s.get("killed_by_unit", 0)))
     out.append('<section class="cards" id="summary"><div class="count total"><span class="num">'
                '%d</span>total</div>' % s["total"])
     for k in OUTCOMES:
@@ -1233,6 +1262,22 @@ def write_html(doc, path, root):
 
 # ---------------------------------------------------------------- commands
 
+def check_names(value):
+    """A configuration's check list: `city`, `province` (the self-tests) and `unit:S+S`
+    (suites of the kit's own tests)."""
+    out = []
+    for c in split_list(value):
+        if c.startswith("unit:"):
+            if not c[5:] or not all(re.fullmatch(r"[a-z0-9_]+", s) for s in c[5:].split("+")):
+                raise UsageError("ctk_mutate: bad check %s (unit:SUITE+SUITE)" % c)
+            out.append(c)
+        elif c in SELFTESTS:
+            out.append("selftest:" + c)
+        else:
+            raise UsageError("ctk_mutate: unknown check %s (city, province, unit:SUITE)" % c)
+    return out
+
+
 def options(conf, args, root):
     ops = split_list(args.ops or conf.get("operators") or ",".join(OPERATORS))
     for o in ops:
@@ -1295,8 +1340,7 @@ def cmd_run(args, root):
     if not picked:
         sys.stderr.write("ctk_mutate: no mutant selected\n")
         return 3
-    checks = args.check or ["selftest:" + c for c in split_list(conf.get("checks",
-                                                                        "city, province"))]
+    checks = args.check or check_names(conf.get("checks", "city, province"))
     equivalent = read_equivalent(args.equivalent if args.equivalent is not None else
                                  (os.path.join(root, conf["equivalent"])
                                   if conf.get("equivalent") else None))
@@ -1312,7 +1356,7 @@ def cmd_run(args, root):
     builder = Builder(root, build)
     checker = Checker(root, orig_ctk, checks, factor, tmin)
     if not args.check:
-        checker.per_file = [(k[len("checks."):], ["selftest:" + c for c in split_list(v)])
+        checker.per_file = [(k[len("checks."):], check_names(v))
                             for k, v in conf.items() if k.startswith("checks.")]
     quiet = args.quiet or not sys.stderr.isatty() or bool(os.environ.get("CI"))
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -1322,7 +1366,7 @@ def cmd_run(args, root):
         if not args.no_baseline:
             if not quiet:
                 sys.stderr.write("ctk_mutate: baseline run of the unmutated program...\n")
-            checker.measure_baseline(scratch)
+            checker.measure_baseline(scratch, os.path.join(root, build, "ctk-tests"))
         progress = Progress(len(picked), not quiet)
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             futs = [pool.submit(run_mutant, m, sources[m.file], builder, checker, scratch,
@@ -1364,6 +1408,7 @@ def cmd_run(args, root):
         "sample": "%d of %d" % (len(picked), len(everything)),
         "jobs": jobs,
         "checks": checks,
+        "checks_by_file": {g: c for g, c in checker.per_file},
         "timeout_factor": factor,
         "timeout_min_s": tmin,
         "baseline": checker.baseline,
@@ -1378,9 +1423,11 @@ def cmd_run(args, root):
         json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
     write_html(doc, os.path.join(args.out, "mutation.html"), root)
-    print("ctk_mutate: %d mutants: %d killed, %d survived, %d timed out, %d did not compile, "
+    print("ctk_mutate: %d mutants: %d killed (%d by the self-tests, %d by unit suites), "
+          "%d survived, %d timed out, %d did not compile, "
           "%d equivalent; score %s; %.1f min; reports in %s" % (
-              summary["total"], summary["killed"], summary["survived"], summary["timed_out"],
+              summary["total"], summary["killed"], summary["killed_by_selftest"],
+              summary["killed_by_unit"], summary["survived"], summary["timed_out"],
               summary["did_not_compile"], summary["equivalent"],
               "%.1f %%" % summary["score"] if summary["score"] is not None else "n/a",
               doc["wall_seconds"] / 60.0, args.out))
