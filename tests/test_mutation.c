@@ -15,6 +15,7 @@
 #define TOY "tests/mutation/operators.c"
 #define TOY_EXPECTED "tests/mutation/operators.expected"
 #define LIST_TOY MUTATE " list --conf tests/mutation/sample.conf --source " TOY
+#define FIVE_OPS " --ops ror,lor,ret,sdl,con"
 
 /* The text without its '#' comment lines. */
 static void strip_comments(const char *text, ctk_buf *out)
@@ -71,6 +72,10 @@ static void test_operators_expected(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(out, "\tret\treturn NULL;\n"));
   CU_ASSERT_PTR_NOT_NULL(strstr(out, "\tsdl\t{ }\n"));
   CU_ASSERT_PTR_NOT_NULL(strstr(out, "\tcon\tstatic const int table[] = { 3, 0x11 };\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "\taor\tint n = hi + lo + 1;"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "\taor\tn -= -lo;"));
+  CU_ASSERT_PTR_NULL(strstr(out, "\taor\tn += +lo;"));   /* a unary minus is left alone */
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "\tneg\treturn n > 0 && (n % 2) ? n : -1;\n"));
   ctk_buf_free(&expected);
   free(want);
   free(out);
@@ -106,9 +111,9 @@ static void test_seeded_sample(void)
   const char *p;
   int lines = 0;
 
-  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY " -n 5 --seed 7 2>/dev/null", &a), 0);
-  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY " -n 5 --seed 7 2>/dev/null", &b), 0);
-  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY " -n 5 --seed 8 2>/dev/null", &c), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY FIVE_OPS " -n 5 --seed 7 2>/dev/null", &a), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY FIVE_OPS " -n 5 --seed 7 2>/dev/null", &b), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY FIVE_OPS " -n 5 --seed 8 2>/dev/null", &c), 0);
   CU_ASSERT_EQUAL_FATAL(ctk_test_run(LIST_TOY " -n 0 2>/dev/null", &all), 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(a);
   CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -135,6 +140,45 @@ static void test_seeded_sample(void)
   free(b);
   free(c);
   free(all);
+}
+
+/* The sample stays put while the source changes: after a function with two new ror mutants
+ * is added, every mutant picked is one picked before or one of the new ones, and at most two
+ * picks changed (a seeded draw over the grown pool would pick anew). */
+static void test_sample_stays(void)
+{
+  const char *dir = ctk_test_tmpdir("mutation-stays");
+  char cmd[1024];
+  char *before = NULL, *after = NULL;
+  const char *p;
+  int same = 0, picked = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(cmd, sizeof(cmd), "cp " TOY " %s/toy.c && " MUTATE " list --source %s/toy.c "
+           "--ops ror -n 5 --seed 7 2>/dev/null", dir, dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &before), 0);
+  snprintf(cmd, sizeof(cmd), "printf 'static int more(int a)\\n{\\n  return a < 3;\\n}\\n' "
+           ">> %s/toy.c && " MUTATE " list --source %s/toy.c --ops ror -n 5 --seed 7 "
+           "2>/dev/null", dir, dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, &after), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(after);
+  for(p = after; *p; p = strchr(p, '\n') + 1) {
+    char line[256];
+    size_t n = (size_t)(strchr(p, '\n') - p) + 1;
+    CU_ASSERT_TRUE_FATAL(n < sizeof(line));
+    memcpy(line, p, n);
+    line[n] = '\0';
+    picked++;
+    if(strstr(before, line))
+      same++;
+    else
+      CU_ASSERT_PTR_NOT_NULL(strstr(line, "return a"));   /* only a new site comes in */
+  }
+  CU_ASSERT_EQUAL(picked, 5);
+  CU_ASSERT_TRUE(same >= 3);
+  free(before);
+  free(after);
 }
 
 /* One mutant of lib/engine/ctk_stats.c (the order count no longer counted), built into ctk
@@ -208,5 +252,6 @@ void ctk_test_add_mutation(CU_pSuite suite)
   CTK_TEST(suite, test_operators_expected);
   CTK_TEST(suite, test_operators_leave_alone);
   CTK_TEST(suite, test_seeded_sample);
+  CTK_TEST(suite, test_sample_stays);
   CTK_TEST(suite, test_end_to_end);
 }

@@ -31,13 +31,17 @@ import threading
 import time
 
 FORMAT = "ctk-mutation/1"
-OPERATORS = ("ror", "lor", "ret", "sdl", "con")
+# The committed sample uses the first five; aor and neg exist for a second, independent
+# sample with other operators (issue 21's second target).
+OPERATORS = ("ror", "lor", "ret", "sdl", "con", "aor", "neg")
 OPERATOR_NAMES = {
     "ror": "relational operator swapped",
     "lor": "logical operator swapped",
     "ret": "return value swapped",
     "sdl": "statement deleted",
     "con": "constant changed",
+    "aor": "arithmetic operator swapped",
+    "neg": "logical negation removed",
 }
 OUTCOMES = ("killed", "survived", "timed_out", "did_not_compile", "equivalent")
 OUTCOME_LABELS = {
@@ -69,6 +73,8 @@ MUTANT_CFLAGS = ["-Wno-error=parentheses", "-Wno-error=unused-variable",
                  "-Wno-error=sign-compare", "-Wno-error=empty-body",
                  "-Wno-error=unused-value"]
 LOR_SWAPS = {"&&": ("||",), "||": ("&&",)}
+AOR_SWAPS = {"+": ("-",), "-": ("+",), "+=": ("-=",), "-=": ("+=",), "++": ("--",),
+             "--": ("++",)}
 TYPE_WORDS = {
     "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "const",
     "static", "volatile", "struct", "union", "enum", "register", "extern", "_Bool", "bool",
@@ -467,6 +473,19 @@ def _bare_return(toks, i):
             toks[i + 1].text == ";")
 
 
+def _binary_operand_before(toks, i):
+    """Whether the + or - at i is binary: an operand ends right before it (a name that is not
+    a keyword, a number, a closing bracket). `return -1`, `x = -y` and `(-1)` are unary."""
+    if i == 0:
+        return False
+    p = toks[i - 1]
+    if p.kind == "number":
+        return True
+    if p.kind == "ident":
+        return p.text not in TYPE_WORDS and p.text not in CONTROL_WORDS
+    return p.text in (")", "]")
+
+
 def _compile_skip(pattern):
     return re.compile(pattern) if pattern else None
 
@@ -492,6 +511,12 @@ def mutants_of(path, rel, ops, sdl_skip=None):
         if "lor" in ops and in_func and t.text in LOR_SWAPS:
             for r in LOR_SWAPS[t.text]:
                 raw.append(("lor", t.start, t.end, r, t.line, fname(i)))
+        if "aor" in ops and in_func and t.text in AOR_SWAPS and \
+                (t.text in ("++", "--", "+=", "-=") or _binary_operand_before(toks, i)):
+            for r in AOR_SWAPS[t.text]:
+                raw.append(("aor", t.start, t.end, r, t.line, fname(i)))
+        if "neg" in ops and in_func and t.text == "!":
+            raw.append(("neg", t.start, t.end, "", t.line, fname(i)))
         if "con" in ops and t.kind == "number" and (in_func or an.in_init[i]) and \
                 not an.in_decl_dims[i] and not ("ret" in ops and _bare_return(toks, i)):
             for r in _number_variants(t.text):

@@ -45,3 +45,10 @@ static void work(int *count, char *buf)
   free(buf);
   // a comment: return 0; x = 1;
 }
+
+static int span(int lo, int hi)
+{
+  int n = hi - lo + 1; /* two binary operators */
+  n += -lo;            /* += swaps; the unary minus is no arithmetic operator to swap */
+  return n > 0 && !(n % 2) ? n : -1;
+}
