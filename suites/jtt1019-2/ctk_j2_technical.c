@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ctk_buf.h"
 #include "ctk_calendar.h"
 #include "ctk_file.h"
+#include "ctk_http_case.h"
 #include "ctk_ct.h"
 #include "ctk_ct_load.h"
 #include "ctk_ct_msg.h"
@@ -155,105 +157,58 @@ static void ctk_ct_j2_denied(ctk_ct *t)
 
 typedef struct j2_case {
   char name[128];
-  char method[16];
-  char path[128];
+  ctk_http_case http;          /* request line and directives (fixtures/hostile/README.md) */
   char ctype[128];
-  char auth[32];
-  char before[128];
-  char generate[64];
-  char expect_status[64];
-  char expect_result[128];
-  char expect_translated[128]; /* the expectation when the case is translated (README) */
-  char expect_where[8];
   int own_authorization;
   int other_headers;
   ctk_buf body;
 } j2_case;
 
-static void j2_case_header(j2_case *c, const char *line)
+/* The headers the runner sends itself: Content-Type is passed on; a file's own Authorization
+ * or any other header (but SOAPAction, which the binding sets) is for the raw-socket test. */
+static ctk_code j2_case_header(void *ctx, const char *name, size_t name_len, const char *value,
+                               size_t value_len)
 {
-  const char *colon = strchr(line, ':');
-  const char *v;
-  char name[64];
-  size_t n;
-  if(!colon)
-    return;
-  n = (size_t)(colon - line);
-  if(n >= sizeof(name))
-    return;
-  memcpy(name, line, n);
-  name[n] = '\0';
-  v = colon + 1;
-  while(*v == ' ')
-    v++;
-  if(!strcasecmp(name, "Content-Type"))
-    ctk_strlcpy(c->ctype, v, sizeof(c->ctype));
-  else if(!strcasecmp(name, "X-Ctk-Auth"))
-    ctk_strlcpy(c->auth, v, sizeof(c->auth));
-  else if(!strcasecmp(name, "X-Ctk-Before"))
-    ctk_strlcpy(c->before, v, sizeof(c->before));
-  else if(!strcasecmp(name, "X-Ctk-Generate"))
-    ctk_strlcpy(c->generate, v, sizeof(c->generate));
-  else if(!strcasecmp(name, "X-Ctk-Expect-Status"))
-    ctk_strlcpy(c->expect_status, v, sizeof(c->expect_status));
-  else if(!strcasecmp(name, "X-Ctk-Expect-Result"))
-    ctk_strlcpy(c->expect_result, v, sizeof(c->expect_result));
-  else if(!strcasecmp(name, "X-Ctk-Expect-Translated"))
-    ctk_strlcpy(c->expect_translated, v, sizeof(c->expect_translated));
-  else if(!strcasecmp(name, "X-Ctk-Expect-Where"))
-    ctk_strlcpy(c->expect_where, v, sizeof(c->expect_where));
-  else if(!strcasecmp(name, "Authorization"))
+  j2_case *c = ctx;
+  if(name_len == 12 && !strncasecmp(name, "Content-Type", 12))
+    snprintf(c->ctype, sizeof(c->ctype), "%.*s", (int)value_len, value);
+  else if(name_len == 13 && !strncasecmp(name, "Authorization", 13))
     c->own_authorization = 1;
-  else if(strncasecmp(name, "X-Ctk-", 6) && strcasecmp(name, "SOAPAction"))
+  else if(!(name_len == 10 && !strncasecmp(name, "SOAPAction", 10)))
     c->other_headers = 1;
+  return CTK_E_OK;
 }
 
-/* Read one .http file (see fixtures/hostile/README.md). */
-static int j2_case_load(const char *dir, const char *file, j2_case *c)
+/* Reads one .http file; on failure err says why (file, line). */
+static ctk_code j2_case_load(const char *dir, const char *file, j2_case *c, char *err,
+                             size_t errlen)
 {
-  char path[768];
+  char path[768], why[256];
   ctk_buf raw;
-  const char *s, *end, *p;
-  int first = 1;
+  ctk_code result;
 
   memset(c, 0, sizeof(*c));
   ctk_strlcpy(c->name, file, sizeof(c->name));
   ctk_buf_init(&c->body, J2_GENERATE_MAX);
   snprintf(path, sizeof(path), "%s/%s", dir, file);
   ctk_buf_init(&raw, J2_FILE_MAX);
-  if(ctk_file_read(path, J2_FILE_MAX, &raw)) {
+  result = ctk_file_read(path, J2_FILE_MAX, &raw);
+  if(result) {
+    snprintf(err, errlen, "%s: %s", path, ctk_strerror(result));
     ctk_buf_free(&raw);
-    return 0;
+    return result;
   }
-  s = raw.data ? raw.data : "";
-  end = s + raw.len;
-  p = s;
-  while(p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    char line[2048];
-    size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    if(len && p[len - 1] == '\r')
-      len--;
-    if(len >= sizeof(line))
-      len = sizeof(line) - 1;
-    memcpy(line, p, len);
-    line[len] = '\0';
-    p = nl ? nl + 1 : end;
-    if(!len)
-      break;
-    if(line[0] == '#')
-      continue;
-    if(first) {
-      sscanf(line, "%15s %127s", c->method, c->path);
-      first = 0;
-      continue;
-    }
-    j2_case_header(c, line);
-  }
-  if(p < end)
-    ctk_buf_add(&c->body, p, (size_t)(end - p));
+  result = ctk_http_case_read(raw.data ? raw.data : "", raw.len, &c->http, j2_case_header, c,
+                              why, sizeof(why));
+  if(!result)
+    result = ctk_http_case_complete(&c->http, why, sizeof(why));
+  if(result)
+    snprintf(err, errlen, "%s: %s", path, why);
+  else if(c->http.body_offset < raw.len)
+    result = ctk_buf_add(&c->body, raw.data + c->http.body_offset,
+                         raw.len - c->http.body_offset);
   ctk_buf_free(&raw);
-  return c->method[0] != '\0';
+  return result;
 }
 
 typedef struct j2_run_ctx {
@@ -380,21 +335,21 @@ static void j2_case_send(ctk_ct *t, j2_run_ctx *x, j2_case *c, int depth)
   ctk_ct_as as = ctk_ct_as_city(t, 0);
   const char *user = as.node.region;
   const char *secret = as.secret;
-  const char *req = j2_requirement(t, c->expect_result, c->name);
-  int soap = ctk_binding_of_path(t->env->profile, c->path) == CTK_BIND_SOAP;
+  const char *req = j2_requirement(t, c->http.expect_result, c->name);
+  int soap = ctk_binding_of_path(t->env->profile, c->http.path) == CTK_BIND_SOAP;
   ctk_ct_reply r;
   int fault, answered_ok;
 
-  if(c->before[0] && depth == 0)
-    j2_case_run(t, x, c->before, depth + 1);
-  if(!strcmp(c->auth, "other-city")) {
+  if(c->http.before[0] && depth == 0)
+    j2_case_run(t, x, c->http.before, depth + 1);
+  if(!strcmp(c->http.auth, "other-city")) {
     as = ctk_ct_as_city(t, 1);
     user = as.node.region;
     secret = as.secret;
   }
-  else if(!strcmp(c->auth, "wrong-password"))
+  else if(!strcmp(c->http.auth, "wrong-password"))
     secret = "wrong-password";
-  else if(!strcmp(c->auth, "none"))
+  else if(!strcmp(c->http.auth, "none"))
     user = secret = NULL;
   ctk_ct_reply_init(&r);
   ctk_ct_send_raw(t, &sut, user, secret, c->body.data ? c->body.data : "", c->body.len,
@@ -409,31 +364,31 @@ static void j2_case_send(ctk_ct *t, j2_run_ctx *x, j2_case *c, int depth)
   fault = soap && strstr(ctk_buf_str(&r.raw), "Fault") != NULL;
   answered_ok = r.answer && !strcmp(r.rc_name, "OK");
   if(r.transport) {
-    if(!j2_alt_has(c->expect_status, "0"))
+    if(!j2_alt_has(c->http.expect_status, "0"))
       ctk_ct_fail_timeout(t, req, "%s: no answer: %s", c->name, r.why.text);
   }
-  else if(!j2_status_ok(c->expect_status, r.http_status))
-    ctk_ct_fail(t, req, "%s: HTTP %ld, expected %s", c->name, r.http_status, c->expect_status);
-  else if(!strcmp(c->expect_result, "-"))
+  else if(!j2_status_ok(c->http.expect_status, r.http_status))
+    ctk_ct_fail(t, req, "%s: HTTP %ld, expected %s", c->name, r.http_status, c->http.expect_status);
+  else if(!strcmp(c->http.expect_result, "-"))
     ;
-  else if(!strcmp(c->expect_result, "!OK")) {
+  else if(!strcmp(c->http.expect_result, "!OK")) {
     if(answered_ok)
       ctk_ct_fail(t, ctk_ct_req(t, 0), "%s: accepted (OK) although it must be refused",
                   c->name);
   }
-  else if(fault && j2_alt_has(c->expect_result, "FAULT"))
+  else if(fault && j2_alt_has(c->http.expect_result, "FAULT"))
     ;
   else if(!r.answer)
     ctk_ct_fail(t, r.why.requirement[0] ? r.why.requirement : ctk_ct_rule(t, "envelope"),
                 "%s: HTTP %ld without a readable Answer (expected %s): %s", c->name,
-                r.http_status, c->expect_result, r.why.text);
-  else if(!j2_alt_has(c->expect_result, r.rc_name))
+                r.http_status, c->http.expect_result, r.why.text);
+  else if(!j2_alt_has(c->http.expect_result, r.rc_name))
     ctk_ct_fail(t, req, "%s: answered %s %s \"%s\", expected %s", c->name, r.rc,
                 r.rc_name[0] ? r.rc_name : "(unknown)", r.answer->outcome.text,
-                c->expect_result);
+                c->http.expect_result);
   else if(!r.answer->outcome.text[0])
     ctk_ct_fail(t, req, "%s: %s without a reason text", c->name, r.rc_name);
-  else if(!strcmp(c->expect_where, "yes") && !answered_ok && !r.answer->outcome.where[0])
+  else if(!strcmp(c->http.expect_where, "yes") && !answered_ok && !r.answer->outcome.where[0])
     ctk_ct_fail(t, req, "%s: %s without Where", c->name, r.rc_name);
   ctk_ct_reply_free(&r);
 }
@@ -447,11 +402,15 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
   const char *content;
   ctk_buf out;
   size_t pad;
+  char err[1280];
 
-  if(sscanf(c->generate, "body %lu %lu", &bytes, &seq) != 2 || bytes > J2_GENERATE_MAX)
+  if(sscanf(c->http.generate, "body %lu %lu", &bytes, &seq) != 2 || bytes > J2_GENERATE_MAX)
     return 0;
-  if(!j2_case_load(x->dir, "000-control-valid-report.http", &ctl))
+  if(j2_case_load(x->dir, "000-control-valid-report.http", &ctl, err, sizeof(err))) {
+    ctk_ct_error(t, 0, "the generated case's base: %s", err);
+    ctk_buf_free(&ctl.body);
     return 0;
+  }
   j2_adapt(t, x, &ctl.body);
   snprintf(from, sizeof(from), "%s%s-0000", x->token, t->env->pixit->cities[0]);
   snprintf(to, sizeof(to), "%s%s-%04lu", x->token, t->env->pixit->cities[0], seq % 10000);
@@ -484,28 +443,29 @@ static int j2_generate(ctk_ct *t, j2_run_ctx *x, j2_case *c)
 static void j2_case_run(ctk_ct *t, j2_run_ctx *x, const char *file, int depth)
 {
   j2_case c;
-  if(!j2_case_load(x->dir, file, &c)) {
-    ctk_ct_error(t, 0, "cannot read hostile case %s", file);
+  char err[1280];
+  if(j2_case_load(x->dir, file, &c, err, sizeof(err))) {
+    ctk_ct_error(t, 0, "hostile case %s", err);
     ctk_buf_free(&c.body);
     return;
   }
   if(x->tr) {
-    char path[sizeof(c.path)];
-    ctk_translate_path(x->tr, c.path, path, sizeof(path));
-    ctk_strlcpy(c.path, path, sizeof(c.path));
-    if(c.expect_translated[0])
-      ctk_strlcpy(c.expect_result, c.expect_translated, sizeof(c.expect_result));
+    char path[sizeof(c.http.path)];
+    ctk_translate_path(x->tr, c.http.path, path, sizeof(path));
+    ctk_strlcpy(c.http.path, path, sizeof(c.http.path));
+    if(c.http.expect_translated[0])
+      ctk_strlcpy(c.http.expect_result, c.http.expect_translated, sizeof(c.http.expect_result));
   }
   /* What curl cannot send as written (other methods, raw paths, hand-made Authorization or
    * headers, the 100 MB body) is covered by tests/test_hostile.c over raw sockets. */
-  if(strcmp(c.method, "POST") || ctk_binding_of_path(t->env->profile, c.path) < 0 ||
+  if(strcmp(c.http.method, "POST") || ctk_binding_of_path(t->env->profile, c.http.path) < 0 ||
      c.own_authorization || c.other_headers ||
-     (c.generate[0] && !j2_generate(t, x, &c))) {
+     (c.http.generate[0] && !j2_generate(t, x, &c))) {
     x->skipped++;
     ctk_buf_free(&c.body);
     return;
   }
-  if(!c.generate[0]) {
+  if(!c.http.generate[0]) {
     j2_adapt(t, x, &c.body);
     if(x->tr && ctk_translate_buf(x->tr, &c.body)) {
       ctk_ct_error(t, 0, "hostile case %s does not translate into this profile", file);
