@@ -180,6 +180,29 @@ static void test_identity(void)
   ctk_translate_free(t);
 }
 
+/* A folder written in the profile in use needs no translator (and no second load of that
+ * profile); one written in another profile gets one. */
+static void test_for_dir(void)
+{
+  ctk_profile *variant = NULL, *from = NULL;
+  ctk_translate *t = NULL;
+  char err[512];
+
+  CU_ASSERT_FATAL(ctk_translate_for_dir("fixtures/hostile", ctk_test_profile(), &from, &t, err,
+                                        sizeof(err)) == CTK_E_OK);
+  CU_ASSERT_PTR_NULL(t);
+  CU_ASSERT_PTR_NULL(from);
+  CU_ASSERT_FATAL(ctk_profile_load(VARIANT, &variant, err, sizeof(err)) == CTK_E_OK);
+  CU_ASSERT_FATAL(ctk_translate_for_dir("fixtures/hostile", variant, &from, &t, err,
+                                        sizeof(err)) == CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL(t);
+  CU_ASSERT_PTR_NOT_NULL(from);
+  CU_ASSERT_FALSE(t && ctk_translate_is_identity(t));
+  ctk_translate_free(t);
+  ctk_profile_free(from);
+  ctk_profile_free(variant);
+}
+
 /* Broken text translates too (names renamed where they stand), and a value already wrong in
  * the baseline stays wrong; SOAP's own Body is never the profile's body. */
 static void test_broken_text(void)
@@ -297,6 +320,7 @@ void ctk_test_add_translate(CU_pSuite suite)
 {
   CTK_TEST(suite, test_truncated_input);
   CTK_TEST(suite, test_identity);
+  CTK_TEST(suite, test_for_dir);
   CTK_TEST(suite, test_broken_text);
   CTK_TEST(suite, test_baseline_samples_into_variant);
   CTK_TEST(suite, test_variant_set_into_baseline);

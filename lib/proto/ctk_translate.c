@@ -714,6 +714,15 @@ void ctk_translate_path(const ctk_translate *t, const char *path, char *out, siz
   snprintf(out, outlen, "%s%s", to, path + n);
 }
 
+/* Whether two paths name one directory (after links and relative parts). */
+static int same_directory(const char *a, const char *b)
+{
+  char ra[PATH_MAX], rb[PATH_MAX];
+  if(!realpath(a, ra) || !realpath(b, rb))
+    return 0;
+  return !strcmp(ra, rb);
+}
+
 ctk_code ctk_translate_for_dir(const char *dir, const ctk_profile *to, ctk_profile **from,
                                ctk_translate **out, char *err, size_t errlen)
 {
@@ -739,6 +748,8 @@ ctk_code ctk_translate_for_dir(const char *dir, const ctk_profile *to, ctk_profi
   n = strcspn(ctk_buf_str(&text), "\r\n");
   snprintf(path, sizeof(path), "%s/%.*s", dir, (int)n, ctk_buf_str(&text));
   ctk_buf_free(&text);
+  if(same_directory(path, to->dir))
+    return CTK_E_OK;           /* written in the profile in use: nothing to translate or load */
   result = ctk_profile_load(path, from, err, errlen);
   if(result)
     return result;

@@ -31,8 +31,8 @@ int ctk_translate_is_identity(const ctk_translate *t);
 
 /* Test material in a folder names the profile it is written in: a file SOURCE_FILE holding that
  * profile's directory, relative to the folder. ctk_translate_for_dir loads it and makes the
- * translation into `to` (*out NULL and CTK_E_OK when the folder has no such file: its material
- * is taken as written in `to`). *from must be freed after *out. err: "DIR/source-profile: why". */
+ * translation into `to` (*out NULL and CTK_E_OK when the folder has no such file, or names
+ * `to`'s own directory: its material is taken as written in `to`). *from must be freed after *out. err: "DIR/source-profile: why". */
 #define CTK_TRANSLATE_SOURCE_FILE "source-profile"
 ctk_code ctk_translate_for_dir(const char *dir, const ctk_profile *to, ctk_profile **from,
                                ctk_translate **out, char *err, size_t errlen);
