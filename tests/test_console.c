@@ -582,7 +582,8 @@ static void test_restart_keeps_everything(void)
   /* a session from before the restart, and what it handed in */
   api("GET", "/api/submissions", NULL, 0, kept.session, NULL, &r);
   CU_ASSERT_EQUAL(r.status, 200);
-  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 2);
+  /* two of test_role_isolation, three of test_bundles_in_monthly */
+  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 5);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "\"accepted\""));
   api_free(&r);
   ctk_console_stop(console);
@@ -743,6 +744,121 @@ static const char *req_status_of(const api_reply *r, const char *id)
   return "";
 }
 
+/* A province-run bundle of Jiangxi's, made as `ctk bundle` makes it from the results of a run
+ * started on started with the two verdicts given, signed with key ("jx" or "other"). */
+static void make_bundle(const char *name, const char *started, ctk_verdict v1, ctk_verdict v2,
+                        const char *key, char *out, size_t outlen)
+{
+  char dir[760], path[900], pem[800], err[512];
+  int n = (int)(strlen(data_dir) - strlen("/data"));
+
+  snprintf(dir, sizeof(dir), "%.*s/%s", n, data_dir, name);
+  snprintf(path, sizeof(path), "mkdir -p '%s'", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(path, NULL), 0);
+  snprintf(path, sizeof(path), "%s/results.json", dir);
+  ctk_test_write_city_results(path, CTK_SUT_PROVINCE, "360000", started, v1, v2);
+  snprintf(pem, sizeof(pem), "%.*s/%s.pem", n, data_dir, key);
+  snprintf(out, outlen, "%s.tar.gz", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_bundle_create(dir, pem, out, err, sizeof(err)), CTK_E_OK);
+}
+
+/* The annex row of the monthly report that names label, from the label to the row's end;
+ * "" when there is none. */
+static const char *own_row(const api_reply *r, const char *label, char *row, size_t rowlen)
+{
+  const char *at = strstr(ctk_buf_str(&r->body), label), *end;
+
+  row[0] = '\0';
+  if(at) {
+    end = strstr(at, "</tr>");
+    snprintf(row, rowlen, "%.*s", end ? (int)(end - at) : 0, at);
+  }
+  return row;
+}
+
+/* A province's submitted bundles feed its monthly report: a valid one counts its verdicts in
+ * the month its run was made; an invalid one never; a returned one no longer; one changed on
+ * the server after its upload no longer. */
+static void test_bundles_in_monthly(void)
+{
+  login jx, tester;
+  char sept[800], oct[800], forged[800], label[64], row[2048], path[96], cmd[1900];
+  long long id_sept, id_oct, id_forged;
+  api_reply r;
+
+  prepare();
+  make_bundle("sept", "2026-09-14T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_FAIL,
+              "jx", sept, sizeof(sept));
+  make_bundle("oct", "2026-10-02T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_PASS, "jx",
+              oct, sizeof(oct));
+  make_bundle("forged", "2026-09-20T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_PASS,
+              "other", forged, sizeof(forged));
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("tester", "tester-password", &tester), 200);
+  id_sept = upload(&jx, NULL, sept, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "not-certifiable");
+  api_free(&r);
+  id_oct = upload(&jx, NULL, oct, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "verified");
+  api_free(&r);
+  id_forged = upload(&jx, NULL, forged, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "invalid");
+  api_free(&r);
+
+  /* September: the September bundle's two tests, one passed and one failed, not certifiable */
+  api("GET", "/api/monthly?month=2026-09", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "<table id=\"own-runs\">"));
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_sept);
+  own_row(&r, label, row, sizeof(row));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, "<td class=\"tests\">2</td><td class=\"pass\">1</td>"
+                                     "<td class=\"fail\">1</td><td class=\"inconc\">0</td>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, ">否<"));
+  /* the October bundle is not September's; the forged one is nobody's */
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_oct);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_forged);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+  /* October, in English: the October bundle, both passed, certifiable */
+  api("GET", "/api/monthly?region=360000&month=2026-10&lang=en", NULL, 0, tester.session, NULL,
+      &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  snprintf(label, sizeof(label), "submitted bundle %lld<", id_oct);
+  own_row(&r, label, row, sizeof(row));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, "<td class=\"pass\">2</td><td class=\"fail\">0</td>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, ">yes<"));
+  api_free(&r);
+  /* August has none of them */
+  api("GET", "/api/monthly?month=2026-08", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "id=\"own-runs-none\""));
+  api_free(&r);
+
+  /* returned by the centre: no longer counted */
+  snprintf(path, sizeof(path), "/api/submissions/%lld/decision", id_sept);
+  post_json(path, "{\"decision\":\"return\",\"comment\":\"J1-FLOW-004 fails\"}",
+            tester.session, tester.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  api_free(&r);
+  api("GET", "/api/monthly?month=2026-09", NULL, 0, jx.session, NULL, &r);
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_sept);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+
+  /* the stored October bundle changed on the server (one byte of its gzip stream): it is
+   * verified again as the report is built, and no longer counts */
+  snprintf(cmd, sizeof(cmd), "f=$(ls '%s'/bundles/360000-*.tar.gz | while read b; do "
+                             "cmp -s \"$b\" '%s' && echo \"$b\"; done); test -n \"$f\" && "
+                             "printf 'x' | dd of=\"$f\" bs=1 seek=200 conv=notrunc 2>/dev/null",
+           data_dir, oct);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
+  api("GET", "/api/monthly?month=2026-10", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_oct);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+}
+
 static void test_province_views(void)
 {
   login jx, hb, tester;
@@ -833,6 +949,7 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_role_isolation);
   CTK_TEST(s, test_registered_systems);
   CTK_TEST(s, test_province_views);
+  CTK_TEST(s, test_bundles_in_monthly);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
 }
