@@ -375,7 +375,86 @@ static void province_of(const char *region, char out[8])
   snprintf(out, 8, "%.2s0000", region);
 }
 
-/* POST /api/runs/suts {"name", "pics", "pixit"}: checked as ctk run checks them, then saved. */
+/* The "section.key" written on line (1-based) of a PICS or PIXIT text, "" when that line holds
+ * no key: where the parser's "NAME:LINE: ..." points, so the page can show it by its field. */
+static void key_on_line(const char *text, long line, char *out, size_t outlen)
+{
+  char section[64] = "";
+  long n = 1;
+  const char *p = text;
+
+  out[0] = '\0';
+  while(p && *p && n <= line) {
+    const char *end = strchr(p, '\n'), *q = p;
+    size_t len = end ? (size_t)(end - p) : strlen(p), k;
+    while(q < p + len && (*q == ' ' || *q == '\t'))
+      q++;
+    if(*q == '[') {
+      k = strcspn(q + 1, "]\n");
+      snprintf(section, sizeof(section), "%.*s", (int)k, q + 1);
+    }
+    else if(n == line && *q && *q != '#' && *q != ';') {
+      k = strcspn(q, "= \t\n");
+      snprintf(out, outlen, "%s%s%.*s", section, section[0] ? "." : "", (int)k, q);
+      for(k = 0; out[k]; k++)
+        out[k] = (char)(out[k] >= 'A' && out[k] <= 'Z' ? out[k] - 'A' + 'a' : out[k]);
+    }
+    p = end ? end + 1 : NULL;
+    n++;
+  }
+}
+
+/* The field a parser's "NAME:LINE: problem" names: the key on that line of text. */
+static void field_of(const char *err, const char *text, char *out, size_t outlen)
+{
+  const char *colon = strchr(err, ':');
+  long line = colon ? strtol(colon + 1, NULL, 10) : 0;
+
+  out[0] = '\0';
+  if(line > 0 && text)
+    key_on_line(text, line, out, outlen);
+}
+
+/* GET /api/runs/form: what the PICS and PIXIT forms ask, from the runner's own tables:
+ * {"pics": [{"key", "type": "bool"|"choice", "choices"}], "pixit": [{"key", "type", ...}]}.
+ * The page labels each with the catalogue's pics.item.KEY and pixit.param.KEY. */
+static int runs_form(ctk_http_response *resp)
+{
+  static const char *const kinds[] = { "text", "number", "choice" };
+  char items[CTK_PICS_FORM_ITEMS_MAX][CTK_KVFILE_KEY_MAX];
+  json_object *o = json_object_new_object(), *pics = json_object_new_array();
+  json_object *pixit = json_object_new_array(), *f;
+  const ctk_pixit_param *params;
+  size_t i, n;
+
+  f = json_object_new_object();
+  json_object_object_add(f, "key", json_object_new_string("sut.role"));
+  json_object_object_add(f, "type", json_object_new_string("choice"));
+  json_object_object_add(f, "choices", json_object_new_string(ctk_pics_sut_role_choices()));
+  json_object_array_add(pics, f);
+  n = ctk_pics_form_items(items, CTK_PICS_FORM_ITEMS_MAX);
+  for(i = 0; i < n && i < CTK_PICS_FORM_ITEMS_MAX; i++) {
+    f = json_object_new_object();
+    json_object_object_add(f, "key", json_object_new_string(items[i]));
+    json_object_object_add(f, "type", json_object_new_string("bool"));
+    json_object_array_add(pics, f);
+  }
+  params = ctk_pixit_params(&n);
+  for(i = 0; i < n; i++) {
+    f = json_object_new_object();
+    json_object_object_add(f, "key", json_object_new_string(params[i].key));
+    json_object_object_add(f, "type", json_object_new_string(kinds[params[i].kind]));
+    if(params[i].choices)
+      json_object_object_add(f, "choices", json_object_new_string(params[i].choices));
+    json_object_array_add(pixit, f);
+  }
+  json_object_object_add(o, "pics", pics);
+  json_object_object_add(o, "pixit", pixit);
+  return ctk_console_reply(resp, 200, o);
+}
+
+/* POST /api/runs/suts {"name", "pics", "pixit"}: checked as ctk run checks them, then saved.
+ * A refusal names the field: {"error", "detail": "PIXIT:LINE: ...", "field": "sut.region"}. */
 static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_http_request *req,
                      ctk_http_response *resp)
 {
@@ -385,12 +464,13 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
   const char *pixit_text = ctk_console_json_str(body, "pixit");
   ctk_pics *pics = calloc(1, sizeof(*pics));
   ctk_pixit *pixit = calloc(1, sizeof(*pixit));
-  char err[512], province[8], addr[64], target[96];
+  char err[512], province[8], addr[64], target[96], field[96];
   const char *error = NULL;
   int status = 201;
   long long id = 0;
 
   err[0] = '\0';
+  field[0] = '\0';
   if(!pics || !pixit) {
     status = 500;
     error = "err.internal";
@@ -402,10 +482,12 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
   else if(ctk_pics_parse("PICS", pics_text, pics, err, sizeof(err))) {
     status = 400;
     error = "err.pics";
+    field_of(err, pics_text, field, sizeof(field));
   }
   else if(ctk_pixit_parse("PIXIT", pixit_text, pixit, err, sizeof(err))) {
     status = 400;
     error = "err.pixit";
+    field_of(err, pixit_text, field, sizeof(field));
   }
   if(!error) {
     province_of(pixit->sut_region, province);
@@ -428,8 +510,15 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
     ctk_console_audit(r->store, u->name, province, "sut.save", target, NULL, addr);
   }
   json_object_put(body); /* name and the texts point into it */
-  if(error)
-    return ctk_console_reply_error(resp, status, error, err[0] ? err : NULL);
+  if(error) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "error", json_object_new_string(error));
+    if(err[0])
+      json_object_object_add(o, "detail", json_object_new_string(err));
+    if(field[0])
+      json_object_object_add(o, "field", json_object_new_string(field));
+    return ctk_console_reply(resp, status, o);
+  }
   return ctk_console_reply(resp, status, row);
 }
 
@@ -717,6 +806,8 @@ int ctk_console_runs_api(ctk_console_runs *r, const ctk_console_user *u,
     return runs_faults(resp);
   if(!strcmp(rest, "/template"))
     return suts_template(r, resp);
+  if(!strcmp(rest, "/form"))
+    return runs_form(resp);
   if(!strcmp(rest, "/suts")) {
     if(!strcmp(req->method, "POST"))
       return suts_save(r, u, req, resp);
