@@ -41,7 +41,7 @@ struct ctk_console_runs {
   ctk_console_config cfg;
   pthread_mutex_t lock;
   run_slot slots[CTK_CONSOLE_RUNS_MAX];
-  int sse_waiting;             /* events requests holding a worker now (under lock) */
+  int sse_open;                /* events streams open now (under lock) */
 };
 
 ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
@@ -690,64 +690,127 @@ static int runs_get(ctk_console_runs *r, json_object *row, ctk_http_response *re
   return ctk_console_reply(resp, 200, row);
 }
 
-/* Server-Sent Events: what happened after Last-Event-ID (or ?from=N); waits up to
- * CTK_CONSOLE_SSE_WAIT_MS for news, then ends the answer with a retry hint, so the browser's
- * EventSource asks again; an "end" event once the run is over. */
+/* One events stream: the run's progress lines after `sent`, then an end event. */
+typedef struct sse_stream {
+  ctk_console_runs *r;
+  long long id;
+  char dir[700];
+  long sent;                   /* progress lines sent (the last event id) */
+  long long until_ms;          /* the stream's end of life */
+  int over;                    /* the end event is written */
+  ctk_buf out;                 /* written, not yet sent */
+  size_t out_pos;
+} sse_stream;
+
+static void sse_free(void *arg)
+{
+  sse_stream *st = arg;
+
+  pthread_mutex_lock(&st->r->lock);
+  st->r->sse_open--;
+  pthread_mutex_unlock(&st->r->lock);
+  ctk_buf_free(&st->out);
+  free(st);
+}
+
+/* What is new since the last call: one "test" event per finished test, in order (the id is
+ * its line in progress.jsonl, so a browser asking again with Last-Event-ID misses none), and
+ * "end" once the run is over and every line is out. */
+static void sse_news(sse_stream *st)
+{
+  json_object *lines, *row = NULL;
+  const char *status;
+  size_t i, n;
+  int running = 0;
+
+  /* the status first: a run seen over has written every line it ever will */
+  if(!ctk_console_run_get(st->r->store, st->id, &row)) {
+    status = ctk_console_json_str(row, "status");
+    running = status && !strcmp(status, "running");
+  }
+  lines = progress_of(st->dir);
+  n = json_object_array_length(lines);
+  for(i = (size_t)st->sent; i < n; i++) {
+    json_object *p = json_object_array_get_idx(lines, i);
+    ctk_buf_printf(&st->out, "id: %zu\nevent: test\ndata: %s\n\n", i + 1,
+                   json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+  }
+  st->sent = (long)n;
+  json_object_put(lines);
+  if(!running) {
+    status = row ? ctk_console_json_str(row, "status") : NULL;
+    ctk_buf_printf(&st->out, "event: end\ndata: {\"status\":\"%s\"}\n\n",
+                   status ? status : "gone");
+    st->over = 1;
+  }
+  json_object_put(row);
+}
+
+/* ctk_http_stream_fn: the next bytes, 0 while nothing is new, -1 at the end. */
+static long sse_read(void *arg, char *buf, size_t max)
+{
+  sse_stream *st = arg;
+  size_t n;
+
+  if(st->out_pos >= st->out.len) {
+    ctk_buf_reset(&st->out);
+    st->out_pos = 0;
+    if(st->over || ctk_now_ms() >= st->until_ms)
+      return -1;               /* over, or lived long enough: EventSource asks again */
+    sse_news(st);
+    if(!st->out.len)
+      return 0;
+  }
+  n = st->out.len - st->out_pos;
+  if(n > max)
+    n = max;
+  memcpy(buf, st->out.data + st->out_pos, n);
+  st->out_pos += n;
+  return (long)n;
+}
+
+/* GET /api/runs/ID/events: the run's progress as one Server-Sent Events stream, held open
+ * (ctk_http's streamed answer: waiting costs no worker) until the run is over, from the line
+ * after Last-Event-ID (or ?from=N). At most CTK_CONSOLE_SSE_STREAMS_MAX at once (429 past
+ * it), each at most CTK_CONSOLE_SSE_LIFETIME_MS. */
 static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request *req,
                        json_object *row, ctk_http_response *resp)
 {
   const char *last = ctk_http_request_header(req, "Last-Event-ID");
-  long from = last ? atol(last) : 0;
-  long long until = ctk_now_ms() + CTK_CONSOLE_SSE_WAIT_MS;
-  int waits;
-  char dir[700];
-  json_object *lines;
-  size_t i, n;
-  int over;
+  const char *from = strstr(req->query ? req->query : "", "from=");
+  sse_stream *st;
+  int room;
 
-  ctk_strlcpy(dir, run_dir(row), sizeof(dir));
-  /* A waiting request holds one of the server's workers: only a few may wait at once, the
-   * others are answered with what there is now and ask again. */
   pthread_mutex_lock(&r->lock);
-  waits = r->sse_waiting < CTK_CONSOLE_SSE_WAITERS_MAX;
-  if(waits)
-    r->sse_waiting++;
+  room = r->sse_open < CTK_CONSOLE_SSE_STREAMS_MAX;
+  if(room)
+    r->sse_open++;
   pthread_mutex_unlock(&r->lock);
-  if(!waits)
-    until = 0;
+  if(!room)
+    return ctk_console_reply_error(resp, 429, "err.busy", NULL);
+  st = calloc(1, sizeof(*st));
+  if(!st) {
+    pthread_mutex_lock(&r->lock);
+    r->sse_open--;
+    pthread_mutex_unlock(&r->lock);
+    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  }
+  st->r = r;
+  st->id = id;
+  ctk_strlcpy(st->dir, run_dir(row), sizeof(st->dir));
+  st->sent = last ? atol(last) : from ? atol(from + 5) : 0;
+  if(st->sent < 0)
+    st->sent = 0;
+  st->until_ms = ctk_now_ms() + CTK_CONSOLE_SSE_LIFETIME_MS;
+  ctk_buf_init(&st->out, RUN_FILE_MAX);
+  ctk_buf_adds(&st->out, "retry: 1000\n\n");
   resp->status = 200;
   ctk_strlcpy(resp->content_type, "text/event-stream; charset=UTF-8",
               sizeof(resp->content_type));
   ctk_http_response_add_header(resp, "Cache-Control", "no-store");
-  for(;;) {
-    json_object *now = NULL;
-    const char *st;
-    over = 1;
-    if(!ctk_console_run_get(r->store, id, &now)) {
-      st = ctk_console_json_str(now, "status");
-      over = !st || strcmp(st, "running");
-    }
-    json_object_put(now);
-    lines = progress_of(dir);
-    n = json_object_array_length(lines);
-    if((long)n > from || over || ctk_now_ms() >= until)
-      break;
-    json_object_put(lines);
-    ctk_sleep_ms(200);
-  }
-  if(waits) {
-    pthread_mutex_lock(&r->lock);
-    r->sse_waiting--;
-    pthread_mutex_unlock(&r->lock);
-  }
-  ctk_buf_adds(&resp->body, waits ? "retry: 500\n\n" : "retry: 2000\n\n");
-  for(i = (size_t)(from > 0 ? from : 0); i < n; i++)
-    ctk_buf_printf(&resp->body, "id: %zu\ndata: %s\n\n", i + 1,
-                   json_object_to_json_string_ext(json_object_array_get_idx(lines, i),
-                                                  JSON_C_TO_STRING_PLAIN));
-  json_object_put(lines);
-  if(over)
-    ctk_buf_adds(&resp->body, "event: end\ndata: {}\n\n");
+  resp->stream = sse_read;
+  resp->stream_free = sse_free;
+  resp->stream_arg = st;
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
@@ -22,6 +23,7 @@
 #include "ctk_embed.h"
 #include "ctk_file.h"
 #include "ctk_i18n.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
 
 #define FIXTURE_PASS "tests/data/results/province-360000-pass.json"
@@ -182,6 +184,7 @@ typedef struct api_reply {
   long status;
   ctk_buf body;
   char cookie[256];            /* the Set-Cookie header, "" when none */
+  char content_type[128];      /* the Content-Type header, "" when none */
   json_object *json;
 } api_reply;
 
@@ -201,6 +204,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     memcpy(r->cookie, p + 12, k);
     r->cookie[k] = '\0';
     r->cookie[strcspn(r->cookie, "\r\n")] = '\0';
+  }
+  if(len > 14 && !strncasecmp(p, "Content-Type: ", 14)) {
+    size_t k = len - 14 < sizeof(r->content_type) - 1 ? len - 14 : sizeof(r->content_type) - 1;
+    memcpy(r->content_type, p + 14, k);
+    r->content_type[k] = '\0';
+    r->content_type[strcspn(r->content_type, "\r\n")] = '\0';
   }
   return len;
 }
@@ -910,6 +919,104 @@ static void test_bundles_in_monthly(void)
   api_free(&r);
 }
 
+/* One events request on a thread of its own, while the test writes the run's progress. */
+typedef struct events_call {
+  char path[96];
+  const char *session;
+  api_reply r;
+} events_call;
+
+static void *events_get(void *arg)
+{
+  events_call *c = arg;
+  api("GET", c->path, NULL, 0, c->session, NULL, &c->r);
+  return NULL;
+}
+
+static void progress_line(const char *dir, const char *test, const char *verdict, int n)
+{
+  char path[900];
+  FILE *f;
+
+  snprintf(path, sizeof(path), "%s/progress.jsonl", dir);
+  f = fopen(path, "a");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fprintf(f, "{\"id\":\"%s\",\"verdict\":\"%s\",\"n\":%d,\"total\":3}\n", test, verdict, n);
+  fclose(f);
+}
+
+/* A run's progress as one Server-Sent Events stream held open: one "test" event per finished
+ * test, in order, as the tests finish, then "end"; from a given event on; only to those who
+ * may see the run. */
+static void test_run_events(void)
+{
+  login jx, hb;
+  ctk_console_store *s = NULL;
+  events_call call;
+  pthread_t th;
+  char dir[800], err[256], path[96];
+  const char *b, *e1, *e2, *e3, *end;
+  long long id = 0;
+  api_reply r;
+
+  prepare();
+  CU_ASSERT_EQUAL_FATAL(ctk_console_store_open(data_dir, &s, err, sizeof(err)), CTK_E_OK);
+  snprintf(dir, sizeof(dir), "%s/runs/events", data_dir);
+  CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_console_run_add(s, "360000", "jx", "sse", "", dir, &id), CTK_E_OK);
+  progress_line(dir, "J1.first", "pass", 1);
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("hb", "hubei-password", &hb), 200);
+
+  memset(&call, 0, sizeof(call));
+  snprintf(call.path, sizeof(call.path), "/api/runs/%lld/events", id);
+  call.session = jx.session;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, events_get, &call), 0);
+  /* the tests finish while the stream is open, then the run ends */
+  ctk_sleep_ms(400);
+  progress_line(dir, "J1.second", "fail", 2);
+  ctk_sleep_ms(400);
+  progress_line(dir, "J1.third", "pass", 3);
+  CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, "failed", 1, ""), CTK_E_OK);
+  pthread_join(th, NULL);
+  CU_ASSERT_EQUAL(call.r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(call.r.content_type, "text/event-stream"));
+  b = ctk_buf_str(&call.r.body);
+  e1 = strstr(b, "id: 1\nevent: test\ndata: {\"id\":\"J1.first\",\"verdict\":\"pass\"");
+  e2 = strstr(b, "id: 2\nevent: test\ndata: {\"id\":\"J1.second\",\"verdict\":\"fail\"");
+  e3 = strstr(b, "id: 3\nevent: test\ndata: {\"id\":\"J1.third\",\"verdict\":\"pass\"");
+  end = strstr(b, "event: end\ndata: {\"status\":\"failed\"}");
+  CU_ASSERT(e1 && e2 && e3 && end && e1 < e2 && e2 < e3 && e3 < end);
+  {
+    const char *p = b;
+    int events = 0;
+    while((p = strstr(p, "event: test")) != NULL) {
+      events++;
+      p++;
+    }
+    CU_ASSERT_EQUAL(events, 3);
+  }
+  if(!(e1 && e2 && e3 && end))
+    printf("\n    events answer:\n%s\n", b);
+  api_free(&call.r);
+  /* from an event on (as EventSource asks again with Last-Event-ID) */
+  snprintf(path, sizeof(path), "/api/runs/%lld/events?from=2", id);
+  api("GET", path, NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&r.body), "J1.second"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "id: 3\nevent: test"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "event: end"));
+  api_free(&r);
+  /* checked like every API call: another province's run does not exist for it; no session */
+  snprintf(path, sizeof(path), "/api/runs/%lld/events", id);
+  api("GET", path, NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 404);
+  api_free(&r);
+  api("GET", path, NULL, 0, NULL, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 401);
+  api_free(&r);
+  ctk_console_store_close(s);
+}
+
 static void test_province_views(void)
 {
   login jx, hb, tester;
@@ -1001,6 +1108,7 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_registered_systems);
   CTK_TEST(s, test_province_views);
   CTK_TEST(s, test_bundles_in_monthly);
+  CTK_TEST(s, test_run_events);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
 }

@@ -420,14 +420,21 @@ async function renderRun(id) {
     run.tests ? el('div', { class: 'card', id: 'tests' }, el('h2', { text: t('run.results') }), tests) : null);
   if (run.status === 'running') {
     if (S.source) S.source.close();
-    const src = new EventSource(`/api/runs/${id}/events`);
+    /* one stream, held open by the console: a "test" event per finished test, then "end" */
+    const src = new EventSource(`/api/runs/${id}/events?from=${(run.progress || []).length}`);
     S.source = src;
-    src.onmessage = (ev) => {
+    src.addEventListener('test', (ev) => {
       const p = JSON.parse(ev.data);
-      list.append(el('li', {}, badge(p.verdict), ' ' + p.id));
+      list.append(el('li', { 'data-event': ev.lastEventId }, badge(p.verdict), ' ' + p.id));
       show(p);
-    };
+    });
     src.addEventListener('end', () => { src.close(); S.source = null; if (location.hash === '#/run/' + id) renderRun(id); });
+    /* refused (too many streams) or gone: read the run again a little later */
+    src.onerror = () => {
+      if (src.readyState !== EventSource.CLOSED) return; /* the browser asks again by itself */
+      S.source = null;
+      setTimeout(() => { if (location.hash === '#/run/' + id) renderRun(id); }, 2000);
+    };
   }
 }
 
