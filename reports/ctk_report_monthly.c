@@ -474,7 +474,8 @@ static ctk_code write_markdown(const monthly_data *d, const ctk_i18n *en, ctk_bu
   MD("# 12328 联网运行情况月报 / Monthly networking-progress report\n\n");
   MD("**%s (%s)**, month %s. Due to the ministry by %s. Generated %s by ctk12328 from %zu "
      "results files.\n\n",
-     d->province->name, d->province->code, d->opt->month, d->due, now, d->n_files);
+     d->province->name, d->province->code, d->opt->month, d->due, now,
+     d->n_files + d->opt->n_runs);
   MD("**%zu of %zu cities networked**; %zu tested but not networked; %zu not yet tested.\n\n",
      t.networked, d->n_cities, t.failing, t.untested);
 
@@ -769,11 +770,11 @@ static void write_html_own(const monthly_data *d, mhtml *h)
     hesc(h, o->started);
     hadd(h, "</td><td class=\"source\">");
     hesc(h, o->label);
-    hadd(h, "</td><td class=\"tests\">");
+    hadd(h, "</td><td class=\"n-tests\">");
     hesc(h, num);
     for(v = 0; v < sizeof(order) / sizeof(order[0]) && !h->rc; v++) {
       snprintf(num, sizeof(num), "%zu", o->by_verdict[order[v]]);
-      h->rc = ctk_buf_printf(h->html, "</td><td class=\"%s\">", ctk_verdict_name(order[v]));
+      h->rc = ctk_buf_printf(h->html, "</td><td class=\"n-%s\">", ctk_verdict_name(order[v]));
       hesc(h, num);
     }
     hadd(h, "</td>");
@@ -804,7 +805,7 @@ static ctk_code write_html(const monthly_data *d, const ctk_i18n *cat, ctk_buf *
   snprintf(pct_s, sizeof(pct_s), "%.0f", pct);
   snprintf(n_new, sizeof(n_new), "%zu", t.new_this_month);
   snprintf(n_runs, sizeof(n_runs), "%zu", t.runs_in_month);
-  snprintf(n_files, sizeof(n_files), "%zu", d->n_files);
+  snprintf(n_files, sizeof(n_files), "%zu", d->n_files + d->opt->n_runs);
   snprintf(n_ign, sizeof(n_ign), "%zu", d->n_ignored);
   {
     const char *const vars[] = { "province", d->province->name, "code", d->province->code,

@@ -142,6 +142,7 @@ static void test_console_in_browser(void)
                                        "06-board-centre", "09-runs", "09b-sut-field-error", "11-run-failing-field",
                                        "12-requirements", "12b-requirements-province",
                                        "12c-monthly-province", "12e-monthly-centre",
+                                       "12f-monthly-annex",
                                        "13-board-en",
                                        "16-after-restart" };
   size_t i;

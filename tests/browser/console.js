@@ -300,6 +300,8 @@ async function phase1(browser) {
   check(goodRow !== undefined && Number(goodRow[2]) > 0 && goodRow[2] === goodRow[3] && goodRow[8] === '是',
     'the submitted bundle\'s tests are counted in its month: ' + (goodRow || []).join(' | '));
   check(!own.some((c) => c[1] === '提交的材料 ' + bad.id), 'the tampered bundle is not');
+  await (await (await jx.$('#monthly-frame')).contentFrame()).$eval('#own-runs', (e) => e.scrollIntoView());
+  await shot(jx, '12f-monthly-annex', true);
   check(own.some((c) => (c[1] || '').startsWith('控制台测试运行')), 'the console\'s own runs are there too');
   await shot(jx, '12c-monthly-province');
   r = await pageFetch(hb, 'GET', `/api/monthly?region=360000&month=${month}`, null, false);
