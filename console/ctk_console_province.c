@@ -13,6 +13,13 @@
 
 #define PROVINCE_RUNS_MAX 1000   /* runs of one province read for a report */
 
+/* How many rows of a store list a report reads. */
+static size_t rows_read(json_object *rows)
+{
+  size_t len = json_object_array_length(rows);
+  return len > PROVINCE_RUNS_MAX ? PROVINCE_RUNS_MAX : len;
+}
+
 /* The results.json paths of the province's runs that have one, newest first. */
 static ctk_code results_files(ctk_console_store *store, const char *province, char ***out,
                               size_t *n, json_object **rows_out)
@@ -27,9 +34,7 @@ static ctk_code results_files(ctk_console_store *store, const char *province, ch
   rc = ctk_console_run_list(store, province, &rows);
   if(rc)
     return rc;
-  len = json_object_array_length(rows);
-  if(len > PROVINCE_RUNS_MAX)
-    len = PROVINCE_RUNS_MAX;
+  len = rows_read(rows);
   files = calloc(len ? len : 1, sizeof(*files));
   if(!files) {
     json_object_put(rows);
@@ -135,9 +140,7 @@ static ctk_code read_submissions(ctk_console_store *store, const char *data_dir,
   rc = ctk_console_submission_counted(store, province, &rows);
   if(rc)
     return rc;
-  len = json_object_array_length(rows);
-  if(len > PROVINCE_RUNS_MAX)
-    len = PROVINCE_RUNS_MAX;
+  len = rows_read(rows);
   src->runs = calloc(len ? len : 1, sizeof(*src->runs));
   src->run_labels = calloc(len ? len : 1, sizeof(*src->run_labels));
   if(!src->runs || !src->run_labels) {

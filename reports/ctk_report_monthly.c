@@ -636,6 +636,20 @@ static void hesc(mhtml *h, const char *s)
     h->rc = ctk_buf_add_xml_escaped(h->html, s, strlen(s));
 }
 
+/* What say (reason_text, next_step_text) says of city c, escaped. */
+static void hcity(mhtml *h, const city_status *c,
+                  ctk_code (*say)(const ctk_i18n *, const city_status *, ctk_buf *))
+{
+  ctk_buf text;
+
+  if(h->rc)
+    return;
+  ctk_buf_init(&text, 64 * 1024);
+  h->rc = say(h->cat, c, &text);
+  hesc(h, ctk_buf_str(&text));
+  ctk_buf_free(&text);
+}
+
 /* <table id=ID><tr><th>...</th></tr> with the catalogue's words of keys (NULL-ended). */
 static void table_head(mhtml *h, const char *id, const char *const *keys)
 {
@@ -705,13 +719,7 @@ static void write_html_rows(const monthly_data *d, mhtml *h)
     }
     htag(h, "<td class=\"fail\">",
          c->first_networked[0] ? "monthly.regressed" : "monthly.failing", "</td><td>");
-    if(!h->rc) {
-      ctk_buf text;
-      ctk_buf_init(&text, 64 * 1024);
-      h->rc = reason_text(h->cat, c, &text);
-      hesc(h, ctk_buf_str(&text));
-      ctk_buf_free(&text);
-    }
+    hcity(h, c, reason_text);
     hadd(h, "</td><td>");
     hesc(h, day_of(c->latest, d1));
     hadd(h, "</td></tr>");
@@ -731,13 +739,7 @@ static void write_html_steps(const monthly_data *d, const tally *t, mhtml *h)
     if(c->runs && c->latest_certifiable)
       continue;
     hadd(h, "<li>");
-    if(!h->rc) {
-      ctk_buf text;
-      ctk_buf_init(&text, 64 * 1024);
-      h->rc = next_step_text(h->cat, c, &text);
-      hesc(h, ctk_buf_str(&text));
-      ctk_buf_free(&text);
-    }
+    hcity(h, c, next_step_text);
     hadd(h, "</li>");
   }
   hadd(h, "</ul>");
