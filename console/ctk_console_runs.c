@@ -697,6 +697,7 @@ typedef struct sse_stream {
   char dir[700];
   long sent;                   /* progress lines sent (the last event id) */
   long long until_ms;          /* the stream's end of life */
+  long long quiet_since_ms;    /* when the stream last wrote */
   int over;                    /* the end event is written */
   ctk_buf out;                 /* written, not yet sent */
   size_t out_pos;
@@ -758,8 +759,13 @@ static long sse_read(void *arg, char *buf, size_t max)
     if(st->over || ctk_now_ms() >= st->until_ms)
       return -1;               /* over, or lived long enough: EventSource asks again */
     sse_news(st);
+    /* a comment now and then: a browser that went away is noticed when it fails, and its
+     * place among the streams is freed, rather than held until the run ends */
+    if(!st->out.len && ctk_now_ms() - st->quiet_since_ms >= CTK_CONSOLE_SSE_HEARTBEAT_MS)
+      ctk_buf_adds(&st->out, ":\n\n");
     if(!st->out.len)
       return 0;
+    st->quiet_since_ms = ctk_now_ms();
   }
   n = st->out.len - st->out_pos;
   if(n > max)
@@ -802,6 +808,7 @@ static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request
   if(st->sent < 0)
     st->sent = 0;
   st->until_ms = ctk_now_ms() + CTK_CONSOLE_SSE_LIFETIME_MS;
+  st->quiet_since_ms = ctk_now_ms();
   ctk_buf_init(&st->out, RUN_FILE_MAX);
   ctk_buf_adds(&st->out, "retry: 1000\n\n");
   resp->status = 200;

@@ -15,6 +15,7 @@
 #define CTK_CONSOLE_SSE_STREAMS_MAX 16     /* events streams open at once; more are refused (429) */
 #define CTK_CONSOLE_SSE_LIFETIME_MS 600000 /* one stream's life; the browser's EventSource then
                                               asks again with Last-Event-ID and goes on */
+#define CTK_CONSOLE_SSE_HEARTBEAT_MS 15000 /* a comment line after this long without news */
 
 typedef struct ctk_console_runs ctk_console_runs;
 

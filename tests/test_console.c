@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
@@ -19,6 +23,7 @@
 #include "ctk_console.h"
 #include "ctk_console_auth.h"
 #include "ctk_console_board.h"
+#include "ctk_console_runs.h"
 #include "ctk_console_store.h"
 #include "ctk_embed.h"
 #include "ctk_file.h"
@@ -945,6 +950,43 @@ static void progress_line(const char *dir, const char *test, const char *verdict
   fclose(f);
 }
 
+/* An events stream opened on a socket of its own, read until its first line has come: the
+ * stream is then open at the console. The socket, or -1. */
+static int open_stream(const char *path, const char *session)
+{
+  struct sockaddr_in sa;
+  struct timeval tv = { 5, 0 };
+  char req[512], got[2048];
+  size_t have = 0;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  if(fd < 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((unsigned short)api_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ctk_session=%s\r\n"
+                             "\r\n", path, session);
+  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+     send(fd, req, strlen(req), 0) != (ssize_t)strlen(req)) {
+    close(fd);
+    return -1;
+  }
+  while(have + 1 < sizeof(got)) {
+    ssize_t n = recv(fd, got + have, sizeof(got) - 1 - have, 0);
+    if(n <= 0)
+      break;
+    have += (size_t)n;
+    got[have] = '\0';
+    if(strstr(got, "retry: "))
+      return fd;
+  }
+  close(fd);
+  return -1;
+}
+
 /* A run's progress as one Server-Sent Events stream held open: one "test" event per finished
  * test, in order, as the tests finish, then "end"; from a given event on; only to those who
  * may see the run. */
@@ -1014,6 +1056,36 @@ static void test_run_events(void)
   api("GET", path, NULL, 0, NULL, NULL, &r);
   CU_ASSERT_EQUAL(r.status, 401);
   api_free(&r);
+
+  /* a bound on the streams open at once: one more is refused; the run's end frees them all */
+  {
+    int fds[CTK_CONSOLE_SSE_STREAMS_MAX], i, open_ok = 1;
+    CU_ASSERT_EQUAL_FATAL(ctk_console_run_add(s, "360000", "jx", "sse", "", dir, &id), CTK_E_OK);
+    snprintf(path, sizeof(path), "/api/runs/%lld/events?from=3", id);
+    for(i = 0; i < CTK_CONSOLE_SSE_STREAMS_MAX; i++) {
+      fds[i] = open_stream(path, jx.session);
+      open_ok &= fds[i] >= 0;
+    }
+    CU_ASSERT(open_ok);
+    api("GET", path, NULL, 0, jx.session, NULL, &r);
+    CU_ASSERT_EQUAL(r.status, 429);
+    CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.busy");
+    api_free(&r);
+    CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, "passed", 0, ""), CTK_E_OK);
+    for(i = 0; i < CTK_CONSOLE_SSE_STREAMS_MAX; i++)
+      if(fds[i] >= 0)
+        close(fds[i]);
+    for(i = 0;; i++) { /* within a tick or two; up to 5 s on a loaded machine */
+      ctk_sleep_ms(CTK_HTTP_STREAM_TICK_MS / 2);
+      api("GET", path, NULL, 0, jx.session, NULL, &r);
+      if(r.status != 429 || i == 49)
+        break;
+      api_free(&r);
+    }
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "event: end"));
+    api_free(&r);
+  }
   ctk_console_store_close(s);
 }
 
