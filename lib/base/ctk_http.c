@@ -616,7 +616,8 @@ static void stream_done(void *cls)
 {
   stream_state *ss = cls;
 
-  ss->done(ss->arg);
+  if(ss->done)
+    ss->done(ss->arg);
   atomic_fetch_sub(&ss->server->streams_open, 1);
   free(ss);
 }
