@@ -577,8 +577,8 @@ static int api_monthly(ctk_console *c, const session *s, const ctk_http_request 
   }
   if(lang[0] && !ctk_i18n_lang_ok(lang))
     return ctk_console_reply_error(resp, 400, "err.bad_request", lang);
-  result = ctk_console_monthly_html(c->store, region, month, lang[0] ? lang : c->lang,
-                                    &resp->body, err, sizeof(err));
+  result = ctk_console_monthly_html(c->store, c->data_dir, region, month,
+                                    lang[0] ? lang : c->lang, &resp->body, err, sizeof(err));
   if(result == CTK_E_INVAL) {
     ctk_buf_reset(&resp->body);
     return ctk_console_reply_error(resp, 400, "err.bad_request", err);

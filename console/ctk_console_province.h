@@ -12,11 +12,13 @@
 #include "ctk_error.h"
 
 /* The monthly report (HTML, in the catalogue lang) of province for month "YYYY-MM", built from
- * the results.json of every run of the province the store holds. CTK_E_INVAL (err says why)
- * for a bad month or a code that is not a province. */
-ctk_code ctk_console_monthly_html(ctk_console_store *store, const char *province,
-                                  const char *month, const char *lang, ctk_buf *html,
-                                  char *err, size_t errlen);
+ * the results.json of every run of the province the store holds and of every submitted bundle
+ * that counts (verification found it valid, the centre has not returned it, and it still
+ * verifies against the key registered under data_dir/keys). CTK_E_INVAL (err says why) for a
+ * bad month or a code that is not a province. */
+ctk_code ctk_console_monthly_html(ctk_console_store *store, const char *data_dir,
+                                  const char *province, const char *month, const char *lang,
+                                  ctk_buf *html, char *err, size_t errlen);
 
 /* {"region", "run": {id, started, status} or null, "requirements": [{"id", "status"}]}:
  * status "pass" (every test of the latest finished run that checks it passed), "fail" (one

@@ -41,7 +41,7 @@ struct ctk_console_runs {
   ctk_console_config cfg;
   pthread_mutex_t lock;
   run_slot slots[CTK_CONSOLE_RUNS_MAX];
-  int sse_waiting;             /* events requests holding a worker now (under lock) */
+  int sse_open;                /* events streams open now (under lock) */
 };
 
 ctk_code ctk_console_runs_new(ctk_console_store *store, const char *data_dir,
@@ -375,7 +375,86 @@ static void province_of(const char *region, char out[8])
   snprintf(out, 8, "%.2s0000", region);
 }
 
-/* POST /api/runs/suts {"name", "pics", "pixit"}: checked as ctk run checks them, then saved. */
+/* The "section.key" written on line (1-based) of a PICS or PIXIT text, "" when that line holds
+ * no key: where the parser's "NAME:LINE: ..." points, so the page can show it by its field. */
+static void key_on_line(const char *text, long line, char *out, size_t outlen)
+{
+  char section[64] = "";
+  long n = 1;
+  const char *p = text;
+
+  out[0] = '\0';
+  while(p && *p && n <= line) {
+    const char *end = strchr(p, '\n'), *q = p;
+    size_t len = end ? (size_t)(end - p) : strlen(p), k;
+    while(q < p + len && (*q == ' ' || *q == '\t'))
+      q++;
+    if(*q == '[') {
+      k = strcspn(q + 1, "]\n");
+      snprintf(section, sizeof(section), "%.*s", (int)k, q + 1);
+    }
+    else if(n == line && *q && *q != '#' && *q != ';') {
+      k = strcspn(q, "= \t\n");
+      snprintf(out, outlen, "%s%s%.*s", section, section[0] ? "." : "", (int)k, q);
+      for(k = 0; out[k]; k++)
+        out[k] = (char)(out[k] >= 'A' && out[k] <= 'Z' ? out[k] - 'A' + 'a' : out[k]);
+    }
+    p = end ? end + 1 : NULL;
+    n++;
+  }
+}
+
+/* The field a parser's "NAME:LINE: problem" names: the key on that line of text. */
+static void field_of(const char *err, const char *text, char *out, size_t outlen)
+{
+  const char *colon = strchr(err, ':');
+  long line = colon ? strtol(colon + 1, NULL, 10) : 0;
+
+  out[0] = '\0';
+  if(line > 0 && text)
+    key_on_line(text, line, out, outlen);
+}
+
+/* GET /api/runs/form: what the PICS and PIXIT forms ask, from the runner's own tables:
+ * {"pics": [{"key", "type": "bool"|"choice", "choices"}], "pixit": [{"key", "type", ...}]}.
+ * The page labels each with the catalogue's pics.item.KEY and pixit.param.KEY. */
+static int runs_form(ctk_http_response *resp)
+{
+  static const char *const kinds[] = { "text", "number", "choice" };
+  char items[CTK_PICS_FORM_ITEMS_MAX][CTK_KVFILE_KEY_MAX];
+  json_object *o = json_object_new_object(), *pics = json_object_new_array();
+  json_object *pixit = json_object_new_array(), *f;
+  const ctk_pixit_param *params;
+  size_t i, n;
+
+  f = json_object_new_object();
+  json_object_object_add(f, "key", json_object_new_string("sut.role"));
+  json_object_object_add(f, "type", json_object_new_string("choice"));
+  json_object_object_add(f, "choices", json_object_new_string(ctk_pics_sut_role_choices()));
+  json_object_array_add(pics, f);
+  n = ctk_pics_form_items(items, CTK_PICS_FORM_ITEMS_MAX);
+  for(i = 0; i < n && i < CTK_PICS_FORM_ITEMS_MAX; i++) {
+    f = json_object_new_object();
+    json_object_object_add(f, "key", json_object_new_string(items[i]));
+    json_object_object_add(f, "type", json_object_new_string("bool"));
+    json_object_array_add(pics, f);
+  }
+  params = ctk_pixit_params(&n);
+  for(i = 0; i < n; i++) {
+    f = json_object_new_object();
+    json_object_object_add(f, "key", json_object_new_string(params[i].key));
+    json_object_object_add(f, "type", json_object_new_string(kinds[params[i].kind]));
+    if(params[i].choices)
+      json_object_object_add(f, "choices", json_object_new_string(params[i].choices));
+    json_object_array_add(pixit, f);
+  }
+  json_object_object_add(o, "pics", pics);
+  json_object_object_add(o, "pixit", pixit);
+  return ctk_console_reply(resp, 200, o);
+}
+
+/* POST /api/runs/suts {"name", "pics", "pixit"}: checked as ctk run checks them, then saved.
+ * A refusal names the field: {"error", "detail": "PIXIT:LINE: ...", "field": "sut.region"}. */
 static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_http_request *req,
                      ctk_http_response *resp)
 {
@@ -385,12 +464,13 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
   const char *pixit_text = ctk_console_json_str(body, "pixit");
   ctk_pics *pics = calloc(1, sizeof(*pics));
   ctk_pixit *pixit = calloc(1, sizeof(*pixit));
-  char err[512], province[8], addr[64], target[96];
+  char err[512], province[8], addr[64], target[96], field[96];
   const char *error = NULL;
   int status = 201;
   long long id = 0;
 
   err[0] = '\0';
+  field[0] = '\0';
   if(!pics || !pixit) {
     status = 500;
     error = "err.internal";
@@ -402,10 +482,12 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
   else if(ctk_pics_parse("PICS", pics_text, pics, err, sizeof(err))) {
     status = 400;
     error = "err.pics";
+    field_of(err, pics_text, field, sizeof(field));
   }
   else if(ctk_pixit_parse("PIXIT", pixit_text, pixit, err, sizeof(err))) {
     status = 400;
     error = "err.pixit";
+    field_of(err, pixit_text, field, sizeof(field));
   }
   if(!error) {
     province_of(pixit->sut_region, province);
@@ -428,8 +510,15 @@ static int suts_save(ctk_console_runs *r, const ctk_console_user *u, const ctk_h
     ctk_console_audit(r->store, u->name, province, "sut.save", target, NULL, addr);
   }
   json_object_put(body); /* name and the texts point into it */
-  if(error)
-    return ctk_console_reply_error(resp, status, error, err[0] ? err : NULL);
+  if(error) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "error", json_object_new_string(error));
+    if(err[0])
+      json_object_object_add(o, "detail", json_object_new_string(err));
+    if(field[0])
+      json_object_object_add(o, "field", json_object_new_string(field));
+    return ctk_console_reply(resp, status, o);
+  }
   return ctk_console_reply(resp, status, row);
 }
 
@@ -601,64 +690,134 @@ static int runs_get(ctk_console_runs *r, json_object *row, ctk_http_response *re
   return ctk_console_reply(resp, 200, row);
 }
 
-/* Server-Sent Events: what happened after Last-Event-ID (or ?from=N); waits up to
- * CTK_CONSOLE_SSE_WAIT_MS for news, then ends the answer with a retry hint, so the browser's
- * EventSource asks again; an "end" event once the run is over. */
+/* One events stream: the run's progress lines after `sent`, then an end event. */
+typedef struct sse_stream {
+  ctk_console_runs *r;
+  long long id;
+  char dir[700];
+  long sent;                   /* progress lines sent (the last event id) */
+  long long until_ms;          /* the stream's end of life */
+  long long quiet_since_ms;    /* when the stream last wrote */
+  int over;                    /* the end event is written */
+  ctk_buf out;                 /* written, not yet sent */
+  size_t out_pos;
+} sse_stream;
+
+static void sse_free(void *arg)
+{
+  sse_stream *st = arg;
+
+  pthread_mutex_lock(&st->r->lock);
+  st->r->sse_open--;
+  pthread_mutex_unlock(&st->r->lock);
+  ctk_buf_free(&st->out);
+  free(st);
+}
+
+/* What is new since the last call: one "test" event per finished test, in order (the id is
+ * its line in progress.jsonl, so a browser asking again with Last-Event-ID misses none), and
+ * "end" once the run is over and every line is out. */
+static void sse_news(sse_stream *st)
+{
+  json_object *lines, *row = NULL;
+  const char *status;
+  size_t i, n;
+  int running = 0;
+
+  /* the status first: a run seen over has written every line it ever will */
+  if(!ctk_console_run_get(st->r->store, st->id, &row)) {
+    status = ctk_console_json_str(row, "status");
+    running = status && !strcmp(status, "running");
+  }
+  lines = progress_of(st->dir);
+  n = json_object_array_length(lines);
+  for(i = (size_t)st->sent; i < n; i++) {
+    json_object *p = json_object_array_get_idx(lines, i);
+    ctk_buf_printf(&st->out, "id: %zu\nevent: test\ndata: %s\n\n", i + 1,
+                   json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+  }
+  st->sent = (long)n;
+  json_object_put(lines);
+  if(!running) {
+    status = row ? ctk_console_json_str(row, "status") : NULL;
+    ctk_buf_printf(&st->out, "event: end\ndata: {\"status\":\"%s\"}\n\n",
+                   status ? status : "gone");
+    st->over = 1;
+  }
+  json_object_put(row);
+}
+
+/* ctk_http_stream_fn: the next bytes, 0 while nothing is new, -1 at the end. */
+static long sse_read(void *arg, char *buf, size_t max)
+{
+  sse_stream *st = arg;
+  size_t n;
+
+  if(st->out_pos >= st->out.len) {
+    ctk_buf_reset(&st->out);
+    st->out_pos = 0;
+    if(st->over || ctk_now_ms() >= st->until_ms)
+      return -1;               /* over, or lived long enough: EventSource asks again */
+    sse_news(st);
+    /* a comment now and then: a browser that went away is noticed when it fails, and its
+     * place among the streams is freed, rather than held until the run ends */
+    if(!st->out.len && ctk_now_ms() - st->quiet_since_ms >= CTK_CONSOLE_SSE_HEARTBEAT_MS)
+      ctk_buf_adds(&st->out, ":\n\n");
+    if(!st->out.len)
+      return 0;
+    st->quiet_since_ms = ctk_now_ms();
+  }
+  n = st->out.len - st->out_pos;
+  if(n > max)
+    n = max;
+  memcpy(buf, st->out.data + st->out_pos, n);
+  st->out_pos += n;
+  return (long)n;
+}
+
+/* GET /api/runs/ID/events: the run's progress as one Server-Sent Events stream, held open
+ * (ctk_http's streamed answer: waiting costs no worker) until the run is over, from the line
+ * after Last-Event-ID (or ?from=N). At most CTK_CONSOLE_SSE_STREAMS_MAX at once (429 past
+ * it), each at most CTK_CONSOLE_SSE_LIFETIME_MS. */
 static int runs_events(ctk_console_runs *r, long long id, const ctk_http_request *req,
                        json_object *row, ctk_http_response *resp)
 {
   const char *last = ctk_http_request_header(req, "Last-Event-ID");
-  long from = last ? atol(last) : 0;
-  long long until = ctk_now_ms() + CTK_CONSOLE_SSE_WAIT_MS;
-  int waits;
-  char dir[700];
-  json_object *lines;
-  size_t i, n;
-  int over;
+  const char *from = strstr(req->query ? req->query : "", "from=");
+  sse_stream *st;
+  int room;
 
-  ctk_strlcpy(dir, run_dir(row), sizeof(dir));
-  /* A waiting request holds one of the server's workers: only a few may wait at once, the
-   * others are answered with what there is now and ask again. */
   pthread_mutex_lock(&r->lock);
-  waits = r->sse_waiting < CTK_CONSOLE_SSE_WAITERS_MAX;
-  if(waits)
-    r->sse_waiting++;
+  room = r->sse_open < CTK_CONSOLE_SSE_STREAMS_MAX;
+  if(room)
+    r->sse_open++;
   pthread_mutex_unlock(&r->lock);
-  if(!waits)
-    until = 0;
+  if(!room)
+    return ctk_console_reply_error(resp, 429, "err.busy", NULL);
+  st = calloc(1, sizeof(*st));
+  if(!st) {
+    pthread_mutex_lock(&r->lock);
+    r->sse_open--;
+    pthread_mutex_unlock(&r->lock);
+    return ctk_console_reply_error(resp, 500, "err.internal", NULL);
+  }
+  st->r = r;
+  st->id = id;
+  ctk_strlcpy(st->dir, run_dir(row), sizeof(st->dir));
+  st->sent = last ? atol(last) : from ? atol(from + 5) : 0;
+  if(st->sent < 0)
+    st->sent = 0;
+  st->until_ms = ctk_now_ms() + CTK_CONSOLE_SSE_LIFETIME_MS;
+  st->quiet_since_ms = ctk_now_ms();
+  ctk_buf_init(&st->out, RUN_FILE_MAX);
+  ctk_buf_adds(&st->out, "retry: 1000\n\n");
   resp->status = 200;
   ctk_strlcpy(resp->content_type, "text/event-stream; charset=UTF-8",
               sizeof(resp->content_type));
   ctk_http_response_add_header(resp, "Cache-Control", "no-store");
-  for(;;) {
-    json_object *now = NULL;
-    const char *st;
-    over = 1;
-    if(!ctk_console_run_get(r->store, id, &now)) {
-      st = ctk_console_json_str(now, "status");
-      over = !st || strcmp(st, "running");
-    }
-    json_object_put(now);
-    lines = progress_of(dir);
-    n = json_object_array_length(lines);
-    if((long)n > from || over || ctk_now_ms() >= until)
-      break;
-    json_object_put(lines);
-    ctk_sleep_ms(200);
-  }
-  if(waits) {
-    pthread_mutex_lock(&r->lock);
-    r->sse_waiting--;
-    pthread_mutex_unlock(&r->lock);
-  }
-  ctk_buf_adds(&resp->body, waits ? "retry: 500\n\n" : "retry: 2000\n\n");
-  for(i = (size_t)(from > 0 ? from : 0); i < n; i++)
-    ctk_buf_printf(&resp->body, "id: %zu\ndata: %s\n\n", i + 1,
-                   json_object_to_json_string_ext(json_object_array_get_idx(lines, i),
-                                                  JSON_C_TO_STRING_PLAIN));
-  json_object_put(lines);
-  if(over)
-    ctk_buf_adds(&resp->body, "event: end\ndata: {}\n\n");
+  resp->stream = sse_read;
+  resp->stream_free = sse_free;
+  resp->stream_arg = st;
   return 0;
 }
 
@@ -717,6 +876,8 @@ int ctk_console_runs_api(ctk_console_runs *r, const ctk_console_user *u,
     return runs_faults(resp);
   if(!strcmp(rest, "/template"))
     return suts_template(r, resp);
+  if(!strcmp(rest, "/form"))
+    return runs_form(resp);
   if(!strcmp(rest, "/suts")) {
     if(!strcmp(req->method, "POST"))
       return suts_save(r, u, req, resp);

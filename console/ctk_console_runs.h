@@ -12,8 +12,10 @@
 #include "ctk_http.h"
 
 #define CTK_CONSOLE_RUNS_MAX 4          /* runs at once; more are refused (429) */
-#define CTK_CONSOLE_SSE_WAIT_MS 10000   /* an events request waits this long for news */
-#define CTK_CONSOLE_SSE_WAITERS_MAX 4   /* events requests waiting at once (of 8 workers) */
+#define CTK_CONSOLE_SSE_STREAMS_MAX 16     /* events streams open at once; more are refused (429) */
+#define CTK_CONSOLE_SSE_LIFETIME_MS 600000 /* one stream's life; the browser's EventSource then
+                                              asks again with Last-Event-ID and goes on */
+#define CTK_CONSOLE_SSE_HEARTBEAT_MS 15000 /* a comment line after this long without news */
 
 typedef struct ctk_console_runs ctk_console_runs;
 

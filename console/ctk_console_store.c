@@ -532,6 +532,15 @@ ctk_code ctk_console_submission_list(ctk_console_store *s, const char *region,
                             " ORDER BY id DESC", region, out);
 }
 
+ctk_code ctk_console_submission_counted(ctk_console_store *s, const char *region,
+                                        json_object **out)
+{
+  return query_in_region(s, "SELECT id, file, verdict FROM submissions WHERE (? = '' OR"
+                            " region = ?) AND verdict IN ('verified', 'not-certifiable') AND"
+                            " decision <> 'returned' ORDER BY id DESC",
+                         region, out);
+}
+
 ctk_code ctk_console_submission_latest(ctk_console_store *s, json_object **out)
 {
   json_object *rows, *map;

@@ -94,6 +94,11 @@ ctk_code ctk_console_submission_get(ctk_console_store *s, long long id, json_obj
 /* Newest first; region "" for all. */
 ctk_code ctk_console_submission_list(ctk_console_store *s, const char *region,
                                      json_object **out);
+/* The submissions of region that feed its monthly report, newest first: {id, file, verdict}
+ * of those verification found valid ("verified", "not-certifiable") and the centre has not
+ * returned. The file is the stored bundle's path on the server: never shown to anyone. */
+ctk_code ctk_console_submission_counted(ctk_console_store *s, const char *region,
+                                        json_object **out);
 /* The newest submission of each province: {"REGION": {id, verdict, decision, at}, ...}. */
 ctk_code ctk_console_submission_latest(ctk_console_store *s, json_object **out);
 /* decision "accepted" or "returned"; CTK_E_NOTFOUND, or CTK_E_STATE when decided already. */

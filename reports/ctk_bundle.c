@@ -813,6 +813,7 @@ void ctk_bundle_check_init(ctk_bundle_check *c)
   memset(c, 0, sizeof(*c));
   ctk_buf_init(&c->problems, 1024 * 1024);
   ctk_buf_init(&c->failing_requirements, 1024 * 1024);
+  ctk_buf_init(&c->results, CTK_BUNDLE_FILE_MAX);
   c->exit_code = -1;
 }
 
@@ -820,6 +821,7 @@ void ctk_bundle_check_free(ctk_bundle_check *c)
 {
   ctk_buf_free(&c->problems);
   ctk_buf_free(&c->failing_requirements);
+  ctk_buf_free(&c->results);
 }
 
 static void problem(ctk_bundle_check *c, const char *fmt, ...)
@@ -923,6 +925,8 @@ static ctk_code read_members(struct archive *a, found_list *fl, ctk_buf *manifes
       keep = manifest;
     else if(!strcmp(name, CTK_BUNDLE_SIGNATURE))
       keep = sig;
+    else if(!strcmp(name, "results.json"))
+      keep = &c->results;
     if(fl->count == fl->cap) {
       size_t ncap = fl->cap ? fl->cap * 2 : 32;
       found *nf = realloc(fl->items, ncap * sizeof(*nf));

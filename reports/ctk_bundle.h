@@ -57,6 +57,10 @@ typedef struct ctk_bundle_check {
   int certifiable;
   int exit_code;
   ctk_buf failing_requirements; /* separated by ", " */
+
+  /* results.json's bytes as read from the bundle, so a reader of its verdicts needs no second
+   * pass over the archive (trustworthy only when the bundle is valid: its hash was checked). */
+  ctk_buf results;
 } ctk_bundle_check;
 
 void ctk_bundle_check_init(ctk_bundle_check *c);

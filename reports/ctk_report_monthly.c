@@ -19,6 +19,15 @@
 
 #define MONTHLY_CITIES_MAX 64
 #define MONTHLY_SCAN_DEPTH 3
+#define MONTHLY_OWN_MAX 200          /* runs of the province's own platform listed in a month */
+
+/* Why a city's latest run is not certifiable: the words are the catalogue's (monthly.reason.*),
+ * what fills them (requirement IDs, test IDs and verdicts) is data. */
+typedef enum reason_kind {
+  REASON_REQUIREMENTS = 0,         /* detail: the failing requirement IDs */
+  REASON_NO_MANDATORY,             /* no mandatory test was run; no detail */
+  REASON_UNDECIDED                 /* detail: " TEST (verdict)" of each undecided mandatory test */
+} reason_kind;
 
 typedef struct city_status {
   const ctk_region *region;
@@ -28,9 +37,19 @@ typedef struct city_status {
   int latest_certifiable;
   size_t latest_passed, latest_total;
   double latest_p50_ms;            /* median answer latency of the latest run, 0 if none */
-  ctk_buf reason;                  /* why the latest run is not certifiable */
+  reason_kind reason_kind;         /* why the latest run is not certifiable ... */
+  ctk_buf reason;                  /* ... and its detail */
   char first_networked[CTK_RESULT_TIME_LEN]; /* earliest certifiable run */
 } city_status;
+
+/* A run of the province's own platform in the month (a console run, a submitted bundle). */
+typedef struct own_run {
+  char started[CTK_RESULT_TIME_LEN];
+  char label[160];
+  size_t by_verdict[CTK_VERDICT__COUNT];
+  size_t total;
+  int certifiable;
+} own_run;
 
 typedef struct monthly_data {
   const ctk_monthly_options *opt;
@@ -38,8 +57,12 @@ typedef struct monthly_data {
   city_status cities[MONTHLY_CITIES_MAX];
   size_t n_cities;
   char **files;
+  const char **labels;             /* parallel to files: the caller's label, NULL for none */
   size_t n_files;
   size_t cap_files;
+  own_run own[MONTHLY_OWN_MAX];
+  size_t n_own;
+  size_t own_left_out;             /* own runs past MONTHLY_OWN_MAX */
   size_t other_runs;               /* valid results of other units or later months */
   ctk_buf ignored;                 /* "file: reason" lines for files that are not results */
   size_t n_ignored;
@@ -67,21 +90,27 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static ctk_code add_file(monthly_data *d, const char *path)
+static ctk_code add_file(monthly_data *d, const char *path, const char *label)
 {
   if(d->n_files >= CTK_MONTHLY_FILES_MAX)
     return CTK_E_TOOBIG;
   if(d->n_files == d->cap_files) {
     size_t ncap = d->cap_files ? d->cap_files * 2 : 64;
     char **nf = realloc(d->files, ncap * sizeof(*nf));
+    const char **nl;
     if(!nf)
       return CTK_E_NOMEM;
     d->files = nf;
+    nl = realloc(d->labels, ncap * sizeof(*nl));
+    if(!nl)
+      return CTK_E_NOMEM;
+    d->labels = nl;
     d->cap_files = ncap;
   }
   d->files[d->n_files] = strdup(path);
   if(!d->files[d->n_files])
     return CTK_E_NOMEM;
+  d->labels[d->n_files] = label;
   d->n_files++;
   return CTK_E_OK;
 }
@@ -120,7 +149,7 @@ static ctk_code scan_dir(monthly_data *d, const char *dir, int depth, char *err,
       rc = CTK_E_TOOBIG;
       break;
     }
-    rc = add_file(d, full);
+    rc = add_file(d, full, NULL);
   }
   closedir(dh);
   return rc;
@@ -137,24 +166,28 @@ static city_status *find_city(monthly_data *d, const char *code)
 }
 
 /* Why the run is not certifiable, in the words of requirements where possible. */
-static ctk_code explain(const ctk_run *run, ctk_buf *out)
+static ctk_code explain(const ctk_run *run, reason_kind *kind, ctk_buf *out)
 {
   ctk_summary s;
   size_t i;
   ctk_code rc;
 
   ctk_buf_reset(out);
+  *kind = REASON_REQUIREMENTS;
   rc = ctk_report_failing_requirements(run, out);
   if(rc || out->len)
     return rc;
   ctk_run_summary(run, &s);
-  if(!s.by_class[CTK_CLASS_MANDATORY].total)
-    return ctk_buf_adds(out, "no mandatory test was run");
-  rc = ctk_buf_adds(out, "not decided:");
+  if(!s.by_class[CTK_CLASS_MANDATORY].total) {
+    *kind = REASON_NO_MANDATORY;
+    return CTK_E_OK;
+  }
+  *kind = REASON_UNDECIDED;
   for(i = 0; i < run->n_tests && !rc; i++) {
     const ctk_test_result *t = run->tests[i];
     if(t->conf_class == CTK_CLASS_MANDATORY && t->verdict != CTK_VERDICT_PASS)
-      rc = ctk_buf_printf(out, " %s (%s)", t->id, ctk_verdict_name(t->verdict));
+      rc = ctk_buf_printf(out, "%s%s (%s)", out->len ? " " : "", t->id,
+                          ctk_verdict_name(t->verdict));
   }
   return rc;
 }
@@ -183,12 +216,44 @@ static double median_latency(const ctk_run *run)
   return st.p50;
 }
 
-static ctk_code take_run(monthly_data *d, const ctk_run *run)
+/* A run of the province's own platform: its verdicts counted in the month it was made. */
+static void take_own(monthly_data *d, const ctk_run *run, const char *label)
+{
+  own_run *o;
+  ctk_summary s;
+  int v;
+
+  if(d->n_own >= MONTHLY_OWN_MAX) {
+    d->own_left_out++;
+    return;
+  }
+  o = &d->own[d->n_own++];
+  memset(o, 0, sizeof(*o));
+  ctk_strlcpy(o->started, run->started, sizeof(o->started));
+  ctk_strlcpy(o->label, label, sizeof(o->label));
+  ctk_run_summary(run, &s);
+  for(v = 0; v < CTK_VERDICT__COUNT; v++)
+    o->by_verdict[v] = s.all.by_verdict[v];
+  o->total = s.all.total;
+  o->certifiable = ctk_run_certifiable(run);
+}
+
+static int cmp_own(const void *a, const void *b)
+{
+  return strcmp(((const own_run *)a)->started, ((const own_run *)b)->started);
+}
+
+static ctk_code take_run(monthly_data *d, const ctk_run *run, const char *label)
 {
   city_status *c;
   ctk_summary s;
   int certifiable;
 
+  if(run->sut.kind == CTK_SUT_PROVINCE && !strcmp(run->sut.region, d->opt->province) &&
+     !strncmp(run->started, d->opt->month, 7)) {
+    take_own(d, run, label);
+    return CTK_E_OK;
+  }
   c = run->sut.kind == CTK_SUT_CITY ? find_city(d, run->sut.region) : NULL;
   /* Runs after the month do not belong in its report. */
   if(!c || strncmp(run->started, d->opt->month, 7) > 0) {
@@ -213,7 +278,7 @@ static ctk_code take_run(monthly_data *d, const ctk_run *run)
     ctk_buf_reset(&c->reason);
     return CTK_E_OK;
   }
-  return explain(run, &c->reason);
+  return explain(run, &c->reason_kind, &c->reason);
 }
 
 static ctk_code gather(monthly_data *d, char *err, size_t errlen)
@@ -257,10 +322,11 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
 
   for(i = 0; i < d->opt->n_run_dirs && !rc; i++)
     rc = scan_dir(d, d->opt->run_dirs[i], 0, err, errlen);
-  for(i = 0; i < d->opt->n_files && !rc; i++)
-    rc = add_file(d, d->opt->files[i]);
+  /* the folders' files in name order (labels are all NULL there); the caller's as given */
   if(!rc && d->n_files)
     qsort(d->files, d->n_files, sizeof(d->files[0]), cmp_str);
+  for(i = 0; i < d->opt->n_files && !rc; i++)
+    rc = add_file(d, d->opt->files[i], d->opt->file_labels ? d->opt->file_labels[i] : NULL);
   for(i = 0; i < d->n_files && !rc; i++) {
     ctk_run *run = NULL;
     char why[512];
@@ -269,9 +335,13 @@ static ctk_code gather(monthly_data *d, char *err, size_t errlen)
       rc = ctk_buf_printf(&d->ignored, "%s\n", why);
       continue;
     }
-    rc = take_run(d, run);
+    rc = take_run(d, run, d->labels[i] ? d->labels[i] : d->files[i]);
     ctk_run_free(run);
   }
+  for(i = 0; i < d->opt->n_runs && !rc; i++)
+    rc = take_run(d, d->opt->runs[i], d->opt->run_labels ? d->opt->run_labels[i] : "");
+  if(!rc && d->n_own)
+    qsort(d->own, d->n_own, sizeof(d->own[0]), cmp_own);
   if(!rc && d->opt->notes_md) {
     rc = ctk_file_read(d->opt->notes_md, 1024 * 1024, &d->notes);
     if(rc)
@@ -288,6 +358,7 @@ static void data_free(monthly_data *d)
   for(i = 0; i < d->n_files; i++)
     free(d->files[i]);
   free(d->files);
+  free(d->labels);
   ctk_buf_free(&d->ignored);
   ctk_buf_free(&d->notes);
   ctk_region_free(d->db);
@@ -313,6 +384,42 @@ static void count(const monthly_data *d, tally *t)
     if(c->latest_certifiable && !strncmp(c->first_networked, d->opt->month, 7))
       t->new_this_month++;
   }
+}
+
+/* ---------- both documents ---------- */
+
+/* Why city c is not networked, in the catalogue's words: appended to out. */
+static ctk_code reason_text(const ctk_i18n *cat, const city_status *c, ctk_buf *out)
+{
+  static const char *const keys[] = { "monthly.reason.requirements",
+                                      "monthly.reason.no_mandatory",
+                                      "monthly.reason.undecided" };
+  const char *const vars[] = { "reason", ctk_buf_str(&c->reason), NULL };
+
+  return ctk_i18n_fill(cat, keys[c->reason_kind], vars, out);
+}
+
+/* The next step for city c (not networked) in the catalogue's words: appended to out. */
+static ctk_code next_step_text(const ctk_i18n *cat, const city_status *c, ctk_buf *out)
+{
+  ctk_buf why;
+  ctk_code rc = CTK_E_OK;
+
+  ctk_buf_init(&why, 64 * 1024);
+  if(c->runs && c->reason_kind != REASON_REQUIREMENTS)
+    rc = reason_text(cat, c, &why);
+  else if(c->runs)
+    rc = ctk_buf_adds(&why, ctk_buf_str(&c->reason));
+  if(!rc) {
+    const char *const vars[] = { "city", c->region->name, "code", c->region->code, "reason",
+                                 ctk_buf_str(&why), NULL };
+    rc = ctk_i18n_fill(cat, !c->runs ? "monthly.next_untested"
+                            : c->reason_kind == REASON_REQUIREMENTS ? "monthly.next_failing"
+                                                                    : "monthly.next_undecided",
+                       vars, out);
+  }
+  ctk_buf_free(&why);
+  return rc;
 }
 
 /* ---------- Markdown ---------- */
@@ -353,7 +460,9 @@ static const char *day_of(const char *t, char out[11])
       rc = md_cell(md, (s));                                                                       \
   } while(0)
 
-static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
+/* The Markdown keeps the ministry form's bilingual headings; what it says of each city is the
+ * English catalogue's (en). */
+static ctk_code write_markdown(const monthly_data *d, const ctk_i18n *en, ctk_buf *md)
 {
   char now[CTK_RESULT_TIME_LEN], d1[11], d2[11];
   ctk_code rc = CTK_E_OK;
@@ -365,7 +474,8 @@ static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
   MD("# 12328 联网运行情况月报 / Monthly networking-progress report\n\n");
   MD("**%s (%s)**, month %s. Due to the ministry by %s. Generated %s by ctk12328 from %zu "
      "results files.\n\n",
-     d->province->name, d->province->code, d->opt->month, d->due, now, d->n_files);
+     d->province->name, d->province->code, d->opt->month, d->due, now,
+     d->n_files + d->opt->n_runs);
   MD("**%zu of %zu cities networked**; %zu tested but not networked; %zu not yet tested.\n\n",
      t.networked, d->n_cities, t.failing, t.untested);
 
@@ -403,8 +513,14 @@ static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
       if(!c->runs)
         MD("not yet tested | no conformance run | - |\n");
       else {
-        MD("%s | failing requirements: ", c->first_networked[0] ? "regressed" : "failing");
-        MDCELL(ctk_buf_str(&c->reason));
+        ctk_buf why;
+        MD("%s | ", ctk_i18n_get(en, c->first_networked[0] ? "monthly.regressed"
+                                                             : "monthly.failing"));
+        ctk_buf_init(&why, 64 * 1024);
+        if(!rc)
+          rc = reason_text(en, c, &why);
+        MDCELL(ctk_buf_str(&why));
+        ctk_buf_free(&why);
         MD(" | %s |\n", day_of(c->latest, d1));
       }
     }
@@ -438,15 +554,30 @@ static ctk_code write_markdown(const monthly_data *d, ctk_buf *md)
     const city_status *c = &d->cities[i];
     if(c->runs && c->latest_certifiable)
       continue;
-    MD("- ");
-    MDCELL(c->region->name);
-    if(!c->runs)
-      MD(" (%s): connect to the provincial platform and run the conformance test.\n",
-         c->region->code);
-    else {
-      MD(" (%s): correct ", c->region->code);
-      MDCELL(ctk_buf_str(&c->reason));
-      MD(" and run the conformance test again.\n");
+    {
+      ctk_buf step;
+      ctk_buf_init(&step, 64 * 1024);
+      MD("- ");
+      if(!rc)
+        rc = next_step_text(en, c, &step);
+      MDCELL(ctk_buf_str(&step));
+      MD("\n");
+      ctk_buf_free(&step);
+    }
+  }
+  if(d->n_own) {
+    MD("\n## 附：省级平台本月的测试 / Annex: the provincial platform's runs this month\n\n"
+       "| Started | Source | Tests | pass | fail | inconc | error | skip | Certifiable |\n"
+       "|---|---|---|---|---|---|---|---|---|\n");
+    for(i = 0; i < d->n_own; i++) {
+      const own_run *o = &d->own[i];
+      MD("| %s | ", o->started);
+      MDCELL(o->label);
+      MD(" | %zu | %zu | %zu | %zu | %zu | %zu | %s |\n", o->total,
+         o->by_verdict[CTK_VERDICT_PASS], o->by_verdict[CTK_VERDICT_FAIL],
+         o->by_verdict[CTK_VERDICT_INCONC], o->by_verdict[CTK_VERDICT_ERROR],
+         o->by_verdict[CTK_VERDICT_SKIP], ctk_i18n_get(en, o->certifiable ? "monthly.yes"
+                                                                           : "monthly.no"));
     }
   }
   if(d->n_ignored || d->other_runs) {
@@ -505,6 +636,20 @@ static void hesc(mhtml *h, const char *s)
     h->rc = ctk_buf_add_xml_escaped(h->html, s, strlen(s));
 }
 
+/* What say (reason_text, next_step_text) says of city c, escaped. */
+static void hcity(mhtml *h, const city_status *c,
+                  ctk_code (*say)(const ctk_i18n *, const city_status *, ctk_buf *))
+{
+  ctk_buf text;
+
+  if(h->rc)
+    return;
+  ctk_buf_init(&text, 64 * 1024);
+  h->rc = say(h->cat, c, &text);
+  hesc(h, ctk_buf_str(&text));
+  ctk_buf_free(&text);
+}
+
 /* <table id=ID><tr><th>...</th></tr> with the catalogue's words of keys (NULL-ended). */
 static void table_head(mhtml *h, const char *id, const char *const *keys)
 {
@@ -560,7 +705,6 @@ static void write_html_rows(const monthly_data *d, mhtml *h)
   table_head(h, "not-networked", not_networked);
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
-    const char *const why[] = { "reason", ctk_buf_str(&c->reason), NULL };
     if(c->runs && c->latest_certifiable)
       continue;
     hadd(h, "<tr><td>");
@@ -575,7 +719,7 @@ static void write_html_rows(const monthly_data *d, mhtml *h)
     }
     htag(h, "<td class=\"fail\">",
          c->first_networked[0] ? "monthly.regressed" : "monthly.failing", "</td><td>");
-    htr(h, "monthly.failing_requirements", why);
+    hcity(h, c, reason_text);
     hadd(h, "</td><td>");
     hesc(h, day_of(c->latest, d1));
     hadd(h, "</td></tr>");
@@ -592,15 +736,54 @@ static void write_html_steps(const monthly_data *d, const tally *t, mhtml *h)
     htag(h, "<li>", "monthly.all_networked", "</li>");
   for(i = 0; i < d->n_cities; i++) {
     const city_status *c = &d->cities[i];
-    const char *const vars[] = { "city", c->region->name, "code", c->region->code, "reason",
-                                 ctk_buf_str(&c->reason), NULL };
     if(c->runs && c->latest_certifiable)
       continue;
     hadd(h, "<li>");
-    htr(h, c->runs ? "monthly.next_failing" : "monthly.next_untested", vars);
+    hcity(h, c, next_step_text);
     hadd(h, "</li>");
   }
   hadd(h, "</ul>");
+}
+
+/* The annex: the province's own platform's runs of the month (console runs, submitted
+ * bundles), each one's verdicts counted. */
+static void write_html_own(const monthly_data *d, mhtml *h)
+{
+  static const char *const cols[] = { "monthly.col.started", "monthly.col.source",
+                                      "monthly.col.tests", "monthly.col.pass",
+                                      "monthly.col.fail", "monthly.col.inconc",
+                                      "monthly.col.error", "monthly.col.skip",
+                                      "monthly.col.certifiable", NULL };
+  static const ctk_verdict order[] = { CTK_VERDICT_PASS, CTK_VERDICT_FAIL, CTK_VERDICT_INCONC,
+                                       CTK_VERDICT_ERROR, CTK_VERDICT_SKIP };
+  char num[24];
+  size_t i, v;
+
+  htag(h, "<h2>", "monthly.section_own", "</h2>");
+  if(!d->n_own) {
+    htag(h, "<p id=\"own-runs-none\">", "monthly.own_none", "</p>");
+    return;
+  }
+  table_head(h, "own-runs", cols);
+  for(i = 0; i < d->n_own && !h->rc; i++) {
+    const own_run *o = &d->own[i];
+    snprintf(num, sizeof(num), "%zu", o->total);
+    hadd(h, "<tr><td>");
+    hesc(h, o->started);
+    hadd(h, "</td><td class=\"source\">");
+    hesc(h, o->label);
+    hadd(h, "</td><td class=\"n-tests\">");
+    hesc(h, num);
+    for(v = 0; v < sizeof(order) / sizeof(order[0]) && !h->rc; v++) {
+      snprintf(num, sizeof(num), "%zu", o->by_verdict[order[v]]);
+      h->rc = ctk_buf_printf(h->html, "</td><td class=\"n-%s\">", ctk_verdict_name(order[v]));
+      hesc(h, num);
+    }
+    hadd(h, "</td>");
+    htag(h, o->certifiable ? "<td class=\"yes\">" : "<td class=\"fail\">",
+         o->certifiable ? "monthly.yes" : "monthly.no", "</td></tr>");
+  }
+  hadd(h, "</table>");
 }
 
 static ctk_code write_html(const monthly_data *d, const ctk_i18n *cat, ctk_buf *html)
@@ -624,7 +807,7 @@ static ctk_code write_html(const monthly_data *d, const ctk_i18n *cat, ctk_buf *
   snprintf(pct_s, sizeof(pct_s), "%.0f", pct);
   snprintf(n_new, sizeof(n_new), "%zu", t.new_this_month);
   snprintf(n_runs, sizeof(n_runs), "%zu", t.runs_in_month);
-  snprintf(n_files, sizeof(n_files), "%zu", d->n_files);
+  snprintf(n_files, sizeof(n_files), "%zu", d->n_files + d->opt->n_runs);
   snprintf(n_ign, sizeof(n_ign), "%zu", d->n_ignored);
   {
     const char *const vars[] = { "province", d->province->name, "code", d->province->code,
@@ -669,6 +852,7 @@ static ctk_code write_html(const monthly_data *d, const ctk_i18n *cat, ctk_buf *
     else
       htag(&h, "<p class=\"todo\">", "monthly.notes_todo", "</p>");
     write_html_steps(d, &t, &h);
+    write_html_own(d, &h);
     if(d->n_ignored) {
       hadd(&h, "<h2>");
       htr(&h, "monthly.unreadable", vars);
@@ -687,7 +871,7 @@ ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ct
                            char *err, size_t errlen)
 {
   monthly_data d;
-  ctk_i18n *cat = NULL;
+  ctk_i18n *cat = NULL, *en = NULL;
   ctk_code rc;
 
   memset(&d, 0, sizeof(d));
@@ -698,12 +882,15 @@ ctk_code ctk_monthly_build(const ctk_monthly_options *opt, ctk_buf *markdown, ct
     err[0] = '\0';
   rc = ctk_i18n_load(opt->lang ? opt->lang : CTK_I18N_DEFAULT_LANG, &cat, err, errlen);
   if(!rc)
+    rc = ctk_i18n_load("en", &en, err, errlen);
+  if(!rc)
     rc = gather(&d, err, errlen);
   if(!rc)
-    rc = write_markdown(&d, markdown);
+    rc = write_markdown(&d, en, markdown);
   if(!rc)
     rc = write_html(&d, cat, html);
   ctk_i18n_free(cat);
+  ctk_i18n_free(en);
   if(rc && err && !err[0])
     ctk_report_set_err(err, errlen, "%s", ctk_strerror(rc));
   data_free(&d);

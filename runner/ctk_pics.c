@@ -17,6 +17,29 @@ static const char *const pics_items[] = {
   "cti.csta", "cti.ami", "cti.esl" /* a city docks to its queue machine by that CTI family */
 };
 
+size_t ctk_pics_form_items(char out[][CTK_KVFILE_KEY_MAX], size_t max)
+{
+  size_t i, n = 0;
+
+  for(i = 0; i < sizeof(pics_items) / sizeof(pics_items[0]); i++, n++)
+    if(n < max)
+      ctk_strlcpy(out[n], pics_items[i], CTK_KVFILE_KEY_MAX);
+  for(i = 0; i < CTK_IF__COUNT; i++) {
+    if(ctk_interface_role_required((ctk_interface_role)i))
+      continue;
+    if(n < max)
+      snprintf(out[n], CTK_KVFILE_KEY_MAX, "interface.%s",
+               ctk_interface_role_name((ctk_interface_role)i));
+    n++;
+  }
+  return n;
+}
+
+const char *ctk_pics_sut_role_choices(void)
+{
+  return "province|city";
+}
+
 static int pics_known_bool(const char *key)
 {
   size_t i;

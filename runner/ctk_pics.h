@@ -20,6 +20,14 @@ ctk_code ctk_pics_load(const char *path, ctk_pics *pics, char *err, size_t errle
 ctk_code ctk_pics_parse(const char *name, const char *text, ctk_pics *pics, char *err,
                         size_t errlen);
 
+/* The yes/no items a form offers, in order: the fixed ones, then interface.ROLE of every
+ * optional interface role (the mandatory ones are no capability to declare). Returns the
+ * count; writes at most max names into out. */
+#define CTK_PICS_FORM_ITEMS_MAX 32
+size_t ctk_pics_form_items(char out[][CTK_KVFILE_KEY_MAX], size_t max);
+/* The text items of [sut] and the values each may take ("province|city"). */
+const char *ctk_pics_sut_role_choices(void);
+
 /* Read interface items by the profile's roles from now on: a condition's interface.<role>
  * ("interface.statistics") holds when the PICS declares interface.<role>, the role's code
  * (interface.1011 in the baseline) or the catalog's pics item of that interface (PICS-STATS). */

@@ -12,19 +12,33 @@
 #include "ctk_buf.h"
 
 /* Every key a PIXIT may hold; anything else is a typo the user wants to hear about. */
-static const char *const pixit_keys[] = {
-  "sut.role", "sut.region", "sut.url", "sut.secret", "sut.start", "sut.fault", "sut.tls_ca",
-  "sut.stats_trigger", "sut.tls_cert", "sut.tls_key",
-  "ministry.port", "ministry.secret",
-  "cities.regions", "cities.secret", "cities.port", "cities.simulator",
-  "province.secret", "province.port", "cti.webhook_url", "cti.calls",
-  "cti.csta_port", "cti.ami_port", "cti.esl_port",
-  "peer.region",
-  "limits.answer_timeout_ms", "limits.propagate_timeout_ms", "limits.start_timeout_ms",
-  "limits.outage_ms", "limits.handle_days", "limits.overdue_urge_ms",
-  "load.rate", "load.duration_ms", "load.connections", "load.min_rate", "load.p50_ms",
-  "load.p95_ms", "load.p99_ms"
+#define T CTK_PIXIT_TEXT, NULL
+#define N CTK_PIXIT_NUMBER, NULL
+static const ctk_pixit_param pixit_keys[] = {
+  { "sut.role", CTK_PIXIT_CHOICE, "province|city" }, { "sut.region", T }, { "sut.url", T },
+  { "sut.secret", T }, { "sut.start", CTK_PIXIT_CHOICE, "external|reference" },
+  { "sut.fault", T }, { "sut.tls_ca", T }, { "sut.stats_trigger", T }, { "sut.tls_cert", T },
+  { "sut.tls_key", T },
+  { "ministry.port", N }, { "ministry.secret", T },
+  { "cities.regions", T }, { "cities.secret", T }, { "cities.port", N },
+  { "cities.simulator", CTK_PIXIT_CHOICE, "ctk|runner" },
+  { "province.secret", T }, { "province.port", N }, { "cti.webhook_url", T }, { "cti.calls", N },
+  { "cti.csta_port", N }, { "cti.ami_port", N }, { "cti.esl_port", N },
+  { "peer.region", T },
+  { "limits.answer_timeout_ms", N }, { "limits.propagate_timeout_ms", N },
+  { "limits.start_timeout_ms", N }, { "limits.outage_ms", N }, { "limits.handle_days", N },
+  { "limits.overdue_urge_ms", N },
+  { "load.rate", N }, { "load.duration_ms", N }, { "load.connections", N },
+  { "load.min_rate", N }, { "load.p50_ms", N }, { "load.p95_ms", N }, { "load.p99_ms", N }
 };
+#undef T
+#undef N
+
+const ctk_pixit_param *ctk_pixit_params(size_t *n)
+{
+  *n = sizeof(pixit_keys) / sizeof(pixit_keys[0]);
+  return pixit_keys;
+}
 
 static int pixit_fail(char *err, size_t errlen, const ctk_kvfile *kv, const char *key,
                       const char *why)
@@ -274,7 +288,7 @@ static ctk_code pixit_check(ctk_pixit *px, char *err, size_t errlen)
   for(i = 0; i < kv->count; i++) {
     int known = 0;
     for(k = 0; k < sizeof(pixit_keys) / sizeof(pixit_keys[0]); k++)
-      known |= !strcmp(kv->entries[i].key, pixit_keys[k]);
+      known |= !strcmp(kv->entries[i].key, pixit_keys[k].key);
     if(!known)
       return pixit_fail(err, errlen, kv, kv->entries[i].key, "unknown PIXIT parameter");
   }

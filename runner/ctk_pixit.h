@@ -74,6 +74,22 @@ typedef struct ctk_pixit {
   long load_p99_ms;              /* answer_timeout_ms itself] */
 } ctk_pixit;
 
+/* Every parameter a PIXIT may hold, with what a form asks for it. */
+typedef enum ctk_pixit_kind {
+  CTK_PIXIT_TEXT = 0,
+  CTK_PIXIT_NUMBER,              /* a whole or decimal number */
+  CTK_PIXIT_CHOICE               /* one of choices */
+} ctk_pixit_kind;
+
+typedef struct ctk_pixit_param {
+  const char *key;               /* "section.name" */
+  ctk_pixit_kind kind;
+  const char *choices;           /* CTK_PIXIT_CHOICE: "a|b"; NULL otherwise */
+} ctk_pixit_param;
+
+/* The table of parameters, in a form's order; *n gets its length. */
+const ctk_pixit_param *ctk_pixit_params(size_t *n);
+
 /* Load and check a PIXIT file; err holds "FILE:LINE: problem". Secrets given as "generate"
  * (only allowed in self-test) are replaced by fresh random ones. */
 ctk_code ctk_pixit_load(const char *path, ctk_pixit *px, char *err, size_t errlen);

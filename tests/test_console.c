@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "ctk_buf.h"
@@ -18,10 +23,12 @@
 #include "ctk_console.h"
 #include "ctk_console_auth.h"
 #include "ctk_console_board.h"
+#include "ctk_console_runs.h"
 #include "ctk_console_store.h"
 #include "ctk_embed.h"
 #include "ctk_file.h"
 #include "ctk_i18n.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
 
 #define FIXTURE_PASS "tests/data/results/province-360000-pass.json"
@@ -182,6 +189,7 @@ typedef struct api_reply {
   long status;
   ctk_buf body;
   char cookie[256];            /* the Set-Cookie header, "" when none */
+  char content_type[128];      /* the Content-Type header, "" when none */
   json_object *json;
 } api_reply;
 
@@ -201,6 +209,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     memcpy(r->cookie, p + 12, k);
     r->cookie[k] = '\0';
     r->cookie[strcspn(r->cookie, "\r\n")] = '\0';
+  }
+  if(len > 14 && !strncasecmp(p, "Content-Type: ", 14)) {
+    size_t k = len - 14 < sizeof(r->content_type) - 1 ? len - 14 : sizeof(r->content_type) - 1;
+    memcpy(r->content_type, p + 14, k);
+    r->content_type[k] = '\0';
+    r->content_type[strcspn(r->content_type, "\r\n")] = '\0';
   }
   return len;
 }
@@ -582,7 +596,8 @@ static void test_restart_keeps_everything(void)
   /* a session from before the restart, and what it handed in */
   api("GET", "/api/submissions", NULL, 0, kept.session, NULL, &r);
   CU_ASSERT_EQUAL(r.status, 200);
-  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 2);
+  /* two of test_role_isolation, three of test_bundles_in_monthly */
+  CU_ASSERT_EQUAL(r.json ? json_object_array_length(r.json) : 0, 5);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "\"accepted\""));
   api_free(&r);
   ctk_console_stop(console);
@@ -663,8 +678,59 @@ static void test_registered_systems(void)
   CU_ASSERT_EQUAL(r.status, 400);
   CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.pixit");
   CU_ASSERT_PTR_NOT_NULL(strstr(member(&r, "detail"), "PIXIT:2"));
+  CU_ASSERT_STRING_EQUAL(member(&r, "field"), "sut.role"); /* the form shows it by its field */
+  api_free(&r);
+  /* a bad value deep in a form's text: the field is the key on the line the parser names */
+  {
+    char *bad = strdup(ctk_buf_str(&pixit)), *at = bad ? strstr(bad, "answer_timeout_ms = 5000")
+                                                       : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    memcpy(at, "Answer_Timeout_Ms = soon", strlen("answer_timeout_ms = 5000"));
+    json_object_object_add(body, "pixit", json_object_new_string(bad));
+    free(bad);
+  }
+  post_json("/api/runs/suts", json_object_to_json_string(body), jx.session, jx.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  CU_ASSERT_STRING_EQUAL(member(&r, "field"), "limits.answer_timeout_ms");
   api_free(&r);
   json_object_object_add(body, "pixit", json_object_new_string(ctk_buf_str(&pixit)));
+  json_object_object_add(body, "pics", json_object_new_string("[binding]\nxml = maybe\n"));
+  post_json("/api/runs/suts", json_object_to_json_string(body), jx.session, jx.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 400);
+  CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.pics");
+  CU_ASSERT_STRING_EQUAL(member(&r, "field"), "binding.xml");
+  api_free(&r);
+  json_object_object_add(body, "pics", json_object_new_string(ctk_buf_str(&pics)));
+  /* the forms' fields are the runner's own items, each with a label in both catalogues */
+  api("GET", "/api/runs/form", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  {
+    static const char *const parts[] = { "pics", "pixit" };
+    ctk_i18n *zh = NULL, *en = NULL;
+    json_object *list, *v;
+    char err[256], key[128];
+    size_t i, k;
+    int stats = 0, region = 0;
+    CU_ASSERT_EQUAL_FATAL(ctk_i18n_load("zh-CN", &zh, err, sizeof(err)), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_i18n_load("en", &en, err, sizeof(err)), CTK_E_OK);
+    for(k = 0; k < 2; k++) {
+      CU_ASSERT_FATAL(r.json && json_object_object_get_ex(r.json, parts[k], &list));
+      for(i = 0; i < json_object_array_length(list); i++) {
+        const char *fk = json_object_object_get_ex(json_object_array_get_idx(list, i), "key",
+                                                   &v) ? json_object_get_string(v) : "";
+        snprintf(key, sizeof(key), "%s.%s", k ? "pixit.param" : "pics.item", fk);
+        CU_ASSERT(ctk_i18n_has(zh, key) && ctk_i18n_has(en, key));
+        if(!ctk_i18n_has(zh, key) || !ctk_i18n_has(en, key))
+          printf("\n    no label: %s\n", key);
+        stats |= !strcmp(fk, "interface.statistics");
+        region |= !strcmp(fk, "sut.region");
+      }
+    }
+    CU_ASSERT(stats && region);
+    ctk_i18n_free(zh);
+    ctk_i18n_free(en);
+  }
+  api_free(&r);
   /* the PIXIT's system is in Jiangxi: Hubei may not register it */
   post_json("/api/runs/suts", json_object_to_json_string(body), hb.session, hb.csrf, &r);
   CU_ASSERT_EQUAL(r.status, 403);
@@ -741,6 +807,286 @@ static const char *req_status_of(const api_reply *r, const char *id)
       return json_object_get_string(v);
   }
   return "";
+}
+
+/* A province-run bundle of Jiangxi's, made as `ctk bundle` makes it from the results of a run
+ * started on started with the two verdicts given, signed with key ("jx" or "other"). */
+static void make_bundle(const char *name, const char *started, ctk_verdict v1, ctk_verdict v2,
+                        const char *key, char *out, size_t outlen)
+{
+  char dir[760], path[900], pem[800], err[512];
+  int n = (int)(strlen(data_dir) - strlen("/data"));
+
+  snprintf(dir, sizeof(dir), "%.*s/%s", n, data_dir, name);
+  snprintf(path, sizeof(path), "mkdir -p '%s'", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(path, NULL), 0);
+  snprintf(path, sizeof(path), "%s/results.json", dir);
+  ctk_test_write_city_results(path, CTK_SUT_PROVINCE, "360000", started, v1, v2);
+  snprintf(pem, sizeof(pem), "%.*s/%s.pem", n, data_dir, key);
+  snprintf(out, outlen, "%s.tar.gz", dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_bundle_create(dir, pem, out, err, sizeof(err)), CTK_E_OK);
+}
+
+/* The annex row of the monthly report that names label, from the label to the row's end;
+ * "" when there is none. */
+static const char *own_row(const api_reply *r, const char *label, char *row, size_t rowlen)
+{
+  const char *at = strstr(ctk_buf_str(&r->body), label), *end;
+
+  row[0] = '\0';
+  if(at) {
+    end = strstr(at, "</tr>");
+    snprintf(row, rowlen, "%.*s", end ? (int)(end - at) : 0, at);
+  }
+  return row;
+}
+
+/* A province's submitted bundles feed its monthly report: a valid one counts its verdicts in
+ * the month its run was made; an invalid one never; a returned one no longer; one changed on
+ * the server after its upload no longer. */
+static void test_bundles_in_monthly(void)
+{
+  login jx, tester;
+  char sept[800], oct[800], forged[800], label[64], row[2048], path[96], cmd[1900];
+  long long id_sept, id_oct, id_forged;
+  api_reply r;
+
+  prepare();
+  make_bundle("sept", "2026-09-14T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_FAIL,
+              "jx", sept, sizeof(sept));
+  make_bundle("oct", "2026-10-02T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_PASS, "jx",
+              oct, sizeof(oct));
+  make_bundle("forged", "2026-09-20T10:00:00.000+08:00", CTK_VERDICT_PASS, CTK_VERDICT_PASS,
+              "other", forged, sizeof(forged));
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("tester", "tester-password", &tester), 200);
+  id_sept = upload(&jx, NULL, sept, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "not-certifiable");
+  api_free(&r);
+  id_oct = upload(&jx, NULL, oct, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "verified");
+  api_free(&r);
+  id_forged = upload(&jx, NULL, forged, &r);
+  CU_ASSERT_STRING_EQUAL(member(&r, "verdict"), "invalid");
+  api_free(&r);
+
+  /* September: the September bundle's two tests, one passed and one failed, not certifiable */
+  api("GET", "/api/monthly?month=2026-09", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "<table id=\"own-runs\">"));
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_sept);
+  own_row(&r, label, row, sizeof(row));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, "<td class=\"n-tests\">2</td><td class=\"n-pass\">1</td>"
+                                     "<td class=\"n-fail\">1</td><td class=\"n-inconc\">0</td>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, ">否<"));
+  /* the October bundle is not September's; the forged one is nobody's */
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_oct);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_forged);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+  /* October, in English: the October bundle, both passed, certifiable */
+  api("GET", "/api/monthly?region=360000&month=2026-10&lang=en", NULL, 0, tester.session, NULL,
+      &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  snprintf(label, sizeof(label), "submitted bundle %lld<", id_oct);
+  own_row(&r, label, row, sizeof(row));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, "<td class=\"n-pass\">2</td><td class=\"n-fail\">0</td>"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(row, ">yes<"));
+  api_free(&r);
+  /* August has none of them */
+  api("GET", "/api/monthly?month=2026-08", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "id=\"own-runs-none\""));
+  api_free(&r);
+
+  /* returned by the centre: no longer counted */
+  snprintf(path, sizeof(path), "/api/submissions/%lld/decision", id_sept);
+  post_json(path, "{\"decision\":\"return\",\"comment\":\"J1-FLOW-004 fails\"}",
+            tester.session, tester.csrf, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  api_free(&r);
+  api("GET", "/api/monthly?month=2026-09", NULL, 0, jx.session, NULL, &r);
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_sept);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+
+  /* the stored October bundle changed on the server (its last 20 bytes cut off): it is
+   * verified again as the report is built, and no longer counts */
+  snprintf(cmd, sizeof(cmd), "f=$(ls '%s'/bundles/360000-*.tar.gz | while read b; do "
+                             "cmp -s \"$b\" '%s' && echo \"$b\"; done); test -n \"$f\" && "
+                             "truncate -s -20 \"$f\"",
+           data_dir, oct);
+  CU_ASSERT_EQUAL(ctk_test_run(cmd, NULL), 0);
+  api("GET", "/api/monthly?month=2026-10", NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 200);
+  snprintf(label, sizeof(label), "提交的材料 %lld<", id_oct);
+  CU_ASSERT_STRING_EQUAL(own_row(&r, label, row, sizeof(row)), "");
+  api_free(&r);
+}
+
+/* One events request on a thread of its own, while the test writes the run's progress. */
+typedef struct events_call {
+  char path[96];
+  const char *session;
+  api_reply r;
+} events_call;
+
+static void *events_get(void *arg)
+{
+  events_call *c = arg;
+  api("GET", c->path, NULL, 0, c->session, NULL, &c->r);
+  return NULL;
+}
+
+static void progress_line(const char *dir, const char *test, const char *verdict, int n)
+{
+  char path[900];
+  FILE *f;
+
+  snprintf(path, sizeof(path), "%s/progress.jsonl", dir);
+  f = fopen(path, "a");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fprintf(f, "{\"id\":\"%s\",\"verdict\":\"%s\",\"n\":%d,\"total\":3}\n", test, verdict, n);
+  fclose(f);
+}
+
+/* An events stream opened on a socket of its own, read until its first line has come: the
+ * stream is then open at the console. The socket, or -1. */
+static int open_stream(const char *path, const char *session)
+{
+  struct sockaddr_in sa;
+  struct timeval tv = { 5, 0 };
+  char req[512], got[2048];
+  size_t have = 0;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  if(fd < 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((unsigned short)api_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ctk_session=%s\r\n"
+                             "\r\n", path, session);
+  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+     send(fd, req, strlen(req), 0) != (ssize_t)strlen(req)) {
+    close(fd);
+    return -1;
+  }
+  while(have + 1 < sizeof(got)) {
+    ssize_t n = recv(fd, got + have, sizeof(got) - 1 - have, 0);
+    if(n <= 0)
+      break;
+    have += (size_t)n;
+    got[have] = '\0';
+    if(strstr(got, "retry: "))
+      return fd;
+  }
+  close(fd);
+  return -1;
+}
+
+/* A run's progress as one Server-Sent Events stream held open: one "test" event per finished
+ * test, in order, as the tests finish, then "end"; from a given event on; only to those who
+ * may see the run. */
+static void test_run_events(void)
+{
+  login jx, hb;
+  ctk_console_store *s = NULL;
+  events_call call;
+  pthread_t th;
+  char dir[800], err[256], path[96];
+  const char *b, *e1, *e2, *e3, *end;
+  long long id = 0;
+  api_reply r;
+
+  prepare();
+  CU_ASSERT_EQUAL_FATAL(ctk_console_store_open(data_dir, &s, err, sizeof(err)), CTK_E_OK);
+  snprintf(dir, sizeof(dir), "%s/runs/events", data_dir);
+  CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+  CU_ASSERT_EQUAL_FATAL(ctk_console_run_add(s, "360000", "jx", "sse", "", dir, &id), CTK_E_OK);
+  progress_line(dir, "J1.first", "pass", 1);
+  CU_ASSERT_EQUAL_FATAL(do_login("jx", "jiangxi-password", &jx), 200);
+  CU_ASSERT_EQUAL_FATAL(do_login("hb", "hubei-password", &hb), 200);
+
+  memset(&call, 0, sizeof(call));
+  snprintf(call.path, sizeof(call.path), "/api/runs/%lld/events", id);
+  call.session = jx.session;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, events_get, &call), 0);
+  /* the tests finish while the stream is open, then the run ends */
+  ctk_sleep_ms(400);
+  progress_line(dir, "J1.second", "fail", 2);
+  ctk_sleep_ms(400);
+  progress_line(dir, "J1.third", "pass", 3);
+  CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, "failed", 1, ""), CTK_E_OK);
+  pthread_join(th, NULL);
+  CU_ASSERT_EQUAL(call.r.status, 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(call.r.content_type, "text/event-stream"));
+  b = ctk_buf_str(&call.r.body);
+  e1 = strstr(b, "id: 1\nevent: test\ndata: {\"id\":\"J1.first\",\"verdict\":\"pass\"");
+  e2 = strstr(b, "id: 2\nevent: test\ndata: {\"id\":\"J1.second\",\"verdict\":\"fail\"");
+  e3 = strstr(b, "id: 3\nevent: test\ndata: {\"id\":\"J1.third\",\"verdict\":\"pass\"");
+  end = strstr(b, "event: end\ndata: {\"status\":\"failed\"}");
+  CU_ASSERT(e1 && e2 && e3 && end && e1 < e2 && e2 < e3 && e3 < end);
+  {
+    const char *p = b;
+    int events = 0;
+    while((p = strstr(p, "event: test")) != NULL) {
+      events++;
+      p++;
+    }
+    CU_ASSERT_EQUAL(events, 3);
+  }
+  if(!(e1 && e2 && e3 && end))
+    printf("\n    events answer:\n%s\n", b);
+  api_free(&call.r);
+  /* from an event on (as EventSource asks again with Last-Event-ID) */
+  snprintf(path, sizeof(path), "/api/runs/%lld/events?from=2", id);
+  api("GET", path, NULL, 0, jx.session, NULL, &r);
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&r.body), "J1.second"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "id: 3\nevent: test"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "event: end"));
+  api_free(&r);
+  /* checked like every API call: another province's run does not exist for it; no session */
+  snprintf(path, sizeof(path), "/api/runs/%lld/events", id);
+  api("GET", path, NULL, 0, hb.session, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 404);
+  api_free(&r);
+  api("GET", path, NULL, 0, NULL, NULL, &r);
+  CU_ASSERT_EQUAL(r.status, 401);
+  api_free(&r);
+
+  /* a bound on the streams open at once: one more is refused; the run's end frees them all */
+  {
+    int fds[CTK_CONSOLE_SSE_STREAMS_MAX], i, open_ok = 1;
+    CU_ASSERT_EQUAL_FATAL(ctk_console_run_add(s, "360000", "jx", "sse", "", dir, &id), CTK_E_OK);
+    snprintf(path, sizeof(path), "/api/runs/%lld/events?from=3", id);
+    for(i = 0; i < CTK_CONSOLE_SSE_STREAMS_MAX; i++) {
+      fds[i] = open_stream(path, jx.session);
+      open_ok &= fds[i] >= 0;
+    }
+    CU_ASSERT(open_ok);
+    api("GET", path, NULL, 0, jx.session, NULL, &r);
+    CU_ASSERT_EQUAL(r.status, 429);
+    CU_ASSERT_STRING_EQUAL(member(&r, "error"), "err.busy");
+    api_free(&r);
+    CU_ASSERT_EQUAL(ctk_console_run_finish(s, id, "passed", 0, ""), CTK_E_OK);
+    for(i = 0; i < CTK_CONSOLE_SSE_STREAMS_MAX; i++)
+      if(fds[i] >= 0)
+        close(fds[i]);
+    for(i = 0;; i++) { /* within a tick or two; up to 5 s on a loaded machine */
+      ctk_sleep_ms(CTK_HTTP_STREAM_TICK_MS / 2);
+      api("GET", path, NULL, 0, jx.session, NULL, &r);
+      if(r.status != 429 || i == 49)
+        break;
+      api_free(&r);
+    }
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&r.body), "event: end"));
+    api_free(&r);
+  }
+  ctk_console_store_close(s);
 }
 
 static void test_province_views(void)
@@ -833,6 +1179,8 @@ void ctk_test_add_console(CU_pSuite s)
   CTK_TEST(s, test_role_isolation);
   CTK_TEST(s, test_registered_systems);
   CTK_TEST(s, test_province_views);
+  CTK_TEST(s, test_bundles_in_monthly);
+  CTK_TEST(s, test_run_events);
   CTK_TEST(s, test_rate_limit);
   CTK_TEST(s, test_restart_keeps_everything);
 }

@@ -81,8 +81,11 @@ static int prepare(void)
      sh("'%s' console key 360000 '%s/jx.pub.pem' --data '%s'", ctk, scratch, data) ||
      sh("'%s' console key 420000 '%s/hb.pub.pem' --data '%s'", ctk, scratch, data))
     return -1;
-  if(sh("cp " FIXTURE " '%s/jx/results.json' && sed 's/360000/420000/g' " FIXTURE
-        " > '%s/hb/results.json'", scratch, scratch) ||
+  /* Jiangxi's evidence is a real run (part 1 of the self-test) packed by ctk bundle */
+  if(sh("'%s' run --sut province --pics fixtures/pics/reference-province.pics --pixit"
+        " fixtures/pixit/reference-province.pixit --select part:1 --quiet --out '%s/jx'", ctk,
+        scratch) ||
+     sh("sed 's/360000/420000/g' " FIXTURE " > '%s/hb/results.json'", scratch) ||
      sh("'%s' bundle --results '%s/jx' --key '%s/jx.pem' --out '%s/jx-good.tar.gz'", ctk,
         scratch, scratch, bundles) ||
      sh("'%s' bundle --results '%s/jx' --key '%s/other.pem' --out '%s/jx-tampered.tar.gz'", ctk,
@@ -136,9 +139,10 @@ static void test_console_in_browser(void)
   struct stat st;
   char shot[800];
   static const char *const pages[] = { "01-login-zh", "04-submission-verified",
-                                       "06-board-centre", "11-run-failing-field",
+                                       "06-board-centre", "09-runs", "09b-sut-field-error", "11-run-failing-field",
                                        "12-requirements", "12b-requirements-province",
                                        "12c-monthly-province", "12e-monthly-centre",
+                                       "12f-monthly-annex",
                                        "13-board-en",
                                        "16-after-restart" };
   size_t i;

@@ -703,25 +703,33 @@ static void test_monthly(void)
   assert_has(m, "| 景德镇市 | 360200 | failing | failing requirements: J1-FLOW-004 | 2026-11-06 |");
   assert_has(m, "| 萍乡市 | 360300 | regressed | failing requirements: J1-FLOW-001 | 2026-11-16 |");
   assert_has(m, "| 九江市 | 360400 | not yet tested |");
-  assert_has(m, "| 新余市 | 360500 | failing | failing requirements: not decided: J1.cross-city "
-                "(inconc) |");
+  assert_has(m, "| 新余市 | 360500 | failing | not decided: J1.cross-city (inconc) |");
+  assert_has(m, "- 新余市 (360500): not decided: J1.cross-city (inconc); find out why and run");
   assert_has(m, "- Newly networked in 2026-11: 1. 南昌市;");
   assert_has(m, "- 景德镇市 (360200): correct J1-FLOW-004 and run the conformance test again.");
   assert_has(m, "- 九江市 (360400): connect to the provincial platform");
   assert_has(m, "*to be completed by the province*");
-  assert_has(m, "3 results of other units or later months were left out.");
+  /* the province's own run of the month is in the annex, its verdicts counted */
+  assert_has(m, "## 附：省级平台本月的测试 / Annex: the provincial platform's runs this month");
+  assert_has(m, "province.json | 2 | 2 | 0 | 0 | 0 | 0 | yes |");
+  assert_has(m, "2 results of other units or later months were left out.");
   assert_has(m, "junk.json");
   /* the HTML speaks the catalogue: Chinese by default, English when asked */
   assert_has(ctk_buf_str(&html), "<html lang=\"zh-CN\">");
   assert_has(ctk_buf_str(&html), "11 个城市中 1 个已联网；3 个已测试但未联网；7 个尚未测试。");
   assert_has(ctk_buf_str(&html), "<td class=\"fail\">曾联网，现未通过</td>");
+  /* why a city is not networked, in the catalogue's words too */
+  assert_has(ctk_buf_str(&html), "<td>无结论：J1.cross-city (inconc)</td>");
+  assert_has(ctk_buf_str(&html), "<table id=\"own-runs\">");
   CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&html), "cities networked"));
+  CU_ASSERT_PTR_NULL(strstr(ctk_buf_str(&html), "not decided"));
   opt.lang = "en";
   ctk_buf_reset(&md);
   ctk_buf_reset(&html);
   CU_ASSERT_EQUAL_FATAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_OK);
   assert_has(ctk_buf_str(&html), "<b>1 of 11 cities networked; 3 tested but not networked");
   assert_has(ctk_buf_str(&html), "<td class=\"fail\">regressed</td>");
+  assert_has(ctk_buf_str(&html), "<td>not decided: J1.cross-city (inconc)</td>");
   opt.lang = "fr";
   CU_ASSERT_EQUAL(ctk_monthly_build(&opt, &md, &html, err, sizeof(err)), CTK_E_NOTFOUND);
   opt.lang = NULL;

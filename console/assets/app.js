@@ -215,9 +215,83 @@ async function renderSubmission(id) {
 
 /* ---------- runs ---------- */
 
+/* ---------- PICS and PIXIT as forms ---------- */
+
+/* A PICS or PIXIT text as {"section.key": value}, as the kit's key = value reader reads it. */
+function parseKv(text) {
+  const out = {};
+  let sec = '';
+  for (const raw of (text || '').split('\n')) {
+    const line = raw.replace(/(^|\s)[#;].*$/, '').trim();
+    if (!line) continue;
+    const m = line.match(/^\[([^\]]+)\]$/);
+    if (m) { sec = m[1].trim().toLowerCase(); continue; }
+    const eq = line.indexOf('=');
+    if (eq > 0) out[(sec ? sec + '.' : '') + line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/* One form for the fields the runner knows (GET /api/runs/form), grouped by section, each
+ * labelled from the catalogue (pics.item.KEY, pixit.param.KEY): a checkbox for a yes/no item,
+ * a choice, or a field. text() writes what the form holds as the file ctk run reads. */
+function kvForm(kind, fields, text) {
+  const inputs = {};
+  const sections = new Map();
+  for (const f of fields) {
+    const sec = f.key.split('.')[0];
+    let input;
+    if (f.type === 'bool') input = el('input', { type: 'checkbox', 'data-key': f.key });
+    else if (f.type === 'choice') input = el('select', { 'data-key': f.key }, el('option', { value: '', text: t('sut.unset') }), f.choices.split('|').map((c) => el('option', { value: c, text: c })));
+    else input = el('input', { type: 'text', size: f.type === 'number' ? 10 : 40, inputmode: f.type === 'number' ? 'decimal' : null, 'data-key': f.key });
+    const error = el('span', { class: 'field-error' });
+    const label = t((kind === 'pics' ? 'pics.item.' : 'pixit.param.') + f.key);
+    const row = el('div', { class: 'field field-' + f.type, 'data-field': f.key },
+      f.type === 'bool' ? el('label', {}, input, ' ' + label) : el('label', {}, el('span', { text: label }), input),
+      el('code', { class: 'field-key', text: f.key }), error);
+    inputs[f.key] = { f, input, error, row };
+    if (!sections.has(sec)) sections.set(sec, []);
+    sections.get(sec).push(row);
+  }
+  const node = el('div', { class: 'kv-form', id: kind + '-form' },
+    [...sections].map(([sec, rows]) => el('fieldset', {}, el('legend', { text: t('sut.section', { section: sec }) }), rows)));
+  const form = {
+    node,
+    fill(txt) {
+      const v = parseKv(txt);
+      for (const [k, x] of Object.entries(inputs)) {
+        if (x.f.type === 'bool') x.input.checked = /^(yes|true|1|on)$/i.test(v[k] || '');
+        else x.input.value = v[k] || '';
+      }
+    },
+    text() {
+      const bySec = new Map();
+      for (const [k, x] of Object.entries(inputs)) {
+        const val = x.f.type === 'bool' ? (x.input.checked ? 'yes' : 'no') : x.input.value.trim();
+        if (!val) continue;
+        const dot = k.indexOf('.');
+        const sec = k.slice(0, dot);
+        if (!bySec.has(sec)) bySec.set(sec, []);
+        bySec.get(sec).push(`${k.slice(dot + 1)} = ${val}`);
+      }
+      return [...bySec].map(([sec, lines]) => `[${sec}]\n${lines.join('\n')}\n`).join('\n');
+    },
+    clearErrors() { for (const x of Object.values(inputs)) { x.error.textContent = ''; x.row.classList.remove('invalid'); } },
+    showError(key, what) {
+      const x = inputs[key];
+      if (!x) return;
+      x.error.textContent = what;
+      x.row.classList.add('invalid');
+      x.input.focus();
+    },
+  };
+  form.fill(text);
+  return form;
+}
+
 async function renderRuns() {
-  const [r, f, su, tpl] = await Promise.all([api('GET', '/api/runs'), api('GET', '/api/runs/faults'),
-    api('GET', '/api/runs/suts'), api('GET', '/api/runs/template')]);
+  const [r, f, su, tpl, fm] = await Promise.all([api('GET', '/api/runs'), api('GET', '/api/runs/faults'),
+    api('GET', '/api/runs/suts'), api('GET', '/api/runs/template'), api('GET', '/api/runs/form')]);
   if (r.status !== 200) return main(el('p', { class: 'error', text: errorText(r) }));
   const suts = su.data || [];
   const fault = el('select', { id: 'run-fault' }, el('option', { value: '', text: t('run.no_fault') }),
@@ -236,21 +310,34 @@ async function renderRuns() {
   el('label', {}, t('run.fault'), fault), el('label', {}, t('run.select'), select),
   el('button', { type: 'submit', id: 'run-submit', text: t('run.go') }), msg);
   const name = el('input', { id: 'sut-name', size: 24 });
-  const pics = el('textarea', { id: 'sut-pics', rows: 8, cols: 90, spellcheck: 'false' });
-  const pixit = el('textarea', { id: 'sut-pixit', rows: 12, cols: 90, spellcheck: 'false' });
-  pics.value = (tpl.data && tpl.data.pics) || '';
-  pixit.value = (tpl.data && tpl.data.pixit) || '';
+  const spec = (fm.data) || { pics: [], pixit: [] };
+  const pics = kvForm('pics', spec.pics, (tpl.data && tpl.data.pics) || '');
+  const pixit = kvForm('pixit', spec.pixit, (tpl.data && tpl.data.pixit) || '');
+  const picsText = el('textarea', { id: 'sut-pics', rows: 8, cols: 90, spellcheck: 'false' });
+  const pixitText = el('textarea', { id: 'sut-pixit', rows: 12, cols: 90, spellcheck: 'false' });
+  /* "edit as text": the texts are the truth while it is open, the form again once closed */
+  const asText = el('details', { id: 'sut-as-text', ontoggle: () => {
+    if (asText.open) { picsText.value = pics.text(); pixitText.value = pixit.text(); } else { pics.fill(picsText.value); pixit.fill(pixitText.value); }
+  } }, el('summary', { text: t('sut.as_text') }),
+  el('label', {}, el('span', { text: t('sut.pics') }), picsText), el('label', {}, el('span', { text: t('sut.pixit') }), pixitText));
   const smsg = el('p', { id: 'sut-result' });
   const register = el('form', { class: 'card', id: 'sut-form', onsubmit: async (ev) => {
     ev.preventDefault();
-    const res = await api('POST', '/api/runs/suts', { name: name.value, pics: pics.value, pixit: pixit.value });
-    if (res.status !== 201) { smsg.className = 'error'; smsg.textContent = errorText(res); return; }
+    pics.clearErrors(); pixit.clearErrors();
+    const body = asText.open ? { name: name.value, pics: picsText.value, pixit: pixitText.value } : { name: name.value, pics: pics.text(), pixit: pixit.text() };
+    const res = await api('POST', '/api/runs/suts', body);
+    if (res.status !== 201) {
+      smsg.className = 'error'; smsg.textContent = errorText(res);
+      const which = res.data && res.data.error === 'err.pics' ? pics : pixit;
+      if (res.data && res.data.field && !asText.open) which.showError(res.data.field, res.data.detail || t(res.data.error));
+      return;
+    }
     renderRuns();
   } }, el('h2', { text: t('sut.title') }), el('p', { class: 'hint', text: t('sut.hint') }),
   el('table', { id: 'suts' }, el('thead', {}, el('tr', {}, ['sut.name', 'sub.region', 'sut.role', 'sut.updated'].map((k) => el('th', { text: t(k) })))),
     el('tbody', {}, suts.map((x) => el('tr', {}, [x.name, x.region, x.role, x.updated].map((v) => el('td', { text: v })))))),
-  el('label', {}, t('sut.name'), name), el('label', {}, el('span', { text: t('sut.pics') }), pics),
-  el('label', {}, el('span', { text: t('sut.pixit') }), pixit),
+  el('label', {}, t('sut.name'), name),
+  el('h3', { text: t('sut.form_pics') }), pics.node, el('h3', { text: t('sut.form_pixit') }), pixit.node, asText,
   el('button', { type: 'submit', id: 'sut-submit', text: t('sut.save') }), smsg);
   const rows = r.data.map((x) => el('tr', {},
     el('td', {}, el('a', { href: '#/run/' + x.id, text: '#' + x.id })), el('td', { text: x.region }),
@@ -333,14 +420,21 @@ async function renderRun(id) {
     run.tests ? el('div', { class: 'card', id: 'tests' }, el('h2', { text: t('run.results') }), tests) : null);
   if (run.status === 'running') {
     if (S.source) S.source.close();
-    const src = new EventSource(`/api/runs/${id}/events`);
+    /* one stream, held open by the console: a "test" event per finished test, then "end" */
+    const src = new EventSource(`/api/runs/${id}/events?from=${(run.progress || []).length}`);
     S.source = src;
-    src.onmessage = (ev) => {
+    src.addEventListener('test', (ev) => {
       const p = JSON.parse(ev.data);
-      list.append(el('li', {}, badge(p.verdict), ' ' + p.id));
+      list.append(el('li', { 'data-event': ev.lastEventId }, badge(p.verdict), ' ' + p.id));
       show(p);
-    };
+    });
     src.addEventListener('end', () => { src.close(); S.source = null; if (location.hash === '#/run/' + id) renderRun(id); });
+    /* refused (too many streams) or gone: read the run again a little later */
+    src.onerror = () => {
+      if (src.readyState !== EventSource.CLOSED) return; /* the browser asks again by itself */
+      S.source = null;
+      setTimeout(() => { if (location.hash === '#/run/' + id) renderRun(id); }, 2000);
+    };
   }
 }
 

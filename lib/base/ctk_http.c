@@ -95,7 +95,22 @@ struct ctk_http_server {
   pthread_t watcher;
   int watcher_running;
   int watch_stop;
+
+  /* streamed answers (ctk_http_response.stream) */
+  struct stream_state *streams_waiting; /* suspended until the next tick (under watch_lock) */
+  atomic_uint streams_open;    /* not yet freed: stop waits for them */
+  atomic_int streams_ending;   /* stop has begun: every stream ends at its next call */
 };
+
+/* One streamed answer: the handler's function, and where its connection waits. */
+typedef struct stream_state {
+  ctk_http_server *server;
+  struct MHD_Connection *conn;
+  ctk_http_stream_fn fn;
+  ctk_http_stream_free_fn done;
+  void *arg;
+  struct stream_state *next_waiting;
+} stream_state;
 
 /* Where a parked request is (ctk_http_park). The handler's thread and the thread that unparks
  * race, so the step is atomic: whichever comes second resumes the connection. */
@@ -236,8 +251,15 @@ static void *watch_main(void *arg)
       CTK_INFO(HTTP_MOD, "closed the connection from %s: no whole request within %lld s", w->peer,
                s->request_timeout_ms / 1000);
     }
+    /* streams that had nothing to send are asked again (the tick is CTK_HTTP_STREAM_TICK_MS) */
+    while(s->streams_waiting) {
+      stream_state *ss = s->streams_waiting;
+      s->streams_waiting = ss->next_waiting;
+      ss->next_waiting = NULL;
+      MHD_resume_connection(ss->conn);
+    }
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 200 * 1000000L;
+    until.tv_nsec += CTK_HTTP_STREAM_TICK_MS * 1000000L;
     if(until.tv_nsec >= 1000000000L) {
       until.tv_sec++;
       until.tv_nsec -= 1000000000L;
@@ -567,6 +589,74 @@ static enum MHD_Result queue_response(struct MHD_Connection *connection, int sta
   return ret;
 }
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  stream_state *ss = cls;
+  long n;
+
+  (void)pos;
+  if(atomic_load(&ss->server->streams_ending))
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  n = ss->fn(ss->arg, buf, max);
+  if(n > 0)
+    return (ssize_t)(n > (long)max ? (long)max : n);
+  if(n < 0)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  /* nothing yet: wait suspended (libmicrohttpd allows it from here) until the watcher's next
+   * tick resumes it; suspended first, listed second, so the watcher never resumes early */
+  MHD_suspend_connection(ss->conn);
+  pthread_mutex_lock(&ss->server->watch_lock);
+  ss->next_waiting = ss->server->streams_waiting;
+  ss->server->streams_waiting = ss;
+  pthread_mutex_unlock(&ss->server->watch_lock);
+  return 0;
+}
+
+static void stream_done(void *cls)
+{
+  stream_state *ss = cls;
+
+  if(ss->done)
+    ss->done(ss->arg);
+  atomic_fetch_sub(&ss->server->streams_open, 1);
+  free(ss);
+}
+
+/* Queues resp's stream as the answer. */
+static enum MHD_Result queue_stream(ctk_http_server *s, struct MHD_Connection *connection,
+                                    const ctk_http_response *resp)
+{
+  struct MHD_Response *response;
+  stream_state *ss = calloc(1, sizeof(*ss));
+  enum MHD_Result ret;
+  size_t i;
+
+  if(!ss) {
+    if(resp->stream_free)
+      resp->stream_free(resp->stream_arg);
+    return queue_response(connection, 500, NULL, NULL, NULL);
+  }
+  ss->server = s;
+  ss->conn = connection;
+  ss->fn = resp->stream;
+  ss->done = resp->stream_free;
+  ss->arg = resp->stream_arg;
+  atomic_fetch_add(&s->streams_open, 1);
+  response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, ss,
+                                               stream_done);
+  if(!response) {
+    stream_done(ss);
+    return MHD_NO;
+  }
+  if(resp->content_type[0])
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+  for(i = 0; i < resp->n_headers && i < CTK_HTTP_RESPONSE_HEADERS; i++)
+    MHD_add_response_header(response, resp->headers[i].name, resp->headers[i].value);
+  ret = MHD_queue_response(connection, (unsigned int)resp->status, response);
+  MHD_destroy_response(response); /* stream_done runs once the connection lets it go */
+  return ret;
+}
+
 static void response_init(ctk_http_response *resp)
 {
   memset(resp, 0, sizeof(*resp));
@@ -581,6 +671,12 @@ static enum MHD_Result answer(struct MHD_Connection *connection, const ctk_http_
 {
   enum MHD_Result ret;
 
+  if(!rc && resp->stream && req->state && resp->status >= 100 && resp->status <= 599) {
+    ctk_buf_free(&resp->body);
+    return queue_stream(((request_state *)req->state)->server, connection, resp);
+  }
+  if(resp->stream && resp->stream_free)
+    resp->stream_free(resp->stream_arg); /* not streamed after all: its owner lets go */
   if(rc) {
     CTK_WARN(HTTP_MOD, "handler failed (%d) for %s %s from %s; answering 500", rc, req->method,
              req->path, req->peer);
@@ -892,6 +988,8 @@ ctk_code ctk_http_server_start(const ctk_http_server_config *cfg, ctk_http_handl
   s->max_body = cfg->max_body ? cfg->max_body : CTK_HTTP_MAX_BODY_DEFAULT;
   atomic_init(&s->connections, 0);
   atomic_init(&s->parked, 0);
+  atomic_init(&s->streams_open, 0);
+  atomic_init(&s->streams_ending, 0);
   atomic_init(&s->open_now, 0);
   pthread_mutex_init(&s->watch_lock, NULL);
   pthread_cond_init(&s->watch_wake, NULL);
@@ -1005,6 +1103,15 @@ void ctk_http_server_stop(ctk_http_server *s)
 
   if(!s)
     return;
+  /* streams end at their next call; the watcher resumes the waiting ones within a tick */
+  atomic_store(&s->streams_ending, 1);
+  while(s->daemon && atomic_load(&s->streams_open) && waited_ms < PARKED_DRAIN_MS) {
+    usleep(1000);
+    waited_ms++;
+  }
+  if(atomic_load(&s->streams_open))
+    CTK_ERR(HTTP_MOD, "%u streamed answers did not end", atomic_load(&s->streams_open));
+  waited_ms = 0;
   /* libmicrohttpd must not be stopped with a connection suspended: parked requests are
    * unparked by their owners (a store commit takes milliseconds), so wait for them. */
   while(s->daemon && atomic_load(&s->parked) && waited_ms < PARKED_DRAIN_MS) {

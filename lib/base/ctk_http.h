@@ -33,6 +33,17 @@ typedef struct ctk_http_response_header {
   char value[224];
 } ctk_http_response_header;
 
+/* A streamed answer (Server-Sent Events): instead of a body, the handler sets resp->stream.
+ * The server calls it for the next bytes whenever it can send: it writes at most max bytes
+ * into buf and returns how many (> 0); 0 when it has nothing yet, and it is asked again about
+ * CTK_HTTP_STREAM_TICK_MS later, the connection waiting suspended (it holds no worker); -1
+ * when the answer is over. stream_free(stream_arg) is called exactly once, when the answer is
+ * done or its connection gone. On stop the server ends every stream (stream is not asked
+ * again) before it returns. The answer is sent chunked, or until close for HTTP/1.0. */
+typedef long (*ctk_http_stream_fn)(void *arg, char *buf, size_t max);
+typedef void (*ctk_http_stream_free_fn)(void *arg);
+#define CTK_HTTP_STREAM_TICK_MS 200
+
 typedef struct ctk_http_response {
   int status;                  /* default 200 */
   char content_type[128];      /* default "application/xml; charset=UTF-8" */
@@ -40,6 +51,9 @@ typedef struct ctk_http_response {
   /* further headers (Allow, WWW-Authenticate): add them with ctk_http_response_add_header */
   ctk_http_response_header headers[CTK_HTTP_RESPONSE_HEADERS];
   size_t n_headers;
+  ctk_http_stream_fn stream;   /* NULL: the body is the answer */
+  ctk_http_stream_free_fn stream_free;
+  void *stream_arg;
 } ctk_http_response;
 
 /* Handlers run on the server's worker threads; they must be thread-safe. Return 0; a non-zero

@@ -23,9 +23,10 @@ const USERS = {
 };
 const STEP_MS = 20000;
 
+const T0 = Date.now();
 function check(cond, what) {
   if (!cond) throw new Error(what);
-  console.log('ok: ' + what);
+  console.log(`ok: [${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
 }
 
 async function shot(page, name, visibleOnly) {
@@ -181,23 +182,44 @@ async function phase1(browser) {
    * and watches the run to its end, live. */
   await go(jx, '#/runs', '#sut-form');
   await jx.type('#sut-name', 'jx-reference');
-  const template = await jx.$eval('#sut-pixit', (e) => e.value);
-  await jx.$eval('#sut-pixit', (e) => { e.value = '[sut]\nrole = nobody\n'; });
+  /* the forms: a labelled field per item the runner knows, filled from the self-test's */
+  const knowledge = '#pics-form [data-field="interface.knowledge"] input';
+  check(await jx.$eval(knowledge, (e) => e.checked) === true, 'the PICS form shows each item as a checkbox, filled from the template');
+  check((await text(jx, '#pics-form [data-field="interface.statistics"] label')).includes('统计接口'), 'each item labelled from the catalogue');
+  await jx.click(knowledge);
+  const region = '#pixit-form [data-field="sut.region"] input';
+  check(await jx.$eval(region, (e) => e.value) === '360000', 'the PIXIT form shows each parameter as a labelled field');
+  await jx.$eval(region, (e) => { e.value = ''; });
+  await jx.type(region, '36x000');
   await jx.click('#sut-submit');
-  await jx.waitForFunction(() => document.querySelector('#sut-result').textContent.length > 0, { timeout: STEP_MS });
-  check((await text(jx, '#sut-result')).includes('PIXIT'), 'a broken PIXIT is refused with where and why');
-  await jx.$eval('#sut-pixit', (e, v) => { e.value = v; }, template);
+  await jx.waitForFunction(() => document.querySelector('#pixit-form [data-field="sut.region"] .field-error').textContent.length > 0, { timeout: STEP_MS });
+  check((await text(jx, '#pixit-form [data-field="sut.region"] .field-error')).includes('sut.region'),
+    'a bad value is refused by the same parser as ctk run, its error next to the field: ' + await text(jx, '#pixit-form [data-field="sut.region"] .field-error'));
+  check(await jx.$('#pixit-form .field.invalid') !== null, 'and the field is marked');
+  await jx.evaluate(() => document.querySelector('#pixit-form .field.invalid').scrollIntoView({ block: 'center' }));
+  await shot(jx, '09b-sut-field-error', true);
+  await jx.$eval(region, (e) => { e.value = ''; });
+  await jx.type(region, '360000');
   await jx.click('#sut-submit');
   await jx.waitForFunction(() => document.querySelectorAll('#suts tbody tr').length === 1, { timeout: STEP_MS });
-  check(true, 'the province registers its system under test');
+  check(true, 'with a good value the province registers its system under test');
+  const saved = await jx.evaluate(async () => (await (await fetch('/api/runs/suts')).json())[0]);
+  check(!saved.pics || /knowledge = no/.test(saved.pics), 'what the form saved is what was toggled');
   await shot(jx, '09-runs');
   const sutId = await jx.$eval('#run-sut option:nth-child(2)', (o) => o.value);
   await jx.select('#run-sut', sutId);
   await jx.type('#run-select', 'part:1');
+  /* every progress line the page adds from the event stream, with its event id */
+  await jx.evaluate(() => {
+    window.ctkEvents = [];
+    new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => {
+      if (n.dataset && n.dataset.event) window.ctkEvents.push(Number(n.dataset.event));
+    }))).observe(document.body, { childList: true, subtree: true });
+  });
   await jx.click('#run-submit');
   await jx.waitForSelector('#progress-bar', { timeout: STEP_MS });
-  await jx.waitForFunction(() => document.querySelectorAll('#progress li').length > 0, { timeout: 60000 });
-  check(true, 'progress arrives test by test while the run goes');
+  await jx.waitForFunction(() => document.querySelectorAll('#progress li[data-event]').length > 0, { timeout: 60000 });
+  check(true, 'progress arrives test by test while the run goes, as events of one stream');
   await jx.waitForSelector('#tests', { timeout: 90000 });
   const st = await jx.$eval('.badge', (e) => e.dataset.status);
   check(st === 'passed', 'the run of the registered system ends passed');
@@ -205,6 +227,9 @@ async function phase1(browser) {
   const n = await jx.$$eval('#tests details', (d) => d.length);
   const done = await jx.$$eval('#progress li', (d) => d.length);
   check(n > 0 && done === n, `every test's verdict was shown live (${done} of ${n})`);
+  const evIds = await jx.evaluate(() => window.ctkEvents);
+  check(evIds.length > 0 && evIds.every((x, i) => i === 0 || x === evIds[i - 1] + 1) && evIds[evIds.length - 1] === n,
+    `the run was watched through its event stream, one event per test, in order (events ${evIds[0]}..${evIds[evIds.length - 1]} of ${n})`);
   await shot(jx, '10-run-passed');
   r = await pageFetch(hb, 'GET', '/api/runs/suts', null, false);
   const hbSuts = await hb.evaluate(async () => (await (await fetch('/api/runs/suts')).json()).length);
@@ -269,6 +294,15 @@ async function phase1(browser) {
   let m = await monthly(jx, '#/monthly?month=' + month);
   check(m.heading.includes('江西省') && m.heading.includes(month) && m.count.includes('个城市中'),
     'the province opens its monthly report, in Chinese: ' + m.count);
+  /* its accepted bundle (of a ctk run this month) counts there; the tampered one does not */
+  const own = await (await (await jx.$('#monthly-frame')).contentFrame()).$$eval('#own-runs tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  const goodRow = own.find((c) => c[1] === '提交的材料 ' + good.id);
+  check(goodRow !== undefined && Number(goodRow[2]) > 0 && goodRow[2] === goodRow[3] && goodRow[8] === '是',
+    'the submitted bundle\'s tests are counted in its month: ' + (goodRow || []).join(' | '));
+  check(!own.some((c) => c[1] === '提交的材料 ' + bad.id), 'the tampered bundle is not');
+  await (await (await jx.$('#monthly-frame')).contentFrame()).$eval('#own-runs', (e) => e.scrollIntoView());
+  await shot(jx, '12f-monthly-annex', true);
+  check(own.some((c) => (c[1] || '').startsWith('控制台测试运行')), 'the console\'s own runs are there too');
   await shot(jx, '12c-monthly-province');
   r = await pageFetch(hb, 'GET', `/api/monthly?region=360000&month=${month}`, null, false);
   check(r.status === 404, 'another province\'s monthly report is refused');
