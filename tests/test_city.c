@@ -138,6 +138,15 @@ static size_t fake_count(fake_province *fp)
 static char secret_path[600];
 static char creds_path[600];
 
+static int write_text(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if(!f)
+    return -1;
+  fputs(text, f);
+  return fclose(f) ? -1 : 0;
+}
+
 static int write_files(void)
 {
   const char *dir = ctk_test_tmpdir("city");
@@ -169,6 +178,7 @@ typedef struct sim_opts {
   double rate;            /* random arrivals per second */
   long max_orders;
   unsigned long long seed;
+  const char *profile_dir;
 } sim_opts;
 
 static ctk_city_sim *sim_start_opts(fake_province *fp, const sim_opts *opts)
@@ -195,6 +205,7 @@ static ctk_city_sim *sim_start_opts(fake_province *fp, const sim_opts *opts)
     cfg.rate = opts->rate;
     cfg.max_orders = opts->max_orders;
     cfg.seed = opts->seed ? opts->seed : cfg.seed;
+    cfg.profile_dir = opts->profile_dir;
   }
   if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err))) {
     fprintf(stderr, "city sim: %s\n", err);
@@ -215,16 +226,21 @@ static void sim_stop(ctk_city_sim *sim, fake_province *fp)
   fake_stop(fp);
 }
 
-/* Wait (bounded) until every request of the cities is settled. */
+/* Wait (bounded) until every request of the cities is settled. Once a wait has run out, the
+ * simulator is stuck (a request lost, idleness misreported): later waits of the suite fail at
+ * once instead of each waiting out its bound, so a broken build fails in seconds, not minutes. */
+static int idle_wait_ran_out;
+
 static int wait_idle(ctk_city_sim *sim)
 {
   struct timespec ts = { 0, 10 * 1000000L };
   int i;
-  for(i = 0; i < 1500; i++) {
+  for(i = 0; i < (idle_wait_ran_out ? 1 : 1500); i++) {
     if(ctk_city_sim_idle(sim))
       return 1;
     nanosleep(&ts, NULL);
   }
+  idle_wait_ran_out = 1;
   return 0;
 }
 
@@ -830,6 +846,36 @@ static void test_city_cti_one_order_per_answered_call(void)
   sim_stop(sim, &fp);
 }
 
+
+/* The recording's members are required as such: a profile with no format for one of them
+ * still refuses a recording that lacks it. */
+static void test_city_cti_recording_needs_both_members(void)
+{
+  fake_province fp;
+  sim_opts opts;
+  ctk_city_sim *sim;
+  const char *dir = ctk_test_tmpdir("city-no-url-format");
+  char prof[600], cmd[2048];
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(prof, sizeof(prof), "%s/profile", dir);
+  /* the shipped profile without its url format */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -R '%s' '%s' && sed -i '/^%s,/d' '%s/formats.csv'",
+           prof, ctk_profile_default_dir(), prof, ctk_el(ctk_test_profile(), CTK_EL_URL), prof);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  memset(&opts, 0, sizeof(opts));
+  opts.profile_dir = prof;
+  sim = sim_start_opts(&fp, &opts);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0006\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"sha256\":\"" SHA "\"}}"), 422);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0007\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"url\":\"http://127.0.0.1:9/r.wav\","
+                                "\"sha256\":\"" SHA "\"}}"), 201);   /* both: taken */
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 1);
+  sim_stop(sim, &fp);
+}
+
 /* ---------- control interface parsing ---------- */
 
 static void test_city_rule_parsing(void)
@@ -1079,15 +1125,11 @@ static void test_city_schedule_and_busy_orders(void)
   struct json_object *made = NULL, *o = NULL;
   char slow[32], quick[32], body[160], err[1024], path[600];
   const char *dir = ctk_test_tmpdir("city-model");
-  FILE *f;
 
   /* a bad model file stops the start, and says where */
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   snprintf(path, sizeof(path), "%s/bad-model.conf", dir);
-  f = fopen(path, "w");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  fputs("rate = 0\nmax_retries = lots\n", f);
-  fclose(f);
+  CU_ASSERT_FATAL(write_text(path, "rate = 0\nmax_retries = lots\n") == 0);
   ctk_city_config_init(&cfg);
   cfg.province = "360000";
   cfg.cities = "360100";
@@ -1132,16 +1174,12 @@ static void test_city_schedule_and_busy_orders(void)
 static int write_fast_model(char *path, size_t pathlen)
 {
   const char *dir = ctk_test_tmpdir("city-fast-model");
-  FILE *f;
   if(!dir)
     return -1;
   snprintf(path, pathlen, "%s/fast.conf", dir);
-  f = fopen(path, "w");
-  if(!f)
-    return -1;
-  fputs("rate = 0\nreturn_pct = 0\nfeedback_pct = 100\n[delay]\nsign = fixed 0\n"
-        "feedback = fixed 0\ncomplete = fixed 0\nrevisit = fixed 0\narchive = fixed 0\n", f);
-  return fclose(f) ? -1 : 0;
+  return write_text(path, "rate = 0\nreturn_pct = 0\nfeedback_pct = 100\n[delay]\n"
+                    "sign = fixed 0\nfeedback = fixed 0\ncomplete = fixed 0\nrevisit = fixed 0\n"
+                    "archive = fixed 0\n");
 }
 
 /* Wait (bounded) until the fake province holds at least n messages and the cities are quiet
@@ -1341,15 +1379,6 @@ static void test_city_command_line(void)
 }
 
 /* ---------- with the reference province and ministry ---------- */
-
-static int write_text(const char *path, const char *text)
-{
-  FILE *f = fopen(path, "w");
-  if(!f)
-    return -1;
-  fputs(text, f);
-  return fclose(f) ? -1 : 0;
-}
 
 /* credentials.csv allowing these regions (secret "secret-<region>-0123456789"). */
 static int write_creds(const char *path, const char *const *regions, const int *levels, size_t n)
@@ -1585,6 +1614,7 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_transfer_act_query_urge);
   CTK_TEST(s, test_city_lenient_mode);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
+  CTK_TEST(s, test_city_cti_recording_needs_both_members);
   CTK_TEST(s, test_city_control_errors);
   CTK_TEST(s, test_city_control_refuses_web_pages);
   CTK_TEST(s, test_city_schedule_and_busy_orders);
