@@ -3,6 +3,7 @@
  * answer the province (auth, transfers, queries, steered answers), CTI intake is idempotent. */
 #include <CUnit/CUnit.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "city/ctk_city.h"
 #include "city/ctk_misbehave.h"
+#include "city/ctk_traffic.h"
 #include "ctk_auth.h"
 #include "ctk_http.h"
 #include "ctk_msg.h"
@@ -136,6 +138,15 @@ static size_t fake_count(fake_province *fp)
 static char secret_path[600];
 static char creds_path[600];
 
+static int write_text(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if(!f)
+    return -1;
+  fputs(text, f);
+  return fclose(f) ? -1 : 0;
+}
+
 static int write_files(void)
 {
   const char *dir = ctk_test_tmpdir("city");
@@ -160,7 +171,17 @@ static int write_files(void)
   return 0;
 }
 
-static ctk_city_sim *sim_start(fake_province *fp)
+/* What a test changes from the usual start: manual, no random arrivals, the built-in model. */
+typedef struct sim_opts {
+  const char *model_file;
+  int automatic;          /* the city's part on its own schedule, not only on command */
+  double rate;            /* random arrivals per second */
+  long max_orders;
+  unsigned long long seed;
+  const char *profile_dir;
+} sim_opts;
+
+static ctk_city_sim *sim_start_opts(fake_province *fp, const sim_opts *opts)
 {
   ctk_city_config cfg;
   ctk_city_sim *sim = NULL;
@@ -178,6 +199,14 @@ static ctk_city_sim *sim_start(fake_province *fp)
   cfg.credentials_file = creds_path;
   cfg.seed = 7;
   cfg.timeout_ms = 5000;
+  if(opts) {
+    cfg.model_file = opts->model_file;
+    cfg.manual = !opts->automatic;
+    cfg.rate = opts->rate;
+    cfg.max_orders = opts->max_orders;
+    cfg.seed = opts->seed ? opts->seed : cfg.seed;
+    cfg.profile_dir = opts->profile_dir;
+  }
   if(ctk_city_sim_start(&cfg, &sim, err, sizeof(err))) {
     fprintf(stderr, "city sim: %s\n", err);
     fake_stop(fp);
@@ -186,22 +215,32 @@ static ctk_city_sim *sim_start(fake_province *fp)
   return sim;
 }
 
+static ctk_city_sim *sim_start(fake_province *fp)
+{
+  return sim_start_opts(fp, NULL);
+}
+
 static void sim_stop(ctk_city_sim *sim, fake_province *fp)
 {
   ctk_city_sim_stop(sim);
   fake_stop(fp);
 }
 
-/* Wait (bounded) until every request of the cities is settled. */
+/* Wait (bounded) until every request of the cities is settled. Once a wait has run out, the
+ * simulator is stuck (a request lost, idleness misreported): later waits of the suite fail at
+ * once instead of each waiting out its bound, so a broken build fails in seconds, not minutes. */
+static int idle_wait_ran_out;
+
 static int wait_idle(ctk_city_sim *sim)
 {
   struct timespec ts = { 0, 10 * 1000000L };
   int i;
-  for(i = 0; i < 1500; i++) {
+  for(i = 0; i < (idle_wait_ran_out ? 1 : 1500); i++) {
     if(ctk_city_sim_idle(sim))
       return 1;
     nanosleep(&ts, NULL);
   }
+  idle_wait_ran_out = 1;
   return 0;
 }
 
@@ -245,6 +284,7 @@ static void test_city_orders_go_up_valid(void)
   CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"city\":\"360100\",\"count\":2,"
                           "\"kind\":\"local\"}", &made), 201);
   made_id(made, 0, first, sizeof(first));
+  CU_ASSERT_PTR_NULL(json_object_object_get(made, "error"));   /* every order was made */
   json_object_put(made);
   CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360200\",\"kind\":\"instant\"}"),
                   201);
@@ -412,6 +452,10 @@ static void test_city_delay_once_and_raw_observed(void)
     const char *b64 = json_object_get_string(json_object_object_get(e, "request_b64"));
     delayed += !strcmp(json_object_get_string(json_object_object_get(e, "note")), "delay");
     CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(e, "result")), "0000");
+    /* when the request left and when its answer came: both there, in that order */
+    CU_ASSERT(json_object_get_int64(json_object_object_get(e, "t_start_ms")) > 0);
+    CU_ASSERT(json_object_get_int64(json_object_object_get(e, "t_start_ms")) <=
+              json_object_get_int64(json_object_object_get(e, "t_end_ms")));
     with_raw += b64 && strlen(b64) > 100 &&
                 json_object_get_string(json_object_object_get(e, "answer_b64")) != NULL;
   }
@@ -443,6 +487,14 @@ static void test_city_delay_once_and_raw_observed(void)
     ctk_buf_reset(&b);
     CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "limit=0", NULL, 0,
                                          &b), 400);
+    /* the documented range is 1..20000 (what the simulator keeps), both ends in */
+    ctk_buf_reset(&b);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "limit=20000", NULL,
+                                         0, &b), 200);
+    ctk_buf_reset(&b);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/observed", "limit=20001", NULL,
+                                         0, &b), 400);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&b), "1..20000"));
     ctk_buf_free(&b);
   }
   CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
@@ -757,6 +809,12 @@ static void test_city_cti_one_order_per_answered_call(void)
   CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0003\","
                                 "\"caller\":\"not a phone\"}"), 422);
   CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":"), 400);
+  /* a recording needs both its url and its sha256 */
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0004\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"url\":"
+                                "\"http://127.0.0.1:9/rec/call-0004.wav\"}}"), 422);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0005\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"sha256\":\"" SHA "\"}}"), 422);
   CU_ASSERT_FATAL(wait_idle(sim));
   CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 2);
   for(i = 0; i < 2; i++) {
@@ -779,12 +837,42 @@ static void test_city_cti_one_order_per_answered_call(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
   {
     struct json_object *ev = json_object_object_get(stats, "cti_events");
-    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(ev, "answered")), 4);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(ev, "answered")), 6);
     CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(ev, "ringing")), 1);
     CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
       stats, "total"), "cti_orders")), 2);
   }
   json_object_put(stats);
+  sim_stop(sim, &fp);
+}
+
+
+/* The recording's members are required as such: a profile with no format for one of them
+ * still refuses a recording that lacks it. */
+static void test_city_cti_recording_needs_both_members(void)
+{
+  fake_province fp;
+  sim_opts opts;
+  ctk_city_sim *sim;
+  const char *dir = ctk_test_tmpdir("city-no-url-format");
+  char prof[600], cmd[2048];
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(prof, sizeof(prof), "%s/profile", dir);
+  /* the shipped profile without its url format */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -R '%s' '%s' && sed -i '/^%s,/d' '%s/formats.csv'",
+           prof, ctk_profile_default_dir(), prof, ctk_el(ctk_test_profile(), CTK_EL_URL), prof);
+  CU_ASSERT_EQUAL_FATAL(ctk_test_run(cmd, NULL), 0);
+  memset(&opts, 0, sizeof(opts));
+  opts.profile_dir = prof;
+  sim = sim_start_opts(&fp, &opts);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0006\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"sha256\":\"" SHA "\"}}"), 422);
+  CU_ASSERT_EQUAL(post_cti(sim, "{\"event\":\"answered\",\"call_id\":\"call-0007\",\"caller\":"
+                                "\"13912345678\",\"recording\":{\"url\":\"http://127.0.0.1:9/r.wav\","
+                                "\"sha256\":\"" SHA "\"}}"), 201);   /* both: taken */
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 1);
   sim_stop(sim, &fp);
 }
 
@@ -801,6 +889,7 @@ static void test_city_rule_parsing(void)
     "{\"action\":\"drop\",\"count\":0}",
     "{\"action\":\"drop\",\"count\":\"3\"}",
     "{\"action\":\"drop\",\"count\":1,\"city\":\"36\"}",
+    "{\"action\":\"drop\",\"count\":1,\"city\":\"36a100\"}",      /* six, not all digits */
     "{\"action\":\"invalid-field\",\"count\":1}",              /* no field */
     "{\"action\":\"delay\",\"count\":1}",                      /* no delay_ms */
     "{\"action\":\"drop\",\"count\":1,\"on\":\"answer\"}",     /* drop is for sends */
@@ -879,6 +968,7 @@ static void test_city_rule_take(void)
   CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(ctk_test_profile(), json, strlen(json), 0, &r, err,
                                           sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.id, 1);   /* rules are numbered from 1 (GET /control/misbehave shows it) */
   /* other city, other interface, message without the field: not consumed */
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360200", CTK_MB_ON_SEND, "1001", 0, has_channel, NULL,
                               &got), 0);
@@ -901,6 +991,7 @@ static void test_city_rule_take(void)
   CU_ASSERT_EQUAL_FATAL(ctk_mb_rule_parse(ctk_test_profile(), json, strlen(json), 1000, &r, err,
                                           sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(ctk_mb_add(&set, &r), CTK_E_OK);
+  CU_ASSERT_EQUAL(r.id, 2);
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360300", CTK_MB_ON_SEND, "1005", 1500, NULL, NULL, &got), 1);
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 2999, NULL, NULL, &got), 1);
   CU_ASSERT_EQUAL(ctk_mb_take(&set, "360100", CTK_MB_ON_SEND, "1001", 3000, NULL, NULL, &got), 0);
@@ -928,10 +1019,55 @@ static void test_city_control_errors(void)
   CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", "{\"order\":7}", NULL), 400);
   CU_ASSERT_EQUAL(control(sim, "GET", "/control/orders", NULL, NULL), 405);
   CU_ASSERT_EQUAL(control(sim, "GET", "/control/nothing", NULL, NULL), 404);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{not json", &o), 400);
+  CU_ASSERT_PTR_NOT_NULL(json_object_object_get(o, "error"));
+  json_object_put(o);
   CU_ASSERT_EQUAL(control(sim, "GET", "/control/misbehave", NULL, &o), 200);
   CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(o, "rules")), 0);
   json_object_put(o);
-  CU_ASSERT_EQUAL(control(sim, "POST", "/control/reset", "", NULL), 200);
+  {
+    /* an answer is one line of JSON, ended like a line (what curl prints) */
+    ctk_buf b;
+    ctk_buf_init(&b, 1024 * 1024);
+    CU_ASSERT_EQUAL(ctk_city_sim_control(sim, "GET", "/control/health", "", NULL, 0, &b), 200);
+    CU_ASSERT(b.len > 2 && ctk_buf_str(&b)[b.len - 1] == '\n' &&
+              ctk_buf_str(&b)[b.len - 2] == '}');
+    ctk_buf_free(&b);
+  }
+  {
+    /* a role name that is no city step is refused as unknown, whatever it is */
+    const char *not_steps[CTK_IF__COUNT + 2];
+    char body[256], id[32], path[64];
+    size_t n = 0, i;
+    int r;
+    for(r = 0; r < CTK_IF__COUNT; r++) {
+      ctk_interface_role role = (ctk_interface_role)r;
+      if(role != CTK_IF_SIGN && role != CTK_IF_RETURN && role != CTK_IF_FEEDBACK &&
+         role != CTK_IF_COMPLETE && role != CTK_IF_REVISIT && role != CTK_IF_ARCHIVE)
+        not_steps[n++] = ctk_interface_role_name(role);
+    }
+    not_steps[n++] = "?";
+    not_steps[n++] = "";
+    CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"city\":\"360100\",\"count\":2,"
+                            "\"kind\":\"local\"}", &o), 201);
+    made_id(o, 0, id, sizeof(id));
+    json_object_put(o);
+    for(i = 0; i < n; i++) {
+      snprintf(body, sizeof(body), "{\"order\":\"%s\",\"action\":\"%s\"}", id, not_steps[i]);
+      CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", body, NULL), 400);
+    }
+    CU_ASSERT_FATAL(wait_idle(sim));
+    /* a reset forgets the orders and the counts */
+    CU_ASSERT_EQUAL(control(sim, "POST", "/control/reset", "", NULL), 200);
+    snprintf(path, sizeof(path), "/control/orders/%s", id);
+    CU_ASSERT_EQUAL(control(sim, "GET", path, NULL, NULL), 404);
+    CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &o), 200);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+      o, "total"), "orders_created")), 0);
+    CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_object_get(
+      o, "total"), "reported_ok")), 0);
+    json_object_put(o);
+  }
   sim_stop(sim, &fp);
 }
 
@@ -973,6 +1109,227 @@ static void test_city_control_refuses_web_pages(void)
   CU_ASSERT_EQUAL(control_raw(sim, "GET", "/control/health", "localhost", "text/plain"), 200);
   CU_ASSERT_EQUAL(control_raw(sim, "POST", "/control/reset", host,
                               "application/json; charset=UTF-8"), 200);
+  sim_stop(sim, &fp);
+}
+
+
+/* ---------- the schedule ---------- */
+
+/* Delayed requests leave when each is due, not in the order they were made; a request in
+ * flight keeps its order from a second step; a model file given at start is the model. */
+static void test_city_schedule_and_busy_orders(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim;
+  ctk_city_config cfg;
+  struct json_object *made = NULL, *o = NULL;
+  char slow[32], quick[32], body[160], err[1024], path[600];
+  const char *dir = ctk_test_tmpdir("city-model");
+
+  /* a bad model file stops the start, and says where */
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/bad-model.conf", dir);
+  CU_ASSERT_FATAL(write_text(path, "rate = 0\nmax_retries = lots\n") == 0);
+  ctk_city_config_init(&cfg);
+  cfg.province = "360000";
+  cfg.cities = "360100";
+  cfg.upper_url = "http://127.0.0.1:9/";
+  cfg.model_file = path;
+  sim = NULL;
+  err[0] = '\0';
+  CU_ASSERT_NOT_EQUAL(ctk_city_sim_start(&cfg, &sim, err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_PTR_NULL(sim);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad-model.conf:2:"));
+  ctk_city_sim_stop(sim);
+
+  sim = sim_start(&fp);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"delay\",\"delay_ms\":3000,\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"city\":\"360100\",\"kind\":"
+                          "\"local\"}", &made), 201);
+  made_id(made, 0, slow, sizeof(slow));
+  json_object_put(made);
+  /* its report is held back: the order is busy, a step on it now is refused */
+  snprintf(body, sizeof(body), "{\"order\":\"%s\",\"action\":\"complete\"}", slow);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/act", body, &o), 409);
+  CU_ASSERT_PTR_NOT_NULL(strstr(json_object_get_string(json_object_object_get(o, "error")),
+                                "in flight"));
+  json_object_put(o);
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/misbehave", "{\"city\":\"360100\",\"action\":"
+                             "\"delay\",\"delay_ms\":100,\"count\":1}"), 201);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/orders", "{\"city\":\"360100\",\"kind\":"
+                          "\"local\"}", &made), 201);
+  made_id(made, 0, quick, sizeof(quick));
+  json_object_put(made);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL_FATAL(fake_count(&fp), 2);
+  /* the one due first went first, though it was made second (one city: one sending thread) */
+  CU_ASSERT_STRING_EQUAL(fp.msgs[0].order_id, quick);
+  CU_ASSERT_STRING_EQUAL(fp.msgs[1].order_id, slow);
+  sim_stop(sim, &fp);
+}
+
+/* The model of the tests below: no random arrivals, every step at once, feedback always. */
+static int write_fast_model(char *path, size_t pathlen)
+{
+  const char *dir = ctk_test_tmpdir("city-fast-model");
+  if(!dir)
+    return -1;
+  snprintf(path, pathlen, "%s/fast.conf", dir);
+  return write_text(path, "rate = 0\nreturn_pct = 0\nfeedback_pct = 100\n[delay]\n"
+                    "sign = fixed 0\nfeedback = fixed 0\ncomplete = fixed 0\nrevisit = fixed 0\n"
+                    "archive = fixed 0\n");
+}
+
+/* Wait (bounded) until the fake province holds at least n messages and the cities are quiet
+ * (idle twice, a little apart: a step due at once is scheduled when its predecessor settles). */
+static void wait_messages_then_quiet(ctk_city_sim *sim, fake_province *fp, size_t n)
+{
+  struct timespec ts = { 0, 20 * 1000000L }, settle = { 0, 300 * 1000000L };
+  int i;
+  for(i = 0; i < 500 && fake_count(fp) < n; i++)
+    nanosleep(&ts, NULL);
+  wait_idle(sim);
+  nanosleep(&settle, NULL);
+  wait_idle(sim);
+}
+
+/* Which messages of one sender, by interface, in order, joined with spaces. */
+static void sent_by(fake_province *fp, const char *user, char *out, size_t outlen)
+{
+  size_t i, used = 0;
+  out[0] = '\0';
+  pthread_mutex_lock(&fp->lock);
+  for(i = 0; i < fp->n && used < outlen; i++) {
+    if(!strcmp(fp->msgs[i].user, user))
+      used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " " : "",
+                               fp->msgs[i].iface);
+  }
+  pthread_mutex_unlock(&fp->lock);
+}
+
+/* On its own schedule a city takes each step its part of the process has, once, in order:
+ * the handling city signs, feeds back and completes a transfer it received; the city that
+ * sent a transfer does nothing more with it; an urge hastens a scheduled step and starts none. */
+static void test_city_automatic_steps_follow_the_process(void)
+{
+  fake_province fp;
+  sim_opts opts;
+  ctk_city_sim *sim;
+  const ctk_profile *p;
+  const char *waiting = "36010020261129900011", *handled = "36010020261129900012";
+  char model[600], want[64], got[64], now[40];
+  province_call r;
+  ctk_msg *m;
+
+  CU_ASSERT_FATAL(write_fast_model(model, sizeof(model)) == 0);
+  memset(&opts, 0, sizeof(opts));
+  opts.model_file = model;
+  opts.automatic = 0;      /* first manual: an order arrives with no step scheduled */
+  sim = sim_start_opts(&fp, &opts);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  p = fp.profile;
+
+  m = transfer_down(p, waiting, "360200");
+  call_city(sim, p, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(p, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  CU_ASSERT_EQUAL(control(sim, "POST", "/control/mode", "{\"auto\":true}", NULL), 200);
+  m = province_request(p, ctk_profile_iface_code(p, CTK_IF_URGE), "360200");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  ctk_xml_add(m->body, "OrderId", waiting);
+  ctk_xml_add(m->body, "Reason", "请加快办理");
+  ctk_msg_now(now, sizeof(now));
+  ctk_xml_add(m->body, "UrgeTime", now);
+  call_city(sim, p, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(p, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  wait_messages_then_quiet(sim, &fp, 0);
+  CU_ASSERT_EQUAL(fake_count(&fp), 0);     /* nothing was scheduled, so nothing was hastened */
+
+  /* a cross-city order of 360100: its transfer goes up, and that is all 360100 does */
+  CU_ASSERT_EQUAL(control_ok(sim, "/control/orders", "{\"city\":\"360100\",\"target\":"
+                             "\"360200\"}"), 201);
+  /* a transfer the province sends down to 360200 is handled there, step by step */
+  m = transfer_down(p, handled, "360200");
+  call_city(sim, p, m, "360200", PROVINCE_SECRET, &r);
+  CU_ASSERT_STRING_EQUAL(r.code, ctk_profile_rc(p, "OK"));
+  ctk_msg_free(r.answer);
+  ctk_msg_free(m);
+  wait_messages_then_quiet(sim, &fp, 4);
+  sent_by(&fp, "360100", got, sizeof(got));
+  CU_ASSERT_STRING_EQUAL(got, ctk_profile_iface_code(p, CTK_IF_TRANSFER));
+  snprintf(want, sizeof(want), "%s %s %s", ctk_profile_iface_code(p, CTK_IF_SIGN),
+           ctk_profile_iface_code(p, CTK_IF_FEEDBACK), ctk_profile_iface_code(p, CTK_IF_COMPLETE));
+  sent_by(&fp, "360200", got, sizeof(got));
+  CU_ASSERT_STRING_EQUAL(got, want);
+  sim_stop(sim, &fp);
+}
+
+/* --orders N ends the random arrivals at N: nothing more is scheduled once the Nth order is
+ * made, so the run is finished as soon as its requests are answered. */
+static void test_city_max_orders_schedules_nothing_more(void)
+{
+  fake_province fp;
+  sim_opts opts;
+  ctk_city_sim *sim;
+  struct json_object *stats = NULL;
+  struct timespec ts = { 0, 20 * 1000000L };
+  unsigned long long seed;
+  int i, made = 0;
+
+  memset(&opts, 0, sizeof(opts));
+  opts.rate = 0.05;        /* one arrival in 20 s on average: a second one would be far off */
+  opts.max_orders = 1;
+  /* the first seed whose first arrival comes within half a second (the first draw of the
+   * stream is the first gap) */
+  for(seed = 1; seed < 100000; seed++) {
+    ctk_rng r;
+    ctk_rng_seed(&r, seed);
+    if(-log(1.0 - ctk_rng_uniform(&r)) / opts.rate < 0.5)
+      break;
+  }
+  opts.seed = seed;
+  sim = sim_start_opts(&fp, &opts);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  for(i = 0; i < 500 && !made; i++) {
+    nanosleep(&ts, NULL);
+    if(control(sim, "GET", "/control/stats", NULL, &stats) == 200)
+      made = json_object_get_int(json_object_object_get(json_object_object_get(
+        stats, "total"), "orders_created")) == 1;
+    json_object_put(stats);
+  }
+  CU_ASSERT_FATAL(made);
+  CU_ASSERT_FATAL(wait_idle(sim));
+  CU_ASSERT_EQUAL(control(sim, "GET", "/control/stats", NULL, &stats), 200);
+  CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(stats, "scheduled")), 0);
+  json_object_put(stats);
+  CU_ASSERT(ctk_city_sim_finished(sim));
+  CU_ASSERT_EQUAL(fake_count(&fp), 1);
+  sim_stop(sim, &fp);
+}
+
+/* A path that is no city's exchange path gets a plain-text 404 saying what the paths are. */
+static void test_city_exchange_paths(void)
+{
+  fake_province fp;
+  ctk_city_sim *sim = sim_start(&fp);
+  ctk_wire_answer a;
+  char head[512], path[128];
+  int n;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+  snprintf(path, sizeof(path), "/city/36a100%s", fp.profile->xml_path);
+  n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+               "application/xml\r\nContent-Length: 2\r\nConnection: close\r\n\r\n", path);
+  ctk_wire_answer_init(&a);
+  ctk_wire_send(ctk_city_sim_port(sim), head, (size_t)n, "<x", 2, 0, NULL, 0, &a);
+  CU_ASSERT_EQUAL(a.status, 404);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&a.body), "not a city endpoint"));
+  CU_ASSERT_EQUAL(strncmp(a.content_type, "text/plain", 10), 0);
+  ctk_wire_answer_free(&a);
   sim_stop(sim, &fp);
 }
 
@@ -1022,15 +1379,6 @@ static void test_city_command_line(void)
 }
 
 /* ---------- with the reference province and ministry ---------- */
-
-static int write_text(const char *path, const char *text)
-{
-  FILE *f = fopen(path, "w");
-  if(!f)
-    return -1;
-  fputs(text, f);
-  return fclose(f) ? -1 : 0;
-}
 
 /* credentials.csv allowing these regions (secret "secret-<region>-0123456789"). */
 static int write_creds(const char *path, const char *const *regions, const int *levels, size_t n)
@@ -1266,8 +1614,13 @@ void ctk_test_add_city(CU_pSuite s)
   CTK_TEST(s, test_city_transfer_act_query_urge);
   CTK_TEST(s, test_city_lenient_mode);
   CTK_TEST(s, test_city_cti_one_order_per_answered_call);
+  CTK_TEST(s, test_city_cti_recording_needs_both_members);
   CTK_TEST(s, test_city_control_errors);
   CTK_TEST(s, test_city_control_refuses_web_pages);
+  CTK_TEST(s, test_city_schedule_and_busy_orders);
+  CTK_TEST(s, test_city_automatic_steps_follow_the_process);
+  CTK_TEST(s, test_city_max_orders_schedules_nothing_more);
+  CTK_TEST(s, test_city_exchange_paths);
   CTK_TEST(s, test_city_command_line);
   CTK_TEST(s, test_city_with_reference_province_and_ministry);
 }

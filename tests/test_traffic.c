@@ -236,6 +236,67 @@ static void test_bad_model_lines_are_refused(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "model.conf:3: bad distribution 'gamma 3'"));
 }
 
+/* What a model file sets is what the model then does: a choice given again replaces its weight
+ * (it is not added a second time), a full mix refuses a new choice but still takes new weights
+ * for the ones it has, and the bounds of each number are the documented ones, both ends in. */
+static void test_settings_replace_and_bounds_hold(void)
+{
+  ctk_traffic_model m;
+  ctk_rng rng;
+  char err[256], key[64];
+  size_t before, i;
+  int k;
+
+  ctk_traffic_defaults(&m);
+  before = m.business.count;
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "business.enquiry", "50", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_DOUBLE_EQUAL(ctk_traffic_weight(&m.business, "enquiry"), 50, 1e-12);
+  CU_ASSERT_EQUAL(m.business.count, before);
+  /* fill the channel mix up to its limit */
+  for(i = 0; m.channel.count < CTK_TRAFFIC_CHOICES_MAX; i++) {
+    snprintf(key, sizeof(key), "channel.extra%zu", i);
+    CU_ASSERT_EQUAL_FATAL(ctk_traffic_set(&m, key, "1", err, sizeof(err)), CTK_E_OK);
+  }
+  err[0] = '\0';
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "channel.one-too-many", "1", err, sizeof(err)),
+                  CTK_E_TOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 16 choices"));
+  CU_ASSERT_EQUAL(m.channel.count, CTK_TRAFFIC_CHOICES_MAX);
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "channel.extra0", "7", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_DOUBLE_EQUAL(ctk_traffic_weight(&m.channel, "extra0"), 7, 1e-12);
+  /* percentages take 0 and 100; at 100 every order not answered at once crosses provinces */
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "cross_province_pct", "100", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_traffic_set(&m, "cross_province_pct", "100.5", err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "cross_city_pct", "0", err, sizeof(err)), CTK_E_OK);
+  ctk_rng_seed(&rng, 9);
+  for(i = 0; i < 1000; i++)
+    CU_ASSERT_EQUAL(ctk_traffic_kind(&m, "complaint", &rng), CTK_KIND_CROSS_PROVINCE);
+  /* whole numbers of retries, 0..20 */
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "max_retries", "3", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(m.max_retries, 3);
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "max_retries", "20", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(m.max_retries, 20);
+  CU_ASSERT_NOT_EQUAL(ctk_traffic_set(&m, "max_retries", "21", err, sizeof(err)), CTK_E_OK);
+  /* a lognormal needs a median above 0 and a sigma not below 0 */
+  CU_ASSERT_NOT_EQUAL(ctk_traffic_set(&m, "delay.sign", "lognormal 0 1", err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_NOT_EQUAL(ctk_traffic_set(&m, "delay.sign", "lognormal 5 -1", err, sizeof(err)),
+                      CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_traffic_set(&m, "delay.sign", "lognormal 5 0", err, sizeof(err)),
+                  CTK_E_OK);
+  CU_ASSERT_DOUBLE_EQUAL(ctk_traffic_delay(&m, CTK_STEP_SIGN, &rng), 5.0 / m.time_scale, 1e-9);
+  /* every step has its name (the model file's delay.<name>), and nothing else has one */
+  for(k = 0; k < CTK_STEP__COUNT; k++) {
+    snprintf(key, sizeof(key), "delay.%s", ctk_step_name((ctk_step)k));
+    CU_ASSERT_STRING_NOT_EQUAL(ctk_step_name((ctk_step)k), "unknown");
+    CU_ASSERT_EQUAL(ctk_traffic_set(&m, key, "fixed 4", err, sizeof(err)), CTK_E_OK);
+    CU_ASSERT_DOUBLE_EQUAL(ctk_traffic_delay(&m, (ctk_step)k, &rng), 4.0 / m.time_scale, 1e-9);
+  }
+  CU_ASSERT_STRING_EQUAL(ctk_step_name(CTK_STEP_SIGN), "sign");
+  CU_ASSERT_STRING_EQUAL(ctk_step_name(CTK_STEP__COUNT), "unknown");
+}
+
 static void test_kind_names(void)
 {
   int k;
@@ -256,4 +317,5 @@ void ctk_test_add_traffic(CU_pSuite s)
   CTK_TEST(s, test_fixture_equals_builtin);
   CTK_TEST(s, test_bad_model_lines_are_refused);
   CTK_TEST(s, test_kind_names);
+  CTK_TEST(s, test_settings_replace_and_bounds_hold);
 }
