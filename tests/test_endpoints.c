@@ -774,6 +774,20 @@ static void test_endpoints_cross_province(void)
   net_down(&t);
 }
 
+/* The ministry's supervision of order id to P1, sent on 2026-11-DAY with a new deadline of
+ * 2026-11-DUE 17:00. */
+static ctk_msg *ministry_supervise(net *t, const char *id, int day, int due)
+{
+  char when[40];
+  ctk_values *v = ctk_values_new(t->profile);
+  put(v, CTK_EL_ORDER_ID, id);
+  put(v, CTK_EL_REASON, "overdue");
+  put(v, CTK_EL_SUPERVISE_TIME, at(t, 11, day, 9, 0, when));
+  put(v, CTK_EL_DEADLINE, at(t, 11, due, 17, 0, when));
+  return with_body(t, new_msg(t, CTK_IF_SUPERVISE, MIN, CTK_LEVEL_MINISTRY, P1,
+                              CTK_LEVEL_PROVINCE), v);
+}
+
 static void test_endpoints_urge_and_supervise(void)
 {
   net t;
@@ -804,13 +818,7 @@ static void test_endpoints_urge_and_supervise(void)
   CU_ASSERT_STRING_EQUAL(o.status, st(&t, CTK_ST_TRANSFERRED));
 
   /* the ministry supervises with a new deadline: down to the handling city, no state change */
-  v = ctk_values_new(t.profile);
-  put(v, CTK_EL_ORDER_ID, id);
-  put(v, CTK_EL_REASON, "overdue");
-  put(v, CTK_EL_SUPERVISE_TIME, at(&t, 11, 6, 9, 0, when));
-  put(v, CTK_EL_DEADLINE, at(&t, 11, 10, 17, 0, when));
-  m = with_body(&t, new_msg(&t, CTK_IF_SUPERVISE, MIN, CTK_LEVEL_MINISTRY, P1,
-                            CTK_LEVEL_PROVINCE), v);
+  m = ministry_supervise(&t, id, 6, 10);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), rc(&t, "OK"));
   CU_ASSERT(inbox_wait(&t.inbox, ifc(&t, CTK_IF_SUPERVISE), P1_CITY2, id));
@@ -830,13 +838,7 @@ static void test_endpoints_urge_and_supervise(void)
     CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TRIGGER test_refuse_update BEFORE UPDATE ON orders "
                                      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
                                  NULL, NULL, NULL), SQLITE_OK);
-    v = ctk_values_new(t.profile);
-    put(v, CTK_EL_ORDER_ID, id);
-    put(v, CTK_EL_REASON, "overdue again");
-    put(v, CTK_EL_SUPERVISE_TIME, at(&t, 11, 7, 9, 0, when));
-    put(v, CTK_EL_DEADLINE, at(&t, 11, 12, 17, 0, when));
-    m = with_body(&t, new_msg(&t, CTK_IF_SUPERVISE, MIN, CTK_LEVEL_MINISTRY, P1,
-                              CTK_LEVEL_PROVINCE), v);
+    m = ministry_supervise(&t, id, 7, 12);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), rc(&t, "INTERNAL"));
     CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TRIGGER test_refuse_update;", NULL, NULL, NULL),
