@@ -4,6 +4,7 @@
  * profile and under profiles/synthetic-variant, naming roles, never one profile's spellings. */
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -773,6 +774,20 @@ static void test_endpoints_cross_province(void)
   net_down(&t);
 }
 
+/* The ministry's supervision of order id to P1, sent on 2026-11-DAY with a new deadline of
+ * 2026-11-DUE 17:00. */
+static ctk_msg *ministry_supervise(net *t, const char *id, int day, int due)
+{
+  char when[40];
+  ctk_values *v = ctk_values_new(t->profile);
+  put(v, CTK_EL_ORDER_ID, id);
+  put(v, CTK_EL_REASON, "overdue");
+  put(v, CTK_EL_SUPERVISE_TIME, at(t, 11, day, 9, 0, when));
+  put(v, CTK_EL_DEADLINE, at(t, 11, due, 17, 0, when));
+  return with_body(t, new_msg(t, CTK_IF_SUPERVISE, MIN, CTK_LEVEL_MINISTRY, P1,
+                              CTK_LEVEL_PROVINCE), v);
+}
+
 static void test_endpoints_urge_and_supervise(void)
 {
   net t;
@@ -803,13 +818,7 @@ static void test_endpoints_urge_and_supervise(void)
   CU_ASSERT_STRING_EQUAL(o.status, st(&t, CTK_ST_TRANSFERRED));
 
   /* the ministry supervises with a new deadline: down to the handling city, no state change */
-  v = ctk_values_new(t.profile);
-  put(v, CTK_EL_ORDER_ID, id);
-  put(v, CTK_EL_REASON, "overdue");
-  put(v, CTK_EL_SUPERVISE_TIME, at(&t, 11, 6, 9, 0, when));
-  put(v, CTK_EL_DEADLINE, at(&t, 11, 10, 17, 0, when));
-  m = with_body(&t, new_msg(&t, CTK_IF_SUPERVISE, MIN, CTK_LEVEL_MINISTRY, P1,
-                            CTK_LEVEL_PROVINCE), v);
+  m = ministry_supervise(&t, id, 6, 10);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), rc(&t, "OK"));
   CU_ASSERT(inbox_wait(&t.inbox, ifc(&t, CTK_IF_SUPERVISE), P1_CITY2, id));
@@ -817,6 +826,29 @@ static void test_endpoints_urge_and_supervise(void)
   CU_ASSERT_EQUAL(o.supervised, 1);
   CU_ASSERT_STRING_EQUAL(o.deadline, "2026-11-10");
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), st(&t, CTK_ST_TRANSFERRED));
+
+  /* a store that refuses the order's update (a trigger another program put there): the
+   * supervision is not recorded, so it is answered INTERNAL and not passed down either */
+  {
+    char dbpath[700];
+    sqlite3 *db = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/ctk.db", t.p1cfg.data_dir);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TRIGGER test_refuse_update BEFORE UPDATE ON orders "
+                                     "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+                                 NULL, NULL, NULL), SQLITE_OK);
+    m = ministry_supervise(&t, id, 7, 12);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_STRING_EQUAL(send_msg(&t, m, code), rc(&t, "INTERNAL"));
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TRIGGER test_refuse_update;", NULL, NULL, NULL),
+                    SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id, &o), CTK_E_OK);
+    CU_ASSERT_EQUAL(o.supervised, 1);
+    CU_ASSERT_STRING_EQUAL(o.deadline, "2026-11-10");
+    CU_ASSERT_EQUAL(inbox_count(&t.inbox, ifc(&t, CTK_IF_SUPERVISE), P1_CITY2, id), 1);
+  }
 
   /* urge travels down only: a city cannot urge its province */
   v = ctk_values_new(t.profile);

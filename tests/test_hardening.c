@@ -59,14 +59,25 @@ static void test_authenticated_refusals_are_bounded(void)
 
   hardening_province(&province, "hard-refused");
   before = ctk_th_store_bytes(&province);
+  /* one small refusal, kept whole: its row says nothing of a cut */
+  CU_ASSERT_EQUAL(ctk_th_send_garbage(province.port, CTK_TS_CITY, 1000), 1001);
+  CU_ASSERT_EQUAL(ctk_ts_query_long(&province, "SELECT count(*) FROM messages WHERE "
+                                               "verdict='rejected' AND length(raw)=1000 AND "
+                                               "reason NOT LIKE '%bytes kept]%'"), 1);
   /* 200 messages of 200 KB that are not XML: 40 MB sent */
   for(i = 0; i < 200; i++)
     malformed += ctk_th_send_garbage(province.port, CTK_TS_CITY, 200000) == 1001;
   after = ctk_th_store_bytes(&province);
   CU_ASSERT_EQUAL(malformed, 200);
-  kept = ctk_ts_query_long(&province, "SELECT count(*) FROM messages WHERE verdict='rejected'");
+  kept = ctk_ts_query_long(&province, "SELECT count(*) FROM messages WHERE verdict='rejected'") -
+         1;
   CU_ASSERT(kept > 0 && kept < 200);
   CU_ASSERT(ctk_ts_query_long(&province, "SELECT max(length(raw)) FROM messages") <= 65536);
+  /* each kept one is cut to its first 64 KiB, and its row says so */
+  CU_ASSERT_EQUAL(ctk_ts_query_long(&province, "SELECT count(*) FROM messages WHERE "
+                                               "verdict='rejected' AND length(raw)=65536 AND "
+                                               "reason LIKE '%[first 65536 of 200000 bytes kept]'"),
+                  kept);
   CU_ASSERT_EQUAL(ctk_th_admin_count(province.port, "refusals_not_kept"), 200 - kept);
   /* the budget and what SQLite adds around it */
   CU_ASSERT(after - before < 12 * 1024 * 1024);

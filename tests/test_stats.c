@@ -1,4 +1,5 @@
 /* test_stats: each formula of docs/STATISTICS.md on a small hand-made store. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,15 +35,24 @@ static void put(ctk_store *s, const char *id, const char *region, const char *bt
   CU_ASSERT_EQUAL(ctk_store_order_put(s, &o, NULL, 0), CTK_E_OK);
 }
 
-static ctk_store *sample_store(void)
+/* An empty store in a fresh folder; its file's path into path. */
+static ctk_store *empty_store(const char *name, char *path, size_t len)
 {
-  const char *dir = ctk_test_tmpdir("stats");
-  char path[600];
+  const char *dir = ctk_test_tmpdir(name);
   ctk_store *s = NULL;
   if(!dir)
     return NULL;
-  snprintf(path, sizeof(path), "%s/ctk.db", dir);
+  snprintf(path, len, "%s/ctk.db", dir);
   if(ctk_store_open(path, 0, &s))
+    return NULL;
+  return s;
+}
+
+static ctk_store *sample_store(void)
+{
+  char path[600];
+  ctk_store *s = empty_store("stats", path, sizeof(path));
+  if(!s)
     return NULL;
   /* id positions 12-13 give the accept day */
   put(s, "36010020261102000001", "360100", "2", "02", 1, "", "", 0, "", "", 0);
@@ -116,6 +126,13 @@ static void test_stats_regions_and_periods(void)
   ctk_store_close(s);
 }
 
+/* One indicator as a line name=value. */
+static int indicator_line(void *ctx, const char *name, const char *value)
+{
+  ctk_buf_printf(ctx, "%s=%s\n", name, value);
+  return 0;
+}
+
 static void test_stats_formats(void)
 {
   ctk_store *s = sample_store();
@@ -136,6 +153,16 @@ static void test_stats_formats(void)
   ctk_buf_reset(&out);
   CU_ASSERT_EQUAL(ctk_stats_write(&st, CTK_STATS_TABLE, &out), CTK_E_OK);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "overdue 36040020261104000005"));
+  /* what a province reports (1011): every counted value of every dimension */
+  ctk_buf_reset(&out);
+  ctk_stats_indicators(&st, indicator_line, &out);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "orders=5\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "business_type.2=2\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "business_type.1=3\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "domain.1=5\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "channel.01=1\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "channel.02=4\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "overdue=1\n"));
   CU_ASSERT_EQUAL(ctk_stats_format_parse("csv"), CTK_STATS_CSV);
   CU_ASSERT_EQUAL(ctk_stats_format_parse("xml"), -1);
   ctk_buf_free(&out);
@@ -169,10 +196,70 @@ static void test_stats_today_is_beijing(void)
   ctk_store_close(s);
 }
 
+
+/* Done is a completion time or a done state (completed, revisited, archived); answered on the
+ * call is the flag or the state: each alone is enough. */
+static void test_stats_done_and_instant(void)
+{
+  char path[600];
+  ctk_store *s = empty_store("stats-done", path, sizeof(path));
+  const char *enquiry = ctk_val(P, CTK_V_BT_ENQUIRY);
+  const char *complaint = ctk_val(P, CTK_V_BT_COMPLAINT);
+  ctk_stats st;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  /* enquiries: answered by the flag alone, by the state alone, and not at all */
+  put(s, "36010020261102000001", "360100", enquiry, ctk_st(P, CTK_ST_ACCEPTED), 1, "", "", 0,
+      "", "", 0);
+  put(s, "36010020261102000002", "360100", enquiry, ctk_st(P, CTK_ST_INSTANT_ANSWERED), 0, "",
+      "", 0, "", "", 0);
+  put(s, "36010020261102000003", "360100", enquiry, ctk_st(P, CTK_ST_ACCEPTED), 0, "", "", 0,
+      "", "", 0);
+  /* complaints in a done state with no completion time kept, past their deadline: done (not
+   * overdue), and not in time since nobody knows when */
+  put(s, "36010020261103000004", "360100", complaint, ctk_st(P, CTK_ST_COMPLETED), 0,
+      "2026-11-05", "", 0, "", "", 0);
+  put(s, "36010020261103000005", "360100", complaint, ctk_st(P, CTK_ST_REVISITED), 0,
+      "2026-11-05", "", 0, "", "", 0);
+  put(s, "36010020261103000006", "360100", complaint, ctk_st(P, CTK_ST_ARCHIVED), 0,
+      "2026-11-05", "", 0, "", "", 1);
+  CU_ASSERT_EQUAL(ctk_stats_compute(s, P, "360100", "", "", "2026-11-25", &st), CTK_E_OK);
+  CU_ASSERT_EQUAL(st.orders, 6);
+  CU_ASSERT_EQUAL(st.instant_answer.num, 2);
+  CU_ASSERT_EQUAL(st.instant_answer.den, 3);
+  CU_ASSERT_EQUAL(st.overdue, 0);
+  CU_ASSERT_EQUAL(st.in_time_complaint.num, 0);
+  CU_ASSERT_EQUAL(st.in_time_complaint.den, 3);
+  CU_ASSERT_EQUAL(st.review.num, 1);
+  CU_ASSERT_EQUAL(st.review.den, 3);
+  ctk_store_close(s);
+}
+
+/* A store that fails under the walk (its orders table dropped by another program) is an error,
+ * not statistics of nothing. */
+static void test_stats_store_error(void)
+{
+  char path[600];
+  ctk_store *s = empty_store("stats-broken", path, sizeof(path));
+  sqlite3 *db = NULL;
+  ctk_stats st;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  put(s, "36010020261102000001", "360100", "1", "01", 0, "", "", 0, "", "", 0);
+  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+  CU_ASSERT_EQUAL(sqlite3_exec(db, "PRAGMA foreign_keys=OFF; DROP TABLE orders;", NULL, NULL,
+                               NULL), SQLITE_OK);
+  sqlite3_close(db);
+  CU_ASSERT_NOT_EQUAL(ctk_stats_compute(s, P, "360000", "", "", "2026-11-25", &st), CTK_E_OK);
+  ctk_store_close(s);
+}
+
 void ctk_test_add_stats(CU_pSuite suite)
 {
   CTK_TEST(suite, test_stats_province);
   CTK_TEST(suite, test_stats_regions_and_periods);
   CTK_TEST(suite, test_stats_formats);
   CTK_TEST(suite, test_stats_today_is_beijing);
+  CTK_TEST(suite, test_stats_done_and_instant);
+  CTK_TEST(suite, test_stats_store_error);
 }

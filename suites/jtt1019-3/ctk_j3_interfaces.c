@@ -479,13 +479,50 @@ static void ctk_ct_j3_return(ctk_ct *t)
     ctk_ct_pass(t, "return of transferred order %s accepted", order);
 }
 
+/* A city's report is accepted; one it makes for another city's region is refused DENIED: a
+ * node reports only its own region's statistics. */
 static void ctk_ct_j3_stats(ctk_ct *t)
 {
+  const ctk_profile *p = t->env->profile;
   ctk_ct_order_spec spec;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_ct_as as0 = ctk_ct_as_city(t, 0);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_node other = ctk_ct_city_node(t, 1);
+  ctk_msg *m = NULL;
+  xmlNodePtr region;
+  ctk_ct_reply r;
+  int denied;
+
   memset(&spec, 0, sizeof(spec));
-  if(ctk_ct_city_step(t, 0, CTK_IF_STATISTICS, &spec, "OK",
-                      ctk_ct_iface_req(t, CTK_IF_STATISTICS), "statistics report"))
-    ctk_ct_pass(t, "a city's statistics report was accepted");
+  if(!ctk_ct_city_step(t, 0, CTK_IF_STATISTICS, &spec, "OK",
+                       ctk_ct_iface_req(t, CTK_IF_STATISTICS), "statistics report"))
+    return;
+  if(t->env->pixit->n_cities < 2 || !strcmp(other.region, as0.node.region)) {
+    ctk_ct_pass(t, "a city's statistics report was accepted (one city only: its report for "
+                "another city's region not tried)");
+    return;
+  }
+  if(ctk_ct_build(t, CTK_IF_STATISTICS, &as0.node, &to, &spec, &m)) {
+    ctk_ct_error(t, 0, "could not build a statistics report");
+    return;
+  }
+  region = ctk_xml_child(m->body, ctk_el(p, CTK_EL_STATS_REGION));
+  if(!region) {
+    ctk_msg_free(m);
+    ctk_ct_error(t, 0, "the runner's statistics report has no region element");
+    return;
+  }
+  j3_set_text(region, other.region);
+  ctk_ct_reply_init(&r);
+  ctk_ct_send(t, &sut, &as0, m, CTK_BIND_XML, CTK_ENC_UTF8, &r);
+  denied = ctk_ct_expect(t, &r, "DENIED", ctk_ct_rule(t, "ownership"),
+                         "statistics report of city 0 for city 1's region");
+  ctk_ct_reply_free(&r);
+  ctk_msg_free(m);
+  if(denied)
+    ctk_ct_pass(t, "a city's statistics report was accepted; its report for another city's "
+                "region was refused (DENIED)");
 }
 
 static void ctk_ct_j3_knowledge(ctk_ct *t)
@@ -1308,10 +1345,10 @@ const ctk_ct_def ctk_j3_interfaces_tests[] = {
     .requirements = "J3-IF-004",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_return },
   { .id = "J3.if-statistics",
-    .name = "StatisticsReport from a city is accepted",
+    .name = "StatisticsReport from a city is accepted; one for another city's region is DENIED",
     .part = "jtt1019-3", .area = "interfaces",
     .conf_class = CTK_CLASS_OPTIONAL, .pics = "interface.statistics",
-    .requirements = "J3-IF-011",
+    .requirements = "J3-IF-011,J3-SEC-005",
     .needs = "", .sut = "province", .fn = ctk_ct_j3_stats },
   { .id = "J3.if-knowledge",
     .name = "KnowledgeSync from a city is accepted",
