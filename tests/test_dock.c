@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "city/ctk_dock.h"
@@ -361,6 +364,53 @@ static void test_dock_link_up_only_when_logged_in(void)
   CU_ASSERT_EQUAL(seen.n, 0);
 }
 
+/* With no file descriptor left a link cannot even make its socket: it waits and tries again,
+ * and touches no descriptor it does not own (standard input stays what it was). */
+static void test_dock_no_descriptor_left(void)
+{
+  static int fill[4096];
+  struct rlimit saved, low;
+  struct stat before, after;
+  ctk_dock *d = NULL;
+  char spec[64], err[256];
+  unsigned up = 9;
+  unsigned long connects = 9;
+  int port = 0, lfd, nfill = 0, i, rc, in_ok;
+
+  CU_ASSERT_EQUAL_FATAL(fstat(STDIN_FILENO, &before), 0);
+  lfd = ctk_test_listen(4, &port);
+  CU_ASSERT_FATAL(lfd >= 0);
+  snprintf(spec, sizeof(spec), "csta:127.0.0.1:%d", port);
+  CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  /* every descriptor below a low limit taken */
+  low = saved;
+  low.rlim_cur = 256;
+  CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+  while(nfill < (int)(sizeof(fill) / sizeof(fill[0]))) {
+    int fd = dup(lfd);
+    if(fd < 0)
+      break;
+    fill[nfill++] = fd;
+  }
+  rc = ctk_dock_start(spec, NULL, dock_record, NULL, &d, err, sizeof(err));
+  if(!rc) {
+    usleep(300000);                            /* a few tries: the first comes at once */
+    ctk_dock_status(d, &up, &connects);
+    ctk_dock_stop(d);
+  }
+  for(i = 0; i < nfill; i++)
+    close(fill[i]);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  CU_ASSERT_EQUAL(rc, CTK_E_OK);
+  CU_ASSERT(nfill > 0);
+  CU_ASSERT_EQUAL(up, 0);
+  CU_ASSERT_EQUAL(connects, 0);
+  in_ok = fcntl(STDIN_FILENO, F_GETFD) != -1 && !fstat(STDIN_FILENO, &after) &&
+          after.st_dev == before.st_dev && after.st_ino == before.st_ino;
+  CU_ASSERT_TRUE(in_ok);
+  close(lfd);
+}
+
 /* Verdict and reason of test id in DIR/results.json. */
 static int dock_result(const char *dir, const char *id, char *verdict, size_t vlen, char *reason,
                        size_t rlen)
@@ -454,5 +504,6 @@ void ctk_test_add_dock(CU_pSuite suite)
   CU_add_test(suite, "dock_wire", test_dock_wire);
   CU_add_test(suite, "dock_spec_errors", test_dock_spec_errors);
   CU_add_test(suite, "dock_link_up_only_when_logged_in", test_dock_link_up_only_when_logged_in);
+  CU_add_test(suite, "dock_no_descriptor_left", test_dock_no_descriptor_left);
   CU_add_test(suite, "dock_faults_caught", test_dock_faults_caught);
 }
