@@ -769,6 +769,136 @@ static void test_acd_webhook_json_exact(void)
   ctk_buf_free(&b);
 }
 
+static void tweak_exp_talk(ctk_acd_config *cfg)
+{
+  cfg->talk.kind = CTK_ACD_TALK_EXP;
+  cfg->talk.a_ms = 60000;
+}
+
+/* exp:MEAN talk times: the agent hangs up some time after the answer, not at once and not
+ * never (the default seed makes it the same time on every run). */
+static void test_acd_exp_talk_time(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64], method[16];
+  uint64_t now = 10;
+  long next;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 1, tweak_exp_talk);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "exp@test", 1, NULL, NULL, 0);
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "exp@test", 1, NULL, tag, 10);
+  next = ctk_acd_engine_tick(e, now);
+  CU_ASSERT_EQUAL(cap.nsent, 3);               /* still talking */
+  CU_ASSERT(next > 0);
+  while(cap.nsent == 3 && next > 0 && now <= 86400000u) {
+    now += (uint64_t)next;
+    next = ctk_acd_engine_tick(e, now);
+  }
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL(cap_status(&cap, 3, method, sizeof(method)), 0);
+  CU_ASSERT_STRING_EQUAL(method, "BYE");
+  CU_ASSERT(now > 10 && now <= 86400000u);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+/* A retransmitted INVITE while the caller is in the IVR is answered as before: 180, not 100. */
+static void test_acd_invite_again_in_the_ivr(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 5, tweak_ivr);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "ivr@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 2);
+  CU_ASSERT_EQUAL(cap_status(&cap, 0, NULL, 0), 100);
+  CU_ASSERT_EQUAL(cap_status(&cap, 1, NULL, 0), 180);
+  feed(e, "INVITE", "ivr@test", 1, NULL, NULL, 200);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 3);
+  CU_ASSERT_EQUAL(cap_status(&cap, 2, NULL, 0), 180);
+  CU_ASSERT_EQUAL(cap.nev, 1);                 /* offered once */
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+/* An ACK that is not well-formed (its Content-Length runs past it) is not taken: it gets no
+ * answer (an ACK never does) and the 200 is still retransmitted until a good ACK comes. A
+ * request without a Via cannot be answered at all: dropped as unreadable. */
+static void test_acd_bad_ack_and_no_via(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64], msg[1024];
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 5, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "ba@test", 1, NULL, NULL, 0);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 3);
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  snprintf(msg, sizeof(msg),
+           "ACK sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKbadack\r\n"
+           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-ba@test\r\n"
+           "To: <sip:12328@127.0.0.1:5060>;tag=%s\r\n"
+           "Call-ID: ba@test\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 40\r\n\r\n", tag);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 100), CTK_E_OK);
+  CU_ASSERT_EQUAL(cap.nsent, 3);
+  ctk_acd_engine_tick(e, 500);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL(cap_status(&cap, 3, NULL, 0), 200);
+  feed(e, "ACK", "ba@test", 1, NULL, tag, 600);
+  ctk_acd_engine_tick(e, 5000);
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+
+  snprintf(msg, sizeof(msg),
+           "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-nv\r\n"
+           "To: <sip:12328@127.0.0.1:5060>\r\n"
+           "Call-ID: novia@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n");
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 6000), CTK_E_PARSE);
+  CU_ASSERT_EQUAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+/* RFC 3261 17.1.2.2: the agent's BYE over UDP is retransmitted until Timer H (64*T1), then
+ * the queue machine gives up and forgets the call; nothing is sent after that. */
+static void test_acd_bye_gives_up_after_timer_h(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64];
+  uint64_t t;
+  size_t at_deadline;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 1, 1, tweak_talk);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  feed(e, "INVITE", "h@test", 1, NULL, NULL, 0);
+  cap_to_tag(&cap, 2, tag, sizeof(tag));
+  feed(e, "ACK", "h@test", 1, NULL, tag, 10);
+  for(t = 2000; t <= 2000 + 32000; t += 250)
+    ctk_acd_engine_tick(e, t);
+  CU_ASSERT(cap.nsent > 5);                    /* the BYE and some retransmissions */
+  at_deadline = cap.nsent;
+  for(; t <= 2000 + 32000 + 20000; t += 250)
+    ctk_acd_engine_tick(e, t);
+  CU_ASSERT_EQUAL(cap.nsent, at_deadline);
+  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 0);
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
 static void test_acd_csta_event_document(void)
 {
   ctk_acd_event ev = sample_event(CTK_ACD_EV_DELIVERED);
@@ -1060,6 +1190,10 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_require_100rel_is_420);
   CTK_TEST(s, test_acd_tags_are_random);
   CTK_TEST(s, test_acd_501_names_allowed_methods);
+  CTK_TEST(s, test_acd_exp_talk_time);
+  CTK_TEST(s, test_acd_invite_again_in_the_ivr);
+  CTK_TEST(s, test_acd_bad_ack_and_no_via);
+  CTK_TEST(s, test_acd_bye_gives_up_after_timer_h);
   CTK_TEST(s, test_load_target_and_stats_file);
   CTK_TEST(s, test_load_judge_counts_calls);
   CTK_TEST(s, test_load_scenarios_are_found);

@@ -1,6 +1,7 @@
 /* test_acd_net: `ctk sim acd` as a running process on loopback: SIP over UDP from a tiny client
- * here, the CSTA TCP link, the JSON webhook, GET /stats, the final statistics file; and the
- * clear message of `ctk load calls` when SIPp is missing. */
+ * here, the CSTA TCP link, the JSON webhook, GET /stats, the final statistics file; the webhook
+ * sender and the CTI hub in process; and the clear message of `ctk load calls` when SIPp is
+ * missing. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -19,8 +20,12 @@
 
 #include "ctk_commands.h"
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_cti.h"
+#include "acd/ctk_acd_webhook.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"
+#include "ctk_log.h"
+#include "ctk_proc.h"
 #include "ctk_sock.h"
 #include "ctk_test.h"
 #include "ctk_test_wire.h"
@@ -259,6 +264,147 @@ static void test_acd_net_call_events_everywhere(void)
   pthread_mutex_destroy(&box.lock);
 }
 
+/* ---------- the webhook sender and the CTI hub, in process ---------- */
+
+/* One answered call's event, as the engine makes it. */
+static ctk_acd_event hook_event(void)
+{
+  ctk_acd_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = CTK_ACD_EV_ANSWERED;
+  ev.call_id = "hook-1@127.0.0.1";
+  ev.caller = "13800000000";
+  ev.called = "12328";
+  ev.agent = "A01";
+  ev.wall_ms = 1795928400000LL;
+  ev.cause = "newCall";
+  ev.answered = 1;
+  return ev;
+}
+
+/* Waits (at most 10 s) until w has sent or failed n events; returns the counts then. */
+static ctk_acd_webhook_counts hook_wait(ctk_acd_webhook *w, unsigned long n)
+{
+  ctk_acd_webhook_counts c;
+  long long until = ctk_now_ms() + 10000;
+  for(;;) {
+    ctk_acd_webhook_counts_get(w, &c);
+    if(c.sent + c.failed >= n || ctk_now_ms() > until)
+      return c;
+    usleep(10000);
+  }
+}
+
+/* An event accepted by the receiver (2xx) is counted sent after one POST. */
+static void test_acd_webhook_counts_delivery(void)
+{
+  hook_box box;
+  size_t i;
+  ctk_http_server_config hc;
+  ctk_http_server *srv = NULL;
+  ctk_acd_webhook *w = NULL;
+  ctk_acd_webhook_counts c;
+  ctk_acd_event ev = hook_event();
+  char url[128];
+
+  memset(&box, 0, sizeof(box));
+  pthread_mutex_init(&box.lock, NULL);
+  memset(&hc, 0, sizeof(hc));
+  CU_ASSERT_EQUAL_FATAL(ctk_http_server_start(&hc, hook_handler, &box, &srv), CTK_E_OK);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/cti", ctk_http_server_port(srv));
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_webhook_start(url, 8, 2000, &w), CTK_E_OK);
+  ctk_acd_webhook_on_event(w, &ev);
+  c = hook_wait(w, 1);
+  CU_ASSERT_EQUAL(c.queued, 1);
+  CU_ASSERT_EQUAL(c.sent, 1);
+  CU_ASSERT_EQUAL(c.failed, 0);
+  ctk_acd_webhook_stop(w, 1000);
+  ctk_http_server_stop(srv);
+  CU_ASSERT_EQUAL(box.n, 1);
+  for(i = 0; i < box.n; i++)
+    free(box.bodies[i]);
+  pthread_mutex_destroy(&box.lock);
+}
+
+/* A receiver that takes the connection but never answers: each POST gives up after the
+ * webhook's timeout (here 200 ms, not the 10 s default of an HTTP call), the event is counted
+ * failed, and the first failure is logged with the URL. */
+static void test_acd_webhook_timeout_and_failure_log(void)
+{
+  ctk_acd_webhook *w = NULL;
+  ctk_acd_webhook_counts c;
+  ctk_acd_event ev = hook_event();
+  ctk_log_level level = ctk_log_get_level();
+  char url[128], path[600], *log;
+  int port = 0, lfd, saved;
+  FILE *f;
+
+  lfd = ctk_test_listen(16, &port);
+  CU_ASSERT_FATAL(lfd >= 0);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/silent", port);
+  snprintf(path, sizeof(path), "%s/stderr.txt", ctk_test_tmpdir("acd-webhook-log"));
+  f = fopen(path, "w+");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fflush(stderr);
+  saved = dup(STDERR_FILENO);
+  dup2(fileno(f), STDERR_FILENO);
+  ctk_log_set_level(CTK_LOG_WARN);
+  CU_ASSERT_EQUAL(ctk_acd_webhook_start(url, 8, 200, &w), CTK_E_OK);
+  if(w) {
+    ctk_acd_webhook_on_event(w, &ev);
+    c = hook_wait(w, 1);
+    CU_ASSERT_EQUAL(c.failed, 1);
+    CU_ASSERT_EQUAL(c.sent, 0);
+  }
+  close(lfd);                                  /* whatever still waits ends at once */
+  ctk_acd_webhook_stop(w, 0);
+  ctk_log_set_level(level);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  fclose(f);
+  log = ctk_test_read_file(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log, "failed (1 so far)"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log, url));
+  free(log);
+}
+
+/* Freeing the hub stops its families: their ports are closed. */
+static void test_acd_cti_hub_free_closes_ports(void)
+{
+  static const char *const families[] = { "csta", "ami" };
+  ctk_acd_cti_hub *hub = NULL;
+  ctk_acd_cti_options opt;
+  int ports[2], i, fd;
+
+  memset(&opt, 0, sizeof(opt));
+  opt.bind_addr = "127.0.0.1";
+  opt.max_clients = 4;
+  opt.login_ms = 5000;
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_new(&hub), CTK_E_OK);
+  for(i = 0; i < 2; i++) {
+    ctk_acd_cti_plugin plugin;
+    const ctk_acd_cti_plugin *p;
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_plugin_init(families[i], &plugin), CTK_E_OK);
+    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_OK);
+    p = ctk_acd_cti_hub_find(hub, families[i]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    ports[i] = ctk_acd_cti_link_port(p);
+    CU_ASSERT(ports[i] > 0);
+    fd = ctk_test_connect(ports[i], 5);
+    CU_ASSERT(fd >= 0);
+    if(fd >= 0)
+      close(fd);
+  }
+  ctk_acd_cti_hub_free(hub);
+  for(i = 0; i < 2; i++) {
+    fd = ctk_test_connect(ports[i], 5);
+    CU_ASSERT(fd < 0 && errno == ECONNREFUSED);
+    if(fd >= 0)
+      close(fd);
+  }
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -416,6 +562,9 @@ static void test_acd_net_sock_bind(void)
 void ctk_test_add_acd_net(CU_pSuite s)
 {
   CTK_TEST(s, test_acd_net_sock_bind);
+  CTK_TEST(s, test_acd_webhook_counts_delivery);
+  CTK_TEST(s, test_acd_webhook_timeout_and_failure_log);
+  CTK_TEST(s, test_acd_cti_hub_free_closes_ports);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);

@@ -4,11 +4,18 @@
  * (tests/data/expected/dock-faults.txt). The clean city passing J2.dock-* and J2.dock-relink
  * is test_selftest's reference-city verdicts. */
 #include <json-c/json.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "city/ctk_dock.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
 #include "cti/ctk_cti_wire.h"
 
@@ -89,9 +96,13 @@ static void test_dock_ami_reads_agentconnect(void)
   memset(&seen, 0, sizeof(seen));
   ctk_buf_init(&out, 1 << 16);
   {
+    /* what follows the refusal in the same read is not taken: the link is over */
     static const char refused[] = "Asterisk Call Manager/7.0.3\r\nResponse: Error\r\n"
-                                  "Message: Authentication failed\r\n\r\n";
+                                  "Message: Authentication failed\r\n\r\n"
+                                  "Event: AgentConnect\r\nUniqueid: 1764392400.9\r\n"
+                                  "CallerIDNum: 13800000009\r\n\r\n";
     CU_ASSERT_EQUAL(dock_feed("ami", refused, sizeof(refused) - 1, 4096, &seen, &out), -1);
+    CU_ASSERT_EQUAL(seen.n, 0);
   }
   ctk_buf_free(&out);
 }
@@ -174,6 +185,27 @@ static void test_dock_csta_reads_established(void)
   CU_ASSERT_STRING_EQUAL(seen.last.rec_url, "http://127.0.0.1/recordings/a.wav");
   CU_ASSERT_EQUAL(strlen(seen.last.rec_sha), 64);
   ctk_buf_free(&out);
+  /* a time that is not one gives no answer time (0: the city takes the event's arrival) */
+  {
+    ctk_buf odd;
+    const char *at = strstr(established, "2026-11-29T13:00:02+08:00");
+    ctk_buf_init(&odd, 1 << 17);
+    ctk_buf_add(&odd, established, (size_t)(at - established));
+    ctk_buf_adds(&odd, "yesterday noon");
+    ctk_buf_adds(&odd, at + strlen("2026-11-29T13:00:02+08:00"));
+    ctk_buf_reset(&text);
+    CU_ASSERT_EQUAL(ctk_cti_csta_frame(&text, 1, answer, sizeof(answer) - 1), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_cti_csta_frame(&text, CTK_CSTA_EVENT_INVOKE_ID, odd.data, odd.len),
+                    CTK_E_OK);
+    memset(&seen, 0, sizeof(seen));
+    ctk_buf_init(&out, 1 << 16);
+    CU_ASSERT_TRUE(dock_feed("csta", text.data, text.len, 4096, &seen, &out) >= 0);
+    CU_ASSERT_EQUAL(seen.n, 1);
+    CU_ASSERT_STRING_EQUAL(seen.last.call_id, "1-4242@127.0.0.1");
+    CU_ASSERT_EQUAL(seen.last.answered_ms, 0);
+    ctk_buf_free(&out);
+    ctk_buf_free(&odd);
+  }
   /* bytes that are not our framing end the link */
   memset(&seen, 0, sizeof(seen));
   ctk_buf_init(&out, 1 << 16);
@@ -203,19 +235,180 @@ static void test_dock_wire(void)
   }
 }
 
+/* Starts a dock on spec, which must be refused; err must contain want. */
+static void dock_refused(const char *spec, const char *want)
+{
+  ctk_dock *d = NULL;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(ctk_dock_start(spec, NULL, dock_record, NULL, &d, err, sizeof(err)),
+                  CTK_E_INVAL);
+  CU_ASSERT_PTR_NULL(d);
+  if(!strstr(err, want)) {
+    fprintf(stderr, "dock: '%.80s' refused with '%s', expected '%s'\n", spec, err, want);
+    CU_FAIL("a --dock error does not say what is wrong");
+  }
+  ctk_dock_stop(d);
+}
+
 /* "--dock" errors say what is wrong; nothing starts. */
 static void test_dock_spec_errors(void)
 {
+  char spec[400];
+  size_t i;
+  dock_refused("sip:127.0.0.1:5060", "unknown family 'sip'");
+  dock_refused("ami:127.0.0.1:0", "'ami:127.0.0.1:0'");
+  dock_refused("", "name at least one FAMILY:HOST:PORT");
+  dock_refused("ami", "'ami' is not FAMILY:HOST:PORT");
+  /* a host name would fail at every connect for ever: refused at once */
+  dock_refused("esl:queue.example:8021", "'queue.example' is not a dotted IPv4 address");
+  /* one link too many */
+  spec[0] = '\0';
+  for(i = 0; i <= CTK_DOCK_LINKS_MAX; i++)
+    snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "%sami:127.0.0.1:%zu",
+             i ? "," : "", 5038 + i);
+  dock_refused(spec, "at most 4 links");
+  /* a link of 160 characters is one too long; the message names the longest allowed */
+  snprintf(spec, sizeof(spec), "ami:127.0.0.1:5038%0142d", 0);
+  CU_ASSERT_EQUAL(strlen(spec), 160);
+  dock_refused(spec, "a link is longer than 159 characters");
+}
+
+/* Accepts one connection on lfd within 5 s; -1 when none came. */
+static int dock_accept(int lfd)
+{
+  struct pollfd p = { lfd, POLLIN, 0 };
+  if(poll(&p, 1, 5000) != 1)
+    return -1;
+  return accept(lfd, NULL, NULL);
+}
+
+/* Reads from fd until text holds needle (at most 5 s); 1 when it does. */
+static int dock_read_until(int fd, char *text, size_t size, const char *needle)
+{
+  size_t len = 0;
+  long long until = ctk_now_ms() + 5000;
+  text[0] = '\0';
+  while(!strstr(text, needle) && len + 1 < size) {
+    struct pollfd p = { fd, POLLIN, 0 };
+    ssize_t n;
+    long long left = until - ctk_now_ms();
+    if(left <= 0 || poll(&p, 1, (int)left) != 1)
+      return 0;
+    n = recv(fd, text + len, size - 1 - len, 0);
+    if(n <= 0)
+      return 0;
+    len += (size_t)n;
+    text[len] = '\0';
+  }
+  return strstr(text, needle) != NULL;
+}
+
+/* Waits (at most 5 s) until the dock has `up` links up; returns the links up then. */
+static unsigned dock_wait_up(ctk_dock *d, unsigned up, unsigned long *connects)
+{
+  long long until = ctk_now_ms() + 5000;
+  unsigned now = 0;
+  for(;;) {
+    ctk_dock_status(d, &now, connects);
+    if(now == up || ctk_now_ms() > until)
+      return now;
+    usleep(10000);
+  }
+}
+
+/* A link is up only once the queue machine accepted the login (not when it merely greets),
+ * is counted once, is down as soon as the machine closes it, and connects again. */
+static void test_dock_link_up_only_when_logged_in(void)
+{
+  static const char banner[] = "Asterisk Call Manager/7.0.3\r\n";
+  static const char accepted[] = "Response: Success\r\nActionID: 1\r\n"
+                                 "Message: Authentication accepted\r\n\r\n";
   ctk_dock *d = NULL;
-  char err[256];
-  CU_ASSERT_EQUAL(ctk_dock_start("sip:127.0.0.1:5060", NULL, dock_record, NULL, &d, err,
-                                 sizeof(err)), CTK_E_INVAL);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown family"));
-  CU_ASSERT_EQUAL(ctk_dock_start("ami:127.0.0.1:0", NULL, dock_record, NULL, &d, err,
-                                 sizeof(err)), CTK_E_INVAL);
-  CU_ASSERT_EQUAL(ctk_dock_start("", NULL, dock_record, NULL, &d, err, sizeof(err)),
-                  CTK_E_INVAL);
-  CU_ASSERT_PTR_NULL(d);
+  dock_seen seen;
+  char spec[64], err[256], text[4096];
+  unsigned up = 9;
+  unsigned long connects = 9;
+  int port = 0, lfd, fd, i;
+
+  memset(&seen, 0, sizeof(seen));
+  lfd = ctk_test_listen(4, &port);
+  CU_ASSERT_FATAL(lfd >= 0);
+  snprintf(spec, sizeof(spec), "ami:127.0.0.1:%d", port);
+  CU_ASSERT_EQUAL_FATAL(ctk_dock_start(spec, NULL, dock_record, &seen, &d, err, sizeof(err)),
+                        CTK_E_OK);
+  fd = dock_accept(lfd);
+  CU_ASSERT_FATAL(fd >= 0);
+  CU_ASSERT_EQUAL(send(fd, banner, sizeof(banner) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(banner) - 1);
+  CU_ASSERT_TRUE(dock_read_until(fd, text, sizeof(text), "ActionID: 1\r\n\r\n"));
+  /* greeted and asked to log in, but not accepted yet: not up, for as long as we look */
+  for(i = 0; i < 20; i++) {
+    ctk_dock_status(d, &up, &connects);
+    CU_ASSERT_EQUAL(up, 0);
+    CU_ASSERT_EQUAL(connects, 0);
+    usleep(10000);
+  }
+  CU_ASSERT_EQUAL(send(fd, accepted, sizeof(accepted) - 1, MSG_NOSIGNAL),
+                  (ssize_t)sizeof(accepted) - 1);
+  CU_ASSERT_EQUAL(dock_wait_up(d, 1, &connects), 1);
+  CU_ASSERT_EQUAL(connects, 1);
+  /* the queue machine goes away: the link is down at once, and tried again */
+  close(fd);
+  CU_ASSERT_EQUAL(dock_wait_up(d, 0, &connects), 0);
+  CU_ASSERT_EQUAL(connects, 1);
+  fd = dock_accept(lfd);
+  CU_ASSERT(fd >= 0);
+  if(fd >= 0)
+    close(fd);
+  ctk_dock_stop(d);
+  close(lfd);
+  CU_ASSERT_EQUAL(seen.n, 0);
+}
+
+/* With no file descriptor left a link cannot even make its socket: it waits and tries again,
+ * and touches no descriptor it does not own (standard input stays what it was). */
+static void test_dock_no_descriptor_left(void)
+{
+  static int fill[4096];
+  struct rlimit saved, low;
+  struct stat before, after;
+  ctk_dock *d = NULL;
+  char spec[64], err[256];
+  unsigned up = 9;
+  unsigned long connects = 9;
+  int port = 0, lfd, nfill = 0, i, rc, in_ok;
+
+  CU_ASSERT_EQUAL_FATAL(fstat(STDIN_FILENO, &before), 0);
+  lfd = ctk_test_listen(4, &port);
+  CU_ASSERT_FATAL(lfd >= 0);
+  snprintf(spec, sizeof(spec), "csta:127.0.0.1:%d", port);
+  CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  /* every descriptor below a low limit taken */
+  low = saved;
+  low.rlim_cur = 256;
+  CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+  while(nfill < (int)(sizeof(fill) / sizeof(fill[0]))) {
+    int fd = dup(lfd);
+    if(fd < 0)
+      break;
+    fill[nfill++] = fd;
+  }
+  rc = ctk_dock_start(spec, NULL, dock_record, NULL, &d, err, sizeof(err));
+  if(!rc) {
+    usleep(300000);                            /* a few tries: the first comes at once */
+    ctk_dock_status(d, &up, &connects);
+    ctk_dock_stop(d);
+  }
+  for(i = 0; i < nfill; i++)
+    close(fill[i]);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  CU_ASSERT_EQUAL(rc, CTK_E_OK);
+  CU_ASSERT(nfill > 0);
+  CU_ASSERT_EQUAL(up, 0);
+  CU_ASSERT_EQUAL(connects, 0);
+  in_ok = fcntl(STDIN_FILENO, F_GETFD) != -1 && !fstat(STDIN_FILENO, &after) &&
+          after.st_dev == before.st_dev && after.st_ino == before.st_ino;
+  CU_ASSERT_TRUE(in_ok);
+  close(lfd);
 }
 
 /* Verdict and reason of test id in DIR/results.json. */
@@ -310,5 +503,7 @@ void ctk_test_add_dock(CU_pSuite suite)
   CU_add_test(suite, "dock_csta_reads_established", test_dock_csta_reads_established);
   CU_add_test(suite, "dock_wire", test_dock_wire);
   CU_add_test(suite, "dock_spec_errors", test_dock_spec_errors);
+  CU_add_test(suite, "dock_link_up_only_when_logged_in", test_dock_link_up_only_when_logged_in);
+  CU_add_test(suite, "dock_no_descriptor_left", test_dock_no_descriptor_left);
   CU_add_test(suite, "dock_faults_caught", test_dock_faults_caught);
 }

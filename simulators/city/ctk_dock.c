@@ -27,7 +27,8 @@
 typedef struct dock_link {
   struct ctk_dock *dock;
   char family[8];
-  char host[64];
+  char host[64];                 /* as given, for the log */
+  struct in_addr addr;           /* host, checked when the spec is read */
   int port;
   pthread_t thread;
   int started;
@@ -111,10 +112,7 @@ static int dock_connect(const dock_link *l)
   memset(&sa, 0, sizeof(sa));
   sa.sin_family = AF_INET;
   sa.sin_port = htons((unsigned short)l->port);
-  if(inet_pton(AF_INET, l->host, &sa.sin_addr) != 1) {
-    errno = EINVAL;
-    return -1;
-  }
+  sa.sin_addr = l->addr;
   fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if(fd < 0)
     return -1;
@@ -302,6 +300,12 @@ static ctk_code dock_parse_link(const char *text, size_t len, dock_link *l, char
                                why, sizeof(why));
   if(rc) {
     snprintf(err, errlen, "--dock: '%s': %s", item, why);
+    return CTK_E_INVAL;
+  }
+  /* a name would only fail at every connect, for ever: say so now */
+  if(inet_pton(AF_INET, l->host, &l->addr) != 1) {
+    snprintf(err, errlen, "--dock: '%s': the host '%s' is not a dotted IPv4 address",
+             item, l->host);
     return CTK_E_INVAL;
   }
   return CTK_E_OK;

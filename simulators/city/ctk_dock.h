@@ -37,7 +37,6 @@ typedef struct ctk_dock_login {
 typedef struct ctk_dock_plugin ctk_dock_plugin;
 struct ctk_dock_plugin {
   const char *name;               /* "csta", "ami", "esl" */
-  int default_port;
   void *ctx;
   ctk_code (*start)(ctk_dock_plugin *p, const ctk_dock_login *login);
   void (*stop)(ctk_dock_plugin *p);

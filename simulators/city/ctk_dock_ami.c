@@ -133,7 +133,6 @@ void ctk_dock_ami_plugin(ctk_dock_plugin *out)
 {
   memset(out, 0, sizeof(*out));
   out->name = "ami";
-  out->default_port = CTK_CTI_AMI_PORT;
   out->start = ami_start;
   out->stop = ami_stop;
   out->hello = ami_hello;

@@ -174,7 +174,6 @@ void ctk_dock_csta_plugin(ctk_dock_plugin *out)
 {
   memset(out, 0, sizeof(*out));
   out->name = "csta";
-  out->default_port = CTK_CTI_CSTA_PORT;
   out->start = csta_start;
   out->stop = csta_stop;
   out->hello = csta_hello;

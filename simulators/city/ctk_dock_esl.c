@@ -162,7 +162,6 @@ void ctk_dock_esl_plugin(ctk_dock_plugin *out)
 {
   memset(out, 0, sizeof(*out));
   out->name = "esl";
-  out->default_port = CTK_CTI_ESL_PORT;
   out->start = esl_start;
   out->stop = esl_stop;
   out->hello = esl_hello;
