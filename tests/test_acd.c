@@ -929,6 +929,7 @@ typedef struct spy {
   char last[8192];             /* AMI text of the last event */
   unsigned position, orig_position;
   int esl_ok;                  /* the ESL rendering of the last event worked */
+  unsigned events, cut_refused; /* events seen; AMI renderings into 64 bytes refused as too big */
 } spy;
 
 static ctk_code spy_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
@@ -956,6 +957,12 @@ static void spy_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
   s->last[0] = '\0';
   if(!ctk_acd_ami_render(ev, call, &b, NULL))
     snprintf(s->last, sizeof(s->last), "%s", ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  /* events that do not fit are refused, never sent cut short */
+  ctk_buf_init(&b, 64);
+  s->events++;
+  if(ctk_acd_ami_render(ev, call, &b, NULL) == CTK_E_TOOBIG)
+    s->cut_refused++;
   ctk_buf_free(&b);
   s->position = call->position;
   s->orig_position = call->orig_position;
@@ -1033,6 +1040,8 @@ static void test_acd_cti_hub_places_and_families(void)
   CU_ASSERT_EQUAL(st.agents, 1);
   CU_ASSERT_EQUAL(st.agents_idle, 0);
   CU_ASSERT_STRING_EQUAL(ctk_acd_cti_hub_queue(hub)->call_id, "c@hub");
+  CU_ASSERT(s.events > 0);
+  CU_ASSERT_EQUAL(s.cut_refused, s.events);
   ctk_acd_engine_free(e);
   ctk_acd_cti_hub_free(hub);
   cap_reset(&cap);

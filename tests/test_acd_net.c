@@ -19,6 +19,7 @@
 
 #include "ctk_commands.h"
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_sip.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"
 #include "ctk_sock.h"
@@ -71,27 +72,40 @@ static int udp_client(void)
   return fd;
 }
 
+/* A request of a UDP or TCP client whose socket is bound to my_port. */
+static int sip_req(char *msg, size_t size, const char *transport, int my_port, int port,
+                   const char *method, const char *call_id, int cseq, const char *to_tag)
+{
+  return snprintf(msg, size,
+                  "%s sip:12328@127.0.0.1:%d SIP/2.0\r\n"
+                  "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bKnet%s%d\r\n"
+                  "From: <sip:13800000000@127.0.0.1:%d>;tag=net-%s\r\n"
+                  "To: <sip:12328@127.0.0.1:%d>%s%s\r\n"
+                  "Call-ID: %s\r\n"
+                  "CSeq: %d %s\r\n"
+                  "Contact: <sip:13800000000@127.0.0.1:%d>\r\n"
+                  "Max-Forwards: 70\r\n"
+                  "Content-Length: 0\r\n\r\n",
+                  method, port, transport, my_port, call_id, cseq, my_port, call_id, port,
+                  to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq, method, my_port);
+}
+
+static int local_port(int fd)
+{
+  struct sockaddr_in me;
+  socklen_t len = sizeof(me);
+  memset(&me, 0, sizeof(me));
+  getsockname(fd, (struct sockaddr *)&me, &len);
+  return ntohs(me.sin_port);
+}
+
 static void udp_send_req(int fd, int port, const char *method, const char *call_id, int cseq,
                          const char *to_tag)
 {
-  struct sockaddr_in to, me;
-  socklen_t len = sizeof(me);
+  struct sockaddr_in to;
   char msg[1024];
-  int n;
+  int n = sip_req(msg, sizeof(msg), "UDP", local_port(fd), port, method, call_id, cseq, to_tag);
 
-  getsockname(fd, (struct sockaddr *)&me, &len);
-  n = snprintf(msg, sizeof(msg),
-               "%s sip:12328@127.0.0.1:%d SIP/2.0\r\n"
-               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKnet%s%d\r\n"
-               "From: <sip:13800000000@127.0.0.1:%d>;tag=net-%s\r\n"
-               "To: <sip:12328@127.0.0.1:%d>%s%s\r\n"
-               "Call-ID: %s\r\n"
-               "CSeq: %d %s\r\n"
-               "Contact: <sip:13800000000@127.0.0.1:%d>\r\n"
-               "Max-Forwards: 70\r\n"
-               "Content-Length: 0\r\n\r\n",
-               method, port, ntohs(me.sin_port), call_id, cseq, ntohs(me.sin_port), call_id, port,
-               to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq, method, ntohs(me.sin_port));
   memset(&to, 0, sizeof(to));
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
@@ -99,26 +113,14 @@ static void udp_send_req(int fd, int port, const char *method, const char *call_
   sendto(fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
-/* Next response: its status (0 on timeout), and the To tag copied out. */
-static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
+/* The status of a response (-1 for a request) and its To tag copied out. */
+static int sip_status_of(const char *msg, char *to_tag, size_t tag_size)
 {
-  struct pollfd p;
-  char buf[8192];
-  ssize_t r;
   int status = 0;
   const char *t;
-
-  p.fd = fd;
-  p.events = POLLIN;
-  if(poll(&p, 1, 3000) != 1)
-    return 0;
-  r = recv(fd, buf, sizeof(buf) - 1, 0);
-  if(r <= 0)
-    return 0;
-  buf[r] = '\0';
-  if(sscanf(buf, "SIP/2.0 %d", &status) != 1)
+  if(sscanf(msg, "SIP/2.0 %d", &status) != 1)
     return -1;
-  t = strstr(buf, "\r\nTo: ");
+  t = strstr(msg, "\r\nTo: ");
   t = t ? strstr(t, ";tag=") : NULL;
   if(to_tag && t) {
     size_t i = 0;
@@ -131,6 +133,24 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return status;
 }
 
+/* Next response: its status (0 on timeout), and the To tag copied out. */
+static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
+{
+  struct pollfd p;
+  char buf[8192];
+  ssize_t r;
+
+  p.fd = fd;
+  p.events = POLLIN;
+  if(poll(&p, 1, 3000) != 1)
+    return 0;
+  r = recv(fd, buf, sizeof(buf) - 1, 0);
+  if(r <= 0)
+    return 0;
+  buf[r] = '\0';
+  return sip_status_of(buf, to_tag, tag_size);
+}
+
 /* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
 static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
 {
@@ -139,6 +159,98 @@ static void udp_answered_call(int fd, int port, const char *call_id, char *tag, 
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
   CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
   udp_send_req(fd, port, "ACK", call_id, 1, tag);
+}
+
+/* ---------- a SIP TCP client ---------- */
+
+typedef struct tcp_sip {
+  int fd;
+  char in[16384];
+  size_t len;
+  char last[4096];             /* the last whole message read */
+} tcp_sip;
+
+static int tcp_sip_open(tcp_sip *t, int port)
+{
+  memset(t, 0, sizeof(*t));
+  t->fd = ctk_test_connect(port, 5);
+  return t->fd;
+}
+
+static void tcp_send_req(tcp_sip *t, int port, const char *method, const char *call_id, int cseq,
+                         const char *to_tag)
+{
+  char msg[1024];
+  int n = sip_req(msg, sizeof(msg), "TCP", local_port(t->fd), port, method, call_id, cseq, to_tag);
+  CU_ASSERT_EQUAL(send(t->fd, msg, (size_t)n, MSG_NOSIGNAL), n);
+}
+
+/* Next whole message on the stream, framed as the simulator frames it, into t->last: 1, or 0
+ * when none came within timeout_ms (or the server closed). */
+static int tcp_next(tcp_sip *t, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    size_t skip = 0;
+    long n = ctk_acd_sip_frame(t->in, t->len, sizeof(t->in) - 1, &skip);
+    struct pollfd p;
+    long long left;
+    ssize_t r;
+    if(n > 0) {
+      size_t keep = (size_t)n < sizeof(t->last) ? (size_t)n : sizeof(t->last) - 1;
+      memcpy(t->last, t->in + skip, keep);
+      t->last[keep] = '\0';
+      t->len -= skip + (size_t)n;
+      memmove(t->in, t->in + skip + (size_t)n, t->len);
+      return 1;
+    }
+    left = until - ctk_now_ms();
+    if(n < 0 || left <= 0 || t->len + 1 >= sizeof(t->in))
+      return 0;
+    p.fd = t->fd;
+    p.events = POLLIN;
+    if(poll(&p, 1, (int)left) != 1)
+      return 0;
+    r = recv(t->fd, t->in + t->len, sizeof(t->in) - 1 - t->len, 0);
+    if(r <= 0)
+      return 0;
+    t->len += (size_t)r;
+  }
+}
+
+static int tcp_recv_status(tcp_sip *t, char *to_tag, size_t tag_size)
+{
+  return tcp_next(t, 3000) ? sip_status_of(t->last, to_tag, tag_size) : 0;
+}
+
+/* One whole call on one connection: INVITE, 100, 180, 200, ACK, BYE, 200. */
+static void tcp_whole_call(tcp_sip *t, int port, const char *call_id)
+{
+  char tag[128] = "";
+  tcp_send_req(t, port, "INVITE", call_id, 1, NULL);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 100);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 180);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, tag, sizeof(tag)), 200);
+  tcp_send_req(t, port, "ACK", call_id, 1, tag);
+  tcp_send_req(t, port, "BYE", call_id, 2, tag);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->last, "CSeq: 2 BYE"));
+}
+
+/* Waits (at most timeout_ms) until the simulator's log holds needle; 1 when it does. */
+static int log_wait(const ctk_acd_proc *acd, const char *needle, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    char *text = ctk_test_read_file(acd->log_path, NULL);
+    int seen = text && strstr(text, needle);
+    free(text);
+    if(seen)
+      return 1;
+    if(ctk_now_ms() >= until)
+      return 0;
+    usleep(50000);
+  }
 }
 
 /* ---------- the tests ---------- */
@@ -259,6 +371,46 @@ static void test_acd_net_call_events_everywhere(void)
   pthread_mutex_destroy(&box.lock);
 }
 
+/* SIP over TCP: several messages on one connection, a second connection after the first has
+ * closed, and the BYE for a caller whose connection is gone goes nowhere: not to the connection
+ * that took its slot. A send that worked is never logged as failed. */
+static void test_acd_net_sip_over_tcp(void)
+{
+  static const char *const args[] = { "--agents", "2", "--talk", "fixed:1000", NULL };
+  const char *dir = ctk_test_tmpdir("acd-tcp");
+  ctk_acd_proc acd;
+  tcp_sip a, b;
+  char tag[128] = "", failed[128];
+  char *log;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  CU_ASSERT_FATAL(tcp_sip_open(&a, acd.sip_port) >= 0);
+  tcp_whole_call(&a, acd.sip_port, "tcp1");
+  /* a call left in talk when its caller's connection goes away */
+  tcp_send_req(&a, acd.sip_port, "INVITE", "tcp2", 1, NULL);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, NULL, 0), 100);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, NULL, 0), 180);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, tag, sizeof(tag)), 200);
+  tcp_send_req(&a, acd.sip_port, "ACK", "tcp2", 1, tag);
+  usleep(100000);
+  close(a.fd);
+  usleep(300000); /* the simulator sees the close before the next connection comes */
+  CU_ASSERT_FATAL(tcp_sip_open(&b, acd.sip_port) >= 0);
+  tcp_whole_call(&b, acd.sip_port, "tcp3");
+  /* tcp2's talk time ends: its BYE has nowhere to go, and the simulator says so */
+  snprintf(failed, sizeof(failed), "send failed: %s", ctk_strerror(CTK_E_NOTFOUND));
+  CU_ASSERT(log_wait(&acd, failed, 5000));
+  CU_ASSERT_FALSE(tcp_next(&b, 200));
+  close(b.fd);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+  log = ctk_test_read_file(acd.log_path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+  snprintf(failed, sizeof(failed), "send failed: %s", ctk_strerror(CTK_E_IO));
+  CU_ASSERT_PTR_NULL(strstr(log, failed));
+  free(log);
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -366,6 +518,22 @@ static void test_acd_net_bad_options_are_refused(void)
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(3, a3), 3);
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(2, a4), 3);
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(5, a5), 3);
+  {
+    /* an AMI user name longer than the link keeps: refused with the reason, not cut short */
+    char cmd[1024], user[301];
+    char *out = NULL;
+    memset(user, 'u', sizeof(user) - 1);
+    user[sizeof(user) - 1] = '\0';
+    snprintf(cmd, sizeof(cmd), "'%s' sim acd --port 0 --cti ami --ami-port 0 --ami-user %s "
+             "--duration 1 2>&1", ctk_test_ctk_bin(), user);
+    CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 2);
+    CU_ASSERT_PTR_NOT_NULL(out);
+    if(out) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot serve ami"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(out, "size limit"));
+      free(out);
+    }
+  }
 }
 
 static void test_load_without_sipp_names_the_package(void)
@@ -417,6 +585,7 @@ void ctk_test_add_acd_net(CU_pSuite s)
 {
   CTK_TEST(s, test_acd_net_sock_bind);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
+  CTK_TEST(s, test_acd_net_sip_over_tcp);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
   CTK_TEST(s, test_load_without_sipp_names_the_package);
