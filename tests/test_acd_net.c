@@ -19,6 +19,7 @@
 
 #include "ctk_commands.h"
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_esl.h"
 #include "acd/ctk_acd_sip.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"
@@ -253,6 +254,39 @@ static int log_wait(const ctk_acd_proc *acd, const char *needle, int timeout_ms)
   }
 }
 
+/* ---------- an ESL client ---------- */
+
+/* Reads from fd into text (NUL-ended) until it holds count copies of needle, or timeout_ms;
+ * returns how many it holds. */
+static unsigned text_wait(int fd, char *text, size_t size, size_t *len, const char *needle,
+                          unsigned count, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    unsigned n = 0;
+    const char *at = text;
+    struct pollfd p;
+    long long left;
+    ssize_t r;
+    while((at = strstr(at, needle)) != NULL) {
+      n++;
+      at += strlen(needle);
+    }
+    left = until - ctk_now_ms();
+    if(n >= count || left <= 0 || *len + 1 >= size)
+      return n;
+    p.fd = fd;
+    p.events = POLLIN;
+    if(poll(&p, 1, (int)left) != 1)
+      return n;
+    r = recv(fd, text + *len, size - 1 - *len, 0);
+    if(r <= 0)
+      return n;
+    *len += (size_t)r;
+    text[*len] = '\0';
+  }
+}
+
 /* ---------- the tests ---------- */
 
 static void test_acd_net_call_events_everywhere(void)
@@ -263,7 +297,9 @@ static void test_acd_net_call_events_everywhere(void)
   ctk_acd_proc acd;
   char url[128], tag[128], stats_path[600];
   const char *dir = ctk_test_tmpdir("acd-net");
-  int fd, cti;
+  int fd, cti, esl;
+  static char esl_text[262144];
+  size_t esl_len = 0;
   ctk_acd_cti_tally tally;
   ctk_http_client *client;
   ctk_http_call call;
@@ -284,7 +320,7 @@ static void test_acd_net_call_events_everywhere(void)
   {
     const char *args[] = { "--agents", "1", "--queue-limit", "0", "--cti-port", "0",
                            "--control-port", "0", "--webhook", url, "--stats-json", stats_path,
-                           "--linger-ms", "2000", NULL };
+                           "--linger-ms", "2000", "--cti", "csta,esl", "--esl-port", "0", NULL };
     if(ctk_acd_test_start(&acd, dir, args) != 0) {
       ctk_http_server_stop(hook);
       CU_FAIL_FATAL("ctk sim acd did not start");
@@ -294,6 +330,19 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_FATAL(cti >= 0);
   /* an explicit MonitorStart is answered with our cross reference */
   CU_ASSERT_EQUAL(ctk_acd_test_cti_monitor(cti), 0);
+  /* and an ESL client listens for the channels' ends */
+  esl = ctk_test_connect(acd.esl_port, 5);
+  CU_ASSERT_FATAL(esl >= 0);
+  esl_text[0] = '\0';
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len, "auth/request", 1, 3000), 1);
+  {
+    char cmd[128];
+    int n = snprintf(cmd, sizeof(cmd), "auth %s\n\nevent plain CHANNEL_HANGUP_COMPLETE\n\n",
+                     CTK_ESL_DEFAULT_PASSWORD);
+    CU_ASSERT_EQUAL(send(esl, cmd, (size_t)n, MSG_NOSIGNAL), n);
+  }
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len,
+                            "+OK event listener enabled plain", 1, 3000), 1);
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
@@ -318,6 +367,11 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_EQUAL(tally.cleared_other, 1);
   CU_ASSERT_EQUAL(tally.bad_frames, 0);
   close(cti);
+  /* ESL: both channels' ends, the refused one with its SIP status */
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len,
+                            "Event-Name: CHANNEL_HANGUP_COMPLETE\n", 2, 5000), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(esl_text, "variable_sip_term_status: 486\n"));
+  close(esl);
 
   /* GET /stats on the control port */
   client = ctk_http_client_new();
