@@ -880,6 +880,14 @@ static void test_acd_esl_answered_call_end(void)
   CU_ASSERT_STRING_EQUAL(esl_get(hangup, "variable_ctk_recording_url"), ev.recording_url);
   CU_ASSERT_STRING_EQUAL(esl_get(hangup, "variable_ctk_recording_sha256"), ev.recording_sha256);
   json_object_put(list);
+  {
+    /* an event kind AMI has no events for is refused, not rendered as nothing */
+    ctk_buf b;
+    ctk_buf_init(&b, 65536);
+    ev.kind = CTK_ACD_EV__COUNT;
+    CU_ASSERT_EQUAL(ctk_acd_ami_render(&ev, &call, &b, NULL), CTK_E_INVAL);
+    ctk_buf_free(&b);
+  }
 }
 
 static void test_acd_tcp_framing(void)

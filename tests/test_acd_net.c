@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -224,18 +226,24 @@ static int tcp_recv_status(tcp_sip *t, char *to_tag, size_t tag_size)
   return tcp_next(t, 3000) ? sip_status_of(t->last, to_tag, tag_size) : 0;
 }
 
-/* One whole call on one connection: INVITE, 100, 180, 200, ACK, BYE, 200. */
-static void tcp_whole_call(tcp_sip *t, int port, const char *call_id)
+/* One whole call on one connection: INVITE, 100, 180, 200, ACK, BYE, 200. -1 when not even the
+ * 100 came (nothing more to wait for). */
+static int tcp_whole_call(tcp_sip *t, int port, const char *call_id)
 {
   char tag[128] = "";
+  int first;
   tcp_send_req(t, port, "INVITE", call_id, 1, NULL);
-  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 100);
+  first = tcp_recv_status(t, NULL, 0);
+  CU_ASSERT_EQUAL(first, 100);
+  if(first != 100)
+    return -1;
   CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 180);
   CU_ASSERT_EQUAL(tcp_recv_status(t, tag, sizeof(tag)), 200);
   tcp_send_req(t, port, "ACK", call_id, 1, tag);
   tcp_send_req(t, port, "BYE", call_id, 2, tag);
   CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(t->last, "CSeq: 2 BYE"));
+  return 0;
 }
 
 /* Waits (at most timeout_ms) until the simulator's log holds needle; 1 when it does. */
@@ -440,7 +448,11 @@ static void test_acd_net_sip_over_tcp(void)
   CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
   CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
   CU_ASSERT_FATAL(tcp_sip_open(&a, acd.sip_port) >= 0);
-  tcp_whole_call(&a, acd.sip_port, "tcp1");
+  if(tcp_whole_call(&a, acd.sip_port, "tcp1")) {
+    close(a.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   /* a call left in talk when its caller's connection goes away */
   tcp_send_req(&a, acd.sip_port, "INVITE", "tcp2", 1, NULL);
   CU_ASSERT_EQUAL(tcp_recv_status(&a, NULL, 0), 100);
@@ -451,7 +463,11 @@ static void test_acd_net_sip_over_tcp(void)
   close(a.fd);
   usleep(300000); /* the simulator sees the close before the next connection comes */
   CU_ASSERT_FATAL(tcp_sip_open(&b, acd.sip_port) >= 0);
-  tcp_whole_call(&b, acd.sip_port, "tcp3");
+  if(tcp_whole_call(&b, acd.sip_port, "tcp3")) {
+    close(b.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   /* tcp2's talk time ends: its BYE has nowhere to go, and the simulator says so */
   snprintf(failed, sizeof(failed), "send failed: %s", ctk_strerror(CTK_E_NOTFOUND));
   CU_ASSERT(log_wait(&acd, failed, 5000));
@@ -615,6 +631,49 @@ static void test_load_without_sipp_names_the_package(void)
   }
 }
 
+/* Out of file descriptors: the SIP sockets cannot be made, and the error names that cause. */
+static void test_acd_net_sip_without_descriptors(void)
+{
+  const char *dir = ctk_test_tmpdir("acd-emfile");
+  char path[600];
+  pid_t pid;
+  int status = -1;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/stderr.txt", dir);
+  pid = fork();
+  CU_ASSERT_FATAL(pid >= 0);
+  if(pid == 0) {
+    struct rlimit lim;
+    ctk_acd_sip *sip = NULL;
+    int err = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int next;
+    if(err < 0 || dup2(err, STDERR_FILENO) < 0)
+      _exit(3);
+    close(err);
+    next = dup(STDERR_FILENO); /* the lowest free descriptor: none from it on */
+    if(next < 0)
+      _exit(3);
+    close(next);
+    lim.rlim_cur = (rlim_t)next;
+    lim.rlim_max = (rlim_t)next;
+    if(setrlimit(RLIMIT_NOFILE, &lim))
+      _exit(3);
+    _exit(ctk_acd_sip_new("127.0.0.1", 0, &sip) == CTK_E_IO ? 0 : 1);
+  }
+  CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+  CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  {
+    char *text = ctk_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    if(text) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, "cannot bind SIP UDP+TCP"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, strerror(EMFILE)));
+      free(text);
+    }
+  }
+}
+
 /* The binding the SIP and CSTA listeners share: UDP and TCP on one picked port, a port in use
  * and a wrong address refused with a code. */
 static void test_acd_net_sock_bind(void)
@@ -640,6 +699,7 @@ void ctk_test_add_acd_net(CU_pSuite s)
   CTK_TEST(s, test_acd_net_sock_bind);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
   CTK_TEST(s, test_acd_net_sip_over_tcp);
+  CTK_TEST(s, test_acd_net_sip_without_descriptors);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
   CTK_TEST(s, test_load_without_sipp_names_the_package);
