@@ -948,6 +948,78 @@ static void test_acd_csta_event_document(void)
   ctk_buf_free(&frame);
 }
 
+/* The ESL event of list with this Event-Name (and CC-Action, when given), or NULL. */
+static json_object *esl_find(json_object *list, const char *name, const char *action)
+{
+  size_t i;
+  for(i = 0; i < json_object_array_length(list); i++) {
+    json_object *o = json_object_array_get_idx(list, i), *v = NULL;
+    if(!json_object_object_get_ex(o, "Event-Name", &v) || strcmp(json_object_get_string(v), name))
+      continue;
+    if(action && (!json_object_object_get_ex(o, "CC-Action", &v) ||
+                  strcmp(json_object_get_string(v), action)))
+      continue;
+    return o;
+  }
+  return NULL;
+}
+
+static const char *esl_get(json_object *o, const char *key)
+{
+  json_object *v = NULL;
+  return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* The end of an answered, recorded call in ESL: the agent's answer time is the same second in
+ * every event that carries it, the recording travels with the hangup. */
+static void test_acd_esl_answered_call_end(void)
+{
+  ctk_acd_event ev = sample_event(CTK_ACD_EV_CLEARED);
+  ctk_acd_cti_call call;
+  json_object *list = NULL, *end, *member_end, *hangup;
+  unsigned long seq = 0;
+  char secs[32];
+
+  memset(&call, 0, sizeof(call));
+  call.call_id = "abc-1@127.0.0.1";
+  call.seq = 3;
+  call.state = CTK_ACD_CALL_TALKING;
+  snprintf(call.caller, sizeof(call.caller), "13800000000");
+  snprintf(call.called, sizeof(call.called), "12328");
+  snprintf(call.agent, sizeof(call.agent), "A01");
+  call.agent_index = 0;
+  call.offered_ms = 1795928390000LL;
+  call.queued_ms = 1795928390100LL;
+  call.delivered_ms = 1795928395000LL;
+  call.answered_ms = 1795928396789LL;
+  ev.answered = 1;
+  ev.talk_ms = 3211;
+  ev.recording_url = "http://127.0.0.1/recordings/x.wav";
+  ev.recording_sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_esl_render(&ev, &call, 7, "core", &seq, &list), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(list);
+  snprintf(secs, sizeof(secs), "%lld", (long long)(call.answered_ms / 1000));
+  end = esl_find(list, "CUSTOM", "bridge-agent-end");
+  member_end = esl_find(list, "CUSTOM", "member-queue-end");
+  hangup = esl_find(list, "CHANNEL_HANGUP_COMPLETE", NULL);
+  CU_ASSERT_PTR_NOT_NULL(end);
+  CU_ASSERT_PTR_NOT_NULL(member_end);
+  CU_ASSERT_PTR_NOT_NULL(hangup);
+  CU_ASSERT_STRING_EQUAL(esl_get(end, "CC-Agent-Answered-Time"), secs);
+  CU_ASSERT_STRING_EQUAL(esl_get(member_end, "CC-Agent-Answered-Time"), secs);
+  CU_ASSERT_STRING_EQUAL(esl_get(hangup, "variable_ctk_recording_url"), ev.recording_url);
+  CU_ASSERT_STRING_EQUAL(esl_get(hangup, "variable_ctk_recording_sha256"), ev.recording_sha256);
+  json_object_put(list);
+  {
+    /* an event kind AMI has no events for is refused, not rendered as nothing */
+    ctk_buf b;
+    ctk_buf_init(&b, 65536);
+    ev.kind = CTK_ACD_EV__COUNT;
+    CU_ASSERT_EQUAL(ctk_acd_ami_render(&ev, &call, &b, NULL), CTK_E_INVAL);
+    ctk_buf_free(&b);
+  }
+}
+
 static void test_acd_tcp_framing(void)
 {
   static const char two[] =
@@ -1059,6 +1131,7 @@ typedef struct spy {
   char last[8192];             /* AMI text of the last event */
   unsigned position, orig_position;
   int esl_ok;                  /* the ESL rendering of the last event worked */
+  unsigned events, cut_refused; /* events seen; AMI renderings into 64 bytes refused as too big */
 } spy;
 
 static ctk_code spy_start(ctk_acd_cti_plugin *p, const ctk_acd_cti_options *opt,
@@ -1086,6 +1159,12 @@ static void spy_on_event(ctk_acd_cti_plugin *p, const ctk_acd_event *ev,
   s->last[0] = '\0';
   if(!ctk_acd_ami_render(ev, call, &b, NULL))
     snprintf(s->last, sizeof(s->last), "%s", ctk_buf_str(&b));
+  ctk_buf_free(&b);
+  /* events that do not fit are refused, never sent cut short */
+  ctk_buf_init(&b, 64);
+  s->events++;
+  if(ctk_acd_ami_render(ev, call, &b, NULL) == CTK_E_TOOBIG)
+    s->cut_refused++;
   ctk_buf_free(&b);
   s->position = call->position;
   s->orig_position = call->orig_position;
@@ -1163,6 +1242,8 @@ static void test_acd_cti_hub_places_and_families(void)
   CU_ASSERT_EQUAL(st.agents, 1);
   CU_ASSERT_EQUAL(st.agents_idle, 0);
   CU_ASSERT_STRING_EQUAL(ctk_acd_cti_hub_queue(hub)->call_id, "c@hub");
+  CU_ASSERT(s.events > 0);
+  CU_ASSERT_EQUAL(s.cut_refused, s.events);
   ctk_acd_engine_free(e);
   ctk_acd_cti_hub_free(hub);
   cap_reset(&cap);
@@ -1186,6 +1267,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_talk_parse);
   CTK_TEST(s, test_acd_webhook_json_exact);
   CTK_TEST(s, test_acd_csta_event_document);
+  CTK_TEST(s, test_acd_esl_answered_call_end);
   CTK_TEST(s, test_acd_tcp_framing);
   CTK_TEST(s, test_acd_require_100rel_is_420);
   CTK_TEST(s, test_acd_tags_are_random);

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +23,8 @@
 #include "ctk_commands.h"
 #include "acd/ctk_acd_csta.h"
 #include "acd/ctk_acd_cti.h"
+#include "acd/ctk_acd_esl.h"
+#include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_webhook.h"
 #include "acd_testlib.h"
 #include "ctk_http.h"
@@ -76,27 +80,40 @@ static int udp_client(void)
   return fd;
 }
 
+/* A request of a UDP or TCP client whose socket is bound to my_port. */
+static int sip_req(char *msg, size_t size, const char *transport, int my_port, int port,
+                   const char *method, const char *call_id, int cseq, const char *to_tag)
+{
+  return snprintf(msg, size,
+                  "%s sip:12328@127.0.0.1:%d SIP/2.0\r\n"
+                  "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bKnet%s%d\r\n"
+                  "From: <sip:13800000000@127.0.0.1:%d>;tag=net-%s\r\n"
+                  "To: <sip:12328@127.0.0.1:%d>%s%s\r\n"
+                  "Call-ID: %s\r\n"
+                  "CSeq: %d %s\r\n"
+                  "Contact: <sip:13800000000@127.0.0.1:%d>\r\n"
+                  "Max-Forwards: 70\r\n"
+                  "Content-Length: 0\r\n\r\n",
+                  method, port, transport, my_port, call_id, cseq, my_port, call_id, port,
+                  to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq, method, my_port);
+}
+
+static int local_port(int fd)
+{
+  struct sockaddr_in me;
+  socklen_t len = sizeof(me);
+  memset(&me, 0, sizeof(me));
+  getsockname(fd, (struct sockaddr *)&me, &len);
+  return ntohs(me.sin_port);
+}
+
 static void udp_send_req(int fd, int port, const char *method, const char *call_id, int cseq,
                          const char *to_tag)
 {
-  struct sockaddr_in to, me;
-  socklen_t len = sizeof(me);
+  struct sockaddr_in to;
   char msg[1024];
-  int n;
+  int n = sip_req(msg, sizeof(msg), "UDP", local_port(fd), port, method, call_id, cseq, to_tag);
 
-  getsockname(fd, (struct sockaddr *)&me, &len);
-  n = snprintf(msg, sizeof(msg),
-               "%s sip:12328@127.0.0.1:%d SIP/2.0\r\n"
-               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKnet%s%d\r\n"
-               "From: <sip:13800000000@127.0.0.1:%d>;tag=net-%s\r\n"
-               "To: <sip:12328@127.0.0.1:%d>%s%s\r\n"
-               "Call-ID: %s\r\n"
-               "CSeq: %d %s\r\n"
-               "Contact: <sip:13800000000@127.0.0.1:%d>\r\n"
-               "Max-Forwards: 70\r\n"
-               "Content-Length: 0\r\n\r\n",
-               method, port, ntohs(me.sin_port), call_id, cseq, ntohs(me.sin_port), call_id, port,
-               to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq, method, ntohs(me.sin_port));
   memset(&to, 0, sizeof(to));
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
@@ -104,26 +121,14 @@ static void udp_send_req(int fd, int port, const char *method, const char *call_
   sendto(fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
-/* Next response: its status (0 on timeout), and the To tag copied out. */
-static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
+/* The status of a response (-1 for a request) and its To tag copied out. */
+static int sip_status_of(const char *msg, char *to_tag, size_t tag_size)
 {
-  struct pollfd p;
-  char buf[8192];
-  ssize_t r;
   int status = 0;
   const char *t;
-
-  p.fd = fd;
-  p.events = POLLIN;
-  if(poll(&p, 1, 3000) != 1)
-    return 0;
-  r = recv(fd, buf, sizeof(buf) - 1, 0);
-  if(r <= 0)
-    return 0;
-  buf[r] = '\0';
-  if(sscanf(buf, "SIP/2.0 %d", &status) != 1)
+  if(sscanf(msg, "SIP/2.0 %d", &status) != 1)
     return -1;
-  t = strstr(buf, "\r\nTo: ");
+  t = strstr(msg, "\r\nTo: ");
   t = t ? strstr(t, ";tag=") : NULL;
   if(to_tag && t) {
     size_t i = 0;
@@ -136,6 +141,24 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return status;
 }
 
+/* Next response: its status (0 on timeout), and the To tag copied out. */
+static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
+{
+  struct pollfd p;
+  char buf[8192];
+  ssize_t r;
+
+  p.fd = fd;
+  p.events = POLLIN;
+  if(poll(&p, 1, 3000) != 1)
+    return 0;
+  r = recv(fd, buf, sizeof(buf) - 1, 0);
+  if(r <= 0)
+    return 0;
+  buf[r] = '\0';
+  return sip_status_of(buf, to_tag, tag_size);
+}
+
 /* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
 static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
 {
@@ -144,6 +167,137 @@ static void udp_answered_call(int fd, int port, const char *call_id, char *tag, 
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
   CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
   udp_send_req(fd, port, "ACK", call_id, 1, tag);
+}
+
+/* ---------- a SIP TCP client ---------- */
+
+typedef struct tcp_sip {
+  int fd;
+  char in[16384];
+  size_t len;
+  char last[4096];             /* the last whole message read */
+} tcp_sip;
+
+static int tcp_sip_open(tcp_sip *t, int port)
+{
+  memset(t, 0, sizeof(*t));
+  t->fd = ctk_test_connect(port, 5);
+  return t->fd;
+}
+
+static void tcp_send_req(tcp_sip *t, int port, const char *method, const char *call_id, int cseq,
+                         const char *to_tag)
+{
+  char msg[1024];
+  int n = sip_req(msg, sizeof(msg), "TCP", local_port(t->fd), port, method, call_id, cseq, to_tag);
+  CU_ASSERT_EQUAL(send(t->fd, msg, (size_t)n, MSG_NOSIGNAL), n);
+}
+
+/* Next whole message on the stream, framed as the simulator frames it, into t->last: 1, or 0
+ * when none came within timeout_ms (or the server closed). */
+static int tcp_next(tcp_sip *t, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    size_t skip = 0;
+    long n = ctk_acd_sip_frame(t->in, t->len, sizeof(t->in) - 1, &skip);
+    struct pollfd p;
+    long long left;
+    ssize_t r;
+    if(n > 0) {
+      size_t keep = (size_t)n < sizeof(t->last) ? (size_t)n : sizeof(t->last) - 1;
+      memcpy(t->last, t->in + skip, keep);
+      t->last[keep] = '\0';
+      t->len -= skip + (size_t)n;
+      memmove(t->in, t->in + skip + (size_t)n, t->len);
+      return 1;
+    }
+    left = until - ctk_now_ms();
+    if(n < 0 || left <= 0 || t->len + 1 >= sizeof(t->in))
+      return 0;
+    p.fd = t->fd;
+    p.events = POLLIN;
+    if(poll(&p, 1, (int)left) != 1)
+      return 0;
+    r = recv(t->fd, t->in + t->len, sizeof(t->in) - 1 - t->len, 0);
+    if(r <= 0)
+      return 0;
+    t->len += (size_t)r;
+  }
+}
+
+static int tcp_recv_status(tcp_sip *t, char *to_tag, size_t tag_size)
+{
+  return tcp_next(t, 3000) ? sip_status_of(t->last, to_tag, tag_size) : 0;
+}
+
+/* One whole call on one connection: INVITE, 100, 180, 200, ACK, BYE, 200. -1 when not even the
+ * 100 came (nothing more to wait for). */
+static int tcp_whole_call(tcp_sip *t, int port, const char *call_id)
+{
+  char tag[128] = "";
+  int first;
+  tcp_send_req(t, port, "INVITE", call_id, 1, NULL);
+  first = tcp_recv_status(t, NULL, 0);
+  CU_ASSERT_EQUAL(first, 100);
+  if(first != 100)
+    return -1;
+  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 180);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, tag, sizeof(tag)), 200);
+  tcp_send_req(t, port, "ACK", call_id, 1, tag);
+  tcp_send_req(t, port, "BYE", call_id, 2, tag);
+  CU_ASSERT_EQUAL(tcp_recv_status(t, NULL, 0), 200);
+  CU_ASSERT_PTR_NOT_NULL(strstr(t->last, "CSeq: 2 BYE"));
+  return 0;
+}
+
+/* Waits (at most timeout_ms) until the simulator's log holds needle; 1 when it does. */
+static int log_wait(const ctk_acd_proc *acd, const char *needle, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    char *text = ctk_test_read_file(acd->log_path, NULL);
+    int seen = text && strstr(text, needle);
+    free(text);
+    if(seen)
+      return 1;
+    if(ctk_now_ms() >= until)
+      return 0;
+    usleep(50000);
+  }
+}
+
+/* ---------- an ESL client ---------- */
+
+/* Reads from fd into text (NUL-ended) until it holds count copies of needle, or timeout_ms;
+ * returns how many it holds. */
+static unsigned text_wait(int fd, char *text, size_t size, size_t *len, const char *needle,
+                          unsigned count, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    unsigned n = 0;
+    const char *at = text;
+    struct pollfd p;
+    long long left;
+    ssize_t r;
+    while((at = strstr(at, needle)) != NULL) {
+      n++;
+      at += strlen(needle);
+    }
+    left = until - ctk_now_ms();
+    if(n >= count || left <= 0 || *len + 1 >= size)
+      return n;
+    p.fd = fd;
+    p.events = POLLIN;
+    if(poll(&p, 1, (int)left) != 1)
+      return n;
+    r = recv(fd, text + *len, size - 1 - *len, 0);
+    if(r <= 0)
+      return n;
+    *len += (size_t)r;
+    text[*len] = '\0';
+  }
 }
 
 /* ---------- the tests ---------- */
@@ -156,7 +310,9 @@ static void test_acd_net_call_events_everywhere(void)
   ctk_acd_proc acd;
   char url[128], tag[128], stats_path[600];
   const char *dir = ctk_test_tmpdir("acd-net");
-  int fd, cti;
+  int fd, cti, esl;
+  static char esl_text[262144];
+  size_t esl_len = 0;
   ctk_acd_cti_tally tally;
   ctk_http_client *client;
   ctk_http_call call;
@@ -177,7 +333,7 @@ static void test_acd_net_call_events_everywhere(void)
   {
     const char *args[] = { "--agents", "1", "--queue-limit", "0", "--cti-port", "0",
                            "--control-port", "0", "--webhook", url, "--stats-json", stats_path,
-                           "--linger-ms", "2000", NULL };
+                           "--linger-ms", "2000", "--cti", "csta,esl", "--esl-port", "0", NULL };
     if(ctk_acd_test_start(&acd, dir, args) != 0) {
       ctk_http_server_stop(hook);
       CU_FAIL_FATAL("ctk sim acd did not start");
@@ -187,6 +343,19 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_FATAL(cti >= 0);
   /* an explicit MonitorStart is answered with our cross reference */
   CU_ASSERT_EQUAL(ctk_acd_test_cti_monitor(cti), 0);
+  /* and an ESL client listens for the channels' ends */
+  esl = ctk_test_connect(acd.esl_port, 5);
+  CU_ASSERT_FATAL(esl >= 0);
+  esl_text[0] = '\0';
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len, "auth/request", 1, 3000), 1);
+  {
+    char cmd[128];
+    int n = snprintf(cmd, sizeof(cmd), "auth %s\n\nevent plain CHANNEL_HANGUP_COMPLETE\n\n",
+                     CTK_ESL_DEFAULT_PASSWORD);
+    CU_ASSERT_EQUAL(send(esl, cmd, (size_t)n, MSG_NOSIGNAL), n);
+  }
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len,
+                            "+OK event listener enabled plain", 1, 3000), 1);
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
@@ -211,6 +380,11 @@ static void test_acd_net_call_events_everywhere(void)
   CU_ASSERT_EQUAL(tally.cleared_other, 1);
   CU_ASSERT_EQUAL(tally.bad_frames, 0);
   close(cti);
+  /* ESL: both channels' ends, the refused one with its SIP status */
+  CU_ASSERT_EQUAL(text_wait(esl, esl_text, sizeof(esl_text), &esl_len,
+                            "Event-Name: CHANNEL_HANGUP_COMPLETE\n", 2, 5000), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(esl_text, "variable_sip_term_status: 486\n"));
+  close(esl);
 
   /* GET /stats on the control port */
   client = ctk_http_client_new();
@@ -405,6 +579,54 @@ static void test_acd_cti_hub_free_closes_ports(void)
   }
 }
 
+/* SIP over TCP: several messages on one connection, a second connection after the first has
+ * closed, and the BYE for a caller whose connection is gone goes nowhere: not to the connection
+ * that took its slot. A send that worked is never logged as failed. */
+static void test_acd_net_sip_over_tcp(void)
+{
+  static const char *const args[] = { "--agents", "2", "--talk", "fixed:1000", NULL };
+  const char *dir = ctk_test_tmpdir("acd-tcp");
+  ctk_acd_proc acd;
+  tcp_sip a, b;
+  char tag[128] = "", failed[128];
+  char *log;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  CU_ASSERT_FATAL(tcp_sip_open(&a, acd.sip_port) >= 0);
+  if(tcp_whole_call(&a, acd.sip_port, "tcp1")) {
+    close(a.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
+  /* a call left in talk when its caller's connection goes away */
+  tcp_send_req(&a, acd.sip_port, "INVITE", "tcp2", 1, NULL);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, NULL, 0), 100);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, NULL, 0), 180);
+  CU_ASSERT_EQUAL(tcp_recv_status(&a, tag, sizeof(tag)), 200);
+  tcp_send_req(&a, acd.sip_port, "ACK", "tcp2", 1, tag);
+  usleep(100000);
+  close(a.fd);
+  usleep(300000); /* the simulator sees the close before the next connection comes */
+  CU_ASSERT_FATAL(tcp_sip_open(&b, acd.sip_port) >= 0);
+  if(tcp_whole_call(&b, acd.sip_port, "tcp3")) {
+    close(b.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
+  /* tcp2's talk time ends: its BYE has nowhere to go, and the simulator says so */
+  snprintf(failed, sizeof(failed), "send failed: %s", ctk_strerror(CTK_E_NOTFOUND));
+  CU_ASSERT(log_wait(&acd, failed, 5000));
+  CU_ASSERT_FALSE(tcp_next(&b, 200));
+  close(b.fd);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+  log = ctk_test_read_file(acd.log_path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+  snprintf(failed, sizeof(failed), "send failed: %s", ctk_strerror(CTK_E_IO));
+  CU_ASSERT_PTR_NULL(strstr(log, failed));
+  free(log);
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -512,6 +734,22 @@ static void test_acd_net_bad_options_are_refused(void)
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(3, a3), 3);
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(2, a4), 3);
   CU_ASSERT_EQUAL(ctk_cmd_sim_acd(5, a5), 3);
+  {
+    /* an AMI user name longer than the link keeps: refused with the reason, not cut short */
+    char cmd[1024], user[301];
+    char *out = NULL;
+    memset(user, 'u', sizeof(user) - 1);
+    user[sizeof(user) - 1] = '\0';
+    snprintf(cmd, sizeof(cmd), "'%s' sim acd --port 0 --cti ami --ami-port 0 --ami-user %s "
+             "--duration 1 2>&1", ctk_test_ctk_bin(), user);
+    CU_ASSERT_EQUAL(ctk_test_run(cmd, &out), 2);
+    CU_ASSERT_PTR_NOT_NULL(out);
+    if(out) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot serve ami"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(out, "size limit"));
+      free(out);
+    }
+  }
 }
 
 static void test_load_without_sipp_names_the_package(void)
@@ -536,6 +774,49 @@ static void test_load_without_sipp_names_the_package(void)
   if(out) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "127.0.0.0/8"));
     free(out);
+  }
+}
+
+/* Out of file descriptors: the SIP sockets cannot be made, and the error names that cause. */
+static void test_acd_net_sip_without_descriptors(void)
+{
+  const char *dir = ctk_test_tmpdir("acd-emfile");
+  char path[600];
+  pid_t pid;
+  int status = -1;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(path, sizeof(path), "%s/stderr.txt", dir);
+  pid = fork();
+  CU_ASSERT_FATAL(pid >= 0);
+  if(pid == 0) {
+    struct rlimit lim;
+    ctk_acd_sip *sip = NULL;
+    int err = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int next;
+    if(err < 0 || dup2(err, STDERR_FILENO) < 0)
+      _exit(3);
+    close(err);
+    next = dup(STDERR_FILENO); /* the lowest free descriptor: none from it on */
+    if(next < 0)
+      _exit(3);
+    close(next);
+    lim.rlim_cur = (rlim_t)next;
+    lim.rlim_max = (rlim_t)next;
+    if(setrlimit(RLIMIT_NOFILE, &lim))
+      _exit(3);
+    _exit(ctk_acd_sip_new("127.0.0.1", 0, &sip) == CTK_E_IO ? 0 : 1);
+  }
+  CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+  CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  {
+    char *text = ctk_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    if(text) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, "cannot bind SIP UDP+TCP"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(text, strerror(EMFILE)));
+      free(text);
+    }
   }
 }
 
@@ -566,6 +847,8 @@ void ctk_test_add_acd_net(CU_pSuite s)
   CTK_TEST(s, test_acd_webhook_timeout_and_failure_log);
   CTK_TEST(s, test_acd_cti_hub_free_closes_ports);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
+  CTK_TEST(s, test_acd_net_sip_over_tcp);
+  CTK_TEST(s, test_acd_net_sip_without_descriptors);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
   CTK_TEST(s, test_load_without_sipp_names_the_package);
