@@ -397,6 +397,7 @@ void ctk_ct_send_raw(ctk_ct *t, const ctk_ct_peer *peer, const char *user, const
                   hr.total_ms, 0, NULL, hr.error, strlen(hr.error));
   }
   else {
+    ctk_strlcpy(r->content_type, hr.content_type, sizeof(r->content_type));
     ctk_buf_add(&r->raw, ctk_buf_str(&hr.body), hr.body.len);
     if(hr.body.len &&
        !ctk_msg_decode(p, ctk_buf_str(&hr.body), hr.body.len, b, &r->answer, &r->why) &&

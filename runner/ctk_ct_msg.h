@@ -33,6 +33,7 @@ typedef struct ctk_ct_reply {
   char rc[CTK_ID_MAX];         /* wire result code; "" when none */
   double ms;
   ctk_buf raw;                 /* the answer bytes */
+  char content_type[128];      /* the answer's Content-Type; "" when none */
   char req_msg_id[CTK_MSGID_MAX];  /* MsgId of the request, "" if it could not be read */
   char req_iface[CTK_ID_MAX];      /* its InterfaceCode */
 } ctk_ct_reply;

@@ -47,7 +47,7 @@ static void conv_location(const ctk_wire_answer *a, char *out, size_t outlen)
 }
 
 /* A node with only the options this suite needs (no credentials: nobody may call it). */
-static ctk_node_engine *conv_node(const char *name, const char *address)
+static ctk_node_engine *conv_node_on(const char *name, const char *address, const char *listen)
 {
   ctk_node_config cfg;
   ctk_node_engine *n = NULL;
@@ -61,10 +61,17 @@ static ctk_node_engine *conv_node(const char *name, const char *address)
   ctk_strlcpy(cfg.log_level, "error", sizeof(cfg.log_level));
   if(address)
     CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", address, err, sizeof(err)), CTK_E_OK);
+  if(listen)
+    CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "listen", listen, err, sizeof(err)), CTK_E_OK);
   if(ctk_node_start(&cfg, &n, err, sizeof(err)))
     fprintf(stderr, "test_conventions: %s\n", err);
   CU_ASSERT_PTR_NOT_NULL_FATAL(n);
   return n;
+}
+
+static ctk_node_engine *conv_node(const char *name, const char *address)
+{
+  return conv_node_on(name, address, NULL);
 }
 
 /* Issue 18, point 8: GET /soap?wsdl serves the profile's WSDL (it was 405) with the node's
@@ -118,6 +125,12 @@ static void test_conventions_wsdl_has_the_nodes_address(void)
   conv_location(&a, loc, sizeof(loc));
   CU_ASSERT_STRING_EQUAL(loc, want);
   ctk_wire_answer_free(&a);
+  /* its own name and port, but spelt with a character no Host has (strtol would take "+") */
+  snprintf(host, sizeof(host), "127.0.0.1:+%d", port);
+  conv_get(port, "GET /soap?wsdl", host, &a);
+  conv_location(&a, loc, sizeof(loc));
+  CU_ASSERT_STRING_EQUAL(loc, want);
+  ctk_wire_answer_free(&a);
 
   /* HEAD: the same answer without the body */
   conv_get(port, "HEAD /soap?wsdl", NULL, &a);
@@ -152,6 +165,27 @@ static void test_conventions_wsdl_configured_address(void)
   CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a.example/evil", err, sizeof(err)),
                   CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a\"b", err, sizeof(err)), CTK_E_INVAL);
+}
+
+/* A node on every address (0.0.0.0) answers to the loopback names and the host's own name;
+ * only 127.0.0.1 is spoken to. */
+static void test_conventions_wsdl_on_every_address(void)
+{
+  ctk_node_engine *n = conv_node_on("conv-wsdl-any", NULL, "0.0.0.0");
+  int port = ctk_node_port(n);
+  ctk_wire_answer a;
+  char host[64];
+  char want[128];
+  char loc[256];
+
+  snprintf(host, sizeof(host), "localhost:%d", port);
+  conv_get(port, "GET /soap?wsdl", host, &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  conv_location(&a, loc, sizeof(loc));
+  snprintf(want, sizeof(want), "http://localhost:%d/soap", port);
+  CU_ASSERT_STRING_EQUAL(loc, want);
+  ctk_wire_answer_free(&a);
+  ctk_node_stop(n);
 }
 
 /* Issue 18, point 3. RFC 9110 15.5.6: a 405 must list the allowed methods in Allow; 9.3.2:
@@ -477,6 +511,7 @@ void ctk_test_add_conventions(CU_pSuite suite)
   ctk_http_global_init();
   CTK_TEST(suite, test_conventions_wsdl_has_the_nodes_address);
   CTK_TEST(suite, test_conventions_wsdl_configured_address);
+  CTK_TEST(suite, test_conventions_wsdl_on_every_address);
   CTK_TEST(suite, test_conventions_routes_allow_head_options);
   CTK_TEST(suite, test_conventions_auth_challenge_and_scheme_case);
   CTK_TEST(suite, test_conventions_unread_requests_get_valid_answers);

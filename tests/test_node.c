@@ -33,6 +33,23 @@ static void test_node_config_options(void)
   CU_ASSERT_EQUAL(c.deadlines[0].working_days, 10);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "=3", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", "1=x", err, sizeof(err)), CTK_E_INVAL);
+  /* a business type fills its field but for the terminator; one byte more is refused, with
+   * nothing stored */
+  {
+    char type[sizeof(c.deadlines[0].business_type) + 8];
+    size_t max = sizeof(c.deadlines[0].business_type) - 1;
+    memset(type, '7', max);
+    memcpy(type + max, "=4", 3);
+    CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", type, err, sizeof(err)), CTK_E_OK);
+    CU_ASSERT_EQUAL(c.n_deadlines, 3);
+    CU_ASSERT_EQUAL(strlen(c.deadlines[2].business_type), max);
+    CU_ASSERT_EQUAL(c.deadlines[2].working_days, 4);
+    memset(type, '7', max + 1);
+    memcpy(type + max + 1, "=4", 3);
+    CU_ASSERT_EQUAL(ctk_node_config_set(&c, "deadline", type, err, sizeof(err)), CTK_E_INVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected TYPE=DAYS"));
+    CU_ASSERT_EQUAL(c.n_deadlines, 3);
+  }
 
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "0", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "urge-interval", "5", err, sizeof(err)), CTK_E_OK);
@@ -41,6 +58,17 @@ static void test_node_config_options(void)
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "max-connections", "0", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "max-connections", "300", err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_EQUAL(c.max_connections, 300);
+  /* every number option keeps what it is given and refuses what is out of its range */
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "http-threads", "0", err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "http-threads"));
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "http-threads", "1", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.http_threads, 1);
+  CU_ASSERT_EQUAL(c.late_reply_ms, 15000);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "late-reply-ms", "250", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(c.late_reply_ms, 250);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&c, "late-reply-ms", "600001", err, sizeof(err)),
+                  CTK_E_INVAL);
+  CU_ASSERT_EQUAL(c.late_reply_ms, 250);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "log-level", "loud", err, sizeof(err)), CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&c, "no-such-option", "1", err, sizeof(err)),
                   CTK_E_INVAL);
@@ -145,7 +173,28 @@ static void test_node_refuses_bad_identity(void)
     ctk_strlcpy(c.peers_file, peers, sizeof(c.peers_file));
     CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:2:"));
+
+    /* a row that stops before its url: refused at its line, not read past its end */
+    f = fopen(peers, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("region,level,url\n360000,2,http://127.0.0.1:1\n440000,2\n", f);
+    fclose(f);
+    CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
+    CU_ASSERT_PTR_NULL(n);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:3: expected region,level,url"));
   }
+
+  /* a certificate without its key (or the other way round) is refused before anything loads */
+  ctk_node_config_init(&c, CTK_LEVEL_MINISTRY);
+  ctk_strlcpy(c.data_dir, dir, sizeof(c.data_dir));
+  ctk_strlcpy(c.tls_cert, "cert.pem", sizeof(c.tls_cert));
+  CU_ASSERT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NULL(n);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--tls-cert and --tls-key go together"));
+  c.tls_cert[0] = '\0';
+  ctk_strlcpy(c.tls_key, "key.pem", sizeof(c.tls_key));
+  CU_ASSERT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_INVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--tls-cert and --tls-key go together"));
 }
 
 void ctk_test_add_node(CU_pSuite suite)

@@ -213,10 +213,27 @@ static void test_profile_refuses_bad_schema(void)
   CU_ASSERT_EQUAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_PROFILE);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "types.xsd:"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "strin"));
+  /* a second mistake further down: the first one is still the one named */
+  CU_ASSERT_FATAL(edit_file(dir, "schemas/types.xsd", "base=\"xs:string\"",
+                            "base=\"xs:strng\"") > 0);
+  CU_ASSERT_EQUAL(ctk_profile_load(dir, &p, err, sizeof(err)), CTK_E_PROFILE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "types.xsd:"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "}strin'"));
+  CU_ASSERT_PTR_NULL(strstr(err, "strng"));
   /* Not even well-formed: the line of the typo. */
   expect_refusal("xsdwf", "schemas/linkcheck.xsd", "</xs:sequence>\n    </xs:complexType>\n  </xs:element>\n\n  <xs:element name=\"LinkCheckResult\"",
                  "</xs:sequenc>\n    </xs:complexType>\n  </xs:element>\n\n  <xs:element name=\"LinkCheckResult\"", -1,
                  "mismatch");
+}
+
+/* formats.csv's own refusals, each at its line: a header without a column, a row without its
+ * result. */
+static void test_profile_refuses_bad_formats(void)
+{
+  expect_refusal("fmtcol", "formats.csv", "field,elements,pattern,result,requirement\n",
+                 "field,elements,pattern,result\n", 1, "header lacks column \"requirement\"");
+  expect_refusal("fmtresult", "formats.csv", ",FORMAT,J3-FMT-002", ",,J3-FMT-002", 3,
+                 "field, pattern and result are required");
 }
 
 static void test_profile_refuses_undefined_requirement(void)
@@ -305,6 +322,7 @@ void ctk_test_add_profile(CU_pSuite s)
   CTK_TEST(s, test_profile_refuses_duplicates);
   CTK_TEST(s, test_profile_refuses_bad_regex);
   CTK_TEST(s, test_profile_refuses_bad_schema);
+  CTK_TEST(s, test_profile_refuses_bad_formats);
   CTK_TEST(s, test_profile_refuses_undefined_requirement);
   CTK_TEST(s, test_profile_refuses_other_breakage);
   CTK_TEST(s, test_profile_hash_is_stable_and_sensitive);

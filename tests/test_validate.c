@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libxml/xmlmemory.h>
+
 #include "ctk_region_check.h"
 #include "ctk_test.h"
 #include "ctk_validate.h"
@@ -172,6 +174,36 @@ static void test_validate_schema_has_readable_path(void)
   ctk_msg_free(m);
 }
 
+static void *validate_no_memory(size_t size)
+{
+  (void)size;
+  return NULL;
+}
+
+/* When libxml2 cannot allocate, loading a schema says so (and gives no schema); it never
+ * answers OK with nothing. */
+static void test_validate_schema_load_out_of_memory(void)
+{
+  const char *dir = ctk_test_tmpdir("schema-nomem");
+  char entry[600];
+  char err[512];
+  struct ctk_schema *s = (struct ctk_schema *)&entry;
+  xmlFreeFunc free_fn;
+  xmlMallocFunc malloc_fn;
+  xmlReallocFunc realloc_fn;
+  xmlStrdupFunc strdup_fn;
+  ctk_code rc;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(entry, sizeof(entry), "%s/entry.xsd", dir); /* a folder without schema files */
+  CU_ASSERT_EQUAL_FATAL(xmlMemGet(&free_fn, &malloc_fn, &realloc_fn, &strdup_fn), 0);
+  xmlMemSetup(free_fn, validate_no_memory, realloc_fn, strdup_fn);
+  rc = ctk_schema_load(entry, dir, &s, err, sizeof(err));
+  xmlMemSetup(free_fn, malloc_fn, realloc_fn, strdup_fn);
+  CU_ASSERT_EQUAL(rc, CTK_E_NOMEM);
+  CU_ASSERT_PTR_NULL(s);
+}
+
 static void test_validate_keeps_at_most_max_problems(void)
 {
   ctk_msg *m = load_valid("1011-StatisticsReport.xml");
@@ -308,6 +340,7 @@ void ctk_test_add_validate(CU_pSuite s)
   CTK_TEST(s, test_validate_envelope);
   CTK_TEST(s, test_validate_schema_has_readable_path);
   CTK_TEST(s, test_validate_keeps_at_most_max_problems);
+  CTK_TEST(s, test_validate_schema_load_out_of_memory);
   CTK_TEST(s, test_validate_format_match);
   CTK_TEST(s, test_validate_region_table);
   CTK_TEST(s, test_validate_bytes_reports_decode_failure);

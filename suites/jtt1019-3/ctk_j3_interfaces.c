@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctk_buf.h"
 #include "ctk_file.h"
@@ -941,6 +942,15 @@ out:
 
 /* ---------- bindings and encodings ---------- */
 
+/* Is the media type of content_type (before any parameter) want? */
+static int j3_media_type_is(const char *content_type, const char *want)
+{
+  size_t n = strcspn(content_type, ";");
+  while(n && content_type[n - 1] == ' ')
+    n--;
+  return n == strlen(want) && !strncasecmp(content_type, want, n);
+}
+
 static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const char *req)
 {
   const ctk_pixit *px = t->env->pixit;
@@ -965,7 +975,14 @@ static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const c
   }
   ctk_ct_reply_init(&r);
   ctk_ct_send(t, &sut, &as, m, bnd, enc, &r);
-  if(ctk_ct_expect(t, &r, "OK", req, what)) {
+  if(!ctk_ct_expect(t, &r, "OK", req, what))
+    ; /* the expectation said what went wrong */
+  else if(bnd == CTK_BIND_SOAP && !j3_media_type_is(r.content_type, "text/xml"))
+    /* SOAP 1.1 section 6.1: a SOAP message over HTTP is text/xml, answers too; the binding
+     * tests' first requirement is the SOAP binding */
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SOAP answer to a %s came as \"%s\", not text/xml",
+                what, r.content_type);
+  else {
     ctk_msg *q = NULL;
     ctk_ct_reply qr;
     ctk_ct_reply_init(&qr);
