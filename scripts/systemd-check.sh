@@ -1,0 +1,205 @@
+#!/bin/sh
+# The package under a real systemd (make systemd-check; long, never part of make test):
+#   scripts/systemd-check.sh BUILD
+# Debootstraps a minimal Debian of this machine's release into BUILD/systemd-check/base (kept:
+# a second run reuses it), copies it, installs BUILD's .deb there with dpkg -i and
+# apt-get -f install as a newcomer would, then boots the copy with its own systemd
+# (systemd-nspawn -b, network: loopback only) where tests/systemd/guest-check.sh starts the
+# units as docs/INSTALL.md says and checks them, and reads its verdicts back.
+# Exit 0: every check passed; 1: a check failed; 2: the check could not be made (no root, no
+# archive, no tools, the system did not boot in time). Progress on a terminal, quiet otherwise.
+# Environment: CTK_SC_BOOT_TIMEOUT (s, default 900: the whole boot and check),
+# CTK_SC_REFRESH=1 (debootstrap the base again).
+set -u
+build=${1:?usage: scripts/systemd-check.sh BUILD}
+top=$(pwd)
+dir=$build/systemd-check
+base=$dir/base
+root=$dir/root
+boot_timeout=${CTK_SC_BOOT_TIMEOUT:-900}
+INCLUDE=systemd,systemd-sysv,dbus,curl,ca-certificates
+start=$(date +%s)
+
+tty=0
+[ -t 1 ] && tty=1
+progress() { [ $tty -eq 1 ] && echo "systemd-check: $*"; return 0; }
+die() { echo "systemd-check: $*" >&2; exit 2; }
+elapsed() { echo $(($(date +%s) - $1)); }
+# in_root CMD: a shell command in the copied tree, with /proc, /dev and apt's caches mounted in
+# a mount namespace of its own, so nothing stays mounted whatever happens
+in_root() {
+  unshare --mount --propagation private sh -ec '
+    r=$1; c=$2; shift 2
+    mount -t proc proc "$r/proc"
+    mount --rbind /dev "$r/dev"
+    mount --bind "$c/archives" "$r/var/cache/apt/archives"
+    mount --bind "$c/lists" "$r/var/lib/apt/lists"
+    exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+      DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c "$1"' sh "$root" "$dir/apt" "$1"
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, systemd-nspawn)"
+. /etc/os-release
+release=${VERSION_CODENAME:-}
+[ -n "$release" ] || die "cannot tell this machine's Debian release (/etc/os-release)"
+mkdir -p "$dir" "$dir/apt/archives/partial" "$dir/apt/lists/partial" \
+  || die "cannot create $dir"
+dir=$(cd "$dir" && pwd)
+base=$dir/base
+root=$dir/root
+log=$dir/log
+mkdir -p "$log"
+
+# ---- 1. the tools, from Debian's archive when missing ----
+need=""
+command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap"
+command -v systemd-nspawn >/dev/null 2>&1 || need="$need systemd-container"
+command -v dpkg-deb >/dev/null 2>&1 || need="$need dpkg"
+if [ -n "$need" ]; then
+  progress "installing$need"
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+      install -y --no-install-recommends $need; } > "$log/tools.log" 2>&1 \
+    || die "could not install$need from the archive ($log/tools.log)"
+fi
+
+# The archive this machine installs from (its own apt configuration, whatever mirror it uses):
+# its release's suites only (updates, security), not third-party repositories.
+sources=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' \
+            'Identifier: Packages' 2>/dev/null | sort -u |
+          awk -v r="$release" '$2 == r || index($2, r "-") == 1 { print "deb " $0 }')
+mirror=$(echo "$sources" | awk -v r="$release" '$3 == r { print $2; exit }')
+[ -n "$mirror" ] || die "no Debian archive for $release in this machine's apt sources"
+
+# ---- 2. the base system, kept between runs ----
+t0=$(date +%s)
+stamp="$release $INCLUDE"
+if [ "${CTK_SC_REFRESH:-0}" = 1 ] || [ ! -f "$dir/base.ok" ] \
+   || [ "$(cat "$dir/base.ok")" != "$stamp" ]; then
+  progress "debootstrap --variant=minbase $release (a few minutes, once)"
+  rm -rf "$base" "$dir/base.ok"
+  timeout 1800 debootstrap --variant=minbase --include="$INCLUDE" "$release" "$base" "$mirror" \
+    > "$log/debootstrap.log" 2>&1 \
+    || die "debootstrap failed, archive unreachable? (tail of $log/debootstrap.log:
+$(tail -5 "$log/debootstrap.log"))"
+  echo "$stamp" > "$dir/base.ok"
+  progress "debootstrap took $(elapsed "$t0") s"
+  debootstrap_s=$(elapsed "$t0")
+else
+  debootstrap_s="0 (reused)"
+fi
+
+# ---- 3. the package, installed into a fresh copy as a newcomer would ----
+progress "make deb"
+deb=$(make --no-print-directory deb BUILD="$build" 2> "$log/deb.log" | tail -1)
+case "$deb" in
+  *.deb) [ -f "$deb" ] || die "make deb printed $deb, which is not there" ;;
+  *) die "make deb failed ($log/deb.log)" ;;
+esac
+t0=$(date +%s)
+rm -rf "$root"
+cp -a "$base" "$root" || die "cannot copy the base system"
+echo "$sources" > "$root/etc/apt/sources.list"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+cp "$deb" "$root/root/" || die "cannot copy $deb"
+debname=$(basename "$deb")
+progress "dpkg -i $debname; apt-get -f install (in the copy)"
+# dpkg -i stops at the missing libraries (exit 1, the package left unconfigured), as it does
+# for anyone; apt-get -f install fetches them and configures it.
+in_root "apt-get update -q >/dev/null 2>&1 || apt-get update;
+  dpkg -i /root/$debname || echo 'dpkg -i: exit '\$?' (missing dependencies; apt-get -f install next)';
+  apt-get -y -q -f install" > "$log/install.log" 2>&1
+st=$(in_root "dpkg-query -W -f='\${Status}' ctk12328" 2>&1)
+if [ "$st" != "install ok installed" ]; then
+  if grep -q -E 'Could not resolve|Failed to fetch|Temporary failure' "$log/install.log"; then
+    die "apt-get could not reach the archive ($log/install.log)"
+  fi
+  echo "systemd-check: FAIL package-install: dpkg -i + apt-get -f install left '$st'" \
+       "($log/install.log)"
+  exit 1
+fi
+install_s=$(elapsed "$t0")
+
+# The check, as a unit of the booted system, started at each boot once multi-user.target is.
+install -m 0755 "$top/tests/systemd/guest-check.sh" "$root/usr/local/sbin/ctk-systemd-check"
+cat > "$root/etc/systemd/system/ctk-systemd-check.service" <<EOF
+[Unit]
+Description=ctk12328 under systemd: the checks of make systemd-check
+After=multi-user.target
+# the check powers off (or reboots, once) by itself; this is for a check that hangs
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/ctk-systemd-check
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=$((boot_timeout - 60))
+EOF
+ln -sf /etc/systemd/system/ctk-systemd-check.service \
+  "$root/etc/systemd/system/multi-user.target.wants/ctk-systemd-check.service"
+# a container has no terminals to log in on; a prompt on the console would only clutter it
+ln -sf /dev/null "$root/etc/systemd/system/console-getty.service"
+rm -f "$root/etc/resolv.conf"
+
+# ---- 4. boot it (twice: the check reboots it once; systemd-nspawn exits 133 on a reboot) ----
+console=$log/console.log
+: > "$console"
+t0=$(date +%s)
+deadline=$((t0 + boot_timeout))
+booted=""
+seen=0
+boots=0
+rc=133
+while [ $rc -eq 133 ] && [ $boots -lt 2 ] && [ "$(date +%s)" -lt $deadline ]; do
+  boots=$((boots + 1))
+  progress "boot $boots: systemd-nspawn -b (network: loopback only; at most $boot_timeout s in all)"
+  tb=$(date +%s)
+  SYSTEMD_LOG_COLOR=0 timeout -k 20 $((deadline - tb)) systemd-nspawn --quiet -b -D "$root" \
+    --machine=ctk-systemd-check --register=no --keep-unit --private-network \
+    --console=read-only >> "$console" 2>&1 &
+  pid=$!
+  while kill -0 $pid 2>/dev/null; do
+    # the check's lines, as they come (journal+console writes them "unit[pid]: CTK-CHECK ...")
+    lines=$(grep -a -o 'CTK-CHECK .*' "$console" 2>/dev/null | tr -d '\r')
+    n=$(printf '%s' "$lines" | grep -c . || true)
+    if [ "$n" -gt $seen ]; then
+      new=$(printf '%s\n' "$lines" | sed -n "$((seen + 1)),${n}p")
+      if [ -z "$booted" ] && echo "$new" | grep -q '^CTK-CHECK BOOTED'; then
+        booted=$(elapsed "$tb")
+      fi
+      [ $tty -eq 1 ] && printf '%s\n' "$new" | sed 's/^CTK-CHECK /  /' | cut -c1-160
+      seen=$n
+    fi
+    sleep 1
+  done
+  wait $pid
+  rc=$?
+done
+run_s=$(elapsed "$t0")
+results=$root/var/log/ctk-systemd-check.log
+[ -s "$results" ] || results=$console
+cp "$root/var/log/ctk-systemd-check.journal" "$log/units.journal" 2>/dev/null || true
+
+# ---- 5. the verdicts ----
+echo "systemd-check: $debname on Debian $release under systemd ($(grep -a -m1 -o \
+'systemd [0-9][^ ]* running in system mode' "$console" | cut -d' ' -f2 || true), \
+systemd-nspawn)"
+grep -a -o -E 'CTK-CHECK (PASS|FAIL) .*' "$results" | sed 's/^CTK-CHECK /  /'
+npass=$(grep -a -c 'CTK-CHECK PASS ' "$results" || true)
+nfail=$(grep -a -c 'CTK-CHECK FAIL ' "$results" || true)
+echo "systemd-check: times: debootstrap ${debootstrap_s} s, copy and install ${install_s} s," \
+     "first boot to the check ${booted:-?} s, $boots boots and the checks ${run_s} s," \
+     "whole $(elapsed "$start") s"
+if ! grep -a -q 'CTK-CHECK DONE ' "$results"; then
+  echo "systemd-check: the check did not finish (boot $boots, systemd-nspawn exit $rc;" \
+       "console in $console)"
+  if [ -z "$booted" ]; then
+    echo "systemd-check: the system did not reach the check unit: tail of the console:" >&2
+    tail -15 "$console" >&2
+    exit 2
+  fi
+  exit 1
+fi
+echo "systemd-check: $npass passed, $nfail failed (console: $console)"
+[ "$nfail" -eq 0 ] || exit 1
+exit 0
