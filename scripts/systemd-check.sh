@@ -4,11 +4,13 @@
 # Debootstraps a minimal Debian of this machine's release into BUILD/systemd-check/base (kept:
 # a second run reuses it), copies it, installs BUILD's .deb there with dpkg -i and
 # apt-get -f install as a newcomer would, then boots the copy with its own systemd
-# (systemd-nspawn -b, network: loopback only) where tests/systemd/guest-check.sh starts the
-# units as docs/INSTALL.md says and checks them, and reads its verdicts back.
+# (systemd-nspawn -b, network: loopback only; where nspawn cannot boot, its own Debian kernel
+# under qemu's software emulation) where tests/systemd/guest-check.sh starts the units as
+# docs/INSTALL.md says and checks them, and reads its verdicts back.
 # Exit 0: every check passed; 1: a check failed; 2: the check could not be made (no root, no
 # archive, no tools, the system did not boot in time). Progress on a terminal, quiet otherwise.
-# Environment: CTK_SC_BOOT_TIMEOUT (s, default 900: the whole boot and check),
+# Environment: CTK_SC_BOOT=auto|nspawn|qemu (auto: nspawn, qemu if nspawn did not boot),
+# CTK_SC_BOOT_TIMEOUT (s, the boots and checks: default 900 for nspawn, 2400 for qemu),
 # CTK_SC_REFRESH=1 (debootstrap the base again).
 set -u
 build=${1:?usage: scripts/systemd-check.sh BUILD}
@@ -16,7 +18,15 @@ top=$(pwd)
 dir=$build/systemd-check
 base=$dir/base
 root=$dir/root
+how=${CTK_SC_BOOT:-auto}
+case $how in
+  auto|nspawn|qemu) ;;
+  *) echo "systemd-check: CTK_SC_BOOT is auto, nspawn or qemu, not '$how'" >&2; exit 3 ;;
+esac
+# software emulation is slow: a qemu boot and check may take much longer than a container's
+qemu_timeout=${CTK_SC_BOOT_TIMEOUT:-2400}
 boot_timeout=${CTK_SC_BOOT_TIMEOUT:-900}
+[ "$how" = qemu ] && boot_timeout=$qemu_timeout
 INCLUDE=systemd,systemd-sysv,dbus,curl,ca-certificates
 start=$(date +%s)
 
@@ -26,8 +36,16 @@ progress() { [ $tty -eq 1 ] && echo "systemd-check: $*"; return 0; }
 die() { echo "systemd-check: $*" >&2; exit 2; }
 elapsed() { echo $(($(date +%s) - $1)); }
 # in_root CMD: a shell command in the copied tree, with /proc, /dev and apt's caches mounted in
-# a mount namespace of its own, so nothing stays mounted whatever happens
+# a mount namespace of its own, so nothing stays mounted whatever happens, and this machine's
+# resolver for apt while it runs (the booted system has no network)
 in_root() {
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  in_root_ns "$1"
+  rc_in_root=$?
+  rm -f "$root/etc/resolv.conf"
+  return $rc_in_root
+}
+in_root_ns() {
   unshare --mount --propagation private sh -ec '
     r=$1; c=$2; shift 2
     mount -t proc proc "$r/proc"
@@ -99,7 +117,6 @@ t0=$(date +%s)
 rm -rf "$root"
 cp -a "$base" "$root" || die "cannot copy the base system"
 echo "$sources" > "$root/etc/apt/sources.list"
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 cp "$deb" "$root/root/" || die "cannot copy $deb"
 debname=$(basename "$deb")
 progress "dpkg -i $debname; apt-get -f install (in the copy)"
@@ -133,33 +150,23 @@ Type=oneshot
 ExecStart=/usr/local/sbin/ctk-systemd-check
 StandardOutput=journal+console
 StandardError=journal+console
-TimeoutStartSec=$((boot_timeout - 60))
+TimeoutStartSec=$((qemu_timeout - 60))
 EOF
 ln -sf /etc/systemd/system/ctk-systemd-check.service \
   "$root/etc/systemd/system/multi-user.target.wants/ctk-systemd-check.service"
 # a container has no terminals to log in on; a prompt on the console would only clutter it
 ln -sf /dev/null "$root/etc/systemd/system/console-getty.service"
-rm -f "$root/etc/resolv.conf"
 
-# ---- 4. boot it (twice: the check reboots it once; systemd-nspawn exits 133 on a reboot) ----
+# ---- 4. boot it, twice: the check reboots once (systemd-nspawn then exits 133) ----
 console=$log/console.log
-: > "$console"
-t0=$(date +%s)
-deadline=$((t0 + boot_timeout))
 booted=""
 seen=0
 boots=0
-rc=133
-while [ $rc -eq 133 ] && [ $boots -lt 2 ] && [ "$(date +%s)" -lt $deadline ]; do
-  boots=$((boots + 1))
-  progress "boot $boots: systemd-nspawn -b (network: loopback only; at most $boot_timeout s in all)"
-  tb=$(date +%s)
-  SYSTEMD_LOG_COLOR=0 timeout -k 20 $((deadline - tb)) systemd-nspawn --quiet -b -D "$root" \
-    --machine=ctk-systemd-check --register=no --keep-unit --private-network \
-    --console=read-only >> "$console" 2>&1 &
-  pid=$!
-  while kill -0 $pid 2>/dev/null; do
-    # the check's lines, as they come (journal+console writes them "unit[pid]: CTK-CHECK ...")
+rc=0
+# follow PID: until it ends, the check's lines as they come on the console (journal+console
+# writes them "unit[pid]: CTK-CHECK ..."), on a terminal; notes when the check first started
+follow() {
+  while kill -0 "$1" 2>/dev/null; do
     lines=$(grep -a -o 'CTK-CHECK .*' "$console" 2>/dev/null | tr -d '\r')
     n=$(printf '%s' "$lines" | grep -c . || true)
     if [ "$n" -gt $seen ]; then
@@ -172,18 +179,100 @@ while [ $rc -eq 133 ] && [ $boots -lt 2 ] && [ "$(date +%s)" -lt $deadline ]; do
     fi
     sleep 1
   done
-  wait $pid
+  wait "$1"
   rc=$?
-done
+}
+
+boot_nspawn() {
+  # Under a systemd, nspawn asks it for a scope of its own; without one (a container, a CI
+  # runner whose PID 1 is something else) there is no bus to ask: it stays in our cgroup.
+  keep=""
+  [ -d /run/systemd/system ] || keep=--keep-unit
+  rc=133
+  while [ $rc -eq 133 ] && [ $boots -lt 2 ] && [ "$(date +%s)" -lt $deadline ]; do
+    boots=$((boots + 1))
+    progress "boot $boots: systemd-nspawn -b (network: loopback only; at most $boot_timeout s)"
+    tb=$(date +%s)
+    SYSTEMD_LOG_COLOR=0 timeout -k 20 $((deadline - tb)) systemd-nspawn --quiet -b -D "$root" \
+      --machine=ctk-systemd-check --register=no $keep --private-network \
+      --console=read-only >> "$console" 2>&1 &
+    follow $!
+  done
+  results=$root/var/log/ctk-systemd-check.log
+  cp "$root/var/log/ctk-systemd-check.journal" "$log/units.journal" 2>/dev/null || true
+}
+
+# The tree's own Debian kernel in a virtual machine, by software emulation (no KVM needed):
+# the tree becomes an ext4 image (mke2fs -d), the console is the serial line, no network
+# card. The machine reboots once by itself and powers off at the end, which ends qemu.
+boot_qemu() {
+  if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+    progress "installing qemu-system-x86"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y \
+      --no-install-recommends qemu-system-x86 > "$log/qemu-install.log" 2>&1 \
+      || die "could not install qemu-system-x86 ($log/qemu-install.log)"
+  fi
+  if ! ls "$root"/boot/vmlinuz-* >/dev/null 2>&1; then
+    progress "apt-get install linux-image-amd64 (in the copy)"
+    in_root "apt-get -y -q install --no-install-recommends linux-image-amd64" \
+      > "$log/kernel.log" 2>&1 || die "could not install a kernel in the copy ($log/kernel.log)"
+  fi
+  kernel=$(ls "$root"/boot/vmlinuz-* | tail -1)
+  initrd=$(ls "$root"/boot/initrd.img-* | tail -1)
+  [ -f "$kernel" ] && [ -f "$initrd" ] || die "no kernel or initrd in $root/boot"
+  # a machine has terminals; the serial line is the check's console, so no login prompt there
+  ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+  img=$dir/root.img
+  rm -f "$img"
+  size=$(( $(du -sm "$root" | cut -f1) + 768 ))
+  mke2fs -q -F -t ext4 -L ctkroot -d "$root" "$img" "${size}M" > "$log/mke2fs.log" 2>&1 \
+    || die "mke2fs -d failed ($log/mke2fs.log)"
+  boots=1
+  progress "boot: qemu-system-x86_64 (TCG, $(basename "$kernel"); the check reboots it once;" \
+    "at most $boot_timeout s)"
+  tb=$(date +%s)
+  timeout -k 20 $((deadline - tb)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+    -display none -monitor none -serial "file:$console" -nic none \
+    -drive "file=$img,format=raw,if=virtio" -kernel "$kernel" -initrd "$initrd" \
+    -append "root=/dev/vda rw console=ttyS0 systemd.log_color=0 panic=-1" \
+    > "$log/qemu.log" 2>&1 &
+  follow $!
+  boots=$(grep -a -c 'CTK-CHECK BOOTED' "$console" || true)
+  results=$log/results.log
+  debugfs -R "dump /var/log/ctk-systemd-check.log $results" "$img" > /dev/null 2>&1 || true
+  debugfs -R "dump /var/log/ctk-systemd-check.journal $log/units.journal" "$img" \
+    > /dev/null 2>&1 || true
+}
+
+: > "$console"
+t0=$(date +%s)
+deadline=$((t0 + boot_timeout))
+case $how in
+  nspawn|auto) boot_nspawn ;;
+  qemu) boot_qemu ;;
+esac
+if [ -z "$booted" ] && [ "$how" = auto ]; then
+  echo "systemd-check: systemd-nspawn did not boot to the check (exit $rc; tail of the" \
+       "console below); trying qemu" >&2
+  tail -8 "$console" >&2
+  mv "$console" "$log/console-nspawn.log"
+  : > "$console"
+  seen=0
+  boots=0
+  how=qemu
+  boot_timeout=$qemu_timeout
+  t0=$(date +%s)
+  deadline=$((t0 + boot_timeout))
+  boot_qemu
+fi
+[ "$how" = auto ] && how=nspawn
 run_s=$(elapsed "$t0")
-results=$root/var/log/ctk-systemd-check.log
 [ -s "$results" ] || results=$console
-cp "$root/var/log/ctk-systemd-check.journal" "$log/units.journal" 2>/dev/null || true
 
 # ---- 5. the verdicts ----
 echo "systemd-check: $debname on Debian $release under systemd ($(grep -a -m1 -o \
 'systemd [0-9][^ ]* running in system mode' "$console" | cut -d' ' -f2 || true), \
-systemd-nspawn)"
+$how)"
 grep -a -o -E 'CTK-CHECK (PASS|FAIL) .*' "$results" | sed 's/^CTK-CHECK /  /'
 npass=$(grep -a -c 'CTK-CHECK PASS ' "$results" || true)
 nfail=$(grep -a -c 'CTK-CHECK FAIL ' "$results" || true)
@@ -191,7 +280,7 @@ echo "systemd-check: times: debootstrap ${debootstrap_s} s, copy and install ${i
      "first boot to the check ${booted:-?} s, $boots boots and the checks ${run_s} s," \
      "whole $(elapsed "$start") s"
 if ! grep -a -q 'CTK-CHECK DONE ' "$results"; then
-  echo "systemd-check: the check did not finish (boot $boots, systemd-nspawn exit $rc;" \
+  echo "systemd-check: the check did not finish (boot $boots, $how exit $rc;" \
        "console in $console)"
   if [ -z "$booted" ]; then
     echo "systemd-check: the system did not reach the check unit: tail of the console:" >&2
