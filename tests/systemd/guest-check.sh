@@ -16,7 +16,11 @@ STATE=/var/lib/ctk-systemd-check
 UNITS="ministry console"
 SHARE=/usr/share/ctk12328
 PASSWORD=systemd-check-password
-trap 'systemctl --no-block poweroff' EXIT
+# after: the power action runs once this unit has ended. Asked for while it still runs, the
+# shutdown would stop it with SIGTERM, a failure for a oneshot, and its FailureAction would
+# turn a reboot into a power-off.
+after() { systemd-run --quiet --on-active=2 systemctl "$1" || systemctl --no-block "$1"; }
+trap 'after poweroff' EXIT
 mkdir -p "$STATE"
 phase=$(cat "$STATE/phase" 2>/dev/null || echo 1)
 [ "$phase" = 1 ] && : > "$LOG" && : > "$JOURNAL"
@@ -107,13 +111,22 @@ cd /
 out=$(t 30 ctk version 2>&1)
 echo "$out" | grep -qx "data: $SHARE"
 verdict $? ctk-finds-installed-data "cd / && ctk version: $(echo "$out" | one_line)"
-out=$(t 600 ctk run --sut province --pics $SHARE/fixtures/pics/reference-province.pics \
+# Under software emulation (qemu without KVM) the CPU is tens of times slower: the load test,
+# which measures throughput, cannot pass there and says nothing about the package; it is left
+# out, and the check's line says so. In a container or under KVM everything runs.
+select=""
+note=""
+if [ "$(systemd-detect-virt 2>/dev/null)" = qemu ]; then
+  select='!tag:load'
+  note=" (software-emulated CPU: --select '$select')"
+fi
+out=$(t 900 ctk run --sut province --pics $SHARE/fixtures/pics/reference-province.pics \
         --pixit $SHARE/fixtures/pixit/reference-province.pixit --out /root/selftest \
-        --quiet 2>&1)
+        ${select:+--select "$select"} --quiet 2>&1)
 r=$?
 echo "$out" | grep -q ' 0 fail, 0 inconc, .* 0 error; exit 0;' && [ $r -eq 0 ] \
   && [ -s /root/selftest/results.json ]
-verdict $? ctk-selftest-from-root "exit $r: $(echo "$out" | tail -1 | cut -c1-200)"
+verdict $? ctk-selftest-from-root "exit $r: $(echo "$out" | tail -1 | cut -c1-200)$note"
 
 # ---- the ministry, as docs/INSTALL.md section 3 says: credentials, then enable --now ----
 (
@@ -182,7 +195,7 @@ verdict $? console-login "POST /api/login as admin: $(echo "$login" | sed 's/"cs
 
 # a self-test run started from the console: its child ctk run lives under the unit's sandbox
 run=$(t 30 curl -s -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
-      -d '{}' http://127.0.0.1:12329/api/runs)
+      -d "{\"select\":\"$select\"}" http://127.0.0.1:12329/api/runs)
 run_id=$(echo "$run" | json_field id)
 status=""
 if [ -n "$run_id" ]; then
@@ -198,7 +211,7 @@ if [ -n "$run_id" ]; then
 fi
 [ "$status" = passed ]
 verdict $? console-selftest-run "run ${run_id:-none}: ${status:-no answer ($(echo "$run" |
-  cut -c1-120))} ${summary:-}"
+  cut -c1-120))} ${summary:-}$note"
 
 # ---- their own user, their state folders ----
 for u in $UNITS; do
@@ -277,7 +290,7 @@ echo "${run_id:-none}" > "$STATE/run_id"
 echo 2 > "$STATE/phase"
 say "REBOOT"
 trap - EXIT
-systemctl --no-block reboot
+after reboot
 exit 0
 fi
 
