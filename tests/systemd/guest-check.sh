@@ -138,10 +138,10 @@ verdict $? ctk-selftest-from-root "exit $r: $(echo "$out" | tail -1 | cut -c1-20
   sed -i 's|^# credentials = /etc/ctk12328/credentials.csv|credentials = /etc/ctk12328/credentials.csv|' \
     ministry.conf
   grep -q '^credentials = ' ministry.conf
-) > /tmp/ministry-setup.log 2>&1
+) > "$STATE/ministry-setup.log" 2>&1
 verdict $? ministry-credentials-as-documented "ctk passwd, chgrp, chmod, ministry.conf: \
 credentials.csv $(stat -c '%U:%G %a' /etc/ctk12328/credentials.csv 2>&1) \
-$(one_line < /tmp/ministry-setup.log | cut -c1-120)"
+$(one_line < "$STATE/ministry-setup.log" | cut -c1-120)"
 out=$(t 60 systemctl enable --now ctk12328-ministry 2>&1)
 r=$?
 verdict $r ministry-enable-now "systemctl enable --now ctk12328-ministry: exit $r $(echo "$out" |
@@ -153,9 +153,9 @@ verdict $r ministry-enable-now "systemctl enable --now ctk12328-ministry: exit $
   install -d -o ctk12328 -g ctk12328 -m 0750 /var/lib/ctk12328/console
   printf '%s\n' "$PASSWORD" | t 60 runuser -u ctk12328 -- ctk console user add admin \
     --role admin --data /var/lib/ctk12328/console
-) > /tmp/console-setup.log 2>&1
+) > "$STATE/console-setup.log" 2>&1
 verdict $? console-admin-as-documented "runuser -u ctk12328 -- ctk console user add: \
-$(one_line < /tmp/console-setup.log | cut -c1-160)"
+$(one_line < "$STATE/console-setup.log" | cut -c1-160)"
 out=$(t 60 systemctl enable --now ctk12328-console 2>&1)
 r=$?
 verdict $r console-enable-now "systemctl enable --now ctk12328-console: exit $r $(echo "$out" |
