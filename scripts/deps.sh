@@ -2,6 +2,7 @@
 # Install the Debian packages ctk12328 needs, when any is missing.
 # As root: apt-get update, then apt-get install. Otherwise: print the exact command and stop.
 # fonts-wqy-microhei: a CJK font, so the console's Chinese pages render in chromium (tests).
+# debootstrap and systemd-container are only for make systemd-check, which installs them itself.
 set -u
 PKGS="gcc make pkg-config libcunit1-dev libcurl4-openssl-dev libxml2-dev libpcre2-dev
 libmicrohttpd-dev libsqlite3-dev libosip2-dev libssl-dev libjson-c-dev libarchive-dev
