@@ -244,6 +244,8 @@ static pid_t spawn(const ctk_console_runs *r, const char *dir, const char *pics,
   if(pid == 0) {
     FILE *f;
     setpgid(0, 0);
+    /* the console blocks its stop signals for sigwait: a run must feel the cancel's SIGTERM */
+    ctk_proc_child_reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     f = freopen(log, "a", stdout);
     if(f)

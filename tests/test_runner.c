@@ -1,5 +1,7 @@
 /* test_runner: the runner's own parts: "key = value" files, PICS conditions, PIXIT checks,
  * --select, the registry, requirement coverage, child processes and the recording relay. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,6 +742,45 @@ static void test_proc_wait_exit(void)
   CU_ASSERT_FALSE(ctk_proc_alive(&p));
 }
 
+/* A child starts with no signal blocked and the stop signals at their default, even when its
+ * parent blocks them for sigwait (ctk console starting a run): else the cancel's SIGTERM
+ * never reaches the run. */
+static void test_proc_child_signals(void)
+{
+  const char *dir = ctk_test_tmpdir("runner-proc-signals");
+  char log[600];
+  /* grep itself reads its status: a shell would clear the mask on its own start */
+  char *argv[] = { "/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status", NULL };
+  char *text, *blk, *ign;
+  sigset_t stop, old;
+  ctk_proc p;
+  unsigned long long ignored = ~0ull;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  snprintf(log, sizeof(log), "%s/signals.log", dir);
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, &old);
+  CU_ASSERT_EQUAL(ctk_proc_start(&p, "signals", argv, log), CTK_E_OK);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  CU_ASSERT_EQUAL(ctk_proc_wait_exit(&p, 5000), CTK_E_OK);
+  ctk_proc_stop(&p, 100);
+  text = ctk_test_read_file(log, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  blk = strstr(text, "SigBlk:");
+  ign = strstr(text, "SigIgn:");
+  CU_ASSERT_PTR_NOT_NULL(blk);
+  CU_ASSERT_PTR_NOT_NULL(ign);
+  if(blk)
+    CU_ASSERT_EQUAL(strtoull(blk + 7, NULL, 16), 0);
+  if(ign)
+    ignored = strtoull(ign + 7, NULL, 16);
+  CU_ASSERT_EQUAL(ignored & (1ull << (SIGTERM - 1)), 0);
+  CU_ASSERT_EQUAL(ignored & (1ull << (SIGPIPE - 1)), 0);
+  free(text);
+}
+
 static void test_relay_records(void)
 {
   ctk_profile *p = NULL;
@@ -985,6 +1026,7 @@ void ctk_test_add_runner(CU_pSuite s)
   CTK_TEST(s, test_coverage_per_profile);
   CTK_TEST(s, test_proc_port_and_stop);
   CTK_TEST(s, test_proc_wait_exit);
+  CTK_TEST(s, test_proc_child_signals);
   CTK_TEST(s, test_relay_records);
   CTK_TEST(s, test_run_usage);
   CTK_TEST(s, test_runner_speaks_both_profiles);

@@ -77,6 +77,7 @@ ctk_code ctk_proc_start(ctk_proc *p, const char *name, char *const argv[], const
     /* Own process group: a ^C at the terminal reaches the runner, which stops the children
      * in order instead of everyone dying at once. PDEATHSIG covers a runner killed hard. */
     setpgid(0, 0);
+    ctk_proc_child_reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if(getppid() != parent)
       _exit(127);
@@ -226,6 +227,17 @@ static void proc_kill_registered(long grace_ms)
       proc_registry[i] = 0;
     }
   }
+}
+
+void ctk_proc_child_reset_signals(void)
+{
+  static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+  sigset_t none;
+  size_t i;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for(i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+    signal(stops[i], SIG_DFL);
 }
 
 void ctk_proc_stop_all(long grace_ms)

@@ -22,6 +22,12 @@ typedef struct ctk_proc {
  * to the runner stops it too. */
 ctk_code ctk_proc_start(ctk_proc *p, const char *name, char *const argv[], const char *log_path);
 
+/* In a child between fork and exec: unblock every signal and give SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE their default action. A daemon that blocks its stop signals for sigwait (ctk serve,
+ * ctk console) would otherwise hand the blocked mask through exec, and its children would
+ * never see the SIGTERM that stops them. Async-signal-safe. */
+void ctk_proc_child_reset_signals(void);
+
 /* Wait until path holds a port number (a line with digits), at most timeout_ms. Fails early
  * with CTK_E_EXTERNAL when the child exits first. */
 ctk_code ctk_proc_wait_port(ctk_proc *p, const char *path, long timeout_ms, int *port);
