@@ -36,19 +36,11 @@
 
 typedef struct hostile_case {
   char file[128];
-  char method[16];
-  char path[512];
+  ctk_http_case http;          /* request line and directives, as the file gives them */
   ctk_buf headers;             /* real headers to send, each "Name: value\r\n" */
-  char auth[32];
-  char before[128];
-  char generate[128];
-  char expect_status[64];
-  char expect_result[128];
-  char expect_translated[128]; /* X-Ctk-Expect-Translated: in place of the above, translated */
   int expect_where;
   int stores;
   int keeps_nothing;           /* X-Ctk-Stores: nothing: not even a message-log row */
-  char echo[64];
   int own_host;                /* the file names its own Host: the test adds none */
   int own_framing;             /* X-Ctk-Framing: as-written: the test adds no Content-Length */
   ctk_buf body;                /* placeholders already replaced */
@@ -207,7 +199,7 @@ static int case_load(const char *name, hostile_case *c)
   char path[512], why[256];
   size_t len = 0;
   char *data;
-  ctk_http_case h;
+  ctk_http_case *h = &c->http;
   ctk_code result;
 
   memset(c, 0, sizeof(*c));
@@ -218,36 +210,28 @@ static int case_load(const char *name, hostile_case *c)
   data = ctk_test_read_file(path, &len);
   if(!data)
     return -1;
-  result = ctk_http_case_read(data, len, &h, case_header, c, why, sizeof(why));
+  result = ctk_http_case_read(data, len, h, case_header, c, why, sizeof(why));
   if(!result)
-    result = ctk_http_case_complete(&h, why, sizeof(why));
-  if(result || !h.has_body) {
+    result = ctk_http_case_complete(h, why, sizeof(why));
+  if(result || !h->has_body) {
     fprintf(stderr, "hostile: %s: %s\n", path, result ? why : "no empty line before the body");
     free(data);
     return -1;
   }
-  expand(&c->body, data + h.body_offset, len - h.body_offset);
+  expand(&c->body, data + h->body_offset, len - h->body_offset);
   free(data);
-  ctk_strlcpy(c->method, h.method, sizeof(c->method));
-  ctk_strlcpy(c->path, h.path, sizeof(c->path));
-  ctk_strlcpy(c->auth, h.auth, sizeof(c->auth));
-  ctk_strlcpy(c->before, h.before, sizeof(c->before));
-  ctk_strlcpy(c->generate, h.generate, sizeof(c->generate));
-  ctk_strlcpy(c->expect_status, h.expect_status, sizeof(c->expect_status));
-  ctk_strlcpy(c->expect_result, h.expect_result, sizeof(c->expect_result));
-  ctk_strlcpy(c->expect_translated, h.expect_translated, sizeof(c->expect_translated));
-  ctk_strlcpy(c->echo, h.echo, sizeof(c->echo));
-  c->expect_where = !strcmp(h.expect_where, "yes");
-  c->stores = !strcmp(h.stores, "yes");
-  c->keeps_nothing = !strcmp(h.stores, "nothing");
-  c->own_framing = !strcmp(h.framing, "as-written");
+  c->expect_where = !strcmp(h->expect_where, "yes");
+  c->stores = !strcmp(h->stores, "yes");
+  c->keeps_nothing = !strcmp(h->stores, "nothing");
+  c->own_framing = !strcmp(h->framing, "as-written");
   if(hostile_tr) {
-    char translated[sizeof(c->path)];
-    ctk_translate_path(hostile_tr, c->path, translated, sizeof(translated));
-    ctk_strlcpy(c->path, translated, sizeof(c->path));
+    char translated[sizeof(c->http.path)];
+    ctk_translate_path(hostile_tr, c->http.path, translated, sizeof(translated));
+    ctk_strlcpy(c->http.path, translated, sizeof(c->http.path));
     to_profile(&c->headers);
-    if(c->expect_translated[0])
-      ctk_strlcpy(c->expect_result, c->expect_translated, sizeof(c->expect_result));
+    if(c->http.expect_translated[0])
+      ctk_strlcpy(c->http.expect_result, c->http.expect_translated,
+                  sizeof(c->http.expect_result));
   }
   return 0;
 }
@@ -370,39 +354,39 @@ static void case_send(const hostile_case *c, const hostile_target *t, ctk_wire_a
   ctk_buf_init(&tail, 0);
   ctk_buf_init(&turned, (size_t)8 * 1024 * 1024);
   turned_body(c, t, &turned);
-  if(!c->generate[0])
+  if(!c->http.generate[0])
     to_profile(&turned);
   body = ctk_buf_str(&turned);
   body_len = turned.len;
-  ctk_buf_printf(&head, "%s %s%s HTTP/1.1\r\n", c->method, t->path_prefix, c->path);
+  ctk_buf_printf(&head, "%s %s%s HTTP/1.1\r\n", c->http.method, t->path_prefix, c->http.path);
   if(!c->own_host)
     ctk_buf_printf(&head, "Host: 127.0.0.1:%d\r\n", t->port);
   ctk_buf_add(&head, c->headers.data ? c->headers.data : "", c->headers.len);
   auth[0] = '\0';
-  if(!strcmp(c->auth, "city")) {
+  if(!strcmp(c->http.auth, "city")) {
     ctk_ts_secret(t->caller, secret, sizeof(secret));
     ctk_wire_basic_auth(t->caller, secret, auth, sizeof(auth));
   }
-  else if(!strcmp(c->auth, "other-city")) {
+  else if(!strcmp(c->http.auth, "other-city")) {
     ctk_ts_secret(CTK_TS_OTHER_CITY, secret, sizeof(secret));
     ctk_wire_basic_auth(CTK_TS_OTHER_CITY, secret, auth, sizeof(auth));
   }
-  else if(!strcmp(c->auth, "wrong-password"))
+  else if(!strcmp(c->http.auth, "wrong-password"))
     ctk_wire_basic_auth(t->caller, "not-the-secret", auth, sizeof(auth));
   if(auth[0])
     ctk_buf_printf(&head, "Authorization: %s\r\n", auth);
-  if(sscanf(c->generate, "body %zu %u", &gen_bytes, &gen_seq) == 2) {
+  if(sscanf(c->http.generate, "body %zu %u", &gen_bytes, &gen_seq) == 2) {
     generated_body(gen_seq, t, &prefix, &tail);
     body = ctk_buf_str(&prefix);
     body_len = prefix.len;
     pad = gen_bytes > prefix.len + tail.len ? gen_bytes - prefix.len - tail.len : 0;
   }
-  else if(sscanf(c->generate, "attributes %zu %u", &gen_bytes, &gen_seq) == 2) {
+  else if(sscanf(c->http.generate, "attributes %zu %u", &gen_bytes, &gen_seq) == 2) {
     attributes_body(gen_bytes, gen_seq, t, &turned);
     body = ctk_buf_str(&turned);
     body_len = turned.len;
   }
-  else if(sscanf(c->generate, "header %63s %zu", gen_name, &gen_bytes) == 2) {
+  else if(sscanf(c->http.generate, "header %63s %zu", gen_name, &gen_bytes) == 2) {
     size_t i;
     ctk_buf_printf(&head, "%s: ", gen_name);
     for(i = 0; i < gen_bytes; i++)
@@ -438,7 +422,7 @@ static int one_of(const char *list, const char *token)
 static int result_matches(const hostile_case *c, const ctk_wire_answer *a, char *why,
                           size_t whylen)
 {
-  const char *list = c->expect_result;
+  const char *list = c->http.expect_result;
   const char *p = list;
 
   if(!strcmp(list, "-"))
@@ -486,7 +470,7 @@ static int status_matches(const hostile_case *c, int status)
 {
   char s[16];
   snprintf(s, sizeof(s), "%d", status);
-  return one_of(c->expect_status, s);
+  return one_of(c->http.expect_status, s);
 }
 
 /* A message of the catalogue's profile from the city to the province, in the profile in use,
@@ -544,7 +528,7 @@ static int echo_matches(const hostile_case *c, const ctk_test_node *province, ch
   int ok;
 
   /* c->body is as the file wrote it (the catalogue's profile); the answer is the profile's */
-  ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", c->echo, sent, sizeof(sent));
+  ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", c->http.echo, sent, sizeof(sent));
   ctk_wire_xml_text(c->body.data, c->body.len, "WorkOrder", "OrderId", order_id,
                     sizeof(order_id));
   snprintf(msg_id, sizeof(msg_id), "hostile-echo-%.3s-query", c->file);
@@ -554,7 +538,7 @@ static int echo_matches(const hostile_case *c, const ctk_test_node *province, ch
   ctk_ts_message(&msg, msg_id, "1010", CTK_TS_CITY, 3, CTK_TS_PROVINCE, 2, body);
   ctk_wire_answer_init(&a);
   post_as_city(province, &msg, &a);
-  ctk_wire_xml_text(a.body.data, a.body.len, el_name("WorkOrder"), el_name(c->echo), back,
+  ctk_wire_xml_text(a.body.data, a.body.len, el_name("WorkOrder"), el_name(c->http.echo), back,
                     sizeof(back));
   ok = a.status == 200 && !strcmp(sent, back);
   if(!ok)
@@ -613,10 +597,10 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
     case_free(&c);
     return;
   }
-  if(c.before[0]) {
+  if(c.http.before[0]) {
     hostile_case pre;
     ctk_wire_answer pa;
-    if(case_load(c.before, &pre) == 0) {
+    if(case_load(c.http.before, &pre) == 0) {
       ctk_wire_answer_init(&pa);
       case_send(&pre, &to_province, &pa);
       if(!pa.has_answer || strcmp(pa.code, ctk_profile_rc(hostile_profile, "OK")))
@@ -639,12 +623,12 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
             a.is_fault ? "FAULT" : a.code, a.text, a.where);
   if(!status_matches(&c, a.status)) {
     snprintf(why, sizeof(why), "HTTP status %d, expected %.60s (result %.31s \"%.160s\")", a.status,
-             c.expect_status, a.code, a.text);
+             c.http.expect_status, a.code, a.text);
     fail_case(&c, why);
   }
   else if(!result_matches(&c, &a, why, sizeof(why))) {
     char full[640];
-    snprintf(full, sizeof(full), "%.400s; expected %.127s", why, c.expect_result);
+    snprintf(full, sizeof(full), "%.400s; expected %.127s", why, c.http.expect_result);
     fail_case(&c, full);
   }
   if(!ctk_ts_alive(province)) {
@@ -663,7 +647,7 @@ static void run_one(const char *name, ctk_test_node *province, unsigned idx)
              before.orders, after.orders, before.outbox, after.outbox);
     fail_case(&c, why);
   }
-  if(c.echo[0] && a.has_answer && !strcmp(a.code, ctk_profile_rc(hostile_profile, "OK")) &&
+  if(c.http.echo[0] && a.has_answer && !strcmp(a.code, ctk_profile_rc(hostile_profile, "OK")) &&
      !echo_matches(&c, province, why, sizeof(why)))
     fail_case(&c, why);
   ctk_wire_answer_free(&a);
@@ -770,11 +754,12 @@ static int run_one_both(const char *name, const hostile_target *to_province,
     case_free(&c);
     return 0;
   }
-  if(c.before[0]) {            /* needs what the province stored before: not the city's */
+  if(c.http.before[0]) {            /* needs what the province stored before: not the city's */
     case_free(&c);
     return 0;
   }
-  if(!strncmp(c.path, "/ctk/", 5)) {  /* a node's local routes: not on the city's message port */
+  /* a node's local routes: not on the city's message port */
+  if(!strncmp(c.http.path, "/ctk/", 5)) {
     case_free(&c);
     return 0;
   }
@@ -799,7 +784,7 @@ static int run_one_both(const char *name, const hostile_target *to_province,
     }
     else if(!status_matches(&c, ca.status) || !result_matches(&c, &ca, why, sizeof(why))) {
       snprintf(full, sizeof(full), "the city: HTTP %d, %.400s; expected %.60s %.127s",
-               ca.status, why, c.expect_status, c.expect_result);
+               ca.status, why, c.http.expect_status, c.http.expect_result);
       fail_case(&c, full);
     }
   }
@@ -885,14 +870,14 @@ static void test_catalogue_files_are_well_formed(void)
       fprintf(stderr, "test_hostile: %s does not follow the README format\n", names[i]);
     CU_ASSERT(ok);
     /* a hostile case never allows success for something the baseline forbids */
-    if(ok && one_of(c.expect_result, "OK"))
-      CU_ASSERT(c.stores || c.echo[0]);
+    if(ok && one_of(c.http.expect_result, "OK"))
+      CU_ASSERT(c.stores || c.http.echo[0]);
     if(ok && c.stores)
       controls++;
-    if(ok && c.before[0]) {
+    if(ok && c.http.before[0]) {
       char path[512];
       FILE *f;
-      snprintf(path, sizeof(path), "%s/%s", HOSTILE_DIR, c.before);
+      snprintf(path, sizeof(path), "%s/%s", HOSTILE_DIR, c.http.before);
       f = fopen(path, "rb");
       CU_ASSERT_PTR_NOT_NULL(f);
       if(f)
