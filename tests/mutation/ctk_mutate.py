@@ -1018,8 +1018,11 @@ class Checker:
             return "killed", "%s: exit %d" % (check, rc), secs
         return "survived", "", secs
 
-    def measure_baseline(self, scratch, ctk_tests=None):
-        for check in self.all_checks():
+    def measure_baseline(self, scratch, ctk_tests=None, files=None):
+        """Runs once, unmutated, every check the mutants of files (all files: None) need."""
+        needed = self.all_checks() if files is None else \
+            [c for c in self.all_checks() if any(c in self.checks_for(f) for f in files)]
+        for check in needed:
             d = tempfile.mkdtemp(prefix="baseline-", dir=scratch)
             outcome, detail, secs = self.run_one(check, None, ctk_tests, d, 600)
             if outcome != "survived":
@@ -1403,7 +1406,8 @@ def cmd_run(args, root):
         if not args.no_baseline:
             if not quiet:
                 sys.stderr.write("ctk_mutate: baseline run of the unmutated program...\n")
-            checker.measure_baseline(scratch, os.path.join(root, build, "ctk-tests"))
+            checker.measure_baseline(scratch, os.path.join(root, build, "ctk-tests"),
+                                     {m.file for m in picked})
         progress = Progress(len(picked), not quiet)
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             futs = [pool.submit(run_mutant, m, sources[m.file], builder, checker, scratch,
