@@ -46,6 +46,21 @@ static void conv_location(const ctk_wire_answer *a, char *out, size_t outlen)
   out[n] = '\0';
 }
 
+/* GET request_line with this Host header (NULL: 127.0.0.1:port): the WSDL comes back (200)
+ * and its soap:address location is want. */
+static void conv_expect_location(int port, const char *request_line, const char *host,
+                                 const char *want)
+{
+  ctk_wire_answer a;
+  char loc[256];
+
+  conv_get(port, request_line, host, &a);
+  CU_ASSERT_EQUAL(a.status, 200);
+  conv_location(&a, loc, sizeof(loc));
+  CU_ASSERT_STRING_EQUAL(loc, want);
+  ctk_wire_answer_free(&a);
+}
+
 /* A node with only the options this suite needs (no credentials: nobody may call it). */
 static ctk_node_engine *conv_node_on(const char *name, const char *address, const char *listen)
 {
@@ -104,33 +119,17 @@ static void test_conventions_wsdl_has_the_nodes_address(void)
 
   /* another of its own names, as .NET asks (?WSDL) */
   snprintf(host, sizeof(host), "localhost:%d", port);
-  conv_get(port, "GET /soap?WSDL", host, &a);
-  CU_ASSERT_EQUAL(a.status, 200);
-  conv_location(&a, loc, sizeof(loc));
   snprintf(want, sizeof(want), "http://localhost:%d/soap", port);
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
+  conv_expect_location(port, "GET /soap?WSDL", host, want);
 
   /* a name that is not the node's, or its name on another port: the configured address */
   snprintf(want, sizeof(want), "http://127.0.0.1:%d/soap", port);
-  conv_get(port, "GET /soap?wsdl", "evil.example", &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
-  conv_get(port, "GET /soap?wsdl", "localhost:1", &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
-  conv_get(port, "GET /soap?wsdl", "127.0.0.1:80\"><x y=\"", &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
+  conv_expect_location(port, "GET /soap?wsdl", "evil.example", want);
+  conv_expect_location(port, "GET /soap?wsdl", "localhost:1", want);
+  conv_expect_location(port, "GET /soap?wsdl", "127.0.0.1:80\"><x y=\"", want);
   /* its own name and port, but spelt with a character no Host has (strtol would take "+") */
   snprintf(host, sizeof(host), "127.0.0.1:+%d", port);
-  conv_get(port, "GET /soap?wsdl", host, &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
+  conv_expect_location(port, "GET /soap?wsdl", host, want);
 
   /* HEAD: the same answer without the body */
   conv_get(port, "HEAD /soap?wsdl", NULL, &a);
@@ -146,19 +145,11 @@ static void test_conventions_wsdl_configured_address(void)
 {
   ctk_node_engine *n = conv_node("conv-wsdl-address", "ctk.example.org:8443");
   int port = ctk_node_port(n);
-  ctk_wire_answer a;
-  char loc[256];
   char err[256];
   ctk_node_config cfg;
 
-  conv_get(port, "GET /soap?wsdl", "evil.example", &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, "http://ctk.example.org:8443/soap");
-  ctk_wire_answer_free(&a);
-  conv_get(port, "GET /soap?wsdl", "CTK.example.org:8443", &a);
-  conv_location(&a, loc, sizeof(loc));
-  CU_ASSERT_STRING_EQUAL(loc, "http://CTK.example.org:8443/soap");
-  ctk_wire_answer_free(&a);
+  conv_expect_location(port, "GET /soap?wsdl", "evil.example", "http://ctk.example.org:8443/soap");
+  conv_expect_location(port, "GET /soap?wsdl", "CTK.example.org:8443", "http://CTK.example.org:8443/soap");
   ctk_node_stop(n);
 
   ctk_node_config_init(&cfg, CTK_LEVEL_PROVINCE);
@@ -173,18 +164,12 @@ static void test_conventions_wsdl_on_every_address(void)
 {
   ctk_node_engine *n = conv_node_on("conv-wsdl-any", NULL, "0.0.0.0");
   int port = ctk_node_port(n);
-  ctk_wire_answer a;
   char host[64];
   char want[128];
-  char loc[256];
 
   snprintf(host, sizeof(host), "localhost:%d", port);
-  conv_get(port, "GET /soap?wsdl", host, &a);
-  CU_ASSERT_EQUAL(a.status, 200);
-  conv_location(&a, loc, sizeof(loc));
   snprintf(want, sizeof(want), "http://localhost:%d/soap", port);
-  CU_ASSERT_STRING_EQUAL(loc, want);
-  ctk_wire_answer_free(&a);
+  conv_expect_location(port, "GET /soap?wsdl", host, want);
   ctk_node_stop(n);
 }
 
