@@ -3,6 +3,7 @@
  * catches each docking misbehaviour of the reference city with the docking requirement's id
  * (tests/data/expected/dock-faults.txt). The clean city passing J2.dock-* and J2.dock-relink
  * is test_selftest's reference-city verdicts. */
+#include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
@@ -116,9 +117,11 @@ static void test_dock_esl_reads_channel_answer(void)
   ctk_buf_adds(&text, "Content-Type: auth/request\n\n"
                       "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
                       "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
+  /* every value is URL-encoded (the switch writes a + of the caller's number as %2B) */
   ctk_buf_adds(&body, "Event-Name: CHANNEL_ANSWER\nCore-UUID: x\nEvent-Date-Timestamp: "
                       "1764392402250000\nUnique-ID: 5d8ed826-0000-4000-8000-000000000001\n"
-                      "Caller-Caller-ID-Number: 13800000001\nEvent-Date-Local: 2026-11-29%2013%3A00%3A02\n\n");
+                      "Caller-Caller-ID-Number: %2B8613800000001\n"
+                      "Event-Date-Local: 2026-11-29%2013%3A00%3A02\n\n");
   ctk_buf_printf(&text, "Content-Length: %zu\nContent-Type: text/event-plain\n\n%s", body.len,
                  ctk_buf_str(&body));
   memset(&seen, 0, sizeof(seen));
@@ -128,9 +131,37 @@ static void test_dock_esl_reads_channel_answer(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "event plain CHANNEL_ANSWER\n\n"));
   CU_ASSERT_EQUAL(seen.n, 1);
   CU_ASSERT_STRING_EQUAL(seen.last.call_id, "5d8ed826-0000-4000-8000-000000000001");
-  CU_ASSERT_STRING_EQUAL(seen.last.caller, "13800000001");
+  CU_ASSERT_STRING_EQUAL(seen.last.caller, "+8613800000001");
   CU_ASSERT_EQUAL(seen.last.answered_ms, 1764392402250LL);
   ctk_buf_free(&out);
+  /* only a plain event with its body is an event: an empty one, or the same headers in an API
+   * reply's body, report no call, and the link stays */
+  ctk_buf_reset(&text);
+  ctk_buf_adds(&text, "Content-Type: auth/request\n\n"
+                      "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
+                      "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n"
+                      "Content-Type: text/event-plain\n\n");
+  ctk_buf_printf(&text, "Content-Length: %zu\nContent-Type: api/response\n\n%s", body.len,
+                 ctk_buf_str(&body));
+  memset(&seen, 0, sizeof(seen));
+  ctk_buf_init(&out, 1 << 16);
+  CU_ASSERT_TRUE(dock_feed("esl", text.data, text.len, 4096, &seen, &out) >= 0);
+  CU_ASSERT_EQUAL(seen.n, 0);
+  ctk_buf_free(&out);
+  /* the switch's goodbye ends the link, with the body it usually carries */
+  {
+    static const char bye[] = "Content-Type: auth/request\n\n"
+                              "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
+                              "Content-Type: command/reply\nReply-Text: +OK event listener "
+                              "enabled plain\n\n"
+                              "Content-Type: text/disconnect-notice\nContent-Length: 67\n\n"
+                              "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n";
+    CU_ASSERT_EQUAL(sizeof(bye) - 1 - (size_t)(strstr(bye, "Disconnected") - bye), 67);
+    memset(&seen, 0, sizeof(seen));
+    ctk_buf_init(&out, 1 << 16);
+    CU_ASSERT_EQUAL(dock_feed("esl", bye, sizeof(bye) - 1, 4096, &seen, &out), -1);
+    ctk_buf_free(&out);
+  }
   /* a wrong password ends the link */
   memset(&seen, 0, sizeof(seen));
   ctk_buf_init(&out, 1 << 16);
@@ -364,6 +395,59 @@ static void test_dock_link_up_only_when_logged_in(void)
   CU_ASSERT_EQUAL(seen.n, 0);
 }
 
+/* Records the call like dock_record, and leaves errno as EINTR, as a callback whose own call
+ * was interrupted by a signal leaves it: errno is the callback's, not a result of the dock's
+ * next write. */
+static void dock_record_errno(void *ctx, const char *family, const ctk_dock_call *call)
+{
+  dock_record(ctx, family, call);
+  errno = EINTR;
+}
+
+/* An ESL link over a socket: each command the dock writes reaches the switch once, whatever
+ * errno the callback left behind (a write that went through is not retried). The switch's
+ * event comes in the same read as its auth/request, so the callback runs just before the
+ * dock's first write. */
+static void test_dock_esl_link_writes_each_command_once(void)
+{
+  static const char event_body[] = "Event-Name: CHANNEL_ANSWER\nUnique-ID: call-errno-1\n"
+                                   "Caller-Caller-ID-Number: 13800000002\n\n";
+  static const char ok[] = "Content-Type: command/reply\nReply-Text: +OK accepted\n\n";
+  ctk_dock *d = NULL;
+  dock_seen seen;
+  char spec[64], err[256], text[4096], first[512];
+  unsigned long connects = 0;
+  int port = 0, lfd, fd, n;
+
+  memset(&seen, 0, sizeof(seen));
+  lfd = ctk_test_listen(4, &port);
+  CU_ASSERT_FATAL(lfd >= 0);
+  snprintf(spec, sizeof(spec), "esl:127.0.0.1:%d", port);
+  CU_ASSERT_EQUAL_FATAL(ctk_dock_start(spec, NULL, dock_record_errno, &seen, &d, err,
+                                       sizeof(err)), CTK_E_OK);
+  fd = dock_accept(lfd);
+  CU_ASSERT_FATAL(fd >= 0);
+  n = snprintf(first, sizeof(first), "Content-Length: %zu\nContent-Type: text/event-plain\n\n%s"
+               "Content-Type: auth/request\n\n", sizeof(event_body) - 1, event_body);
+  CU_ASSERT_EQUAL(send(fd, first, (size_t)n, MSG_NOSIGNAL), n);
+  CU_ASSERT_TRUE(dock_read_until(fd, text, sizeof(text), "auth " CTK_CTI_ESL_PASSWORD "\n\n"));
+  CU_ASSERT_EQUAL(send(fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(ok) - 1);
+  /* the subscription follows, and nothing else came before it */
+  CU_ASSERT_TRUE(dock_read_until(fd, text + strlen(text), sizeof(text) - strlen(text),
+                                 "event plain CHANNEL_ANSWER\n\n"));
+  CU_ASSERT_STRING_EQUAL(text, "auth " CTK_CTI_ESL_PASSWORD "\n\nevent plain CHANNEL_ANSWER\n\n");
+  CU_ASSERT_EQUAL(send(fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(ok) - 1);
+  CU_ASSERT_EQUAL(dock_wait_up(d, 1, &connects), 1);
+  CU_ASSERT_EQUAL(connects, 1);
+  /* stopped while the switch still holds its end open (a dock stuck writing gives up on a
+   * full socket instead of on a broken one) */
+  ctk_dock_stop(d);
+  close(fd);
+  close(lfd);
+  CU_ASSERT_EQUAL(seen.n, 1);
+  CU_ASSERT_STRING_EQUAL(seen.last.call_id, "call-errno-1");
+}
+
 /* With no file descriptor left a link cannot even make its socket: it waits and tries again,
  * and touches no descriptor it does not own (standard input stays what it was). */
 static void test_dock_no_descriptor_left(void)
@@ -504,6 +588,8 @@ void ctk_test_add_dock(CU_pSuite suite)
   CU_add_test(suite, "dock_wire", test_dock_wire);
   CU_add_test(suite, "dock_spec_errors", test_dock_spec_errors);
   CU_add_test(suite, "dock_link_up_only_when_logged_in", test_dock_link_up_only_when_logged_in);
+  CU_add_test(suite, "dock_esl_link_writes_each_command_once",
+              test_dock_esl_link_writes_each_command_once);
   CU_add_test(suite, "dock_no_descriptor_left", test_dock_no_descriptor_left);
   CU_add_test(suite, "dock_faults_caught", test_dock_faults_caught);
 }
