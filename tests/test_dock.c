@@ -108,25 +108,42 @@ static void test_dock_ami_reads_agentconnect(void)
   ctk_buf_free(&out);
 }
 
+/* What the switch says to a client that logs in and subscribes, in ESL's plain format. */
+#define ESL_LOGGED_IN "Content-Type: auth/request\n\n" \
+                      "Content-Type: command/reply\nReply-Text: +OK accepted\n\n" \
+                      "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n"
+
+/* Feeds a fresh ESL plugin the login, then tail, then a message of content type `type` with
+ * body as its Content-Length body (none when body is NULL), in pieces of step bytes; the
+ * plugin's answers go to a fresh *out (the caller frees it), the calls to a cleared *seen. */
+static long esl_feed(const char *tail, const char *type, const char *body, size_t step,
+                     dock_seen *seen, ctk_buf *out)
+{
+  ctk_buf text;
+  long used;
+  ctk_buf_init(&text, 1 << 16);
+  ctk_buf_adds(&text, ESL_LOGGED_IN);
+  ctk_buf_adds(&text, tail);
+  if(body)
+    ctk_buf_printf(&text, "Content-Length: %zu\nContent-Type: %s\n\n%s", strlen(body), type,
+                   body);
+  memset(seen, 0, sizeof(*seen));
+  ctk_buf_init(out, 1 << 16);
+  used = dock_feed("esl", text.data, text.len, step, seen, out);
+  ctk_buf_free(&text);
+  return used;
+}
+
 static void test_dock_esl_reads_channel_answer(void)
 {
-  ctk_buf text, body, out;
-  dock_seen seen;
-  ctk_buf_init(&text, 1 << 16);
-  ctk_buf_init(&body, 1 << 16);
-  ctk_buf_adds(&text, "Content-Type: auth/request\n\n"
-                      "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
-                      "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
   /* every value is URL-encoded (the switch writes a + of the caller's number as %2B) */
-  ctk_buf_adds(&body, "Event-Name: CHANNEL_ANSWER\nCore-UUID: x\nEvent-Date-Timestamp: "
-                      "1764392402250000\nUnique-ID: 5d8ed826-0000-4000-8000-000000000001\n"
-                      "Caller-Caller-ID-Number: %2B8613800000001\n"
-                      "Event-Date-Local: 2026-11-29%2013%3A00%3A02\n\n");
-  ctk_buf_printf(&text, "Content-Length: %zu\nContent-Type: text/event-plain\n\n%s", body.len,
-                 ctk_buf_str(&body));
-  memset(&seen, 0, sizeof(seen));
-  ctk_buf_init(&out, 1 << 16);
-  CU_ASSERT_TRUE(dock_feed("esl", text.data, text.len, 7, &seen, &out) >= 0);
+  static const char body[] = "Event-Name: CHANNEL_ANSWER\nCore-UUID: x\nEvent-Date-Timestamp: "
+                             "1764392402250000\nUnique-ID: 5d8ed826-0000-4000-8000-000000000001\n"
+                             "Caller-Caller-ID-Number: %2B8613800000001\n"
+                             "Event-Date-Local: 2026-11-29%2013%3A00%3A02\n\n";
+  ctk_buf out;
+  dock_seen seen;
+  CU_ASSERT_TRUE(esl_feed("", "text/event-plain", body, 7, &seen, &out) >= 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "auth " CTK_CTI_ESL_PASSWORD "\n\n"));
   CU_ASSERT_PTR_NOT_NULL(strstr(ctk_buf_str(&out), "event plain CHANNEL_ANSWER\n\n"));
   CU_ASSERT_EQUAL(seen.n, 1);
@@ -136,32 +153,15 @@ static void test_dock_esl_reads_channel_answer(void)
   ctk_buf_free(&out);
   /* only a plain event with its body is an event: an empty one, or the same headers in an API
    * reply's body, report no call, and the link stays */
-  ctk_buf_reset(&text);
-  ctk_buf_adds(&text, "Content-Type: auth/request\n\n"
-                      "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
-                      "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n"
-                      "Content-Type: text/event-plain\n\n");
-  ctk_buf_printf(&text, "Content-Length: %zu\nContent-Type: api/response\n\n%s", body.len,
-                 ctk_buf_str(&body));
-  memset(&seen, 0, sizeof(seen));
-  ctk_buf_init(&out, 1 << 16);
-  CU_ASSERT_TRUE(dock_feed("esl", text.data, text.len, 4096, &seen, &out) >= 0);
+  CU_ASSERT_TRUE(esl_feed("Content-Type: text/event-plain\n\n", "api/response", body, 4096,
+                          &seen, &out) >= 0);
   CU_ASSERT_EQUAL(seen.n, 0);
   ctk_buf_free(&out);
   /* the switch's goodbye ends the link, with the body it usually carries */
-  {
-    static const char bye[] = "Content-Type: auth/request\n\n"
-                              "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
-                              "Content-Type: command/reply\nReply-Text: +OK event listener "
-                              "enabled plain\n\n"
-                              "Content-Type: text/disconnect-notice\nContent-Length: 67\n\n"
-                              "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n";
-    CU_ASSERT_EQUAL(sizeof(bye) - 1 - (size_t)(strstr(bye, "Disconnected") - bye), 67);
-    memset(&seen, 0, sizeof(seen));
-    ctk_buf_init(&out, 1 << 16);
-    CU_ASSERT_EQUAL(dock_feed("esl", bye, sizeof(bye) - 1, 4096, &seen, &out), -1);
-    ctk_buf_free(&out);
-  }
+  CU_ASSERT_EQUAL(esl_feed("", "text/disconnect-notice", "Disconnected, goodbye.\n"
+                           "See you at ClueCon! http://www.cluecon.com/\n", 4096, &seen, &out),
+                  -1);
+  ctk_buf_free(&out);
   /* a wrong password ends the link */
   memset(&seen, 0, sizeof(seen));
   ctk_buf_init(&out, 1 << 16);
@@ -171,8 +171,6 @@ static void test_dock_esl_reads_channel_answer(void)
     CU_ASSERT_EQUAL(dock_feed("esl", refused, sizeof(refused) - 1, 4096, &seen, &out), -1);
   }
   ctk_buf_free(&out);
-  ctk_buf_free(&text);
-  ctk_buf_free(&body);
 }
 
 static void test_dock_csta_reads_established(void)
