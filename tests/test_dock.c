@@ -345,6 +345,22 @@ static unsigned dock_wait_up(ctk_dock *d, unsigned up, unsigned long *connects)
   }
 }
 
+/* A dock of one link of family to a listener here, and that link's connection accepted: the
+ * connection (-1 when none came), the listener in *lfd and the dock in *d. Fatal when the
+ * dock does not start. */
+static int dock_start_accepted(const char *family, ctk_dock_answered_fn fn, dock_seen *seen,
+                               ctk_dock **d, int *lfd)
+{
+  char spec[64], err[256];
+  int port = 0;
+  memset(seen, 0, sizeof(*seen));
+  *lfd = ctk_test_listen(4, &port);
+  CU_ASSERT_FATAL(*lfd >= 0);
+  snprintf(spec, sizeof(spec), "%s:127.0.0.1:%d", family, port);
+  CU_ASSERT_EQUAL_FATAL(ctk_dock_start(spec, NULL, fn, seen, d, err, sizeof(err)), CTK_E_OK);
+  return dock_accept(*lfd);
+}
+
 /* A link is up only once the queue machine accepted the login (not when it merely greets),
  * is counted once, is down as soon as the machine closes it, and connects again. */
 static void test_dock_link_up_only_when_logged_in(void)
@@ -354,18 +370,12 @@ static void test_dock_link_up_only_when_logged_in(void)
                                  "Message: Authentication accepted\r\n\r\n";
   ctk_dock *d = NULL;
   dock_seen seen;
-  char spec[64], err[256], text[4096];
+  char text[4096];
   unsigned up = 9;
   unsigned long connects = 9;
-  int port = 0, lfd, fd, i;
+  int lfd, fd, i;
 
-  memset(&seen, 0, sizeof(seen));
-  lfd = ctk_test_listen(4, &port);
-  CU_ASSERT_FATAL(lfd >= 0);
-  snprintf(spec, sizeof(spec), "ami:127.0.0.1:%d", port);
-  CU_ASSERT_EQUAL_FATAL(ctk_dock_start(spec, NULL, dock_record, &seen, &d, err, sizeof(err)),
-                        CTK_E_OK);
-  fd = dock_accept(lfd);
+  fd = dock_start_accepted("ami", dock_record, &seen, &d, &lfd);
   CU_ASSERT_FATAL(fd >= 0);
   CU_ASSERT_EQUAL(send(fd, banner, sizeof(banner) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(banner) - 1);
   CU_ASSERT_TRUE(dock_read_until(fd, text, sizeof(text), "ActionID: 1\r\n\r\n"));
@@ -413,17 +423,11 @@ static void test_dock_esl_link_writes_each_command_once(void)
   static const char ok[] = "Content-Type: command/reply\nReply-Text: +OK accepted\n\n";
   ctk_dock *d = NULL;
   dock_seen seen;
-  char spec[64], err[256], text[4096], first[512];
+  char text[4096], first[512];
   unsigned long connects = 0;
-  int port = 0, lfd, fd, n;
+  int lfd, fd, n;
 
-  memset(&seen, 0, sizeof(seen));
-  lfd = ctk_test_listen(4, &port);
-  CU_ASSERT_FATAL(lfd >= 0);
-  snprintf(spec, sizeof(spec), "esl:127.0.0.1:%d", port);
-  CU_ASSERT_EQUAL_FATAL(ctk_dock_start(spec, NULL, dock_record_errno, &seen, &d, err,
-                                       sizeof(err)), CTK_E_OK);
-  fd = dock_accept(lfd);
+  fd = dock_start_accepted("esl", dock_record_errno, &seen, &d, &lfd);
   CU_ASSERT_FATAL(fd >= 0);
   n = snprintf(first, sizeof(first), "Content-Length: %zu\nContent-Type: text/event-plain\n\n%s"
                "Content-Type: auth/request\n\n", sizeof(event_body) - 1, event_body);
