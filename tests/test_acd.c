@@ -1,5 +1,8 @@
 /* test_acd: the queue machine's UAS state machine without sockets (SIP text in, libosip2 checks
- * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers. */
+ * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers;
+ * and the CTI hub's pollfds on loopback listeners, here and not in acd_net because this suite
+ * runs first and fast: a hub that polls the wrong slots must fail at once, not as a time-out of
+ * every networked test after it. */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <json-c/json.h>
@@ -20,6 +23,7 @@
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
+#include "acd_testlib.h"
 #include "ctk_proc.h"
 #include "ctk_test.h"
 #include "ctk_test_wire.h"
@@ -1279,23 +1283,13 @@ static void test_acd_cti_hub_polls_every_family(void)
 {
   static const char *const families[] = { "csta", "ami", "esl" };
   ctk_acd_cti_hub *hub = NULL;
-  ctk_acd_cti_options opt;
   struct pollfd space[18], *fds = space + 2; /* slots before the array: a wrong offset shows */
   char text[256];
   size_t n, len = 0, i, k;
   long long until;
   int fd;
 
-  memset(&opt, 0, sizeof(opt));
-  opt.bind_addr = "127.0.0.1";
-  opt.max_clients = 4;
-  opt.login_ms = 5000;
-  CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_new(&hub), CTK_E_OK);
-  for(i = 0; i < 3; i++) {
-    ctk_acd_cti_plugin plugin;
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_plugin_init(families[i], &plugin), CTK_E_OK);
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_OK);
-  }
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_hub(&hub, families, 3), 0);
   space[0].fd = space[1].fd = -2;
   n = ctk_acd_cti_hub_pollfds(hub, fds, 16);
   CU_ASSERT(space[0].fd == -2 && space[1].fd == -2);

@@ -724,19 +724,11 @@ static void test_acd_cti_hub_free_closes_ports(void)
 {
   static const char *const families[] = { "csta", "ami" };
   ctk_acd_cti_hub *hub = NULL;
-  ctk_acd_cti_options opt;
   int ports[2], i, fd;
 
-  memset(&opt, 0, sizeof(opt));
-  opt.bind_addr = "127.0.0.1";
-  opt.max_clients = 4;
-  opt.login_ms = 5000;
-  CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_new(&hub), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_hub(&hub, families, 2), 0);
   for(i = 0; i < 2; i++) {
-    ctk_acd_cti_plugin plugin;
     const ctk_acd_cti_plugin *p;
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_plugin_init(families[i], &plugin), CTK_E_OK);
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_OK);
     p = ctk_acd_cti_hub_find(hub, families[i]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     ports[i] = ctk_acd_cti_link_port(p);
