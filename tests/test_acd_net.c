@@ -461,17 +461,15 @@ static const char *ami_event_wait(int fd, char *text, size_t size, size_t *len, 
   for(;;) {
     const char *ev = strstr(text, head);
     unsigned ends = 0, k;
-    const char *at = text;
+    const char *at;
     for(k = 1; ev && k < nth; k++)
       ev = strstr(ev + 1, head);
     if(ev && strstr(ev, "\r\n\r\n"))
       return ev;
     if(ctk_now_ms() >= until)
       return NULL;
-    while((at = strstr(at, "\r\n\r\n")) != NULL) {
+    for(at = strstr(text, "\r\n\r\n"); at; at = strstr(at + 4, "\r\n\r\n"))
       ends++;
-      at += 4;
-    }
     text_wait(fd, text, size, len, "\r\n\r\n", ends + 1, 100);
   }
 }
@@ -568,12 +566,13 @@ static void test_acd_net_ami_esl_clients_see_the_queue(void)
   snprintf(want, sizeof(want), "Event: QueueEntry\r\nQueue: " CTK_ACD_QUEUE_NAME "\r\nPosition: 1\r\n"
            "Channel: %s\r\nUniqueid: %s\r\nCallerIDNum: 13800000000\r\nCallerIDName: <unknown>\r\n"
            "ConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\nWait: ", chan, uid);
+  /* not _FATAL from here on: a failed check must still stop the simulator */
   entry = strstr(a1, want);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-  entry += strlen(want);
-  entry += strspn(entry, "0123456789"); /* whole seconds waited so far */
-  {
+  CU_ASSERT_PTR_NOT_NULL(entry);
+  if(entry) {
     static const char rest[] = "\r\nPriority: 0\r\nActionID: qs9\r\n\r\n";
+    entry += strlen(want);
+    entry += strspn(entry, "0123456789"); /* whole seconds waited so far */
     CU_ASSERT_EQUAL(strncmp(entry, rest, sizeof(rest) - 1), 0);
   }
   CU_ASSERT_PTR_NOT_NULL(strstr(a1, "ActionID: qs9\r\nEventList: Complete\r\nListItems: 3\r\n"));
@@ -589,10 +588,12 @@ static void test_acd_net_ami_esl_clients_see_the_queue(void)
   CU_ASSERT_EQUAL(text_wait(fa1, a1, sizeof(a1), &a1_len, "Event: QueueStatusComplete\r\nActionID: qs10\r\n", 1, 3000), 1);
   entry = strstr(a1, "\r\nActionID: qs10\r\n");
   entry = entry ? strstr(entry, "Event: QueueMember\r\n") : NULL;
-  CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-  CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nCallsTaken: 1\r\nLastCall: "));
-  CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nLastPause: 0\r\nInCall: 0\r\nStatus: 6\r\nPaused: 0\r\n"));
-  CU_ASSERT_PTR_NULL(strstr(entry, "Event: QueueEntry\r\n")); /* nobody waits any more */
+  CU_ASSERT_PTR_NOT_NULL(entry);
+  if(entry) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nCallsTaken: 1\r\nLastCall: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nLastPause: 0\r\nInCall: 0\r\nStatus: 6\r\nPaused: 0\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(entry, "Event: QueueEntry\r\n")); /* nobody waits any more */
+  }
   /* the caller gives up while the agent's phone rings */
   udp_send_req(fd, acd.sip_port, "CANCEL", "amiesl2", 1, NULL);
   {
