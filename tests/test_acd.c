@@ -1,12 +1,18 @@
 /* test_acd: the queue machine's UAS state machine without sockets (SIP text in, libosip2 checks
- * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers. */
+ * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers;
+ * and the CTI hub's pollfds on loopback listeners, here and not in acd_net because this suite
+ * runs first and fast: a hub that polls the wrong slots must fail at once, not as a time-out of
+ * every networked test after it. */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <json-c/json.h>
 #include <osipparser2/osip_parser.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "acd/ctk_acd_ami.h"
 #include "acd/ctk_acd_control.h"
@@ -17,7 +23,10 @@
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
+#include "acd_testlib.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
+#include "ctk_test_wire.h"
 #include "load/ctk_load.h"
 
 #define CAP_MAX 64
@@ -940,6 +949,24 @@ static void test_acd_csta_event_document(void)
   CU_ASSERT_EQUAL(id, 9999);
   CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)frame.data, 20, &flen, &id), 0);
   CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)"\x01\x00\x00\x10" "0001", 8, &flen, &id), -1);
+  /* a call cleared before any agent had it (refused, or given up in the queue): the dropped
+   * connection is the queue's, whether the event names no agent or an empty one */
+  {
+    static const char *const no_agent[] = { "", NULL };
+    size_t k;
+    for(k = 0; k < 2; k++) {
+      char dev[64];
+      ev = sample_event(CTK_ACD_EV_CLEARED);
+      ev.agent = no_agent[k];
+      ev.busy_status = 486;
+      ctk_buf_reset(&b);
+      CU_ASSERT_EQUAL(ctk_acd_csta_event_xml(&ev, "7", &b), CTK_E_OK);
+      ctk_wire_xml_text(b.data, b.len, "droppedConnection", "deviceID", dev, sizeof(dev));
+      CU_ASSERT_STRING_EQUAL(dev, "12328");
+      ctk_wire_xml_text(b.data, b.len, NULL, "releasingDevice", dev, sizeof(dev));
+      CU_ASSERT_STRING_EQUAL(dev, "12328");
+    }
+  }
   ev = sample_event(CTK_ACD_EV_ANSWERED);
   CU_ASSERT_STRING_EQUAL(ctk_acd_csta_element(&ev), "EstablishedEvent");
   ev.kind = CTK_ACD_EV_CLEARED;
@@ -1249,9 +1276,64 @@ static void test_acd_cti_hub_places_and_families(void)
   cap_reset(&cap);
 }
 
+/* The hub's pollfds: one listener per family, each in its own slot from the first, and a
+ * client that connects is accepted and greeted through them. The simulator's loop polls
+ * exactly what this returns, so a wrong count leaves a family (and SIP) unserved. */
+static void test_acd_cti_hub_polls_every_family(void)
+{
+  static const char *const families[] = { "csta", "ami", "esl" };
+  ctk_acd_cti_hub *hub = NULL;
+  struct pollfd space[18], *fds = space + 2; /* slots before the array: a wrong offset shows */
+  char text[256];
+  size_t n, len = 0, i, k;
+  long long until;
+  int fd;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_hub(&hub, families, 3), 0);
+  space[0].fd = space[1].fd = -2;
+  n = ctk_acd_cti_hub_pollfds(hub, fds, 16);
+  CU_ASSERT(space[0].fd == -2 && space[1].fd == -2);
+  CU_ASSERT_EQUAL(n, 3);
+  if(n != 3) {
+    ctk_acd_cti_hub_free(hub);
+    return;
+  }
+  for(i = 0; i < n; i++) {
+    CU_ASSERT(fds[i].fd >= 0);
+    CU_ASSERT(fds[i].events & POLLIN);
+    for(k = 0; k < i; k++)
+      CU_ASSERT_NOT_EQUAL(fds[i].fd, fds[k].fd);
+  }
+  /* an AMI client is accepted and greeted: the hub hands each family its own pollfds */
+  fd = ctk_test_connect(ctk_acd_cti_link_port(ctk_acd_cti_hub_find(hub, "ami")), 5);
+  CU_ASSERT_FATAL(fd >= 0);
+  text[0] = '\0';
+  until = ctk_now_ms() + 3000;
+  while(!strstr(text, "Asterisk Call Manager/") && ctk_now_ms() < until) {
+    struct pollfd me;
+    int ready;
+    n = ctk_acd_cti_hub_pollfds(hub, fds, 16);
+    ready = poll(fds, n, 20);
+    ctk_acd_cti_hub_handle(hub, fds, ready > 0 ? n : 0, (uint64_t)ctk_now_ms());
+    me.fd = fd;
+    me.events = POLLIN;
+    if(poll(&me, 1, 0) == 1 && len + 1 < sizeof(text)) {
+      ssize_t r = recv(fd, text + len, sizeof(text) - 1 - len, 0);
+      if(r > 0)
+        len += (size_t)r;
+      text[len] = '\0';
+    }
+  }
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "Asterisk Call Manager/"));
+  CU_ASSERT_EQUAL(ctk_acd_cti_hub_pollfds(hub, fds, 16), 4); /* three listeners, one client */
+  close(fd);
+  ctk_acd_cti_hub_free(hub);
+}
+
 void ctk_test_add_acd(CU_pSuite s)
 {
   CTK_TEST(s, test_acd_cti_hub_places_and_families);
+  CTK_TEST(s, test_acd_cti_hub_polls_every_family);
   CTK_TEST(s, test_acd_call_answered_and_cleared);
   CTK_TEST(s, test_acd_queue_then_cancel);
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
