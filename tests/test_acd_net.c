@@ -159,14 +159,22 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return sip_status_of(buf, to_tag, tag_size);
 }
 
-/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
-static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
+/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. 0
+ * when it is; -1 at the first answer that is wrong or missing, without waiting for the rest
+ * (a simulator that does not answer costs one wait, not one per message). */
+static int udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
 {
+  static const int want[] = { 100, 180, 200 };
+  size_t i;
   udp_send_req(fd, port, "INVITE", call_id, 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
+  for(i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    int got = udp_recv_status(fd, i == 2 ? tag : NULL, tag_size);
+    CU_ASSERT_EQUAL(got, want[i]);
+    if(got != want[i])
+      return -1;
+  }
   udp_send_req(fd, port, "ACK", call_id, 1, tag);
+  return 0;
 }
 
 /* ---------- a SIP TCP client ---------- */
@@ -359,7 +367,18 @@ static void test_acd_net_call_events_everywhere(void)
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
-  udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag))) {
+    /* no call, so none of the events below can come: stop now, not after all their waits */
+    close(fd);
+    close(cti);
+    close(esl);
+    ctk_acd_test_stop(&acd);
+    ctk_http_server_stop(hook);
+    for(i = 0; i < box.n; i++)
+      free(box.bodies[i]);
+    pthread_mutex_destroy(&box.lock);
+    return;
+  }
   /* the only agent is busy and no one may wait: refused */
   udp_send_req(fd, acd.sip_port, "INVITE", "net2", 1, NULL);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
@@ -627,6 +646,71 @@ static void test_acd_net_sip_over_tcp(void)
   free(log);
 }
 
+#define SLOW_READER_REQS 3000
+
+/* A TCP caller that sends a burst and reads its answers late: the answers pile up beyond what
+ * the socket takes at once (the client's receive buffer is kept small), so the simulator
+ * writes them in pieces from its queue. Every answer must still come whole and in order:
+ * 200 to OPTIONS number 1, 2, 3... */
+static void test_acd_net_tcp_answers_a_slow_reader(void)
+{
+  static const char *const args[] = { "--agents", "1", NULL };
+  const char *dir = ctk_test_tmpdir("acd-slow");
+  ctk_acd_proc acd;
+  struct sockaddr_in sa;
+  tcp_sip t;
+  char *burst;
+  size_t cap = (size_t)SLOW_READER_REQS * 1024, len = 0, sent = 0;
+  int small = 4096, i, me;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  memset(&t, 0, sizeof(t));
+  t.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CU_ASSERT_FATAL(t.fd >= 0);
+  setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)acd.sip_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL_FATAL(connect(t.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  me = local_port(t.fd);
+  burst = malloc(cap);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(burst);
+  for(i = 1; i <= SLOW_READER_REQS; i++)
+    len += (size_t)sip_req(burst + len, cap - len, "TCP", me, acd.sip_port, "OPTIONS", "slow", i,
+                           NULL);
+  /* all of it before reading anything; the simulator reads on while its answers wait (a
+   * simulator that stops reading stops the sending here within 2 s) */
+  while(sent < len) {
+    struct pollfd p;
+    ssize_t w;
+    p.fd = t.fd;
+    p.events = POLLOUT;
+    if(poll(&p, 1, 2000) != 1)
+      break;
+    w = send(t.fd, burst + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if(w < 0 && errno != EAGAIN && errno != EINTR)
+      break;
+    if(w > 0)
+      sent += (size_t)w;
+  }
+  CU_ASSERT_EQUAL(sent, len);
+  free(burst);
+  for(i = 1; i <= SLOW_READER_REQS; i++) {
+    char cseq[64];
+    snprintf(cseq, sizeof(cseq), "\r\nCSeq: %d OPTIONS\r\n", i);
+    if(!tcp_next(&t, 3000) || sip_status_of(t.last, NULL, 0) != 200 || !strstr(t.last, cseq)) {
+      CU_FAIL("an answer to the burst came broken, out of order or not at all");
+      fprintf(stderr, "\n  answer %d of %d: %.200s\n", i, SLOW_READER_REQS, t.last);
+      break;
+    }
+  }
+  CU_ASSERT_FALSE(tcp_next(&t, 100));          /* nothing after the last answer */
+  close(t.fd);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -683,12 +767,21 @@ static void test_acd_net_steered_by_control(void)
                                body, sizeof(body)), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":0"));
   udp_send_req(fd, acd.sip_port, "INVITE", "st1", 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  if(udp_recv_status(fd, NULL, 0) != 100) {
+    CU_FAIL("no 100 Trying to an INVITE over UDP");
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 503);
   udp_send_req(fd, acd.sip_port, "ACK", "st1", 1, tag);
   /* back in service: the change is in effect when the POST returns */
   CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":1,\"queue_limit\":5}", body, sizeof(body)), 200);
-  udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag))) {
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   udp_send_req(fd, acd.sip_port, "BYE", "st2", 2, tag);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
   close(fd);
@@ -848,6 +941,7 @@ void ctk_test_add_acd_net(CU_pSuite s)
   CTK_TEST(s, test_acd_cti_hub_free_closes_ports);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
   CTK_TEST(s, test_acd_net_sip_over_tcp);
+  CTK_TEST(s, test_acd_net_tcp_answers_a_slow_reader);
   CTK_TEST(s, test_acd_net_sip_without_descriptors);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
