@@ -149,6 +149,17 @@ static void cap_to_tag(const capture *c, size_t i, char *out, size_t size)
   osip_message_free(m);
 }
 
+/* INVITE call_id at now, answered at once (an agent is idle), and its ACK 10 ms later: a call
+ * in talk. Its To tag into tag. */
+static void answered_call(ctk_acd_engine *e, const capture *cap, const char *call_id,
+                          uint64_t now, char *tag, size_t tag_size)
+{
+  feed(e, "INVITE", call_id, 1, NULL, NULL, now);
+  CU_ASSERT_FATAL(cap->nsent > 0);
+  cap_to_tag(cap, cap->nsent - 1, tag, tag_size);
+  feed(e, "ACK", call_id, 1, NULL, tag, now + 10);
+}
+
 static void test_acd_call_answered_and_cleared(void)
 {
   capture cap;
@@ -441,9 +452,7 @@ static void test_acd_after_call_work(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, tweak_wrap);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "wa@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "wa@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "wa@test", 0, tag, sizeof(tag));
   feed(e, "BYE", "wa@test", 2, NULL, tag, 100);
   CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
   CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 0); /* A01 is writing up the call */
@@ -503,9 +512,7 @@ static void test_acd_agents_log_in_and_out(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, NULL);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "la@test", 1, NULL, NULL, 0); /* answered by A01 */
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "la@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "la@test", 0, tag, sizeof(tag)); /* answered by A01 */
   ctk_acd_engine_config(e, &cfg);
   cfg.agents = 0; /* A01 logs out but finishes the call */
   CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_OK);
@@ -582,9 +589,7 @@ static void test_acd_agent_hangs_up(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "t@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "t@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "t@test", 0, tag, sizeof(tag));
   /* a stray final response to a BYE nobody sent yet changes nothing: the talk goes on */
   bye_response(e, tag, "200 OK", 1000);
   ctk_acd_engine_tick(e, 1999);
@@ -811,9 +816,7 @@ static void test_acd_exp_talk_time(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_exp_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "exp@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "exp@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "exp@test", 0, tag, sizeof(tag));
   next = ctk_acd_engine_tick(e, now);
   CU_ASSERT_EQUAL(cap.nsent, 3);               /* still talking */
   CU_ASSERT(next > 0);
@@ -938,16 +941,12 @@ static void test_acd_timers_fire_in_time_order(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 3, 3, tweak_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "a@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "a@test", 1, NULL, tag, 10);      /* A: BYE due at 2000 */
+  answered_call(e, &cap, "a@test", 0, tag, sizeof(tag)); /* A: BYE due at 2000 */
   CU_ASSERT_EQUAL(ctk_acd_engine_tick(e, 500), 1500); /* A's stale retransmission goes */
   feed(e, "INVITE", "b@test", 1, NULL, NULL, 600); /* B: never ACKed, 200 due at 1100, 2100 */
   CU_ASSERT_EQUAL_FATAL(cap.nsent, 6);
-  feed(e, "INVITE", "c@test", 1, NULL, NULL, 700);
+  answered_call(e, &cap, "c@test", 700, tag, sizeof(tag)); /* C: BYE due at 2700 */
   CU_ASSERT_EQUAL_FATAL(cap.nsent, 9);
-  cap_to_tag(&cap, 8, tag, sizeof(tag));
-  feed(e, "ACK", "c@test", 1, NULL, tag, 710);     /* C: BYE due at 2700 */
   now = 710;
   next = ctk_acd_engine_tick(e, now);
   CU_ASSERT_EQUAL(next, 390);
@@ -975,9 +974,7 @@ static void test_acd_bye_gives_up_after_timer_h(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "h@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "h@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "h@test", 0, tag, sizeof(tag));
   for(t = 2000; t <= 2000 + 32000; t += 250)
     ctk_acd_engine_tick(e, t);
   CU_ASSERT(cap.nsent > 5);                    /* the BYE and some retransmissions */
