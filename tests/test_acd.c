@@ -855,12 +855,29 @@ static void test_acd_invite_again_in_the_ivr(void)
 
 /* An ACK that is not well-formed (its Content-Length runs past it) is not taken: it gets no
  * answer (an ACK never does) and the 200 is still retransmitted until a good ACK comes. A
- * request without a Via cannot be answered at all: dropped as unreadable. */
+ * request without a Via cannot be answered at all, nor one libosip2 does not read to its end:
+ * dropped as unreadable. */
 static void test_acd_bad_ack_and_no_via(void)
 {
+  static const char *const unreadable[] = {
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-nv\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: novia@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Length: 0\r\n\r\n",
+    /* every header a dialog needs is there, but libosip2 fails on the body (multipart
+     * without a boundary): the half-parsed message is not acted on either */
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKmp\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-mp\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: multipart@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Type: multipart/mixed\r\nContent-Length: 10\r\n\r\n0123456789",
+  };
   capture cap;
   ctk_acd_engine *e;
   char tag[64], msg[1024];
+  size_t i;
 
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, NULL);
@@ -884,28 +901,12 @@ static void test_acd_bad_ack_and_no_via(void)
   ctk_acd_engine_tick(e, 5000);
   CU_ASSERT_EQUAL(cap.nsent, 4);
 
-  snprintf(msg, sizeof(msg),
-           "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
-           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-nv\r\n"
-           "To: <sip:12328@127.0.0.1:5060>\r\n"
-           "Call-ID: novia@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-           "Content-Length: 0\r\n\r\n");
-  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 6000), CTK_E_PARSE);
-  CU_ASSERT_EQUAL(cap.nsent, 4);
-  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
-
-  /* every header a dialog needs is there, but libosip2 fails on the body (multipart without
-   * a boundary): the half-parsed message is dropped as unreadable too, not acted on */
-  snprintf(msg, sizeof(msg),
-           "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKmp\r\n"
-           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-mp\r\n"
-           "To: <sip:12328@127.0.0.1:5060>\r\n"
-           "Call-ID: multipart@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-           "Content-Type: multipart/mixed\r\nContent-Length: 10\r\n\r\n0123456789");
-  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 6100), CTK_E_PARSE);
-  CU_ASSERT_EQUAL(cap.nsent, 4);
-  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
+  for(i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+    CU_ASSERT_EQUAL(ctk_acd_engine_input(e, unreadable[i], strlen(unreadable[i]), udp_peer(),
+                                         6000 + i), CTK_E_PARSE);
+    CU_ASSERT_EQUAL(cap.nsent, 4);
+    CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
+  }
   ctk_acd_engine_free(e);
   cap_reset(&cap);
 }
