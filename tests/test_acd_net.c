@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,14 +161,22 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return sip_status_of(buf, to_tag, tag_size);
 }
 
-/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
-static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
+/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. 0
+ * when it is; -1 at the first answer that is wrong or missing, without waiting for the rest
+ * (a simulator that does not answer costs one wait, not one per message). */
+static int udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
 {
+  static const int want[] = { 100, 180, 200 };
+  size_t i;
   udp_send_req(fd, port, "INVITE", call_id, 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
+  for(i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    int got = udp_recv_status(fd, i == 2 ? tag : NULL, tag_size);
+    CU_ASSERT_EQUAL(got, want[i]);
+    if(got != want[i])
+      return -1;
+  }
   udp_send_req(fd, port, "ACK", call_id, 1, tag);
+  return 0;
 }
 
 /* ---------- a SIP TCP client ---------- */
@@ -359,7 +369,18 @@ static void test_acd_net_call_events_everywhere(void)
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
-  udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag))) {
+    /* no call, so none of the events below can come: stop now, not after all their waits */
+    close(fd);
+    close(cti);
+    close(esl);
+    ctk_acd_test_stop(&acd);
+    ctk_http_server_stop(hook);
+    for(i = 0; i < box.n; i++)
+      free(box.bodies[i]);
+    pthread_mutex_destroy(&box.lock);
+    return;
+  }
   /* the only agent is busy and no one may wait: refused */
   udp_send_req(fd, acd.sip_port, "INVITE", "net2", 1, NULL);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
@@ -796,6 +817,101 @@ static void test_acd_net_sip_over_tcp(void)
   free(log);
 }
 
+/* About 4.6 MB of answers: more than the simulator's socket send buffer takes (at most the
+ * net.ipv4.tcp_wmem maximum, 4 MiB by default, about 3 MB of it data), less than the 4 MiB it
+ * keeps queued per connection on top. */
+#define SLOW_READER_REQS 15000
+
+/* A TCP caller that sends a burst and reads its answers late: the answers pile up beyond what
+ * the socket takes at once (the client's receive buffer is kept small), so the simulator
+ * writes them in pieces from its queue. Every answer must still come whole and in order:
+ * 200 to OPTIONS number 1, 2, 3... */
+static void test_acd_net_tcp_answers_a_slow_reader(void)
+{
+  static const char *const args[] = { "--agents", "1", NULL };
+  const char *dir = ctk_test_tmpdir("acd-slow");
+  ctk_acd_proc acd;
+  struct sockaddr_in sa;
+  tcp_sip t;
+  char *burst;
+  size_t cap = (size_t)SLOW_READER_REQS * 1024, len = 0, sent = 0;
+  int small = 4096, i, me, udp, waited, probed = 1;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  memset(&t, 0, sizeof(t));
+  t.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CU_ASSERT_FATAL(t.fd >= 0);
+  setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)acd.sip_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL_FATAL(connect(t.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  me = local_port(t.fd);
+  burst = malloc(cap);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(burst);
+  for(i = 1; i <= SLOW_READER_REQS; i++)
+    len += (size_t)sip_req(burst + len, cap - len, "TCP", me, acd.sip_port, "OPTIONS", "slow", i,
+                           NULL);
+  /* all of it before reading anything; the simulator reads on while its answers wait (a
+   * simulator that stops reading stops the sending here within 2 s) */
+  while(sent < len) {
+    struct pollfd p;
+    ssize_t w;
+    p.fd = t.fd;
+    p.events = POLLOUT;
+    if(poll(&p, 1, 2000) != 1)
+      break;
+    w = send(t.fd, burst + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if(w < 0 && errno != EAGAIN && errno != EINTR)
+      break;
+    if(w > 0)
+      sent += (size_t)w;
+  }
+  CU_ASSERT_EQUAL(sent, len);
+  free(burst);
+  if(sent != len) {              /* it stopped reading: no answer will come either */
+    close(t.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
+  /* Read nothing until the simulator has answered the whole burst. Once our send queue is
+   * empty its kernel holds every request; it reads a readable connection to the end in the
+   * poll turn that sees it, after the UDP socket: so when a UDP OPTIONS sent after that has
+   * been answered, and a second one sent after the first answer is answered too, every answer
+   * of the burst is written or queued. */
+  for(waited = 0; waited < 5000; waited += 10) {
+    int queued = -1;
+    if(ioctl(t.fd, SIOCOUTQ, &queued) == 0 && queued == 0)
+      break;
+    usleep(10000);
+  }
+  udp = udp_client();
+  CU_ASSERT_FATAL(udp >= 0);
+  for(i = 1; i <= 2 && probed; i++) {
+    udp_send_req(udp, acd.sip_port, "OPTIONS", "slow-probe", i, NULL);
+    if(udp_recv_status(udp, NULL, 0) != 200) {
+      CU_FAIL("no answer to an OPTIONS over UDP");
+      probed = 0;                /* and none to wait for on TCP either */
+    }
+  }
+  close(udp);
+  for(i = 1; probed && i <= SLOW_READER_REQS; i++) {
+    char cseq[64];
+    snprintf(cseq, sizeof(cseq), "\r\nCSeq: %d OPTIONS\r\n", i);
+    if(!tcp_next(&t, 3000) || sip_status_of(t.last, NULL, 0) != 200 || !strstr(t.last, cseq)) {
+      CU_FAIL("an answer to the burst came broken, out of order or not at all");
+      fprintf(stderr, "\n  answer %d of %d: %.200s\n", i, SLOW_READER_REQS, t.last);
+      break;
+    }
+  }
+  if(probed && i > SLOW_READER_REQS)
+    CU_ASSERT_FALSE(tcp_next(&t, 100));        /* nothing after the last answer */
+  close(t.fd);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -852,12 +968,21 @@ static void test_acd_net_steered_by_control(void)
                                body, sizeof(body)), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":0"));
   udp_send_req(fd, acd.sip_port, "INVITE", "st1", 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  if(udp_recv_status(fd, NULL, 0) != 100) {
+    CU_FAIL("no 100 Trying to an INVITE over UDP");
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 503);
   udp_send_req(fd, acd.sip_port, "ACK", "st1", 1, tag);
   /* back in service: the change is in effect when the POST returns */
   CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":1,\"queue_limit\":5}", body, sizeof(body)), 200);
-  udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag))) {
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   udp_send_req(fd, acd.sip_port, "BYE", "st2", 2, tag);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
   close(fd);
@@ -1018,6 +1143,7 @@ void ctk_test_add_acd_net(CU_pSuite s)
   CTK_TEST(s, test_acd_net_call_events_everywhere);
   CTK_TEST(s, test_acd_net_ami_esl_clients_see_the_queue);
   CTK_TEST(s, test_acd_net_sip_over_tcp);
+  CTK_TEST(s, test_acd_net_tcp_answers_a_slow_reader);
   CTK_TEST(s, test_acd_net_sip_without_descriptors);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);
