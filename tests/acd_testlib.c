@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "acd/ctk_acd_csta.h"
+#include "acd/ctk_acd_cti.h"
 #include "ctk_buf.h"
 #include "ctk_http.h"
 #include "ctk_test.h"
@@ -341,4 +342,27 @@ void ctk_acd_test_cti_read(int fd, ctk_acd_cti_tally *t, unsigned frames, int ti
     }
     tl_tally(t, buf, n);
   }
+}
+
+int ctk_acd_test_hub(struct ctk_acd_cti_hub **out, const char *const *families, size_t n)
+{
+  ctk_acd_cti_options opt;
+  size_t i;
+
+  memset(&opt, 0, sizeof(opt));
+  opt.bind_addr = "127.0.0.1";
+  opt.max_clients = 4;
+  opt.login_ms = 5000;
+  *out = NULL;
+  if(ctk_acd_cti_hub_new(out))
+    return -1;
+  for(i = 0; i < n; i++) {
+    ctk_acd_cti_plugin plugin;
+    if(ctk_acd_cti_plugin_init(families[i], &plugin) || ctk_acd_cti_hub_start(*out, &plugin, &opt)) {
+      ctk_acd_cti_hub_free(*out);
+      *out = NULL;
+      return -1;
+    }
+  }
+  return 0;
 }

@@ -58,4 +58,9 @@ int ctk_acd_test_cti_monitor(int fd);
 /* Reads event frames into the tally until it holds `frames` frames or timeout_ms passes. */
 void ctk_acd_test_cti_read(int fd, ctk_acd_cti_tally *t, unsigned frames, int timeout_ms);
 
+/* A CTI hub in this process with the families named (their links on loopback, ports picked
+ * by the system, 4 clients each, 5 s to log in) started; 0, or -1 (nothing left open). */
+struct ctk_acd_cti_hub;
+int ctk_acd_test_hub(struct ctk_acd_cti_hub **out, const char *const *families, size_t n);
+
 #endif

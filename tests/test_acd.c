@@ -1,12 +1,18 @@
 /* test_acd: the queue machine's UAS state machine without sockets (SIP text in, libosip2 checks
- * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers. */
+ * what comes out), its CSTA and webhook formats, TCP framing, and the SIPp wrapper's parsers;
+ * and the CTI hub's pollfds on loopback listeners, here and not in acd_net because this suite
+ * runs first and fast: a hub that polls the wrong slots must fail at once, not as a time-out of
+ * every networked test after it. */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <json-c/json.h>
 #include <osipparser2/osip_parser.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "acd/ctk_acd_ami.h"
 #include "acd/ctk_acd_control.h"
@@ -17,7 +23,10 @@
 #include "acd/ctk_acd_sip.h"
 #include "acd/ctk_acd_stats.h"
 #include "acd/ctk_acd_webhook.h"
+#include "acd_testlib.h"
+#include "ctk_proc.h"
 #include "ctk_test.h"
+#include "ctk_test_wire.h"
 #include "load/ctk_load.h"
 
 #define CAP_MAX 64
@@ -29,6 +38,7 @@ typedef struct capture {
   ctk_acd_event_kind kinds[CAP_MAX];
   char agents[CAP_MAX][16];
   long waits[CAP_MAX];
+  long talks[CAP_MAX];
   int busy[CAP_MAX];
   int has_rec[CAP_MAX];
   size_t nev;
@@ -51,6 +61,7 @@ static void cap_event(void *ctx, const ctk_acd_event *ev)
   c->kinds[c->nev] = ev->kind;
   snprintf(c->agents[c->nev], sizeof(c->agents[0]), "%s", ev->agent);
   c->waits[c->nev] = ev->wait_ms;
+  c->talks[c->nev] = ev->talk_ms;
   c->busy[c->nev] = ev->busy_status;
   c->has_rec[c->nev] = ev->recording_url != NULL;
   c->nev++;
@@ -147,6 +158,17 @@ static void cap_to_tag(const capture *c, size_t i, char *out, size_t size)
   osip_message_free(m);
 }
 
+/* INVITE call_id at now, answered at once (an agent is idle), and its ACK 10 ms later: a call
+ * in talk. Its To tag into tag. */
+static void answered_call(ctk_acd_engine *e, const capture *cap, const char *call_id,
+                          uint64_t now, char *tag, size_t tag_size)
+{
+  feed(e, "INVITE", call_id, 1, NULL, NULL, now);
+  CU_ASSERT_FATAL(cap->nsent > 0);
+  cap_to_tag(cap, cap->nsent - 1, tag, tag_size);
+  feed(e, "ACK", call_id, 1, NULL, tag, now + 10);
+}
+
 static void test_acd_call_answered_and_cleared(void)
 {
   capture cap;
@@ -192,6 +214,10 @@ static void test_acd_call_answered_and_cleared(void)
   CU_ASSERT_EQUAL(cap_status(&cap, 4, method, sizeof(method)), 200);
   CU_ASSERT_EQUAL(cap.nev, 5);
   CU_ASSERT_EQUAL(cap.kinds[4], CTK_ACD_EV_CLEARED);
+  /* answered at 1000 on arrival (no wait), cleared by the BYE at 6000 */
+  CU_ASSERT_EQUAL(cap.waits[4], 0);
+  CU_ASSERT_EQUAL(cap.talks[4], 5000);
+  CU_ASSERT_EQUAL(cap.talks[3], 0);            /* talk time only on the cleared event */
   CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 2);
   /* a retransmitted BYE is answered again, without a second cleared event */
   CU_ASSERT_EQUAL(feed(e, "BYE", "c1@test", 2, NULL, tag, 6100), CTK_E_OK);
@@ -435,9 +461,7 @@ static void test_acd_after_call_work(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, tweak_wrap);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "wa@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "wa@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "wa@test", 0, tag, sizeof(tag));
   feed(e, "BYE", "wa@test", 2, NULL, tag, 100);
   CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
   CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 0); /* A01 is writing up the call */
@@ -497,9 +521,7 @@ static void test_acd_agents_log_in_and_out(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, NULL);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "la@test", 1, NULL, NULL, 0); /* answered by A01 */
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "la@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "la@test", 0, tag, sizeof(tag)); /* answered by A01 */
   ctk_acd_engine_config(e, &cfg);
   cfg.agents = 0; /* A01 logs out but finishes the call */
   CU_ASSERT_EQUAL(ctk_acd_engine_reconfigure(e, &cfg), CTK_E_OK);
@@ -555,38 +577,53 @@ static void tweak_talk(ctk_acd_config *cfg)
   cfg->talk.a_ms = 2000;
 }
 
+/* A response of the caller to the agent's BYE for call t@test, whose To tag is tag. */
+static void bye_response(ctk_acd_engine *e, const char *tag, const char *status, uint64_t now)
+{
+  char resp[1024];
+  snprintf(resp, sizeof(resp),
+           "SIP/2.0 %s\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n"
+           "From: <sip:12328@127.0.0.1:5060>;tag=%s\r\nTo: <sip:13800000000@127.0.0.1:5999>;tag=caller-t@test\r\n"
+           "Call-ID: t@test\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n", status, tag);
+  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, resp, strlen(resp), udp_peer(), now), CTK_E_OK);
+}
+
 static void test_acd_agent_hangs_up(void)
 {
   capture cap;
   ctk_acd_engine *e;
   char tag[64];
   char method[16];
-  char resp[1024];
 
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "t@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "t@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "t@test", 0, tag, sizeof(tag));
+  /* a stray final response to a BYE nobody sent yet changes nothing: the talk goes on */
+  bye_response(e, tag, "200 OK", 1000);
+  ctk_acd_engine_tick(e, 1999);
+  CU_ASSERT_EQUAL(cap.nsent, 3);
   ctk_acd_engine_tick(e, 2000);
-  CU_ASSERT_EQUAL(cap.nsent, 4);
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 4);
   CU_ASSERT_EQUAL(cap_status(&cap, 3, method, sizeof(method)), 0);
   CU_ASSERT_STRING_EQUAL(method, "BYE");
-  /* the BYE goes to the caller's Contact, with our tag in From */
+  /* the BYE goes to the caller's Contact, with our tag in From, in the caller's dialog */
   CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], "BYE sip:13800000000@127.0.0.1:5999"));
   CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], tag));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], "\r\nCall-ID: t@test\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cap.sent[3], "\r\nCSeq: 1 BYE\r\n"));
   CU_ASSERT_EQUAL(cap.kinds[cap.nev - 1], CTK_ACD_EV_CLEARED);
+  CU_ASSERT_EQUAL(cap.talks[cap.nev - 1], 2000);
   CU_ASSERT_EQUAL(ctk_acd_engine_idle_agents(e), 1);
   ctk_acd_engine_tick(e, 2500); /* no answer yet: BYE again */
   CU_ASSERT_EQUAL(cap.nsent, 5);
-  snprintf(resp, sizeof(resp),
-           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n"
-           "From: <sip:12328@127.0.0.1:5060>;tag=%s\r\nTo: <sip:13800000000@127.0.0.1:5999>;tag=caller-t@test\r\n"
-           "Call-ID: t@test\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n", tag);
-  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, resp, strlen(resp), udp_peer(), 2600), CTK_E_OK);
-  ctk_acd_engine_tick(e, 5000);
-  CU_ASSERT_EQUAL(cap.nsent, 5);
+  /* a provisional answer is not the end of the BYE transaction: it is resent after 2*T1 */
+  bye_response(e, tag, "100 Trying", 2600);
+  ctk_acd_engine_tick(e, 3500);
+  CU_ASSERT_EQUAL(cap.nsent, 6);
+  bye_response(e, tag, "200 OK", 3600);
+  ctk_acd_engine_tick(e, 6000);
+  CU_ASSERT_EQUAL(cap.nsent, 6);
   ctk_acd_engine_free(e);
   cap_reset(&cap);
 }
@@ -788,9 +825,7 @@ static void test_acd_exp_talk_time(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_exp_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "exp@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "exp@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "exp@test", 0, tag, sizeof(tag));
   next = ctk_acd_engine_tick(e, now);
   CU_ASSERT_EQUAL(cap.nsent, 3);               /* still talking */
   CU_ASSERT(next > 0);
@@ -829,12 +864,29 @@ static void test_acd_invite_again_in_the_ivr(void)
 
 /* An ACK that is not well-formed (its Content-Length runs past it) is not taken: it gets no
  * answer (an ACK never does) and the 200 is still retransmitted until a good ACK comes. A
- * request without a Via cannot be answered at all: dropped as unreadable. */
+ * request without a Via cannot be answered at all, nor one libosip2 does not read to its end:
+ * dropped as unreadable. */
 static void test_acd_bad_ack_and_no_via(void)
 {
+  static const char *const unreadable[] = {
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-nv\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: novia@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Length: 0\r\n\r\n",
+    /* every header a dialog needs is there, but libosip2 fails on the body (multipart
+     * without a boundary): the half-parsed message is not acted on either */
+    "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKmp\r\n"
+    "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-mp\r\n"
+    "To: <sip:12328@127.0.0.1:5060>\r\n"
+    "Call-ID: multipart@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Type: multipart/mixed\r\nContent-Length: 10\r\n\r\n0123456789",
+  };
   capture cap;
   ctk_acd_engine *e;
   char tag[64], msg[1024];
+  size_t i;
 
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 5, NULL);
@@ -858,15 +910,63 @@ static void test_acd_bad_ack_and_no_via(void)
   ctk_acd_engine_tick(e, 5000);
   CU_ASSERT_EQUAL(cap.nsent, 4);
 
-  snprintf(msg, sizeof(msg),
-           "INVITE sip:12328@127.0.0.1:5060 SIP/2.0\r\n"
-           "From: <sip:13800000000@127.0.0.1:5999>;tag=caller-nv\r\n"
-           "To: <sip:12328@127.0.0.1:5060>\r\n"
-           "Call-ID: novia@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-           "Content-Length: 0\r\n\r\n");
-  CU_ASSERT_EQUAL(ctk_acd_engine_input(e, msg, strlen(msg), udp_peer(), 6000), CTK_E_PARSE);
-  CU_ASSERT_EQUAL(cap.nsent, 4);
-  CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
+  for(i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+    CU_ASSERT_EQUAL(ctk_acd_engine_input(e, unreadable[i], strlen(unreadable[i]), udp_peer(),
+                                         6000 + i), CTK_E_PARSE);
+    CU_ASSERT_EQUAL(cap.nsent, 4);
+    CU_ASSERT_EQUAL(ctk_acd_engine_calls(e), 1);
+  }
+  ctk_acd_engine_free(e);
+  cap_reset(&cap);
+}
+
+/* "TIME:WHAT/CALL-ID " for each message sent from index from on, appended to log. */
+static void cap_log_sent(const capture *cap, size_t from, uint64_t now, char *log, size_t size)
+{
+  size_t i;
+  for(i = from; i < cap->nsent; i++) {
+    char method[16];
+    const char *cid = strstr(cap->sent[i], "\r\nCall-ID: ");
+    int status = cap_status(cap, i, method, sizeof(method));
+    size_t used = strlen(log);
+    snprintf(log + used, size - used, "%lu:%s/%.*s ", (unsigned long)now,
+             status > 0 ? "200" : method, cid ? (int)strcspn(cid + 11, "\r") : 0,
+             cid ? cid + 11 : "");
+  }
+}
+
+/* Timers of several calls come due in another order than they were set: A's talk time was
+ * set before B's and C's 200 retransmissions, which are due earlier. Stepping the clock by
+ * what tick says is next, every message goes out at its own due time, in time order (a timer
+ * heap that kept a later timer at its top would send B's retransmission late, after A's BYE). */
+static void test_acd_timers_fire_in_time_order(void)
+{
+  capture cap;
+  ctk_acd_engine *e;
+  char tag[64], log[512] = "";
+  uint64_t now;
+  long next;
+  size_t seen;
+
+  memset(&cap, 0, sizeof(cap));
+  e = new_engine(&cap, 3, 3, tweak_talk);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  answered_call(e, &cap, "a@test", 0, tag, sizeof(tag)); /* A: BYE due at 2000 */
+  CU_ASSERT_EQUAL(ctk_acd_engine_tick(e, 500), 1500); /* A's stale retransmission goes */
+  feed(e, "INVITE", "b@test", 1, NULL, NULL, 600); /* B: never ACKed, 200 due at 1100, 2100 */
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 6);
+  answered_call(e, &cap, "c@test", 700, tag, sizeof(tag)); /* C: BYE due at 2700 */
+  CU_ASSERT_EQUAL_FATAL(cap.nsent, 9);
+  now = 710;
+  next = ctk_acd_engine_tick(e, now);
+  CU_ASSERT_EQUAL(next, 390);
+  while(next > 0 && now + (uint64_t)next <= 2100) {
+    now += (uint64_t)next;
+    seen = cap.nsent;
+    next = ctk_acd_engine_tick(e, now);
+    cap_log_sent(&cap, seen, now, log, sizeof(log));
+  }
+  CU_ASSERT_STRING_EQUAL(log, "1100:200/b@test 2000:BYE/a@test 2100:200/b@test ");
   ctk_acd_engine_free(e);
   cap_reset(&cap);
 }
@@ -884,9 +984,7 @@ static void test_acd_bye_gives_up_after_timer_h(void)
   memset(&cap, 0, sizeof(cap));
   e = new_engine(&cap, 1, 1, tweak_talk);
   CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-  feed(e, "INVITE", "h@test", 1, NULL, NULL, 0);
-  cap_to_tag(&cap, 2, tag, sizeof(tag));
-  feed(e, "ACK", "h@test", 1, NULL, tag, 10);
+  answered_call(e, &cap, "h@test", 0, tag, sizeof(tag));
   for(t = 2000; t <= 2000 + 32000; t += 250)
     ctk_acd_engine_tick(e, t);
   CU_ASSERT(cap.nsent > 5);                    /* the BYE and some retransmissions */
@@ -940,6 +1038,24 @@ static void test_acd_csta_event_document(void)
   CU_ASSERT_EQUAL(id, 9999);
   CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)frame.data, 20, &flen, &id), 0);
   CU_ASSERT_EQUAL(ctk_cti_csta_frame_next((const unsigned char *)"\x01\x00\x00\x10" "0001", 8, &flen, &id), -1);
+  /* a call cleared before any agent had it (refused, or given up in the queue): the dropped
+   * connection is the queue's, whether the event names no agent or an empty one */
+  {
+    static const char *const no_agent[] = { "", NULL };
+    size_t k;
+    for(k = 0; k < 2; k++) {
+      char dev[64];
+      ev = sample_event(CTK_ACD_EV_CLEARED);
+      ev.agent = no_agent[k];
+      ev.busy_status = 486;
+      ctk_buf_reset(&b);
+      CU_ASSERT_EQUAL(ctk_acd_csta_event_xml(&ev, "7", &b), CTK_E_OK);
+      ctk_wire_xml_text(b.data, b.len, "droppedConnection", "deviceID", dev, sizeof(dev));
+      CU_ASSERT_STRING_EQUAL(dev, "12328");
+      ctk_wire_xml_text(b.data, b.len, NULL, "releasingDevice", dev, sizeof(dev));
+      CU_ASSERT_STRING_EQUAL(dev, "12328");
+    }
+  }
   ev = sample_event(CTK_ACD_EV_ANSWERED);
   CU_ASSERT_STRING_EQUAL(ctk_acd_csta_element(&ev), "EstablishedEvent");
   ev.kind = CTK_ACD_EV_CLEARED;
@@ -1249,9 +1365,64 @@ static void test_acd_cti_hub_places_and_families(void)
   cap_reset(&cap);
 }
 
+/* The hub's pollfds: one listener per family, each in its own slot from the first, and a
+ * client that connects is accepted and greeted through them. The simulator's loop polls
+ * exactly what this returns, so a wrong count leaves a family (and SIP) unserved. */
+static void test_acd_cti_hub_polls_every_family(void)
+{
+  static const char *const families[] = { "csta", "ami", "esl" };
+  ctk_acd_cti_hub *hub = NULL;
+  struct pollfd space[18], *fds = space + 2; /* slots before the array: a wrong offset shows */
+  char text[256];
+  size_t n, len = 0, i, k;
+  long long until;
+  int fd;
+
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_hub(&hub, families, 3), 0);
+  space[0].fd = space[1].fd = -2;
+  n = ctk_acd_cti_hub_pollfds(hub, fds, 16);
+  CU_ASSERT(space[0].fd == -2 && space[1].fd == -2);
+  CU_ASSERT_EQUAL(n, 3);
+  if(n != 3) {
+    ctk_acd_cti_hub_free(hub);
+    return;
+  }
+  for(i = 0; i < n; i++) {
+    CU_ASSERT(fds[i].fd >= 0);
+    CU_ASSERT(fds[i].events & POLLIN);
+    for(k = 0; k < i; k++)
+      CU_ASSERT_NOT_EQUAL(fds[i].fd, fds[k].fd);
+  }
+  /* an AMI client is accepted and greeted: the hub hands each family its own pollfds */
+  fd = ctk_test_connect(ctk_acd_cti_link_port(ctk_acd_cti_hub_find(hub, "ami")), 5);
+  CU_ASSERT_FATAL(fd >= 0);
+  text[0] = '\0';
+  until = ctk_now_ms() + 3000;
+  while(!strstr(text, "Asterisk Call Manager/") && ctk_now_ms() < until) {
+    struct pollfd me;
+    int ready;
+    n = ctk_acd_cti_hub_pollfds(hub, fds, 16);
+    ready = poll(fds, n, 20);
+    ctk_acd_cti_hub_handle(hub, fds, ready > 0 ? n : 0, (uint64_t)ctk_now_ms());
+    me.fd = fd;
+    me.events = POLLIN;
+    if(poll(&me, 1, 0) == 1 && len + 1 < sizeof(text)) {
+      ssize_t r = recv(fd, text + len, sizeof(text) - 1 - len, 0);
+      if(r > 0)
+        len += (size_t)r;
+      text[len] = '\0';
+    }
+  }
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "Asterisk Call Manager/"));
+  CU_ASSERT_EQUAL(ctk_acd_cti_hub_pollfds(hub, fds, 16), 4); /* three listeners, one client */
+  close(fd);
+  ctk_acd_cti_hub_free(hub);
+}
+
 void ctk_test_add_acd(CU_pSuite s)
 {
   CTK_TEST(s, test_acd_cti_hub_places_and_families);
+  CTK_TEST(s, test_acd_cti_hub_polls_every_family);
   CTK_TEST(s, test_acd_call_answered_and_cleared);
   CTK_TEST(s, test_acd_queue_then_cancel);
   CTK_TEST(s, test_acd_ivr_ring_and_next_in_queue);
@@ -1276,6 +1447,7 @@ void ctk_test_add_acd(CU_pSuite s)
   CTK_TEST(s, test_acd_invite_again_in_the_ivr);
   CTK_TEST(s, test_acd_bad_ack_and_no_via);
   CTK_TEST(s, test_acd_bye_gives_up_after_timer_h);
+  CTK_TEST(s, test_acd_timers_fire_in_time_order);
   CTK_TEST(s, test_load_target_and_stats_file);
   CTK_TEST(s, test_load_judge_counts_calls);
   CTK_TEST(s, test_load_scenarios_are_found);

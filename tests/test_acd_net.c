@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,14 +161,22 @@ static int udp_recv_status(int fd, char *to_tag, size_t tag_size)
   return sip_status_of(buf, to_tag, tag_size);
 }
 
-/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. */
-static void udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
+/* INVITE call_id, expect 100, 180 and 200 (its To tag into tag), ACK it: a call in talk. 0
+ * when it is; -1 at the first answer that is wrong or missing, without waiting for the rest
+ * (a simulator that does not answer costs one wait, not one per message). */
+static int udp_answered_call(int fd, int port, const char *call_id, char *tag, size_t tag_size)
 {
+  static const int want[] = { 100, 180, 200 };
+  size_t i;
   udp_send_req(fd, port, "INVITE", call_id, 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, tag, tag_size), 200);
+  for(i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    int got = udp_recv_status(fd, i == 2 ? tag : NULL, tag_size);
+    CU_ASSERT_EQUAL(got, want[i]);
+    if(got != want[i])
+      return -1;
+  }
   udp_send_req(fd, port, "ACK", call_id, 1, tag);
+  return 0;
 }
 
 /* ---------- a SIP TCP client ---------- */
@@ -359,7 +369,18 @@ static void test_acd_net_call_events_everywhere(void)
 
   fd = udp_client();
   CU_ASSERT_FATAL(fd >= 0);
-  udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "net1", tag, sizeof(tag))) {
+    /* no call, so none of the events below can come: stop now, not after all their waits */
+    close(fd);
+    close(cti);
+    close(esl);
+    ctk_acd_test_stop(&acd);
+    ctk_http_server_stop(hook);
+    for(i = 0; i < box.n; i++)
+      free(box.bodies[i]);
+    pthread_mutex_destroy(&box.lock);
+    return;
+  }
   /* the only agent is busy and no one may wait: refused */
   udp_send_req(fd, acd.sip_port, "INVITE", "net2", 1, NULL);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
@@ -436,6 +457,183 @@ static void test_acd_net_call_events_everywhere(void)
   for(i = 0; i < box.n; i++)
     free(box.bodies[i]);
   pthread_mutex_destroy(&box.lock);
+}
+
+/* The value of the first "Key: value" line at or after from (lines end in eol), into out;
+ * "" when there is none. */
+static void line_value(const char *from, const char *key, const char *eol, char *out, size_t size)
+{
+  const char *v = from ? strstr(from, key) : NULL;
+  size_t n = 0;
+  out[0] = '\0';
+  if(!v)
+    return;
+  v += strlen(key);
+  n = strcspn(v, eol);
+  snprintf(out, size, "%.*s", (int)n, v);
+}
+
+/* Reads from fd into text until the nth event (from 1) that starts with head has come whole
+ * (up to the blank line that ends it), or timeout_ms; the event, or NULL. */
+static const char *ami_event_wait(int fd, char *text, size_t size, size_t *len, const char *head,
+                                  unsigned nth, int timeout_ms)
+{
+  long long until = ctk_now_ms() + timeout_ms;
+  for(;;) {
+    const char *ev = strstr(text, head);
+    unsigned ends = 0, k;
+    const char *at;
+    for(k = 1; ev && k < nth; k++)
+      ev = strstr(ev + 1, head);
+    if(ev && strstr(ev, "\r\n\r\n"))
+      return ev;
+    if(ctk_now_ms() >= until)
+      return NULL;
+    for(at = strstr(text, "\r\n\r\n"); at; at = strstr(at + 4, "\r\n\r\n"))
+      ends++;
+    text_wait(fd, text, size, len, "\r\n\r\n", ends + 1, 100);
+  }
+}
+
+/* AMI and ESL clients, two of each, while one call talks and one waits: every client gets
+ * the events it asked for (not only the first one connected), QueueStatus shows the busy
+ * agent and the waiting caller with the same channel and unique id as that caller's events,
+ * and bgapi makes job ids that count up. */
+static void test_acd_net_ami_esl_clients_see_the_queue(void)
+{
+  static const char *const args[] = { "--agents", "1", "--cti", "ami,esl", "--ami-port", "0",
+                                      "--esl-port", "0", "--linger-ms", "1000", "--control-port",
+                                      "0", NULL };
+  static char a1[65536], a2[65536], e1[65536], e2[65536];
+  size_t a1_len = 0, a2_len = 0, e1_len = 0, e2_len = 0;
+  const char *dir = ctk_test_tmpdir("acd-net-ami-esl");
+  char tag[128], tag2[128], chan[160], uid[64], want[1024], cmd[256];
+  const char *join, *entry;
+  ctk_acd_proc acd;
+  int fa1, fa2, fe1, fe2, fd;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  a1[0] = a2[0] = e1[0] = e2[0] = '\0';
+  /* AMI: one client takes every class, one only system and call events */
+  fa1 = ctk_test_connect(acd.ami_port, 5);
+  fa2 = ctk_test_connect(acd.ami_port, 5);
+  CU_ASSERT_FATAL(fa1 >= 0 && fa2 >= 0);
+  snprintf(cmd, sizeof(cmd), "Action: Login\r\nUsername: ctk\r\nSecret: ctk12328\r\nEvents: on\r\n\r\n");
+  CU_ASSERT_EQUAL(send(fa1, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fa1, a1, sizeof(a1), &a1_len, "Event: FullyBooted\r\n", 1, 3000), 1);
+  snprintf(cmd, sizeof(cmd), "Action: Login\r\nUsername: ctk\r\nSecret: ctk12328\r\n"
+           "Events: system,call\r\n\r\n");
+  CU_ASSERT_EQUAL(send(fa2, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fa2, a2, sizeof(a2), &a2_len, "Event: FullyBooted\r\n", 1, 3000), 1);
+  /* ESL: one client listens to everything, one to the new channels only */
+  fe1 = ctk_test_connect(acd.esl_port, 5);
+  fe2 = ctk_test_connect(acd.esl_port, 5);
+  CU_ASSERT_FATAL(fe1 >= 0 && fe2 >= 0);
+  snprintf(cmd, sizeof(cmd), "auth %s\n\nevent plain ALL\n\n", CTK_ESL_DEFAULT_PASSWORD);
+  CU_ASSERT_EQUAL(send(fe1, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fe1, e1, sizeof(e1), &e1_len, "+OK event listener enabled plain", 1, 3000), 1);
+  snprintf(cmd, sizeof(cmd), "auth %s\n\nevent plain CHANNEL_CREATE\n\n", CTK_ESL_DEFAULT_PASSWORD);
+  CU_ASSERT_EQUAL(send(fe2, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fe2, e2, sizeof(e2), &e2_len, "+OK event listener enabled plain", 1, 3000), 1);
+  /* a job without a Job-UUID of its own gets one: a UUID whose last group counts the jobs */
+  snprintf(cmd, sizeof(cmd), "bgapi status\n\nbgapi status\n\n");
+  CU_ASSERT_EQUAL(send(fe1, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fe1, e1, sizeof(e1), &e1_len, "Reply-Text: +OK Job-UUID: ", 2, 3000), 2);
+  {
+    const char *job = strstr(e1, "Reply-Text: +OK Job-UUID: ");
+    char id[64];
+    line_value(job, "Job-UUID: ", "\n", id, sizeof(id));
+    CU_ASSERT_EQUAL(strlen(id), 36);
+    CU_ASSERT_STRING_EQUAL(id + 8, "-0003-4000-8000-000000000001");
+    line_value(job ? strstr(job + 1, "Reply-Text: +OK Job-UUID: ") : NULL, "Job-UUID: ", "\n", id,
+               sizeof(id));
+    CU_ASSERT_EQUAL(strlen(id), 36);
+    CU_ASSERT_STRING_EQUAL(id + 8, "-0003-4000-8000-000000000002");
+  }
+
+  /* one call talks to the only agent, a second waits in the queue */
+  fd = udp_client();
+  CU_ASSERT_FATAL(fd >= 0);
+  udp_answered_call(fd, acd.sip_port, "amiesl1", tag, sizeof(tag));
+  udp_send_req(fd, acd.sip_port, "INVITE", "amiesl2", 1, NULL);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 180);
+  join = ami_event_wait(fa1, a1, sizeof(a1), &a1_len, "Event: QueueCallerJoin\r\n", 2, 3000);
+  CU_ASSERT_PTR_NOT_NULL(join);
+  CU_ASSERT_PTR_NOT_NULL(join ? strstr(join, "\r\nChanVariable: SIPCALLID=amiesl2\r\n") : NULL);
+  /* the call-only client saw both channels, and no agent-class event */
+  CU_ASSERT_EQUAL(text_wait(fa2, a2, sizeof(a2), &a2_len, "Event: Newchannel\r\n", 2, 3000), 2);
+  CU_ASSERT_PTR_NULL(strstr(a2, "Event: QueueCallerJoin\r\n"));
+  CU_ASSERT_PTR_NULL(strstr(a2, "Event: AgentConnect\r\n"));
+  /* both ESL clients saw both new channels */
+  CU_ASSERT_EQUAL(text_wait(fe1, e1, sizeof(e1), &e1_len, "Event-Name: CHANNEL_CREATE\n", 2, 3000), 2);
+  CU_ASSERT_EQUAL(text_wait(fe2, e2, sizeof(e2), &e2_len, "Event-Name: CHANNEL_CREATE\n", 2, 3000), 2);
+
+  /* QueueStatus: every field of the busy agent and of the waiting caller; the caller's channel
+   * and unique id are those of its QueueCallerJoin */
+  line_value(join, "\r\nChannel: ", "\r\n", chan, sizeof(chan));
+  line_value(join, "\r\nUniqueid: ", "\r\n", uid, sizeof(uid));
+  CU_ASSERT_STRING_EQUAL(chan, "SIP/13800000000-00000003");
+  CU_ASSERT(strlen(uid) > 2 && !strcmp(uid + strlen(uid) - 2, ".3"));
+  snprintf(cmd, sizeof(cmd), "Action: QueueStatus\r\nActionID: qs9\r\n\r\n");
+  CU_ASSERT_EQUAL(send(fa1, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fa1, a1, sizeof(a1), &a1_len, "Event: QueueStatusComplete\r\nActionID: qs9\r\n", 1, 3000), 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(a1, "Event: QueueMember\r\nQueue: " CTK_ACD_QUEUE_NAME "\r\nName: A01\r\n"
+                                    "Location: SIP/A01\r\nStateInterface: SIP/A01\r\n"
+                                    "Membership: static\r\nPenalty: 0\r\nCallsTaken: 1\r\n"
+                                    "LastCall: 0\r\nLastPause: 0\r\nInCall: 1\r\nStatus: 2\r\n"
+                                    "Paused: 0\r\nPausedReason: \r\nWrapuptime: 0\r\nActionID: qs9\r\n\r\n"));
+  snprintf(want, sizeof(want), "Event: QueueEntry\r\nQueue: " CTK_ACD_QUEUE_NAME "\r\nPosition: 1\r\n"
+           "Channel: %s\r\nUniqueid: %s\r\nCallerIDNum: 13800000000\r\nCallerIDName: <unknown>\r\n"
+           "ConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\nWait: ", chan, uid);
+  /* not _FATAL from here on: a failed check must still stop the simulator */
+  entry = strstr(a1, want);
+  CU_ASSERT_PTR_NOT_NULL(entry);
+  if(entry) {
+    static const char rest[] = "\r\nPriority: 0\r\nActionID: qs9\r\n\r\n";
+    entry += strlen(want);
+    entry += strspn(entry, "0123456789"); /* whole seconds waited so far */
+    CU_ASSERT_EQUAL(strncmp(entry, rest, sizeof(rest) - 1), 0);
+  }
+  CU_ASSERT_PTR_NOT_NULL(strstr(a1, "ActionID: qs9\r\nEventList: Complete\r\nListItems: 3\r\n"));
+
+  /* the agent's phone now rings long; the talking caller hangs up and the waiting one is put
+   * through to the agent, who is ringing: QueueStatus says so, with the call taken before */
+  CU_ASSERT_EQUAL(ctk_acd_test_steer(&acd, "{\"ring_ms\":60000}"), 200);
+  udp_send_req(fd, acd.sip_port, "BYE", "amiesl1", 2, tag);
+  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
+  CU_ASSERT_PTR_NOT_NULL(ami_event_wait(fa1, a1, sizeof(a1), &a1_len, "Event: AgentCalled\r\n", 2, 3000));
+  snprintf(cmd, sizeof(cmd), "Action: QueueStatus\r\nActionID: qs10\r\n\r\n");
+  CU_ASSERT_EQUAL(send(fa1, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+  CU_ASSERT_EQUAL(text_wait(fa1, a1, sizeof(a1), &a1_len, "Event: QueueStatusComplete\r\nActionID: qs10\r\n", 1, 3000), 1);
+  entry = strstr(a1, "\r\nActionID: qs10\r\n");
+  entry = entry ? strstr(entry, "Event: QueueMember\r\n") : NULL;
+  CU_ASSERT_PTR_NOT_NULL(entry);
+  if(entry) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nCallsTaken: 1\r\nLastCall: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(entry, "\r\nLastPause: 0\r\nInCall: 0\r\nStatus: 6\r\nPaused: 0\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(entry, "Event: QueueEntry\r\n")); /* nobody waits any more */
+  }
+  /* the caller gives up while the agent's phone rings */
+  udp_send_req(fd, acd.sip_port, "CANCEL", "amiesl2", 1, NULL);
+  {
+    int k, st, got487 = 0;
+    for(k = 0; k < 4 && !got487; k++) { /* 180 again for the agent's ringing, 200 for the CANCEL */
+      st = udp_recv_status(fd, tag2, sizeof(tag2));
+      got487 = st == 487;
+      CU_ASSERT(st == 180 || st == 200 || st == 487);
+    }
+    CU_ASSERT(got487);
+  }
+  udp_send_req(fd, acd.sip_port, "ACK", "amiesl2", 1, tag2);
+  CU_ASSERT_EQUAL(text_wait(fa2, a2, sizeof(a2), &a2_len, "Event: Hangup\r\n", 2, 3000), 2);
+  close(fd);
+  close(fa1);
+  close(fa2);
+  close(fe1);
+  close(fe2);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
 }
 
 /* ---------- the webhook sender and the CTI hub, in process ---------- */
@@ -548,19 +746,11 @@ static void test_acd_cti_hub_free_closes_ports(void)
 {
   static const char *const families[] = { "csta", "ami" };
   ctk_acd_cti_hub *hub = NULL;
-  ctk_acd_cti_options opt;
   int ports[2], i, fd;
 
-  memset(&opt, 0, sizeof(opt));
-  opt.bind_addr = "127.0.0.1";
-  opt.max_clients = 4;
-  opt.login_ms = 5000;
-  CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_new(&hub), CTK_E_OK);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_hub(&hub, families, 2), 0);
   for(i = 0; i < 2; i++) {
-    ctk_acd_cti_plugin plugin;
     const ctk_acd_cti_plugin *p;
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_plugin_init(families[i], &plugin), CTK_E_OK);
-    CU_ASSERT_EQUAL_FATAL(ctk_acd_cti_hub_start(hub, &plugin, &opt), CTK_E_OK);
     p = ctk_acd_cti_hub_find(hub, families[i]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     ports[i] = ctk_acd_cti_link_port(p);
@@ -627,6 +817,101 @@ static void test_acd_net_sip_over_tcp(void)
   free(log);
 }
 
+/* About 4.6 MB of answers: more than the simulator's socket send buffer takes (at most the
+ * net.ipv4.tcp_wmem maximum, 4 MiB by default, about 3 MB of it data), less than the 4 MiB it
+ * keeps queued per connection on top. */
+#define SLOW_READER_REQS 15000
+
+/* A TCP caller that sends a burst and reads its answers late: the answers pile up beyond what
+ * the socket takes at once (the client's receive buffer is kept small), so the simulator
+ * writes them in pieces from its queue. Every answer must still come whole and in order:
+ * 200 to OPTIONS number 1, 2, 3... */
+static void test_acd_net_tcp_answers_a_slow_reader(void)
+{
+  static const char *const args[] = { "--agents", "1", NULL };
+  const char *dir = ctk_test_tmpdir("acd-slow");
+  ctk_acd_proc acd;
+  struct sockaddr_in sa;
+  tcp_sip t;
+  char *burst;
+  size_t cap = (size_t)SLOW_READER_REQS * 1024, len = 0, sent = 0;
+  int small = 4096, i, me, udp, waited, probed = 1;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  CU_ASSERT_EQUAL_FATAL(ctk_acd_test_start(&acd, dir, args), 0);
+  memset(&t, 0, sizeof(t));
+  t.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CU_ASSERT_FATAL(t.fd >= 0);
+  setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)acd.sip_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL_FATAL(connect(t.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  me = local_port(t.fd);
+  burst = malloc(cap);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(burst);
+  for(i = 1; i <= SLOW_READER_REQS; i++)
+    len += (size_t)sip_req(burst + len, cap - len, "TCP", me, acd.sip_port, "OPTIONS", "slow", i,
+                           NULL);
+  /* all of it before reading anything; the simulator reads on while its answers wait (a
+   * simulator that stops reading stops the sending here within 2 s) */
+  while(sent < len) {
+    struct pollfd p;
+    ssize_t w;
+    p.fd = t.fd;
+    p.events = POLLOUT;
+    if(poll(&p, 1, 2000) != 1)
+      break;
+    w = send(t.fd, burst + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if(w < 0 && errno != EAGAIN && errno != EINTR)
+      break;
+    if(w > 0)
+      sent += (size_t)w;
+  }
+  CU_ASSERT_EQUAL(sent, len);
+  free(burst);
+  if(sent != len) {              /* it stopped reading: no answer will come either */
+    close(t.fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
+  /* Read nothing until the simulator has answered the whole burst. Once our send queue is
+   * empty its kernel holds every request; it reads a readable connection to the end in the
+   * poll turn that sees it, after the UDP socket: so when a UDP OPTIONS sent after that has
+   * been answered, and a second one sent after the first answer is answered too, every answer
+   * of the burst is written or queued. */
+  for(waited = 0; waited < 5000; waited += 10) {
+    int queued = -1;
+    if(ioctl(t.fd, SIOCOUTQ, &queued) == 0 && queued == 0)
+      break;
+    usleep(10000);
+  }
+  udp = udp_client();
+  CU_ASSERT_FATAL(udp >= 0);
+  for(i = 1; i <= 2 && probed; i++) {
+    udp_send_req(udp, acd.sip_port, "OPTIONS", "slow-probe", i, NULL);
+    if(udp_recv_status(udp, NULL, 0) != 200) {
+      CU_FAIL("no answer to an OPTIONS over UDP");
+      probed = 0;                /* and none to wait for on TCP either */
+    }
+  }
+  close(udp);
+  for(i = 1; probed && i <= SLOW_READER_REQS; i++) {
+    char cseq[64];
+    snprintf(cseq, sizeof(cseq), "\r\nCSeq: %d OPTIONS\r\n", i);
+    if(!tcp_next(&t, 3000) || sip_status_of(t.last, NULL, 0) != 200 || !strstr(t.last, cseq)) {
+      CU_FAIL("an answer to the burst came broken, out of order or not at all");
+      fprintf(stderr, "\n  answer %d of %d: %.200s\n", i, SLOW_READER_REQS, t.last);
+      break;
+    }
+  }
+  if(probed && i > SLOW_READER_REQS)
+    CU_ASSERT_FALSE(tcp_next(&t, 100));        /* nothing after the last answer */
+  close(t.fd);
+  CU_ASSERT_EQUAL(ctk_acd_test_stop(&acd), 0);
+}
+
 /* POST to the control port; returns the HTTP status, the body copied to out. */
 static long control_post(int port, const char *body, char *out, size_t size)
 {
@@ -683,12 +968,21 @@ static void test_acd_net_steered_by_control(void)
                                body, sizeof(body)), 200);
   CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"agents\":0"));
   udp_send_req(fd, acd.sip_port, "INVITE", "st1", 1, NULL);
-  CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 100);
+  if(udp_recv_status(fd, NULL, 0) != 100) {
+    CU_FAIL("no 100 Trying to an INVITE over UDP");
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   CU_ASSERT_EQUAL(udp_recv_status(fd, tag, sizeof(tag)), 503);
   udp_send_req(fd, acd.sip_port, "ACK", "st1", 1, tag);
   /* back in service: the change is in effect when the POST returns */
   CU_ASSERT_EQUAL(control_post(acd.control_port, "{\"agents\":1,\"queue_limit\":5}", body, sizeof(body)), 200);
-  udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag));
+  if(udp_answered_call(fd, acd.sip_port, "st2", tag, sizeof(tag))) {
+    close(fd);
+    ctk_acd_test_stop(&acd);
+    return;
+  }
   udp_send_req(fd, acd.sip_port, "BYE", "st2", 2, tag);
   CU_ASSERT_EQUAL(udp_recv_status(fd, NULL, 0), 200);
   close(fd);
@@ -847,7 +1141,9 @@ void ctk_test_add_acd_net(CU_pSuite s)
   CTK_TEST(s, test_acd_webhook_timeout_and_failure_log);
   CTK_TEST(s, test_acd_cti_hub_free_closes_ports);
   CTK_TEST(s, test_acd_net_call_events_everywhere);
+  CTK_TEST(s, test_acd_net_ami_esl_clients_see_the_queue);
   CTK_TEST(s, test_acd_net_sip_over_tcp);
+  CTK_TEST(s, test_acd_net_tcp_answers_a_slow_reader);
   CTK_TEST(s, test_acd_net_sip_without_descriptors);
   CTK_TEST(s, test_acd_net_steered_by_control);
   CTK_TEST(s, test_acd_net_bad_options_are_refused);

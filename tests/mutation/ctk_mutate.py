@@ -708,6 +708,7 @@ class Builder:
         self._compile = {}
         self._link = {}
         self._orig_obj = {}
+        self._linker = None
         self._lock = threading.Lock()
 
     def _make_n(self, target):
@@ -788,8 +789,30 @@ class Builder:
             self._orig_obj[rel] = code
         return code
 
+    def _fast_linker(self):
+        """-fuse-ld=gold when the compiler takes it: a mutant links about three times faster
+        (1.0 s to 0.3 s for ctk-tests, measured), and linking is done up to twice a mutant.
+        The program is the same either way; without gold the default linker is used."""
+        with self._lock:
+            if self._linker is None:
+                self._linker = []
+                if shutil.which("ld.gold"):
+                    d = tempfile.mkdtemp(prefix="ld-")
+                    try:
+                        src = os.path.join(d, "t.c")
+                        with open(src, "w") as f:
+                            f.write("int main(void) { return 0; }\n")
+                        r = subprocess.run(["cc", "-fuse-ld=gold", "-o", os.path.join(d, "t"),
+                                            src], capture_output=True)
+                        if r.returncode == 0:
+                            self._linker = ["-fuse-ld=gold"]
+                    finally:
+                        shutil.rmtree(d, ignore_errors=True)
+            return list(self._linker)
+
     def link(self, target, obj, workdir):
         argv = self.link_argv(target)
+        argv[1:1] = self._fast_linker()
         out = os.path.join(workdir, os.path.basename(target))
         argv[argv.index("-o") + 1] = out
         # the mutant first: the archive member of the same file is then never pulled in
@@ -962,8 +985,11 @@ class Checker:
                 out.append(c)
         return out
 
-    def needs_tests_binary(self, rel=None):
-        checks = self.checks_for(rel) if rel else self.all_checks()
+    def needs_tests_binary(self, rel=None, check=None):
+        if check is not None:
+            checks = [check]
+        else:
+            checks = self.checks_for(rel) if rel else self.all_checks()
         return any("{ctk_tests}" in c or c.startswith("unit:") for c in checks)
 
     def _argv(self, check, ctk, ctk_tests, outdir):
@@ -1018,13 +1044,21 @@ class Checker:
             return "killed", "%s: exit %d" % (check, rc), secs
         return "survived", "", secs
 
-    def measure_baseline(self, scratch, ctk_tests=None, files=None):
-        """Runs once, unmutated, every check the mutants of files (all files: None) need."""
+    def measure_baseline(self, scratch, ctk_tests=None, files=None, jobs=1):
+        """Runs once, unmutated, every check the mutants of files (all files: None) need,
+        jobs at a time: the mutants run that many at once too, so the time bounds drawn
+        from these seconds are measured under the same load."""
         needed = self.all_checks() if files is None else \
             [c for c in self.all_checks() if any(c in self.checks_for(f) for f in files)]
-        for check in needed:
+
+        def one(check):
             d = tempfile.mkdtemp(prefix="baseline-", dir=scratch)
             outcome, detail, secs = self.run_one(check, None, ctk_tests, d, 600)
+            return check, d, outcome, detail, secs
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            done = list(pool.map(one, needed))
+        for check, d, outcome, detail, secs in done:
             if outcome != "survived":
                 raise ToolError("ctk_mutate: the unmutated program fails its check (%s); "
                                  "fix that first (logs in %s)" % (detail, d))
@@ -1089,14 +1123,21 @@ def run_mutant(m, src, builder, checker, scratch, equivalent, keep):
             return res
         t1 = time.monotonic()
         ctk, err = builder.link("ctk", obj, work)
-        ctk_tests = None
-        if ctk and checker.needs_tests_binary(m.file):
-            ctk_tests, err = builder.link("ctk-tests", obj, work)
         times["link"] = round(time.monotonic() - t1, 1)
-        if not ctk or (checker.needs_tests_binary(m.file) and not ctk_tests):
+        if not ctk:
             res["outcome"], res["detail"] = "did_not_compile", "link: " + (err or "")
             return res
+        ctk_tests = None
         for check in checker.checks_for(m.file):
+            # the test runner is linked only when a check needs it: most mutants of the
+            # reference endpoints end at a self-test, which runs ctk alone
+            if ctk_tests is None and checker.needs_tests_binary(check=check):
+                t1 = time.monotonic()
+                ctk_tests, err = builder.link("ctk-tests", obj, work)
+                times["link"] = round(times["link"] + time.monotonic() - t1, 1)
+                if not ctk_tests:
+                    res["outcome"], res["detail"] = "did_not_compile", "link: " + (err or "")
+                    return res
             outcome, detail, secs = checker.run_one(check, ctk, ctk_tests, work,
                                                     checker.timeout_of(check))
             times[check] = round(secs, 1)
@@ -1407,7 +1448,7 @@ def cmd_run(args, root):
             if not quiet:
                 sys.stderr.write("ctk_mutate: baseline run of the unmutated program...\n")
             checker.measure_baseline(scratch, os.path.join(root, build, "ctk-tests"),
-                                     {m.file for m in picked})
+                                     {m.file for m in picked}, jobs)
         progress = Progress(len(picked), not quiet)
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             futs = [pool.submit(run_mutant, m, sources[m.file], builder, checker, scratch,
