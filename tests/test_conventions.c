@@ -156,6 +156,16 @@ static void test_conventions_wsdl_configured_address(void)
   CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a.example/evil", err, sizeof(err)),
                   CTK_E_INVAL);
   CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a\"b", err, sizeof(err)), CTK_E_INVAL);
+  /* brackets only around an IPv6 address: a stray one would make the WSDL's location no URL */
+  CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a]b:8443", err, sizeof(err)),
+                  CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "a[b:8443", err, sizeof(err)),
+                  CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "[[::1]:8443", err, sizeof(err)),
+                  CTK_E_INVAL);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "[::1]:8443", err, sizeof(err)), CTK_E_OK);
+  CU_ASSERT_EQUAL(ctk_node_config_set(&cfg, "address", "ctk.example.org", err, sizeof(err)),
+                  CTK_E_OK);
 }
 
 /* A node on every address (0.0.0.0) answers to the loopback names and the host's own name;
