@@ -742,6 +742,11 @@ static void test_endpoints_cross_city_and_return(void)
     CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id2, &o), CTK_E_OK);
     CU_ASSERT_STRING_EQUAL(o.handle_region, P1);
     CU_ASSERT_STRING_EQUAL(o.target, P1_CITY2);
+    /* the ministry learns who handles it now (it refused the word once: "not a city") */
+    CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 10000), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.ministry), id2, &o), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(o.handle_region, P1);
+    CU_ASSERT_STRING_EQUAL(o.status, st(&t, CTK_ST_TRANSFERRED));
     CU_ASSERT_STRING_EQUAL(send_msg(&t, order_msg(&t, CTK_IF_QUERY, P1_CITY2, CTK_LEVEL_CITY, P1,
                                                   id2), code), rc(&t, "OK"));
     CU_ASSERT_STRING_EQUAL(send_msg(&t, order_msg(&t, CTK_IF_QUERY, P1_CITY, CTK_LEVEL_CITY, P1,
