@@ -258,11 +258,15 @@ static void test_node_stop_ends_threads(void)
   }
   after = node_vm_kb();
   CU_ASSERT_FATAL(before > 0);
-  /* a thread stack is at least 2 MB (8 MB by default); 20 lost ones are 40 MB or more */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  /* a thread stack is at least 2 MB (8 MB by default); 20 lost ones are 40 MB or more, where
+   * the joined threads' stacks are reused (about 0.4 MB in all). A sanitizer's allocator maps
+   * fresh memory behind its quarantine, so there the size says nothing. */
   CU_ASSERT(after < before + 16 * 1024);
   if(after >= before + 16 * 1024)
     fprintf(stderr, "node: VmSize %lu kB after 20 start/stop rounds, %lu kB before\n", after,
             before);
+#endif
 }
 
 void ctk_test_add_node(CU_pSuite suite)
