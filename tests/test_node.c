@@ -160,38 +160,36 @@ static void test_node_refuses_bad_identity(void)
   CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "100000"));
 
-  /* a peers file that is not one */
+  /* peers files that are not ones: each refused at its line, before anything listens */
   {
+    static const struct {
+      const char *text;
+      const char *why;
+    } bad[] = {
+      { "region,level,url\n360000,9,http://127.0.0.1:1\n", "peers.csv:2:" }, /* no level 9 */
+      /* a row that stops before its url: refused at its line, not read past its end */
+      { "region,level,url\n360000,2,http://127.0.0.1:1\n440000,2\n",
+        "peers.csv:3: expected region,level,url" },
+      /* a region that is not six digits, even with its level and url there */
+      { "region,level,url\n36000,2,http://127.0.0.1:1\n", "peers.csv:2: expected region,level,url" },
+    };
     char peers[600];
-    FILE *f;
+    size_t i;
     snprintf(peers, sizeof(peers), "%s/peers.csv", dir);
-    f = fopen(peers, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("region,level,url\n360000,9,http://127.0.0.1:1\n", f);
-    fclose(f);
     ctk_node_config_init(&c, CTK_LEVEL_MINISTRY);
     ctk_strlcpy(c.data_dir, dir, sizeof(c.data_dir));
     ctk_strlcpy(c.peers_file, peers, sizeof(c.peers_file));
-    CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:2:"));
-
-    /* a row that stops before its url: refused at its line, not read past its end */
-    f = fopen(peers, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("region,level,url\n360000,2,http://127.0.0.1:1\n440000,2\n", f);
-    fclose(f);
-    CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
-    CU_ASSERT_PTR_NULL(n);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:3: expected region,level,url"));
-
-    /* a region that is not six digits, even with its level and url there */
-    f = fopen(peers, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("region,level,url\n36000,2,http://127.0.0.1:1\n", f);
-    fclose(f);
-    CU_ASSERT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_PARSE);
-    CU_ASSERT_PTR_NULL(n);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "peers.csv:2: expected region,level,url"));
+    for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      FILE *f = fopen(peers, "w");
+      CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+      fputs(bad[i].text, f);
+      fclose(f);
+      CU_ASSERT_NOT_EQUAL(ctk_node_start(&c, &n, err, sizeof(err)), CTK_E_OK);
+      CU_ASSERT_PTR_NULL(n);
+      if(!strstr(err, bad[i].why))
+        fprintf(stderr, "node: peers case %zu: \"%s\", expected \"%s\"\n", i, err, bad[i].why);
+      CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
+    }
   }
 
   /* a certificate without its key (or the other way round) is refused before anything loads */
