@@ -730,6 +730,28 @@ static void test_endpoints_cross_city_and_return(void)
   CU_ASSERT_STRING_EQUAL(status_at(t.p1, id, s), st(&t, CTK_ST_COMPLETED));
   CU_ASSERT(wait_status(t.ministry, id, st(&t, CTK_ST_COMPLETED)));
   CU_ASSERT(inbox_wait(&t.inbox, ifc(&t, CTK_IF_COMPLETE), P1_CITY, id));
+
+  /* A city that passed an order on keeps its standing to read it: the second city hands a
+   * case it got from the first to the province itself; the province now handles it, the
+   * first city accepted it, and the second is only the neighbour it came from last. */
+  {
+    const char *id2 = "36010020261102000012";
+    CU_ASSERT_STRING_EQUAL(city_report(&t, P1_CITY, P1, id2, NULL, code), rc(&t, "OK"));
+    CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY, P1, id2, P1_CITY2, code), rc(&t, "OK"));
+    CU_ASSERT_STRING_EQUAL(city_transfer(&t, P1_CITY2, P1, id2, P1, code), rc(&t, "OK"));
+    CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.p1), id2, &o), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(o.handle_region, P1);
+    CU_ASSERT_STRING_EQUAL(o.target, P1_CITY2);
+    /* the ministry learns who handles it now (it refused the word once: "not a city") */
+    CU_ASSERT_EQUAL(ctk_node_outbox_drain(t.p1, 10000), CTK_E_OK);
+    CU_ASSERT_EQUAL(ctk_store_order_get(ctk_node_store(t.ministry), id2, &o), CTK_E_OK);
+    CU_ASSERT_STRING_EQUAL(o.handle_region, P1);
+    CU_ASSERT_STRING_EQUAL(o.status, st(&t, CTK_ST_TRANSFERRED));
+    CU_ASSERT_STRING_EQUAL(send_msg(&t, order_msg(&t, CTK_IF_QUERY, P1_CITY2, CTK_LEVEL_CITY, P1,
+                                                  id2), code), rc(&t, "OK"));
+    CU_ASSERT_STRING_EQUAL(send_msg(&t, order_msg(&t, CTK_IF_QUERY, P1_CITY, CTK_LEVEL_CITY, P1,
+                                                  id2), code), rc(&t, "OK"));
+  }
   net_down(&t);
 }
 

@@ -171,6 +171,40 @@ static void test_validate_schema_has_readable_path(void)
   CU_ASSERT_STRING_EQUAL(pr.items[0].where, "/Message/Body/WorkOrderSign/Surprise");
   CU_ASSERT_STRING_EQUAL(pr.items[0].requirement, "J3-SCH-001");
   CU_ASSERT_PTR_NULL(strstr(pr.items[0].text, "urn:ctk12328")); /* namespace noise removed */
+  /* ... and only the noise: the reader still gets libxml2's whole sentence */
+  CU_ASSERT_PTR_NOT_NULL(strstr(pr.items[0].text, "Element 'Surprise': "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(pr.items[0].text, "not expected"));
+  ctk_msg_free(m);
+}
+
+/* An answer's body: a successful answer of an interface that has an answer element must carry
+ * it; one of an interface without (1001 answers only with its Result) is complete without. */
+static void test_validate_answer_body(void)
+{
+  const ctk_profile *p = ctk_test_profile();
+  ctk_msg *m = load_valid("1001-answer-ok.xml");
+  ctk_problems pr;
+  xmlNodePtr body;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  CU_ASSERT_FATAL(m->is_answer && !m->body);
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, m, &pr), CTK_E_OK);
+  CU_ASSERT_EQUAL(pr.count, 0);
+  ctk_msg_free(m);
+
+  m = load_valid("1010-answer-result.xml");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, m, &pr), CTK_E_OK);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m->body);
+  /* the whole <Body> goes: an empty one would be the schema's to report */
+  body = m->body->parent;
+  xmlUnlinkNode(body);
+  xmlFreeNode(body);
+  m->body = NULL;
+  CU_ASSERT_EQUAL(ctk_validate_msg(p, m, &pr), CTK_E_INVALID);
+  CU_ASSERT_EQUAL_FATAL(pr.count, 1);
+  CU_ASSERT_STRING_EQUAL(pr.items[0].code, ctk_profile_rc(p, "SCHEMA"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(pr.items[0].text, "must carry <WorkOrderQueryResult>"));
   ctk_msg_free(m);
 }
 
@@ -339,6 +373,7 @@ void ctk_test_add_validate(CU_pSuite s)
   CTK_TEST(s, test_validate_code_value);
   CTK_TEST(s, test_validate_envelope);
   CTK_TEST(s, test_validate_schema_has_readable_path);
+  CTK_TEST(s, test_validate_answer_body);
   CTK_TEST(s, test_validate_keeps_at_most_max_problems);
   CTK_TEST(s, test_validate_schema_load_out_of_memory);
   CTK_TEST(s, test_validate_format_match);

@@ -126,9 +126,11 @@ ctk_code ctk_node_config_set(ctk_node_config *c, const char *key, const char *va
   if(!strcmp(key, "listen"))
     return set_listen(c, value, err, errlen);
   if(!strcmp(key, "address")) {
-    /* goes into the WSDL: a host name or address and a port, nothing else */
-    if(!*value || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                         "0123456789.-:[]") != strlen(value)) {
+    char host[256];
+    int port;
+    /* goes into the WSDL: a host name or address and a port, nothing else, read as a
+     * client's Host is (letters, digits, . - : and brackets only around an IPv6 address) */
+    if(ctk_node_wsdl_split_host(value, host, sizeof(host), &port)) {
       snprintf(err, errlen, "--address: expected HOST[:PORT], got '%s'", value);
       return CTK_E_INVAL;
     }

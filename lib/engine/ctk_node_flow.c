@@ -504,6 +504,7 @@ static ctk_code flow_transfer(ctk_exchange *x)
   char next[8] = "";
   char tprov[8];
   int exists;
+  int taken_over;
   const ctk_node_peer *ministry = ctk_node_peer_of_level(n, CTK_LEVEL_MINISTRY);
   ctk_code result = CTK_E_OK;
 
@@ -530,12 +531,17 @@ static ctk_code flow_transfer(ctk_exchange *x)
   /* Route. A transfer goes to a city (or, at a province, to the province itself); anything
    * else is refused now rather than accepted and lost further up. */
   ctk_node_province_of(n, target, tprov);
-  if(!ctk_region_is_city(n->regions, target) && strcmp(target, n->self.region)) {
+  /* At the ministry, a province's transfer to itself is the word that one of its cities handed
+   * the case to the province (the target a province may take): recorded, like any transfer
+   * inside the sender's province, so the ministry holds the same handler. */
+  taken_over = n->self.level == CTK_LEVEL_MINISTRY && x->req->head.sender.level ==
+               CTK_LEVEL_PROVINCE && !strcmp(target, sender);
+  if(!taken_over && !ctk_region_is_city(n->regions, target) && strcmp(target, n->self.region)) {
     flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "transfer-target"),
                 "target region is not a city of the region table");
     return CTK_E_OK;
   }
-  if(!strcmp(target, sender)) {
+  if(!taken_over && !strcmp(target, sender)) {
     flow_refuse(x, "ROUTE", FLOW_BODY, CTK_EL_TARGET_REGION, flow_rule(x, "route"),
                 "a node cannot transfer to itself");
     return CTK_E_OK;

@@ -168,6 +168,9 @@ void ctk_node_outbox_stop(ctk_node_engine *n);
 ctk_code ctk_node_wsdl_load(ctk_node_engine *n, char *err, size_t errlen);
 void ctk_node_wsdl_free(ctk_node_engine *n);
 int ctk_node_wsdl_asked(const char *query);
+/* A Host or --address, "host[:port]" or "[v6][:port]", into host and port (0 = none); -1 when
+ * it is not one (a stray bracket, a bad port, an unbracketed IPv6 address). */
+int ctk_node_wsdl_split_host(const char *text, char *host, size_t hostlen, int *port);
 int ctk_node_handle_wsdl(ctk_node_engine *n, const ctk_http_request *req,
                          ctk_http_response *resp);
 

@@ -47,7 +47,7 @@ static int wsdl_host_chars_ok(const char *s)
 /* An HTTP Host (RFC 9110 7.2: uri-host [ ":" port ]), "host", "host:port", "[v6]" or
  * "[v6]:port", into host (no brackets) and port (0 = none); -1 when it is none of these.
  * (ctk_sock_parse_hostport wants a port and takes no brackets: it reads our own options.) */
-static int wsdl_split_host(const char *text, char *host, size_t hostlen, int *port)
+int ctk_node_wsdl_split_host(const char *text, char *host, size_t hostlen, int *port)
 {
   const char *end;
   const char *colon;
@@ -112,7 +112,7 @@ static void wsdl_collect_names(ctk_node_engine *n)
   char host[256];
   int port;
 
-  if(n->cfg.address[0] && !wsdl_split_host(n->cfg.address, host, sizeof(host), &port))
+  if(n->cfg.address[0] && !ctk_node_wsdl_split_host(n->cfg.address, host, sizeof(host), &port))
     wsdl_add_name(n, host);
   if(!wsdl_wildcard(listen))
     wsdl_add_name(n, listen);
@@ -186,7 +186,7 @@ static void wsdl_authority(const ctk_node_engine *n, const ctk_http_request *req
   int port = 0;
   size_t i;
 
-  if(given && !wsdl_split_host(given, host, sizeof(host), &port)) {
+  if(given && !ctk_node_wsdl_split_host(given, host, sizeof(host), &port)) {
     if(!port)
       port = tls ? 443 : 80;
     for(i = 0; i < n->n_names; i++) {
