@@ -72,6 +72,10 @@ int main(int argc, char **argv)
   unsigned failures;
   int argi;
 
+  /* line by line into a log too: a run stopped at a time bound (make mutation, CI) still
+   * shows which tests had failed */
+  setvbuf(stdout, NULL, _IOLBF, 0);
+
   for(argi = 1; argi < argc; argi++) {
     if(!strcmp(argv[argi], "--tags") && argi + 1 < argc)
       only_tags = argv[++argi];

@@ -191,21 +191,30 @@ static void test_sample_stays(void)
 }
 
 /* One mutant of lib/engine/ctk_stats.c (the order count no longer counted), built into ctk
- * and the test runner; the check is a shell command. Returns the parsed mutation.json. */
-static struct json_object *e2e_run(const char *check, const char *name)
+ * and the test runner; the check is a shell command, bounded by bound_s seconds (0: the
+ * committed sample's bound). Returns the parsed mutation.json. */
+static struct json_object *e2e_run(const char *check, const char *name, int bound_s)
 {
-  char build[256], cmd[2048], path[700];
+  char build[256], cmd[2048], path[700], conf[700] = "tests/mutation/sample.conf";
   const char *dir = ctk_test_tmpdir(name);
   char *out = NULL;
   int rc;
 
   if(!dir)
     return NULL;
+  if(bound_s > 0) {
+    FILE *f;
+    snprintf(conf, sizeof(conf), "%s/bound.conf", dir);
+    f = fopen(conf, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "timeout_factor = 1\ntimeout_min_s = %d\n", bound_s);
+    fclose(f);
+  }
   ctk_test_build_dir(build, sizeof(build));
   snprintf(path, sizeof(path), "%s/mutation.json", dir);
-  snprintf(cmd, sizeof(cmd), MUTATE " run --file lib/engine/ctk_stats.c --ops sdl --match "
-           "'st->orders++;' -n 0 --build %s --out %s --jobs 1 --no-baseline --quiet "
-           "--equivalent /dev/null --check '%s' 2>&1", build, dir, check);
+  snprintf(cmd, sizeof(cmd), MUTATE " run --conf %s --file lib/engine/ctk_stats.c --ops sdl "
+           "--match 'st->orders++;' -n 0 --build %s --out %s --jobs 1 --no-baseline --quiet "
+           "--equivalent /dev/null --check '%s' 2>&1", conf, build, dir, check);
   rc = ctk_test_run(cmd, &out);
   if(rc)
     fprintf(stderr, "mutation: %s\n%s", cmd, out ? out : "");
@@ -247,11 +256,20 @@ static void test_end_to_end(void)
   (void)e2e_expect;
   return;
 #else
-  struct json_object *doc = e2e_run("{ctk_tests} --suite stats >/dev/null 2>&1", "mutation-kill");
+  struct json_object *doc = e2e_run("{ctk_tests} --suite stats >/dev/null 2>&1",
+                                    "mutation-kill", 0);
   e2e_expect(doc, "killed", "exit");
   json_object_put(doc);
-  doc = e2e_run("test -x {ctk}", "mutation-survive");
+  doc = e2e_run("test -x {ctk}", "mutation-survive", 0);
   e2e_expect(doc, "survived", "");
+  json_object_put(doc);
+  /* at the time bound: a test that had failed (CUnit's line in the log) still kills; a check
+   * that only waits has timed out */
+  doc = e2e_run("echo \"  Test: test_seen ...FAILED\"; sleep 60", "mutation-bound-kill", 2);
+  e2e_expect(doc, "killed", "test_seen failed (run stopped at the 2 s time bound)");
+  json_object_put(doc);
+  doc = e2e_run("echo \"  Test: test_seen ...passed\"; sleep 60", "mutation-bound-wait", 2);
+  e2e_expect(doc, "timed_out", "no end within 2 s");
   json_object_put(doc);
 #endif
 }

@@ -827,6 +827,18 @@ class Builder:
 
 # ---------------------------------------------------------------- checks
 
+CUNIT_FAILED = re.compile(r"^\s*Test: (\S+) \.\.\.FAILED", re.M)
+
+
+def unit_failures(log_path):
+    """The tests a CUnit run's log (tests/main.c, verbose) reports FAILED, in order."""
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            return CUNIT_FAILED.findall(f.read())
+    except OSError:
+        return []
+
+
 def read_expected(path):
     want = {}
     with open(path, encoding="utf-8") as f:
@@ -1023,6 +1035,12 @@ class Checker:
                                           os.path.join(workdir, safe + ".log"), env=env,
                                           shell=shell, soft_stop=20 if selftest else 0)
         if timed_out and not selftest:
+            # as for a self-test: a unit test that failed before the bound has noticed; the
+            # suite then often waits out every later test's time limits against a dead daemon
+            failed = unit_failures(os.path.join(workdir, safe + ".log"))
+            if failed:
+                return "killed", "%s: %s failed (run stopped at the %.0f s time bound)" % (
+                    check, failed[0], timeout), secs
             return "timed_out", "%s: no end within %.0f s" % (check, timeout), secs
         if selftest:
             name = check.split(":", 1)[1]
