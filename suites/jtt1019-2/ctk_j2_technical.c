@@ -934,6 +934,8 @@ static const char *const j2_dims[] = { "business_type.", "domain.", "channel." }
  * when the report has none of it). */
 typedef struct j2_report {
   long value, type_n, dim_sum[J2_N_DIMS];
+  double in_time, in_time_other, review; /* in_time_rate_complaint, in_time_rate_other,
+                                            review_rate; -1 when not reported */
   ctk_node sender, receiver;
   char period_start[48], period_end[48], region[16];
 } j2_report;
@@ -961,6 +963,9 @@ static void j2_reported(ctk_ct *t, const char *name, const char *type, j2_report
   memset(out, 0, sizeof(*out));
   out->value = -1;
   out->type_n = -1;
+  out->in_time = -1;
+  out->review = -1;
+  out->in_time_other = -1;
   for(d = 0; d < J2_N_DIMS; d++)
     out->dim_sum[d] = -1;
   while(i-- > 0 && !found) {
@@ -989,6 +994,12 @@ static void j2_reported(ctk_ct *t, const char *name, const char *type, j2_report
         xmlChar *vt = v ? xmlNodeGetContent(v) : NULL;
         if(nt && vt && !strcmp((const char *)nt, name))
           out->value = strtol((const char *)vt, NULL, 10);
+        else if(nt && vt && !strcmp((const char *)nt, "in_time_rate_complaint"))
+          out->in_time = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "in_time_rate_other"))
+          out->in_time_other = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "review_rate"))
+          out->review = strtod((const char *)vt, NULL);
         else if(nt && vt)
           j2_add_dims(out, (const char *)nt, strtol((const char *)vt, NULL, 10), type);
         xmlFree(nt);
@@ -1118,6 +1129,41 @@ static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, const ch
   return 0;
 }
 
+/* 17:00 Beijing time `days` days from today, as the profile writes times. */
+static void j2_day_at(ctk_ct *t, int days, char *out, size_t outlen)
+{
+  time_t at = time(NULL) + (time_t)days * 86400;
+  ctk_profile_time_format(t->env->profile, at - ctk_beijing_seconds_of_day(at) + 17 * 3600, out,
+                          outlen);
+}
+
+/* The run's own order i, reported by a city: due `deadline` (NULL: the SUT's default); when
+ * there is one, supervised by the ministry, with the new deadline `moved` (NULL: the same),
+ * and completed now. The last order is a suggestion, the others complaints. */
+static void j2_own_order(ctk_ct *t, size_t i, const char *deadline, const char *moved)
+{
+  const ctk_pixit *px = t->env->pixit;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
+  char order[24];
+  ctk_ct_order_spec spec;
+
+  ctk_ct_order_id(as.node.region, order);
+  ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
+  spec.deadline = deadline;
+  if(moved)
+    spec.business_type = ctk_val(t->env->profile, CTK_V_BT_SUGGESTION);
+  if(!ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
+                  ctk_ct_iface_req(t, CTK_IF_REPORT), "report") || !deadline)
+    return;
+  spec.deadline = moved ? moved : deadline;
+  if(ctk_ct_ministry_step(t, CTK_IF_SUPERVISE, &spec, "OK", ctk_ct_iface_req(t, CTK_IF_SUPERVISE),
+                          "supervise from the ministry"))
+    ctk_ct_step(t, &sut, &as, CTK_IF_COMPLETE, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_COMPLETE), "complete");
+}
+
 /* The breakdowns of the second report against the first: the run's own business type grew by
  * at least its orders (J2-STAT-001 counts by business type), and every breakdown the SUT
  * reports grew by as many orders as "orders" did (each order has one code per dimension). 0
@@ -1142,6 +1188,35 @@ static int j2_dims_check(ctk_ct *t, const j2_report *r0, const j2_report *r1, co
       return -1;
     }
   }
+  /* Complaint A, supervised by the ministry, was completed today three days after its
+   * deadline: it can only lower the share completed in time (with the rounding too), and
+   * when it is the only one due that share is 0 (投诉举报类限时办结率); it can only raise the
+   * share of completed complaints an upper level reviewed, above 0 now (投诉举报类复核率, a
+   * supervise standing for the review). Suggestion B, reported past its deadline and given
+   * a new one ten days on by the ministry (J1-FLOW-011), was completed in time: it can only
+   * raise the other orders' share, and when it is the only one due that share is 100
+   * (docs/STATISTICS.md). */
+  if(r1->in_time >= 0 && ((r0->in_time >= 0 && r1->in_time > r0->in_time) ||
+                          (r0->in_time < 0 && r1->in_time > 0))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"in_time_rate_complaint\" went from %.2f to "
+                "%.2f after this run completed a complaint three days after its deadline",
+                r0->in_time, r1->in_time);
+    return -1;
+  }
+  if(r1->review >= 0 && (r1->review <= 0 || (r0->review >= 0 && r1->review < r0->review))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"review_rate\" went from %.2f to %.2f after "
+                "this run completed a complaint the ministry supervised", r0->review,
+                r1->review);
+    return -1;
+  }
+  if(r1->in_time_other >= 0 &&
+     ((r0->in_time_other >= 0 && r1->in_time_other < r0->in_time_other) ||
+      (r0->in_time_other < 0 && r1->in_time_other < 100))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"in_time_rate_other\" went from %.2f to %.2f "
+                "after this run completed a suggestion before the new deadline the ministry "
+                "set", r0->in_time_other, r1->in_time_other);
+    return -1;
+  }
   return 0;
 }
 
@@ -1151,15 +1226,14 @@ static int j2_dims_check(ctk_ct *t, const j2_report *r0, const j2_report *r1, co
 static void ctk_ct_j2_statistics(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_node to = ctk_ct_sut_node(t);
   const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
   const char *type = ctk_val(t->env->profile, CTK_V_BT_COMPLAINT); /* the spec's default */
   char day[16], tmpl[600];
   size_t i;
   long held0, held1;
   j2_report r0, r1;
-  const size_t own = 2;
+  const size_t own = 4;
+  char past[40], later[40];
 
   if(!*stats) {
     ctk_ct_skip(t, "the profile has no statistics interface");
@@ -1175,16 +1249,11 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     tmpl[0] = '\0';
   if(j2_stats_round(t, tmpl, day, type, &r0, &held0))
     return;
-  /* This run's own orders of today. */
-  for(i = 0; i < own && !ctk_ct_done(t); i++) {
-    ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
-    char order[24];
-    ctk_ct_order_spec spec;
-    ctk_ct_order_id(as.node.region, order);
-    ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
-    ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
-                ctk_ct_iface_req(t, CTK_IF_REPORT), "report");
-  }
+  /* This run's own orders of today: two complaints, complaint A and suggestion B (above) */
+  j2_day_at(t, -3, past, sizeof(past));
+  j2_day_at(t, 10, later, sizeof(later));
+  for(i = 0; i < own && !ctk_ct_done(t); i++)
+    j2_own_order(t, i, i < own - 2 ? NULL : past, i == own - 1 ? later : NULL);
   if(ctk_ct_done(t))
     return;
   if(j2_stats_round(t, tmpl, day, type, &r1, &held1))
@@ -1199,7 +1268,7 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"orders\" for %s (period from %s) went from "
                 "%ld to %ld (+%ld) while it passed %ld new orders of that day up to the ministry",
                 day, r1.period_start, r0.value, r1.value, r1.value - r0.value, held1 - held0);
-  else if(!j2_dims_check(t, &r0, &r1, type, (long)own))
+  else if(!j2_dims_check(t, &r0, &r1, type, (long)own - 1))
     ctk_ct_pass(t, "the SUT's statistics for %s grew by %ld orders (%ld to %ld), as many as it "
                 "passed up to the ministry in that time, and so did its breakdowns", day,
                 r1.value - r0.value, r0.value, r1.value);
