@@ -934,8 +934,9 @@ static const char *const j2_dims[] = { "business_type.", "domain.", "channel." }
  * when the report has none of it). */
 typedef struct j2_report {
   long value, type_n, dim_sum[J2_N_DIMS];
-  double in_time, in_time_other, review; /* in_time_rate_complaint, in_time_rate_other,
-                                            review_rate; -1 when not reported */
+  double in_time, in_time_other, review, instant; /* in_time_rate_complaint,
+                                                     in_time_rate_other, review_rate,
+                                                     instant_answer_rate; -1: not reported */
   ctk_node sender, receiver;
   char period_start[48], period_end[48], region[16];
 } j2_report;
@@ -966,6 +967,7 @@ static void j2_reported(ctk_ct *t, const char *name, const char *type, j2_report
   out->in_time = -1;
   out->review = -1;
   out->in_time_other = -1;
+  out->instant = -1;
   for(d = 0; d < J2_N_DIMS; d++)
     out->dim_sum[d] = -1;
   while(i-- > 0 && !found) {
@@ -998,6 +1000,8 @@ static void j2_reported(ctk_ct *t, const char *name, const char *type, j2_report
           out->in_time = strtod((const char *)vt, NULL);
         else if(nt && vt && !strcmp((const char *)nt, "in_time_rate_other"))
           out->in_time_other = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "instant_answer_rate"))
+          out->instant = strtod((const char *)vt, NULL);
         else if(nt && vt && !strcmp((const char *)nt, "review_rate"))
           out->review = strtod((const char *)vt, NULL);
         else if(nt && vt)
@@ -1137,12 +1141,20 @@ static void j2_day_at(ctk_ct *t, int days, char *out, size_t outlen)
                           outlen);
 }
 
-/* The run's own order i, reported by a city: due `deadline` (NULL: the SUT's default); when
- * there is one, supervised by the ministry, with the new deadline `moved` (NULL: the same),
- * and completed now. The last order is a suggestion, the others complaints. */
-static void j2_own_order(ctk_ct *t, size_t i, const char *deadline, const char *moved)
+/* The run's own orders: plain complaints, then the three the rates below are about. */
+typedef enum {
+  J2_PLAIN,   /* a complaint with the SUT's default deadline */
+  J2_LATE,    /* complaint A: due three days ago, supervised by the ministry, completed now */
+  J2_MOVED,   /* suggestion B: due three days ago, given a new deadline ten days on by the
+                 ministry's supervise (J1-FLOW-011), completed now */
+  J2_INSTANT  /* enquiry C: answered at once when reported, then archived */
+} j2_kind;
+
+/* The run's own order i of kind k, reported by a city; past and later are the deadlines. */
+static void j2_own_order(ctk_ct *t, size_t i, j2_kind k, const char *past, const char *later)
 {
   const ctk_pixit *px = t->env->pixit;
+  const ctk_profile *p = t->env->profile;
   ctk_ct_peer sut = ctk_ct_sut(t);
   ctk_node to = ctk_ct_sut_node(t);
   ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
@@ -1151,13 +1163,22 @@ static void j2_own_order(ctk_ct *t, size_t i, const char *deadline, const char *
 
   ctk_ct_order_id(as.node.region, order);
   ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
-  spec.deadline = deadline;
-  if(moved)
-    spec.business_type = ctk_val(t->env->profile, CTK_V_BT_SUGGESTION);
+  spec.deadline = k == J2_LATE || k == J2_MOVED ? past : NULL;
+  if(k == J2_MOVED)
+    spec.business_type = ctk_val(p, CTK_V_BT_SUGGESTION);
+  if(k == J2_INSTANT) {
+    spec.business_type = ctk_val(p, CTK_V_BT_ENQUIRY);
+    spec.instant = 1;
+  }
   if(!ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
-                  ctk_ct_iface_req(t, CTK_IF_REPORT), "report") || !deadline)
+                  ctk_ct_iface_req(t, CTK_IF_REPORT), "report") || k == J2_PLAIN)
     return;
-  spec.deadline = moved ? moved : deadline;
+  if(k == J2_INSTANT) {
+    ctk_ct_step(t, &sut, &as, CTK_IF_ARCHIVE, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_ARCHIVE), "archive of an instant answer");
+    return;
+  }
+  spec.deadline = k == J2_MOVED ? later : past;
   if(ctk_ct_ministry_step(t, CTK_IF_SUPERVISE, &spec, "OK", ctk_ct_iface_req(t, CTK_IF_SUPERVISE),
                           "supervise from the ministry"))
     ctk_ct_step(t, &sut, &as, CTK_IF_COMPLETE, &to, &spec, "OK",
@@ -1194,13 +1215,21 @@ static int j2_dims_check(ctk_ct *t, const j2_report *r0, const j2_report *r1, co
    * share of completed complaints an upper level reviewed, above 0 now (投诉举报类复核率, a
    * supervise standing for the review). Suggestion B, reported past its deadline and given
    * a new one ten days on by the ministry (J1-FLOW-011), was completed in time: it can only
-   * raise the other orders' share, and when it is the only one due that share is 100
+   * raise the other orders' share, and when it is the only one due that share is 100.
+   * Enquiry C was answered at once, then archived: it stays instant, so it can only raise
+   * the enquiries' instant share (信息咨询类即时答复率), above 0 now, and it is not due
    * (docs/STATISTICS.md). */
   if(r1->in_time >= 0 && ((r0->in_time >= 0 && r1->in_time > r0->in_time) ||
                           (r0->in_time < 0 && r1->in_time > 0))) {
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"in_time_rate_complaint\" went from %.2f to "
                 "%.2f after this run completed a complaint three days after its deadline",
                 r0->in_time, r1->in_time);
+    return -1;
+  }
+  if(r1->instant >= 0 && (r1->instant <= 0 || (r0->instant >= 0 && r1->instant < r0->instant))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"instant_answer_rate\" went from %.2f to %.2f "
+                "after this run archived an enquiry it had answered at once", r0->instant,
+                r1->instant);
     return -1;
   }
   if(r1->review >= 0 && (r1->review <= 0 || (r0->review >= 0 && r1->review < r0->review))) {
@@ -1232,7 +1261,8 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
   size_t i;
   long held0, held1;
   j2_report r0, r1;
-  const size_t own = 4;
+  static const j2_kind own_kinds[] = { J2_PLAIN, J2_PLAIN, J2_LATE, J2_MOVED, J2_INSTANT };
+  const size_t own = sizeof(own_kinds) / sizeof(own_kinds[0]);
   char past[40], later[40];
 
   if(!*stats) {
@@ -1249,11 +1279,11 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     tmpl[0] = '\0';
   if(j2_stats_round(t, tmpl, day, type, &r0, &held0))
     return;
-  /* This run's own orders of today: two complaints, complaint A and suggestion B (above) */
+  /* This run's own orders of today: two complaints, then A, B and C (j2_kind) */
   j2_day_at(t, -3, past, sizeof(past));
   j2_day_at(t, 10, later, sizeof(later));
   for(i = 0; i < own && !ctk_ct_done(t); i++)
-    j2_own_order(t, i, i < own - 2 ? NULL : past, i == own - 1 ? later : NULL);
+    j2_own_order(t, i, own_kinds[i], past, later);
   if(ctk_ct_done(t))
     return;
   if(j2_stats_round(t, tmpl, day, type, &r1, &held1))
@@ -1268,7 +1298,7 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"orders\" for %s (period from %s) went from "
                 "%ld to %ld (+%ld) while it passed %ld new orders of that day up to the ministry",
                 day, r1.period_start, r0.value, r1.value, r1.value - r0.value, held1 - held0);
-  else if(!j2_dims_check(t, &r0, &r1, type, (long)own - 1))
+  else if(!j2_dims_check(t, &r0, &r1, type, 3)) /* the two plain complaints and A */
     ctk_ct_pass(t, "the SUT's statistics for %s grew by %ld orders (%ld to %ld), as many as it "
                 "passed up to the ministry in that time, and so did its breakdowns", day,
                 r1.value - r0.value, r0.value, r1.value);
