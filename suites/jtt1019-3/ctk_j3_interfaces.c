@@ -1029,12 +1029,14 @@ static void j3_report_over(ctk_ct *t, ctk_binding bnd, ctk_encoding enc, const c
     ctk_buf bytes;
     ctk_ct_reply_init(&qr);
     ctk_buf_init(&bytes, 1024 * 1024);
-    /* The query names its media type only: without a charset parameter the XML declaration
+    /* A GBK query names its media type only: without a charset parameter the XML declaration
      * says the encoding (RFC 7303 section 3.2), which a GBK-capable node must read too. */
     if(!ctk_ct_build(t, CTK_IF_QUERY, &as.node, &to, &spec, &q) &&
        !ctk_msg_encode(t->env->profile, q, bnd, enc, &bytes)) {
       ctk_ct_send_raw(t, &sut, as.node.region, as.secret, ctk_buf_str(&bytes), bytes.len, bnd,
-                      bnd == CTK_BIND_SOAP ? "text/xml" : "application/xml", &qr);
+                      enc != CTK_ENC_GBK ? (bnd == CTK_BIND_SOAP ? "text/xml; charset=UTF-8"
+                                                                 : "application/xml; charset=UTF-8")
+                      : bnd == CTK_BIND_SOAP ? "text/xml" : "application/xml", &qr);
       if(ctk_ct_expect(t, &qr, "OK", req, "query over the same binding and encoding") &&
          !j3_answered_in(t, &qr, enc, req, "query with its encoding in the XML declaration only")) {
         const char *got = ctk_ct_get(qr.answer, CTK_EL_WORK_ORDER, CTK_EL_SUBJECT);
