@@ -244,6 +244,8 @@ static void ct_body_values(const ctk_profile *p, ct_bag *b, ctk_interface_role i
   case CTK_IF_SUPERVISE:
     ct_set(b, CTK_EL_REASON, "群众反映强烈，挂牌督办");
     ct_set(b, CTK_EL_SUPERVISE_TIME, now);
+    if(s->deadline && s->deadline[0])
+      ct_set(b, CTK_EL_DEADLINE, s->deadline); /* the new deadline (J1-FLOW-011) */
     break;
   case CTK_IF_STATISTICS: {
     char start[40], end[40];

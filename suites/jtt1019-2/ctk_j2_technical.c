@@ -923,22 +923,53 @@ static void j2_trigger_url(const char *tmpl, const char *day, char *out, size_t 
   ctk_buf_free(&b);
 }
 
-/* The newest StatisticsReport the SUT sent: its head, period and region, and the value of
- * one indicator (-1 when there is no such report or indicator). */
+/* The breakdowns J2-STAT-001 names: orders per business type, domain and channel, reported as
+ * indicators "<dimension>.<code value>" (docs/STATISTICS.md). */
+static const char *const j2_dims[] = { "business_type.", "domain.", "channel." };
+#define J2_N_DIMS (sizeof(j2_dims) / sizeof(j2_dims[0]))
+
+/* The newest StatisticsReport the SUT sent: its head, period and region, the value of one
+ * indicator (-1 when there is no such report or indicator), that of the business type the
+ * run's orders have (`type`, -1 when not reported) and the sum of each breakdown's items (-1
+ * when the report has none of it). */
 typedef struct j2_report {
-  long value;
+  long value, type_n, dim_sum[J2_N_DIMS];
+  double in_time, in_time_other, review, instant; /* in_time_rate_complaint,
+                                                     in_time_rate_other, review_rate,
+                                                     instant_answer_rate; -1: not reported */
   ctk_node sender, receiver;
   char period_start[48], period_end[48], region[16];
 } j2_report;
 
-static void j2_reported(ctk_ct *t, const char *name, j2_report *out)
+/* Adds one indicator of a report to its breakdowns. */
+static void j2_add_dims(j2_report *out, const char *name, long value, const char *type)
+{
+  size_t d;
+  for(d = 0; d < J2_N_DIMS; d++) {
+    if(!strncmp(name, j2_dims[d], strlen(j2_dims[d]))) {
+      out->dim_sum[d] = (out->dim_sum[d] < 0 ? 0 : out->dim_sum[d]) + value;
+      if(!d && !strcmp(name + strlen(j2_dims[d]), type))
+        out->type_n = value;
+    }
+  }
+}
+
+static void j2_reported(ctk_ct *t, const char *name, const char *type, j2_report *out)
 {
   const ctk_profile *p = t->env->profile;
   ctk_relay *relay = t->env->roles->ministry_relay;
   size_t i = ctk_relay_count(relay, NULL);
   int found = 0;
+  size_t d;
   memset(out, 0, sizeof(*out));
   out->value = -1;
+  out->type_n = -1;
+  out->in_time = -1;
+  out->review = -1;
+  out->in_time_other = -1;
+  out->instant = -1;
+  for(d = 0; d < J2_N_DIMS; d++)
+    out->dim_sum[d] = -1;
   while(i-- > 0 && !found) {
     ctk_relay_msg m;
     ctk_msg *msg = NULL;
@@ -965,6 +996,16 @@ static void j2_reported(ctk_ct *t, const char *name, j2_report *out)
         xmlChar *vt = v ? xmlNodeGetContent(v) : NULL;
         if(nt && vt && !strcmp((const char *)nt, name))
           out->value = strtol((const char *)vt, NULL, 10);
+        else if(nt && vt && !strcmp((const char *)nt, "in_time_rate_complaint"))
+          out->in_time = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "in_time_rate_other"))
+          out->in_time_other = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "instant_answer_rate"))
+          out->instant = strtod((const char *)vt, NULL);
+        else if(nt && vt && !strcmp((const char *)nt, "review_rate"))
+          out->review = strtod((const char *)vt, NULL);
+        else if(nt && vt)
+          j2_add_dims(out, (const char *)nt, strtol((const char *)vt, NULL, 10), type);
         xmlFree(nt);
         xmlFree(vt);
       }
@@ -1036,17 +1077,16 @@ static long j2_ministry_orders(ctk_ct *t, const char *day)
 }
 
 /* One round of statistics: make the SUT report now (the trigger template, when there is
- * one) and wait for its report; *reported is the report's "orders", *held what the ministry
- * of this run holds from the SUT for day. 0 when both are known; else the test has its
- * verdict. */
-static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *reported,
-                          long *held, char *period, size_t periodlen)
+ * one) and wait for its report; *rep is the report ("orders" its value, type the business
+ * type whose count it keeps), *held what the ministry of this run holds from the SUT for day.
+ * 0 when both are known; else the test has its verdict. */
+static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, const char *type,
+                          j2_report *rep, long *held)
 {
   const ctk_pixit *px = t->env->pixit;
   const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
   size_t before;
   char url[700];
-  j2_report rep;
 
   j2_wait_quiet(t);
   before = ctk_relay_find(t->env->roles->ministry_relay, stats, NULL, NULL);
@@ -1076,18 +1116,16 @@ static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *re
                   tmpl[0] ? "" : " (set PIXIT sut.stats_trigger to make it report now)");
     return -1;
   }
-  j2_reported(t, "orders", &rep);
-  *reported = rep.value;
-  ctk_strlcpy(period, rep.period_start, periodlen);
+  j2_reported(t, "orders", type, rep);
   *held = j2_ministry_orders(t, day);
   if(*held < 0) {
     ctk_ct_error(t, 0, "the reference ministry did not give its own count for %s", day);
     return -1;
   }
   /* a report made for the day asked for must be that day's, sent by the SUT to the ministry */
-  if(strstr(tmpl, "{from}") && strstr(tmpl, "{to}") && j2_report_check(t, &rep, day))
+  if(strstr(tmpl, "{from}") && strstr(tmpl, "{to}") && j2_report_check(t, rep, day))
     return -1;
-  if(*reported < 0) {
+  if(rep->value < 0) {
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's statistics report has no \"orders\" "
                 "indicator");
     return -1;
@@ -1095,19 +1133,137 @@ static int j2_stats_round(ctk_ct *t, const char *tmpl, const char *day, long *re
   return 0;
 }
 
+/* 17:00 Beijing time `days` days from today, as the profile writes times. */
+static void j2_day_at(ctk_ct *t, int days, char *out, size_t outlen)
+{
+  time_t at = time(NULL) + (time_t)days * 86400;
+  ctk_profile_time_format(t->env->profile, at - ctk_beijing_seconds_of_day(at) + 17 * 3600, out,
+                          outlen);
+}
+
+/* The run's own orders: plain complaints, then the three the rates below are about. */
+typedef enum {
+  J2_PLAIN,   /* a complaint with the SUT's default deadline */
+  J2_LATE,    /* complaint A: due three days ago, supervised by the ministry, completed now */
+  J2_MOVED,   /* suggestion B: due three days ago, given a new deadline ten days on by the
+                 ministry's supervise (J1-FLOW-011), completed now */
+  J2_INSTANT  /* enquiry C: answered at once when reported, then archived */
+} j2_kind;
+
+/* The run's own order i of kind k, reported by a city; past and later are the deadlines. */
+static void j2_own_order(ctk_ct *t, size_t i, j2_kind k, const char *past, const char *later)
+{
+  const ctk_pixit *px = t->env->pixit;
+  const ctk_profile *p = t->env->profile;
+  ctk_ct_peer sut = ctk_ct_sut(t);
+  ctk_node to = ctk_ct_sut_node(t);
+  ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
+  char order[24];
+  ctk_ct_order_spec spec;
+
+  ctk_ct_order_id(as.node.region, order);
+  ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
+  spec.deadline = k == J2_LATE || k == J2_MOVED ? past : NULL;
+  if(k == J2_MOVED)
+    spec.business_type = ctk_val(p, CTK_V_BT_SUGGESTION);
+  if(k == J2_INSTANT) {
+    spec.business_type = ctk_val(p, CTK_V_BT_ENQUIRY);
+    spec.instant = 1;
+  }
+  if(!ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
+                  ctk_ct_iface_req(t, CTK_IF_REPORT), "report") || k == J2_PLAIN)
+    return;
+  if(k == J2_INSTANT) {
+    ctk_ct_step(t, &sut, &as, CTK_IF_ARCHIVE, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_ARCHIVE), "archive of an instant answer");
+    return;
+  }
+  spec.deadline = k == J2_MOVED ? later : past;
+  if(ctk_ct_ministry_step(t, CTK_IF_SUPERVISE, &spec, "OK", ctk_ct_iface_req(t, CTK_IF_SUPERVISE),
+                          "supervise from the ministry"))
+    ctk_ct_step(t, &sut, &as, CTK_IF_COMPLETE, &to, &spec, "OK",
+                ctk_ct_iface_req(t, CTK_IF_COMPLETE), "complete");
+}
+
+/* The breakdowns of the second report against the first: the run's own business type grew by
+ * at least its orders (J2-STAT-001 counts by business type), and every breakdown the SUT
+ * reports grew by as many orders as "orders" did (each order has one code per dimension). 0
+ * when they did; else the test has failed. */
+static int j2_dims_check(ctk_ct *t, const j2_report *r0, const j2_report *r1, const char *type,
+                         long own)
+{
+  size_t d;
+  long grew = r1->value - r0->value;
+  if((r1->type_n < 0 ? 0 : r1->type_n) - (r0->type_n < 0 ? 0 : r0->type_n) < own) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"%s%s\" went from %ld to %ld while this run "
+                "reported %ld new orders of that business type", j2_dims[0], type, r0->type_n,
+                r1->type_n, own);
+    return -1;
+  }
+  for(d = 0; d < J2_N_DIMS; d++) {
+    long sum0 = r0->dim_sum[d] < 0 ? 0 : r0->dim_sum[d];
+    if(r1->dim_sum[d] >= 0 && r1->dim_sum[d] - sum0 != grew) {
+      ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"%s*\" indicators add up to %ld and then "
+                  "%ld (+%ld) while its \"orders\" grew by %ld", j2_dims[d], sum0,
+                  r1->dim_sum[d], r1->dim_sum[d] - sum0, grew);
+      return -1;
+    }
+  }
+  /* Complaint A, supervised by the ministry, was completed today three days after its
+   * deadline: it can only lower the share completed in time (with the rounding too), and
+   * when it is the only one due that share is 0 (投诉举报类限时办结率); it can only raise the
+   * share of completed complaints an upper level reviewed, above 0 now (投诉举报类复核率, a
+   * supervise standing for the review). Suggestion B, reported past its deadline and given
+   * a new one ten days on by the ministry (J1-FLOW-011), was completed in time: it can only
+   * raise the other orders' share, and when it is the only one due that share is 100.
+   * Enquiry C was answered at once, then archived: it stays instant, so it can only raise
+   * the enquiries' instant share (信息咨询类即时答复率), above 0 now, and it is not due
+   * (docs/STATISTICS.md). */
+  if(r1->in_time >= 0 && ((r0->in_time >= 0 && r1->in_time > r0->in_time) ||
+                          (r0->in_time < 0 && r1->in_time > 0))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"in_time_rate_complaint\" went from %.2f to "
+                "%.2f after this run completed a complaint three days after its deadline",
+                r0->in_time, r1->in_time);
+    return -1;
+  }
+  if(r1->instant >= 0 && (r1->instant <= 0 || (r0->instant >= 0 && r1->instant < r0->instant))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"instant_answer_rate\" went from %.2f to %.2f "
+                "after this run archived an enquiry it had answered at once", r0->instant,
+                r1->instant);
+    return -1;
+  }
+  if(r1->review >= 0 && (r1->review <= 0 || (r0->review >= 0 && r1->review < r0->review))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"review_rate\" went from %.2f to %.2f after "
+                "this run completed a complaint the ministry supervised", r0->review,
+                r1->review);
+    return -1;
+  }
+  if(r1->in_time_other >= 0 &&
+     ((r0->in_time_other >= 0 && r1->in_time_other < r0->in_time_other) ||
+      (r0->in_time_other < 0 && r1->in_time_other < 100))) {
+    ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"in_time_rate_other\" went from %.2f to %.2f "
+                "after this run completed a suggestion before the new deadline the ministry "
+                "set", r0->in_time_other, r1->in_time_other);
+    return -1;
+  }
+  return 0;
+}
+
 /* What this run caused, never the SUT's whole day (it keeps earlier runs' orders and other
  * traffic): a report before and one after the run's own orders; the SUT's count must grow
- * by what it passed up to this run's ministry in between. */
+ * by what it passed up to this run's ministry in between, and so must its breakdowns. */
 static void ctk_ct_j2_statistics(ctk_ct *t)
 {
   const ctk_pixit *px = t->env->pixit;
-  ctk_ct_peer sut = ctk_ct_sut(t);
-  ctk_node to = ctk_ct_sut_node(t);
   const char *stats = ctk_profile_iface_code(t->env->profile, CTK_IF_STATISTICS);
-  char day[16], period[48], tmpl[600];
+  const char *type = ctk_val(t->env->profile, CTK_V_BT_COMPLAINT); /* the spec's default */
+  char day[16], tmpl[600];
   size_t i;
-  long reported0, held0, reported1, held1;
-  const size_t own = 2;
+  long held0, held1;
+  j2_report r0, r1;
+  static const j2_kind own_kinds[] = { J2_PLAIN, J2_PLAIN, J2_LATE, J2_MOVED, J2_INSTANT };
+  const size_t own = sizeof(own_kinds) / sizeof(own_kinds[0]);
+  char past[40], later[40];
 
   if(!*stats) {
     ctk_ct_skip(t, "the profile has no statistics interface");
@@ -1121,21 +1277,16 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
              t->env->roles->sut_url);
   else
     tmpl[0] = '\0';
-  if(j2_stats_round(t, tmpl, day, &reported0, &held0, period, sizeof(period)))
+  if(j2_stats_round(t, tmpl, day, type, &r0, &held0))
     return;
-  /* This run's own orders of today. */
-  for(i = 0; i < own && !ctk_ct_done(t); i++) {
-    ctk_ct_as as = ctk_ct_as_city(t, i % px->n_cities);
-    char order[24];
-    ctk_ct_order_spec spec;
-    ctk_ct_order_id(as.node.region, order);
-    ctk_ct_spec_order(&spec, order, as.node.region, as.node.region);
-    ctk_ct_step(t, &sut, &as, CTK_IF_REPORT, &to, &spec, "OK",
-                ctk_ct_iface_req(t, CTK_IF_REPORT), "report");
-  }
+  /* This run's own orders of today: two complaints, then A, B and C (j2_kind) */
+  j2_day_at(t, -3, past, sizeof(past));
+  j2_day_at(t, 10, later, sizeof(later));
+  for(i = 0; i < own && !ctk_ct_done(t); i++)
+    j2_own_order(t, i, own_kinds[i], past, later);
   if(ctk_ct_done(t))
     return;
-  if(j2_stats_round(t, tmpl, day, &reported1, &held1, period, sizeof(period)))
+  if(j2_stats_round(t, tmpl, day, type, &r1, &held1))
     return;
   if(held1 - held0 < (long)own &&
      ctk_ct_fail_refused_since(t, t->env->roles->ministry_relay, "ministry", "", NULL, 0))
@@ -1143,14 +1294,14 @@ static void ctk_ct_j2_statistics(ctk_ct *t)
   if(held1 - held0 < (long)own)
     ctk_ct_fail(t, ctk_ct_iface_req(t, CTK_IF_REPORT), "the SUT passed %ld of this run's %zu "
                 "new orders up to the ministry", held1 - held0, own);
-  else if(reported1 - reported0 != held1 - held0)
+  else if(r1.value - r0.value != held1 - held0)
     ctk_ct_fail(t, ctk_ct_req(t, 0), "the SUT's \"orders\" for %s (period from %s) went from "
                 "%ld to %ld (+%ld) while it passed %ld new orders of that day up to the ministry",
-                day, period, reported0, reported1, reported1 - reported0, held1 - held0);
-  else
+                day, r1.period_start, r0.value, r1.value, r1.value - r0.value, held1 - held0);
+  else if(!j2_dims_check(t, &r0, &r1, type, 3)) /* the two plain complaints and A */
     ctk_ct_pass(t, "the SUT's statistics for %s grew by %ld orders (%ld to %ld), as many as it "
-                "passed up to the ministry in that time", day, reported1 - reported0,
-                reported0, reported1);
+                "passed up to the ministry in that time, and so did its breakdowns", day,
+                r1.value - r0.value, r0.value, r1.value);
 }
 
 /* The tests of this file, in run order; the runner lists this table in ctk_ct_registry.c. */
