@@ -182,7 +182,10 @@ static void test_bench_lanes_share_their_targets(void)
   added[1] = ctk_http_server_connections(ctk_bench_bare_server(bare[1])) - before[1];
   if(added[0] != 2 || added[1] != 1)
     fprintf(stderr, "\n  connections added: %lu and %lu\n", added[0], added[1]);
-  CU_ASSERT_EQUAL(added[0], 2);
+  /* the first target's two clients share its queue, and a client opens its connection with
+   * its first order: when one drains the queue first the other never connects (seen once in
+   * CI: 1 and 1). At most one per lane, and every target reached. */
+  CU_ASSERT_TRUE(added[0] >= 1 && added[0] <= 2);
   CU_ASSERT_EQUAL(added[1], 1);
   /* more connections than the generator may open is refused before anything is sent */
   cfg.clients_per_lane = CTK_BENCH_CLIENTS_MAX / 3 + 1;
