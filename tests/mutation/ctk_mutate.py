@@ -997,12 +997,9 @@ class Checker:
                 out.append(c)
         return out
 
-    def needs_tests_binary(self, rel=None, check=None):
-        if check is not None:
-            checks = [check]
-        else:
-            checks = self.checks_for(rel) if rel else self.all_checks()
-        return any("{ctk_tests}" in c or c.startswith("unit:") for c in checks)
+    @staticmethod
+    def needs_tests_binary(check):
+        return "{ctk_tests}" in check or check.startswith("unit:")
 
     def _argv(self, check, ctk, ctk_tests, outdir):
         if check.startswith("selftest:"):
@@ -1149,7 +1146,7 @@ def run_mutant(m, src, builder, checker, scratch, equivalent, keep):
         for check in checker.checks_for(m.file):
             # the test runner is linked only when a check needs it: most mutants of the
             # reference endpoints end at a self-test, which runs ctk alone
-            if ctk_tests is None and checker.needs_tests_binary(check=check):
+            if ctk_tests is None and checker.needs_tests_binary(check):
                 t1 = time.monotonic()
                 ctk_tests, err = builder.link("ctk-tests", obj, work)
                 times["link"] = round(times["link"] + time.monotonic() - t1, 1)
