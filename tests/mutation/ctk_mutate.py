@@ -789,8 +789,8 @@ class Builder:
             self._orig_obj[rel] = code
         return code
 
-    def _fast_linker(self):
-        """-fuse-ld=gold when the compiler takes it: a mutant links about three times faster
+    def _fast_linker(self, cc):
+        """-fuse-ld=gold when make's compiler cc takes it: a mutant links about three times faster
         (1.0 s to 0.3 s for ctk-tests, measured), and linking is done up to twice a mutant.
         The program is the same either way; without gold the default linker is used."""
         with self._lock:
@@ -802,7 +802,7 @@ class Builder:
                         src = os.path.join(d, "t.c")
                         with open(src, "w") as f:
                             f.write("int main(void) { return 0; }\n")
-                        r = subprocess.run(["cc", "-fuse-ld=gold", "-o", os.path.join(d, "t"),
+                        r = subprocess.run([cc, "-fuse-ld=gold", "-o", os.path.join(d, "t"),
                                             src], capture_output=True)
                         if r.returncode == 0:
                             self._linker = ["-fuse-ld=gold"]
@@ -812,7 +812,7 @@ class Builder:
 
     def link(self, target, obj, workdir):
         argv = self.link_argv(target)
-        argv[1:1] = self._fast_linker()
+        argv[1:1] = self._fast_linker(argv[0])
         out = os.path.join(workdir, os.path.basename(target))
         argv[argv.index("-o") + 1] = out
         # the mutant first: the archive member of the same file is then never pulled in
